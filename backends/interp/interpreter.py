@@ -1,0 +1,91 @@
+"""The numpy interpreter: evaluates any core-op module with each op's registry reference.
+
+It is tfc's reference semantics, the constant folder's engine and the oracle of differential tests,
+so it favours being obviously right over being fast.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from tfc.diagnostics import BackendError
+from tfc.ir import Module, Operation, Region
+from tfc.registry import Trait, lookup
+from tfc.types import TensorType
+
+
+class EvalContext:
+    """What an op's ``reference(ctx, *arrays)`` can use."""
+
+    __slots__ = ("op", "attrs", "operand_types", "result_types", "_interp")
+
+    def __init__(self, interp: Interpreter, op: Operation):
+        self._interp = interp
+        self.op = op
+        self.attrs = {k: v.value for k, v in op.attributes.items()}
+        self.operand_types = [v.type for v in op.operands]
+        self.result_types = [r.type for r in op.results]
+
+    @property
+    def result_type(self):
+        return self.result_types[0]
+
+    def run_region(self, index: int, args: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Run region ``index`` of this op on ``args``; returns the values its terminator yields."""
+        return self._interp.run_region(self.op.regions[index], args)
+
+    def call(self, name: str, args: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return self._interp.call(name, args)
+
+
+class Interpreter:
+    """Evaluates functions of one module."""
+
+    def __init__(self, module: Module):
+        self.module = module
+
+    def call(self, name: str, args: Sequence[np.ndarray]) -> list[np.ndarray]:
+        function = self.module.function(name)
+        if len(args) != len(function.args):
+            raise BackendError(f"function '{name}' takes {len(function.args)} arguments, got {len(args)}")
+        return self.run_region(function.op.regions[0], args)
+
+    def run_region(self, region: Region, args: Sequence[np.ndarray]) -> list[np.ndarray]:
+        block = region.block
+        env = dict(zip(block.args, (np.asarray(a) for a in args)))
+        for op in block.ops:
+            operands = [env[v] for v in op.operands]
+            opdef = lookup(op.name)
+            if opdef is not None and opdef.has(Trait.TERMINATOR):
+                return operands
+            for result, value in zip(op.results, self.evaluate(op, operands)):
+                env[result] = value
+        raise BackendError("region ended without a terminator")
+
+    def evaluate(self, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
+        opdef = lookup(op.name)
+        if opdef is None or opdef.reference is None:
+            raise BackendError(f"{op.location.describe()}: op '{op.name}' has no numpy reference")
+        produced = opdef.reference(EvalContext(self, op), *operands)
+        if not isinstance(produced, (list, tuple)):
+            produced = [produced]
+        if len(produced) != len(op.results):
+            raise BackendError(f"reference of '{op.name}' made {len(produced)} values for {len(op.results)} results")
+        return [_conform(np.asarray(v), r.type, op) for v, r in zip(produced, op.results)]
+
+
+def _conform(value: np.ndarray, rtype, op: Operation) -> np.ndarray:
+    """Cast to the declared dtype; a shape that disagrees with a static result type is a reference bug."""
+    if not isinstance(rtype, TensorType):
+        return value
+    value = value.astype(rtype.dtype.numpy, copy=False)
+    if rtype.shape is not None and (len(rtype.shape) != value.ndim or not all(d is None or d == s for d, s in zip(rtype.shape, value.shape))):
+        raise BackendError(f"{op.location.describe()}: '{op.name}' produced shape {value.shape}, declared {rtype}")
+    return value
+
+
+def run(module: Module, args: Sequence, entry: str = "main") -> list[np.ndarray]:
+    """Evaluate function ``entry`` of ``module`` on numpy ``args``."""
+    return Interpreter(module).call(entry, [np.asarray(a) for a in args])

@@ -1,0 +1,512 @@
+"""The one module in tfc that touches private jax/jaxlib APIs.
+
+Everything imported from ``jaxlib.mlir.*``, ``jax._src.*``, ``jaxlib._jax``,
+``jaxlib.xla_client`` and ``jax.extend.backend`` lives here, so a jax upgrade
+means re-checking this file (and its tests) only.  Written against and pinned
+to jax == jaxlib == 0.10.2; ``jax_version()`` belongs in every cache key.
+
+Dispatch micro-benchmark (this file's choices are based on it)
+--------------------------------------------------------------
+f(x, y) = x @ y + x on 2x2 float32 (stablehlo.dot + stablehlo.add), XLA:CPU,
+2-core machine, jax/jaxlib 0.10.2, median of 5 x 20000 calls, microseconds
+per call, all measured in the same process (numbers are noisy, +-10%):
+
+    path                                                  device in   numpy in
+    jax.jit(f)                                                5.9        9.7
+    Executable.call(*args)   (C++ pjit fast path, chosen)     5.9        9.7
+    Executable.run([args])   (same, via a list)               6.0        9.9
+    execute_sharded + disassemble_into_single_device_arrays   8.0          -
+    LoadedExecutable.execute (xla_client's wrapper of above)  8.3          -
+    execute_sharded alone (no unpacking: results unusable)    4.2          -
+    Python path incl. 2 x batched_device_put (numpy in)         -       ~16
+
+Host->device transfer of one 2x2 numpy array (the numpy-input overhead):
+    _jax.batched_device_put (ZERO_COPY)                   4-7
+    _jax.batched_device_put (IMMUTABLE_UNTIL_TRANSFER_COMPLETES)  4.7
+    jax.numpy.asarray                                        19
+    pxla.shard_args (2 arrays)                               27
+    jax.device_put                                           40
+    np.asarray(device array) (zero-copy view)                0.8
+    (``backend.buffer_from_pyval`` no longer exists in 0.10.2.)
+
+The pure-Python paths cannot get within 1.2x of jax.jit (1.36x on device
+inputs, ~1.6x on numpy inputs), so ``Executable`` drives its LoadedExecutable
+through jax.jit's own C++ dispatcher (``_jax.pjit`` fed with
+``MeshExecutableFastpathData``): the first call with a new argument signature
+goes through a Python "cache miss" that validates the arguments and runs the
+executable; later calls with that signature stay in C++, numpy conversion
+included.  Result: parity with jax.jit.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import jax
+import jax.extend.backend as _jex_backend  # not imported by `import jax`
+import jaxlib
+from jax._src import core as _core
+from jax._src import tree_util as _tree_util
+from jax._src.interpreters import mlir as _jax_mlir
+from jax._src.interpreters import pxla as _pxla
+from jaxlib import _jax
+from jaxlib import xla_client as _xc
+from jaxlib.mlir import ir
+from jaxlib.mlir.dialects import chlo, func, stablehlo
+
+try:  # present in 0.10.2; optional so a slimmer jaxlib does not break import
+    from jaxlib.mlir.dialects import arith
+except ImportError:  # pragma: no cover
+    arith = None  # type: ignore[assignment]
+
+__all__ = [
+    "ir", "func", "stablehlo", "chlo", "arith",
+    "Device", "CompileError", "Executable",
+    "make_context", "get_device", "available_devices", "compile",
+    "optimized_hlo_text", "serialize", "deserialize", "to_device",
+    "jax_version",
+]
+
+#: jax's device class (what ``get_device`` returns).
+Device = _xc.Device
+#: Error type raised by XLA at compile and run time (a RuntimeError).
+JaxRuntimeError = jax.errors.JaxRuntimeError
+
+
+class CompileError(RuntimeError):
+    """A module failed MLIR verification or XLA compilation (message from XLA)."""
+
+
+# --------------------------------------------------------------------------
+# MLIR context
+# --------------------------------------------------------------------------
+
+def make_context() -> ir.Context:
+    """A fresh MLIR context with the dialects jax lowers to registered.
+
+    Delegates to jax's own ``make_ir_context`` (jax/_src/interpreters/mlir.py)
+    rather than copying it: it appends the registry filled by
+    ``_jax_mlir_ext.register_dialects`` (func, arith, ...), registers sdy, mpmd,
+    mhlo, chlo and stablehlo, and shares one global MLIR thread pool between
+    contexts (a bare ``ir.Context()`` would start its own threads and, in this
+    jaxlib, does not know ``func``).
+    """
+    return _jax_mlir.make_ir_context()
+
+
+# --------------------------------------------------------------------------
+# Devices
+# --------------------------------------------------------------------------
+
+_PLATFORM_ALIASES = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "rocm": "gpu",
+                     "tpu": "tpu"}
+
+
+def available_devices() -> list[str]:
+    """Specs ("cpu:0", "gpu:1", ...) of every local device jax can see."""
+    out = []
+    for backend_name in ("cpu", "gpu", "tpu"):
+        try:
+            devs = jax.local_devices(backend=backend_name)
+        except RuntimeError:
+            continue
+        out.extend(f"{backend_name}:{i}" for i in range(len(devs)))
+    return out
+
+
+def get_device(spec: str) -> Device:
+    """Parse "cpu", "cpu:N", "gpu:N", "tpu:N" into a jax Device.
+
+    N indexes this process's *local* devices of that platform (for CPU that is
+    also the device id).  Raises ValueError naming the spec and the available
+    devices when the platform is absent or N is out of range.
+    """
+    if not isinstance(spec, str):
+        raise TypeError(f"device spec must be a str like 'cpu:0', got {spec!r}")
+    text = spec.strip().lower()
+    name, sep, index_text = text.partition(":")
+    platform = _PLATFORM_ALIASES.get(name)
+    if platform is None or (sep and not index_text.isdigit()):
+        raise ValueError(
+            f"bad device spec {spec!r}: expected 'cpu', 'cpu:N', 'gpu:N' or "
+            f"'tpu:N'; available devices: {available_devices()}")
+    index = int(index_text) if sep else 0
+    try:
+        devices = jax.local_devices(backend=platform)
+    except RuntimeError as e:  # "Unknown backend ..." when no plugin/hardware
+        raise ValueError(
+            f"device {spec!r} does not exist: no {platform} backend "
+            f"({e}); available devices: {available_devices()}") from None
+    if index >= len(devices):
+        raise ValueError(
+            f"device {spec!r} does not exist: {len(devices)} {platform} "
+            f"device(s); available devices: {available_devices()}")
+    return devices[index]
+
+
+def _as_device(device: Device | str) -> Device:
+    return get_device(device) if isinstance(device, str) else device
+
+
+# --------------------------------------------------------------------------
+# Host <-> device
+# --------------------------------------------------------------------------
+
+def to_device(array: Any, device: Device | str, *, copy: bool = True) -> jax.Array:
+    """numpy (or anything np.asarray accepts) -> a committed array on `device`.
+
+    Uses ``_jax.batched_device_put`` (~5 us) instead of ``jax.device_put``
+    (~40 us).  ``enable_x64=True`` keeps 64-bit dtypes even when jax's x64 mode
+    is off: without it the buffer is silently narrowed to 32 bits while the
+    array still claims float64.  ``copy=False`` lets XLA:CPU alias the numpy
+    memory (zero-copy, what jax.device_put does): then mutating the numpy
+    array afterwards changes the device array too.
+    """
+    device = _as_device(device)
+    if isinstance(array, _xc.ArrayImpl):
+        if array.sharding.device_set == {device}:
+            return array
+        return jax.device_put(array, device)
+    x = np.asarray(array)
+    semantics = (_xc.HostBufferSemantics.IMMUTABLE_UNTIL_TRANSFER_COMPLETES
+                 if copy else _xc.HostBufferSemantics.ZERO_COPY)
+    return _jax.batched_device_put(
+        _core.ShapedArray(x.shape, x.dtype), _single_sharding(device), [x],
+        [device], committed=True, host_buffer_semantics=semantics,
+        enable_x64=True)
+
+
+_sharding_cache: dict[Device, Any] = {}
+
+
+def _single_sharding(device: Device):
+    s = _sharding_cache.get(device)
+    if s is None:
+        s = _sharding_cache[device] = jax.sharding.SingleDeviceSharding(device)
+    return s
+
+
+# --------------------------------------------------------------------------
+# Executable
+# --------------------------------------------------------------------------
+
+def _program_types(loaded) -> tuple[list[tuple[tuple[int, ...], np.dtype]],
+                                    list[tuple[tuple[int, ...], np.dtype]]]:
+    """(param types, result types) as (shape, numpy dtype), read from the
+    compiled HLO so it also works for deserialized executables (~40 us)."""
+    hlo = loaded.hlo_modules()[0]
+    shape = _xc.XlaComputation(hlo.as_serialized_hlo_module_proto()).program_shape()
+
+    def conv(s):
+        if s.is_tuple():
+            raise CompileError(f"tuple-typed parameters/results are not supported: {s}")
+        return tuple(s.dimensions()), np.dtype(s.numpy_dtype())
+
+    params = [conv(s) for s in shape.parameter_shapes()]
+    result = shape.result_shape()
+    results = ([conv(s) for s in result.tuple_shapes()] if result.is_tuple()
+               else [conv(result)])
+    return params, results
+
+
+class Executable:
+    """A compiled program loaded on exactly one device.
+
+    ``call(*args)`` is the fastest entry point (it *is* the C++ dispatcher),
+    ``run(args)`` the list-based one; both take numpy arrays or jax arrays on
+    ``device`` and return a list of jax arrays committed to ``device``
+    (``np.asarray`` on one is a zero-copy view on CPU).  Argument dtypes and
+    shapes must match the program exactly (TypeError otherwise; with jax's x64
+    mode off, float64/int64 numpy input for a 32-bit parameter is narrowed like
+    jax.jit does).  Donated arguments (see ``compile(donate=...)``) that are
+    device arrays are deleted by the call; numpy inputs are never modified.
+    """
+
+    __slots__ = ("loaded", "device", "in_types", "out_types", "call",
+                 "_slow", "__weakref__")
+
+    def __init__(self, loaded, device: Device):
+        self.loaded = loaded           # jaxlib LoadedExecutable
+        self.device = device
+        self.in_types, self.out_types = _program_types(loaded)
+        self._slow, self.call = _make_dispatch(loaded, device, self.in_types)
+
+    def run(self, args: Sequence[Any]) -> list[jax.Array]:
+        """Run on a list of inputs; returns the list of outputs."""
+        return self.call(*args)
+
+    __call__ = run
+
+    def run_python(self, args: Sequence[Any]) -> list[jax.Array]:
+        """Same as run() but always through the Python path (for tests and
+        benchmarks; ~2 us slower on device inputs, ~4 us per numpy input)."""
+        return self._slow(args)
+
+    def __repr__(self) -> str:
+        ins = ", ".join(f"{d}{list(s)}" for s, d in self.in_types)
+        outs = ", ".join(f"{d}{list(s)}" for s, d in self.out_types)
+        return f"<Executable ({ins}) -> ({outs}) on {self.device}>"
+
+
+# dtypes that jax narrows to 32 bits when its x64 mode is off
+_X64_DTYPES = frozenset(map(np.dtype, (np.float64, np.int64, np.uint64,
+                                       np.complex128)))
+
+
+def _make_dispatch(loaded, device: Device, in_types):
+    """Build (python_path, fast_call) for one executable.
+
+    The closures deliberately do not reference the Executable (no cycles).
+    """
+    sharding = _single_sharding(device)
+    nargs = len(in_types)
+    avals = [_core.ShapedArray(s, d) for s, d in in_types]
+    zero_copy = _xc.HostBufferSemantics.ZERO_COPY
+    execute_sharded = loaded.execute_sharded
+    ArrayImpl = _xc.ArrayImpl
+    has_64bit = any(d in _X64_DTYPES for _, d in in_types)
+
+    def prepare(i: int, a: Any):
+        shape, dtype = in_types[i]
+        if isinstance(a, ArrayImpl):
+            if a.is_deleted():
+                raise ValueError(
+                    f"argument {i} has been deleted (was it donated to an "
+                    f"earlier call?)")
+            if a.dtype != dtype or a.shape != shape:
+                raise TypeError(
+                    f"argument {i}: expected {dtype}{list(shape)}, got "
+                    f"{a.dtype}{list(a.shape)}")
+            devs = a.sharding.device_set
+            if devs != {device}:
+                if a.committed:
+                    raise ValueError(
+                        f"argument {i} is on {sorted(devs, key=str)} but the "
+                        f"executable runs on {device}; move it with to_device()")
+                a = jax.device_put(a, device)  # uncommitted: move, like jit
+            return a
+        x = np.asarray(a)
+        if x.dtype != dtype:
+            if (not jax.config.jax_enable_x64
+                    and jax.dtypes.canonicalize_dtype(x.dtype) == dtype):
+                x = x.astype(dtype)  # what jax.jit's fast path does too
+            else:
+                raise TypeError(
+                    f"argument {i}: expected {dtype}{list(shape)}, got "
+                    f"{x.dtype}{list(x.shape)}")
+        if x.shape != shape:
+            raise TypeError(
+                f"argument {i}: expected {dtype}{list(shape)}, got "
+                f"{x.dtype}{list(x.shape)}")
+        return _jax.batched_device_put(avals[i], sharding, [x], [device],
+                                       committed=True,
+                                       host_buffer_semantics=zero_copy,
+                                       enable_x64=True)
+
+    def python_path(args):
+        if len(args) != nargs:
+            raise TypeError(f"expected {nargs} arguments, got {len(args)}")
+        bufs = [prepare(i, a) for i, a in enumerate(args)]
+        return [r[0] for r in
+                execute_sharded(bufs).disassemble_into_single_device_arrays()]
+
+    # With x64 off, jax's C++ dispatcher narrows 64-bit numpy inputs before
+    # the executable sees them; keep such programs on the Python path.
+    if has_64bit and not jax.config.jax_enable_x64:
+        return python_path, lambda *args: python_path(args)
+
+    in_shardings = [sharding] * nargs
+    kept = [True] * nargs
+    no_layouts = [None] * nargs
+
+    def cache_miss(*args):
+        outs = python_path(args)
+        fastpath = None
+        # Only plain numpy / jax arrays: the C++ signature of those is exactly
+        # what prepare() validated (python scalars are weakly typed there).
+        if all(type(a) is np.ndarray or type(a) is ArrayImpl for a in args):
+            out_tree = _tree_util.dispatch_registry.flatten(outs, None)[1]
+            fastpath = _pxla.MeshExecutableFastpathData(
+                loaded, out_tree, in_shardings, [sharding] * len(outs),
+                [o.aval for o in outs], [True] * len(outs), kept, no_layouts,
+                [])
+        return outs, fastpath, False
+
+    def fun(*args):  # identity for the C++ cache (held weakly) and the name
+        raise AssertionError("never called")
+
+    fast = _jax.pjit(
+        "tfc_main", fun, cache_miss, [], [],
+        _pxla.JitGlobalCppCacheKeys(device=device), _tree_util.dispatch_registry,
+        _pxla.cc_shard_arg, _jax.PjitFunctionCache(capacity=16))
+    fast._tfc_fun = fun  # keep `fun` alive as long as the dispatcher
+    return python_path, fast
+
+
+# --------------------------------------------------------------------------
+# Compilation
+# --------------------------------------------------------------------------
+
+def _find_main(module: ir.Module):
+    for op in module.body.operations:
+        if op.operation.name == "func.func" and \
+                ir.StringAttr(op.attributes["sym_name"]).value == "main":
+            return op
+    raise CompileError("module has no @main function")
+
+
+def _set_default_int_attr(module: ir.Module, name: str, value: int) -> None:
+    attrs = module.operation.attributes
+    if name in attrs:
+        got = ir.IntegerAttr(attrs[name]).value
+        if got != value:
+            raise CompileError(
+                f"module has {name} = {got}; this adapter compiles for exactly "
+                f"one device ({name} = {value})")
+    else:
+        attrs[name] = ir.IntegerAttr.get(ir.IntegerType.get_signless(32), value)
+
+
+def _mark_donated(main, donate: Sequence[int]) -> None:
+    """Mark donated @main arguments the way jax's lowering does.
+
+    An argument whose type equals a not-yet-aliased result gets
+    ``tf.aliasing_output = <result index>`` (a fixed alias); otherwise it gets
+    ``jax.buffer_donor = true`` (XLA may reuse it for any result).  Both turn
+    into the HLO's input_output_alias and PjRt deletes donated device inputs.
+    """
+    ftype = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    n = len(inputs)
+    old = (list(ir.ArrayAttr(main.attributes["arg_attrs"]))
+           if "arg_attrs" in main.attributes else [ir.DictAttr.get({})] * n)
+    arg_attrs = [{na.name: na.attr for na in ir.DictAttr(d)} for d in old]
+    taken = {ir.IntegerAttr(a["tf.aliasing_output"]).value
+             for a in arg_attrs if "tf.aliasing_output" in a}
+    for i in sorted(set(donate)):
+        if not 0 <= i < n:
+            raise ValueError(f"donate index {i} out of range for {n} arguments")
+        if "tf.aliasing_output" in arg_attrs[i]:
+            continue
+        for j, rt in enumerate(results):
+            if j not in taken and rt == inputs[i]:
+                taken.add(j)
+                arg_attrs[i]["tf.aliasing_output"] = ir.IntegerAttr.get(
+                    ir.IntegerType.get_signless(32), j)
+                break
+        else:
+            arg_attrs[i]["jax.buffer_donor"] = ir.BoolAttr.get(True)
+    main.attributes["arg_attrs"] = ir.ArrayAttr.get(
+        [ir.DictAttr.get(a) for a in arg_attrs])
+
+
+def _to_module(module: ir.Module | str | bytes) -> ir.Module:
+    if isinstance(module, ir.Module):
+        return module
+    ctx = make_context()
+    with ctx:
+        if isinstance(module, (bytes, bytearray)):
+            # A portable artifact parses as a *vhlo* module with ir.Module.parse;
+            # deserialize_portable_artifact upgrades it (and also accepts plain
+            # bytecode/text).
+            try:
+                return stablehlo.deserialize_portable_artifact(ctx, bytes(module))
+            except ValueError:
+                pass
+        try:
+            return ir.Module.parse(module)
+        except ir.MLIRError as e:
+            raise CompileError(f"cannot parse module: {e}") from None
+
+
+def _compile_options(device: Device):
+    # Same knobs jax.jit uses (optimization level, debug options, ...), for
+    # exactly one replica/partition placed on `device`.
+    options = _jex_backend.get_compile_options(
+        num_replicas=1, num_partitions=1, device_assignment=[device],
+        backend=device.client)
+    return options
+
+
+def _device_list(device: Device):
+    return _xc.DeviceList((device,))
+
+
+def compile(module: ir.Module | str | bytes, device: Device | str, *,
+            donate: Sequence[int] = ()) -> Executable:
+    """Compile a StableHLO module (public @main) for exactly `device`.
+
+    Accepts an ir.Module (modified in place: mhlo.num_replicas/num_partitions
+    = 1 are added if absent, donation attributes if requested), MLIR text,
+    MLIR bytecode or a StableHLO portable artifact.  The DeviceList and
+    CompileOptions.device_assignment both name `device` (a mismatch makes
+    execution abort the process).  `donate` lists argument indices whose
+    buffers XLA may reuse for outputs.  Verification and XLA errors raise
+    CompileError carrying XLA's message.
+    """
+    device = _as_device(device)
+    module = _to_module(module)
+    with module.context, ir.Location.unknown():
+        main = _find_main(module)
+        if "sym_visibility" in main.attributes and \
+                ir.StringAttr(main.attributes["sym_visibility"]).value != "public":
+            raise CompileError("@main must be public (XLA cannot find a private main)")
+        _set_default_int_attr(module, "mhlo.num_replicas", 1)
+        _set_default_int_attr(module, "mhlo.num_partitions", 1)
+        if donate:
+            _mark_donated(main, donate)
+        try:
+            module.operation.verify()
+        except ir.MLIRError as e:
+            raise CompileError(f"module failed verification: {e}") from None
+    try:
+        loaded = device.client.compile_and_load(
+            module, _device_list(device), _compile_options(device))
+    except JaxRuntimeError as e:
+        raise CompileError(f"XLA failed to compile the module: {e}") from None
+    return Executable(loaded, device)
+
+
+# --------------------------------------------------------------------------
+# Inspection and (de)serialization
+# --------------------------------------------------------------------------
+
+def optimized_hlo_text(executable: Executable) -> str:
+    """XLA's optimized HLO (after fusion, layout assignment) as text."""
+    return executable.loaded.hlo_modules()[0].to_string()
+
+
+def serialize(executable: Executable) -> bytes:
+    """The compiled executable as bytes, for a disk cache.
+
+    On CPU the bytes contain machine code for this host's CPU: key the cache
+    on the machine as well as on ``jax_version()``.
+    """
+    return executable.device.client.serialize_executable(executable.loaded)
+
+
+def deserialize(data: bytes, device: Device | str) -> Executable:
+    """Load serialized bytes onto `device` (any device of the same platform,
+    not only the one compiled for): ~1-20 ms instead of a compile.
+
+    Only load bytes you wrote yourself: loading runs native code.
+    """
+    device = _as_device(device)
+    try:
+        loaded = device.client.deserialize_executable(
+            data, _device_list(device), _compile_options(device))
+    except JaxRuntimeError as e:
+        raise CompileError(f"cannot deserialize executable: {e}") from None
+    return Executable(loaded, device)
+
+
+@functools.cache
+def jax_version() -> str:
+    """"jax=..;jaxlib=..;xla_ext=..": changes whenever compiled artifacts or
+    this adapter's assumptions may change.  Use in cache keys."""
+    return (f"jax={jax.__version__};jaxlib={jaxlib.__version__};"
+            f"xla_ext={getattr(_xc, '_version', 0)}")

@@ -1,0 +1,1 @@
+"""tfc: a compiler toolchain for dataflow graphs."""

@@ -1,0 +1,67 @@
+"""Source locations carried by every op: a Python file:line:col, a graph node name, or unknown.
+
+Printed as MLIR does: ``loc("model.py":12:4)``, ``loc("dense/MatMul")``, ``loc(unknown)``;
+a name may wrap a child location: ``loc("dense/MatMul"("model.py":12:4))``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .strings import quote
+
+
+class Location:
+    """Base of all locations."""
+
+    def body(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return f"loc({self.body()})"
+
+
+@dataclass(frozen=True)
+class UnknownLoc(Location):
+    """No source information."""
+
+    def body(self) -> str:
+        return "unknown"
+
+    def describe(self) -> str:
+        return "<unknown>"
+
+
+@dataclass(frozen=True)
+class FileLineColLoc(Location):
+    """A position in a source file; lines and columns count from 1."""
+
+    file: str
+    line: int
+    col: int
+
+    def body(self) -> str:
+        return f"{quote(self.file)}:{self.line}:{self.col}"
+
+    def describe(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class NameLoc(Location):
+    """A named place, such as a GraphDef node; ``child`` says where that name came from, if known."""
+
+    name: str
+    child: Location | None = None
+
+    def body(self) -> str:
+        inner = "" if self.child is None else f"({self.child.body()})"
+        return f"{quote(self.name)}{inner}"
+
+    def describe(self) -> str:
+        if self.child is None:
+            return f"'{self.name}'"
+        return f"'{self.name}' ({self.child.describe()})"
+
+
+UNKNOWN = UnknownLoc()

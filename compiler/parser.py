@@ -1,0 +1,473 @@
+"""Parses the generic op form (grammar.lark) back into IR.
+
+The LALR parser builds IR while it reduces (no parse tree), keeping a scope of SSA names per region.
+Every failure is a :class:`ParseError` with file:line:col, the source line and a caret.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import VisitError
+
+from .attributes import (
+    ArrayAttr,
+    BoolAttr,
+    DenseArrayAttr,
+    DenseElementsAttr,
+    DictAttr,
+    FloatAttr,
+    IntegerAttr,
+    StringAttr,
+    SymbolRefAttr,
+    TypeAttr,
+    UnitAttr,
+)
+from .diagnostics import ParseError
+from .ir import Block, Module, Operation, Region, MODULE_OP
+from .location import UNKNOWN, FileLineColLoc, NameLoc
+from .strings import unquote
+from .types import DType, FunctionType, ResourceType, TensorType, TokenType
+
+_DIALECT_TYPES = {"!tfc.resource": ResourceType(), "!tfc.token": TokenType()}
+
+# Human names for the grammar's terminals, used in "expected ..." messages.
+_TERMINAL_NAMES = {
+    "VALUE_ID": "an SSA value (%name)",
+    "OP_NAME": 'an op name ("dialect.op")',
+    "BLOCK_ID": "a block label (^bb0)",
+    "TENSOR_TYPE": "a tensor type",
+    "DIALECT_TYPE": "a dialect type (!tfc.token)",
+    "ELEMENT_TYPE": "an element type (f32, i64...)",
+    "BARE_ID": "an attribute name",
+    "STRING": "a string",
+    "INT": "an integer",
+    "FLOAT": "a float",
+    "HEX": "a hex literal",
+    "SYMBOL_REF": "a symbol (@name)",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "COLON": "':'",
+    "EQUAL": "'='",
+    "LESSTHAN": "'<'",
+    "MORETHAN": "'>'",
+    "__ANON_0": "'->'",
+}
+
+
+class _SyntaxFailure(Exception):
+    """Raised inside reductions with the offending token; turned into a ParseError by parse()."""
+
+    def __init__(self, message: str, token: Token | None):
+        super().__init__(message)
+        self.message, self.token = message, token
+
+
+def _fail(message: str, token: Token | None = None):
+    raise _SyntaxFailure(message, token)
+
+
+def parse_tensor_type(text: str) -> TensorType:
+    """``tensor<2x?xf32>`` → TensorType; the grammar's regex has already checked the shape."""
+    body = text[len("tensor<") : -1]
+    if body.startswith("*x"):
+        return TensorType(_element_type(body[2:]), None)
+    dims_text, elem = _DIMS.match(body).groups()
+    shape = tuple(None if d == "?" else int(d) for d in dims_text.split("x")[:-1])
+    return TensorType(_element_type(elem), shape)
+
+
+_DIMS = re.compile(r"((?:(?:\?|[0-9]+)x)*)(.*)")
+
+
+def _element_type(text: str) -> DType:
+    try:
+        return DType.from_text(text)
+    except KeyError:
+        _fail(f"unknown element type '{text}'")
+
+
+class _Builder(Transformer):
+    """Reduction callbacks: build types, attributes and ops bottom-up."""
+
+    def reset(self) -> None:
+        self.scopes: list[dict[str, object]] = [{}]
+
+    # ---- values and scopes
+    def _define(self, token: Token, value) -> None:
+        name = token[1:]
+        for scope in self.scopes:
+            if name in scope:
+                _fail(f"redefinition of SSA value '%{name}'", token)
+        self.scopes[-1][name] = value
+        if not name.isdigit():
+            value.name_hint = name
+
+    def _lookup(self, token: Token):
+        name = token[1:]
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        _fail(f"use of undefined value '%{name}'", token)
+
+    def region_open(self, _children):
+        self.scopes.append({})
+        return None
+
+    def block_arg(self, children):
+        return children[0], children[1]
+
+    def block_args(self, children):
+        block = Block([t for _, t in children])
+        for (token, _), arg in zip(children, block.args):
+            self._define(token, arg)
+        return block
+
+    def block_head(self, children):
+        return children[1] if len(children) > 1 else Block()
+
+    def labeled_block(self, children):
+        block = children[0]
+        for op in children[1:]:
+            block.append(op)
+        return block
+
+    def region(self, children):
+        self.scopes.pop()
+        entry_ops = [c for c in children[1:] if isinstance(c, Operation)]
+        blocks = [c for c in children[1:] if isinstance(c, Block)]
+        if entry_ops or not blocks:
+            entry = Block()
+            for op in entry_ops:
+                entry.append(op)
+            blocks.insert(0, entry)
+        return Region(blocks)
+
+    def region_list(self, children):
+        return list(children)
+
+    def result_list(self, children):
+        return ("results", list(children))
+
+    def value_list(self, children):
+        return ("operands", list(children))
+
+    def operation(self, children):
+        parts = {"results": [], "operands": [], "regions": [], "attrs": {}, "loc": UNKNOWN}
+        name_token = None
+        for child in children:
+            if isinstance(child, Token) and child.type == "OP_NAME":
+                name_token = child
+            elif isinstance(child, tuple) and child[0] in ("results", "operands"):
+                parts[child[0]] = child[1]
+            elif isinstance(child, list):
+                parts["regions"] = child
+            elif isinstance(child, dict):
+                parts["attrs"] = child
+            elif isinstance(child, FunctionType):
+                ftype = child
+            else:
+                parts["loc"] = child
+        operands = [self._lookup(t) for t in parts["operands"]]
+        if len(ftype.inputs) != len(operands):
+            _fail(f"{name_token[1:-1]} has {len(operands)} operands but its type lists {len(ftype.inputs)}", name_token)
+        for token, value, declared in zip(parts["operands"], operands, ftype.inputs):
+            if value.type != declared:
+                _fail(f"'{token}' has type {value.type} but is used as {declared}", token)
+        if len(ftype.results) != len(parts["results"]):
+            _fail(
+                f"{name_token[1:-1]} defines {len(parts['results'])} values but its type lists {len(ftype.results)} results",
+                name_token,
+            )
+        op = Operation(name_token[1:-1], operands, ftype.results, parts["attrs"], parts["regions"], parts["loc"])
+        for token, result in zip(parts["results"], op.results):
+            self._define(token, result)
+        return op
+
+    def start(self, children):
+        return children[0]
+
+    # ---- types
+    def tensor_type(self, children):
+        return parse_tensor_type(str(children[0]))
+
+    def dialect_type(self, children):
+        text = str(children[0])
+        if text not in _DIALECT_TYPES:
+            _fail(f"unknown type '{text}' (expected !tfc.resource or !tfc.token)", children[0])
+        return _DIALECT_TYPES[text]
+
+    def element_type(self, children):
+        return _element_type(str(children[0]))
+
+    def type_list(self, children):
+        return tuple(children)
+
+    def paren_types(self, children):
+        return children[0] if children else ()
+
+    def function_type(self, children):
+        inputs = children[0] if len(children) == 2 else ()
+        results = children[-1]
+        if not isinstance(results, tuple):
+            results = (results,)
+        return FunctionType(tuple(inputs), results)
+
+    # ---- attributes
+    def attr_dict(self, children):
+        return dict(children)
+
+    def attr_entry(self, children):
+        return (children[0], children[1] if len(children) > 1 else UnitAttr())
+
+    def attr_name(self, children):
+        token = children[0]
+        return unquote(str(token)) if token.type == "STRING" else str(token)
+
+    def number_attr(self, children):
+        token = children[0]
+        dtype = children[1] if len(children) > 1 else None
+        if dtype is not None and not isinstance(dtype, DType):
+            _fail(f"expected an element type after ':' for {token}, got {dtype}", token)
+        return _number_attr(token, dtype)
+
+    def true_attr(self, _children):
+        return BoolAttr(True)
+
+    def false_attr(self, _children):
+        return BoolAttr(False)
+
+    def unit_attr(self, _children):
+        return UnitAttr()
+
+    def string_attr(self, children):
+        return StringAttr(unquote(str(children[0])))
+
+    def array_attr(self, children):
+        return ArrayAttr(tuple(children))
+
+    def dense_array_attr(self, children):
+        dtype = _element_type(str(children[0]))
+        values = children[1] if len(children) > 1 else []
+        return DenseArrayAttr(dtype, tuple(_scalar(v, dtype, children[0]) for v in values))
+
+    def number_list(self, children):
+        return list(children)
+
+    def dense_list(self, children):
+        return list(children)
+
+    def dense_hex(self, children):
+        return ("hex", children[0])
+
+    def complex_value(self, children):
+        return ("complex", children[0], children[1])
+
+    def dense_attr(self, children):
+        ttype = parse_tensor_type(str(children[-1]))
+        body = children[0] if len(children) > 1 else None
+        return _dense_attr(body, ttype, children[-1])
+
+    def symbol_attr(self, children):
+        text = str(children[0])[1:]
+        return SymbolRefAttr(unquote(text) if text.startswith('"') else text)
+
+    def type_attr(self, children):
+        return TypeAttr(children[0])
+
+    def dict_attr(self, children):
+        return DictAttr(tuple(sorted(children[0].items())))
+
+    # ---- locations
+    def location(self, children):
+        return children[0]
+
+    def unknown_loc(self, _children):
+        return UNKNOWN
+
+    def file_loc(self, children):
+        return FileLineColLoc(unquote(str(children[0])), int(children[1]), int(children[2]))
+
+    def name_loc(self, children):
+        return NameLoc(unquote(str(children[0])), children[1] if len(children) > 1 else None)
+
+
+def _number_attr(token: Token, dtype: DType | None):
+    text = str(token)
+    if dtype is None:
+        dtype = DType.f64 if token.type == "FLOAT" else DType.i64
+    if dtype is DType.bool and token.type == "INT":
+        return BoolAttr(bool(int(text)))
+    if dtype.is_float:
+        return FloatAttr(_float_from_token(token, dtype), dtype)
+    if dtype.is_int or dtype is DType.bool:
+        if token.type == "FLOAT":
+            _fail(f"expected an integer for type {dtype.value}, got {text}", token)
+        return IntegerAttr(int(text, 0), dtype)
+    _fail(f"a number attribute cannot have type {dtype.value}", token)
+
+
+def _float_from_token(token: Token, dtype: DType) -> float:
+    text = str(token)
+    if token.type == "HEX":
+        size = dtype.numpy.itemsize
+        bits = int(text, 16)
+        if bits >= 1 << (8 * size):
+            _fail(f"hex literal {text} does not fit {dtype.value}", token)
+        return float(np.array(bits, dtype=f"u{size}").view(dtype.numpy))
+    return float(text)
+
+
+def _scalar(value, dtype: DType, where: Token):
+    """One dense element from a number token, a bool attribute or a complex pair."""
+    if isinstance(value, BoolAttr):
+        if dtype is not DType.bool:
+            _fail(f"boolean element in a {dtype.value} constant", where)
+        return value.value
+    if isinstance(value, tuple) and value[0] == "complex":
+        if not dtype.is_complex:
+            _fail(f"complex element in a {dtype.value} constant", value[1])
+        part = DType.f32 if dtype is DType.c64 else DType.f64
+        return complex(_float_from_token(value[1], part), _float_from_token(value[2], part))
+    if not isinstance(value, Token):
+        _fail(f"expected a number in a {dtype.value} constant", where)
+    if dtype.is_float:
+        return _float_from_token(value, dtype)
+    if dtype.is_complex:
+        return complex(float(str(value)))
+    if dtype is DType.bool:
+        return bool(int(str(value), 0))
+    if value.type == "FLOAT":
+        _fail(f"expected an integer for type {dtype.value}, got {value}", value)
+    return int(str(value), 0)
+
+
+def _dense_attr(body, ttype: TensorType, where: Token) -> DenseElementsAttr:
+    if not ttype.is_static:
+        _fail(f"dense constant needs a static type, got {ttype}", where)
+    dtype = ttype.dtype
+    if body is None:
+        if ttype.num_elements != 0:
+            _fail(f"empty dense constant for {ttype} with {ttype.num_elements} elements", where)
+        return DenseElementsAttr(np.zeros(ttype.shape, dtype.numpy), ttype)
+    if isinstance(body, tuple) and body[0] == "hex":
+        text = unquote(str(body[1]))
+        if not text.startswith("0x"):
+            _fail("expected a hex string \"0x...\" in dense constant", body[1])
+        try:
+            raw = bytes.fromhex(text[2:])
+        except ValueError:
+            _fail("malformed hex string in dense constant", body[1])
+        expected = ttype.num_elements * dtype.numpy.itemsize
+        if len(raw) != expected:
+            _fail(f"hex data has {len(raw)} bytes but {ttype} needs {expected}", body[1])
+        array = np.frombuffer(raw, dtype=dtype.numpy.newbyteorder("<")).astype(dtype.numpy).reshape(ttype.shape)
+        return DenseElementsAttr(array.copy(), ttype)
+    if not isinstance(body, list):
+        array = np.full(ttype.shape, _scalar(body, dtype, where), dtype=dtype.numpy)
+        return DenseElementsAttr(array, ttype)
+    shape = _nested_shape(body, where)
+    if shape != ttype.shape:
+        _fail(f"dense literal has shape {list(shape)} but its type is {ttype}", where)
+    flat = _flatten(body)
+    try:
+        array = np.array([_scalar(v, dtype, where) for v in flat], dtype=dtype.numpy).reshape(ttype.shape)
+    except OverflowError:
+        _fail(f"value out of range for {dtype.value} in dense constant", where)
+    return DenseElementsAttr(array, ttype)
+
+
+def _nested_shape(body, where) -> tuple[int, ...]:
+    if not isinstance(body, list):
+        return ()
+    if not body:
+        return (0,)
+    inner = [_nested_shape(b, where) for b in body]
+    if any(s != inner[0] for s in inner):
+        _fail("ragged nested list in dense constant", where)
+    return (len(body),) + inner[0]
+
+
+def _flatten(body) -> list:
+    if not isinstance(body, list):
+        return [body]
+    return [x for b in body for x in _flatten(b)]
+
+
+_GRAMMAR = (Path(__file__).parent / "grammar.lark").read_text()
+_builder = _Builder()
+_parser = Lark(_GRAMMAR, parser="lalr", lexer="contextual", transformer=_builder, propagate_positions=False)
+_lock = threading.Lock()
+
+
+def parse_op(text: str, filename: str = "<string>") -> Operation:
+    """Parse one top-level op (usually ``builtin.module``) from generic-form text."""
+    lines = text.splitlines()
+
+    def error(message: str, line: int, col: int) -> ParseError:
+        source = lines[line - 1] if 0 < line <= len(lines) else ""
+        return ParseError(message, filename, line, col, source)
+
+    with _lock:
+        _builder.reset()
+        try:
+            return _parser.parse(text)
+        except _SyntaxFailure as failure:
+            token = failure.token
+            line, col = (token.line, token.column) if token is not None and token.line else (1, 1)
+            raise error(failure.message, line, col) from None
+        except VisitError as failure:  # a callback raised something else
+            inner = failure.orig_exc
+            if isinstance(inner, _SyntaxFailure):
+                raise error(inner.message, 1, 1) from None
+            raise
+        except UnexpectedEOF as failure:
+            last = len(lines) or 1
+            raise error(f"unexpected end of input; expected {_expected(failure.expected)}", last, len(lines[-1]) + 1 if lines else 1) from None
+        except UnexpectedToken as failure:
+            found = "end of input" if failure.token.type == "$END" else f"'{failure.token}'"
+            line = failure.line if failure.line > 0 else len(lines)
+            col = failure.column if failure.column > 0 else 1
+            raise error(f"unexpected {found}; expected {_expected(failure.expected)}", line, col) from None
+        except UnexpectedCharacters as failure:
+            char = text[failure.pos_in_stream] if failure.pos_in_stream < len(text) else ""
+            allowed = failure.allowed or set()
+            raise error(f"unexpected character {char!r}; expected {_expected(allowed)}", failure.line, failure.column) from None
+        except UnexpectedInput as failure:
+            raise error(str(failure).splitlines()[0], getattr(failure, "line", 1), getattr(failure, "column", 1)) from None
+
+
+def _expected(terminals) -> str:
+    names = sorted({_TERMINAL_NAMES.get(t, _anonymous(t)) for t in terminals if t != "$END"})
+    if not names:
+        return "end of input"
+    if len(names) > 6:
+        names = names[:6] + ["..."]
+    return " or ".join(names)
+
+
+def _anonymous(terminal: str) -> str:
+    pattern = _parser.get_terminal(terminal).pattern if terminal in {t.name for t in _parser.terminals} else None
+    return f"'{pattern.value}'" if pattern is not None and pattern.type == "str" else terminal.lower()
+
+
+def parse_module(text: str, filename: str = "<string>") -> Module:
+    """Parse a whole module; the top-level op must be ``builtin.module``."""
+    op = parse_op(text, filename)
+    if op.name != MODULE_OP:
+        raise ParseError(f"expected a '{MODULE_OP}' op at top level, got '{op.name}'", filename, 1, 1, text.splitlines()[0] if text else "")
+    return Module(op)
+
+
+def parse_file(path: str | Path) -> Module:
+    path = Path(path)
+    return parse_module(path.read_text(), str(path))

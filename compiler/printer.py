@@ -1,0 +1,138 @@
+"""Prints IR in MLIR's generic op form, with deterministic SSA names.
+
+``%x = "tfc.add"(%a, %b) {attrs} : (tensor<f32>, tensor<f32>) -> tensor<f32> loc("f.py":3:7)``
+
+Names come from value hints (``%x``, then ``%x_1``, ``%x_2`` on clashes), else a counter (``%0``, ``%1``),
+scoped per isolated-from-above op (each function). The output parses back to the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .attributes import format_attr_dict
+from .ir import Block, Module, Operation, Region, Value
+from .registry import Trait, lookup
+
+_INVALID_NAME_CHARS = re.compile(r"[^A-Za-z0-9_$.\-]")
+
+
+def sanitize_name(hint: str) -> str:
+    """A valid SSA suffix from any hint; names that start with a digit must be all digits in MLIR."""
+    name = _INVALID_NAME_CHARS.sub("_", hint)
+    if not name or (name[0].isdigit() and not name.isdigit()) or name.isdigit():
+        name = "v" + name
+    return name
+
+
+class _Namer:
+    """Assigns each value a unique name within one isolated scope."""
+
+    def __init__(self):
+        self.names: dict[Value, str] = {}
+        self.used: set[str] = set()
+        self.counter = 0
+
+    def name(self, value: Value) -> str:
+        found = self.names.get(value)
+        if found is not None:
+            return found
+        if value.name_hint:
+            base = sanitize_name(value.name_hint)
+            name, suffix = base, 0
+            while name in self.used:
+                suffix += 1
+                name = f"{base}_{suffix}"
+        else:
+            while str(self.counter) in self.used:
+                self.counter += 1
+            name = str(self.counter)
+            self.counter += 1
+        self.used.add(name)
+        self.names[value] = name
+        return name
+
+    def ref(self, value: Value) -> str:
+        name = self.names.get(value)
+        if name is None:
+            # A use before its definition: the verifier reports it; print something parseable.
+            return "%<<UNDEFINED>>"
+        return "%" + name
+
+
+@lru_cache(maxsize=4096)
+def _type_str(t) -> str:
+    return str(t)
+
+
+class Printer:
+    """Accumulates text for ops, regions and blocks."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.namers: list[_Namer] = [_Namer()]
+
+    @property
+    def namer(self) -> _Namer:
+        return self.namers[-1]
+
+    def print_op(self, op: Operation, indent: int) -> None:
+        opdef = lookup(op.name)
+        isolated = opdef is not None and opdef.has(Trait.ISOLATED_FROM_ABOVE)
+        results = [self.namer.name(r) for r in op.results]
+        head = " " * indent
+        if results:
+            head += ", ".join("%" + r for r in results) + " = "
+        head += f'"{op.name}"(' + ", ".join(self.namer.ref(v) for v in op.operands) + ")"
+        if not op.regions:
+            self.lines.append(head + self._trailer(op))
+            return
+        if isolated:
+            self.namers.append(_Namer())
+        self.lines.append(head + " (")
+        for i, region in enumerate(op.regions):
+            self.lines[-1] += "{" if i == 0 else ", {"
+            self.print_region(region, indent)
+        if isolated:
+            self.namers.pop()
+        self.lines[-1] += ")" + self._trailer(op)
+
+    def _trailer(self, op: Operation) -> str:
+        text = ""
+        if op.attributes:
+            text += " " + format_attr_dict(op.attributes)
+        ins = ", ".join(_type_str(v.type) for v in op.operands)
+        outs = [_type_str(r.type) for r in op.results]
+        if len(outs) == 1 and not outs[0].startswith("("):
+            out_text = outs[0]
+        else:
+            out_text = "(" + ", ".join(outs) + ")"
+        return text + f" : ({ins}) -> {out_text} {op.location}"
+
+    def print_region(self, region: Region, indent: int) -> None:
+        """The blocks of ``region``; the caller has already written the opening brace."""
+        show_labels = len(region.blocks) > 1 or any(b.args for b in region.blocks)
+        for index, block in enumerate(region.blocks):
+            if show_labels:
+                self.lines.append(" " * indent + self._block_label(block, index))
+            for op in block.ops:
+                self.print_op(op, indent + 2)
+        self.lines.append(" " * indent + "}")
+
+    def _block_label(self, block: Block, index: int) -> str:
+        if not block.args:
+            return f"^bb{index}:"
+        args = ", ".join(f"%{self.namer.name(a)}: {_type_str(a.type)}" for a in block.args)
+        return f"^bb{index}({args}):"
+
+
+def print_op(op: Operation) -> str:
+    """The generic-form text of ``op`` and everything nested in it."""
+    printer = Printer()
+    printer.print_op(op, 0)
+    return "\n".join(printer.lines) + "\n"
+
+
+def print_module(module: Module) -> str:
+    return print_op(module.op)

@@ -1,0 +1,164 @@
+"""The op registry: everything about an op in one declaration.
+
+An :class:`OpDef` holds the op's schema (operands, results, attributes, regions), its traits, its
+type rule, its numpy reference, its StableHLO lowering and (later) its gradient rule. Passes,
+backends and the verifier ask the registry; they never keep lists of op names.
+
+Callable fields take a context first, so no entry needs to import a backend:
+
+* ``infer(ctx, *operand_types) -> Type | list[Type]`` — ``ctx.attrs`` holds attribute values; raise
+  :class:`ShapeError` when the operands do not fit.
+* ``reference(ctx, *arrays) -> array | tuple`` — numpy semantics; ``ctx.run_region(i, args)`` runs a region.
+* ``lower(ctx, *mlir_values) -> value | list`` — builds StableHLO; ``ctx.hlo`` is the dialect module.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from .attributes import (
+    ArrayAttr,
+    Attribute,
+    BoolAttr,
+    DenseArrayAttr,
+    DenseElementsAttr,
+    DictAttr,
+    FloatAttr,
+    IntegerAttr,
+    StringAttr,
+    SymbolRefAttr,
+    TypeAttr,
+    UnitAttr,
+)
+
+
+class Trait(enum.Enum):
+    """Properties passes rely on instead of op names."""
+
+    PURE = "pure"  # no side effects: may be merged (CSE), moved, folded or deleted when unused
+    COMMUTATIVE = "commutative"  # binary op whose operands may be swapped
+    STATEFUL = "stateful"  # reads or writes state, or communicates: never merged, reordered or dropped
+    TERMINATOR = "terminator"  # ends a block
+    ELEMENTWISE = "elementwise"  # same-shaped operands and results, applied per element
+    ISOLATED_FROM_ABOVE = "isolated"  # regions do not see values defined outside the op
+
+
+class ShapeError(Exception):
+    """Raised by type rules; the verifier or tracer adds the op name and location."""
+
+
+class AttrKind(enum.Enum):
+    INT = (IntegerAttr,)
+    FLOAT = (FloatAttr, IntegerAttr)
+    BOOL = (BoolAttr,)
+    STRING = (StringAttr,)
+    INTS = (DenseArrayAttr,)
+    ARRAY = (ArrayAttr,)
+    DENSE = (DenseElementsAttr,)
+    TYPE = (TypeAttr,)
+    SYMBOL = (SymbolRefAttr,)
+    DICT = (DictAttr,)
+    UNIT = (UnitAttr,)
+    ANY = (Attribute,)
+
+
+@dataclass(frozen=True)
+class AttrSpec:
+    """One attribute of an op's schema: its kind, whether it must be present, and allowed values."""
+
+    kind: AttrKind
+    required: bool = True
+    choices: tuple | None = None
+    default: Any = None
+
+    def check(self, attribute: Attribute) -> str | None:
+        """None when ``attribute`` fits, else what was expected."""
+        if not isinstance(attribute, self.kind.value):
+            return f"expected {self.kind.name.lower()} attribute, got '{attribute}'"
+        if self.choices is not None and attribute.value not in self.choices:
+            return f"expected one of {', '.join(map(str, self.choices))}, got '{attribute}'"
+        return None
+
+
+def attr(kind: AttrKind, *, choices=None) -> AttrSpec:
+    return AttrSpec(kind, True, tuple(choices) if choices else None)
+
+
+def optional(kind: AttrKind, default=None, *, choices=None) -> AttrSpec:
+    return AttrSpec(kind, False, tuple(choices) if choices else None, default)
+
+
+@dataclass(frozen=True)
+class OpDef:
+    """The single declaration of an op. Names ending in ``*`` are variadic (at most one group each)."""
+
+    name: str
+    summary: str
+    operands: tuple[str, ...] = ()
+    results: tuple[str, ...] = ("result",)
+    attributes: dict[str, AttrSpec] = field(default_factory=dict)
+    traits: frozenset[Trait] = frozenset({Trait.PURE})
+    regions: int = 0
+    infer: Callable | None = None
+    reference: Callable | None = None
+    lower: Callable | None = None
+    grad: Callable | None = None
+    verify: Callable | None = None  # extra structural checks: verify(op) -> error text or None
+
+    def has(self, trait: Trait) -> bool:
+        return trait in self.traits
+
+    def count_range(self, group: str) -> tuple[int, int | None]:
+        """(minimum, maximum or None) number of values for 'operands' or 'results'."""
+        names = getattr(self, group)
+        fixed = sum(1 for n in names if not n.endswith("*"))
+        return fixed, (None if any(n.endswith("*") for n in names) else fixed)
+
+
+class OpRegistry:
+    """Op name → OpDef. One default instance holds every op; tests may build their own."""
+
+    def __init__(self):
+        self._ops: dict[str, OpDef] = {}
+
+    def register(self, opdef: OpDef) -> OpDef:
+        if opdef.name in self._ops:
+            raise ValueError(f"op '{opdef.name}' registered twice")
+        self._ops[opdef.name] = opdef
+        return opdef
+
+    def get(self, name: str) -> OpDef | None:
+        _ensure_loaded()
+        return self._ops.get(name)
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def __iter__(self) -> Iterator[OpDef]:
+        _ensure_loaded()
+        return iter(sorted(self._ops.values(), key=lambda d: d.name))
+
+
+REGISTRY = OpRegistry()
+
+
+def register(opdef: OpDef) -> OpDef:
+    """Add ``opdef`` to the default registry; returns it so modules can keep a handle."""
+    return REGISTRY.register(opdef)
+
+
+def lookup(name: str) -> OpDef | None:
+    return REGISTRY.get(name)
+
+
+_loaded = False
+
+
+def _ensure_loaded() -> None:
+    """Import the op definition modules once, on first lookup (they register themselves)."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from . import ops  # noqa: F401

@@ -1,0 +1,48 @@
+"""Quoting and unquoting of string literals in the text form (MLIR's escapes: ``\\"``, ``\\\\``, ``\\n``, ``\\t``, ``\\XX``)."""
+
+_SIMPLE_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+
+
+def quote(text: str) -> str:
+    """A double-quoted literal that :func:`unquote` turns back into ``text`` exactly."""
+    out = []
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        if ch in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[ch])
+        elif 0x20 <= byte < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:02X}")
+    return '"' + "".join(out) + '"'
+
+
+def unquote(literal: str) -> str:
+    """The text a double-quoted literal stands for; ValueError on a bad escape."""
+    body = literal[1:-1]
+    data = bytearray()
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            data += ch.encode("utf-8")
+            i += 1
+            continue
+        nxt = body[i + 1 : i + 2]
+        if nxt in ('"', "\\"):
+            data += nxt.encode()
+            i += 2
+        elif nxt == "n":
+            data += b"\n"
+            i += 2
+        elif nxt == "t":
+            data += b"\t"
+            i += 2
+        else:
+            hexpair = body[i + 1 : i + 3]
+            try:
+                data.append(int(hexpair, 16))
+            except ValueError:
+                raise ValueError(f"bad escape '\\{hexpair}' in string literal") from None
+            i += 3
+    return data.decode("utf-8", errors="surrogateescape")

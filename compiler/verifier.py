@@ -1,0 +1,123 @@
+"""Checks that IR is well formed: every error names the op, its location and the broken rule.
+
+Structure: values are defined before use and visible (isolated ops see nothing from outside); blocks
+of registered region ops end with a terminator. Schema: operand/result/region counts, attributes
+(required ones present, of the right kind; ``_``-prefixed or dialect-prefixed ones are free-form).
+Types: declared result types must be compatible with the op's type rule.
+"""
+
+from __future__ import annotations
+
+from .diagnostics import VerifyError
+from .ir import MODULE_OP, Module, Operation, Region, Value
+from .registry import OpDef, ShapeError, Trait, lookup
+
+
+class InferContext:
+    """What a type rule sees besides operand types: attribute values, declared results, regions."""
+
+    __slots__ = ("op_name", "attrs", "declared", "regions")
+
+    def __init__(self, op_name: str, attrs: dict, declared=None, regions=()):
+        self.op_name = op_name
+        self.attrs = attrs
+        self.declared = declared
+        self.regions = regions
+
+
+def infer_types(opdef: OpDef, operand_types, attrs: dict, declared=None, regions=()) -> list:
+    """Run ``opdef``'s type rule; returns a list of result types (ShapeError when operands do not fit)."""
+    ctx = InferContext(opdef.name, attrs, declared, regions)
+    result = opdef.infer(ctx, *operand_types)
+    return list(result) if isinstance(result, (list, tuple)) else [result]
+
+
+def verify(target: Module | Operation, allow_unregistered: bool = False) -> None:
+    """Raise :class:`VerifyError` for the first broken rule found in ``target``."""
+    op = target.op if isinstance(target, Module) else target
+    _Verifier(allow_unregistered).verify_op(op, set())
+
+
+class _Verifier:
+    def __init__(self, allow_unregistered: bool):
+        self.allow_unregistered = allow_unregistered
+
+    def fail(self, op: Operation, message: str):
+        raise VerifyError(message, op.name, op.location)
+
+    def verify_op(self, op: Operation, visible: set[Value]) -> None:
+        for index, value in enumerate(op.operands):
+            if value not in visible:
+                self.fail(op, f"operand #{index} is used before it is defined, or is not visible here")
+        opdef = lookup(op.name)
+        if opdef is None:
+            if not self.allow_unregistered:
+                self.fail(op, "is not a registered op (unknown op name)")
+        else:
+            self.check_schema(op, opdef)
+        isolated = opdef is not None and opdef.has(Trait.ISOLATED_FROM_ABOVE)
+        for region in op.regions:
+            self.verify_region(op, opdef, region, set() if isolated else visible)
+        if opdef is not None:
+            self.check_types(op, opdef)
+            if opdef.verify is not None:
+                problem = opdef.verify(op)
+                if problem:
+                    self.fail(op, problem)
+
+    def verify_region(self, owner: Operation, opdef: OpDef | None, region: Region, visible: set[Value]) -> None:
+        added: list[Value] = []
+        try:
+            for block in region.blocks:
+                for arg in block.args:
+                    visible.add(arg)
+                    added.append(arg)
+                for op in block.ops:
+                    self.verify_op(op, visible)
+                    for result in op.results:
+                        visible.add(result)
+                        added.append(result)
+                if opdef is not None and owner.name != MODULE_OP:
+                    last = block.ops[-1] if block.ops else None
+                    last_def = lookup(last.name) if last is not None else None
+                    if last_def is None or not last_def.has(Trait.TERMINATOR):
+                        self.fail(owner, "each block of its regions must end with a terminator")
+        finally:
+            for value in added:
+                visible.discard(value)
+
+    def check_schema(self, op: Operation, opdef: OpDef) -> None:
+        for group, actual in (("operands", len(op.operands)), ("results", len(op.results))):
+            low, high = opdef.count_range(group)
+            if actual < low or (high is not None and actual > high):
+                expected = f"{low}" if low == high else f"at least {low}"
+                self.fail(op, f"expects {expected} {group[:-1]}{'s' if low != 1 else ''}, got {actual}")
+        if len(op.regions) != opdef.regions:
+            self.fail(op, f"expects {opdef.regions} region(s), got {len(op.regions)}")
+        for key, spec in opdef.attributes.items():
+            attribute = op.attributes.get(key)
+            if attribute is None:
+                if spec.required:
+                    self.fail(op, f"requires attribute '{key}'")
+                continue
+            problem = spec.check(attribute)
+            if problem:
+                self.fail(op, f"attribute '{key}': {problem}")
+        for key in op.attributes:
+            if key not in opdef.attributes and not key.startswith("_") and "." not in key:
+                self.fail(op, f"has unknown attribute '{key}' (allowed: {', '.join(sorted(opdef.attributes)) or 'none'})")
+
+    def check_types(self, op: Operation, opdef: OpDef) -> None:
+        if opdef.infer is None:
+            return
+        attrs = {k: v.value for k, v in op.attributes.items()}
+        declared = [r.type for r in op.results]
+        try:
+            inferred = infer_types(opdef, [v.type for v in op.operands], attrs, declared, op.regions)
+        except ShapeError as err:
+            self.fail(op, str(err))
+        if len(inferred) != len(declared):
+            self.fail(op, f"type rule gives {len(inferred)} results, op declares {len(declared)}")
+        for index, (want, have) in enumerate(zip(inferred, declared)):
+            if not want.is_compatible(have):
+                self.fail(op, f"result #{index} is declared {have} but the operands give {want}")
