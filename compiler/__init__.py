@@ -1,1 +1,49 @@
-"""tfc: a compiler toolchain for dataflow graphs."""
+"""tfc: a compiler toolchain for dataflow graphs.
+
+``@tfc.compile`` traces a Python function into tfc IR and runs it on XLA; ``tfc.matmul``, ``tfc.sum``,
+... are the numpy-like functions usable inside it (and eagerly). The IR, parser, printer, registry
+and verifier live in this package; the frontend and backends are imported lazily on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .diagnostics import BackendError, ParseError, TfcError, TraceError, VerifyError
+from .types import DType
+
+bool_ = DType.bool
+int8, int16, int32, int64 = DType.i8, DType.i16, DType.i32, DType.i64
+uint8, uint16, uint32, uint64 = DType.u8, DType.u16, DType.u32, DType.u64
+float16, bfloat16, float32, float64 = DType.f16, DType.bf16, DType.f32, DType.f64
+complex64, complex128 = DType.c64, DType.c128
+
+_LAZY = {
+    "compile": "tfc.frontend.compile",
+    "CompiledFunction": "tfc.frontend.compile",
+    "Lowered": "tfc.frontend.compile",
+    "Tensor": "tfc.frontend.tracing",
+    "cond": "tfc.frontend.control",
+    "while_loop": "tfc.frontend.control",
+    "fori_loop": "tfc.frontend.control",
+}
+_API_MODULE = "tfc.frontend.api"
+
+
+def __getattr__(name: str):
+    """Resolve public names on first use, so ``import tfc`` stays light and rooms stay separate."""
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        api = importlib.import_module(_API_MODULE)
+        if name in getattr(api, "__all__", ()):
+            return getattr(api, name)
+        raise AttributeError(f"module 'tfc' has no attribute '{name}'")
+    return getattr(importlib.import_module(module_name), name)
+
+
+def __dir__():
+    api = importlib.import_module(_API_MODULE)
+    return sorted(set(globals()) | set(_LAZY) | set(api.__all__))
+
+
+__all__ = ["BackendError", "DType", "ParseError", "TfcError", "TraceError", "VerifyError", *_LAZY]

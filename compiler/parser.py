@@ -206,9 +206,6 @@ class _Builder(Transformer):
             _fail(f"unknown type '{text}' (expected !tfc.resource or !tfc.token)", children[0])
         return _DIALECT_TYPES[text]
 
-    def element_type(self, children):
-        return _element_type(str(children[0]))
-
     def type_list(self, children):
         return tuple(children)
 
@@ -235,9 +232,7 @@ class _Builder(Transformer):
 
     def number_attr(self, children):
         token = children[0]
-        dtype = children[1] if len(children) > 1 else None
-        if dtype is not None and not isinstance(dtype, DType):
-            _fail(f"expected an element type after ':' for {token}, got {dtype}", token)
+        dtype = _element_type(str(children[1])) if len(children) > 1 else None
         return _number_attr(token, dtype)
 
     def true_attr(self, _children):

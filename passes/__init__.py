@@ -1,1 +1,3 @@
-"""tfc passes."""
+"""tfc passes: one module per pass. Importing this package registers them with the pass manager."""
+
+from . import cse, dce  # noqa: F401

@@ -1,0 +1,558 @@
+"""Core ops that combine many elements: reduce, reduce_window, argmax/argmin, cumsum and sort.
+
+Reductions name their combiner by ``kind`` rather than carrying a region, so the init value follows
+from the kind and the element type (sum 0, max -inf or the type's lowest value...) and every backend
+knows the combiner is associative. References follow XLA: integers wrap, windows read padding and
+base-dilation holes as the init value, NaN wins max/min, and sort puts NaNs last.
+
+The window helpers here (output sizes, padding with holes, strided window views) are shared with
+``tfc.convolution`` in linalg.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, optional, register
+from ..types import DType, TensorType
+from . import rules
+from .rules import declared, normalize_axis, tensor_operand
+
+_PURE = frozenset({Trait.PURE})
+NOT_COMPLEX = ("real (non-complex)", lambda d: not d.is_complex)
+
+
+# ---- attribute access ----------------------------------------------------------------------------
+def int_list(ctx, key: str, default=None) -> tuple[int, ...]:
+    """Attribute ``key`` as a tuple of ints; ShapeError when it is missing or not a list of ints."""
+    value = ctx.attrs.get(key, default)
+    if value is None:
+        raise ShapeError(f"requires attribute '{key}'")
+    if not isinstance(value, tuple) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ShapeError(f"attribute '{key}' must be a list of integers, got {value!r}")
+    return value
+
+
+def int_attr(ctx, key: str) -> int:
+    value = ctx.attrs.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ShapeError(f"requires integer attribute '{key}', got {value!r}")
+    return value
+
+
+def positive(values, what: str) -> None:
+    if any(v < 1 for v in values):
+        raise ShapeError(f"{what} {list(values)} must all be positive")
+
+
+# ---- windows (shared with tfc.convolution) -------------------------------------------------------
+def dilated_size(size: int, dilation: int) -> int:
+    """Size after inserting ``dilation - 1`` holes between elements (0 stays 0)."""
+    return 0 if size == 0 else (size - 1) * dilation + 1
+
+
+def window_output_size(size, window, stride, low, high, base_dilation=1, window_dilation=1):
+    """Number of window positions along one dimension, as StableHLO infers it (None when ``size`` is)."""
+    if size is None:
+        return None
+    padded = dilated_size(size, base_dilation) + low + high
+    if padded < 0:
+        raise ShapeError(f"padding ({low}, {high}) leaves dimension of size {size} with negative size {padded}")
+    span = dilated_size(window, window_dilation)
+    if padded == 0 or span > padded:
+        return 0
+    return (padded - span) // stride + 1
+
+
+def pad_with(x: np.ndarray, low, high, interior, fill) -> np.ndarray:
+    """``x`` with ``interior`` holes between elements and ``low``/``high`` edges, all ``fill``; negative edges crop."""
+    spread = np.full([dilated_size(n, i + 1) for n, i in zip(x.shape, interior)], fill, dtype=x.dtype)
+    spread[tuple(slice(None, None, i + 1) for i in interior)] = x
+    shape = [n + lo + hi for n, lo, hi in zip(spread.shape, low, high)]
+    out = np.full(shape, fill, dtype=x.dtype)
+    source = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, lo, hi in zip(spread.shape, low, high))
+    target = tuple(slice(max(lo, 0), max(lo, 0) + max(n - max(-lo, 0) - max(-hi, 0), 0)) for n, lo, hi in zip(spread.shape, low, high))
+    out[target] = spread[source]
+    return out
+
+
+def window_view(x: np.ndarray, window, strides, dilations) -> np.ndarray:
+    """Strided windows of an already padded ``x``: shape ``positions + window`` (a view, not a copy)."""
+    spans = [dilated_size(w, d) for w, d in zip(window, dilations)]
+    positions = [window_output_size(n, s, st, 0, 0) for n, s, st in zip(x.shape, spans, strides)]
+    if 0 in positions:
+        return np.zeros(tuple(positions) + tuple(window), x.dtype)
+    view = np.lib.stride_tricks.sliding_window_view(x, spans) if x.ndim else x
+    steps = tuple(slice(None, None, s) for s in strides) + tuple(slice(None, None, d) for d in dilations)
+    return view[steps]
+
+
+def padding_pairs(ctx, rank: int) -> list[tuple[int, int]]:
+    """The flattened ``padding`` attribute as (low, high) pairs, one per dimension."""
+    flat = int_list(ctx, "padding")
+    if len(flat) != 2 * rank:
+        raise ShapeError(f"padding has {len(flat)} entries, expected {2 * rank} (a low/high pair per dimension)")
+    return list(zip(flat[::2], flat[1::2]))
+
+
+def padding_attr(ctx, pairs):
+    """StableHLO's ``padding``: an N x 2 i64 dense elements attribute."""
+    array = np.asarray(pairs, np.int64).reshape(-1, 2)
+    return ctx.ir.DenseIntElementsAttr.get(array, shape=array.shape)
+
+
+# ---- numerics -----------------------------------------------------------------------------------
+def accumulation_dtype(dtype: np.dtype) -> np.dtype:
+    """A wide type to sum or multiply in: integers wrap like XLA's after the cast back, floats lose less."""
+    if dtype.kind == "i":
+        return np.dtype(np.int64)
+    if dtype.kind == "u":
+        return np.dtype(np.uint64)
+    if dtype.kind == "c":
+        return np.dtype(np.complex128)
+    if dtype.kind == "b":
+        return dtype
+    return np.dtype(np.float64)
+
+
+def lowest(dtype: DType):
+    """The identity of max: -inf, the integer minimum, or false."""
+    if dtype is DType.bool:
+        return False
+    return -np.inf if dtype.is_float else np.iinfo(dtype.numpy).min
+
+
+def highest(dtype: DType):
+    if dtype is DType.bool:
+        return True
+    return np.inf if dtype.is_float else np.iinfo(dtype.numpy).max
+
+
+def compare_type(dtype: DType) -> str:
+    if dtype.is_inexact:
+        return "FLOAT"
+    return "UNSIGNED" if dtype.is_unsigned_int or dtype is DType.bool else "SIGNED"
+
+
+def compare(ctx, a, b, direction: str, kind: str):
+    """A StableHLO compare of two values with an explicit comparison type."""
+    hlo = ctx.hlo
+    return hlo.CompareOp(a, b, hlo.ComparisonDirectionAttr.get(direction), compare_type=hlo.ComparisonTypeAttr.get(kind)).result
+
+
+def _scalar(ctx, dtype: DType, value):
+    return ctx.constant(np.array(value, dtype=dtype.numpy), dtype)
+
+
+# ---- tfc.reduce ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Monoid:
+    """An associative combiner with its identity: what a reduction kind means."""
+
+    ufunc: np.ufunc
+    hlo_op: str
+    kinds: tuple
+    identity: Callable[[DType], object]
+    widen: bool = False  # accumulate in accumulation_dtype (sum, prod)
+
+
+_MONOIDS = {
+    "sum": _Monoid(np.add, "AddOp", rules.NUMERIC, lambda d: 0, widen=True),
+    "prod": _Monoid(np.multiply, "MulOp", rules.NUMERIC, lambda d: 1, widen=True),
+    "max": _Monoid(np.maximum, "MaxOp", NOT_COMPLEX, lowest),
+    "min": _Monoid(np.minimum, "MinOp", NOT_COMPLEX, highest),
+    "and": _Monoid(np.bitwise_and, "AndOp", rules.INT_OR_BOOL, lambda d: np.invert(np.zeros((), d.numpy))),
+    "or": _Monoid(np.bitwise_or, "OrOp", rules.INT_OR_BOOL, lambda d: 0),
+}
+
+
+def _monoid(ctx, operand: TensorType, kinds=_MONOIDS) -> _Monoid:
+    kind = ctx.attrs.get("kind")
+    if kind not in kinds:
+        raise ShapeError(f"kind {kind!r} is not one of {', '.join(kinds)}")
+    monoid = kinds[kind]
+    what, ok = monoid.kinds
+    if not ok(operand.dtype):
+        raise ShapeError(f"kind '{kind}' expects {what} operands, got {operand.dtype.value}")
+    return monoid
+
+
+def _combine(ctx, monoid: _Monoid, dtype: DType, region) -> None:
+    ctx.scalar_body(region, dtype, lambda a, b: getattr(ctx.hlo, monoid.hlo_op)(a, b).result)
+
+
+def _reduce_numpy(monoid: _Monoid, x: np.ndarray, axes, dtype: DType) -> np.ndarray:
+    work = accumulation_dtype(x.dtype) if monoid.widen else x.dtype
+    initial = np.array(monoid.identity(dtype), dtype=dtype.numpy).astype(work)
+    with np.errstate(all="ignore"):
+        return monoid.ufunc.reduce(x.astype(work), axis=tuple(axes), initial=initial).astype(x.dtype)
+
+
+def _infer_reduce(ctx, operand):
+    x = tensor_operand(operand)
+    _monoid(ctx, x)
+    dims = int_list(ctx, "dimensions")
+    if len(set(dims)) != len(dims):
+        raise ShapeError(f"dimensions {list(dims)} has repeated dimensions")
+    if x.shape is None:
+        return x
+    for d in dims:
+        if not 0 <= d < x.rank:
+            raise ShapeError(f"dimensions {list(dims)}: dimension {d} is out of range for rank {x.rank}")
+    return x.with_shape([n for i, n in enumerate(x.shape) if i not in dims])
+
+
+def _lower_reduce(ctx, x):
+    dtype = ctx.operand_types[0].dtype
+    monoid = _MONOIDS[ctx.attrs["kind"]]
+    init = _scalar(ctx, dtype, monoid.identity(dtype))
+    op = ctx.hlo.ReduceOp([ctx.result_type], [x], [init], ctx.i64_array(ctx.attrs["dimensions"]))
+    _combine(ctx, monoid, dtype, op.body)
+    return op.result
+
+
+REDUCE = register(
+    OpDef(
+        "tfc.reduce",
+        "Combines elements along `dimensions` with sum, prod, max, min, and or or; those dimensions are dropped.",
+        operands=("operand",),
+        attributes={"dimensions": attr(AttrKind.INTS), "kind": attr(AttrKind.STRING, choices=_MONOIDS)},
+        traits=_PURE,
+        infer=_infer_reduce,
+        reference=lambda ctx, x: _reduce_numpy(_MONOIDS[ctx.attrs["kind"]], x, ctx.attrs["dimensions"], ctx.operand_types[0].dtype),
+        lower=_lower_reduce,
+    )
+)
+
+
+# ---- tfc.reduce_window ---------------------------------------------------------------------------
+_WINDOW_MONOIDS = {"max": _MONOIDS["max"], "sum": _MONOIDS["sum"]}
+
+
+@dataclass(frozen=True)
+class _Window:
+    """reduce_window's geometry, one entry per operand dimension."""
+
+    dimensions: tuple
+    strides: tuple
+    padding: list
+    base_dilations: tuple
+    window_dilations: tuple
+
+    @staticmethod
+    def parse(ctx, rank: int | None) -> _Window:
+        dims = int_list(ctx, "window_dimensions")
+        rank = len(dims) if rank is None else rank
+        if len(dims) != rank:
+            raise ShapeError(f"window_dimensions has {len(dims)} entries, expected {rank} (operand rank)")
+        window = _Window(
+            dims,
+            int_list(ctx, "window_strides"),
+            padding_pairs(ctx, rank),
+            int_list(ctx, "base_dilations", (1,) * rank),
+            int_list(ctx, "window_dilations", (1,) * rank),
+        )
+        for name in ("strides", "base_dilations", "window_dilations"):
+            values = getattr(window, name)
+            label = "window_strides" if name == "strides" else name
+            if len(values) != rank:
+                raise ShapeError(f"{label} has {len(values)} entries, expected {rank} (operand rank)")
+            positive(values, label)
+        positive(dims, "window_dimensions")
+        return window
+
+    def output_shape(self, shape):
+        return [
+            window_output_size(n, w, s, lo, hi, b, d)
+            for n, w, s, (lo, hi), b, d in zip(shape, self.dimensions, self.strides, self.padding, self.base_dilations, self.window_dilations)
+        ]
+
+
+def _infer_reduce_window(ctx, operand):
+    x = tensor_operand(operand)
+    _monoid(ctx, x, _WINDOW_MONOIDS)
+    window = _Window.parse(ctx, x.rank)
+    shape = x.shape if x.shape is not None else (None,) * len(window.dimensions)
+    return x.with_shape(window.output_shape(shape))
+
+
+def _reduce_window_numpy(ctx, x):
+    dtype = ctx.operand_types[0].dtype
+    monoid = _WINDOW_MONOIDS[ctx.attrs["kind"]]
+    window = _Window.parse(ctx, x.ndim)
+    fill = np.array(monoid.identity(dtype), dtype=x.dtype)
+    lows, highs = [p[0] for p in window.padding], [p[1] for p in window.padding]
+    padded = pad_with(x, lows, highs, [b - 1 for b in window.base_dilations], fill)
+    view = window_view(padded, window.dimensions, window.strides, window.window_dilations)
+    return _reduce_numpy(monoid, view, range(x.ndim, 2 * x.ndim), dtype)
+
+
+def _lower_reduce_window(ctx, x):
+    dtype = ctx.operand_types[0].dtype
+    monoid = _WINDOW_MONOIDS[ctx.attrs["kind"]]
+    window = _Window.parse(ctx, ctx.operand_types[0].rank)
+    op = ctx.hlo.ReduceWindowOp(
+        [ctx.result_type],
+        [x],
+        [_scalar(ctx, dtype, monoid.identity(dtype))],
+        ctx.i64_array(window.dimensions),
+        window_strides=ctx.i64_array(window.strides),
+        base_dilations=ctx.i64_array(window.base_dilations),
+        window_dilations=ctx.i64_array(window.window_dilations),
+        padding=padding_attr(ctx, window.padding),
+    )
+    _combine(ctx, monoid, dtype, op.body)
+    return op.result
+
+
+REDUCE_WINDOW = register(
+    OpDef(
+        "tfc.reduce_window",
+        "Max or sum over strided, dilated windows; padding and holes read as the init value (pooling).",
+        operands=("operand",),
+        attributes={
+            "kind": attr(AttrKind.STRING, choices=_WINDOW_MONOIDS),
+            "window_dimensions": attr(AttrKind.INTS),
+            "window_strides": attr(AttrKind.INTS),
+            "padding": attr(AttrKind.INTS),
+            "base_dilations": optional(AttrKind.INTS),
+            "window_dilations": optional(AttrKind.INTS),
+        },
+        traits=_PURE,
+        infer=_infer_reduce_window,
+        reference=_reduce_window_numpy,
+        lower=_lower_reduce_window,
+    )
+)
+
+
+# ---- tfc.argmax / tfc.argmin ---------------------------------------------------------------------
+def _infer_arg(ctx, operand):
+    x = tensor_operand(operand)
+    rules.require_dtype(x, NOT_COMPLEX, NOT_COMPLEX[0])
+    out = declared(ctx)
+    if not out.dtype.is_int:
+        raise ShapeError(f"result must have an integer element type (the index type), got {out.dtype.value}")
+    if x.shape is None:
+        return out
+    if x.rank == 0:
+        raise ShapeError("operand must have rank at least 1")
+    axis = normalize_axis(int_attr(ctx, "axis"), x.rank)
+    shape = x.shape[:axis] + x.shape[axis + 1 :]
+    return out.with_shape(rules.merge_shapes(shape, out.shape))
+
+
+def _arg_numpy(numpy_fn):
+    def reference(ctx, x):
+        axis = normalize_axis(ctx.attrs["axis"], x.ndim)
+        if x.shape[axis] == 0:
+            return np.zeros(x.shape[:axis] + x.shape[axis + 1 :], np.int64)
+        if x.dtype == DType.bf16.numpy or x.dtype == np.float16:
+            x = x.astype(np.float32)  # exact, and numpy's NaN handling is sure for float32
+        return numpy_fn(x, axis=axis)  # numpy: ties and NaNs give the first index
+
+    return reference
+
+
+def _arg_body(ctx, direction: str, dtype: DType, va, ia, vb, ib):
+    """(va, ia) wins over (vb, ib): better value, or same value (NaN counts as best) and smaller index.
+
+    Symmetric in its arguments, so XLA may combine in any order.
+    """
+    hlo = ctx.hlo
+    kind = compare_type(dtype)
+    better = compare(ctx, va, vb, direction, kind)
+    tie = compare(ctx, va, vb, "EQ", kind)
+    if dtype.is_float:
+        a_nan = compare(ctx, va, va, "NE", kind)
+        b_nan = compare(ctx, vb, vb, "NE", kind)
+        better = hlo.OrOp(better, hlo.AndOp(a_nan, hlo.NotOp(b_nan)).result).result
+        tie = hlo.OrOp(tie, hlo.AndOp(a_nan, b_nan).result).result
+    earlier = compare(ctx, ia, ib, "LT", "SIGNED")
+    pick_a = hlo.OrOp(better, hlo.AndOp(tie, earlier).result).result
+    return [hlo.SelectOp(pick_a, va, vb).result, hlo.SelectOp(pick_a, ia, ib).result]
+
+
+def _lower_arg(direction: str, identity):
+    def lower(ctx, x):
+        ir, hlo = ctx.ir, ctx.hlo
+        dtype, index = ctx.operand_types[0].dtype, ctx.result_tfc_types[0].dtype
+        axis = normalize_axis(ctx.attrs["axis"], ctx.operand_types[0].rank)
+        shape = ir.RankedTensorType(x.type).shape
+        iota = hlo.IotaOp(ir.RankedTensorType.get(shape, ctx.element_type(index)), axis).result
+        value_type = ir.RankedTensorType.get(ir.RankedTensorType(ctx.result_type).shape, ctx.element_type(dtype))
+        inits = [_scalar(ctx, dtype, identity(dtype)), _scalar(ctx, index, 0)]
+        op = hlo.ReduceOp([value_type, ctx.result_type], [x, iota], inits, ctx.i64_array([axis]))
+        scalars = [ir.RankedTensorType.get([], ctx.element_type(t)) for t in (dtype, index)]
+        block = op.body.blocks.append(*scalars, *scalars)
+        with ir.InsertionPoint(block):
+            hlo.ReturnOp(_arg_body(ctx, direction, dtype, *block.arguments))
+        return op.results[1]
+
+    return lower
+
+
+def _arg_op(name: str, summary: str, numpy_fn, direction: str, identity):
+    return register(
+        OpDef(
+            f"tfc.{name}",
+            summary,
+            operands=("operand",),
+            attributes={"axis": attr(AttrKind.INT)},
+            traits=_PURE,
+            infer=_infer_arg,
+            reference=_arg_numpy(numpy_fn),
+            lower=_lower_arg(direction, identity),
+        )
+    )
+
+
+ARGMAX = _arg_op("argmax", "Index of the largest element along `axis` (first one on ties; NaN is largest).", np.argmax, "GT", lowest)
+ARGMIN = _arg_op("argmin", "Index of the smallest element along `axis` (first one on ties; NaN is smallest).", np.argmin, "LT", highest)
+
+
+# ---- tfc.cumsum ----------------------------------------------------------------------------------
+def _infer_cumsum(ctx, operand):
+    x = tensor_operand(operand)
+    rules.require_dtype(x, rules.NUMERIC, rules.NUMERIC[0])
+    if x.rank is not None:
+        if x.rank == 0:
+            raise ShapeError("operand must have rank at least 1")
+        normalize_axis(int_attr(ctx, "axis"), x.rank)
+    return x
+
+
+def _cumsum_numpy(ctx, x):
+    axis = normalize_axis(ctx.attrs["axis"], x.ndim)
+    reverse, exclusive = ctx.attrs.get("reverse", False), ctx.attrs.get("exclusive", False)
+    work = np.flip(x, axis) if reverse else x
+    total = np.cumsum(work.astype(accumulation_dtype(x.dtype)), axis=axis)
+    if exclusive:
+        shifted = np.zeros_like(total)
+        head = [slice(None)] * x.ndim
+        tail = [slice(None)] * x.ndim
+        head[axis], tail[axis] = slice(1, None), slice(None, -1)
+        shifted[tuple(head)] = total[tuple(tail)]
+        total = shifted
+    return (np.flip(total, axis) if reverse else total).astype(x.dtype)
+
+
+def _lower_cumsum(ctx, x):
+    """A reduce_window whose window spans the whole axis, padded so position i sees elements 0..i."""
+    t = ctx.operand_types[0]
+    if 0 in t.shape:
+        return x
+    axis = normalize_axis(ctx.attrs["axis"], t.rank)
+    n = t.shape[axis]
+    before, after = (n, -1) if ctx.attrs.get("exclusive", False) else (n - 1, 0)
+    if ctx.attrs.get("reverse", False):
+        before, after = after, before
+    window = [n if i == axis else 1 for i in range(t.rank)]
+    pairs = [(before, after) if i == axis else (0, 0) for i in range(t.rank)]
+    op = ctx.hlo.ReduceWindowOp(
+        [ctx.result_type],
+        [x],
+        [_scalar(ctx, t.dtype, 0)],
+        ctx.i64_array(window),
+        window_strides=ctx.i64_array([1] * t.rank),
+        padding=padding_attr(ctx, pairs),
+    )
+    _combine(ctx, _MONOIDS["sum"], t.dtype, op.body)
+    return op.result
+
+
+CUMSUM = register(
+    OpDef(
+        "tfc.cumsum",
+        "Running sum along `axis` (inclusive unless `exclusive`; from the end when `reverse`).",
+        operands=("operand",),
+        attributes={"axis": attr(AttrKind.INT), "reverse": optional(AttrKind.BOOL, False), "exclusive": optional(AttrKind.BOOL, False)},
+        traits=_PURE,
+        infer=_infer_cumsum,
+        reference=_cumsum_numpy,
+        lower=_lower_cumsum,
+    )
+)
+
+
+# ---- tfc.sort ------------------------------------------------------------------------------------
+def _infer_sort(ctx, *operands):
+    if not operands:
+        raise ShapeError("needs at least one operand (the keys)")
+    types = [tensor_operand(t, f"operand #{i}") for i, t in enumerate(operands)]
+    if types[0].dtype.is_complex:
+        raise ShapeError(f"keys (operand #0) must be real, got {types[0].dtype.value}")
+    shape = None
+    for t in types:
+        shape = rules.merge_shapes(shape, t.shape)
+    if shape is not None:
+        if len(shape) == 0:
+            raise ShapeError("operands must have rank at least 1")
+        normalize_axis(int_attr(ctx, "dimension"), len(shape), "dimension")
+    return [t.with_shape(shape) for t in types]
+
+
+def _sort_order(keys: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Stable permutation along ``axis``: NaNs last ascending (first descending); -0.0 equals 0.0."""
+    if keys.dtype == DType.bf16.numpy or keys.dtype == np.float16:
+        keys = keys.astype(np.float32)
+    if not descending:
+        return np.argsort(keys, axis=axis, kind="stable")
+    n = keys.shape[axis]
+    backwards = np.argsort(np.flip(keys, axis), axis=axis, kind="stable")
+    return n - 1 - np.flip(backwards, axis)  # reverse order, equal keys still in original order
+
+
+def _sort_numpy(ctx, *xs):
+    axis = normalize_axis(ctx.attrs["dimension"], xs[0].ndim, "dimension")
+    order = _sort_order(xs[0], axis, ctx.attrs.get("descending", False))
+    return tuple(np.take_along_axis(x, order, axis) for x in xs)
+
+
+def _sort_key(ctx, x, dtype: DType):
+    """Floats with -0.0 made 0.0 and every NaN made one positive NaN, so TOTALORDER ties them."""
+    if not dtype.is_float:
+        return x
+    hlo = ctx.hlo
+    zero = _scalar(ctx, dtype, 0)
+    x = hlo.SelectOp(compare(ctx, x, zero, "EQ", "FLOAT"), zero, x).result
+    return hlo.SelectOp(compare(ctx, x, x, "NE", "FLOAT"), _scalar(ctx, dtype, np.nan), x).result
+
+
+def _lower_sort(ctx, *xs):
+    ir, hlo = ctx.ir, ctx.hlo
+    types = ctx.operand_types
+    axis = normalize_axis(ctx.attrs["dimension"], types[0].rank, "dimension")
+    op = hlo.SortOp(
+        ctx.result_types,
+        list(xs),
+        dimension=ir.IntegerAttr.get(ir.IntegerType.get_signless(64), axis),
+        is_stable=ir.BoolAttr.get(bool(ctx.attrs.get("is_stable", False))),
+    )
+    scalars = [ir.RankedTensorType.get([], ctx.element_type(t.dtype)) for t in types]
+    block = op.comparator.blocks.append(*[s for s in scalars for _ in (0, 1)])
+    key = types[0].dtype
+    with ir.InsertionPoint(block):
+        a, b = (_sort_key(ctx, v, key) for v in block.arguments[:2])
+        kind = "TOTALORDER" if key.is_float else compare_type(key)
+        direction = "GT" if ctx.attrs.get("descending", False) else "LT"
+        hlo.ReturnOp([compare(ctx, a, b, direction, kind)])
+    return list(op.results)
+
+
+SORT = register(
+    OpDef(
+        "tfc.sort",
+        "Sorts all operands along `dimension` by the first (the keys); floats in total order, NaNs last.",
+        operands=("operands*",),
+        results=("results*",),
+        attributes={"dimension": attr(AttrKind.INT), "descending": optional(AttrKind.BOOL, False), "is_stable": optional(AttrKind.BOOL, False)},
+        traits=_PURE,
+        infer=_infer_sort,
+        reference=_sort_numpy,
+        lower=_lower_sort,
+    )
+)

@@ -1,0 +1,650 @@
+"""Core ops that move elements without computing on them: broadcast, reshape, transpose, reverse,
+slices, pad, concatenate, iota, gather and scatter.
+
+They follow StableHLO semantics exactly (dimension lists are non-negative and in range; dynamic
+start indices are clamped so windows stay in bounds; out-of-bounds scatter windows are skipped), so
+the numpy reference, XLA and the tracer agree on every corner case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, optional, register
+from ..types import DType, TensorType
+from . import rules
+from .rules import declared, shape_text, tensor_operand
+
+_PURE = frozenset({Trait.PURE})
+
+
+# ---- shared checks -------------------------------------------------------------------------------
+def _unique_in_range(dims, rank, what: str) -> None:
+    """ShapeError unless ``dims`` are distinct and each in ``[0, rank)`` (rank None: only distinct)."""
+    if len(set(dims)) != len(dims):
+        raise ShapeError(f"{what} {list(dims)} has repeated dimensions")
+    for d in dims:
+        if rank is not None and not 0 <= d < rank:
+            raise ShapeError(f"{what} {list(dims)}: dimension {d} is out of range for rank {rank}")
+        if d < 0:
+            raise ShapeError(f"{what} {list(dims)}: dimension {d} is negative")
+
+
+def _sorted_unique_in_range(dims, rank, what: str) -> None:
+    _unique_in_range(dims, rank, what)
+    if list(dims) != sorted(dims):
+        raise ShapeError(f"{what} {list(dims)} must be sorted")
+
+
+def _length(values, n: int | None, what: str, of: str = "operand rank") -> None:
+    if n is not None and len(values) != n:
+        raise ShapeError(f"{what} has {len(values)} entries, expected {n} ({of})")
+
+
+def _index_operand(t, what: str) -> TensorType:
+    t = tensor_operand(t, what)
+    if not t.dtype.is_int:
+        raise ShapeError(f"{what} must have an integer element type, got {t.dtype.value}")
+    return t
+
+
+def _same_dtype(t: TensorType, other: TensorType, what: str) -> None:
+    if t.dtype != other.dtype:
+        raise ShapeError(f"{what} must have element type {other.dtype.value}, got {t.dtype.value}")
+
+
+def _fits(size: int, dim: int | None) -> bool:
+    return size >= 0 and (dim is None or size <= dim)
+
+
+def _check_size(what: str, size: int, dim: int | None) -> None:
+    if not _fits(size, dim):
+        bound = "non-negative" if dim is None else f"in [0, {dim}] (the operand's size)"
+        raise ShapeError(f"{what} = {size} must be {bound}")
+
+
+def _as_int64(indices: np.ndarray) -> np.ndarray:
+    """Indices as int64 (huge unsigned values saturate, so clamping still sends them to the end)."""
+    if indices.dtype == np.uint64:
+        indices = np.minimum(indices, np.iinfo(np.int64).max)
+    return indices.astype(np.int64)
+
+
+# ---- broadcast_in_dim, reshape, transpose, reverse -----------------------------------------------
+def _infer_broadcast_in_dim(ctx, x):
+    x = tensor_operand(x)
+    out = declared(ctx)
+    _same_dtype(out, x, "result")
+    dims = ctx.attrs["broadcast_dimensions"]
+    _length(dims, x.rank, "broadcast_dimensions")
+    _unique_in_range(dims, out.rank, "broadcast_dimensions")
+    if x.shape is None or out.shape is None:
+        return out
+    for i, d in enumerate(dims):
+        have, want = x.shape[i], out.shape[d]
+        if have not in (1, None) and want is not None and have != want:
+            raise ShapeError(
+                f"operand dimension {i} (size {have}) maps to result dimension {d} (size {want}): sizes must match or be 1"
+            )
+    return out
+
+
+def _broadcast_in_dim(ctx, x):
+    dims = ctx.attrs["broadcast_dimensions"]
+    shape = ctx.result_type.shape
+    order = np.argsort(dims, kind="stable")
+    x = np.transpose(x, order)
+    expanded = [1] * len(shape)
+    for axis, d in enumerate(sorted(dims)):
+        expanded[d] = x.shape[axis]
+    return np.broadcast_to(x.reshape(expanded), shape).copy()
+
+
+BROADCAST_IN_DIM = register(
+    OpDef(
+        "tfc.broadcast_in_dim",
+        "Broadcasts to the declared shape; operand dim i becomes result dim broadcast_dimensions[i].",
+        operands=("operand",),
+        attributes={"broadcast_dimensions": attr(AttrKind.INTS)},
+        traits=_PURE,
+        infer=_infer_broadcast_in_dim,
+        reference=_broadcast_in_dim,
+        lower=lambda ctx, x: ctx.hlo.BroadcastInDimOp(
+            ctx.result_type, x, ctx.i64_array(ctx.attrs["broadcast_dimensions"])
+        ).result,
+    )
+)
+
+
+def _infer_reshape(ctx, x):
+    x = tensor_operand(x)
+    out = declared(ctx)
+    _same_dtype(out, x, "result")
+    if x.is_static and out.is_static and x.num_elements != out.num_elements:
+        raise ShapeError(
+            f"cannot reshape {shape_text(x.shape)} ({x.num_elements} elements) to "
+            f"{shape_text(out.shape)} ({out.num_elements} elements): element counts differ"
+        )
+    return out
+
+
+RESHAPE = register(
+    OpDef(
+        "tfc.reshape",
+        "Same elements in row-major order, declared shape.",
+        operands=("operand",),
+        traits=_PURE,
+        infer=_infer_reshape,
+        reference=lambda ctx, x: x.reshape([-1 if d is None else d for d in ctx.result_type.shape]),
+        lower=lambda ctx, x: ctx.hlo.ReshapeOp(ctx.result_type, x).result,
+    )
+)
+
+
+def _infer_transpose(ctx, x):
+    x = tensor_operand(x)
+    perm = ctx.attrs["permutation"]
+    rank = len(perm) if x.rank is None else x.rank
+    if sorted(perm) != list(range(rank)):
+        raise ShapeError(f"permutation {list(perm)} is not a permutation of 0..{rank - 1}")
+    if x.shape is None:
+        return x.with_shape([None] * rank)
+    return x.with_shape([x.shape[p] for p in perm])
+
+
+TRANSPOSE = register(
+    OpDef(
+        "tfc.transpose",
+        "Permutes dimensions: result dim i is operand dim permutation[i].",
+        operands=("operand",),
+        attributes={"permutation": attr(AttrKind.INTS)},
+        traits=_PURE,
+        infer=_infer_transpose,
+        reference=lambda ctx, x: np.transpose(x, ctx.attrs["permutation"]),
+        lower=lambda ctx, x: ctx.hlo.TransposeOp(x, ctx.i64_array(ctx.attrs["permutation"]), results=[ctx.result_type]).result,
+    )
+)
+
+
+def _infer_reverse(ctx, x):
+    x = tensor_operand(x)
+    _unique_in_range(ctx.attrs["dimensions"], x.rank, "dimensions")
+    return x
+
+
+REVERSE = register(
+    OpDef(
+        "tfc.reverse",
+        "Reverses the order of elements along the given dimensions.",
+        operands=("operand",),
+        attributes={"dimensions": attr(AttrKind.INTS)},
+        traits=_PURE,
+        infer=_infer_reverse,
+        reference=lambda ctx, x: np.flip(x, axis=tuple(ctx.attrs["dimensions"])).copy(),
+        lower=lambda ctx, x: ctx.hlo.ReverseOp(x, ctx.i64_array(ctx.attrs["dimensions"]), results=[ctx.result_type]).result,
+    )
+)
+
+
+# ---- slice, dynamic_slice, dynamic_update_slice --------------------------------------------------
+def _infer_slice(ctx, x):
+    x = tensor_operand(x)
+    starts, limits, strides = (ctx.attrs[k] for k in ("start_indices", "limit_indices", "strides"))
+    rank = len(starts) if x.rank is None else x.rank
+    for values, what in ((starts, "start_indices"), (limits, "limit_indices"), (strides, "strides")):
+        _length(values, rank, what)
+    shape = []
+    for d, (start, limit, stride) in enumerate(zip(starts, limits, strides)):
+        dim = None if x.shape is None else x.shape[d]
+        if stride <= 0:
+            raise ShapeError(f"strides must be positive, got {stride} in dimension {d}")
+        if not (0 <= start <= limit and _fits(limit, dim)):
+            raise ShapeError(
+                f"slice [{start}:{limit}] of dimension {d} (size {'?' if dim is None else dim}) "
+                "needs 0 <= start <= limit <= size"
+            )
+        shape.append(-(-(limit - start) // stride))
+    return x.with_shape(shape)
+
+
+def _slice(ctx, x):
+    a = ctx.attrs
+    return x[tuple(slice(*s) for s in zip(a["start_indices"], a["limit_indices"], a["strides"]))]
+
+
+SLICE = register(
+    OpDef(
+        "tfc.slice",
+        "Static strided slice [start:limit:stride] in every dimension.",
+        operands=("operand",),
+        attributes={name: attr(AttrKind.INTS) for name in ("start_indices", "limit_indices", "strides")},
+        traits=_PURE,
+        infer=_infer_slice,
+        reference=_slice,
+        lower=lambda ctx, x: ctx.hlo.SliceOp(
+            x, *(ctx.i64_array(ctx.attrs[k]) for k in ("start_indices", "limit_indices", "strides")),
+            results=[ctx.result_type],
+        ).result,
+    )
+)
+
+
+def _check_start_indices(starts, rank) -> None:
+    """One rank-0 integer tensor per operand dimension, all of one element type."""
+    if rank is not None and len(starts) != rank:
+        raise ShapeError(f"expects one start index per operand dimension ({rank}), got {len(starts)}")
+    for i, t in enumerate(starts):
+        t = _index_operand(t, f"start index #{i}")
+        if t.rank not in (0, None):
+            raise ShapeError(f"start index #{i} must be a rank-0 tensor, got {t}")
+        if t.dtype != starts[0].dtype:
+            raise ShapeError(f"start indices must share one element type, got {starts[0].dtype.value} and {t.dtype.value}")
+
+
+def _clamped_starts(starts, shape, sizes) -> list[int]:
+    """XLA clamps each start into [0, dim - size] so the window stays inside the operand."""
+    return [int(np.clip(_as_int64(np.asarray(s)), 0, dim - size)) for s, dim, size in zip(starts, shape, sizes)]
+
+
+def _infer_dynamic_slice(ctx, x, *starts):
+    x = tensor_operand(x)
+    sizes = ctx.attrs["slice_sizes"]
+    _length(sizes, x.rank, "slice_sizes")
+    _check_start_indices(starts, len(sizes))
+    for d, size in enumerate(sizes):
+        _check_size(f"slice_sizes[{d}]", size, None if x.shape is None else x.shape[d])
+    return x.with_shape(sizes)
+
+
+def _dynamic_slice(ctx, x, *starts):
+    sizes = ctx.attrs["slice_sizes"]
+    begin = _clamped_starts(starts, x.shape, sizes)
+    return x[tuple(slice(b, b + s) for b, s in zip(begin, sizes))]
+
+
+DYNAMIC_SLICE = register(
+    OpDef(
+        "tfc.dynamic_slice",
+        "Slice of static size at run-time start indices (clamped so it stays in bounds).",
+        operands=("operand", "start_indices*"),
+        attributes={"slice_sizes": attr(AttrKind.INTS)},
+        traits=_PURE,
+        infer=_infer_dynamic_slice,
+        reference=_dynamic_slice,
+        lower=lambda ctx, x, *starts: ctx.hlo.DynamicSliceOp(
+            x, starts, ctx.i64_array(ctx.attrs["slice_sizes"]), results=[ctx.result_type]
+        ).result,
+    )
+)
+
+
+def _infer_dynamic_update_slice(ctx, x, update, *starts):
+    x = tensor_operand(x)
+    update = tensor_operand(update, "update")
+    _same_dtype(update, x, "update")
+    if x.rank is not None and update.rank is not None:
+        if x.rank != update.rank:
+            raise ShapeError(f"update rank {update.rank} must equal operand rank {x.rank}")
+        for d, (u, o) in enumerate(zip(update.shape, x.shape)):
+            if u is not None and not _fits(u, o):
+                raise ShapeError(f"update dimension {d} (size {u}) is larger than the operand's ({o})")
+    _check_start_indices(starts, x.rank if x.rank is not None else update.rank)
+    return x
+
+
+def _dynamic_update_slice(ctx, x, update, *starts):
+    begin = _clamped_starts(starts, x.shape, update.shape)
+    out = x.copy()
+    out[tuple(slice(b, b + s) for b, s in zip(begin, update.shape))] = update
+    return out
+
+
+DYNAMIC_UPDATE_SLICE = register(
+    OpDef(
+        "tfc.dynamic_update_slice",
+        "Operand with update written at run-time start indices (clamped so it stays in bounds).",
+        operands=("operand", "update", "start_indices*"),
+        traits=_PURE,
+        infer=_infer_dynamic_update_slice,
+        reference=_dynamic_update_slice,
+        lower=lambda ctx, x, u, *starts: ctx.hlo.DynamicUpdateSliceOp(x, u, starts, results=[ctx.result_type]).result,
+    )
+)
+
+
+# ---- pad, concatenate, iota ----------------------------------------------------------------------
+_PAD_ATTRS = ("edge_padding_low", "edge_padding_high", "interior_padding")
+
+
+def _padded_size(dim, low, high, interior):
+    if dim is None:
+        return None
+    return low + high + dim + max(dim - 1, 0) * interior
+
+
+def _infer_pad(ctx, x, value):
+    x = tensor_operand(x)
+    value = tensor_operand(value, "padding_value")
+    _same_dtype(value, x, "padding_value")
+    if value.rank not in (0, None):
+        raise ShapeError(f"padding_value must be a rank-0 tensor, got {value}")
+    low, high, interior = (ctx.attrs[k] for k in _PAD_ATTRS)
+    rank = len(low) if x.rank is None else x.rank
+    for values, what in zip((low, high, interior), _PAD_ATTRS):
+        _length(values, rank, what)
+    if any(i < 0 for i in interior):
+        raise ShapeError(f"interior_padding {list(interior)} must be non-negative")
+    dims = [None] * rank if x.shape is None else x.shape
+    shape = [_padded_size(*p) for p in zip(dims, low, high, interior)]
+    if any(d is not None and d < 0 for d in shape):
+        raise ShapeError(f"padding gives a negative result size {shape_text(shape)}")
+    return x.with_shape(shape)
+
+
+def _pad(ctx, x, value):
+    low, high, interior = (ctx.attrs[k] for k in _PAD_ATTRS)
+    shape = [_padded_size(*p) for p in zip(x.shape, low, high, interior)]
+    out = np.full(shape, value, dtype=x.dtype)
+    source, target = [], []
+    for d, n in enumerate(x.shape):
+        position = low[d] + np.arange(n) * (interior[d] + 1)
+        keep = (position >= 0) & (position < shape[d])  # negative edge padding drops elements
+        source.append(np.nonzero(keep)[0])
+        target.append(position[keep])
+    out[np.ix_(*target)] = x[np.ix_(*source)]
+    return out
+
+
+PAD = register(
+    OpDef(
+        "tfc.pad",
+        "Edge padding (negative removes elements) and interior padding with padding_value.",
+        operands=("operand", "padding_value"),
+        attributes={name: attr(AttrKind.INTS) for name in _PAD_ATTRS},
+        traits=_PURE,
+        infer=_infer_pad,
+        reference=_pad,
+        lower=lambda ctx, x, v: ctx.hlo.PadOp(x, v, *(ctx.i64_array(ctx.attrs[k]) for k in _PAD_ATTRS), results=[ctx.result_type]).result,
+    )
+)
+
+
+def _infer_concatenate(ctx, *inputs):
+    if not inputs:
+        raise ShapeError("needs at least one input")
+    inputs = [tensor_operand(t, f"input #{i}") for i, t in enumerate(inputs)]
+    for t in inputs[1:]:
+        _same_dtype(t, inputs[0], "inputs")
+    ranked = [t for t in inputs if t.shape is not None]
+    if not ranked:
+        return inputs[0]
+    dim, rank = ctx.attrs["dimension"], ranked[0].rank
+    if not 0 <= dim < rank:
+        raise ShapeError(f"dimension {dim} is out of range for rank {rank}")
+    others, along = None, 0
+    for t in ranked:
+        if t.rank != rank:
+            raise ShapeError(f"inputs must have the same rank, got {rank} and {t.rank}")
+        others = rules.merge_shapes(others, t.shape[:dim] + t.shape[dim + 1:])
+        along = None if along is None or t.shape[dim] is None else along + t.shape[dim]
+    if len(ranked) != len(inputs):
+        along = None
+    shape = others[:dim] + (along,) + others[dim:]
+    return inputs[0].with_shape(shape)
+
+
+CONCATENATE = register(
+    OpDef(
+        "tfc.concatenate",
+        "Joins the inputs along one dimension; the other dimensions must agree.",
+        operands=("inputs*",),
+        attributes={"dimension": attr(AttrKind.INT)},
+        traits=_PURE,
+        infer=_infer_concatenate,
+        reference=lambda ctx, *xs: np.concatenate(xs, axis=ctx.attrs["dimension"]),
+        lower=lambda ctx, *xs: ctx.hlo.ConcatenateOp(xs, ctx.attrs["dimension"], results=[ctx.result_type]).result,
+    )
+)
+
+
+def _infer_iota(ctx):
+    out = declared(ctx)
+    if out.dtype is DType.bool:
+        raise ShapeError("result must have a numeric element type, got i1")
+    dim = ctx.attrs["iota_dimension"]
+    if out.rank is not None and not 0 <= dim < out.rank:
+        raise ShapeError(f"iota_dimension {dim} is out of range for rank {out.rank}")
+    return out
+
+
+def _iota(ctx):
+    shape, dim = ctx.result_type.shape, ctx.attrs["iota_dimension"]
+    line = np.arange(shape[dim]).reshape([-1 if d == dim else 1 for d in range(len(shape))])
+    return np.broadcast_to(line, shape).astype(ctx.result_type.dtype.numpy)
+
+
+IOTA = register(
+    OpDef(
+        "tfc.iota",
+        "0, 1, 2, ... along iota_dimension, repeated along the others; declared shape.",
+        attributes={"iota_dimension": attr(AttrKind.INT)},
+        traits=_PURE,
+        infer=_infer_iota,
+        reference=_iota,
+        lower=lambda ctx: ctx.hlo.IotaOp(ctx.result_type, ctx.attrs["iota_dimension"]).result,
+    )
+)
+
+
+# ---- gather and scatter --------------------------------------------------------------------------
+def _index_count(indices: TensorType, index_vector_dim: int):
+    """How many coordinates each index vector has (None when unknown); checks index_vector_dim."""
+    if not 0 <= index_vector_dim <= indices.rank:
+        raise ShapeError(f"index_vector_dim {index_vector_dim} is out of range [0, {indices.rank}]")
+    return 1 if index_vector_dim == indices.rank else indices.shape[index_vector_dim]
+
+
+def _batch_shape(indices: TensorType, index_vector_dim: int) -> list:
+    return [d for i, d in enumerate(indices.shape) if i != index_vector_dim]
+
+
+def _check_index_map(index_map, count, rank, what: str) -> None:
+    _unique_in_range(index_map, rank, what)
+    if count is not None and count != len(index_map):
+        raise ShapeError(f"{what} has {len(index_map)} entries but index vectors have {count} coordinates")
+
+
+def _infer_gather(ctx, x, indices):
+    x = tensor_operand(x)
+    indices = _index_operand(indices, "start_indices")
+    a = ctx.attrs
+    offset_dims, collapsed, sizes = a["offset_dims"], a["collapsed_slice_dims"], a["slice_sizes"]
+    rank = len(sizes)
+    _length(sizes, x.rank, "slice_sizes")
+    _sorted_unique_in_range(collapsed, rank, "collapsed_slice_dims")
+    _sorted_unique_in_range(offset_dims, None, "offset_dims")
+    if len(offset_dims) + len(collapsed) != rank:
+        raise ShapeError(
+            f"offset_dims ({len(offset_dims)}) and collapsed_slice_dims ({len(collapsed)}) must together cover the operand rank {rank}"
+        )
+    for d, size in enumerate(sizes):
+        _check_size(f"slice_sizes[{d}]", size, None if x.shape is None else x.shape[d])
+        if d in collapsed and size > 1:
+            raise ShapeError(f"slice_sizes[{d}] = {size} must be 0 or 1 in collapsed dimension {d}")
+    if indices.shape is None:
+        _unique_in_range(a["start_index_map"], rank, "start_index_map")
+        return TensorType(x.dtype, None)
+    _check_index_map(a["start_index_map"], _index_count(indices, a["index_vector_dim"]), rank, "start_index_map")
+    batch = iter(_batch_shape(indices, a["index_vector_dim"]))
+    offsets = iter([s for d, s in enumerate(sizes) if d not in collapsed])
+    out_rank = len(indices.shape) - (a["index_vector_dim"] < indices.rank) + len(offset_dims)
+    _unique_in_range(offset_dims, out_rank, "offset_dims")
+    return x.with_shape([next(offsets) if i in offset_dims else next(batch) for i in range(out_rank)])
+
+
+def _index_vectors(indices: np.ndarray, index_vector_dim: int) -> np.ndarray:
+    """Start indices as batch_shape + (coordinates,), int64."""
+    indices = _as_int64(indices)
+    if index_vector_dim == indices.ndim:
+        return indices[..., None]
+    return np.moveaxis(indices, index_vector_dim, -1)
+
+
+def _window_positions(starts: np.ndarray, sizes, shape) -> np.ndarray:
+    """Flat operand positions of the windows of ``sizes`` at ``starts`` (lead + (rank,)): lead + sizes."""
+    lead, rank = starts.shape[:-1], len(sizes)
+    flat = np.zeros(lead + tuple(sizes), np.int64)
+    stride = 1
+    for d in reversed(range(rank)):
+        along = [1] * rank
+        along[d] = sizes[d]
+        offsets = np.arange(sizes[d]).reshape((1,) * len(lead) + tuple(along))
+        flat = flat + (starts[..., d].reshape(lead + (1,) * rank) + offsets) * stride
+        stride *= shape[d]
+    return flat
+
+
+def _gather(ctx, x, indices):
+    a = ctx.attrs
+    sizes, offset_dims = a["slice_sizes"], a["offset_dims"]
+    vectors = _index_vectors(indices, a["index_vector_dim"])
+    batch = vectors.shape[:-1]
+    starts = np.zeros(batch + (x.ndim,), np.int64)
+    for k, d in enumerate(a["start_index_map"]):
+        starts[..., d] = np.clip(vectors[..., k], 0, x.shape[d] - sizes[d])
+    picked = x.reshape(-1)[_window_positions(starts, sizes, x.shape)]
+    kept = tuple(s for d, s in enumerate(sizes) if d not in a["collapsed_slice_dims"])
+    picked = picked.reshape(batch + kept)
+    batch_axes = iter(range(len(batch)))
+    order = [len(batch) + offset_dims.index(i) if i in offset_dims else next(batch_axes) for i in range(picked.ndim)]
+    return picked.transpose(order)
+
+
+def _lower_gather(ctx, x, indices):
+    a = ctx.attrs
+    numbers = ctx.hlo.GatherDimensionNumbers.get(
+        list(a["offset_dims"]), list(a["collapsed_slice_dims"]), [], [], list(a["start_index_map"]), a["index_vector_dim"]
+    )
+    return ctx.hlo.GatherOp(
+        x, indices, numbers, ctx.i64_array(a["slice_sizes"]),
+        indices_are_sorted=a.get("indices_are_sorted", False), results=[ctx.result_type],
+    ).result
+
+
+GATHER = register(
+    OpDef(
+        "tfc.gather",
+        "StableHLO gather: slices of slice_sizes at clamped start indices, stacked along the batch dims.",
+        operands=("operand", "start_indices"),
+        attributes={
+            "offset_dims": attr(AttrKind.INTS),
+            "collapsed_slice_dims": attr(AttrKind.INTS),
+            "start_index_map": attr(AttrKind.INTS),
+            "index_vector_dim": attr(AttrKind.INT),
+            "slice_sizes": attr(AttrKind.INTS),
+            "indices_are_sorted": optional(AttrKind.BOOL, False),
+        },
+        traits=_PURE,
+        infer=_infer_gather,
+        reference=_gather,
+        lower=_lower_gather,
+    )
+)
+
+
+def _infer_scatter(ctx, x, indices, updates):
+    x = tensor_operand(x)
+    indices = _index_operand(indices, "scatter_indices")
+    updates = tensor_operand(updates, "updates")
+    _same_dtype(updates, x, "updates")
+    a = ctx.attrs
+    window_dims, inserted = a["update_window_dims"], a["inserted_window_dims"]
+    rank = x.rank
+    _sorted_unique_in_range(inserted, rank, "inserted_window_dims")
+    _sorted_unique_in_range(window_dims, updates.rank, "update_window_dims")
+    if rank is not None and len(window_dims) + len(inserted) != rank:
+        raise ShapeError(
+            f"update_window_dims ({len(window_dims)}) and inserted_window_dims ({len(inserted)}) must together cover the operand rank {rank}"
+        )
+    if indices.shape is None:
+        _unique_in_range(a["scatter_dims_to_operand_dims"], rank, "scatter_dims_to_operand_dims")
+        return x
+    _check_index_map(a["scatter_dims_to_operand_dims"], _index_count(indices, a["index_vector_dim"]), rank, "scatter_dims_to_operand_dims")
+    if updates.shape is not None:
+        _check_updates_shape(x, indices, updates, a)
+    return x
+
+
+def _check_updates_shape(x, indices, updates, a) -> None:
+    window_dims, inserted = a["update_window_dims"], a["inserted_window_dims"]
+    batch = _batch_shape(indices, a["index_vector_dim"])
+    if updates.rank != len(batch) + len(window_dims):
+        raise ShapeError(f"updates rank {updates.rank} must be {len(batch) + len(window_dims)} (scatter batch dims + update_window_dims)")
+    scatter_sizes = [s for d, s in enumerate(updates.shape) if d not in window_dims]
+    try:
+        rules.merge_shapes(tuple(scatter_sizes), tuple(batch))
+    except ShapeError:
+        raise ShapeError(f"updates scatter dims {shape_text(scatter_sizes)} must match the index batch dims {shape_text(batch)}") from None
+    if x.shape is None:
+        return
+    window_operand_dims = [d for d in range(x.rank) if d not in inserted]
+    for u, d in zip(window_dims, window_operand_dims):
+        size = updates.shape[u]
+        if size is not None and not _fits(size, x.shape[d]):
+            raise ShapeError(f"update window dimension {u} (size {size}) is larger than operand dimension {d} ({x.shape[d]})")
+
+
+def _scatter(ctx, x, indices, updates):
+    a = ctx.attrs
+    window_dims = list(a["update_window_dims"])
+    vectors = _index_vectors(indices, a["index_vector_dim"])
+    batch = vectors.shape[:-1]
+    scatter_dims = [d for d in range(updates.ndim) if d not in window_dims]
+    window = list(updates.transpose(scatter_dims + window_dims).shape[len(batch):])
+    for d in a["inserted_window_dims"]:
+        window.insert(d, 1)
+    values = updates.transpose(scatter_dims + window_dims).reshape(batch + tuple(window))
+    starts = np.zeros(batch + (x.ndim,), np.int64)
+    for k, d in enumerate(a["scatter_dims_to_operand_dims"]):
+        starts[..., d] = vectors[..., k]
+    inside = np.all((starts >= 0) & (starts + window <= np.array(x.shape, np.int64)), axis=-1)  # else skipped
+    positions = _window_positions(starts[inside], window, x.shape)
+    out = x.copy()
+    flat = out.reshape(-1)
+    if a["kind"] == "add":
+        np.add.at(flat, positions, values[inside])
+    else:
+        flat[positions] = values[inside]
+    return out
+
+
+def _lower_scatter(ctx, x, indices, updates):
+    a = ctx.attrs
+    numbers = ctx.hlo.ScatterDimensionNumbers.get(
+        list(a["update_window_dims"]), list(a["inserted_window_dims"]), [], [],
+        list(a["scatter_dims_to_operand_dims"]), a["index_vector_dim"],
+    )
+    op = ctx.hlo.ScatterOp([ctx.result_type], [x], indices, [updates], numbers)
+    combine = (lambda old, new: ctx.hlo.AddOp(old, new).result) if a["kind"] == "add" else (lambda old, new: new)
+    ctx.scalar_body(op.update_computation, ctx.operand_types[0].dtype, combine)
+    return op.results[0]
+
+
+SCATTER = register(
+    OpDef(
+        "tfc.scatter",
+        "StableHLO scatter with an add or replace combiner; out-of-bounds windows are skipped.",
+        operands=("operand", "scatter_indices", "updates"),
+        attributes={
+            "update_window_dims": attr(AttrKind.INTS),
+            "inserted_window_dims": attr(AttrKind.INTS),
+            "scatter_dims_to_operand_dims": attr(AttrKind.INTS),
+            "index_vector_dim": attr(AttrKind.INT),
+            "kind": attr(AttrKind.STRING, choices=("add", "set")),
+        },
+        traits=_PURE,
+        infer=_infer_scatter,
+        reference=_scatter,
+        lower=_lower_scatter,
+    )
+)

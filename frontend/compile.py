@@ -1,0 +1,305 @@
+"""``@tfc.compile``: trace a Python function into IR, compile it with XLA, cache per signature.
+
+Like ``tf.function``: tensors (numpy arrays, device arrays, numpy scalars) are traced symbolically and
+keyed by shape and dtype; every other argument (Python numbers, strings, None, ...) is static and part
+of the key, so a new value retraces. ``f.retrace_reasons`` says why each retrace happened, and
+``explain_retraces=True`` logs it as it happens.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from tfc.diagnostics import TraceError
+from tfc.ir import Module
+from tfc.printer import print_module
+from tfc.types import DType, FunctionType, TensorType
+from tfc.verifier import verify
+
+from .tracing import Tensor, Trace, to_tensor, tracing
+
+log = logging.getLogger("tfc")
+
+# ---------------------------------------------------------------------------------------------
+# Flattening nested arguments and results into tensor leaves + a hashable structure description
+
+
+def _is_tensor_leaf(x) -> bool:
+    return isinstance(x, (np.ndarray, np.generic)) or (hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"))
+
+
+def flatten(tree, leaves: list, static_ok: bool = True):
+    """Append tensor leaves of ``tree`` to ``leaves``; return a hashable description of the rest."""
+    if isinstance(tree, Tensor) or _is_tensor_leaf(tree):
+        leaves.append(tree)
+        return "T"
+    if isinstance(tree, (list, tuple)):
+        return (type(tree).__name__, tuple(flatten(t, leaves, static_ok) for t in tree))
+    if isinstance(tree, dict):
+        keys = sorted(tree, key=repr)
+        return ("dict", tuple(keys), tuple(flatten(tree[k], leaves, static_ok) for k in keys))
+    try:
+        hash(tree)
+    except TypeError:
+        raise TraceError(f"argument of type {type(tree).__name__} is neither a tensor nor hashable (so it cannot be static)") from None
+    return ("static", type(tree), tree)
+
+
+def unflatten(structure, leaves) -> Any:
+    iterator = iter(leaves)
+
+    def build(s):
+        if s == "T":
+            return next(iterator)
+        kind = s[0]
+        if kind == "static":
+            return s[2]
+        if kind == "dict":
+            return {k: build(c) for k, c in zip(s[1], s[2])}
+        children = [build(c) for c in s[1]]
+        return tuple(children) if kind == "tuple" else children
+
+    return build(structure)
+
+
+def _spec(x) -> tuple:
+    return (tuple(x.shape), np.dtype(x.dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """A traced function for one signature: its IR and what XLA would receive."""
+
+    module: Module
+    function_name: str
+
+    def as_text(self) -> str:
+        """The tfc IR (generic MLIR form)."""
+        return print_module(self.module)
+
+    def as_stablehlo(self, debug_info: bool = False) -> str:
+        """The StableHLO module handed to XLA."""
+        from tfc.backends.xla.lowering import stablehlo_text
+
+        return stablehlo_text(self.module, self.function_name, debug_info)
+
+
+class _Entry:
+    """One traced and compiled signature."""
+
+    __slots__ = ("lowered", "run", "out_structure", "single")
+
+    def __init__(self, lowered: Lowered, run: Callable, out_structure):
+        self.lowered, self.run, self.out_structure = lowered, run, out_structure
+        self.single = out_structure == "T"
+
+
+class CompiledFunction:
+    """The callable ``@tfc.compile`` returns. Call it, or ``.lower(*args)`` to see its IR."""
+
+    def __init__(self, fn: Callable, *, static_argnums=(), static_argnames=(), device: str = "cpu",
+                 backend: str = "xla", explain_retraces: bool = False):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.signature = inspect.signature(fn)
+        self.static_argnums = frozenset((static_argnums,) if isinstance(static_argnums, int) else static_argnums)
+        self.static_argnames = frozenset((static_argnames,) if isinstance(static_argnames, str) else static_argnames)
+        self.device = device
+        self.backend = backend
+        self.explain_retraces = explain_retraces
+        self.trace_count = 0
+        self.retrace_reasons: list[str] = []
+        self._entries: dict = {}
+        self._fast: dict = {}
+        self._last_key = None
+
+    # ---- calling
+    def __call__(self, *args, **kwargs):
+        if not kwargs:
+            try:
+                entry = self._fast.get(tuple([(a.shape, a.dtype) for a in args]))
+            except AttributeError:  # a Python value among the arguments: take the general path
+                entry = None
+            if entry is not None:
+                outs = entry.run(*args)
+                return outs[0] if entry.single else unflatten(entry.out_structure, outs)
+        key, leaves = self._key(args, kwargs)
+        entry = self._entries.get(key) or self._trace_and_compile(key, args, kwargs)
+        if not kwargs and key[0] == ("tuple", ("T",) * len(args)):
+            self._fast[tuple([(a.shape, a.dtype) for a in args])] = entry
+        outs = entry.run(*leaves)
+        return outs[0] if entry.single else unflatten(entry.out_structure, outs)
+
+    def lower(self, *args, **kwargs) -> Lowered:
+        """Trace (or reuse the trace) for these arguments; returns a :class:`Lowered`."""
+        key, _ = self._key(args, kwargs)
+        entry = self._entries.get(key) or self._trace_and_compile(key, args, kwargs)
+        return entry.lowered
+
+    # ---- signatures
+    def _key(self, args, kwargs):
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TraceError(f"{self.__name__}(): {err}") from None
+        leaves: list = []
+        parts = []
+        for index, (name, value) in enumerate(bound.arguments.items()):
+            if index in self.static_argnums or name in self.static_argnames:
+                parts.append(flatten(_Static(value), [], True))
+            else:
+                parts.append(flatten(value, leaves))
+        structure = ("tuple", tuple(parts)) if not kwargs else ("args", tuple(bound.arguments), tuple(parts))
+        specs = tuple(_spec(x) for x in leaves)
+        return (structure, specs), leaves
+
+    def _explain(self, key) -> str:
+        if self._last_key is None:
+            return "first call"
+        (old_structure, old_specs), (structure, specs) = self._last_key, key
+        if old_structure != structure:
+            return "the arguments' structure or a static (non-tensor) argument changed"
+        for i, (a, b) in enumerate(zip(old_specs, specs)):
+            if a != b:
+                return f"tensor argument #{i} changed from {a[1]}{list(a[0])} to {b[1]}{list(b[0])}"
+        return "new signature"
+
+    # ---- tracing
+    def _trace_and_compile(self, key, args, kwargs) -> _Entry:
+        reason = self._explain(key)
+        self.trace_count += 1
+        if self.trace_count > 1:
+            self.retrace_reasons.append(reason)
+            if self.explain_retraces:
+                log.warning("tfc.compile: retracing %s (trace #%d): %s", self.__name__, self.trace_count, reason)
+        self._last_key = key
+        lowered, out_structure = self._trace(key, args, kwargs)
+        entry = _Entry(lowered, self._make_runner(lowered), out_structure)
+        self._entries[key] = entry
+        return entry
+
+    def _trace(self, key, args, kwargs):
+        bound = self.signature.bind(*args, **kwargs)
+        arg_types, arg_names = [], []
+        for name, value in bound.arguments.items():
+            leaves: list = []
+            index = list(bound.arguments).index(name)
+            if index in self.static_argnums or name in self.static_argnames:
+                continue
+            flatten(value, leaves)
+            for i, leaf in enumerate(leaves):
+                arg_types.append(TensorType(_dtype_of(leaf, name), tuple(leaf.shape)))
+                arg_names.append(name if len(leaves) == 1 else f"{name}_{i}")
+        trace = Trace(_symbol(self.__name__), arg_types, arg_names)
+        arg_tensors = iter(Tensor(a, trace) for a in trace.function.args)
+        with tracing(trace):
+            traced_args = {}
+            for index, (name, value) in enumerate(bound.arguments.items()):
+                if index in self.static_argnums or name in self.static_argnames:
+                    traced_args[name] = value
+                else:
+                    structure = flatten(value, [])
+                    count = _count_leaves(structure)
+                    traced_args[name] = unflatten(structure, [next(arg_tensors) for _ in range(count)])
+            bound.arguments.update(traced_args)
+            result = self.fn(*bound.args, **bound.kwargs)
+            out_leaves: list = []
+            out_structure = flatten(result, out_leaves)
+            outputs = [self._output(trace, leaf) for leaf in out_leaves]
+            trace.emit("func.return", [t.value for t in outputs])
+        trace.function.set_type(FunctionType(tuple(arg_types), tuple(t.type for t in outputs)))
+        verify(trace.module)
+        return Lowered(trace.module, trace.function.name), out_structure
+
+    def _output(self, trace: Trace, leaf) -> Tensor:
+        if isinstance(leaf, Tensor):
+            if leaf.trace is not trace:
+                raise TraceError(f"{self.__name__} returned a tensor from another trace (a leaked tracer)")
+            return leaf
+        return to_tensor(leaf, trace)
+
+    def _make_runner(self, lowered: Lowered) -> Callable:
+        if self.backend == "interp":
+            from tfc.backends.interp.interpreter import run
+
+            return lambda *args: run(lowered.module, [np.asarray(a) for a in args], lowered.function_name)
+        if self.backend != "xla":
+            raise ValueError(f"unknown backend '{self.backend}' (expected 'xla' or 'interp')")
+        from tfc.backends.xla.backend import compile_module
+
+        return compile_module(lowered.module, self.device, lowered.function_name).executable.call
+
+
+class _Static:
+    """Wraps a static argument so flatten() keys it by value, whatever its type."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __hash__(self):
+        return hash(self.value)
+
+    def __eq__(self, other):
+        return isinstance(other, _Static) and type(other.value) is type(self.value) and other.value == self.value
+
+
+def _count_leaves(structure) -> int:
+    if structure == "T":
+        return 1
+    if structure[0] == "static":
+        return 0
+    children = structure[2] if structure[0] == "dict" else structure[1]
+    return sum(_count_leaves(c) for c in children)
+
+
+def _dtype_of(leaf, name: str) -> DType:
+    try:
+        return DType.from_numpy(leaf.dtype)
+    except ValueError as err:
+        raise TraceError(f"argument '{name}': {err}") from None
+
+
+def _symbol(name: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "main"
+
+
+def compile(fn: Callable | None = None, **options) -> CompiledFunction:  # noqa: A001 - the public name
+    """Decorator: trace ``fn`` into tfc IR and run it compiled by XLA.
+
+    Options: ``static_argnums``/``static_argnames`` (force arguments static), ``device`` ("cpu",
+    "cpu:1", "gpu:0"...), ``backend`` ("xla" or "interp"), ``explain_retraces`` (log each retrace).
+
+    >>> @tfc.compile
+    ... def f(x):
+    ...     return tfc.matmul(x, x) + tfc.matmul(x, [[1, 0], [0, 1]])
+    >>> f(np.array([[5., 6.], [7., 8.]], np.float32))   # doctest: +SKIP
+    Array([[ 72.,  84.], [ 98., 114.]], dtype=float32)
+    """
+    if fn is None:
+        return lambda f: CompiledFunction(f, **options)
+    return CompiledFunction(fn, **options)
+
+
+_eager_cache: dict = {}
+
+
+def eager_call(fn: Callable, args, kwargs):
+    """Run one tfc function outside any trace: compile it for these arguments, return numpy arrays."""
+    compiled = _eager_cache.get(fn)
+    if compiled is None:
+        compiled = _eager_cache[fn] = CompiledFunction(fn)
+    result = compiled(*args, **kwargs)
+    leaves: list = []
+    structure = flatten(result, leaves)
+    return unflatten(structure, [np.asarray(x) for x in leaves])
