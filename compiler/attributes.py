@@ -197,8 +197,8 @@ class DenseElementsAttr(Attribute):
 
     @staticmethod
     def from_array(array) -> DenseElementsAttr:
-        array = np.ascontiguousarray(array)
-        return DenseElementsAttr(array.copy(), TensorType(DType.from_numpy(array.dtype), tuple(array.shape)))
+        array = np.array(array, order="C", copy=True)  # ascontiguousarray would make 0-d arrays 1-d
+        return DenseElementsAttr(array, TensorType(DType.from_numpy(array.dtype), tuple(array.shape)))
 
     @property
     def value(self) -> np.ndarray:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import functools
-import operator
 from typing import Sequence
 
 import numpy as np

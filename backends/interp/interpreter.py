@@ -6,7 +6,8 @@ so it favours being obviously right over being fast.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections import ChainMap
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -19,10 +20,11 @@ from tfc.types import TensorType
 class EvalContext:
     """What an op's ``reference(ctx, *arrays)`` can use."""
 
-    __slots__ = ("op", "attrs", "operand_types", "result_types", "_interp")
+    __slots__ = ("op", "attrs", "operand_types", "result_types", "_interp", "_env")
 
-    def __init__(self, interp: Interpreter, op: Operation):
+    def __init__(self, interp: Interpreter, op: Operation, env: Mapping):
         self._interp = interp
+        self._env = env
         self.op = op
         self.attrs = {k: v.value for k, v in op.attributes.items()}
         self.operand_types = [v.type for v in op.operands]
@@ -34,7 +36,7 @@ class EvalContext:
 
     def run_region(self, index: int, args: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Run region ``index`` of this op on ``args``; returns the values its terminator yields."""
-        return self._interp.run_region(self.op.regions[index], args)
+        return self._interp.run_region(self.op.regions[index], args, self._env)
 
     def call(self, name: str, args: Sequence[np.ndarray]) -> list[np.ndarray]:
         return self._interp.call(name, args)
@@ -52,23 +54,25 @@ class Interpreter:
             raise BackendError(f"function '{name}' takes {len(function.args)} arguments, got {len(args)}")
         return self.run_region(function.op.regions[0], args)
 
-    def run_region(self, region: Region, args: Sequence[np.ndarray]) -> list[np.ndarray]:
+    def run_region(self, region: Region, args: Sequence[np.ndarray], outer: Mapping | None = None) -> list[np.ndarray]:
+        """Run ``region``'s block on ``args``; values from ``outer`` (enclosing blocks) are visible."""
         block = region.block
-        env = dict(zip(block.args, (np.asarray(a) for a in args)))
+        local = dict(zip(block.args, (np.asarray(a) for a in args)))
+        env = ChainMap(local, outer) if outer is not None else local
         for op in block.ops:
             operands = [env[v] for v in op.operands]
             opdef = lookup(op.name)
             if opdef is not None and opdef.has(Trait.TERMINATOR):
                 return operands
-            for result, value in zip(op.results, self.evaluate(op, operands)):
-                env[result] = value
+            for result, value in zip(op.results, self.evaluate(op, operands, env)):
+                local[result] = value
         raise BackendError("region ended without a terminator")
 
-    def evaluate(self, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
+    def evaluate(self, op: Operation, operands: list[np.ndarray], env: Mapping) -> list[np.ndarray]:
         opdef = lookup(op.name)
         if opdef is None or opdef.reference is None:
             raise BackendError(f"{op.location.describe()}: op '{op.name}' has no numpy reference")
-        produced = opdef.reference(EvalContext(self, op), *operands)
+        produced = opdef.reference(EvalContext(self, op, env), *operands)
         if not isinstance(produced, (list, tuple)):
             produced = [produced]
         if len(produced) != len(op.results):

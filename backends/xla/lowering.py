@@ -51,7 +51,7 @@ def mlir_type(t: Type):
 
 def dense_attr(array: np.ndarray, dtype: DType):
     """An MLIR dense elements attribute holding ``array`` exactly (bools packed, bf16 by bits)."""
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array, order="C")  # keeps 0-d arrays 0-d, unlike ascontiguousarray
     shaped = ir.RankedTensorType.get(array.shape, element_type(dtype))
     if dtype is DType.bool:
         packed = np.packbits(array.astype(np.bool_), bitorder="little")

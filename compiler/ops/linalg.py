@@ -1,1 +1,310 @@
-"""(being written)"""
+"""Core contraction ops: dot_general and convolution, with StableHLO's semantics and attribute names.
+
+Both keep the operands' element type for the result (integers wrap, as XLA's do). Dimension
+attributes are explicit layouts, so they must be non-negative, in range and distinct; nothing here
+moves dimensions implicitly. The references compute in a wide type (int64, float64) and cast back,
+which matches XLA's wrap-around for integers and is at least as accurate for floats.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
+from ..types import TensorType
+from . import rules
+from .reduction import accumulation_dtype, int_attr, int_list, pad_with, padding_attr, padding_pairs, positive, window_output_size, window_view
+from .rules import tensor_operand
+
+_PURE = frozenset({Trait.PURE})
+
+
+def _operands(lhs, rhs) -> tuple[TensorType, TensorType]:
+    """Two numeric tensors of one element type."""
+    lhs, rhs = tensor_operand(lhs, "lhs"), tensor_operand(rhs, "rhs")
+    if lhs.dtype != rhs.dtype:
+        raise ShapeError(f"lhs and rhs must have the same element type, got {lhs.dtype.value} and {rhs.dtype.value}")
+    rules.require_dtype(lhs, rules.NUMERIC[1], rules.NUMERIC[0])
+    return lhs, rhs
+
+
+def _distinct_in_range(dims, rank: int | None, what: str) -> None:
+    if len(set(dims)) != len(dims):
+        raise ShapeError(f"{what} {list(dims)} must be distinct")
+    for d in dims:
+        if d < 0 or (rank is not None and d >= rank):
+            raise ShapeError(f"{what} {list(dims)}: dimension {d} is out of range for rank {rank}")
+
+
+def _merge_size(a, b, what: str):
+    if a is not None and b is not None and a != b:
+        raise ShapeError(f"{what}: sizes {a} and {b} differ")
+    return a if a is not None else b
+
+
+# ---- tfc.dot_general -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _DotDims:
+    """dot_general's dimension numbers."""
+
+    lhs_batch: tuple
+    rhs_batch: tuple
+    lhs_contract: tuple
+    rhs_contract: tuple
+
+    @staticmethod
+    def parse(ctx) -> _DotDims:
+        dims = _DotDims(*(int_list(ctx, f"{side}_{kind}_dimensions") for kind in ("batching", "contracting") for side in ("lhs", "rhs")))
+        if len(dims.lhs_batch) != len(dims.rhs_batch):
+            raise ShapeError(f"lhs_batching_dimensions {list(dims.lhs_batch)} and rhs_batching_dimensions {list(dims.rhs_batch)} must have the same length")
+        if len(dims.lhs_contract) != len(dims.rhs_contract):
+            raise ShapeError(f"lhs_contracting_dimensions {list(dims.lhs_contract)} and rhs_contracting_dimensions {list(dims.rhs_contract)} must have the same length")
+        return dims
+
+    def free(self, rank: int, side: str) -> list[int]:
+        used = self.lhs_batch + self.lhs_contract if side == "lhs" else self.rhs_batch + self.rhs_contract
+        return [d for d in range(rank) if d not in used]
+
+
+def _infer_dot_general(ctx, lhs, rhs):
+    lhs, rhs = _operands(lhs, rhs)
+    dims = _DotDims.parse(ctx)
+    for side, t, batch, contract in (("lhs", lhs, dims.lhs_batch, dims.lhs_contract), ("rhs", rhs, dims.rhs_batch, dims.rhs_contract)):
+        _distinct_in_range(batch + contract, t.rank, f"{side} batching and contracting dimensions")
+    if lhs.shape is None or rhs.shape is None:
+        return TensorType(lhs.dtype, None)
+    for a, b in zip(dims.lhs_contract, dims.rhs_contract):
+        _merge_size(lhs.shape[a], rhs.shape[b], f"contracting dimension {a} of lhs and {b} of rhs")
+    batch = [_merge_size(lhs.shape[a], rhs.shape[b], f"batching dimension {a} of lhs and {b} of rhs") for a, b in zip(dims.lhs_batch, dims.rhs_batch)]
+    free = [lhs.shape[d] for d in dims.free(lhs.rank, "lhs")] + [rhs.shape[d] for d in dims.free(rhs.rank, "rhs")]
+    return TensorType(lhs.dtype, tuple(batch + free))
+
+
+def _dot_general_numpy(ctx, lhs, rhs):
+    """Batched matmul after moving dimensions to (batch, free, contracting) and (batch, contracting, free)."""
+    dims = _DotDims.parse(ctx)
+    lhs_free, rhs_free = dims.free(lhs.ndim, "lhs"), dims.free(rhs.ndim, "rhs")
+    batch_shape = [lhs.shape[d] for d in dims.lhs_batch]
+    size = lambda x, ds: math.prod(x.shape[d] for d in ds)  # noqa: E731
+    work = accumulation_dtype(lhs.dtype)
+    a = lhs.transpose(list(dims.lhs_batch) + lhs_free + list(dims.lhs_contract)).astype(work)
+    b = rhs.transpose(list(dims.rhs_batch) + list(dims.rhs_contract) + rhs_free).astype(work)
+    a = a.reshape(math.prod(batch_shape), size(lhs, lhs_free), size(lhs, dims.lhs_contract))
+    b = b.reshape(math.prod(batch_shape), size(rhs, dims.rhs_contract), size(rhs, rhs_free))
+    out = np.matmul(a, b).reshape(batch_shape + [lhs.shape[d] for d in lhs_free] + [rhs.shape[d] for d in rhs_free])
+    return out.astype(lhs.dtype)
+
+
+def _lower_dot_general(ctx, lhs, rhs):
+    dims = _DotDims.parse(ctx)
+    numbers = ctx.hlo.DotDimensionNumbers.get(
+        lhs_batching_dimensions=list(dims.lhs_batch),
+        rhs_batching_dimensions=list(dims.rhs_batch),
+        lhs_contracting_dimensions=list(dims.lhs_contract),
+        rhs_contracting_dimensions=list(dims.rhs_contract),
+    )
+    return ctx.hlo.DotGeneralOp(ctx.result_type, lhs, rhs, numbers).result
+
+
+DOT_GENERAL = register(
+    OpDef(
+        "tfc.dot_general",
+        "Batched contraction; the result holds batch dims, then lhs free dims, then rhs free dims.",
+        operands=("lhs", "rhs"),
+        attributes={
+            "lhs_batching_dimensions": attr(AttrKind.INTS),
+            "rhs_batching_dimensions": attr(AttrKind.INTS),
+            "lhs_contracting_dimensions": attr(AttrKind.INTS),
+            "rhs_contracting_dimensions": attr(AttrKind.INTS),
+        },
+        traits=_PURE,
+        infer=_infer_dot_general,
+        reference=_dot_general_numpy,
+        lower=_lower_dot_general,
+    )
+)
+
+
+# ---- tfc.convolution -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Conv:
+    """convolution's window and dimension numbers. Layouts list (batch, feature, *spatial) positions."""
+
+    strides: tuple
+    padding: list
+    lhs_dilation: tuple
+    rhs_dilation: tuple
+    feature_groups: int
+    batch_groups: int
+    input: tuple  # (batch, feature, *spatial) dimensions of lhs
+    kernel: tuple  # (input feature, output feature, *spatial) dimensions of rhs
+    output: tuple  # (batch, feature, *spatial) dimensions of the result
+
+    @property
+    def spatial_rank(self) -> int:
+        return len(self.input) - 2
+
+    @staticmethod
+    def parse(ctx) -> _Conv:
+        layouts = {
+            name: (int_attr(ctx, f"{name}_{a}_dimension"), int_attr(ctx, f"{name}_{b}_dimension"), *int_list(ctx, f"{name}_spatial_dimensions"))
+            for name, a, b in (("input", "batch", "feature"), ("kernel", "input_feature", "output_feature"), ("output", "batch", "feature"))
+        }
+        k = len(layouts["input"]) - 2
+        conv = _Conv(
+            int_list(ctx, "window_strides"),
+            padding_pairs(ctx, k),
+            int_list(ctx, "lhs_dilation"),
+            int_list(ctx, "rhs_dilation"),
+            int_attr(ctx, "feature_group_count"),
+            int_attr(ctx, "batch_group_count"),
+            layouts["input"],
+            layouts["kernel"],
+            layouts["output"],
+        )
+        conv.check(k)
+        return conv
+
+    def check(self, k: int) -> None:
+        for name in ("kernel", "output"):
+            if len(getattr(self, name)) - 2 != k:
+                raise ShapeError(f"{name}_spatial_dimensions has {len(getattr(self, name)) - 2} entries, expected {k} (input_spatial_dimensions)")
+        for name, layout in (("input", self.input), ("kernel", self.kernel), ("output", self.output)):
+            if sorted(layout) != list(range(k + 2)):
+                raise ShapeError(f"{name} dimension numbers {list(layout)} must be a permutation of 0..{k + 1}")
+        for name in ("window_strides", "lhs_dilation", "rhs_dilation"):
+            values = getattr(self, "strides" if name == "window_strides" else name)
+            if len(values) != k:
+                raise ShapeError(f"{name} has {len(values)} entries, expected {k} (one per spatial dimension)")
+            positive(values, name)
+        positive([self.feature_groups], "feature_group_count")
+        positive([self.batch_groups], "batch_group_count")
+        if self.feature_groups > 1 and self.batch_groups > 1:
+            raise ShapeError("feature_group_count and batch_group_count cannot both be greater than 1")
+
+    def out_spatial(self, lhs_shape, rhs_shape) -> list:
+        sizes = []
+        for i in range(self.spatial_rank):
+            n, w = lhs_shape[self.input[2 + i]], rhs_shape[self.kernel[2 + i]]
+            if w is not None and w < 1:
+                raise ShapeError(f"kernel spatial dimension {self.kernel[2 + i]} has size {w}; windows must be non-empty")
+            lo, hi = self.padding[i]
+            sizes.append(None if w is None else window_output_size(n, w, self.strides[i], lo, hi, self.lhs_dilation[i], self.rhs_dilation[i]))
+        return sizes
+
+
+def _shape_of(t: TensorType, rank: int, what: str) -> tuple:
+    if t.shape is None:
+        return (None,) * rank
+    if t.rank != rank:
+        raise ShapeError(f"{what} has rank {t.rank}, but the dimension numbers describe rank {rank}")
+    return t.shape
+
+
+def _divides(count: int, size, what: str, group: str) -> None:
+    if size is not None and size % count:
+        raise ShapeError(f"{what} {size} is not divisible by {group} {count}")
+
+
+def _infer_convolution(ctx, lhs, rhs):
+    lhs, rhs = _operands(lhs, rhs)
+    conv = _Conv.parse(ctx)
+    rank = conv.spatial_rank + 2
+    lshape, rshape = _shape_of(lhs, rank, "lhs"), _shape_of(rhs, rank, "rhs")
+    batch, features = lshape[conv.input[0]], lshape[conv.input[1]]
+    kernel_in, kernel_out = rshape[conv.kernel[0]], rshape[conv.kernel[1]]
+    _divides(conv.feature_groups, features, "input feature size", "feature_group_count")
+    if features is not None and kernel_in is not None and kernel_in * conv.feature_groups != features:
+        raise ShapeError(
+            f"kernel input feature size {kernel_in} must equal input feature size {features} / feature_group_count {conv.feature_groups}"
+        )
+    _divides(conv.feature_groups, kernel_out, "kernel output feature size", "feature_group_count")
+    _divides(conv.batch_groups, kernel_out, "kernel output feature size", "batch_group_count")
+    _divides(conv.batch_groups, batch, "input batch size", "batch_group_count")
+    canonical = [None if batch is None else batch // conv.batch_groups, kernel_out, *conv.out_spatial(lshape, rshape)]
+    shape = [None] * rank
+    for position, size in zip(conv.output, canonical):
+        shape[position] = size
+    return TensorType(lhs.dtype, tuple(shape))
+
+
+def _convolution_numpy(ctx, lhs, rhs):
+    """Windows of the padded, dilated input, contracted with the kernel group by group."""
+    conv = _Conv.parse(ctx)
+    k = conv.spatial_rank
+    work = accumulation_dtype(lhs.dtype)
+    x = lhs.transpose(conv.input).astype(work)  # (N, C, *spatial)
+    w = rhs.transpose(conv.kernel[1:2] + conv.kernel[:1] + conv.kernel[2:]).astype(work)  # (O, I, *spatial)
+    x = pad_with(x, [0, 0] + [p[0] for p in conv.padding], [0, 0] + [p[1] for p in conv.padding], [0, 0] + [d - 1 for d in conv.lhs_dilation], 0)
+    view = window_view(x, (1, 1) + w.shape[2:], (1, 1) + conv.strides, (1, 1) + conv.rhs_dilation)
+    view = view[(slice(None),) * (k + 2) + (0, 0)]  # (N, C, *out_spatial, *kernel_spatial)
+    groups, batches = conv.feature_groups, conv.batch_groups
+    n, c, out_spatial = view.shape[0], view.shape[1], view.shape[2 : 2 + k]
+    view = view.reshape((batches, n // batches, groups, c // groups) + view.shape[2:])
+    w = w.reshape((batches, groups, w.shape[0] // (batches * groups)) + w.shape[1:])
+    spatial, window = "ABCDEFGHIJKLM"[:k], "NOPQRSTUVWXYZ"[:k]
+    out = np.einsum(f"bngc{spatial}{window},bgoc{window}->nbgo{spatial}", view, w)
+    out = out.reshape((n // batches, -1) + tuple(out_spatial))
+    return out.transpose(np.argsort(conv.output)).astype(lhs.dtype)
+
+
+def _lower_convolution(ctx, lhs, rhs):
+    conv = _Conv.parse(ctx)
+    ir, hlo = ctx.ir, ctx.hlo
+    numbers = hlo.ConvDimensionNumbers.get(
+        input_batch_dimension=conv.input[0],
+        input_feature_dimension=conv.input[1],
+        input_spatial_dimensions=list(conv.input[2:]),
+        kernel_input_feature_dimension=conv.kernel[0],
+        kernel_output_feature_dimension=conv.kernel[1],
+        kernel_spatial_dimensions=list(conv.kernel[2:]),
+        output_batch_dimension=conv.output[0],
+        output_feature_dimension=conv.output[1],
+        output_spatial_dimensions=list(conv.output[2:]),
+    )
+    i64 = ir.IntegerType.get_signless(64)
+    return hlo.ConvolutionOp(
+        ctx.result_type,
+        lhs,
+        rhs,
+        numbers,
+        ir.IntegerAttr.get(i64, conv.feature_groups),
+        ir.IntegerAttr.get(i64, conv.batch_groups),
+        window_strides=ctx.i64_array(conv.strides),
+        padding=padding_attr(ctx, conv.padding),
+        lhs_dilation=ctx.i64_array(conv.lhs_dilation),
+        rhs_dilation=ctx.i64_array(conv.rhs_dilation),
+    ).result
+
+
+CONVOLUTION = register(
+    OpDef(
+        "tfc.convolution",
+        "StableHLO convolution: strided, padded, dilated windows of lhs contracted with the kernel rhs.",
+        operands=("lhs", "rhs"),
+        attributes={
+            "window_strides": attr(AttrKind.INTS),
+            "padding": attr(AttrKind.INTS),
+            "lhs_dilation": attr(AttrKind.INTS),
+            "rhs_dilation": attr(AttrKind.INTS),
+            "feature_group_count": attr(AttrKind.INT),
+            "batch_group_count": attr(AttrKind.INT),
+            "input_batch_dimension": attr(AttrKind.INT),
+            "input_feature_dimension": attr(AttrKind.INT),
+            "input_spatial_dimensions": attr(AttrKind.INTS),
+            "kernel_input_feature_dimension": attr(AttrKind.INT),
+            "kernel_output_feature_dimension": attr(AttrKind.INT),
+            "kernel_spatial_dimensions": attr(AttrKind.INTS),
+            "output_batch_dimension": attr(AttrKind.INT),
+            "output_feature_dimension": attr(AttrKind.INT),
+            "output_spatial_dimensions": attr(AttrKind.INTS),
+        },
+        traits=_PURE,
+        infer=_infer_convolution,
+        reference=_convolution_numpy,
+        lower=_lower_convolution,
+    )
+)

@@ -332,7 +332,7 @@ REDUCE_WINDOW = register(
 # ---- tfc.argmax / tfc.argmin ---------------------------------------------------------------------
 def _infer_arg(ctx, operand):
     x = tensor_operand(operand)
-    rules.require_dtype(x, NOT_COMPLEX, NOT_COMPLEX[0])
+    rules.require_dtype(x, NOT_COMPLEX[1], NOT_COMPLEX[0])
     out = declared(ctx)
     if not out.dtype.is_int:
         raise ShapeError(f"result must have an integer element type (the index type), got {out.dtype.value}")
@@ -417,7 +417,7 @@ ARGMIN = _arg_op("argmin", "Index of the smallest element along `axis` (first on
 # ---- tfc.cumsum ----------------------------------------------------------------------------------
 def _infer_cumsum(ctx, operand):
     x = tensor_operand(operand)
-    rules.require_dtype(x, rules.NUMERIC, rules.NUMERIC[0])
+    rules.require_dtype(x, rules.NUMERIC[1], rules.NUMERIC[0])
     if x.rank is not None:
         if x.rank == 0:
             raise ShapeError("operand must have rank at least 1")

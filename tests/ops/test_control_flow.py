@@ -1,14 +1,10 @@
 """tfc.if, tfc.while, tfc.yield and tfc.call: interp vs xla on whole modules, text round trip, and the
 type contracts the verify hooks enforce.
-
-Scalars (trip counts, steps) come in as function arguments: rank-0 ``tfc.constant``s are currently
-turned into rank-1 ones by ``np.ascontiguousarray`` (see the report), so the tests avoid them.
 """
 
 from __future__ import annotations
 
 import math
-from collections import ChainMap
 
 import numpy as np
 import pytest
@@ -16,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tfc.attributes import SymbolRefAttr
-from tfc.backends.interp import interpreter
 from tfc.builder import Builder
-from tfc.diagnostics import BackendError, VerifyError
+from tfc.diagnostics import VerifyError
 from tfc.ir import Block, Function, Module, Region
 from tfc.parser import parse_module
 from tfc.registry import Trait, lookup
@@ -34,45 +29,6 @@ BOOL = TensorType(DType.bool, ())
 
 def vec(n, dtype=DType.f32):
     return TensorType(dtype, (n,))
-
-
-# ---- interpreter captures (workaround) -----------------------------------------------------------
-def _run_region_with_captures(self, region, args):
-    """Interpreter.run_region that also sees the values of enclosing blocks (lexical scope)."""
-    scopes = self.__dict__.setdefault("_scopes", [])
-    env = ChainMap(dict(zip(region.block.args, map(np.asarray, args))), *scopes[-1:])
-    scopes.append(env)
-    try:
-        for op in region.block.ops:
-            operands = [env[v] for v in op.operands]
-            opdef = lookup(op.name)
-            if opdef is not None and opdef.has(Trait.TERMINATOR):
-                return operands
-            for result, value in zip(op.results, self.evaluate(op, operands)):
-                env[result] = value
-    finally:
-        scopes.pop()
-    raise BackendError("region ended without a terminator")
-
-
-def _interp_sees_captures() -> bool:
-    module = Module.create()
-    function(module, "main", [BOOL, F32], lambda b, p, x: [if_(b, p, lambda r: [x], lambda r: [x])[0]])
-    try:
-        interpreter.run(module, [np.array(True), np.float32(1)])
-    except KeyError:
-        return False
-    return True
-
-
-@pytest.fixture(autouse=True, scope="module")
-def interp_with_captures():
-    """The shared interpreter runs each region in a fresh environment, so captured values are
-    missing (KeyError). Until it threads the enclosing environment, patch it for these tests."""
-    with pytest.MonkeyPatch.context() as patch:
-        if not _interp_sees_captures():
-            patch.setattr(interpreter.Interpreter, "run_region", _run_region_with_captures)
-        yield
 
 
 # ---- building helpers ----------------------------------------------------------------------------
@@ -216,7 +172,6 @@ def test_fibonacci(n):
     check_module(_fibonacci_module(), scalars(n, 1), [np.int32(_fib(n))])
 
 
-@pytest.mark.xfail(strict=False, reason="shared bug: np.ascontiguousarray turns 0-d constants into 1-d ones")
 def test_factorial_with_scalar_constants():
     module = Module.create()
 

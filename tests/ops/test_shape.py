@@ -156,7 +156,7 @@ def test_concatenate(data):
 def test_iota(shape, data):
     dim = data.draw(st.integers(0, len(shape) - 1))
     dtype = data.draw(st.sampled_from(NUMERIC))
-    want = np.indices(shape)[dim].astype(dtype) if shape else None
+    want = np.indices(shape)[dim].astype(dtype)
     check_op("tfc.iota", [], {"iota_dimension": dim}, [tensor(dtype, shape)], expected=[want])
 
 
@@ -205,7 +205,7 @@ def test_gather(data):
 
 
 def scatter_case(draw, unique):
-    """(operand shape, indices, ivd, attributes without kind, updates shape) for a drawn scatter."""
+    """(operand shape, indices, attributes without kind, updates shape) for a drawn scatter."""
     shape = draw(st.lists(st.integers(1 if unique else 0, 4), min_size=1, max_size=3).map(tuple))
     rank = len(shape)
     index_map = subset(draw, list(range(rank)), sort=False)
@@ -243,3 +243,183 @@ def test_scatter_set_unique(data):
     dtype = draw(st.sampled_from(DTYPES))
     args = [values(draw, shape, dtype), indices, values(draw, updates_shape, dtype)]
     check_op("tfc.scatter", args, {**attrs, "kind": "set"})
+
+
+# ---- explicit values against numpy formulas ------------------------------------------------------
+EMBEDDING = np.arange(20, dtype=np.float32).reshape(5, 4)
+ROW_GATHER = {"offset_dims": [1], "collapsed_slice_dims": [0], "start_index_map": [0], "index_vector_dim": 1, "slice_sizes": [1, 4]}
+ROW_SCATTER = {"update_window_dims": [1], "inserted_window_dims": [0], "scatter_dims_to_operand_dims": [0], "index_vector_dim": 1}
+
+
+def test_gather_embedding_lookup_like_take():
+    ids = np.array([[4, 0], [2, 2]], np.int32)
+    check_op("tfc.gather", [EMBEDDING, ids], {**ROW_GATHER, "index_vector_dim": 2}, expected=[EMBEDDING[ids]])
+
+
+def test_gather_clamps_out_of_range_rows():
+    ids = np.array([-3, 7, 1], np.int32)
+    check_op("tfc.gather", [EMBEDDING, ids], ROW_GATHER, expected=[EMBEDDING[np.clip(ids, 0, 4)]])
+
+
+def test_gather_along_second_axis():
+    ids = np.array([3, 1, 1], np.int64)
+    attrs = {"offset_dims": [0], "collapsed_slice_dims": [1], "start_index_map": [1], "index_vector_dim": 1, "slice_sizes": [5, 1]}
+    check_op("tfc.gather", [EMBEDDING, ids], attrs, expected=[EMBEDDING[:, ids]])
+
+
+def test_gather_nd_style():
+    x = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+    ids = np.array([[2, 3], [0, 1], [1, 0]], np.int32)
+    attrs = {"offset_dims": [1], "collapsed_slice_dims": [0, 1], "start_index_map": [0, 1], "index_vector_dim": 1, "slice_sizes": [1, 1, 5]}
+    check_op("tfc.gather", [x, ids], attrs, expected=[x[ids[:, 0], ids[:, 1]]])
+
+
+def test_gather_windows_with_clamped_starts():
+    x = np.arange(10, dtype=np.int32)
+    starts = np.array([[0], [8], [-1]], np.int32)  # windows of 3: starts clamp into [0, 7]
+    attrs = {"offset_dims": [1], "collapsed_slice_dims": [], "start_index_map": [0], "index_vector_dim": 1, "slice_sizes": [3]}
+    check_op("tfc.gather", [x, starts], attrs, expected=[np.array([[0, 1, 2], [7, 8, 9], [0, 1, 2]], np.int32)])
+
+
+def test_scatter_add_like_segment_sum_skips_out_of_bounds():
+    ids = np.array([1, 3, 1, 9, -1], np.int32)
+    updates = np.arange(20, dtype=np.float32).reshape(5, 4)
+    want = EMBEDDING.copy()
+    np.add.at(want, ids[:3], updates[:3])
+    check_op("tfc.scatter", [EMBEDDING, ids, updates], {**ROW_SCATTER, "kind": "add"}, expected=[want])
+
+
+def test_scatter_set_rows():
+    ids = np.array([4, 0], np.int32)
+    updates = -np.ones((2, 4), np.float32)
+    want = EMBEDDING.copy()
+    want[ids] = updates
+    check_op("tfc.scatter", [EMBEDDING, ids, updates], {**ROW_SCATTER, "kind": "set"}, expected=[want])
+
+
+def test_scatter_skips_window_that_sticks_out():
+    x = np.zeros(6, np.int32)
+    starts = np.array([[4], [1]], np.int32)  # a window of 3 at 4 would end past 6: skipped entirely
+    attrs = {"update_window_dims": [1], "inserted_window_dims": [], "scatter_dims_to_operand_dims": [0], "index_vector_dim": 1, "kind": "add"}
+    check_op("tfc.scatter", [x, starts, np.ones((2, 3), np.int32)], attrs, expected=[np.array([0, 1, 1, 1, 0, 0], np.int32)])
+
+
+def test_pad_negative_and_interior():
+    x = np.array([[1, 2, 3], [4, 5, 6]], np.int32)
+    attrs = {"edge_padding_low": [1, -1], "edge_padding_high": [0, -2], "interior_padding": [1, 1]}
+    # interior-padded rows [1 0 2 0 3], drop 1 on the left and 2 on the right: [0 2]
+    want = np.array([[0, 0], [0, 2], [0, 0], [0, 5]], np.int32)
+    check_op("tfc.pad", [x, np.int32(0)], attrs, expected=[want])
+
+
+def test_dynamic_slice_clamps_like_xla():
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    check_op("tfc.dynamic_slice", [x, np.int32(5), np.int32(-2)], {"slice_sizes": [2, 3]}, expected=[x[1:3, 0:3]])
+
+
+def test_dynamic_update_slice_clamps_like_xla():
+    x = np.zeros((3, 4), np.int32)
+    want = x.copy()
+    want[1:3, 2:4] = 7
+    check_op("tfc.dynamic_update_slice", [x, np.full((2, 2), 7, np.int32), np.int64(9), np.int64(3)], expected=[want])
+
+
+def test_broadcast_in_dim_with_transposing_dims():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    want = np.broadcast_to(x.T[:, None, :], (3, 4, 2))
+    check_op("tfc.broadcast_in_dim", [x], {"broadcast_dimensions": [2, 0]}, [tensor(np.float32, (3, 4, 2))], expected=[want])
+
+
+def test_rank0_ops():
+    s = np.float32(2.5)
+    check_op("tfc.transpose", [s], {"permutation": []}, expected=[s])
+    check_op("tfc.broadcast_in_dim", [s], {"broadcast_dimensions": []}, [tensor(np.float32, (2, 0))])
+    check_op("tfc.pad", [s, np.float32(0)], {"edge_padding_low": [], "edge_padding_high": [], "interior_padding": []}, expected=[s])
+
+
+# ---- type inference with unknown dims ------------------------------------------------------------
+def infer(name, operand_types, attributes=None, result_types=None):
+    function = Function.create("main", operand_types, [])
+    Module.create().add_function(function)
+    return Builder(function.body).create(name, function.args, attributes, result_types).results[0].type
+
+
+def test_inference_propagates_unknown_dims():
+    f32, i32 = DType.f32, DType.i32
+    assert infer("tfc.transpose", [TensorType(f32, (None, 3))], {"permutation": [1, 0]}) == TensorType(f32, (3, None))
+    assert infer("tfc.transpose", [TensorType(f32, None)], {"permutation": [1, 0]}) == TensorType(f32, (None, None))
+    slice_attrs = {"start_indices": [1, 0], "limit_indices": [3, 2], "strides": [1, 2]}
+    assert infer("tfc.slice", [TensorType(f32, (None, 4))], slice_attrs) == TensorType(f32, (2, 1))
+    pad_attrs = {"edge_padding_low": [1], "edge_padding_high": [1], "interior_padding": [1]}
+    assert infer("tfc.pad", [TensorType(f32, (None,)), TensorType(f32, ())], pad_attrs) == TensorType(f32, (None,))
+    parts = [TensorType(f32, (2, None)), TensorType(f32, (None, 3)), TensorType(f32, (1, 3))]
+    assert infer("tfc.concatenate", parts, {"dimension": 0}) == TensorType(f32, (None, 3))
+    gathered = infer("tfc.gather", [TensorType(f32, None), TensorType(i32, (None, 1))], ROW_GATHER)
+    assert gathered == TensorType(f32, (None, 4))
+    assert infer("tfc.gather", [TensorType(f32, (5, 4)), TensorType(i32, None)], ROW_GATHER) == TensorType(f32, None)
+    operand = TensorType(f32, (None, 4))
+    assert infer("tfc.scatter", [operand, TensorType(i32, (None,)), TensorType(f32, (None, 4))], {**ROW_SCATTER, "kind": "add"}) == operand
+
+
+# ---- rejected inputs -----------------------------------------------------------------------------
+F23, F = TensorType(DType.f32, (2, 3)), DType.f32
+I0 = TensorType(DType.i32, ())
+BAD = [
+    ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0, 1]}, [TensorType(F, (2, 4))], "sizes must match or be 1"),
+    ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [1, 1]}, [TensorType(F, (3, 3))], "repeated"),
+    ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0, 2]}, [TensorType(F, (2, 3))], "out of range"),
+    ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0]}, [TensorType(F, (2, 3))], "broadcast_dimensions has 1 entries"),
+    ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0, 1]}, None, "needs an explicit result type"),
+    ("tfc.reshape", [F23], {}, [TensorType(F, (4, 2))], "element counts differ"),
+    ("tfc.reshape", [F23], {}, [TensorType(DType.i32, (6,))], "result must have element type f32"),
+    ("tfc.transpose", [F23], {"permutation": [0, 0]}, None, "permutation [0, 0] is not a permutation of 0..1"),
+    ("tfc.reverse", [F23], {"dimensions": [2]}, None, "out of range"),
+    ("tfc.slice", [F23], {"start_indices": [0, 2], "limit_indices": [2, 1], "strides": [1, 1]}, None, "0 <= start <= limit <= size"),
+    ("tfc.slice", [F23], {"start_indices": [0, 0], "limit_indices": [2, 4], "strides": [1, 1]}, None, "0 <= start <= limit <= size"),
+    ("tfc.slice", [F23], {"start_indices": [0, 0], "limit_indices": [2, 3], "strides": [1, 0]}, None, "strides must be positive"),
+    ("tfc.slice", [F23], {"start_indices": [0], "limit_indices": [2], "strides": [1]}, None, "start_indices has 1 entries"),
+    ("tfc.dynamic_slice", [F23, I0], {"slice_sizes": [1, 1]}, None, "one start index per operand dimension"),
+    ("tfc.dynamic_slice", [F23, I0, I0], {"slice_sizes": [1, 4]}, None, "slice_sizes[1] = 4 must be in [0, 3]"),
+    ("tfc.dynamic_slice", [F23, I0, TensorType(DType.i32, (1,))], {"slice_sizes": [1, 1]}, None, "must be a rank-0 tensor"),
+    ("tfc.dynamic_slice", [F23, I0, TensorType(F, ())], {"slice_sizes": [1, 1]}, None, "integer element type"),
+    ("tfc.dynamic_slice", [F23, I0, TensorType(DType.i64, ())], {"slice_sizes": [1, 1]}, None, "share one element type"),
+    ("tfc.dynamic_update_slice", [F23, TensorType(F, (3, 1)), I0, I0], {}, None, "larger than the operand"),
+    ("tfc.dynamic_update_slice", [F23, TensorType(DType.i32, (1, 1)), I0, I0], {}, None, "update must have element type f32"),
+    ("tfc.pad", [F23, TensorType(F, ())], {"edge_padding_low": [0, 0], "edge_padding_high": [0, 0], "interior_padding": [0, -1]}, None, "must be non-negative"),
+    ("tfc.pad", [F23, TensorType(F, ())], {"edge_padding_low": [0, -2], "edge_padding_high": [0, -2], "interior_padding": [0, 0]}, None, "negative result size"),
+    ("tfc.pad", [F23, TensorType(F, (1,))], {"edge_padding_low": [0, 0], "edge_padding_high": [0, 0], "interior_padding": [0, 0]}, None, "padding_value must be a rank-0"),
+    ("tfc.pad", [F23, I0], {"edge_padding_low": [0, 0], "edge_padding_high": [0, 0], "interior_padding": [0, 0]}, None, "padding_value must have element type f32"),
+    ("tfc.concatenate", [], {"dimension": 0}, None, "at least one input"),
+    ("tfc.concatenate", [F23, TensorType(F, (2, 4))], {"dimension": 0}, None, "do not match"),
+    ("tfc.concatenate", [F23, F23], {"dimension": 2}, None, "dimension 2 is out of range"),
+    ("tfc.concatenate", [F23, TensorType(F, (3,))], {"dimension": 0}, None, "same rank"),
+    ("tfc.iota", [], {"iota_dimension": 2}, [F23], "iota_dimension 2 is out of range"),
+    ("tfc.iota", [], {"iota_dimension": 0}, None, "needs an explicit result type"),
+    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "slice_sizes": [2, 4]}, None, "must be 0 or 1 in collapsed dimension 0"),
+    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "slice_sizes": [1, 5]}, None, "slice_sizes[1] = 5"),
+    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3, 2))], ROW_GATHER, None, "start_index_map has 1 entries but index vectors have 2"),
+    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "offset_dims": [2]}, None, "offset_dims [2]: dimension 2 is out of range"),
+    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "collapsed_slice_dims": []}, None, "must together cover the operand rank"),
+    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(F, (3,))], ROW_GATHER, None, "start_indices must have an integer element type"),
+    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "index_vector_dim": 2}, None, "index_vector_dim 2 is out of range"),
+    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(F, (2, 4))], {**ROW_SCATTER, "kind": "add"}, None, "must match the index batch dims"),
+    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(F, (3, 5))], {**ROW_SCATTER, "kind": "add"}, None, "larger than operand dimension 1"),
+    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(DType.i32, (3, 4))], {**ROW_SCATTER, "kind": "add"}, None, "updates must have element type f32"),
+    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(F, (3, 4, 1))], {**ROW_SCATTER, "kind": "add"}, None, "updates rank 3 must be 2"),
+    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(F, (3, 4))], {**ROW_SCATTER, "inserted_window_dims": [1, 0], "kind": "add"}, None, "must be sorted"),
+]
+
+
+@pytest.mark.parametrize("name, operand_types, attributes, result_types, message", BAD, ids=[f"{b[0]}:{b[4]}" for b in BAD])
+def test_rejected(name, operand_types, attributes, result_types, message):
+    with pytest.raises(VerifyError) as info:
+        infer(name, operand_types, attributes, result_types)
+    assert f"'{name}' op" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_scatter_kind_must_be_add_or_set():
+    x = np.zeros((5, 4), np.float32)
+    module = one_op_module("tfc.scatter", [x, np.zeros(2, np.int32), np.zeros((2, 4), np.float32)], {**ROW_SCATTER, "kind": "mul"})
+    with pytest.raises(VerifyError, match="attribute 'kind': expected one of add, set"):
+        verify(module)
