@@ -76,24 +76,32 @@ def _fail(message: str, token: Token | None = None):
     raise _SyntaxFailure(message, token)
 
 
-def parse_tensor_type(text: str) -> TensorType:
+def parse_tensor_type(text: str, token: Token | None = None) -> TensorType:
     """``tensor<2x?xf32>`` → TensorType; the grammar's regex has already checked the shape."""
     body = text[len("tensor<") : -1]
     if body.startswith("*x"):
-        return TensorType(_element_type(body[2:]), None)
+        return TensorType(_element_type(body[2:], token), None)
     dims_text, elem = _DIMS.match(body).groups()
     shape = tuple(None if d == "?" else int(d) for d in dims_text.split("x")[:-1])
-    return TensorType(_element_type(elem), shape)
+    return TensorType(_element_type(elem, token), shape)
 
 
 _DIMS = re.compile(r"((?:(?:\?|[0-9]+)x)*)(.*)")
 
 
-def _element_type(text: str) -> DType:
+def _element_type(text: str, token: Token | None = None) -> DType:
     try:
         return DType.from_text(text)
     except KeyError:
-        _fail(f"unknown element type '{text}'")
+        _fail(f"unknown element type '{text}'", token)
+
+
+def _unquote(token: Token, text: str | None = None) -> str:
+    """The text of a string literal token; a bad escape is a syntax error at the token."""
+    try:
+        return unquote(str(token) if text is None else text)
+    except ValueError as err:
+        _fail(str(err), token)
 
 
 class _Builder(Transformer):
@@ -198,7 +206,7 @@ class _Builder(Transformer):
 
     # ---- types
     def tensor_type(self, children):
-        return parse_tensor_type(str(children[0]))
+        return parse_tensor_type(str(children[0]), children[0])
 
     def dialect_type(self, children):
         text = str(children[0])
@@ -228,11 +236,11 @@ class _Builder(Transformer):
 
     def attr_name(self, children):
         token = children[0]
-        return unquote(str(token)) if token.type == "STRING" else str(token)
+        return _unquote(token) if token.type == "STRING" else str(token)
 
     def number_attr(self, children):
         token = children[0]
-        dtype = _element_type(str(children[1])) if len(children) > 1 else None
+        dtype = _element_type(str(children[1]), children[1]) if len(children) > 1 else None
         return _number_attr(token, dtype)
 
     def true_attr(self, _children):
@@ -245,13 +253,13 @@ class _Builder(Transformer):
         return UnitAttr()
 
     def string_attr(self, children):
-        return StringAttr(unquote(str(children[0])))
+        return StringAttr(_unquote(children[0]))
 
     def array_attr(self, children):
         return ArrayAttr(tuple(children))
 
     def dense_array_attr(self, children):
-        dtype = _element_type(str(children[0]))
+        dtype = _element_type(str(children[0]), children[0])
         values = children[1] if len(children) > 1 else []
         return DenseArrayAttr(dtype, tuple(_scalar(v, dtype, children[0]) for v in values))
 
@@ -268,13 +276,13 @@ class _Builder(Transformer):
         return ("complex", children[0], children[1])
 
     def dense_attr(self, children):
-        ttype = parse_tensor_type(str(children[-1]))
+        ttype = parse_tensor_type(str(children[-1]), children[-1])
         body = children[0] if len(children) > 1 else None
         return _dense_attr(body, ttype, children[-1])
 
     def symbol_attr(self, children):
         text = str(children[0])[1:]
-        return SymbolRefAttr(unquote(text) if text.startswith('"') else text)
+        return SymbolRefAttr(_unquote(children[0], text) if text.startswith('"') else text)
 
     def type_attr(self, children):
         return TypeAttr(children[0])
@@ -290,25 +298,36 @@ class _Builder(Transformer):
         return UNKNOWN
 
     def file_loc(self, children):
-        return FileLineColLoc(unquote(str(children[0])), int(children[1]), int(children[2]))
+        return FileLineColLoc(_unquote(children[0]), int(children[1]), int(children[2]))
 
     def name_loc(self, children):
-        return NameLoc(unquote(str(children[0])), children[1] if len(children) > 1 else None)
+        return NameLoc(_unquote(children[0]), children[1] if len(children) > 1 else None)
 
 
 def _number_attr(token: Token, dtype: DType | None):
     text = str(token)
     if dtype is None:
         dtype = DType.f64 if token.type == "FLOAT" else DType.i64
-    if dtype is DType.bool and token.type == "INT":
-        return BoolAttr(bool(int(text)))
+    if dtype is DType.bool and token.type != "FLOAT":
+        return BoolAttr(bool(_int_of(token)))
     if dtype.is_float:
         return FloatAttr(_float_from_token(token, dtype), dtype)
     if dtype.is_int or dtype is DType.bool:
         if token.type == "FLOAT":
             _fail(f"expected an integer for type {dtype.value}, got {text}", token)
-        return IntegerAttr(int(text, 0), dtype)
+        return IntegerAttr(_int_of(token, dtype), dtype)
     _fail(f"a number attribute cannot have type {dtype.value}", token)
+
+
+def _int_of(token: Token, dtype: DType | None = None) -> int:
+    """The integer a decimal or hex token stands for; out of ``dtype``'s range is a syntax error."""
+    text = str(token)
+    value = int(text, 16) if token.type == "HEX" else int(text)
+    if dtype is not None and dtype.is_int:
+        info = np.iinfo(dtype.numpy)
+        if not info.min <= value <= info.max:
+            _fail(f"integer {text} is out of range for {dtype.value}", token)
+    return value
 
 
 def _float_from_token(token: Token, dtype: DType) -> float:
@@ -339,11 +358,11 @@ def _scalar(value, dtype: DType, where: Token):
         return _float_from_token(value, dtype)
     if dtype.is_complex:
         return complex(float(str(value)))
-    if dtype is DType.bool:
-        return bool(int(str(value), 0))
     if value.type == "FLOAT":
         _fail(f"expected an integer for type {dtype.value}, got {value}", value)
-    return int(str(value), 0)
+    if dtype is DType.bool:
+        return bool(_int_of(value))
+    return _int_of(value, dtype)
 
 
 def _dense_attr(body, ttype: TensorType, where: Token) -> DenseElementsAttr:
@@ -355,7 +374,7 @@ def _dense_attr(body, ttype: TensorType, where: Token) -> DenseElementsAttr:
             _fail(f"empty dense constant for {ttype} with {ttype.num_elements} elements", where)
         return DenseElementsAttr(np.zeros(ttype.shape, dtype.numpy), ttype)
     if isinstance(body, tuple) and body[0] == "hex":
-        text = unquote(str(body[1]))
+        text = _unquote(body[1])
         if not text.startswith("0x"):
             _fail("expected a hex string \"0x...\" in dense constant", body[1])
         try:
@@ -459,8 +478,20 @@ def parse_module(text: str, filename: str = "<string>") -> Module:
     """Parse a whole module; the top-level op must be ``builtin.module``."""
     op = parse_op(text, filename)
     if op.name != MODULE_OP:
-        raise ParseError(f"expected a '{MODULE_OP}' op at top level, got '{op.name}'", filename, 1, 1, text.splitlines()[0] if text else "")
+        line, col = _first_token_position(text)
+        source = text.splitlines()[line - 1] if text else ""
+        raise ParseError(f"expected a '{MODULE_OP}' op at top level, got '{op.name}'", filename, line, col, source)
     return Module(op)
+
+
+_SKIPPED = re.compile(r"(?:\s+|//[^\n]*)*")
+
+
+def _first_token_position(text: str) -> tuple[int, int]:
+    """(line, column) of the first character that is not whitespace or a comment."""
+    start = _SKIPPED.match(text).end()
+    line = text.count("\n", 0, start) + 1
+    return line, start - (text.rfind("\n", 0, start) + 1) + 1
 
 
 def parse_file(path: str | Path) -> Module:

@@ -201,6 +201,7 @@ class PassManager:
                 out.write(f"{p.name}: ops {before} -> {count_ops(module)}, {elapsed_ms:.1f} ms\n")
             if self.print_ir_after_all:
                 out.write(f"// -----// IR after {p.name} //----- //\n{module}")
+            out.flush()
 
     def _verify(self, module: Module, index: int) -> None:
         from .verifier import verify

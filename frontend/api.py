@@ -18,7 +18,7 @@ from tfc.diagnostics import TraceError
 from tfc.types import DType, TensorType
 
 from .promotion import promote
-from .tracing import Tensor, current_trace, to_tensor, user_location
+from .tracing import Tensor, constant, current_trace, to_tensor, user_location
 
 # ---------------------------------------------------------------------------------------------
 # Plumbing
@@ -54,7 +54,20 @@ def astype(x, dtype) -> Tensor:
     dtype = as_dtype(dtype)
     if x.dtype == dtype:
         return x
+    literal = _weak_literal(x)
+    if literal is not None:  # a Python literal takes its final dtype at trace time, as in JAX
+        if not x.value.has_uses:
+            x.value.op.erase()
+        return constant(x.trace, literal.astype(dtype.numpy), dtype)
     return _emit("tfc.convert", [x], result_types=[x.type.with_dtype(dtype)])
+
+
+def _weak_literal(x: Tensor):
+    """The value of ``x`` if it is a weakly typed constant (a Python number or list), else None."""
+    op = getattr(x.value, "op", None)
+    if x.weak and op is not None and op.name == "tfc.constant":
+        return op.attr("value")
+    return None
 
 
 def as_dtype(dtype) -> DType:
@@ -366,7 +379,7 @@ def take(x, indices, axis: int = 0) -> Tensor:
         _fail(f"indices must be integers, got {indices.dtype.value}")
     axis = axis % x.ndim
     index_vector = reshape(indices, indices.shape + (1,))
-    offset_dims = tuple(d + (indices.ndim if d >= axis else 0) for d in range(x.ndim) if d != axis)
+    offset_dims = tuple(d if d < axis else d - 1 + indices.ndim for d in range(x.ndim) if d != axis)
     slice_sizes = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
     result_shape = x.shape[:axis] + indices.shape + x.shape[axis + 1 :]
     return _emit(

@@ -18,10 +18,12 @@ import numpy as np
 
 from tfc.diagnostics import TraceError
 from tfc.ir import Module
+from tfc.location import UNKNOWN, FileLineColLoc
 from tfc.printer import print_module
 from tfc.types import DType, FunctionType, TensorType
 from tfc.verifier import verify
 
+from . import api  # noqa: F401 - defines the Tensor operators used while tracing
 from .tracing import Tensor, Trace, to_tensor, tracing
 
 log = logging.getLogger("tfc")
@@ -199,7 +201,9 @@ class CompiledFunction:
             for i, leaf in enumerate(leaves):
                 arg_types.append(TensorType(_dtype_of(leaf, name), tuple(leaf.shape)))
                 arg_names.append(name if len(leaves) == 1 else f"{name}_{i}")
-        trace = Trace(_symbol(self.__name__), arg_types, arg_names)
+        code = getattr(self.fn, "__code__", None)
+        where = FileLineColLoc(code.co_filename, code.co_firstlineno, 1) if code else UNKNOWN
+        trace = Trace(_symbol(self.__name__), arg_types, arg_names, where)
         arg_tensors = iter(Tensor(a, trace) for a in trace.function.args)
         with tracing(trace):
             traced_args = {}
@@ -215,7 +219,7 @@ class CompiledFunction:
             out_leaves: list = []
             out_structure = flatten(result, out_leaves)
             outputs = [self._output(trace, leaf) for leaf in out_leaves]
-            trace.emit("func.return", [t.value for t in outputs])
+            trace.builder.create("func.return", [t.value for t in outputs], location=where)
         trace.function.set_type(FunctionType(tuple(arg_types), tuple(t.type for t in outputs)))
         verify(trace.module)
         return Lowered(trace.module, trace.function.name), out_structure

@@ -33,10 +33,8 @@ def getitem(x: Tensor, index) -> Tensor:
         _fail(f"too many indices ({consumed}) for a tensor of rank {x.ndim}")
     if sum(1 for ix in index if ix is Ellipsis) > 1:
         _fail("an index can only have one ellipsis ('...')")
-    if Ellipsis in index:
-        at = index.index(Ellipsis)
-        index = index[:at] + (slice(None),) * (x.ndim - consumed) + index[at + 1 :]
-    index = index + (slice(None),) * (x.ndim - consumed)
+    at = index.index(Ellipsis) if Ellipsis in index else len(index)
+    index = index[:at] + (slice(None),) * (x.ndim - consumed) + index[at + 1 :]
     return _basic(x, index)
 
 

@@ -7,6 +7,7 @@ that caused it: the first stack frame outside the tfc package.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import threading
@@ -33,17 +34,23 @@ def user_location() -> Location:
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_TFC_DIRS) and not filename.startswith("<frozen"):
-            return FileLineColLoc(filename, frame.f_lineno, 1)
+            return FileLineColLoc(filename, frame.f_lineno, _column(frame))
         frame = frame.f_back
     return UNKNOWN
+
+
+def _column(frame) -> int:
+    """1-based column of the expression the frame is executing (Python 3.11 keeps it per instruction)."""
+    positions = next(itertools.islice(frame.f_code.co_positions(), frame.f_lasti // 2, None), None)
+    return positions[2] + 1 if positions and positions[2] is not None else 1
 
 
 class Trace:
     """The function being recorded and where new ops go."""
 
-    def __init__(self, name: str, arg_types: Sequence[TensorType], arg_names: Sequence[str | None]):
+    def __init__(self, name: str, arg_types: Sequence[TensorType], arg_names: Sequence[str | None], location: Location = UNKNOWN):
         self.module = Module.create()
-        self.function = Function.create(name, arg_types, [], arg_names, user_location())
+        self.function = Function.create(name, arg_types, [], arg_names, location)
         self.module.add_function(self.function)
         self.builders = [Builder(self.function.body)]
         self.constants: dict = {}

@@ -36,7 +36,7 @@ class _InputError(Exception):
 def _read_input(path: str) -> tuple[str, str]:
     """(text, name used in messages) of ``path``, or of stdin for ``-``."""
     if path == STDIN:
-        return click.get_text_stream("stdin").read(), "<stdin>"
+        return sys.stdin.read(), "<stdin>"
     try:
         with open(path, encoding="utf-8") as f:
             return f.read(), path
@@ -50,7 +50,7 @@ def split_chunks(text: str) -> list[str]:
     for match in _SPLIT_LINE.finditer(text):
         chunk = text[start : match.start()]
         chunks.append("\n" * (line - 1) + chunk)
-        line += chunk.count("\n") + 1
+        line += chunk.count("\n")
         start = match.end()
     chunks.append("\n" * (line - 1) + text[start:])
     return chunks

@@ -238,16 +238,16 @@ def _convolution_numpy(ctx, lhs, rhs):
     work = accumulation_dtype(lhs.dtype)
     x = lhs.transpose(conv.input).astype(work)  # (N, C, *spatial)
     w = rhs.transpose(conv.kernel[1:2] + conv.kernel[:1] + conv.kernel[2:]).astype(work)  # (O, I, *spatial)
-    x = pad_with(x, [0, 0] + [p[0] for p in conv.padding], [0, 0] + [p[1] for p in conv.padding], [0, 0] + [d - 1 for d in conv.lhs_dilation], 0)
+    x = pad_with(x, [0, 0] + [p[1] for p in conv.padding], [0, 0] + [p[0] for p in conv.padding], [0, 0] + [d - 1 for d in conv.lhs_dilation], 0)
     view = window_view(x, (1, 1) + w.shape[2:], (1, 1) + conv.strides, (1, 1) + conv.rhs_dilation)
     view = view[(slice(None),) * (k + 2) + (0, 0)]  # (N, C, *out_spatial, *kernel_spatial)
     groups, batches = conv.feature_groups, conv.batch_groups
-    n, c, out_spatial = view.shape[0], view.shape[1], view.shape[2 : 2 + k]
+    (n, c, *out_spatial), features = view.shape[: 2 + k], w.shape[0]
     view = view.reshape((batches, n // batches, groups, c // groups) + view.shape[2:])
-    w = w.reshape((batches, groups, w.shape[0] // (batches * groups)) + w.shape[1:])
+    w = w.reshape((batches, groups, features // (batches * groups)) + w.shape[1:])
     spatial, window = "ABCDEFGHIJKLM"[:k], "NOPQRSTUVWXYZ"[:k]
     out = np.einsum(f"bngc{spatial}{window},bgoc{window}->nbgo{spatial}", view, w)
-    out = out.reshape((n // batches, -1) + tuple(out_spatial))
+    out = out.reshape((n // batches, features, *out_spatial))
     return out.transpose(np.argsort(conv.output)).astype(lhs.dtype)
 
 

@@ -36,9 +36,9 @@ def _sorted_unique_in_range(dims, rank, what: str) -> None:
         raise ShapeError(f"{what} {list(dims)} must be sorted")
 
 
-def _length(values, n: int | None, what: str, of: str = "operand rank") -> None:
+def _length(values, n: int | None, what: str) -> None:
     if n is not None and len(values) != n:
-        raise ShapeError(f"{what} has {len(values)} entries, expected {n} ({of})")
+        raise ShapeError(f"{what} has {len(values)} entries, expected {n} (the operand rank)")
 
 
 def _index_operand(t, what: str) -> TensorType:
@@ -61,6 +61,11 @@ def _check_size(what: str, size: int, dim: int | None) -> None:
     if not _fits(size, dim):
         bound = "non-negative" if dim is None else f"in [0, {dim}] (the operand's size)"
         raise ShapeError(f"{what} = {size} must be {bound}")
+
+
+def _i64(ctx, *names):
+    """Attributes as DenseI64ArrayAttrs for the StableHLO builders."""
+    return [ctx.i64_array(ctx.attrs[name]) for name in names]
 
 
 def _as_int64(indices: np.ndarray) -> np.ndarray:
@@ -109,9 +114,7 @@ BROADCAST_IN_DIM = register(
         traits=_PURE,
         infer=_infer_broadcast_in_dim,
         reference=_broadcast_in_dim,
-        lower=lambda ctx, x: ctx.hlo.BroadcastInDimOp(
-            ctx.result_type, x, ctx.i64_array(ctx.attrs["broadcast_dimensions"])
-        ).result,
+        lower=lambda ctx, x: ctx.hlo.BroadcastInDimOp(ctx.result_type, x, *_i64(ctx, "broadcast_dimensions")).result,
     )
 )
 
@@ -161,7 +164,7 @@ TRANSPOSE = register(
         traits=_PURE,
         infer=_infer_transpose,
         reference=lambda ctx, x: np.transpose(x, ctx.attrs["permutation"]),
-        lower=lambda ctx, x: ctx.hlo.TransposeOp(x, ctx.i64_array(ctx.attrs["permutation"]), results=[ctx.result_type]).result,
+        lower=lambda ctx, x: ctx.hlo.TransposeOp(x, *_i64(ctx, "permutation"), results=[ctx.result_type]).result,
     )
 )
 
@@ -181,17 +184,20 @@ REVERSE = register(
         traits=_PURE,
         infer=_infer_reverse,
         reference=lambda ctx, x: np.flip(x, axis=tuple(ctx.attrs["dimensions"])).copy(),
-        lower=lambda ctx, x: ctx.hlo.ReverseOp(x, ctx.i64_array(ctx.attrs["dimensions"]), results=[ctx.result_type]).result,
+        lower=lambda ctx, x: ctx.hlo.ReverseOp(x, *_i64(ctx, "dimensions"), results=[ctx.result_type]).result,
     )
 )
 
 
 # ---- slice, dynamic_slice, dynamic_update_slice --------------------------------------------------
+_SLICE_ATTRS = ("start_indices", "limit_indices", "strides")
+
+
 def _infer_slice(ctx, x):
     x = tensor_operand(x)
-    starts, limits, strides = (ctx.attrs[k] for k in ("start_indices", "limit_indices", "strides"))
+    starts, limits, strides = (ctx.attrs[k] for k in _SLICE_ATTRS)
     rank = len(starts) if x.rank is None else x.rank
-    for values, what in ((starts, "start_indices"), (limits, "limit_indices"), (strides, "strides")):
+    for values, what in zip((starts, limits, strides), _SLICE_ATTRS):
         _length(values, rank, what)
     shape = []
     for d, (start, limit, stride) in enumerate(zip(starts, limits, strides)):
@@ -208,8 +214,7 @@ def _infer_slice(ctx, x):
 
 
 def _slice(ctx, x):
-    a = ctx.attrs
-    return x[tuple(slice(*s) for s in zip(a["start_indices"], a["limit_indices"], a["strides"]))]
+    return x[tuple(slice(*s) for s in zip(*(ctx.attrs[k] for k in _SLICE_ATTRS)))]
 
 
 SLICE = register(
@@ -217,14 +222,11 @@ SLICE = register(
         "tfc.slice",
         "Static strided slice [start:limit:stride] in every dimension.",
         operands=("operand",),
-        attributes={name: attr(AttrKind.INTS) for name in ("start_indices", "limit_indices", "strides")},
+        attributes={name: attr(AttrKind.INTS) for name in _SLICE_ATTRS},
         traits=_PURE,
         infer=_infer_slice,
         reference=_slice,
-        lower=lambda ctx, x: ctx.hlo.SliceOp(
-            x, *(ctx.i64_array(ctx.attrs[k]) for k in ("start_indices", "limit_indices", "strides")),
-            results=[ctx.result_type],
-        ).result,
+        lower=lambda ctx, x: ctx.hlo.SliceOp(x, *_i64(ctx, *_SLICE_ATTRS), results=[ctx.result_type]).result,
     )
 )
 
@@ -271,9 +273,7 @@ DYNAMIC_SLICE = register(
         traits=_PURE,
         infer=_infer_dynamic_slice,
         reference=_dynamic_slice,
-        lower=lambda ctx, x, *starts: ctx.hlo.DynamicSliceOp(
-            x, starts, ctx.i64_array(ctx.attrs["slice_sizes"]), results=[ctx.result_type]
-        ).result,
+        lower=lambda ctx, x, *starts: ctx.hlo.DynamicSliceOp(x, starts, *_i64(ctx, "slice_sizes"), results=[ctx.result_type]).result,
     )
 )
 
@@ -364,7 +364,7 @@ PAD = register(
         traits=_PURE,
         infer=_infer_pad,
         reference=_pad,
-        lower=lambda ctx, x, v: ctx.hlo.PadOp(x, v, *(ctx.i64_array(ctx.attrs[k]) for k in _PAD_ATTRS), results=[ctx.result_type]).result,
+        lower=lambda ctx, x, v: ctx.hlo.PadOp(x, v, *_i64(ctx, *_PAD_ATTRS), results=[ctx.result_type]).result,
     )
 )
 
@@ -469,8 +469,8 @@ def _infer_gather(ctx, x, indices):
         )
     for d, size in enumerate(sizes):
         _check_size(f"slice_sizes[{d}]", size, None if x.shape is None else x.shape[d])
-        if d in collapsed and size > 1:
-            raise ShapeError(f"slice_sizes[{d}] = {size} must be 0 or 1 in collapsed dimension {d}")
+        if d in collapsed and size != 1:  # XLA:CPU aborts on collapsed empty slices, though the spec allows 0
+            raise ShapeError(f"slice_sizes[{d}] = {size} must be 1 in collapsed dimension {d}")
     if indices.shape is None:
         _unique_in_range(a["start_index_map"], rank, "start_index_map")
         return TensorType(x.dtype, None)
@@ -526,7 +526,7 @@ def _lower_gather(ctx, x, indices):
         list(a["offset_dims"]), list(a["collapsed_slice_dims"]), [], [], list(a["start_index_map"]), a["index_vector_dim"]
     )
     return ctx.hlo.GatherOp(
-        x, indices, numbers, ctx.i64_array(a["slice_sizes"]),
+        x, indices, numbers, *_i64(ctx, "slice_sizes"),
         indices_are_sorted=a.get("indices_are_sorted", False), results=[ctx.result_type],
     ).result
 
@@ -619,15 +619,32 @@ def _scatter(ctx, x, indices, updates):
 
 
 def _lower_scatter(ctx, x, indices, updates):
+    """XLA:CPU miscompiles scatters with empty index vectors (duplicates lost, or a verifier error for
+    rank-0 operands), so those get a one-element operand and an explicit zero coordinate instead."""
     a = ctx.attrs
+    inserted, index_map = list(a["inserted_window_dims"]), list(a["scatter_dims_to_operand_dims"])
+    result_type, scalar = ctx.result_type, ctx.operand_types[0].rank == 0
+    if scalar:
+        result_type = ctx.ir.RankedTensorType.get([1], ctx.element_type(ctx.operand_types[0].dtype))
+        x, inserted = ctx.hlo.ReshapeOp(result_type, x).result, [0]
+    if not index_map and ctx.operand_types[1].is_static:
+        indices = _zero_index_vectors(ctx, a["index_vector_dim"])
+        index_map = [inserted[0] if inserted else 0]
     numbers = ctx.hlo.ScatterDimensionNumbers.get(
-        list(a["update_window_dims"]), list(a["inserted_window_dims"]), [], [],
-        list(a["scatter_dims_to_operand_dims"]), a["index_vector_dim"],
+        list(a["update_window_dims"]), inserted, [], [], index_map, a["index_vector_dim"]
     )
-    op = ctx.hlo.ScatterOp([ctx.result_type], [x], indices, [updates], numbers)
+    op = ctx.hlo.ScatterOp([result_type], [x], indices, [updates], numbers)
     combine = (lambda old, new: ctx.hlo.AddOp(old, new).result) if a["kind"] == "add" else (lambda old, new: new)
     ctx.scalar_body(op.update_computation, ctx.operand_types[0].dtype, combine)
-    return op.results[0]
+    return ctx.hlo.ReshapeOp(ctx.result_type, op.results[0]).result if scalar else op.results[0]
+
+
+def _zero_index_vectors(ctx, index_vector_dim: int):
+    """Start indices like the operand's, but with one zero coordinate per index vector."""
+    t = ctx.operand_types[1]
+    shape = list(t.shape)
+    shape[index_vector_dim] = 1  # was 0: an empty index vector dim is always explicit
+    return ctx.constant(np.zeros(shape, t.dtype.numpy), t.dtype)
 
 
 SCATTER = register(

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tfc.builder import Builder
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function, Module
@@ -15,7 +14,7 @@ from tfc.verifier import verify
 from .harness import check_op, one_op_module
 
 SETTINGS = settings(max_examples=15, deadline=None)
-DTYPES = [np.float32, np.float64, np.int32, np.bool_]
+DTYPES = [np.float32, np.float64, np.float16, np.int32, np.uint8, np.bool_]
 NUMERIC = [np.float32, np.float64, np.int32, np.int64]
 
 
@@ -189,11 +188,11 @@ def place_index_vector(draw, vectors, index_dtype):
 @given(st.data())
 def test_gather(data):
     draw = data.draw
-    shape = draw(st.lists(st.integers(0, 4), min_size=1, max_size=3).map(tuple))
+    shape = draw(shapes)
     rank = len(shape)
     index_map = subset(draw, list(range(rank)), sort=False)
-    collapsed = subset(draw, list(range(rank)))
-    sizes = [min(1, d) if i in collapsed else draw(st.integers(0, d)) for i, d in enumerate(shape)]
+    collapsed = subset(draw, [d for d in range(rank) if shape[d] > 0])
+    sizes = [1 if i in collapsed else draw(st.integers(0, d)) for i, d in enumerate(shape)]
     batch = draw(st.lists(st.integers(0, 3), max_size=2).map(tuple))
     vectors = random_vectors(draw, batch, index_map, shape)
     indices, ivd = place_index_vector(draw, vectors, draw(st.sampled_from([np.int32, np.int64])))
@@ -206,7 +205,7 @@ def test_gather(data):
 
 def scatter_case(draw, unique):
     """(operand shape, indices, attributes without kind, updates shape) for a drawn scatter."""
-    shape = draw(st.lists(st.integers(1 if unique else 0, 4), min_size=1, max_size=3).map(tuple))
+    shape = draw(st.lists(st.integers(1 if unique else 0, 4), min_size=int(unique), max_size=3).map(tuple))
     rank = len(shape)
     index_map = subset(draw, list(range(rank)), sort=False)
     if unique and not index_map:  # every window would start at the origin
@@ -253,7 +252,7 @@ ROW_SCATTER = {"update_window_dims": [1], "inserted_window_dims": [0], "scatter_
 
 def test_gather_embedding_lookup_like_take():
     ids = np.array([[4, 0], [2, 2]], np.int32)
-    check_op("tfc.gather", [EMBEDDING, ids], {**ROW_GATHER, "index_vector_dim": 2}, expected=[EMBEDDING[ids]])
+    check_op("tfc.gather", [EMBEDDING, ids], {**ROW_GATHER, "offset_dims": [2], "index_vector_dim": 2}, expected=[EMBEDDING[ids]])
 
 
 def test_gather_clamps_out_of_range_rows():
@@ -362,51 +361,56 @@ def test_inference_propagates_unknown_dims():
 
 
 # ---- rejected inputs -----------------------------------------------------------------------------
-F23, F = TensorType(DType.f32, (2, 3)), DType.f32
-I0 = TensorType(DType.i32, ())
+F, I32 = DType.f32, DType.i32
+F23, I0 = TensorType(F, (2, 3)), TensorType(I32, ())
+ROWS, IDS = TensorType(F, (5, 4)), TensorType(I32, (3,))
+PAD = {"edge_padding_low": [0, 0], "edge_padding_high": [0, 0], "interior_padding": [0, 0]}
+SLICE = {"start_indices": [0, 0], "limit_indices": [2, 3], "strides": [1, 1]}
+ADD = {**ROW_SCATTER, "kind": "add"}
 BAD = [
     ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0, 1]}, [TensorType(F, (2, 4))], "sizes must match or be 1"),
     ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [1, 1]}, [TensorType(F, (3, 3))], "repeated"),
-    ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0, 2]}, [TensorType(F, (2, 3))], "out of range"),
-    ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0]}, [TensorType(F, (2, 3))], "broadcast_dimensions has 1 entries"),
+    ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0, 2]}, [F23], "out of range"),
+    ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0]}, [F23], "broadcast_dimensions has 1 entries"),
     ("tfc.broadcast_in_dim", [F23], {"broadcast_dimensions": [0, 1]}, None, "needs an explicit result type"),
     ("tfc.reshape", [F23], {}, [TensorType(F, (4, 2))], "element counts differ"),
-    ("tfc.reshape", [F23], {}, [TensorType(DType.i32, (6,))], "result must have element type f32"),
+    ("tfc.reshape", [F23], {}, [TensorType(I32, (6,))], "result must have element type f32"),
     ("tfc.transpose", [F23], {"permutation": [0, 0]}, None, "permutation [0, 0] is not a permutation of 0..1"),
     ("tfc.reverse", [F23], {"dimensions": [2]}, None, "out of range"),
-    ("tfc.slice", [F23], {"start_indices": [0, 2], "limit_indices": [2, 1], "strides": [1, 1]}, None, "0 <= start <= limit <= size"),
-    ("tfc.slice", [F23], {"start_indices": [0, 0], "limit_indices": [2, 4], "strides": [1, 1]}, None, "0 <= start <= limit <= size"),
-    ("tfc.slice", [F23], {"start_indices": [0, 0], "limit_indices": [2, 3], "strides": [1, 0]}, None, "strides must be positive"),
-    ("tfc.slice", [F23], {"start_indices": [0], "limit_indices": [2], "strides": [1]}, None, "start_indices has 1 entries"),
+    ("tfc.slice", [F23], {**SLICE, "start_indices": [0, 2], "limit_indices": [2, 1]}, None, "0 <= start <= limit <= size"),
+    ("tfc.slice", [F23], {**SLICE, "limit_indices": [2, 4]}, None, "0 <= start <= limit <= size"),
+    ("tfc.slice", [F23], {**SLICE, "strides": [1, 0]}, None, "strides must be positive"),
+    ("tfc.slice", [F23], {**SLICE, "start_indices": [0]}, None, "start_indices has 1 entries"),
     ("tfc.dynamic_slice", [F23, I0], {"slice_sizes": [1, 1]}, None, "one start index per operand dimension"),
     ("tfc.dynamic_slice", [F23, I0, I0], {"slice_sizes": [1, 4]}, None, "slice_sizes[1] = 4 must be in [0, 3]"),
-    ("tfc.dynamic_slice", [F23, I0, TensorType(DType.i32, (1,))], {"slice_sizes": [1, 1]}, None, "must be a rank-0 tensor"),
+    ("tfc.dynamic_slice", [F23, I0, TensorType(I32, (1,))], {"slice_sizes": [1, 1]}, None, "must be a rank-0 tensor"),
     ("tfc.dynamic_slice", [F23, I0, TensorType(F, ())], {"slice_sizes": [1, 1]}, None, "integer element type"),
     ("tfc.dynamic_slice", [F23, I0, TensorType(DType.i64, ())], {"slice_sizes": [1, 1]}, None, "share one element type"),
     ("tfc.dynamic_update_slice", [F23, TensorType(F, (3, 1)), I0, I0], {}, None, "larger than the operand"),
-    ("tfc.dynamic_update_slice", [F23, TensorType(DType.i32, (1, 1)), I0, I0], {}, None, "update must have element type f32"),
-    ("tfc.pad", [F23, TensorType(F, ())], {"edge_padding_low": [0, 0], "edge_padding_high": [0, 0], "interior_padding": [0, -1]}, None, "must be non-negative"),
-    ("tfc.pad", [F23, TensorType(F, ())], {"edge_padding_low": [0, -2], "edge_padding_high": [0, -2], "interior_padding": [0, 0]}, None, "negative result size"),
-    ("tfc.pad", [F23, TensorType(F, (1,))], {"edge_padding_low": [0, 0], "edge_padding_high": [0, 0], "interior_padding": [0, 0]}, None, "padding_value must be a rank-0"),
-    ("tfc.pad", [F23, I0], {"edge_padding_low": [0, 0], "edge_padding_high": [0, 0], "interior_padding": [0, 0]}, None, "padding_value must have element type f32"),
+    ("tfc.dynamic_update_slice", [F23, TensorType(I32, (1, 1)), I0, I0], {}, None, "update must have element type f32"),
+    ("tfc.pad", [F23, TensorType(F, ())], {**PAD, "interior_padding": [0, -1]}, None, "must be non-negative"),
+    ("tfc.pad", [F23, TensorType(F, ())], {**PAD, "edge_padding_low": [0, -2], "edge_padding_high": [0, -2]}, None, "negative result size"),
+    ("tfc.pad", [F23, TensorType(F, (1,))], PAD, None, "padding_value must be a rank-0"),
+    ("tfc.pad", [F23, I0], PAD, None, "padding_value must have element type f32"),
     ("tfc.concatenate", [], {"dimension": 0}, None, "at least one input"),
     ("tfc.concatenate", [F23, TensorType(F, (2, 4))], {"dimension": 0}, None, "do not match"),
     ("tfc.concatenate", [F23, F23], {"dimension": 2}, None, "dimension 2 is out of range"),
     ("tfc.concatenate", [F23, TensorType(F, (3,))], {"dimension": 0}, None, "same rank"),
     ("tfc.iota", [], {"iota_dimension": 2}, [F23], "iota_dimension 2 is out of range"),
+    ("tfc.iota", [], {"iota_dimension": 0}, [TensorType(DType.bool, (2,))], "numeric element type"),
     ("tfc.iota", [], {"iota_dimension": 0}, None, "needs an explicit result type"),
-    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "slice_sizes": [2, 4]}, None, "must be 0 or 1 in collapsed dimension 0"),
-    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "slice_sizes": [1, 5]}, None, "slice_sizes[1] = 5"),
-    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3, 2))], ROW_GATHER, None, "start_index_map has 1 entries but index vectors have 2"),
-    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "offset_dims": [2]}, None, "offset_dims [2]: dimension 2 is out of range"),
-    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "collapsed_slice_dims": []}, None, "must together cover the operand rank"),
-    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(F, (3,))], ROW_GATHER, None, "start_indices must have an integer element type"),
-    ("tfc.gather", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,))], {**ROW_GATHER, "index_vector_dim": 2}, None, "index_vector_dim 2 is out of range"),
-    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(F, (2, 4))], {**ROW_SCATTER, "kind": "add"}, None, "must match the index batch dims"),
-    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(F, (3, 5))], {**ROW_SCATTER, "kind": "add"}, None, "larger than operand dimension 1"),
-    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(DType.i32, (3, 4))], {**ROW_SCATTER, "kind": "add"}, None, "updates must have element type f32"),
-    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(F, (3, 4, 1))], {**ROW_SCATTER, "kind": "add"}, None, "updates rank 3 must be 2"),
-    ("tfc.scatter", [TensorType(F, (5, 4)), TensorType(DType.i32, (3,)), TensorType(F, (3, 4))], {**ROW_SCATTER, "inserted_window_dims": [1, 0], "kind": "add"}, None, "must be sorted"),
+    ("tfc.gather", [ROWS, IDS], {**ROW_GATHER, "slice_sizes": [2, 4]}, None, "must be 1 in collapsed dimension 0"),
+    ("tfc.gather", [ROWS, IDS], {**ROW_GATHER, "slice_sizes": [1, 5]}, None, "slice_sizes[1] = 5"),
+    ("tfc.gather", [ROWS, TensorType(I32, (3, 2))], ROW_GATHER, None, "start_index_map has 1 entries but index vectors have 2"),
+    ("tfc.gather", [ROWS, IDS], {**ROW_GATHER, "offset_dims": [2]}, None, "offset_dims [2]: dimension 2 is out of range"),
+    ("tfc.gather", [ROWS, IDS], {**ROW_GATHER, "collapsed_slice_dims": []}, None, "must together cover the operand rank"),
+    ("tfc.gather", [ROWS, TensorType(F, (3,))], ROW_GATHER, None, "start_indices must have an integer element type"),
+    ("tfc.gather", [ROWS, IDS], {**ROW_GATHER, "index_vector_dim": 2}, None, "index_vector_dim 2 is out of range"),
+    ("tfc.scatter", [ROWS, IDS, TensorType(F, (2, 4))], ADD, None, "must match the index batch dims"),
+    ("tfc.scatter", [ROWS, IDS, TensorType(F, (3, 5))], ADD, None, "larger than operand dimension 1"),
+    ("tfc.scatter", [ROWS, IDS, TensorType(I32, (3, 4))], ADD, None, "updates must have element type f32"),
+    ("tfc.scatter", [ROWS, IDS, TensorType(F, (3, 4, 1))], ADD, None, "updates rank 3 must be 2"),
+    ("tfc.scatter", [ROWS, IDS, TensorType(F, (3, 4))], {**ADD, "inserted_window_dims": [1, 0]}, None, "must be sorted"),
 ]
 
 
