@@ -27,11 +27,16 @@ def sanitize_name(hint: str) -> str:
 
 
 class _Namer:
-    """Assigns each value a unique name within one isolated scope."""
+    """Assigns each value a unique name within one isolated scope.
 
-    def __init__(self):
+    A nested isolated scope avoids the names of the scopes around it (the parser does not let a
+    name shadow one still in scope), and sibling scopes, such as two functions, reuse names.
+    """
+
+    def __init__(self, parent: _Namer | None = None):
+        self.parent = parent
         self.names: dict[Value, str] = {}
-        self.used: set[str] = set()
+        self.used: set[str] = set(parent.used) if parent is not None else set()
         self.counter = 0
 
     def name(self, value: Value) -> str:
@@ -54,11 +59,14 @@ class _Namer:
         return name
 
     def ref(self, value: Value) -> str:
-        name = self.names.get(value)
-        if name is None:
-            # A use before its definition: the verifier reports it; print something parseable.
-            return "%<<UNDEFINED>>"
-        return "%" + name
+        namer = self
+        while namer is not None:
+            name = namer.names.get(value)
+            if name is not None:  # from an enclosing scope when IR is invalid: the verifier reports it
+                return "%" + name
+            namer = namer.parent
+        # A use before its definition: the verifier reports it.
+        return "%<<UNDEFINED>>"
 
 
 @lru_cache(maxsize=4096)
@@ -89,7 +97,7 @@ class Printer:
             self.lines.append(head + self._trailer(op))
             return
         if isolated:
-            self.namers.append(_Namer())
+            self.namers.append(_Namer(self.namer))
         self.lines.append(head + " (")
         for i, region in enumerate(op.regions):
             self.lines[-1] += "{" if i == 0 else ", {"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -74,6 +75,8 @@ def _spec(x) -> tuple:
     return (tuple(x.shape), np.dtype(x.dtype))
 
 
+_SPEC = operator.attrgetter("shape", "dtype")  # the hot-path key: same values as _spec for arrays
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -96,13 +99,13 @@ class Lowered:
 
 
 class _Entry:
-    """One traced and compiled signature."""
+    """One traced and compiled signature: ``finish(run(*tensors))`` gives the user's result structure."""
 
-    __slots__ = ("lowered", "run", "out_structure", "single")
+    __slots__ = ("lowered", "run", "finish")
 
     def __init__(self, lowered: Lowered, run: Callable, out_structure):
-        self.lowered, self.run, self.out_structure = lowered, run, out_structure
-        self.single = out_structure == "T"
+        self.lowered, self.run = lowered, run
+        self.finish = operator.itemgetter(0) if out_structure == "T" else functools.partial(unflatten, out_structure)
 
 
 class CompiledFunction:
@@ -127,19 +130,17 @@ class CompiledFunction:
     # ---- calling
     def __call__(self, *args, **kwargs):
         if not kwargs:
-            try:
-                entry = self._fast.get(tuple([(a.shape, a.dtype) for a in args]))
-            except AttributeError:  # a Python value among the arguments: take the general path
-                entry = None
-            if entry is not None:
-                outs = entry.run(*args)
-                return outs[0] if entry.single else unflatten(entry.out_structure, outs)
+            try:  # the hot path: positional tensors whose signature was seen before
+                entry = self._fast[tuple(map(_SPEC, args))]
+            except (KeyError, AttributeError, TypeError):
+                pass
+            else:
+                return entry.finish(entry.run(*args))
         key, leaves = self._key(args, kwargs)
         entry = self._entries.get(key) or self._trace_and_compile(key, args, kwargs)
         if not kwargs and key[0] == ("tuple", ("T",) * len(args)):
-            self._fast[tuple([(a.shape, a.dtype) for a in args])] = entry
-        outs = entry.run(*leaves)
-        return outs[0] if entry.single else unflatten(entry.out_structure, outs)
+            self._fast[tuple(map(_SPEC, args))] = entry
+        return entry.finish(entry.run(*leaves))
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace (or reuse the trace) for these arguments; returns a :class:`Lowered`."""

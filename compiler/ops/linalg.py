@@ -238,7 +238,7 @@ def _convolution_numpy(ctx, lhs, rhs):
     work = accumulation_dtype(lhs.dtype)
     x = lhs.transpose(conv.input).astype(work)  # (N, C, *spatial)
     w = rhs.transpose(conv.kernel[1:2] + conv.kernel[:1] + conv.kernel[2:]).astype(work)  # (O, I, *spatial)
-    x = pad_with(x, [0, 0] + [p[1] for p in conv.padding], [0, 0] + [p[0] for p in conv.padding], [0, 0] + [d - 1 for d in conv.lhs_dilation], 0)
+    x = pad_with(x, [0, 0] + [p[0] for p in conv.padding], [0, 0] + [p[1] for p in conv.padding], [0, 0] + [d - 1 for d in conv.lhs_dilation], 0)
     view = window_view(x, (1, 1) + w.shape[2:], (1, 1) + conv.strides, (1, 1) + conv.rhs_dilation)
     view = view[(slice(None),) * (k + 2) + (0, 0)]  # (N, C, *out_spatial, *kernel_spatial)
     groups, batches = conv.feature_groups, conv.batch_groups

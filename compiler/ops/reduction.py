@@ -71,12 +71,9 @@ def pad_with(x: np.ndarray, low, high, interior, fill) -> np.ndarray:
     """``x`` with ``interior`` holes between elements and ``low``/``high`` edges, all ``fill``; negative edges crop."""
     spread = np.full([dilated_size(n, i + 1) for n, i in zip(x.shape, interior)], fill, dtype=x.dtype)
     spread[tuple(slice(None, None, i + 1) for i in interior)] = x
-    shape = [n + lo + hi for n, lo, hi in zip(spread.shape, low, high)]
-    out = np.full(shape, fill, dtype=x.dtype)
-    source = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, lo, hi in zip(spread.shape, low, high))
-    target = tuple(slice(max(lo, 0), max(lo, 0) + max(n - max(-lo, 0) - max(-hi, 0), 0)) for n, lo, hi in zip(spread.shape, low, high))
-    out[target] = spread[source]
-    return out
+    grown = np.full([n + max(lo, 0) + max(hi, 0) for n, lo, hi in zip(spread.shape, low, high)], fill, dtype=x.dtype)
+    grown[tuple(slice(max(lo, 0), max(lo, 0) + n) for n, lo in zip(spread.shape, low))] = spread
+    return grown[tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, lo, hi in zip(grown.shape, low, high))]
 
 
 def window_view(x: np.ndarray, window, strides, dilations) -> np.ndarray:
