@@ -14,7 +14,7 @@ from .ir import Block, Operation, Region, Value
 from .location import UNKNOWN, Location
 from .registry import ShapeError, lookup
 from .types import Type
-from .verifier import infer_types
+from .verifier import check_attributes, infer_types
 
 
 class Builder:
@@ -44,6 +44,9 @@ class Builder:
         opdef = lookup(name)
         if opdef is None:
             raise VerifyError("is not a registered op (unknown op name)", name, location)
+        problem = check_attributes(opdef, attrs)
+        if problem:
+            raise VerifyError(problem, name, location)
         if opdef.infer is not None:
             try:
                 inferred = infer_types(opdef, [v.type for v in operands], {k: v.value for k, v in attrs.items()}, result_types, regions)

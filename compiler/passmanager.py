@@ -104,6 +104,8 @@ def parse_pipeline(text: str) -> list[Pass]:
         passes.append(_make_pass(match.group(1), match.group(2)))
         pos = match.end()
         if pos < len(text):
+            if text[pos] == "{":
+                raise PipelineError(f"unclosed '{{' at '{text[pos:]}' (write name{{key=value,...}})")
             if text[pos] != ",":
                 raise PipelineError(f"expected ',' between passes at '{text[pos:]}'")
             pos += 1

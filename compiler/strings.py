@@ -6,7 +6,7 @@ _SIMPLE_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
 def quote(text: str) -> str:
     """A double-quoted literal that :func:`unquote` turns back into ``text`` exactly."""
     out = []
-    for byte in text.encode("utf-8"):
+    for byte in _utf8(text):
         ch = chr(byte)
         if ch in _SIMPLE_ESCAPES:
             out.append(_SIMPLE_ESCAPES[ch])
@@ -46,3 +46,11 @@ def unquote(literal: str) -> str:
                 raise ValueError(f"bad escape '\\{hexpair}' in string literal") from None
             i += 3
     return data.decode("utf-8", errors="surrogateescape")
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 bytes of ``text``; undecodable bytes kept by :func:`unquote` (lone surrogates) go back as they came."""
+    try:
+        return text.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="surrogatepass")

@@ -32,6 +32,26 @@ def infer_types(opdef: OpDef, operand_types, attrs: dict, declared=None, regions
     return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
+def check_attributes(opdef: OpDef, attributes: dict) -> str | None:
+    """What is wrong with ``attributes`` for ``opdef`` (missing, wrong kind, unknown), or None.
+
+    Names starting with ``_`` or containing a dot (``tfc.device``) are free-form annotations.
+    """
+    for key, spec in opdef.attributes.items():
+        attribute = attributes.get(key)
+        if attribute is None:
+            if spec.required:
+                return f"requires attribute '{key}'"
+            continue
+        problem = spec.check(attribute)
+        if problem:
+            return f"attribute '{key}': {problem}"
+    for key in attributes:
+        if key not in opdef.attributes and not key.startswith("_") and "." not in key:
+            return f"has unknown attribute '{key}' (allowed: {', '.join(sorted(opdef.attributes)) or 'none'})"
+    return None
+
+
 def verify(target: Module | Operation, allow_unregistered: bool = False) -> None:
     """Raise :class:`VerifyError` for the first broken rule found in ``target``."""
     op = target.op if isinstance(target, Module) else target
@@ -94,18 +114,9 @@ class _Verifier:
                 self.fail(op, f"expects {expected} {group[:-1]}{'s' if low != 1 else ''}, got {actual}")
         if len(op.regions) != opdef.regions:
             self.fail(op, f"expects {opdef.regions} region(s), got {len(op.regions)}")
-        for key, spec in opdef.attributes.items():
-            attribute = op.attributes.get(key)
-            if attribute is None:
-                if spec.required:
-                    self.fail(op, f"requires attribute '{key}'")
-                continue
-            problem = spec.check(attribute)
-            if problem:
-                self.fail(op, f"attribute '{key}': {problem}")
-        for key in op.attributes:
-            if key not in opdef.attributes and not key.startswith("_") and "." not in key:
-                self.fail(op, f"has unknown attribute '{key}' (allowed: {', '.join(sorted(opdef.attributes)) or 'none'})")
+        problem = check_attributes(opdef, op.attributes)
+        if problem:
+            self.fail(op, problem)
 
     def check_types(self, op: Operation, opdef: OpDef) -> None:
         if opdef.infer is None:

@@ -106,6 +106,7 @@ def test_every_truncation_of_a_small_seed(seed):
         '"builtin.module"() ({\n  "t.x"() {a = dense<(1.0, 2.0)> : tensor<2xf32>} : () -> ()\n}) : () -> ()',
         '"builtin.module"() ({\n  "t.x"() {a = dense<"0xZZ"> : tensor<1xi8>} : () -> ()\n}) : () -> ()',
         '"builtin.module"() ({\n  "t.x"() : () -> () loc("\\zz":1:1)\n}) : () -> ()',
+        '"builtin.module"() ({\n  "t.x"() {s = "\\E2\\82", "\\FF" = unit} : () -> () loc("\\C3")\n}) : () -> ()',
         '"builtin.module"() ({\n  "t.x"() : () -> () loc("a"("b"("c":99999999999999999999:1)))\n}) : () -> ()',
     ],
 )

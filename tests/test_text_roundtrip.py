@@ -53,7 +53,7 @@ def roundtrip(module: Module) -> str:
 
 
 # ---- strategies: names, locations, types -----------------------------------------------------------
-ODD_TEXT = st.text(alphabet=st.sampled_from('ab_x.$-019 "\\\n\t\x00\x7f/é€😀{}()%^@:,'), max_size=8)
+ODD_TEXT = st.text(alphabet=st.sampled_from('ab_x.$-019 "\\\n\t\x00\x7f/é€😀{}()%^@:,\udcff\ud800'), max_size=8)
 
 name_hints = st.one_of(st.none(), st.sampled_from(["x", "x", "x_1", "v1", "1", "0", "arg0", "a.b", "a-b"]), ODD_TEXT)
 
@@ -198,7 +198,7 @@ def functions(draw, name: str, max_ops: int):
     values = list(function.args)
     builder = Builder(function.body)
     for _ in range(draw(st.integers(0, max_ops))):
-        choice = draw(st.sampled_from(["op", "op", "constant", "unregistered"]))
+        choice = draw(st.sampled_from(["op", "op", "op", "constant", "unregistered"]))
         if choice == "constant":
             op = builder.create("tfc.constant", (), {"value": draw(dense_attrs()), **draw(discardable_attrs)}, location=draw(locations), name_hint=draw(name_hints))
         elif choice == "unregistered":
@@ -245,15 +245,18 @@ def unregistered_ops(draw, values, depth: int = 0):
     result_types = draw(st.lists(any_types, max_size=2))
     regions = []
     for _ in range(draw(st.integers(0, 2 if depth == 0 else 0))):
-        block = Block(draw(st.lists(any_types, max_size=2)))
-        for arg in block.args:
-            arg.name_hint = draw(name_hints)
-        inner = list(values) + list(block.args)
-        for _ in range(draw(st.integers(0, 2))):
-            op = draw(unregistered_ops(inner, depth + 1))
-            block.append(op)
-            inner.extend(op.results)
-        regions.append(Region([block]))
+        blocks = []
+        for _ in range(draw(st.integers(1, 2))):
+            block = Block(draw(st.lists(any_types, max_size=2)))
+            for arg in block.args:
+                arg.name_hint = draw(name_hints)
+            inner = list(values) + list(block.args)
+            for _ in range(draw(st.integers(0, 2))):
+                op = draw(unregistered_ops(inner, depth + 1))
+                block.append(op)
+                inner.extend(op.results)
+            blocks.append(block)
+        regions.append(Region(blocks))
     attrs = draw(st.dictionaries(attr_keys, attributes, max_size=3))
     names = [draw(name_hints) for _ in result_types]
     name = draw(st.sampled_from(["test.op", "test.a$b", "x.y.z", "_t.op"]))

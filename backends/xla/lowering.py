@@ -50,15 +50,9 @@ def mlir_type(t: Type):
 
 
 def dense_attr(array: np.ndarray, dtype: DType):
-    """An MLIR dense elements attribute holding ``array`` exactly (bools packed, bf16 by bits)."""
-    array = np.asarray(array, order="C")  # keeps 0-d arrays 0-d, unlike ascontiguousarray
-    shaped = ir.RankedTensorType.get(array.shape, element_type(dtype))
-    if dtype is DType.bool:
-        packed = np.packbits(array.astype(np.bool_), bitorder="little")
-        return ir.DenseElementsAttr.get(packed, type=shaped.element_type, shape=array.shape)
-    if dtype is DType.bf16:
-        return ir.DenseElementsAttr.get(array.view(np.uint16), type=shaped.element_type, shape=array.shape)
-    return ir.DenseElementsAttr.get(array, type=shaped.element_type, shape=array.shape)
+    """An MLIR dense elements attribute holding ``array`` exactly (bool and bf16 arrays pass as they are)."""
+    array = np.asarray(array, dtype=dtype.numpy, order="C")  # keeps 0-d arrays 0-d, unlike ascontiguousarray
+    return ir.DenseElementsAttr.get(array, type=element_type(dtype), shape=array.shape)
 
 
 # ---- locations -----------------------------------------------------------------------------------

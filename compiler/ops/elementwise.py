@@ -30,11 +30,10 @@ def _quiet(fn):
 
 # ---- unary ---------------------------------------------------------------------------------------
 def _unary(name, summary, numpy_fn, lower, kinds=rules.NUMERIC, result_dtype=None):
-    what, ok = kinds
 
     def infer(ctx, x):
         t = rules.tensor_operand(x)
-        require_dtype(t, ok, what)
+        require_dtype(t, kinds)
         return t if result_dtype is None else t.with_dtype(result_dtype)
 
     return register(
@@ -99,11 +98,10 @@ IS_FINITE = _unary("is_finite", "True where x is neither inf nor nan.", np.isfin
 
 # ---- binary --------------------------------------------------------------------------------------
 def _binary(name, summary, numpy_fn, lower, kinds=rules.NUMERIC, commutative=False):
-    what, ok = kinds
 
     def infer(ctx, lhs, rhs):
         t = same_type(lhs, rhs)
-        require_dtype(t, ok, what)
+        require_dtype(t, kinds)
         return t
 
     traits = _PURE_ELEMENTWISE | ({Trait.COMMUTATIVE} if commutative else set())

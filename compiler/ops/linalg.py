@@ -16,7 +16,17 @@ import numpy as np
 from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
 from ..types import TensorType
 from . import rules
-from .reduction import accumulation_dtype, int_attr, int_list, pad_with, padding_attr, padding_pairs, positive, window_output_size, window_view
+from .reduction import (
+    accumulation_dtype,
+    int_attr,
+    int_list,
+    pad_with,
+    padding_attr,
+    padding_pairs,
+    positive,
+    window_output_size,
+    window_view,
+)
 from .rules import tensor_operand
 
 _PURE = frozenset({Trait.PURE})
@@ -27,7 +37,7 @@ def _operands(lhs, rhs) -> tuple[TensorType, TensorType]:
     lhs, rhs = tensor_operand(lhs, "lhs"), tensor_operand(rhs, "rhs")
     if lhs.dtype != rhs.dtype:
         raise ShapeError(f"lhs and rhs must have the same element type, got {lhs.dtype.value} and {rhs.dtype.value}")
-    rules.require_dtype(lhs, rules.NUMERIC[1], rules.NUMERIC[0])
+    rules.require_dtype(lhs, rules.NUMERIC)
     return lhs, rhs
 
 
@@ -88,7 +98,7 @@ def _dot_general_numpy(ctx, lhs, rhs):
     dims = _DotDims.parse(ctx)
     lhs_free, rhs_free = dims.free(lhs.ndim, "lhs"), dims.free(rhs.ndim, "rhs")
     batch_shape = [lhs.shape[d] for d in dims.lhs_batch]
-    size = lambda x, ds: math.prod(x.shape[d] for d in ds)  # noqa: E731
+    size = lambda x, ds: math.prod(x.shape[d] for d in ds)
     work = accumulation_dtype(lhs.dtype)
     a = lhs.transpose(list(dims.lhs_batch) + lhs_free + list(dims.lhs_contract)).astype(work)
     b = rhs.transpose(list(dims.rhs_batch) + list(dims.rhs_contract) + rhs_free).astype(work)

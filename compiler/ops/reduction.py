@@ -11,8 +11,8 @@ The window helpers here (output sizes, padding with holes, strided window views)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -329,7 +329,7 @@ REDUCE_WINDOW = register(
 # ---- tfc.argmax / tfc.argmin ---------------------------------------------------------------------
 def _infer_arg(ctx, operand):
     x = tensor_operand(operand)
-    rules.require_dtype(x, NOT_COMPLEX[1], NOT_COMPLEX[0])
+    rules.require_dtype(x, NOT_COMPLEX)
     out = declared(ctx)
     if not out.dtype.is_int:
         raise ShapeError(f"result must have an integer element type (the index type), got {out.dtype.value}")
@@ -414,7 +414,7 @@ ARGMIN = _arg_op("argmin", "Index of the smallest element along `axis` (first on
 # ---- tfc.cumsum ----------------------------------------------------------------------------------
 def _infer_cumsum(ctx, operand):
     x = tensor_operand(operand)
-    rules.require_dtype(x, rules.NUMERIC[1], rules.NUMERIC[0])
+    rules.require_dtype(x, rules.NUMERIC)
     if x.rank is not None:
         if x.rank == 0:
             raise ShapeError("operand must have rank at least 1")

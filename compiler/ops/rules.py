@@ -44,8 +44,9 @@ def same_type(*types: Type) -> TensorType:
     return TensorType(first.dtype, shape)
 
 
-def require_dtype(t: TensorType, ok, what: str) -> None:
-    """ShapeError unless ``ok(t.dtype)``; ``what`` says which dtypes are allowed."""
+def require_dtype(t: TensorType, kinds: tuple) -> None:
+    """ShapeError unless ``t``'s dtype is one of ``kinds`` (a (description, predicate) pair like NUMERIC)."""
+    what, ok = kinds
     if not ok(t.dtype):
         raise ShapeError(f"expects {what} operands, got {t.dtype.value}")
 

@@ -8,7 +8,7 @@ import numpy as np
 from tfc.backends.interp.interpreter import run as interp_run
 from tfc.backends.xla.backend import compile_module
 from tfc.builder import Builder
-from tfc.ir import Function, Module, Region
+from tfc.ir import Function, Module
 from tfc.parser import parse_module
 from tfc.printer import print_module
 from tfc.types import DType, TensorType

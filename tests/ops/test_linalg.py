@@ -7,7 +7,6 @@ import pytest
 import scipy.signal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
 from tfc.builder import Builder
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function
@@ -37,7 +36,7 @@ def _t(dtype, *shape):
 
 # ---- dot_general ---------------------------------------------------------------------------------
 def _dot_attrs(lb, rb, lc, rc):
-    return dict(lhs_batching_dimensions=lb, rhs_batching_dimensions=rb, lhs_contracting_dimensions=lc, rhs_contracting_dimensions=rc)
+    return {"lhs_batching_dimensions": lb, "rhs_batching_dimensions": rb, "lhs_contracting_dimensions": lc, "rhs_contracting_dimensions": rc}
 
 
 def _einsum_dot(lhs, rhs, lb, rb, lc, rc):
@@ -57,7 +56,7 @@ def _einsum_dot(lhs, rhs, lb, rb, lc, rc):
 @given(st.data())
 def test_dot_general_matches(data):
     nb, nc, nl, nr = (data.draw(st.integers(0, 2)) for _ in range(4))
-    sizes = lambda n: data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))  # noqa: E731
+    sizes = lambda n: data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
     batch, contract, lfree, rfree = sizes(nb), sizes(nc), sizes(nl), sizes(nr)
     lperm = data.draw(st.permutations(range(nb + nc + nl)))
     rperm = data.draw(st.permutations(range(nb + nc + nr)))
@@ -111,7 +110,7 @@ def test_dot_general_infers_dynamic_and_unranked():
         (_t(DType.f32, 2, 3), _t(DType.f32, 2, 3), _dot_attrs([0], [], [1], [1]), "must have the same length"),
         (_t(DType.f32, 2, 3), _t(DType.f32, 4, 3), _dot_attrs([0], [0], [1], [1]), "batching dimension 0 of lhs and 0 of rhs: sizes 2 and 4 differ"),
         (_t(DType.bool, 2), _t(DType.bool, 2), _dot_attrs([], [], [0], [0]), "expects numeric operands"),
-        (_t(DType.f32, 2), _t(DType.f32, 2), dict(lhs_batching_dimensions=[]), "requires attribute 'rhs_batching_dimensions'"),
+        (_t(DType.f32, 2), _t(DType.f32, 2), {"lhs_batching_dimensions": []}, "requires attribute 'rhs_batching_dimensions'"),
     ],
 )
 def test_dot_general_rejects(lhs, rhs, attrs, message):
@@ -125,23 +124,23 @@ def _conv_attrs(k, strides=None, padding=None, lhs_dilation=None, rhs_dilation=N
     numbers, each (batch, feature, *spatial) / (in feature, out feature, *spatial) positions."""
     canonical = [0, 1, *range(2, k + 2)]
     inp, ker, out = layouts or (canonical, [1, 0, *canonical[2:]], canonical)  # NCHW, OIHW, NCHW
-    return dict(
-        window_strides=list(strides or [1] * k),
-        padding=list(padding or [0] * (2 * k)),
-        lhs_dilation=list(lhs_dilation or [1] * k),
-        rhs_dilation=list(rhs_dilation or [1] * k),
-        feature_group_count=groups,
-        batch_group_count=batch_groups,
-        input_batch_dimension=inp[0],
-        input_feature_dimension=inp[1],
-        input_spatial_dimensions=list(inp[2:]),
-        kernel_input_feature_dimension=ker[0],
-        kernel_output_feature_dimension=ker[1],
-        kernel_spatial_dimensions=list(ker[2:]),
-        output_batch_dimension=out[0],
-        output_feature_dimension=out[1],
-        output_spatial_dimensions=list(out[2:]),
-    )
+    return {
+        "window_strides": list(strides or [1] * k),
+        "padding": list(padding or [0] * (2 * k)),
+        "lhs_dilation": list(lhs_dilation or [1] * k),
+        "rhs_dilation": list(rhs_dilation or [1] * k),
+        "feature_group_count": groups,
+        "batch_group_count": batch_groups,
+        "input_batch_dimension": inp[0],
+        "input_feature_dimension": inp[1],
+        "input_spatial_dimensions": list(inp[2:]),
+        "kernel_input_feature_dimension": ker[0],
+        "kernel_output_feature_dimension": ker[1],
+        "kernel_spatial_dimensions": list(ker[2:]),
+        "output_batch_dimension": out[0],
+        "output_feature_dimension": out[1],
+        "output_spatial_dimensions": list(out[2:]),
+    }
 
 
 NHWC = ([0, 3, 1, 2], [2, 3, 0, 1], [0, 3, 1, 2])  # TensorFlow: NHWC input, HWIO kernel, NHWC output
@@ -231,7 +230,7 @@ def test_convolution_nchw_oihw_agrees_with_nhwc():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((1, 5, 7, 2)).astype(np.float32)
     w = rng.standard_normal((2, 3, 2, 3)).astype(np.float32)
-    attrs = dict(strides=[2, 1], padding=[0, 1, 2, -1], rhs_dilation=[1, 2])
+    attrs = {"strides": [2, 1], "padding": [0, 1, 2, -1], "rhs_dilation": [1, 2]}
     [nhwc] = check_op("tfc.convolution", [x, w], _conv_attrs(2, **attrs, layouts=NHWC))
     [nchw] = check_op("tfc.convolution", [x.transpose(0, 3, 1, 2), w.transpose(3, 2, 0, 1)], _conv_attrs(2, **attrs))
     np.testing.assert_allclose(nchw, nhwc.transpose(0, 3, 1, 2), rtol=1e-5, atol=1e-5)
@@ -251,10 +250,10 @@ def test_depthwise_convolution_nhwc():
 @pytest.mark.parametrize(
     "attrs, want",
     [
-        (dict(lhs_dilation=[2]), [1, 20, 2, 30]),  # transposed conv: x dilated to 1 0 2 0 3
-        (dict(rhs_dilation=[2]), [1 + 30]),  # atrous: kernel taps 2 apart
-        (dict(padding=[-1, 1]), [2 + 30, 3]),  # crop one low, pad one high
-        (dict(strides=[2], padding=[1, 1]), [10, 2 + 30]),
+        ({"lhs_dilation": [2]}, [1, 20, 2, 30]),  # transposed conv: x dilated to 1 0 2 0 3
+        ({"rhs_dilation": [2]}, [1 + 30]),  # atrous: kernel taps 2 apart
+        ({"padding": [-1, 1]}, [2 + 30, 3]),  # crop one low, pad one high
+        ({"strides": [2], "padding": [1, 1]}, [10, 2 + 30]),
     ],
 )
 def test_convolution_1d_by_hand(attrs, want):
@@ -284,17 +283,17 @@ def test_convolution_infers_dynamic_dims():
 @pytest.mark.parametrize(
     "lhs, rhs, attrs, message",
     [
-        ((1, 4, 5), (2, 3, 3), dict(groups=3), "input feature size 4 is not divisible by feature_group_count 3"),
+        ((1, 4, 5), (2, 3, 3), {"groups": 3}, "input feature size 4 is not divisible by feature_group_count 3"),
         ((1, 4, 5), (2, 3, 3), {}, r"kernel input feature size 3 must equal input feature size 4 / feature_group_count 1"),
-        ((1, 4, 5), (3, 2, 3), dict(groups=2), "kernel output feature size 3 is not divisible by feature_group_count 2"),
-        ((3, 4, 5), (2, 4, 3), dict(batch_groups=2), "input batch size 3 is not divisible by batch_group_count 2"),
-        ((2, 4, 5), (4, 2, 3), dict(groups=2, batch_groups=2), "cannot both be greater than 1"),
-        ((1, 4, 5), (2, 4, 3), dict(padding=[-4, -4]), "negative size"),
-        ((1, 4, 5), (2, 4, 3), dict(strides=[0]), r"window_strides \[0\] must all be positive"),
+        ((1, 4, 5), (3, 2, 3), {"groups": 2}, "kernel output feature size 3 is not divisible by feature_group_count 2"),
+        ((3, 4, 5), (2, 4, 3), {"batch_groups": 2}, "input batch size 3 is not divisible by batch_group_count 2"),
+        ((2, 4, 5), (4, 2, 3), {"groups": 2, "batch_groups": 2}, "cannot both be greater than 1"),
+        ((1, 4, 5), (2, 4, 3), {"padding": [-4, -4]}, "negative size"),
+        ((1, 4, 5), (2, 4, 3), {"strides": [0]}, r"window_strides \[0\] must all be positive"),
         ((1, 4, 5), (2, 4, 0), {}, "windows must be non-empty"),
         ((1, 4, 5, 5), (2, 4, 3), {}, "lhs has rank 4, but the dimension numbers describe rank 3"),
-        ((1, 4, 5), (2, 4, 3), dict(layouts=([0, 0, 2], [1, 0, 2], [0, 1, 2])), r"input dimension numbers \[0, 0, 2\] must be a permutation of 0..2"),
-        ((1, 4, 5), (2, 4, 3), dict(padding=[1]), "padding has 1 entries, expected 2"),
+        ((1, 4, 5), (2, 4, 3), {"layouts": ([0, 0, 2], [1, 0, 2], [0, 1, 2])}, r"input dimension numbers \[0, 0, 2\] must be a permutation of 0..2"),
+        ((1, 4, 5), (2, 4, 3), {"padding": [1]}, "padding has 1 entries, expected 2"),
     ],
 )
 def test_convolution_rejects(lhs, rhs, attrs, message):

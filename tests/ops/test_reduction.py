@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
 from tfc.builder import Builder
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function
@@ -70,7 +69,7 @@ def test_reduce_matches(data):
     shape = _shape(data)
     dims = sorted(data.draw(st.sets(st.integers(0, max(len(shape) - 1, 0)), max_size=len(shape))))
     x = _array(_rng(data), shape, dtype)
-    check_op("tfc.reduce", [x], dict(dimensions=dims, kind=kind))
+    check_op("tfc.reduce", [x], {"dimensions": dims, "kind": kind})
 
 
 @pytest.mark.parametrize(
@@ -87,24 +86,24 @@ def test_reduce_matches(data):
     ],
 )
 def test_reduce_values(kind, x, dims, want):
-    check_op("tfc.reduce", [x], dict(dimensions=dims, kind=kind), expected=[want])
+    check_op("tfc.reduce", [x], {"dimensions": dims, "kind": kind}, expected=[want])
 
 
 def test_reduce_infers_dynamic_and_unranked():
-    assert _build("tfc.reduce", [_t(DType.f32, None, 3, 4)], dict(dimensions=[1], kind="sum")).result.type == _t(DType.f32, None, 4)
-    assert _build("tfc.reduce", [TensorType(DType.f32, None)], dict(dimensions=[1], kind="max")).result.type == TensorType(DType.f32, None)
+    assert _build("tfc.reduce", [_t(DType.f32, None, 3, 4)], {"dimensions": [1], "kind": "sum"}).result.type == _t(DType.f32, None, 4)
+    assert _build("tfc.reduce", [TensorType(DType.f32, None)], {"dimensions": [1], "kind": "max"}).result.type == TensorType(DType.f32, None)
 
 
 @pytest.mark.parametrize(
     "operand, attrs, message",
     [
-        (_t(DType.f32, 2, 3), dict(dimensions=[2], kind="sum"), r"dimensions \[2\]: dimension 2 is out of range for rank 2"),
-        (_t(DType.f32, 2, 3), dict(dimensions=[0, 0], kind="sum"), "has repeated dimensions"),
-        (_t(DType.f32, 2, 3), dict(dimensions=[0], kind="and"), "kind 'and' expects integer or bool operands, got f32"),
-        (_t(DType.bool, 2), dict(dimensions=[0], kind="sum"), "kind 'sum' expects numeric operands, got i1"),
-        (_t(DType.c64, 2), dict(dimensions=[0], kind="max"), "kind 'max' expects real"),
-        (_t(DType.f32, 2), dict(dimensions=[0], kind="mean"), "kind 'mean' is not one of"),
-        (_t(DType.f32, 2), dict(kind="sum"), "requires attribute 'dimensions'"),
+        (_t(DType.f32, 2, 3), {"dimensions": [2], "kind": "sum"}, r"dimensions \[2\]: dimension 2 is out of range for rank 2"),
+        (_t(DType.f32, 2, 3), {"dimensions": [0, 0], "kind": "sum"}, "has repeated dimensions"),
+        (_t(DType.f32, 2, 3), {"dimensions": [0], "kind": "and"}, "kind 'and' expects integer or bool operands, got f32"),
+        (_t(DType.bool, 2), {"dimensions": [0], "kind": "sum"}, "kind 'sum' expects numeric operands, got i1"),
+        (_t(DType.c64, 2), {"dimensions": [0], "kind": "max"}, "kind 'max' expects real"),
+        (_t(DType.f32, 2), {"dimensions": [0], "kind": "mean"}, "attribute 'kind': expected one of"),
+        (_t(DType.f32, 2), {"kind": "sum"}, "requires attribute 'dimensions'"),
     ],
 )
 def test_reduce_rejects(operand, attrs, message):
@@ -141,20 +140,20 @@ def _naive_reduce_window(x, kind, window, strides, padding, base, dil):
 def test_reduce_window_matches(data):
     shape = _shape(data, 1, 3, 4)
     rank = len(shape)
-    ints = lambda lo, hi, n=rank: data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n))  # noqa: E731
+    ints = lambda lo, hi, n=rank: data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n))
     window, strides, base, dil, padding = ints(1, 3), ints(1, 2), ints(1, 2), ints(1, 2), ints(-1, 2, 2 * rank)
     for n, b, lo, hi in zip(shape, base, padding[::2], padding[1::2]):
         assume((0 if n == 0 else (n - 1) * b + 1) + lo + hi >= 0)
     kind = data.draw(st.sampled_from(["max", "sum"]))
     dtype = data.draw(st.sampled_from([np.float32, np.int32, np.float64]))
     x = _array(_rng(data), shape, dtype)
-    attrs = dict(kind=kind, window_dimensions=window, window_strides=strides, padding=padding, base_dilations=base, window_dilations=dil)
+    attrs = {"kind": kind, "window_dimensions": window, "window_strides": strides, "padding": padding, "base_dilations": base, "window_dilations": dil}
     check_op("tfc.reduce_window", [x], attrs, expected=[_naive_reduce_window(x, kind, window, strides, padding, base, dil)])
 
 
 def test_max_pool_and_sum_pool_nhwc():
     x = np.arange(1 * 4 * 4 * 2, dtype=np.float32).reshape(1, 4, 4, 2) * np.array([1, -1], np.float32)
-    pool = dict(window_dimensions=[1, 2, 2, 1], window_strides=[1, 2, 2, 1], padding=[0] * 8)
+    pool = {"window_dimensions": [1, 2, 2, 1], "window_strides": [1, 2, 2, 1], "padding": [0] * 8}
     blocks = x.reshape(1, 2, 2, 2, 2, 2)
     check_op("tfc.reduce_window", [x], dict(kind="max", **pool), expected=[blocks.max(axis=(2, 4))])
     check_op("tfc.reduce_window", [x], dict(kind="sum", **pool), expected=[blocks.sum(axis=(2, 4))])
@@ -162,7 +161,7 @@ def test_max_pool_and_sum_pool_nhwc():
 
 def test_max_pool_same_padding_uses_minus_inf():
     x = -np.ones((3,), np.float32)
-    attrs = dict(kind="max", window_dimensions=[2], window_strides=[2], padding=[0, 1])
+    attrs = {"kind": "max", "window_dimensions": [2], "window_strides": [2], "padding": [0, 1]}
     check_op("tfc.reduce_window", [x], attrs, expected=[np.array([-1, -1], np.float32)])
     check_op("tfc.reduce_window", [x], dict(attrs, padding=[0, 3]), expected=[np.array([-1, -1, -np.inf], np.float32)])
 
@@ -170,11 +169,11 @@ def test_max_pool_same_padding_uses_minus_inf():
 @pytest.mark.parametrize(
     "attrs, message",
     [
-        (dict(window_dimensions=[2], window_strides=[1, 1], padding=[0, 0, 0, 0]), "window_dimensions has 1 entries, expected 2"),
-        (dict(window_dimensions=[2, 0], window_strides=[1, 1], padding=[0, 0, 0, 0]), r"window_dimensions \[2, 0\] must all be positive"),
-        (dict(window_dimensions=[2, 2], window_strides=[1, 1], padding=[0, 0]), "padding has 2 entries, expected 4"),
-        (dict(window_dimensions=[2, 2], window_strides=[1, 1], padding=[0] * 4, base_dilations=[0, 1]), r"base_dilations \[0, 1\] must all be positive"),
-        (dict(window_dimensions=[2, 2], window_strides=[1, 1], padding=[-3, -3, 0, 0]), "negative size"),
+        ({"window_dimensions": [2], "window_strides": [1, 1], "padding": [0, 0, 0, 0]}, "window_dimensions has 1 entries, expected 2"),
+        ({"window_dimensions": [2, 0], "window_strides": [1, 1], "padding": [0, 0, 0, 0]}, r"window_dimensions \[2, 0\] must all be positive"),
+        ({"window_dimensions": [2, 2], "window_strides": [1, 1], "padding": [0, 0]}, "padding has 2 entries, expected 4"),
+        ({"window_dimensions": [2, 2], "window_strides": [1, 1], "padding": [0] * 4, "base_dilations": [0, 1]}, r"base_dilations \[0, 1\] must all be positive"),
+        ({"window_dimensions": [2, 2], "window_strides": [1, 1], "padding": [-3, -3, 0, 0]}, "negative size"),
     ],
 )
 def test_reduce_window_rejects(attrs, message):
@@ -196,15 +195,15 @@ def test_argmax_argmin_match(data):
     expected = None
     if shape[axis] > 0:
         expected = [(np.argmax if name == "tfc.argmax" else np.argmin)(x.astype(np.float32) if dtype == np.float16 else x, axis=axis)]
-    check_op(name, [x], dict(axis=axis), result_types=[TensorType(index, out_shape)], expected=expected)
+    check_op(name, [x], {"axis": axis}, result_types=[TensorType(index, out_shape)], expected=expected)
 
 
 def test_argmax_first_nan_and_first_tie_win():
     x = np.array([[1, 5, 5, 2], [1, np.nan, 7, np.nan], [-np.inf] * 4], np.float32)
-    i32 = lambda *shape: [TensorType(DType.i32, shape)]  # noqa: E731
-    check_op("tfc.argmax", [x], dict(axis=1), i32(3), expected=[np.array([1, 1, 0], np.int32)])
-    check_op("tfc.argmin", [x], dict(axis=1), i32(3), expected=[np.array([0, 1, 0], np.int32)])
-    check_op("tfc.argmin", [x], dict(axis=0), i32(4), expected=[np.array([2, 1, 2, 1], np.int32)])
+    i32 = lambda *shape: [TensorType(DType.i32, shape)]
+    check_op("tfc.argmax", [x], {"axis": 1}, i32(3), expected=[np.array([1, 1, 0], np.int32)])
+    check_op("tfc.argmin", [x], {"axis": 1}, i32(3), expected=[np.array([0, 1, 0], np.int32)])
+    check_op("tfc.argmin", [x], {"axis": 0}, i32(4), expected=[np.array([2, 1, 2, 1], np.int32)])
 
 
 @pytest.mark.parametrize(
@@ -219,9 +218,9 @@ def test_argmax_first_nan_and_first_tie_win():
 )
 def test_argmax_rejects(operand, axis, result, message):
     with pytest.raises(VerifyError, match="'tfc.argmax' op .*" + message):
-        _build("tfc.argmax", [operand], dict(axis=axis), [result])
+        _build("tfc.argmax", [operand], {"axis": axis}, [result])
     with pytest.raises(VerifyError, match="'tfc.argmax' op needs an explicit result type"):
-        _build("tfc.argmax", [_t(DType.f32, 2)], dict(axis=0))
+        _build("tfc.argmax", [_t(DType.f32, 2)], {"axis": 0})
 
 
 # ---- cumsum --------------------------------------------------------------------------------------
@@ -245,13 +244,13 @@ def test_cumsum_matches(data):
     dtype = data.draw(st.sampled_from([np.float32, np.int32, np.float64, np.int64, np.float16]))
     x = _array(_rng(data), shape, dtype, specials=False)
     expected = _naive_cumsum(x, axis % len(shape), reverse, exclusive)
-    check_op("tfc.cumsum", [x], dict(axis=axis, reverse=reverse, exclusive=exclusive), expected=[expected])
+    check_op("tfc.cumsum", [x], {"axis": axis, "reverse": reverse, "exclusive": exclusive}, expected=[expected])
 
 
 def test_cumsum_defaults_to_inclusive_forward():
     x = np.array([[1, 2, 3], [4, 5, 6]], np.float32)
-    check_op("tfc.cumsum", [x], dict(axis=1), expected=[np.cumsum(x, axis=1)])
-    check_op("tfc.cumsum", [np.full(3, 2**30, np.int32)], dict(axis=0), expected=[np.array([2**30, 2**31, 3 * 2**30], np.int64).astype(np.int32)])
+    check_op("tfc.cumsum", [x], {"axis": 1}, expected=[np.cumsum(x, axis=1)])
+    check_op("tfc.cumsum", [np.full(3, 2**30, np.int32)], {"axis": 0}, expected=[np.array([2**30, 2**31, 3 * 2**30], np.int64).astype(np.int32)])
 
 
 @pytest.mark.parametrize(
@@ -260,18 +259,22 @@ def test_cumsum_defaults_to_inclusive_forward():
 )
 def test_cumsum_rejects(operand, axis, message):
     with pytest.raises(VerifyError, match="'tfc.cumsum' op .*" + message):
-        _build("tfc.cumsum", [operand], dict(axis=axis))
+        _build("tfc.cumsum", [operand], {"axis": axis})
 
 
 # ---- sort ----------------------------------------------------------------------------------------
 def _python_sort(arrays, descending):
     """1-D stable sort with Python's sorted: NaN last (first when descending), -0.0 == 0.0."""
     keys = arrays[0].tolist()
-    nan_rank = lambda v: isinstance(v, float) and v != v  # noqa: E731
-    order = sorted(range(len(keys)), key=lambda i: (nan_rank(keys[i]), 0 if nan_rank(keys[i]) else keys[i]))
-    if descending:
-        groups = [list(g) for _, g in itertools.groupby(order, key=lambda i: (nan_rank(keys[i]), 0 if nan_rank(keys[i]) else keys[i]))]
-        order = [i for g in reversed(groups) for i in g]
+
+    def rank(i):
+        is_nan = isinstance(keys[i], float) and np.isnan(keys[i])
+        return (is_nan, 0 if is_nan else keys[i])
+
+    order = sorted(range(len(keys)), key=rank)
+    if descending:  # reverse the runs of equal keys, keep each run's order
+        runs = [list(run) for _, run in itertools.groupby(order, key=rank)]
+        order = [i for run in reversed(runs) for i in run]
     return [p[order] for p in arrays]
 
 
@@ -285,7 +288,7 @@ def test_sort_matches(data):
     descending = data.draw(st.booleans())
     rng = _rng(data)
     xs = [_array(rng, shape, key_dtype)] + [_array(rng, shape, d) for d in payload_dtypes]
-    attrs = dict(dimension=dimension, descending=descending, is_stable=True)
+    attrs = {"dimension": dimension, "descending": descending, "is_stable": True}
     expected = None
     if len(shape) == 1:
         expected = _python_sort(xs, descending)
@@ -294,13 +297,13 @@ def test_sort_matches(data):
 
 def test_sort_keys_only_unstable_and_by_rows():
     x = np.array([[3, 1, 2], [0, -5, 9]], np.int32)
-    check_op("tfc.sort", [x], dict(dimension=1), expected=[np.sort(x, axis=1)])
-    check_op("tfc.sort", [x], dict(dimension=0, descending=True), expected=[-np.sort(-x, axis=0)])
+    check_op("tfc.sort", [x], {"dimension": 1}, expected=[np.sort(x, axis=1)])
+    check_op("tfc.sort", [x], {"dimension": 0, "descending": True}, expected=[-np.sort(-x, axis=0)])
 
 
 def test_sort_floats_total_order_nan_last():
     keys = np.array([2.0, np.nan, -0.0, -np.inf, 0.0, -np.nan, 1.0], np.float32)
-    [sorted_keys, perm] = check_op("tfc.sort", [keys, np.arange(7, dtype=np.int32)], dict(dimension=0, is_stable=True))
+    [sorted_keys, perm] = check_op("tfc.sort", [keys, np.arange(7, dtype=np.int32)], {"dimension": 0, "is_stable": True})
     np.testing.assert_array_equal(perm, [3, 2, 4, 6, 0, 1, 5])
     assert np.signbit(sorted_keys[1]) and not np.signbit(sorted_keys[2])  # values keep their sign bits
 
@@ -308,11 +311,11 @@ def test_sort_floats_total_order_nan_last():
 @pytest.mark.parametrize(
     "operands, attrs, message",
     [
-        ([_t(DType.f32, 3), _t(DType.i32, 4)], dict(dimension=0), r"shapes \[3\] and \[4\] do not match"),
-        ([_t(DType.f32, 3)], dict(dimension=1), "dimension 1 is out of range for rank 1"),
-        ([_t(DType.f32)], dict(dimension=0), "rank at least 1"),
-        ([_t(DType.c64, 3)], dict(dimension=0), "keys .* must be real"),
-        ([], dict(dimension=0), "needs at least one operand"),
+        ([_t(DType.f32, 3), _t(DType.i32, 4)], {"dimension": 0}, r"shapes \[3\] and \[4\] do not match"),
+        ([_t(DType.f32, 3)], {"dimension": 1}, "dimension 1 is out of range for rank 1"),
+        ([_t(DType.f32)], {"dimension": 0}, "rank at least 1"),
+        ([_t(DType.c64, 3)], {"dimension": 0}, "keys .* must be real"),
+        ([], {"dimension": 0}, "needs at least one operand"),
     ],
 )
 def test_sort_rejects(operands, attrs, message):
