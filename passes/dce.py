@@ -62,7 +62,7 @@ def _is_dead(op: Operation) -> bool:
 
 def _removable(op: Operation) -> bool:
     opdef = lookup(op.name)
-    return opdef is None or opdef.has(Trait.PURE) and not opdef.has(Trait.STATEFUL) and not opdef.has(Trait.TERMINATOR)
+    return opdef is not None and opdef.has(Trait.PURE) and not opdef.has(Trait.STATEFUL) and not opdef.has(Trait.TERMINATOR)
 
 
 def _side_effect_free(op: Operation) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
 from ..types import TensorType
 from . import rules
-from .reduction import (
+from .windows import (
     accumulation_dtype,
     int_attr,
     int_list,
