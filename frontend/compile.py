@@ -99,12 +99,21 @@ class Lowered:
 
 
 class _Entry:
-    """One traced and compiled signature: ``finish(run(*tensors))`` gives the user's result structure."""
+    """One traced signature: ``finish(run(*tensors))`` gives the user's result structure.
+
+    ``run`` starts as a stub that compiles on first call, so ``lower()`` alone never compiles.
+    """
 
     __slots__ = ("lowered", "run", "finish")
 
-    def __init__(self, lowered: Lowered, run: Callable, out_structure):
-        self.lowered, self.run = lowered, run
+    def __init__(self, lowered: Lowered, make_runner: Callable, out_structure):
+        self.lowered = lowered
+
+        def compile_then_run(*args):
+            self.run = make_runner(lowered)
+            return self.run(*args)
+
+        self.run = compile_then_run
         self.finish = operator.itemgetter(0) if out_structure == "T" else functools.partial(unflatten, out_structure)
 
 
@@ -137,7 +146,7 @@ class CompiledFunction:
             else:
                 return entry.finish(entry.run(*args))
         key, leaves = self._key(args, kwargs)
-        entry = self._entries.get(key) or self._trace_and_compile(key, args, kwargs)
+        entry = self._entries.get(key) or self._trace_entry(key, args, kwargs)
         if not kwargs and key[0] == ("tuple", ("T",) * len(args)):
             self._fast[tuple(map(_SPEC, args))] = entry
         return entry.finish(entry.run(*leaves))
@@ -145,7 +154,7 @@ class CompiledFunction:
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace (or reuse the trace) for these arguments; returns a :class:`Lowered`."""
         key, _ = self._key(args, kwargs)
-        entry = self._entries.get(key) or self._trace_and_compile(key, args, kwargs)
+        entry = self._entries.get(key) or self._trace_entry(key, args, kwargs)
         return entry.lowered
 
     # ---- signatures
@@ -177,7 +186,7 @@ class CompiledFunction:
         return "new signature"
 
     # ---- tracing
-    def _trace_and_compile(self, key, args, kwargs) -> _Entry:
+    def _trace_entry(self, key, args, kwargs) -> _Entry:
         reason = self._explain(key)
         self.trace_count += 1
         if self.trace_count > 1:
@@ -186,7 +195,7 @@ class CompiledFunction:
                 log.warning("tfc.compile: retracing %s (trace #%d): %s", self.__name__, self.trace_count, reason)
         self._last_key = key
         lowered, out_structure = self._trace(key, args, kwargs)
-        entry = _Entry(lowered, self._make_runner(lowered), out_structure)
+        entry = _Entry(lowered, self._make_runner, out_structure)
         self._entries[key] = entry
         return entry
 

@@ -117,6 +117,7 @@ def test_output_file_written_atomically(tmp_path):
     assert result.exit_code == 0 and result.stdout == ""
     assert out.read_text().count('"tfc.exp"') == 1
     assert sorted(os.listdir(tmp_path)) == ["good.ir", "out.ir"]  # no temp files left
+    assert out.stat().st_mode & 0o777 == path.stat().st_mode & 0o777  # like any new file, not 0600
 
 
 def test_failure_writes_no_output_file(tmp_path):

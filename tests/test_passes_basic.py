@@ -129,6 +129,16 @@ def test_pipeline_errors_name_the_problem(temp_pass, text, message):
     assert isinstance(info.value, TfcError)
 
 
+def test_register_pass_rejects_nameless_and_clashing_passes(monkeypatch):
+    monkeypatch.setattr(passmanager, "_PASSES", dict(passmanager.available_passes()))
+    with pytest.raises(ValueError, match="has no name"):
+        register_pass(type("Nameless", (Pass,), {}))
+    with pytest.raises(ValueError, match="registered twice"):
+        register_pass(type("Impostor", (Pass,), {"name": "cse"}))
+    assert register_pass(OptionsPass) is OptionsPass
+    assert passmanager.get_pass("test-options") is OptionsPass
+
+
 def test_passes_are_frozen_dataclasses_with_docstrings():
     for name, cls in passmanager.available_passes().items():
         instance = cls()

@@ -69,11 +69,18 @@ def _write_output(path: str | None, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
     except OSError as err:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise _InputError(f"tfc: error: cannot write '{path}': {err.strerror or err}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def error_line(err: TfcError, show_source: bool = False) -> str:
