@@ -48,4 +48,9 @@ class TraceError(TfcError):
 
 
 class BackendError(TfcError):
-    """A backend (XLA or interp) refused or failed to run a module."""
+    """A backend (XLA or interp) refused or failed to run a module; names the op's location when known."""
+
+    def __init__(self, message: str, location: Location | None = None):
+        self.message, self.location = message, location
+        where = f"{location.describe()}: " if location is not None else ""
+        super().__init__(f"{where}error: {message}")

@@ -107,8 +107,9 @@ def _unquote(token: Token, text: str | None = None) -> str:
 class _Builder(Transformer):
     """Reduction callbacks: build types, attributes and ops bottom-up."""
 
-    def reset(self) -> None:
+    def reset(self, filename: str = "<string>") -> None:
         self.scopes: list[dict[str, object]] = [{}]
+        self.filename = filename
 
     # ---- values and scopes
     def _define(self, token: Token, value) -> None:
@@ -170,11 +171,12 @@ class _Builder(Transformer):
         return ("operands", list(children))
 
     def operation(self, children):
-        parts = {"results": [], "operands": [], "regions": [], "attrs": {}, "loc": UNKNOWN}
+        parts = {"results": [], "operands": [], "regions": [], "attrs": {}, "loc": None}
         name_token = None
         for child in children:
             if isinstance(child, Token) and child.type == "OP_NAME":
                 name_token = child
+                parts["loc"] = parts["loc"] or FileLineColLoc(self.filename, child.line, child.column)  # MLIR's default
             elif isinstance(child, tuple) and child[0] in ("results", "operands"):
                 parts[child[0]] = child[1]
             elif isinstance(child, list):
@@ -432,7 +434,7 @@ def parse_op(text: str, filename: str = "<string>") -> Operation:
         return ParseError(message, filename, line, col, source)
 
     with _lock:
-        _builder.reset()
+        _builder.reset(filename)
         try:
             return _parser.parse(text)
         except _SyntaxFailure as failure:

@@ -88,6 +88,8 @@ def error_line(err: TfcError, show_source: bool = False) -> str:
     if show_source and isinstance(err, ParseError):
         return err.render()
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    if text.startswith("error:"):  # no location to name: say who is speaking instead
+        return f"tfc: {text}"
     return text if "error:" in text else f"tfc: error: {text}"
 
 

@@ -71,12 +71,12 @@ class Interpreter:
     def evaluate(self, op: Operation, operands: list[np.ndarray], env: Mapping) -> list[np.ndarray]:
         opdef = lookup(op.name)
         if opdef is None or opdef.reference is None:
-            raise BackendError(f"{op.location.describe()}: op '{op.name}' has no numpy reference")
+            raise BackendError(f"op '{op.name}' has no numpy reference", op.location)
         produced = opdef.reference(EvalContext(self, op, env), *operands)
         if not isinstance(produced, (list, tuple)):
             produced = [produced]
         if len(produced) != len(op.results):
-            raise BackendError(f"reference of '{op.name}' made {len(produced)} values for {len(op.results)} results")
+            raise BackendError(f"reference of '{op.name}' made {len(produced)} values for {len(op.results)} results", op.location)
         return [_conform(np.asarray(v), r.type, op) for v, r in zip(produced, op.results)]
 
 
@@ -86,7 +86,7 @@ def _conform(value: np.ndarray, rtype, op: Operation) -> np.ndarray:
         return value
     value = value.astype(rtype.dtype.numpy, copy=False)
     if rtype.shape is not None and (len(rtype.shape) != value.ndim or not all(d is None or d == s for d, s in zip(rtype.shape, value.shape))):
-        raise BackendError(f"{op.location.describe()}: '{op.name}' produced shape {value.shape}, declared {rtype}")
+        raise BackendError(f"'{op.name}' produced shape {value.shape}, declared {rtype}", op.location)
     return value
 
 

@@ -134,14 +134,14 @@ class _FunctionLowerer:
             if opdef is not None and opdef.has(Trait.TERMINATOR):
                 return operands
             if opdef is None or opdef.lower is None:
-                raise BackendError(f"{op.location.describe()}: op '{op.name}' has no StableHLO lowering")
+                raise BackendError(f"op '{op.name}' has no StableHLO lowering", op.location)
             with mlir_location(op.location):
                 produced = opdef.lower(LoweringContext(self, op), *operands)
             if not isinstance(produced, (list, tuple)):
                 produced = [produced]
             produced = [p if isinstance(p, ir.Value) else p.result for p in produced]  # OpViews give .result
             if len(produced) != len(op.results):
-                raise BackendError(f"lowering of '{op.name}' made {len(produced)} values for {len(op.results)} results")
+                raise BackendError(f"lowering of '{op.name}' made {len(produced)} values for {len(op.results)} results", op.location)
             for result, value in zip(op.results, produced):
                 self.values[result] = value
         return None
