@@ -75,7 +75,9 @@ def _spec(x) -> tuple:
     return (tuple(x.shape), np.dtype(x.dtype))
 
 
-_SPEC = operator.attrgetter("shape", "dtype")  # the hot-path key: same values as _spec for arrays
+# Hot-path keys: numpy arrays by (shape, dtype); device arrays by their abstract value (cheaper to read).
+_SPEC = operator.attrgetter("shape", "dtype")
+_AVAL = operator.attrgetter("aval")
 
 # ---------------------------------------------------------------------------------------------
 
@@ -99,22 +101,23 @@ class Lowered:
 
 
 class _Entry:
-    """One traced signature: ``finish(run(*tensors))`` gives the user's result structure.
+    """One traced signature: ``run(*tensors)`` gives the one result, or ``finish(run(...))`` the structure.
 
     ``run`` starts as a stub that compiles on first call, so ``lower()`` alone never compiles.
     """
 
-    __slots__ = ("lowered", "run", "finish")
+    __slots__ = ("lowered", "run", "finish", "single")
 
     def __init__(self, lowered: Lowered, make_runner: Callable, out_structure):
         self.lowered = lowered
 
         def compile_then_run(*args):
-            self.run = make_runner(lowered)
+            self.run = make_runner(lowered, self.single)
             return self.run(*args)
 
         self.run = compile_then_run
-        self.finish = operator.itemgetter(0) if out_structure == "T" else functools.partial(unflatten, out_structure)
+        self.single = out_structure == "T"
+        self.finish = functools.partial(unflatten, out_structure)
 
 
 class CompiledFunction:
@@ -140,16 +143,21 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if not kwargs:
             try:  # the hot path: positional tensors whose signature was seen before
-                entry = self._fast[tuple(map(_SPEC, args))]
-            except (KeyError, AttributeError, TypeError):
+                entry = self._fast[tuple(map(_SPEC if type(args[0]) is np.ndarray else _AVAL, args))]
+            except (KeyError, AttributeError, TypeError, IndexError):
                 pass
             else:
-                return entry.finish(entry.run(*args))
+                out = entry.run(*args)
+                return out if entry.single else entry.finish(out)
         key, leaves = self._key(args, kwargs)
         entry = self._entries.get(key) or self._trace_entry(key, args, kwargs)
-        if not kwargs and key[0] == ("tuple", ("T",) * len(args)):
-            self._fast[tuple(map(_SPEC, args))] = entry
-        return entry.finish(entry.run(*leaves))
+        if not kwargs and args and key[0] == ("tuple", ("T",) * len(args)):
+            try:
+                self._fast[tuple(map(_SPEC if type(args[0]) is np.ndarray else _AVAL, args))] = entry
+            except AttributeError:  # mixed numpy and device arrays: always the general path
+                pass
+        out = entry.run(*leaves)
+        return out if entry.single else entry.finish(out)
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace (or reuse the trace) for these arguments; returns a :class:`Lowered`."""
@@ -241,16 +249,22 @@ class CompiledFunction:
             return leaf
         return to_tensor(leaf, trace)
 
-    def _make_runner(self, lowered: Lowered) -> Callable:
+    def _make_runner(self, lowered: Lowered, single: bool) -> Callable:
+        """A callable running the compiled function; it returns the bare array when ``single``, else a list."""
         if self.backend == "interp":
             from tfc.backends.interp.interpreter import run
 
-            return lambda *args: run(lowered.module, [np.asarray(a) for a in args], lowered.function_name)
+            def interpret(*args):
+                outs = run(lowered.module, [np.asarray(a) for a in args], lowered.function_name)
+                return outs[0] if single else outs
+
+            return interpret
         if self.backend != "xla":
             raise ValueError(f"unknown backend '{self.backend}' (expected 'xla' or 'interp')")
         from tfc.backends.xla.backend import compile_module
 
-        return compile_module(lowered.module, self.device, lowered.function_name).executable.call
+        executable = compile_module(lowered.module, self.device, lowered.function_name).executable
+        return executable.call_single if single else executable.call
 
 
 class _Static:

@@ -232,13 +232,18 @@ class Executable:
     """
 
     __slots__ = ("loaded", "device", "in_types", "out_types", "call",
-                 "_slow", "__weakref__")
+                 "call_single", "_slow", "__weakref__")
 
     def __init__(self, loaded, device: Device):
         self.loaded = loaded           # jaxlib LoadedExecutable
         self.device = device
         self.in_types, self.out_types = _program_types(loaded)
         self._slow, self.call = _make_dispatch(loaded, device, self.in_types)
+        # For one-output programs, a dispatcher that returns the array itself
+        # (no list to build and index on every call).
+        self.call_single = (
+            _make_dispatch(loaded, device, self.in_types, single=True)[1]
+            if len(self.out_types) == 1 else None)
 
     def run(self, args: Sequence[Any]) -> list[jax.Array]:
         """Run on a list of inputs; returns the list of outputs."""
@@ -262,7 +267,7 @@ _X64_DTYPES = frozenset(map(np.dtype, (np.float64, np.int64, np.uint64,
                                        np.complex128)))
 
 
-def _make_dispatch(loaded, device: Device, in_types):
+def _make_dispatch(loaded, device: Device, in_types, single: bool = False):
     """Build (python_path, fast_call) for one executable.
 
     The closures deliberately do not reference the Executable (no cycles).
@@ -316,8 +321,9 @@ def _make_dispatch(loaded, device: Device, in_types):
         if len(args) != nargs:
             raise TypeError(f"expected {nargs} arguments, got {len(args)}")
         bufs = [prepare(i, a) for i, a in enumerate(args)]
-        return [r[0] for r in
+        outs = [r[0] for r in
                 execute_sharded(bufs).disassemble_into_single_device_arrays()]
+        return outs[0] if single else outs
 
     # With x64 off, jax's C++ dispatcher narrows 64-bit numpy inputs before
     # the executable sees them; keep such programs on the Python path.
@@ -335,9 +341,10 @@ def _make_dispatch(loaded, device: Device, in_types):
         # what prepare() validated (python scalars are weakly typed there).
         if all(type(a) is np.ndarray or type(a) is ArrayImpl for a in args):
             out_tree = _tree_util.dispatch_registry.flatten(outs, None)[1]
+            flat = [outs] if single else outs
             fastpath = _pxla.MeshExecutableFastpathData(
-                loaded, out_tree, in_shardings, [sharding] * len(outs),
-                [o.aval for o in outs], [True] * len(outs), kept, no_layouts,
+                loaded, out_tree, in_shardings, [sharding] * len(flat),
+                [o.aval for o in flat], [True] * len(flat), kept, no_layouts,
                 [])
         return outs, fastpath, False
 
