@@ -154,6 +154,20 @@ class TypeAttr(Attribute):
 
 
 @dataclass(frozen=True)
+class DTypeAttr(Attribute):
+    """An element type used as a value: ``f32`` (TensorFlow's ``T = DT_FLOAT`` attributes)."""
+
+    dtype: DType
+
+    @property
+    def value(self) -> DType:
+        return self.dtype
+
+    def __str__(self) -> str:
+        return self.dtype.value
+
+
+@dataclass(frozen=True)
 class SymbolRefAttr(Attribute):
     """``@name``: refers to a function in the module."""
 
@@ -298,6 +312,8 @@ def to_attribute(value) -> Attribute:
         return StringAttr(value)
     if isinstance(value, Type):
         return TypeAttr(value)
+    if isinstance(value, DType):
+        return DTypeAttr(value)
     if isinstance(value, np.ndarray):
         return DenseElementsAttr.from_array(value)
     if isinstance(value, (list, tuple)):

@@ -49,7 +49,8 @@ class Builder:
             raise VerifyError(problem, name, location)
         if opdef.infer is not None:
             try:
-                inferred = infer_types(opdef, [v.type for v in operands], {k: v.value for k, v in attrs.items()}, result_types, regions)
+                attr_values = {k: v.value for k, v in attrs.items()}
+                inferred = infer_types(opdef, [v.type for v in operands], attr_values, result_types, regions, operands)
             except ShapeError as err:
                 raise VerifyError(str(err), name, location) from None
             result_types = result_types if result_types is not None else inferred

@@ -20,6 +20,7 @@ from .attributes import (
     DenseArrayAttr,
     DenseElementsAttr,
     DictAttr,
+    DTypeAttr,
     FloatAttr,
     IntegerAttr,
     StringAttr,
@@ -212,6 +213,8 @@ class _Builder(Transformer):
 
     def dialect_type(self, children):
         text = str(children[0])
+        if text.startswith("!tfc.resource<"):
+            return ResourceType(parse_tensor_type(text[len("!tfc.resource<") : -1]))
         if text not in _DIALECT_TYPES:
             _fail(f"unknown type '{text}' (expected !tfc.resource or !tfc.token)", children[0])
         return _DIALECT_TYPES[text]
@@ -288,6 +291,9 @@ class _Builder(Transformer):
 
     def type_attr(self, children):
         return TypeAttr(children[0])
+
+    def dtype_attr(self, children):
+        return DTypeAttr(_element_type(str(children[0])))
 
     def dict_attr(self, children):
         return DictAttr(tuple(sorted(children[0].items())))

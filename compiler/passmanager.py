@@ -73,6 +73,7 @@ def _ensure_loaded() -> None:
     if not _loaded:
         _loaded = True
         importlib.import_module("tfc.passes")
+        importlib.import_module("tfc.frontend.tf.legalize")  # legalize-tf lives with the tf dialect
 
 
 def available_passes() -> dict[str, type[Pass]]:

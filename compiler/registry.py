@@ -10,6 +10,8 @@ Callable fields take a context first, so no entry needs to import a backend:
   :class:`ShapeError` when the operands do not fit.
 * ``reference(ctx, *arrays) -> array | tuple`` — numpy semantics; ``ctx.run_region(i, args)`` runs a region.
 * ``lower(ctx, *mlir_values) -> value | list`` — builds StableHLO; ``ctx.hlo`` is the dialect module.
+* ``decompose(ctx, *tensors) -> tensor | list`` — for ``tf.*`` import ops: the same computation in core
+  ops, written with the tracing API (``tfc.frontend.api``); applied by the ``legalize-tf`` pass.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .attributes import (
     DenseArrayAttr,
     DenseElementsAttr,
     DictAttr,
+    DTypeAttr,
     FloatAttr,
     IntegerAttr,
     StringAttr,
@@ -43,6 +46,7 @@ class Trait(enum.Enum):
     TERMINATOR = "terminator"  # ends a block
     ELEMENTWISE = "elementwise"  # same-shaped operands and results, applied per element
     ISOLATED_FROM_ABOVE = "isolated"  # regions do not see values defined outside the op
+    CONSTANT_LIKE = "constant"  # its one result is the tensor in its ``value`` attribute
 
 
 class ShapeError(Exception):
@@ -58,6 +62,7 @@ class AttrKind(enum.Enum):
     ARRAY = (ArrayAttr,)
     DENSE = (DenseElementsAttr,)
     TYPE = (TypeAttr,)
+    DTYPE = (DTypeAttr,)
     SYMBOL = (SymbolRefAttr,)
     DICT = (DictAttr,)
     UNIT = (UnitAttr,)
@@ -106,6 +111,9 @@ class OpDef:
     lower: Callable | None = None
     grad: Callable | None = None
     verify: Callable | None = None  # extra structural checks: verify(op) -> error text or None
+    decompose: Callable | None = None  # tf.* ops: decompose(ctx, *tensors) -> tensors of core ops (legalize-tf)
+    output_args: tuple = ()  # tf.* ops: (name, count) per TensorFlow output arg, for "node:arg:i" references
+    open_attributes: bool = False  # accept attributes beyond the schema (tf.* ops carry all of TensorFlow's)
 
     def has(self, trait: Trait) -> bool:
         return trait in self.traits
@@ -162,3 +170,4 @@ def _ensure_loaded() -> None:
     if not _loaded:
         _loaded = True
         from . import ops  # noqa: F401
+        from .frontend.tf import ops as tf_ops  # noqa: F401  (the tf.* import dialect)

@@ -154,13 +154,20 @@ class TensorType(Type):
 
 @dataclass(frozen=True)
 class ResourceType(Type):
-    """``!tfc.resource``: a handle to a variable."""
+    """``!tfc.resource<tensor<3xf32>>``: a handle to a variable holding values of ``value_type``
+    (``!tfc.resource`` when that is not known)."""
+
+    value_type: TensorType | None = None
 
     def __str__(self) -> str:
-        return "!tfc.resource"
+        return "!tfc.resource" if self.value_type is None else f"!tfc.resource<{self.value_type}>"
 
     def is_compatible(self, other: Type) -> bool:
-        return other == self
+        if not isinstance(other, ResourceType):
+            return False
+        if self.value_type is None or other.value_type is None:
+            return True
+        return self.value_type.is_compatible(other.value_type)
 
 
 @dataclass(frozen=True)

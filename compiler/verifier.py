@@ -14,20 +14,34 @@ from .registry import OpDef, ShapeError, Trait, lookup
 
 
 class InferContext:
-    """What a type rule sees besides operand types: attribute values, declared results, regions."""
+    """What a type rule sees besides operand types: attribute values, declared results, regions, and
+    the values of operands that are constants (``constant(i)``), so shapes given as tensors resolve."""
 
-    __slots__ = ("op_name", "attrs", "declared", "regions")
+    __slots__ = ("op_name", "attrs", "declared", "regions", "operands")
 
-    def __init__(self, op_name: str, attrs: dict, declared=None, regions=()):
+    def __init__(self, op_name: str, attrs: dict, declared=None, regions=(), operands=()):
         self.op_name = op_name
         self.attrs = attrs
         self.declared = declared
         self.regions = regions
+        self.operands = operands
+
+    def constant(self, index: int):
+        """The numpy value of operand ``index`` if a constant-like op defines it, else None."""
+        if index >= len(self.operands):
+            return None
+        owner = getattr(self.operands[index], "op", None)
+        if owner is None:
+            return None
+        opdef = lookup(owner.name)
+        if opdef is None or not opdef.has(Trait.CONSTANT_LIKE):
+            return None
+        return owner.attr("value")
 
 
-def infer_types(opdef: OpDef, operand_types, attrs: dict, declared=None, regions=()) -> list:
+def infer_types(opdef: OpDef, operand_types, attrs: dict, declared=None, regions=(), operands=()) -> list:
     """Run ``opdef``'s type rule; returns a list of result types (ShapeError when operands do not fit)."""
-    ctx = InferContext(opdef.name, attrs, declared, regions)
+    ctx = InferContext(opdef.name, attrs, declared, regions, operands)
     result = opdef.infer(ctx, *operand_types)
     return list(result) if isinstance(result, (list, tuple)) else [result]
 
@@ -47,7 +61,7 @@ def check_attributes(opdef: OpDef, attributes: dict) -> str | None:
         if problem:
             return f"attribute '{key}': {problem}"
     for key in attributes:
-        if key not in opdef.attributes and not key.startswith("_") and "." not in key:
+        if key not in opdef.attributes and not opdef.open_attributes and not key.startswith("_") and "." not in key:
             return f"has unknown attribute '{key}' (allowed: {', '.join(sorted(opdef.attributes)) or 'none'})"
     return None
 
@@ -124,7 +138,7 @@ class _Verifier:
         attrs = {k: v.value for k, v in op.attributes.items()}
         declared = [r.type for r in op.results]
         try:
-            inferred = infer_types(opdef, [v.type for v in op.operands], attrs, declared, op.regions)
+            inferred = infer_types(opdef, [v.type for v in op.operands], attrs, declared, op.regions, op.operands)
         except ShapeError as err:
             self.fail(op, str(err))
         if len(inferred) != len(declared):

@@ -54,6 +54,18 @@ class Trace:
         self.module.add_function(self.function)
         self.builders = [Builder(self.function.body)]
         self.constants: dict = {}
+        self.location: Location | None = None  # when set, every op gets it instead of the user's line
+
+    @classmethod
+    def into_block(cls, module: Module, block: Block, location: Location) -> Trace:
+        """A trace that appends to ``block`` of an existing module, every op at ``location``
+        (how a ``tf.*`` op's decomposition is recorded by legalize-tf)."""
+        trace = cls.__new__(cls)
+        trace.module, trace.function = module, None
+        trace.builders = [Builder(block, location)]
+        trace.constants = {}
+        trace.location = location
+        return trace
 
     @property
     def builder(self) -> Builder:
@@ -61,7 +73,7 @@ class Trace:
 
     def emit(self, name: str, operands: Sequence[Value], attributes=None, result_types=None, regions=()):
         """Record op ``name``; type-rule failures become TraceErrors at the user's line."""
-        location = user_location()
+        location = self.location or user_location()
         try:
             return self.builder.create(name, operands, attributes, result_types, regions, location)
         except VerifyError as err:

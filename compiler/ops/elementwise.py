@@ -287,7 +287,7 @@ CONSTANT = register(
         "tfc.constant",
         "A constant tensor.",
         attributes={"value": attr(AttrKind.DENSE)},
-        traits=frozenset({Trait.PURE}),
+        traits=frozenset({Trait.PURE, Trait.CONSTANT_LIKE}),
         infer=lambda ctx: TensorType(DType.from_numpy(ctx.attrs["value"].dtype), tuple(ctx.attrs["value"].shape)),
         reference=lambda ctx: ctx.attrs["value"],
         lower=_lower_constant,

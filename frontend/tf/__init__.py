@@ -1,0 +1,1 @@
+"""TensorFlow support: the GraphDef importer, the ``tf.*`` dialect and its legalization to core ops."""

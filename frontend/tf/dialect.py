@@ -1,0 +1,150 @@
+"""The ``tf.*`` import dialect: one op per TensorFlow op type, declared with :func:`tf_op`.
+
+A tf op keeps TensorFlow's attributes as the GraphDef has them (``T = f32``, ``transpose_a = false``).
+Its operands are the node's data inputs followed by one ``!tfc.token`` per control input; its results
+are the node's outputs followed, when anything depends on it by control, by one ``!tfc.token``. The
+type rule and the decomposition see only the data parts.
+
+Writing an op::
+
+    def _matmul(ctx, a, b):          # decompose: operands are traced Tensors, use tfc.frontend.api
+        ...
+    tf_op("MatMul", infer=..., decompose=_matmul)
+
+The type rule receives ``ctx.attrs``, ``ctx.constant(i)`` (an operand's value when it is a constant)
+and operand types; it returns the result types, using ``?``/``*`` where TensorFlow would not know.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from tfc.registry import OpDef, ShapeError, Trait, register
+from tfc.types import DType, TensorType, TokenType, Type
+
+TOKEN = TokenType()
+
+
+def data_types(types) -> list[Type]:
+    """Operand or result types without the trailing control tokens."""
+    types = list(types)
+    while types and isinstance(types[-1], TokenType):
+        types.pop()
+    return types
+
+
+class _DataInfer:
+    """Wraps a tf type rule so it sees data operands only, and keeps a declared control token."""
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __call__(self, ctx, *types):
+        data = data_types(types)
+        ctx.operands = ctx.operands[: len(data)]
+        results = self.rule(ctx, *data)
+        results = list(results) if isinstance(results, (list, tuple)) else [results]
+        if ctx.declared and len(ctx.declared) == len(results) + 1 and isinstance(ctx.declared[-1], TokenType):
+            results.append(TOKEN)
+        return results
+
+
+def tf_op(
+    name: str,
+    infer: Callable,
+    decompose: Callable | None = None,
+    *,
+    summary: str = "",
+    stateful: bool = False,
+    outputs: tuple = (("output", 1),),
+    constant_like: bool = False,
+) -> OpDef:
+    """Register ``tf.<name>``. ``outputs`` lists TensorFlow's output args as (name, count) pairs, where
+    count is an int or a function of the attribute values (for ``node:arg:index`` references in
+    function bodies)."""
+    traits = {Trait.STATEFUL} if stateful else {Trait.PURE}
+    if constant_like:
+        traits.add(Trait.CONSTANT_LIKE)
+    return register(
+        OpDef(
+            f"tf.{name}",
+            summary or f"TensorFlow's {name}.",
+            operands=("inputs*",),
+            results=("outputs*",),
+            traits=frozenset(traits),
+            infer=_DataInfer(infer),
+            decompose=decompose,
+            output_args=outputs,
+            open_attributes=True,
+        )
+    )
+
+
+# ---- type-rule helpers shared by the op families ---------------------------------------------------
+def unknown(dtype: DType) -> TensorType:
+    return TensorType(dtype, None)
+
+
+def attr_dtype(ctx, key: str = "T") -> DType:
+    value = ctx.attrs.get(key)
+    if not isinstance(value, DType):
+        raise ShapeError(f"needs a dtype attribute '{key}'")
+    return value
+
+
+def same_as_first(ctx, x, *rest):
+    """The result has the first operand's type (unary ops, and binary ops on equal shapes)."""
+    return x
+
+
+def broadcast(ctx, *types):
+    """numpy broadcasting of the operands' shapes (TensorFlow's binary ops), keeping ``?`` where unknown."""
+    shapes = [t.shape for t in types]
+    dtype = types[0].dtype
+    if any(s is None for s in shapes):
+        return TensorType(dtype, None)
+    rank = max(len(s) for s in shapes)
+    out = []
+    for dims in zip(*[(1,) * (rank - len(s)) + s for s in shapes]):
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) > 1:
+            raise ShapeError(f"shapes {' and '.join(str(list(s)) for s in shapes)} cannot be broadcast together")
+        if known:
+            out.append(known.pop())
+        elif any(d is None for d in dims):
+            out.append(None)
+        else:
+            out.append(1)
+    return TensorType(dtype, tuple(out))
+
+
+def to_bool(ctx, *types):
+    return TensorType(DType.bool, broadcast(ctx, *types).shape)
+
+
+class DecomposeContext:
+    """What a decomposition sees: the op's attributes, data operand/result types and constant operands."""
+
+    def __init__(self, op, data_operands, data_results):
+        self.op = op
+        self.attrs = {k: v.value for k, v in op.attributes.items()}
+        self.operand_types = [v.type for v in data_operands]
+        self.result_types = [r.type for r in data_results]
+        self._operands = data_operands
+
+    @property
+    def result_type(self):
+        return self.result_types[0]
+
+    def constant(self, index: int):
+        """The value of data operand ``index`` if it is a constant, else None."""
+        from tfc.verifier import InferContext
+
+        return InferContext(self.op.name, self.attrs, operands=self._operands).constant(index)
+
+    def require_constant(self, index: int, what: str):
+        """Like constant(), but a clear error when the operand is computed at run time."""
+        value = self.constant(index)
+        if value is None:
+            raise ShapeError(f"{what} (operand #{index}) must be a constant: tfc compiles static shapes")
+        return value

@@ -1,0 +1,195 @@
+"""Reading TensorFlow's protobufs without TensorFlow: GraphDef files, attribute values, TensorProtos.
+
+The schema is TensorFlow's own, compiled and shipped by the ``tensorboard`` package as
+``tensorboard.compat.proto`` (the same protos TensorBoard uses to read summaries), so no TensorFlow
+install is needed and the field numbers are exactly TensorFlow's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ml_dtypes
+import numpy as np
+from google.protobuf import message, text_format
+from tensorboard.compat.proto import attr_value_pb2, graph_pb2, tensor_pb2, types_pb2
+
+from tfc.attributes import ArrayAttr, BoolAttr, DenseArrayAttr, DenseElementsAttr, DTypeAttr, FloatAttr, IntegerAttr, StringAttr, SymbolRefAttr
+from tfc.diagnostics import TfcError
+from tfc.types import DType, TensorType
+
+
+class GraphImportError(TfcError):
+    """A GraphDef that cannot be imported; names the file and the node."""
+
+    def __init__(self, message: str, file: str | None = None, node: str | None = None):
+        self.message, self.file, self.node = message, file, node
+        where = ": ".join(p for p in (file, f"node '{node}'" if node else None) if p)
+        super().__init__(f"{where}: error: {message}" if where else f"error: {message}")
+
+
+# TensorFlow DataType enum -> tfc dtype. Ref types (DT_FLOAT_REF = 101...) map to their base type.
+_DTYPES = {
+    types_pb2.DT_FLOAT: DType.f32, types_pb2.DT_DOUBLE: DType.f64, types_pb2.DT_HALF: DType.f16,
+    types_pb2.DT_BFLOAT16: DType.bf16, types_pb2.DT_INT8: DType.i8, types_pb2.DT_INT16: DType.i16,
+    types_pb2.DT_INT32: DType.i32, types_pb2.DT_INT64: DType.i64, types_pb2.DT_UINT8: DType.u8,
+    types_pb2.DT_UINT16: DType.u16, types_pb2.DT_UINT32: DType.u32, types_pb2.DT_UINT64: DType.u64,
+    types_pb2.DT_BOOL: DType.bool, types_pb2.DT_COMPLEX64: DType.c64, types_pb2.DT_COMPLEX128: DType.c128,
+}
+_REF_OFFSET = 100
+RESOURCE_DTYPES = {types_pb2.DT_RESOURCE, types_pb2.DT_VARIANT}
+
+
+def tf_dtype(enum_value: int, where: str = "") -> DType:
+    """The tfc dtype of a TensorFlow DataType enum value (``*_REF`` types included)."""
+    base = enum_value - _REF_OFFSET if enum_value > _REF_OFFSET else enum_value
+    dtype = _DTYPES.get(base)
+    if dtype is None:
+        name = types_pb2.DataType.Name(enum_value) if enum_value in types_pb2.DataType.values() else str(enum_value)
+        raise GraphImportError(f"unsupported dtype {name}{where}")
+    return dtype
+
+
+def is_ref_dtype(enum_value: int) -> bool:
+    return enum_value > _REF_OFFSET
+
+
+def load_graphdef(path: str | Path) -> graph_pb2.GraphDef:
+    """Parse a binary (``.pb``) or text (``.pbtxt``) GraphDef; GraphImportError on anything malformed."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise GraphImportError(f"cannot read: {err.strerror or err}", str(path)) from None
+    graph = graph_pb2.GraphDef()
+    if path.suffix in (".pbtxt", ".txt", ".textproto"):
+        try:
+            text_format.Parse(data.decode("utf-8"), graph)
+        except (text_format.ParseError, UnicodeDecodeError) as err:
+            raise GraphImportError(f"malformed text GraphDef: {err}", str(path)) from None
+    else:
+        try:
+            graph.ParseFromString(data)
+        except (message.DecodeError, RuntimeError, ValueError) as err:
+            raise GraphImportError(f"malformed binary GraphDef (truncated or corrupt): {err}", str(path)) from None
+        if data and not graph.node and not graph.library.function:
+            raise GraphImportError("no nodes found: not a binary GraphDef (a text one should end in .pbtxt)", str(path))
+    return graph
+
+
+# ---- TensorProto ---------------------------------------------------------------------------------
+_VALUE_FIELDS = {
+    DType.f32: "float_val", DType.f64: "double_val", DType.i32: "int_val", DType.i16: "int_val",
+    DType.i8: "int_val", DType.u8: "int_val", DType.u16: "int_val", DType.i64: "int64_val",
+    DType.u32: "uint32_val", DType.u64: "uint64_val", DType.bool: "bool_val",
+    DType.c64: "scomplex_val", DType.c128: "dcomplex_val", DType.f16: "half_val", DType.bf16: "half_val",
+}
+
+
+def tensor_shape(shape_proto) -> tuple | None:
+    """A TensorShapeProto as a shape tuple (None for unknown rank, None dims for -1)."""
+    if shape_proto.unknown_rank:
+        return None
+    return tuple(None if d.size < 0 else int(d.size) for d in shape_proto.dim)
+
+
+def decode_tensor(proto: tensor_pb2.TensorProto, where: str = "") -> np.ndarray:
+    """A TensorProto's value, from any encoding: tensor_content, a typed value list, or a splat."""
+    dtype = tf_dtype(proto.dtype, where)
+    shape = tensor_shape(proto.tensor_shape)
+    if shape is None or any(d is None for d in shape):
+        raise GraphImportError(f"constant tensor has no static shape{where}")
+    count = int(np.prod(shape, dtype=np.int64))
+    if proto.tensor_content:
+        raw = proto.tensor_content
+        itemsize = dtype.numpy.itemsize
+        if len(raw) != count * itemsize:
+            raise GraphImportError(
+                f"tensor_content has {len(raw)} bytes but shape {list(shape)} of {dtype.value} needs {count * itemsize}{where}"
+            )
+        return np.frombuffer(raw, dtype=dtype.numpy.newbyteorder("<")).astype(dtype.numpy).reshape(shape)
+    values = _typed_values(proto, dtype)
+    if len(values) == count:
+        return values.reshape(shape)
+    if len(values) == 1 or (len(values) == 0 and count >= 0):
+        fill = values[0] if len(values) else np.zeros((), dtype.numpy)
+        return np.full(shape, fill, dtype=dtype.numpy)  # TensorFlow's splat: one value fills the shape
+    if len(values) < count:  # TensorFlow repeats the last value to fill the rest
+        return np.concatenate([values, np.full(count - len(values), values[-1], dtype.numpy)]).reshape(shape)
+    raise GraphImportError(f"constant has {len(values)} values but shape {list(shape)} holds {count}{where}")
+
+
+def _typed_values(proto, dtype: DType) -> np.ndarray:
+    field = _VALUE_FIELDS[dtype]
+    raw = getattr(proto, field)
+    if dtype in (DType.f16, DType.bf16):  # stored as the raw 16-bit patterns in an int field
+        bits = np.array(raw, dtype=np.uint16)
+        return bits.view(np.float16 if dtype is DType.f16 else ml_dtypes.bfloat16)
+    if dtype.is_complex:
+        pairs = np.array(raw, dtype=np.float32 if dtype is DType.c64 else np.float64).reshape(-1, 2)
+        return (pairs[:, 0] + 1j * pairs[:, 1]).astype(dtype.numpy)
+    return np.array(raw).astype(dtype.numpy) if len(raw) else np.zeros(0, dtype.numpy)
+
+
+# ---- AttrValue -----------------------------------------------------------------------------------
+def convert_attr(value: attr_value_pb2.AttrValue, where: str = ""):
+    """A tfc attribute for a NodeDef attribute value (None when it carries nothing we keep).
+
+    Shapes become ``array<i64: ...>`` with -1 for unknown dims and the string "*" for unknown rank.
+    """
+    kind = value.WhichOneof("value")
+    if kind == "s":
+        return StringAttr(value.s.decode("utf-8", errors="surrogateescape"))
+    if kind == "i":
+        return IntegerAttr(int(value.i))
+    if kind == "f":
+        return FloatAttr(float(np.float32(value.f)), DType.f32)
+    if kind == "b":
+        return BoolAttr(bool(value.b))
+    if kind == "type":
+        return DTypeAttr(tf_dtype(value.type, where)) if value.type not in RESOURCE_DTYPES else StringAttr("resource")
+    if kind == "shape":
+        return _shape_attr(value.shape)
+    if kind == "tensor":
+        return DenseElementsAttr.from_array(decode_tensor(value.tensor, where))
+    if kind == "func":
+        return SymbolRefAttr(value.func.name)
+    if kind == "list":
+        return _list_attr(value.list, where)
+    if kind == "placeholder":
+        return StringAttr("$" + value.placeholder)
+    return None
+
+
+def _shape_attr(shape_proto):
+    shape = tensor_shape(shape_proto)
+    if shape is None:
+        return StringAttr("*")
+    return DenseArrayAttr(DType.i64, tuple(-1 if d is None else d for d in shape))
+
+
+def _list_attr(lst, where: str):
+    if lst.i:
+        return DenseArrayAttr(DType.i64, tuple(int(i) for i in lst.i))
+    if lst.type:
+        return ArrayAttr(tuple(DTypeAttr(tf_dtype(t, where)) if t not in RESOURCE_DTYPES else StringAttr("resource") for t in lst.type))
+    if lst.s:
+        return ArrayAttr(tuple(StringAttr(s.decode("utf-8", errors="surrogateescape")) for s in lst.s))
+    if lst.f:
+        return ArrayAttr(tuple(FloatAttr(float(np.float32(f)), DType.f32) for f in lst.f))
+    if lst.b:
+        return ArrayAttr(tuple(BoolAttr(bool(b)) for b in lst.b))
+    if lst.shape:
+        return ArrayAttr(tuple(_shape_attr(s) for s in lst.shape))
+    if lst.func:
+        return ArrayAttr(tuple(SymbolRefAttr(f.name) for f in lst.func))
+    if lst.tensor:
+        return ArrayAttr(tuple(DenseElementsAttr.from_array(decode_tensor(t, where)) for t in lst.tensor))
+    return ArrayAttr(())
+
+
+def tensor_type_from_attrs(dtype: DType, shape_attr) -> TensorType:
+    """The type a ``dtype``/``shape`` attribute pair describes."""
+    if shape_attr is None or shape_attr == "*":
+        return TensorType(dtype, None)
+    return TensorType(dtype, tuple(None if d < 0 else d for d in shape_attr))

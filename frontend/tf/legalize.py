@@ -1,0 +1,108 @@
+"""``legalize-tf``: rewrite every ``tf.*`` op into core ops with its registry decomposition.
+
+Before::
+
+    %z = "tf.AddV2"(%x, %y) {T = f32} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("z")
+
+After::
+
+    %0 = "tfc.add"(%x, %y) : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("z")
+
+Decompositions are written with the tracing API and recorded at the tf op's location, so an imported
+graph becomes an ordinary core module that lowers, optimizes and differentiates like traced code.
+Control tokens disappear: core ops keep program order, which the importer made TensorFlow's order.
+Each block is rebuilt once, so the pass is linear in the number of ops. Ops without a decomposition
+are reported together, with the nodes that use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tfc.diagnostics import TfcError
+from tfc.frontend.tracing import Tensor, Trace, to_tensor, tracing
+from tfc.ir import Block, Module, Operation
+from tfc.passmanager import Pass, register_pass
+from tfc.registry import lookup
+from tfc.types import FunctionType, TokenType
+
+from .dialect import DecomposeContext, data_types
+
+
+class LegalizationError(TfcError):
+    """tf ops that have no decomposition (or whose decomposition failed), with where they are."""
+
+
+@register_pass
+@dataclass(frozen=True)
+class LegalizeTF(Pass):
+    """Decompose all ``tf.*`` ops into core ops."""
+
+    name = "legalize-tf"
+
+    def run(self, module: Module) -> None:
+        missing: dict[str, list[str]] = {}
+        for function in module.functions:
+            _Legalizer(module, missing).block(function.body)
+            returned = tuple(v.type for v in function.return_op.operands)
+            function.set_type(FunctionType(function.type.inputs, returned))
+        if missing:
+            rows = [f"{op} x{len(where)} ({', '.join(where[:3])}{', ...' if len(where) > 3 else ''})" for op, where in sorted(missing.items())]
+            raise LegalizationError(f"error: no decomposition into core ops for: {'; '.join(rows)}")
+
+
+class _Legalizer:
+    def __init__(self, module: Module, missing: dict):
+        self.module = module
+        self.missing = missing
+
+    def block(self, block: Block) -> None:
+        new_ops: list[Operation] = []
+        erased: list[Operation] = []
+        for op in block.ops:
+            if not op.name.startswith("tf."):
+                for region in op.regions:
+                    for inner in region.blocks:
+                        self.block(inner)
+                new_ops.append(op)
+                continue
+            scratch = Block()
+            if self.decompose(op, scratch):
+                for new in scratch.ops:
+                    new.parent = block
+                new_ops.extend(scratch.ops)
+                erased.append(op)
+            else:
+                new_ops.append(op)
+        block.ops = new_ops
+        for op in erased:
+            op.drop_operands()
+        for op in erased:
+            for result in op.results:
+                if result.uses:
+                    raise LegalizationError(f"{op.location.describe()}: error: '{op.name}' result still used after legalization")
+            op.parent = None
+
+    def decompose(self, op: Operation, scratch: Block) -> bool:
+        opdef = lookup(op.name)
+        if opdef is None or opdef.decompose is None:
+            self.missing.setdefault(op.name, []).append(op.location.describe())
+            return False
+        operands = op.operands[: len(data_types(v.type for v in op.operands))]
+        results = [r for r in op.results if not isinstance(r.type, TokenType)]
+        trace = Trace.into_block(self.module, scratch, op.location)
+        with tracing(trace):
+            produced = opdef.decompose(DecomposeContext(op, operands, results), *[Tensor(v, trace) for v in operands])
+            produced = produced if isinstance(produced, (list, tuple)) else [produced]
+            produced = [to_tensor(p, trace) for p in produced]
+        if len(produced) != len(results):
+            raise LegalizationError(f"{op.location.describe()}: error: decomposition of '{op.name}' made {len(produced)} values for {len(results)} results")
+        for result, tensor in zip(results, produced):
+            if not result.type.is_compatible(tensor.value.type):
+                raise LegalizationError(
+                    f"{op.location.describe()}: error: decomposition of '{op.name}' gives {tensor.value.type} for result declared {result.type}"
+                )
+            if tensor.value.name_hint is None:
+                tensor.value.name_hint = result.name_hint
+            result.replace_all_uses_with(tensor.value)
+        return True
