@@ -114,6 +114,7 @@ class OpDef:
     decompose: Callable | None = None  # tf.* ops: decompose(ctx, *tensors) -> tensors of core ops (legalize-tf)
     output_args: tuple = ()  # tf.* ops: (name, count) per TensorFlow output arg, for "node:arg:i" references
     open_attributes: bool = False  # accept attributes beyond the schema (tf.* ops carry all of TensorFlow's)
+    ref_inputs: tuple = ()  # tf.* ops: operand positions that take a variable itself (TF1 ref / TF2 resource)
 
     def has(self, trait: Trait) -> bool:
         return trait in self.traits

@@ -1,3 +1,3 @@
 """tfc passes: one module per pass. Importing this package registers them with the pass manager."""
 
-from . import cse, dce  # noqa: F401
+from . import cse, dce, lift_variables  # noqa: F401

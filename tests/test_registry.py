@@ -7,7 +7,15 @@ STRUCTURAL = {"builtin.module", "func.func"}
 
 
 def core_ops():
-    return [d for d in REGISTRY if d.name not in STRUCTURAL and not d.has(Trait.TERMINATOR)]
+    return [d for d in REGISTRY if d.name.startswith("tfc.") and not d.has(Trait.TERMINATOR)]
+
+
+def test_every_tf_op_has_a_type_rule_and_a_decomposition():
+    # A Placeholder that reaches legalization was not fed: reporting that is its "decomposition".
+    tf_ops = [d for d in REGISTRY if d.name.startswith("tf.")]
+    assert tf_ops
+    missing = [d.name for d in tf_ops if d.infer is None or (d.decompose is None and d.name != "tf.Placeholder")]
+    assert not missing, missing
 
 
 def test_every_core_op_has_reference_lowering_and_type_rule():

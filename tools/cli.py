@@ -215,6 +215,8 @@ def translate(file, output, split_input_file, show_source, allow_unregistered, t
     _Job(file, output, split_input_file, show_source, allow_unregistered).run(process)
 
 
+from . import graph_commands  # noqa: E402,F401 - registers lower, run and ops on the group
+
 def main(args=None, standalone_mode: bool = True):
     """Console entry point (``tfc``); ``args`` defaults to ``sys.argv[1:]``."""
     return cli.main(args=args, prog_name="tfc", standalone_mode=standalone_mode)

@@ -17,12 +17,17 @@ and operand types; it returns the result types, using ``?``/``*`` where TensorFl
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 from tfc.registry import OpDef, ShapeError, Trait, register
 from tfc.types import DType, TensorType, TokenType, Type
 
 TOKEN = TokenType()
+
+# tf op name -> hook(library, operand_types, attrs) -> (attrs, result_types), run by the importer for
+# ops that call library functions: it imports the callees specialized for the operand types.
+IMPORT_HOOKS: dict[str, Callable] = {}
 
 
 def data_types(types) -> list[Type]:
@@ -34,13 +39,24 @@ def data_types(types) -> list[Type]:
 
 
 class _DataInfer:
-    """Wraps a tf type rule so it sees data operands only, and keeps a declared control token."""
+    """Wraps a tf type rule so it sees data operands only, and keeps a declared control token.
+
+    The rule's own signature says how many inputs the op takes, so a node with the wrong number
+    of inputs gets a clear error instead of a Python TypeError.
+    """
 
     def __init__(self, rule: Callable):
         self.rule = rule
+        params = list(inspect.signature(rule).parameters.values())[1:]
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self.min_inputs = sum(1 for p in positional if p.default is p.empty)
+        self.max_inputs = None if any(p.kind is p.VAR_POSITIONAL for p in params) else len(positional)
 
     def __call__(self, ctx, *types):
         data = data_types(types)
+        if len(data) < self.min_inputs or (self.max_inputs is not None and len(data) > self.max_inputs):
+            expected = self.min_inputs if self.min_inputs == self.max_inputs else f"{self.min_inputs} or more"
+            raise ShapeError(f"expects {expected} inputs, got {len(data)}")
         ctx.operands = ctx.operands[: len(data)]
         results = self.rule(ctx, *data)
         results = list(results) if isinstance(results, (list, tuple)) else [results]
@@ -58,10 +74,12 @@ def tf_op(
     stateful: bool = False,
     outputs: tuple = (("output", 1),),
     constant_like: bool = False,
+    ref_inputs: tuple = (),
 ) -> OpDef:
     """Register ``tf.<name>``. ``outputs`` lists TensorFlow's output args as (name, count) pairs, where
     count is an int or a function of the attribute values (for ``node:arg:index`` references in
-    function bodies)."""
+    function bodies). ``ref_inputs`` are the operand positions that take a variable itself; anywhere
+    else the importer reads the variable first, as TensorFlow does with ref-typed inputs."""
     traits = {Trait.STATEFUL} if stateful else {Trait.PURE}
     if constant_like:
         traits.add(Trait.CONSTANT_LIKE)
@@ -76,6 +94,7 @@ def tf_op(
             decompose=decompose,
             output_args=outputs,
             open_attributes=True,
+            ref_inputs=ref_inputs,
         )
     )
 

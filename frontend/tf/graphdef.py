@@ -16,6 +16,7 @@ from tensorboard.compat.proto import attr_value_pb2, graph_pb2, tensor_pb2, type
 
 from tfc.attributes import ArrayAttr, BoolAttr, DenseArrayAttr, DenseElementsAttr, DTypeAttr, FloatAttr, IntegerAttr, StringAttr, SymbolRefAttr
 from tfc.diagnostics import TfcError
+from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
 
@@ -192,4 +193,6 @@ def tensor_type_from_attrs(dtype: DType, shape_attr) -> TensorType:
     """The type a ``dtype``/``shape`` attribute pair describes."""
     if shape_attr is None or shape_attr == "*":
         return TensorType(dtype, None)
+    if not isinstance(shape_attr, tuple) or not all(isinstance(d, int) for d in shape_attr):
+        raise ShapeError(f"expected a shape attribute, got {shape_attr!r}")
     return TensorType(dtype, tuple(None if d < 0 else d for d in shape_attr))

@@ -23,7 +23,8 @@ from tfc.types import FunctionType, ResourceType, TensorType
 from tfc.verifier import infer_types
 
 from . import ops  # noqa: F401 - registers the tf.* dialect
-from .dialect import TOKEN
+from .dialect import IMPORT_HOOKS, TOKEN, data_types
+from .functions import FunctionLibrary
 from .graphdef import GraphImportError, convert_attr, load_graphdef
 
 # Attributes TensorFlow adds for its own bookkeeping; kept out of the IR to keep it readable.
@@ -92,9 +93,10 @@ class UnsupportedOpsError(GraphImportError):
 class GraphImporter:
     """Imports one GraphDef; ``import_graph`` may be called for several output sets."""
 
-    def __init__(self, graph, filename: str | None = None):
+    def __init__(self, graph, filename: str | None = None, library=None):
         self.graph = graph
         self.filename = filename
+        self.library = library if library is not None else FunctionLibrary(graph.library, filename)
         self.nodes = {}
         self.order = {}
         for index, node in enumerate(graph.node):
@@ -132,7 +134,12 @@ class GraphImporter:
         argument of ``main``, cutting off its producer. Without ``feeds``, every needed Placeholder is one.
         """
         fetch_refs, target_names = [], list(targets)
-        for name in outputs if outputs is not None else self.sinks():
+        if outputs is None:
+            self.topological_order(set(self.nodes))  # a cycle with no sink must not import as nothing
+            outputs = self.sinks()
+            if not outputs and not target_names:
+                raise GraphImportError("the graph has no sinks to use as outputs; name them with --outputs", self.filename)
+        for name in outputs:
             ref = self.resolve_output(name)
             if self._data_output_count(ref.node) == 0 and ":" not in name:
                 target_names.append(ref.node)
@@ -154,7 +161,10 @@ class GraphImporter:
                     feed_refs[(name, 0)] = (name, None)
             needed = self._needed([r for _, r in fetch_refs], target_names, feed_refs)
         self._check_supported(needed)
-        return _Build(self, needed, fetch_refs, target_names, feed_refs).run()
+        module = Module.create()
+        result = _Build(self, needed, fetch_refs, target_names, feed_refs).run(module, "main")
+        self.library.attach(module)
+        return result
 
     def _data_output_count(self, node: str) -> int:
         opdef = lookup(f"tf.{self.nodes[node].op}")
@@ -238,13 +248,12 @@ class _Build:
     def fail(self, message: str, node: str | None = None):
         raise GraphImportError(message, self.importer.filename, node)
 
-    def run(self) -> ImportResult:
+    def run(self, module: Module, function_name: str) -> ImportResult:
         importer = self.importer
         order = importer.topological_order(self.needed)
-        module = Module.create()
         feed_items = sorted(self.feed_refs.items(), key=lambda kv: (importer.order[kv[0][0]], kv[0][1]))
         arg_types = [self._feed_type(node, index, ftype) for (node, index), (_, ftype) in feed_items]
-        function = Function.create("main", arg_types, [], [name.replace(":", "_") for _, (name, _) in feed_items])
+        function = Function.create(function_name, arg_types, [], [name.replace(":", "_") for _, (name, _) in feed_items])
         module.add_function(function)
         for ((node, index), _), arg in zip(feed_items, function.args):
             self.values[(node, index)] = arg
@@ -256,8 +265,10 @@ class _Build:
             value = self.values.get((ref.node, ref.index))
             if value is None:
                 self.fail(f"output '{name}' does not exist (the node has fewer outputs)", ref.node)
+            if isinstance(value.type, ResourceType):
+                value = self._read(builder, value, ref.node)  # fetching a variable fetches its value
             results.append(value)
-        builder.create("func.return", results, location=NameLoc("main"))
+        builder.create("func.return", results, location=NameLoc(function_name))
         function.set_type(FunctionType(tuple(arg_types), tuple(v.type for v in results)))
         return ImportResult(
             module,
@@ -275,7 +286,10 @@ class _Build:
         if proto.op != "Placeholder":
             self.fail("feeding a tensor that is not a Placeholder needs its type (give the feed a value)", node)
         opdef = lookup("tf.Placeholder")
-        return opdef.infer.rule(_AttrsOnly(self._attributes(proto)))
+        try:
+            return opdef.infer.rule(_AttrsOnly(self._attributes(proto)))
+        except ShapeError as err:
+            self.fail(f"Placeholder: {err}", node)
 
     def _attributes(self, proto) -> dict:
         attrs = {}
@@ -290,6 +304,12 @@ class _Build:
             attrs["tf.device"] = StringAttr(proto.device)
         return attrs
 
+    def _read(self, builder: Builder, handle: Value, node: str) -> Value:
+        if handle.type.value_type is None:
+            self.fail("cannot read a variable whose type is unknown", node)
+        read = builder.create("tf.ReadVariableOp", [handle], {"dtype": handle.type.value_type.dtype}, location=NameLoc(node), name_hint=node)
+        return read.results[0]
+
     def _build_node(self, builder: Builder, name: str) -> None:
         proto = self.importer.nodes[name]
         opdef = lookup(f"tf.{proto.op}")
@@ -299,6 +319,8 @@ class _Build:
                 value = self.values.get((ref.node, ref.index))
                 if value is None:
                     self.fail(f"input '{ref}' does not exist (node '{ref.node}' has fewer outputs)", name)
+                if isinstance(value.type, ResourceType) and len(operands) not in opdef.ref_inputs:
+                    value = self._read(builder, value, name)  # a ref used as a value reads the variable
                 operands.append(value)
         for ref in self.importer.inputs[name]:
             if ref.index < 0:
@@ -311,11 +333,20 @@ class _Build:
         except GraphImportError as err:
             self.fail(err.message, name)
         location = NameLoc(name)
+        hook = IMPORT_HOOKS.get(opdef.name)
+        declared = None
+        if hook is not None:  # ops that call library functions: specialize them for these operand types
+            try:
+                attrs, declared = hook(self.importer.library, data_types([v.type for v in operands]), attrs)
+            except (ShapeError, GraphImportError) as err:
+                self.fail(f"{proto.op}: {getattr(err, 'message', err)}", name)
         try:
             attr_values = {k: v.value for k, v in attrs.items()}
-            result_types = infer_types(opdef, [v.type for v in operands], attr_values, operands=operands)
+            result_types = infer_types(opdef, [v.type for v in operands], attr_values, declared, operands=operands)
         except ShapeError as err:
             self.fail(f"{proto.op}: {err}", name)
+        except (TypeError, AttributeError, IndexError, KeyError, ValueError) as err:  # malformed attributes/inputs
+            self.fail(f"{proto.op}: cannot interpret this node's attributes or inputs ({type(err).__name__}: {err})", name)
         if name in self.control_sources:
             result_types.append(TOKEN)
         try:

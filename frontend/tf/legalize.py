@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 from tfc.diagnostics import TfcError
 from tfc.frontend.tracing import Tensor, Trace, to_tensor, tracing
-from tfc.ir import Block, Module, Operation
+from tfc.attributes import SymbolRefAttr
+from tfc.ir import Block, Function, Module, Operation
 from tfc.passmanager import Pass, register_pass
-from tfc.registry import lookup
+from tfc.registry import ShapeError, lookup
 from tfc.types import FunctionType, TokenType
 
 from .dialect import DecomposeContext, data_types
@@ -42,13 +43,34 @@ class LegalizeTF(Pass):
 
     def run(self, module: Module) -> None:
         missing: dict[str, list[str]] = {}
-        for function in module.functions:
+        for function in _callees_first(module):
             _Legalizer(module, missing).block(function.body)
             returned = tuple(v.type for v in function.return_op.operands)
             function.set_type(FunctionType(function.type.inputs, returned))
         if missing:
             rows = [f"{op} x{len(where)} ({', '.join(where[:3])}{', ...' if len(where) > 3 else ''})" for op, where in sorted(missing.items())]
             raise LegalizationError(f"error: no decomposition into core ops for: {'; '.join(rows)}")
+
+
+def _callees_first(module: Module) -> list[Function]:
+    """Functions in post-order of the call graph, so a call is legalized after (and typed by) its callee."""
+    functions = {f.name: f for f in module.functions}
+    order: list[Function] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str) -> None:
+        if state.get(name):
+            return
+        state[name] = 1
+        for op in functions[name].op.walk():
+            for attribute in op.attributes.values():
+                if isinstance(attribute, SymbolRefAttr) and attribute.symbol in functions:
+                    visit(attribute.symbol)
+        order.append(functions[name])
+
+    for name in functions:
+        visit(name)
+    return order
 
 
 class _Legalizer:
@@ -91,10 +113,17 @@ class _Legalizer:
         operands = op.operands[: len(data_types(v.type for v in op.operands))]
         results = [r for r in op.results if not isinstance(r.type, TokenType)]
         trace = Trace.into_block(self.module, scratch, op.location)
-        with tracing(trace):
-            produced = opdef.decompose(DecomposeContext(op, operands, results), *[Tensor(v, trace) for v in operands])
-            produced = produced if isinstance(produced, (list, tuple)) else [produced]
-            produced = [to_tensor(p, trace) for p in produced]
+        try:
+            with tracing(trace):
+                produced = opdef.decompose(DecomposeContext(op, operands, results), *[Tensor(v, trace) for v in operands])
+                produced = produced if isinstance(produced, (list, tuple)) else [produced]
+                produced = [to_tensor(p, trace) for p in produced]
+        except ShapeError as err:
+            raise LegalizationError(f"{op.location.describe()}: error: '{op.name}': {err}") from None
+        except (TypeError, AttributeError, IndexError, KeyError, ValueError) as err:  # malformed attributes/inputs
+            raise LegalizationError(
+                f"{op.location.describe()}: error: '{op.name}': cannot interpret its attributes or inputs ({type(err).__name__}: {err})"
+            ) from None
         if len(produced) != len(results):
             raise LegalizationError(f"{op.location.describe()}: error: decomposition of '{op.name}' made {len(produced)} values for {len(results)} results")
         for result, tensor in zip(results, produced):

@@ -1,0 +1,122 @@
+"""Functional control flow and calls: If/StatelessIf, While/StatelessWhile, PartitionedCall, Assert.
+
+At import, a hook specializes the called library functions for the operand types (as TensorFlow
+instantiates them) and records the specialized symbols; the result types come from those functions.
+Legalization emits ``tfc.if`` / ``tfc.while`` whose regions call the functions with ``tfc.call``.
+"""
+
+from __future__ import annotations
+
+from tfc.attributes import SymbolRefAttr
+from tfc.frontend import api as tnp
+from tfc.frontend.control import cond as traced_cond
+from tfc.frontend.control import while_loop
+from tfc.frontend.tracing import Tensor, current_trace
+from tfc.registry import ShapeError
+from tfc.types import DType, TensorType
+
+from ..dialect import IMPORT_HOOKS, tf_op, unknown
+
+
+def _declared_or_unknown(out_key: str):
+    def infer(ctx, *types):
+        if ctx.declared:
+            return [t for t in ctx.declared if isinstance(t, TensorType)]
+        return [unknown(d) for d in ctx.attrs.get(out_key, ())]
+
+    return infer
+
+
+def call(name: str, args: list[Tensor]) -> list[Tensor]:
+    """Record ``tfc.call @name(args)`` with the callee's current result types."""
+    trace = current_trace()
+    callee = trace.module.function(name)
+    op = trace.emit("tfc.call", [a.value for a in args], {"callee": SymbolRefAttr(name)}, list(callee.type.results))
+    return [Tensor(r, trace) for r in op.results]
+
+
+def _truth(value: Tensor) -> Tensor:
+    """TensorFlow's truth value of a predicate tensor: a bool scalar, or a non-zero number."""
+    if value.shape not in ((), None) and value.size != 1:
+        raise ShapeError(f"predicate must be a scalar, got {value.type}")
+    value = tnp.reshape(value, ())
+    return value if value.dtype is DType.bool else tnp.not_equal(value, 0)
+
+
+# ---- If -------------------------------------------------------------------------------------------
+def _specialize_if(library, operand_types, attrs):
+    branch_types = list(operand_types[1:])
+    then_fn = library.instantiate(attrs["then_branch"].value, branch_types)
+    else_fn = library.instantiate(attrs["else_branch"].value, branch_types)
+    then_out, else_out = then_fn.type.results, else_fn.type.results
+    if len(then_out) != len(else_out) or any(a.dtype != b.dtype for a, b in zip(then_out, else_out)):
+        raise ShapeError(f"branches return different types: {then_out} and {else_out}")
+    attrs = dict(attrs, then_branch=SymbolRefAttr(then_fn.name), else_branch=SymbolRefAttr(else_fn.name))
+    return attrs, [_join(a, b) for a, b in zip(then_out, else_out)]
+
+
+def _join(a: TensorType, b: TensorType) -> TensorType:
+    """The most specific type both branches' results fit (``?`` where their dims differ)."""
+    if a.shape is None or b.shape is None or len(a.shape) != len(b.shape):
+        return TensorType(a.dtype, None)
+    return TensorType(a.dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
+
+
+def _if(ctx, pred, *args):
+    then_name, else_name = ctx.attrs["then_branch"], ctx.attrs["else_branch"]
+    return list(traced_cond(_truth(pred), lambda: call(then_name, list(args)), lambda: call(else_name, list(args))))
+
+
+for _name in ("If", "StatelessIf"):
+    tf_op(_name, _declared_or_unknown("Tout"), _if, stateful=_name == "If", outputs=(("output", lambda a: len(a.get("Tout", ()))),))
+    IMPORT_HOOKS[f"tf.{_name}"] = _specialize_if
+
+
+# ---- While ----------------------------------------------------------------------------------------
+def _specialize_while(library, operand_types, attrs):
+    types = list(operand_types)
+    for _ in range(4):  # relax shapes that change across iterations until the body is stable
+        body = library.instantiate(attrs["body"].value, types)
+        out = list(body.type.results)
+        if len(out) != len(types) or any(a.dtype != b.dtype for a, b in zip(out, types)):
+            raise ShapeError(f"loop body returns {out} for loop variables {types}")
+        joined = [_join(a, b) for a, b in zip(types, out)]
+        if joined == types:
+            break
+        types = joined
+    else:
+        raise ShapeError("loop variable shapes do not settle")
+    cond = library.instantiate(attrs["cond"].value, types)
+    attrs = dict(attrs, body=SymbolRefAttr(body.name), cond=SymbolRefAttr(cond.name))
+    return attrs, types
+
+
+def _while(ctx, *init):
+    cond_name, body_name = ctx.attrs["cond"], ctx.attrs["body"]
+    result = while_loop(
+        lambda state: _truth(call(cond_name, list(state))[0]),
+        lambda state: tuple(call(body_name, list(state))),
+        tuple(init),
+    )
+    return list(result)
+
+
+for _name in ("While", "StatelessWhile"):
+    tf_op(_name, _declared_or_unknown("T"), _while, stateful=_name == "While", outputs=(("output", lambda a: len(a.get("T", ()))),))
+    IMPORT_HOOKS[f"tf.{_name}"] = _specialize_while
+
+
+# ---- calls ----------------------------------------------------------------------------------------
+def _specialize_call(library, operand_types, attrs):
+    function = library.instantiate(attrs["f"].value, list(operand_types))
+    return dict(attrs, f=SymbolRefAttr(function.name)), list(function.type.results)
+
+
+for _name in ("PartitionedCall", "StatefulPartitionedCall"):
+    tf_op(_name, _declared_or_unknown("Tout"), lambda ctx, *args: call(ctx.attrs["f"], list(args)),
+          stateful=_name.startswith("Stateful"), outputs=(("output", lambda a: len(a.get("Tout", ()))),))
+    IMPORT_HOOKS[f"tf.{_name}"] = _specialize_call
+
+
+# Assert: XLA programs cannot raise, so (as TensorFlow's XLA bridge does) the check is dropped.
+tf_op("Assert", lambda ctx, *types: [], lambda ctx, *args: [], stateful=True, outputs=())

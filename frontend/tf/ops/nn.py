@@ -1,0 +1,536 @@
+"""TensorFlow's neural-network ops (convolutions, pooling, FusedBatchNorm, LRN), decomposed into core ops.
+
+Windows become ``tfc.convolution`` and ``tfc.reduce_window``. TensorFlow describes a window in
+data_format order: ``strides``, ``ksize``, ``dilations`` and ``explicit_paddings`` hold one entry per
+input dimension, batch and feature included. SAME padding is asymmetric, the extra element going after::
+
+    out = ceil(in / stride)
+    pad_total = max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0)
+    pad_before = pad_total // 2
+
+The decompositions compute that padding from the static shapes and hand the core ops explicit
+(low, high) pairs, so nothing downstream knows about SAME or VALID.
+
+FusedBatchNorm (V1, V2, V3) follows TensorFlow's XLA kernel (tf2xla batch_norm_op.cc), which matches
+the CPU one:
+
+- statistics are computed in the scale's type U (f32 for half inputs), y is cast back to T;
+- inference (``is_training = false``) normalizes with the given mean and variance and returns them
+  unchanged as batch_mean, batch_variance and both reserve spaces;
+- training normalizes with the batch mean and the biased batch variance, but reports the variance
+  with Bessel's correction (n / (n - 1), n = elements per channel) as batch_variance. With an
+  ``exponential_avg_factor`` f other than 1, batch_mean and batch_variance become the running averages
+  (1 - f) * given + f * batch. reserve_space_1/2 hold the batch mean and the biased variance;
+- reserve_space_3 (V3 only) is an empty vector, as in the XLA kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from tfc.frontend import api as tnp
+from tfc.frontend.tracing import constant as traced_constant
+from tfc.frontend.tracing import current_trace
+from tfc.registry import ShapeError
+from tfc.types import TensorType
+
+from ..dialect import tf_op
+
+_FORMATS = {4: ("NHWC", "NCHW"), 5: ("NDHWC", "NCDHW")}
+
+
+# ---- layouts and window geometry -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Layout:
+    """Where a data_format puts the batch, feature and spatial dimensions."""
+
+    batch: int
+    feature: int
+    spatial: tuple
+
+    @staticmethod
+    def of(ctx, rank: int) -> Layout:
+        """The layout named by ``data_format`` (NHWC by default) for a rank-``rank`` input."""
+        fmt = ctx.attrs.get("data_format", _FORMATS[rank][0])
+        if fmt not in _FORMATS[rank]:
+            raise ShapeError(f"data_format {fmt!r} is not supported for rank-{rank} inputs (expected {' or '.join(_FORMATS[rank])})")
+        return Layout.channels(rank, last=fmt.endswith("C"))
+
+    @staticmethod
+    def channels(rank: int, last: bool) -> Layout:
+        if last:
+            return Layout(0, rank - 1, tuple(range(1, rank - 1)))
+        return Layout(0, 1, tuple(range(2, rank)))
+
+
+def window_attr(values, key: str, rank: int) -> tuple:
+    """A per-dimension window attribute (strides, ksize, dilations): ``rank`` positive ints."""
+    if values is None:
+        raise ShapeError(f"needs attribute '{key}'")
+    values = tuple(int(v) for v in np.asarray(values).reshape(-1))
+    if len(values) != rank or any(v < 1 for v in values):
+        raise ShapeError(f"{key} {list(values)} must hold {rank} positive entries, one per input dimension")
+    return values
+
+
+def padding_mode(ctx, rank: int, explicit_ok: bool = True) -> tuple[str, list]:
+    """The ``padding`` attribute and, for EXPLICIT, the (low, high) pairs of ``explicit_paddings``."""
+    mode = ctx.attrs.get("padding")
+    allowed = ("SAME", "VALID", "EXPLICIT") if explicit_ok else ("SAME", "VALID")
+    if mode not in allowed:
+        raise ShapeError(f"padding {mode!r} is not one of {', '.join(allowed)}")
+    if mode != "EXPLICIT":
+        return mode, [(0, 0)] * rank
+    flat = tuple(ctx.attrs.get("explicit_paddings", ()))
+    if len(flat) != 2 * rank or any(p < 0 for p in flat):
+        raise ShapeError(f"explicit_paddings {list(flat)} must hold {2 * rank} non-negative entries (a pair per input dimension)")
+    return mode, list(zip(flat[::2], flat[1::2]))
+
+
+def _trunc_div(a: int, b: int) -> int:
+    """C++ integer division (rounds toward zero), which TensorFlow's size checks use."""
+    return a // b if a >= 0 else -(-a // b)
+
+
+def tf_window(size, window, stride, dilation, mode, explicit=(0, 0)):
+    """(output size, (pad_before, pad_after)) of one dimension as TensorFlow computes them.
+
+    Either part is None when it depends on an unknown ``size`` or ``window``.
+    """
+    if window is None:
+        return None, None
+    span = (window - 1) * dilation + 1
+    if mode == "SAME":
+        if size is None:
+            return None, None
+        out = -(-size // stride)
+        total = max((out - 1) * stride + span - size, 0)
+        return out, (total // 2, total - total // 2)
+    low, high = explicit
+    if size is None:
+        return None, (low, high)
+    out = _trunc_div(size + low + high - span + stride, stride)
+    if out < 0:
+        raise ShapeError(f"a window spanning {span} does not fit an input dimension of size {size} padded by ({low}, {high})")
+    return out, (low, high)
+
+
+def shape_of(t: TensorType, rank: int, what: str) -> tuple:
+    """``t``'s shape, all unknown when its rank is; ShapeError when the rank is wrong."""
+    if t.shape is None:
+        return (None,) * rank
+    if len(t.shape) != rank:
+        raise ShapeError(f"{what} must have rank {rank}, got {t}")
+    return t.shape
+
+
+def static_shape(ctx, index: int, what: str) -> tuple:
+    """A data operand's shape, which a decomposition needs in full (padding is computed from it)."""
+    shape = ctx.operand_types[index].shape
+    if shape is None or None in shape:
+        raise ShapeError(f"{what} needs a static shape, got {ctx.operand_types[index]}")
+    return shape
+
+
+def _same_dtype(a: TensorType, b: TensorType, what: str) -> None:
+    if a.dtype != b.dtype:
+        raise ShapeError(f"{what} must have the input's element type {a.dtype.value}, got {b.dtype.value}")
+
+
+# ---- convolutions --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConvSpec:
+    """A TensorFlow convolution's attributes, reduced to its spatial dimensions."""
+
+    layout: Layout
+    strides: tuple
+    dilations: tuple
+    mode: str
+    explicit: list
+
+    @staticmethod
+    def parse(ctx, rank: int) -> ConvSpec:
+        layout = Layout.of(ctx, rank)
+        strides = window_attr(ctx.attrs.get("strides"), "strides", rank)
+        dilations = window_attr(ctx.attrs.get("dilations", (1,) * rank), "dilations", rank)
+        for key, values in (("strides", strides), ("dilations", dilations)):
+            if values[layout.batch] != 1 or values[layout.feature] != 1:
+                raise ShapeError(f"{key} {list(values)} must be 1 in the batch and feature dimensions")
+        mode, pairs = padding_mode(ctx, rank)
+        pick = lambda values: tuple(values[d] for d in layout.spatial)
+        return ConvSpec(layout, pick(strides), pick(dilations), mode, list(pick(pairs)))
+
+    def window(self, i: int, size, kernel):
+        """(output size, padding) of spatial dimension ``i``."""
+        return tf_window(size, kernel, self.strides[i], self.dilations[i], self.mode, self.explicit[i])
+
+    def output_shape(self, batch, features, in_shape, kernel_spatial) -> tuple:
+        shape = [None] * (len(self.layout.spatial) + 2)
+        shape[self.layout.batch], shape[self.layout.feature] = batch, features
+        for i, d in enumerate(self.layout.spatial):
+            shape[d] = self.window(i, in_shape[d], kernel_spatial[i])[0]
+        return tuple(shape)
+
+
+def _conv_features(channels, k_in, k_out, depthwise: bool):
+    """Output features of a (grouped or depthwise) convolution, checking the filter fits the input."""
+    if depthwise:
+        if channels is not None and k_in is not None and channels != k_in:
+            raise ShapeError(f"input depth {channels} must equal the filter's in_channels {k_in}")
+        return None if k_in is None or k_out is None else k_in * k_out
+    if channels is not None and k_in is not None:
+        if k_in < 1 or channels % k_in:
+            raise ShapeError(f"input depth {channels} must be evenly divisible by the filter depth {k_in}")
+        if k_out is not None and k_out % (channels // k_in):
+            raise ShapeError(f"filter output depth {k_out} must be divisible by the number of groups {channels // k_in}")
+    return k_out
+
+
+def _conv_type(rank: int, depthwise: bool = False):
+    def infer(ctx, x, w):
+        spec = ConvSpec.parse(ctx, rank)
+        _same_dtype(x, w, "filter")
+        xs, ws = shape_of(x, rank, "input"), shape_of(w, rank, "filter")
+        features = _conv_features(xs[spec.layout.feature], ws[-2], ws[-1], depthwise)
+        return TensorType(x.dtype, spec.output_shape(xs[spec.layout.batch], features, xs, ws[:-2]))
+
+    return infer
+
+
+def emit_convolution(x, w, layout: Layout, strides, pads, lhs_dilation, rhs_dilation, groups: int, kernel_features=None):
+    """A ``tfc.convolution`` of an input in ``layout`` with a [*spatial, in, out] filter."""
+    n = len(layout.spatial)
+    k_in, k_out = kernel_features or (n, n + 1)
+    attrs = {
+        "window_strides": tuple(strides),
+        "padding": tuple(p for pair in pads for p in pair),
+        "lhs_dilation": tuple(lhs_dilation),
+        "rhs_dilation": tuple(rhs_dilation),
+        "feature_group_count": groups,
+        "batch_group_count": 1,
+        "kernel_input_feature_dimension": k_in,
+        "kernel_output_feature_dimension": k_out,
+        "kernel_spatial_dimensions": tuple(range(n)),
+    }
+    for side in ("input", "output"):
+        attrs.update({f"{side}_batch_dimension": layout.batch, f"{side}_feature_dimension": layout.feature, f"{side}_spatial_dimensions": layout.spatial})
+    return tnp._emit("tfc.convolution", [x, w], attrs)
+
+
+def _depthwise_filter(w, ws):
+    """[*spatial, C, M] -> [*spatial, 1, C*M]: a grouped filter whose output feature c*M + m is (c, m)."""
+    return tnp.reshape(w, ws[:-2] + (1, ws[-2] * ws[-1])), ws[-2]
+
+
+def _conv(rank: int, depthwise: bool = False):
+    def decompose(ctx, x, w):
+        spec = ConvSpec.parse(ctx, rank)
+        xs, ws = static_shape(ctx, 0, "input"), static_shape(ctx, 1, "filter")
+        if depthwise:
+            w, groups = _depthwise_filter(w, ws)
+        else:
+            groups = xs[spec.layout.feature] // ws[-2]
+        pads = [spec.window(i, xs[d], ws[i])[1] for i, d in enumerate(spec.layout.spatial)]
+        ones = (1,) * (rank - 2)
+        return emit_convolution(x, w, spec.layout, spec.strides, pads, ones, spec.dilations, groups)
+
+    return decompose
+
+
+# ---- input gradients (transposed convolutions) ---------------------------------------------------
+def _backprop_input_shape(value, rank: int, layout: Layout, batch, channels, spatial_ok: bool) -> tuple:
+    """The gradient's shape from ``input_sizes``: the full shape or, for Conv2DBackpropInput, the
+    spatial sizes alone (batch from out_backprop, depth from the filter)."""
+    value = np.asarray(value)
+    sizes = tuple(int(s) for s in value.reshape(-1))
+    if value.ndim != 1 or len(sizes) not in ((rank, rank - 2) if spatial_ok else (rank,)) or min(sizes, default=0) < 0:
+        raise ShapeError(f"input_sizes {value.tolist()} must be a vector of {rank} sizes (the input's shape)")
+    if len(sizes) == rank:
+        return sizes
+    shape = [None] * rank
+    shape[layout.batch], shape[layout.feature] = batch, channels
+    for d, size in zip(layout.spatial, sizes):
+        shape[d] = size
+    return tuple(shape)
+
+
+def _check_backprop(spec: ConvSpec, shape, ws, dys, depthwise: bool) -> None:
+    """out_backprop must have the shape the forward convolution of ``shape`` would produce."""
+    features = _conv_features(shape[spec.layout.feature], ws[-2], ws[-1], depthwise)
+    want = spec.output_shape(shape[spec.layout.batch], features, shape, ws[:-2])
+    for d, (a, b) in enumerate(zip(want, dys)):
+        if a is not None and b is not None and a != b:
+            raise ShapeError(f"out_backprop has shape {list(dys)}, but a convolution of input_sizes {list(shape)} gives size {a} in dimension {d}")
+
+
+def _backprop_input_type(rank: int, depthwise: bool = False):
+    def infer(ctx, sizes, w, dy):
+        spec = ConvSpec.parse(ctx, rank)
+        _same_dtype(dy, w, "filter")
+        ws, dys = shape_of(w, rank, "filter"), shape_of(dy, rank, "out_backprop")
+        value = ctx.constant(0)
+        if value is None:
+            return TensorType(dy.dtype, (None,) * rank)
+        spatial_ok = rank == 4 and not depthwise
+        shape = _backprop_input_shape(value, rank, spec.layout, dys[spec.layout.batch], ws[-2], spatial_ok)
+        _check_backprop(spec, shape, ws, dys, depthwise)
+        return TensorType(dy.dtype, shape)
+
+    return infer
+
+
+def _mirrored_kernel(w, ws, groups: int):
+    """The filter flipped in space with in/out features swapped within each group.
+
+    Returns the kernel and its (input feature, output feature) dimensions. A filter [*s, I/G, O]
+    becomes [*s, O/G, I] with K[.., o, g*I/G + i] = W[.., i, g*O/G + o]; without groups the swap is
+    done by the dimension numbers alone.
+    """
+    n = len(ws) - 2
+    w = tnp._emit("tfc.reverse", [w], {"dimensions": tuple(range(n))})
+    if groups == 1:
+        return w, (n + 1, n)
+    per_in, per_out = ws[-2], ws[-1] // groups
+    w = tnp.reshape(w, ws[:-2] + (per_in, groups, per_out))
+    w = tnp.transpose(w, tuple(range(n)) + (n + 2, n + 1, n))
+    return tnp.reshape(w, ws[:-2] + (per_out, groups * per_in)), (n, n + 1)
+
+
+def _backprop_input(rank: int, depthwise: bool = False):
+    """The input gradient: a convolution of out_backprop, dilated by the strides, with the mirrored filter."""
+
+    def decompose(ctx, sizes, w, dy):
+        ctx.require_constant(0, "input_sizes")
+        spec = ConvSpec.parse(ctx, rank)
+        shape = ctx.result_types[0].shape
+        ws, dys = static_shape(ctx, 1, "filter"), static_shape(ctx, 2, "out_backprop")
+        if depthwise:
+            w, groups = _depthwise_filter(w, ws)
+            ws = ws[:-2] + (1, ws[-2] * ws[-1])
+        else:
+            groups = shape[spec.layout.feature] // ws[-2]
+        kernel, features = _mirrored_kernel(w, ws, groups)
+        pads = []
+        for i, d in enumerate(spec.layout.spatial):
+            span = (ws[i] - 1) * spec.dilations[i] + 1
+            before = span - 1 - spec.window(i, shape[d], ws[i])[1][0]
+            pads.append((before, shape[d] + span - 1 - ((dys[d] - 1) * spec.strides[i] + 1) - before))
+        ones = (1,) * (rank - 2)
+        return emit_convolution(dy, kernel, spec.layout, ones, pads, spec.strides, spec.dilations, groups, features)
+
+    return decompose
+
+
+# ---- pooling -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PoolSpec:
+    """A pooling window over every input dimension, in data_format order."""
+
+    ksize: tuple
+    strides: tuple
+    mode: str
+    explicit: list
+
+    @staticmethod
+    def parse(ctx, rank: int, ksize, strides, explicit_ok: bool) -> PoolSpec:
+        Layout.of(ctx, rank)
+        mode, pairs = padding_mode(ctx, rank, explicit_ok)
+        return PoolSpec(window_attr(ksize, "ksize", rank), window_attr(strides, "strides", rank), mode, pairs)
+
+    def windows(self, shape) -> list:
+        return [tf_window(n, k, s, 1, self.mode, p) for n, k, s, p in zip(shape, self.ksize, self.strides, self.explicit)]
+
+
+def _pool_spec(ctx, rank: int, from_operands: bool, explicit_ok: bool, decomposing: bool = False):
+    """The pooling window, from attributes or (MaxPoolV2) constant operands; None if those are unknown."""
+    if not from_operands:
+        return PoolSpec.parse(ctx, rank, ctx.attrs.get("ksize"), ctx.attrs.get("strides"), explicit_ok)
+    if decomposing:
+        ksize, strides = ctx.require_constant(1, "ksize"), ctx.require_constant(2, "strides")
+    else:
+        ksize, strides = ctx.constant(1), ctx.constant(2)
+        if ksize is None or strides is None:
+            return None
+    return PoolSpec.parse(ctx, rank, ksize, strides, explicit_ok)
+
+
+def _pool_type(rank: int, from_operands: bool = False, explicit_ok: bool = False):
+    def infer(ctx, x, *window_operands):
+        spec = _pool_spec(ctx, rank, from_operands, explicit_ok)
+        shape = shape_of(x, rank, "input")
+        if spec is None:
+            return TensorType(x.dtype, (None,) * rank)
+        return TensorType(x.dtype, tuple(out for out, _ in spec.windows(shape)))
+
+    return infer
+
+
+def _reduce_window(x, kind: str, spec: PoolSpec, pads):
+    attrs = {"kind": kind, "window_dimensions": spec.ksize, "window_strides": spec.strides, "padding": tuple(p for pair in pads for p in pair)}
+    return tnp._emit("tfc.reduce_window", [x], attrs)
+
+
+def _max_pool(rank: int, from_operands: bool = False, explicit_ok: bool = False):
+    """Padding reads as the lowest value, so it never wins."""
+
+    def decompose(ctx, x, *window_operands):
+        spec = _pool_spec(ctx, rank, from_operands, explicit_ok, decomposing=True)
+        pads = [pad for _, pad in spec.windows(static_shape(ctx, 0, "input"))]
+        return _reduce_window(x, "max", spec, pads)
+
+    return decompose
+
+
+def _valid_counts(size: int, window: int, stride: int, out: int, before: int) -> np.ndarray:
+    """How many input elements (not padding) each output position's window covers along one dimension."""
+    starts = np.arange(out) * stride - before
+    counts = np.minimum(starts + window, size) - np.maximum(starts, 0)
+    return counts[:1] if out and (counts == counts[0]).all() else counts
+
+
+def _avg_pool(rank: int):
+    """Window sums divided by the number of input elements in each window: padding does not count."""
+
+    def decompose(ctx, x):
+        spec = _pool_spec(ctx, rank, False, False)
+        shape = static_shape(ctx, 0, "input")
+        windows = spec.windows(shape)
+        total = _reduce_window(x, "sum", spec, [pad for _, pad in windows])
+        counts = np.ones((), np.float64)
+        for size, k, s, (out, pad) in zip(shape, spec.ksize, spec.strides, windows):
+            counts = np.multiply.outer(counts, _valid_counts(size, k, s, out, pad[0]))
+        dtype = ctx.operand_types[0].dtype
+        return tnp.divide(total, traced_constant(current_trace(), np.maximum(counts, 1).astype(dtype.numpy)))
+
+    return decompose
+
+
+# ---- registration of the convolutions and pooling ops -------------------------------------------
+tf_op("Conv2D", _conv_type(4), _conv(4))
+tf_op("Conv3D", _conv_type(5), _conv(5))
+tf_op("DepthwiseConv2dNative", _conv_type(4, depthwise=True), _conv(4, depthwise=True))
+tf_op("Conv2DBackpropInput", _backprop_input_type(4), _backprop_input(4))
+tf_op("Conv3DBackpropInputV2", _backprop_input_type(5), _backprop_input(5))
+tf_op("DepthwiseConv2dNativeBackpropInput", _backprop_input_type(4, depthwise=True), _backprop_input(4, depthwise=True))
+tf_op("MaxPool", _pool_type(4, explicit_ok=True), _max_pool(4, explicit_ok=True))
+tf_op("MaxPoolV2", _pool_type(4, from_operands=True), _max_pool(4, from_operands=True))
+tf_op("MaxPool3D", _pool_type(5), _max_pool(5))
+tf_op("AvgPool", _pool_type(4), _avg_pool(4))
+tf_op("AvgPool3D", _pool_type(5), _avg_pool(5))
+
+
+# ---- batch normalization --------------------------------------------------------------------------
+_BATCH_NORM_FORMATS = ("NHWC", "NCHW", "NDHWC", "NCDHW")
+
+
+def _norm_layout(ctx, rank: int) -> Layout:
+    """TensorFlow accepts any of the four names for 4-D and 5-D inputs; only where C sits matters."""
+    fmt = ctx.attrs.get("data_format", "NHWC")
+    if fmt not in _BATCH_NORM_FORMATS:
+        raise ShapeError(f"data_format {fmt!r} is not one of {', '.join(_BATCH_NORM_FORMATS)}")
+    if rank not in (4, 5):
+        raise ShapeError(f"x must have rank 4 or 5, got rank {rank}")
+    return Layout.channels(rank, last=fmt.endswith("C"))
+
+
+def _merge_channels(channels, t: TensorType, what: str, may_be_empty: bool):
+    """Check a per-channel vector against the channel count; returns the count if it was unknown."""
+    if t.shape is None:
+        return channels
+    if len(t.shape) != 1:
+        raise ShapeError(f"{what} must be a vector, got {t}")
+    size = t.shape[0]
+    if size is None or (may_be_empty and size == 0):
+        return channels
+    if channels is not None and size != channels:
+        raise ShapeError(f"{what} has {size} elements, but x has {channels} channels")
+    return size
+
+
+def _batch_norm_type(v3: bool):
+    def infer(ctx, x, scale, offset, mean, variance):
+        stat_dtype = scale.dtype
+        for t, what in ((offset, "offset"), (mean, "mean"), (variance, "variance")):
+            if t.dtype != stat_dtype:
+                raise ShapeError(f"{what} must have scale's element type {stat_dtype.value}, got {t.dtype.value}")
+        channels = None
+        if x.shape is not None:
+            channels = x.shape[_norm_layout(ctx, len(x.shape)).feature]
+        training = ctx.attrs.get("is_training", True)
+        for t, what in ((scale, "scale"), (offset, "offset"), (mean, "mean"), (variance, "variance")):
+            channels = _merge_channels(channels, t, what, may_be_empty=training and what in ("mean", "variance"))
+        stat = TensorType(stat_dtype, (channels,))
+        extra = [TensorType(stat_dtype, (0,))] if v3 else []
+        return [x, stat, stat, stat, stat, *extra]
+
+    return infer
+
+
+def _batch_norm(v3: bool):
+    def decompose(ctx, x, scale, offset, mean, variance):
+        shape = static_shape(ctx, 0, "x")
+        layout = _norm_layout(ctx, len(shape))
+        stat_dtype = ctx.operand_types[1].dtype
+        per_channel = [1] * len(shape)
+        per_channel[layout.feature] = shape[layout.feature]
+        broadcast = lambda v: tnp.reshape(v, tuple(per_channel))
+        xs = tnp.astype(x, stat_dtype)
+        if ctx.attrs.get("is_training", True):
+            stats, reported = _batch_statistics(ctx, xs, layout, mean, variance)
+        else:
+            stats, reported = (mean, variance), [mean, variance, mean, variance]
+        batch_mean, batch_var = stats
+        factor = tnp.multiply(tnp.rsqrt(tnp.add(batch_var, float(ctx.attrs.get("epsilon", 1e-4)))), scale)
+        y = tnp.add(tnp.multiply(tnp.subtract(xs, broadcast(batch_mean)), broadcast(factor)), broadcast(offset))
+        extra = [traced_constant(current_trace(), np.zeros((0,), stat_dtype.numpy))] if v3 else []
+        return [tnp.astype(y, ctx.operand_types[0].dtype), *reported, *extra]
+
+    return decompose
+
+
+def _batch_statistics(ctx, xs, layout: Layout, running_mean, running_var):
+    """((mean, biased variance) to normalize with, [batch_mean, batch_variance, reserve_1, reserve_2])."""
+    axes = tuple(d for d in range(xs.ndim) if d != layout.feature)
+    mean = tnp.mean(xs, axes)
+    centered = tnp.subtract(xs, tnp.mean(xs, axes, keepdims=True))
+    var = tnp.mean(tnp.square(centered), axes)
+    n = xs.size // xs.shape[layout.feature] if xs.shape[layout.feature] else 0
+    corrected = tnp.multiply(var, n / max(n - 1, 1))
+    factor = float(ctx.attrs.get("exponential_avg_factor", 1.0))
+    if factor == 1.0:
+        return (mean, var), [mean, corrected, mean, var]
+    blend = lambda old, new: tnp.add(tnp.multiply(old, 1.0 - factor), tnp.multiply(new, factor))
+    return (mean, var), [blend(running_mean, mean), blend(running_var, corrected), mean, var]
+
+
+_BATCH_NORM_OUTPUTS = (("y", 1), ("batch_mean", 1), ("batch_variance", 1), ("reserve_space_1", 1), ("reserve_space_2", 1))
+
+tf_op("FusedBatchNorm", _batch_norm_type(False), _batch_norm(False), outputs=_BATCH_NORM_OUTPUTS)
+tf_op("FusedBatchNormV2", _batch_norm_type(False), _batch_norm(False), outputs=_BATCH_NORM_OUTPUTS)
+tf_op("FusedBatchNormV3", _batch_norm_type(True), _batch_norm(True), outputs=_BATCH_NORM_OUTPUTS + (("reserve_space_3", 1),))
+
+
+# ---- LRN -----------------------------------------------------------------------------------------
+def _lrn_type(ctx, x):
+    shape_of(x, 4, "input")
+    if int(ctx.attrs.get("depth_radius", 5)) < 0:
+        raise ShapeError(f"depth_radius {ctx.attrs['depth_radius']} must not be negative")
+    return x
+
+
+def _lrn(ctx, x):
+    """x / (bias + alpha * sum of squares over the 2r+1 neighbouring channels) ** beta (NHWC only)."""
+    radius = int(ctx.attrs.get("depth_radius", 5))
+    bias, alpha, beta = (float(ctx.attrs.get(k, d)) for k, d in (("bias", 1.0), ("alpha", 1.0), ("beta", 0.5)))
+    attrs = {
+        "kind": "sum",
+        "window_dimensions": (1, 1, 1, 2 * radius + 1),
+        "window_strides": (1, 1, 1, 1),
+        "padding": (0, 0, 0, 0, 0, 0, radius, radius),
+    }
+    sums = tnp._emit("tfc.reduce_window", [tnp.square(x)], attrs)
+    return tnp.divide(x, tnp.power(tnp.add(tnp.multiply(sums, alpha), bias), beta))
+
+
+tf_op("LRN", _lrn_type, _lrn)

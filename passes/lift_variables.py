@@ -1,0 +1,91 @@
+"""``lift-variables``: turn variable reads and assigns into function arguments and results.
+
+Before::
+
+    %w = "tfc.variable"() {name = "w"} : () -> !tfc.resource<tensor<3xf32>>
+    %v = "tfc.read_variable"(%w) : (!tfc.resource<tensor<3xf32>>) -> tensor<3xf32>
+    %n = "tfc.add"(%v, %v) : ...
+    "tfc.assign_variable"(%w, %n) : ...
+    "func.return"(%v) : (tensor<3xf32>) -> ()
+
+After (``main`` gets ``tfc.variables_in = ["w"]``, ``tfc.variables_out = ["w"]``)::
+
+    ^bb0(%w: tensor<3xf32>):
+    %n = "tfc.add"(%w, %w) : ...
+    "func.return"(%w, %n) : (tensor<3xf32>, tensor<3xf32>) -> ()
+
+Reads see the latest assign before them in program order (the importer made that TensorFlow's
+order); a variable is an input only if it is read before being assigned, and an output if assigned.
+The runtime passes the stored values in and stores the outputs back (donating the buffers, so XLA
+updates them in place). Variables used inside regions (if/while bodies) are not supported yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tfc.attributes import ArrayAttr, StringAttr
+from tfc.diagnostics import VerifyError
+from tfc.ir import Function, Module, Operation
+from tfc.passmanager import Pass, register_pass
+from tfc.types import FunctionType
+
+VARIABLE, READ, ASSIGN = "tfc.variable", "tfc.read_variable", "tfc.assign_variable"
+
+
+@register_pass
+@dataclass(frozen=True)
+class LiftVariables(Pass):
+    """Make every function's variable traffic explicit arguments and results."""
+
+    name = "lift-variables"
+
+    def run(self, module: Module) -> None:
+        for function in module.functions:
+            _lift(function)
+
+
+def _lift(function: Function) -> None:
+    body = function.body
+    for op in body.ops:
+        for inner in op.walk():
+            if inner is not op and inner.name in (VARIABLE, READ, ASSIGN):
+                raise VerifyError("variables used inside a region are not supported yet", inner.name, inner.location)
+    names: dict = {}  # handle value -> variable name
+    current: dict = {}  # variable name -> latest value
+    inputs: list[str] = []
+    assigned: list[str] = []
+    kept: list[Operation] = []
+    for op in body.ops:
+        if op.name == VARIABLE:
+            names[op.result] = op.attr("name")
+            continue
+        if op.name == READ:
+            name = names[op.operands[0]]
+            if name not in current:
+                current[name] = body.add_argument(op.result.type, name)
+                inputs.append(name)
+            op.result.replace_all_uses_with(current[name])
+            continue
+        if op.name == ASSIGN:
+            name = names[op.operands[0]]
+            current[name] = op.operands[1]
+            if name not in assigned:
+                assigned.append(name)
+            continue
+        kept.append(op)
+    kept_set = set(kept)
+    escaping = [user for handle in names for user, _ in handle.uses if user in kept_set]
+    if escaping:
+        user = escaping[0]
+        raise VerifyError("a variable handle escapes (returned or passed on); only reads and assigns are supported", user.name, user.location)
+    for op in body.ops:
+        if op.name in (VARIABLE, READ, ASSIGN):
+            op.drop_operands()
+            op.parent = None
+    body.ops = kept
+    ret = function.return_op
+    ret.set_operands(list(ret.operands) + [current[name] for name in assigned])
+    function.set_type(FunctionType(tuple(a.type for a in body.args), tuple(v.type for v in ret.operands)))
+    function.op.attributes["tfc.variables_in"] = ArrayAttr(tuple(StringAttr(n) for n in inputs))
+    function.op.attributes["tfc.variables_out"] = ArrayAttr(tuple(StringAttr(n) for n in assigned))

@@ -1,0 +1,196 @@
+"""``tfc lower``, ``tfc run`` and ``tfc ops``: TensorFlow GraphDefs from the command line.
+
+    tfc lower graph.pb --outputs loss:0 --emit core --stats
+    tfc run graph.pb --inputs in.npz --init init --target train_step --steps 5 --fetch loss:0 -o out.npz
+    tfc ops
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from tfc.diagnostics import TfcError
+
+from .cli import cli, error_line
+
+# Passes around legalization for each --emit level (issue-4 work will grow these into a real pipeline).
+DEFAULT_TF_PIPELINE = "cse,dce"
+DEFAULT_CORE_PIPELINE = "legalize-tf,cse,dce"
+
+
+def _fail(err: TfcError | str, status: int = 1):
+    click.echo(err if isinstance(err, str) else error_line(err), err=True)
+    sys.exit(status)
+
+
+def _write_atomically(path: str, write) -> None:
+    """Call ``write(file)`` on a temp file next to ``path``, then rename it into place."""
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        _fail(f"tfc: error: cannot write '{path}': {err.strerror or err}", 2)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _split_names(value: str | None) -> list[str] | None:
+    return None if value is None else [n.strip() for n in value.split(",") if n.strip()]
+
+
+@cli.command()
+@click.argument("graph", metavar="GRAPH.pb")
+@click.option("--outputs", metavar="NAME,...", help="Tensor names (loss:0) or op names; default: the graph's sinks.")
+@click.option("--passes", "pipeline", metavar="LIST", help="Pass pipeline (default: cse,dce, with legalize-tf unless --emit tf).")
+@click.option("--emit", type=click.Choice(["tf", "core", "stablehlo"]), default="core", show_default=True, help="Stop at tf.* ops, core ops, or StableHLO.")
+@click.option("--stats", is_flag=True, help="Print per-pass statistics to stderr.")
+@click.option("--print-ir-after-all", is_flag=True, help="Print the IR to stderr after every pass.")
+@click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
+def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, output):
+    """Import a TensorFlow GraphDef (.pb or .pbtxt) and print it as tfc IR or StableHLO."""
+    from tfc.frontend.tf.importer import GraphImporter
+    from tfc.passmanager import PassManager
+    from tfc.printer import print_module
+
+    try:
+        imported = GraphImporter.from_file(graph).import_graph(_split_names(outputs))
+        if pipeline is None:
+            pipeline = DEFAULT_TF_PIPELINE if emit == "tf" else DEFAULT_CORE_PIPELINE
+        elif emit != "tf" and "legalize-tf" not in pipeline:
+            pipeline = ",".join(p for p in (pipeline, "legalize-tf") if p)
+        if emit == "stablehlo":
+            pipeline += ",lift-variables"
+        manager = PassManager(pipeline, verify_each=True, stats=stats, print_ir_after_all=print_ir_after_all, out=sys.stderr)
+        manager.run(imported.module)
+        if emit == "stablehlo":
+            from tfc.backends.xla.lowering import stablehlo_text
+
+            body = stablehlo_text(imported.module)
+        else:
+            body = print_module(imported.module)
+    except TfcError as err:
+        _fail(err)
+    text = imported.summary() + "\n" + (body if body.endswith("\n") else body + "\n")
+    if output:
+        _write_atomically(output, lambda f: f.write(text.encode()))
+    else:
+        click.echo(text, nl=False)
+
+
+_CPU_DEVICE = re.compile(r"(?:device:)?cpu:(\d+)", re.IGNORECASE)
+
+
+def _cpu_devices_named(importer) -> int:
+    """How many CPU devices the graph's device fields name (CPU:1 means two)."""
+    highest = 0
+    for node in importer.nodes.values():
+        match = _CPU_DEVICE.search(node.device)
+        if match:
+            highest = max(highest, int(match.group(1)))
+    return highest + 1
+
+
+def _ensure_cpu_devices(count: int) -> None:
+    """Ask XLA for ``count`` host devices; must happen before jax starts its CPU backend."""
+    if count <= 1:
+        return
+    flags = os.environ.get("XLA_FLAGS", "")
+    flags = re.sub(r"--xla_force_host_platform_device_count=\d+", "", flags)
+    os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
+
+
+def _load_inputs(path: str) -> dict:
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except (OSError, ValueError) as err:
+        _fail(f"tfc: error: cannot read inputs '{path}': {err}", 2)
+
+
+@cli.command()
+@click.argument("graph", metavar="GRAPH.pb")
+@click.option("--inputs", "inputs_path", metavar="IN.npz", help="Feeds: keys are tensor names (x:0, or x for output 0).")
+@click.option("--fetch", "fetches", multiple=True, metavar="NAME", help="Tensor to compute (repeatable).")
+@click.option("--target", "targets", multiple=True, metavar="OP", help="Op to run --steps times (repeatable).")
+@click.option("--init", "inits", multiple=True, metavar="OP", help="Op to run once first, without feeds (repeatable).")
+@click.option("--steps", default=1, show_default=True, type=click.IntRange(min=0), help="How many times the targets run.")
+@click.option("--cpu-devices", type=click.IntRange(min=1), help="Number of CPU devices (default: as many as the graph names).")
+@click.option("--backend", type=click.Choice(["xla", "interp"]), default="xla", show_default=True)
+@click.option("-o", "--output", metavar="OUT.npz", help="Where to write the fetched values (keys: the fetch names as given).")
+def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend, output):
+    """Run a GraphDef like a TensorFlow Session: --init ops once, --target ops N times, then the fetches."""
+    import numpy as np
+
+    from tfc.frontend.tf.importer import GraphImporter
+    from tfc.runtime.graph_session import GraphSession
+
+    try:
+        importer = GraphImporter.from_file(graph)
+        _ensure_cpu_devices(cpu_devices or _cpu_devices_named(importer))
+        feeds = _load_inputs(inputs_path) if inputs_path else {}
+        session = GraphSession(importer, backend=backend)
+        if inits:
+            session.run([], {}, list(inits))
+        for _ in range(steps if targets else 0):
+            session.run([], feeds, list(targets))
+        values = session.run(list(fetches), feeds) if fetches else []
+    except TfcError as err:
+        _fail(err)
+    results = dict(zip(fetches, values))
+    if output:
+        buffer = io.BytesIO()
+        np.savez(buffer, **results)
+        _write_atomically(output, lambda f: f.write(buffer.getvalue()))
+    else:
+        for name, value in results.items():
+            click.echo(f"{name} = {np.array2string(np.asarray(value), threshold=20)}")
+
+
+@cli.command()
+def ops():
+    """Print the op coverage table: import, decomposition, gradient, tested."""
+    from tfc.registry import REGISTRY
+
+    tested = _tested_names()
+    rows = [("op", "import", "decomposition", "gradient", "tested")]
+    for opdef in REGISTRY:
+        if opdef.name.startswith("tf."):
+            rows.append((opdef.name, "yes", "yes" if opdef.decompose else "no", "via core" if opdef.decompose else "no",
+                         "yes" if opdef.name[3:] in tested else "no"))
+        elif opdef.name.startswith("tfc."):
+            rows.append((opdef.name, "-", "core", "yes" if opdef.grad else "no", "yes" if opdef.name in tested else "no"))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def _tested_names() -> set[str]:
+    """Op names that appear quoted in the test suite or in the corpus case descriptions (best effort)."""
+    root = Path(__file__).resolve().parent.parent
+    names: set[str] = set()
+    for path in list((root / "tests").rglob("*.py")) + list((root / "tests").rglob("*.ir")):
+        names.update(re.findall(r'"((?:tfc\.)?[A-Za-z_][A-Za-z0-9_]*)"', path.read_text(errors="replace")))
+    corpus = root.parent / "shared" / "corpus"
+    if corpus.is_dir():
+        import json
+
+        for case in corpus.glob("*/case.json"):
+            info = json.loads(case.read_text())
+            names.update(info.get("ops", []))
+            names.update(info.get("library_ops", []) or [])
+    return names
