@@ -45,7 +45,8 @@ def _emit(name: str, operands: Sequence[Tensor], attributes=None, result_types=N
 
 
 def _fail(message: str):
-    raise TraceError(message, user_location())
+    trace = current_trace()
+    raise TraceError(message, trace.location if trace is not None and trace.location else user_location())
 
 
 def astype(x, dtype) -> Tensor:

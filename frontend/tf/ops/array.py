@@ -78,6 +78,13 @@ def vector_dims(t: TensorType):
     return None
 
 
+def unknown_dims(x: TensorType, rank_source: TensorType | None):
+    """All dims unknown, the rank from ``x`` or else from the length of the 1-D ``rank_source``."""
+    if x.shape is not None:
+        return (None,) * len(x.shape)
+    return None if rank_source is None else vector_dims(rank_source)
+
+
 def shape_text(shape) -> str:
     return "[*]" if shape is None else "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
@@ -151,9 +158,6 @@ def _permutation(value, rank) -> tuple:
     return perm
 
 
-def unknown_dims(x: TensorType, rank_source: TensorType):
-    """All dims unknown, the rank from ``x`` or else from the length of the 1-D ``rank_source``."""
-    return (None,) * len(x.shape) if x.shape is not None else vector_dims(rank_source)
 
 
 def _transpose_type(ctx, x, perm):
@@ -169,7 +173,7 @@ def _transpose(ctx, x, perm):
     return folded(ctx, lambda v, _: np.transpose(v, p)) or tnp.transpose(x, p)
 
 
-array_op("Transpose", _transpose_type, _transpose)
+array_op("Transpose", _transpose_type, _transpose, outputs=(("y", 1),))
 
 
 def _invert_permutation(ctx, x):
@@ -189,7 +193,7 @@ def _invert_permutation(ctx, x):
     return type(x)(op.results[1], x.trace)
 
 
-array_op("InvertPermutation", same_as_first, _invert_permutation)
+array_op("InvertPermutation", same_as_first, _invert_permutation, outputs=(("y", 1),))
 
 
 # ---- ConcatV2, Concat, Split, SplitV --------------------------------------------------------------
@@ -226,13 +230,8 @@ def _concat_type(values, axis_value):
 def _concat(ctx, values, axis_index: int):
     axis = axis_in(scalar_int(static(ctx, axis_index, "axis"), "axis"), values[0].ndim)
     concat_shape([v.shape for v in values], axis)  # a clear error for mismatched inputs
-    arrays_first = axis_index != 0
-
-    def fold(*vs):
-        vs = vs[:-1] if arrays_first else vs[1:]
-        return np.concatenate(vs, axis)
-
-    return folded(ctx, fold) or (values[0] if len(values) == 1 else tnp.concatenate(list(values), axis))
+    fold = folded(ctx, lambda *vs: np.concatenate([v for i, v in enumerate(vs) if i != axis_index], axis))
+    return fold or (values[0] if len(values) == 1 else tnp.concatenate(list(values), axis))
 
 
 array_op("ConcatV2", lambda ctx, *ts: _concat_type(ts[:-1], ctx.constant(len(ts) - 1)),
@@ -263,7 +262,7 @@ def split_sizes(dim, sizes, num: int) -> list:
 
 def _split_types(x: TensorType, axis_value, sizes, num: int) -> list:
     if x.shape is None or axis_value is None:
-        return [TensorType(x.dtype, None if x.shape is None else (None,) * len(x.shape))] * num
+        return [x.with_shape(unknown_dims(x, None))] * num
     axis = axis_in(scalar_int(axis_value, "split_dim"), len(x.shape), "split_dim")
     return [x.with_shape(x.shape[:axis] + (s,) + x.shape[axis + 1:]) for s in split_sizes(x.shape[axis], sizes, num)]
 
@@ -289,7 +288,7 @@ array_op(
 def _split_v_types(ctx, x, sizes, dim):
     sizes_value = ctx.constant(1)
     if sizes_value is None:
-        return [TensorType(x.dtype, None if x.shape is None else (None,) * len(x.shape))] * ctx.attrs["num_split"]
+        return [x.with_shape(unknown_dims(x, None))] * ctx.attrs["num_split"]
     return _split_types(x, ctx.constant(2), sizes_value, ctx.attrs["num_split"])
 
 
@@ -521,7 +520,7 @@ def _paddings(value, rank) -> list[tuple[int, int]]:
 def _pad_type(ctx, x, paddings, *rest):
     value = ctx.constant(1)
     if x.shape is None:
-        return x if value is None else TensorType(x.dtype, (None,) * np.shape(value)[0])
+        return x if value is None else TensorType(x.dtype, (None,) * len(_paddings(value, None)))
     if value is None:
         return x.with_shape((None,) * len(x.shape))
     pairs = _paddings(value, len(x.shape))

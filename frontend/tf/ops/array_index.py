@@ -383,6 +383,9 @@ def _one_hot(ctx, indices, depth, on, off):
         if value.ndim != 0:
             raise ShapeError(f"{what} must be a scalar, got shape {list(value.shape)}")
     # Negative or too large indices match no class, so their rows are all off_value (as in TensorFlow).
+    # Classes are counted in i64 when the index type is narrower, so a depth past 255 cannot wrap for u8.
+    if indices.dtype not in (DType.i32, DType.i64):
+        indices = tnp.astype(indices, DType.i64)
     classes = tnp._emit("tfc.iota", [], {"iota_dimension": axis}, [TensorType(indices.dtype, shape)])
     spread = tnp._emit("tfc.broadcast_in_dim", [indices], {"broadcast_dimensions": tuple(d for d in range(len(shape)) if d != axis)},
                        [TensorType(indices.dtype, shape)])

@@ -1,0 +1,143 @@
+"""Import, legalization and compile time for the corpus graphs and for synthetic graphs of 10k and 100k
+nodes (time per 1k nodes must stay flat: near-linear passes), and `tfc run` time per step on MobileNet
+against TensorFlow's Session.run when TensorFlow is installed.
+
+    python benchmarks/import.py [--skip-compile-large] [--steps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from tensorboard.compat.proto import attr_value_pb2, graph_pb2, tensor_shape_pb2, types_pb2
+
+from tfc.backends.xla.backend import compile_module
+from tfc.frontend.tf.importer import GraphImporter
+from tfc.passmanager import PassManager
+from tfc.runtime.graph_session import PIPELINE, GraphSession
+from tfc.types import DType, TensorType
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def import_legalize_compile(importer: GraphImporter, fetches, targets, feeds, compile_it=True):
+    """(module, import s, passes s, compile s) for one request."""
+    feed_types = {k: TensorType(DType.from_numpy(v.dtype), v.shape) for k, v in feeds.items()}
+    imported, t_import = timed(lambda: importer.import_graph(fetches, targets, feed_types))
+    _, t_passes = timed(lambda: PassManager(PIPELINE).run(imported.module))
+    t_compile = 0.0
+    if compile_it:
+        _, t_compile = timed(lambda: compile_module(imported.module))
+    return imported.module, t_import, t_passes, t_compile
+
+
+def corpus_table() -> None:
+    print(f"{'case':<22} {'nodes':>6} {'ops':>4} {'import ms':>10} {'passes ms':>10} {'compile ms':>11}")
+    for path in sorted(p for p in CORPUS.iterdir() if (p / "case.json").exists()):
+        info = json.loads((path / "case.json").read_text())
+        with np.load(path / "inputs.npz") as data:
+            feeds = {tensor: data[key] for tensor, key in info["feeds"].items()}
+        importer, t_load = timed(lambda: GraphImporter.from_file(path / "graph.pb"))
+        _, t_import, t_passes, t_compile = import_legalize_compile(importer, info["fetches"], info.get("targets") or [], feeds)
+        print(f"{path.name:<22} {info['num_nodes']:>6} {len(info['ops']):>4} {1e3 * (t_load + t_import):>10.1f} {1e3 * t_passes:>10.1f} {1e3 * t_compile:>11.1f}")
+
+
+def synthetic_graph(nodes: int, seed: int = 0) -> graph_pb2.GraphDef:
+    """``nodes`` elementwise ops on an 8x8 float input, each reading the previous node and a random earlier one."""
+    rng = np.random.default_rng(seed)
+    graph = graph_pb2.GraphDef()
+    x = graph.node.add(name="x", op="Placeholder")
+    x.attr["dtype"].type = types_pb2.DT_FLOAT
+    x.attr["shape"].shape.CopyFrom(tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=8)] * 2))
+    names = ["x"]
+    float_t = attr_value_pb2.AttrValue(type=types_pb2.DT_FLOAT)
+    binary, unary = ["AddV2", "Mul", "Sub", "Maximum"], ["Relu", "Tanh", "Neg"]
+    for i in range(nodes - 1):
+        name = f"n{i}"
+        if rng.random() < 0.3:
+            node = graph.node.add(name=name, op=unary[rng.integers(len(unary))], input=[names[-1]])
+        else:
+            other = names[rng.integers(max(0, len(names) - 50), len(names))]
+            node = graph.node.add(name=name, op=binary[rng.integers(len(binary))], input=[names[-1], other])
+        node.attr["T"].CopyFrom(float_t)
+        names.append(name)
+    return graph
+
+
+def scaling(sizes, compile_large: bool) -> None:
+    feeds = {"x:0": np.ones((8, 8), np.float32)}
+    print(f"{'synthetic nodes':<16} {'import ms/1k':>13} {'passes ms/1k':>13} {'compile ms/1k':>14}")
+    for size in sizes:
+        graph = synthetic_graph(size)
+        importer = GraphImporter(graph, f"synthetic{size}")
+        compile_it = compile_large or size <= 10_000
+        _, t_import, t_passes, t_compile = import_legalize_compile(importer, [f"n{size - 2}:0"], [], feeds, compile_it)
+        per_k = 1000 / size
+        compile_text = f"{1e3 * t_compile * per_k:>14.1f}" if compile_it else f"{'(skipped)':>14}"
+        print(f"{size:<16} {1e3 * t_import * per_k:>13.2f} {1e3 * t_passes * per_k:>13.2f} {compile_text}")
+
+
+def mobilenet_steps(steps: int) -> None:
+    path = CORPUS / "mobilenetv2_a035_96"
+    info = json.loads((path / "case.json").read_text())
+    with np.load(path / "inputs.npz") as data:
+        feeds = {tensor: data[key] for tensor, key in info["feeds"].items()}
+    session = GraphSession.from_file(path / "graph.pb")
+    session.run(info["fetches"], feeds)  # compile
+    times = []
+    for _ in range(steps):
+        _, t = timed(lambda: session.run(info["fetches"], feeds))
+        times.append(t)
+    ours = statistics.median(times) * 1e3
+    line = f"mobilenetv2_a035_96 tfc run: {ours:.2f} ms/step (median of {steps})"
+    try:
+        import tensorflow as tf  # noqa: F401 - optional baseline, never a test dependency
+    except ImportError:
+        print(line + "; TensorFlow not installed: no Session.run baseline")
+        return
+    theirs = _tensorflow_session_ms(path, info, feeds, steps)
+    print(line + f"; TensorFlow Session.run: {theirs:.2f} ms/step; ratio {ours / theirs:.2f}x")
+
+
+def _tensorflow_session_ms(path, info, feeds, steps) -> float:
+    import tensorflow as tf
+
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.ParseFromString((path / "graph.pb").read_bytes())
+    with tf.Graph().as_default() as graph:
+        tf.compat.v1.import_graph_def(graph_def, name="")
+        config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
+        with tf.compat.v1.Session(graph=graph, config=config) as sess:
+            sess.run(info["fetches"], feeds)
+            times = []
+            for _ in range(steps):
+                _, t = timed(lambda: sess.run(info["fetches"], feeds))
+                times.append(t)
+    return statistics.median(times) * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--compile-large", action="store_true", help="Also XLA-compile the 100k-node graph (slow).")
+    options = parser.parse_args()
+    print(f"import benchmark (python {sys.version.split()[0]})")
+    corpus_table()
+    scaling([10_000, 100_000], options.compile_large)
+    mobilenet_steps(options.steps)
+
+
+if __name__ == "__main__":
+    main()
