@@ -253,7 +253,7 @@ class _Build:
         order = importer.topological_order(self.needed)
         feed_items = sorted(self.feed_refs.items(), key=lambda kv: (importer.order[kv[0][0]], kv[0][1]))
         arg_types = [self._feed_type(node, index, ftype) for (node, index), (_, ftype) in feed_items]
-        function = Function.create(function_name, arg_types, [], [name.replace(":", "_") for _, (name, _) in feed_items])
+        function = Function.create(function_name, arg_types, [], [_arg_name(name) for _, (name, _) in feed_items])
         module.add_function(function)
         for ((node, index), _), arg in zip(feed_items, function.args):
             self.values[(node, index)] = arg
@@ -360,6 +360,11 @@ class _Build:
                 self.values[(name, index)] = result
         if name in self.control_sources and name not in self.tokens:
             self.fail("internal: control source without a token", name)
+
+
+def _arg_name(tensor: str) -> str:
+    """SSA hint for a fed tensor: ``x:0`` is ``%x``, ``x:1`` is ``%x_1``."""
+    return tensor[:-2] if tensor.endswith(":0") else tensor.replace(":", "_")
 
 
 class _AttrsOnly:

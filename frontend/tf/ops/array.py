@@ -4,8 +4,8 @@ queries, fill/range/tile, pads, broadcast, and the pass-through ops.
 Shape-like operands (a Reshape's shape, a Transpose's perm, paddings, multiples) must be constants,
 because tfc compiles static shapes. TensorFlow graphs usually compute them at run time from other
 shapes (``Reshape(x, Pack([StridedSlice(Shape(x), 0), -1]))``), so Shape/ShapeN/Size/Rank always
-become constants, and the ops here (and in array_index.py) fold to a constant whenever all their
-operands are constants: by the time the Reshape is legalized, its shape operand is a constant.
+become constants, and legalize-tf folds every op whose operands are all constants: by the time the
+Reshape is legalized, its shape operand is a constant.
 
 Slicing, reversing and gathering (Slice, StridedSlice, ReverseV2, Gather*, Where, OneHot, TopKV2,
 MatrixDiagV3) live in array_index.py; the helpers at the top of this file are shared with it.
@@ -13,11 +13,9 @@ MatrixDiagV3) live in array_index.py; the helpers at the top of this file are sh
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
-from tfc.diagnostics import TraceError
 from tfc.frontend import api as tnp
 from tfc.frontend.tracing import constant as traced_constant
 from tfc.frontend.tracing import current_trace
@@ -28,23 +26,8 @@ from tfc.types import DType, TensorType
 from ..dialect import attr_dtype, same_as_first, tf_op
 from ..graphdef import tensor_type_from_attrs
 
-FOLD_LIMIT = 1 << 16  # fold ops on constants up to this many elements (shape arithmetic is tiny)
-
 
 # ---- helpers shared with array_index.py ----------------------------------------------------------
-def array_op(name: str, infer, decompose, **kwargs):
-    """Register ``tf.<name>``; a ShapeError raised while decomposing names the node it came from."""
-
-    @functools.wraps(decompose)
-    def located(ctx, *operands):
-        try:
-            return decompose(ctx, *operands)
-        except ShapeError as err:
-            raise TraceError(f"'{ctx.op.name}': {err}", ctx.op.location) from None
-
-    return tf_op(name, infer, located, **kwargs)
-
-
 def static(ctx, index: int, what: str) -> np.ndarray:
     """Operand ``index``'s value; a clear error when it is computed at run time."""
     value = ctx.constant(index)
@@ -101,17 +84,6 @@ def const(value, dtype: DType):
     return traced_constant(current_trace(), np.asarray(value, dtype.numpy), dtype)
 
 
-def folded(ctx, fn):
-    """``fn(*operand values)`` as constants of the result types when every operand is a small constant,
-    else None. ``fn`` returns one array or a list (one per result)."""
-    values = [ctx.constant(i) for i in range(len(ctx.operand_types))]
-    if any(v is None or v.size > FOLD_LIMIT for v in values):
-        return None
-    results = fn(*values)
-    results = results if isinstance(results, list) else [results]
-    return [const(r, t.dtype) for r, t in zip(results, ctx.result_types)]
-
-
 def slice_along(x, axis: int, start: int, stop: int):
     return x[(slice(None),) * axis + (slice(start, stop),)]
 
@@ -143,10 +115,10 @@ def _reshape_type(ctx, x, shape):
 
 def _reshape(ctx, x, shape):
     dims = reshape_dims(x.shape, static(ctx, 1, "the shape"))
-    return folded(ctx, lambda v, s: v.reshape(dims)) or tnp.reshape(x, dims)
+    return tnp.reshape(x, dims)
 
 
-array_op("Reshape", _reshape_type, _reshape)
+tf_op("Reshape", _reshape_type, _reshape)
 
 
 def _permutation(value, rank) -> tuple:
@@ -170,30 +142,26 @@ def _transpose_type(ctx, x, perm):
 
 def _transpose(ctx, x, perm):
     p = _permutation(static(ctx, 1, "perm"), x.ndim)
-    return folded(ctx, lambda v, _: np.transpose(v, p)) or tnp.transpose(x, p)
+    return tnp.transpose(x, p)
 
 
-array_op("Transpose", _transpose_type, _transpose, outputs=(("y", 1),))
+tf_op("Transpose", _transpose_type, _transpose, outputs=(("y", 1),))
 
 
 def _invert_permutation(ctx, x):
-    def inverse(v):
-        if sorted(ints(v)) != list(range(v.size)):
-            raise ShapeError(f"{ints(v)} is not a permutation of 0..{v.size - 1}")
-        return np.argsort(v)
-
     if x.ndim != 1:
         raise ShapeError(f"expects a 1-D permutation, got shape {list(x.shape)}")
-    result = folded(ctx, inverse)
-    if result:
-        return result
-    # inverse[x[i]] = i: sorting the positions by x puts each i at x[i].
+    value = ctx.constant(0)
+    if value is not None and sorted(ints(value)) != list(range(value.size)):
+        raise ShapeError(f"{ints(value)} is not a permutation of 0..{value.size - 1}")
+    # inverse[x[i]] = i: sorting the positions by x puts each i at x[i]. (TensorFlow rejects a run-time
+    # input that is not a permutation; XLA cannot, and returns some reordering of 0..n-1.)
     positions = tnp._emit("tfc.iota", [], {"iota_dimension": 0}, [x.type])
     op = x.trace.emit("tfc.sort", [x.value, positions.value], {"dimension": 0, "is_stable": True})
     return type(x)(op.results[1], x.trace)
 
 
-array_op("InvertPermutation", same_as_first, _invert_permutation, outputs=(("y", 1),))
+tf_op("InvertPermutation", same_as_first, _invert_permutation, outputs=(("y", 1),))
 
 
 # ---- ConcatV2, Concat, Split, SplitV --------------------------------------------------------------
@@ -230,13 +198,11 @@ def _concat_type(values, axis_value):
 def _concat(ctx, values, axis_index: int):
     axis = axis_in(scalar_int(static(ctx, axis_index, "axis"), "axis"), values[0].ndim)
     concat_shape([v.shape for v in values], axis)  # a clear error for mismatched inputs
-    fold = folded(ctx, lambda *vs: np.concatenate([v for i, v in enumerate(vs) if i != axis_index], axis))
-    return fold or (values[0] if len(values) == 1 else tnp.concatenate(list(values), axis))
+    return values[0] if len(values) == 1 else tnp.concatenate(list(values), axis)
 
 
-array_op("ConcatV2", lambda ctx, *ts: _concat_type(ts[:-1], ctx.constant(len(ts) - 1)),
-         lambda ctx, *xs: _concat(ctx, xs[:-1], len(xs) - 1))
-array_op("Concat", lambda ctx, dim, *ts: _concat_type(ts, ctx.constant(0)), lambda ctx, dim, *xs: _concat(ctx, xs, 0))
+tf_op("ConcatV2", lambda ctx, *ts: _concat_type(ts[:-1], ctx.constant(len(ts) - 1)), lambda ctx, *xs: _concat(ctx, xs[:-1], len(xs) - 1))
+tf_op("Concat", lambda ctx, dim, *ts: _concat_type(ts, ctx.constant(0)), lambda ctx, dim, *xs: _concat(ctx, xs, 0))
 
 
 def split_sizes(dim, sizes, num: int) -> list:
@@ -277,7 +243,7 @@ def _split(ctx, x, axis_index: int, sizes):
 
 
 _SPLIT_OUTPUTS = (("output", lambda attrs: attrs["num_split"]),)
-array_op(
+tf_op(
     "Split",
     lambda ctx, dim, x: _split_types(x, ctx.constant(0), None, ctx.attrs["num_split"]),
     lambda ctx, dim, x: _split(ctx, x, 0, None),
@@ -292,7 +258,7 @@ def _split_v_types(ctx, x, sizes, dim):
     return _split_types(x, ctx.constant(2), sizes_value, ctx.attrs["num_split"])
 
 
-array_op(
+tf_op(
     "SplitV",
     _split_v_types,
     lambda ctx, x, sizes, dim: _split(ctx, x, 2, static(ctx, 1, "size_splits")),
@@ -317,10 +283,10 @@ def _pack_type(ctx, *values):
 def _pack(ctx, *values):
     axis = axis_in(ctx.attrs.get("axis", 0), values[0].ndim + 1)
     _pack_type(ctx, *[v.type for v in values])
-    return folded(ctx, lambda *vs: np.stack(vs, axis)) or tnp.stack(list(values), axis)
+    return tnp.stack(list(values), axis)
 
 
-array_op("Pack", _pack_type, _pack)
+tf_op("Pack", _pack_type, _pack)
 
 
 def _unpack_types(ctx, x):
@@ -337,10 +303,10 @@ def _unpack(ctx, x):
     axis = axis_in(ctx.attrs.get("axis", 0), x.ndim)
     _unpack_types(ctx, x.type)
     index = (slice(None),) * axis
-    return folded(ctx, lambda v: [v[index + (i,)] for i in range(ctx.attrs["num"])]) or [x[index + (i,)] for i in range(ctx.attrs["num"])]
+    return [x[index + (i,)] for i in range(ctx.attrs["num"])]
 
 
-array_op("Unpack", _unpack_types, _unpack, outputs=(("output", lambda attrs: attrs["num"]),))
+tf_op("Unpack", _unpack_types, _unpack, outputs=(("output", lambda attrs: attrs["num"]),))
 
 
 def squeeze_shape(shape, dims) -> tuple | None:
@@ -357,10 +323,10 @@ def squeeze_shape(shape, dims) -> tuple | None:
 
 def _squeeze(ctx, x):
     shape = squeeze_shape(x.shape, ctx.attrs.get("squeeze_dims", ()))
-    return folded(ctx, lambda v: v.reshape(shape)) or tnp.reshape(x, shape)
+    return tnp.reshape(x, shape)
 
 
-array_op("Squeeze", lambda ctx, x: TensorType(x.dtype, squeeze_shape(x.shape, ctx.attrs.get("squeeze_dims", ()))), _squeeze)
+tf_op("Squeeze", lambda ctx, x: TensorType(x.dtype, squeeze_shape(x.shape, ctx.attrs.get("squeeze_dims", ()))), _squeeze)
 
 
 def _expanded(shape, dim_value):
@@ -380,10 +346,10 @@ def _expand_dims_type(ctx, x, dim):
 
 def _expand_dims(ctx, x, dim):
     shape = _expanded(x.shape, static(ctx, 1, "dim"))
-    return folded(ctx, lambda v, _: v.reshape(shape)) or tnp.reshape(x, shape)
+    return tnp.reshape(x, shape)
 
 
-array_op("ExpandDims", _expand_dims_type, _expand_dims)
+tf_op("ExpandDims", _expand_dims_type, _expand_dims)
 
 
 # ---- Shape, ShapeN, Size, Rank: constants ---------------------------------------------------------
@@ -399,14 +365,14 @@ def _shape_value(ctx, index: int, t: TensorType):
     return const(require_static(ctx, index, t), _out_type(ctx))
 
 
-array_op("Shape", _shape_type, lambda ctx, x: _shape_value(ctx, 0, x.type))
-array_op(
+tf_op("Shape", _shape_type, lambda ctx, x: _shape_value(ctx, 0, x.type))
+tf_op(
     "ShapeN",
     lambda ctx, *xs: [_shape_type(ctx, x) for x in xs],
     lambda ctx, *xs: [_shape_value(ctx, i, x.type) for i, x in enumerate(xs)],
     outputs=(("output", lambda attrs: attrs["N"]),),
 )
-array_op("Size", lambda ctx, x: TensorType(_out_type(ctx), ()), lambda ctx, x: const(math.prod(require_static(ctx, 0, x.type)), _out_type(ctx)))
+tf_op("Size", lambda ctx, x: TensorType(_out_type(ctx), ()), lambda ctx, x: const(math.prod(require_static(ctx, 0, x.type)), _out_type(ctx)))
 
 
 def _rank(ctx, x):
@@ -415,7 +381,7 @@ def _rank(ctx, x):
     return const(x.ndim, DType.i32)
 
 
-array_op("Rank", lambda ctx, x: TensorType(DType.i32, ()), _rank)
+tf_op("Rank", lambda ctx, x: TensorType(DType.i32, ()), _rank)
 
 
 # ---- Fill, Range, Tile ----------------------------------------------------------------------------
@@ -435,10 +401,10 @@ def _fill(ctx, dims, value):
     shape = _fill_dims(static(ctx, 0, "dims"))
     if value.ndim != 0:
         raise ShapeError(f"value must be a scalar, got shape {list(value.shape)}")
-    return folded(ctx, lambda d, v: np.full(shape, v)) or tnp.broadcast_to(value, shape)
+    return tnp.broadcast_to(value, shape)
 
 
-array_op("Fill", _fill_type, _fill)
+tf_op("Fill", _fill_type, _fill)
 
 
 def range_values(start, limit, delta, dtype: DType) -> np.ndarray:
@@ -472,7 +438,7 @@ def _range(ctx, start, limit, delta):
     return const(range_values(*values, ctx.result_type.dtype), ctx.result_type.dtype)
 
 
-array_op("Range", _range_type, _range)
+tf_op("Range", _range_type, _range)
 
 
 def _multiples(value, rank) -> tuple:
@@ -503,7 +469,7 @@ def _tile(ctx, x, multiples):
     return tnp.reshape(wide, tuple(k * d for k, d in zip(m, x.shape)))
 
 
-array_op("Tile", _tile_type, _tile)
+tf_op("Tile", _tile_type, _tile)
 
 
 # ---- Pad, PadV2, MirrorPad ------------------------------------------------------------------------
@@ -534,8 +500,8 @@ def _pad(ctx, x, paddings, value=None):
     return tnp.pad(x, pairs, constant_values=0 if value is None else value)
 
 
-array_op("Pad", _pad_type, _pad)
-array_op("PadV2", _pad_type, _pad)
+tf_op("Pad", _pad_type, _pad)
+tf_op("PadV2", _pad_type, _pad)
 
 
 def mirror_indices(size: int, before: int, after: int, mode: str) -> np.ndarray:
@@ -558,7 +524,7 @@ def _mirror_pad(ctx, x, paddings):
     return x
 
 
-array_op("MirrorPad", _pad_type, _mirror_pad)
+tf_op("MirrorPad", _pad_type, _mirror_pad)
 
 
 # ---- BroadcastTo ------------------------------------------------------------------------------
@@ -581,10 +547,10 @@ def _broadcast_to_type(ctx, x, shape):
 
 def _broadcast_to(ctx, x, shape):
     target = broadcast_target(x.shape, static(ctx, 1, "shape"))
-    return folded(ctx, lambda v, _: np.broadcast_to(v, target)) or tnp.broadcast_to(x, target)
+    return tnp.broadcast_to(x, target)
 
 
-array_op("BroadcastTo", _broadcast_to_type, _broadcast_to)
+tf_op("BroadcastTo", _broadcast_to_type, _broadcast_to)
 
 
 # ---- pass-through ops -----------------------------------------------------------------------------
@@ -601,7 +567,7 @@ def _ensure_shape(ctx, x):
     return x
 
 
-array_op("PreventGradient", same_as_first, lambda ctx, x: x)
-array_op("EnsureShape", _ensure_shape_type, _ensure_shape)
+tf_op("PreventGradient", same_as_first, lambda ctx, x: x)
+tf_op("EnsureShape", _ensure_shape_type, _ensure_shape)
 # XLA has no run-time assertions: CheckNumerics passes its input through and never fails on NaN/Inf.
-array_op("CheckNumerics", same_as_first, lambda ctx, x: x)
+tf_op("CheckNumerics", same_as_first, lambda ctx, x: x)

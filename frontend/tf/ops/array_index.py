@@ -7,7 +7,7 @@ interact in ways no simpler rule reproduces (a shrunk ``-1`` index, bits past th
 and a new axis on the same bit...).
 
 Out-of-range gather indices are an error in TensorFlow on CPU and give zeros on GPU; XLA clamps them
-into range, and so does tfc (only constant indices are checked, when the gather is folded).
+into range, and so does tfc (constant indices are checked, as TensorFlow would at run time).
 """
 
 from __future__ import annotations
@@ -19,16 +19,8 @@ from tfc.frontend import api as tnp
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
-from .array import (
-    array_op,
-    axis_in,
-    const,
-    folded,
-    ints,
-    scalar_int,
-    shape_text,
-    static,
-)
+from ..dialect import tf_op
+from .array import axis_in, const, ints, scalar_int, shape_text, static
 
 _NEW_AXIS = -1  # in StridedPlan.final: a new dimension of size 1
 
@@ -60,10 +52,10 @@ def _slice_type(ctx, x, begin, size):
 def _slice(ctx, x, begin, size):
     starts = ints(static(ctx, 1, "begin"))
     index = tuple(slice(b, b + s) for b, s in zip(starts, slice_sizes(x.shape, starts, static(ctx, 2, "size"))))
-    return folded(ctx, lambda v, *_: v[index]) or x[index]
+    return x[index]
 
 
-array_op("Slice", _slice_type, _slice)
+tf_op("Slice", _slice_type, _slice)
 
 
 # ---- StridedSlice ---------------------------------------------------------------------------------
@@ -200,18 +192,13 @@ def apply_plan(x, plan: StridedPlan):
     return tnp.reshape(x, plan.shape)
 
 
-def _plan_numpy(v: np.ndarray, plan: StridedPlan) -> np.ndarray:
-    picks = [b + s * np.arange(c) for b, s, c in zip(plan.begins, plan.strides, plan.counts)]
-    return v[np.ix_(*picks)].reshape(plan.shape) if picks else v.reshape(plan.shape)
-
-
 def _strided_slice(ctx, x, begin, end, strides):
     values = [static(ctx, i, what) for i, what in ((1, "begin"), (2, "end"), (3, "strides"))]
     plan = strided_slice_plan(x.shape, *values, ctx.attrs)
-    return folded(ctx, lambda v, *_: _plan_numpy(v, plan)) or apply_plan(x, plan)
+    return apply_plan(x, plan)
 
 
-array_op("StridedSlice", _strided_type, _strided_slice)
+tf_op("StridedSlice", _strided_type, _strided_slice)
 
 
 # ---- ReverseV2 ----------------------------------------------------------------------------------
@@ -233,10 +220,10 @@ def _reverse(ctx, x, axis):
     axes = _reverse_axes(static(ctx, 1, "axis"), x.ndim)
     if not axes:
         return x
-    return folded(ctx, lambda v, _: np.flip(v, axes)) or tnp._emit("tfc.reverse", [x], {"dimensions": axes})
+    return tnp._emit("tfc.reverse", [x], {"dimensions": axes})
 
 
-array_op("ReverseV2", _reverse_type, _reverse)
+tf_op("ReverseV2", _reverse_type, _reverse)
 
 
 # ---- GatherV2, Gather, GatherNd -------------------------------------------------------------------
@@ -268,11 +255,11 @@ def _gather_v2_type(ctx, params, indices, axis):
     return TensorType(params.dtype, gather_shape(params.shape, indices.shape, scalar_int(value, "axis"), ctx.attrs.get("batch_dims", 0)))
 
 
-def _checked_take(v, i, axis: int):
-    """numpy's take with TensorFlow's rule for constant indices: out of range is an error."""
-    if np.any((i < 0) | (i >= v.shape[axis])):
-        raise ShapeError(f"indices {ints(i)} are out of range [0, {v.shape[axis]}) for dimension {axis}")
-    return np.take(v, i, axis)
+def _check_constant_indices(ctx, size: int) -> None:
+    """Constant indices out of range are TensorFlow's run-time error, so they are ours at compile time."""
+    indices = ctx.constant(1)
+    if indices is not None and np.any((indices < 0) | (indices >= size)):
+        raise ShapeError(f"indices {ints(indices)} are out of range [0, {size})")
 
 
 def _batched_take(params, indices, axis: int, batch_dims: int):
@@ -297,13 +284,14 @@ def _gather_v2(ctx, params, indices, axis_operand=None):
     axis = 0 if axis_operand is None else scalar_int(static(ctx, 2, "axis"), "axis")
     axis, batch_dims = _gather_axes(params.ndim, indices.ndim, axis, ctx.attrs.get("batch_dims", 0))
     gather_shape(params.shape, indices.shape, axis, batch_dims)
+    _check_constant_indices(ctx, params.shape[axis])
     if batch_dims == 0:
-        return folded(ctx, lambda v, i, *_: _checked_take(v, i, axis)) or tnp.take(params, indices, axis)
+        return tnp.take(params, indices, axis)
     return _batched_take(params, indices, axis, batch_dims)
 
 
-array_op("GatherV2", _gather_v2_type, _gather_v2)
-array_op("Gather", lambda ctx, p, i: TensorType(p.dtype, gather_shape(p.shape, i.shape, 0, 0)), _gather_v2)
+tf_op("GatherV2", _gather_v2_type, _gather_v2)
+tf_op("Gather", lambda ctx, p, i: TensorType(p.dtype, gather_shape(p.shape, i.shape, 0, 0)), _gather_v2)
 
 
 def gather_nd_shape(params, indices):
@@ -335,7 +323,7 @@ def _gather_nd(ctx, params, indices):
     return tnp._emit("tfc.gather", [params, indices], attrs, [TensorType(params.dtype, shape)])
 
 
-array_op("GatherNd", lambda ctx, p, i: TensorType(p.dtype, gather_nd_shape(p.shape, i.shape)), _gather_nd)
+tf_op("GatherNd", lambda ctx, p, i: TensorType(p.dtype, gather_nd_shape(p.shape, i.shape)), _gather_nd)
 
 
 # ---- Where --------------------------------------------------------------------------------------
@@ -354,7 +342,7 @@ def _where(ctx, x):
     return const(np.argwhere(value), DType.i64)
 
 
-array_op("Where", _where_type, _where, outputs=(("index", 1),))
+tf_op("Where", _where_type, _where, outputs=(("index", 1),))
 
 
 # ---- OneHot ---------------------------------------------------------------------------------------
@@ -392,7 +380,7 @@ def _one_hot(ctx, indices, depth, on, off):
     return tnp.where(tnp.equal(spread, classes), on, off)
 
 
-array_op("OneHot", _one_hot_type, _one_hot)
+tf_op("OneHot", _one_hot_type, _one_hot)
 
 
 # ---- TopKV2 ---------------------------------------------------------------------------------------
@@ -422,7 +410,7 @@ def _top_k(ctx, x, k):
     return [values[index], indices[index]]
 
 
-array_op("TopKV2", _top_k_types, _top_k, outputs=(("values", 1), ("indices", 1)))
+tf_op("TopKV2", _top_k_types, _top_k, outputs=(("values", 1), ("indices", 1)))
 
 
 # ---- MatrixDiagV3 ---------------------------------------------------------------------------------
@@ -467,4 +455,4 @@ def _matrix_diag(ctx, diagonal, k, rows, cols, padding):
     return tnp.where(on_diagonal, picked, padding)
 
 
-array_op("MatrixDiagV3", _matrix_diag_type, _matrix_diag)
+tf_op("MatrixDiagV3", _matrix_diag_type, _matrix_diag)

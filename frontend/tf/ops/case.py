@@ -1,0 +1,65 @@
+"""TensorFlow's n-way switch: Case and StatelessCase.
+
+``Case(branch_index, *inputs)`` runs ``branches[branch_index](*inputs)``; an index out of
+``[0, len(branches))`` runs the last branch (TensorFlow's default case). As with If, the import hook
+specializes every branch function for the input types; legalization emits a chain of ``tfc.if``
+(``index == 0 ? b0 : (index == 1 ? b1 : ... b_last)``) whose regions ``tfc.call`` the branches, so
+only the chosen branch runs.
+"""
+
+from __future__ import annotations
+
+from tfc.attributes import ArrayAttr, SymbolRefAttr
+from tfc.frontend import api as tnp
+from tfc.frontend.control import cond as traced_cond
+from tfc.registry import ShapeError
+from tfc.types import DType
+
+from ..dialect import IMPORT_HOOKS, tf_op, unknown
+from .control import _join, call
+
+
+def _branch_names(attrs) -> list[str]:
+    branches = attrs.get("branches")
+    names = list(branches.value) if isinstance(branches, ArrayAttr) else []
+    if not names:
+        raise ShapeError("needs a non-empty 'branches' list of functions")
+    return names
+
+
+def _specialize_case(library, operand_types, attrs):
+    """Import each branch for the input types; the results are the branches' joined types."""
+    functions = [library.instantiate(name, list(operand_types[1:])) for name in _branch_names(attrs)]
+    results = list(functions[0].type.results)
+    for function in functions[1:]:
+        other = list(function.type.results)
+        if len(other) != len(results) or any(a.dtype != b.dtype for a, b in zip(results, other)):
+            raise ShapeError(f"branches return different types: {results} and {other}")
+        results = [_join(a, b) for a, b in zip(results, other)]
+    attrs = dict(attrs, branches=ArrayAttr(tuple(SymbolRefAttr(f.name) for f in functions)))
+    return attrs, results
+
+
+def _case_types(ctx, index, *inputs):
+    if index.dtype != DType.i32 or index.shape not in (None, ()):
+        raise ShapeError(f"branch_index must be an i32 scalar, got {index}")
+    if ctx.declared:
+        return list(ctx.declared)
+    return [unknown(d) for d in ctx.attrs.get("Tout", ())]
+
+
+def _case(ctx, index, *inputs):
+    names = list(ctx.attrs["branches"])
+    index = tnp.reshape(index, ())
+
+    def branch(k: int):
+        if k == len(names) - 1:  # the last branch is also the default for out-of-range indices
+            return call(names[k], list(inputs))
+        return traced_cond(tnp.equal(index, k), lambda: call(names[k], list(inputs)), lambda: branch(k + 1))
+
+    return list(branch(0))
+
+
+for _name in ("Case", "StatelessCase"):
+    tf_op(_name, _case_types, _case, stateful=_name == "Case", outputs=(("output", lambda a: len(a.get("Tout", ()))),))
+    IMPORT_HOOKS[f"tf.{_name}"] = _specialize_case
