@@ -62,7 +62,7 @@ class FunctionLibrary:
     def _import(self, fdef, arg_types) -> Function:
         from .importer import GraphImporter
 
-        from .importer import GraphImporter, _Build
+        from .importer import _Build
 
         graph, outputs, targets = self._as_graph(fdef)
         importer = GraphImporter(graph, f"{self.filename or ''}#{fdef.signature.name}", self)

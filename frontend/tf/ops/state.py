@@ -127,3 +127,20 @@ tf_op("ApplyMomentum", _ref_result, _momentum, stateful=True, outputs=(("out", 1
 tf_op("ResourceApplyMomentum", _no_result, _momentum, stateful=True, outputs=(), ref_inputs=(0, 1))
 tf_op("ApplyAdam", _ref_result, _adam, stateful=True, outputs=(("out", 1),), ref_inputs=(0, 1, 2))
 tf_op("ResourceApplyAdam", _no_result, _adam, stateful=True, outputs=(), ref_inputs=(0, 1, 2))
+
+
+def _resource_gather_type(ctx, handle, indices):
+    value = _handle(ctx, handle).value_type
+    if value is None or value.shape is None or indices.shape is None:
+        return TensorType(attr_dtype(ctx, "dtype"), None)
+    batch_dims = ctx.attrs.get("batch_dims", 0)
+    return TensorType(value.dtype, indices.shape + value.shape[batch_dims + 1 :])
+
+
+def _resource_gather(ctx, handle, indices):
+    if ctx.attrs.get("batch_dims", 0):
+        raise ShapeError("ResourceGather with batch_dims > 0 is not supported")
+    return tnp.take(read(handle), indices, axis=0)
+
+
+tf_op("ResourceGather", _resource_gather_type, _resource_gather, stateful=True, ref_inputs=(0,))
