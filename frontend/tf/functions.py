@@ -29,6 +29,19 @@ class FunctionLibrary:
         self.modules: list[Module] = []
         self.active: set[str] = set()
 
+    def reachable_nodes(self, nodes):
+        """(where, NodeDef) for ``nodes`` and every node of the library functions they call, transitively."""
+        seen: set[str] = set()
+        stack = [(n.name, n) for n in reversed(list(nodes))]
+        while stack:
+            where, node = stack.pop()
+            yield where, node
+            for name in _called_functions(node):
+                fdef = self.defs.get(name)
+                if fdef is not None and name not in seen:
+                    seen.add(name)
+                    stack.extend((f"{name}/{inner.name}", inner) for inner in reversed(fdef.node_def))
+
     def attach(self, module: Module) -> None:
         """Add the functions imported while building ``module`` to it."""
         for function in self.pending:
@@ -102,6 +115,17 @@ class FunctionLibrary:
         outputs = [_flat_input(fdef.ret[arg.name], offsets, fdef.signature.name, self.filename) for arg in fdef.signature.output_arg]
         targets = [fdef.control_ret[k] for k in sorted(fdef.control_ret)]
         return graph, outputs, targets
+
+
+def _called_functions(node) -> list[str]:
+    """Names of the library functions a node's attributes refer to (If branches, While bodies, calls)."""
+    names = []
+    for value in node.attr.values():
+        if value.HasField("func"):
+            names.append(value.func.name)
+        elif value.HasField("list"):
+            names.extend(f.name for f in value.list.func)
+    return names
 
 
 def _output_offsets(node: node_def_pb2.NodeDef, filename) -> dict[str, int]:

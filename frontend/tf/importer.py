@@ -83,11 +83,6 @@ class UnsupportedOpsError(GraphImportError):
         rows = [f"{op} x{len(nodes)} ({', '.join(nodes[:3])}{', ...' if len(nodes) > 3 else ''})" for op, nodes in sorted(table.items())]
         super().__init__(f"unsupported TensorFlow ops: {'; '.join(rows)}", file)
 
-    def render_table(self) -> str:
-        lines = [f"{'op':<32} {'count':>5}  nodes"]
-        for op, nodes in sorted(self.table.items()):
-            lines.append(f"{op:<32} {len(nodes):>5}  {', '.join(nodes[:5])}{' ...' if len(nodes) > 5 else ''}")
-        return "\n".join(lines)
 
 
 class GraphImporter:
@@ -197,11 +192,12 @@ class GraphImporter:
         return False
 
     def _check_supported(self, needed: set[str]) -> None:
+        """Report every unknown op type the request needs, in the graph and in the functions it calls."""
         table: dict[str, list[str]] = {}
-        for name in sorted(needed, key=self.order.get):
-            op = self.nodes[name].op
-            if lookup(f"tf.{op}") is None:
-                table.setdefault(op, []).append(name)
+        nodes = [self.nodes[name] for name in sorted(needed, key=self.order.get)]
+        for where, node in self.library.reachable_nodes(nodes):
+            if lookup(f"tf.{node.op}") is None:
+                table.setdefault(node.op, []).append(where)
         if table:
             raise UnsupportedOpsError(self.filename, table)
 

@@ -198,3 +198,18 @@ def _import_expecting_only_tfc_errors(graph):
         PassManager("legalize-tf", verify_each=True).run(result.module)
     except TfcError:
         pass
+
+
+def test_unsupported_ops_inside_called_functions_are_reported_up_front(tmp_path):
+    g = GraphBuilder()
+    g.placeholder("x", np.float32, [2])
+    fdef = g.graph.library.function.add()
+    fdef.signature.name = "body_fn"
+    arg = fdef.signature.input_arg.add(name="a", type=types_pb2.DT_FLOAT)
+    out = fdef.signature.output_arg.add(name="out", type=types_pb2.DT_FLOAT)
+    node = fdef.node_def.add(name="weird", op="WeirdOp", input=[arg.name])
+    fdef.ret[out.name] = f"{node.name}:y:0"
+    call = g.op("PartitionedCall", ["x"], name="call", Tin=[np.float32], Tout=[np.float32])
+    g.graph.node[-1].attr["f"].func.name = "body_fn"
+    path = write(tmp_path, "fn.pb", g.graph.SerializeToString())
+    assert_one_line_error(lower(path, "--outputs", f"{call}:0"), "WeirdOp x1 (body_fn/weird)")
