@@ -26,6 +26,9 @@ _LAZY = {
     "cond": "tfc.frontend.control",
     "while_loop": "tfc.frontend.control",
     "fori_loop": "tfc.frontend.control",
+    "grad": "tfc.frontend.autodiff",
+    "value_and_grad": "tfc.frontend.autodiff",
+    "stop_gradient": "tfc.frontend.autodiff",
 }
 _API_MODULE = "tfc.frontend.api"
 
