@@ -1,0 +1,121 @@
+"""Optimizers as update rules written in core ops: SGD, Momentum (Nesterov), Adam, AdamW, RMSProp, Adagrad.
+
+Each optimizer states its slot variables (``slots``: name -> initial value, per trained variable) and
+its ``update(value, grad, slots, step) -> (new_value, new_slots)`` in the tracing API, so the same
+rule serves graph mode (``minimize`` builds assign ops into the graph), traced functions and imported
+graphs. Formulas follow TensorFlow 1's optimizers (``tf.compat.v1.train.*``), with Keras' AdamW.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import api
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """Base: subclasses give ``slot_names``/``slot_init`` and ``update``."""
+
+    learning_rate: float = 0.01
+
+    slot_names: tuple = ()
+
+    def slots(self, value: np.ndarray) -> dict[str, np.ndarray]:
+        """Initial slot values for a variable holding ``value``."""
+        return {name: self.slot_init(name, value) for name in self.slot_names}
+
+    def slot_init(self, name: str, value: np.ndarray) -> np.ndarray:
+        return np.zeros_like(value)
+
+    def update(self, value, grad, slots: dict, step):
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class SGD(Optimizer):
+    """var -= lr * grad."""
+
+    def update(self, value, grad, slots, step):
+        return value - self.learning_rate * grad, {}
+
+
+@dataclass(frozen=True)
+class Momentum(Optimizer):
+    """accum = momentum * accum + grad; var -= lr * accum (Nesterov: var -= lr * (grad + momentum * accum))."""
+
+    momentum: float = 0.9
+    use_nesterov: bool = False
+    slot_names: tuple = ("momentum",)
+
+    def update(self, value, grad, slots, step):
+        accum = slots["momentum"] * self.momentum + grad
+        direction = grad + accum * self.momentum if self.use_nesterov else accum
+        return value - self.learning_rate * direction, {"momentum": accum}
+
+
+@dataclass(frozen=True)
+class Adam(Optimizer):
+    """Adam with TensorFlow's bias correction folded into the step size."""
+
+    learning_rate: float = 0.001
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    slot_names: tuple = ("m", "v")
+
+    def update(self, value, grad, slots, step):
+        t = api.astype(step, value.dtype) + 1
+        lr_t = self.learning_rate * api.sqrt(1 - api.power(self.beta2, t)) / (1 - api.power(self.beta1, t))
+        m = slots["m"] * self.beta1 + grad * (1 - self.beta1)
+        v = slots["v"] * self.beta2 + grad * grad * (1 - self.beta2)
+        return value - lr_t * m / (api.sqrt(v) + self.epsilon), {"m": m, "v": v}
+
+
+@dataclass(frozen=True)
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Keras): var -= lr * weight_decay * var, then the Adam step."""
+
+    weight_decay: float = 0.004
+
+    def update(self, value, grad, slots, step):
+        decayed = value - self.learning_rate * self.weight_decay * value
+        return super().update(decayed, grad, slots, step)
+
+
+@dataclass(frozen=True)
+class RMSProp(Optimizer):
+    """ms = rho*ms + (1-rho)*grad^2; mom = momentum*mom + lr*grad/sqrt(ms+eps); var -= mom."""
+
+    decay: float = 0.9
+    momentum: float = 0.0
+    epsilon: float = 1e-10
+    slot_names: tuple = ("rms", "momentum")
+
+    def slot_init(self, name, value):
+        return np.ones_like(value) if name == "rms" else np.zeros_like(value)
+
+    def update(self, value, grad, slots, step):
+        ms = slots["rms"] * self.decay + grad * grad * (1 - self.decay)
+        mom = slots["momentum"] * self.momentum + self.learning_rate * grad / api.sqrt(ms + self.epsilon)
+        return value - mom, {"rms": ms, "momentum": mom}
+
+
+@dataclass(frozen=True)
+class Adagrad(Optimizer):
+    """accum += grad^2; var -= lr * grad / sqrt(accum)."""
+
+    initial_accumulator_value: float = 0.1
+    slot_names: tuple = ("accumulator",)
+
+    def slot_init(self, name, value):
+        return np.full_like(value, self.initial_accumulator_value)
+
+    def update(self, value, grad, slots, step):
+        accum = slots["accumulator"] + grad * grad
+        return value - self.learning_rate * grad * api.rsqrt(accum), {"accumulator": accum}
+
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamW", "RMSProp", "Adagrad"]
