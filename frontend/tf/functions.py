@@ -72,6 +72,11 @@ class FunctionLibrary:
         self.pending.append(function)
         return function
 
+    def discard(self, function: Function) -> None:
+        """Forget a specialization that was superseded (it will not be added to the module)."""
+        self.pending = [f for f in self.pending if f.op is not function.op]
+        self.specialized = {k: f for k, f in self.specialized.items() if f.op is not function.op}
+
     def _import(self, fdef, arg_types) -> Function:
         from .importer import GraphImporter
 

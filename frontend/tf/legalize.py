@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfc.attributes import SymbolRefAttr
+from tfc.attributes import ArrayAttr, SymbolRefAttr
 from tfc.backends.interp.interpreter import Interpreter
 from tfc.diagnostics import TfcError
 from tfc.frontend.tracing import Tensor, Trace, constant, to_tensor, tracing
@@ -97,8 +97,10 @@ def _callees_first(module: Module) -> list[Function]:
         state[name] = 1
         for op in functions[name].op.walk():
             for attribute in op.attributes.values():
-                if isinstance(attribute, SymbolRefAttr) and attribute.symbol in functions:
-                    visit(attribute.symbol)
+                refs = attribute.elements if isinstance(attribute, ArrayAttr) else (attribute,)
+                for ref in refs:
+                    if isinstance(ref, SymbolRefAttr) and ref.symbol in functions:
+                        visit(ref.symbol)
         order.append(functions[name])
 
     for name in functions:

@@ -151,6 +151,26 @@ def test_scatter_v2_creates_a_list():
         np.testing.assert_array_equal(got, want)
 
 
+def test_unknown_element_dims_come_from_the_items_written():
+    g = GraphBuilder()
+    x = g.placeholder("x", F32, [2, 3])
+    lst = g.op("TensorListReserve", [g.const(np.array([-1, 3], I32)), g.const(np.array(2, I32))], element_dtype=F32, shape_type=I32)
+    lst = g.op("TensorListSetItem", [lst, g.const(np.array(1, I32)), x], element_dtype=F32)
+    out = g.op("TensorListStack", [lst, g.const(np.array(-1, I32))], element_dtype=F32)
+    xv = rand(2, 3)
+    (got,) = run_graph(g.graph, {"x:0": xv}, [out])
+    np.testing.assert_array_equal(got, np.stack([np.zeros_like(xv), xv]))
+
+
+def test_scatter_v1_sizes_the_list_by_its_largest_index():
+    g = GraphBuilder()
+    rows = g.placeholder("rows", F32, [2])
+    lst = g.op("TensorListScatter", [rows, g.const(np.array([2, 0], I32)), g.const(np.array([], I32))], element_dtype=F32, shape_type=I32)
+    out = g.op("TensorListStack", [lst, g.const(np.array([], I32))], element_dtype=F32)
+    (got,) = run_graph(g.graph, {"rows:0": np.array([5, 7], F32)}, [out])
+    np.testing.assert_array_equal(got, np.array([7, 0, 5], F32))
+
+
 # ---- whole-list ops ---------------------------------------------------------------------------------
 def test_push_back_and_pop_back_on_a_static_list():
     g = GraphBuilder()
@@ -192,16 +212,26 @@ def test_concat_split_and_resize():
 
 
 # ---- lists through While loops -------------------------------------------------------------------
-def rnn_graph(steps: int, batch: int, features: int, units: int) -> GraphBuilder:
+def rnn_graph(steps: int, batch: int, features: int, units: int, keras_size=False, unknown_batch=False) -> GraphBuilder:
     """A Keras SimpleRNN as TF2's while_v2 builds it: the input unstacked into a list (FromTensor),
-    an output list (Reserve) written with SetItem in the body, stacked after the loop."""
+    an output list (Reserve) written with SetItem in the body, stacked after the loop.
+
+    ``keras_size``: the output list's size is ``tf.shape(x)[0]`` (StridedSlice of Shape), as Keras
+    computes it; ``unknown_batch``: its element shape is [-1, units], as Keras writes it for a model
+    built with batch size None."""
     g = GraphBuilder()
     x = g.placeholder("x", F32, [steps, batch, features])
     w = g.placeholder("w", F32, [features, units])
     u = g.placeholder("u", F32, [units, units])
     h0 = g.placeholder("h0", F32, [batch, units])
     inputs = g.op("TensorListFromTensor", [x, g.const(np.array([batch, features], I32))], element_dtype=F32, shape_type=I32)
-    outputs = reserve(g, steps, [batch, units])
+    size = g.const(np.array(steps, I32))
+    if keras_size:
+        one = g.const(np.array([1], I32))
+        size = g.op("StridedSlice", [g.op("Shape", [x], T=F32, out_type=I32), g.const(np.array([0], I32)), one, one],
+                    T=I32, Index=I32, begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0, shrink_axis_mask=1)
+    element_shape = g.const(np.array([-1 if unknown_batch else batch, units], I32))
+    outputs = g.op("TensorListReserve", [element_shape, size], element_dtype=F32, shape_type=I32)
     loop_args = [("i", DT_I32), ("h", DT_F32), ("out", VARIANT), ("in", VARIANT), ("w", DT_F32), ("u", DT_F32)]
     add_function(
         g, "rnn_body", loop_args, [(n + "_next", t) for n, t in loop_args],
@@ -239,14 +269,25 @@ def rnn_reference(x, w, u, h):
     return np.stack(outputs), h
 
 
-def test_simple_rnn_loop_reads_and_writes_lists():
-    steps, batch, features, units = 5, 2, 3, 4
-    g = rnn_graph(steps, batch, features, units)
+def check_rnn(g, steps, batch, features, units):
     feeds = {"x:0": rand(steps, batch, features), "w:0": rand(features, units), "u:0": rand(units, units) * 0.5, "h0:0": rand(batch, units)}
     got_stack, got_h = run_graph(g.graph, feeds, ["stacked", "rnn:1"])
     want_stack, want_h = rnn_reference(feeds["x:0"], feeds["w:0"], feeds["u:0"], feeds["h0:0"])
     np.testing.assert_allclose(got_stack, want_stack, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(got_h, want_h, rtol=1e-5, atol=1e-5)
+
+
+def test_simple_rnn_loop_reads_and_writes_lists():
+    check_rnn(rnn_graph(5, 2, 3, 4), 5, 2, 3, 4)
+
+
+def test_list_size_computed_from_a_shape_is_known_at_import():
+    """Keras sizes the output list with tf.shape(x)[0]: the loop body must still see a static list."""
+    check_rnn(rnn_graph(4, 3, 2, 5, keras_size=True), 4, 3, 2, 5)
+
+
+def test_list_with_unknown_batch_takes_its_shape_from_the_loop_body():
+    check_rnn(rnn_graph(3, 2, 3, 4, keras_size=True, unknown_batch=True), 3, 2, 3, 4)
 
 
 def test_list_types_are_dense_through_the_loop():
@@ -301,6 +342,27 @@ def test_case_legalizes_to_a_chain_of_ifs():
     g = case_graph()
     text = str(import_and_legalize(g.graph, {"index:0": np.array(0, I32), "x:0": rand(3), "y:0": rand(3)}, ["case"]).module)
     assert text.count('"tfc.if"') == 2 and text.count('"tfc.call"') == 3 and "@mul_branch" in text
+
+
+def test_case_branch_whose_type_legalization_refines():
+    """A branch whose result shape is known only once legalize-tf folds Shape -> Prod -> Reshape."""
+    g = GraphBuilder()
+    index, x = g.placeholder("index", I32, []), g.placeholder("x", F32, [2, 3])
+    add_function(
+        g, "flatten", [("a", DT_F32)], [("r", DT_F32)],
+        [("s", "Shape", ["a"], {"T": F32, "out_type": I32}), const_fn("axis", np.array([0], I32)),
+         ("p", "Prod", ["s:output:0", "axis:output:0"], {"T": I32, "Tidx": I32, "keep_dims": True}),
+         ("r", "Reshape", ["a", "p:output:0"], {"T": F32, "Tshape": I32})],
+        {"r": "r:output:0"},
+    )
+    add_function(g, "negate", [("a", DT_F32)], [("r", DT_F32)],
+                 [const_fn("shape", np.array([6], I32)), ("r", "Reshape", ["a", "shape:output:0"], {"T": F32, "Tshape": I32}),
+                  ("n", "Neg", ["r:output:0"], {"T": F32})], {"r": "n:y:0"})
+    g.op("Case", [index, x], name="case", Tin=[F32], Tout=[F32], branches=func_list(["flatten", "negate"]))
+    xv = rand(2, 3)
+    for index_value, want in ((0, xv.reshape(6)), (1, -xv.reshape(6))):
+        (got,) = run_graph(g.graph, {"index:0": np.array(index_value, I32), "x:0": xv}, ["case"])
+        np.testing.assert_array_equal(got, want)
 
 
 def test_case_branches_with_different_dtypes_are_an_error():

@@ -74,15 +74,31 @@ for _name in ("If", "StatelessIf"):
 
 # ---- While ----------------------------------------------------------------------------------------
 def _specialize_while(library, operand_types, attrs):
+    """Specialize the body until its result types equal its argument types.
+
+    Shapes that change across iterations are relaxed to ``?``; shapes the body pins down that the
+    initial values leave open (a batch of ``?`` becoming 2) are adopted, as TensorFlow's shape
+    inference does. Superseded specializations are dropped from the library.
+    """
     types = list(operand_types)
-    for _ in range(4):  # relax shapes that change across iterations until the body is stable
+    for _ in range(4):
         body = library.instantiate(attrs["body"].value, types)
         out = list(body.type.results)
         if len(out) != len(types) or any(a.dtype != b.dtype for a, b in zip(out, types)):
             raise ShapeError(f"loop body returns {out} for loop variables {types}")
+        if out == types:
+            break
+        if all(a.is_compatible(b) for a, b in zip(types, out)):
+            refined = library.instantiate(attrs["body"].value, out)
+            if list(refined.type.results) == out:
+                library.discard(body)
+                body, types = refined, out
+                break
+            library.discard(refined)
         joined = [_join(a, b) for a, b in zip(types, out)]
         if joined == types:
             break
+        library.discard(body)
         types = joined
     else:
         raise ShapeError("loop variable shapes do not settle")

@@ -3,29 +3,36 @@
 A TensorList is a run-time ``DT_VARIANT`` value in TensorFlow. As TensorFlow's XLA bridge does, tfc
 represents a list whose element shape and length are static by the dense tensor that stacks its
 elements: a list of ``n`` elements of shape ``s`` and dtype ``d`` has type ``tensor<n x s x d>``.
-The type comes from the ``element_dtype`` attribute and the constant ``element_shape`` /
-``num_elements`` operands (GraphDefs say only "variant" for the handle). Then
+The type comes from the ``element_dtype`` attribute and the ``element_shape`` / ``num_elements``
+operands (GraphDefs say only "variant" for the handle). Then
 
     TensorListReserve(shape, n)   -> zeros [n, *shape]        TensorListStack(l)      -> l
     TensorListFromTensor(t)       -> t                        TensorListGetItem(l, i) -> dynamic_slice
     TensorListSetItem(l, i, x)    -> dynamic_update_slice     TensorListGather(l, ix) -> gather
     TensorListLength / ElementShape -> constants              TensorListPushBack(l,x) -> [n + 1, ...]
 
-Lists travel through functional While loops as ordinary loop variables. A list's length is part of
-its type, so PushBack/PopBack work only where the length is static (not on a list that grows inside
-a loop: the type rule says so); out-of-range indices clamp, as XLA's dynamic slices do, where
-TensorFlow would fail at run time. Lists of lists (``element_dtype`` variant) are not supported.
+Lists travel through functional While loops as ordinary loop variables, so their types must be
+known when the loop body is specialized at import: the type rules evaluate small shape computations
+(Keras sizes a list with ``tf.shape(x)[0]``), and a new list's unknown element dims are taken from
+what is written into it. A list's length is part of its type, so PushBack/PopBack work only where
+the length is static (not on a list that grows inside a loop: the type rule says so). Out-of-range
+indices clamp, as XLA's dynamic slices do, where TensorFlow would fail at run time. Lists of lists
+(``element_dtype`` variant) are not supported.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from tfc.backends.interp.interpreter import Interpreter
+from tfc.diagnostics import TfcError
 from tfc.frontend import api as tnp
+from tfc.frontend.tracing import Tensor, Trace, to_tensor, tracing
+from tfc.ir import Block, Module
 from tfc.ops.rules import merge_shapes
-from tfc.registry import ShapeError
-from tfc.types import DType, TensorType
+from tfc.registry import ShapeError, Trait, lookup
+from tfc.types import DType, TensorType, TokenType
 
-from ..dialect import tf_op
+from ..dialect import IMPORT_HOOKS, DecomposeContext, data_types, tf_op
 from .array import const, ints, scalar_int, shape_text, static
 
 
@@ -39,36 +46,28 @@ def element_dtype(ctx) -> DType:
     raise ShapeError("needs an 'element_dtype' attribute")
 
 
-def shape_operand(ctx, index: int):
-    """An ``element_shape`` operand as a shape: None dims for -1, None for unknown rank.
-
-    TensorFlow writes an unknown rank as the scalar -1; an operand computed at run time says nothing."""
-    value = ctx.constant(index)
-    if value is None:
-        return None
-    value = np.asarray(value)
-    if value.ndim == 0:
-        if int(value) != -1:
-            raise ShapeError(f"element_shape must be a vector or the scalar -1 (unknown rank), got {int(value)}")
-        return None
-    return tuple(None if d < 0 else d for d in ints(value))
-
-
 def list_type(dtype: DType, length, elements) -> TensorType:
     """The dense type of a list of ``length`` elements of shape ``elements`` (None: unknown)."""
     return TensorType(dtype, None if elements is None else (length, *elements))
 
 
-def parts(ctx, handle: TensorType) -> tuple:
-    """(length, element shape) of a list operand, checking its dtype against ``element_dtype``."""
-    dtype = element_dtype(ctx)
-    if not isinstance(handle, TensorType) or handle.dtype != dtype:
-        raise ShapeError(f"the list holds {handle}, not elements of {dtype.value}")
+def parts_any(handle: TensorType) -> tuple:
+    """(length, element shape) of a list operand (None for what is not known)."""
+    if not isinstance(handle, TensorType):
+        raise ShapeError(f"expects a list, got {handle}")
     if handle.shape is None:
         return None, None
     if not handle.shape:
         raise ShapeError(f"a list value must have a leading element dimension, got {handle}")
     return handle.shape[0], handle.shape[1:]
+
+
+def parts(ctx, handle: TensorType) -> tuple:
+    """Like parts_any, checking the list's dtype against the op's ``element_dtype``."""
+    dtype = element_dtype(ctx)
+    if isinstance(handle, TensorType) and handle.dtype != dtype:
+        raise ShapeError(f"the list holds {handle}, not elements of {dtype.value}")
+    return parts_any(handle)
 
 
 def merge(a, b):
@@ -85,7 +84,7 @@ def static_list(t: TensorType) -> tuple:
     return t.shape
 
 
-def zeros(dtype: DType, shape) -> tnp.Tensor:
+def zeros(dtype: DType, shape) -> Tensor:
     return tnp.broadcast_to(const(0, dtype), tuple(shape))
 
 
@@ -99,9 +98,82 @@ def starts(index, rank: int) -> list:
     return [index_scalar(index)] + [const(0, DType.i32)] * rank
 
 
-# ---- creating lists -------------------------------------------------------------------------------
-def _length_operand(ctx, index: int, what: str):
+# ---- operands that must be known at import ------------------------------------------------------
+# A list's size is part of its type, and a While body is specialized for its loop types at import,
+# before legalize-tf folds shape arithmetic. TensorFlow computes a TensorArray's size as
+# StridedSlice(Shape(x)), so the type rules evaluate such small computations here.
+FOLD_DEPTH = 4
+FOLD_MAX_ELEMENTS = 64
+
+
+def operand_value(ctx, index: int):
+    """Operand ``index``'s value if it is a constant or a small pure computation of known values."""
     value = ctx.constant(index)
+    operands = getattr(ctx, "operands", ())
+    if value is None and index < len(operands):
+        value = _fold(operands[index], FOLD_DEPTH)
+    return value
+
+
+def _fold(value, depth: int):
+    """Evaluate the tf op defining ``value`` by running its decomposition on the interpreter;
+    None when anything on the way is not known here (this is best effort: legalization folds again)."""
+    op = getattr(value, "op", None)
+    opdef = lookup(op.name) if op is not None else None
+    if opdef is None or not isinstance(value.type, TensorType) or op.name in IMPORT_HOOKS:
+        return None  # (ops that call library functions are not evaluated here)
+    if opdef.has(Trait.CONSTANT_LIKE):
+        return np.asarray(op.attr("value"))
+    size = value.type.num_elements
+    if depth == 0 or opdef.decompose is None or not opdef.has(Trait.PURE) or size is None or size > FOLD_MAX_ELEMENTS:
+        return None
+    operands = op.operands[: len(data_types(v.type for v in op.operands))]
+    results = [r for r in op.results if not isinstance(r.type, TokenType)]
+    block = Block([v.type for v in operands])
+    try:
+        with tracing(Trace.into_block(Module.create(), block, op.location)) as trace:
+            produced = opdef.decompose(DecomposeContext(op, operands, results), *[Tensor(a, trace) for a in block.args])
+        produced = produced if isinstance(produced, (list, tuple)) else [produced]
+        target = to_tensor(produced[results.index(value)], trace).value
+        arguments = dict(zip(block.args, operands))
+        if target in arguments:  # the op passes an operand through
+            return _fold(arguments[target], depth - 1)
+        return _evaluate(block, arguments, depth).get(target)
+    except (TfcError, TypeError, ValueError, IndexError, KeyError, AttributeError):
+        return None
+
+
+def _evaluate(block: Block, arguments: dict, depth: int) -> dict:
+    """Values of ``block``'s ops, folding an argument's source only when an op reads it."""
+    env, interpreter = {}, Interpreter(None)
+    for new in block.ops:
+        for v in new.operands:
+            if v not in env and v in arguments:
+                env[v] = _fold(arguments[v], depth - 1)
+        inputs = [env.get(v) for v in new.operands]
+        if any(x is None for x in inputs):
+            return {}
+        env.update(zip(new.results, interpreter.evaluate(new, inputs, env)))
+    return env
+
+
+def shape_operand(ctx, index: int):
+    """An ``element_shape`` operand as a shape: None dims for -1, None for unknown rank.
+
+    TensorFlow writes an unknown rank as the scalar -1; an operand computed at run time says nothing."""
+    value = operand_value(ctx, index)
+    if value is None:
+        return None
+    value = np.asarray(value)
+    if value.ndim == 0:
+        if int(value) != -1:
+            raise ShapeError(f"element_shape must be a vector or the scalar -1 (unknown rank), got {int(value)}")
+        return None
+    return tuple(None if d < 0 else d for d in ints(value))
+
+
+def _length_operand(ctx, index: int, what: str):
+    value = operand_value(ctx, index)
     if value is None:
         return None
     length = scalar_int(value, what)
@@ -110,13 +182,14 @@ def _length_operand(ctx, index: int, what: str):
     return length
 
 
+# ---- creating lists -------------------------------------------------------------------------------
 def _reserve_type(ctx, shape, num_elements):
     return list_type(element_dtype(ctx), _length_operand(ctx, 1, "num_elements"), shape_operand(ctx, 0))
 
 
 def _reserve(ctx, shape, num_elements):
     length = _length_operand(ctx, 1, "num_elements")
-    elements = shape_operand(ctx, 0)
+    elements = written_shape(ctx, shape_operand(ctx, 0))
     if length is None or elements is None or None in elements:
         got = f"{'?' if length is None else length} elements of shape {shape_text(elements)}"
         raise ShapeError(f"the list's size and element shape must be constants, got {got}")
@@ -128,10 +201,36 @@ def _empty_type(ctx, shape, max_num_elements):
 
 
 def _empty(ctx, shape, max_num_elements):
-    elements = shape_operand(ctx, 0)
+    elements = written_shape(ctx, shape_operand(ctx, 0))
     if elements is None or None in elements:
         raise ShapeError(f"the element shape must be a constant, got {shape_text(elements)}")
     return zeros(element_dtype(ctx), (0, *elements))
+
+
+# Users whose result is the same list with what was written into it (so its element shape).
+_WRITERS = {"tf.TensorListSetItem", "tf.TensorListPushBack", "tf.TensorListScatterIntoExistingList"}
+_LOOPS = {"tf.While", "tf.StatelessWhile"}
+
+
+def written_shape(ctx, elements):
+    """``elements`` with unknown dims filled in from the new list's users: the items written into it,
+    or the type a While loop carries it with. Keras leaves the batch dim of an RNN's output list
+    unknown (-1) in the graph; TensorFlow's XLA bridge also takes it from what the loop body writes."""
+    if elements is not None and None not in elements:
+        return elements
+    for user, position in list(ctx.op.results[0].uses):
+        if user.name in _WRITERS and position == 0:
+            written = user.results[0].type
+        elif user.name in _LOOPS and position < len(user.results):
+            written = user.results[position].type
+        else:
+            continue
+        if isinstance(written, TensorType) and written.shape:
+            try:
+                elements = merge_shapes(elements, written.shape[1:])
+            except ShapeError:
+                pass  # the user's own type rule reports the mismatch
+    return elements
 
 
 def _from_tensor_type(ctx, tensor, shape):
@@ -161,7 +260,7 @@ def _get_item_type(ctx, handle, index, shape):
 
 
 def _get_item(ctx, handle, index, shape):
-    length, *elements = static_list(handle.type)
+    _, *elements = static_list(handle.type)
     item = tnp._emit("tfc.dynamic_slice", [handle, *starts(index, len(elements))], {"slice_sizes": (1, *elements)})
     return tnp.reshape(item, tuple(elements))
 
@@ -177,7 +276,7 @@ def _set_item_type(ctx, handle, index, item):
 
 
 def _set_item(ctx, handle, index, item):
-    length, *elements = static_list(handle.type)
+    _, *elements = static_list(handle.type)
     row = tnp.reshape(item, (1, *elements))
     return tnp._emit("tfc.dynamic_update_slice", [handle, row, *starts(index, len(elements))])
 
@@ -187,7 +286,7 @@ tf_op("TensorListSetItem", _set_item_type, _set_item, outputs=(("output_handle",
 
 
 def _gather_type(ctx, handle, indices, shape):
-    length, elements = parts(ctx, handle)
+    _, elements = parts(ctx, handle)
     elements = merge(elements, shape_operand(ctx, 2))
     if indices.shape is None or elements is None:
         return TensorType(handle.dtype, None)
@@ -235,10 +334,10 @@ tf_op(
 def _scatter_length(ctx, num_elements_index: int | None):
     """A new scattered list's length: ``num_elements`` when given (>= 0), else max(indices) + 1."""
     if num_elements_index is not None:
-        value = ctx.constant(num_elements_index)
+        value = operand_value(ctx, num_elements_index)
         if value is not None and scalar_int(value, "num_elements") >= 0:
             return scalar_int(value, "num_elements")
-    indices = ctx.constant(1)
+    indices = operand_value(ctx, 1)
     if indices is None:
         return None
     return int(np.max(indices)) + 1 if np.size(indices) else 0
@@ -278,15 +377,6 @@ def _element_shape_type(ctx, handle):
     _, elements = parts_any(handle)
     dtype = ctx.attrs.get("shape_type", DType.i32)
     return TensorType(dtype, None if elements is None else (len(elements),))
-
-
-def parts_any(handle: TensorType) -> tuple:
-    """(length, element shape) of a list whose element dtype the op does not state."""
-    if handle.shape is None:
-        return None, None
-    if not handle.shape:
-        raise ShapeError(f"a list value must have a leading element dimension, got {handle}")
-    return handle.shape[0], handle.shape[1:]
 
 
 def _element_shape(ctx, handle):
@@ -391,7 +481,7 @@ def _pop_back(ctx, handle, shape):
 
 
 def _resize_type(ctx, handle, size):
-    length, elements = parts_any(handle)
+    _, elements = parts_any(handle)
     return list_type(handle.dtype, _length_operand(ctx, 1, "size"), elements)
 
 
