@@ -24,6 +24,7 @@ from tfc.verifier import infer_types
 
 from . import ops  # noqa: F401 - registers the tf.* dialect
 from .dialect import IMPORT_HOOKS, TOKEN, data_types
+from .functionalize import functionalize_if_needed
 from .functions import FunctionLibrary
 from .graphdef import GraphImportError, convert_attr, load_graphdef
 
@@ -89,6 +90,7 @@ class GraphImporter:
     """Imports one GraphDef; ``import_graph`` may be called for several output sets."""
 
     def __init__(self, graph, filename: str | None = None, library=None):
+        graph = functionalize_if_needed(graph, filename)
         self.graph = graph
         self.filename = filename
         self.library = library if library is not None else FunctionLibrary(graph.library, filename)
