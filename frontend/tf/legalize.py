@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from tfc.attributes import ArrayAttr, SymbolRefAttr
-from tfc.backends.interp.interpreter import Interpreter
 from tfc.diagnostics import TfcError
 from tfc.frontend.tracing import Tensor, Trace, constant, to_tensor, tracing
 from tfc.ir import Block, Function, Module, Operation
@@ -31,6 +30,7 @@ from tfc.registry import ShapeError, Trait, lookup
 from tfc.types import FunctionType, TokenType
 
 from .dialect import DecomposeContext, data_types
+from .optimize import constant_value, evaluate_on_constants  # also registers tf-fold and tf-fuse
 
 
 class LegalizationError(TfcError):
@@ -60,24 +60,13 @@ class LegalizeTF(Pass):
 FOLD_MAX_ELEMENTS = 1 << 16
 
 
-def _constant_value(value):
-    owner = getattr(value, "op", None)
-    opdef = lookup(owner.name) if owner is not None else None
-    return owner.attr("value") if opdef is not None and opdef.has(Trait.CONSTANT_LIKE) else None
-
-
-def _fold(module: Module, op: Operation, operands, produced: list[Tensor], scratch: Block) -> list[Tensor] | None:
+def _fold(module: Module, op: Operation, produced: list[Tensor], scratch: Block) -> list[Tensor] | None:
     """Evaluate a decomposition whose inputs are all constants; its ops become constants."""
     if any(t.type.num_elements is None or t.type.num_elements > FOLD_MAX_ELEMENTS for t in produced):
         return None
-    if any(new.regions for new in scratch.ops):
+    values = evaluate_on_constants(module, scratch.ops, [t.value for t in produced], FOLD_MAX_ELEMENTS)
+    if values is None:
         return None
-    interpreter = Interpreter(None)
-    env = {v: _constant_value(v) for v in operands}
-    for new in scratch.ops:
-        for result, value in zip(new.results, interpreter.evaluate(new, [env[v] for v in new.operands], env)):
-            env[result] = value
-    values = [env[t.value] if t.value in env else _constant_value(t.value) for t in produced]
     for new in reversed(scratch.ops):
         new.drop_operands()
     scratch.ops = []
@@ -161,8 +150,8 @@ class _Legalizer:
             ) from None
         if len(produced) != len(results):
             raise LegalizationError(f"{op.location.describe()}: error: decomposition of '{op.name}' made {len(produced)} values for {len(results)} results")
-        if opdef.has(Trait.PURE) and all(_constant_value(v) is not None for v in operands):
-            produced = _fold(self.module, op, operands, produced, scratch) or produced
+        if opdef.has(Trait.PURE) and all(constant_value(v) is not None for v in operands):
+            produced = _fold(self.module, op, produced, scratch) or produced
         for result, tensor in zip(results, produced):
             if not result.type.is_compatible(tensor.value.type):
                 raise LegalizationError(
