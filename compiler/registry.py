@@ -171,4 +171,5 @@ def _ensure_loaded() -> None:
     if not _loaded:
         _loaded = True
         from . import ops  # noqa: F401
+        from .frontend import graph  # noqa: F401  (tfc.placeholder and tfc.identity of the graph API)
         from .frontend.tf import ops as tf_ops  # noqa: F401  (the tf.* import dialect)

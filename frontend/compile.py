@@ -3,7 +3,9 @@
 Like ``tf.function``: tensors (numpy arrays, device arrays, numpy scalars) are traced symbolically and
 keyed by shape and dtype; every other argument (Python numbers, strings, None, ...) is static and part
 of the key, so a new value retraces. ``f.retrace_reasons`` says why each retrace happened, and
-``explain_retraces=True`` logs it as it happens.
+``explain_retraces=True`` logs it as it happens. ``tfc.Variable``s the function uses (captured or
+passed as arguments) are lifted to extra arguments and results; their buffers are donated, so XLA
+updates them in place, and the new values are stored back after each call.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def _is_tensor_leaf(x) -> bool:
 def flatten(tree, leaves: list, static_ok: bool = True):
     """Append tensor leaves of ``tree`` to ``leaves``; return a hashable description of the rest."""
     if isinstance(tree, Tensor) or _is_tensor_leaf(tree):
+        if static_ok and type(tree) is not Tensor and getattr(tree, "_tfc_variable", False):
+            return ("static", type(tree), tree)  # a tfc.Variable argument: read in the trace, like a closure
         leaves.append(tree)
         return "T"
     if isinstance(tree, (list, tuple)):
@@ -88,6 +92,7 @@ class Lowered:
 
     module: Module
     function_name: str
+    variables: tuple | None = None  # (variables read, variables written, donated argument indices)
 
     def as_text(self) -> str:
         """The tfc IR (generic MLIR form)."""
@@ -235,10 +240,19 @@ class CompiledFunction:
             bound.arguments.update(traced_args)
             result = self.fn(*bound.args, **bound.kwargs)
             out_leaves: list = []
-            out_structure = flatten(result, out_leaves)
+            out_structure = flatten(result, out_leaves, static_ok=False)
             outputs = [self._output(trace, leaf) for leaf in out_leaves]
             trace.builder.create("func.return", [t.value for t in outputs], location=where)
         trace.function.set_type(FunctionType(tuple(arg_types), tuple(t.type for t in outputs)))
+        variables = trace.__dict__.get("tfc_variables")
+        if variables:  # tfc.Variables were used: they become arguments and results
+            from .variables import lift_variables
+
+            names_in, names_out, donate = lift_variables(trace.module, trace.function)
+            by_name = {name: entry[0] for name, entry in variables.items()}
+            verify(trace.module)
+            lifted = (tuple(by_name[n] for n in names_in), tuple(by_name[n] for n in names_out), tuple(donate))
+            return Lowered(trace.module, trace.function.name, lifted), out_structure
         verify(trace.module)
         return Lowered(trace.module, trace.function.name), out_structure
 
@@ -251,6 +265,8 @@ class CompiledFunction:
 
     def _make_runner(self, lowered: Lowered, single: bool) -> Callable:
         """A callable running the compiled function; it returns the bare array when ``single``, else a list."""
+        if lowered.variables is not None:
+            return self._make_variable_runner(lowered, single)
         if self.backend == "interp":
             from tfc.backends.interp.interpreter import run
 
@@ -265,6 +281,33 @@ class CompiledFunction:
 
         executable = compile_module(lowered.module, self.device, lowered.function_name).executable
         return executable.call_single if single else executable.call
+
+    def _make_variable_runner(self, lowered: Lowered, single: bool) -> Callable:
+        """Pass the variables' values after the arguments; store the updated ones (results first) back.
+
+        Variables both read and written are donated, so XLA updates their buffers in place.
+        """
+        reads, writes, donate = lowered.variables
+        count = len(writes)
+        if self.backend == "interp":
+            from tfc.backends.interp.interpreter import run
+
+            def call(*args):
+                return run(lowered.module, [np.asarray(a) for a in args], lowered.function_name)
+        elif self.backend == "xla":
+            from tfc.backends.xla.backend import compile_module
+
+            call = compile_module(lowered.module, self.device, lowered.function_name, donate=donate).executable.call
+        else:
+            raise ValueError(f"unknown backend '{self.backend}' (expected 'xla' or 'interp')")
+
+        def run_with_variables(*args):
+            outs = call(*args, *[v._array for v in reads])
+            for variable, value in zip(writes, outs):
+                variable._array = value
+            return outs[count] if single else outs[count:]
+
+        return run_with_variables
 
 
 class _Static:
