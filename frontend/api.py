@@ -58,9 +58,16 @@ def astype(x, dtype) -> Tensor:
     literal = _weak_literal(x)
     if literal is not None:  # a Python literal takes its final dtype at trace time, as in JAX
         if not x.value.has_uses:
+            _forget_constant(x)
             x.value.op.erase()
         return constant(x.trace, literal.astype(dtype.numpy), dtype)
     return _emit("tfc.convert", [x], result_types=[x.type.with_dtype(dtype)])
+
+
+def _forget_constant(x: Tensor) -> None:
+    """Drop ``x`` from the trace's constant cache before erasing it, so it is never handed out again."""
+    for key in [k for k, cached in x.trace.constants.items() if cached is x]:
+        del x.trace.constants[key]
 
 
 def _weak_literal(x: Tensor):

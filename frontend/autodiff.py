@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 from tfc.diagnostics import TraceError
 from tfc.ir import Operation, Value
+from tfc.ops.control_flow import captured_values
 from tfc.registry import lookup
 from tfc.types import TensorType
 
@@ -34,10 +35,17 @@ class GradContext:
         self.operands = [Tensor(v, trace) for v in op.operands]
         self.results = [Tensor(r, trace) for r in op.results]
         self.operand_types = [v.type for v in op.operands]
+        # values the op's regions use from outside: its rule returns their cotangents after the operands'
+        self.captures = [Tensor(v, trace) for v in captured_values(op)] if op.regions else []
 
     @property
     def result(self) -> Tensor:
         return self.results[0]
+
+
+def _inputs(op: Operation) -> list[Value]:
+    """What an op depends on: its operands, then (for ops with regions) the values its regions capture."""
+    return list(op.operands) + (captured_values(op) if op.regions else [])
 
 
 def _differentiable(value: Value) -> bool:
@@ -50,7 +58,7 @@ def backprop(trace: Trace, outputs: Sequence[Value], seeds: Sequence[Tensor], wr
     forward = list(block.ops)
     depends = {v for v in wrt if _differentiable(v)}
     for op in forward:
-        if any(v in depends for v in op.operands):
+        if any(v in depends for v in _inputs(op)):
             depends.update(r for r in op.results if _differentiable(r))
     cotangents: dict[Value, Tensor] = {}
     for value, seed in zip(outputs, seeds):
@@ -59,11 +67,12 @@ def backprop(trace: Trace, outputs: Sequence[Value], seeds: Sequence[Tensor], wr
     saved_location = trace.location
     try:
         for op in reversed(forward):
-            if not any(r in cotangents for r in op.results) or not any(v in depends for v in op.operands):
+            inputs = _inputs(op)
+            if not any(r in cotangents for r in op.results) or not any(v in depends for v in inputs):
                 continue
             incoming = [cotangents[r] if r in cotangents else api.zeros_like(Tensor(r, trace)) for r in op.results]
             trace.location = op.location  # gradient ops point at the op they differentiate
-            for operand, grad in zip(op.operands, _rule(op)(GradContext(op, trace), *incoming)):
+            for operand, grad in zip(inputs, _rule(op)(GradContext(op, trace), *incoming)):
                 if grad is not None and operand in depends:
                     _accumulate(cotangents, operand, to_tensor(grad, trace))
     finally:
@@ -100,16 +109,26 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             from .compile import eager_call
 
             return eager_call(wrapper, args, {})
-        tensors = list(args)
+        from .compile import flatten, unflatten
+
+        args = list(args)
+        structures, leaves = {}, {}
         for i in indices:
             if i >= len(args):
                 raise TraceError(f"argnums {i} is out of range for {len(args)} arguments")
-            tensors[i] = to_tensor(args[i], trace)
-        out = to_tensor(f(*tensors), trace)
+            found: list = []
+            structures[i] = flatten(args[i], found)  # an argument may be a nested structure of tensors
+            leaves[i] = [to_tensor(leaf, trace) for leaf in found]
+            args[i] = unflatten(structures[i], leaves[i])
+        out = to_tensor(f(*args), trace)
         if out.shape != () or not out.dtype.is_float:
             raise TraceError(f"grad needs a function returning a float scalar, got {out.type}", trace.location)
-        grads = backprop(trace, [out.value], [api.ones_like(out)], [tensors[i].value for i in indices])
-        grads = [g if g is not None else _zeros_for(tensors[i]) for g, i in zip(grads, indices)]
+        wrt = [t for i in indices for t in leaves[i]]
+        found_grads = iter(backprop(trace, [out.value], [api.ones_like(out)], [t.value for t in wrt]))
+        grads = []
+        for i in indices:
+            flat = [g if g is not None else _zeros_for(t) for t, g in zip(leaves[i], found_grads)]
+            grads.append(unflatten(structures[i], flat))
         return out, (grads[0] if single else tuple(grads))
 
     return wrapper

@@ -8,7 +8,7 @@ graphs. Formulas follow TensorFlow 1's optimizers (``tf.compat.v1.train.*``), wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,11 +17,57 @@ from . import api
 
 @dataclass(frozen=True)
 class Optimizer:
-    """Base: subclasses give ``slot_names``/``slot_init`` and ``update``."""
+    """Base: subclasses give ``slot_names``/``slot_init`` and ``update``; ``minimize`` builds the train op."""
 
     learning_rate: float = 0.01
 
     slot_names: tuple = ()
+    # Slot and step variables, created on first use per graph (or once, outside graphs).
+    _state: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def minimize(self, loss, var_list=None, name: str | None = None):
+        """The op that applies one step to ``var_list`` (default: all trainable variables).
+
+        In a graph it returns a group to pass as a Session target; inside ``@tfc.compile`` the
+        updates happen when the function runs.
+        """
+        from .variables import gradients, trainable_variables
+
+        var_list = list(var_list) if var_list is not None else trainable_variables()
+        if not var_list:
+            raise ValueError("minimize: no variables to train")
+        return self.apply_gradients(zip(gradients(loss, var_list), var_list), name)
+
+    def apply_gradients(self, grads_and_vars, name: str | None = None):
+        """Update each variable from its gradient (pairs with a None gradient are skipped)."""
+        from .graph import current_graph, group
+
+        step = self._variable("step", np.int32(0))
+        updates = []
+        for grad, var in grads_and_vars:
+            if grad is None:
+                continue
+            slots = {k: self._variable(f"{var.name.split(':')[0]}/{type(self).__name__}/{k}", v)
+                     for k, v in self.slots(np.zeros(var.shape, var.dtype.numpy)).items()}
+            new_value, new_slots = self.update(var.read_value(), grad, {k: s.read_value() for k, s in slots.items()}, step.read_value())
+            updates.append(var.assign(new_value, read_value=False))
+            updates.extend(slots[k].assign(v, read_value=False) for k, v in new_slots.items())
+        updates.append(step.assign_add(1, read_value=False))
+        if current_graph() is not None:
+            return group(*updates, name=name or type(self).__name__)
+        return None
+
+    def _variable(self, name: str, initial):
+        """A non-trainable variable owned by this optimizer (a slot or the step counter)."""
+        from .graph import current_graph
+        from .variables import Variable
+
+        graph = current_graph()
+        key = (id(graph), name)
+        found = self._state.get(key)
+        if found is None:
+            found = self._state[key] = Variable(np.asarray(initial), name=name.replace(":", "_"), trainable=False)
+        return found
 
     def slots(self, value: np.ndarray) -> dict[str, np.ndarray]:
         """Initial slot values for a variable holding ``value``."""

@@ -14,11 +14,12 @@ import numpy as np
 
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
-from tfc.passmanager import PassManager
+from tfc.passmanager import PassManager, default_pipeline
 from tfc.types import DType, TensorType
 
-# After import: tf.* -> core ops, variables -> arguments, then the cleanups.
-PIPELINE = "legalize-tf,lift-variables,cse,dce"
+# After import: the tf-level cleanups (Grappler's job in TensorFlow), tf.* -> core ops, variables ->
+# arguments, then the core cleanups.
+PIPELINE = f"{default_pipeline('tf')},legalize-tf,lift-variables,{default_pipeline('core')}"
 
 
 class SessionError(TfcError):

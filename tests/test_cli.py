@@ -175,7 +175,7 @@ def test_stats_and_print_ir_go_to_stderr(tmp_path):
     path = write(tmp_path, "good.ir", GOOD)
     result = invoke("opt", str(path), "--passes", "cse", "--stats", "--print-ir-after-all")
     assert result.exit_code == 0
-    assert result.stderr.startswith("cse: ops 5 -> 4, ")
+    assert result.stderr.startswith("cse: ops 3 -> 2, ")
     assert "// -----// IR after cse //----- //\n" in result.stderr
     assert result.stdout.count('"tfc.exp"') == 1
 

@@ -189,11 +189,11 @@ def test_print_ir_after_all_and_stats():
     module = sample_module()
     PassManager("cse,dce", print_ir_after_all=True, stats=True, out=out).run(module)
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("cse: ops 5 -> 4, ") and lines[0].endswith(" ms")
+    assert lines[0].startswith("cse: ops 3 -> 2, ") and lines[0].endswith(" ms")
     assert lines[1] == "// -----// IR after cse //----- //"
     assert lines[2] == '"builtin.module"() ({'
     dce_stats = [line for line in lines if line.startswith("dce: ")]
-    assert dce_stats and dce_stats[0].startswith("dce: ops 4 -> 4, ")
+    assert dce_stats and dce_stats[0].startswith("dce: ops 2 -> 2, ")
     assert "// -----// IR after dce //----- //" in lines
     assert out.getvalue().endswith(print_module(module))
 

@@ -171,9 +171,13 @@ def cli() -> None:
 @_with_common_options
 @click.option("--passes", "pipeline", default="", metavar="LIST", help="Pass pipeline, e.g. 'cse,dce' or 'name{opt=1}'.")
 @click.option("--print-ir-after-all", is_flag=True, help="Print the IR to stderr after every pass.")
+@click.option("--print-ir-after-change", is_flag=True, help="Print the IR to stderr after each pass that changed it.")
 @click.option("--verify-each/--no-verify-each", default=True, show_default=True, help="Verify the IR after every pass.")
 @click.option("--stats", is_flag=True, help="Print per-pass statistics (ops before -> after, time) to stderr.")
-def opt(file, output, split_input_file, show_source, allow_unregistered, pipeline, print_ir_after_all, verify_each, stats):
+@click.option("--timing", is_flag=True, help="Print each pass's wall time and share of the total to stderr.")
+def opt(
+    file, output, split_input_file, show_source, allow_unregistered, pipeline, print_ir_after_all, print_ir_after_change, verify_each, stats, timing
+):
     """Parse and verify FILE ('-' for stdin), run passes, print the module."""
     from tfc.passmanager import PassManager
     from tfc.printer import print_module
@@ -186,6 +190,8 @@ def opt(file, output, split_input_file, show_source, allow_unregistered, pipelin
             stats=stats,
             out=sys.stderr,
             allow_unregistered=allow_unregistered,
+            print_ir_after_change=print_ir_after_change,
+            timing=timing,
         )
     except TfcError as err:
         _report(err, show_source)

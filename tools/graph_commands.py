@@ -20,9 +20,6 @@ from tfc.diagnostics import TfcError
 
 from .cli import cli, error_line
 
-# Passes around legalization for each --emit level (issue-4 work will grow these into a real pipeline).
-DEFAULT_TF_PIPELINE = "cse,dce"
-DEFAULT_CORE_PIPELINE = "legalize-tf,cse,dce"
 
 
 def _fail(err: TfcError | str, status: int = 1):
@@ -54,7 +51,7 @@ def _split_names(value: str | None) -> list[str] | None:
 @cli.command()
 @click.argument("graph", metavar="GRAPH.pb")
 @click.option("--outputs", metavar="NAME,...", help="Tensor names (loss:0) or op names; default: the graph's sinks.")
-@click.option("--passes", "pipeline", metavar="LIST", help="Pass pipeline (default: cse,dce, with legalize-tf unless --emit tf).")
+@click.option("--passes", "pipeline", metavar="LIST", help="Pass pipeline (default: the tf-level default pipeline, then legalize-tf and the core one unless --emit tf).")
 @click.option("--emit", type=click.Choice(["tf", "core", "stablehlo"]), default="core", show_default=True, help="Stop at tf.* ops, core ops, or StableHLO.")
 @click.option("--stats", is_flag=True, help="Print per-pass statistics to stderr.")
 @click.option("--print-ir-after-all", is_flag=True, help="Print the IR to stderr after every pass.")
@@ -62,13 +59,13 @@ def _split_names(value: str | None) -> list[str] | None:
 def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, output):
     """Import a TensorFlow GraphDef (.pb or .pbtxt) and print it as tfc IR or StableHLO."""
     from tfc.frontend.tf.importer import GraphImporter
-    from tfc.passmanager import PassManager
+    from tfc.passmanager import PassManager, default_pipeline
     from tfc.printer import print_module
 
     try:
         imported = GraphImporter.from_file(graph).import_graph(_split_names(outputs))
         if pipeline is None:
-            pipeline = DEFAULT_TF_PIPELINE if emit == "tf" else DEFAULT_CORE_PIPELINE
+            pipeline = default_pipeline("tf") if emit == "tf" else f"{default_pipeline('tf')},legalize-tf,{default_pipeline('core')}"
         elif emit != "tf" and "legalize-tf" not in pipeline:
             pipeline = ",".join(p for p in (pipeline, "legalize-tf") if p)
         if emit == "stablehlo":

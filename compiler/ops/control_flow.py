@@ -9,8 +9,22 @@ callee) may hold stateful ops, so passes must not merge or drop them on purity g
 
 from __future__ import annotations
 
-from ..ir import FUNC_OP, MODULE_OP, Operation
-from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
+from ..attributes import SymbolRefAttr
+from ..builder import Builder
+from ..diagnostics import TraceError
+from ..ir import (
+    FUNC_OP,
+    MODULE_OP,
+    RETURN_OP,
+    Block,
+    BlockArgument,
+    Function,
+    Operation,
+    OpResult,
+    Region,
+    Value,
+)
+from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, lookup, register
 from ..types import DType, FunctionType, TensorType
 
 YIELD_OP = "tfc.yield"
@@ -44,6 +58,294 @@ def _check_region(op: Operation, index: int, what: str, arg_types, want, rule: s
     if yielded != tuple(want):
         return f"{what} region yields {_text(yielded)} but {rule} {_text(want)}"
     return None
+
+
+# ---- gradients -----------------------------------------------------------------------------------
+# An op with regions also depends on the values its regions capture from outside (``tfc.if`` takes all
+# its inputs that way). Its gradient rule returns one cotangent per operand and then one per value of
+# ``captured_values(op)``, in that order; ``backprop`` differentiates with respect to both.
+# The rules re-trace the forward ops of a region where they need its intermediate values (inside a
+# new region, loop body or function) and run ``backprop`` there, so the gradient is ordinary IR too.
+
+
+def captured_values(op: Operation) -> list[Value]:
+    """Values that ``op``'s regions use but that are defined outside ``op``, in order of first use."""
+    inner_blocks = {block for nested in op.walk() for region in nested.regions for block in region.blocks}
+    seen: dict[Value, None] = {}
+    for nested in op.walk():
+        if nested is op:
+            continue
+        for value in nested.operands:
+            owner = value.block if isinstance(value, BlockArgument) else value.op.parent
+            if owner not in inner_blocks:
+                seen[value] = None
+    return list(seen)
+
+
+def _inexact(t) -> bool:
+    return isinstance(t, TensorType) and t.dtype.is_inexact
+
+
+def _trace_of(ctx):
+    return (ctx.operands or ctx.results)[0].trace
+
+
+def _clone_ops(trace, ops, mapping: dict) -> None:
+    """Re-create ``ops`` at the trace's insertion point, operands renamed through ``mapping`` (updated)."""
+    for op in ops:
+        regions = [_clone_region(trace, region, mapping) for region in op.regions]
+        new = trace.builder.create(op.name, [mapping.get(v, v) for v in op.operands], dict(op.attributes),
+                                   [r.type for r in op.results], regions, op.location)
+        mapping.update(zip(op.results, new.results))
+
+
+def _clone_region(trace, region: Region, mapping: dict) -> Region:
+    block = Block([a.type for a in region.block.args])
+    mapping.update(zip(region.block.args, block.args))
+    trace.push_block(block)
+    try:
+        _clone_ops(trace, region.block.ops, mapping)
+    finally:
+        trace.pop_block()
+    return Region([block])
+
+
+# Replaying a read gives the value the forward pass read unless something wrote in between; replaying
+# any other stateful op would repeat its effect, so those cannot be differentiated this way.
+_REPLAYABLE_STATEFUL = frozenset({"tfc.read_variable"})
+
+
+def _replay(trace, block: Block, args) -> list[Value]:
+    """Re-trace ``block``'s ops with its arguments bound to ``args``; returns what it yields (or returns)."""
+    for op in block.ops:
+        for nested in op.walk():
+            opdef = lookup(nested.name)
+            if opdef is not None and opdef.has(Trait.STATEFUL) and nested.name not in _REPLAYABLE_STATEFUL:
+                owner = block.parent.parent
+                what = f"function @{owner.attr('sym_name')}" if owner.name == FUNC_OP else f"'{owner.name}'"
+                raise TraceError(f"cannot differentiate through {what}: it holds the stateful op "
+                                 f"'{nested.name}', which the gradient would run again", nested.location)
+    mapping = dict(zip(block.args, args))
+    _clone_ops(trace, block.ops[:-1], mapping)
+    return [mapping.get(v, v) for v in block.ops[-1].operands]
+
+
+def _new_region(trace, arg_types, body) -> Region:
+    """A one-block region whose block takes ``arg_types`` and yields ``body(*argument tensors)``."""
+    from tfc.frontend.tracing import Tensor
+
+    block = Block(list(arg_types))
+    trace.push_block(block)
+    try:
+        outputs = body(*[Tensor(a, trace) for a in block.args])
+        trace.emit(YIELD_OP, [t.value for t in outputs])
+    finally:
+        trace.pop_block()
+    return Region([block])
+
+
+def _or_zeros(api, grad, like):
+    return grad if grad is not None else api.zeros_like(like)
+
+
+def _g_if(ctx, *cotangents):
+    """A tfc.if on the same predicate whose branches replay the forward branch and backpropagate
+    through it; it returns the cotangents of the captured values."""
+    from tfc.frontend.autodiff import backprop
+    from tfc.frontend.tracing import Tensor
+
+    api, op, pred = ctx.api, ctx.op, ctx.operands[0]
+    trace = pred.trace
+    captures = captured_values(op)
+    wanted = [v for v in captures if _inexact(v.type)]
+    outputs = [i for i, r in enumerate(op.results) if _inexact(r.type)]
+    if not wanted or not outputs:
+        return [None] * (1 + len(captures))
+
+    def branch(index):
+        def body():
+            yielded = _replay(trace, op.regions[index].block, [])
+            grads = backprop(trace, [yielded[i] for i in outputs], [cotangents[i] for i in outputs], wanted)
+            return [_or_zeros(api, g, Tensor(v, trace)) for g, v in zip(grads, wanted)]
+
+        return _new_region(trace, (), body)
+
+    new = trace.emit(IF_OP, [pred.value], result_types=[v.type for v in wanted], regions=[branch(0), branch(1)])
+    by_value = dict(zip(wanted, new.results))
+    return [None] + [Tensor(by_value[v], trace) if v in by_value else None for v in captures]
+
+
+_MAX_TRIP_COUNT = 100_000
+
+
+def _trip_count(op: Operation) -> int:
+    """How many times a tfc.while runs, when that follows from constants alone (else a TraceError).
+
+    The loop is simulated on the carried values that only depend on constants (a counter, say): each
+    op of the cond and body is evaluated with its numpy reference when all its operands are known.
+    """
+    from tfc.backends.interp.interpreter import Interpreter
+
+    interp, known = Interpreter(None), {}
+
+    def evaluate(inner: Operation, args):
+        opdef = lookup(inner.name)
+        if opdef is None or opdef.reference is None or inner.regions or not opdef.has(Trait.PURE):
+            return None
+        if any(a is None for a in args):
+            return None
+        try:
+            return interp.evaluate(inner, list(args), {})
+        except Exception:  # noqa: BLE001 - a value we cannot compute is just unknown
+            return None
+
+    def outside(value: Value, depth: int = 0):
+        """The value of something defined outside the loop, when it is computed from constants."""
+        if value not in known:
+            result = None
+            if isinstance(value, OpResult) and depth < 64:
+                values = evaluate(value.op, [outside(v, depth + 1) for v in value.op.operands])
+                result = None if values is None else values[value.index]
+            known[value] = result
+        return known[value]
+
+    def run(block: Block, state):
+        env = {a: s for a, s in zip(block.args, state)}
+        local = set(block.args)
+        for inner in block.ops[:-1]:
+            values = evaluate(inner, [env.get(v) if v in local else outside(v) for v in inner.operands])
+            for index, result in enumerate(inner.results):
+                local.add(result)
+                env[result] = None if values is None else values[index]
+        return [env.get(v) if v in local else outside(v) for v in block.ops[-1].operands]
+
+    state = [outside(v) for v in op.operands]
+    for count in range(_MAX_TRIP_COUNT + 1):
+        go = run(op.regions[0].block, state)[0]
+        if go is None:
+            raise TraceError(
+                "gradient of tfc.while needs a static trip count, but the loop condition depends on run-time values",
+                op.location,
+            )
+        if not bool(go):
+            return count
+        state = run(op.regions[1].block, state)
+    raise TraceError(f"gradient of tfc.while: the loop runs more than {_MAX_TRIP_COUNT} iterations", op.location)
+
+
+def _g_while(ctx, *cotangents):
+    """For a loop with a static trip count n: a copy of the loop that also stacks the carried values
+    of every iteration into [n, ...] buffers, then a loop from n - 1 down to 0 that replays iteration
+    k from its stacked values and backpropagates the carried cotangents through it, summing the
+    cotangents of captured values on the way."""
+    from tfc.frontend.autodiff import backprop
+    from tfc.frontend.tracing import Tensor
+
+    api, op, trace = ctx.api, ctx.op, _trace_of(ctx)
+    types = list(ctx.operand_types)
+    carried = [i for i, t in enumerate(types) if _inexact(t)]
+    captures = captured_values(op)
+    wanted = [v for v in captures if _inexact(v.type)]
+    n = _trip_count(op)
+    grads = [None] * (len(types) + len(captures))
+    if n == 0:
+        for i in carried:
+            grads[i] = cotangents[i]
+        return grads
+    body, m, index = op.regions[1].block, len(types), TensorType(DType.i32, ())
+    zero = lambda: api.astype(0, DType.i32)
+
+    # Forward again, stacking each iteration's input state.
+    def forward(k, *rest):
+        state, stacks = rest[:m], rest[m:]
+        stacks = [api._emit("tfc.dynamic_update_slice", [s, api.reshape(x, (1,) + x.shape), k] + [zero()] * x.ndim)
+                  for s, x in zip(stacks, state)]
+        new_state = [Tensor(v, trace) for v in _replay(trace, body, [x.value for x in state])]
+        return [api.add(k, 1)] + new_state + stacks
+
+    stack_types = [TensorType(t.dtype, (n,) + t.shape) for t in types]
+    init = [zero()] + list(ctx.operands) + [api.broadcast_to(api.astype(0, t.dtype), t.shape) for t in stack_types]
+    loop_types = [index] + types + stack_types
+    stacked = trace.emit(WHILE_OP, [t.value for t in init], result_types=loop_types, regions=[
+        _new_region(trace, loop_types, lambda k, *rest: [api.less(k, n)]),
+        _new_region(trace, loop_types, forward),
+    ]).results[1 + m:]
+
+    # Backward: iteration k = n - 1, ..., 0.
+    def backward(k, *rest):
+        carried_cts, sums = rest[:len(carried)], rest[len(carried):]
+        state = []
+        for stack, t in zip(stacked, types):
+            piece = api._emit("tfc.dynamic_slice", [Tensor(stack, trace), k] + [zero()] * len(t.shape), {"slice_sizes": (1,) + t.shape})
+            state.append(api.reshape(piece, t.shape))
+        outputs = _replay(trace, body, [x.value for x in state])
+        step = backprop(trace, [outputs[i] for i in carried], list(carried_cts), [state[i].value for i in carried] + wanted)
+        new_cts = [_or_zeros(api, g, state[i]) for g, i in zip(step, carried)]
+        new_sums = [s if g is None else api.add(s, g) for s, g in zip(sums, step[len(carried):])]
+        return [api.subtract(k, 1)] + new_cts + new_sums
+
+    init = [api.astype(n - 1, DType.i32)] + [cotangents[i] for i in carried] + [api.zeros_like(Tensor(v, trace)) for v in wanted]
+    loop_types = [index] + [types[i] for i in carried] + [v.type for v in wanted]
+    results = trace.emit(WHILE_OP, [t.value for t in init], result_types=loop_types, regions=[
+        _new_region(trace, loop_types, lambda k, *rest: [api.greater_equal(k, 0)]),
+        _new_region(trace, loop_types, backward),
+    ]).results[1:]
+    for i, r in zip(carried, results):
+        grads[i] = Tensor(r, trace)
+    for v, r in zip(wanted, results[len(carried):]):
+        grads[m + captures.index(v)] = Tensor(r, trace)
+    return grads
+
+
+def _g_call(ctx, *cotangents):
+    """A call of a new function ``<callee>_vjp(args..., result cotangents...) -> argument cotangents``
+    that replays the callee and backpropagates through it (made once per module and callee)."""
+    from tfc.frontend.tracing import Tensor
+
+    trace = _trace_of(ctx)
+    args = [i for i, t in enumerate(ctx.operand_types) if _inexact(t)]
+    outputs = [i for i, r in enumerate(ctx.op.results) if _inexact(r.type)]
+    if not args or not outputs:
+        return [None] * len(ctx.operands)
+    name = _vjp_function(ctx, trace, args, outputs)
+    operands = [t.value for t in ctx.operands] + [cotangents[i].value for i in outputs]
+    call = trace.emit("tfc.call", operands, {"callee": SymbolRefAttr(name)}, [ctx.operand_types[i] for i in args])
+    grads = [None] * len(ctx.operands)
+    for i, r in zip(args, call.results):
+        grads[i] = Tensor(r, trace)
+    return grads
+
+
+def _vjp_function(ctx, trace, args, outputs) -> str:
+    from tfc.frontend.autodiff import backprop
+    from tfc.frontend.tracing import Tensor
+
+    api, module = ctx.api, trace.module
+    callee = module.function(ctx.attrs["callee"])
+    ftype = FunctionType(
+        tuple(callee.type.inputs) + tuple(callee.type.results[i] for i in outputs),
+        tuple(callee.type.inputs[i] for i in args),
+    )
+    existing = {f.name: f for f in module.functions}
+    name, suffix = f"{callee.name}_vjp", 0
+    while name in existing and existing[name].type != ftype:
+        suffix += 1
+        name = f"{callee.name}_vjp_{suffix}"
+    if name in existing:
+        return name
+    function = module.add_function(Function.create(name, ftype.inputs, ftype.results, location=ctx.op.location))
+    saved = trace.builders
+    trace.builders = [Builder(function.body)]  # a function sees nothing of the caller's body
+    try:
+        n = len(callee.args)
+        returned = _replay(trace, callee.body, function.args[:n])
+        seeds = [Tensor(a, trace) for a in function.args[n:]]
+        grads = backprop(trace, [returned[i] for i in outputs], seeds, [function.args[i] for i in args])
+        grads = [_or_zeros(api, g, Tensor(function.args[i], trace)) for g, i in zip(grads, args)]
+        trace.emit(RETURN_OP, [g.value for g in grads])
+    finally:
+        trace.builders = saved
+    return name
 
 
 # ---- tfc.yield -----------------------------------------------------------------------------------
@@ -118,6 +420,7 @@ IF = register(
         reference=_run_if,
         lower=_lower_if,
         verify=_verify_if,
+        grad=_g_if,
     )
 )
 
@@ -158,6 +461,7 @@ WHILE = register(
         reference=_run_while,
         lower=_lower_while,
         verify=_verify_while,
+        grad=_g_while,
     )
 )
 
@@ -224,7 +528,8 @@ CALL = register(
         reference=lambda ctx, *args: ctx.call(ctx.attrs["callee"], list(args)),
         lower=_lower_call,
         verify=_verify_call,
+        grad=_g_call,
     )
 )
 
-__all__ = ["YIELD", "IF", "WHILE", "CALL"]
+__all__ = ["CALL", "IF", "WHILE", "YIELD", "captured_values"]

@@ -119,6 +119,41 @@ def _lower_dot_general(ctx, lhs, rhs):
     return ctx.hlo.DotGeneralOp(ctx.result_type, lhs, rhs, numbers).result
 
 
+# Gradient rules: each operand's cotangent is another contraction with the result's cotangent,
+# transposed back to the operand's layout (as JAX's dot_general / conv_general_dilated transposes).
+def _dot_transpose(api, g, other, mine: tuple, theirs: tuple, ndim: int, g_other_first: bool):
+    """Cotangent of the operand with dimension numbers ``mine`` (batch, contract) given the other's ``theirs``.
+
+    ``g`` holds (batch, lhs free, rhs free); ``g_other_first`` says the other operand's free dims come first.
+    """
+    (my_batch, my_contract), (their_batch, their_contract) = mine, theirs
+    my_free = [d for d in range(ndim) if d not in my_batch + my_contract]
+    their_free = [d for d in range(other.ndim) if d not in their_batch + their_contract]
+    nb = len(my_batch)
+    first = nb if g_other_first else nb + len(my_free)
+    g_their_free = tuple(range(first, first + len(their_free)))
+    out = api._emit("tfc.dot_general", [g, other], {
+        "lhs_batching_dimensions": tuple(range(nb)),
+        "rhs_batching_dimensions": their_batch,
+        "lhs_contracting_dimensions": g_their_free,
+        "rhs_contracting_dimensions": tuple(their_free),
+    })
+    # out: (batch, g's dims for my free dims, other's remaining dims = its contracting dims in increasing order)
+    contract_in_order = [my_contract[i] for i in np.argsort(their_contract, kind="stable")]
+    layout = list(my_batch) + my_free + contract_in_order
+    return api.transpose(out, [int(i) for i in np.argsort(layout)])
+
+
+def _g_dot_general(ctx, g):
+    api, (lhs, rhs), a = ctx.api, ctx.operands, ctx.attrs
+    lhs_dims = (tuple(a["lhs_batching_dimensions"]), tuple(a["lhs_contracting_dimensions"]))
+    rhs_dims = (tuple(a["rhs_batching_dimensions"]), tuple(a["rhs_contracting_dimensions"]))
+    return [
+        _dot_transpose(api, g, rhs, lhs_dims, rhs_dims, lhs.ndim, g_other_first=False),
+        _dot_transpose(api, g, lhs, rhs_dims, lhs_dims, rhs.ndim, g_other_first=True),
+    ]
+
+
 DOT_GENERAL = register(
     OpDef(
         "tfc.dot_general",
@@ -134,6 +169,7 @@ DOT_GENERAL = register(
         infer=_infer_dot_general,
         reference=_dot_general_numpy,
         lower=_lower_dot_general,
+        grad=_g_dot_general,
     )
 )
 
@@ -290,6 +326,103 @@ def _lower_convolution(ctx, lhs, rhs):
     ).result
 
 
+def _dilate(sizes, dilations):
+    return [0 if n == 0 else (n - 1) * d + 1 for n, d in zip(sizes, dilations)]
+
+
+def _split_axis(api, x, axis: int, parts: int):
+    """Dimension ``axis`` of size n becomes (parts, n // parts)."""
+    shape = list(x.shape)
+    shape[axis:axis + 1] = [parts, shape[axis] // parts]
+    return api.reshape(x, shape)
+
+
+def _merge_axis(api, x, source: int, target: int):
+    """Moves dimension ``source`` in front of dimension ``target`` (counted without ``source``) and merges them."""
+    perm = [d for d in range(x.ndim) if d != source]
+    perm.insert(target, source)
+    shape = [n for d, n in enumerate(x.shape) if d != source]
+    shape[target] *= x.shape[source]
+    return api.reshape(api.transpose(x, perm), shape)
+
+
+def _conv_attrs(strides, padding, lhs_dilation, rhs_dilation, features, batches, input, kernel, output) -> dict:
+    """Attributes of tfc.convolution; ``kernel`` lists (input feature, output feature, *spatial) dimensions."""
+    return {
+        "window_strides": tuple(strides),
+        "padding": tuple(int(p) for pair in padding for p in pair),
+        "lhs_dilation": tuple(lhs_dilation),
+        "rhs_dilation": tuple(rhs_dilation),
+        "feature_group_count": features,
+        "batch_group_count": batches,
+        "input_batch_dimension": input[0],
+        "input_feature_dimension": input[1],
+        "input_spatial_dimensions": tuple(input[2:]),
+        "kernel_input_feature_dimension": kernel[0],
+        "kernel_output_feature_dimension": kernel[1],
+        "kernel_spatial_dimensions": tuple(kernel[2:]),
+        "output_batch_dimension": output[0],
+        "output_feature_dimension": output[1],
+        "output_spatial_dimensions": tuple(output[2:]),
+    }
+
+
+def _conv_grad_lhs(api, conv: _Conv, g, lhs_shape, rhs):
+    """A convolution of the cotangent with the spatially reversed kernel, input and output features
+    swapped, strides turned into lhs dilation (JAX's _conv_general_dilated_transpose_lhs)."""
+    k_in, k_out = conv.kernel[0], conv.kernel[1]
+    groups = conv.feature_groups
+    if conv.feature_groups > 1 or conv.batch_groups > 1:
+        # the group index moves from the kernel's output features into its input features
+        parts = max(conv.feature_groups, conv.batch_groups)
+        rhs = _merge_axis(api, _split_axis(api, rhs, k_out, parts), k_out, k_in)
+        groups = parts
+    spatial = [lhs_shape[d] for d in conv.input[2:]]
+    window = [rhs.shape[d] for d in conv.kernel[2:]]
+    out_spatial = [g.shape[d] for d in conv.output[2:]]
+    lhs_dilated, rhs_dilated = _dilate(spatial, conv.lhs_dilation), _dilate(window, conv.rhs_dilation)
+    out_dilated = _dilate(out_spatial, conv.strides)
+    before = [w - lo - 1 for w, (lo, _) in zip(rhs_dilated, conv.padding)]
+    after = [l + w - 1 - o - b for l, w, o, b in zip(lhs_dilated, rhs_dilated, out_dilated, before)]
+    reversed_rhs = api._emit("tfc.reverse", [rhs], {"dimensions": tuple(conv.kernel[2:])})
+    attrs = _conv_attrs(conv.lhs_dilation, zip(before, after), conv.strides, conv.rhs_dilation, groups, 1,
+                        conv.output, (k_out, k_in, *conv.kernel[2:]), conv.input)
+    out = api._emit("tfc.convolution", [g, reversed_rhs], attrs)
+    if conv.batch_groups > 1:  # the batch groups were computed as feature groups: move them back to the batch
+        out = _merge_axis(api, _split_axis(api, out, conv.input[1], conv.batch_groups), conv.input[1], conv.input[0])
+    return out
+
+
+def _conv_grad_rhs(api, conv: _Conv, g, lhs, rhs_shape):
+    """A convolution of the input with the cotangent as kernel, batch and features swapped, strides
+    turned into rhs dilation (JAX's _conv_general_dilated_transpose_rhs)."""
+    features, batches = conv.feature_groups, conv.batch_groups
+    if batches > 1:
+        features, batches = batches, 1
+    elif features > 1:
+        features, batches = 1, features
+    spatial = [lhs.shape[d] for d in conv.input[2:]]
+    window = [rhs_shape[d] for d in conv.kernel[2:]]
+    out_spatial = [g.shape[d] for d in conv.output[2:]]
+    lhs_dilated, rhs_dilated = _dilate(spatial, conv.lhs_dilation), _dilate(window, conv.rhs_dilation)
+    out_dilated = _dilate(out_spatial, conv.strides)
+    lows = [lo for lo, _ in conv.padding]
+    highs = [o - l + w - lo - 1 for o, l, w, lo in zip(out_dilated, lhs_dilated, rhs_dilated, lows)]
+    attrs = _conv_attrs(conv.rhs_dilation, zip(lows, highs), conv.lhs_dilation, conv.strides, features, batches,
+                        (conv.input[1], conv.input[0], *conv.input[2:]),
+                        (conv.output[0], conv.output[1], *conv.output[2:]),
+                        (conv.kernel[0], conv.kernel[1], *conv.kernel[2:]))
+    return api._emit("tfc.convolution", [lhs, g], attrs)
+
+
+def _g_convolution(ctx, g):
+    api, (lhs, rhs) = ctx.api, ctx.operands
+    conv = _Conv.parse(ctx)
+    if g.size == 0:
+        return [api.zeros_like(lhs), api.zeros_like(rhs)]
+    return [_conv_grad_lhs(api, conv, g, lhs.shape, rhs), _conv_grad_rhs(api, conv, g, lhs, rhs.shape)]
+
+
 CONVOLUTION = register(
     OpDef(
         "tfc.convolution",
@@ -316,5 +449,6 @@ CONVOLUTION = register(
         infer=_infer_convolution,
         reference=_convolution_numpy,
         lower=_lower_convolution,
+        grad=_g_convolution,
     )
 )

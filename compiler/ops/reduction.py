@@ -133,6 +133,39 @@ def _lower_reduce(ctx, x):
     return op.result
 
 
+# Gradient rules (``grad(ctx, g)``: one cotangent per operand, None for zero), in core ops via ctx.api.
+def _restore_reduced(api, g, dims, shape):
+    """``g`` (the reduced shape) broadcast back over the reduced ``dims`` of ``shape``."""
+    kept = tuple(d for d in range(len(shape)) if d not in dims)
+    return api._emit("tfc.broadcast_in_dim", [g], {"broadcast_dimensions": kept}, [TensorType(g.dtype, tuple(shape))])
+
+
+def _g_reduce(ctx, g):
+    api, x, kind, dims = ctx.api, ctx.operands[0], ctx.attrs["kind"], ctx.attrs["dimensions"]
+    if kind in ("and", "or"):
+        return [None]
+    spread = _restore_reduced(api, g, dims, x.shape)
+    if kind == "sum":
+        return [spread]
+    if kind in ("max", "min"):
+        # The elements equal to the result share its cotangent evenly (as JAX does).
+        winners = api.astype(api.equal(x, _restore_reduced(api, ctx.result, dims, x.shape)), g.dtype)
+        counts = _restore_reduced(api, api.sum(winners, dims), dims, x.shape)
+        return [spread * winners / counts]
+    # prod: g * (product of the other elements), exact when elements are zero: with no zero it is
+    # result / x; with one zero only that element gets the product of the rest; with more, all get 0.
+    zero = api.equal(x, api.zeros_like(x))
+    zeros = _restore_reduced(api, api.sum(api.astype(zero, DType.i32), dims), dims, x.shape)
+    nonzero_product = _restore_reduced(api, api.prod(api.where(zero, api.ones_like(x), x), dims), dims, x.shape)
+    safe_x = api.where(zero, api.ones_like(x), x)
+    others = api.where(
+        zero,
+        api.where(api.equal(zeros, 1), nonzero_product, api.zeros_like(x)),
+        api.where(api.equal(zeros, 0), nonzero_product / safe_x, api.zeros_like(x)),
+    )
+    return [spread * others]
+
+
 REDUCE = register(
     OpDef(
         "tfc.reduce",
@@ -143,6 +176,7 @@ REDUCE = register(
         infer=_infer_reduce,
         reference=lambda ctx, x: _reduce_numpy(_MONOIDS[ctx.attrs["kind"]], x, ctx.attrs["dimensions"], ctx.operand_types[0].dtype),
         lower=_lower_reduce,
+        grad=_g_reduce,
     )
 )
 
@@ -227,6 +261,69 @@ def _lower_reduce_window(ctx, x):
     return op.result
 
 
+def _window_table(shape, window: _Window, out_shape) -> np.ndarray:
+    """For each output position and window element (out_shape + (window size,)), the flat index of
+    the operand element it reads, or the operand's size where it reads padding or a dilation hole."""
+    rank, size = len(shape), int(np.prod(shape))
+    flat = np.zeros(tuple(out_shape) + tuple(window.dimensions), np.int64)
+    valid = np.ones(flat.shape, bool)
+    stride = 1
+    for d in reversed(range(rank)):
+        o = np.arange(out_shape[d])[:, None]
+        w = np.arange(window.dimensions[d])[None, :]
+        p = o * window.strides[d] + w * window.window_dilations[d] - window.padding[d][0]
+        b = window.base_dilations[d]
+        ok = (p >= 0) & (p % b == 0) & (p // b < shape[d])
+        axes = [1] * (2 * rank)
+        axes[d], axes[rank + d] = out_shape[d], window.dimensions[d]
+        flat = flat + (p // b * stride).reshape(axes)
+        valid = valid & ok.reshape(axes)
+        stride *= shape[d]
+    table = np.where(valid, flat, size).reshape(tuple(out_shape) + (-1,))
+    return table.astype(np.int32 if size < 2**31 - 1 else np.int64)
+
+
+def _scatter_add_flat(api, values, table, size: int, dtype):
+    """A flat tensor of ``size`` holding the sums of ``values`` at positions ``table`` (``size`` drops)."""
+    zeros = api.broadcast_to(api.astype(0, dtype), (size + 1,))
+    attrs = {"update_window_dims": (), "inserted_window_dims": (0,), "scatter_dims_to_operand_dims": (0,),
+             "index_vector_dim": table.ndim, "kind": "add"}
+    out = api._emit("tfc.scatter", [zeros, api.to_tensor(table), values], attrs)
+    return api._emit("tfc.slice", [out], {"start_indices": (0,), "limit_indices": (size,), "strides": (1,)})
+
+
+def _g_reduce_window(ctx, g):
+    api, x = ctx.api, ctx.operands[0]
+    window = _Window.parse(ctx, x.ndim)
+    if g.size == 0 or x.size == 0:
+        return [api.zeros_like(x)]
+    if ctx.attrs["kind"] == "sum":
+        # JAX's transpose: pad the cotangent (holes for the strides) and sum it over the same windows
+        lhs = [0 if n == 0 else (n - 1) * b + 1 for n, b in zip(x.shape, window.base_dilations)]
+        rhs = [(w - 1) * d + 1 for w, d in zip(window.dimensions, window.window_dilations)]
+        out = [(n - 1) * s + 1 for n, s in zip(g.shape, window.strides)]
+        before = [r - lo - 1 for r, (lo, _) in zip(rhs, window.padding)]
+        after = [l + r - 1 - o - b for l, r, o, b in zip(lhs, rhs, out, before)]
+        padded = api._emit("tfc.pad", [g, api.astype(0, g.dtype)], {
+            "edge_padding_low": tuple(before), "edge_padding_high": tuple(after),
+            "interior_padding": tuple(s - 1 for s in window.strides),
+        })
+        return [api._emit("tfc.reduce_window", [padded], {
+            "kind": "sum", "window_dimensions": window.dimensions, "window_strides": window.base_dilations,
+            "padding": (0,) * (2 * x.ndim), "window_dilations": window.window_dilations,
+        })]
+    # max: each window's cotangent goes to its first largest element (XLA's select_and_scatter with GE).
+    table = _window_table(x.shape, window, g.shape)
+    padding = api.to_tensor(np.full((1,), lowest(x.dtype), x.dtype.numpy))
+    flat = api.concatenate([api.reshape(x, (x.size,)), padding])
+    windows = api.take(flat, api.to_tensor(table))
+    first = api.argmax(windows, axis=-1)
+    picked = api.equal(api.expand_dims(first, -1), api._emit("tfc.iota", [], {"iota_dimension": table.ndim - 1},
+                                                              [TensorType(first.dtype, table.shape)]))
+    values = api.where(picked, api.broadcast_to(api.expand_dims(g, -1), table.shape), api.zeros_like(windows))
+    return [api.reshape(_scatter_add_flat(api, values, table, x.size, g.dtype), x.shape)]
+
+
 REDUCE_WINDOW = register(
     OpDef(
         "tfc.reduce_window",
@@ -244,6 +341,7 @@ REDUCE_WINDOW = register(
         infer=_infer_reduce_window,
         reference=_reduce_window_numpy,
         lower=_lower_reduce_window,
+        grad=_g_reduce_window,
     )
 )
 
@@ -325,8 +423,13 @@ def _arg_op(name: str, summary: str, numpy_fn, direction: str, identity):
             infer=_infer_arg,
             reference=_arg_numpy(numpy_fn),
             lower=_lower_arg(direction, identity),
+            grad=_g_not_differentiable,
         )
     )
+
+
+def _g_not_differentiable(ctx, *cotangents):
+    return [None] * len(ctx.operands)
 
 
 ARGMAX = _arg_op("argmax", "Index of the largest element along `axis` (first one on ties; NaN is largest).", np.argmax, "GT", lowest)
@@ -383,6 +486,13 @@ def _lower_cumsum(ctx, x):
     return op.result
 
 
+def _g_cumsum(ctx, g):
+    """The transpose of a running sum is the running sum the other way, inclusive or exclusive alike."""
+    a = ctx.attrs
+    attrs = {"axis": a["axis"], "reverse": not a.get("reverse", False), "exclusive": a.get("exclusive", False)}
+    return [ctx.api._emit("tfc.cumsum", [g], attrs)]
+
+
 CUMSUM = register(
     OpDef(
         "tfc.cumsum",
@@ -393,6 +503,7 @@ CUMSUM = register(
         infer=_infer_cumsum,
         reference=_cumsum_numpy,
         lower=_lower_cumsum,
+        grad=_g_cumsum,
     )
 )
 
@@ -462,6 +573,30 @@ def _lower_sort(ctx, *xs):
     return list(op.results)
 
 
+def _g_sort(ctx, *cotangents):
+    """Each operand's cotangent is its result's cotangent sent back through the sorting permutation,
+    which a second sort of the keys with an iota payload recovers."""
+    api, keys = ctx.api, ctx.operands[0]
+    axis = normalize_axis(ctx.attrs["dimension"], keys.ndim, "dimension")
+    index_type = TensorType(DType.i32, keys.shape)
+    iota = api._emit("tfc.iota", [], {"iota_dimension": axis}, [index_type])
+    attrs = {k: ctx.attrs[k] for k in ("dimension", "descending", "is_stable") if k in ctx.attrs}
+    sort = keys.trace.emit("tfc.sort", [keys.value, iota.value], attrs)
+    order = type(keys)(sort.results[1], keys.trace)  # order[..., i, ...]: where sorted element i came from
+    coordinates = []
+    for d in range(keys.ndim):
+        c = order if d == axis else api._emit("tfc.iota", [], {"iota_dimension": d}, [index_type])
+        coordinates.append(api.expand_dims(c, -1))
+    indices = api.concatenate(coordinates, -1)
+    attrs = {"update_window_dims": (), "inserted_window_dims": tuple(range(keys.ndim)),
+             "scatter_dims_to_operand_dims": tuple(range(keys.ndim)), "index_vector_dim": keys.ndim, "kind": "add"}
+    grads = []
+    for x, g in zip(ctx.operands, cotangents):
+        differentiable = x.dtype.is_inexact and g is not None
+        grads.append(api._emit("tfc.scatter", [api.zeros_like(x), indices, g], attrs) if differentiable else None)
+    return grads
+
+
 SORT = register(
     OpDef(
         "tfc.sort",
@@ -473,5 +608,6 @@ SORT = register(
         infer=_infer_sort,
         reference=_sort_numpy,
         lower=_lower_sort,
+        grad=_g_sort,
     )
 )

@@ -105,6 +105,21 @@ def _broadcast_in_dim(ctx, x):
     return np.broadcast_to(x.reshape(expanded), shape).copy()
 
 
+# Gradient rules: ``grad(ctx, g)`` returns one cotangent per operand, of exactly the operand's type
+# (None: zero or not differentiable); they are written in core ops through ``ctx.api``.
+def _g_broadcast_in_dim(ctx, g):
+    """Sum over the new dimensions and over size-1 dimensions that were expanded, then restore the operand's layout."""
+    api, x = ctx.api, ctx.operand_types[0]
+    dims = ctx.attrs["broadcast_dimensions"]
+    expanded = {d for i, d in enumerate(dims) if x.shape[i] == 1 and g.shape[d] != 1}
+    summed = tuple(d for d in range(g.ndim) if d not in dims or d in expanded)
+    if summed:
+        g = api.sum(g, summed)
+    kept = sorted(d for d in dims if d not in expanded)  # the remaining dimensions of g, in order
+    g = api.transpose(g, [kept.index(d) for d in dims if d not in expanded])
+    return [api.reshape(g, x.shape)]
+
+
 BROADCAST_IN_DIM = register(
     OpDef(
         "tfc.broadcast_in_dim",
@@ -115,6 +130,7 @@ BROADCAST_IN_DIM = register(
         infer=_infer_broadcast_in_dim,
         reference=_broadcast_in_dim,
         lower=lambda ctx, x: ctx.hlo.BroadcastInDimOp(ctx.result_type, x, *_i64(ctx, "broadcast_dimensions")).result,
+        grad=_g_broadcast_in_dim,
     )
 )
 
@@ -131,6 +147,10 @@ def _infer_reshape(ctx, x):
     return out
 
 
+def _g_reshape(ctx, g):
+    return [ctx.api.reshape(g, ctx.operand_types[0].shape)]
+
+
 RESHAPE = register(
     OpDef(
         "tfc.reshape",
@@ -140,6 +160,7 @@ RESHAPE = register(
         infer=_infer_reshape,
         reference=lambda ctx, x: x.reshape([-1 if d is None else d for d in ctx.result_type.shape]),
         lower=lambda ctx, x: ctx.hlo.ReshapeOp(ctx.result_type, x).result,
+        grad=_g_reshape,
     )
 )
 
@@ -155,6 +176,10 @@ def _infer_transpose(ctx, x):
     return x.with_shape([x.shape[p] for p in perm])
 
 
+def _g_transpose(ctx, g):
+    return [ctx.api.transpose(g, [int(i) for i in np.argsort(ctx.attrs["permutation"])])]
+
+
 TRANSPOSE = register(
     OpDef(
         "tfc.transpose",
@@ -165,6 +190,7 @@ TRANSPOSE = register(
         infer=_infer_transpose,
         reference=lambda ctx, x: np.transpose(x, ctx.attrs["permutation"]),
         lower=lambda ctx, x: ctx.hlo.TransposeOp(x, *_i64(ctx, "permutation"), results=[ctx.result_type]).result,
+        grad=_g_transpose,
     )
 )
 
@@ -173,6 +199,10 @@ def _infer_reverse(ctx, x):
     x = tensor_operand(x)
     _unique_in_range(ctx.attrs["dimensions"], x.rank, "dimensions")
     return x
+
+
+def _g_reverse(ctx, g):
+    return [ctx.api._emit("tfc.reverse", [g], {"dimensions": ctx.attrs["dimensions"]})]
 
 
 REVERSE = register(
@@ -185,6 +215,7 @@ REVERSE = register(
         infer=_infer_reverse,
         reference=lambda ctx, x: np.flip(x, axis=tuple(ctx.attrs["dimensions"])).copy(),
         lower=lambda ctx, x: ctx.hlo.ReverseOp(x, *_i64(ctx, "dimensions"), results=[ctx.result_type]).result,
+        grad=_g_reverse,
     )
 )
 
@@ -217,6 +248,19 @@ def _slice(ctx, x):
     return x[tuple(slice(*s) for s in zip(*(ctx.attrs[k] for k in _SLICE_ATTRS)))]
 
 
+def _dilated(size: int, stride: int) -> int:
+    return 0 if size == 0 else (size - 1) * stride + 1
+
+
+def _g_slice(ctx, g):
+    """Zeros with the cotangent at the sliced positions: pad with stride - 1 holes between elements."""
+    api, x = ctx.api, ctx.operand_types[0]
+    starts, _, strides = (ctx.attrs[k] for k in _SLICE_ATTRS)
+    high = [n - s - _dilated(m, st) for n, s, m, st in zip(x.shape, starts, g.shape, strides)]
+    attrs = {"edge_padding_low": starts, "edge_padding_high": tuple(high), "interior_padding": tuple(s - 1 for s in strides)}
+    return [api._emit("tfc.pad", [g, api.astype(0, g.dtype)], attrs)]
+
+
 SLICE = register(
     OpDef(
         "tfc.slice",
@@ -227,6 +271,7 @@ SLICE = register(
         infer=_infer_slice,
         reference=_slice,
         lower=lambda ctx, x: ctx.hlo.SliceOp(x, *_i64(ctx, *_SLICE_ATTRS), results=[ctx.result_type]).result,
+        grad=_g_slice,
     )
 )
 
@@ -264,6 +309,11 @@ def _dynamic_slice(ctx, x, *starts):
     return x[tuple(slice(b, b + s) for b, s in zip(begin, sizes))]
 
 
+def _g_dynamic_slice(ctx, g):
+    api, (x, *starts) = ctx.api, ctx.operands
+    return [api._emit("tfc.dynamic_update_slice", [api.zeros_like(x), g, *starts])] + [None] * len(starts)
+
+
 DYNAMIC_SLICE = register(
     OpDef(
         "tfc.dynamic_slice",
@@ -274,6 +324,7 @@ DYNAMIC_SLICE = register(
         infer=_infer_dynamic_slice,
         reference=_dynamic_slice,
         lower=lambda ctx, x, *starts: ctx.hlo.DynamicSliceOp(x, starts, *_i64(ctx, "slice_sizes"), results=[ctx.result_type]).result,
+        grad=_g_dynamic_slice,
     )
 )
 
@@ -299,6 +350,14 @@ def _dynamic_update_slice(ctx, x, update, *starts):
     return out
 
 
+def _g_dynamic_update_slice(ctx, g):
+    """The operand gets the cotangent outside the (clamped) window, the update the window itself."""
+    api, (_, update, *starts) = ctx.api, ctx.operands
+    g_x = api._emit("tfc.dynamic_update_slice", [g, api.zeros_like(update), *starts])
+    g_update = api._emit("tfc.dynamic_slice", [g, *starts], {"slice_sizes": update.shape})
+    return [g_x, g_update] + [None] * len(starts)
+
+
 DYNAMIC_UPDATE_SLICE = register(
     OpDef(
         "tfc.dynamic_update_slice",
@@ -308,6 +367,7 @@ DYNAMIC_UPDATE_SLICE = register(
         infer=_infer_dynamic_update_slice,
         reference=_dynamic_update_slice,
         lower=lambda ctx, x, u, *starts: ctx.hlo.DynamicUpdateSliceOp(x, u, starts, results=[ctx.result_type]).result,
+        grad=_g_dynamic_update_slice,
     )
 )
 
@@ -355,6 +415,22 @@ def _pad(ctx, x, value):
     return out
 
 
+def _g_pad(ctx, g):
+    """Undo the edge padding (negative padding comes back as zeros), then take every (interior+1)-th element;
+    the padding value gets everything else."""
+    api = ctx.api
+    low, high, interior = (ctx.attrs[k] for k in _PAD_ATTRS)
+    zero = api.astype(0, g.dtype)
+    unpadded = api._emit("tfc.pad", [g, zero], {
+        "edge_padding_low": tuple(-v for v in low), "edge_padding_high": tuple(-v for v in high), "interior_padding": (0,) * g.ndim,
+    })
+    g_x = api._emit("tfc.slice", [unpadded], {
+        "start_indices": (0,) * g.ndim, "limit_indices": unpadded.shape, "strides": tuple(i + 1 for i in interior),
+    })
+    g_value = api.subtract(api.sum(g), api.sum(g_x))
+    return [g_x, g_value]
+
+
 PAD = register(
     OpDef(
         "tfc.pad",
@@ -365,6 +441,7 @@ PAD = register(
         infer=_infer_pad,
         reference=_pad,
         lower=lambda ctx, x, v: ctx.hlo.PadOp(x, v, *_i64(ctx, *_PAD_ATTRS), results=[ctx.result_type]).result,
+        grad=_g_pad,
     )
 )
 
@@ -393,6 +470,16 @@ def _infer_concatenate(ctx, *inputs):
     return inputs[0].with_shape(shape)
 
 
+def _g_concatenate(ctx, g):
+    api, dim, grads, offset = ctx.api, ctx.attrs["dimension"], [], 0
+    for t in ctx.operand_types:
+        start, limit = [0] * g.ndim, list(g.shape)
+        start[dim], limit[dim] = offset, offset + t.shape[dim]
+        offset += t.shape[dim]
+        grads.append(api._emit("tfc.slice", [g], {"start_indices": tuple(start), "limit_indices": tuple(limit), "strides": (1,) * g.ndim}))
+    return grads
+
+
 CONCATENATE = register(
     OpDef(
         "tfc.concatenate",
@@ -403,6 +490,7 @@ CONCATENATE = register(
         infer=_infer_concatenate,
         reference=lambda ctx, *xs: np.concatenate(xs, axis=ctx.attrs["dimension"]),
         lower=lambda ctx, *xs: ctx.hlo.ConcatenateOp(xs, ctx.attrs["dimension"], results=[ctx.result_type]).result,
+        grad=_g_concatenate,
     )
 )
 
@@ -423,6 +511,10 @@ def _iota(ctx):
     return np.broadcast_to(line, shape).astype(ctx.result_type.dtype.numpy)
 
 
+def _g_iota(ctx, g):
+    return []
+
+
 IOTA = register(
     OpDef(
         "tfc.iota",
@@ -432,6 +524,7 @@ IOTA = register(
         infer=_infer_iota,
         reference=_iota,
         lower=lambda ctx: ctx.hlo.IotaOp(ctx.result_type, ctx.attrs["iota_dimension"]).result,
+        grad=_g_iota,
     )
 )
 
@@ -531,6 +624,38 @@ def _lower_gather(ctx, x, indices):
     ).result
 
 
+def _index_bounds(api, indices, index_vector_dim: int, highs):
+    """``highs`` (one per index coordinate) shaped to broadcast against ``indices``."""
+    dtype = indices.dtype.numpy
+    if index_vector_dim == indices.ndim:
+        return np.array(highs[0], dtype)
+    shape = [1] * indices.ndim
+    shape[index_vector_dim] = len(highs)
+    return np.array(highs, dtype).reshape(shape)
+
+
+def _window_limits(operand_shape, window_sizes, index_map) -> list[int]:
+    """The largest start index per index coordinate that keeps the window inside the operand."""
+    return [operand_shape[d] - window_sizes[d] for d in index_map]
+
+
+def _g_gather(ctx, g):
+    """The transpose of gather: scatter-add the cotangent into zeros at the same (clamped) windows."""
+    api, (x, indices), a = ctx.api, ctx.operands, ctx.attrs
+    index_map, vector_dim = a["start_index_map"], a["index_vector_dim"]
+    if index_map:  # gather clamps its start indices, scatter skips out-of-bounds windows: clamp first
+        highs = _index_bounds(api, indices, vector_dim, _window_limits(x.shape, a["slice_sizes"], index_map))
+        indices = api.minimum(api.maximum(indices, 0), highs)
+    attrs = {
+        "update_window_dims": a["offset_dims"],
+        "inserted_window_dims": a["collapsed_slice_dims"],
+        "scatter_dims_to_operand_dims": index_map,
+        "index_vector_dim": vector_dim,
+        "kind": "add",
+    }
+    return [api._emit("tfc.scatter", [api.zeros_like(x), indices, g], attrs), None]
+
+
 GATHER = register(
     OpDef(
         "tfc.gather",
@@ -548,6 +673,7 @@ GATHER = register(
         infer=_infer_gather,
         reference=_gather,
         lower=_lower_gather,
+        grad=_g_gather,
     )
 )
 
@@ -647,6 +773,39 @@ def _zero_index_vectors(ctx, index_vector_dim: int):
     return ctx.constant(np.zeros(shape, t.dtype.numpy), t.dtype)
 
 
+def _g_scatter(ctx, g):
+    """add: the operand gets the cotangent; set: the cotangent with the written windows zeroed. The
+    updates get the cotangent gathered at their windows (zero for windows scatter skipped). For
+    ``set`` with repeated indices every duplicate gets the cotangent (which one wins is unspecified)."""
+    api, (x, indices, updates), a = ctx.api, ctx.operands, ctx.attrs
+    window_dims, inserted = a["update_window_dims"], a["inserted_window_dims"]
+    index_map, vector_dim = a["scatter_dims_to_operand_dims"], a["index_vector_dim"]
+    window = iter(updates.shape[d] for d in window_dims)
+    sizes = tuple(1 if d in inserted else next(window) for d in range(x.ndim))
+    gather_attrs = {
+        "offset_dims": window_dims,
+        "collapsed_slice_dims": inserted,
+        "start_index_map": index_map,
+        "index_vector_dim": vector_dim,
+        "slice_sizes": sizes,
+    }
+    g_updates = api._emit("tfc.gather", [g, indices], gather_attrs, [updates.type])
+    if index_map:  # zero the cotangent of windows that fell outside the operand
+        highs = _index_bounds(api, indices, vector_dim, _window_limits(x.shape, sizes, index_map))
+        inside = api.logical_and(api.greater_equal(indices, 0), api.less_equal(indices, highs))
+        if vector_dim < indices.ndim:
+            inside = api.all(inside, vector_dim)
+        scatter_dims = tuple(d for d in range(updates.ndim) if d not in window_dims)
+        inside = api._emit("tfc.broadcast_in_dim", [inside], {"broadcast_dimensions": scatter_dims},
+                           [TensorType(DType.bool, updates.shape)])
+        g_updates = api.where(inside, g_updates, api.zeros_like(g_updates))
+    if a["kind"] == "add":
+        g_x = g
+    else:
+        g_x = api._emit("tfc.scatter", [g, indices, api.zeros_like(updates)], dict(a))
+    return [g_x, None, g_updates]
+
+
 SCATTER = register(
     OpDef(
         "tfc.scatter",
@@ -663,5 +822,6 @@ SCATTER = register(
         infer=_infer_scatter,
         reference=_scatter,
         lower=_lower_scatter,
+        grad=_g_scatter,
     )
 )

@@ -10,6 +10,19 @@ evaluated on constants; an op is forwarded when its decomposition returns its op
 data results exists only for its control edges (NoOp). Control tokens follow TensorFlow's meaning:
 a token from a pure op whose own inputs carry no token orders nothing that has an effect, since the
 importer already put every op in TensorFlow's order and no pass moves stateful ops, so it is dropped.
+
+Before::
+
+    %c = "tf.Const"() {value = dense<[2, 3]> : tensor<2xi32>} : () -> tensor<2xi32>
+    %s = "tf.Mul"(%c, %c) {T = i32} : (tensor<2xi32>, tensor<2xi32>) -> tensor<2xi32>
+    %r = "tf.Reshape"(%x, %s) {T = f32} : (tensor<24xf32>, tensor<2xi32>) -> tensor<4x6xf32>
+    %y = "tf.Conv2D"(%r4, %w) ... ; %b = "tf.BiasAdd"(%y, %bias) ... ; %o = "tf.Relu"(%b) ...
+
+After ``tf-fold,tf-fuse,dce``::
+
+    %s = "tf.Const"() {value = dense<[4, 9]> : tensor<2xi32>} : () -> tensor<2xi32>
+    %r = "tf.Reshape"(%x, %s) ...
+    %o = "tf._FusedConv2D"(%r4, %w, %bias) {fused_ops = ["BiasAdd", "Relu"], ...} ...
 """
 
 from __future__ import annotations

@@ -1,0 +1,35 @@
+"""The examples converge to the known solution, the TF1 way (graph + Session + minimize) and the
+traced way (@tfc.compile + tfc.grad / Variables + optimizer)."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_linear_regression_both_ways_finds_the_true_weights():
+    for name in ("linear_regression_tf1", "linear_regression_traced"):
+        example = load(name)
+        loss, w, b = example.main(steps=200, verbose=False)
+        assert loss < 1e-6, name
+        np.testing.assert_allclose(w, example.TRUE_W, atol=1e-3, err_msg=name)
+        np.testing.assert_allclose(b, [example.TRUE_B], atol=1e-3, err_msg=name)
+
+
+def test_classifier_both_ways_learns_the_blobs():
+    results = load("classifier").main(steps=150, verbose=False)
+    for name, (loss, accuracy) in results.items():
+        assert loss < 0.3 and accuracy > 0.9, (name, loss, accuracy)
+
+
+def test_seed_demo_runs():
+    load("seed").main()
