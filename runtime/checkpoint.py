@@ -90,3 +90,17 @@ def check_compatible(path, values: Mapping[str, np.ndarray], expected: Mapping[s
                 f"{path}: error: variable '{name}' is {values[name].dtype}{list(values[name].shape)} in the checkpoint "
                 f"but {current.dtype}{list(current.shape)} here"
             )
+
+
+def save_session(session, path: str | Path) -> Path:
+    """Save every variable of a ``tfc.Session`` or ``GraphSession`` (optimizer slots included)."""
+    return save(path, {name: np.asarray(value) for name, value in session.variables.items()})
+
+
+def restore_session(session, path: str | Path, *, strict: bool = True) -> None:
+    """Load a checkpoint into ``session``'s variables; with ``strict``, the variables the session
+    already has must all be in the checkpoint with the same shapes and dtypes."""
+    values = load(path)
+    if strict:
+        check_compatible(path, values, session.variables)
+    session.variables.update(values)

@@ -50,3 +50,42 @@ def test_missing_or_mismatched_variables(tmp_path):
         checkpoint.check_compatible(path, loaded, {"w": np.zeros((3, 2), np.float32)})
     with pytest.raises(CheckpointError, match="no such checkpoint"):
         checkpoint.load(tmp_path / "absent.npz")
+
+
+def test_session_save_and_restore_continues_training(tmp_path):
+    import tfc
+    from tfc.frontend.optimizers import Adam
+
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((32, 2)).astype(np.float32)
+    ys = xs @ np.array([[1.5], [-2.0]], np.float32)
+
+    def build():
+        graph = tfc.Graph()
+        with graph.as_default():
+            x = tfc.placeholder(tfc.float32, xs.shape, name="x")
+            y = tfc.placeholder(tfc.float32, ys.shape, name="y")
+            w = tfc.Variable(np.zeros((2, 1), np.float32), name="w")
+            loss = tfc.reduce_mean(tfc.square(tfc.matmul(x, w) - y))
+            train = Adam(0.05).minimize(loss)
+            init = tfc.global_variables_initializer()
+        return graph, x, y, w, train, init
+
+    graph, x, y, w, train, init = build()
+    sess = tfc.Session(graph)
+    sess.run(init)
+    for _ in range(5):
+        sess.run(train, {x: xs, y: ys})
+    path = checkpoint.save_session(sess, tmp_path / "model")
+    assert any("Adam" in name for name in checkpoint.load(path))  # slots are saved too
+    for _ in range(5):
+        sess.run(train, {x: xs, y: ys})
+    expected = sess.run(w)
+
+    graph2, x2, y2, w2, train2, init2 = build()
+    restored = tfc.Session(graph2)
+    restored.run(init2)
+    checkpoint.restore_session(restored, path)
+    for _ in range(5):
+        restored.run(train2, {x2: xs, y2: ys})
+    np.testing.assert_allclose(restored.run(w2), expected, rtol=1e-6)
