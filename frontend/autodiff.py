@@ -161,3 +161,33 @@ def stop_gradient(x):
 
 
 __all__ = ["backprop", "grad", "value_and_grad", "stop_gradient", "GradContext", "tracing"]
+
+
+def add_gradients(module, function_name: str = "main", output: int = 0, wrt=None) -> list[int]:
+    """Append to ``function_name``'s results the gradients of its result ``output`` (a float scalar)
+    with respect to its arguments ``wrt`` (indices; default all float arguments).
+
+    This is how an imported graph, once legalized (and its variables lifted to arguments), is
+    differentiated: the gradient ops are appended to the same function. Returns the argument
+    indices differentiated, in the order their gradients were appended.
+    """
+    from tfc.types import FunctionType
+
+    function = module.function(function_name)
+    ret = function.return_op
+    results = list(ret.operands)
+    loss = results[output]
+    if not isinstance(loss.type, TensorType) or loss.type.shape != () or not loss.type.dtype.is_float:
+        raise TraceError(f"add_gradients: result #{output} of @{function_name} must be a float scalar, got {loss.type}")
+    indices = [i for i, a in enumerate(function.args) if _differentiable(a)] if wrt is None else list(wrt)
+    ret.drop_operands()
+    function.body.ops.remove(ret)
+    trace = Trace.into_block(module, function.body, ret.location)
+    with tracing(trace):
+        seed = api.ones_like(Tensor(loss, trace))
+        grads = backprop(trace, [loss], [seed], [function.args[i] for i in indices])
+        grads = [g if g is not None else api.zeros_like(Tensor(function.args[i], trace)) for g, i in zip(grads, indices)]
+    function.body.append(ret)
+    ret.set_operands(results + [g.value for g in grads])
+    function.set_type(FunctionType(function.type.inputs, tuple(v.type for v in ret.operands)))
+    return indices
