@@ -4,7 +4,6 @@ partial output file; fuzzed graphs only ever raise tfc errors."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
