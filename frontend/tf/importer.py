@@ -379,4 +379,4 @@ def import_graphdef(path, outputs=None, targets=(), feeds=None) -> ImportResult:
     return GraphImporter.from_file(path).import_graph(outputs, targets, feeds)
 
 
-__all__ = ["GraphImporter", "ImportResult", "TensorRef", "UnsupportedOpsError", "import_graphdef", "ResourceType"]
+__all__ = ["GraphImporter", "ImportResult", "TensorRef", "UnsupportedOpsError", "import_graphdef"]
