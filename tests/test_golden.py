@@ -161,8 +161,7 @@ class GoldenFile(pytest.File):
 class GoldenItem(pytest.Item):
     def runtest(self) -> None:
         missing = missing_ops(self.path)
-        if missing:
-            pytest.skip(f"ops not registered yet: {', '.join(missing)}")
+        assert not missing, f"{self.path}: REQUIRES-OP names ops that are not registered: {', '.join(missing)}"
         run_golden(self.path)
 
     def repr_failure(self, excinfo, style=None):

@@ -22,7 +22,6 @@ from jax import lax
 from tfc.attributes import SymbolRefAttr
 from tfc.builder import Builder
 from tfc.frontend import api
-from tfc.frontend.autodiff import GradContext
 from tfc.frontend.tracing import Tensor
 from tfc.ir import Function
 from tfc.registry import REGISTRY
@@ -33,12 +32,6 @@ EXAMPLES = settings(max_examples=10, deadline=None, derandomize=True, database=N
 SEEDS = st.integers(0, 2**32 - 1)
 BACKENDS = ("xla", "interp")
 
-# Gradients through tfc.if, and of values a tfc.while body captures, need backprop to treat the
-# values an op's regions capture as inputs of the op (GradContext.captures).
-needs_captures = pytest.mark.skipif(
-    not hasattr(GradContext, "captures") and "captures" not in GradContext.__init__.__code__.co_names,
-    reason="backprop does not differentiate values captured by regions yet",
-)
 
 
 # ---- the checker ---------------------------------------------------------------------------------
@@ -455,7 +448,6 @@ def test_while_static_trip_count(trips, seed):
     check_gradients(ours, theirs, [normal(rng, (3,)), normal(rng, (3,))], (0, 1), rng)
 
 
-@needs_captures
 @EXAMPLES
 @given(st.integers(0, 4), SEEDS)
 def test_while_with_captured_values(trips, seed):
@@ -475,7 +467,6 @@ def test_while_needs_a_static_trip_count():
         tfc.grad(lambda x: tfc.sum(tfc.while_loop(lambda v: tfc.sum(v) < 10.0, lambda v: v * 2.0, x)))(np.ones(3))
 
 
-@needs_captures
 @EXAMPLES
 @given(st.booleans(), SEEDS)
 def test_if(positive, seed):
@@ -491,7 +482,6 @@ def test_if(positive, seed):
     check_gradients(ours, theirs, [x, normal(rng, (3, 2))], (0, 1), rng)
 
 
-@needs_captures
 @EXAMPLES
 @given(st.integers(1, 3), SEEDS)
 def test_if_inside_while(trips, seed):

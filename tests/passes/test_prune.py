@@ -291,8 +291,7 @@ def import_case(name: str, fetches=None, targets=()):
     from tests.tf.corpus import CORPUS, Case
 
     path = CORPUS / name
-    if not (path / "case.json").exists():
-        pytest.skip(f"corpus case {name} not available")
+    assert (path / "case.json").exists(), f"corpus case {name} not found under {CORPUS}"
     case = Case(name, path, json.loads((path / "case.json").read_text()))
 
     feeds = {k: TensorType(DType.from_numpy(v.dtype), v.shape) for k, v in case.feeds().items()}
