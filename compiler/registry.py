@@ -17,6 +17,7 @@ Callable fields take a context first, so no entry needs to import a backend:
 from __future__ import annotations
 
 import enum
+import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -139,14 +140,17 @@ class OpRegistry:
         return opdef
 
     def get(self, name: str) -> OpDef | None:
-        _ensure_loaded()
-        return self._ops.get(name)
+        found = self._ops.get(name)
+        if found is None and _load_next():  # load op families only as far as needed (start-up cost)
+            return self.get(name)
+        return found
 
     def __contains__(self, name: str) -> bool:
         return self.get(name) is not None
 
     def __iter__(self) -> Iterator[OpDef]:
-        _ensure_loaded()
+        while _load_next():
+            pass
         return iter(sorted(self._ops.values(), key=lambda d: d.name))
 
 
@@ -162,14 +166,18 @@ def lookup(name: str) -> OpDef | None:
     return REGISTRY.get(name)
 
 
-_loaded = False
+# Op definition modules, imported on demand in this order (they register themselves): the core ops
+# every program needs first; the graph API's and the tf.* import dialect only when an op name is not
+# found yet (or the whole registry is listed), so tracing a function never pays for the tf dialect.
+_FAMILIES = ["tfc.ops", "tfc.frontend.graph", "tfc.frontend.tf.ops"]
+_loaded = 0
 
 
-def _ensure_loaded() -> None:
-    """Import the op definition modules once, on first lookup (they register themselves)."""
+def _load_next() -> bool:
+    """Import the next family of op definitions; False when all are loaded."""
     global _loaded
-    if not _loaded:
-        _loaded = True
-        from . import ops  # noqa: F401
-        from .frontend import graph  # noqa: F401  (tfc.placeholder and tfc.identity of the graph API)
-        from .frontend.tf import ops as tf_ops  # noqa: F401  (the tf.* import dialect)
+    if _loaded >= len(_FAMILIES):
+        return False
+    _loaded += 1
+    importlib.import_module(_FAMILIES[_loaded - 1])
+    return True
