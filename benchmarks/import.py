@@ -23,7 +23,7 @@ from tfc.passmanager import PassManager
 from tfc.runtime.graph_session import PIPELINE, GraphSession
 from tfc.types import DType, TensorType
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "corpus"
 
 
 def timed(fn):

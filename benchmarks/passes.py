@@ -1,6 +1,6 @@
 """Optimizer benchmark: op counts on the TensorFlow corpus against Grappler, and pass scaling.
 
-(a) For every case in ../shared/corpus: the ``tf.*`` op count as imported, after tfc's default
+(a) For every case in tests/data/corpus: the ``tf.*`` op count as imported, after tfc's default
     ``tf``-level pipeline (before legalization), Grappler's node count from ``case.json``
     (``grappler_num_nodes``) and the ratio ours/Grappler (goal: <= 1); then the core op count after
     ``legalize-tf`` and after the default ``core`` pipeline.
@@ -36,7 +36,7 @@ from tfc.passmanager import PassManager, available_passes, default_pipeline
 from tfc.types import DType, FunctionType, TensorType
 from tfc.verifier import verify
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "corpus"
 FALLBACK_PIPELINE = "cse,dce"
 SIZES = (10_000, 100_000, 1_000_000)
 LINEAR_BOUND = 2.0

@@ -5,14 +5,12 @@ holding a JSON manifest (format version, names, dtypes, shapes). npz because it 
 dependency, is read by any numpy, keeps dtypes and shapes exactly, and is loaded here with
 ``allow_pickle=False`` so a checkpoint can never run code. Writes go to a temporary file in the
 same folder, are flushed to disk, then renamed over the target: a crash mid-save leaves the last
-good checkpoint in place.
+good checkpoint in place (:func:`tfc.files.atomic_write`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Mapping
@@ -20,6 +18,7 @@ from typing import Mapping
 import numpy as np
 
 from tfc.diagnostics import TfcError
+from tfc.files import atomic_write
 
 FORMAT_VERSION = 1
 MANIFEST = "__tfc__"
@@ -42,16 +41,8 @@ def save(path: str | Path, values: Mapping[str, object]) -> Path:
         "variables": {name: {"dtype": a.dtype.str, "shape": list(a.shape)} for name, a in sorted(arrays.items())},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays, **{MANIFEST: np.frombuffer(json.dumps(manifest).encode(), np.uint8)})
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        np.savez(f, **arrays, **{MANIFEST: np.frombuffer(json.dumps(manifest).encode(), np.uint8)})
     return path
 
 

@@ -11,44 +11,27 @@ import io
 import os
 import re
 import sys
-import tempfile
-from pathlib import Path
 
 import click
 
 from tfc.diagnostics import TfcError
 
-from .cli import cli, error_line
-
-
-
-def _fail(err: TfcError | str, status: int = 1):
-    click.echo(err if isinstance(err, str) else error_line(err), err=True)
-    sys.exit(status)
-
-
-def _write_atomically(path: str, write) -> None:
-    """Call ``write(file)`` on a temp file next to ``path``, then rename it into place."""
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as err:
-        _fail(f"tfc: error: cannot write '{path}': {err.strerror or err}", 2)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from .cli_support import InputError, fail, write_output
+from .op_coverage import tested_ops
 
 
 def _split_names(value: str | None) -> list[str] | None:
     return None if value is None else [n.strip() for n in value.split(",") if n.strip()]
 
 
-@cli.command()
+def _write(path: str, data: str | bytes) -> None:
+    try:
+        write_output(path, data)
+    except InputError as err:
+        fail(str(err), 2)
+
+
+@click.command()
 @click.argument("graph", metavar="GRAPH.pb")
 @click.option("--outputs", metavar="NAME,...", help="Tensor names (loss:0) or op names; default: the graph's sinks.")
 @click.option("--passes", "pipeline", metavar="LIST", help="Pass pipeline (default: the tf-level default pipeline, then legalize-tf and the core one unless --emit tf).")
@@ -79,10 +62,10 @@ def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, output):
         else:
             body = print_module(imported.module)
     except TfcError as err:
-        _fail(err)
+        fail(err)
     text = imported.summary() + "\n" + (body if body.endswith("\n") else body + "\n")
     if output:
-        _write_atomically(output, lambda f: f.write(text.encode()))
+        _write(output, text)
     else:
         click.echo(text, nl=False)
 
@@ -90,7 +73,7 @@ def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, output):
 _CPU_DEVICE = re.compile(r"(?:device:)?cpu:(\d+)", re.IGNORECASE)
 
 
-def _cpu_devices_named(importer) -> int:
+def cpu_devices_named(importer) -> int:
     """How many CPU devices the graph's device fields name (CPU:1 means two)."""
     highest = 0
     for node in importer.nodes.values():
@@ -100,7 +83,7 @@ def _cpu_devices_named(importer) -> int:
     return highest + 1
 
 
-def _ensure_cpu_devices(count: int) -> None:
+def ensure_cpu_devices(count: int) -> None:
     """Ask XLA for ``count`` host devices; must happen before jax starts its CPU backend."""
     if count <= 1:
         return
@@ -116,10 +99,10 @@ def _load_inputs(path: str) -> dict:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
     except (OSError, ValueError) as err:
-        _fail(f"tfc: error: cannot read inputs '{path}': {err}", 2)
+        fail(f"tfc: error: cannot read inputs '{path}': {err}", 2)
 
 
-@cli.command()
+@click.command()
 @click.argument("graph", metavar="GRAPH.pb")
 @click.option("--inputs", "inputs_path", metavar="IN.npz", help="Feeds: keys are tensor names (x:0, or x for output 0).")
 @click.option("--fetch", "fetches", multiple=True, metavar="NAME", help="Tensor to compute (repeatable).")
@@ -138,7 +121,7 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
 
     try:
         importer = GraphImporter.from_file(graph)
-        _ensure_cpu_devices(cpu_devices or _cpu_devices_named(importer))
+        ensure_cpu_devices(cpu_devices or cpu_devices_named(importer))
         feeds = _load_inputs(inputs_path) if inputs_path else {}
         session = GraphSession(importer, backend=backend)
         if inits:
@@ -147,47 +130,33 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
             session.run([], feeds, list(targets))
         values = session.run(list(fetches), feeds) if fetches else []
     except TfcError as err:
-        _fail(err)
+        fail(err)
     results = dict(zip(fetches, values))
     if output:
         buffer = io.BytesIO()
         np.savez(buffer, **results)
-        _write_atomically(output, lambda f: f.write(buffer.getvalue()))
+        _write(output, buffer.getvalue())
     else:
         for name, value in results.items():
             click.echo(f"{name} = {np.array2string(np.asarray(value), threshold=20)}")
 
 
-@cli.command()
+@click.command()
 def ops():
     """Print the op coverage table: import, decomposition, gradient, tested."""
     from tfc.registry import REGISTRY
 
-    tested = _tested_names()
+    tested = tested_ops()
     rows = [("op", "import", "decomposition", "gradient", "tested")]
     for opdef in REGISTRY:
+        seen = "yes" if opdef.name in tested else "no"
         if opdef.name.startswith("tf."):
-            rows.append((opdef.name, "yes", "yes" if opdef.decompose else "no", "via core" if opdef.decompose else "no",
-                         "yes" if opdef.name[3:] in tested else "no"))
+            rows.append((opdef.name, "yes", "yes" if opdef.decompose else "no", "via core" if opdef.decompose else "no", seen))
         elif opdef.name.startswith("tfc."):
-            rows.append((opdef.name, "-", "core", "yes" if opdef.grad else "no", "yes" if opdef.name in tested else "no"))
+            rows.append((opdef.name, "-", "core", "yes" if opdef.grad else "no", seen))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
-def _tested_names() -> set[str]:
-    """Op names that appear quoted in the test suite or in the corpus case descriptions (best effort)."""
-    root = Path(__file__).resolve().parent.parent
-    names: set[str] = set()
-    for path in list((root / "tests").rglob("*.py")) + list((root / "tests").rglob("*.ir")):
-        names.update(re.findall(r'"((?:tfc\.)?[A-Za-z_][A-Za-z0-9_]*)"', path.read_text(errors="replace")))
-    corpus = root.parent / "shared" / "corpus"
-    if corpus.is_dir():
-        import json
-
-        for case in corpus.glob("*/case.json"):
-            info = json.loads(case.read_text())
-            names.update(info.get("ops", []))
-            names.update(info.get("library_ops", []) or [])
-    return names
+__all__ = ["cpu_devices_named", "ensure_cpu_devices", "lower", "ops", "run"]

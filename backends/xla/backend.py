@@ -8,12 +8,11 @@ and reload in ~15 ms instead of compiling again (keyed on the text, the device k
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 from tfc.diagnostics import BackendError
+from tfc.files import write_atomically
 from tfc.ir import Module
 from tfc.printer import print_module
 
@@ -79,16 +78,9 @@ def _load_or_compile(module, entry, target, key, cache_dir, donate) -> jx.Execut
     except jx.CompileError as err:
         raise BackendError(str(err)) from None
     if path is not None:
-        _write_atomically(path, jx.serialize(executable))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, jx.serialize(executable))
     return executable
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def clear_cache() -> None:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tfc import files
 from tfc.runtime import checkpoint
 from tfc.runtime.checkpoint import CheckpointError
 
@@ -34,7 +35,7 @@ def test_failed_save_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(checkpoint.os, "replace", crash)
+    monkeypatch.setattr(files.os, "replace", crash)
     with pytest.raises(OSError):
         checkpoint.save(path, {"w": np.ones(3)})
     assert path.read_bytes() == before

@@ -1,4 +1,4 @@
-"""The shared corpus of real TensorFlow graphs (read-only): where it is and how to run a case."""
+"""The corpus of real TensorFlow graphs in tests/data/corpus (read-only): where it is and how to run a case."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Every graph in ../shared/corpus imports, legalizes and matches TensorFlow's outputs, through the
+"""Every graph in tests/data/corpus imports, legalizes and matches TensorFlow's outputs, through the
 Python API on both backends and through ``tfc run``."""
 
 from __future__ import annotations

@@ -102,9 +102,9 @@ def test_cpu_devices_named_by_the_graph(monkeypatch):
     g = GraphBuilder()
     g.placeholder("x", np.float32, [2])
     g.op("Relu", ["x"], name="a", device="/job:localhost/replica:0/task:0/device:CPU:3", T=np.float32)
-    assert graph_commands._cpu_devices_named(GraphImporter(g.graph)) == 4
+    assert graph_commands.cpu_devices_named(GraphImporter(g.graph)) == 4
     monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=1 --other")
-    graph_commands._ensure_cpu_devices(4)
+    graph_commands.ensure_cpu_devices(4)
     import os
 
     assert "--xla_force_host_platform_device_count=4" in os.environ["XLA_FLAGS"] and "--other" in os.environ["XLA_FLAGS"]
