@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import re
+from importlib.metadata import entry_points
 import sys
 import time
 import typing
@@ -96,20 +97,28 @@ PIPELINES: dict[str, str] = {
 }
 """Default pipeline text per IR level; read it with :func:`default_pipeline`."""
 
+FAST_MATH_PIPELINES: dict[str, str] = {
+    "tf": "shape-inference,tf-fold,tf-fuse{fast_math=true},canonicalize{fast_math=true}",
+    "core": "canonicalize{fast_math=true}",
+}
+"""The same with fast-math: rewrites that may change results by rounding or for -0.0, NaN and Inf
+(reassociated constants, weights folded into convolutions, ``x + 0.0 -> x``), as Grappler does."""
 
-def default_pipeline(level: str = "core") -> str:
+
+def default_pipeline(level: str = "core", fast_math: bool = False) -> str:
     """The default pipeline text for ``level``: ``"tf"`` (imported ``tf.*`` ops, before legalization)
-    or ``"core"`` (core ops)::
+    or ``"core"`` (core ops); IEEE-exact unless ``fast_math``::
 
         >>> default_pipeline("tf")
         'shape-inference,tf-fold,tf-fuse,canonicalize'
         >>> default_pipeline("core")
         'canonicalize'
     """
+    table = FAST_MATH_PIPELINES if fast_math else PIPELINES
     try:
-        return PIPELINES[level]
+        return table[level]
     except KeyError:
-        raise ValueError(f"no default pipeline for level '{level}' (levels: {', '.join(PIPELINES)})") from None
+        raise ValueError(f"no default pipeline for level '{level}' (levels: {', '.join(table)})") from None
 
 
 # ---- the registry of passes ------------------------------------------------------------------------
@@ -127,13 +136,18 @@ def register_pass(cls: type[Pass]) -> type[Pass]:
     return cls
 
 
+PASSES_ENTRY_POINT = "tfc.passes"
+
+
 def _ensure_loaded() -> None:
-    """Import ``tfc.passes`` once (its modules register themselves); the core never imports it eagerly."""
+    """Import the pass modules once (they register themselves): those that installed packages declare
+    under the ``tfc.passes`` entry point group (tfc's own, and its tf-level passes, in pyproject.toml),
+    so the core names no module above it."""
     global _loaded
     if not _loaded:
-        importlib.import_module("tfc.passes")
-        importlib.import_module("tfc.frontend.tf.legalize")  # legalize-tf lives with the tf dialect
-        _loaded = True  # only once both imported: a failed import is raised again, not half a registry
+        for module in sorted(ep.value for ep in entry_points(group=PASSES_ENTRY_POINT)):
+            importlib.import_module(module)
+        _loaded = True  # only once all imported: a failed import is raised again, not half a registry
 
 
 def available_passes() -> dict[str, type[Pass]]:
@@ -183,7 +197,7 @@ def _make_pass(name: str, options_text: str | None) -> Pass:
     last_key = None
     for item in _split_options(options_text):
         key, sep, raw = item.partition("=")
-        key = key.strip()
+        key = key.strip().replace("-", "_")  # MLIR spells options with dashes: fast-math is fast_math
         if not sep and last_key is not None and hints.get(last_key, str) is str and key not in fields:
             raw_values[last_key] += "," + key  # the next element of a comma-separated string option
             continue
@@ -389,6 +403,7 @@ class _Timer:
 
 __all__ = [
     "DEFAULT_PIPELINE",
+    "FAST_MATH_PIPELINES",
     "PIPELINES",
     "Pass",
     "PassFailedError",

@@ -12,12 +12,21 @@ Callable fields take a context first, so no entry needs to import a backend:
 * ``lower(ctx, *mlir_values) -> value | list`` — builds StableHLO; ``ctx.hlo`` is the dialect module.
 * ``decompose(ctx, *tensors) -> tensor | list`` — for ``tf.*`` import ops: the same computation in core
   ops, written with the tracing API (``tfc.frontend.api``); applied by the ``legalize-tf`` pass.
+* ``grad(ctx, *cotangents) -> [cotangent or None per operand]`` — written with ``ctx.api``; ``ctx``
+  also offers what rules of ops with regions need (``backprop``, ``new_region``, ``evaluate``).
+* ``fold(ctx) -> bool`` — for ops the generic folder cannot evaluate (ops with regions): replace
+  ``ctx.op`` through ``ctx.replace(values)`` / ``ctx.inline_region(i)`` when ``ctx.constant(v)``
+  decides it; True when it did. Pure region-free ops need no hook: ``fold`` runs their reference.
+* ``refine_regions(ctx)`` — shape inference for ops with regions: refine inside
+  (``ctx.refine_block``), then the op's results (``ctx.refine``), and name the values whose types
+  must stay equal (``ctx.tie``).
 """
 
 from __future__ import annotations
 
 import enum
 import importlib
+from importlib.metadata import entry_points
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -116,6 +125,8 @@ class OpDef:
     output_args: tuple = ()  # tf.* ops: (name, count) per TensorFlow output arg, for "node:arg:i" references
     open_attributes: bool = False  # accept attributes beyond the schema (tf.* ops carry all of TensorFlow's)
     ref_inputs: tuple = ()  # tf.* ops: operand positions that take a variable itself (TF1 ref / TF2 resource)
+    fold: Callable | None = None  # fold(ctx) -> bool, for ops with regions (see the module docstring)
+    refine_regions: Callable | None = None  # refine_regions(ctx): shape inference through the op's regions
 
     def has(self, trait: Trait) -> bool:
         return trait in self.traits
@@ -166,18 +177,24 @@ def lookup(name: str) -> OpDef | None:
     return REGISTRY.get(name)
 
 
-# Op definition modules, imported on demand in this order (they register themselves): the core ops
-# every program needs first; the graph API's and the tf.* import dialect only when an op name is not
-# found yet (or the whole registry is listed), so tracing a function never pays for the tf dialect.
-_FAMILIES = ["tfc.ops", "tfc.frontend.graph", "tfc.frontend.tf.ops"]
-_loaded = 0
+# Op definitions load on demand (they register themselves when imported): the core ops every program
+# needs first; then, only when an op name is still unknown (or the whole registry is listed), the
+# dialects that installed packages declare under the ``tfc.dialects`` entry point group (tfc's own tf
+# dialect is one, in pyproject.toml). So tracing a function never pays for the tf dialect, and the
+# core names no module above it.
+CORE_OPS = "tfc.ops"
+DIALECTS_ENTRY_POINT = "tfc.dialects"
+_to_load: list[str] = [CORE_OPS]  # modules not imported yet, in order
+_dialects_listed = False
 
 
 def _load_next() -> bool:
-    """Import the next family of op definitions; False when all are loaded."""
-    global _loaded
-    if _loaded >= len(_FAMILIES):
+    """Import the next op definition module; False when all are loaded."""
+    global _dialects_listed
+    if not _to_load and not _dialects_listed:
+        _dialects_listed = True  # listing entry points costs ~50 ms: only once the core ops did not do
+        _to_load.extend(sorted(ep.value for ep in entry_points(group=DIALECTS_ENTRY_POINT)))
+    if not _to_load:
         return False
-    _loaded += 1
-    importlib.import_module(_FAMILIES[_loaded - 1])
+    importlib.import_module(_to_load.pop(0))
     return True

@@ -37,45 +37,6 @@ class GraphError(TfcError):
     """Misuse of the graph API: unknown names, tensors from another graph, no default graph."""
 
 
-# ---------------------------------------------------------------------------------------------
-# Two graph-only core ops
-
-
-def _must_be_fed(ctx, *args):
-    from tfc.diagnostics import BackendError
-
-    raise BackendError(f"placeholder '{ctx.op.attr('name')}' must be fed (give it a value in feed_dict)", ctx.op.location)
-
-
-def _declared(ctx):
-    return ctx.declared[0]
-
-
-PLACEHOLDER = register(
-    OpDef(
-        "tfc.placeholder",
-        "A graph input the Session must feed (graph API); running it unfed is an error.",
-        attributes={"name": attr(AttrKind.STRING)},
-        traits=frozenset({Trait.STATEFUL}),  # never folded, merged or moved
-        infer=_declared,
-        reference=_must_be_fed,
-        lower=_must_be_fed,
-        grad=lambda ctx, *g: [],
-    )
-)
-
-IDENTITY = register(
-    OpDef(
-        "tfc.identity",
-        "Its operand, unchanged (graph API: names a value, or carries control dependencies).",
-        operands=("operand",),
-        infer=lambda ctx, t: t,
-        reference=lambda ctx, x: x,
-        lower=lambda ctx, x: x,
-        grad=lambda ctx, g: [g],
-    )
-)
-
 # TensorFlow's names for the node types users know; other core ops are CamelCased (``dot_general``
 # -> ``DotGeneral``). Only names: nothing decides behaviour from this table.
 _TYPE_NAMES = {
@@ -672,8 +633,6 @@ def nested_ops(op) -> list:
 
 
 __all__ = [
-    "IDENTITY",
-    "PLACEHOLDER",
     "Graph",
     "GraphError",
     "GraphTrace",

@@ -43,18 +43,20 @@ class Canonicalize(Pass):
     """Rounds before giving up on a fixed point (the IR is valid after every round)."""
     max_elements: int = DEFAULT_MAX_ELEMENTS
     """The size cap of ``fold`` and ``simplify``: no constant with more elements is made."""
+    fast_math: bool = False
+    """Let ``simplify`` apply rewrites that are not exact for -0.0, NaN, Inf or rounding."""
 
     def run(self, module: Module) -> None:
         ops = count_ops(module)
         for _ in range(self.max_iterations):
-            changed, ops = canonicalize_round(module, ops, self.max_elements)
+            changed, ops = canonicalize_round(module, ops, self.max_elements, self.fast_math)
             if not changed:
                 break
 
 
-def canonicalize_round(module: Module, ops: int, max_elements: int = DEFAULT_MAX_ELEMENTS) -> tuple[bool, int]:
+def canonicalize_round(module: Module, ops: int, max_elements: int = DEFAULT_MAX_ELEMENTS, fast_math: bool = False) -> tuple[bool, int]:
     """One round of simplify, fold, cse and dce on a module of ``ops`` ops: (changed, ops after)."""
-    rewrites = simplify_module(module, max_elements)
+    rewrites = simplify_module(module, max_elements, fast_math)
     folds = fold_module(module, max_elements)
     CommonSubexpressionElimination().run(module)
     DeadCodeElimination().run(module)

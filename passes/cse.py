@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tfc.effects import is_pure
 from tfc.ir import Block, Module, Operation, Value
 from tfc.passmanager import Pass, register_pass
 from tfc.registry import Trait, lookup
+from tfc.rewriter import Rewriter
 
 
 @register_pass
@@ -34,13 +36,15 @@ class CommonSubexpressionElimination(Pass):
     name = "cse"
 
     def run(self, module: Module) -> None:
-        _Scope().visit_regions(module.op)
+        with Rewriter() as rewriter:
+            _Scope(rewriter).visit_regions(module.op)
 
 
 class _Scope:
     """The expressions visible at the current point of one isolated-from-above scope."""
 
-    def __init__(self):
+    def __init__(self, rewriter: Rewriter):
+        self.rewriter = rewriter
         self.known: dict[tuple, Operation] = {}
         self.value_ids: dict[Value, int] = {}
 
@@ -51,20 +55,16 @@ class _Scope:
 
     def visit_block(self, block: Block) -> None:
         added: list[tuple] = []
-        kept: list[Operation] = []
         for op in block.ops:
-            if self.try_merge(op, added):
-                continue
-            kept.append(op)
-            self.visit_nested(op)
-        block.ops[:] = kept
+            if not self.try_merge(op, added):
+                self.visit_nested(op)
         for key in added:  # leaving the block: its expressions go out of scope
             del self.known[key]
 
     def visit_nested(self, op: Operation) -> None:
         opdef = lookup(op.name)
         if opdef is not None and opdef.has(Trait.ISOLATED_FROM_ABOVE):
-            _Scope().visit_regions(op)
+            _Scope(self.rewriter).visit_regions(op)
         else:
             self.visit_regions(op)
 
@@ -78,21 +78,15 @@ class _Scope:
             self.known[key] = op
             added.append(key)
             return False
-        for old, new in zip(op.results, existing.results):
-            old.replace_all_uses_with(new)
-        op.drop_operands()
-        op.parent = None
+        self.rewriter.replace(op, existing.results)
         return True
 
     def key(self, op: Operation) -> tuple | None:
         """What makes two ops interchangeable, or None when ``op`` must never be merged."""
-        opdef = lookup(op.name)
-        if opdef is None or op.regions or not op.results:
-            return None
-        if not opdef.has(Trait.PURE) or opdef.has(Trait.STATEFUL) or opdef.has(Trait.TERMINATOR):
+        if op.regions or not op.results or not is_pure(op):
             return None
         operands = op.operands
-        if opdef.has(Trait.COMMUTATIVE):
+        if lookup(op.name).has(Trait.COMMUTATIVE):
             operands = tuple(sorted(operands, key=self.value_id))
         attributes = tuple(sorted(op.attributes.items()))
         return (op.name, attributes, operands, tuple(r.type for r in op.results))

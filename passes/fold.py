@@ -27,12 +27,13 @@ never turns a small broadcast into a huge constant. Each result becomes a ``tfc.
 op's location, keeping its name. Ops without operands (``tfc.iota``) are evaluated for their users
 but not replaced themselves: the constant would only be a bigger spelling of the same op.
 
-Structured control flow folds too: a ``tfc.if`` with a constant predicate is replaced by the ops of
-the branch it takes (its results become the values that branch yields), and a ``tfc.while`` whose
-condition is false on entry is replaced by its initial values.
+Ops with regions fold through their registry ``fold`` hook, which sees a :class:`FoldContext`: a
+``tfc.if`` with a constant predicate is replaced by the ops of the branch it takes (its results
+become the values that branch yields), and a ``tfc.while`` whose condition is false on entry is
+replaced by its initial values.
 
 One forward walk with a map of the constant values found so far; inlined ops join the walk where
-the ``tfc.if`` stood, so the whole pass is linear in the number of ops.
+the op they came from stood, so the whole pass is linear in the number of ops.
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ import numpy as np
 
 from tfc.attributes import DenseElementsAttr
 from tfc.backends.interp.interpreter import Interpreter
-from tfc.ir import Block, Module, Operation, Value
-from tfc.ops.control_flow import IF_OP, WHILE_OP
+from tfc.effects import constant_value, is_pure
+from tfc.ir import Block, Module, Operation, Region, Value
 from tfc.passmanager import Pass, register_pass
-from tfc.registry import OpDef, Trait, lookup
+from tfc.registry import Trait, lookup
+from tfc.rewriter import Rewriter
 from tfc.types import TensorType
 
 DEFAULT_MAX_ELEMENTS = 1 << 20
@@ -56,7 +58,7 @@ CONSTANT_OP = "tfc.constant"
 @register_pass
 @dataclass(frozen=True)
 class Fold(Pass):
-    """Replace pure ops on constants by constants; resolve if/while with known conditions."""
+    """Replace pure ops on constants by constants; resolve ops with regions through their fold hooks."""
 
     name = "fold"
     max_elements: int = DEFAULT_MAX_ELEMENTS
@@ -68,21 +70,51 @@ class Fold(Pass):
 
 def fold_module(module: Module, max_elements: int = DEFAULT_MAX_ELEMENTS) -> int:
     """Fold ``module`` in place; returns how many ops were folded or inlined (0: unchanged)."""
-    folder = _Folder(max_elements)
-    with np.errstate(all="ignore"):  # references compute what XLA would, inf and nan included
-        folder.visit_regions(module.op)
+    with Rewriter() as rewriter:
+        folder = _Folder(max_elements, rewriter)
+        with np.errstate(all="ignore"):  # references compute what XLA would, inf and nan included
+            folder.visit_regions(module.op)
     return folder.changes
 
 
 _UNKNOWN = object()  # cached "not a constant" marker in the value map
 
 
+class FoldContext:
+    """What an op's ``fold`` hook sees: constants it can ask about, and ways to replace the op."""
+
+    def __init__(self, folder: _Folder, op: Operation, pending: list[Operation]):
+        self._folder, self._pending = folder, pending
+        self.op = op
+
+    def constant(self, value: Value) -> np.ndarray | None:
+        """The value of ``value`` when it is known at compile time, else None."""
+        return self._folder.constant(value)
+
+    def evaluate_region(self, region: Region, args: list[np.ndarray | None]) -> list[np.ndarray | None] | None:
+        """What ``region`` yields for ``args`` (None for an unknown argument), or None when pure
+        constant ops cannot decide it."""
+        return self._folder.evaluate_block(region.block, args)
+
+    def replace(self, values: list[Value]) -> None:
+        """Replace the op's results by ``values`` and erase it."""
+        self._folder.rewriter.replace(self.op, values)
+
+    def inline_region(self, index: int) -> list[Value]:
+        """Move region ``index``'s ops before the op (they are folded next); returns what it yields."""
+        block = self.op.regions[index].block
+        moved = block.ops[:-1]
+        yielded = self._folder.rewriter.inline_block_before(block, self.op)
+        self._pending.extend(reversed(moved))
+        return yielded
+
+
 class _Folder:
-    def __init__(self, max_elements: int):
+    def __init__(self, max_elements: int, rewriter: Rewriter):
         self.max_elements = max_elements
+        self.rewriter = rewriter
         self.known: dict[Value, object] = {}
         self.interpreter = Interpreter(None)
-        self.evaluable: dict[str, bool] = {}  # op name -> may its reference run at compile time
         self.changes = 0
 
     # ---- walking ---------------------------------------------------------------------------------
@@ -92,22 +124,18 @@ class _Folder:
                 self.visit_block(block)
 
     def visit_block(self, block: Block) -> None:
-        """Fold ``block``'s ops in order; rebuild its op list once."""
-        kept: list[Operation] = []
+        """Fold ``block``'s ops in order (ops inlined from a region are visited where they land)."""
         pending = list(reversed(block.ops))  # a stack, so inlined ops are visited next
         while pending:
             op = pending.pop()
-            if op.name == IF_OP and self.inline_if(op, block, pending):
+            if op.parent is not block:
+                continue  # erased
+            opdef = lookup(op.name)
+            if opdef is not None and opdef.fold is not None and opdef.fold(FoldContext(self, op, pending)):
+                self.changes += 1
                 continue
-            if op.name == WHILE_OP and self.skip_while(op):
-                continue
-            constants = self.fold(op)
-            if constants is not None:
-                kept.extend(constants)
-                continue
-            self.visit_regions(op)
-            kept.append(op)
-        block.ops[:] = kept
+            if not self.fold(op):
+                self.visit_regions(op)
 
     # ---- constant values -------------------------------------------------------------------------
     def constant(self, value: Value) -> np.ndarray | None:
@@ -118,14 +146,11 @@ class _Folder:
         return None if found is _UNKNOWN else found
 
     def lookup(self, value: Value):
+        found = constant_value(value)
+        if found is not None:
+            return found
         owner = getattr(value, "op", None)
-        opdef = lookup(owner.name) if owner is not None else None
-        if opdef is None:
-            return _UNKNOWN
-        if opdef.has(Trait.CONSTANT_LIKE):
-            attribute = owner.attributes.get("value")
-            return attribute.value if isinstance(attribute, DenseElementsAttr) else _UNKNOWN
-        if not owner.operands and self.foldable(owner):  # e.g. iota: evaluated, not replaced
+        if owner is not None and not owner.operands and self.foldable(owner):  # e.g. iota: evaluated, not replaced
             values = self.evaluate(owner, [])
             if values is not None:
                 for result, array in zip(owner.results, values):
@@ -136,10 +161,7 @@ class _Folder:
     # ---- folding pure ops ------------------------------------------------------------------------
     def foldable(self, op: Operation) -> bool:
         """Pure, region-free, evaluable, and every result static and within the size cap."""
-        evaluable = self.evaluable.get(op.name)
-        if evaluable is None:
-            evaluable = self.evaluable[op.name] = _evaluable(lookup(op.name))
-        if not evaluable or op.regions or not op.results:
+        if op.regions or not op.results or not _evaluable(op):
             return False
         for result in op.results:
             t = result.type
@@ -147,29 +169,27 @@ class _Folder:
                 return False
         return True
 
-    def fold(self, op: Operation) -> list[Operation] | None:
-        """The constants that replace ``op``, or None when it does not fold."""
+    def fold(self, op: Operation) -> bool:
+        """Replace ``op`` by constants when its operands are all known (True when it did)."""
         if not op.operands:
-            return None
+            return False
         arrays = []
         for value in op.operands:  # cheapest test first: most ops have a run-time operand
             array = self.constant(value)
             if array is None:
-                return None
+                return False
             arrays.append(array)
         if not self.foldable(op):
-            return None
+            return False
         values = self.evaluate(op, arrays)
         if values is None:
-            return None
-        constants = [_constant_op(op, result, array) for result, array in zip(op.results, values)]
-        for result, new in zip(op.results, constants):
-            result.replace_all_uses_with(new.result)
+            return False
+        constants = [self.rewriter.insert_before(op, _constant_op(op, r, a)) for r, a in zip(op.results, values)]
+        for new in constants:
             self.known[new.result] = new.attributes["value"].value
-        op.drop_operands()
-        op.parent = None
+        self.rewriter.replace(op, [new.result for new in constants])
         self.changes += 1
-        return constants
+        return True
 
     def evaluate(self, op: Operation, arrays: list[np.ndarray]) -> list[np.ndarray] | None:
         """Run ``op``'s reference; None when it fails (the op is then left for run time)."""
@@ -178,40 +198,10 @@ class _Folder:
         except Exception:  # noqa: BLE001 - a reference that rejects these values: not folding is always safe
             return None
 
-    # ---- structured control flow -----------------------------------------------------------------
-    def inline_if(self, op: Operation, block: Block, pending: list[Operation]) -> bool:
-        """Replace a ``tfc.if`` whose predicate is known by the ops of the branch it takes."""
-        pred = self.constant(op.operands[0]) if op.operands else None
-        if pred is None or pred.size != 1:
-            return False
-        taken = op.regions[0 if bool(pred.reshape(())) else 1].block
-        terminator = taken.ops[-1]
-        for result, value in zip(op.results, terminator.operands):
-            result.replace_all_uses_with(value)
-        inlined = taken.ops[:-1]
-        taken.ops[:] = [terminator]
-        _forget(op)
-        for inner in reversed(inlined):
-            inner.parent = block
-            pending.append(inner)
-        self.changes += 1
-        return True
-
-    def skip_while(self, op: Operation) -> bool:
-        """Replace a ``tfc.while`` whose condition is false for its initial values by those values."""
-        if self.entry_condition(op) is not False:
-            return False
-        for result, init in zip(op.results, op.operands):
-            result.replace_all_uses_with(init)
-        _forget(op)
-        self.changes += 1
-        return True
-
-    def entry_condition(self, op: Operation) -> bool | None:
-        """The cond region's verdict on the initial values, when pure constant ops decide it."""
-        cond = op.regions[0].block
-        env: dict[Value, np.ndarray | None] = {arg: self.constant(v) for arg, v in zip(cond.args, op.operands)}
-        for inner in cond.ops[:-1]:
+    def evaluate_block(self, block: Block, args: list[np.ndarray | None]) -> list[np.ndarray | None] | None:
+        """What ``block`` yields when its pure ops can all be evaluated on constants, else None."""
+        env: dict[Value, np.ndarray | None] = dict(zip(block.args, args))
+        for inner in block.ops[:-1]:
             arrays = [env[v] if v in env else self.constant(v) for v in inner.operands]
             if any(a is None for a in arrays) or not self.foldable(inner):
                 return None
@@ -219,28 +209,26 @@ class _Folder:
             if values is None:
                 return None
             env.update(zip(inner.results, values))
-        yielded = cond.ops[-1].operands
-        verdict = (env[yielded[0]] if yielded[0] in env else self.constant(yielded[0])) if yielded else None
-        return None if verdict is None or verdict.size != 1 else bool(verdict.reshape(()))
+        return [env[v] if v in env else self.constant(v) for v in block.ops[-1].operands]
 
 
-def _evaluable(opdef: OpDef | None) -> bool:
-    """Registered, pure, not stateful, with a numpy reference, and not already a constant."""
-    if opdef is None or opdef.reference is None:
-        return False
-    return opdef.has(Trait.PURE) and not opdef.has(Trait.STATEFUL) and not opdef.has(Trait.CONSTANT_LIKE)
+_evaluable_names: dict[str, bool] = {}
+
+
+def _evaluable(op: Operation) -> bool:
+    """Pure, with a numpy reference, and not already a constant."""
+    known = _evaluable_names.get(op.name)
+    if known is None:
+        opdef = lookup(op.name)
+        if opdef is None:
+            return False
+        known = _evaluable_names[op.name] = (
+            is_pure(op) and opdef.reference is not None and not opdef.has(Trait.CONSTANT_LIKE)
+        )
+    return known
 
 
 def _constant_op(op: Operation, result: Value, array: np.ndarray) -> Operation:
     """A ``tfc.constant`` holding ``array`` for ``result``, at ``op``'s location and with its name."""
     value = DenseElementsAttr(np.array(array, order="C", copy=True), result.type)
-    new = Operation(CONSTANT_OP, (), [result.type], {"value": value}, (), op.location, [result.name_hint])
-    new.parent = op.parent
-    return new
-
-
-def _forget(op: Operation) -> None:
-    """Drop the operand uses of ``op`` and everything nested in it; the caller drops the op itself."""
-    for inner in op.walk():
-        inner.drop_operands()
-    op.parent = None
+    return Operation(CONSTANT_OP, (), [result.type], {"value": value}, (), op.location, [result.name_hint])

@@ -47,10 +47,12 @@ from typing import Callable
 
 from tfc.attributes import ArrayAttr, Attribute, DictAttr, SymbolRefAttr
 from tfc.diagnostics import TfcError
+from tfc.effects import has_side_effects
 from tfc.ir import Block, Function, Module, Operation
 from tfc.location import NameLoc
 from tfc.passmanager import Pass, register_pass
 from tfc.registry import Trait, lookup
+from tfc.rewriter import Rewriter
 from tfc.types import FunctionType
 
 NO_OUTPUTS = "none"
@@ -80,18 +82,19 @@ class Prune(Pass):
     """The function whose outputs and targets are named."""
 
     def run(self, module: Module) -> None:
-        entry_body, entry_roots = None, _has_effects
+        entry_body, entry_roots = None, has_side_effects
         if self.outputs or self.targets or not self.keep_stateful:
             function = _entry(module, self.entry)
             if self.outputs:
                 _keep_results(module, function, _output_indices(self.outputs, function))
             targets = _target_ops(function, self.targets)
             entry_body, entry_roots = function.body, self._entry_roots(targets)
-        _Sweeper(entry_body, entry_roots).visit_regions(module.op)
+        with Rewriter() as rewriter:
+            _Sweeper(entry_body, entry_roots, rewriter).visit_regions(module.op)
 
     def _entry_roots(self, targets: set[Operation]) -> Callable[[Operation], bool]:
         """What the entry function's top level keeps unconditionally."""
-        effects = _has_effects if self.keep_stateful else _unknown_or_terminator
+        effects = has_side_effects if self.keep_stateful else _unknown_or_terminator
 
         def is_root(op: Operation) -> bool:
             return op in targets or effects(op)
@@ -173,32 +176,10 @@ def _target_ops(function: Function, text: str) -> set[Operation]:
 
 
 # ---- traits --------------------------------------------------------------------------------------
-def _has_effects(op: Operation) -> bool:
-    """dce's roots: terminators, unregistered or impure ops, and pure ops with impure ops inside."""
-    if not _removable(op):
-        return True
-    walk = op.walk()
-    next(walk)  # the op itself
-    return not all(_side_effect_free(inner) for inner in walk)
-
-
 def _unknown_or_terminator(op: Operation) -> bool:
     """The roots left when side effects are not kept: what we know nothing about, and terminators."""
     opdef = lookup(op.name)
     return opdef is None or opdef.has(Trait.TERMINATOR)
-
-
-def _removable(op: Operation) -> bool:
-    opdef = lookup(op.name)
-    return opdef is not None and opdef.has(Trait.PURE) and not opdef.has(Trait.STATEFUL) and not opdef.has(Trait.TERMINATOR)
-
-
-def _side_effect_free(op: Operation) -> bool:
-    """An op nested in a removed op may go with it: pure, or the terminator of its block."""
-    opdef = lookup(op.name)
-    if opdef is None or opdef.has(Trait.STATEFUL):
-        return False
-    return opdef.has(Trait.PURE) or opdef.has(Trait.TERMINATOR)
 
 
 # ---- the sweep -----------------------------------------------------------------------------------
@@ -210,9 +191,10 @@ class _Sweeper:
     values used only by dead nested ops are seen as unused too.
     """
 
-    def __init__(self, entry_body: Block | None, entry_roots: Callable[[Operation], bool]):
+    def __init__(self, entry_body: Block | None, entry_roots: Callable[[Operation], bool], rewriter: Rewriter):
         self.entry_body = entry_body
         self.entry_roots = entry_roots
+        self.rewriter = rewriter
 
     def visit_regions(self, op: Operation) -> None:
         for region in op.regions:
@@ -220,20 +202,9 @@ class _Sweeper:
                 self.sweep(block)
 
     def sweep(self, block: Block) -> None:
-        is_root = self.entry_roots if block is self.entry_body else _has_effects
-        kept: list[Operation] = []
+        is_root = self.entry_roots if block is self.entry_body else has_side_effects
         for op in reversed(block.ops):
             if any(result.uses for result in op.results) or is_root(op):
                 self.visit_regions(op)
-                kept.append(op)
             else:
-                _detach(op)
-        kept.reverse()
-        block.ops[:] = kept
-
-
-def _detach(op: Operation) -> None:
-    """Forget ``op``: drop its (and its nested ops') operand uses; the caller removes it from the block."""
-    for inner in op.walk():
-        inner.drop_operands()
-    op.parent = None
+                self.rewriter.erase(op)

@@ -20,13 +20,12 @@ the operands themselves so rules see constants (a ``tf.Reshape`` whose shape is 
 merges what it gives into the declared result type: a type only ever becomes more specific, and a
 rule that disagrees (or fails) changes nothing. Ops whose results are all static are skipped.
 
-Some types must stay equal to others: a ``tfc.if``'s results and what both branches yield; a
-``tfc.while``'s initial values, results, region arguments and body yields; a call's arguments and
-its callee's signature (checked by the op's ``verify`` hook). An ``if`` result is refined when both
-branches yield the same refined type; a ``while`` tries its refined initial types as the carried
-types and keeps them only when the body yields them back (otherwise the body is re-inferred with the
-old types). Whatever still disagrees at the end goes back to its original type — always valid, as
-it was before. A function's results follow its ``func.return`` unless some op refers to the
+Ops with regions refine through their registry ``refine_regions`` hook, which sees a
+:class:`RefineContext`; it also names the values whose types must stay equal (a ``tfc.if``'s
+results and what both branches yield; a ``tfc.while``'s initial values, results, region arguments
+and body yields). A call's arguments must match its callee's signature (checked by the op's
+``verify`` hook). Whatever still disagrees at the end goes back to its original type — always
+valid, as it was before. A function's results follow its ``func.return`` unless some op refers to the
 function by symbol (a call would disagree with the new signature); then its returns keep their types.
 """
 
@@ -36,7 +35,6 @@ from dataclasses import dataclass
 
 from tfc.attributes import ArrayAttr, Attribute, DictAttr, SymbolRefAttr
 from tfc.ir import FUNC_OP, Block, Function, Module, Operation, Value
-from tfc.ops.control_flow import IF_OP, WHILE_OP
 from tfc.ops.rules import merge_shapes
 from tfc.passmanager import Pass, register_pass
 from tfc.registry import ShapeError, Trait, lookup
@@ -120,10 +118,9 @@ class _Refiner:
     # ---- the walk --------------------------------------------------------------------------------
     def block(self, block: Block) -> None:
         for op in block.ops:
-            if op.name == IF_OP:
-                self.if_op(op)
-            elif op.name == WHILE_OP:
-                self.while_op(op)
+            opdef = lookup(op.name)
+            if opdef is not None and opdef.refine_regions is not None:
+                opdef.refine_regions(RefineContext(self, op))
             elif op.regions:
                 self.other_regions(op)
             else:
@@ -148,43 +145,17 @@ class _Refiner:
             self.fixed.update(op.operands)  # the rule rejects the refined operands: keep their old types
             return
         for result, t in zip(op.results, inferred):
-            new = refine_type(result.type, t)
-            if new is not None:
-                self.set_type(result, new)
+            self.refine(result, t)
         if opdef.verify is not None:
             self.hooked.append(op)
 
-    def if_op(self, op: Operation) -> None:
-        """Refine both branches; a result takes the type both branches now yield, if they agree."""
-        for region in op.regions:
-            self.block(region.block)
-        then_yield, else_yield = (region.block.ops[-1].operands for region in op.regions)
-        for result, a, b in zip(op.results, then_yield, else_yield):
-            if a.type == b.type:
-                new = refine_type(result.type, a.type)
-                if new is not None:
-                    self.set_type(result, new)
-            self.ties.append([result, a, b])
-
-    def while_op(self, op: Operation) -> None:
-        """Carry the refined initial types when the body keeps them; else re-infer with the old ones."""
-        carried = [[op.operands[i], op.results[i]] + [r.block.args[i] for r in op.regions] for i in range(len(op.results))]
-        mark = len(self.log)
-        for group in carried:
-            for value in group[1:]:
-                new = refine_type(value.type, group[0].type)
-                if new is not None:
-                    self.set_type(value, new)
-        trying = len(self.log) > mark
-        for region in op.regions:
-            self.block(region.block)
-        body_yield = op.regions[1].block.ops[-1].operands
-        if trying and any(v.type != group[1].type for v, group in zip(body_yield, carried)):
-            self.rollback(mark)
-            for region in op.regions:
-                self.block(region.block)
-        for group, yielded in zip(carried, body_yield):
-            self.ties.append(group + [yielded])
+    def refine(self, value: Value, inferred: Type) -> bool:
+        """Make ``value``'s type as specific as ``inferred`` allows; True when it changed."""
+        new = refine_type(value.type, inferred)
+        if new is None:
+            return False
+        self.set_type(value, new)
+        return True
 
     def other_regions(self, op: Operation) -> None:
         """Ops with regions of unknown meaning: refine inside, keep what their terminators pass out."""
@@ -211,6 +182,34 @@ class _Refiner:
                 if op.parent is not None and lookup(op.name).verify(op):
                     for value in (*op.operands, *op.results):
                         changed |= self.revert(value)
+
+
+class RefineContext:
+    """What an op's ``refine_regions`` hook sees."""
+
+    def __init__(self, refiner: _Refiner, op: Operation):
+        self._refiner = refiner
+        self.op = op
+
+    def refine_block(self, block: Block) -> None:
+        """Refine the ops of ``block`` (a region of the op) with the types its arguments have now."""
+        self._refiner.block(block)
+
+    def refine(self, value: Value, inferred: Type) -> bool:
+        """Make ``value``'s type as specific as ``inferred`` allows; True when it changed."""
+        return self._refiner.refine(value, inferred)
+
+    def tie(self, values: list[Value]) -> None:
+        """These values must end with equal types (else all go back to their original types)."""
+        self._refiner.ties.append(list(values))
+
+    def mark(self) -> int:
+        """A point to :meth:`rollback` to."""
+        return len(self._refiner.log)
+
+    def rollback(self, mark: int) -> None:
+        """Undo every refinement made since ``mark``."""
+        self._refiner.rollback(mark)
 
 
 def _with_operand_shapes(t: Type, operands) -> Type:

@@ -397,6 +397,27 @@ def _verify_if(op: Operation) -> str | None:
     return None
 
 
+def _fold_if(ctx) -> bool:
+    """A known predicate: the branch it takes replaces the op."""
+    pred = ctx.constant(ctx.op.operands[0])
+    if pred is None or pred.size != 1:
+        return False
+    ctx.replace(ctx.inline_region(0 if bool(pred.reshape(())) else 1))
+    return True
+
+
+def _refine_if(ctx) -> None:
+    """Refine both branches; a result takes the type both branches now yield, if they agree."""
+    op = ctx.op
+    for region in op.regions:
+        ctx.refine_block(region.block)
+    then_yield, else_yield = (region.block.ops[-1].operands for region in op.regions)
+    for result, a, b in zip(op.results, then_yield, else_yield):
+        if a.type == b.type:
+            ctx.refine(result, a.type)
+        ctx.tie([result, a, b])
+
+
 def _run_if(ctx, pred):
     return ctx.run_region(0 if bool(pred) else 1, [])
 
@@ -421,6 +442,8 @@ IF = register(
         lower=_lower_if,
         verify=_verify_if,
         grad=_g_if,
+        fold=_fold_if,
+        refine_regions=_refine_if,
     )
 )
 
@@ -433,6 +456,36 @@ def _verify_while(op: Operation) -> str | None:
         return f"returns {_text(results)} but the loop carries {_text(carried)}"
     problem = _check_region(op, 0, "cond", carried, [_PRED], "a loop condition must yield")
     return problem or _check_region(op, 1, "body", carried, carried, "the loop carries")
+
+
+def _fold_while(ctx) -> bool:
+    """A condition that is false for the initial values: the loop is its initial values."""
+    op = ctx.op
+    verdict = ctx.evaluate_region(op.regions[0], [ctx.constant(v) for v in op.operands])
+    if not verdict or verdict[0] is None or verdict[0].size != 1 or bool(verdict[0].reshape(())):
+        return False
+    ctx.replace(list(op.operands))
+    return True
+
+
+def _refine_while(ctx) -> None:
+    """Carry the refined initial types when the body keeps them; else re-infer with the old ones."""
+    op = ctx.op
+    carried = [[op.operands[i], op.results[i]] + [r.block.args[i] for r in op.regions] for i in range(len(op.results))]
+    mark = ctx.mark()
+    trying = False
+    for group in carried:
+        for value in group[1:]:
+            trying |= ctx.refine(value, group[0].type)
+    for region in op.regions:
+        ctx.refine_block(region.block)
+    body_yield = op.regions[1].block.ops[-1].operands
+    if trying and any(v.type != group[1].type for v, group in zip(body_yield, carried)):
+        ctx.rollback(mark)
+        for region in op.regions:
+            ctx.refine_block(region.block)
+    for group, yielded in zip(carried, body_yield):
+        ctx.tie(group + [yielded])
 
 
 def _run_while(ctx, *init):
@@ -462,6 +515,8 @@ WHILE = register(
         lower=_lower_while,
         verify=_verify_while,
         grad=_g_while,
+        fold=_fold_while,
+        refine_regions=_refine_while,
     )
 )
 

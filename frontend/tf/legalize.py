@@ -23,14 +23,16 @@ import numpy as np
 
 from tfc.attributes import ArrayAttr, SymbolRefAttr
 from tfc.diagnostics import TfcError
+from tfc.effects import constant_value
 from tfc.frontend.tracing import Tensor, Trace, constant, to_tensor, tracing
 from tfc.ir import Block, Function, Module, Operation
 from tfc.passmanager import Pass, register_pass
 from tfc.registry import ShapeError, Trait, lookup
+from tfc.rewriter import Rewriter
 from tfc.types import FunctionType, TokenType
 
 from .dialect import DecomposeContext, data_types
-from .optimize import constant_value, evaluate_on_constants  # also registers tf-fold and tf-fuse
+from .tf_ir import discard, evaluate_on_constants
 
 
 class LegalizationError(TfcError):
@@ -47,7 +49,8 @@ class LegalizeTF(Pass):
     def run(self, module: Module) -> None:
         missing: dict[str, list[str]] = {}
         for function in _callees_first(module):
-            _Legalizer(module, missing).block(function.body)
+            with Rewriter() as rewriter:  # committed per function: callers read their callees' bodies
+                _Legalizer(module, missing, rewriter).block(function.body)
             returned = tuple(v.type for v in function.return_op.operands)
             function.set_type(FunctionType(function.type.inputs, returned))
         if missing:
@@ -67,9 +70,7 @@ def _fold(module: Module, op: Operation, produced: list[Tensor], scratch: Block)
     values = evaluate_on_constants(module, scratch.ops, [t.value for t in produced], FOLD_MAX_ELEMENTS)
     if values is None:
         return None
-    for new in reversed(scratch.ops):
-        new.drop_operands()
-    scratch.ops = []
+    discard(scratch)
     trace = Trace.into_block(module, scratch, op.location)
     return [constant(trace, np.asarray(v), t.dtype) for v, t in zip(values, produced)]
 
@@ -98,36 +99,29 @@ def _callees_first(module: Module) -> list[Function]:
 
 
 class _Legalizer:
-    def __init__(self, module: Module, missing: dict):
+    def __init__(self, module: Module, missing: dict, rewriter: Rewriter):
         self.module = module
         self.missing = missing
+        self.rewriter = rewriter
 
     def block(self, block: Block) -> None:
-        new_ops: list[Operation] = []
-        erased: list[Operation] = []
+        legalized: list[Operation] = []
         for op in block.ops:
             if not op.name.startswith("tf."):
                 for region in op.regions:
                     for inner in region.blocks:
                         self.block(inner)
-                new_ops.append(op)
                 continue
             scratch = Block()
             if self.decompose(op, scratch):
-                for new in scratch.ops:
-                    new.parent = block
-                new_ops.extend(scratch.ops)
-                erased.append(op)
-            else:
-                new_ops.append(op)
-        block.ops = new_ops
-        for op in erased:
+                self.rewriter.move_before(op, scratch.ops)
+                legalized.append(op)
+        for op in legalized:  # control tokens link legalized ops: let go of them all first
             op.drop_operands()
-        for op in erased:
-            for result in op.results:
-                if result.uses:
-                    raise LegalizationError(f"{op.location.describe()}: error: '{op.name}' result still used after legalization")
-            op.parent = None
+        for op in legalized:
+            if any(result.uses for result in op.results):
+                raise LegalizationError(f"{op.location.describe()}: error: '{op.name}' result still used after legalization")
+            self.rewriter.erase(op)
 
     def decompose(self, op: Operation, scratch: Block) -> bool:
         opdef = lookup(op.name)

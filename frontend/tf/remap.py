@@ -1,17 +1,20 @@
 """The remapping step of ``tf-fuse``: TensorFlow's remapper and its constant folding into weights.
 
-A contraction (Conv2D, DepthwiseConv2dNative, MatMul) with a constant filter is followed down its
-single-use chain. Per-channel affine steps with constant operands fold into the filter and one bias
-(:data:`AFFINE_STEPS`); a BiasAdd and then an activation fuse with the contraction into Grappler's
-fused op (:data:`CONTRACTIONS`). Keras 3's unfused batch norm (``x * scale + shift`` on constants,
-which ``tf-fold`` computes) and FusedBatchNorm in inference mode both end up in the filter::
+A contraction (Conv2D, DepthwiseConv2dNative, MatMul) is followed down its single-use chain. A
+BiasAdd (or one constant added per channel) and then an activation fuse with the contraction into
+Grappler's fused op (:data:`CONTRACTIONS`): the same arithmetic in the same order, so exact. With
+``fold_weights`` (``tf-fuse{fast-math=true}``), per-channel affine steps with constant operands
+(:data:`AFFINE_STEPS`) also fold into a constant filter and one bias: Keras 3's unfused batch norm
+(``x * scale + shift`` on constants, which ``tf-fold`` computes) and FusedBatchNorm in inference
+mode both end up in the filter::
 
     Conv2D(x, w) * s + b  ->  _FusedConv2D(x, w * s, b) {fused_ops = ["BiasAdd"]}
 
 The folded filter and bias are computed in float64 and rounded once to the op's type: a float
-reassociation, so results agree with the unfused graph to rounding, not bitwise. Integer graphs are
-never rewritten. The chain is found when the walk reaches the contraction and rewritten when it
-reaches the chain's last op, where every operand of the fused op is defined: linear in the block.
+reassociation, so results agree with the unfused graph to rounding, not bitwise — hence fast-math
+only. Integer graphs are never rewritten. The chain is found when the walk reaches the contraction
+and rewritten when it reaches the chain's last op, where every operand of the fused op is defined:
+linear in the block.
 """
 
 from __future__ import annotations
@@ -21,18 +24,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from tfc.attributes import ArrayAttr, FloatAttr, IntegerAttr, StringAttr
+from tfc.effects import constant_value
 from tfc.ir import Block, Operation, Value
+from tfc.rewriter import Rewriter
 from tfc.types import DType, TensorType
 
 from .ops.fused import fusable_activation
-from .optimize import (
-    constant_value,
-    data_results,
-    is_tf,
-    make_const,
-    split_operands,
-    token_result,
-)
+from .tf_ir import data_results, is_tf, make_const, split_operands, token_result
 
 
 # ---- contractions: how output channels map to the filter ---------------------------------------
@@ -154,8 +152,9 @@ def _token_used(op: Operation) -> bool:
     return token is not None and bool(token.uses)
 
 
-def find_chain(op: Operation) -> Chain | None:
-    """The foldable, fusable chain starting at contraction ``op``, or None when nothing changes."""
+def find_chain(op: Operation, fold_weights: bool = False) -> Chain | None:
+    """The fusable chain starting at contraction ``op`` (folding constant steps into its weights when
+    ``fold_weights``), or None when nothing changes."""
     kind = CONTRACTIONS.get(op.name)
     out = op.results[0] if op.results else None
     if kind is None or split_operands(op)[1] or _token_used(op) or not isinstance(out.type, TensorType):
@@ -165,9 +164,10 @@ def find_chain(op: Operation) -> Chain | None:
     shape = out.type.shape
     axis = kind.channel_axis(op, len(shape))
     chain = Chain(op, [op], Affine(shape[axis]))
-    weights = constant_value(op.operands[1])
+    scalable = fold_weights and constant_value(op.operands[1]) is not None
     cur = out
-    while (step := _single_user(cur)) is not None and _affine_step(chain, step, cur, axis, weights is not None):
+    while (fold_weights or chain.affine.shift is None) and (step := _single_user(cur)) is not None \
+            and _affine_step(chain, step, cur, axis, scalable):
         cur = step[0].results[0]
     if chain.affine.shift is None and (step := _single_user(cur)) is not None and (bias := _bias_step(step, cur, axis)) is not None:
         chain.bias = bias
@@ -280,33 +280,26 @@ def _fused_attrs(chain: Chain) -> dict:
     return attrs
 
 
-def remap_block(block: Block) -> None:
-    """Rewrite every chain in ``block``: one walk, plus one filtering of the op list."""
+def remap_block(block: Block, rewriter: Rewriter, fold_weights: bool = False) -> None:
+    """Rewrite every chain in ``block`` in one walk: found at its contraction, replaced at its last op."""
     pending: dict[Operation, Chain] = {}
-    removed: set[Operation] = set()
-    kept: list[Operation] = []
+    claimed: set[Operation] = set()
     for op in block.ops:
         chain = pending.pop(op, None)
-        if chain is None and op not in removed and (found := find_chain(op)) is not None:
+        if chain is None and op not in claimed and (found := find_chain(op, fold_weights)) is not None:
             pending[found.last] = found
-            removed.update(found.ops)
+            claimed.update(found.ops)
         if chain is not None:
-            kept.extend(_apply(chain, block))
-        kept.append(op)
-    if not removed:
-        return
-    block.ops[:] = [op for op in kept if op not in removed]
-    for op in removed:
-        op.drop_operands()
-        op.parent = None
+            _apply(chain, rewriter)
 
 
-def _apply(chain: Chain, block: Block) -> list[Operation]:
+def _apply(chain: Chain, rewriter: Rewriter) -> None:
     new = build(chain)
     for created in new:
-        created.parent = block
+        rewriter.insert_before(chain.last, created)
     data_results(chain.last)[0].replace_all_uses_with(new[-1].results[0])
-    return new
+    for op in reversed(chain.ops):  # the last first: each frees the one before it
+        rewriter.erase(op)
 
 
 __all__ = ["AFFINE_STEPS", "CONTRACTIONS", "Affine", "Chain", "find_chain", "per_channel", "remap_block"]
