@@ -22,7 +22,9 @@ _LAZY = {
     "compile": "tfc.frontend.compile",
     "CompiledFunction": "tfc.frontend.compile",
     "Lowered": "tfc.frontend.compile",
-    "Tensor": "tfc.frontend.tracing",
+    "Tensor": "tfc.frontend.tensor",
+    "as_dtype": "tfc.frontend.tensor",
+    "current_trace": "tfc.frontend.tracing",
     "cond": "tfc.frontend.control",
     "while_loop": "tfc.frontend.control",
     "fori_loop": "tfc.frontend.control",
@@ -32,45 +34,42 @@ _LAZY = {
     "Graph": "tfc.frontend.graph",
     "GraphError": "tfc.frontend.graph",
     "get_default_graph": "tfc.frontend.graph",
-    "placeholder": "tfc.frontend.graph",
-    "identity": "tfc.frontend.graph",
-    "group": "tfc.frontend.graph",
-    "no_op": "tfc.frontend.graph",
-    "name_scope": "tfc.frontend.graph",
-    "device": "tfc.frontend.graph",
-    "control_dependencies": "tfc.frontend.graph",
+    "get_default_session": "tfc.frontend.graph",
+    "placeholder": "tfc.frontend.graph_api",
+    "identity": "tfc.frontend.graph_api",
+    "group": "tfc.frontend.graph_api",
+    "no_op": "tfc.frontend.graph_api",
+    "name_scope": "tfc.frontend.graph_api",
+    "device": "tfc.frontend.graph_api",
+    "control_dependencies": "tfc.frontend.graph_api",
+    "reduce_sum": "tfc.frontend.graph_api",
+    "reduce_mean": "tfc.frontend.graph_api",
+    "reduce_max": "tfc.frontend.graph_api",
+    "reduce_min": "tfc.frontend.graph_api",
+    "reduce_prod": "tfc.frontend.graph_api",
     "gradients": "tfc.frontend.variables",
-    "reduce_sum": "tfc.frontend.graph",
-    "reduce_mean": "tfc.frontend.graph",
-    "reduce_max": "tfc.frontend.graph",
-    "reduce_min": "tfc.frontend.graph",
-    "reduce_prod": "tfc.frontend.graph",
     "Variable": "tfc.frontend.variables",
     "global_variables": "tfc.frontend.variables",
     "trainable_variables": "tfc.frontend.variables",
     "global_variables_initializer": "tfc.frontend.variables",
     "variables_initializer": "tfc.frontend.variables",
     "Session": "tfc.runtime.session",
-    "SessionError": "tfc.runtime.session",
-    "get_default_session": "tfc.runtime.session",
+    "SessionError": "tfc.runtime.errors",
 }
-_API_MODULE = "tfc.frontend.api"
+_EAGER_MODULE = "tfc.frontend.eager"  # the numpy-like functions (tfc.add, tfc.matmul, ...), usable eagerly
 
 
 def __getattr__(name: str):
     """Resolve public names on first use, so ``import tfc`` stays light and rooms stay separate."""
     module_name = _LAZY.get(name)
     if module_name is None:
-        api = importlib.import_module(_API_MODULE)
-        if name in getattr(api, "__all__", ()):
-            return getattr(api, name)
-        raise AttributeError(f"module 'tfc' has no attribute '{name}'")
+        return importlib.import_module(_EAGER_MODULE).public(name)  # AttributeError for unknown names
     return getattr(importlib.import_module(module_name), name)
 
 
 def __dir__():
-    api = importlib.import_module(_API_MODULE)
-    return sorted(set(globals()) | set(_LAZY) | set(api.__all__))
+    api = importlib.import_module("tfc.frontend.api")
+    return sorted(set(globals()) | set(_LAZY) | set(api.NUMPY_FUNCTIONS))
 
 
 __all__ = ["BackendError", "DType", "ParseError", "TfcError", "TraceError", "VerifyError", *_LAZY]

@@ -5,32 +5,44 @@ each, the ops of its registry gradient rule (written in core ops with the tracin
 gradient is ordinary IR: it prints, optimizes and lowers like anything else. ``tfc.grad`` and
 ``tfc.value_and_grad`` build on it for traced functions.
 
-A gradient rule is ``grad(ctx, *cotangents) -> [operand cotangent or None, ...]``; ``ctx.operands``
-and ``ctx.results`` are the forward values as Tensors, ``ctx.api`` is the tracing API (so rules in
-the compiler room need not import the frontend), ``None`` means zero.
+A gradient rule is ``grad(ctx, *cotangents) -> [operand cotangent or None, ...]``; ``None`` means
+zero. The :class:`GradContext` gives a rule everything it needs, so op definitions in the core never
+import the frontend: the forward values as tensors, the tracing API (``ctx.api``), and for ops with
+regions ``ctx.backprop`` (differentiate a replayed region), ``ctx.new_region``, ``ctx.recording``,
+``ctx.in_function`` and ``ctx.evaluate`` (run an op's numpy reference).
 """
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 
+import numpy as np
+
+from tfc.backends.interp.interpreter import Interpreter
+from tfc.builder import Builder
 from tfc.diagnostics import TraceError
-from tfc.ir import Operation, Value
+from tfc.ir import Block, Function, Operation, Region, Value
+from tfc.location import Location
 from tfc.ops.control_flow import captured_values
 from tfc.registry import lookup
-from tfc.types import TensorType
+from tfc.types import FunctionType, TensorType
 
 from . import api
-from .tracing import Tensor, Trace, current_trace, to_tensor, tracing
+from .compile import eager_call
+from .pytree import flatten, unflatten
+from .tensor import Tensor, emit, to_tensor
+from .tracing import Trace, current_trace, tracing
 
 
 class GradContext:
-    """What a gradient rule sees."""
+    """What a gradient rule sees: the op, its forward values as tensors, and ways to build IR."""
 
     api = api
 
     def __init__(self, op: Operation, trace: Trace):
         self.op = op
+        self.trace = trace
         self.attrs = {k: v.value for k, v in op.attributes.items()}
         self.operands = [Tensor(v, trace) for v in op.operands]
         self.results = [Tensor(r, trace) for r in op.results]
@@ -41,6 +53,55 @@ class GradContext:
     @property
     def result(self) -> Tensor:
         return self.results[0]
+
+    @property
+    def module(self):
+        return self.trace.module
+
+    def tensor(self, value: Value) -> Tensor:
+        """``value`` as a tensor of the trace being differentiated."""
+        return Tensor(value, self.trace)
+
+    def emit(self, name: str, operands: Sequence[Value], attributes=None, result_types=None,
+             regions: Sequence[Region] = (), location: Location | None = None) -> Operation:
+        """Record op ``name`` on IR values (regions included) where the gradient is being built."""
+        return self.trace.emit(name, operands, attributes, result_types, regions, location)
+
+    def backprop(self, outputs: Sequence[Value], seeds: Sequence[Tensor], wrt: Sequence[Value]) -> list[Tensor | None]:
+        """Cotangents of ``wrt`` given ``seeds`` for ``outputs``, in the block being recorded now."""
+        return backprop(self.trace, outputs, seeds, wrt)
+
+    @contextlib.contextmanager
+    def recording(self, block: Block):
+        """Record into ``block`` (a new region's block) while inside the ``with``."""
+        self.trace.push_block(block)
+        try:
+            yield block
+        finally:
+            self.trace.pop_block()
+
+    def new_region(self, arg_types, body: Callable) -> Region:
+        """A one-block region taking ``arg_types`` and yielding ``body(*argument tensors)``."""
+        block = Block(list(arg_types))
+        with self.recording(block):
+            outputs = body(*[Tensor(a, self.trace) for a in block.args])
+            self.trace.emit("tfc.yield", [t.value for t in outputs])
+        return Region([block])
+
+    @contextlib.contextmanager
+    def in_function(self, function: Function):
+        """Record into ``function``'s body, seeing nothing of the caller's (a function is isolated)."""
+        saved = self.trace.builders
+        self.trace.builders = [Builder(function.body)]
+        try:
+            yield function
+        finally:
+            self.trace.builders = saved
+
+    @staticmethod
+    def evaluate(op: Operation, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """Run ``op``'s numpy reference on ``arrays`` (raises when it cannot)."""
+        return Interpreter(None).evaluate(op, arrays, {})
 
 
 def _inputs(op: Operation) -> list[Value]:
@@ -54,8 +115,7 @@ def _differentiable(value: Value) -> bool:
 
 def backprop(trace: Trace, outputs: Sequence[Value], seeds: Sequence[Tensor], wrt: Sequence[Value]) -> list[Tensor | None]:
     """Cotangents of ``wrt`` given cotangents ``seeds`` of ``outputs`` (None where unconnected)."""
-    block = trace.builder.block
-    forward = list(block.ops)
+    forward = list(trace.builder.block.ops)
     depends = {v for v in wrt if _differentiable(v)}
     for op in forward:
         if any(v in depends for v in _inputs(op)):
@@ -106,20 +166,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     def wrapper(*args):
         trace = current_trace()
         if trace is None:
-            from .compile import eager_call
-
             return eager_call(wrapper, args, {})
-        from .compile import flatten, unflatten
-
-        args = list(args)
-        structures, leaves = {}, {}
-        for i in indices:
-            if i >= len(args):
-                raise TraceError(f"argnums {i} is out of range for {len(args)} arguments")
-            found: list = []
-            structures[i] = flatten(args[i], found)  # an argument may be a nested structure of tensors
-            leaves[i] = [to_tensor(leaf, trace) for leaf in found]
-            args[i] = unflatten(structures[i], leaves[i])
+        args, structures, leaves = _traced_arguments(trace, list(args), indices)
         out = to_tensor(f(*args), trace)
         if out.shape != () or not out.dtype.is_float:
             raise TraceError(f"grad needs a function returning a float scalar, got {out.type}", trace.location)
@@ -134,14 +182,26 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     return wrapper
 
 
+def _traced_arguments(trace: Trace, args: list, indices: Sequence[int]):
+    """(args with the differentiated ones as tensors, their structures, their tensor leaves):
+    an argument may be a nested structure of tensors."""
+    structures, leaves = {}, {}
+    for i in indices:
+        if i >= len(args):
+            raise TraceError(f"argnums {i} is out of range for {len(args)} arguments")
+        found: list = []
+        structures[i] = flatten(args[i], found)
+        leaves[i] = [to_tensor(leaf, trace) for leaf in found]
+        args[i] = unflatten(structures[i], leaves[i])
+    return args, structures, leaves
+
+
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """``g(*args) -> df/dargs[argnums]`` (a tuple when ``argnums`` is a tuple)."""
     both = value_and_grad(f, argnums)
 
     def wrapper(*args):
         if current_trace() is None:
-            from .compile import eager_call
-
             return eager_call(wrapper, args, {})
         return both(*args)[1]
 
@@ -156,11 +216,8 @@ def _zeros_for(tensor: Tensor) -> Tensor:
 
 def stop_gradient(x):
     """``x``, but differentiation treats it as a constant."""
-    x = api.to_tensor(x)
-    return api._emit("tfc.stop_gradient", [x], weak=x.weak)
-
-
-__all__ = ["backprop", "grad", "value_and_grad", "stop_gradient", "GradContext", "tracing"]
+    x = to_tensor(x)
+    return emit("tfc.stop_gradient", [x], weak=x.weak)
 
 
 def add_gradients(module, function_name: str = "main", output: int = 0, wrt=None) -> list[int]:
@@ -171,8 +228,6 @@ def add_gradients(module, function_name: str = "main", output: int = 0, wrt=None
     differentiated: the gradient ops are appended to the same function. Returns the argument
     indices differentiated, in the order their gradients were appended.
     """
-    from tfc.types import FunctionType
-
     function = module.function(function_name)
     ret = function.return_op
     results = list(ret.operands)
@@ -191,3 +246,6 @@ def add_gradients(module, function_name: str = "main", output: int = 0, wrt=None
     ret.set_operands(results + [g.value for g in grads])
     function.set_type(FunctionType(function.type.inputs, tuple(v.type for v in ret.operands)))
     return indices
+
+
+__all__ = ["GradContext", "add_gradients", "backprop", "grad", "stop_gradient", "value_and_grad"]

@@ -14,65 +14,25 @@ import functools
 import inspect
 import logging
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
 
 import numpy as np
 
+from tfc.backends import load
 from tfc.diagnostics import TraceError
 from tfc.ir import Module
 from tfc.location import UNKNOWN, FileLineColLoc
+from tfc.passes.lift_variables import lift_variables
 from tfc.printer import print_module
 from tfc.types import DType, FunctionType, TensorType
 from tfc.verifier import verify
 
-from . import api  # noqa: F401 - defines the Tensor operators used while tracing
-from .tracing import Tensor, Trace, to_tensor, tracing
+from .pytree import Static, count_leaves, flatten, unflatten
+from .tensor import Tensor, to_tensor
+from .tracing import Trace, tracing
 
 log = logging.getLogger("tfc")
-
-# ---------------------------------------------------------------------------------------------
-# Flattening nested arguments and results into tensor leaves + a hashable structure description
-
-
-def _is_tensor_leaf(x) -> bool:
-    return isinstance(x, (np.ndarray, np.generic)) or (hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"))
-
-
-def flatten(tree, leaves: list, static_ok: bool = True):
-    """Append tensor leaves of ``tree`` to ``leaves``; return a hashable description of the rest."""
-    if isinstance(tree, Tensor) or _is_tensor_leaf(tree):
-        if static_ok and type(tree) is not Tensor and getattr(tree, "_tfc_variable", False):
-            return ("static", type(tree), tree)  # a tfc.Variable argument: read in the trace, like a closure
-        leaves.append(tree)
-        return "T"
-    if isinstance(tree, (list, tuple)):
-        return (type(tree).__name__, tuple(flatten(t, leaves, static_ok) for t in tree))
-    if isinstance(tree, dict):
-        keys = sorted(tree, key=repr)
-        return ("dict", tuple(keys), tuple(flatten(tree[k], leaves, static_ok) for k in keys))
-    try:
-        hash(tree)
-    except TypeError:
-        raise TraceError(f"argument of type {type(tree).__name__} is neither a tensor nor hashable (so it cannot be static)") from None
-    return ("static", type(tree), tree)
-
-
-def unflatten(structure, leaves) -> Any:
-    iterator = iter(leaves)
-
-    def build(s):
-        if s == "T":
-            return next(iterator)
-        kind = s[0]
-        if kind == "static":
-            return s[2]
-        if kind == "dict":
-            return {k: build(c) for k, c in zip(s[1], s[2])}
-        children = [build(c) for c in s[1]]
-        return tuple(children) if kind == "tuple" else children
-
-    return build(structure)
 
 
 def _spec(x) -> tuple:
@@ -100,7 +60,7 @@ class Lowered:
 
     def as_stablehlo(self, debug_info: bool = False) -> str:
         """The StableHLO module handed to XLA."""
-        from tfc.backends.xla.lowering import stablehlo_text
+        from tfc.backends.xla.lowering import stablehlo_text  # imports jax: only when asked
 
         return stablehlo_text(self.module, self.function_name, debug_info)
 
@@ -180,7 +140,7 @@ class CompiledFunction:
         parts = []
         for index, (name, value) in enumerate(bound.arguments.items()):
             if index in self.static_argnums or name in self.static_argnames:
-                parts.append(flatten(_Static(value), [], True))
+                parts.append(flatten(Static(value), [], True))
             else:
                 parts.append(flatten(value, leaves))
         structure = ("tuple", tuple(parts)) if not kwargs else ("args", tuple(bound.arguments), tuple(parts))
@@ -235,7 +195,7 @@ class CompiledFunction:
                     traced_args[name] = value
                 else:
                     structure = flatten(value, [])
-                    count = _count_leaves(structure)
+                    count = count_leaves(structure)
                     traced_args[name] = unflatten(structure, [next(arg_tensors) for _ in range(count)])
             bound.arguments.update(traced_args)
             result = self.fn(*bound.args, **bound.kwargs)
@@ -244,15 +204,12 @@ class CompiledFunction:
             outputs = [self._output(trace, leaf) for leaf in out_leaves]
             trace.builder.create("func.return", [t.value for t in outputs], location=where)
         trace.function.set_type(FunctionType(tuple(arg_types), tuple(t.type for t in outputs)))
-        variables = trace.__dict__.get("tfc_variables")
-        if variables:  # tfc.Variables were used: they become arguments and results
-            from .variables import lift_variables
-
-            names_in, names_out, donate = lift_variables(trace.module, trace.function)
-            by_name = {name: entry[0] for name, entry in variables.items()}
+        if trace.variables:  # tfc.Variables were used: they become arguments and results
+            lifted = lift_variables(trace.module, trace.function)
+            by_name = {name: entry[0] for name, entry in trace.variables.items()}
             verify(trace.module)
-            lifted = (tuple(by_name[n] for n in names_in), tuple(by_name[n] for n in names_out), tuple(donate))
-            return Lowered(trace.module, trace.function.name, lifted), out_structure
+            variables = (tuple(by_name[n] for n in lifted.names_in), tuple(by_name[n] for n in lifted.names_out), lifted.donate)
+            return Lowered(trace.module, trace.function.name, variables), out_structure
         verify(trace.module)
         return Lowered(trace.module, trace.function.name), out_structure
 
@@ -267,20 +224,8 @@ class CompiledFunction:
         """A callable running the compiled function; it returns the bare array when ``single``, else a list."""
         if lowered.variables is not None:
             return self._make_variable_runner(lowered, single)
-        if self.backend == "interp":
-            from tfc.backends.interp.interpreter import run
-
-            def interpret(*args):
-                outs = run(lowered.module, [np.asarray(a) for a in args], lowered.function_name)
-                return outs[0] if single else outs
-
-            return interpret
-        if self.backend != "xla":
-            raise ValueError(f"unknown backend '{self.backend}' (expected 'xla' or 'interp')")
-        from tfc.backends.xla.backend import compile_module
-
-        executable = compile_module(lowered.module, self.device, lowered.function_name).executable
-        return executable.call_single if single else executable.call
+        loaded = load(lowered.module, backend=self.backend, device=self.device, entry=lowered.function_name)
+        return loaded.call_single if single else loaded.call
 
     def _make_variable_runner(self, lowered: Lowered, single: bool) -> Callable:
         """Pass the variables' values after the arguments; store the updated ones (results first) back.
@@ -289,49 +234,15 @@ class CompiledFunction:
         """
         reads, writes, donate = lowered.variables
         count = len(writes)
-        if self.backend == "interp":
-            from tfc.backends.interp.interpreter import run
-
-            def call(*args):
-                return run(lowered.module, [np.asarray(a) for a in args], lowered.function_name)
-        elif self.backend == "xla":
-            from tfc.backends.xla.backend import compile_module
-
-            call = compile_module(lowered.module, self.device, lowered.function_name, donate=donate).executable.call
-        else:
-            raise ValueError(f"unknown backend '{self.backend}' (expected 'xla' or 'interp')")
+        call = load(lowered.module, backend=self.backend, device=self.device, donate=donate, entry=lowered.function_name).call
 
         def run_with_variables(*args):
-            outs = call(*args, *[v._array for v in reads])
+            outs = call(*args, *[v.array for v in reads])
             for variable, value in zip(writes, outs):
-                variable._array = value
+                variable.array = value
             return outs[count] if single else outs[count:]
 
         return run_with_variables
-
-
-class _Static:
-    """Wraps a static argument so flatten() keys it by value, whatever its type."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __hash__(self):
-        return hash(self.value)
-
-    def __eq__(self, other):
-        return isinstance(other, _Static) and type(other.value) is type(self.value) and other.value == self.value
-
-
-def _count_leaves(structure) -> int:
-    if structure == "T":
-        return 1
-    if structure[0] == "static":
-        return 0
-    children = structure[2] if structure[0] == "dict" else structure[1]
-    return sum(_count_leaves(c) for c in children)
 
 
 def _dtype_of(leaf, name: str) -> DType:

@@ -6,15 +6,16 @@ are traced from the given Python functions, so the branch or trip count is decid
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from tfc.diagnostics import TraceError
 from tfc.ir import Block, Region
 from tfc.types import DType
 
 from . import api
-from .compile import flatten, unflatten
-from .tracing import Tensor, current_trace, to_tensor, user_location
+from .pytree import flatten, unflatten
+from .tensor import Tensor, to_tensor
+from .tracing import current_trace, user_location
 
 
 def _trace_region(trace, fn: Callable, args: list[Tensor], arg_types=()) -> tuple[Region, list[Tensor], object]:

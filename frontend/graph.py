@@ -1,4 +1,5 @@
-"""The TensorFlow 1 graph API: ``tfc.Graph``, placeholders, name scopes, devices, control dependencies.
+"""The TensorFlow 1 graph: ``tfc.Graph``, its ops and names, scopes, control edges, and the default
+graph and session.
 
 A :class:`Graph` is a trace whose ops append to one growing ``graph`` function block, so every
 ``tfc.*`` function and tensor operator works unchanged inside ``with g.as_default():``. Each op gets
@@ -7,6 +8,8 @@ a TensorFlow-style node name (``layer1/MatMul``, uniqued as ``MatMul_1``) carrie
 Control dependencies are a side table on the graph (``op -> ops that must run first``); a Session
 prunes along data and control edges. Graph order is program order: stateful ops (variable reads
 and assigns) that a run needs execute in the order they were created.
+
+The functions users call (``tfc.placeholder``, ``tfc.name_scope``, ...) are in :mod:`.graph_api`.
 
 >>> g = tfc.Graph()
 >>> with g.as_default():
@@ -21,16 +24,17 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable
 
+from tfc.clone import clone_op
 from tfc.diagnostics import TfcError, TraceError, VerifyError
-from tfc.ir import Block, Operation, OpResult, Region, Value
+from tfc.ir import Block, Operation, OpResult, Value
 from tfc.location import UNKNOWN, NameLoc
-from tfc.registry import AttrKind, OpDef, Trait, attr, register
-from tfc.types import TensorType
+from tfc.ops.control_flow import captured_values
 
-from . import api
-from .tracing import Tensor, Trace, current_trace, to_tensor, tracing, user_location
+from .tensor import Tensor
+from .tracing import Trace, current_trace, tracing, user_location
 
 
 class GraphError(TfcError):
@@ -47,6 +51,7 @@ _TYPE_NAMES = {
     "tfc.assign_variable": "Assign", "tfc.identity": "Identity", "tfc.power": "Pow", "tfc.maximum": "Maximum",
 }
 _REDUCE_NAMES = {"sum": "Sum", "max": "Max", "min": "Min", "prod": "Prod", "and": "All", "or": "Any"}
+VALID_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")
 
 
 def _type_name(op_name: str, attributes) -> str:
@@ -59,7 +64,10 @@ def _type_name(op_name: str, attributes) -> str:
     return "".join(part.capitalize() for part in op_name.split(".")[-1].split("_"))
 
 
-_VALID_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")
+def check_name(name: str) -> None:
+    """GraphError unless ``name`` is a valid TensorFlow node name."""
+    if not VALID_NAME.match(name):
+        raise GraphError(f"'{name}' is not a valid node name (letters, digits, '_', '.', '-', '/')")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -73,35 +81,22 @@ class GraphTrace(Trace):
         super().__init__("graph", [], [])
         self.graph = graph
 
-    def emit(self, name, operands, attributes=None, result_types=None, regions=(), node_name=None, scoped=True):
+    def emit(self, name, operands, attributes=None, result_types=None, regions=(), location=None, node_name=None, scoped=True):
         """Record op ``name`` as a node called ``node_name`` (default: its type, e.g. ``MatMul``),
         prefixed by the name scope unless ``scoped`` is false, and uniqued."""
-        graph = self.graph
-        graph._release_erased()
-        location = self.location or user_location()
         if current_trace() is not self:
-            raise TraceError(f"'{name}': a tensor of another graph is used here (build with one graph at a time, inside its as_default())", location)
-        grad_of = ""
-        if isinstance(location, NameLoc):  # backprop records gradient ops at the forward op's location
-            grad_of = location.name + "_grad/"
-            location = location.child or UNKNOWN
-        for value in operands:
-            owner = value.op if isinstance(value, OpResult) else None
-            if owner is not None and owner not in graph._order:
-                raise TraceError(f"'{name}': an operand is a tensor from another graph or trace", location)
-        if graph._device is not None:
-            attributes = dict(attributes or {})
-            attributes["tfc.device"] = graph._device
-        requested = node_name or grad_of + _type_name(name, attributes)
-        if scoped and graph._scope:
-            requested = graph._scope + requested
-        node = graph.unique_name(requested, scoped=False)
-        try:
-            op = self.builder.create(name, operands, attributes, result_types, regions, NameLoc(node, location), name_hint=node)
-        except VerifyError as err:
-            raise TraceError(f"'{name}' ({node}): {err.message}", location) from None
-        graph._add(op, node, requested)
-        return op
+            raise TraceError(f"'{name}': a tensor of another graph is used here (build with one graph at a time, inside its as_default())",
+                             location or self.location or user_location())
+        return self.graph.add_node(name, operands, attributes, result_types, regions, location, node_name, scoped)
+
+    def tensor_name(self, value: Value) -> str | None:
+        return f"{self.graph.name_of(value.op)}:{value.index}" if isinstance(value, OpResult) else None
+
+    def tensor_op(self, value: Value):
+        return self.graph.wrap(value.op) if isinstance(value, OpResult) else None
+
+    def evaluate(self, tensor, feed_dict, session):
+        return session_for(session).run(tensor, feed_dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,8 +110,8 @@ class Graph:
     """
 
     def __init__(self):
-        self._trace = GraphTrace(self)
-        self._block: Block = self._trace.function.body
+        self.trace = GraphTrace(self)
+        self._block: Block = self.trace.function.body
         self._names: dict[str, object] = {}  # node name -> ir Operation or Group
         self._op_names: dict[Operation, str] = {}
         self._order: dict[Operation, int] = {}  # creation order (nested region ops included)
@@ -127,6 +122,7 @@ class Graph:
         self._device: str | None = None
         self._control_stack: list[tuple] = []
         self._wrappers: dict[Operation, Op] = {}
+        self._extended: dict[Graph, dict] = {}  # another graph -> its values and ops -> ours (extend)
         self.variables: list = []  # tfc.Variable objects, in creation order
         self.trainable: list = []
 
@@ -134,7 +130,7 @@ class Graph:
     @contextlib.contextmanager
     def as_default(self):
         """Make this graph the target of tfc operations (``tfc.matmul``, ``+``, ``tfc.Variable``...)."""
-        with tracing(self._trace):
+        with tracing(self.trace):
             yield self
 
     def unique_name(self, name: str, mark_as_used: bool = True, scoped: bool = True) -> str:
@@ -154,6 +150,43 @@ class Graph:
                 self._names_in_use[key] = 1
             name = f"{name}_{count - 1}"
         return name
+
+    def add_node(self, name, operands, attributes=None, result_types=None, regions=(), location=None,
+                 node_name=None, scoped=True) -> Operation:
+        """Record op ``name`` as a named node of this graph (what the graph's trace does for every op)."""
+        self._release_erased()
+        location = location or self.trace.location or user_location()
+        grad_of = ""
+        if isinstance(location, NameLoc):  # backprop records gradient ops at the forward op's location
+            grad_of = location.name + "_grad/"
+            location = location.child or UNKNOWN
+        for value in operands:
+            owner = value.op if isinstance(value, OpResult) else None
+            if owner is not None and owner not in self._order:
+                raise TraceError(f"'{name}': an operand is a tensor from another graph or trace", location)
+        if self._device is not None:
+            attributes = dict(attributes or {})
+            attributes["tfc.device"] = self._device
+        requested = node_name or grad_of + _type_name(name, attributes)
+        if scoped and self._scope:
+            requested = self._scope + requested
+        node = self.unique_name(requested, scoped=False)
+        try:
+            op = self.trace.builder.create(name, operands, attributes, result_types, regions, NameLoc(node, location), name_hint=node)
+        except VerifyError as err:
+            raise TraceError(f"'{name}' ({node}): {err.message}", location) from None
+        self._register(op, node, requested)
+        return op
+
+    def add_group(self, inputs: list, name: str | None = None) -> Group:
+        """A NoOp-like node (no outputs) that runs ``inputs`` (ops or groups of this graph)."""
+        if name is not None:
+            check_name(name)
+        node = self.unique_name(name or "NoOp")
+        group = Group(self, node)
+        self._register(group, node)
+        self._control[group] = tuple(dict.fromkeys(self.control_inputs(group) + tuple(inputs)))
+        return group
 
     def _release_erased(self) -> None:
         """Give back the name of the op added last if it was erased since (a weak literal that
@@ -176,7 +209,7 @@ class Graph:
         else:
             self._names_in_use.pop(base, None)
 
-    def _add(self, op: Operation | Group, node: str, base: str | None = None) -> None:
+    def _register(self, op: Operation | Group, node: str, base: str | None = None) -> None:
         if node in self._names:
             raise GraphError(f"duplicate node name '{node}' in the graph")
         self._names[node] = op
@@ -187,44 +220,126 @@ class Graph:
         if self._control_stack and self._control_stack[-1]:
             self._control[op] = self._control_stack[-1]
 
-    def _emit(self, name, operands=(), attributes=None, result_types=None, node_name=None, scoped=True) -> Operation:
-        return self._trace.emit(name, list(operands), attributes, result_types, node_name=node_name, scoped=scoped)
+    def rename(self, op: Operation, name: str) -> None:
+        """Give node ``op`` the (uniqued, scoped) name ``name`` (TensorFlow's ``name=`` arguments)."""
+        check_name(name)
+        old = self._op_names[op]
+        new = self.unique_name(name)
+        del self._names[old]
+        self._names[new] = op
+        self._op_names[op] = new
+        op.location = NameLoc(new, op.location.child)
+        for r in op.results:
+            r.name_hint = new
+
+    def add_variable(self, variable, trainable: bool) -> None:
+        self.variables.append(variable)
+        if trainable:
+            self.trainable.append(variable)
+
+    # ---- scopes
+    @contextlib.contextmanager
+    def name_scope(self, name: str | None):
+        """See :func:`tfc.frontend.graph_api.name_scope`."""
+        saved = self._scope
+        if name is None or name == "":
+            scope = ""
+        elif name.endswith("/"):
+            scope = name
+        else:
+            check_name(name)
+            scope = self.unique_name(name) + "/"
+        self._scope = scope
+        try:
+            yield scope
+        finally:
+            self._scope = saved
+
+    @contextlib.contextmanager
+    def device(self, spec: str | None):
+        """See :func:`tfc.frontend.graph_api.device`."""
+        saved, saved_constants = self._device, self.trace.constants
+        self._device = spec
+        self.trace.constants = {}  # a constant is reused only under the same device and control deps
+        try:
+            yield
+        finally:
+            self._device, self.trace.constants = saved, saved_constants
+
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs: Iterable | None):
+        """See :func:`tfc.frontend.graph_api.control_dependencies`."""
+        if control_inputs is None:
+            edges: tuple = ()
+        else:
+            outer = self._control_stack[-1] if self._control_stack else ()
+            edges = tuple(dict.fromkeys(outer + tuple(self.as_graph_op(c) for c in control_inputs)))
+        saved_constants = self.trace.constants
+        self._control_stack.append(edges)
+        self.trace.constants = {}
+        try:
+            yield
+        finally:
+            self._control_stack.pop()
+            self.trace.constants = saved_constants
+
+    @property
+    def has_control_dependencies(self) -> bool:
+        """Whether ops created now get control edges (so a value read before may not be reused)."""
+        return bool(self._control_stack and self._control_stack[-1])
 
     # ---- looking things up
     def get_operations(self) -> list:
         """Top-level ops (wrapped) in creation order."""
-        return [self._wrap(op) for op in self._block.ops]
+        return [self.wrap(op) for op in self._block.ops]
+
+    def top_level_ops(self) -> list[Operation]:
+        """The ir ops of the graph's body, in creation order."""
+        return list(self._block.ops)
+
+    def groups(self) -> list[Group]:
+        """The groups (NoOps) of the graph, in creation order."""
+        return [g for g in self._names.values() if isinstance(g, Group)]
+
+    def node(self, name: str):
+        """The ir Operation or Group called ``name``, or None (also for an op that was removed)."""
+        op = self._names.get(name)
+        if op is None or (isinstance(op, Operation) and op.parent is None):
+            return None
+        return op
 
     def get_operation_by_name(self, name: str):
         """The op called ``name``; GraphError when there is none."""
-        op = self._names.get(name)
-        if op is None or (isinstance(op, Operation) and op.parent is None):
+        op = self.node(name)
+        if op is None:
             raise GraphError(f"no op named '{name}' in the graph")
-        return op if isinstance(op, Group) else self._wrap(op)
+        return op if isinstance(op, Group) else self.wrap(op)
 
     def get_tensor_by_name(self, name: str):
         """The tensor called ``name`` ("op:index"); a variable's handle gives the Variable."""
         op_name, index = split_tensor_name(name)
-        op = self._names.get(op_name)
-        if op is None or (isinstance(op, Operation) and op.parent is None):
+        op = self.node(op_name)
+        if op is None:
             raise GraphError(f"tensor '{name}': no op named '{op_name}' in the graph")
         outputs = [] if isinstance(op, Group) else op.results
         if index >= len(outputs):
             what = "has no outputs" if not outputs else f"has {len(outputs)} output(s)"
             raise GraphError(f"tensor '{name}': op '{op_name}' {what}; fetch it as an op ('{op_name}') instead")
-        variable = self._variable_of(op)
+        variable = self.variable_of(op)
         if variable is not None:
             return variable
-        return Tensor(outputs[index], self._trace)
+        return Tensor(outputs[index], self.trace)
 
-    def _variable_of(self, op):
+    def variable_of(self, op):
+        """The Variable whose handle op is ``op``, or None."""
         if isinstance(op, Operation) and op.name == "tfc.variable":
             for v in self.variables:
-                if v._handle_op is op:
+                if v.handle_op is op:
                     return v
         return None
 
-    def _wrap(self, op: Operation) -> Op:
+    def wrap(self, op: Operation) -> Op:
+        """The ``tf.Operation``-like view of ir op ``op`` (one per op)."""
         wrapper = self._wrappers.get(op)
         if wrapper is None:
             wrapper = self._wrappers[op] = Op(op, self)
@@ -233,17 +348,143 @@ class Graph:
     def name_of(self, op: Operation) -> str:
         return self._op_names[op]
 
+    def has_name(self, op: Operation) -> bool:
+        return op in self._op_names
+
     def control_inputs(self, op) -> tuple:
         return self._control.get(op, ())
 
+    def creation_order(self, op: Operation) -> int:
+        """When ``op`` was created (graph order is program order for stateful ops); -1 if not here."""
+        return self._order.get(op, -1)
+
+    @property
+    def created(self) -> int:
+        """How many ops were created so far (nested ones included): the next op's creation order."""
+        return len(self._order)
+
+    def is_top_level(self, op: Operation) -> bool:
+        """Whether ``op`` is a top-level op of the graph (not inside a region, not removed)."""
+        return op.parent is self._block
+
+    def as_graph_op(self, item):
+        """The ir Operation (or Group) behind an op, tensor, variable or name of this graph."""
+        if isinstance(item, str):
+            item = self.get_operation_by_name(item) if ":" not in item else self.get_tensor_by_name(item)
+        if isinstance(item, (Group, Operation)):
+            return item
+        if isinstance(item, Op):
+            return item.node
+        handle = getattr(item, "handle_op", None)
+        if handle is not None:
+            return handle
+        if isinstance(item, Tensor) and isinstance(item.value, OpResult):
+            return item.value.op
+        raise GraphError(f"expected an op, a tensor or a variable, got {type(item).__name__}")
+
     def as_text(self) -> str:
         """The graph's IR (one ``graph`` function; control edges are not shown)."""
-        from tfc.printer import print_module
-
-        return print_module(self._trace.module)
+        return str(self.trace.module)
 
     def __repr__(self) -> str:
         return f"<tfc.Graph with {len(self._block.ops)} ops>"
+
+    # ---- extending with another graph's nodes
+    def extend(self, nodes) -> Graph:
+        """Copy nodes of another graph into this one under the same names, as TensorFlow's
+        ``Session.Extend`` does: ``extend(other_graph)``, or a list of its ops, tensors, variables or
+        groups (with everything they need). Copying twice adds only the new nodes. Afterwards
+        :meth:`local_value` and :meth:`local_op` find the copies. GraphError when a name is taken.
+        """
+        source, roots = _extension_roots(nodes)
+        if source is None or source is self:
+            return self
+        copied = self._extended.setdefault(source, {})
+        ops, groups = _closure(source, roots, copied)
+        for op in sorted(ops, key=source.creation_order):
+            self._copy_op(source, op, copied)
+        for group in groups:
+            self._claim(group.name)
+            copy = Group(self, group.name)
+            self._register(copy, group.name)
+            copied[group] = copy
+        for old in [*ops, *groups]:
+            self._copy_control_edges(source, old, copied)
+        return self
+
+    def _claim(self, name: str) -> None:
+        if name in self._names:
+            raise GraphError(f"extend: node name '{name}' is already used in this graph")
+        self._names_in_use.setdefault(name.lower(), 1)
+
+    def _copy_op(self, source: Graph, op: Operation, copied: dict) -> None:
+        name = source.name_of(op)
+        self._claim(name)
+        copy = clone_op(op, copied)
+        self._block.append(copy)
+        self._register(copy, name)
+        for inner in nested_ops(copy)[1:]:
+            self._order[inner] = len(self._order)
+        copied[op] = copy
+
+    def _copy_control_edges(self, source: Graph, old, copied: dict) -> None:
+        edges = source.control_inputs(old)
+        if edges:
+            self._control[copied[old]] = tuple(copied[c] for c in edges)
+        if isinstance(old, Operation):
+            for inner_old, inner_new in zip(nested_ops(old)[1:], nested_ops(copied[old])[1:]):
+                inner_edges = source.control_inputs(inner_old)
+                if inner_edges:
+                    self._control[inner_new] = tuple(copied[c] for c in inner_edges)
+
+    def local_value(self, tensor: Tensor) -> Value | None:
+        """This graph's value for ``tensor`` (its own, or the copy ``extend`` made); None if neither."""
+        if tensor.graph is self:
+            return tensor.value
+        return self._extended.get(tensor.graph, {}).get(tensor.value)
+
+    def local_op(self, op, graph: Graph):
+        """This graph's op (or Group) for ``op`` of ``graph``; None when it was not copied here."""
+        if graph is self:
+            return op
+        return self._extended.get(graph, {}).get(op)
+
+
+def _extension_roots(nodes) -> tuple[Graph | None, list]:
+    """(the graph the nodes come from, the ops and groups to copy with what they need)."""
+    if isinstance(nodes, Graph):
+        return nodes, [*nodes.top_level_ops(), *nodes.groups()]
+    source, roots = None, []
+    for item in nodes if isinstance(nodes, (list, tuple)) else [nodes]:
+        graph = getattr(item, "graph", None)
+        if not isinstance(graph, Graph):
+            raise GraphError(f"extend takes a Graph or ops/tensors/variables of one, got {type(item).__name__}")
+        if source is not None and graph is not source:
+            raise GraphError("extend: all nodes must come from one graph")
+        source = graph
+        roots.append(graph.as_graph_op(item))
+        initializer = getattr(item, "initializer", None)
+        if initializer is not None and not isinstance(item, (Op, Group)):
+            roots.append(initializer.node)
+    return source, roots
+
+
+def _closure(source: Graph, roots: list, copied: dict) -> tuple[set, list]:
+    """The ops and groups of ``source`` that ``roots`` need (data and control), not copied yet."""
+    ops, groups, stack = set(), [], list(roots)
+    while stack:
+        op = stack.pop()
+        if op in copied or op in ops or op in groups:
+            continue
+        if isinstance(op, Group):
+            groups.append(op)
+            stack.extend(source.control_inputs(op))
+            continue
+        ops.add(op)
+        stack.extend(v.op for v in outer_operands(op) if isinstance(v, OpResult))
+        for inner in nested_ops(op):
+            stack.extend(source.control_inputs(inner))
+    return ops, groups
 
 
 class Op:
@@ -255,7 +496,7 @@ class Op:
 
     @property
     def name(self) -> str:
-        return self.graph._op_names[self.node]
+        return self.graph.name_of(self.node)
 
     @property
     def type(self) -> str:
@@ -264,19 +505,23 @@ class Op:
 
     @property
     def outputs(self) -> list[Tensor]:
-        return [Tensor(r, self.graph._trace) for r in self.node.results]
+        return [Tensor(r, self.graph.trace) for r in self.node.results]
 
     @property
     def inputs(self) -> list[Tensor]:
-        return [Tensor(v, self.graph._trace) for v in self.node.operands]
+        return [Tensor(v, self.graph.trace) for v in self.node.operands]
 
     @property
     def control_inputs(self) -> list:
-        return [self.graph._wrap(c) if isinstance(c, Operation) else c for c in self.graph.control_inputs(self.node)]
+        return [self.graph.wrap(c) if isinstance(c, Operation) else c for c in self.graph.control_inputs(self.node)]
 
     @property
     def device(self) -> str | None:
         return self.node.attr("tfc.device")
+
+    def run(self, feed_dict=None, session=None) -> None:
+        """Run this op in ``session`` (default: the default session), as TensorFlow 1's ``Operation.run``."""
+        session_for(session).run(self, feed_dict)
 
     def __repr__(self) -> str:
         return f"<tfc.Operation '{self.name}' type={self.type}>"
@@ -285,7 +530,7 @@ class Op:
 class Group:
     """An op with no outputs that runs its control inputs (TensorFlow's ``NoOp``/``tf.group``)."""
 
-    def __init__(self, graph: Graph, name: str, inputs: Sequence):
+    def __init__(self, graph: Graph, name: str):
         self.graph = graph
         self.name = name
         self.inputs: list = []  # no data inputs: what it runs are its control inputs
@@ -294,228 +539,26 @@ class Group:
 
     @property
     def control_inputs(self) -> list:
-        return [self.graph._wrap(c) if isinstance(c, Operation) else c for c in self.graph.control_inputs(self)]
+        return [self.graph.wrap(c) if isinstance(c, Operation) else c for c in self.graph.control_inputs(self)]
+
+    def run(self, feed_dict=None, session=None) -> None:
+        """Run this group in ``session`` (default: the default session)."""
+        session_for(session).run(self, feed_dict)
 
     def __repr__(self) -> str:
         return f"<tfc.Operation '{self.name}' type=NoOp>"
 
 
-# ---------------------------------------------------------------------------------------------
-# The default graph and the scopes
+def outer_operands(op: Operation) -> list[Value]:
+    """Operands of ``op`` plus values its regions use from outside it (what ``op`` depends on)."""
+    if not op.regions:
+        return list(op.operands)
+    return list(dict.fromkeys([*op.operands, *captured_values(op)]))
 
 
-def current_graph() -> Graph | None:
-    """The graph being built, when the current trace is a graph's (else None: eager or traced mode)."""
-    trace = current_trace()
-    return trace.graph if isinstance(trace, GraphTrace) else None
-
-
-def get_default_graph() -> Graph:
-    """The graph made default by ``with g.as_default():``; GraphError outside one."""
-    graph = current_graph()
-    if graph is None:
-        raise GraphError("no default graph: build graphs inside `with tfc.Graph().as_default():`")
-    return graph
-
-
-def _need_graph(what: str) -> Graph:
-    graph = current_graph()
-    if graph is None:
-        raise GraphError(f"{what} needs a graph: call it inside `with tfc.Graph().as_default():`")
-    return graph
-
-
-@contextlib.contextmanager
-def name_scope(name: str | None):
-    """Prefix the names of ops created inside with ``name/`` (uniqued: ``layer``, ``layer_1``).
-
-    ``None`` resets to the top; a name ending in ``/`` re-enters that exact scope. Yields the scope
-    (``"layer1/"``). Outside a graph it does nothing.
-    """
-    graph = current_graph()
-    if graph is None:
-        yield ""
-        return
-    saved = graph._scope
-    if name is None or name == "":
-        scope = ""
-    elif name.endswith("/"):
-        scope = name
-    else:
-        _check_name(name)
-        scope = graph.unique_name(name) + "/"
-    graph._scope = scope
-    try:
-        yield scope
-    finally:
-        graph._scope = saved
-
-
-@contextlib.contextmanager
-def device(spec: str | None):
-    """Record ``spec`` ("cpu:1", "gpu:0") as the ``tfc.device`` attribute of ops created inside.
-
-    ``None`` clears it. Outside a graph it does nothing. (Placement across devices is the partition
-    pass's job; a Session compiles for its own device.)
-    """
-    graph = current_graph()
-    if graph is None:
-        yield
-        return
-    saved, saved_constants = graph._device, graph._trace.constants
-    graph._device = spec
-    graph._trace.constants = {}  # a constant is reused only under the same device and control deps
-    try:
-        yield
-    finally:
-        graph._device, graph._trace.constants = saved, saved_constants
-
-
-@contextlib.contextmanager
-def control_dependencies(control_inputs: Iterable | None):
-    """Ops created inside run only after ``control_inputs`` (ops, tensors, variables or groups).
-
-    Nested blocks add up; ``None`` clears them. Outside a graph (traced code runs in program order
-    anyway) it does nothing.
-    """
-    graph = current_graph()
-    if graph is None:
-        yield
-        return
-    if control_inputs is None:
-        edges: tuple = ()
-    else:
-        outer = graph._control_stack[-1] if graph._control_stack else ()
-        edges = tuple(dict.fromkeys(outer + tuple(as_graph_op(c, graph) for c in control_inputs)))
-    saved_constants = graph._trace.constants
-    graph._control_stack.append(edges)
-    graph._trace.constants = {}
-    try:
-        yield
-    finally:
-        graph._control_stack.pop()
-        graph._trace.constants = saved_constants
-
-
-def as_graph_op(item, graph: Graph):
-    """The ir Operation (or Group) behind an op, tensor, variable or name of ``graph``."""
-    if isinstance(item, str):
-        item = graph.get_operation_by_name(item) if ":" not in item else graph.get_tensor_by_name(item)
-    if isinstance(item, (Group, Operation)):
-        return item
-    if isinstance(item, Op):
-        return item.node
-    handle = getattr(item, "_handle_op", None)
-    if handle is not None:
-        return handle
-    if isinstance(item, Tensor) and isinstance(item.value, OpResult):
-        return item.value.op
-    raise GraphError(f"expected an op, a tensor or a variable, got {type(item).__name__}")
-
-
-def _check_name(name: str) -> None:
-    if not _VALID_NAME.match(name):
-        raise GraphError(f"'{name}' is not a valid node name (letters, digits, '_', '.', '-', '/')")
-
-
-# ---------------------------------------------------------------------------------------------
-# Graph-only functions
-
-
-def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
-    """A graph input that every ``Session.run`` needing it must feed.
-
-    ``shape`` must be fully known (core ops have static shapes): ``tfc.placeholder(tfc.float32, [256, 784])``.
-    """
-    graph = _need_graph("tfc.placeholder")
-    dtype = api.as_dtype(dtype)
-    if shape is None or any(d is None or (isinstance(d, int) and d < 0) for d in shape):
-        raise GraphError(
-            f"placeholder '{name or 'Placeholder'}': shape {shape} is not fully known; tfc compiles static "
-            "shapes, so give every dimension (e.g. [256, 784])"
-        )
-    if name is not None:
-        _check_name(name)
-    node = graph.unique_name(name or "Placeholder", mark_as_used=False)
-    op = graph._emit("tfc.placeholder", [], {"name": node}, [TensorType(dtype, tuple(int(d) for d in shape))], node_name=name or "Placeholder")
-    return Tensor(op.result, graph._trace)
-
-
-def identity(x, name: str | None = None) -> Tensor:
-    """``x`` itself; in a graph, a new node (named ``name``) that control dependencies attach to."""
-    graph = current_graph()
-    x = to_tensor(x)
-    if graph is None:
-        return x
-    if name is not None:
-        _check_name(name)
-    op = graph._emit("tfc.identity", [x.value], node_name=name)
-    return Tensor(op.result, graph._trace, x.weak)
-
-
-def group(*inputs, name: str | None = None) -> Group:
-    """An op (no outputs) that runs all of ``inputs``; fetch it or pass it as a target."""
-    graph = _need_graph("tfc.group")
-    ops = [as_graph_op(i, graph) for i in inputs]
-    if name is not None:
-        _check_name(name)
-    node = graph.unique_name(name or "NoOp")
-    g = Group(graph, node, ops)
-    graph._add(g, node)
-    graph._control[g] = tuple(dict.fromkeys(graph.control_inputs(g) + tuple(ops)))
-    return g
-
-
-def no_op(name: str | None = None) -> Group:
-    """An op that does nothing (but runs its control dependencies)."""
-    return group(name=name)
-
-
-def _named(make, name: str | None) -> Tensor:
-    """``make()``, its result's node renamed to ``name`` in graph mode (TensorFlow's ``name=`` argument)."""
-    graph = current_graph()
-    if graph is None or name is None:
-        return make()
-    _check_name(name)
-    before = len(graph._order)
-    result = make()
-    op = result.value.op if isinstance(result.value, OpResult) else None
-    if op is None or graph._order.get(op, -1) < before or op.parent is not graph._block:
-        return identity(result, name)  # an existing tensor came back: name a new node instead
-    old = graph._op_names[op]
-    new = graph.unique_name(name)
-    del graph._names[old]
-    graph._names[new] = op
-    graph._op_names[op] = new
-    op.location = NameLoc(new, op.location.child)
-    for r in op.results:
-        r.name_hint = new
-    return result
-
-
-def reduce_sum(input_tensor, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    """TensorFlow 1's ``tf.reduce_sum`` (``tfc.sum`` with an optional node name)."""
-    return _named(lambda: api.sum(input_tensor, axis, keepdims), name)
-
-
-def reduce_mean(input_tensor, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    """TensorFlow 1's ``tf.reduce_mean``."""
-    return _named(lambda: api.mean(input_tensor, axis, keepdims), name)
-
-
-def reduce_max(input_tensor, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    """TensorFlow 1's ``tf.reduce_max``."""
-    return _named(lambda: api.max(input_tensor, axis, keepdims), name)
-
-
-def reduce_min(input_tensor, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    """TensorFlow 1's ``tf.reduce_min``."""
-    return _named(lambda: api.min(input_tensor, axis, keepdims), name)
-
-
-def reduce_prod(input_tensor, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    """TensorFlow 1's ``tf.reduce_prod``."""
-    return _named(lambda: api.prod(input_tensor, axis, keepdims), name)
+def nested_ops(op) -> list:
+    """``op`` and every op in its regions (a Group has none)."""
+    return list(op.walk()) if getattr(op, "regions", None) else [op]
 
 
 def split_tensor_name(name: str) -> tuple[str, int]:
@@ -529,107 +572,48 @@ def split_tensor_name(name: str) -> tuple[str, int]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Graph tensors speak TensorFlow: .name, .op, .graph, .get_shape()
+# The default graph and the default session
 
 
-def _graph_of(t: Tensor) -> Graph | None:
-    trace = t.trace
-    return trace.graph if isinstance(trace, GraphTrace) else None
+def current_graph() -> Graph | None:
+    """The graph being built, when the current trace is a graph's (else None: eager or traced mode)."""
+    trace = current_trace()
+    return trace.graph if trace is not None else None
 
 
-def _tensor_name(t: Tensor) -> str | None:
-    graph = _graph_of(t)
-    value = t.value
-    if graph is None or not isinstance(value, OpResult):
-        return None
-    return f"{graph._op_names[value.op]}:{value.index}"
+def get_default_graph() -> Graph:
+    """The graph made default by ``with g.as_default():``; GraphError outside one."""
+    graph = current_graph()
+    if graph is None:
+        raise GraphError("no default graph: build graphs inside `with tfc.Graph().as_default():`")
+    return graph
 
 
-def _tensor_op(t: Tensor):
-    graph = _graph_of(t)
-    if graph is None or not isinstance(t.value, OpResult):
-        return None
-    return graph._wrap(t.value.op)
+_sessions = threading.local()
 
 
-_plain_repr = Tensor.__repr__
+def get_default_session():
+    """The innermost session entered with ``with``/``as_default()``, or None."""
+    stack = getattr(_sessions, "stack", None)
+    return stack[-1] if stack else None
 
 
-def _tensor_repr(t: Tensor) -> str:
-    name = _tensor_name(t)
-    if name is None:
-        return _plain_repr(t)
-    return f"<tfc.Tensor '{name}' shape={t.shape} dtype={t.dtype.name}>"
+@contextlib.contextmanager
+def default_session(session):
+    """Make ``session`` the default (for ``tensor.eval()`` and ``op.run()``) inside the ``with``."""
+    _sessions.__dict__.setdefault("stack", []).append(session)
+    try:
+        yield session
+    finally:
+        _sessions.stack.pop()
 
 
-Tensor.name = property(_tensor_name)
-Tensor.op = property(_tensor_op)
-Tensor.graph = property(_graph_of)
-Tensor.get_shape = lambda self: self.shape
-Tensor.__repr__ = _tensor_repr
-
-
-# ---------------------------------------------------------------------------------------------
-# Cloning ops (used by Session: per-run pruned functions, and extending with another graph)
-
-
-def clone_op(op: Operation, mapping: dict) -> Operation:
-    """A copy of ``op`` (regions included) whose operands are ``mapping[operand]``.
-
-    ``mapping`` (old value -> new value) must hold every operand, including values an op's regions
-    use from outside; the copy's results are added to it (unless already mapped). The copy has no
-    parent block yet.
-    """
-    regions = [_clone_region(r, mapping) for r in op.regions]
-    new = Operation(
-        op.name,
-        [mapping[v] for v in op.operands],
-        [r.type for r in op.results],
-        dict(op.attributes),
-        regions,
-        op.location,
-        [r.name_hint for r in op.results],
-    )
-    for old, result in zip(op.results, new.results):
-        mapping.setdefault(old, result)
-    return new
-
-
-def _clone_region(region: Region, mapping: dict) -> Region:
-    new_region = Region()
-    for block in region.blocks:
-        new_block = Block([a.type for a in block.args], [a.name_hint for a in block.args])
-        for old, arg in zip(block.args, new_block.args):
-            mapping[old] = arg
-        for inner in block.ops:
-            new_block.append(clone_op(inner, mapping))
-        new_region.add_block(new_block)
-    return new_region
-
-
-def outer_operands(op: Operation) -> list[Value]:
-    """Operands of ``op`` plus values its regions use from outside it (what ``op`` depends on)."""
-    if not op.regions:
-        return list(op.operands)
-    inside: set = set()
-    used: list = list(op.operands)
-    for inner in op.walk():
-        if inner is op:
-            continue
-        for region in inner.regions:
-            for block in region.blocks:
-                inside.update(block.args)
-        used.extend(inner.operands)
-        inside.update(inner.results)
-    for region in op.regions:
-        for block in region.blocks:
-            inside.update(block.args)
-    return list(dict.fromkeys(v for v in used if v not in inside))
-
-
-def nested_ops(op) -> list:
-    """``op`` and every op in its regions (a Group has none)."""
-    return list(op.walk()) if getattr(op, "regions", None) else [op]
+def session_for(session):
+    """``session``, or the default one; GraphError when there is none."""
+    session = session or get_default_session()
+    if session is None:
+        raise GraphError("no default session: use `with tfc.Session(graph) as sess:` or pass session=")
+    return session
 
 
 __all__ = [
@@ -638,22 +622,13 @@ __all__ = [
     "GraphTrace",
     "Group",
     "Op",
-    "as_graph_op",
-    "clone_op",
-    "control_dependencies",
+    "check_name",
     "current_graph",
-    "device",
+    "default_session",
     "get_default_graph",
-    "group",
-    "identity",
-    "name_scope",
-    "no_op",
+    "get_default_session",
+    "nested_ops",
     "outer_operands",
-    "placeholder",
-    "reduce_max",
-    "reduce_mean",
-    "reduce_min",
-    "reduce_prod",
-    "reduce_sum",
+    "session_for",
     "split_tensor_name",
 ]

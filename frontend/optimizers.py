@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import api
+from .graph import current_graph
+from .graph_api import group
+from .variables import Variable, gradients, trainable_variables
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,6 @@ class Optimizer:
         In a graph it returns a group to pass as a Session target; inside ``@tfc.compile`` the
         updates happen when the function runs.
         """
-        from .variables import gradients, trainable_variables
-
         var_list = list(var_list) if var_list is not None else trainable_variables()
         if not var_list:
             raise ValueError("minimize: no variables to train")
@@ -40,8 +41,6 @@ class Optimizer:
 
     def apply_gradients(self, grads_and_vars, name: str | None = None):
         """Update each variable from its gradient (pairs with a None gradient are skipped)."""
-        from .graph import current_graph, group
-
         step = self._variable("step", np.int32(0))
         updates = []
         for grad, var in grads_and_vars:
@@ -59,9 +58,6 @@ class Optimizer:
 
     def _variable(self, name: str, initial):
         """A non-trainable variable owned by this optimizer (a slot or the step counter)."""
-        from .graph import current_graph
-        from .variables import Variable
-
         graph = current_graph()
         key = (id(graph), name)
         found = self._state.get(key)

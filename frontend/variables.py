@@ -28,25 +28,21 @@ import contextlib
 import weakref
 
 import numpy as np
-from tfc.attributes import ArrayAttr, DenseElementsAttr, StringAttr
+
+from tfc.attributes import DenseElementsAttr
+from tfc.backends import device_put
 from tfc.diagnostics import TraceError
-from tfc.ir import Function, Module, Operation
-from tfc.types import DType, FunctionType, ResourceType, TensorType
+from tfc.ir import Operation
+from tfc.types import DType, ResourceType, TensorType
 
 from . import api
 from .autodiff import backprop
-from .graph import (
-    GraphError,
-    GraphTrace,
-    _check_name,
-    control_dependencies,
-    current_graph,
-    device,
-    group,
-    name_scope,
-)
+from .compile import eager_call
+from .graph import GraphError, check_name, current_graph
+from .graph_api import control_dependencies, device, group, name_scope
 from .promotion import default_dtype
-from .tracing import Tensor, current_trace, to_tensor, user_location
+from .tensor import Tensor, to_tensor
+from .tracing import current_trace, user_location
 
 _eager_names: dict[str, int] = {}
 _eager_variables: list = []  # weak references, in creation order
@@ -60,7 +56,7 @@ class Variable(Tensor):
     Use it like a tensor (``x @ w + b``); update it with ``assign``, ``assign_add``, ``assign_sub``.
     """
 
-    _tfc_variable = True
+    is_variable = True  # what pytree and the compiled-function runner recognize a variable by
 
     def __init__(self, initial_value, name: str | None = None, trainable: bool = True, dtype=None, device: str | None = None):
         self.weak = False
@@ -70,7 +66,7 @@ class Variable(Tensor):
         if callable(initial_value):
             initial_value = initial_value()
         if name is not None:
-            _check_name(name)
+            check_name(name)
         graph = current_graph()
         self._graph = graph
         if graph is not None:
@@ -91,21 +87,19 @@ class Variable(Tensor):
             else:
                 array = _concrete(initial_value, dtype, self._location)
                 self._type = TensorType(DType.from_numpy(array.dtype), array.shape)
-            handle = graph._emit("tfc.variable", [], {"name": graph.unique_name(name, mark_as_used=False)},
-                                 [ResourceType(self._type)], node_name=name)
+            handle = graph.trace.emit("tfc.variable", [], {"name": graph.unique_name(name, mark_as_used=False)},
+                                      [ResourceType(self._type)], node_name=name)
             self._name = graph.name_of(handle)
             self._handle_op = handle
             with name_scope(self._name + "/"):
                 if array is not None:
-                    const = graph._emit("tfc.constant", [], {"value": DenseElementsAttr.from_array(array)}, node_name="initial_value")
-                    init = Tensor(const.result, graph._trace)
-                assign = graph._emit("tfc.assign_variable", [handle.result, init.value], node_name="Assign")
+                    const = graph.trace.emit("tfc.constant", [], {"value": DenseElementsAttr.from_array(array)}, node_name="initial_value")
+                    init = Tensor(const.result, graph.trace)
+                assign = graph.trace.emit("tfc.assign_variable", [handle.result, init.value], node_name="Assign")
         self._initial_value = init
-        self._initializer = graph._wrap(assign)
+        self._initializer = graph.wrap(assign)
         self.device = device_spec
-        graph.variables.append(self)
-        if self.trainable:
-            graph.trainable.append(self)
+        graph.add_variable(self, self.trainable)
 
     def _init_eager(self, initial_value, name, dtype, device_spec):
         if isinstance(initial_value, Tensor):
@@ -123,7 +117,7 @@ class Variable(Tensor):
         self._initial_value = None
         self._initializer = None
         self.device = device_spec
-        self._array = _to_device(array, device_spec)
+        self._array = device_put(array, device_spec)
         _eager_variables.append(weakref.ref(self))
 
     # ---- tensor metadata (no reads)
@@ -145,9 +139,30 @@ class Variable(Tensor):
         return f"{self._name}:0"
 
     @property
+    def node_name(self) -> str:
+        """``"w"``: the name of its node, which also keys its value in a Session's variable store."""
+        return self._name
+
+    @property
+    def handle_op(self) -> Operation | None:
+        """The ``tfc.variable`` op naming it in its graph (None for an eager variable)."""
+        return self._handle_op
+
+    @property
+    def array(self):
+        """The value of an eager variable, as a device array (compiled functions read and replace it)."""
+        if self._graph is not None:
+            raise GraphError(f"variable '{self._name}' lives in a graph: its value is in a Session (sess.run(v))")
+        return self._array
+
+    @array.setter
+    def array(self, value) -> None:
+        self._array = value
+
+    @property
     def op(self):
         """The handle op (graph mode)."""
-        return None if self._graph is None else self._graph._wrap(self._handle_op)
+        return None if self._graph is None else self._graph.wrap(self._handle_op)
 
     @property
     def graph(self):
@@ -193,7 +208,7 @@ class Variable(Tensor):
     def _trace_for_use(self):
         current = current_trace()
         if self._graph is not None:
-            trace = self._graph._trace
+            trace = self._graph.trace
             if current is not trace:
                 raise TraceError(
                     f"variable '{self._name}' belongs to a graph; use it inside `with graph.as_default():`", user_location()
@@ -201,7 +216,7 @@ class Variable(Tensor):
             return trace
         if current is None:
             raise TraceError(f"variable '{self._name}' is read outside any trace", user_location())
-        if isinstance(current, GraphTrace):
+        if current.graph is not None:
             raise TraceError(
                 f"variable '{self._name}' was created outside any graph; create it inside `with graph.as_default():` "
                 "to use it in that graph",
@@ -213,7 +228,7 @@ class Variable(Tensor):
         """The variable's handle value in ``trace`` (created at the top of a traced function on first use)."""
         if self._graph is not None:
             return self._handle_op.result
-        handles = trace.__dict__.setdefault("tfc_variables", {})
+        handles = trace.variables
         entry = handles.get(self._name)
         if entry is None:
             block = trace.function.body if trace.function is not None else trace.builders[0].block
@@ -231,10 +246,10 @@ class Variable(Tensor):
         if reuse and last is not None and last.trace is trace:
             ops = trace.builder.block.ops
             graph = self._graph
-            if ops and ops[-1] is last.value.op and not (graph is not None and graph._control_stack and graph._control_stack[-1]):
+            if ops and ops[-1] is last.value.op and not (graph is not None and graph.has_control_dependencies):
                 return last  # nothing happened since the last read: the same value
         handle = self._handle(trace)
-        if isinstance(trace, GraphTrace):
+        if trace.graph is not None:
             op = trace.emit("tfc.read_variable", [handle], result_types=[self._type], node_name=f"{self._name}/read", scoped=False)
         else:
             op = trace.emit("tfc.read_variable", [handle], result_types=[self._type])
@@ -242,10 +257,10 @@ class Variable(Tensor):
         self._last_read = tensor
         return tensor
 
-    def _reads_in(self, trace) -> list:
+    def reads(self, trace) -> list:
         """Values of every read of this variable in ``trace``'s current block (for tfc.gradients)."""
         if self._graph is None:
-            entry = trace.__dict__.get("tfc_variables", {}).get(self._name)
+            entry = trace.variables.get(self._name)
             if entry is None:
                 return []
             handle = entry[1]
@@ -281,10 +296,10 @@ class Variable(Tensor):
         if value.shape != self.shape:
             raise TraceError(f"cannot assign a value of shape {list(value.shape)} to variable '{self._name}' of shape {list(self.shape)}", user_location())
         handle = self._handle(trace)
-        if isinstance(trace, GraphTrace):
+        if trace.graph is not None:
             op = trace.emit("tfc.assign_variable", [handle, value.value], node_name=node)
             if not read_value:
-                return self._graph._wrap(op)
+                return self._graph.wrap(op)
             with control_dependencies([op]):
                 return self._read(reuse=False)
         trace.emit("tfc.assign_variable", [handle, value.value])
@@ -301,8 +316,16 @@ class Variable(Tensor):
             raise TraceError(f"cannot assign a value of shape {list(value.shape)} to variable '{self._name}' of shape {list(self.shape)}", user_location())
         if not np.can_cast(value.dtype, self.dtype.numpy, "same_kind"):
             raise TraceError(f"cannot assign a {value.dtype} value to variable '{self._name}' of type {self.dtype.name}", user_location())
-        self._array = _to_device(value.astype(self.dtype.numpy), self.device)
+        self._array = device_put(value.astype(self.dtype.numpy), self.device)
         return self
+
+    def _dispatch(self, fn, *args):
+        """Outside any trace, an eager variable's operators and methods run eagerly (``v + 1.0``
+        compiles a read and an add once per signature and returns numpy); elsewhere they record ops."""
+        if self._graph is None and current_trace() is None:
+            return eager_call(fn, args, {})
+        self._trace_for_use()  # a graph variable used outside its graph: say so first
+        return fn(*args)
 
     # ---- identity semantics (as TensorFlow 1): usable in sets, dicts and `in` tests
     def __eq__(self, other):
@@ -332,12 +355,6 @@ def _concrete(value, dtype, location) -> np.ndarray:
         return np.asarray(value, dtype=dtype.numpy)
     except (TypeError, ValueError) as err:
         raise TraceError(f"bad initial value for a variable ({type(value).__name__}): {err}", location) from None
-
-
-def _to_device(array: np.ndarray, device_spec: str):
-    from tfc.backends.xla.jaxlib_adapter import to_device
-
-    return to_device(array, device_spec)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,7 +424,7 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients") -> list:
         groups = []  # per x: the values whose cotangents add up to its gradient
         for x in xs:
             if isinstance(x, Variable):
-                groups.append(x._reads_in(trace))
+                groups.append(x.reads(trace))
             elif isinstance(x, Tensor):
                 groups.append([x.value])
             else:
@@ -430,43 +447,11 @@ def _describe(t: Tensor) -> str:
     return f"'{name}'" if name else "a tensor"
 
 
-# ---------------------------------------------------------------------------------------------
-# Lifting, shared by @tfc.compile and the Session
-
-
-def lift_variables(module: Module, function: Function) -> tuple[list[str], list[str], list[int]]:
-    """Run ``lift-variables`` and put the variable results first.
-
-    Returns ``(variables_in, variables_out, donate)``: the function takes its own arguments, then
-    ``variables_in``; it returns ``variables_out`` (ordered like ``variables_in`` where both hold a
-    name, so XLA aliases each donated input with its own update), then its own results. ``donate``
-    are the argument positions of variables that are both read and written.
-    """
-    from tfc.passmanager import get_pass
-
-    n_args = len(function.args)
-    get_pass("lift-variables")().run(module)
-    names_in = [str(n) for n in function.op.attr("tfc.variables_in", ())]
-    names_out = [str(n) for n in function.op.attr("tfc.variables_out", ())]
-    ret = function.return_op
-    operands = list(ret.operands)
-    n_results = len(operands) - len(names_out)
-    own, updates = operands[:n_results], dict(zip(names_out, operands[n_results:]))
-    position = {n: i for i, n in enumerate(names_in)}
-    ordered = sorted(names_out, key=lambda n: (position.get(n, len(position)), names_out.index(n)))
-    ret.set_operands([updates[n] for n in ordered] + own)
-    function.set_type(FunctionType(tuple(a.type for a in function.args), tuple(v.type for v in ret.operands)))
-    function.op.attributes["tfc.variables_out"] = ArrayAttr(tuple(StringAttr(n) for n in ordered))
-    donate = [n_args + i for i, n in enumerate(names_in) if n in updates]
-    return names_in, ordered, donate
-
-
 __all__ = [
     "Variable",
     "global_variables",
     "global_variables_initializer",
     "gradients",
-    "lift_variables",
     "trainable_variables",
     "variables_initializer",
 ]

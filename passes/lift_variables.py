@@ -28,6 +28,7 @@ from tfc.attributes import ArrayAttr, StringAttr
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function, Module, Operation
 from tfc.passmanager import Pass, register_pass
+from tfc.rewriter import Rewriter
 from tfc.types import FunctionType
 
 VARIABLE, READ, ASSIGN = "tfc.variable", "tfc.read_variable", "tfc.assign_variable"
@@ -79,13 +80,47 @@ def _lift(function: Function) -> None:
     if escaping:
         user = escaping[0]
         raise VerifyError("a variable handle escapes (returned or passed on); only reads and assigns are supported", user.name, user.location)
-    for op in body.ops:
-        if op.name in (VARIABLE, READ, ASSIGN):
-            op.drop_operands()
-            op.parent = None
-    body.ops = kept
+    with Rewriter() as rewriter:
+        for op in body.ops:
+            if op.name in (READ, ASSIGN):
+                op.drop_operands()  # before the handles: they use them
+        for op in body.ops:
+            if op.name in (VARIABLE, READ, ASSIGN):
+                rewriter.erase(op)
     ret = function.return_op
     ret.set_operands(list(ret.operands) + [current[name] for name in assigned])
     function.set_type(FunctionType(tuple(a.type for a in body.args), tuple(v.type for v in ret.operands)))
     function.op.attributes["tfc.variables_in"] = ArrayAttr(tuple(StringAttr(n) for n in inputs))
     function.op.attributes["tfc.variables_out"] = ArrayAttr(tuple(StringAttr(n) for n in assigned))
+
+
+@dataclass(frozen=True)
+class LiftedVariables:
+    """How a lifted function passes variables: it takes its own arguments, then ``names_in``; it
+    returns ``names_out`` (ordered like ``names_in`` where both hold a name, so XLA aliases each
+    donated input with its own update), then its own results."""
+
+    names_in: tuple[str, ...]
+    names_out: tuple[str, ...]
+    donate: tuple[int, ...]
+    """Argument positions of the variables that are both read and written (their buffers are reused)."""
+
+
+def lift_variables(module: Module, function: Function) -> LiftedVariables:
+    """Run ``lift-variables`` on ``module`` and put ``function``'s variable results first, in the
+    order of its variable arguments: what ``@tfc.compile`` and the sessions run."""
+    n_args = len(function.args)
+    LiftVariables().run(module)
+    names_in = [str(n) for n in function.op.attr("tfc.variables_in", ())]
+    names_out = [str(n) for n in function.op.attr("tfc.variables_out", ())]
+    ret = function.return_op
+    operands = list(ret.operands)
+    n_results = len(operands) - len(names_out)
+    own, updates = operands[:n_results], dict(zip(names_out, operands[n_results:]))
+    position = {n: i for i, n in enumerate(names_in)}
+    ordered = sorted(names_out, key=lambda n: (position.get(n, len(position)), names_out.index(n)))
+    ret.set_operands([updates[n] for n in ordered] + own)
+    function.set_type(FunctionType(tuple(a.type for a in function.args), tuple(v.type for v in ret.operands)))
+    function.op.attributes["tfc.variables_out"] = ArrayAttr(tuple(StringAttr(n) for n in ordered))
+    donate = tuple(n_args + i for i, n in enumerate(names_in) if n in updates)
+    return LiftedVariables(tuple(names_in), tuple(ordered), donate)

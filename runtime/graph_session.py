@@ -1,56 +1,61 @@
 """Running imported GraphDefs the way a TensorFlow Session does: feeds, fetches, targets, variables.
 
-Each distinct (fetches, targets, feed names and types) is imported, pruned, legalized, its variables
-lifted to arguments and results, and compiled once; later runs with the same signature only dispatch.
-Variable values live in the session's store between runs (on the device, for XLA).
+Each distinct (fetches, targets, feed names and types) is imported (which prunes the GraphDef to
+what it needs), run through :data:`PIPELINE` (the tf-level cleanups that are Grappler's job in
+TensorFlow, ``tf.*`` -> core ops, the core cleanups) and made a step by the builder both sessions
+share (:func:`tfc.runtime.step.build_step`: variables lifted, buffers donated, compiled once); later
+runs with the same signature only dispatch. Variable values live in the session's store between runs
+(on the device, for XLA), updated in place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from tfc.diagnostics import TfcError
+from tfc.backends import BACKENDS
 from tfc.frontend.tf.importer import GraphImporter
-from tfc.passmanager import PassManager, default_pipeline
+from tfc.passmanager import default_pipeline
 from tfc.types import DType, TensorType
 
-# After import: the tf-level cleanups (Grappler's job in TensorFlow), tf.* -> core ops, variables ->
-# arguments, then the core cleanups.
-PIPELINE = f"{default_pipeline('tf')},legalize-tf,lift-variables,{default_pipeline('core')}"
+from .errors import SessionError
+from .step import Step, build_step
+from .variable_store import VariableStore
 
 
-class SessionError(TfcError):
-    """A run that cannot proceed: uninitialized variable, bad feed, unknown fetch."""
+def pipeline_for(fast_math: bool = False) -> str:
+    """The passes a GraphSession runs on an imported graph (IEEE-exact unless ``fast_math``)."""
+    return f"{default_pipeline('tf', fast_math)},legalize-tf,{default_pipeline('core', fast_math)}"
 
 
-@dataclass
-class _Step:
-    """One compiled (fetches, targets, feeds) signature."""
-
-    run: Callable
-    feeds: list[str]
-    num_fetches: int
-    variables_in: list[str]
-    variables_out: list[str]
+PIPELINE = pipeline_for()
+"""The default: tf-level cleanups, legalization to core ops, core cleanups."""
 
 
 class GraphSession:
     """A session over one GraphDef.
+
+    ``GraphSession(importer, backend="xla", device="cpu", fast_math=False, pipeline=None)``:
+    ``fast_math`` lets the passes reassociate floating-point arithmetic as Grappler does (folding
+    constant scales into convolution weights, ...); ``pipeline`` replaces the passes altogether.
 
     >>> sess = GraphSession.from_file("graph.pb")                       # doctest: +SKIP
     >>> sess.run([], targets=["init"])                                   # doctest: +SKIP
     >>> loss, = sess.run(["loss:0"], {"x:0": x, "y:0": y})                # doctest: +SKIP
     """
 
-    def __init__(self, importer: GraphImporter, backend: str = "xla", device: str = "cpu"):
+    def __init__(self, importer: GraphImporter, backend: str = "xla", device: str = "cpu", *,
+                 fast_math: bool = False, pipeline: str | None = None):
+        if backend not in BACKENDS:
+            raise SessionError(f"unknown backend '{backend}' (expected {' or '.join(repr(b) for b in BACKENDS)})")
         self.importer = importer
         self.backend = backend
         self.device = device
-        self.variables: dict[str, object] = {}
-        self._steps: dict[tuple, _Step] = {}
+        self.pipeline = pipeline if pipeline is not None else pipeline_for(fast_math)
+        self.variables = VariableStore()
+        """Variable name -> its current value (a device array with XLA)."""
+        self._steps: dict[tuple, tuple[Step, list[str]]] = {}
 
     @staticmethod
     def from_file(path, **options) -> GraphSession:
@@ -60,38 +65,25 @@ class GraphSession:
         """Compute ``fetches`` (tensor names) after running ``targets`` (op names), with ``feeds``."""
         feeds = {_tensor_name(k): np.asarray(v) for k, v in (feeds or {}).items()}
         key = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
-        step = self._steps.get(key)
-        if step is None:
-            step = self._steps[key] = self._compile(list(fetches), list(targets), feeds)
-        args = [feeds[name] for name in step.feeds]
-        for name in step.variables_in:
-            if name not in self.variables:
-                raise SessionError(f"error: variable '{name}' is not initialized (run its initializer first); needed by {', '.join(fetches) or ', '.join(targets)}")
-            args.append(self.variables[name])
-        outs = step.run(*args)
-        for name, value in zip(step.variables_out, outs[step.num_fetches :]):
-            self.variables[name] = value
-        return [np.asarray(v) for v in outs[: step.num_fetches]]
+        found = self._steps.get(key)
+        if found is None:
+            found = self._steps[key] = self._compile(list(fetches), list(targets), feeds)
+        step, feed_names = found
+        outs = step.run([feeds[name] for name in feed_names])
+        return [np.asarray(v) for v in outs[step.offset :]]
 
-    def _compile(self, fetches, targets, feeds) -> _Step:
+    def _compile(self, fetches, targets, feeds) -> tuple[Step, list[str]]:
         feed_types = {name: TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}
         imported = self.importer.import_graph(fetches, targets, feed_types)
-        PassManager(PIPELINE).run(imported.module)
-        main = imported.module.function("main")
-        variables_in = list(main.op.attr("tfc.variables_in", ()))
-        variables_out = list(main.op.attr("tfc.variables_out", ()))
-        if self.backend == "interp":
-            from tfc.backends.interp.interpreter import run as interpret
-
-            def run(*args):
-                return interpret(imported.module, [np.asarray(a) for a in args])
-        else:
-            from tfc.backends.xla.backend import compile_module
-
-            run = compile_module(imported.module, self.device).executable.call
-        return _Step(run, imported.feeds, len(fetches), variables_in, variables_out)
+        needed_by = ", ".join(fetches) or ", ".join(targets)
+        step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
+                          pipeline=self.pipeline, needed_by=needed_by)
+        return step, imported.feeds
 
 
 def _tensor_name(name: str) -> str:
     """``x`` means ``x:0``, as in TensorFlow's feed_dict."""
     return name if ":" in name else f"{name}:0"
+
+
+__all__ = ["PIPELINE", "GraphSession", "SessionError", "pipeline_for"]

@@ -24,76 +24,36 @@ array([[ 72.,  84.],
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable
 from typing import Self
 
 import numpy as np
-from tfc.diagnostics import TfcError
+
 from tfc.frontend.graph import (
     Graph,
     GraphError,
     Group,
     Op,
-    clone_op,
     current_graph,
+    default_session,
+    get_default_session,
     nested_ops,
     outer_operands,
     split_tensor_name,
 )
-from tfc.frontend.tracing import Tensor
-from tfc.frontend.variables import Variable, lift_variables
+from tfc.frontend.tensor import Tensor
+from tfc.frontend.variables import Variable
+from tfc.clone import clone_op
 from tfc.ir import Function, Module, Operation, OpResult, Value
 from tfc.types import FunctionType, TensorType
-from tfc.verifier import verify
+
+from tfc.backends import BACKENDS
+
+from .errors import SessionError
+from .step import Step, build_step
+from .variable_store import VariableStore
 
 VARIABLE, READ = "tfc.variable", "tfc.read_variable"
-
-
-class SessionError(TfcError):
-    """A run that cannot proceed: bad feed, unknown fetch, unfed placeholder, uninitialized variable."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Default session (``with tfc.Session() as sess:``; ``tensor.eval()``)
-
-_local = threading.local()
-
-
-def get_default_session() -> Session | None:
-    """The innermost session entered with ``with``/``as_default()``, or None."""
-    stack = getattr(_local, "stack", None)
-    return stack[-1] if stack else None
-
-
-def _session_for(session: Session | None) -> Session:
-    session = session or get_default_session()
-    if session is None:
-        raise SessionError("no default session: use `with tfc.Session(graph) as sess:` or pass session=")
-    return session
-
-
-# ---------------------------------------------------------------------------------------------
-# One compiled (fetches, targets, feeds) signature
-
-
-class _Step:
-    """A compiled pruned function: ``run(feed arrays in self.feeds order)`` returns
-    [updated variables..., fetched values...]; fetch ``i`` is at ``offset + i``. ``single`` is the
-    executable's own one-result entry (``single(*feeds) -> array``) when no variable is involved."""
-
-    __slots__ = ("feeds", "offset", "run", "single")
-
-    def __init__(self, run: Callable, feeds: list[Value], offset: int, single: Callable | None):
-        self.run, self.feeds, self.offset, self.single = run, feeds, offset, single
-
-
-class _Import:
-    """What ``extend`` copied from another graph: its values and ops -> the session graph's."""
-
-    def __init__(self):
-        self.values: dict = {}
-        self.ops: dict = {}
 
 
 class Session:
@@ -107,37 +67,35 @@ class Session:
     def __init__(self, graph: Graph | None = None, target: str | None = None, config=None, *, backend: str = "xla", device: str = "cpu"):
         if target not in (None, "", "local"):
             raise SessionError(f"target '{target}' is not supported: sessions run in this process (target=None)")
-        if backend not in ("xla", "interp"):
-            raise SessionError(f"unknown backend '{backend}' (expected 'xla' or 'interp')")
+        if backend not in BACKENDS:
+            raise SessionError(f"unknown backend '{backend}' (expected {' or '.join(repr(b) for b in BACKENDS)})")
         if graph is not None and not isinstance(graph, Graph):
             raise SessionError(f"Session(graph=...) needs a tfc.Graph, got {type(graph).__name__}")
         self.graph = graph if graph is not None else (current_graph() or Graph())
         self.backend = backend
         self.device = device
-        self.variables: dict[str, object] = {}
+        self.variables = VariableStore()
+        """Variable name -> its current value (a device array with XLA)."""
         self.compile_count = 0
         self._steps: dict = {}
         self._runners: dict = {}
-        self._imported: dict[Graph, _Import] = {}
         self._closed = False
+        self._default: contextlib.ExitStack | None = None
 
     # ---- lifetime
     def __enter__(self) -> Self:
-        _local.__dict__.setdefault("stack", []).append(self)
+        self._default = contextlib.ExitStack()
+        self._default.enter_context(default_session(self))
         return self
 
     def __exit__(self, *exc) -> None:
-        _local.stack.pop()
+        if self._default is not None:
+            self._default.close()
         self.close()
 
-    @contextlib.contextmanager
     def as_default(self):
         """Make this the default session (for ``tensor.eval()`` / ``op.run()``) without closing it after."""
-        _local.__dict__.setdefault("stack", []).append(self)
-        try:
-            yield self
-        finally:
-            _local.stack.pop()
+        return default_session(self)
 
     def close(self) -> None:
         """Free the compiled steps and variable values; later runs raise."""
@@ -294,7 +252,7 @@ class Session:
             roots.setdefault(target if kind in ("op", "var") else target.op, label)
         return list(outputs), roots, structure
 
-    def _step(self, outputs: list, roots: dict, feeds: list) -> _Step:
+    def _step(self, outputs: list, roots: dict, feeds: list) -> Step:
         key = (tuple(outputs), tuple(roots), tuple((v, v.type) for v in feeds))
         step = self._steps.get(key)
         if step is None:
@@ -302,84 +260,35 @@ class Session:
         return step
 
     # ---- pruning, cloning, compiling
-    def _compile(self, outputs: list, roots: dict, feeds: list) -> _Step:
+    def _compile(self, outputs: list, roots: dict, feeds: list) -> Step:
+        """Prune to what ``roots`` need, clone that into a function ``main`` of the feeds, build the step."""
         graph = self.graph
-        fed = set(feeds)
-        needed = self._prune(roots, fed)
-        ordered = sorted(needed, key=graph._order.__getitem__)
+        needed = self._prune(roots, set(feeds))
         module = Module.create()
         function = Function.create("main", [v.type for v in feeds], [], [self._name_of(v) for v in feeds])
         module.add_function(function)
         mapping: dict = dict(zip(feeds, function.args))
-        body = function.body
         readers: dict[str, str] = {}  # variable -> first op reading it (for the uninitialized error)
-        for op in ordered:
+        for op in sorted(needed, key=graph.creation_order):
             if op.name == READ:
                 readers.setdefault(op.operands[0].op.attr("name"), op.location.describe())
-            body.append(clone_op(op, mapping))
-        results = []
-        for out in outputs:
-            if isinstance(out, tuple):  # ("var", handle): its value at the end of the run
-                handle = out[1]
-                read = Operation(READ, [mapping[handle.result]], [handle.result.type.value_type], location=handle.location)
-                body.append(read)
-                results.append(read.result)
-            else:
-                results.append(mapping[out])
-        body.append(Operation("func.return", results))
+            function.body.append(clone_op(op, mapping))
+        results = [self._output_value(out, function, mapping) for out in outputs]
+        function.body.append(Operation("func.return", results))
         function.set_type(FunctionType(tuple(a.type for a in function.args), tuple(v.type for v in results)))
-        names_in, names_out, donate = lift_variables(module, function)
-        verify(module)
-        call, single = self._executable(module, donate, bool(ordered) or bool(results) or bool(names_out))
         self.compile_count += 1
         fetch_names = ", ".join(dict.fromkeys(roots.values())) or "nothing"
-        run = self._runner_with_variables(call, names_in, names_out, readers, fetch_names)
-        return _Step(run, feeds, len(names_out), single if not names_in and not names_out else None)
+        return build_step(module, self.variables, backend=self.backend, device=self.device, readers=readers, needed_by=fetch_names)
 
-    def _executable(self, module: Module, donate: list, nonempty: bool):
-        """(call(*args) -> list of results, call_single(*args) -> the one result or None)."""
-        if not nonempty:
-            return (lambda *args: []), None
-        if self.backend == "interp":
-            from tfc.backends.interp.interpreter import run as interpret
-
-            types = [(a.type.shape, a.type.dtype.numpy) for a in module.function("main").args]
-
-            def call(*args):
-                arrays = [np.asarray(a) for a in args]
-                for i, (array, (shape, dtype)) in enumerate(zip(arrays, types)):
-                    if array.shape != shape or array.dtype != dtype:  # as the XLA executable checks
-                        raise TypeError(f"argument {i}: expected {dtype}{list(shape)}, got {array.dtype}{list(array.shape)}")
-                return interpret(module, arrays, "main")
-
-            return call, None
-        from tfc.backends.xla.backend import compile_module
-
-        executable = compile_module(module, self.device, "main", donate=donate).executable
-        return executable.call, executable.call_single
-
-    def _runner_with_variables(self, call, names_in, names_out, readers, fetch_names) -> Callable:
-        if not names_in and not names_out:
-            return lambda args: call(*args)
-        store = self.variables
-
-        def run(args):
-            try:
-                current = [store[n] for n in names_in]
-            except KeyError:
-                missing = next(n for n in names_in if n not in store)
-                where = readers.get(missing)
-                by = f"read by {where}, " if where else ""
-                raise SessionError(
-                    f"variable '{missing}' is not initialized (run its initializer or tfc.global_variables_initializer() "
-                    f"first); {by}needed for {fetch_names}"
-                ) from None
-            outs = call(*args, *current)
-            for name, value in zip(names_out, outs):
-                store[name] = value
-            return outs
-
-        return run
+    @staticmethod
+    def _output_value(out, function: Function, mapping: dict) -> Value:
+        """The value a fetch returns: a cloned tensor, or a variable's value at the end of the run."""
+        if not isinstance(out, tuple):
+            return mapping[out]
+        handle = out[1]  # ("var", handle op)
+        read = Operation(READ, [mapping[handle.result]], [handle.result.type.value_type], location=handle.location)
+        function.body.append(read)
+        return read.result
 
     def _prune(self, roots: dict, fed: set) -> set:
         """Top-level ops the roots need, following operands (except fed ones) and control edges."""
@@ -396,8 +305,9 @@ class Session:
                 continue
             if op in needed:
                 continue
-            if op.parent is not graph._block:
-                raise SessionError(f"'{graph._op_names.get(op, op.name)}' is inside a control-flow region or was removed; it cannot be run on its own")
+            if not graph.is_top_level(op):
+                name = graph.name_of(op) if graph.has_name(op) else op.name
+                raise SessionError(f"'{name}' is inside a control-flow region or was removed; it cannot be run on its own")
             needed.add(op)
             if op.name == "tfc.placeholder":
                 raise SessionError(f"placeholder '{graph.name_of(op)}' ({op.result.type}) must be fed: {label} needs it")
@@ -412,10 +322,9 @@ class Session:
     def _resolve_fetch(self, item, as_target: bool = False):
         """("tensor", Value, label) | ("var", handle op, label) | ("op", op or Group, label)."""
         if isinstance(item, Variable):
-            handle = self._local_op(item._handle_op, item._graph, item.name) if item._graph is not None else None
-            if handle is None:
-                raise SessionError(f"variable '{item._name}' is an eager variable (no graph): read it with v.numpy()")
-            return ("var", handle, f"'{item.name}'")
+            if item.graph is None:
+                raise SessionError(f"variable '{item.node_name}' is an eager variable (no graph): read it with v.numpy()")
+            return ("var", self._local_op(item.handle_op, item.graph, item.name), f"'{item.name}'")
         if isinstance(item, Tensor):
             value = self._local_value(item)
             return self._tensor_kind(value, self._name_of(value))
@@ -426,8 +335,8 @@ class Session:
         if isinstance(item, str):
             if ":" in item and not as_target:
                 return self._tensor_kind(self._value_by_name(item), item)
-            op = self.graph._names.get(item.split(":")[0] if as_target else item)
-            if op is None or (isinstance(op, Operation) and op.parent is None):
+            op = self.graph.node(item.split(":")[0] if as_target else item)
+            if op is None:
                 raise SessionError(f"fetch '{item}': no op named '{item}' in the graph")
             return ("op", op, f"'{item}'")
         what = "target" if as_target else "fetch"
@@ -443,7 +352,7 @@ class Session:
 
     def _feed_tensor(self, key) -> Value:
         if isinstance(key, Variable):
-            raise SessionError(f"cannot feed variable '{key._name}': feed a tensor, or run an assign to change a variable")
+            raise SessionError(f"cannot feed variable '{key.node_name}': feed a tensor, or run an assign to change a variable")
         if isinstance(key, Tensor):
             value = self._local_value(key)
         elif isinstance(key, str):
@@ -459,8 +368,8 @@ class Session:
             op_name, index = split_tensor_name(name)
         except GraphError as err:
             raise SessionError(str(err)) from None
-        op = self.graph._names.get(op_name)
-        if op is None or (isinstance(op, Operation) and op.parent is None):
+        op = self.graph.node(op_name)
+        if op is None:
             raise SessionError(f"tensor '{name}': no op named '{op_name}' in the graph")
         results = [] if isinstance(op, Group) else op.results
         if index >= len(results):
@@ -470,30 +379,22 @@ class Session:
 
     def _local_value(self, tensor: Tensor) -> Value:
         """The session graph's value for ``tensor`` (copied there by ``extend`` if from another graph)."""
-        value = tensor.value
-        graph = tensor.graph
-        if graph is self.graph:
-            return value
-        if graph is None:
+        if tensor.graph is None:
             raise SessionError(f"{tensor!r} is not a graph tensor (built outside `with graph.as_default():`)")
-        local = self._imported.get(graph, _Import()).values.get(value)
+        local = self.graph.local_value(tensor)
         if local is None:
             raise SessionError(f"tensor '{tensor.name}' is not in this session's graph; add it with sess.extend(...) first")
         return local
 
     def _local_op(self, op, graph: Graph, label: str):
-        if graph is self.graph:
-            return op
-        local = self._imported.get(graph, _Import()).ops.get(op)
+        local = self.graph.local_op(op, graph)
         if local is None:
             raise SessionError(f"'{label}' is not in this session's graph; add it with sess.extend(...) first")
         return local
 
     def _name_of(self, value: Value) -> str:
-        if isinstance(value, OpResult):
-            name = self.graph._op_names.get(value.op)
-            if name is not None:
-                return f"{name}:{value.index}"
+        if isinstance(value, OpResult) and self.graph.has_name(value.op):
+            return f"{self.graph.name_of(value.op)}:{value.index}"
         return repr(value)
 
     def _check_open(self) -> None:
@@ -502,7 +403,7 @@ class Session:
 
     # ---- Extend
     def extend(self, nodes) -> Session:
-        """Add nodes to the session's graph.
+        """Add nodes to the session's graph (:meth:`tfc.Graph.extend`).
 
         A Session made on a graph sees every op later added to that graph without ``extend``.
         ``extend(other_graph)`` (or a list of ops, tensors, variables or groups of another graph, with
@@ -512,67 +413,11 @@ class Session:
         already used by a different node raises SessionError.
         """
         self._check_open()
-        if isinstance(nodes, Graph):
-            source, roots = nodes, [*nodes._block.ops, *(g for g in nodes._names.values() if isinstance(g, Group))]
-        else:
-            items = list(nodes) if isinstance(nodes, (list, tuple)) else [nodes]
-            source, roots = None, []
-            for item in items:
-                graph, op = _graph_and_op(item)
-                if source is not None and graph is not source:
-                    raise SessionError("extend: all nodes must come from one graph")
-                source = graph
-                roots.append(op)
-                if isinstance(item, Variable) and item.initializer is not None:
-                    roots.append(item.initializer.node)
-        if source is None or source is self.graph:
-            return self
-        imported = self._imported.setdefault(source, _Import())
-        ops, groups = self._closure(source, roots, imported)
-        target = self.graph
-        for op in sorted(ops, key=source._order.__getitem__):
-            name = source.name_of(op)
-            if name in target._names:
-                raise SessionError(f"extend: node name '{name}' is already used in the session's graph")
-            copy = clone_op(op, imported.values)
-            target._block.append(copy)
-            target._add(copy, name)
-            target._names_in_use.setdefault(name.lower(), 1)
-            for inner in nested_ops(copy)[1:]:
-                target._order[inner] = len(target._order)
-            imported.ops[op] = copy
-        for g in groups:
-            if g.name in target._names:
-                raise SessionError(f"extend: node name '{g.name}' is already used in the session's graph")
-            copy = Group(target, g.name, [])
-            target._add(copy, g.name)
-            target._names_in_use.setdefault(g.name.lower(), 1)
-            imported.ops[g] = copy
-        for old in [*ops, *groups]:
-            edges = source.control_inputs(old)
-            if edges:
-                target._control[imported.ops[old]] = tuple(imported.ops[c] for c in edges)
-            for inner_old, inner_new in zip(nested_ops(old)[1:] if isinstance(old, Operation) else (), nested_ops(imported.ops[old])[1:]):
-                inner_edges = source.control_inputs(inner_old)
-                if inner_edges:
-                    target._control[inner_new] = tuple(imported.ops[c] for c in inner_edges)
+        try:
+            self.graph.extend(nodes)
+        except GraphError as err:
+            raise SessionError(str(err)) from None
         return self
-
-    def _closure(self, source: Graph, roots: list, imported: _Import):
-        ops, groups, stack = set(), [], list(roots)
-        while stack:
-            op = stack.pop()
-            if op in imported.ops or op in ops or op in groups:
-                continue
-            if isinstance(op, Group):
-                groups.append(op)
-                stack.extend(source.control_inputs(op))
-                continue
-            ops.add(op)
-            stack.extend(v.op for v in outer_operands(op) if isinstance(v, OpResult))
-            for inner in nested_ops(op):
-                stack.extend(source.control_inputs(inner))
-        return ops, groups
 
     def __repr__(self) -> str:
         return f"<tfc.Session on {self.graph!r}, {len(self._steps)} compiled step(s), {len(self.variables)} variable(s)>"
@@ -668,36 +513,5 @@ def _convert_feed(value, ttype: TensorType, name: str):
 def _as_dtype(dtype):
     return lambda v: np.asarray(v, dtype=dtype)
 
-
-def _graph_and_op(item):
-    if isinstance(item, Variable):
-        if item._graph is None:
-            raise SessionError(f"variable '{item._name}' is eager (not in a graph)")
-        return item._graph, item._handle_op
-    if isinstance(item, Tensor):
-        if item.graph is None or not isinstance(item.value, OpResult):
-            raise SessionError(f"{item!r} is not a graph tensor")
-        return item.graph, item.value.op
-    if isinstance(item, Op):
-        return item.graph, item.node
-    if isinstance(item, Group):
-        return item.graph, item
-    raise SessionError(f"extend takes a Graph or ops/tensors/variables of one, got {type(item).__name__}")
-
-
-def _eval(self, feed_dict=None, session=None):
-    """The tensor's value in ``session`` (default: the default session), as TensorFlow 1's ``Tensor.eval``."""
-    return _session_for(session).run(self, feed_dict)
-
-
-def _run(self, feed_dict=None, session=None) -> None:
-    """Run this op in ``session`` (default: the default session), as TensorFlow 1's ``Operation.run``."""
-    _session_for(session).run(self, feed_dict)
-
-
-# The graph classes live in the frontend, which cannot import the runtime: the runtime adds these.
-Tensor.eval = _eval
-Op.run = _run
-Group.run = _run
 
 __all__ = ["Session", "SessionError", "get_default_session"]

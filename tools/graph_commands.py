@@ -38,8 +38,9 @@ def _write(path: str, data: str | bytes) -> None:
 @click.option("--emit", type=click.Choice(["tf", "core", "stablehlo"]), default="core", show_default=True, help="Stop at tf.* ops, core ops, or StableHLO.")
 @click.option("--stats", is_flag=True, help="Print per-pass statistics to stderr.")
 @click.option("--print-ir-after-all", is_flag=True, help="Print the IR to stderr after every pass.")
+@click.option("--fast-math", is_flag=True, help="Default pipelines may reassociate float arithmetic, as Grappler does.")
 @click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
-def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, output):
+def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, fast_math, output):
     """Import a TensorFlow GraphDef (.pb or .pbtxt) and print it as tfc IR or StableHLO."""
     from tfc.frontend.tf.importer import GraphImporter
     from tfc.passmanager import PassManager, default_pipeline
@@ -48,7 +49,8 @@ def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, output):
     try:
         imported = GraphImporter.from_file(graph).import_graph(_split_names(outputs))
         if pipeline is None:
-            pipeline = default_pipeline("tf") if emit == "tf" else f"{default_pipeline('tf')},legalize-tf,{default_pipeline('core')}"
+            tf_level, core = default_pipeline("tf", fast_math), default_pipeline("core", fast_math)
+            pipeline = tf_level if emit == "tf" else f"{tf_level},legalize-tf,{core}"
         elif emit != "tf" and "legalize-tf" not in pipeline:
             pipeline = ",".join(p for p in (pipeline, "legalize-tf") if p)
         if emit == "stablehlo":
@@ -111,8 +113,9 @@ def _load_inputs(path: str) -> dict:
 @click.option("--steps", default=1, show_default=True, type=click.IntRange(min=0), help="How many times the targets run.")
 @click.option("--cpu-devices", type=click.IntRange(min=1), help="Number of CPU devices (default: as many as the graph names).")
 @click.option("--backend", type=click.Choice(["xla", "interp"]), default="xla", show_default=True)
+@click.option("--fast-math", is_flag=True, help="Let the passes reassociate float arithmetic, as Grappler does.")
 @click.option("-o", "--output", metavar="OUT.npz", help="Where to write the fetched values (keys: the fetch names as given).")
-def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend, output):
+def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend, fast_math, output):
     """Run a GraphDef like a TensorFlow Session: --init ops once, --target ops N times, then the fetches."""
     import numpy as np
 
@@ -123,7 +126,7 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
         importer = GraphImporter.from_file(graph)
         ensure_cpu_devices(cpu_devices or cpu_devices_named(importer))
         feeds = _load_inputs(inputs_path) if inputs_path else {}
-        session = GraphSession(importer, backend=backend)
+        session = GraphSession(importer, backend=backend, fast_math=fast_math)
         if inits:
             session.run([], {}, list(inits))
         for _ in range(steps if targets else 0):

@@ -10,7 +10,6 @@ callee) may hold stateful ops, so passes must not merge or drop them on purity g
 from __future__ import annotations
 
 from ..attributes import SymbolRefAttr
-from ..builder import Builder
 from ..diagnostics import TraceError
 from ..ir import (
     FUNC_OP,
@@ -65,7 +64,8 @@ def _check_region(op: Operation, index: int, what: str, arg_types, want, rule: s
 # its inputs that way). Its gradient rule returns one cotangent per operand and then one per value of
 # ``captured_values(op)``, in that order; ``backprop`` differentiates with respect to both.
 # The rules re-trace the forward ops of a region where they need its intermediate values (inside a
-# new region, loop body or function) and run ``backprop`` there, so the gradient is ordinary IR too.
+# new region, loop body or function) and differentiate there with ``ctx.backprop``, so the gradient
+# is ordinary IR too. Everything they build goes through their context (see ``GradContext``).
 
 
 def captured_values(op: Operation) -> list[Value]:
@@ -86,27 +86,20 @@ def _inexact(t) -> bool:
     return isinstance(t, TensorType) and t.dtype.is_inexact
 
 
-def _trace_of(ctx):
-    return (ctx.operands or ctx.results)[0].trace
-
-
-def _clone_ops(trace, ops, mapping: dict) -> None:
-    """Re-create ``ops`` at the trace's insertion point, operands renamed through ``mapping`` (updated)."""
+def _clone_ops(ctx, ops, mapping: dict) -> None:
+    """Re-create ``ops`` where ``ctx`` records, operands renamed through ``mapping`` (updated)."""
     for op in ops:
-        regions = [_clone_region(trace, region, mapping) for region in op.regions]
-        new = trace.builder.create(op.name, [mapping.get(v, v) for v in op.operands], dict(op.attributes),
-                                   [r.type for r in op.results], regions, op.location)
+        regions = [_clone_region(ctx, region, mapping) for region in op.regions]
+        new = ctx.emit(op.name, [mapping.get(v, v) for v in op.operands], dict(op.attributes),
+                       [r.type for r in op.results], regions, op.location)
         mapping.update(zip(op.results, new.results))
 
 
-def _clone_region(trace, region: Region, mapping: dict) -> Region:
+def _clone_region(ctx, region: Region, mapping: dict) -> Region:
     block = Block([a.type for a in region.block.args])
     mapping.update(zip(region.block.args, block.args))
-    trace.push_block(block)
-    try:
-        _clone_ops(trace, region.block.ops, mapping)
-    finally:
-        trace.pop_block()
+    with ctx.recording(block):
+        _clone_ops(ctx, region.block.ops, mapping)
     return Region([block])
 
 
@@ -115,7 +108,7 @@ def _clone_region(trace, region: Region, mapping: dict) -> Region:
 _REPLAYABLE_STATEFUL = frozenset({"tfc.read_variable"})
 
 
-def _replay(trace, block: Block, args) -> list[Value]:
+def _replay(ctx, block: Block, args) -> list[Value]:
     """Re-trace ``block``'s ops with its arguments bound to ``args``; returns what it yields (or returns)."""
     for op in block.ops:
         for nested in op.walk():
@@ -126,22 +119,8 @@ def _replay(trace, block: Block, args) -> list[Value]:
                 raise TraceError(f"cannot differentiate through {what}: it holds the stateful op "
                                  f"'{nested.name}', which the gradient would run again", nested.location)
     mapping = dict(zip(block.args, args))
-    _clone_ops(trace, block.ops[:-1], mapping)
+    _clone_ops(ctx, block.ops[:-1], mapping)
     return [mapping.get(v, v) for v in block.ops[-1].operands]
-
-
-def _new_region(trace, arg_types, body) -> Region:
-    """A one-block region whose block takes ``arg_types`` and yields ``body(*argument tensors)``."""
-    from tfc.frontend.tracing import Tensor
-
-    block = Block(list(arg_types))
-    trace.push_block(block)
-    try:
-        outputs = body(*[Tensor(a, trace) for a in block.args])
-        trace.emit(YIELD_OP, [t.value for t in outputs])
-    finally:
-        trace.pop_block()
-    return Region([block])
 
 
 def _or_zeros(api, grad, like):
@@ -151,11 +130,7 @@ def _or_zeros(api, grad, like):
 def _g_if(ctx, *cotangents):
     """A tfc.if on the same predicate whose branches replay the forward branch and backpropagate
     through it; it returns the cotangents of the captured values."""
-    from tfc.frontend.autodiff import backprop
-    from tfc.frontend.tracing import Tensor
-
     api, op, pred = ctx.api, ctx.op, ctx.operands[0]
-    trace = pred.trace
     captures = captured_values(op)
     wanted = [v for v in captures if _inexact(v.type)]
     outputs = [i for i, r in enumerate(op.results) if _inexact(r.type)]
@@ -164,64 +139,30 @@ def _g_if(ctx, *cotangents):
 
     def branch(index):
         def body():
-            yielded = _replay(trace, op.regions[index].block, [])
-            grads = backprop(trace, [yielded[i] for i in outputs], [cotangents[i] for i in outputs], wanted)
-            return [_or_zeros(api, g, Tensor(v, trace)) for g, v in zip(grads, wanted)]
+            yielded = _replay(ctx, op.regions[index].block, [])
+            grads = ctx.backprop([yielded[i] for i in outputs], [cotangents[i] for i in outputs], wanted)
+            return [_or_zeros(api, g, ctx.tensor(v)) for g, v in zip(grads, wanted)]
 
-        return _new_region(trace, (), body)
+        return ctx.new_region((), body)
 
-    new = trace.emit(IF_OP, [pred.value], result_types=[v.type for v in wanted], regions=[branch(0), branch(1)])
+    new = ctx.emit(IF_OP, [pred.value], result_types=[v.type for v in wanted], regions=[branch(0), branch(1)])
     by_value = dict(zip(wanted, new.results))
-    return [None] + [Tensor(by_value[v], trace) if v in by_value else None for v in captures]
+    return [None] + [ctx.tensor(by_value[v]) if v in by_value else None for v in captures]
 
 
 _MAX_TRIP_COUNT = 100_000
 
 
-def _trip_count(op: Operation) -> int:
+def _trip_count(ctx, op: Operation) -> int:
     """How many times a tfc.while runs, when that follows from constants alone (else a TraceError).
 
     The loop is simulated on the carried values that only depend on constants (a counter, say): each
     op of the cond and body is evaluated with its numpy reference when all its operands are known.
     """
-    from tfc.backends.interp.interpreter import Interpreter
-
-    interp, known = Interpreter(None), {}
-
-    def evaluate(inner: Operation, args):
-        opdef = lookup(inner.name)
-        if opdef is None or opdef.reference is None or inner.regions or not opdef.has(Trait.PURE):
-            return None
-        if any(a is None for a in args):
-            return None
-        try:
-            return interp.evaluate(inner, list(args), {})
-        except Exception:  # noqa: BLE001 - a value we cannot compute is just unknown
-            return None
-
-    def outside(value: Value, depth: int = 0):
-        """The value of something defined outside the loop, when it is computed from constants."""
-        if value not in known:
-            result = None
-            if isinstance(value, OpResult) and depth < 64:
-                values = evaluate(value.op, [outside(v, depth + 1) for v in value.op.operands])
-                result = None if values is None else values[value.index]
-            known[value] = result
-        return known[value]
-
-    def run(block: Block, state):
-        env = {a: s for a, s in zip(block.args, state)}
-        local = set(block.args)
-        for inner in block.ops[:-1]:
-            values = evaluate(inner, [env.get(v) if v in local else outside(v) for v in inner.operands])
-            for index, result in enumerate(inner.results):
-                local.add(result)
-                env[result] = None if values is None else values[index]
-        return [env.get(v) if v in local else outside(v) for v in block.ops[-1].operands]
-
-    state = [outside(v) for v in op.operands]
+    simulator = _LoopSimulator(ctx)
+    state = [simulator.outside(v) for v in op.operands]
     for count in range(_MAX_TRIP_COUNT + 1):
-        go = run(op.regions[0].block, state)[0]
+        go = simulator.run(op.regions[0].block, state)[0]
         if go is None:
             raise TraceError(
                 "gradient of tfc.while needs a static trip count, but the loop condition depends on run-time values",
@@ -229,8 +170,47 @@ def _trip_count(op: Operation) -> int:
             )
         if not bool(go):
             return count
-        state = run(op.regions[1].block, state)
+        state = simulator.run(op.regions[1].block, state)
     raise TraceError(f"gradient of tfc.while: the loop runs more than {_MAX_TRIP_COUNT} iterations", op.location)
+
+
+class _LoopSimulator:
+    """Evaluates pure ops of a loop on the values that are known (None for the others)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.known: dict = {}
+
+    def evaluate(self, inner: Operation, args):
+        opdef = lookup(inner.name)
+        if opdef is None or opdef.reference is None or inner.regions or not opdef.has(Trait.PURE):
+            return None
+        if any(a is None for a in args):
+            return None
+        try:
+            return self.ctx.evaluate(inner, list(args))
+        except Exception:  # noqa: BLE001 - a value we cannot compute is just unknown
+            return None
+
+    def outside(self, value: Value, depth: int = 0):
+        """The value of something defined outside the loop, when it is computed from constants."""
+        if value not in self.known:
+            result = None
+            if isinstance(value, OpResult) and depth < 64:
+                values = self.evaluate(value.op, [self.outside(v, depth + 1) for v in value.op.operands])
+                result = None if values is None else values[value.index]
+            self.known[value] = result
+        return self.known[value]
+
+    def run(self, block: Block, state):
+        env = {a: s for a, s in zip(block.args, state)}
+        local = set(block.args)
+        for inner in block.ops[:-1]:
+            values = self.evaluate(inner, [env.get(v) if v in local else self.outside(v) for v in inner.operands])
+            for index, result in enumerate(inner.results):
+                local.add(result)
+                env[result] = None if values is None else values[index]
+        return [env.get(v) if v in local else self.outside(v) for v in block.ops[-1].operands]
 
 
 def _g_while(ctx, *cotangents):
@@ -238,89 +218,89 @@ def _g_while(ctx, *cotangents):
     of every iteration into [n, ...] buffers, then a loop from n - 1 down to 0 that replays iteration
     k from its stacked values and backpropagates the carried cotangents through it, summing the
     cotangents of captured values on the way."""
-    from tfc.frontend.autodiff import backprop
-    from tfc.frontend.tracing import Tensor
-
-    api, op, trace = ctx.api, ctx.op, _trace_of(ctx)
-    types = list(ctx.operand_types)
+    op, types = ctx.op, list(ctx.operand_types)
     carried = [i for i, t in enumerate(types) if _inexact(t)]
     captures = captured_values(op)
-    wanted = [v for v in captures if _inexact(v.type)]
-    n = _trip_count(op)
+    n = _trip_count(ctx, op)
     grads = [None] * (len(types) + len(captures))
     if n == 0:
         for i in carried:
             grads[i] = cotangents[i]
         return grads
-    body, m, index = op.regions[1].block, len(types), TensorType(DType.i32, ())
-    zero = lambda: api.astype(0, DType.i32)
+    stacked = _stacking_loop(ctx, n)
+    wanted = [v for v in captures if _inexact(v.type)]
+    results = _reverse_loop(ctx, n, stacked, carried, wanted, cotangents)
+    for i, r in zip(carried, results):
+        grads[i] = ctx.tensor(r)
+    for v, r in zip(wanted, results[len(carried):]):
+        grads[len(types) + captures.index(v)] = ctx.tensor(r)
+    return grads
 
-    # Forward again, stacking each iteration's input state.
+
+def _stacking_loop(ctx, n: int) -> list[Value]:
+    """The forward loop again, stacking each iteration's input state into [n, ...] buffers."""
+    api, op, types = ctx.api, ctx.op, list(ctx.operand_types)
+    body, m = op.regions[1].block, len(types)
+
     def forward(k, *rest):
         state, stacks = rest[:m], rest[m:]
-        stacks = [api._emit("tfc.dynamic_update_slice", [s, api.reshape(x, (1,) + x.shape), k] + [zero()] * x.ndim)
+        stacks = [api.emit("tfc.dynamic_update_slice", [s, api.reshape(x, (1,) + x.shape), k] + [api.astype(0, DType.i32)] * x.ndim)
                   for s, x in zip(stacks, state)]
-        new_state = [Tensor(v, trace) for v in _replay(trace, body, [x.value for x in state])]
+        new_state = [ctx.tensor(v) for v in _replay(ctx, body, [x.value for x in state])]
         return [api.add(k, 1)] + new_state + stacks
 
     stack_types = [TensorType(t.dtype, (n,) + t.shape) for t in types]
-    init = [zero()] + list(ctx.operands) + [api.broadcast_to(api.astype(0, t.dtype), t.shape) for t in stack_types]
-    loop_types = [index] + types + stack_types
-    stacked = trace.emit(WHILE_OP, [t.value for t in init], result_types=loop_types, regions=[
-        _new_region(trace, loop_types, lambda k, *rest: [api.less(k, n)]),
-        _new_region(trace, loop_types, forward),
-    ]).results[1 + m:]
+    init = [api.astype(0, DType.i32)] + list(ctx.operands) + [api.broadcast_to(api.astype(0, t.dtype), t.shape) for t in stack_types]
+    loop_types = [_INDEX] + types + stack_types
+    regions = [ctx.new_region(loop_types, lambda k, *rest: [api.less(k, n)]), ctx.new_region(loop_types, forward)]
+    return list(ctx.emit(WHILE_OP, [t.value for t in init], result_types=loop_types, regions=regions).results[1 + m:])
 
-    # Backward: iteration k = n - 1, ..., 0.
+
+def _reverse_loop(ctx, n: int, stacked, carried, wanted, cotangents) -> list[Value]:
+    """Iterations k = n - 1, ..., 0, each replayed from its stacked state and backpropagated through;
+    returns the carried cotangents, then the summed cotangents of the captured values ``wanted``."""
+    api, types, body = ctx.api, list(ctx.operand_types), ctx.op.regions[1].block
+
     def backward(k, *rest):
         carried_cts, sums = rest[:len(carried)], rest[len(carried):]
         state = []
         for stack, t in zip(stacked, types):
-            piece = api._emit("tfc.dynamic_slice", [Tensor(stack, trace), k] + [zero()] * len(t.shape), {"slice_sizes": (1,) + t.shape})
+            starts = [k] + [api.astype(0, DType.i32)] * len(t.shape)
+            piece = api.emit("tfc.dynamic_slice", [ctx.tensor(stack)] + starts, {"slice_sizes": (1,) + t.shape})
             state.append(api.reshape(piece, t.shape))
-        outputs = _replay(trace, body, [x.value for x in state])
-        step = backprop(trace, [outputs[i] for i in carried], list(carried_cts), [state[i].value for i in carried] + wanted)
+        outputs = _replay(ctx, body, [x.value for x in state])
+        step = ctx.backprop([outputs[i] for i in carried], list(carried_cts), [state[i].value for i in carried] + wanted)
         new_cts = [_or_zeros(api, g, state[i]) for g, i in zip(step, carried)]
         new_sums = [s if g is None else api.add(s, g) for s, g in zip(sums, step[len(carried):])]
         return [api.subtract(k, 1)] + new_cts + new_sums
 
-    init = [api.astype(n - 1, DType.i32)] + [cotangents[i] for i in carried] + [api.zeros_like(Tensor(v, trace)) for v in wanted]
-    loop_types = [index] + [types[i] for i in carried] + [v.type for v in wanted]
-    results = trace.emit(WHILE_OP, [t.value for t in init], result_types=loop_types, regions=[
-        _new_region(trace, loop_types, lambda k, *rest: [api.greater_equal(k, 0)]),
-        _new_region(trace, loop_types, backward),
-    ]).results[1:]
-    for i, r in zip(carried, results):
-        grads[i] = Tensor(r, trace)
-    for v, r in zip(wanted, results[len(carried):]):
-        grads[m + captures.index(v)] = Tensor(r, trace)
-    return grads
+    init = [api.astype(n - 1, DType.i32)] + [cotangents[i] for i in carried] + [api.zeros_like(ctx.tensor(v)) for v in wanted]
+    loop_types = [_INDEX] + [types[i] for i in carried] + [v.type for v in wanted]
+    regions = [ctx.new_region(loop_types, lambda k, *rest: [api.greater_equal(k, 0)]), ctx.new_region(loop_types, backward)]
+    return list(ctx.emit(WHILE_OP, [t.value for t in init], result_types=loop_types, regions=regions).results[1:])
+
+
+_INDEX = TensorType(DType.i32, ())
 
 
 def _g_call(ctx, *cotangents):
     """A call of a new function ``<callee>_vjp(args..., result cotangents...) -> argument cotangents``
     that replays the callee and backpropagates through it (made once per module and callee)."""
-    from tfc.frontend.tracing import Tensor
-
-    trace = _trace_of(ctx)
     args = [i for i, t in enumerate(ctx.operand_types) if _inexact(t)]
     outputs = [i for i, r in enumerate(ctx.op.results) if _inexact(r.type)]
     if not args or not outputs:
         return [None] * len(ctx.operands)
-    name = _vjp_function(ctx, trace, args, outputs)
+    name = _vjp_function(ctx, args, outputs)
     operands = [t.value for t in ctx.operands] + [cotangents[i].value for i in outputs]
-    call = trace.emit("tfc.call", operands, {"callee": SymbolRefAttr(name)}, [ctx.operand_types[i] for i in args])
+    call = ctx.emit("tfc.call", operands, {"callee": SymbolRefAttr(name)}, [ctx.operand_types[i] for i in args])
     grads = [None] * len(ctx.operands)
     for i, r in zip(args, call.results):
-        grads[i] = Tensor(r, trace)
+        grads[i] = ctx.tensor(r)
     return grads
 
 
-def _vjp_function(ctx, trace, args, outputs) -> str:
-    from tfc.frontend.autodiff import backprop
-    from tfc.frontend.tracing import Tensor
-
-    api, module = ctx.api, trace.module
+def _vjp_function(ctx, args, outputs) -> str:
+    api, module = ctx.api, ctx.module
     callee = module.function(ctx.attrs["callee"])
     ftype = FunctionType(
         tuple(callee.type.inputs) + tuple(callee.type.results[i] for i in outputs),
@@ -334,17 +314,13 @@ def _vjp_function(ctx, trace, args, outputs) -> str:
     if name in existing:
         return name
     function = module.add_function(Function.create(name, ftype.inputs, ftype.results, location=ctx.op.location))
-    saved = trace.builders
-    trace.builders = [Builder(function.body)]  # a function sees nothing of the caller's body
-    try:
+    with ctx.in_function(function):
         n = len(callee.args)
-        returned = _replay(trace, callee.body, function.args[:n])
-        seeds = [Tensor(a, trace) for a in function.args[n:]]
-        grads = backprop(trace, [returned[i] for i in outputs], seeds, [function.args[i] for i in args])
-        grads = [_or_zeros(api, g, Tensor(function.args[i], trace)) for g, i in zip(grads, args)]
-        trace.emit(RETURN_OP, [g.value for g in grads])
-    finally:
-        trace.builders = saved
+        returned = _replay(ctx, callee.body, function.args[:n])
+        seeds = [ctx.tensor(a) for a in function.args[n:]]
+        grads = ctx.backprop([returned[i] for i in outputs], seeds, [function.args[i] for i in args])
+        grads = [_or_zeros(api, g, ctx.tensor(function.args[i])) for g, i in zip(grads, args)]
+        ctx.emit(RETURN_OP, [g.value for g in grads])
     return name
 
 

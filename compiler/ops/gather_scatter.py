@@ -139,7 +139,7 @@ def _g_gather(ctx, g):
         "index_vector_dim": vector_dim,
         "kind": "add",
     }
-    return [api._emit("tfc.scatter", [api.zeros_like(x), indices, g], attrs), None]
+    return [api.emit("tfc.scatter", [api.zeros_like(x), indices, g], attrs), None]
 
 
 GATHER = register(
@@ -275,20 +275,20 @@ def _g_scatter(ctx, g):
         "index_vector_dim": vector_dim,
         "slice_sizes": sizes,
     }
-    g_updates = api._emit("tfc.gather", [g, indices], gather_attrs, [updates.type])
+    g_updates = api.emit("tfc.gather", [g, indices], gather_attrs, [updates.type])
     if index_map:  # zero the cotangent of windows that fell outside the operand
         highs = _index_bounds(api, indices, vector_dim, _window_limits(x.shape, sizes, index_map))
         inside = api.logical_and(api.greater_equal(indices, 0), api.less_equal(indices, highs))
         if vector_dim < indices.ndim:
             inside = api.all(inside, vector_dim)
         scatter_dims = tuple(d for d in range(updates.ndim) if d not in window_dims)
-        inside = api._emit("tfc.broadcast_in_dim", [inside], {"broadcast_dimensions": scatter_dims},
+        inside = api.emit("tfc.broadcast_in_dim", [inside], {"broadcast_dimensions": scatter_dims},
                            [TensorType(DType.bool, updates.shape)])
         g_updates = api.where(inside, g_updates, api.zeros_like(g_updates))
     if a["kind"] == "add":
         g_x = g
     else:
-        g_x = api._emit("tfc.scatter", [g, indices, api.zeros_like(updates)], dict(a))
+        g_x = api.emit("tfc.scatter", [g, indices, api.zeros_like(updates)], dict(a))
     return [g_x, None, g_updates]
 
 

@@ -132,7 +132,7 @@ def _dot_transpose(api, g, other, mine: tuple, theirs: tuple, ndim: int, g_other
     nb = len(my_batch)
     first = nb if g_other_first else nb + len(my_free)
     g_their_free = tuple(range(first, first + len(their_free)))
-    out = api._emit("tfc.dot_general", [g, other], {
+    out = api.emit("tfc.dot_general", [g, other], {
         "lhs_batching_dimensions": tuple(range(nb)),
         "rhs_batching_dimensions": their_batch,
         "lhs_contracting_dimensions": g_their_free,
@@ -384,10 +384,10 @@ def _conv_grad_lhs(api, conv: _Conv, g, lhs_shape, rhs):
     out_dilated = _dilate(out_spatial, conv.strides)
     before = [w - lo - 1 for w, (lo, _) in zip(rhs_dilated, conv.padding)]
     after = [l + w - 1 - o - b for l, w, o, b in zip(lhs_dilated, rhs_dilated, out_dilated, before)]
-    reversed_rhs = api._emit("tfc.reverse", [rhs], {"dimensions": tuple(conv.kernel[2:])})
+    reversed_rhs = api.emit("tfc.reverse", [rhs], {"dimensions": tuple(conv.kernel[2:])})
     attrs = _conv_attrs(conv.lhs_dilation, zip(before, after), conv.strides, conv.rhs_dilation, groups, 1,
                         conv.output, (k_out, k_in, *conv.kernel[2:]), conv.input)
-    out = api._emit("tfc.convolution", [g, reversed_rhs], attrs)
+    out = api.emit("tfc.convolution", [g, reversed_rhs], attrs)
     if conv.batch_groups > 1:  # the batch groups were computed as feature groups: move them back to the batch
         out = _merge_axis(api, _split_axis(api, out, conv.input[1], conv.batch_groups), conv.input[1], conv.input[0])
     return out
@@ -412,7 +412,7 @@ def _conv_grad_rhs(api, conv: _Conv, g, lhs, rhs_shape):
                         (conv.input[1], conv.input[0], *conv.input[2:]),
                         (conv.output[0], conv.output[1], *conv.output[2:]),
                         (conv.kernel[0], conv.kernel[1], *conv.kernel[2:]))
-    return api._emit("tfc.convolution", [lhs, g], attrs)
+    return api.emit("tfc.convolution", [lhs, g], attrs)
 
 
 def _g_convolution(ctx, g):

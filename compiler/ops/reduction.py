@@ -137,7 +137,7 @@ def _lower_reduce(ctx, x):
 def _restore_reduced(api, g, dims, shape):
     """``g`` (the reduced shape) broadcast back over the reduced ``dims`` of ``shape``."""
     kept = tuple(d for d in range(len(shape)) if d not in dims)
-    return api._emit("tfc.broadcast_in_dim", [g], {"broadcast_dimensions": kept}, [TensorType(g.dtype, tuple(shape))])
+    return api.emit("tfc.broadcast_in_dim", [g], {"broadcast_dimensions": kept}, [TensorType(g.dtype, tuple(shape))])
 
 
 def _g_reduce(ctx, g):
@@ -288,8 +288,8 @@ def _scatter_add_flat(api, values, table, size: int, dtype):
     zeros = api.broadcast_to(api.astype(0, dtype), (size + 1,))
     attrs = {"update_window_dims": (), "inserted_window_dims": (0,), "scatter_dims_to_operand_dims": (0,),
              "index_vector_dim": table.ndim, "kind": "add"}
-    out = api._emit("tfc.scatter", [zeros, api.to_tensor(table), values], attrs)
-    return api._emit("tfc.slice", [out], {"start_indices": (0,), "limit_indices": (size,), "strides": (1,)})
+    out = api.emit("tfc.scatter", [zeros, api.to_tensor(table), values], attrs)
+    return api.emit("tfc.slice", [out], {"start_indices": (0,), "limit_indices": (size,), "strides": (1,)})
 
 
 def _g_reduce_window(ctx, g):
@@ -304,11 +304,11 @@ def _g_reduce_window(ctx, g):
         out = [(n - 1) * s + 1 for n, s in zip(g.shape, window.strides)]
         before = [r - lo - 1 for r, (lo, _) in zip(rhs, window.padding)]
         after = [l + r - 1 - o - b for l, r, o, b in zip(lhs, rhs, out, before)]
-        padded = api._emit("tfc.pad", [g, api.astype(0, g.dtype)], {
+        padded = api.emit("tfc.pad", [g, api.astype(0, g.dtype)], {
             "edge_padding_low": tuple(before), "edge_padding_high": tuple(after),
             "interior_padding": tuple(s - 1 for s in window.strides),
         })
-        return [api._emit("tfc.reduce_window", [padded], {
+        return [api.emit("tfc.reduce_window", [padded], {
             "kind": "sum", "window_dimensions": window.dimensions, "window_strides": window.base_dilations,
             "padding": (0,) * (2 * x.ndim), "window_dilations": window.window_dilations,
         })]
@@ -318,7 +318,7 @@ def _g_reduce_window(ctx, g):
     flat = api.concatenate([api.reshape(x, (x.size,)), padding])
     windows = api.take(flat, api.to_tensor(table))
     first = api.argmax(windows, axis=-1)
-    picked = api.equal(api.expand_dims(first, -1), api._emit("tfc.iota", [], {"iota_dimension": table.ndim - 1},
+    picked = api.equal(api.expand_dims(first, -1), api.emit("tfc.iota", [], {"iota_dimension": table.ndim - 1},
                                                               [TensorType(first.dtype, table.shape)]))
     values = api.where(picked, api.broadcast_to(api.expand_dims(g, -1), table.shape), api.zeros_like(windows))
     return [api.reshape(_scatter_add_flat(api, values, table, x.size, g.dtype), x.shape)]
@@ -490,7 +490,7 @@ def _g_cumsum(ctx, g):
     """The transpose of a running sum is the running sum the other way, inclusive or exclusive alike."""
     a = ctx.attrs
     attrs = {"axis": a["axis"], "reverse": not a.get("reverse", False), "exclusive": a.get("exclusive", False)}
-    return [ctx.api._emit("tfc.cumsum", [g], attrs)]
+    return [ctx.api.emit("tfc.cumsum", [g], attrs)]
 
 
 CUMSUM = register(
@@ -579,13 +579,13 @@ def _g_sort(ctx, *cotangents):
     api, keys = ctx.api, ctx.operands[0]
     axis = normalize_axis(ctx.attrs["dimension"], keys.ndim, "dimension")
     index_type = TensorType(DType.i32, keys.shape)
-    iota = api._emit("tfc.iota", [], {"iota_dimension": axis}, [index_type])
+    iota = api.emit("tfc.iota", [], {"iota_dimension": axis}, [index_type])
     attrs = {k: ctx.attrs[k] for k in ("dimension", "descending", "is_stable") if k in ctx.attrs}
     sort = keys.trace.emit("tfc.sort", [keys.value, iota.value], attrs)
     order = type(keys)(sort.results[1], keys.trace)  # order[..., i, ...]: where sorted element i came from
     coordinates = []
     for d in range(keys.ndim):
-        c = order if d == axis else api._emit("tfc.iota", [], {"iota_dimension": d}, [index_type])
+        c = order if d == axis else api.emit("tfc.iota", [], {"iota_dimension": d}, [index_type])
         coordinates.append(api.expand_dims(c, -1))
     indices = api.concatenate(coordinates, -1)
     attrs = {"update_window_dims": (), "inserted_window_dims": tuple(range(keys.ndim)),
@@ -593,7 +593,7 @@ def _g_sort(ctx, *cotangents):
     grads = []
     for x, g in zip(ctx.operands, cotangents):
         differentiable = x.dtype.is_inexact and g is not None
-        grads.append(api._emit("tfc.scatter", [api.zeros_like(x), indices, g], attrs) if differentiable else None)
+        grads.append(api.emit("tfc.scatter", [api.zeros_like(x), indices, g], attrs) if differentiable else None)
     return grads
 
 

@@ -202,7 +202,7 @@ def _infer_reverse(ctx, x):
 
 
 def _g_reverse(ctx, g):
-    return [ctx.api._emit("tfc.reverse", [g], {"dimensions": ctx.attrs["dimensions"]})]
+    return [ctx.api.emit("tfc.reverse", [g], {"dimensions": ctx.attrs["dimensions"]})]
 
 
 REVERSE = register(
@@ -258,7 +258,7 @@ def _g_slice(ctx, g):
     starts, _, strides = (ctx.attrs[k] for k in _SLICE_ATTRS)
     high = [n - s - _dilated(m, st) for n, s, m, st in zip(x.shape, starts, g.shape, strides)]
     attrs = {"edge_padding_low": starts, "edge_padding_high": tuple(high), "interior_padding": tuple(s - 1 for s in strides)}
-    return [api._emit("tfc.pad", [g, api.astype(0, g.dtype)], attrs)]
+    return [api.emit("tfc.pad", [g, api.astype(0, g.dtype)], attrs)]
 
 
 SLICE = register(
@@ -311,7 +311,7 @@ def _dynamic_slice(ctx, x, *starts):
 
 def _g_dynamic_slice(ctx, g):
     api, (x, *starts) = ctx.api, ctx.operands
-    return [api._emit("tfc.dynamic_update_slice", [api.zeros_like(x), g, *starts])] + [None] * len(starts)
+    return [api.emit("tfc.dynamic_update_slice", [api.zeros_like(x), g, *starts])] + [None] * len(starts)
 
 
 DYNAMIC_SLICE = register(
@@ -353,8 +353,8 @@ def _dynamic_update_slice(ctx, x, update, *starts):
 def _g_dynamic_update_slice(ctx, g):
     """The operand gets the cotangent outside the (clamped) window, the update the window itself."""
     api, (_, update, *starts) = ctx.api, ctx.operands
-    g_x = api._emit("tfc.dynamic_update_slice", [g, api.zeros_like(update), *starts])
-    g_update = api._emit("tfc.dynamic_slice", [g, *starts], {"slice_sizes": update.shape})
+    g_x = api.emit("tfc.dynamic_update_slice", [g, api.zeros_like(update), *starts])
+    g_update = api.emit("tfc.dynamic_slice", [g, *starts], {"slice_sizes": update.shape})
     return [g_x, g_update] + [None] * len(starts)
 
 
@@ -421,10 +421,10 @@ def _g_pad(ctx, g):
     api = ctx.api
     low, high, interior = (ctx.attrs[k] for k in _PAD_ATTRS)
     zero = api.astype(0, g.dtype)
-    unpadded = api._emit("tfc.pad", [g, zero], {
+    unpadded = api.emit("tfc.pad", [g, zero], {
         "edge_padding_low": tuple(-v for v in low), "edge_padding_high": tuple(-v for v in high), "interior_padding": (0,) * g.ndim,
     })
-    g_x = api._emit("tfc.slice", [unpadded], {
+    g_x = api.emit("tfc.slice", [unpadded], {
         "start_indices": (0,) * g.ndim, "limit_indices": unpadded.shape, "strides": tuple(i + 1 for i in interior),
     })
     g_value = api.subtract(api.sum(g), api.sum(g_x))
@@ -476,7 +476,7 @@ def _g_concatenate(ctx, g):
         start, limit = [0] * g.ndim, list(g.shape)
         start[dim], limit[dim] = offset, offset + t.shape[dim]
         offset += t.shape[dim]
-        grads.append(api._emit("tfc.slice", [g], {"start_indices": tuple(start), "limit_indices": tuple(limit), "strides": (1,) * g.ndim}))
+        grads.append(api.emit("tfc.slice", [g], {"start_indices": tuple(start), "limit_indices": tuple(limit), "strides": (1,) * g.ndim}))
     return grads
 
 

@@ -9,6 +9,8 @@ function bodies get exactly the treatment of top-level graphs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tensorboard.compat.proto import graph_pb2, node_def_pb2
 
 from tfc.ir import Function, Module
@@ -17,11 +19,16 @@ from tfc.types import TensorType
 
 from .graphdef import GraphImportError, convert_attr
 
+# build(graph, where, library, outputs, targets, feeds, function_name) -> the function, detached:
+# imports a GraphDef-shaped function body (``feeds``: (node, index) -> (tensor name, type)).
+BuildFunction = Callable[..., Function]
+
 
 class FunctionLibrary:
     """The FunctionDefs of one GraphDef and the specializations imported so far."""
 
-    def __init__(self, library_proto, filename: str | None):
+    def __init__(self, library_proto, filename: str | None, build: BuildFunction):
+        self.build = build
         self.filename = filename
         self.defs = {f.signature.name: f for f in library_proto.function}
         self.specialized: dict[tuple, Function] = {}
@@ -78,23 +85,11 @@ class FunctionLibrary:
         self.specialized = {k: f for k, f in self.specialized.items() if f.op is not function.op}
 
     def _import(self, fdef, arg_types) -> Function:
-        from .importer import GraphImporter
-
-        from .importer import _Build
-
         graph, outputs, targets = self._as_graph(fdef)
-        importer = GraphImporter(graph, f"{self.filename or ''}#{fdef.signature.name}", self)
-        fetch_refs = [(name, importer.resolve_output(name)) for name in outputs]
         # Every argument is a feed, so it stays a parameter even if unused and call sites keep their arity.
-        feed_refs = {(arg.name, 0): (f"{arg.name}:0", t) for arg, t in zip(fdef.signature.input_arg, arg_types)}
-        needed = importer._needed([r for _, r in fetch_refs], targets, feed_refs)
-        importer._check_supported(needed)
-        module = Module.create()
-        _Build(importer, needed, fetch_refs, targets, feed_refs).run(module, self._fresh(fdef.signature.name))
-        function = module.functions[0]
-        module.body.ops.remove(function.op)
-        function.op.parent = None
-        return function
+        feeds = {(arg.name, 0): (f"{arg.name}:0", t) for arg, t in zip(fdef.signature.input_arg, arg_types)}
+        where = f"{self.filename or ''}#{fdef.signature.name}"
+        return self.build(graph, where, self, outputs, targets, feeds, self._fresh(fdef.signature.name))
 
     def _fresh(self, base: str) -> str:
         taken = {f.name for f in self.pending}

@@ -93,7 +93,7 @@ class GraphImporter:
         graph = functionalize_if_needed(graph, filename)
         self.graph = graph
         self.filename = filename
-        self.library = library if library is not None else FunctionLibrary(graph.library, filename)
+        self.library = library if library is not None else FunctionLibrary(graph.library, filename, build_function)
         self.nodes = {}
         self.order = {}
         for index, node in enumerate(graph.node):
@@ -151,15 +151,15 @@ class GraphImporter:
             if ref.node not in self.nodes:
                 raise GraphImportError(f"feed '{name}' names a node that does not exist", self.filename)
             feed_refs[(ref.node, ref.index)] = (name, ftype)
-        needed = self._needed([r for _, r in fetch_refs], target_names, feed_refs)
+        needed = self.needed_nodes([r for _, r in fetch_refs], target_names, feed_refs)
         if feeds is None:
             for name in sorted(needed, key=self.order.get):
                 if self.nodes[name].op == "Placeholder":
                     feed_refs[(name, 0)] = (name, None)
-            needed = self._needed([r for _, r in fetch_refs], target_names, feed_refs)
-        self._check_supported(needed)
+            needed = self.needed_nodes([r for _, r in fetch_refs], target_names, feed_refs)
+        self.check_supported(needed)
         module = Module.create()
-        result = _Build(self, needed, fetch_refs, target_names, feed_refs).run(module, "main")
+        result = FunctionBuilder(self, needed, fetch_refs, target_names, feed_refs).run(module, "main")
         self.library.attach(module)
         return result
 
@@ -169,7 +169,7 @@ class GraphImporter:
             return 1
         return 0 if not opdef.output_args else 1
 
-    def _needed(self, fetches, targets, feed_refs) -> set[str]:
+    def needed_nodes(self, fetches, targets, feed_refs) -> set[str]:
         """Nodes reachable backwards from fetches and targets, not crossing fed tensors."""
         fed_nodes = {node for node, _ in feed_refs}
         needed: set[str] = set()
@@ -193,7 +193,7 @@ class GraphImporter:
                     return True
         return False
 
-    def _check_supported(self, needed: set[str]) -> None:
+    def check_supported(self, needed: set[str]) -> None:
         """Report every unknown op type the request needs, in the graph and in the functions it calls."""
         table: dict[str, list[str]] = {}
         nodes = [self.nodes[name] for name in sorted(needed, key=self.order.get)]
@@ -230,8 +230,8 @@ class GraphImporter:
         return order
 
 
-class _Build:
-    """Builds ``main`` for one import request."""
+class FunctionBuilder:
+    """Builds one function (``main``, or a library function's body) for one import request."""
 
     def __init__(self, importer: GraphImporter, needed, fetch_refs, targets, feed_refs):
         self.importer = importer
@@ -374,9 +374,24 @@ class _AttrsOnly:
         self.operands = ()
 
 
+def build_function(graph, where: str, library: FunctionLibrary, outputs, targets, feeds, name: str) -> Function:
+    """A function body of ``library`` (a FunctionDef rewritten as a graph), imported like a graph
+    and returned detached from any module: how the library specializes functions."""
+    importer = GraphImporter(graph, where, library)
+    fetch_refs = [(output, importer.resolve_output(output)) for output in outputs]
+    needed = importer.needed_nodes([r for _, r in fetch_refs], targets, feeds)
+    importer.check_supported(needed)
+    module = Module.create()
+    FunctionBuilder(importer, needed, fetch_refs, targets, feeds).run(module, name)
+    function = module.functions[0]
+    module.body.ops.remove(function.op)
+    function.op.parent = None
+    return function
+
+
 def import_graphdef(path, outputs=None, targets=(), feeds=None) -> ImportResult:
     """Load and import a GraphDef file (``.pb`` binary or ``.pbtxt`` text)."""
     return GraphImporter.from_file(path).import_graph(outputs, targets, feeds)
 
 
-__all__ = ["GraphImporter", "ImportResult", "TensorRef", "UnsupportedOpsError", "import_graphdef"]
+__all__ = ["FunctionBuilder", "GraphImporter", "ImportResult", "TensorRef", "UnsupportedOpsError", "build_function", "import_graphdef"]

@@ -24,7 +24,8 @@ import numpy as np
 from tfc.attributes import ArrayAttr, SymbolRefAttr
 from tfc.diagnostics import TfcError
 from tfc.effects import constant_value
-from tfc.frontend.tracing import Tensor, Trace, constant, to_tensor, tracing
+from tfc.frontend.tensor import Tensor, constant, to_tensor
+from tfc.frontend.tracing import Trace, tracing
 from tfc.ir import Block, Function, Module, Operation
 from tfc.passmanager import Pass, register_pass
 from tfc.registry import ShapeError, Trait, lookup

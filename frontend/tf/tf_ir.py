@@ -12,7 +12,8 @@ import numpy as np
 from tfc.attributes import DenseElementsAttr, DTypeAttr
 from tfc.backends.interp.interpreter import Interpreter
 from tfc.effects import constant_value
-from tfc.frontend.tracing import Tensor, Trace, to_tensor, tracing
+from tfc.frontend.tensor import Tensor, to_tensor
+from tfc.frontend.tracing import Trace, tracing
 from tfc.ir import Block, Module, Operation, OpResult, Value
 from tfc.registry import lookup
 from tfc.types import TensorType, TokenType

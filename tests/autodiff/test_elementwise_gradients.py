@@ -33,7 +33,7 @@ BINARY = {
 
 
 def _tfc_atan2(x, y):
-    return api._emit("tfc.atan2", [api.to_tensor(x), api.to_tensor(y)])
+    return api.emit("tfc.atan2", [api.to_tensor(x), api.to_tensor(y)])
 
 
 BINARY["atan2"] = (_tfc_atan2, jnp.arctan2, (0.5, 2))

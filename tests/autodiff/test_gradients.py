@@ -22,7 +22,7 @@ from jax import lax
 from tfc.attributes import SymbolRefAttr
 from tfc.builder import Builder
 from tfc.frontend import api
-from tfc.frontend.tracing import Tensor
+from tfc.frontend.tensor import Tensor
 from tfc.ir import Function
 from tfc.registry import REGISTRY
 from tfc.types import DType, FunctionType, ResourceType, TensorType
@@ -88,7 +88,7 @@ def normal(rng, shape):
 
 
 def emit(name, operands, attributes=None, result_types=None):
-    return api._emit(name, list(operands), attributes, result_types)
+    return api.emit(name, list(operands), attributes, result_types)
 
 
 # ---- shape ops -----------------------------------------------------------------------------------

@@ -41,12 +41,12 @@ def cases() -> list[Case]:
     return [Case(p.name, p, json.loads((p / "case.json").read_text())) for p in sorted(CORPUS.iterdir()) if (p / "case.json").exists()]
 
 
-def run_case(case: Case, backend: str) -> dict:
+def run_case(case: Case, backend: str, **options) -> dict:
     """Run the corpus protocol through the Python API: init once, targets N times, then fetch."""
     from tfc.runtime.graph_session import GraphSession
 
     info = case.info
-    session = GraphSession.from_file(case.graph, backend=backend)
+    session = GraphSession.from_file(case.graph, backend=backend, **options)
     feeds = case.feeds()
     if info.get("init_targets"):
         session.run([], {}, info["init_targets"])

@@ -384,7 +384,7 @@ CASES = [c for c in cases() if c.info.get("grappler_num_nodes") is not None]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_corpus_smaller_than_grappler_and_still_right(case, monkeypatch):
+def test_corpus_smaller_than_grappler_and_still_right(case):
     """With fast-math (Grappler reassociates by default too) the tf-level pipeline leaves no more ops
     than Grappler's; the graph still computes TensorFlow's values."""
     info = case.info
@@ -394,10 +394,7 @@ def test_corpus_smaller_than_grappler_and_still_right(case, monkeypatch):
     PassManager(FAST_MATH, verify_each=True).run(result.module)
     count = sum(tf_ops(result).values())
     assert count <= info["grappler_num_nodes"], f"{case.name}: {count} tf ops in main, Grappler has {info['grappler_num_nodes']}"
-    from tfc.runtime import graph_session
-
-    monkeypatch.setattr(graph_session, "PIPELINE", f"{FAST_MATH},{graph_session.PIPELINE}")
-    case.check(run_case(case, "xla"))
+    case.check(run_case(case, "xla", fast_math=True))
 
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "tf-opt"

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 from tfc.frontend import api as tnp
-from tfc.frontend.tracing import constant as traced_constant
+from tfc.frontend.tensor import constant as traced_constant
 from tfc.frontend.tracing import current_trace
 from tfc.ops.rules import merge_shapes
 from tfc.registry import ShapeError
@@ -156,7 +156,7 @@ def _invert_permutation(ctx, x):
         raise ShapeError(f"{ints(value)} is not a permutation of 0..{value.size - 1}")
     # inverse[x[i]] = i: sorting the positions by x puts each i at x[i]. (TensorFlow rejects a run-time
     # input that is not a permutation; XLA cannot, and returns some reordering of 0..n-1.)
-    positions = tnp._emit("tfc.iota", [], {"iota_dimension": 0}, [x.type])
+    positions = tnp.emit("tfc.iota", [], {"iota_dimension": 0}, [x.type])
     op = x.trace.emit("tfc.sort", [x.value, positions.value], {"dimension": 0, "is_stable": True})
     return type(x)(op.results[1], x.trace)
 
@@ -465,7 +465,7 @@ def _tile(ctx, x, multiples):
     # Broadcast to [m0, d0, m1, d1, ...] (operand dim i -> 2i+1), then merge each (m, d) pair.
     interleaved = tuple(v for pair in zip(m, x.shape) for v in pair)
     dims = tuple(2 * i + 1 for i in range(x.ndim))
-    wide = tnp._emit("tfc.broadcast_in_dim", [x], {"broadcast_dimensions": dims}, [TensorType(x.dtype, interleaved)])
+    wide = tnp.emit("tfc.broadcast_in_dim", [x], {"broadcast_dimensions": dims}, [TensorType(x.dtype, interleaved)])
     return tnp.reshape(wide, tuple(k * d for k, d in zip(m, x.shape)))
 
 

@@ -186,9 +186,9 @@ def apply_plan(x, plan: StridedPlan):
             begin, stride = x.shape[d] - 1 - begin, -stride
         starts.append(begin), limits.append(begin + (count - 1) * stride + 1), steps.append(stride)
     if flipped:
-        x = tnp._emit("tfc.reverse", [x], {"dimensions": tuple(flipped)})
+        x = tnp.emit("tfc.reverse", [x], {"dimensions": tuple(flipped)})
     if starts != [0] * x.ndim or limits != list(x.shape) or steps != [1] * x.ndim:
-        x = tnp._emit("tfc.slice", [x], {"start_indices": tuple(starts), "limit_indices": tuple(limits), "strides": tuple(steps)})
+        x = tnp.emit("tfc.slice", [x], {"start_indices": tuple(starts), "limit_indices": tuple(limits), "strides": tuple(steps)})
     return tnp.reshape(x, plan.shape)
 
 
@@ -220,7 +220,7 @@ def _reverse(ctx, x, axis):
     axes = _reverse_axes(static(ctx, 1, "axis"), x.ndim)
     if not axes:
         return x
-    return tnp._emit("tfc.reverse", [x], {"dimensions": axes})
+    return tnp.emit("tfc.reverse", [x], {"dimensions": axes})
 
 
 tf_op("ReverseV2", _reverse_type, _reverse)
@@ -264,7 +264,7 @@ def _check_constant_indices(ctx, size: int) -> None:
 
 def _batched_take(params, indices, axis: int, batch_dims: int):
     """Gather with leading batch dimensions: iota coordinates for the batch dims, then the index."""
-    coords = [tnp._emit("tfc.iota", [], {"iota_dimension": d}, [TensorType(indices.dtype, indices.shape + (1,))]) for d in range(batch_dims)]
+    coords = [tnp.emit("tfc.iota", [], {"iota_dimension": d}, [TensorType(indices.dtype, indices.shape + (1,))]) for d in range(batch_dims)]
     vectors = tnp.concatenate(coords + [tnp.reshape(indices, indices.shape + (1,))], axis=indices.ndim)
     tail = indices.ndim - batch_dims
     collapsed = tuple(range(batch_dims)) + (axis,)
@@ -277,7 +277,7 @@ def _batched_take(params, indices, axis: int, batch_dims: int):
         "slice_sizes": tuple(1 if d in collapsed else s for d, s in enumerate(params.shape)),
     }
     shape = gather_shape(params.shape, indices.shape, axis, batch_dims)
-    return tnp._emit("tfc.gather", [params, vectors], attrs, [TensorType(params.dtype, shape)])
+    return tnp.emit("tfc.gather", [params, vectors], attrs, [TensorType(params.dtype, shape)])
 
 
 def _gather_v2(ctx, params, indices, axis_operand=None):
@@ -320,7 +320,7 @@ def _gather_nd(ctx, params, indices):
         "index_vector_dim": batch,
         "slice_sizes": (1,) * depth + params.shape[depth:],
     }
-    return tnp._emit("tfc.gather", [params, indices], attrs, [TensorType(params.dtype, shape)])
+    return tnp.emit("tfc.gather", [params, indices], attrs, [TensorType(params.dtype, shape)])
 
 
 tf_op("GatherNd", lambda ctx, p, i: TensorType(p.dtype, gather_nd_shape(p.shape, i.shape)), _gather_nd)
@@ -374,8 +374,8 @@ def _one_hot(ctx, indices, depth, on, off):
     # Classes are counted in i64 when the index type is narrower, so a depth past 255 cannot wrap for u8.
     if indices.dtype not in (DType.i32, DType.i64):
         indices = tnp.astype(indices, DType.i64)
-    classes = tnp._emit("tfc.iota", [], {"iota_dimension": axis}, [TensorType(indices.dtype, shape)])
-    spread = tnp._emit("tfc.broadcast_in_dim", [indices], {"broadcast_dimensions": tuple(d for d in range(len(shape)) if d != axis)},
+    classes = tnp.emit("tfc.iota", [], {"iota_dimension": axis}, [TensorType(indices.dtype, shape)])
+    spread = tnp.emit("tfc.broadcast_in_dim", [indices], {"broadcast_dimensions": tuple(d for d in range(len(shape)) if d != axis)},
                        [TensorType(indices.dtype, shape)])
     return tnp.where(tnp.equal(spread, classes), on, off)
 
@@ -402,7 +402,7 @@ def _top_k(ctx, x, k):
     kk = scalar_int(static(ctx, 1, "k"), "k")
     index_type = _top_k_types(ctx, x.type, k.type)[1].dtype
     last = x.ndim - 1
-    positions = tnp._emit("tfc.iota", [], {"iota_dimension": last}, [TensorType(index_type, x.shape)])
+    positions = tnp.emit("tfc.iota", [], {"iota_dimension": last}, [TensorType(index_type, x.shape)])
     # A stable descending sort keeps equal values in index order: ties go to the lower index, as in TensorFlow.
     op = x.trace.emit("tfc.sort", [x.value, positions.value], {"dimension": last, "descending": True, "is_stable": True})
     values, indices = (type(x)(r, x.trace) for r in op.results)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tfc.frontend import api as tnp
-from tfc.frontend.tracing import constant as traced_constant
+from tfc.frontend.tensor import constant as traced_constant
 from tfc.frontend.tracing import current_trace
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType

@@ -11,7 +11,8 @@ from tfc.attributes import SymbolRefAttr
 from tfc.frontend import api as tnp
 from tfc.frontend.control import cond as traced_cond
 from tfc.frontend.control import while_loop
-from tfc.frontend.tracing import Tensor, current_trace
+from tfc.frontend.tensor import Tensor
+from tfc.frontend.tracing import current_trace
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 

@@ -26,7 +26,8 @@ import numpy as np
 from tfc.backends.interp.interpreter import Interpreter
 from tfc.diagnostics import TfcError
 from tfc.frontend import api as tnp
-from tfc.frontend.tracing import Tensor, Trace, to_tensor, tracing
+from tfc.frontend.tensor import Tensor, to_tensor
+from tfc.frontend.tracing import Trace, tracing
 from tfc.ir import Block, Module
 from tfc.ops.rules import merge_shapes
 from tfc.registry import ShapeError, Trait, lookup
@@ -261,7 +262,7 @@ def _get_item_type(ctx, handle, index, shape):
 
 def _get_item(ctx, handle, index, shape):
     _, *elements = static_list(handle.type)
-    item = tnp._emit("tfc.dynamic_slice", [handle, *starts(index, len(elements))], {"slice_sizes": (1, *elements)})
+    item = tnp.emit("tfc.dynamic_slice", [handle, *starts(index, len(elements))], {"slice_sizes": (1, *elements)})
     return tnp.reshape(item, tuple(elements))
 
 
@@ -278,7 +279,7 @@ def _set_item_type(ctx, handle, index, item):
 def _set_item(ctx, handle, index, item):
     _, *elements = static_list(handle.type)
     row = tnp.reshape(item, (1, *elements))
-    return tnp._emit("tfc.dynamic_update_slice", [handle, row, *starts(index, len(elements))])
+    return tnp.emit("tfc.dynamic_update_slice", [handle, row, *starts(index, len(elements))])
 
 
 tf_op("TensorListGetItem", _get_item_type, _get_item, outputs=(("item", 1),))
@@ -309,7 +310,7 @@ def _scatter_into_type(ctx, handle, tensor, indices):
 def scatter_rows(handle, tensor, indices):
     """``handle`` with row ``indices[k]`` replaced by ``tensor[k]`` (out-of-range rows are dropped)."""
     rank = handle.ndim - 1
-    return tnp._emit(
+    return tnp.emit(
         "tfc.scatter",
         [handle, tnp.reshape(tnp.astype(indices, DType.i32), (-1, 1)), tnp.reshape(tensor, (-1, *handle.shape[1:]))],
         {

@@ -22,7 +22,7 @@ from ..dialect import attr_dtype, broadcast, same_as_first, tf_op, to_bool, unkn
 
 def emit(name: str, *operands):
     """One core op on ``operands`` as they are (no promotion, no broadcasting)."""
-    return tnp._emit(f"tfc.{name}", list(operands))
+    return tnp.emit(f"tfc.{name}", list(operands))
 
 
 def full_like(x, value):
@@ -531,7 +531,7 @@ def _diagonal(x, term: list):
         if x.shape[p] != x.shape[q]:
             raise ShapeError(f"einsum label {label} is repeated on dimensions of sizes {x.shape[p]} and {x.shape[q]}")
         index = TensorType(DType.i32, x.shape)
-        same = tnp.equal(tnp._emit("tfc.iota", [], {"iota_dimension": p}, [index]), tnp._emit("tfc.iota", [], {"iota_dimension": q}, [index]))
+        same = tnp.equal(tnp.emit("tfc.iota", [], {"iota_dimension": p}, [index]), tnp.emit("tfc.iota", [], {"iota_dimension": q}, [index]))
         x = tnp.sum(tnp.where(same, x, full_like(x, 0)), q)
         return _diagonal(x, term[:q] + term[q + 1 :])
     return x, term
@@ -560,7 +560,7 @@ def _contract(x, xt: list, y, yt: list, keep: set, sizes: dict):
         "lhs_contracting_dimensions": tuple(xt.index(label) for label in contract),
         "rhs_contracting_dimensions": tuple(yt.index(label) for label in contract),
     }
-    result = tnp._emit("tfc.dot_general", [x, y], dims)
+    result = tnp.emit("tfc.dot_general", [x, y], dims)
     return result, batch + [label for label in xt if label not in shared] + [label for label in yt if label not in shared]
 
 

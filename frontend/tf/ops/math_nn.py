@@ -148,7 +148,7 @@ def _sparse_xent_type(ctx, features, labels):
 def _sparse_xent(ctx, features, labels):
     """One-hot labels, with a NaN row for a label outside [0, classes) (tf2xla's contract)."""
     classes = features.shape[1]
-    index = tnp._emit("tfc.iota", [], {"iota_dimension": 1}, [TensorType(labels.dtype, features.shape)])
+    index = tnp.emit("tfc.iota", [], {"iota_dimension": 1}, [TensorType(labels.dtype, features.shape)])
     column = tnp.broadcast_to(tnp.reshape(labels, labels.shape + (1,)), features.shape)
     one_hot = tnp.astype(tnp.equal(column, index), features.dtype)
     invalid = tnp.logical_or(tnp.less(column, full_like(column, 0)), tnp.greater_equal(column, full_like(column, classes)))

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from tfc.frontend import api as tnp
-from tfc.frontend.tracing import constant as traced_constant
+from tfc.frontend.tensor import constant as traced_constant
 from tfc.frontend.tracing import current_trace
 from tfc.registry import ShapeError
 from tfc.types import TensorType
@@ -215,7 +215,7 @@ def emit_convolution(x, w, layout: Layout, strides, pads, lhs_dilation, rhs_dila
     }
     for side in ("input", "output"):
         attrs.update({f"{side}_batch_dimension": layout.batch, f"{side}_feature_dimension": layout.feature, f"{side}_spatial_dimensions": layout.spatial})
-    return tnp._emit("tfc.convolution", [x, w], attrs)
+    return tnp.emit("tfc.convolution", [x, w], attrs)
 
 
 def _depthwise_filter(w, ws):
@@ -288,7 +288,7 @@ def _mirrored_kernel(w, ws, groups: int):
     done by the dimension numbers alone.
     """
     n = len(ws) - 2
-    w = tnp._emit("tfc.reverse", [w], {"dimensions": tuple(range(n))})
+    w = tnp.emit("tfc.reverse", [w], {"dimensions": tuple(range(n))})
     if groups == 1:
         return w, (n + 1, n)
     per_in, per_out = ws[-2], ws[-1] // groups
@@ -368,7 +368,7 @@ def _pool_type(rank: int, from_operands: bool = False, explicit_ok: bool = False
 
 def _reduce_window(x, kind: str, spec: PoolSpec, pads):
     attrs = {"kind": kind, "window_dimensions": spec.ksize, "window_strides": spec.strides, "padding": tuple(p for pair in pads for p in pair)}
-    return tnp._emit("tfc.reduce_window", [x], attrs)
+    return tnp.emit("tfc.reduce_window", [x], attrs)
 
 
 def _max_pool(rank: int, from_operands: bool = False, explicit_ok: bool = False):
@@ -529,7 +529,7 @@ def _lrn(ctx, x):
         "window_strides": (1, 1, 1, 1),
         "padding": (0, 0, 0, 0, 0, 0, radius, radius),
     }
-    sums = tnp._emit("tfc.reduce_window", [tnp.square(x)], attrs)
+    sums = tnp.emit("tfc.reduce_window", [tnp.square(x)], attrs)
     return tnp.divide(x, tnp.power(tnp.add(tnp.multiply(sums, alpha), bias), beta))
 
 

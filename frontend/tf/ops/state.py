@@ -8,7 +8,8 @@ A TF1 ``Assign``/``Apply*`` returns the variable itself (its ref output), so lat
 from __future__ import annotations
 
 from tfc.frontend import api as tnp
-from tfc.frontend.tracing import Tensor, current_trace
+from tfc.frontend.tensor import Tensor
+from tfc.frontend.tracing import current_trace
 from tfc.location import NameLoc
 from tfc.registry import ShapeError
 from tfc.types import ResourceType, TensorType

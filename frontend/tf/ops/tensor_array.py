@@ -121,7 +121,7 @@ def _read_type(ctx, handle, index, flow):
 
 def _read(ctx, handle, index, flow):
     _, *elements = static_list(flow.type)
-    item = tnp._emit("tfc.dynamic_slice", [flow, *starts(index, len(elements))], {"slice_sizes": (1, *elements)})
+    item = tnp.emit("tfc.dynamic_slice", [flow, *starts(index, len(elements))], {"slice_sizes": (1, *elements)})
     return tnp.reshape(item, tuple(elements))
 
 
@@ -133,7 +133,7 @@ def _write(ctx, handle, index, value, flow):
     flow = _materialized(flow, value.shape)
     _, *elements = static_list(flow.type)
     row = tnp.reshape(value, (1, *elements))
-    return tnp._emit("tfc.dynamic_update_slice", [flow, row, *starts(index, len(elements))])
+    return tnp.emit("tfc.dynamic_update_slice", [flow, row, *starts(index, len(elements))])
 
 
 tf_op("TensorArrayReadV3", _read_type, _read, outputs=(("value", 1),))

@@ -1,0 +1,85 @@
+"""The one way the frontend and the runtime get a runnable function: ``load(module, backend=..., device=...)``.
+
+``@tfc.compile``, ``Session`` and ``GraphSession`` all load through here, so choosing between the XLA
+backend and the numpy interpreter, and donating buffers, is decided in one place. XLA is imported
+only when it is asked for (importing jax costs about half a second).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tfc.diagnostics import BackendError
+from tfc.ir import Module
+
+BACKENDS = ("xla", "interp")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One function of a module, ready to run.
+
+    ``call(*args)`` returns the list of results; ``call_single(*args)`` (for functions with exactly
+    one result, else None) returns that result alone, without building a list. Arguments whose shape
+    or dtype differ from the function's signature raise ``TypeError`` on both backends.
+    """
+
+    call: Callable[..., list]
+    call_single: Callable | None
+    backend: str
+    device: str
+
+
+def load(module: Module, *, backend: str = "xla", device: str = "cpu", donate: Sequence[int] = (), entry: str = "main") -> Loaded:
+    """Compile (XLA) or prepare (interp) function ``entry`` of ``module``.
+
+    ``donate``: argument positions whose buffers XLA may reuse for results (variables updated in
+    place); the interpreter ignores it. Raises :class:`BackendError` for an unknown backend or device.
+    """
+    if backend == "xla":
+        return _load_xla(module, device, donate, entry)
+    if backend == "interp":
+        return _load_interp(module, device, entry)
+    raise BackendError(f"unknown backend '{backend}' (expected {' or '.join(repr(b) for b in BACKENDS)})")
+
+
+def _load_xla(module: Module, device: str, donate: Sequence[int], entry: str) -> Loaded:
+    from .xla.backend import compile_module
+
+    executable = compile_module(module, device, entry, donate=tuple(donate)).executable
+    return Loaded(executable.call, executable.call_single, "xla", device)
+
+
+def _load_interp(module: Module, device: str, entry: str) -> Loaded:
+    from .interp.interpreter import run
+
+    function = module.function(entry)
+    signature = [(tuple(a.type.shape), a.type.dtype.numpy) for a in function.args]
+
+    def call(*args):
+        arrays = [np.asarray(a) for a in args]
+        if len(arrays) != len(signature):
+            raise TypeError(f"expected {len(signature)} arguments, got {len(arrays)}")
+        for i, (array, (shape, dtype)) in enumerate(zip(arrays, signature)):
+            if array.shape != shape or array.dtype != dtype:  # as the XLA executable checks
+                raise TypeError(f"argument {i}: expected {dtype}{list(shape)}, got {array.dtype}{list(array.shape)}")
+        return run(module, arrays, entry)
+
+    single = (lambda *args: call(*args)[0]) if len(function.type.results) == 1 else None
+    return Loaded(call, single, "interp", device)
+
+
+def device_put(array, device: str = "cpu"):
+    """``array`` as an XLA device array on ``device`` (where variables live between calls)."""
+    from .xla.jaxlib_adapter import to_device
+
+    try:
+        return to_device(array, device)
+    except ValueError as err:
+        raise BackendError(str(err)) from None
+
+
+__all__ = ["BACKENDS", "Loaded", "device_put", "load"]

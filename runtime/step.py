@@ -1,0 +1,58 @@
+"""Building one compiled step of a session, shared by ``Session`` and ``GraphSession``.
+
+A step is what one ``(fetches, targets, feeds)`` signature runs. Both sessions build it in the same
+stages: **prune** to what the fetches and targets need, build a **function** ``main`` whose
+arguments are the feeds (each session does these two its own way: a ``tfc.Graph``'s ops are cloned,
+a GraphDef is imported and legalized), then :func:`build_step` does the rest for both: optionally
+run a pass pipeline, **lift variables** to arguments and results, verify, **load** through the
+backend loader with the variables' buffers donated, and bind the session's variable store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from tfc.backends import load
+from tfc.ir import Module
+from tfc.passes.lift_variables import lift_variables
+from tfc.passmanager import PassManager
+from tfc.verifier import verify
+
+from .variable_store import VariableStore
+
+
+@dataclass(frozen=True)
+class Step:
+    """One compiled signature: ``run(feed values in order)`` returns [updated variables..., results...];
+    result ``i`` is at ``offset + i``. ``single`` is the executable's own one-result entry
+    (``single(*feeds) -> array``) when no variable is involved, else None."""
+
+    run: Callable[[list], list]
+    offset: int
+    single: Callable | None
+    variables_in: tuple[str, ...]
+    variables_out: tuple[str, ...]
+
+
+def build_step(module: Module, store: VariableStore, *, backend: str, device: str, pipeline: str | None = None,
+               readers: Mapping[str, str] | None = None, needed_by: str = "the run") -> Step:
+    """The step running function ``main`` of ``module`` (its arguments are the feeds, in order).
+
+    ``readers`` (variable -> the op that reads it first) and ``needed_by`` (what the run fetches) name
+    what needed a variable that is not initialized.
+    """
+    if pipeline:
+        PassManager(pipeline).run(module)
+    function = module.function("main")
+    lifted = lift_variables(module, function)
+    verify(module)
+    if not function.body.ops[:-1] and not function.return_op.operands:
+        return Step(lambda args: [], 0, None, lifted.names_in, lifted.names_out)  # nothing to compute
+    loaded = load(module, backend=backend, device=device, donate=lifted.donate)
+    run = store.bind(loaded.call, lifted.names_in, lifted.names_out, readers, needed_by)
+    single = loaded.call_single if not lifted.names_in and not lifted.names_out else None
+    return Step(run, len(lifted.names_out), single, lifted.names_in, lifted.names_out)
+
+
+__all__ = ["Step", "build_step"]
