@@ -142,6 +142,15 @@ def test_grad_matches_the_analytic_derivative(op, backend):
         assert '"tfc.logistic"' in text  # the rule's own core ops
 
 
+def test_second_order_needs_an_explicit_grad():
+    x = np.float32(0.3)
+    twice = tfc.compile(tfc.grad(tfc.grad(lambda x: softplus_explicit_grad(x, scale=2.0))))
+    s = 1 / (1 + np.exp(-2 * x))
+    np.testing.assert_allclose(np.asarray(twice(x)), 4 * s * (1 - s), rtol=1e-5)
+    with pytest.raises(TraceError, match="'mylib.scaled_softplus_vjp' has no gradient rule"):
+        tfc.compile(tfc.grad(tfc.grad(lambda x: scaled_softplus(x, scale=2.0)))).lower(x)
+
+
 def test_vjp_companion_keeps_the_attributes():
     text = tfc.compile(tfc.grad(lambda x: tfc.sum(scaled_softplus(x, scale=2.0)))).lower(X).as_text()
     assert '"mylib.scaled_softplus_vjp"(%args, %' in text and "{scale = 2.0 : f64}" in text
