@@ -490,8 +490,10 @@ def compile(module: ir.Module | str | bytes, device: Device | str, *,
 # Importing jax functions (how custom ops' kernels are inlined)
 # --------------------------------------------------------------------------
 
-def lower_jax(fn, arg_types: Sequence[tuple[tuple[int, ...], np.dtype]]) -> str:
-    """StableHLO text of ``jax.jit(fn)`` for arguments of these (shape, dtype).
+def lower_jax(fn, arg_types: Sequence[tuple[tuple[int, ...], np.dtype]],
+              platform: str | None = None) -> str:
+    """StableHLO text of ``jax.jit(fn)`` for arguments of these (shape, dtype), lowered for
+    ``platform`` ("cpu", "gpu"...; None: jax's default backend).
 
     Only public jax API. Unused arguments are kept (jax drops them by default), so the function
     takes exactly the caller's operands. When an argument is 64-bit, jax's x64 mode is on for this
@@ -500,7 +502,8 @@ def lower_jax(fn, arg_types: Sequence[tuple[tuple[int, ...], np.dtype]]) -> str:
     avals = [jax.ShapeDtypeStruct(tuple(s), np.dtype(d)) for s, d in arg_types]
     wide = any(np.dtype(d) in _X64_DTYPES for _, d in arg_types)
     with jax.enable_x64(True) if wide else contextlib.nullcontext():
-        return jax.jit(fn, keep_unused=True).lower(*avals).as_text()
+        traced = jax.jit(fn, keep_unused=True).trace(*avals)
+        return traced.lower(lowering_platforms=(platform,) if platform else None).as_text()
 
 
 def import_functions(text: str, target: ir.Module, base: str,

@@ -171,9 +171,10 @@ class _FunctionLowerer:
 
 
 class _ModuleLowerer:
-    def __init__(self, module: Module, entry: str):
+    def __init__(self, module: Module, entry: str, platform: str | None = None):
         self.module = module
         self.entry = entry
+        self.platform = platform  # what imported jax functions are lowered for (None: jax's default backend)
         names = {f.name for f in module.functions}
         self.symbols = {}
         for f in module.functions:
@@ -217,7 +218,7 @@ class _ModuleLowerer:
         found = self.jax_functions.get(key)
         if found is None:
             try:
-                text = jx.lower_jax(fn, [_shape_and_dtype(t, op_name) for t in types])
+                text = jx.lower_jax(fn, [_shape_and_dtype(t, op_name) for t in types], self.platform)
                 with ir.Location.unknown():
                     entry = jx.import_functions(text, self.mlir_module, _symbol_base(op_name), self.taken)[0]
             except jx.CompileError as err:
@@ -252,11 +253,14 @@ def _fresh(base: str, taken: set[str]) -> str:
     return f"{base}{n}"
 
 
-def lower_module(module: Module, entry: str = ENTRY):
-    """The StableHLO ``ir.Module`` for ``module``, with function ``entry`` as the public ``@main``."""
+def lower_module(module: Module, entry: str = ENTRY, platform: str | None = None):
+    """The StableHLO ``ir.Module`` for ``module``, with function ``entry`` as the public ``@main``.
+
+    ``platform`` ("cpu", "gpu"...) is the one jax functions called by lowering rules are lowered for
+    (their StableHLO may be platform-specific, e.g. LAPACK calls); None means jax's default backend."""
     if entry not in {f.name for f in module.functions}:
         raise BackendError(f"module has no function '{entry}' to use as entry point")
-    return _ModuleLowerer(module, entry).lower()
+    return _ModuleLowerer(module, entry, platform).lower()
 
 
 def stablehlo_text(module: Module, entry: str = ENTRY, debug_info: bool = False) -> str:

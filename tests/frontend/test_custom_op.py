@@ -12,7 +12,7 @@ import pytest
 
 import tfc
 from tfc.backends.xla.backend import compile_module
-from tfc.backends.xla.lowering import stablehlo_text
+from tfc.backends.xla.lowering import lower_module, stablehlo_text
 from tfc.builder import Builder
 from tfc.diagnostics import TfcError, TraceError, VerifyError
 from tfc.ir import Function, Module
@@ -311,3 +311,17 @@ def test_vjp_with_integer_operands_and_results(backend):
     text = g.lower(X, counts).as_text()
     assert '"testlib.scale_by_count_vjp"(%args_0, %args_1, %' in text and "-> (tensor<3x4xf32>, tensor<3x4xi32>)" in text
     np.testing.assert_allclose(np.asarray(g(X, counts)), counts.astype(np.float32))
+
+
+@tfc.custom_op("testlib.cholesky", reference=lambda a: np.linalg.cholesky(a))
+def cholesky(a):
+    return jnp.linalg.cholesky(a)
+
+
+def test_kernels_are_lowered_for_the_target_platform():
+    """jax lowers some ops to platform-specific calls (LAPACK on CPU): the backend asks for its device's."""
+    a = np.array([[4, 2], [2, 3]], np.float32)
+    f = tfc.compile(lambda a: cholesky(a))
+    np.testing.assert_allclose(np.asarray(f(a)), np.linalg.cholesky(a), rtol=1e-6)
+    lowered = f.lower(a)
+    assert "lapack" in str(lower_module(lowered.module, lowered.function_name, "cpu"))
