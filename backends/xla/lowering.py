@@ -210,17 +210,19 @@ class _ModuleLowerer:
             with mlir_location(function.return_op.location):
                 func.ReturnOp(returned or [])
 
-
     def import_jax(self, fn, types: list, op_name: str):
         """(symbol, function type) of ``fn`` lowered by jax for operands of MLIR ``types``: imported
         into this module on first use, then reused (see :meth:`LoweringContext.call_jax`)."""
         key = (fn, tuple(str(t) for t in types))
         found = self.jax_functions.get(key)
         if found is None:
+            arg_types = [_shape_and_dtype(t, op_name) for t in types]
             try:
-                text = jx.lower_jax(fn, [_shape_and_dtype(t, op_name) for t in types], self.platform)
-                with ir.Location.unknown():
-                    entry = jx.import_functions(text, self.mlir_module, _symbol_base(op_name), self.taken)[0]
+                text = jx.lower_jax(fn, arg_types, self.platform)
+            except Exception as err:  # noqa: BLE001 - jax raises many kinds; name the op that needed it
+                raise BackendError(f"'{op_name}': jax could not lower the kernel: {type(err).__name__}: {err}") from None
+            try:
+                entry = jx.import_functions(text, self.mlir_module, _symbol_base(op_name), self.taken)[0]
             except jx.CompileError as err:
                 raise BackendError(f"'{op_name}': {err}") from None
             function_type = ir.FunctionType(ir.TypeAttr(entry.attributes["function_type"]).value)
