@@ -31,6 +31,7 @@ _LAZY = {
     "grad": "tfc.frontend.autodiff",
     "value_and_grad": "tfc.frontend.autodiff",
     "stop_gradient": "tfc.frontend.autodiff",
+    "custom_op": "tfc.frontend.custom_op",
     "Graph": "tfc.frontend.graph",
     "GraphError": "tfc.frontend.graph",
     "get_default_graph": "tfc.frontend.graph",

@@ -74,7 +74,7 @@ def _load_or_compile(module, entry, target, key, cache_dir, donate) -> jx.Execut
             except jx.CompileError:
                 pass  # stale or corrupt entry: compile again and overwrite it
     try:
-        executable = jx.compile(lower_module(module, entry), target, donate=donate)
+        executable = jx.compile(lower_module(module, entry, target.platform), target, donate=donate)
     except jx.CompileError as err:
         raise BackendError(str(err)) from None
     if path is not None:

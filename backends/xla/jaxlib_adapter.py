@@ -45,6 +45,7 @@ conversion included.  Result: parity with jax.jit.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -73,7 +74,7 @@ __all__ = [
     "Device", "CompileError", "Executable",
     "make_context", "get_device", "available_devices", "compile",
     "optimized_hlo_text", "serialize", "deserialize", "to_device",
-    "jax_version",
+    "jax_version", "lower_jax", "import_functions",
 ]
 
 #: jax's device class (what ``get_device`` returns).
@@ -483,6 +484,67 @@ def compile(module: ir.Module | str | bytes, device: Device | str, *,
     except JaxRuntimeError as e:
         raise CompileError(f"XLA failed to compile the module: {e}") from None
     return Executable(loaded, device)
+
+
+# --------------------------------------------------------------------------
+# Importing jax functions (how custom ops' kernels are inlined)
+# --------------------------------------------------------------------------
+
+def lower_jax(fn, arg_types: Sequence[tuple[tuple[int, ...], np.dtype]],
+              platform: str | None = None) -> str:
+    """StableHLO text of ``jax.jit(fn)`` for arguments of these (shape, dtype), lowered for
+    ``platform`` ("cpu", "gpu"...; None: jax's default backend).
+
+    Only public jax API. Unused arguments are kept (jax drops them by default), so the function
+    takes exactly the caller's operands. When an argument is 64-bit, jax's x64 mode is on for this
+    lowering only: otherwise jax would narrow it to 32 bits and it would not fit the caller's types.
+    """
+    avals = [jax.ShapeDtypeStruct(tuple(s), np.dtype(d)) for s, d in arg_types]
+    wide = any(np.dtype(d) in _X64_DTYPES for _, d in arg_types)
+    with jax.enable_x64(True) if wide else contextlib.nullcontext():
+        traced = jax.jit(fn, keep_unused=True).trace(*avals)
+        return traced.lower(lowering_platforms=(platform,) if platform else None).as_text()
+
+
+def import_functions(text: str, target: ir.Module, base: str,
+                     taken: set[str]) -> list[ir.Operation]:
+    """Parse jax's StableHLO ``text`` into ``target``'s context and move its functions into ``target``.
+
+    Every symbol is renamed ``{base}{n}_{old name}`` with the smallest ``n`` for which no new name
+    is in ``taken`` (symbols ``target`` already has or will have) or in the parsed module itself,
+    so imported functions never clash with the module's or each other's; uses are renamed with
+    them. All become private (XLA's entry stays the module's own ``@main``) and jax's result
+    annotations are dropped. ``taken`` gains the new names. Returns the moved functions, jax's
+    entry (``main``) first.
+    """
+    try:
+        parsed = ir.Module.parse(text, context=target.context)
+    except ir.MLIRError as e:
+        raise CompileError(f"cannot parse the jax function's StableHLO: {e}") from None
+    ops = list(parsed.body.operations)
+    names = [_symbol_name(op) for op in ops]
+    old = {n for n in names if n is not None}
+    n = 0
+    while any(f"{base}{n}_{name}" in taken | old for name in old):
+        n += 1
+    for name in old:
+        ir.SymbolTable.replace_all_symbol_uses(name, f"{base}{n}_{name}", parsed.operation)
+    for op, name in zip(ops, names):
+        if name is not None:
+            ir.SymbolTable.set_symbol_name(op, f"{base}{n}_{name}")
+            ir.SymbolTable.set_visibility(op, "private")
+            taken.add(f"{base}{n}_{name}")
+        target.body.append(op)
+    ops.sort(key=lambda op: _symbol_name(op) != f"{base}{n}_main")
+    for key in ("arg_attrs", "res_attrs"):
+        if ops and key in ops[0].attributes:
+            del ops[0].attributes[key]
+    return ops
+
+
+def _symbol_name(op) -> str | None:
+    attributes = op.operation.attributes
+    return ir.StringAttr(attributes["sym_name"]).value if "sym_name" in attributes else None
 
 
 # --------------------------------------------------------------------------

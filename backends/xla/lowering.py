@@ -119,6 +119,18 @@ class LoweringContext:
         """The StableHLO symbol a tfc function name was lowered to."""
         return self._lowerer.module_lowerer.symbols[name]
 
+    def call_jax(self, fn, *operands) -> list:
+        """Call the jax function ``fn`` on ``operands`` (MLIR values); returns its results.
+
+        ``fn``'s StableHLO (``jax.jit(fn).lower``) is imported into the module being built under
+        fresh private names (``<op name>_<n>_main``...) once per (``fn``, operand types) in this
+        lowering, and each call is a ``func.call`` of it. Pass the same ``fn`` object for the same
+        computation so calls share one copy.
+        """
+        callee, function_type = self._lowerer.module_lowerer.import_jax(fn, [v.type for v in operands], self.op.name)
+        call = func.CallOp(list(function_type.results), ir.FlatSymbolRefAttr.get(callee), list(operands))
+        return list(call.results)
+
 
 # ---- walking functions ---------------------------------------------------------------------------
 class _FunctionLowerer:
@@ -159,9 +171,10 @@ class _FunctionLowerer:
 
 
 class _ModuleLowerer:
-    def __init__(self, module: Module, entry: str):
+    def __init__(self, module: Module, entry: str, platform: str | None = None):
         self.module = module
         self.entry = entry
+        self.platform = platform  # what imported jax functions are lowered for (None: jax's default backend)
         names = {f.name for f in module.functions}
         self.symbols = {}
         for f in module.functions:
@@ -169,11 +182,14 @@ class _ModuleLowerer:
             if symbol == ENTRY and f.name != entry:
                 symbol = _fresh(f"{f.name}_", names)
             self.symbols[f.name] = symbol
+        self.mlir_module = None
+        self.taken = set(self.symbols.values())  # symbols in the StableHLO module, for imported jax functions
+        self.jax_functions: dict = {}  # (fn, operand types) -> (symbol, ir.FunctionType)
 
     def lower(self):
         context = jx.make_context()
         with context, ir.Location.unknown():
-            mlir_module = ir.Module.create(loc=mlir_location(self.module.op.location))
+            mlir_module = self.mlir_module = ir.Module.create(loc=mlir_location(self.module.op.location))
             with ir.InsertionPoint(mlir_module.body):
                 for function in self.module.functions:
                     self.lower_function(function)
@@ -194,6 +210,43 @@ class _ModuleLowerer:
             with mlir_location(function.return_op.location):
                 func.ReturnOp(returned or [])
 
+    def import_jax(self, fn, types: list, op_name: str):
+        """(symbol, function type) of ``fn`` lowered by jax for operands of MLIR ``types``: imported
+        into this module on first use, then reused (see :meth:`LoweringContext.call_jax`)."""
+        key = (fn, tuple(str(t) for t in types))
+        found = self.jax_functions.get(key)
+        if found is None:
+            arg_types = [_shape_and_dtype(t, op_name) for t in types]
+            try:
+                text = jx.lower_jax(fn, arg_types, self.platform)
+            except Exception as err:  # noqa: BLE001 - jax raises many kinds; name the op that needed it
+                raise BackendError(f"'{op_name}': jax could not lower the kernel: {type(err).__name__}: {err}") from None
+            try:
+                entry = jx.import_functions(text, self.mlir_module, _symbol_base(op_name), self.taken)[0]
+            except jx.CompileError as err:
+                raise BackendError(f"'{op_name}': {err}") from None
+            function_type = ir.FunctionType(ir.TypeAttr(entry.attributes["function_type"]).value)
+            if list(function_type.inputs) != list(types):
+                raise BackendError(f"'{op_name}': jax lowered the kernel for {list(map(str, function_type.inputs))}, "
+                                   f"not for the operands {list(map(str, types))}")
+            found = self.jax_functions[key] = (ir.StringAttr(entry.attributes["sym_name"]).value, function_type)
+        return found
+
+
+def _shape_and_dtype(t, op_name: str) -> tuple:
+    """(shape, numpy dtype) of a static MLIR tensor type: what jax lowers a function for."""
+    if not isinstance(t, ir.RankedTensorType) or not t.has_static_shape:
+        raise BackendError(f"'{op_name}': a jax kernel needs operands of static shape, got {t}")
+    for dtype in DType:
+        if element_type(dtype) == t.element_type:
+            return tuple(t.shape), dtype.numpy
+    raise BackendError(f"'{op_name}': no numpy dtype for element type {t.element_type}")
+
+
+def _symbol_base(op_name: str) -> str:
+    """``mylib.scaled_softplus`` -> ``mylib_scaled_softplus_``: the prefix of its kernel's symbols."""
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in op_name) + "_"
+
 
 def _fresh(base: str, taken: set[str]) -> str:
     n = 0
@@ -202,11 +255,14 @@ def _fresh(base: str, taken: set[str]) -> str:
     return f"{base}{n}"
 
 
-def lower_module(module: Module, entry: str = ENTRY):
-    """The StableHLO ``ir.Module`` for ``module``, with function ``entry`` as the public ``@main``."""
+def lower_module(module: Module, entry: str = ENTRY, platform: str | None = None):
+    """The StableHLO ``ir.Module`` for ``module``, with function ``entry`` as the public ``@main``.
+
+    ``platform`` ("cpu", "gpu"...) is the one jax functions called by lowering rules are lowered for
+    (their StableHLO may be platform-specific, e.g. LAPACK calls); None means jax's default backend."""
     if entry not in {f.name for f in module.functions}:
         raise BackendError(f"module has no function '{entry}' to use as entry point")
-    return _ModuleLowerer(module, entry).lower()
+    return _ModuleLowerer(module, entry, platform).lower()
 
 
 def stablehlo_text(module: Module, entry: str = ENTRY, debug_info: bool = False) -> str:
