@@ -25,7 +25,8 @@ import functools
 import inspect
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -36,7 +37,9 @@ from tfc.diagnostics import TfcError, TraceError
 from tfc.registry import AttrKind, AttrSpec, OpDef, ShapeError, Trait, attr, lookup, optional, register
 from tfc.types import DType, TensorType
 
-from .tracing import Tensor, current_trace, to_tensor, user_location
+from .compile import eager_call
+from .tensor import Tensor, emit_results, to_tensor
+from .tracing import current_trace, user_location
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$.]*$")
 _RESERVED_DIALECTS = frozenset({"tfc", "tf", "func", "builtin"})  # tfc's own: a custom op must not pose as one
@@ -160,8 +163,6 @@ class CustomOp:
         and returned as numpy arrays (like every ``tfc.*`` function)."""
         bound = self._bind(args, kwargs)
         if current_trace() is None:
-            from .compile import eager_call
-
             return eager_call(self._eager_fn, bound.args, bound.kwargs)
         return self._record(bound)
 
@@ -188,7 +189,7 @@ class CustomOp:
     def _record(self, bound: inspect.BoundArguments):
         """Emit the op; one Tensor when the kernel returns one array, else a tuple, as the kernel does."""
         attrs = {k: bound.arguments[k] for k in self.attrs}
-        operands, results = _emit(self.name, [bound.arguments[t] for t in self.tensors], self.op.attributes(attrs))
+        operands, results = _record_op(self.name, [bound.arguments[t] for t in self.tensors], self.op.attributes(attrs))
         single = self.op.evaluate(self.op.key(attrs), tuple(t.type for t in operands))[1]
         return results[0] if single else tuple(results)
 
@@ -394,7 +395,7 @@ def _vjp_grad(forward: _Kernel, vjp: _Kernel) -> Callable:
 
     def rule(ctx, *cotangents):
         attrs = dict(forward.key(ctx.attrs))
-        _, grads = _emit(vjp.name, [*ctx.operands, *cotangents], vjp.attributes(attrs))
+        _, grads = _record_op(vjp.name, [*ctx.operands, *cotangents], vjp.attributes(attrs))
         return [g if o.dtype.is_inexact else None for g, o in zip(grads, ctx.operands)]
 
     return rule
@@ -409,15 +410,12 @@ def _on_host(fn: Callable, arrays) -> list[np.ndarray]:
 
 
 # ---- tracing glue ------------------------------------------------------------------------------------
-def _emit(name: str, values: list, attributes: dict) -> tuple[list[Tensor], list[Tensor]]:
-    """Record op ``name`` on ``values`` (Tensors, arrays or numbers); returns (operands, results) as Tensors.
-
-    The one place this module touches the tracing API, which is being renamed (``api._emit`` becomes
-    a public ``emit``): adapt it here. Graphs record through their trace the same way."""
+def _record_op(name: str, values: list, attributes: dict) -> tuple[list[Tensor], list[Tensor]]:
+    """Record op ``name`` on ``values`` (Tensors, arrays or numbers); returns (operands, results) as
+    Tensors. Graphs record through their trace the same way."""
     trace = next((v.trace for v in values if isinstance(v, Tensor)), None) or current_trace()
     operands = [to_tensor(v, trace) for v in values]
-    op = trace.emit(name, [t.value for t in operands], attributes)
-    return operands, [Tensor(r, trace) for r in op.results]
+    return operands, emit_results(name, operands, attributes)
 
 
-__all__ = ["custom_op", "CustomOp"]
+__all__ = ["CustomOp", "custom_op"]
