@@ -49,9 +49,10 @@ def corpus_table() -> None:
         info = json.loads((path / "case.json").read_text())
         with np.load(path / "inputs.npz") as data:
             feeds = {tensor: data[key] for tensor, key in info["feeds"].items()}
-        importer, t_load = timed(lambda: GraphImporter.from_file(path / "graph.pb"))
+        importer, t_load = timed(lambda graph=path / "graph.pb": GraphImporter.from_file(graph))
         _, t_import, t_passes, t_compile = import_legalize_compile(importer, info["fetches"], info.get("targets") or [], feeds)
-        print(f"{path.name:<22} {info['num_nodes']:>6} {len(info['ops']):>4} {1e3 * (t_load + t_import):>10.1f} {1e3 * t_passes:>10.1f} {1e3 * t_compile:>11.1f}")
+        times = f"{1e3 * (t_load + t_import):>10.1f} {1e3 * t_passes:>10.1f} {1e3 * t_compile:>11.1f}"
+        print(f"{path.name:<22} {info['num_nodes']:>6} {len(info['ops']):>4} {times}")
 
 
 def synthetic_graph(nodes: int, seed: int = 0) -> graph_pb2.GraphDef:

@@ -249,8 +249,10 @@ def time_pass(graph: SyntheticGraph, pass_name: str, keep_gc: bool) -> tuple[flo
 
 def scaling(sizes, pass_names, keep_gc: bool, check: bool) -> None:
     print()
-    print(f"(b) scaling: synthetic core graphs of {', '.join(f'{s:,}' for s in sizes)} ops; ms per 1k ops, best of {', '.join(str(repeats_for(s)) for s in sizes)} fresh copies per pass")
-    print(f"    garbage collector {'on' if keep_gc else 'off while timing, as timeit does'}; bound: per-1k at the largest <= {LINEAR_BOUND:g}x per-1k at the smallest")
+    repeats = ", ".join(str(repeats_for(s)) for s in sizes)
+    print(f"(b) scaling: synthetic core graphs of {', '.join(f'{s:,}' for s in sizes)} ops; ms per 1k ops, best of {repeats} fresh copies per pass")
+    gc_text = "on" if keep_gc else "off while timing, as timeit does"
+    print(f"    garbage collector {gc_text}; bound: per-1k at the largest <= {LINEAR_BOUND:g}x per-1k at the smallest")
     per_k: dict[str, dict[int, float]] = {name: {} for name in pass_names}
     removed: dict[str, dict[int, int]] = {name: {} for name in pass_names}
     for size in sizes:

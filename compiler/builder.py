@@ -6,7 +6,7 @@ rule the verifier checks.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .attributes import to_attribute
 from .diagnostics import VerifyError

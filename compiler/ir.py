@@ -7,7 +7,7 @@ the common cases read well.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from .attributes import Attribute, StringAttr, TypeAttr, to_attribute
 from .location import UNKNOWN, Location
@@ -318,8 +318,3 @@ class Module:
 
     def walk(self) -> Iterator[Operation]:
         return self.op.walk()
-
-    def __str__(self) -> str:
-        from .printer import print_module
-
-        return print_module(self)

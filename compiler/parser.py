@@ -29,7 +29,7 @@ from .attributes import (
     UnitAttr,
 )
 from .diagnostics import ParseError
-from .ir import Block, Module, Operation, Region, MODULE_OP
+from .ir import MODULE_OP, Block, Module, Operation, Region
 from .location import UNKNOWN, FileLineColLoc, NameLoc
 from .strings import unquote
 from .types import DType, FunctionType, ResourceType, TensorType, TokenType

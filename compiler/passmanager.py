@@ -20,11 +20,12 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import re
-from importlib.metadata import entry_points
 import sys
 import time
 import typing
-from typing import ClassVar, Sequence, TextIO
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from typing import ClassVar, TextIO
 
 from .diagnostics import TfcError, VerifyError
 from .ir import Module

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import enum
 import importlib
-from importlib.metadata import entry_points
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from importlib.metadata import entry_points
+from typing import Any
 
 from .attributes import (
     ArrayAttr,

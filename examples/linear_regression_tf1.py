@@ -31,7 +31,7 @@ def main(steps: int = 300, verbose: bool = True):
         init = tfc.global_variables_initializer()
     with tfc.Session(graph) as sess:
         sess.run(init)
-        for step in range(steps):
+        for _ in range(steps):
             sess.run(train, {x: xs, y: ys})
         final_loss, w_value, b_value = sess.run([loss, w, b], {x: xs, y: ys})
     if verbose:

@@ -11,7 +11,7 @@ import numpy as np
 import tfc
 
 sys.path.insert(0, str(Path(__file__).parent))
-from linear_regression_tf1 import TRUE_B, TRUE_W, data  # noqa: E402,F401 - same data as the TF1 example
+from linear_regression_tf1 import TRUE_B, TRUE_W, data  # noqa: F401 - same data as the TF1 example
 
 
 def loss(params, x, y):

@@ -89,7 +89,7 @@ cos = _unary_float("tfc.cosine")
 tan = _unary_float("tfc.tan")
 erf = _unary_float("tfc.erf")
 ceil = _unary_float("tfc.ceil")
-round = _unary_float("tfc.round_nearest_even")  # noqa: A001 - numpy's name
+round = _unary_float("tfc.round_nearest_even")
 isfinite = _unary_float("tfc.is_finite")
 
 
@@ -218,7 +218,7 @@ def one_hot(indices, depth: int, dtype=DType.f32) -> Tensor:
     return astype(equal(expand_dims(indices, -1), classes), dtype)
 
 
-NUMPY_FUNCTIONS = (
+__all__ = [
     "abs", "add", "all", "any", "argmax", "argmin", "astype", "broadcast_to", "ceil", "clip", "concatenate",
     "cos", "cumsum", "divide", "dot", "equal", "erf", "exp", "expand_dims", "expm1", "floor", "floor_divide",
     "greater", "greater_equal", "isfinite", "less", "less_equal", "log", "log1p", "log_softmax", "logical_and",
@@ -226,7 +226,9 @@ NUMPY_FUNCTIONS = (
     "negative", "not_equal", "one_hot", "ones_like", "pad", "power", "prod", "relu", "relu6", "remainder",
     "reshape", "round", "rsqrt", "sigmoid", "sign", "sin", "softmax", "sort", "sqrt", "square", "squeeze",
     "stack", "subtract", "sum", "take", "tan", "tanh", "transpose", "where", "zeros_like",
-)
-"""The functions ``tfc.*`` exports (each also runs eagerly there)."""
+    # for decompositions and gradient rules: the tensor class and ways to record ops
+    "Tensor", "as_dtype", "broadcast_shapes", "emit", "emit_results", "to_tensor",
+]  # fmt: skip
 
-__all__ = [*NUMPY_FUNCTIONS, "NUMPY_FUNCTIONS", "Tensor", "as_dtype", "broadcast_shapes", "emit", "emit_results", "to_tensor"]
+NUMPY_FUNCTIONS = frozenset(__all__[: __all__.index("Tensor")])
+"""The functions ``tfc.*`` exports (each also runs eagerly there)."""

@@ -256,7 +256,7 @@ def _symbol(name: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "main"
 
 
-def compile(fn: Callable | None = None, **options) -> CompiledFunction:  # noqa: A001 - the public name
+def compile(fn: Callable | None = None, **options) -> CompiledFunction:
     """Decorator: trace ``fn`` into tfc IR and run it compiled by XLA.
 
     Options: ``static_argnums``/``static_argnames`` (force arguments static), ``device`` ("cpu",

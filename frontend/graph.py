@@ -32,6 +32,7 @@ from tfc.diagnostics import TfcError, TraceError, VerifyError
 from tfc.ir import Block, Operation, OpResult, Value
 from tfc.location import UNKNOWN, NameLoc
 from tfc.ops.control_flow import captured_values
+from tfc.printer import print_module
 
 from .tensor import Tensor
 from .tracing import Trace, current_trace, tracing, user_location
@@ -384,7 +385,7 @@ class Graph:
 
     def as_text(self) -> str:
         """The graph's IR (one ``graph`` function; control edges are not shown)."""
-        return str(self.trace.module)
+        return print_module(self.trace.module)
 
     def __repr__(self) -> str:
         return f"<tfc.Graph with {len(self._block.ops)} ops>"

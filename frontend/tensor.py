@@ -152,7 +152,7 @@ class Tensor:
 
     # ---- numpy-like methods
     @property
-    def T(self) -> Tensor:  # noqa: N802 - numpy's name
+    def T(self) -> Tensor:
         return self._dispatch(transpose, self)
 
     def astype(self, dtype) -> Tensor:
@@ -442,7 +442,7 @@ def negative(x) -> Tensor:
     return emit("tfc.negate", [x], weak=x.weak)
 
 
-def abs(x) -> Tensor:  # noqa: A001 - mirrors numpy's name
+def abs(x) -> Tensor:
     x = to_tensor(x)
     return emit("tfc.abs", [x], weak=x.weak) if x.dtype is not DType.bool and not x.dtype.is_unsigned_int else x
 
@@ -563,7 +563,7 @@ def _reduce(kind: str, x, axis, keepdims: bool) -> Tensor:
     return out
 
 
-def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - numpy's name
+def sum(x, axis=None, keepdims: bool = False) -> Tensor:
     return _reduce("sum", x, axis, keepdims)
 
 
@@ -571,19 +571,19 @@ def prod(x, axis=None, keepdims: bool = False) -> Tensor:
     return _reduce("prod", x, axis, keepdims)
 
 
-def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def max(x, axis=None, keepdims: bool = False) -> Tensor:
     return _reduce("max", x, axis, keepdims)
 
 
-def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def min(x, axis=None, keepdims: bool = False) -> Tensor:
     return _reduce("min", x, axis, keepdims)
 
 
-def all(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def all(x, axis=None, keepdims: bool = False) -> Tensor:
     return _reduce("and", x, axis, keepdims)
 
 
-def any(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def any(x, axis=None, keepdims: bool = False) -> Tensor:
     return _reduce("or", x, axis, keepdims)
 
 

@@ -11,9 +11,9 @@ evaluate one (``eval``): plain traces have no graph, and the graph API's trace o
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import os
-import sys
 import threading
 from collections.abc import Sequence
 
@@ -29,7 +29,7 @@ _TFC_DIRS = tuple(os.path.join(_TFC_ROOT, d) + os.sep for d in ("compiler", "fro
 
 def user_location() -> Location:
     """The file:line of the innermost caller outside tfc (what the user wrote)."""
-    frame = sys._getframe(1)
+    frame = inspect.currentframe().f_back
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_TFC_DIRS) and not filename.startswith("<frozen"):
@@ -115,7 +115,7 @@ def current_trace() -> Trace | None:
     return stack[-1] if stack else None
 
 
-class tracing:  # noqa: N801 - used as a statement: `with tracing(trace):`
+class tracing:
     """Context manager making ``trace`` the target of tfc operations in this thread."""
 
     def __init__(self, trace: Trace):

@@ -42,8 +42,8 @@ or a branch whole. Each block is walked once from its end, so the pass is linear
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from tfc.attributes import ArrayAttr, Attribute, DictAttr, SymbolRefAttr
 from tfc.diagnostics import TfcError

@@ -29,6 +29,8 @@ from typing import Self
 
 import numpy as np
 
+from tfc.backends import BACKENDS
+from tfc.clone import clone_op
 from tfc.frontend.graph import (
     Graph,
     GraphError,
@@ -43,11 +45,8 @@ from tfc.frontend.graph import (
 )
 from tfc.frontend.tensor import Tensor
 from tfc.frontend.variables import Variable
-from tfc.clone import clone_op
 from tfc.ir import Function, Module, Operation, OpResult, Value
 from tfc.types import FunctionType, TensorType
-
-from tfc.backends import BACKENDS
 
 from .errors import SessionError
 from .step import Step, build_step
@@ -493,7 +492,7 @@ def _convert_feed(value, ttype: TensorType, name: str):
     else:
         try:
             array = np.asarray(value)
-        except Exception as err:  # noqa: BLE001 - any failure means the value is not a tensor
+        except Exception as err:
             raise SessionError(f"cannot feed '{name}' with a value of type {type(value).__name__}: {err}") from None
         converter = _as_dtype(target)
     source = np.dtype(array.dtype)

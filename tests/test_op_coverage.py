@@ -7,8 +7,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tfc.registry import REGISTRY
-from tfc.tools.cli import cli
 from tfc.tools import op_coverage
+from tfc.tools.cli import cli
 from tfc.tools.op_coverage import render, scan
 
 TESTS = Path(__file__).resolve().parent

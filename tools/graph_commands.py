@@ -34,7 +34,8 @@ def _write(path: str, data: str | bytes) -> None:
 @click.command()
 @click.argument("graph", metavar="GRAPH.pb")
 @click.option("--outputs", metavar="NAME,...", help="Tensor names (loss:0) or op names; default: the graph's sinks.")
-@click.option("--passes", "pipeline", metavar="LIST", help="Pass pipeline (default: the tf-level default pipeline, then legalize-tf and the core one unless --emit tf).")
+@click.option("--passes", "pipeline", metavar="LIST",
+              help="Pass pipeline (default: the tf-level default pipeline, then legalize-tf and the core one unless --emit tf).")
 @click.option("--emit", type=click.Choice(["tf", "core", "stablehlo"]), default="core", show_default=True, help="Stop at tf.* ops, core ops, or StableHLO.")
 @click.option("--stats", is_flag=True, help="Print per-pass statistics to stderr.")
 @click.option("--print-ir-after-all", is_flag=True, help="Print the IR to stderr after every pass.")

@@ -7,7 +7,7 @@ so it favours being obviously right over being fast.
 from __future__ import annotations
 
 from collections import ChainMap
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

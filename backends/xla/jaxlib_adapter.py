@@ -50,11 +50,10 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 import jax
 import jax.extend.backend as _jex_backend  # not imported by `import jax`
 import jaxlib
+import numpy as np
 from jax._src import core as _core
 from jax._src import tree_util as _tree_util
 from jax._src.interpreters import mlir as _jax_mlir

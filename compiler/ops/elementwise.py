@@ -265,9 +265,12 @@ MAX = _binary("maximum", "Elementwise maximum (nan wins).", np.maximum, _hlo("Ma
               grad=lambda ctx, g: _balanced(ctx, g, ctx.api.greater))
 MIN = _binary("minimum", "Elementwise minimum (nan wins).", np.minimum, _hlo("MinOp"), rules.ANY, commutative=True,
               grad=lambda ctx, g: _balanced(ctx, g, ctx.api.less))
-AND = _binary("and", "Logical and of bools, bitwise and of integers.", _logical(np.logical_and, np.bitwise_and), _hlo("AndOp"), rules.INT_OR_BOOL, commutative=True, grad=_zero_grad)
-OR = _binary("or", "Logical or of bools, bitwise or of integers.", _logical(np.logical_or, np.bitwise_or), _hlo("OrOp"), rules.INT_OR_BOOL, commutative=True, grad=_zero_grad)
-XOR = _binary("xor", "Logical xor of bools, bitwise xor of integers.", _logical(np.logical_xor, np.bitwise_xor), _hlo("XorOp"), rules.INT_OR_BOOL, commutative=True, grad=_zero_grad)
+AND = _binary("and", "Logical and of bools, bitwise and of integers.", _logical(np.logical_and, np.bitwise_and), _hlo("AndOp"),
+              rules.INT_OR_BOOL, commutative=True, grad=_zero_grad)
+OR = _binary("or", "Logical or of bools, bitwise or of integers.", _logical(np.logical_or, np.bitwise_or), _hlo("OrOp"),
+             rules.INT_OR_BOOL, commutative=True, grad=_zero_grad)
+XOR = _binary("xor", "Logical xor of bools, bitwise xor of integers.", _logical(np.logical_xor, np.bitwise_xor), _hlo("XorOp"),
+              rules.INT_OR_BOOL, commutative=True, grad=_zero_grad)
 ATAN2 = _binary("atan2", "Angle of (rhs, lhs): atan(lhs / rhs) in the right quadrant.", np.arctan2, _hlo("Atan2Op"), rules.FLOAT, grad=_g_atan2)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
 from ..types import TensorType
 from . import rules
+from .rules import tensor_operand
 from .windows import (
     accumulation_dtype,
     int_attr,
@@ -27,7 +28,6 @@ from .windows import (
     window_output_size,
     window_view,
 )
-from .rules import tensor_operand
 
 _PURE = frozenset({Trait.PURE})
 
@@ -71,7 +71,8 @@ class _DotDims:
         if len(dims.lhs_batch) != len(dims.rhs_batch):
             raise ShapeError(f"lhs_batching_dimensions {list(dims.lhs_batch)} and rhs_batching_dimensions {list(dims.rhs_batch)} must have the same length")
         if len(dims.lhs_contract) != len(dims.rhs_contract):
-            raise ShapeError(f"lhs_contracting_dimensions {list(dims.lhs_contract)} and rhs_contracting_dimensions {list(dims.rhs_contract)} must have the same length")
+            raise ShapeError(f"lhs_contracting_dimensions {list(dims.lhs_contract)} and rhs_contracting_dimensions "
+                             f"{list(dims.rhs_contract)} must have the same length")
         return dims
 
     def free(self, rank: int, side: str) -> list[int]:

@@ -18,7 +18,7 @@ and operand types; it returns the result types, using ``?``/``*`` where TensorFl
 from __future__ import annotations
 
 import inspect
-from typing import Callable
+from collections.abc import Callable
 
 from tfc.registry import OpDef, ShapeError, Trait, register
 from tfc.types import DType, TensorType, TokenType, Type

@@ -18,6 +18,7 @@ from tensorboard.compat.proto import (
     tensor_pb2,
     types_pb2,
 )
+
 from tfc.registry import Trait, lookup
 
 from .graphdef import GraphImportError

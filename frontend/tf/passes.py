@@ -4,6 +4,6 @@ tf rule table that ``simplify`` and ``tf-fuse`` apply."""
 
 from __future__ import annotations
 
-from . import fold, fuse, legalize, rules  # noqa: F401 - each registers what it defines
+from . import fold, fuse, legalize, rules
 
 __all__ = ["fold", "fuse", "legalize", "rules"]

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from tfc.attributes import ArrayAttr, FloatAttr, IntegerAttr, StringAttr
 from tfc.effects import constant_value
 from tfc.ir import Block, Operation, Value

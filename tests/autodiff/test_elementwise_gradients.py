@@ -40,7 +40,7 @@ BINARY["atan2"] = (_tfc_atan2, jnp.arctan2, (0.5, 2))
 
 
 def check(tfc_fn, jax_fn, inputs, weights):
-    objective = lambda *xs: api.sum(tfc_fn(*xs) * weights)  # noqa: E731
+    objective = lambda *xs: api.sum(tfc_fn(*xs) * weights)
     ours = tfc.compile(tfc.grad(objective, tuple(range(len(inputs)))))(*inputs)
     with jax.enable_x64(True):
         theirs = jax.grad(lambda *xs: jnp.sum(jax_fn(*xs) * weights), tuple(range(len(inputs))))(*inputs)

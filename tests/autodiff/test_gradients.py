@@ -15,10 +15,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-import tfc
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from jax import lax
+
+import tfc
 from tfc.attributes import SymbolRefAttr
 from tfc.builder import Builder
 from tfc.frontend import api

@@ -231,7 +231,7 @@ def test_get_device():
     assert xa.get_device("cpu:0") == jax.devices("cpu")[0]
     assert isinstance(xa.get_device("CPU:0"), xa.Device)
     n = len(jax.devices("cpu"))
-    with pytest.raises(ValueError, match=r"cpu:%d.*available devices: \[.*cpu:0" % (n + 2)):
+    with pytest.raises(ValueError, match=rf"cpu:{n + 2}.*available devices: \[.*cpu:0"):
         xa.get_device(f"cpu:{n + 2}")
     for bad in ("bogus", "cpu:x", "cpu:-1", ""):
         with pytest.raises(ValueError, match="available devices"):

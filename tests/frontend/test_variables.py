@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 import tfc
 
 
@@ -110,7 +111,7 @@ def test_variables_as_arguments_and_eager_use():
     assert v.dtype == tfc.float32 and v.shape == (2,) and v.name == "vec:0"
     assert "value=[-1. -1.]" in repr(v)
     other = tfc.Variable(0.0)
-    assert (v == v) is True and v != other and v in [1, v] and {v: 1}[v] == 1  # identity semantics, as in TF1  # noqa: PLR0124
+    assert (v == v) is True and v != other and v in [1, v] and {v: 1}[v] == 1  # identity semantics, as in TF1
 
 
 def test_assign_errors():

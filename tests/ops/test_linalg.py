@@ -7,6 +7,7 @@ import pytest
 import scipy.signal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+
 from tfc.builder import Builder
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function

@@ -259,7 +259,7 @@ def long_graph(size: int) -> Module:
     module, function, b = new_function()
     x, y = function.args
     value = x
-    for i in range(size // 2):
+    for _ in range(size // 2):
         value = b.value("tfc.add", value, y)
         b.value("tfc.negate", value)
     finish(function, b, value, x)
@@ -286,9 +286,8 @@ def test_prune_is_linear():
 # ---- TensorFlow graphs -----------------------------------------------------------------------------
 def import_case(name: str, fetches=None, targets=()):
     """(corpus case, ImportResult) of the case's fetches and targets (or those given)."""
-    from tfc.frontend.tf.importer import GraphImporter
-
     from tests.tf.corpus import CORPUS, Case
+    from tfc.frontend.tf.importer import GraphImporter
 
     path = CORPUS / name
     assert (path / "case.json").exists(), f"corpus case {name} not found under {CORPUS}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from tensorboard.compat.proto import attr_value_pb2
+
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.passmanager import PassManager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from tfc.diagnostics import TfcError
 
 from .test_array import F32, I32, I64, Feed, check, run_op

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from tfc.frontend.tf.functionalize import functionalize, functionalize_if_needed
 from tfc.frontend.tf.graphdef import GraphImportError
 

@@ -9,6 +9,7 @@ from tensorboard.compat.proto import tensor_pb2, types_pb2
 
 from tfc.frontend.tf.graphdef import GraphImportError, convert_attr, decode_tensor
 from tfc.frontend.tf.importer import GraphImporter
+from tfc.printer import print_module
 from tfc.tools import graph_commands
 
 from .graphs import GraphBuilder, attr_value, shape_proto
@@ -91,7 +92,7 @@ def test_devices_colocation_names_and_control_edges_are_kept():
     node = g.graph.node.add(name="b", op="Identity", input=["a", "^x"])
     node.attr["T"].CopyFrom(attr_value(np.float32))
     node.attr["_class"].CopyFrom(attr_value(["loc:@a"]))
-    text = str(GraphImporter(g.graph).import_graph(["b:0"]).module)
+    text = print_module(GraphImporter(g.graph).import_graph(["b:0"]).module)
     assert 'tf.device = "/device:CPU:1"' in text
     assert '_class = ["loc:@a"]' in text
     assert 'loc("a")' in text and "%a = " in text

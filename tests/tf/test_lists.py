@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from tensorboard.compat.proto import attr_value_pb2, types_pb2
+
 from tfc.diagnostics import TfcError
+from tfc.printer import print_module
 
 from .graphs import GraphBuilder, attr_value, import_and_legalize, run_graph
 
@@ -293,7 +295,7 @@ def test_list_with_unknown_batch_takes_its_shape_from_the_loop_body():
 def test_list_types_are_dense_through_the_loop():
     g = rnn_graph(3, 2, 3, 4)
     feeds = {"x:0": rand(3, 2, 3), "w:0": rand(3, 4), "u:0": rand(4, 4), "h0:0": rand(2, 4)}
-    text = str(import_and_legalize(g.graph, feeds, ["stacked"]).module)
+    text = print_module(import_and_legalize(g.graph, feeds, ["stacked"]).module)
     assert "tfc.while" in text and "tfc.dynamic_update_slice" in text and "tfc.dynamic_slice" in text
     assert "tensor<3x2x4xf32>" in text and '"tf.' not in text
 
@@ -340,7 +342,7 @@ def test_case_runs_the_indexed_branch_and_the_last_one_by_default(op):
 
 def test_case_legalizes_to_a_chain_of_ifs():
     g = case_graph()
-    text = str(import_and_legalize(g.graph, {"index:0": np.array(0, I32), "x:0": rand(3), "y:0": rand(3)}, ["case"]).module)
+    text = print_module(import_and_legalize(g.graph, {"index:0": np.array(0, I32), "x:0": rand(3), "y:0": rand(3)}, ["case"]).module)
     assert text.count('"tfc.if"') == 2 and text.count('"tfc.call"') == 3 and "@mul_branch" in text
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.special
+
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.types import DType, TensorType
 

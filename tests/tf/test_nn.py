@@ -11,6 +11,7 @@ import itertools
 
 import numpy as np
 import pytest
+
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.frontend.tf.ops.nn import tf_window
 

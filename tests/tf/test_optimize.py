@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from tfc.backends.interp.interpreter import run as interp_run
 from tfc.frontend.tf.fold import TFFold
 from tfc.frontend.tf.fuse import TFFuse

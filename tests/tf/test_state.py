@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tfc.runtime.graph_session import GraphSession, SessionError
 from tfc.frontend.tf.importer import GraphImporter
+from tfc.runtime.graph_session import GraphSession, SessionError
 
-from .graphs import GraphBuilder, attr_value, shape_proto  # noqa: F401
+from .graphs import GraphBuilder, attr_value, shape_proto
 
 
 def variable(g: GraphBuilder, name: str, init: np.ndarray, resource: bool = False) -> tuple[str, str]:

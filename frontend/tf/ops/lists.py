@@ -23,6 +23,7 @@ indices clamp, as XLA's dynamic slices do, where TensorFlow would fail at run ti
 from __future__ import annotations
 
 import numpy as np
+
 from tfc.backends.interp.interpreter import Interpreter
 from tfc.diagnostics import TfcError
 from tfc.frontend import api as tnp

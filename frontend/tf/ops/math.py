@@ -13,6 +13,7 @@ The activation, softmax and loss ops live in :mod:`.math_nn`.
 from __future__ import annotations
 
 import numpy as np
+
 from tfc.frontend import api as tnp
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
@@ -435,7 +436,8 @@ def _batch_matmul_type(broadcasting: bool):
         m, k = _matrix_dims(x, ctx.attrs.get("adj_x", False))
         k2, n = _matrix_dims(y, ctx.attrs.get("adj_y", False))
         if None not in (k, k2) and k != k2:
-            raise ShapeError(f"BatchMatMul contracting dimensions differ: {x} and {y} (adj_x={ctx.attrs.get('adj_x', False)}, adj_y={ctx.attrs.get('adj_y', False)})")
+            adjoints = f"adj_x={ctx.attrs.get('adj_x', False)}, adj_y={ctx.attrs.get('adj_y', False)}"
+            raise ShapeError(f"BatchMatMul contracting dimensions differ: {x} and {y} ({adjoints})")
         if not broadcasting and not fits(x.shape[:-2], y.shape[:-2]):
             raise ShapeError(f"BatchMatMul (v1) needs equal batch dimensions, got {x} and {y}")
         batch = broadcast(ctx, TensorType(dtype, x.shape[:-2]), TensorType(dtype, y.shape[:-2])).shape

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from tfc.frontend import api as tnp
 from tfc.frontend.tensor import constant as traced_constant
 from tfc.frontend.tracing import current_trace
