@@ -272,25 +272,43 @@ def _make_dispatch(loaded, device: Device, in_types, single: bool = False):
 
     The closures deliberately do not reference the Executable (no cycles).
     """
-    sharding = _single_sharding(device)
     nargs = len(in_types)
+    prepare = _argument_preparer(device, in_types)
+    execute_sharded = loaded.execute_sharded
+
+    def python_path(args):
+        if len(args) != nargs:
+            raise TypeError(f"expected {nargs} arguments, got {len(args)}")
+        bufs = [prepare(i, a) for i, a in enumerate(args)]
+        outs = [r[0] for r in
+                execute_sharded(bufs).disassemble_into_single_device_arrays()]
+        return outs[0] if single else outs
+
+    # With x64 off, jax's C++ dispatcher narrows 64-bit numpy inputs before
+    # the executable sees them; keep such programs on the Python path.
+    if any(d in _X64_DTYPES for _, d in in_types) and not jax.config.jax_enable_x64:
+        return python_path, lambda *args: python_path(args)
+    return python_path, _cpp_dispatcher(loaded, device, nargs, python_path, single)
+
+
+def _argument_preparer(device: Device, in_types):
+    """``prepare(i, a)``: argument ``a`` as a device array for parameter ``i``, checked the way
+    jax.jit checks (TypeError for a wrong dtype or shape, ValueError for a deleted or misplaced array)."""
+    sharding = _single_sharding(device)
     avals = [_core.ShapedArray(s, d) for s, d in in_types]
     zero_copy = _xc.HostBufferSemantics.ZERO_COPY
-    execute_sharded = loaded.execute_sharded
     ArrayImpl = _xc.ArrayImpl
-    has_64bit = any(d in _X64_DTYPES for _, d in in_types)
+
+    def mismatch(i: int, shape, dtype, a) -> TypeError:
+        return TypeError(f"argument {i}: expected {dtype}{list(shape)}, got {a.dtype}{list(a.shape)}")
 
     def prepare(i: int, a: Any):
         shape, dtype = in_types[i]
         if isinstance(a, ArrayImpl):
             if a.is_deleted():
-                raise ValueError(
-                    f"argument {i} has been deleted (was it donated to an "
-                    f"earlier call?)")
+                raise ValueError(f"argument {i} has been deleted (was it donated to an earlier call?)")
             if a.dtype != dtype or a.shape != shape:
-                raise TypeError(
-                    f"argument {i}: expected {dtype}{list(shape)}, got "
-                    f"{a.dtype}{list(a.shape)}")
+                raise mismatch(i, shape, dtype, a)
             devs = a.sharding.device_set
             if devs != {device}:
                 if a.committed:
@@ -305,34 +323,26 @@ def _make_dispatch(loaded, device: Device, in_types, single: bool = False):
                     and jax.dtypes.canonicalize_dtype(x.dtype) == dtype):
                 x = x.astype(dtype)  # what jax.jit's fast path does too
             else:
-                raise TypeError(
-                    f"argument {i}: expected {dtype}{list(shape)}, got "
-                    f"{x.dtype}{list(x.shape)}")
+                raise mismatch(i, shape, dtype, x)
         if x.shape != shape:
-            raise TypeError(
-                f"argument {i}: expected {dtype}{list(shape)}, got "
-                f"{x.dtype}{list(x.shape)}")
+            raise mismatch(i, shape, dtype, x)
         return _jax.batched_device_put(avals[i], sharding, [x], [device],
                                        committed=True,
                                        host_buffer_semantics=zero_copy,
                                        enable_x64=True)
 
-    def python_path(args):
-        if len(args) != nargs:
-            raise TypeError(f"expected {nargs} arguments, got {len(args)}")
-        bufs = [prepare(i, a) for i, a in enumerate(args)]
-        outs = [r[0] for r in
-                execute_sharded(bufs).disassemble_into_single_device_arrays()]
-        return outs[0] if single else outs
+    return prepare
 
-    # With x64 off, jax's C++ dispatcher narrows 64-bit numpy inputs before
-    # the executable sees them; keep such programs on the Python path.
-    if has_64bit and not jax.config.jax_enable_x64:
-        return python_path, lambda *args: python_path(args)
 
+def _cpp_dispatcher(loaded, device: Device, nargs: int, python_path, single: bool):
+    """jax.jit's own C++ dispatcher around ``python_path``: the first call with a
+    new argument signature goes through Python (the "cache miss"), later ones
+    stay in C++, numpy conversion included."""
+    sharding = _single_sharding(device)
     in_shardings = [sharding] * nargs
     kept = [True] * nargs
     no_layouts = [None] * nargs
+    ArrayImpl = _xc.ArrayImpl
 
     def cache_miss(*args):
         outs = python_path(args)
@@ -358,7 +368,7 @@ def _make_dispatch(loaded, device: Device, in_types, single: bool = False):
         _pxla.JitGlobalCppCacheKeys(device=device), _tree_util.dispatch_registry,
         _pxla.cc_shard_arg, _jax.PjitFunctionCache(capacity=16))
     fast._tfc_fun = fun  # keep `fun` alive as long as the dispatcher
-    return python_path, fast
+    return fast
 
 
 # --------------------------------------------------------------------------
