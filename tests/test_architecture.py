@@ -112,6 +112,25 @@ def test_ruff_rejects_private_names(tmp_path, source, rule):
     assert result.returncode != 0 and rule in result.stdout, result.stdout
 
 
+def underscore_imports(folder: Path) -> list[str]:
+    """``from <tfc module> import _name`` statements: another module's private names used as an
+    interface (ruff's import-private-name lets a package's own modules do this; we do not)."""
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            internal = isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").split(".")[0] == "tfc")
+            if internal and any(a.name.startswith("_") and not a.name.startswith("__") for a in node.names):
+                found.append(f"{path.relative_to(folder.parent)}:{node.lineno}")
+    return found
+
+
+def test_no_module_imports_another_modules_underscore_names(tmp_path):
+    found = [hit for folder in sorted(set(PACKAGE_DIRS.values())) for hit in underscore_imports(ROOT / folder)]
+    assert not found, f"imports of private names: {found}"
+    (tmp_path / "offender.py").write_text("from .shape import _helper\n")
+    assert underscore_imports(tmp_path) == [f"{tmp_path.name}/offender.py:1"]  # the check can fail
+
+
 # ---- function length -------------------------------------------------------------------------------
 def long_functions(folder: Path) -> list[tuple[int, str]]:
     """(lines, "file:line name") of functions longer than the limit, longest first."""

@@ -12,7 +12,6 @@ from ..registry import AttrKind, OpDef, ShapeError, attr, optional, register
 from ..types import DType, TensorType
 from . import rules
 from .rules import shape_text, tensor_operand
-from .shape import _PURE, _as_int64, _check_size, _fits, _i64, _index_operand, _length, _same_dtype, _sorted_unique_in_range, _unique_in_range
 
 
 # ---- gather and scatter --------------------------------------------------------------------------
@@ -28,42 +27,42 @@ def _batch_shape(indices: TensorType, index_vector_dim: int) -> list:
 
 
 def _check_index_map(index_map, count, rank, what: str) -> None:
-    _unique_in_range(index_map, rank, what)
+    rules.unique_in_range(index_map, rank, what)
     if count is not None and count != len(index_map):
         raise ShapeError(f"{what} has {len(index_map)} entries but index vectors have {count} coordinates")
 
 
 def _infer_gather(ctx, x, indices):
     x = tensor_operand(x)
-    indices = _index_operand(indices, "start_indices")
+    indices = rules.index_operand(indices, "start_indices")
     a = ctx.attrs
     offset_dims, collapsed, sizes = a["offset_dims"], a["collapsed_slice_dims"], a["slice_sizes"]
     rank = len(sizes)
-    _length(sizes, x.rank, "slice_sizes")
-    _sorted_unique_in_range(collapsed, rank, "collapsed_slice_dims")
-    _sorted_unique_in_range(offset_dims, None, "offset_dims")
+    rules.check_length(sizes, x.rank, "slice_sizes")
+    rules.sorted_unique_in_range(collapsed, rank, "collapsed_slice_dims")
+    rules.sorted_unique_in_range(offset_dims, None, "offset_dims")
     if len(offset_dims) + len(collapsed) != rank:
         raise ShapeError(
             f"offset_dims ({len(offset_dims)}) and collapsed_slice_dims ({len(collapsed)}) must together cover the operand rank {rank}"
         )
     for d, size in enumerate(sizes):
-        _check_size(f"slice_sizes[{d}]", size, None if x.shape is None else x.shape[d])
+        rules.check_size(f"slice_sizes[{d}]", size, None if x.shape is None else x.shape[d])
         if d in collapsed and size != 1:  # XLA:CPU aborts on collapsed empty slices, though the spec allows 0
             raise ShapeError(f"slice_sizes[{d}] = {size} must be 1 in collapsed dimension {d}")
     if indices.shape is None:
-        _unique_in_range(a["start_index_map"], rank, "start_index_map")
+        rules.unique_in_range(a["start_index_map"], rank, "start_index_map")
         return TensorType(x.dtype, None)
     _check_index_map(a["start_index_map"], _index_count(indices, a["index_vector_dim"]), rank, "start_index_map")
     batch = iter(_batch_shape(indices, a["index_vector_dim"]))
     offsets = iter([s for d, s in enumerate(sizes) if d not in collapsed])
     out_rank = len(indices.shape) - (a["index_vector_dim"] < indices.rank) + len(offset_dims)
-    _unique_in_range(offset_dims, out_rank, "offset_dims")
+    rules.unique_in_range(offset_dims, out_rank, "offset_dims")
     return x.with_shape([next(offsets) if i in offset_dims else next(batch) for i in range(out_rank)])
 
 
 def _index_vectors(indices: np.ndarray, index_vector_dim: int) -> np.ndarray:
     """Start indices as batch_shape + (coordinates,), int64."""
-    indices = _as_int64(indices)
+    indices = rules.as_int64(indices)
     if index_vector_dim == indices.ndim:
         return indices[..., None]
     return np.moveaxis(indices, index_vector_dim, -1)
@@ -105,7 +104,7 @@ def _lower_gather(ctx, x, indices):
         list(a["offset_dims"]), list(a["collapsed_slice_dims"]), [], [], list(a["start_index_map"]), a["index_vector_dim"]
     )
     return ctx.hlo.GatherOp(
-        x, indices, numbers, *_i64(ctx, "slice_sizes"),
+        x, indices, numbers, *rules.i64_attrs(ctx, "slice_sizes"),
         indices_are_sorted=a.get("indices_are_sorted", False), results=[ctx.result_type],
     ).result
 
@@ -155,7 +154,7 @@ GATHER = register(
             "slice_sizes": attr(AttrKind.INTS),
             "indices_are_sorted": optional(AttrKind.BOOL, False),
         },
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_gather,
         reference=_gather,
         lower=_lower_gather,
@@ -166,20 +165,20 @@ GATHER = register(
 
 def _infer_scatter(ctx, x, indices, updates):
     x = tensor_operand(x)
-    indices = _index_operand(indices, "scatter_indices")
+    indices = rules.index_operand(indices, "scatter_indices")
     updates = tensor_operand(updates, "updates")
-    _same_dtype(updates, x, "updates")
+    rules.require_same_dtype(updates, x, "updates")
     a = ctx.attrs
     window_dims, inserted = a["update_window_dims"], a["inserted_window_dims"]
     rank = x.rank
-    _sorted_unique_in_range(inserted, rank, "inserted_window_dims")
-    _sorted_unique_in_range(window_dims, updates.rank, "update_window_dims")
+    rules.sorted_unique_in_range(inserted, rank, "inserted_window_dims")
+    rules.sorted_unique_in_range(window_dims, updates.rank, "update_window_dims")
     if rank is not None and len(window_dims) + len(inserted) != rank:
         raise ShapeError(
             f"update_window_dims ({len(window_dims)}) and inserted_window_dims ({len(inserted)}) must together cover the operand rank {rank}"
         )
     if indices.shape is None:
-        _unique_in_range(a["scatter_dims_to_operand_dims"], rank, "scatter_dims_to_operand_dims")
+        rules.unique_in_range(a["scatter_dims_to_operand_dims"], rank, "scatter_dims_to_operand_dims")
         return x
     _check_index_map(a["scatter_dims_to_operand_dims"], _index_count(indices, a["index_vector_dim"]), rank, "scatter_dims_to_operand_dims")
     if updates.shape is not None:
@@ -202,7 +201,7 @@ def _check_updates_shape(x, indices, updates, a) -> None:
     window_operand_dims = [d for d in range(x.rank) if d not in inserted]
     for u, d in zip(window_dims, window_operand_dims):
         size = updates.shape[u]
-        if size is not None and not _fits(size, x.shape[d]):
+        if size is not None and not rules.fits(size, x.shape[d]):
             raise ShapeError(f"update window dimension {u} (size {size}) is larger than operand dimension {d} ({x.shape[d]})")
 
 
@@ -304,7 +303,7 @@ SCATTER = register(
             "index_vector_dim": attr(AttrKind.INT),
             "kind": attr(AttrKind.STRING, choices=("add", "set")),
         },
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_scatter,
         reference=_scatter,
         lower=_lower_scatter,

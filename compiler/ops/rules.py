@@ -6,8 +6,12 @@ that names the rule, which the verifier and tracer prefix with the op and its lo
 
 from __future__ import annotations
 
-from ..registry import ShapeError
+import numpy as np
+
+from ..registry import ShapeError, Trait
 from ..types import DType, TensorType, Type
+
+PURE = frozenset({Trait.PURE})
 
 
 def tensor_operand(t: Type, what: str = "operand") -> TensorType:
@@ -80,3 +84,60 @@ NUMERIC = ("numeric", lambda d: d is not DType.bool)
 INT_OR_BOOL = ("integer or bool", lambda d: d.is_int or d is DType.bool)
 ANY = ("any", lambda d: True)
 SIGNED = ("signed or float", lambda d: d.is_signed_int or d.is_inexact)
+
+
+# ---- checks shared by the shape, gather and scatter families ----------------------------------
+def unique_in_range(dims, rank, what: str) -> None:
+    """ShapeError unless ``dims`` are distinct and each in ``[0, rank)`` (rank None: only distinct)."""
+    if len(set(dims)) != len(dims):
+        raise ShapeError(f"{what} {list(dims)} has repeated dimensions")
+    for d in dims:
+        if rank is not None and not 0 <= d < rank:
+            raise ShapeError(f"{what} {list(dims)}: dimension {d} is out of range for rank {rank}")
+        if d < 0:
+            raise ShapeError(f"{what} {list(dims)}: dimension {d} is negative")
+
+
+def sorted_unique_in_range(dims, rank, what: str) -> None:
+    unique_in_range(dims, rank, what)
+    if list(dims) != sorted(dims):
+        raise ShapeError(f"{what} {list(dims)} must be sorted")
+
+
+def check_length(values, n: int | None, what: str) -> None:
+    if n is not None and len(values) != n:
+        raise ShapeError(f"{what} has {len(values)} entries, expected {n} (the operand rank)")
+
+
+def index_operand(t, what: str) -> TensorType:
+    t = tensor_operand(t, what)
+    if not t.dtype.is_int:
+        raise ShapeError(f"{what} must have an integer element type, got {t.dtype.value}")
+    return t
+
+
+def require_same_dtype(t: TensorType, other: TensorType, what: str) -> None:
+    if t.dtype != other.dtype:
+        raise ShapeError(f"{what} must have element type {other.dtype.value}, got {t.dtype.value}")
+
+
+def fits(size: int, dim: int | None) -> bool:
+    return size >= 0 and (dim is None or size <= dim)
+
+
+def check_size(what: str, size: int, dim: int | None) -> None:
+    if not fits(size, dim):
+        bound = "non-negative" if dim is None else f"in [0, {dim}] (the operand's size)"
+        raise ShapeError(f"{what} = {size} must be {bound}")
+
+
+def i64_attrs(ctx, *names):
+    """Attributes as DenseI64ArrayAttrs for the StableHLO builders."""
+    return [ctx.i64_array(ctx.attrs[name]) for name in names]
+
+
+def as_int64(indices: np.ndarray) -> np.ndarray:
+    """Indices as int64 (huge unsigned values saturate, so clamping still sends them to the end)."""
+    if indices.dtype == np.uint64:
+        indices = np.minimum(indices, np.iinfo(np.int64).max)
+    return indices.astype(np.int64)

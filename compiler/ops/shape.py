@@ -10,79 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
-from ..types import DType, TensorType
+from ..registry import AttrKind, OpDef, ShapeError, attr, register
+from ..types import DType
 from . import rules
 from .rules import declared, shape_text, tensor_operand
-
-_PURE = frozenset({Trait.PURE})
-
-
-# ---- shared checks -------------------------------------------------------------------------------
-def _unique_in_range(dims, rank, what: str) -> None:
-    """ShapeError unless ``dims`` are distinct and each in ``[0, rank)`` (rank None: only distinct)."""
-    if len(set(dims)) != len(dims):
-        raise ShapeError(f"{what} {list(dims)} has repeated dimensions")
-    for d in dims:
-        if rank is not None and not 0 <= d < rank:
-            raise ShapeError(f"{what} {list(dims)}: dimension {d} is out of range for rank {rank}")
-        if d < 0:
-            raise ShapeError(f"{what} {list(dims)}: dimension {d} is negative")
-
-
-def _sorted_unique_in_range(dims, rank, what: str) -> None:
-    _unique_in_range(dims, rank, what)
-    if list(dims) != sorted(dims):
-        raise ShapeError(f"{what} {list(dims)} must be sorted")
-
-
-def _length(values, n: int | None, what: str) -> None:
-    if n is not None and len(values) != n:
-        raise ShapeError(f"{what} has {len(values)} entries, expected {n} (the operand rank)")
-
-
-def _index_operand(t, what: str) -> TensorType:
-    t = tensor_operand(t, what)
-    if not t.dtype.is_int:
-        raise ShapeError(f"{what} must have an integer element type, got {t.dtype.value}")
-    return t
-
-
-def _same_dtype(t: TensorType, other: TensorType, what: str) -> None:
-    if t.dtype != other.dtype:
-        raise ShapeError(f"{what} must have element type {other.dtype.value}, got {t.dtype.value}")
-
-
-def _fits(size: int, dim: int | None) -> bool:
-    return size >= 0 and (dim is None or size <= dim)
-
-
-def _check_size(what: str, size: int, dim: int | None) -> None:
-    if not _fits(size, dim):
-        bound = "non-negative" if dim is None else f"in [0, {dim}] (the operand's size)"
-        raise ShapeError(f"{what} = {size} must be {bound}")
-
-
-def _i64(ctx, *names):
-    """Attributes as DenseI64ArrayAttrs for the StableHLO builders."""
-    return [ctx.i64_array(ctx.attrs[name]) for name in names]
-
-
-def _as_int64(indices: np.ndarray) -> np.ndarray:
-    """Indices as int64 (huge unsigned values saturate, so clamping still sends them to the end)."""
-    if indices.dtype == np.uint64:
-        indices = np.minimum(indices, np.iinfo(np.int64).max)
-    return indices.astype(np.int64)
 
 
 # ---- broadcast_in_dim, reshape, transpose, reverse -----------------------------------------------
 def _infer_broadcast_in_dim(ctx, x):
     x = tensor_operand(x)
     out = declared(ctx)
-    _same_dtype(out, x, "result")
+    rules.require_same_dtype(out, x, "result")
     dims = ctx.attrs["broadcast_dimensions"]
-    _length(dims, x.rank, "broadcast_dimensions")
-    _unique_in_range(dims, out.rank, "broadcast_dimensions")
+    rules.check_length(dims, x.rank, "broadcast_dimensions")
+    rules.unique_in_range(dims, out.rank, "broadcast_dimensions")
     if x.shape is None or out.shape is None:
         return out
     for i, d in enumerate(dims):
@@ -126,10 +67,10 @@ BROADCAST_IN_DIM = register(
         "Broadcasts to the declared shape; operand dim i becomes result dim broadcast_dimensions[i].",
         operands=("operand",),
         attributes={"broadcast_dimensions": attr(AttrKind.INTS)},
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_broadcast_in_dim,
         reference=_broadcast_in_dim,
-        lower=lambda ctx, x: ctx.hlo.BroadcastInDimOp(ctx.result_type, x, *_i64(ctx, "broadcast_dimensions")).result,
+        lower=lambda ctx, x: ctx.hlo.BroadcastInDimOp(ctx.result_type, x, *rules.i64_attrs(ctx, "broadcast_dimensions")).result,
         grad=_g_broadcast_in_dim,
     )
 )
@@ -138,7 +79,7 @@ BROADCAST_IN_DIM = register(
 def _infer_reshape(ctx, x):
     x = tensor_operand(x)
     out = declared(ctx)
-    _same_dtype(out, x, "result")
+    rules.require_same_dtype(out, x, "result")
     if x.is_static and out.is_static and x.num_elements != out.num_elements:
         raise ShapeError(
             f"cannot reshape {shape_text(x.shape)} ({x.num_elements} elements) to "
@@ -156,7 +97,7 @@ RESHAPE = register(
         "tfc.reshape",
         "Same elements in row-major order, declared shape.",
         operands=("operand",),
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_reshape,
         reference=lambda ctx, x: x.reshape([-1 if d is None else d for d in ctx.result_type.shape]),
         lower=lambda ctx, x: ctx.hlo.ReshapeOp(ctx.result_type, x).result,
@@ -186,10 +127,10 @@ TRANSPOSE = register(
         "Permutes dimensions: result dim i is operand dim permutation[i].",
         operands=("operand",),
         attributes={"permutation": attr(AttrKind.INTS)},
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_transpose,
         reference=lambda ctx, x: np.transpose(x, ctx.attrs["permutation"]),
-        lower=lambda ctx, x: ctx.hlo.TransposeOp(x, *_i64(ctx, "permutation"), results=[ctx.result_type]).result,
+        lower=lambda ctx, x: ctx.hlo.TransposeOp(x, *rules.i64_attrs(ctx, "permutation"), results=[ctx.result_type]).result,
         grad=_g_transpose,
     )
 )
@@ -197,7 +138,7 @@ TRANSPOSE = register(
 
 def _infer_reverse(ctx, x):
     x = tensor_operand(x)
-    _unique_in_range(ctx.attrs["dimensions"], x.rank, "dimensions")
+    rules.unique_in_range(ctx.attrs["dimensions"], x.rank, "dimensions")
     return x
 
 
@@ -211,10 +152,10 @@ REVERSE = register(
         "Reverses the order of elements along the given dimensions.",
         operands=("operand",),
         attributes={"dimensions": attr(AttrKind.INTS)},
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_reverse,
         reference=lambda ctx, x: np.flip(x, axis=tuple(ctx.attrs["dimensions"])).copy(),
-        lower=lambda ctx, x: ctx.hlo.ReverseOp(x, *_i64(ctx, "dimensions"), results=[ctx.result_type]).result,
+        lower=lambda ctx, x: ctx.hlo.ReverseOp(x, *rules.i64_attrs(ctx, "dimensions"), results=[ctx.result_type]).result,
         grad=_g_reverse,
     )
 )
@@ -229,13 +170,13 @@ def _infer_slice(ctx, x):
     starts, limits, strides = (ctx.attrs[k] for k in _SLICE_ATTRS)
     rank = len(starts) if x.rank is None else x.rank
     for values, what in zip((starts, limits, strides), _SLICE_ATTRS):
-        _length(values, rank, what)
+        rules.check_length(values, rank, what)
     shape = []
     for d, (start, limit, stride) in enumerate(zip(starts, limits, strides)):
         dim = None if x.shape is None else x.shape[d]
         if stride <= 0:
             raise ShapeError(f"strides must be positive, got {stride} in dimension {d}")
-        if not (0 <= start <= limit and _fits(limit, dim)):
+        if not (0 <= start <= limit and rules.fits(limit, dim)):
             raise ShapeError(
                 f"slice [{start}:{limit}] of dimension {d} (size {'?' if dim is None else dim}) "
                 "needs 0 <= start <= limit <= size"
@@ -267,10 +208,10 @@ SLICE = register(
         "Static strided slice [start:limit:stride] in every dimension.",
         operands=("operand",),
         attributes={name: attr(AttrKind.INTS) for name in _SLICE_ATTRS},
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_slice,
         reference=_slice,
-        lower=lambda ctx, x: ctx.hlo.SliceOp(x, *_i64(ctx, *_SLICE_ATTRS), results=[ctx.result_type]).result,
+        lower=lambda ctx, x: ctx.hlo.SliceOp(x, *rules.i64_attrs(ctx, *_SLICE_ATTRS), results=[ctx.result_type]).result,
         grad=_g_slice,
     )
 )
@@ -281,7 +222,7 @@ def _check_start_indices(starts, rank) -> None:
     if rank is not None and len(starts) != rank:
         raise ShapeError(f"expects one start index per operand dimension ({rank}), got {len(starts)}")
     for i, t in enumerate(starts):
-        t = _index_operand(t, f"start index #{i}")
+        t = rules.index_operand(t, f"start index #{i}")
         if t.rank not in (0, None):
             raise ShapeError(f"start index #{i} must be a rank-0 tensor, got {t}")
         if t.dtype != starts[0].dtype:
@@ -290,16 +231,16 @@ def _check_start_indices(starts, rank) -> None:
 
 def _clamped_starts(starts, shape, sizes) -> list[int]:
     """XLA clamps each start into [0, dim - size] so the window stays inside the operand."""
-    return [int(np.clip(_as_int64(np.asarray(s)), 0, dim - size)) for s, dim, size in zip(starts, shape, sizes)]
+    return [int(np.clip(rules.as_int64(np.asarray(s)), 0, dim - size)) for s, dim, size in zip(starts, shape, sizes)]
 
 
 def _infer_dynamic_slice(ctx, x, *starts):
     x = tensor_operand(x)
     sizes = ctx.attrs["slice_sizes"]
-    _length(sizes, x.rank, "slice_sizes")
+    rules.check_length(sizes, x.rank, "slice_sizes")
     _check_start_indices(starts, len(sizes))
     for d, size in enumerate(sizes):
-        _check_size(f"slice_sizes[{d}]", size, None if x.shape is None else x.shape[d])
+        rules.check_size(f"slice_sizes[{d}]", size, None if x.shape is None else x.shape[d])
     return x.with_shape(sizes)
 
 
@@ -320,10 +261,10 @@ DYNAMIC_SLICE = register(
         "Slice of static size at run-time start indices (clamped so it stays in bounds).",
         operands=("operand", "start_indices*"),
         attributes={"slice_sizes": attr(AttrKind.INTS)},
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_dynamic_slice,
         reference=_dynamic_slice,
-        lower=lambda ctx, x, *starts: ctx.hlo.DynamicSliceOp(x, starts, *_i64(ctx, "slice_sizes"), results=[ctx.result_type]).result,
+        lower=lambda ctx, x, *starts: ctx.hlo.DynamicSliceOp(x, starts, *rules.i64_attrs(ctx, "slice_sizes"), results=[ctx.result_type]).result,
         grad=_g_dynamic_slice,
     )
 )
@@ -332,12 +273,12 @@ DYNAMIC_SLICE = register(
 def _infer_dynamic_update_slice(ctx, x, update, *starts):
     x = tensor_operand(x)
     update = tensor_operand(update, "update")
-    _same_dtype(update, x, "update")
+    rules.require_same_dtype(update, x, "update")
     if x.rank is not None and update.rank is not None:
         if x.rank != update.rank:
             raise ShapeError(f"update rank {update.rank} must equal operand rank {x.rank}")
         for d, (u, o) in enumerate(zip(update.shape, x.shape)):
-            if u is not None and not _fits(u, o):
+            if u is not None and not rules.fits(u, o):
                 raise ShapeError(f"update dimension {d} (size {u}) is larger than the operand's ({o})")
     _check_start_indices(starts, x.rank if x.rank is not None else update.rank)
     return x
@@ -363,7 +304,7 @@ DYNAMIC_UPDATE_SLICE = register(
         "tfc.dynamic_update_slice",
         "Operand with update written at run-time start indices (clamped so it stays in bounds).",
         operands=("operand", "update", "start_indices*"),
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_dynamic_update_slice,
         reference=_dynamic_update_slice,
         lower=lambda ctx, x, u, *starts: ctx.hlo.DynamicUpdateSliceOp(x, u, starts, results=[ctx.result_type]).result,
@@ -385,13 +326,13 @@ def _padded_size(dim, low, high, interior):
 def _infer_pad(ctx, x, value):
     x = tensor_operand(x)
     value = tensor_operand(value, "padding_value")
-    _same_dtype(value, x, "padding_value")
+    rules.require_same_dtype(value, x, "padding_value")
     if value.rank not in (0, None):
         raise ShapeError(f"padding_value must be a rank-0 tensor, got {value}")
     low, high, interior = (ctx.attrs[k] for k in _PAD_ATTRS)
     rank = len(low) if x.rank is None else x.rank
     for values, what in zip((low, high, interior), _PAD_ATTRS):
-        _length(values, rank, what)
+        rules.check_length(values, rank, what)
     if any(i < 0 for i in interior):
         raise ShapeError(f"interior_padding {list(interior)} must be non-negative")
     dims = [None] * rank if x.shape is None else x.shape
@@ -437,10 +378,10 @@ PAD = register(
         "Edge padding (negative removes elements) and interior padding with padding_value.",
         operands=("operand", "padding_value"),
         attributes={name: attr(AttrKind.INTS) for name in _PAD_ATTRS},
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_pad,
         reference=_pad,
-        lower=lambda ctx, x, v: ctx.hlo.PadOp(x, v, *_i64(ctx, *_PAD_ATTRS), results=[ctx.result_type]).result,
+        lower=lambda ctx, x, v: ctx.hlo.PadOp(x, v, *rules.i64_attrs(ctx, *_PAD_ATTRS), results=[ctx.result_type]).result,
         grad=_g_pad,
     )
 )
@@ -451,7 +392,7 @@ def _infer_concatenate(ctx, *inputs):
         raise ShapeError("needs at least one input")
     inputs = [tensor_operand(t, f"input #{i}") for i, t in enumerate(inputs)]
     for t in inputs[1:]:
-        _same_dtype(t, inputs[0], "inputs")
+        rules.require_same_dtype(t, inputs[0], "inputs")
     ranked = [t for t in inputs if t.shape is not None]
     if not ranked:
         return inputs[0]
@@ -486,7 +427,7 @@ CONCATENATE = register(
         "Joins the inputs along one dimension; the other dimensions must agree.",
         operands=("inputs*",),
         attributes={"dimension": attr(AttrKind.INT)},
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_concatenate,
         reference=lambda ctx, *xs: np.concatenate(xs, axis=ctx.attrs["dimension"]),
         lower=lambda ctx, *xs: ctx.hlo.ConcatenateOp(xs, ctx.attrs["dimension"], results=[ctx.result_type]).result,
@@ -520,7 +461,7 @@ IOTA = register(
         "tfc.iota",
         "0, 1, 2, ... along iota_dimension, repeated along the others; declared shape.",
         attributes={"iota_dimension": attr(AttrKind.INT)},
-        traits=_PURE,
+        traits=rules.PURE,
         infer=_infer_iota,
         reference=_iota,
         lower=lambda ctx: ctx.hlo.IotaOp(ctx.result_type, ctx.attrs["iota_dimension"]).result,

@@ -16,7 +16,7 @@ from tfc.registry import ShapeError
 from tfc.types import DType
 
 from ..dialect import IMPORT_HOOKS, tf_op, unknown
-from .control import _join, call
+from .control import call, join_types
 
 
 def _branch_names(attrs) -> list[str]:
@@ -35,7 +35,7 @@ def _specialize_case(library, operand_types, attrs):
         other = list(function.type.results)
         if len(other) != len(results) or any(a.dtype != b.dtype for a, b in zip(results, other)):
             raise ShapeError(f"branches return different types: {results} and {other}")
-        results = [_join(a, b) for a, b in zip(results, other)]
+        results = [join_types(a, b) for a, b in zip(results, other)]
     attrs = dict(attrs, branches=ArrayAttr(tuple(SymbolRefAttr(f.name) for f in functions)))
     return attrs, results
 

@@ -53,10 +53,10 @@ def _specialize_if(library, operand_types, attrs):
     if len(then_out) != len(else_out) or any(a.dtype != b.dtype for a, b in zip(then_out, else_out)):
         raise ShapeError(f"branches return different types: {then_out} and {else_out}")
     attrs = dict(attrs, then_branch=SymbolRefAttr(then_fn.name), else_branch=SymbolRefAttr(else_fn.name))
-    return attrs, [_join(a, b) for a, b in zip(then_out, else_out)]
+    return attrs, [join_types(a, b) for a, b in zip(then_out, else_out)]
 
 
-def _join(a: TensorType, b: TensorType) -> TensorType:
+def join_types(a: TensorType, b: TensorType) -> TensorType:
     """The most specific type both branches' results fit (``?`` where their dims differ)."""
     if a.shape is None or b.shape is None or len(a.shape) != len(b.shape):
         return TensorType(a.dtype, None)
@@ -96,7 +96,7 @@ def _specialize_while(library, operand_types, attrs):
                 body, types = refined, out
                 break
             library.discard(refined)
-        joined = [_join(a, b) for a, b in zip(types, out)]
+        joined = [join_types(a, b) for a, b in zip(types, out)]
         if joined == types:
             break
         library.discard(body)
