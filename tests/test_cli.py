@@ -218,3 +218,25 @@ def test_invalid_utf8_is_an_io_error(tmp_path):
     result = invoke("opt", str(path))
     assert result.exit_code == 2
     assert_one_error_line(result.stderr, "tfc: error: cannot read")
+
+
+def test_lower_and_run_take_fast_math(tmp_path):
+    """IEEE-exact by default; --fast-math lets the tf-level passes fold scales into weights as Grappler
+    does: fewer ops, the same values to the case's tolerance."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    case = Path(__file__).resolve().parent / "data" / "corpus" / "small_cnn"
+    exact = invoke("lower", str(case / "graph.pb"), "--emit", "tf")
+    fast = invoke("lower", str(case / "graph.pb"), "--emit", "tf", "--fast-math")
+    assert exact.exit_code == 0 and fast.exit_code == 0, exact.stderr + fast.stderr
+    assert fast.stdout.count('= "tf.') < exact.stdout.count('= "tf.')
+    info = json.loads((case / "case.json").read_text())
+    fetch = info["fetches"][0]
+    out = tmp_path / "out.npz"
+    result = invoke("run", str(case / "graph.pb"), "--inputs", str(case / "inputs.npz"), "--fetch", fetch, "--fast-math", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    with np.load(case / "expected.npz") as expected, np.load(out) as got:
+        np.testing.assert_allclose(got[fetch], expected[info["expected_keys"][fetch]], rtol=info["rtol"], atol=info["atol"])
