@@ -2,7 +2,8 @@
 
 The in-memory cache keys on the module's printed text (which includes the entry's signature, so it
 is also the input signature). With a ``cache_dir``, compiled executables are also serialized to disk
-and reload in ~15 ms instead of compiling again (keyed on the text, the device kind and jax version).
+and reload in ~15 ms instead of compiling again (keyed on the StableHLO text, which includes the
+kernels of custom ops, the device kind and jax version).
 """
 
 from __future__ import annotations
@@ -64,9 +65,12 @@ def compile_module(module: Module, device: str = "cpu", entry: str = "main", cac
 
 
 def _load_or_compile(module, entry, target, key, cache_dir, donate) -> jx.Executable:
+    lowered = lower_module(module, entry, target.platform)
     path = None
-    if cache_dir is not None:
-        digest = hashlib.sha256(repr((key[0], key[1], target.device_kind, jx.jax_version(), key[3])).encode()).hexdigest()
+    if cache_dir is not None:  # keyed on the StableHLO, which includes custom ops' kernels
+        with lowered.context:
+            stablehlo = lowered.operation.get_asm(enable_debug_info=True)
+        digest = hashlib.sha256(repr((stablehlo, target.device_kind, jx.jax_version(), key[3])).encode()).hexdigest()
         path = Path(cache_dir) / f"{digest}.xla"
         if path.exists():
             try:
@@ -74,7 +78,7 @@ def _load_or_compile(module, entry, target, key, cache_dir, donate) -> jx.Execut
             except jx.CompileError:
                 pass  # stale or corrupt entry: compile again and overwrite it
     try:
-        executable = jx.compile(lower_module(module, entry, target.platform), target, donate=donate)
+        executable = jx.compile(lowered, target, donate=donate)
     except jx.CompileError as err:
         raise BackendError(str(err)) from None
     if path is not None:
