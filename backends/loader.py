@@ -82,4 +82,11 @@ def device_put(array, device: str = "cpu"):
         raise BackendError(str(err)) from None
 
 
-__all__ = ["BACKENDS", "Loaded", "device_put", "load"]
+def stablehlo_text(module: Module, entry: str = "main", debug_info: bool = False) -> str:
+    """The StableHLO module XLA would compile for function ``entry`` of ``module``, as text."""
+    from .xla.lowering import stablehlo_text as lower_to_text
+
+    return lower_to_text(module, entry, debug_info)
+
+
+__all__ = ["BACKENDS", "Loaded", "device_put", "load", "stablehlo_text"]

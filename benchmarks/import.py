@@ -36,7 +36,7 @@ def import_legalize_compile(importer: GraphImporter, fetches, targets, feeds, co
     """(module, import s, passes s, compile s) for one request."""
     feed_types = {k: TensorType(DType.from_numpy(v.dtype), v.shape) for k, v in feeds.items()}
     imported, t_import = timed(lambda: importer.import_graph(fetches, targets, feed_types))
-    _, t_passes = timed(lambda: PassManager(PIPELINE).run(imported.module))
+    _, t_passes = timed(lambda: PassManager(f"{PIPELINE},lift-variables").run(imported.module))  # as GraphSession runs it
     t_compile = 0.0
     if compile_it:
         _, t_compile = timed(lambda: compile_module(imported.module))

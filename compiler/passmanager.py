@@ -29,6 +29,8 @@ from typing import ClassVar, TextIO
 
 from .diagnostics import TfcError, VerifyError
 from .ir import Module
+from .printer import print_module
+from .verifier import verify
 
 
 class Pass:
@@ -358,8 +360,6 @@ class PassManager:
             raise
 
     def _verify(self, module: Module, index: int) -> None:
-        from .verifier import verify
-
         try:
             verify(module, allow_unregistered=self.allow_unregistered)
         except VerifyError as err:
@@ -367,8 +367,6 @@ class PassManager:
 
 
 def _print(module: Module) -> str:
-    from .printer import print_module
-
     return print_module(module)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfc.backends import load
+from tfc.backends import load, stablehlo_text
 from tfc.diagnostics import TraceError
 from tfc.ir import Module
 from tfc.location import UNKNOWN, FileLineColLoc
@@ -60,8 +60,6 @@ class Lowered:
 
     def as_stablehlo(self, debug_info: bool = False) -> str:
         """The StableHLO module handed to XLA."""
-        from tfc.backends.xla.lowering import stablehlo_text  # imports jax: only when asked
-
         return stablehlo_text(self.module, self.function_name, debug_info)
 
 

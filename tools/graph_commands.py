@@ -59,7 +59,7 @@ def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, fast_math, 
         manager = PassManager(pipeline, verify_each=True, stats=stats, print_ir_after_all=print_ir_after_all, out=sys.stderr)
         manager.run(imported.module)
         if emit == "stablehlo":
-            from tfc.backends.xla.lowering import stablehlo_text
+            from tfc.backends import stablehlo_text
 
             body = stablehlo_text(imported.module)
         else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import click
 
+from tfc.backends import stablehlo_text
 from tfc.diagnostics import TfcError
 from tfc.ir import Module
 from tfc.parser import parse_module
@@ -128,8 +129,6 @@ def opt(file, output, split_input_file, show_source, allow_unregistered, pipelin
 @click.option("--entry", default="main", show_default=True, help="Function that becomes the public @main.")
 def translate(file, output, split_input_file, show_source, allow_unregistered, target, debug_info, entry):
     """Parse and verify FILE, then print it as StableHLO (what XLA receives)."""
-
-    from tfc.backends.xla.lowering import stablehlo_text  # imports jax: only when translating
 
     def process(module: Module) -> str:
         text = stablehlo_text(module, entry=entry, debug_info=debug_info)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from tfc.registry import OpDef, ShapeError, Trait, register
 from tfc.types import DType, TensorType, TokenType, Type
+from tfc.verifier import InferContext
 
 TOKEN = TokenType()
 
@@ -157,8 +158,6 @@ class DecomposeContext:
 
     def constant(self, index: int):
         """The value of data operand ``index`` if it is a constant, else None."""
-        from tfc.verifier import InferContext
-
         return InferContext(self.op.name, self.attrs, operands=self._operands).constant(index)
 
     def require_constant(self, index: int, what: str):
