@@ -25,7 +25,8 @@ from tfc.ir import Value
 from tfc.types import DType, TensorType
 
 from .promotion import default_dtype, promote
-from .tracing import Trace, current_trace, user_location
+from .shapes import axes_of, broadcast_shapes, expand_ellipsis, reshape_target, slice_plan
+from .tracing import Trace, current_trace, fail, user_location
 
 
 class Tensor:
@@ -203,12 +204,6 @@ def emit_results(name: str, operands: Sequence[Tensor], attributes=None, result_
     return [Tensor(r, trace, weak) for r in op.results]
 
 
-def fail(message: str):
-    """Raise a TraceError at the trace's location (decompositions) or the user's line."""
-    trace = current_trace()
-    raise TraceError(message, trace.location if trace is not None and trace.location else user_location())
-
-
 def constant(trace: Trace, value, dtype: DType | None = None) -> Tensor:
     """A constant tensor in ``trace`` (Python scalars and lists are weakly typed, see promotion)."""
     weak = not isinstance(value, (np.ndarray, np.generic))
@@ -300,18 +295,6 @@ def _weak_literal(x: Tensor):
     return None
 
 
-def broadcast_shapes(*shapes) -> tuple:
-    """numpy's broadcasting rule, with a TraceError naming both shapes when it fails."""
-    rank = builtins.max(len(s) for s in shapes)
-    result = []
-    for dims in zip(*[(1,) * (rank - len(s)) + tuple(s) for s in shapes]):
-        sizes = {d for d in dims if d != 1}
-        if len(sizes) > 1:
-            fail(f"shapes {' and '.join(str(list(s)) for s in shapes)} cannot be broadcast together")
-        result.append(sizes.pop() if sizes else 1)
-    return tuple(result)
-
-
 def broadcast_to(x, shape) -> Tensor:
     """``x`` broadcast to ``shape`` with numpy's rules."""
     x = to_tensor(x)
@@ -333,21 +316,6 @@ def unify(*values) -> list[Tensor]:
         weak = weak and t.weak
     shape = broadcast_shapes(*[t.shape for t in tensors])
     return [broadcast_to(astype(t, dtype), shape) for t in tensors]
-
-
-def axes_of(axis, ndim: int) -> tuple:
-    """``axis`` (None, an int or a sequence) as sorted non-negative axes; TraceError when out of range."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    normalized = []
-    for a in axes:
-        if not -ndim <= a < ndim:
-            fail(f"axis {a} is out of range for a tensor of rank {ndim}")
-        normalized.append(a % ndim)
-    if len(set(normalized)) != len(normalized):
-        fail(f"repeated axis in {axis}")
-    return tuple(sorted(normalized))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,17 +494,7 @@ def ones_like(x) -> Tensor:
 def reshape(x, shape) -> Tensor:
     """numpy's reshape, including one ``-1`` dimension."""
     x = to_tensor(x)
-    shape = (shape,) if isinstance(shape, int) else tuple(int(d) for d in shape)
-    if shape.count(-1) > 1:
-        fail(f"reshape to {list(shape)}: only one dimension can be -1")
-    total = x.size
-    if -1 in shape:
-        known = int(np.prod([d for d in shape if d != -1]))
-        if known == 0 or total % known:
-            fail(f"cannot reshape {list(x.shape)} to {list(shape)}")
-        shape = tuple(total // known if d == -1 else d for d in shape)
-    if int(np.prod(shape)) != total:
-        fail(f"cannot reshape {list(x.shape)} ({total} elements) to {list(shape)}")
+    shape = reshape_target(x.shape, shape)
     if shape == x.shape:
         return x
     return emit("tfc.reshape", [x], result_types=[TensorType(x.dtype, shape)], weak=x.weak)
@@ -655,56 +613,18 @@ def getitem(x: Tensor, index) -> Tensor:
     arrays = [i for i, ix in enumerate(index) if _is_array_index(ix)]
     if arrays:
         return _advanced(x, index, arrays)
-    consumed = builtins.sum(1 for ix in index if ix is not None and ix is not Ellipsis)
-    if consumed > x.ndim:
-        fail(f"too many indices ({consumed}) for a tensor of rank {x.ndim}")
-    if builtins.sum(1 for ix in index if ix is Ellipsis) > 1:
-        fail("an index can only have one ellipsis ('...')")
-    at = index.index(Ellipsis) if Ellipsis in index else len(index)
-    index = index[:at] + (slice(None),) * (x.ndim - consumed) + index[at + 1 :]
-    return _basic(x, index)
+    return _basic(x, expand_ellipsis(index, x.ndim))
 
 
 def _is_array_index(ix) -> bool:
     return isinstance(ix, (Tensor, np.ndarray, list)) or (hasattr(ix, "__array__") and hasattr(ix, "dtype"))
 
 
-def _slice_plan(shape: tuple, index: tuple) -> tuple:
-    """(starts, limits, strides, reversed dims, result shape) of a basic index on ``shape``."""
-    starts, limits, strides, reversed_dims, result = [], [], [], [], []
-    dim = 0
-    for ix in index:
-        if ix is None:
-            result.append(1)
-            continue
-        size = shape[dim]
-        if isinstance(ix, slice):
-            start, stop, step = ix.indices(size)
-            count = len(range(start, stop, step))
-            if step < 0:
-                reversed_dims.append(dim)
-                start, step = size - 1 - start, -step
-            starts.append(start)
-            limits.append(start + (count - 1) * step + 1 if count else start)
-            strides.append(step)
-            result.append(count)
-        else:
-            i = int(ix)
-            if not -size <= i < size:
-                fail(f"index {i} is out of bounds for axis {dim} with size {size}")
-            i %= size
-            starts.append(i)
-            limits.append(i + 1)
-            strides.append(1)
-        dim += 1
-    return tuple(starts), tuple(limits), tuple(strides), tuple(reversed_dims), tuple(result)
-
-
 def _basic(x: Tensor, index: tuple) -> Tensor:
     for ix in index:
         if not (ix is None or isinstance(ix, slice) or (isinstance(ix, (int, np.integer)) and not isinstance(ix, bool))):
             fail(f"unsupported index {ix!r} of type {type(ix).__name__}; expected int, slice, None, ... or an integer array")
-    starts, limits, strides, reversed_dims, shape = _slice_plan(x.shape, index)
+    starts, limits, strides, reversed_dims, shape = slice_plan(x.shape, index)
     if reversed_dims:
         x = emit("tfc.reverse", [x], {"dimensions": reversed_dims})
     if starts != (0,) * x.ndim or limits != x.shape or strides != (1,) * x.ndim:

@@ -107,6 +107,12 @@ class Trace:
         raise TraceError("eval() needs a graph tensor (built inside `with tfc.Graph().as_default():`) and a Session", user_location())
 
 
+def fail(message: str):
+    """Raise a TraceError at the trace's location (decompositions, gradients) or the user's line."""
+    trace = current_trace()
+    raise TraceError(message, trace.location if trace is not None and trace.location else user_location())
+
+
 _state = threading.local()
 
 
@@ -131,4 +137,4 @@ class tracing:
         _state.stack.pop()
 
 
-__all__ = ["Trace", "current_trace", "tracing", "user_location"]
+__all__ = ["Trace", "current_trace", "fail", "tracing", "user_location"]

@@ -178,7 +178,7 @@ def test_python_remainder_and_floor_division_follow_the_divisor_sign():
 def test_floor_division_and_remainder_match_numpy(shape, dtype, data):
     a = data.draw(values(dtype, shape, -100, 100))
     b = data.draw(values(dtype, shape, -100, 100))
-    b = np.where(b == 0, np.asarray(3, dtype), b).astype(dtype)  # numpy warns and differs by platform on x // 0
+    b = np.where(np.abs(b) < 1e-3, np.asarray(3, dtype), b).astype(dtype)  # not x // 0 (numpy warns) nor overflowing quotients
     for ours, reference in FLOOR_OPS:
         want = reference(a, b)
         for backend in ("xla", "interp"):
@@ -193,7 +193,7 @@ def test_division_identity_holds(shape, dtype, data):
     """``a == (a // b) * b + a % b`` (exactly for ints; to rounding for floats)."""
     a = data.draw(values(dtype, shape, -1000, 1000))
     b = data.draw(values(dtype, shape, -50, 50))
-    b = np.where(b == 0, np.asarray(7, dtype), b).astype(dtype)
+    b = np.where(np.abs(b) < 0.5, np.asarray(7, dtype), b).astype(dtype)  # quotients that stay finite
     for backend in ("xla", "interp"):
         rebuilt = np.asarray(tfc.compile(lambda x, y: (x // y) * y + x % y, backend=backend)(a, b))
         if np.dtype(dtype).kind == "i":
