@@ -23,12 +23,12 @@ import numpy as np
 
 from tfc.attributes import ArrayAttr, SymbolRefAttr
 from tfc.diagnostics import TfcError
-from tfc.effects import constant_value
+from tfc.effects import constant_value, is_pure
 from tfc.frontend.tensor import Tensor, constant, to_tensor
 from tfc.frontend.tracing import Trace, tracing
 from tfc.ir import Block, Function, Module, Operation
 from tfc.passmanager import Pass, register_pass
-from tfc.registry import ShapeError, Trait, lookup
+from tfc.registry import ShapeError, lookup
 from tfc.rewriter import Rewriter
 from tfc.types import FunctionType, TokenType
 
@@ -145,7 +145,7 @@ class _Legalizer:
             ) from None
         if len(produced) != len(results):
             raise LegalizationError(f"{op.location.describe()}: error: decomposition of '{op.name}' made {len(produced)} values for {len(results)} results")
-        if opdef.has(Trait.PURE) and all(constant_value(v) is not None for v in operands):
+        if is_pure(op) and all(constant_value(v) is not None for v in operands):
             produced = _fold(self.module, op, produced, scratch) or produced
         for result, tensor in zip(results, produced):
             if not result.type.is_compatible(tensor.value.type):

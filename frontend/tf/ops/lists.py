@@ -26,6 +26,7 @@ import numpy as np
 
 from tfc.backends.interp.interpreter import Interpreter
 from tfc.diagnostics import TfcError
+from tfc.effects import is_pure
 from tfc.frontend import api as tnp
 from tfc.frontend.tensor import Tensor, to_tensor
 from tfc.frontend.tracing import Trace, tracing
@@ -127,7 +128,7 @@ def _fold(value, depth: int):
     if opdef.has(Trait.CONSTANT_LIKE):
         return np.asarray(op.attr("value"))
     size = value.type.num_elements
-    if depth == 0 or opdef.decompose is None or not opdef.has(Trait.PURE) or size is None or size > FOLD_MAX_ELEMENTS:
+    if depth == 0 or opdef.decompose is None or not is_pure(op) or size is None or size > FOLD_MAX_ELEMENTS:
         return None
     operands = op.operands[: len(data_types(v.type for v in op.operands))]
     results = [r for r in op.results if not isinstance(r.type, TokenType)]
