@@ -19,7 +19,7 @@ from tensorboard.compat.proto import attr_value_pb2, graph_pb2, tensor_shape_pb2
 
 from tfc.backends.xla.backend import compile_module
 from tfc.frontend.tf.importer import GraphImporter
-from tfc.passmanager import PassManager
+from tfc.passmanager import PassManager, default_pipeline
 from tfc.runtime.graph_session import PIPELINE, GraphSession
 from tfc.types import DType, TensorType
 
@@ -36,7 +36,8 @@ def import_legalize_compile(importer: GraphImporter, fetches, targets, feeds, co
     """(module, import s, passes s, compile s) for one request."""
     feed_types = {k: TensorType(DType.from_numpy(v.dtype), v.shape) for k, v in feeds.items()}
     imported, t_import = timed(lambda: importer.import_graph(fetches, targets, feed_types))
-    _, t_passes = timed(lambda: PassManager(f"{PIPELINE},lift-variables").run(imported.module))  # as GraphSession runs it
+    pipeline = f"{PIPELINE},lift-variables,{default_pipeline('core')}"  # as GraphSession runs it
+    _, t_passes = timed(lambda: PassManager(pipeline).run(imported.module))
     t_compile = 0.0
     if compile_it:
         _, t_compile = timed(lambda: compile_module(imported.module))

@@ -24,6 +24,7 @@ _LAZY = {
     "Lowered": "tfc.frontend.compile",
     "Tensor": "tfc.frontend.tensor",
     "as_dtype": "tfc.frontend.tensor",
+    "broadcast_shapes": "tfc.frontend.shapes",
     "current_trace": "tfc.frontend.tracing",
     "cond": "tfc.frontend.control",
     "while_loop": "tfc.frontend.control",

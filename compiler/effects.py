@@ -43,7 +43,7 @@ def _removable_inside(op: Operation) -> bool:
 
 def has_side_effects(op: Operation) -> bool:
     """True when deleting ``op`` could change what the program does, even with its results unused."""
-    if not is_pure(op):
+    if not is_pure(op) or is_terminator(op):
         return True
     walk = op.walk()
     next(walk)  # the op itself

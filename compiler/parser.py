@@ -503,5 +503,6 @@ def _first_token_position(text: str) -> tuple[int, int]:
 
 
 def parse_file(path: str | Path) -> Module:
+    """The module in the IR text file ``path`` (errors name the file, line and column)."""
     path = Path(path)
     return parse_module(path.read_text(), str(path))

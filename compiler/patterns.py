@@ -33,6 +33,8 @@ from .rewriter import Rewriter
 from .types import DType, TensorType, TokenType, Type
 
 DEFAULT_MAX_ELEMENTS = 1 << 20
+"""The largest constant (in elements) a rewrite or a fold makes: 4 MiB of f32, about what Grappler's
+10 MB cap per tensor allows, so a small broadcast never becomes a huge constant."""
 
 
 # ---- the floating-point policy ---------------------------------------------------------------------

@@ -29,6 +29,7 @@ class Rewriter:
     def __init__(self):
         self._before: dict[Operation, list[Operation]] = {}  # anchor -> ops placed just before it
         self._after: dict[Operation, list[Operation]] = {}  # anchor -> ops placed just after it
+        self._placed: dict[Operation, tuple[Operation, bool]] = {}  # op -> (anchor, after?) of its latest placement
         self._touched: dict[Block, None] = {}  # blocks to rebuild, in first-touched order
         self.changes = 0
         """Edits so far (inserts, erasures, replacements): a pass reports "changed" when it is not 0."""
@@ -52,7 +53,8 @@ class Rewriter:
         return op
 
     def move_before(self, anchor: Operation, ops: Iterable[Operation]) -> None:
-        """Move ``ops`` (from any block) to just before ``anchor``, in order."""
+        """Move ``ops`` (from any block, ``anchor``'s included; moved or inserted before or not) to just
+        before ``anchor``, in order. Only an op's latest placement counts."""
         for op in ops:
             if op.parent is not None:
                 self._touched[op.parent] = None
@@ -82,6 +84,8 @@ class Rewriter:
     def inline_block_before(self, block: Block, anchor: Operation, args: Sequence[Value] = ()) -> list[Value]:
         """Move ``block``'s ops but its terminator before ``anchor``, its arguments replaced by ``args``;
         returns the terminator's operands (what the block yields) and erases the terminator."""
+        if len(args) != len(block.args):
+            raise ValueError(f"the block takes {len(block.args)} arguments, {len(args)} given")
         for arg, value in zip(block.args, args):
             arg.replace_all_uses_with(value)
         terminator = block.ops[-1]
@@ -96,6 +100,7 @@ class Rewriter:
             raise ValueError(f"cannot insert next to '{anchor.name}': it is not in a block")
         op.parent = block
         table.setdefault(anchor, []).append(op)
+        self._placed[op] = (anchor, table is self._after)
         self._touched[block] = None
         self.changes += 1
 
@@ -106,23 +111,24 @@ class Rewriter:
             block.ops[:] = self._rebuilt(block)
         self._before.clear()
         self._after.clear()
+        self._placed.clear()
         self._touched.clear()
 
     def _rebuilt(self, block: Block) -> list[Operation]:
-        """``block``'s ops with insertions expanded (an inserted op may anchor more), keeping only ops
-        whose parent is ``block``: erased ops and ops moved elsewhere drop out, and an op inserted
-        next to an anchor that was itself moved appears in the block it was put in."""
+        """``block``'s ops with insertions expanded (an inserted op may anchor more), keeping each op
+        once, where it belongs: erased ops drop out, an op placed by the rewriter appears only next to
+        its latest anchor, and only in the block that anchor is in."""
         ops: list[Operation] = []
-        stack: list[tuple[Operation, bool]] = [(op, False) for op in reversed(block.ops)]
+        stack = [(op, False) for op in reversed(block.ops) if op not in self._placed]
         while stack:
             op, expanded = stack.pop()
             if expanded:
                 if op.parent is block:
                     ops.append(op)
                 continue
-            stack.extend((new, False) for new in reversed(self._after.get(op, ())))
+            stack.extend((new, False) for new in reversed(self._after.get(op, ())) if self._placed[new] == (op, True))
             stack.append((op, True))
-            stack.extend((new, False) for new in reversed(self._before.get(op, ())))
+            stack.extend((new, False) for new in reversed(self._before.get(op, ())) if self._placed[new] == (op, False))
         return ops
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from tfc.types import DType, TensorType
 
 from .promotion import promote
+from .shapes import axes_of, broadcast_shapes
 from .tensor import (
     Tensor,
     abs,
@@ -23,14 +24,11 @@ from .tensor import (
     any,
     as_dtype,
     astype,
-    axes_of,
-    broadcast_shapes,
     broadcast_to,
     divide,
     emit,
     emit_results,
     equal,
-    fail,
     floor,
     floor_divide,
     greater,
@@ -63,6 +61,7 @@ from .tensor import (
     where,
     zeros_like,
 )
+from .tracing import fail
 
 
 def _unary_float(name: str):
@@ -230,5 +229,5 @@ __all__ = [
     "Tensor", "as_dtype", "broadcast_shapes", "emit", "emit_results", "to_tensor",
 ]  # fmt: skip
 
-NUMPY_FUNCTIONS = frozenset(__all__[: __all__.index("Tensor")])
-"""The functions ``tfc.*`` exports (each also runs eagerly there)."""
+NUMPY_FUNCTIONS = frozenset(__all__) - {"Tensor", "as_dtype", "broadcast_shapes", "emit", "emit_results", "to_tensor"}
+"""The functions ``tfc.*`` exports (each also runs eagerly there): every name of ``__all__`` but those."""

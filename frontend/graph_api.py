@@ -45,8 +45,8 @@ def name_scope(name: str | None):
 def device(spec: str | None):
     """Record ``spec`` ("cpu:1", "gpu:0") as the ``tfc.device`` attribute of ops created inside.
 
-    ``None`` clears it. Outside a graph it does nothing. (Placement across devices is the partition
-    pass's job; a Session compiles for its own device.)
+    ``None`` clears it. Outside a graph it does nothing. (tfc records it but does not place ops on
+    several devices yet: a Session compiles for its own device.)
     """
     graph = current_graph()
     if graph is None:

@@ -47,11 +47,11 @@ from tfc.backends.interp.interpreter import Interpreter
 from tfc.effects import constant_value, is_pure
 from tfc.ir import Block, Module, Operation, Region, Value
 from tfc.passmanager import Pass, register_pass
+from tfc.patterns import DEFAULT_MAX_ELEMENTS
 from tfc.registry import Trait, lookup
 from tfc.rewriter import Rewriter
 from tfc.types import TensorType
 
-DEFAULT_MAX_ELEMENTS = 1 << 20
 CONSTANT_OP = "tfc.constant"
 
 

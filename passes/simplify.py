@@ -48,6 +48,7 @@ from tfc.patterns import (
     same_operands,
     zero_when_other_is,
 )
+from tfc.registry import lookup
 
 
 @register_pass
@@ -67,6 +68,8 @@ class Simplify(Pass):
 
 def simplify_module(module: Module, max_elements: int = DEFAULT_MAX_ELEMENTS, fast_math: bool = False) -> int:
     """Simplify ``module`` in place; returns the number of rewrites applied (0: unchanged)."""
+    for name in {op.name for op in module.walk()}:
+        lookup(name)  # loads the dialect of each op, and with it that level's rule table
     return apply_rules(module, registered_rules(), fast_math=fast_math, max_elements=max_elements)
 
 

@@ -2,8 +2,8 @@
 
 Each distinct (fetches, targets, feed names and types) is imported (which prunes the GraphDef to
 what it needs), run through :data:`PIPELINE` (the tf-level cleanups that are Grappler's job in
-TensorFlow, ``tf.*`` -> core ops, the core cleanups) and made a step by the builder both sessions
-share (:func:`tfc.runtime.step.build_step`: variables lifted, buffers donated, compiled once); later
+TensorFlow, then ``tf.*`` -> core ops), its variables lifted, the core cleanups run, and made a
+step by the builder both sessions share (:func:`tfc.runtime.step.build_step`: variables lifted, buffers donated, compiled once); later
 runs with the same signature only dispatch. Variable values live in the session's store between runs
 (on the device, for XLA), updated in place.
 """
@@ -25,12 +25,13 @@ from .variable_store import VariableStore
 
 
 def pipeline_for(fast_math: bool = False) -> str:
-    """The passes a GraphSession runs on an imported graph (IEEE-exact unless ``fast_math``)."""
-    return f"{default_pipeline('tf', fast_math)},legalize-tf,{default_pipeline('core', fast_math)}"
+    """The passes a GraphSession runs on an imported graph before lifting its variables (IEEE-exact
+    unless ``fast_math``); ``default_pipeline("core", fast_math)`` runs after lifting."""
+    return f"{default_pipeline('tf', fast_math)},legalize-tf"
 
 
 PIPELINE = pipeline_for()
-"""The default: tf-level cleanups, legalization to core ops, core cleanups."""
+"""The default before lifting: tf-level cleanups, then legalization to core ops."""
 
 
 class GraphSession:
@@ -38,7 +39,8 @@ class GraphSession:
 
     ``GraphSession(importer, backend="xla", device="cpu", fast_math=False, pipeline=None)``:
     ``fast_math`` lets the passes reassociate floating-point arithmetic as Grappler does (folding
-    constant scales into convolution weights, ...); ``pipeline`` replaces the passes altogether.
+    constant scales into convolution weights, ...); ``pipeline`` replaces the passes altogether (it
+    must legalize to core ops; nothing runs after it but lifting the variables).
 
     >>> sess = GraphSession.from_file("graph.pb")                       # doctest: +SKIP
     >>> sess.run([], targets=["init"])                                   # doctest: +SKIP
@@ -53,6 +55,7 @@ class GraphSession:
         self.backend = backend
         self.device = device
         self.pipeline = pipeline if pipeline is not None else pipeline_for(fast_math)
+        self.cleanup = default_pipeline("core", fast_math) if pipeline is None else None
         self.variables = VariableStore()
         """Variable name -> its current value (a device array with XLA)."""
         self._steps: dict[tuple, tuple[Step, list[str]]] = {}
@@ -77,7 +80,7 @@ class GraphSession:
         imported = self.importer.import_graph(fetches, targets, feed_types)
         needed_by = ", ".join(fetches) or ", ".join(targets)
         step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
-                          pipeline=self.pipeline, needed_by=needed_by)
+                          pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by)
         return step, imported.feeds
 
 

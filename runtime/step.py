@@ -3,9 +3,9 @@
 A step is what one ``(fetches, targets, feeds)`` signature runs. Both sessions build it in the same
 stages: **prune** to what the fetches and targets need, build a **function** ``main`` whose
 arguments are the feeds (each session does these two its own way: a ``tfc.Graph``'s ops are cloned,
-a GraphDef is imported and legalized), then :func:`build_step` does the rest for both: optionally
-run a pass pipeline, **lift variables** to arguments and results, verify, **load** through the
-backend loader with the variables' buffers donated, and bind the session's variable store.
+a GraphDef is imported, which prunes it), then :func:`build_step` does the rest for both: run the
+session's passes, **lift variables** to arguments and results, clean up, verify, **load** through
+the backend loader with the variables' buffers donated, and bind the session's variable store.
 """
 
 from __future__ import annotations
@@ -31,28 +31,29 @@ class Step:
     run: Callable[[list], list]
     offset: int
     single: Callable | None
-    variables_in: tuple[str, ...]
-    variables_out: tuple[str, ...]
 
 
 def build_step(module: Module, store: VariableStore, *, backend: str, device: str, pipeline: str | None = None,
-               readers: Mapping[str, str] | None = None, needed_by: str = "the run") -> Step:
+               cleanup: str | None = None, readers: Mapping[str, str] | None = None, needed_by: str = "the run") -> Step:
     """The step running function ``main`` of ``module`` (its arguments are the feeds, in order).
 
-    ``readers`` (variable -> the op that reads it first) and ``needed_by`` (what the run fetches) name
-    what needed a variable that is not initialized.
+    ``pipeline`` runs before the variables are lifted, ``cleanup`` after (values read from variables
+    are arguments then). ``readers`` (variable -> the op that reads it first) and ``needed_by`` (what
+    the run fetches) name what needed a variable that is not initialized.
     """
     if pipeline:
         PassManager(pipeline).run(module)
     function = module.function("main")
     lifted = lift_variables(module, function)
+    if cleanup:
+        PassManager(cleanup).run(module)
     verify(module)
-    if not function.body.ops[:-1] and not function.return_op.operands:
-        return Step(lambda args: [], 0, None, lifted.names_in, lifted.names_out)  # nothing to compute
+    if not function.body.ops[:-1] and not function.return_op.operands and not lifted.names_in:
+        return Step(lambda args: [], 0, None)  # nothing to compute, nothing to check
     loaded = load(module, backend=backend, device=device, donate=lifted.donate)
     run = store.bind(loaded.call, lifted.names_in, lifted.names_out, readers, needed_by)
     single = loaded.call_single if not lifted.names_in and not lifted.names_out else None
-    return Step(run, len(lifted.names_out), single, lifted.names_in, lifted.names_out)
+    return Step(run, len(lifted.names_out), single)
 
 
 __all__ = ["Step", "build_step"]

@@ -82,6 +82,16 @@ def test_an_import_cycle_breaks_the_contract(tmp_path):
     assert any("No import cycles" in line for line in broken), result.stdout
 
 
+def test_a_pass_reaching_xla_directly_breaks_the_contract(tmp_path):
+    """Passes may evaluate with the interpreter; nothing above the backends names XLA but the loader."""
+    staged = stage(tmp_path)
+    add_function_level_import(staged / "tfc" / "passes" / "dce.py", "from tfc.backends.xla.backend import compile_module  # noqa")
+    result = lint_imports(staged)
+    assert result.returncode != 0
+    broken = [line for line in result.stdout.splitlines() if line.endswith("BROKEN")]
+    assert any("only through the loader" in line for line in broken) and any("interpreter only" in line for line in broken), result.stdout
+
+
 def test_every_module_is_placed_in_a_layer(tmp_path):
     """The contract is exhaustive: a new module of the core must be given a layer."""
     staged = stage(tmp_path)

@@ -14,6 +14,7 @@ import sys
 
 import click
 
+from tfc.backends import BACKENDS
 from tfc.diagnostics import TfcError
 
 from .cli_support import InputError, fail, write_output
@@ -113,7 +114,7 @@ def _load_inputs(path: str) -> dict:
 @click.option("--init", "inits", multiple=True, metavar="OP", help="Op to run once first, without feeds (repeatable).")
 @click.option("--steps", default=1, show_default=True, type=click.IntRange(min=0), help="How many times the targets run.")
 @click.option("--cpu-devices", type=click.IntRange(min=1), help="Number of CPU devices (default: as many as the graph names).")
-@click.option("--backend", type=click.Choice(["xla", "interp"]), default="xla", show_default=True)
+@click.option("--backend", type=click.Choice(BACKENDS), default="xla", show_default=True)
 @click.option("--fast-math", is_flag=True, help="Let the passes reassociate float arithmetic, as Grappler does.")
 @click.option("-o", "--output", metavar="OUT.npz", help="Where to write the fetched values (keys: the fetch names as given).")
 def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend, fast_math, output):

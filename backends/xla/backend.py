@@ -2,8 +2,8 @@
 
 The in-memory cache keys on the module's printed text (which includes the entry's signature, so it
 is also the input signature). With a ``cache_dir``, compiled executables are also serialized to disk
-and reload in ~15 ms instead of compiling again (keyed on the StableHLO text, which includes the
-kernels of custom ops, the device kind and jax version).
+and reload in ~15 ms (after lowering to StableHLO, a few ms per 1000 ops) instead of compiling again,
+keyed on the StableHLO text (which includes the kernels of custom ops), the device kind and jax version.
 """
 
 from __future__ import annotations

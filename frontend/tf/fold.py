@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from tfc.effects import constant_value, is_pure
 from tfc.ir import Block, Module, Operation, OpResult, Value
 from tfc.passmanager import Pass, register_pass
+from tfc.patterns import DEFAULT_MAX_ELEMENTS
 from tfc.registry import Trait, lookup
 from tfc.rewriter import Rewriter
 from tfc.types import TensorType
@@ -42,7 +43,6 @@ from .tf_ir import (
     walk_blocks,
 )
 
-DEFAULT_MAX_ELEMENTS = 1 << 20  # 4 MiB of f32: Grappler's constant folder stops at 10 MiB per tensor
 _SHAPE_ELEMENTS = 64  # at most this many integers: what a Shape, Size or Rank of a static tensor gives
 
 

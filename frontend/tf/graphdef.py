@@ -51,10 +51,6 @@ def tf_dtype(enum_value: int, where: str = "") -> DType:
     return dtype
 
 
-def is_ref_dtype(enum_value: int) -> bool:
-    return enum_value > _REF_OFFSET
-
-
 def load_graphdef(path: str | Path) -> graph_pb2.GraphDef:
     """Parse a binary (``.pb``) or text (``.pbtxt``) GraphDef; GraphImportError on anything malformed."""
     path = Path(path)

@@ -188,3 +188,17 @@ def test_fast_math_is_an_explicit_option_of_the_default_pipelines():
         passes = parse_pipeline(default_pipeline(level, fast_math=True))
         assert any(getattr(p, "fast_math", False) for p in passes)
     assert parse_pipeline("simplify{fast-math=true}") == parse_pipeline("simplify{fast_math=true}")
+
+
+def test_moving_an_op_within_its_block_or_twice_keeps_it_once():
+    module, function, b = new_function(F32)
+    x = function.args[0]
+    first, second, third = (b.value(name, x).op for name in ("tfc.exp", "tfc.negate", "tfc.abs"))
+    with Rewriter() as rewriter:
+        rewriter.move_before(first, [third])  # within the block
+        rewriter.move_before(second, [third])  # and again: the latest placement counts
+        moved = rewriter.insert_before(first, Operation("tfc.tanh", [x], [F32]))
+        rewriter.move_before(third, [moved])  # an inserted op moved before a moved op
+    assert names(function.body) == ["tfc.exp", "tfc.tanh", "tfc.abs", "tfc.negate"]
+    with pytest.raises(ValueError, match="takes 0 arguments, 1 given"):
+        Rewriter().inline_block_before(Block(), first, [x])
