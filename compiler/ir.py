@@ -142,12 +142,18 @@ class Operation:
         return default if attribute is None else attribute.value
 
     def walk(self) -> Iterator[Operation]:
-        """This op and every op nested in its regions, in pre-order."""
+        """This op and every op nested in its regions, in pre-order (a stack, not recursion, so any
+        nesting depth walks; :func:`walk_with_depth` also says how deep each op is)."""
         yield self
-        for region in self.regions:
-            for block in region.blocks:
-                for op in block.ops:
-                    yield from op.walk()
+        stack = [_ops_inside(self)] if self.regions else []
+        while stack:
+            op = next(stack[-1], None)
+            if op is None:
+                stack.pop()
+                continue
+            yield op
+            if op.regions:
+                stack.append(_ops_inside(op))
 
     def erase(self) -> None:
         """Detach from the parent block and from operands' use lists; results must be unused."""
@@ -168,6 +174,38 @@ class Operation:
 
     def __repr__(self) -> str:
         return f"<Operation {self.name} at {self.location.describe()}>"
+
+
+def walk_with_depth(root: Operation) -> Iterator[tuple[Operation, int]]:
+    """``(op, depth)`` for ``root`` (depth 0) and every op nested in it, in pre-order, where depth is
+    how many of ``root``'s nested regions enclose the op. A stack, not recursion: any nesting walks."""
+    yield root, 0
+    stack = [_ops_inside(root)] if root.regions else []
+    while stack:
+        op = next(stack[-1], None)
+        if op is None:
+            stack.pop()
+            continue
+        yield op, len(stack)
+        if op.regions:
+            stack.append(_ops_inside(op))
+
+
+def _ops_inside(op: Operation) -> Iterator[Operation]:
+    """The ops directly inside ``op``'s regions, in order."""
+    return (inner for region in op.regions for block in region.blocks for inner in block.ops)
+
+
+def block_depth(block: Block) -> int:
+    """How many regions enclose the ops of ``block`` (1 for a module's body, 2 for a function's),
+    counting only the regions attached so far."""
+    depth = 0
+    region = block.parent
+    while region is not None:
+        depth += 1
+        owner = region.parent
+        region = owner.parent.parent if owner is not None and owner.parent is not None else None
+    return depth
 
 
 class Block:

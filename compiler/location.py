@@ -55,13 +55,24 @@ class NameLoc(Location):
     child: Location | None = None
 
     def body(self) -> str:
-        inner = "" if self.child is None else f"({self.child.body()})"
-        return f"{quote(self.name)}{inner}"
+        names, last = self.chain()
+        inner = "" if last is None else f"({last.body()})"
+        return "(".join(quote(name) for name in names) + inner + ")" * (len(names) - 1)
 
     def describe(self) -> str:
-        if self.child is None:
-            return f"'{self.name}'"
-        return f"'{self.name}' ({self.child.describe()})"
+        names, last = self.chain()
+        inner = "" if last is None else f" ({last.describe()})"
+        return " (".join(f"'{name}'" for name in names) + inner + ")" * (len(names) - 1)
+
+    def chain(self) -> tuple[list[str], Location | None]:
+        """The names of this location and of the names nested in it, outermost first, and the
+        location the innermost name wraps (None if none). A loop, so nesting of any depth prints."""
+        names: list[str] = []
+        loc: Location | None = self
+        while isinstance(loc, NameLoc):
+            names.append(loc.name)
+            loc = loc.child
+        return names, loc
 
 
 UNKNOWN = UnknownLoc()

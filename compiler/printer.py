@@ -75,7 +75,10 @@ def _type_str(t) -> str:
 
 
 class Printer:
-    """Accumulates text for ops, regions and blocks."""
+    """Accumulates text for ops, regions and blocks.
+
+    The walk keeps its own stack of things still to print instead of recursing into regions, so
+    IR nested any depth prints (names are still given in print order, so output is unchanged)."""
 
     def __init__(self):
         self.lines: list[str] = []
@@ -85,9 +88,15 @@ class Printer:
     def namer(self) -> _Namer:
         return self.namers[-1]
 
-    def print_op(self, op: Operation, indent: int) -> None:
-        opdef = lookup(op.name)
-        isolated = opdef is not None and opdef.has(Trait.ISOLATED_FROM_ABOVE)
+    def print_op(self, root: Operation, indent: int) -> None:
+        """``root`` and everything nested in it, in order."""
+        work: list[tuple] = [(self._open_op, root, indent)]
+        while work:
+            step, item, at = work.pop()
+            step(item, at, work)
+
+    def _open_op(self, op: Operation, indent: int, work: list) -> None:
+        """Write the op's head; queue its regions and its closing trailer."""
         results = [self.namer.name(r) for r in op.results]
         head = " " * indent
         if results:
@@ -96,15 +105,41 @@ class Printer:
         if not op.regions:
             self.lines.append(head + self._trailer(op))
             return
-        if isolated:
+        opdef = lookup(op.name)
+        if opdef is not None and opdef.has(Trait.ISOLATED_FROM_ABOVE):
             self.namers.append(_Namer(self.namer))
+            work.append((self._close_isolated, op, indent))
+        else:
+            work.append((self._close_op, op, indent))
         self.lines.append(head + " (")
-        for i, region in enumerate(op.regions):
-            self.lines[-1] += "{" if i == 0 else ", {"
-            self.print_region(region, indent)
-        if isolated:
-            self.namers.pop()
+        for index in reversed(range(len(op.regions))):
+            work.append((self._open_region, (op.regions[index], index), indent))
+
+    def _close_op(self, op: Operation, indent: int, work: list) -> None:
         self.lines[-1] += ")" + self._trailer(op)
+
+    def _close_isolated(self, op: Operation, indent: int, work: list) -> None:
+        self.namers.pop()
+        self._close_op(op, indent, work)
+
+    def _open_region(self, item: tuple[Region, int], indent: int, work: list) -> None:
+        """Open the brace and queue the region's blocks: labels, ops, then the closing brace."""
+        region, index = item
+        self.lines[-1] += "{" if index == 0 else ", {"
+        work.append((self._close_region, region, indent))
+        show_labels = len(region.blocks) > 1 or any(b.args for b in region.blocks)
+        for block_index in reversed(range(len(region.blocks))):
+            block = region.blocks[block_index]
+            work.extend((self._open_op, op, indent + 2) for op in reversed(block.ops))
+            if show_labels:
+                work.append((self._label, (block, block_index), indent))
+
+    def _close_region(self, region: Region, indent: int, work: list) -> None:
+        self.lines.append(" " * indent + "}")
+
+    def _label(self, item: tuple[Block, int], indent: int, work: list) -> None:
+        block, index = item
+        self.lines.append(" " * indent + self._block_label(block, index))
 
     def _trailer(self, op: Operation) -> str:
         text = ""
@@ -117,16 +152,6 @@ class Printer:
         else:
             out_text = "(" + ", ".join(outs) + ")"
         return text + f" : ({ins}) -> {out_text} {op.location}"
-
-    def print_region(self, region: Region, indent: int) -> None:
-        """The blocks of ``region``; the caller has already written the opening brace."""
-        show_labels = len(region.blocks) > 1 or any(b.args for b in region.blocks)
-        for index, block in enumerate(region.blocks):
-            if show_labels:
-                self.lines.append(" " * indent + self._block_label(block, index))
-            for op in block.ops:
-                self.print_op(op, indent + 2)
-        self.lines.append(" " * indent + "}")
 
     def _block_label(self, block: Block, index: int) -> str:
         if not block.args:
