@@ -14,6 +14,7 @@ import numpy as np
 
 from tfc.diagnostics import BackendError
 from tfc.ir import Module
+from tfc.verifier import check_nesting
 
 BACKENDS = ("xla", "interp")
 
@@ -37,8 +38,11 @@ def load(module: Module, *, backend: str = "xla", device: str = "cpu", donate: S
     """Compile (XLA) or prepare (interp) function ``entry`` of ``module``.
 
     ``donate``: argument positions whose buffers XLA may reuse for results (variables updated in
-    place); the interpreter ignores it. Raises :class:`BackendError` for an unknown backend or device.
+    place); the interpreter ignores it. Raises :class:`BackendError` for an unknown backend or device,
+    and :class:`VerifyError` for IR nested deeper than ``tfc.limits`` allows (IR built in Python
+    may never have been verified; both backends walk nested regions recursively).
     """
+    check_nesting(module)
     if backend == "xla":
         return _load_xla(module, device, donate, entry)
     if backend == "interp":
@@ -86,6 +90,7 @@ def stablehlo_text(module: Module, entry: str = "main", debug_info: bool = False
     """The StableHLO module XLA would compile for function ``entry`` of ``module``, as text."""
     from .xla.lowering import stablehlo_text as lower_to_text
 
+    check_nesting(module)
     return lower_to_text(module, entry, debug_info)
 
 

@@ -2,6 +2,13 @@
 
 The LALR parser builds IR while it reduces (no parse tree), keeping a scope of SSA names per region.
 Every failure is a :class:`ParseError` with file:line:col, the source line and a caret.
+
+Lark's LALR parser keeps its own stack, so text of any nesting parses without recursion; what is
+built from it is then held to :mod:`tfc.limits` here, before anything walks it recursively or
+allocates it: ops nested in at most ``MAX_REGION_DEPTH`` regions, locations at most
+``MAX_LOCATION_DEPTH`` names deep, tensor types (and so dense literals) of rank at most ``MAX_RANK``,
+and dense constants of at most ``max_tensor_bytes()`` bytes (checked from the type, before
+``np.full`` or ``bytes.fromhex`` runs).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from .attributes import (
 )
 from .diagnostics import ParseError
 from .ir import MODULE_OP, Block, Module, Operation, Region
+from .limits import MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH, type_too_big
 from .location import UNKNOWN, FileLineColLoc, NameLoc
 from .strings import unquote
 from .types import DType, FunctionType, ResourceType, TensorType, TokenType
@@ -83,7 +91,10 @@ def parse_tensor_type(text: str, token: Token | None = None) -> TensorType:
     if body.startswith("*x"):
         return TensorType(_element_type(body[2:], token), None)
     dims_text, elem = _DIMS.match(body).groups()
-    shape = tuple(None if d == "?" else int(d) for d in dims_text.split("x")[:-1])
+    dims = dims_text.split("x")[:-1]
+    if len(dims) > MAX_RANK:
+        _fail(f"tensor type has rank {len(dims)}; tfc allows at most {MAX_RANK} dimensions", token)
+    shape = tuple(None if d == "?" else int(d) for d in dims)
     return TensorType(_element_type(elem, token), shape)
 
 
@@ -177,6 +188,7 @@ class _Builder(Transformer):
         for child in children:
             if isinstance(child, Token) and child.type == "OP_NAME":
                 name_token = child
+                _check_depth(len(self.scopes) - 1, name_token)
                 parts["loc"] = parts["loc"] or FileLineColLoc(self.filename, child.line, child.column)  # MLIR's default
             elif isinstance(child, tuple) and child[0] in ("results", "operands"):
                 parts[child[0]] = child[1]
@@ -272,7 +284,7 @@ class _Builder(Transformer):
         return list(children)
 
     def dense_list(self, children):
-        return list(children)
+        return _DenseList(children)
 
     def dense_hex(self, children):
         return ("hex", children[0])
@@ -309,7 +321,30 @@ class _Builder(Transformer):
         return FileLineColLoc(_unquote(children[0]), int(children[1]), int(children[2]))
 
     def name_loc(self, children):
-        return NameLoc(_unquote(children[0]), children[1] if len(children) > 1 else None)
+        child = children[1] if len(children) > 1 else None
+        if isinstance(child, NameLoc) and len(child.chain()[0]) >= MAX_LOCATION_DEPTH:
+            _fail(f"location nests more than {MAX_LOCATION_DEPTH} names; tfc allows at most {MAX_LOCATION_DEPTH}", children[0])
+        return NameLoc(_unquote(children[0]), child)
+
+
+def _check_depth(depth: int, name_token: Token) -> None:
+    """An op nested in too many regions is refused where it is, before anything walks the IR.
+
+    Ops reduce innermost first, so the error waits for the outermost op past the limit (every deeper
+    op is inside one): that is the one named, the first too deep in the text. Building the ops inside
+    it first costs no recursion."""
+    if depth == MAX_REGION_DEPTH + 1:
+        _fail(f"op is nested in {depth} regions; tfc allows at most {MAX_REGION_DEPTH} (the module's and the function's included)",
+              name_token)
+
+
+class _DenseList(list):
+    """A ``[...]`` of a dense literal that knows how deeply lists nest in it, so a literal nested
+    deeper than any tensor type can be refused without walking it recursively."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.depth = 1 + max((item.depth for item in items if isinstance(item, _DenseList)), default=0)
 
 
 def _number_attr(token: Token, dtype: DType | None):
@@ -376,6 +411,9 @@ def _scalar(value, dtype: DType, where: Token):
 def _dense_attr(body, ttype: TensorType, where: Token) -> DenseElementsAttr:
     if not ttype.is_static:
         _fail(f"dense constant needs a static type, got {ttype}", where)
+    problem = type_too_big(ttype, "dense constant")
+    if problem:
+        _fail(problem, where)
     dtype = ttype.dtype
     if body is None:
         if ttype.num_elements != 0:
@@ -397,6 +435,8 @@ def _dense_attr(body, ttype: TensorType, where: Token) -> DenseElementsAttr:
     if not isinstance(body, list):
         array = np.full(ttype.shape, _scalar(body, dtype, where), dtype=dtype.numpy)
         return DenseElementsAttr(array, ttype)
+    if body.depth > MAX_RANK:  # checked before walking it: the depth bounds the recursion below
+        _fail(f"dense literal nests {body.depth} lists deep; tensor types have at most {MAX_RANK} dimensions", where)
     shape = _nested_shape(body, where)
     if shape != ttype.shape:
         _fail(f"dense literal has shape {list(shape)} but its type is {ttype}", where)

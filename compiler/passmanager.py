@@ -30,7 +30,7 @@ from typing import ClassVar, TextIO
 from .diagnostics import TfcError, VerifyError
 from .ir import Module
 from .printer import print_module
-from .verifier import verify
+from .verifier import check_nesting, verify
 
 
 class Pass:
@@ -316,7 +316,14 @@ class PassManager:
         return format_pipeline(self.passes)
 
     def run(self, module: Module) -> None:
-        """Run every pass in order on ``module`` (in place)."""
+        """Run every pass in order on ``module`` (in place).
+
+        The input is verified first when ``verify_each`` is on (else only its nesting is checked,
+        which passes rely on): a pass never sees IR that breaks a rule it may assume."""
+        if self.verify_each:
+            verify(module, allow_unregistered=self.allow_unregistered)
+        else:
+            check_nesting(module)
         out = self.out if self.out is not None else sys.stderr
         timer = _Timer() if self.timing else None
         run_start = time.perf_counter()

@@ -1,16 +1,23 @@
 """Checks that IR is well formed: every error names the op, its location and the broken rule.
 
 Structure: values are defined before use and visible (isolated ops see nothing from outside); blocks
-of registered region ops end with a terminator. Schema: operand/result/region counts, attributes
-(required ones present, of the right kind; ``_``-prefixed or dialect-prefixed ones are free-form).
-Types: declared result types must be compatible with the op's type rule.
+of registered region ops end with a terminator, and a terminator is always the last op of its block
+(the backends stop at the first one, so ops after it would silently never run). Schema:
+operand/result/region counts, attributes (required ones present, of the right kind; ``_``-prefixed
+or dialect-prefixed ones are free-form). Types: declared result types must be compatible with the
+op's type rule, and have at most ``MAX_RANK`` dimensions. Limits (:mod:`tfc.limits`): no op nested in
+more than ``MAX_REGION_DEPTH`` regions, no location nested more than ``MAX_LOCATION_DEPTH`` names deep
+— checked first, without recursion, so everything after (this verifier included) may recurse.
 """
 
 from __future__ import annotations
 
 from .diagnostics import VerifyError
-from .ir import MODULE_OP, Module, Operation, Region, Value
+from .ir import MODULE_OP, Module, Operation, Region, Value, block_depth, walk_with_depth
+from .limits import MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH
+from .location import NameLoc
 from .registry import OpDef, ShapeError, Trait, lookup
+from .types import TensorType
 
 
 class InferContext:
@@ -69,7 +76,28 @@ def check_attributes(opdef: OpDef, attributes: dict) -> str | None:
 def verify(target: Module | Operation, allow_unregistered: bool = False) -> None:
     """Raise :class:`VerifyError` for the first broken rule found in ``target``."""
     op = target.op if isinstance(target, Module) else target
+    check_nesting(op)
     _Verifier(allow_unregistered).verify_op(op, set())
+
+
+def check_nesting(target: Module | Operation) -> None:
+    """Raise :class:`VerifyError` for the first op nested in more than ``MAX_REGION_DEPTH`` regions
+    or with a location nested more than ``MAX_LOCATION_DEPTH`` names deep.
+
+    The walk is iterative, so this is safe on IR of any depth; every recursive walk in tfc (this
+    verifier, passes, interpreter, lowering) stays within Python's recursion limit on IR it accepts.
+    The backend loader calls it too, for IR built in Python and never verified."""
+    root = target.op if isinstance(target, Module) else target
+    base = block_depth(root.parent) if root.parent is not None else 0
+    for op, depth in walk_with_depth(root):
+        if base + depth > MAX_REGION_DEPTH:
+            raise VerifyError(f"is nested in {base + depth} regions; tfc allows at most {MAX_REGION_DEPTH} "
+                              "(the module's and the function's included)", op.name, op.location)
+        if isinstance(op.location, NameLoc):
+            names, _ = op.location.chain()
+            if len(names) > MAX_LOCATION_DEPTH:
+                raise VerifyError(f"has a location nested {len(names)} names deep; tfc allows at most {MAX_LOCATION_DEPTH}",
+                                  op.name, NameLoc(names[0]))
 
 
 class _Verifier:
@@ -126,6 +154,9 @@ class _Verifier:
             if actual < low or (high is not None and actual > high):
                 expected = f"{low}" if low == high else f"at least {low}"
                 self.fail(op, f"expects {expected} {group[:-1]}{'s' if low != 1 else ''}, got {actual}")
+        for index, result in enumerate(op.results):
+            if isinstance(result.type, TensorType) and result.type.rank is not None and result.type.rank > MAX_RANK:
+                self.fail(op, f"result #{index} has rank {result.type.rank}; tfc allows at most {MAX_RANK} dimensions")
         if len(op.regions) != opdef.regions:
             self.fail(op, f"expects {opdef.regions} region(s), got {len(op.regions)}")
         problem = check_attributes(opdef, op.attributes)

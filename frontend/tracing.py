@@ -19,7 +19,8 @@ from collections.abc import Sequence
 
 from tfc.builder import Builder
 from tfc.diagnostics import TraceError, VerifyError
-from tfc.ir import Block, Function, Module, Operation, Region, Value
+from tfc.ir import Block, Function, Module, Operation, Region, Value, block_depth
+from tfc.limits import MAX_REGION_DEPTH
 from tfc.location import UNKNOWN, FileLineColLoc, Location
 from tfc.types import TensorType
 
@@ -88,6 +89,14 @@ class Trace:
             raise TraceError(f"'{name}': {err.message}", location) from None
 
     def push_block(self, block: Block) -> None:
+        """Record into ``block``, a region nested in the one being recorded now.
+
+        Nesting past ``tfc.limits.MAX_REGION_DEPTH`` (``tfc.cond`` inside ``tfc.cond`` 63 deep) is a
+        TraceError at the user's line, before the IR grows deeper than tfc's walks may recurse."""
+        depth = block_depth(self.builders[0].block) + len(self.builders)
+        if depth > MAX_REGION_DEPTH:
+            raise TraceError(f"control flow nested {depth} regions deep; tfc allows at most {MAX_REGION_DEPTH} "
+                             "(the module's and the function's included)", self.location or user_location())
         self.builders.append(Builder(block))
 
     def pop_block(self) -> None:
