@@ -340,10 +340,31 @@ def test_case_runs_the_indexed_branch_and_the_last_one_by_default(op):
         np.testing.assert_allclose(got, expected, rtol=1e-6)
 
 
-def test_case_legalizes_to_a_chain_of_ifs():
+def test_case_legalizes_to_ifs_calling_each_branch_once():
     g = case_graph()
     text = print_module(import_and_legalize(g.graph, {"index:0": np.array(0, I32), "x:0": rand(3), "y:0": rand(3)}, ["case"]).module)
     assert text.count('"tfc.if"') == 2 and text.count('"tfc.call"') == 3 and "@mul_branch" in text
+
+
+def test_case_of_many_branches_nests_logarithmically():
+    """200 branches: a chain of ifs would nest 200 regions (past tfc's limit of 64); the binary
+    search nests 1 + ceil(log2(199)) = 9, and every index still picks its branch."""
+    from tfc.ir import walk_with_depth
+
+    n = 200
+    g = GraphBuilder()
+    index, x = g.placeholder("index", I32, []), g.placeholder("x", F32, [3])
+    for k in range(n):
+        add_function(g, f"b{k}", [("a", DT_F32)], [("r", DT_F32)],
+                     [const_fn("k", np.array(k, F32)), ("r", "Mul", ["a", "k:output:0"], {"T": F32})], {"r": "r:z:0"})
+    g.op("Case", [index, x], name="case", Tin=[F32], Tout=[F32], branches=func_list([f"b{k}" for k in range(n)]))
+    xv = rand(3)
+    module = import_and_legalize(g.graph, {"index:0": np.array(0, I32), "x:0": xv}, ["case"]).module
+    main = module.function("main").op
+    assert max(depth for op, depth in walk_with_depth(main) if op.name == "tfc.if") == 9
+    for k in (0, 1, 99, 100, 198, 199, 200, -1):
+        (got,) = run_graph(g.graph, {"index:0": np.array(k, I32), "x:0": xv}, ["case"])
+        np.testing.assert_array_equal(got, xv * (k if 0 <= k < n else n - 1))
 
 
 def test_case_branch_whose_type_legalization_refines():

@@ -2,9 +2,11 @@
 
 ``Case(branch_index, *inputs)`` runs ``branches[branch_index](*inputs)``; an index out of
 ``[0, len(branches))`` runs the last branch (TensorFlow's default case). As with If, the import hook
-specializes every branch function for the input types; legalization emits a chain of ``tfc.if``
-(``index == 0 ? b0 : (index == 1 ? b1 : ... b_last)``) whose regions ``tfc.call`` the branches, so
-only the chosen branch runs.
+specializes every branch function for the input types; legalization emits ``tfc.if`` ops whose
+regions ``tfc.call`` the branches, so only the chosen branch runs: ``0 <= index < n - 1 ? pick : b_last``,
+where ``pick`` halves the range ``[0, n - 1)`` at each ``tfc.if`` (``index < mid ? ... : ...``). So a
+Case of n branches nests about log2(n) regions, not n: a Case of a thousand branches stays far
+inside ``tfc.limits.MAX_REGION_DEPTH``.
 """
 
 from __future__ import annotations
@@ -51,13 +53,19 @@ def _case_types(ctx, index, *inputs):
 def _case(ctx, index, *inputs):
     names = list(ctx.attrs["branches"])
     index = tnp.reshape(index, ())
+    last = len(names) - 1  # the last branch is also the default for out-of-range indices
 
-    def branch(k: int):
-        if k == len(names) - 1:  # the last branch is also the default for out-of-range indices
-            return call(names[k], list(inputs))
-        return traced_cond(tnp.equal(index, k), lambda: call(names[k], list(inputs)), lambda: branch(k + 1))
+    def pick(low: int, high: int):
+        """The branch for an index known to be in [low, high): a binary search of tfc.if ops."""
+        if high - low == 1:
+            return call(names[low], list(inputs))
+        mid = (low + high) // 2
+        return traced_cond(tnp.less(index, mid), lambda: pick(low, mid), lambda: pick(mid, high))
 
-    return list(branch(0))
+    if last == 0:
+        return list(call(names[0], list(inputs)))
+    in_range = tnp.logical_and(tnp.greater_equal(index, 0), tnp.less(index, last))
+    return list(traced_cond(in_range, lambda: pick(0, last), lambda: call(names[last], list(inputs))))
 
 
 for _name in ("Case", "StatelessCase"):
