@@ -29,6 +29,7 @@ import numpy as np
 from .attributes import DenseElementsAttr
 from .effects import constant_value, is_pure
 from .ir import Module, Operation, Value
+from .limits import type_too_big
 from .rewriter import Rewriter
 from .types import DType, TensorType, TokenType, Type
 
@@ -256,7 +257,7 @@ class PatternDriver:
     def splat_constant(self, anchor: Operation, element) -> list[Value] | None:
         """A ``tfc.constant`` of ``anchor``'s static result type with every element ``element``."""
         t = anchor.results[0].type
-        if not isinstance(t, TensorType) or not t.is_static or t.num_elements > self.max_elements:
+        if not isinstance(t, TensorType) or not t.is_static or t.num_elements > self.max_elements or type_too_big(t, "constant"):
             return None
         array = np.full(t.shape, element, dtype=t.dtype.numpy)
         return [self.create(anchor, "tfc.constant", [], {"value": DenseElementsAttr(array, t)}).result]

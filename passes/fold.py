@@ -23,7 +23,8 @@ An op folds when the registry marks it ``pure`` and not ``stateful``, it has no 
 numpy ``reference`` (core ops; ``tf.*`` import ops have none and are left alone), every operand is
 defined by a ``constant``-like op, and every result has a static shape of at most ``max_elements``
 elements (default 1 << 20, i.e. 4 MiB of f32 — about what Grappler's 10 MB cap allows), so folding
-never turns a small broadcast into a huge constant. Each result becomes a ``tfc.constant`` at the
+never turns a small broadcast into a huge constant; whatever ``max_elements`` says, no result over
+``tfc.limits.max_tensor_bytes()`` is ever folded (nor evaluated: the check comes first). Each result becomes a ``tfc.constant`` at the
 op's location, keeping its name. Ops without operands (``tfc.iota``) are evaluated for their users
 but not replaced themselves: the constant would only be a bigger spelling of the same op.
 
@@ -46,6 +47,7 @@ from tfc.attributes import DenseElementsAttr
 from tfc.backends.interp.interpreter import Interpreter
 from tfc.effects import constant_value, is_pure
 from tfc.ir import Block, Module, Operation, Region, Value
+from tfc.limits import type_too_big
 from tfc.passmanager import Pass, register_pass
 from tfc.patterns import DEFAULT_MAX_ELEMENTS
 from tfc.registry import Trait, lookup
@@ -160,12 +162,14 @@ class _Folder:
 
     # ---- folding pure ops ------------------------------------------------------------------------
     def foldable(self, op: Operation) -> bool:
-        """Pure, region-free, evaluable, and every result static and within the size cap."""
+        """Pure, region-free, evaluable, and every result static and within both size caps."""
         if op.regions or not op.results or not _evaluable(op):
             return False
         for result in op.results:
             t = result.type
             if not isinstance(t, TensorType) or not t.is_static or t.num_elements > self.max_elements:
+                return False
+            if type_too_big(t, "folded value"):
                 return False
         return True
 

@@ -1,7 +1,10 @@
 """The numpy interpreter: evaluates any core-op module with each op's registry reference.
 
 It is tfc's reference semantics, the constant folder's engine and the oracle of differential tests,
-so it favours being obviously right over being fast.
+so it favours being obviously right over being fast. Every value it computes lives in host memory,
+so an op whose declared result is larger than ``tfc.limits.max_tensor_bytes()`` is refused before
+its reference runs (a ``BackendError`` at the op's location), and a result whose size was not known
+from its type is checked as soon as it exists.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import numpy as np
 
 from tfc.diagnostics import BackendError
 from tfc.ir import Module, Operation, Region
+from tfc.limits import max_tensor_bytes, tensor_too_big, type_too_big
 from tfc.registry import Trait, lookup
 from tfc.types import TensorType
 
@@ -72,6 +76,10 @@ class Interpreter:
         opdef = lookup(op.name)
         if opdef is None or opdef.reference is None:
             raise BackendError(f"op '{op.name}' has no numpy reference", op.location)
+        for index, result in enumerate(op.results):
+            problem = type_too_big(result.type, f"'{op.name}' result #{index}")
+            if problem:
+                raise BackendError(f"the interpreter will not compute it: {problem}", op.location)
         produced = opdef.reference(EvalContext(self, op, env), *operands)
         if not isinstance(produced, (list, tuple)):
             produced = [produced]
@@ -84,6 +92,8 @@ def _conform(value: np.ndarray, rtype, op: Operation) -> np.ndarray:
     """Cast to the declared dtype; a shape that disagrees with a static result type is a reference bug."""
     if not isinstance(rtype, TensorType):
         return value
+    if value.nbytes > max_tensor_bytes():  # a result whose type did not say its size
+        raise BackendError(f"the interpreter will not keep it: {tensor_too_big(value.shape, value.itemsize, f'{op.name!r} result')}", op.location)
     value = value.astype(rtype.dtype.numpy, copy=False)
     if rtype.shape is not None and (len(rtype.shape) != value.ndim or not all(d is None or d == s for d, s in zip(rtype.shape, value.shape))):
         raise BackendError(f"'{op.name}' produced shape {value.shape}, declared {rtype}", op.location)

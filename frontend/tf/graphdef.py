@@ -16,6 +16,7 @@ from tensorboard.compat.proto import attr_value_pb2, graph_pb2, tensor_pb2, type
 
 from tfc.attributes import ArrayAttr, BoolAttr, DenseArrayAttr, DenseElementsAttr, DTypeAttr, FloatAttr, IntegerAttr, StringAttr, SymbolRefAttr
 from tfc.diagnostics import TfcError
+from tfc.limits import MAX_RANK, tensor_bytes, tensor_too_big
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
@@ -91,12 +92,20 @@ def tensor_shape(shape_proto) -> tuple | None:
 
 
 def decode_tensor(proto: tensor_pb2.TensorProto, where: str = "") -> np.ndarray:
-    """A TensorProto's value, from any encoding: tensor_content, a typed value list, or a splat."""
+    """A TensorProto's value, from any encoding: tensor_content, a typed value list, or a splat.
+
+    The declared shape is checked against ``tfc.limits.max_tensor_bytes()`` first, in Python ints:
+    a splat of 2**40 elements (a few bytes of proto) is refused before numpy allocates anything."""
     dtype = tf_dtype(proto.dtype, where)
     shape = tensor_shape(proto.tensor_shape)
     if shape is None or any(d is None for d in shape):
         raise GraphImportError(f"constant tensor has no static shape{where}")
-    count = int(np.prod(shape, dtype=np.int64))
+    if len(shape) > MAX_RANK:
+        raise GraphImportError(f"constant tensor has rank {len(shape)}; tfc allows at most {MAX_RANK} dimensions{where}")
+    problem = tensor_too_big(shape, dtype.numpy.itemsize, f"constant tensor of shape {list(shape)} and type {dtype.value}")
+    if problem:
+        raise GraphImportError(f"{problem}{where}")
+    count = tensor_bytes(shape, 1)
     if proto.tensor_content:
         raw = proto.tensor_content
         itemsize = dtype.numpy.itemsize

@@ -17,6 +17,7 @@ from tfc.attributes import StringAttr
 from tfc.builder import Builder
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function, Module, Value
+from tfc.limits import type_too_big
 from tfc.location import NameLoc
 from tfc.registry import ShapeError, lookup
 from tfc.types import FunctionType, ResourceType, TensorType
@@ -345,6 +346,7 @@ class FunctionBuilder:
             self.fail(f"{proto.op}: {err}", name)
         except (TypeError, AttributeError, IndexError, KeyError, ValueError) as err:  # malformed attributes/inputs
             self.fail(f"{proto.op}: cannot interpret this node's attributes or inputs ({type(err).__name__}: {err})", name)
+        self._check_sizes(proto, result_types)
         if name in self.control_sources:
             result_types.append(TOKEN)
         try:
@@ -358,6 +360,15 @@ class FunctionBuilder:
                 self.values[(name, index)] = result
         if name in self.control_sources and name not in self.tokens:
             self.fail("internal: control source without a token", name)
+
+
+    def _check_sizes(self, proto, result_types) -> None:
+        """A node whose static result type is over ``tfc.limits.max_tensor_bytes()`` (a ``Fill`` of
+        a huge shape, say) is refused at import, naming it, before anything computes or folds it."""
+        for index, t in enumerate(result_types):
+            problem = type_too_big(t, f"{proto.op} output {index}")
+            if problem:
+                self.fail(problem, proto.name)
 
 
 def _arg_name(tensor: str) -> str:
