@@ -53,8 +53,8 @@ def load(module: Module, *, backend: str = "xla", device: str = "cpu", donate: S
 def _load_xla(module: Module, device: str, donate: Sequence[int], entry: str) -> Loaded:
     from .xla.backend import compile_module
 
-    executable = compile_module(module, device, entry, donate=tuple(donate)).executable
-    return Loaded(executable.call, executable.call_single, "xla", device)
+    compiled = compile_module(module, device, entry, donate=tuple(donate))
+    return Loaded(compiled.call, compiled.call_single, "xla", device)
 
 
 def _load_interp(module: Module, device: str, entry: str) -> Loaded:
@@ -78,12 +78,14 @@ def _load_interp(module: Module, device: str, entry: str) -> Loaded:
 
 def device_put(array, device: str = "cpu"):
     """``array`` as an XLA device array on ``device`` (where variables live between calls)."""
-    from .xla.jaxlib_adapter import to_device
+    from .xla.jaxlib_adapter import JaxRuntimeError, to_device
 
     try:
         return to_device(array, device)
     except ValueError as err:
         raise BackendError(str(err)) from None
+    except JaxRuntimeError as err:  # the device has no room for it
+        raise BackendError(f"XLA could not place an array of {getattr(array, 'nbytes', '?')} bytes on {device}: {str(err).splitlines()[0]}") from None
 
 
 def stablehlo_text(module: Module, entry: str = "main", debug_info: bool = False) -> str:

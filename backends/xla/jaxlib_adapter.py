@@ -73,7 +73,8 @@ __all__ = [
     "Device", "CompileError", "Executable",
     "make_context", "get_device", "available_devices", "compile",
     "optimized_hlo_text", "serialize", "deserialize", "to_device",
-    "jax_version", "lower_jax", "import_functions",
+    "jax_version", "lower_jax", "import_functions", "JaxRuntimeError",
+    "is_out_of_memory",
 ]
 
 #: jax's device class (what ``get_device`` returns).
@@ -84,6 +85,17 @@ JaxRuntimeError = jax.errors.JaxRuntimeError
 
 class CompileError(RuntimeError):
     """A module failed MLIR verification or XLA compilation (message from XLA)."""
+
+
+# How jaxlib says it could not get memory: PjRt's status code, XLA:CPU's and the GPU/TPU
+# allocators' own wording (0.10.2: "RESOURCE_EXHAUSTED: Out of memory allocating N bytes.").
+_OUT_OF_MEMORY = ("RESOURCE_EXHAUSTED", "out of memory", "failed to allocate", "allocation failed", "bad_alloc")
+
+
+def is_out_of_memory(err: BaseException) -> bool:
+    """Whether ``err`` (a JaxRuntimeError or CompileError) reports that XLA ran out of memory."""
+    text = str(err).lower()
+    return any(marker.lower() in text for marker in _OUT_OF_MEMORY)
 
 
 # --------------------------------------------------------------------------
