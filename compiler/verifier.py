@@ -136,6 +136,8 @@ class _Verifier:
                     added.append(arg)
                 for op in block.ops:
                     self.verify_op(op, visible)
+                    if op is not block.ops[-1]:
+                        self.check_not_terminator(op)
                     for result in op.results:
                         visible.add(result)
                         added.append(result)
@@ -147,6 +149,13 @@ class _Verifier:
         finally:
             for value in added:
                 visible.discard(value)
+
+    def check_not_terminator(self, op: Operation) -> None:
+        """A terminator before the end of its block would end the block early: the backends never
+        run the ops after it, so such IR means something else than it says."""
+        opdef = lookup(op.name)
+        if opdef is not None and opdef.has(Trait.TERMINATOR):
+            self.fail(op, "is a terminator and must be the last op of its block (ops after it would never run)")
 
     def check_schema(self, op: Operation, opdef: OpDef) -> None:
         for group, actual in (("operands", len(op.operands)), ("results", len(op.results))):

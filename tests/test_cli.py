@@ -240,3 +240,21 @@ def test_lower_and_run_take_fast_math(tmp_path):
     assert result.exit_code == 0, result.stderr
     with np.load(case / "expected.npz") as expected, np.load(out) as got:
         np.testing.assert_allclose(got[fetch], expected[info["expected_keys"][fetch]], rtol=info["rtol"], atol=info["atol"])
+
+
+TOO_FEW_INPUTS = GOOD.replace('"tfc.add"(%a, %b) : (tensor<2xf32>, tensor<2xf32>)', '"tf.AddV2"(%a) {T = f32} : (tensor<2xf32>)')
+RETURN_MID_BLOCK = GOOD.replace('    %s = ', '    "func.return"(%a) : (tensor<2xf32>) -> () loc("early.py":1:1)\n    %s = ')
+
+
+@pytest.mark.parametrize("pipeline", ["", "canonicalize", "cse,dce", "legalize-tf,canonicalize"])
+@pytest.mark.parametrize("text, error", [
+    (TOO_FEW_INPUTS, "'tf.AddV2' op expects 2 inputs, got 1"),
+    (RETURN_MID_BLOCK, "early.py:1:1: error: 'func.return' op is a terminator and must be the last op of its block"),
+])
+def test_what_the_backends_cannot_run_is_refused_before_any_pass(tmp_path, pipeline, text, error):
+    path = write(tmp_path, "bad.ir", text)
+    result = invoke("opt", str(path), "--passes", pipeline)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and error in lines[0] and "Traceback" not in result.stderr, result.stderr

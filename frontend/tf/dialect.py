@@ -39,25 +39,44 @@ def data_types(types) -> list[Type]:
     return types
 
 
+def _arity(fn: Callable) -> tuple[int, int | None]:
+    """(fewest, most or None) tensors ``fn(ctx, *tensors)`` takes, from its signature."""
+    params = list(inspect.signature(fn).parameters.values())[1:]
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    fewest = sum(1 for p in positional if p.default is p.empty)
+    return fewest, None if any(p.kind is p.VAR_POSITIONAL for p in params) else len(positional)
+
+
 class _DataInfer:
     """Wraps a tf type rule so it sees data operands only, and keeps a declared control token.
 
-    The rule's own signature says how many inputs the op takes, so a node with the wrong number
-    of inputs gets a clear error instead of a Python TypeError.
+    The signatures of the rule and of the decomposition say how many inputs the op takes (both must
+    accept them: ``AddV2``'s rule broadcasts any number, its decomposition adds two), so a node or an
+    op with the wrong number of inputs is a clear error — at import, and in the verifier, before any
+    pass — instead of a Python TypeError in whatever pass touches it first.
     """
 
-    def __init__(self, rule: Callable):
+    def __init__(self, rule: Callable, decompose: Callable | None = None):
         self.rule = rule
-        params = list(inspect.signature(rule).parameters.values())[1:]
-        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        self.min_inputs = sum(1 for p in positional if p.default is p.empty)
-        self.max_inputs = None if any(p.kind is p.VAR_POSITIONAL for p in params) else len(positional)
+        self.min_inputs, self.max_inputs = _arity(rule)
+        if decompose is not None:
+            fewest, most = _arity(decompose)
+            self.min_inputs = max(self.min_inputs, fewest)
+            if most is not None:
+                self.max_inputs = most if self.max_inputs is None else min(self.max_inputs, most)
+
+    def expected(self) -> str:
+        """``1 input``, ``2 inputs``, ``2 to 3 inputs`` or ``1 or more inputs``."""
+        if self.max_inputs is None:
+            return f"{self.min_inputs} or more inputs"
+        if self.min_inputs == self.max_inputs:
+            return f"{self.min_inputs} input{'' if self.min_inputs == 1 else 's'}"
+        return f"{self.min_inputs} to {self.max_inputs} inputs"
 
     def __call__(self, ctx, *types):
         data = data_types(types)
         if len(data) < self.min_inputs or (self.max_inputs is not None and len(data) > self.max_inputs):
-            expected = self.min_inputs if self.min_inputs == self.max_inputs else f"{self.min_inputs} or more"
-            raise ShapeError(f"expects {expected} inputs, got {len(data)}")
+            raise ShapeError(f"expects {self.expected()}, got {len(data)}")
         ctx.operands = ctx.operands[: len(data)]
         results = self.rule(ctx, *data)
         results = list(results) if isinstance(results, (list, tuple)) else [results]
@@ -91,7 +110,7 @@ def tf_op(
             operands=("inputs*",),
             results=("outputs*",),
             traits=frozenset(traits),
-            infer=_DataInfer(infer),
+            infer=_DataInfer(infer, decompose),
             decompose=decompose,
             output_args=outputs,
             open_attributes=True,
