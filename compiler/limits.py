@@ -16,16 +16,19 @@ per nested region (measured; see ``docs/architecture.md``, "Limits"). So IR may 
 :data:`MAX_REGION_DEPTH` regions deep, counting the module's and the function's (62 levels of
 ``tfc.if`` / ``tfc.while`` in a function): about 400 frames at most, leaving the caller 600. The
 parser, the verifier, the tracer and the backend loader refuse deeper IR before walking it. A
-location may nest :data:`MAX_LOCATION_DEPTH` names deep (``loc("a"("b"(...)))``), and a tensor type
-may have at most :data:`MAX_RANK` dimensions (numpy's own maximum, so every value fits an array).
+location may nest :data:`MAX_LOCATION_DEPTH` names deep (``loc("a"("b"(...)))``), arrays,
+dictionaries and function types may nest :data:`MAX_ATTRIBUTE_DEPTH` deep in one attribute or type
+(:func:`nesting_depth`), and a tensor type may have at most :data:`MAX_RANK` dimensions (numpy's own
+maximum, so every value fits an array).
 """
 
 from __future__ import annotations
 
 import os
 
+from .attributes import ArrayAttr, DictAttr, TypeAttr
 from .diagnostics import TfcError
-from .types import TensorType
+from .types import FunctionType, ResourceType, TensorType
 
 DEFAULT_MAX_TENSOR_BYTES = 2 << 30
 """2 GiB: larger than any constant a real graph carries, small enough to fail before swapping."""
@@ -40,6 +43,10 @@ MAX_LOCATION_DEPTH = 64
 
 MAX_RANK = 64
 """The most dimensions a tensor type may have: numpy's ``NPY_MAXDIMS``."""
+
+MAX_ATTRIBUTE_DEPTH = 64
+"""How deeply arrays, dictionaries and function types may nest in one attribute or type: printing,
+comparing and hashing them recurse."""
 
 _override: int | None = None
 _from_env: tuple[str | None, int] | None = None  # (the variable's text, its value), parsed once per text
@@ -111,14 +118,47 @@ def type_too_big(t, what: str) -> str | None:
     return tensor_too_big(t.shape, t.dtype.numpy.itemsize, f"{what} {t}")
 
 
+_NESTS = (ArrayAttr, DictAttr, TypeAttr, FunctionType, ResourceType)
+
+
+def nesting_depth(value) -> int:
+    """How deeply arrays, dictionaries and function types nest in an attribute or type: 0 for a
+    number or a tensor type, 1 for ``[1, 2]`` or ``(tensor<f32>) -> tensor<f32>``. A stack, not
+    recursion, so any depth is measured (in time linear in the value's size)."""
+    if not isinstance(value, _NESTS):
+        return 0
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, TypeAttr):
+            if isinstance(item.type, _NESTS):
+                stack.append((item.type, depth))
+            continue
+        if isinstance(item, ResourceType):
+            continue  # holds a tensor type: flat
+        depth += 1
+        deepest = max(deepest, depth)
+        if isinstance(item, ArrayAttr):
+            inner = item.elements
+        elif isinstance(item, DictAttr):
+            inner = tuple(v for _, v in item.entries)
+        else:
+            inner = item.inputs + item.results
+        stack.extend((x, depth) for x in inner if isinstance(x, _NESTS))
+    return deepest
+
+
 __all__ = [
     "DEFAULT_MAX_TENSOR_BYTES",
+    "MAX_ATTRIBUTE_DEPTH",
     "MAX_LOCATION_DEPTH",
     "MAX_RANK",
     "MAX_REGION_DEPTH",
     "MAX_TENSOR_BYTES_ENV",
     "LimitError",
     "max_tensor_bytes",
+    "nesting_depth",
     "set_max_tensor_bytes",
     "tensor_bytes",
     "tensor_too_big",

@@ -6,7 +6,8 @@ Every failure is a :class:`ParseError` with file:line:col, the source line and a
 Lark's LALR parser keeps its own stack, so text of any nesting parses without recursion; what is
 built from it is then held to :mod:`tfc.limits` here, before anything walks it recursively or
 allocates it: ops nested in at most ``MAX_REGION_DEPTH`` regions, locations at most
-``MAX_LOCATION_DEPTH`` names deep, tensor types (and so dense literals) of rank at most ``MAX_RANK``,
+``MAX_LOCATION_DEPTH`` names deep, attributes and types at most ``MAX_ATTRIBUTE_DEPTH`` deep (arrays,
+dictionaries, function types), tensor types (and so dense literals) of rank at most ``MAX_RANK``,
 and dense constants of at most ``max_tensor_bytes()`` bytes (checked from the type, before
 ``np.full`` or ``bytes.fromhex`` runs).
 """
@@ -37,7 +38,7 @@ from .attributes import (
 )
 from .diagnostics import ParseError
 from .ir import MODULE_OP, Block, Module, Operation, Region
-from .limits import MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH, type_too_big
+from .limits import MAX_ATTRIBUTE_DEPTH, MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH, nesting_depth, type_too_big
 from .location import UNKNOWN, FileLineColLoc, NameLoc
 from .strings import unquote
 from .types import DType, FunctionType, ResourceType, TensorType, TokenType
@@ -145,6 +146,9 @@ class _Builder(Transformer):
         return None
 
     def block_arg(self, children):
+        depth = nesting_depth(children[1])
+        if depth > MAX_ATTRIBUTE_DEPTH:
+            _fail(f"the type of '{children[0]}' nests function types {depth} deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}", children[0])
         return children[0], children[1]
 
     def block_args(self, children):
@@ -200,6 +204,7 @@ class _Builder(Transformer):
                 ftype = child
             else:
                 parts["loc"] = child
+        _check_nested_values(parts["attrs"], ftype, name_token)
         operands = [self._lookup(t) for t in parts["operands"]]
         if len(ftype.inputs) != len(operands):
             _fail(f"{name_token[1:-1]} has {len(operands)} operands but its type lists {len(ftype.inputs)}", name_token)
@@ -325,6 +330,20 @@ class _Builder(Transformer):
         if isinstance(child, NameLoc) and len(child.chain()[0]) >= MAX_LOCATION_DEPTH:
             _fail(f"location nests more than {MAX_LOCATION_DEPTH} names; tfc allows at most {MAX_LOCATION_DEPTH}", children[0])
         return NameLoc(_unquote(children[0]), child)
+
+
+def _check_nested_values(attrs: dict, ftype: FunctionType, name_token: Token) -> None:
+    """Attributes and types nested too deeply to print, compare or hash are refused at their op,
+    before the op's types are compared (lark built them without recursion; comparing would not)."""
+    for key, value in attrs.items():
+        depth = nesting_depth(value)
+        if depth > MAX_ATTRIBUTE_DEPTH:
+            _fail(f"attribute '{key}' nests arrays, dictionaries or function types {depth} deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}",
+                  name_token)
+    for t in ftype.inputs + ftype.results:
+        depth = nesting_depth(t)
+        if depth > MAX_ATTRIBUTE_DEPTH:
+            _fail(f"a type in its signature nests function types {depth} deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}", name_token)
 
 
 def _check_depth(depth: int, name_token: Token) -> None:

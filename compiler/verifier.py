@@ -6,15 +6,16 @@ of registered region ops end with a terminator, and a terminator is always the l
 operand/result/region counts, attributes (required ones present, of the right kind; ``_``-prefixed
 or dialect-prefixed ones are free-form). Types: declared result types must be compatible with the
 op's type rule, and have at most ``MAX_RANK`` dimensions. Limits (:mod:`tfc.limits`): no op nested in
-more than ``MAX_REGION_DEPTH`` regions, no location nested more than ``MAX_LOCATION_DEPTH`` names deep
-— checked first, without recursion, so everything after (this verifier included) may recurse.
+more than ``MAX_REGION_DEPTH`` regions, no location nested more than ``MAX_LOCATION_DEPTH`` names deep,
+no attribute or type nested more than ``MAX_ATTRIBUTE_DEPTH`` deep — checked first, without
+recursion, so everything after (this verifier included) may recurse.
 """
 
 from __future__ import annotations
 
 from .diagnostics import VerifyError
 from .ir import MODULE_OP, Module, Operation, Region, Value, block_depth, walk_with_depth
-from .limits import MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH
+from .limits import MAX_ATTRIBUTE_DEPTH, MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH, nesting_depth
 from .location import NameLoc
 from .registry import OpDef, ShapeError, Trait, lookup
 from .types import TensorType
@@ -81,8 +82,9 @@ def verify(target: Module | Operation, allow_unregistered: bool = False) -> None
 
 
 def check_nesting(target: Module | Operation) -> None:
-    """Raise :class:`VerifyError` for the first op nested in more than ``MAX_REGION_DEPTH`` regions
-    or with a location nested more than ``MAX_LOCATION_DEPTH`` names deep.
+    """Raise :class:`VerifyError` for the first op nested in more than ``MAX_REGION_DEPTH`` regions,
+    with a location nested more than ``MAX_LOCATION_DEPTH`` names deep, or with an attribute or a
+    result or block argument type nested more than ``MAX_ATTRIBUTE_DEPTH`` deep.
 
     The walk is iterative, so this is safe on IR of any depth; every recursive walk in tfc (this
     verifier, passes, interpreter, lowering) stays within Python's recursion limit on IR it accepts.
@@ -98,6 +100,23 @@ def check_nesting(target: Module | Operation) -> None:
             if len(names) > MAX_LOCATION_DEPTH:
                 raise VerifyError(f"has a location nested {len(names)} names deep; tfc allows at most {MAX_LOCATION_DEPTH}",
                                   op.name, NameLoc(names[0]))
+        problem = _nested_too_deeply(op)
+        if problem:
+            raise VerifyError(problem, op.name, op.location)
+
+
+def _nested_too_deeply(op: Operation) -> str | None:
+    """What of ``op``'s attributes, result types and block argument types nests too deeply, or None."""
+    for key, value in op.attributes.items():
+        depth = nesting_depth(value)
+        if depth > MAX_ATTRIBUTE_DEPTH:
+            return f"has attribute '{key}' nested {depth} deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}"
+    values = [*op.results, *(arg for region in op.regions for block in region.blocks for arg in block.args)]
+    for value in values:
+        depth = nesting_depth(value.type)
+        if depth > MAX_ATTRIBUTE_DEPTH:
+            return f"has a result or block argument whose type nests {depth} deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}"
+    return None
 
 
 class _Verifier:

@@ -10,11 +10,12 @@ import sys
 import numpy as np
 import pytest
 
+from tfc.attributes import ArrayAttr, IntegerAttr
 from tfc.backends import load, stablehlo_text
 from tfc.builder import Builder
 from tfc.diagnostics import ParseError, VerifyError
 from tfc.ir import Block, Function, Module, Region, walk_with_depth
-from tfc.limits import MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH
+from tfc.limits import MAX_ATTRIBUTE_DEPTH, MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH
 from tfc.location import FileLineColLoc, NameLoc
 from tfc.parser import parse_module
 from tfc.passmanager import PassManager
@@ -174,6 +175,60 @@ def test_deep_location_built_in_python_prints_and_is_refused():
     module = parse_module(with_location("unknown"))
     next(op for op in module.walk() if op.name == "tfc.negate").location = location
     with pytest.raises(VerifyError, match=f"location nested 5000 names deep; tfc allows at most {MAX_LOCATION_DEPTH}"):
+        verify(module)
+
+
+# ---- attributes and types ------------------------------------------------------------------------
+def with_attribute(attribute: str, arg_type: str = "tensor<f32>") -> str:
+    return (
+        '"builtin.module"() ({\n  "func.func"() ({\n'
+        f'  ^bb0(%x: tensor<f32>, %unused: {arg_type}):\n'
+        f'    %0 = "tfc.negate"(%x) {{_a = {attribute}}} : (tensor<f32>) -> tensor<f32>\n'
+        '    "func.return"(%0) : (tensor<f32>) -> ()\n'
+        f'  }}) {{function_type = (tensor<f32>, {arg_type}) -> tensor<f32>, sym_name = "main"}} : () -> ()\n}}) : () -> ()\n'
+    )
+
+
+def nested_function_type(n: int) -> str:
+    text = "tensor<f32>"
+    for _ in range(n):
+        text = f"({text}) -> tensor<f32>"
+    return text
+
+
+@pytest.mark.parametrize("attribute", [
+    "[" * MAX_ATTRIBUTE_DEPTH + "1" + "]" * MAX_ATTRIBUTE_DEPTH,
+    "{a = " * MAX_ATTRIBUTE_DEPTH + "1" + "}" * MAX_ATTRIBUTE_DEPTH,
+    nested_function_type(MAX_ATTRIBUTE_DEPTH),
+])
+def test_attributes_nested_to_the_limit_round_trip(attribute):
+    module = parse_module(with_attribute(attribute))
+    verify(module)
+    assert print_module(parse_module(print_module(module))) == print_module(module)
+
+
+@pytest.mark.parametrize("depth", [MAX_ATTRIBUTE_DEPTH + 1, 5000])
+@pytest.mark.parametrize("make", [lambda n: "[" * n + "1" + "]" * n, lambda n: "{a = " * n + "1" + "}" * n, nested_function_type])
+def test_attribute_nested_too_deep_is_a_parse_error_at_its_op(depth, make):
+    text = with_attribute(make(depth))
+    with pytest.raises(ParseError, match=f"attribute '_a' nests arrays, dictionaries or function types {depth} deep; tfc allows at most 64"):
+        parse_module(text, "attr.ir")
+
+
+def test_block_argument_type_nested_too_deep_is_a_parse_error_at_the_argument():
+    text = with_attribute("1", nested_function_type(5000))
+    with pytest.raises(ParseError, match="the type of '%unused' nests function types 5000 deep") as caught:
+        parse_module(text)
+    assert (caught.value.line, caught.value.col) == position(text, "%unused")
+
+
+def test_deep_attribute_built_in_python_is_a_verify_error():
+    module = parse_module(with_attribute("1"))
+    deep = IntegerAttr(1)
+    for _ in range(5000):
+        deep = ArrayAttr((deep,))
+    next(op for op in module.walk() if op.name == "tfc.negate").attributes["_a"] = deep
+    with pytest.raises(VerifyError, match=f"has attribute '_a' nested 5000 deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}"):
         verify(module)
 
 
