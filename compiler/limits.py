@@ -118,7 +118,9 @@ def type_too_big(t, what: str) -> str | None:
     return tensor_too_big(t.shape, t.dtype.numpy.itemsize, f"{what} {t}")
 
 
-_NESTS = (ArrayAttr, DictAttr, TypeAttr, FunctionType, ResourceType)
+NESTING_KINDS = (ArrayAttr, DictAttr, TypeAttr, FunctionType, ResourceType)
+"""What :func:`nesting_depth` looks into; anything else (numbers, tensor types...) is flat."""
+_NESTS = NESTING_KINDS
 
 
 def nesting_depth(value) -> int:
@@ -156,6 +158,7 @@ __all__ = [
     "MAX_RANK",
     "MAX_REGION_DEPTH",
     "MAX_TENSOR_BYTES_ENV",
+    "NESTING_KINDS",
     "LimitError",
     "max_tensor_bytes",
     "nesting_depth",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .diagnostics import VerifyError
 from .ir import MODULE_OP, Module, Operation, Region, Value, block_depth, walk_with_depth
-from .limits import MAX_ATTRIBUTE_DEPTH, MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH, nesting_depth
+from .limits import MAX_ATTRIBUTE_DEPTH, MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH, NESTING_KINDS, nesting_depth
 from .location import NameLoc
 from .registry import OpDef, ShapeError, Trait, lookup
 from .types import TensorType
@@ -90,33 +90,50 @@ def check_nesting(target: Module | Operation) -> None:
     verifier, passes, interpreter, lowering) stays within Python's recursion limit on IR it accepts.
     The backend loader calls it too, for IR built in Python and never verified."""
     root = target.op if isinstance(target, Module) else target
-    base = block_depth(root.parent) if root.parent is not None else 0
-    for op, depth in walk_with_depth(root):
-        if base + depth > MAX_REGION_DEPTH:
-            raise VerifyError(f"is nested in {base + depth} regions; tfc allows at most {MAX_REGION_DEPTH} "
+    limit = MAX_REGION_DEPTH - (block_depth(root.parent) if root.parent is not None else 0)
+    for op, depth in walk_with_depth(root):  # the common case costs a few checks per op
+        if depth > limit:
+            depth += MAX_REGION_DEPTH - limit
+            raise VerifyError(f"is nested in {depth} regions; tfc allows at most {MAX_REGION_DEPTH} "
                               "(the module's and the function's included)", op.name, op.location)
-        if isinstance(op.location, NameLoc):
-            names, _ = op.location.chain()
-            if len(names) > MAX_LOCATION_DEPTH:
-                raise VerifyError(f"has a location nested {len(names)} names deep; tfc allows at most {MAX_LOCATION_DEPTH}",
-                                  op.name, NameLoc(names[0]))
-        problem = _nested_too_deeply(op)
-        if problem:
-            raise VerifyError(problem, op.name, op.location)
+        location = op.location
+        if location.__class__ is NameLoc and location.child is not None:
+            _check_location(op)
+        for value in op.attributes.values():
+            if isinstance(value, NESTING_KINDS):
+                _check_attributes(op)
+                break
+        if op.regions:
+            _check_types(op)
+            continue
+        for result in op.results:
+            if result.type.__class__ is not TensorType:
+                _check_types(op)
+                break
 
 
-def _nested_too_deeply(op: Operation) -> str | None:
-    """What of ``op``'s attributes, result types and block argument types nests too deeply, or None."""
+def _check_location(op: Operation) -> None:
+    names, _ = op.location.chain()
+    if len(names) > MAX_LOCATION_DEPTH:
+        raise VerifyError(f"has a location nested {len(names)} names deep; tfc allows at most {MAX_LOCATION_DEPTH}",
+                          op.name, NameLoc(names[0]))
+
+
+def _check_attributes(op: Operation) -> None:
     for key, value in op.attributes.items():
         depth = nesting_depth(value)
         if depth > MAX_ATTRIBUTE_DEPTH:
-            return f"has attribute '{key}' nested {depth} deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}"
+            raise VerifyError(f"has attribute '{key}' nested {depth} deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}", op.name, op.location)
+
+
+def _check_types(op: Operation) -> None:
+    """The types of ``op``'s results and of its regions' block arguments."""
     values = [*op.results, *(arg for region in op.regions for block in region.blocks for arg in block.args)]
     for value in values:
         depth = nesting_depth(value.type)
         if depth > MAX_ATTRIBUTE_DEPTH:
-            return f"has a result or block argument whose type nests {depth} deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}"
-    return None
+            raise VerifyError(f"has a result or block argument whose type nests {depth} deep; tfc allows at most {MAX_ATTRIBUTE_DEPTH}",
+                              op.name, op.location)
 
 
 class _Verifier:
