@@ -13,8 +13,9 @@ recursion, so everything after (this verifier included) may recurse.
 
 from __future__ import annotations
 
+from .attributes import ArrayAttr, DictAttr, SymbolRefAttr
 from .diagnostics import VerifyError
-from .ir import MODULE_OP, Module, Operation, Region, Value, block_depth, walk_with_depth
+from .ir import FUNC_OP, MODULE_OP, Module, Operation, Region, Value, block_depth, walk_with_depth
 from .limits import MAX_ATTRIBUTE_DEPTH, MAX_LOCATION_DEPTH, MAX_RANK, MAX_REGION_DEPTH, NESTING_KINDS, nesting_depth
 from .location import NameLoc
 from .registry import OpDef, ShapeError, Trait, lookup
@@ -86,11 +87,17 @@ def check_nesting(target: Module | Operation) -> None:
     with a location nested more than ``MAX_LOCATION_DEPTH`` names deep, or with an attribute or a
     result or block argument type nested more than ``MAX_ATTRIBUTE_DEPTH`` deep.
 
-    The walk is iterative, so this is safe on IR of any depth; every recursive walk in tfc (this
+    In a module, a call counts as one more region: the interpreter, the importer and gradients
+    recurse through calls as through regions, so no op may be nested in more than
+    ``MAX_REGION_DEPTH`` regions counting those around every call that leads to it (and a function
+    may not call itself). A call is any op with an attribute naming a function (``@f``).
+
+    The walks are iterative, so this is safe on IR of any depth; every recursive walk in tfc (this
     verifier, passes, interpreter, lowering) stays within Python's recursion limit on IR it accepts.
     The backend loader calls it too, for IR built in Python and never verified."""
     root = target.op if isinstance(target, Module) else target
     limit = MAX_REGION_DEPTH - (block_depth(root.parent) if root.parent is not None else 0)
+    calls: list[Operation] = []
     for op, depth in walk_with_depth(root):  # the common case costs a few checks per op
         if depth > limit:
             depth += MAX_REGION_DEPTH - limit
@@ -102,6 +109,10 @@ def check_nesting(target: Module | Operation) -> None:
         for value in op.attributes.values():
             if isinstance(value, NESTING_KINDS):
                 _check_attributes(op)
+                calls.append(op)
+                break
+            if value.__class__ is SymbolRefAttr:
+                calls.append(op)
                 break
         if op.regions:
             _check_types(op)
@@ -110,6 +121,72 @@ def check_nesting(target: Module | Operation) -> None:
             if result.type.__class__ is not TensorType:
                 _check_types(op)
                 break
+
+
+    if calls and root.name == MODULE_OP:
+        _check_call_depth(root, calls)
+
+
+def _symbols(value) -> list[str]:
+    """The function names an attribute refers to (``@f``, also inside arrays and dictionaries)."""
+    found, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, SymbolRefAttr):
+            found.append(item.symbol)
+        elif isinstance(item, ArrayAttr):
+            stack.extend(item.elements)
+        elif isinstance(item, DictAttr):
+            stack.extend(v for _, v in item.entries)
+    return found
+
+
+def _check_call_depth(module_op: Operation, candidates: list[Operation]) -> None:
+    """Depth counting calls: ``reach[f]`` is how many regions deep ops get from ``f``'s body,
+    through the calls in it, relative to the module; found for callees before callers (a stack)."""
+    functions = {op.attr("sym_name"): op for block in module_op.regions[0].blocks for op in block.ops if op.name == FUNC_OP}
+    calls: dict[str, list[tuple[Operation, int, list[str]]]] = {name: [] for name in functions}
+    for op in candidates:
+        callees = [name for value in op.attributes.values() for name in _symbols(value) if name in functions]
+        owner = _enclosing_function(op)
+        if callees and owner is not None:
+            calls[owner.attr("sym_name")].append((op, block_depth(op.parent), callees))
+    reach: dict[str, int] = {}
+    for start in [name for name, found in calls.items() if found]:  # functions without calls: checked by the walk
+        _settle_reach(start, functions, calls, reach)
+    for name, depth in reach.items():
+        if depth > MAX_REGION_DEPTH:
+            op, _, callees = max(calls[name], key=lambda c: c[1] + max(reach[callee] for callee in c[2]))
+            raise VerifyError(f"calls @{callees[0]}, through which ops are nested {depth} regions deep, counting each call as one; "
+                              f"tfc allows at most {MAX_REGION_DEPTH}", op.name, op.location)
+
+
+def _settle_reach(start: str, functions: dict, calls: dict, reach: dict) -> None:
+    """Fill ``reach`` for ``start`` and everything it calls, callees first; a cycle is an error."""
+    stack, active = [(start, False)], set()
+    while stack:
+        name, expanded = stack.pop()
+        if name in reach:
+            continue
+        if expanded:
+            active.discard(name)
+            inner = max((d for _, d in walk_with_depth(functions[name])), default=0) + 1
+            through = [depth + reach[callee] - 1 for _, depth, callees in calls[name] for callee in callees]
+            reach[name] = max([inner, *through])
+            continue
+        if name in active:
+            op = next(c for c, _, callees in calls[name] if any(callee in active for callee in callees))
+            raise VerifyError(f"function @{name} calls itself (through this op); tfc runs no recursion", op.name, op.location)
+        active.add(name)
+        stack.append((name, True))
+        stack.extend((callee, False) for _, _, callees in calls[name] for callee in callees if callee not in reach)
+
+
+def _enclosing_function(op: Operation) -> Operation | None:
+    parent = op.parent_op
+    while parent is not None and parent.name != FUNC_OP:
+        parent = parent.parent_op
+    return parent
 
 
 def _check_location(op: Operation) -> None:

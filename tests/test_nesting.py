@@ -138,6 +138,49 @@ def test_python_built_ir_at_the_limit_verifies():
     verify(nested_ifs_in_python(IFS_AT_LIMIT))
 
 
+# ---- calls count as regions -----------------------------------------------------------------------
+def call_chain(n: int, recursive: bool = False) -> str:
+    """``main`` calls ``f{n-1}``, which calls ``f{n-2}``, ... ``f0`` negates (or calls ``main``)."""
+    sig = "(tensor<f32>) -> tensor<f32>"
+
+    def function(name: str, body: str) -> str:
+        return (f'  "func.func"() ({{\n  ^bb0(%x: tensor<f32>):\n{body}    "func.return"(%r) : (tensor<f32>) -> ()\n'
+                f'  }}) {{function_type = {sig}, sym_name = "{name}"}} : () -> ()\n')
+
+    def calling(callee: str) -> str:
+        return f'    %r = "tfc.call"(%x) {{callee = @{callee}}} : {sig} loc("call_{callee}")\n'
+
+    leaf = calling("main") if recursive else '    %r = "tfc.negate"(%x) : (tensor<f32>) -> tensor<f32>\n'
+    functions = [function("main", calling(f"f{n - 1}"))]
+    functions += [function(f"f{k}", calling(f"f{k - 1}") if k else leaf) for k in range(n)]
+    return '"builtin.module"() ({\n' + "".join(functions) + "}) : () -> ()\n"
+
+
+def test_calls_nested_to_the_limit_run():
+    module = parse_module(call_chain(MAX_REGION_DEPTH - 2))  # main's body is two regions deep
+    with frame_budget():
+        verify(module)
+        PassManager("canonicalize", verify_each=True).run(module)
+        for backend in ("interp", "xla"):
+            [got] = load(module, backend=backend).call(np.array(1.5, np.float32))
+            assert float(np.asarray(got)) == -1.5
+
+
+@pytest.mark.parametrize("calls", [MAX_REGION_DEPTH - 1, 3000])
+def test_calls_nested_one_past_the_limit_are_a_verify_error(calls):
+    module = parse_module(call_chain(calls))
+    with pytest.raises(VerifyError, match=f"'tfc.call' op calls @f{MAX_REGION_DEPTH - 2}, through which ops are nested 65 regions deep, "
+                                          "counting each call as one; tfc allows at most 64"):
+        verify(module)
+    with pytest.raises(VerifyError, match="nested 65 regions deep"):
+        load(module, backend="interp")
+
+
+def test_a_function_calling_itself_is_a_verify_error():
+    with pytest.raises(VerifyError, match=r"'call_f2': error: 'tfc.call' op function @main calls itself \(through this op\); tfc runs no recursion"):
+        verify(parse_module(call_chain(3, recursive=True)))
+
+
 # ---- locations -------------------------------------------------------------------------------------
 def with_location(loc_text: str) -> str:
     return (

@@ -14,14 +14,24 @@ from collections.abc import Callable
 from tensorboard.compat.proto import graph_pb2, node_def_pb2
 
 from tfc.ir import Function, Module
+from tfc.limits import MAX_REGION_DEPTH
 from tfc.registry import lookup
 from tfc.types import TensorType
 
 from .graphdef import GraphImportError, convert_attr
 
+# Importing a function recurses through the functions it calls (6 frames a call): as in the IR, where
+# a call counts as one more region, main's body being two regions deep, 62 nested calls at most.
+MAX_CALL_DEPTH = MAX_REGION_DEPTH - 2
+
 # build(graph, where, library, outputs, targets, feeds, function_name) -> the function, detached:
 # imports a GraphDef-shaped function body (``feeds``: (node, index) -> (tensor name, type)).
 BuildFunction = Callable[..., Function]
+
+
+class CallDepthError(GraphImportError):
+    """Function calls nested past :data:`MAX_CALL_DEPTH`: reported once, at the innermost call
+    site, instead of being wrapped again by every call around it."""
 
 
 class FunctionLibrary:
@@ -34,7 +44,7 @@ class FunctionLibrary:
         self.specialized: dict[tuple, Function] = {}
         self.pending: list[Function] = []
         self.modules: list[Module] = []
-        self.active: set[str] = set()
+        self.active: dict[str, None] = {}  # the functions being imported, callers first
 
     def reachable_nodes(self, nodes):
         """(where, NodeDef) for ``nodes`` and every node of the library functions they call, transitively."""
@@ -67,14 +77,18 @@ class FunctionLibrary:
             raise GraphImportError(f"function '{name}' is not in the graph's library", self.filename)
         if name in self.active:
             raise GraphImportError(f"function '{name}' calls itself (recursion is not supported)", self.filename)
+        if len(self.active) >= MAX_CALL_DEPTH:
+            chain = " -> ".join([*list(self.active)[:3], "...", name])
+            raise CallDepthError(f"function calls nest more than {MAX_CALL_DEPTH} deep ({chain}); each call counts as a region "
+                                 f"toward tfc's nesting limit of {MAX_REGION_DEPTH}", self.filename)
         inputs = list(fdef.signature.input_arg)
         if len(inputs) != len(arg_types):
             raise GraphImportError(f"function '{name}' takes {len(inputs)} arguments, called with {len(arg_types)}", self.filename)
-        self.active.add(name)
+        self.active[name] = None
         try:
             function = self._import(fdef, arg_types)
         finally:
-            self.active.discard(name)
+            del self.active[name]
         self.specialized[key] = function
         self.pending.append(function)
         return function

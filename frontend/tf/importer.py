@@ -26,7 +26,7 @@ from tfc.verifier import infer_types
 from . import ops  # noqa: F401 - registers the tf.* dialect
 from .dialect import IMPORT_HOOKS, TOKEN, data_types
 from .functionalize import functionalize_if_needed
-from .functions import FunctionLibrary
+from .functions import CallDepthError, FunctionLibrary
 from .graphdef import GraphImportError, convert_attr, load_graphdef
 
 # Attributes TensorFlow adds for its own bookkeeping; kept out of the IR to keep it readable.
@@ -337,6 +337,10 @@ class FunctionBuilder:
         if hook is not None:  # ops that call library functions: specialize them for these operand types
             try:
                 attrs, declared = hook(self.importer.library, data_types([v.type for v in operands]), attrs)
+            except CallDepthError as err:
+                if err.node is not None:  # named where the calls got too deep: not wrapped once per call
+                    raise
+                raise CallDepthError(f"{proto.op}: {err.message}", err.file, name) from None
             except (ShapeError, GraphImportError) as err:
                 self.fail(f"{proto.op}: {getattr(err, 'message', err)}", name)
         try:
