@@ -214,7 +214,14 @@ class _Frames:
         return frame
 
     def depth(self, frame: str) -> int:
-        return 0 if frame == ROOT else 1 + self.depth(self.parent[frame])
+        """How many loops ``frame`` is nested in (a loop, not recursion: frames may nest deeply)."""
+        count = 0
+        while frame != ROOT:
+            frame = self.parent[frame]
+            count += 1
+            if count > len(self.parent):
+                self.graph.fail(f"loop frames enter each other in a cycle (through frame '{frame}')")
+        return count
 
     def innermost_first(self) -> list[str]:
         return sorted(self.parent, key=lambda f: (-self.depth(f), self.order[f]))
