@@ -24,6 +24,7 @@ maximum, so every value fits an array).
 
 from __future__ import annotations
 
+import functools
 import os
 
 from .attributes import ArrayAttr, DictAttr, TypeAttr
@@ -111,9 +112,20 @@ def tensor_too_big(shape, itemsize: int, what: str) -> str | None:
     return f"{what} would hold {size} bytes, more than the {limit} bytes tfc materializes ({MAX_TENSOR_BYTES_ENV})"
 
 
-def type_too_big(t, what: str) -> str | None:
-    """:func:`tensor_too_big` for an IR type: only a static tensor type has a size to check."""
+@functools.lru_cache(maxsize=4096)
+def static_bytes(t) -> int | None:
+    """Bytes of a value of IR type ``t`` when it is a static tensor type, else None (cached per
+    type: the interpreter asks for every result it computes)."""
     if not isinstance(t, TensorType) or not t.is_static:
+        return None
+    return tensor_bytes(t.shape, t.dtype.numpy.itemsize)
+
+
+def type_too_big(t, what: str, limit: int | None = None) -> str | None:
+    """:func:`tensor_too_big` for an IR type (``what`` and the type name it), against ``limit`` or
+    the current setting: only a static tensor type has a size to check."""
+    size = static_bytes(t)
+    if size is None or size <= (max_tensor_bytes() if limit is None else limit):
         return None
     return tensor_too_big(t.shape, t.dtype.numpy.itemsize, f"{what} {t}")
 
@@ -163,6 +175,7 @@ __all__ = [
     "max_tensor_bytes",
     "nesting_depth",
     "set_max_tensor_bytes",
+    "static_bytes",
     "tensor_bytes",
     "tensor_too_big",
     "type_too_big",

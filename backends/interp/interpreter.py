@@ -16,7 +16,7 @@ import numpy as np
 
 from tfc.diagnostics import BackendError
 from tfc.ir import Module, Operation, Region
-from tfc.limits import max_tensor_bytes, tensor_too_big, type_too_big
+from tfc.limits import max_tensor_bytes, static_bytes, type_too_big
 from tfc.registry import Trait, lookup
 from tfc.types import TensorType
 
@@ -51,6 +51,7 @@ class Interpreter:
 
     def __init__(self, module: Module):
         self.module = module
+        self.max_bytes = max_tensor_bytes()  # read once: the setting holds for this evaluator's life
 
     def call(self, name: str, args: Sequence[np.ndarray]) -> list[np.ndarray]:
         function = self.module.function(name)
@@ -76,24 +77,26 @@ class Interpreter:
         opdef = lookup(op.name)
         if opdef is None or opdef.reference is None:
             raise BackendError(f"op '{op.name}' has no numpy reference", op.location)
-        for index, result in enumerate(op.results):
-            problem = type_too_big(result.type, f"'{op.name}' result #{index}")
-            if problem:
-                raise BackendError(f"the interpreter will not compute it: {problem}", op.location)
+        for result in op.results:
+            size = static_bytes(result.type)
+            if size is not None and size > self.max_bytes:
+                problem = type_too_big(result.type, "its result", self.max_bytes)
+                raise BackendError(f"the interpreter will not compute '{op.name}': {problem}", op.location)
         produced = opdef.reference(EvalContext(self, op, env), *operands)
         if not isinstance(produced, (list, tuple)):
             produced = [produced]
         if len(produced) != len(op.results):
             raise BackendError(f"reference of '{op.name}' made {len(produced)} values for {len(op.results)} results", op.location)
-        return [_conform(np.asarray(v), r.type, op) for v, r in zip(produced, op.results)]
+        return [_conform(np.asarray(v), r.type, op, self.max_bytes) for v, r in zip(produced, op.results)]
 
 
-def _conform(value: np.ndarray, rtype, op: Operation) -> np.ndarray:
+def _conform(value: np.ndarray, rtype, op: Operation, max_bytes: int) -> np.ndarray:
     """Cast to the declared dtype; a shape that disagrees with a static result type is a reference bug."""
     if not isinstance(rtype, TensorType):
         return value
-    if value.nbytes > max_tensor_bytes():  # a result whose type did not say its size
-        raise BackendError(f"the interpreter will not keep it: {tensor_too_big(value.shape, value.itemsize, f'{op.name!r} result')}", op.location)
+    if value.nbytes > max_bytes:  # a result whose type did not say its size
+        raise BackendError(f"the interpreter will not keep what '{op.name}' computed: {value.nbytes} bytes, more than the "
+                           f"{max_bytes} bytes tfc materializes", op.location)
     value = value.astype(rtype.dtype.numpy, copy=False)
     if rtype.shape is not None and (len(rtype.shape) != value.ndim or not all(d is None or d == s for d, s in zip(rtype.shape, value.shape))):
         raise BackendError(f"'{op.name}' produced shape {value.shape}, declared {rtype}", op.location)
