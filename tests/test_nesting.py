@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from tfc.attributes import ArrayAttr, IntegerAttr
 from tfc.backends import load, stablehlo_text
@@ -20,6 +21,7 @@ from tfc.location import FileLineColLoc, NameLoc
 from tfc.parser import parse_module
 from tfc.passmanager import PassManager
 from tfc.printer import print_module
+from tfc.tools.cli import cli
 from tfc.types import DType, TensorType
 from tfc.verifier import verify
 
@@ -100,6 +102,19 @@ def test_one_past_the_limit_is_a_parse_error_at_the_first_op_too_deep(ifs):
         parse_module(text, "deep.ir")
     line, col = position(text, first_too_deep)
     assert (caught.value.line, caught.value.col) == (line, col + first_too_deep.index('"'))
+
+
+@pytest.mark.parametrize("command", [["opt", "--passes", "canonicalize"], ["translate", "--to", "stablehlo"]])
+def test_cli_prints_one_line_for_ir_nested_too_deep(tmp_path, command):
+    path = tmp_path / "deep.ir"
+    path.write_text(nested_ifs(300))
+    result = CliRunner().invoke(cli, [command[0], str(path), *command[1:]])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    needle = f'%r{IFS_AT_LIMIT + 1} = "tfc.if"'  # the first op 65 regions deep
+    line, col = position(nested_ifs(300), needle)
+    col += needle.index('"')
+    assert result.output.splitlines() == [f"{path}:{line}:{col}: error: op is nested in 65 regions; tfc allows at most 64 "
+                                          "(the module's and the function's included)"]
 
 
 def nested_ifs_in_python(n: int) -> Module:
