@@ -121,8 +121,6 @@ def check_nesting(target: Module | Operation) -> None:
             if result.type.__class__ is not TensorType:
                 _check_types(op)
                 break
-
-
     if calls and root.name == MODULE_OP:
         _check_call_depth(root, calls)
 
