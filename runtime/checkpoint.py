@@ -84,8 +84,9 @@ def check_compatible(path, values: Mapping[str, np.ndarray], expected: Mapping[s
 
 
 def save_session(session, path: str | Path) -> Path:
-    """Save every variable of a ``tfc.Session`` or ``GraphSession`` (optimizer slots included)."""
-    return save(path, {name: np.asarray(value) for name, value in session.variables.items()})
+    """Save every variable of a ``tfc.Session`` or ``GraphSession`` (optimizer slots included),
+    read while no run is updating them."""
+    return save(path, {name: np.asarray(value) for name, value in session.variables.snapshot().items()})
 
 
 def restore_session(session, path: str | Path, *, strict: bool = True) -> None:
@@ -94,4 +95,5 @@ def restore_session(session, path: str | Path, *, strict: bool = True) -> None:
     values = load(path)
     if strict:
         check_compatible(path, values, session.variables)
-    session.variables.update(values)
+    with session.variables.holding(values):
+        session.variables.update(values)

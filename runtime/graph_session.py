@@ -5,11 +5,13 @@ what it needs), run through :data:`PIPELINE` (the tf-level cleanups that are Gra
 TensorFlow, then ``tf.*`` -> core ops), its variables lifted, the core cleanups run, and made a
 step by the builder both sessions share (:func:`tfc.runtime.step.build_step`: variables lifted, buffers donated, compiled once); later
 runs with the same signature only dispatch. Variable values live in the session's store between runs
-(on the device, for XLA), updated in place.
+(on the device, for XLA), updated in place. Runs may come from any number of threads, with the
+guarantees of :mod:`tfc.runtime.variable_store`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -59,21 +61,43 @@ class GraphSession:
         self.variables = VariableStore()
         """Variable name -> its current value (a device array with XLA)."""
         self._steps: dict[tuple, tuple[Step, list[str]]] = {}
+        self._compiling = threading.Lock()
 
     @staticmethod
     def from_file(path, **options) -> GraphSession:
         return GraphSession(GraphImporter.from_file(path), **options)
 
     def run(self, fetches: Sequence[str], feeds: dict | None = None, targets: Sequence[str] = ()) -> list[np.ndarray]:
-        """Compute ``fetches`` (tensor names) after running ``targets`` (op names), with ``feeds``."""
-        feeds = {_tensor_name(k): np.asarray(v) for k, v in (feeds or {}).items()}
+        """Compute ``fetches`` (tensor names) after running ``targets`` (op names), with ``feeds``.
+
+        A value fed to a Placeholder is converted to its dtype as TensorFlow converts feeds (floats
+        into an int32 placeholder truncate, float64 into float32 rounds) and must fit its shape."""
+        feeds = {name: self._feed_value(name, value) for name, value in ((_tensor_name(k), v) for k, v in (feeds or {}).items())}
         key = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
         found = self._steps.get(key)
         if found is None:
-            found = self._steps[key] = self._compile(list(fetches), list(targets), feeds)
+            with self._compiling:  # threads asking for the same new step compile it once
+                found = self._steps.get(key)
+                if found is None:
+                    found = self._steps[key] = self._compile(list(fetches), list(targets), feeds)
         step, feed_names = found
         outs = step.run([feeds[name] for name in feed_names])
         return [np.asarray(v) for v in outs[step.offset :]]
+
+    def _feed_value(self, name: str, value) -> np.ndarray:
+        declared = self.importer.placeholder_type(name)
+        try:
+            array = np.asarray(value)
+        except Exception as err:  # noqa: BLE001 - any failure means the value is not a tensor
+            raise SessionError(f"cannot feed '{name}' with a value of type {type(value).__name__}: {err}") from None
+        if declared is None:
+            return array
+        if array.dtype.kind not in "biufc" or (array.dtype.kind == "c" and not declared.dtype.is_complex):
+            raise SessionError(f"cannot feed '{name}' ({declared}) with a value of dtype {array.dtype}")
+        if declared.shape is not None and (array.ndim != len(declared.shape)
+                                           or any(d is not None and d != s for d, s in zip(declared.shape, array.shape))):
+            raise SessionError(f"cannot feed a value of shape {list(array.shape)} to placeholder '{name}' of type {declared}")
+        return np.asarray(array, dtype=declared.dtype.numpy)
 
     def _compile(self, fetches, targets, feeds) -> tuple[Step, list[str]]:
         feed_types = {name: TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}

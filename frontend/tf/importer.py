@@ -26,7 +26,7 @@ from . import ops  # noqa: F401 - registers the tf.* dialect
 from .dialect import IMPORT_HOOKS, TOKEN, data_types
 from .functionalize import functionalize_if_needed
 from .functions import FunctionLibrary
-from .graphdef import GraphImportError, convert_attr, load_graphdef
+from .graphdef import GraphImportError, convert_attr, load_graphdef, tensor_type_from_attrs
 
 # Attributes TensorFlow adds for its own bookkeeping; kept out of the IR to keep it readable.
 _DROPPED_ATTRS = {"_has_manual_control_dependencies", "_output_shapes", "_read_only_resource_inputs", "_XlaMustCompile"}
@@ -123,6 +123,20 @@ class GraphImporter:
         if ref.node not in self.nodes:
             raise GraphImportError(f"output '{name}' names a node that does not exist", self.filename)
         return ref
+
+    def placeholder_type(self, name: str) -> TensorType | None:
+        """The type a Placeholder node declares for tensor ``name`` (``x:0``), ``?`` where TensorFlow
+        leaves a dimension open; None when the tensor is not a Placeholder's output."""
+        ref = TensorRef.parse(name)
+        node = self.nodes.get(ref.node)
+        if node is None or node.op != "Placeholder" or ref.index != 0:
+            return None
+        attrs = {key: convert_attr(node.attr[key], f" in attribute of node '{node.name}'") for key in ("dtype", "shape") if key in node.attr}
+        dtype = attrs.get("dtype")
+        if dtype is None:
+            return None
+        shape = attrs.get("shape")
+        return tensor_type_from_attrs(dtype.value, None if shape is None else shape.value)
 
     def import_graph(self, outputs=None, targets=(), feeds=None) -> ImportResult:
         """Import what ``outputs`` (tensor or op names; default: the sinks) and ``targets`` need.
