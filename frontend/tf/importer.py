@@ -174,8 +174,18 @@ class GraphImporter:
         self.check_supported(needed)
         module = Module.create()
         result = FunctionBuilder(self, needed, fetch_refs, target_names, feed_refs).run(module, "main")
+        if feeds is not None:
+            self._check_placeholders_fed(needed, outputs or target_names)
         self.library.attach(module)
         return result
+
+    def _check_placeholders_fed(self, needed, wanted) -> None:
+        """As TensorFlow's Session: a Placeholder that what is asked for depends on must be fed."""
+        for name in sorted(needed, key=self.order.get):
+            if self.nodes[name].op == "Placeholder":
+                declared = self.placeholder_type(name)
+                typed = "" if declared is None else f" of type {declared}"
+                raise GraphImportError(f"you must feed a value for placeholder '{name}'{typed} (needed by {', '.join(wanted)})", self.filename)
 
     def _data_output_count(self, node: str) -> int:
         opdef = lookup(f"tf.{self.nodes[node].op}")
@@ -352,6 +362,10 @@ class FunctionBuilder:
                 attrs, declared = hook(self.importer.library, data_types([v.type for v in operands]), attrs)
             except (ShapeError, GraphImportError) as err:
                 self.fail(f"{proto.op}: {getattr(err, 'message', err)}", name)
+            except KeyError as err:
+                self.fail(f"{proto.op}: missing attribute {err}", name)
+            except (TypeError, AttributeError, ValueError) as err:  # an attribute of the wrong kind
+                self.fail(f"{proto.op}: cannot interpret this node's attributes ({type(err).__name__}: {err})", name)
         try:
             attr_values = {k: v.value for k, v in attrs.items()}
             result_types = infer_types(opdef, [v.type for v in operands], attr_values, declared, operands=operands)
