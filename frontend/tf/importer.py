@@ -27,6 +27,7 @@ from .dialect import IMPORT_HOOKS, TOKEN, data_types
 from .functionalize import functionalize_if_needed
 from .functions import FunctionLibrary
 from .graphdef import GraphImportError, convert_attr, load_graphdef, tensor_type_from_attrs
+from .op_schema import node_problem
 
 # Attributes TensorFlow adds for its own bookkeeping; kept out of the IR to keep it readable.
 _DROPPED_ATTRS = {"_has_manual_control_dependencies", "_output_shapes", "_read_only_resource_inputs", "_XlaMustCompile"}
@@ -218,14 +219,20 @@ class GraphImporter:
         return False
 
     def check_supported(self, needed: set[str]) -> None:
-        """Report every unknown op type the request needs, in the graph and in the functions it calls."""
+        """Report every unknown op type the request needs, in the graph and in the functions it calls;
+        then the first node that breaks its op's TensorFlow schema (attributes, number of inputs)."""
         table: dict[str, list[str]] = {}
         nodes = [self.nodes[name] for name in sorted(needed, key=self.order.get)]
-        for where, node in self.library.reachable_nodes(nodes):
+        reachable = list(self.library.reachable_nodes(nodes))
+        for where, node in reachable:
             if lookup(f"tf.{node.op}") is None:
                 table.setdefault(node.op, []).append(where)
         if table:
             raise UnsupportedOpsError(self.filename, table)
+        for where, node in reachable:
+            problem = node_problem(node)
+            if problem:
+                raise GraphImportError(problem, self.filename, where)
 
     def topological_order(self, needed: set[str]) -> list[str]:
         """Kahn's algorithm over data and control edges; ties go to the node earlier in the file."""
