@@ -24,11 +24,10 @@ checkpoint in place, and the next save removes the crashed writer's temp file.
 from __future__ import annotations
 
 import json
-import math
 import zipfile
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import ml_dtypes  # noqa: F401 - registers bfloat16 & co. with numpy, so np.dtype("bfloat16") resolves
 import numpy as np
@@ -36,12 +35,10 @@ import numpy as np
 from tfc.diagnostics import TfcError
 from tfc.files import atomic_write
 
+from .npz import NPY, array_members, open_npz, read_array
+
 FORMAT_VERSION = 1
 MANIFEST = "__tfc__"
-_NPY = ".npy"
-# What reading a damaged zip member or .npy header can raise (RuntimeError: an encrypted member;
-# NotImplementedError: an unknown compression method).
-_READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError)
 
 
 class CheckpointError(TfcError):
@@ -88,7 +85,7 @@ def _arrays_to_save(path: Path, values: Mapping[str, object]) -> dict[str, np.nd
 
 
 def _write_member(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
-    with archive.open(name + _NPY, "w", force_zip64=True) as member:
+    with archive.open(name + NPY, "w", force_zip64=True) as member:
         np.lib.format.write_array(member, array, allow_pickle=False)
 
 
@@ -115,69 +112,15 @@ def save(path: str | Path, values: Mapping[str, object]) -> Path:
 
 
 # ---- reading -------------------------------------------------------------------------------------
-def _open_archive(path: Path) -> zipfile.ZipFile:
+def _open_file(path: Path) -> BinaryIO:
     try:
-        return zipfile.ZipFile(path)
+        return open(path, "rb")
     except FileNotFoundError:
         raise CheckpointError(f"{path}: error: no such checkpoint") from None
     except IsADirectoryError:
         raise CheckpointError(f"{path}: error: is a folder, not a checkpoint file") from None
     except OSError as err:
         raise CheckpointError(f"{path}: error: cannot read checkpoint: {err.strerror or err}") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
-        raise CheckpointError(f"{path}: error: truncated or corrupt checkpoint: not a complete .npz archive ({err})") from None
-
-
-def _array_members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    """Array name -> its member; every member must be one ``.npy`` array, each name once."""
-    members: dict[str, zipfile.ZipInfo] = {}
-    for info in archive.infolist():
-        if not info.filename.endswith(_NPY) or info.is_dir():
-            raise CheckpointError(f"{path}: error: member '{info.filename}' is not a .npy array")
-        name = info.filename[: -len(_NPY)]
-        if name in members:
-            raise CheckpointError(f"{path}: error: array '{name}' appears twice")
-        members[name] = info
-    return members
-
-
-def _read_exactly(member, nbytes: int) -> bytearray:
-    buffer = bytearray(nbytes)
-    view, done = memoryview(buffer), 0
-    while done < nbytes:
-        count = member.readinto(view[done:])
-        if not count:
-            raise EOFError(f"data ends after {done} of {nbytes} bytes")
-        done += count
-    if member.read(1):  # also reaches the end, where zipfile checks the CRC
-        raise ValueError("data continues past the array")
-    return buffer
-
-
-def _read_npy(member, size: int) -> np.ndarray:
-    """One ``.npy`` member, its header checked against its ``size`` before any data is read."""
-    version = np.lib.format.read_magic(member)
-    if version == (1, 0):
-        shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
-    elif version == (2, 0):
-        shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
-    else:
-        raise ValueError(f".npy format version {version[0]}.{version[1]} is not one a checkpoint uses")
-    if dtype.hasobject:
-        raise ValueError("it holds Python objects (pickled data), which a checkpoint never loads")
-    nbytes = math.prod(shape) * dtype.itemsize
-    if size - member.tell() != nbytes:
-        raise ValueError(f"it has {size - member.tell()} bytes of data, but {dtype}{list(shape)} needs {nbytes}")
-    data = _read_exactly(member, nbytes)
-    return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran_order else "C")
-
-
-def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
-    try:
-        with archive.open(info) as member:
-            return _read_npy(member, info.file_size)
-    except _READ_ERRORS as err:
-        raise CheckpointError(f"{path}: error: array '{name}' is truncated or corrupt: {err}") from None
 
 
 def _manifest_object(path: Path, raw: np.ndarray) -> dict:
@@ -253,7 +196,7 @@ def _check_same_names(path: Path, variables: Mapping[str, object], members: Mapp
 
 def _read_variable(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, meta) -> np.ndarray:
     dtype, shape = meta
-    value = _read_member(path, archive, info, name)
+    value = read_array(archive, info, str(path), CheckpointError)
     if _is_extension(dtype) and value.dtype.kind == "V" and value.dtype.names is None and value.dtype.itemsize == dtype.itemsize:
         value = value.view(dtype)  # the .npy header of a bfloat16 array says V2
     if value.dtype != dtype or value.shape != shape:
@@ -272,11 +215,11 @@ def load(path: str | Path) -> dict[str, np.ndarray]:
     path = Path(path)
     if not path.exists() and path.with_suffix(path.suffix + ".npz").exists():
         path = path.with_suffix(path.suffix + ".npz")
-    with _open_archive(path) as archive:
-        members = _array_members(path, archive)
+    with _open_file(path) as stream, open_npz(stream, str(path), CheckpointError) as archive:
+        members = array_members(archive, str(path), CheckpointError)
         if MANIFEST not in members:
             raise CheckpointError(f"{path}: error: not a tfc checkpoint (no '{MANIFEST}' manifest)")
-        variables = parse_manifest(path, _read_member(path, archive, members[MANIFEST], MANIFEST))
+        variables = parse_manifest(path, read_array(archive, members[MANIFEST], str(path), CheckpointError))
         _check_same_names(path, variables, members)
         return {name: _read_variable(path, archive, members[name], name, meta) for name, meta in variables.items()}
 

@@ -205,10 +205,11 @@ def test_damaged_files_are_clear_errors(tmp_path):
     flipped[good.index(b"\x00\x00\x80\x3f")] ^= 0xFF  # a bit flip in w's data: the CRC catches it
     cases = {
         "missing.npz": (None, "no such checkpoint"),
-        "empty.npz": (b"", "truncated or corrupt checkpoint: not a complete .npz archive"),
-        "random.npz": (np.random.default_rng(0).bytes(500), "truncated or corrupt checkpoint"),
-        "single.npz": (npy_bytes(W), "truncated or corrupt checkpoint"),  # an .npy, not an .npz
-        "cut.npz": (good[: len(good) - 30], "truncated or corrupt checkpoint"),
+        "empty.npz": (b"", "empty file, not an .npz archive"),
+        "random.npz": (np.random.default_rng(0).bytes(500), "not an .npz archive (np.savez writes a zip file"),
+        "text.npz": (b"w = [1, 2, 3]\n", "not an .npz archive (np.savez writes a zip file; this one starts with b'w = '"),
+        "single.npz": (npy_bytes(W), "a single .npy array, not an .npz archive"),
+        "cut.npz": (good[: len(good) - 30], "truncated or corrupt .npz archive"),
         "flipped.npz": (bytes(flipped), "array 'w' is truncated or corrupt: Bad CRC-32"),
     }
     for name, (data, message) in cases.items():
