@@ -15,7 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfc.backends import BACKENDS
-from tfc.frontend.tf.importer import GraphImporter
+from tfc.diagnostics import TfcError
+from tfc.frontend.tf.graphdef import tensor_shape, tf_dtype
+from tfc.frontend.tf.importer import GraphImporter, TensorRef
 from tfc.passmanager import default_pipeline
 from tfc.types import DType, TensorType
 
@@ -65,23 +67,86 @@ class GraphSession:
         return GraphSession(GraphImporter.from_file(path), **options)
 
     def run(self, fetches: Sequence[str], feeds: dict | None = None, targets: Sequence[str] = ()) -> list[np.ndarray]:
-        """Compute ``fetches`` (tensor names) after running ``targets`` (op names), with ``feeds``."""
+        """Compute ``fetches`` (tensor names) after running ``targets`` (op names), with ``feeds``.
+
+        Feeds are checked as :meth:`check_feeds` says (on the first run of each signature); a needed
+        Placeholder that is not fed is a SessionError naming it.
+        """
         feeds = {_tensor_name(k): np.asarray(v) for k, v in (feeds or {}).items()}
         key = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
         found = self._steps.get(key)
         if found is None:
             found = self._steps[key] = self._compile(list(fetches), list(targets), feeds)
-        step, feed_names = found
-        outs = step.run([feeds[name] for name in feed_names])
+        step, feed_names, casts = found
+        outs = step.run([feeds[name] if name not in casts else feeds[name].astype(casts[name]) for name in feed_names])
         return [np.asarray(v) for v in outs[step.offset :]]
 
-    def _compile(self, fetches, targets, feeds) -> tuple[Step, list[str]]:
-        feed_types = {name: TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}
+    def check_feeds(self, feeds: dict) -> dict[str, np.ndarray]:
+        """``feeds`` keyed by tensor name (``x`` means ``x:0``), as the arrays that will be fed.
+
+        SessionError naming the first feed that is not a tensor of the graph, whose value is not numbers
+        or booleans, or, fed to a Placeholder, whose shape differs from the declared one (``?`` dims
+        match any size) or whose dtype does not convert to the declared one within its kind (as
+        ``tfc.Session`` converts: an int32 value feeds an int64 placeholder, a float64 one a float32
+        placeholder, a float never an int).
+        """
+        checked = {}
+        for key, value in feeds.items():
+            name = _tensor_name(key)
+            array = np.asarray(value)
+            node = self._fed_node(name)
+            try:
+                DType.from_numpy(array.dtype)
+            except ValueError:
+                raise SessionError(f"cannot feed '{name}' a value of dtype {array.dtype}: feeds are numbers or booleans") from None
+            if node.op in _PLACEHOLDERS:
+                array = _placeholder_value(node, name, array)
+            checked[name] = array
+        return checked
+
+    def _fed_node(self, name: str):
+        ref = TensorRef.parse(name)
+        node = self.importer.nodes.get(ref.node)
+        if ref.index < 0 or node is None:
+            raise SessionError(f"feed '{name}' names no tensor of the graph (there is no node '{ref.node}')")
+        if node.op in _PLACEHOLDERS and ref.index != 0:
+            raise SessionError(f"feed '{name}' names no tensor of the graph ({node.op} '{ref.node}' has one output, '{ref.node}:0')")
+        return node
+
+    def _compile(self, fetches, targets, feeds) -> tuple[Step, list[str], dict]:
+        checked = self.check_feeds(feeds)
+        casts = {name: array.dtype for name, array in checked.items() if array.dtype != feeds[name].dtype}
+        feed_types = {name: TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in checked.items()}
         imported = self.importer.import_graph(fetches, targets, feed_types)
         needed_by = ", ".join(fetches) or ", ".join(targets)
-        step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
-                          pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by)
-        return step, imported.feeds
+        try:
+            step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
+                              pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by)
+        except TfcError:
+            # A Placeholder the passes could not remove fails legalization: say it was not fed.
+            unfed = [op.location for op in imported.module.function("main").body.ops if op.name == "tf.Placeholder"]
+            if unfed:
+                node = getattr(unfed[0], "name", None) or unfed[0].describe()
+                raise SessionError(f"placeholder '{node}' is needed by {needed_by} but not fed (feed '{node}:0')") from None
+            raise
+        return step, imported.feeds, casts
+
+
+_PLACEHOLDERS = ("Placeholder", "PlaceholderWithDefault")
+
+
+def _placeholder_value(node, name: str, array: np.ndarray) -> np.ndarray:
+    """``array`` as the value of a Placeholder ``node``: converted to its declared dtype, of its declared shape."""
+    dtype = tf_dtype(node.attr["dtype"].type, f" in node '{node.name}'") if "dtype" in node.attr else None
+    shape = tensor_shape(node.attr["shape"].shape) if "shape" in node.attr else None
+    if dtype is not None and array.dtype != dtype.numpy:
+        if not np.can_cast(array.dtype, dtype.numpy, "same_kind"):
+            raise SessionError(f"cannot feed '{name}' ({dtype.numpy} placeholder) a {array.dtype} value: the conversion loses its kind")
+        array = array.astype(dtype.numpy)
+    if shape is not None and (len(shape) != array.ndim or any(d is not None and d != n for d, n in zip(shape, array.shape))):
+        declared = "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+        raise SessionError(f"cannot feed a value of shape {list(array.shape)} to '{name}', which has shape {declared}")
+    return array
 
 
 def _tensor_name(name: str) -> str:

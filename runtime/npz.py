@@ -33,6 +33,10 @@ class NpzError(TfcError):
     """An ``.npz`` archive that is not one, or holds something other than plain arrays; names the file."""
 
 
+class _Refused(ValueError):
+    """An intact array tfc will not load (an object array)."""
+
+
 def open_npz(stream: BinaryIO, name: str, error: type[TfcError] = NpzError) -> zipfile.ZipFile:
     """The zip archive in ``stream`` (``name`` is the file's name for messages); ``error`` if it is not one."""
     head = stream.read(len(NPY_MAGIC))
@@ -85,7 +89,7 @@ def _read_npy(member, size: int) -> np.ndarray:
     else:
         raise ValueError(f".npy format version {version[0]}.{version[1]} is not supported")
     if dtype.hasobject:
-        raise ValueError("it holds Python objects (pickled data), which tfc never loads")
+        raise _Refused("holds Python objects (pickled data), which tfc never loads")
     nbytes = math.prod(shape) * dtype.itemsize
     if size - member.tell() != nbytes:
         raise ValueError(f"it has {size - member.tell()} bytes of data, but {dtype}{list(shape)} needs {nbytes}")
@@ -99,6 +103,8 @@ def read_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, error
     try:
         with archive.open(info) as member:
             return _read_npy(member, info.file_size)
+    except _Refused as err:
+        raise error(f"{name}: error: array '{array_name}' {err}") from None
     except READ_ERRORS as err:
         raise error(f"{name}: error: array '{array_name}' is truncated or corrupt: {err}") from None
 

@@ -97,6 +97,8 @@ class GraphImporter:
         self.nodes = {}
         self.order = {}
         for index, node in enumerate(graph.node):
+            if not node.name or not node.op:  # what another kind of protobuf parsed as a GraphDef looks like
+                raise GraphImportError(f"node #{index} has no {'name' if not node.name else 'op type'}", filename, node.name or None)
             if node.name in self.nodes:
                 raise GraphImportError("duplicate node name", filename, node.name)
             self.nodes[node.name] = node

@@ -176,7 +176,7 @@ BAD_ARCHIVES = {
     # the archive's members
     "member not an array": ({"__tfc__.npy": manifest(), "w.npy": W, "notes.txt": b"hello"}, "member 'notes.txt' is not a .npy array"),
     "pickled object array": ({"__tfc__.npy": manifest(w={"dtype": "<f4", "shape": [2]}), "w.npy": np.array([{}, None], object)},
-                             "array 'w' is truncated or corrupt: it holds Python objects (pickled data)"),
+                             "array 'w' holds Python objects (pickled data), which tfc never loads"),
     "array shorter than its header": ({"__tfc__.npy": manifest(), "w.npy": npy_bytes(W)[:-4]},
                                       "array 'w' is truncated or corrupt: it has 20 bytes of data, but float32[2, 3] needs 24"),
     "array header garbage": ({"__tfc__.npy": manifest(), "w.npy": b"\x93NUMPY\x01\x00\x10\x00{'descr': 1}    \n"}, "array 'w' is truncated or corrupt"),
