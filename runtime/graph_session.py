@@ -127,7 +127,8 @@ class GraphSession:
             unfed = [op.location for op in imported.module.function("main").body.ops if op.name == "tf.Placeholder"]
             if unfed:
                 node = getattr(unfed[0], "name", None) or unfed[0].describe()
-                raise SessionError(f"placeholder '{node}' is needed by {needed_by} but not fed (feed '{node}:0')") from None
+                where = f"{self.importer.filename}: node '{node}': " if self.importer.filename else ""
+                raise SessionError(f"{where}error: placeholder '{node}' is needed by {needed_by} but not fed (feed '{node}:0')") from None
             raise
         return step, imported.feeds, casts
 
