@@ -92,6 +92,8 @@ class GraphSession:
         """
         checked = {}
         for key, value in feeds.items():
+            if key.startswith("^"):
+                raise SessionError(f"feed '{key}' names an op's control output, not a tensor")
             name = _tensor_name(key)
             array = np.asarray(value)
             node = self._fed_node(name)
@@ -107,7 +109,7 @@ class GraphSession:
     def _fed_node(self, name: str):
         ref = TensorRef.parse(name)
         node = self.importer.nodes.get(ref.node)
-        if ref.index < 0 or node is None:
+        if node is None:
             raise SessionError(f"feed '{name}' names no tensor of the graph (there is no node '{ref.node}')")
         if node.op in _PLACEHOLDERS and ref.index != 0:
             raise SessionError(f"feed '{name}' names no tensor of the graph ({node.op} '{ref.node}' has one output, '{ref.node}:0')")
