@@ -76,16 +76,16 @@ def leftovers(path: str | Path) -> list[Path]:
     """Temp files of interrupted writes of ``path``: its temp-file names whose writer is gone."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    pattern = _leftover_pattern(target)
+    pattern, prefix = _leftover_pattern(target), f".{target.name}."
     found = []
     try:
-        entries = list(os.scandir(folder))
+        entries = [entry.name for entry in os.scandir(folder) if entry.name.startswith(prefix)]
     except OSError:
         return []
-    for entry in entries:
-        match = pattern.fullmatch(entry.name)
+    for name in entries:
+        match = pattern.fullmatch(name)
         if match and not writer_alive(int(match.group(1))):
-            found.append(folder / entry.name)
+            found.append(folder / name)
     return found
 
 

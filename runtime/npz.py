@@ -12,6 +12,7 @@ unless the caller names its own class) saying which file and which array::
 
 from __future__ import annotations
 
+import io
 import math
 import zipfile
 import zlib
@@ -39,6 +40,8 @@ class _Refused(ValueError):
 
 def open_npz(stream: BinaryIO, name: str, error: type[TfcError] = NpzError) -> zipfile.ZipFile:
     """The zip archive in ``stream`` (``name`` is the file's name for messages); ``error`` if it is not one."""
+    if not stream.seekable():  # a pipe: zipfile needs to seek
+        stream = io.BytesIO(stream.read())
     head = stream.read(len(NPY_MAGIC))
     stream.seek(0)
     if not head:

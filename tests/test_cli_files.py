@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import io
 import os
+import stat
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -281,3 +283,40 @@ def test_good_inputs_still_run(tmp_path):
     with np.load(out) as data:
         np.testing.assert_array_equal(data["z:0"], [[72, 84], [98, 114]])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.npz", "out.npz"]
+
+
+def test_output_to_a_device_is_written_not_replaced(tmp_path):
+    """``-o /dev/null`` writes to the device: replacing it with a file (as root could) would be a disaster."""
+    before = os.stat(os.devnull)
+    for argv in (["lower", str(SEED)], ["opt", put(tmp_path, "good.ir", GOOD)]):
+        result = CliRunner().invoke(cli, [*argv, "-o", os.devnull])
+        assert result.exit_code == 0, result.output
+    after = os.stat(os.devnull)
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_files_without_read_permission_exit_2(tmp_path):
+    graph, inputs, ir = put(tmp_path, "graph.pb", SEED.read_bytes()), put(tmp_path, "in.npz", npz(x=X)), put(tmp_path, "m.ir", GOOD)
+    for path in (graph, inputs, ir):
+        os.chmod(path, 0)
+    for argv, path in ((["lower", graph], graph), (["run", str(SEED), "--inputs", inputs, "--fetch", "z:0"], inputs), (["opt", ir], ir)):
+        result = CliRunner().invoke(cli, argv)
+        assert result.exit_code == 2 and result.stderr == f"{path}: error: cannot read: Permission denied\n", result.output
+
+
+def test_inputs_from_a_pipe(tmp_path):
+    """An ``--inputs`` that cannot seek (a pipe) is read whole first: zipfile needs to seek."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes")
+    fifo = tmp_path / "in.npz"
+    os.mkfifo(fifo)
+    data = npz(x=X)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(data), daemon=True)
+    writer.start()
+    try:
+        result = CliRunner().invoke(cli, ["run", str(SEED), "--inputs", str(fifo), "--fetch", "z:0"])
+    finally:
+        writer.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "z:0 = [[3. 3.]\n [3. 3.]]\n"  # ones @ ones + ones @ eye

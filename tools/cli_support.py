@@ -75,8 +75,13 @@ def write_output(path: str | None, data: str | bytes) -> None:
     if path is None or path == STDIN:
         click.echo(data, nl=False)  # bytes go to the binary stream
         return
+    target = Path(path)
     try:
-        write_atomically(path, data)
+        if target.exists() and not target.is_file() and not target.is_dir():  # /dev/null, a pipe: nothing to replace
+            with open(target, "wb") as stream:
+                stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+        else:
+            write_atomically(target, data)
     except OSError as err:
         raise InputError(f"{path}: error: cannot write: {err.strerror or err}") from None
 
