@@ -31,6 +31,8 @@ from .op_schema import node_problem
 
 # Attributes TensorFlow adds for its own bookkeeping; kept out of the IR to keep it readable.
 _DROPPED_ATTRS = {"_has_manual_control_dependencies", "_output_shapes", "_read_only_resource_inputs", "_XlaMustCompile"}
+PLACEHOLDERS = ("Placeholder", "PlaceholderWithDefault")
+"""The op types a feed replaces by design (their declared dtype and shape check the fed value)."""
 
 
 @dataclass
@@ -98,6 +100,8 @@ class GraphImporter:
         self.nodes = {}
         self.order = {}
         for index, node in enumerate(graph.node):
+            if not node.name or not node.op:  # what another kind of protobuf parsed as a GraphDef looks like
+                raise GraphImportError(f"node #{index} has no {'name' if not node.name else 'op type'}", filename, node.name or None)
             if node.name in self.nodes:
                 raise GraphImportError("duplicate node name", filename, node.name)
             self.nodes[node.name] = node
@@ -126,11 +130,11 @@ class GraphImporter:
         return ref
 
     def placeholder_type(self, name: str) -> TensorType | None:
-        """The type a Placeholder node declares for tensor ``name`` (``x:0``), ``?`` where TensorFlow
-        leaves a dimension open; None when the tensor is not a Placeholder's output."""
+        """The type a Placeholder (or PlaceholderWithDefault) declares for tensor ``name`` (``x:0``),
+        ``?`` where TensorFlow leaves a dimension open; None when the tensor is not a Placeholder's output."""
         ref = TensorRef.parse(name)
         node = self.nodes.get(ref.node)
-        if node is None or node.op != "Placeholder" or ref.index != 0:
+        if node is None or node.op not in PLACEHOLDERS or ref.index != 0:
             return None
         attrs = {key: convert_attr(node.attr[key], f" in attribute of node '{node.name}'") for key in ("dtype", "shape") if key in node.attr}
         dtype = attrs.get("dtype")
@@ -186,7 +190,8 @@ class GraphImporter:
             if self.nodes[name].op == "Placeholder":
                 declared = self.placeholder_type(name)
                 typed = "" if declared is None else f" of type {declared}"
-                raise GraphImportError(f"you must feed a value for placeholder '{name}'{typed} (needed by {', '.join(wanted)})", self.filename)
+                raise GraphImportError(f"you must feed a value for placeholder '{name}'{typed} (needed by {', '.join(wanted)})",
+                                       self.filename, name)
 
     def _data_output_count(self, node: str) -> int:
         opdef = lookup(f"tf.{self.nodes[node].op}")
@@ -429,4 +434,4 @@ def import_graphdef(path, outputs=None, targets=(), feeds=None) -> ImportResult:
     return GraphImporter.from_file(path).import_graph(outputs, targets, feeds)
 
 
-__all__ = ["FunctionBuilder", "GraphImporter", "ImportResult", "TensorRef", "UnsupportedOpsError", "build_function", "import_graphdef"]
+__all__ = ["PLACEHOLDERS", "FunctionBuilder", "GraphImporter", "ImportResult", "TensorRef", "UnsupportedOpsError", "build_function", "import_graphdef"]

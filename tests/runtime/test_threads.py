@@ -123,7 +123,7 @@ def test_graph_session_feeds_convert_to_the_placeholder_type():
     assert doubled.dtype == np.int32
     [plus_one] = sess.run(["plus_one:0"], {"x:0": np.array([1.0, 2.0, 3.0], dtype=">f8")})
     assert plus_one.dtype == np.float32 and list(plus_one) == [2.0, 3.0, 4.0]
-    with pytest.raises(SessionError, match="placeholder 'n:0'"):
+    with pytest.raises(SessionError, match="to 'n:0', which has shape \\[2, 2\\]"):
         sess.run(["doubled:0"], {"n": np.ones((3, 2))})
     with pytest.raises(SessionError, match="cannot feed 'x:0'"):
         sess.run(["plus_one:0"], {"x": np.array(["a", "b"])})
