@@ -226,7 +226,7 @@ def _list_attr(lst, where: str):
 
 def tensor_type_from_attrs(dtype: DType, shape_attr) -> TensorType:
     """The type a ``dtype``/``shape`` attribute pair describes."""
-    if shape_attr is None or shape_attr == "*":
+    if shape_attr is None or (isinstance(shape_attr, str) and shape_attr == "*"):
         return TensorType(dtype, None)
     if not isinstance(shape_attr, tuple) or not all(isinstance(d, int) for d in shape_attr):
         raise ShapeError(f"expected a shape attribute, got {shape_attr!r}")

@@ -177,6 +177,7 @@ class GraphImporter:
                     feed_refs[(name, 0)] = (name, None)
             needed = self.needed_nodes([r for _, r in fetch_refs], target_names, feed_refs)
         self.check_supported(needed)
+        self.check_schemas((n, self.nodes[n]) for n in sorted({node for node, _ in feed_refs}))  # fed: types from attributes
         module = Module.create()
         result = FunctionBuilder(self, needed, fetch_refs, target_names, feed_refs).run(module, "main")
         if feeds is not None:
@@ -234,7 +235,11 @@ class GraphImporter:
                 table.setdefault(node.op, []).append(where)
         if table:
             raise UnsupportedOpsError(self.filename, table)
-        for where, node in reachable:
+        self.check_schemas(reachable)
+
+    def check_schemas(self, nodes) -> None:
+        """GraphImportError for the first of ``nodes`` ((where, NodeDef) pairs) that breaks its op's schema."""
+        for where, node in nodes:
             problem = node_problem(node)
             if problem:
                 raise GraphImportError(problem, self.filename, where)

@@ -133,7 +133,8 @@ def _describe(value: attr_value_pb2.AttrValue) -> str:
 
 def _show(field: str, item) -> str:
     if field == "type":
-        return types_pb2.DataType.Name(item).removeprefix("DT_").lower()
+        known = item in types_pb2.DataType.values()
+        return types_pb2.DataType.Name(item).removeprefix("DT_").lower() if known else f"type #{item}"
     if field == "s":
         return repr(item.decode(errors="replace"))
     return str(item)

@@ -132,7 +132,7 @@ def graphdef_cases() -> list[Case]:
         graph_case("duplicate-node-names", duplicate_names(), "x"),
         graph_case("truncated", seed[: len(seed) // 2], "graph.pb", fetch="z:0"),
         graph_case("not-a-protobuf", b"\xff\xfe not a graph \x00" * 8, "graph.pb", fetch="z:0"),
-        graph_case("empty-file", b"", "z", fetch="z:0"),
+        graph_case("empty-file", b"", "empty file", fetch="z:0"),
     ]
 
 

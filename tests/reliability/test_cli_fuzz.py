@@ -25,7 +25,7 @@ from ..tf.graphs import attr_value
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
 GRAPHS = ["seed_matmul_f32", "small_cnn", "control_flow_v2", "linreg_sgd_train", "tensor_manip", "embedding_xent"]
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def run_cli(*args: str):
@@ -130,7 +130,7 @@ def edit_feeds(draw, feeds: dict) -> dict:
     elif edit == "dtype":
         feeds[key] = value.astype(draw(st.sampled_from([np.int8, np.int64, np.float64, np.bool_, np.complex64, np.float16, ">f4"])))
     elif edit == "shape":
-        feeds[key] = draw(st.sampled_from([value.reshape(-1), value[..., None], value[:1], np.zeros((3, 3, 3), value.dtype)]))
+        feeds[key] = draw(st.sampled_from([value.reshape(-1), value[..., None], value.reshape(-1)[:1], np.zeros((3, 3, 3), value.dtype)]))
     elif edit == "extra":
         feeds[draw(st.sampled_from(["nope:0", "w:0"]))] = value
     elif edit == "empty":
