@@ -54,3 +54,22 @@ class BackendError(TfcError):
         self.message, self.location = message, location
         where = f"{location.describe()}: " if location is not None else ""
         super().__init__(f"{where}error: {message}")
+
+
+class FileAccessError(TfcError):
+    """A file that cannot be read or written at all (missing, a folder, no permission), as opposed to
+    one whose content is wrong. The CLI exits with status 2 for it (as for a usage error), 1 for bad content."""
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """``data`` as UTF-8 text with universal newlines; a ParseError at the first byte that is not UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        line_start = data.rfind(b"\n", 0, err.start) + 1
+        line_end = data.find(b"\n", err.start)
+        source = data[line_start : len(data) if line_end < 0 else line_end].decode("utf-8", "replace")
+        col = len(data[line_start : err.start].decode("utf-8", "replace")) + 1
+        raise ParseError(f"not UTF-8 text (byte 0x{data[err.start]:02x}: {err.reason})", file, line, col, source) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")

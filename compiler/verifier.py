@@ -292,6 +292,9 @@ class _Verifier:
             inferred = infer_types(opdef, [v.type for v in op.operands], attrs, declared, op.regions, op.operands)
         except ShapeError as err:
             self.fail(op, str(err))
+        except (AttributeError, TypeError, IndexError, KeyError, ValueError) as err:  # operands of a kind the rule never sees
+            operand_types = ", ".join(str(v.type) for v in op.operands)
+            self.fail(op, f"its type rule cannot take operands ({operand_types}) and these attributes ({type(err).__name__}: {err})")
         if len(inferred) != len(declared):
             self.fail(op, f"type rule gives {len(inferred)} results, op declares {len(declared)}")
         for index, (want, have) in enumerate(zip(inferred, declared)):

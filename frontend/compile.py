@@ -14,6 +14,8 @@ import functools
 import inspect
 import logging
 import operator
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,7 +32,7 @@ from tfc.verifier import verify
 
 from .pytree import Static, count_leaves, flatten, unflatten
 from .tensor import Tensor, to_tensor
-from .tracing import Trace, tracing
+from .tracing import Trace, current_trace, tracing
 
 log = logging.getLogger("tfc")
 
@@ -73,9 +75,12 @@ class _Entry:
 
     def __init__(self, lowered: Lowered, make_runner: Callable, out_structure):
         self.lowered = lowered
+        compiling = threading.Lock()
 
         def compile_then_run(*args):
-            self.run = make_runner(lowered, self.single)
+            with compiling:  # threads calling a new signature together compile it once
+                if self.run is compile_then_run:
+                    self.run = make_runner(lowered, self.single)
             return self.run(*args)
 
         self.run = compile_then_run
@@ -87,7 +92,7 @@ class CompiledFunction:
     """The callable ``@tfc.compile`` returns. Call it, or ``.lower(*args)`` to see its IR."""
 
     def __init__(self, fn: Callable, *, static_argnums=(), static_argnames=(), device: str = "cpu",
-                 backend: str = "xla", explain_retraces: bool = False):
+                 backend: str = "xla", explain_retraces: bool = False, max_traces: int = 64):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.signature = inspect.signature(fn)
@@ -96,11 +101,14 @@ class CompiledFunction:
         self.device = device
         self.backend = backend
         self.explain_retraces = explain_retraces
+        self.max_traces = max_traces
         self.trace_count = 0
+        self.evictions = 0
         self.retrace_reasons: list[str] = []
-        self._entries: dict = {}
+        self._entries: OrderedDict = OrderedDict()  # signature -> _Entry, least recently used first
         self._fast: dict = {}
         self._last_key = None
+        self._tracing = threading.RLock()
 
     # ---- calling
     def __call__(self, *args, **kwargs):
@@ -112,8 +120,10 @@ class CompiledFunction:
             else:
                 out = entry.run(*args)
                 return out if entry.single else entry.finish(out)
+        if current_trace() is not None:  # called from another traced function: part of its trace
+            return self.fn(*args, **kwargs)
         key, leaves = self._key(args, kwargs)
-        entry = self._entries.get(key) or self._trace_entry(key, args, kwargs)
+        entry = self._entry(key, args, kwargs)
         if not kwargs and args and key[0] == ("tuple", ("T",) * len(args)):
             try:
                 self._fast[tuple(map(_SPEC if type(args[0]) is np.ndarray else _AVAL, args))] = entry
@@ -125,8 +135,7 @@ class CompiledFunction:
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace (or reuse the trace) for these arguments; returns a :class:`Lowered`."""
         key, _ = self._key(args, kwargs)
-        entry = self._entries.get(key) or self._trace_entry(key, args, kwargs)
-        return entry.lowered
+        return self._entry(key, args, kwargs).lowered
 
     # ---- signatures
     def _key(self, args, kwargs):
@@ -157,6 +166,24 @@ class CompiledFunction:
         return "new signature"
 
     # ---- tracing
+    def _entry(self, key, args, kwargs) -> _Entry:
+        """The traced signature ``key`` (traced once, however many threads ask), most recently used last."""
+        with self._tracing:
+            entry = self._entries.get(key)
+            if entry is None:
+                entry = self._trace_entry(key, args, kwargs)
+            self._entries.move_to_end(key)
+            return entry
+
+    def _evict(self) -> None:
+        """Forget the least recently used signatures beyond ``max_traces`` (saying so in the log)."""
+        while len(self._entries) > self.max_traces:
+            key, entry = self._entries.popitem(last=False)
+            self._fast = {k: e for k, e in self._fast.items() if e is not entry}
+            self.evictions += 1
+            log.warning("tfc.compile: %s keeps at most %d traces; evicting the least recently used (%s)",
+                        self.__name__, self.max_traces, _describe_key(key))
+
     def _trace_entry(self, key, args, kwargs) -> _Entry:
         reason = self._explain(key)
         self.trace_count += 1
@@ -168,6 +195,7 @@ class CompiledFunction:
         lowered, out_structure = self._trace(key, args, kwargs)
         entry = _Entry(lowered, self._make_runner, out_structure)
         self._entries[key] = entry
+        self._evict()
         return entry
 
     def _trace(self, key, args, kwargs):
@@ -196,7 +224,7 @@ class CompiledFunction:
                     count = count_leaves(structure)
                     traced_args[name] = unflatten(structure, [next(arg_tensors) for _ in range(count)])
             bound.arguments.update(traced_args)
-            result = self.fn(*bound.args, **bound.kwargs)
+            result = self._call_traced(bound, where)
             out_leaves: list = []
             out_structure = flatten(result, out_leaves, static_ok=False)
             outputs = [self._output(trace, leaf) for leaf in out_leaves]
@@ -210,6 +238,14 @@ class CompiledFunction:
             return Lowered(trace.module, trace.function.name, variables), out_structure
         verify(trace.module)
         return Lowered(trace.module, trace.function.name), out_structure
+
+    def _call_traced(self, bound: inspect.BoundArguments, where):
+        """Run the Python function on traced arguments; endless recursion is a TraceError."""
+        try:
+            return self.fn(*bound.args, **bound.kwargs)
+        except RecursionError:
+            raise TraceError(f"{self.__name__} recursed without end while it was traced: a compiled function that "
+                             "calls itself needs a Python (static) condition that stops the recursion", where) from None
 
     def _output(self, trace: Trace, leaf) -> Tensor:
         if isinstance(leaf, Tensor):
@@ -233,14 +269,28 @@ class CompiledFunction:
         reads, writes, donate = lowered.variables
         count = len(writes)
         call = load(lowered.module, backend=self.backend, device=self.device, donate=donate, entry=lowered.function_name).call
+        # Every variable's lock, in one order: calls touching the same variables are serialized.
+        locks = [v.lock for v in sorted({*reads, *writes}, key=lambda v: v.node_name)]
 
         def run_with_variables(*args):
-            outs = call(*args, *[v.array for v in reads])
-            for variable, value in zip(writes, outs):
-                variable.array = value
+            for lock in locks:
+                lock.acquire()
+            try:
+                outs = call(*args, *[v.array for v in reads])
+                for variable, value in zip(writes, outs):
+                    variable.array = value
+            finally:
+                for lock in reversed(locks):
+                    lock.release()
             return outs[count] if single else outs[count:]
 
         return run_with_variables
+
+
+def _describe_key(key) -> str:
+    """A signature as ``f32[2, 3], i32[]`` (tensor arguments) for messages."""
+    _, specs = key
+    return ", ".join(f"{dtype}{list(shape)}" for shape, dtype in specs) or "no tensor arguments"
 
 
 def _dtype_of(leaf, name: str) -> DType:
@@ -258,7 +308,12 @@ def compile(fn: Callable | None = None, **options) -> CompiledFunction:
     """Decorator: trace ``fn`` into tfc IR and run it compiled by XLA.
 
     Options: ``static_argnums``/``static_argnames`` (force arguments static), ``device`` ("cpu",
-    "cpu:1", "gpu:0"...), ``backend`` ("xla" or "interp"), ``explain_retraces`` (log each retrace).
+    "cpu:1", "gpu:0"...), ``backend`` ("xla" or "interp"), ``explain_retraces`` (log each retrace),
+    ``max_traces`` (signatures kept, least recently used evicted with a log warning; default 64).
+
+    Called inside another traced function it is part of that trace (as ``jax.jit`` inside
+    ``jax.jit``). It may be called from any number of threads: a new signature is traced and
+    compiled once, and calls updating the same ``tfc.Variable`` are serialized by its lock.
 
     >>> @tfc.compile
     ... def f(x):

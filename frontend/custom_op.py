@@ -324,7 +324,7 @@ def _eval_shape(fn: Callable, types: tuple) -> tuple[tuple[TensorType, ...], boo
     try:
         with _x64_for(t.dtype.numpy for t in types):
             out = jax.eval_shape(fn, *avals)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - a kernel may raise anything; the user needs the op and the shapes
         message = str(err).strip().splitlines()[0] if str(err).strip() else ""
         raise ShapeError(f"the kernel cannot be evaluated for operands ({', '.join(map(str, types))}): "
                          f"{type(err).__name__}: {message}") from None

@@ -25,6 +25,7 @@ One class serves both ways of writing programs:
 from __future__ import annotations
 
 import contextlib
+import threading
 import weakref
 
 import numpy as np
@@ -61,6 +62,7 @@ class Variable(Tensor):
     def __init__(self, initial_value, name: str | None = None, trainable: bool = True, dtype=None, device: str | None = None):
         self.weak = False
         self.trainable = trainable
+        self._lock = threading.Lock()
         self._last_read: Tensor | None = None
         self._location = user_location()
         if callable(initial_value):
@@ -149,6 +151,12 @@ class Variable(Tensor):
         return self._handle_op
 
     @property
+    def lock(self) -> threading.Lock:
+        """Held while the value is read or replaced (compiled functions hold it around a call), so
+        threads updating one variable never lose an update or read a donated buffer."""
+        return self._lock
+
+    @property
     def array(self):
         """The value of an eager variable, as a device array (compiled functions read and replace it)."""
         if self._graph is not None:
@@ -197,7 +205,8 @@ class Variable(Tensor):
         """A copy of the value of an eager variable (graph variables live in a Session: sess.run(v))."""
         if self._graph is not None:
             raise GraphError(f"variable '{self._name}' lives in a graph: its value is in a Session (sess.run(v))")
-        return np.array(self._array)
+        with self._lock:
+            return np.array(self._array)
 
     def __array__(self, dtype=None, copy=None):
         if self._graph is not None or current_trace() is not None:
@@ -307,7 +316,12 @@ class Variable(Tensor):
 
     def _update_eager(self, value, combine):
         value = np.asarray(value.numpy() if isinstance(value, Variable) else value)
-        current = self.numpy()
+        with self._lock:  # read, combine and store as one step: concurrent assign_adds all count
+            self._store_eager(value, combine)
+        return self
+
+    def _store_eager(self, value: np.ndarray, combine) -> None:
+        current = np.array(self._array)
         if combine is api.add:
             value = current + value
         elif combine is api.subtract:
@@ -317,7 +331,6 @@ class Variable(Tensor):
         if not np.can_cast(value.dtype, self.dtype.numpy, "same_kind"):
             raise TraceError(f"cannot assign a {value.dtype} value to variable '{self._name}' of type {self.dtype.name}", user_location())
         self._array = device_put(value.astype(self.dtype.numpy), self.device)
-        return self
 
     def _dispatch(self, fn, *args):
         """Outside any trace, an eager variable's operators and methods run eagerly (``v + 1.0``

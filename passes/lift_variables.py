@@ -62,14 +62,14 @@ def _lift(function: Function) -> None:
             names[op.result] = op.attr("name")
             continue
         if op.name == READ:
-            name = names[op.operands[0]]
+            name = _variable_name(names, op)
             if name not in current:
                 current[name] = body.add_argument(op.result.type, name)
                 inputs.append(name)
             op.result.replace_all_uses_with(current[name])
             continue
         if op.name == ASSIGN:
-            name = names[op.operands[0]]
+            name = _variable_name(names, op)
             current[name] = op.operands[1]
             if name not in assigned:
                 assigned.append(name)
@@ -92,6 +92,13 @@ def _lift(function: Function) -> None:
     function.set_type(FunctionType(tuple(a.type for a in body.args), tuple(v.type for v in ret.operands)))
     function.op.attributes["tfc.variables_in"] = ArrayAttr(tuple(StringAttr(n) for n in inputs))
     function.op.attributes["tfc.variables_out"] = ArrayAttr(tuple(StringAttr(n) for n in assigned))
+
+
+def _variable_name(names: dict, op: Operation) -> str:
+    name = names.get(op.operands[0])
+    if name is None:  # a function argument, say: its variable is unknown here
+        raise VerifyError("uses a variable handle that no earlier tfc.variable in this function defines", op.name, op.location)
+    return name
 
 
 @dataclass(frozen=True)

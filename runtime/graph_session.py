@@ -5,17 +5,19 @@ what it needs), run through :data:`PIPELINE` (the tf-level cleanups that are Gra
 TensorFlow, then ``tf.*`` -> core ops), its variables lifted, the core cleanups run, and made a
 step by the builder both sessions share (:func:`tfc.runtime.step.build_step`: variables lifted, buffers donated, compiled once); later
 runs with the same signature only dispatch. Variable values live in the session's store between runs
-(on the device, for XLA), updated in place.
+(on the device, for XLA), updated in place. Runs may come from any number of threads, with the
+guarantees of :mod:`tfc.runtime.variable_store`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
 
 from tfc.backends import BACKENDS
-from tfc.frontend.tf.importer import GraphImporter
+from tfc.frontend.tf.importer import PLACEHOLDERS, GraphImporter, TensorRef
 from tfc.passmanager import default_pipeline
 from tfc.types import DType, TensorType
 
@@ -59,21 +61,73 @@ class GraphSession:
         self.variables = VariableStore()
         """Variable name -> its current value (a device array with XLA)."""
         self._steps: dict[tuple, tuple[Step, list[str]]] = {}
+        self._compiling = threading.Lock()
 
     @staticmethod
     def from_file(path, **options) -> GraphSession:
         return GraphSession(GraphImporter.from_file(path), **options)
 
     def run(self, fetches: Sequence[str], feeds: dict | None = None, targets: Sequence[str] = ()) -> list[np.ndarray]:
-        """Compute ``fetches`` (tensor names) after running ``targets`` (op names), with ``feeds``."""
-        feeds = {_tensor_name(k): np.asarray(v) for k, v in (feeds or {}).items()}
+        """Compute ``fetches`` (tensor names) after running ``targets`` (op names), with ``feeds``.
+
+        Feeds are converted and checked as :meth:`check_feeds` says.
+        """
+        feeds = self.check_feeds(feeds or {})
         key = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
         found = self._steps.get(key)
         if found is None:
-            found = self._steps[key] = self._compile(list(fetches), list(targets), feeds)
+            with self._compiling:  # threads asking for the same new step compile it once
+                found = self._steps.get(key)
+                if found is None:
+                    found = self._steps[key] = self._compile(list(fetches), list(targets), feeds)
         step, feed_names = found
         outs = step.run([feeds[name] for name in feed_names])
         return [np.asarray(v) for v in outs[step.offset :]]
+
+    def check_feeds(self, feeds: dict) -> dict[str, np.ndarray]:
+        """``feeds`` keyed by tensor name (``x`` means ``x:0``), as the arrays that will be fed.
+
+        A value fed to a Placeholder is converted to its declared dtype as TensorFlow converts feeds
+        (``np.asarray(value, dtype)``: a float into an int32 placeholder truncates, float64 into float32
+        rounds, any byte order) and must have its declared shape (``?`` dims match any size).
+        SessionError naming the first feed that names no tensor of the graph, or whose value is not
+        numbers or booleans (complex only into a complex placeholder).
+        """
+        checked = {}
+        for key, value in feeds.items():
+            if key.startswith("^"):
+                raise SessionError(f"feed '{key}' names an op's control output, not a tensor")
+            name = _tensor_name(key)
+            self._check_fed_tensor(name)
+            checked[name] = self._feed_value(name, value)
+        return checked
+
+    def _check_fed_tensor(self, name: str) -> None:
+        ref = TensorRef.parse(name)
+        node = self.importer.nodes.get(ref.node)
+        if node is None:
+            raise SessionError(f"feed '{name}' names no tensor of the graph (there is no node '{ref.node}')")
+        if node.op in PLACEHOLDERS and ref.index != 0:
+            raise SessionError(f"feed '{name}' names no tensor of the graph ({node.op} '{ref.node}' has one output, '{ref.node}:0')")
+
+    def _feed_value(self, name: str, value) -> np.ndarray:
+        declared = self.importer.placeholder_type(name)
+        try:
+            array = np.asarray(value)
+        except Exception as err:  # noqa: BLE001 - any failure means the value is not a tensor
+            raise SessionError(f"cannot feed '{name}' with a value of type {type(value).__name__}: {err}") from None
+        if array.dtype.kind not in "biufc":
+            raise SessionError(f"cannot feed '{name}' a value of dtype {array.dtype}: feeds are numbers or booleans")
+        if declared is None:
+            return array.astype(array.dtype.newbyteorder("="), copy=False)
+        if array.dtype.kind == "c" and not declared.dtype.is_complex:
+            raise SessionError(f"cannot feed '{name}' ({declared.dtype.numpy} placeholder) a {array.dtype} value: "
+                               "it would drop the imaginary part")
+        if declared.shape is not None and (array.ndim != len(declared.shape)
+                                           or any(d is not None and d != s for d, s in zip(declared.shape, array.shape))):
+            shape = "[" + ", ".join("?" if d is None else str(d) for d in declared.shape) + "]"
+            raise SessionError(f"cannot feed a value of shape {list(array.shape)} to '{name}', which has shape {shape}")
+        return np.asarray(array, dtype=declared.dtype.numpy)
 
     def _compile(self, fetches, targets, feeds) -> tuple[Step, list[str]]:
         feed_types = {name: TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}

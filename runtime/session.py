@@ -12,6 +12,11 @@ one dictionary lookup, the XLA dispatch and the unpacking of results, all precom
 Variables live in the session (``sess.variables``: name -> device array) between runs; their
 buffers are donated to XLA, which updates them in place.
 
+A session may be used from any number of threads, as TensorFlow's: runs that read or write the
+same variables are serialized (each update applies exactly once, and every read sees whole
+updates), runs touching different variables or none run in parallel, and a step is compiled once
+however many threads ask for it first (see :mod:`tfc.runtime.variable_store`).
+
 >>> with tfc.Graph().as_default() as g:
 ...     x = tfc.placeholder(tfc.float32, [2, 2], name="x")
 ...     z = tfc.matmul(x, x) + tfc.matmul(x, [[1, 0], [0, 1]])
@@ -24,6 +29,7 @@ array([[ 72.,  84.],
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from typing import Self
 
@@ -80,6 +86,7 @@ class Session:
         self._runners: dict = {}
         self._closed = False
         self._default: contextlib.ExitStack | None = None
+        self._compiling = threading.Lock()
 
     # ---- lifetime
     def __enter__(self) -> Self:
@@ -227,7 +234,7 @@ class Session:
 
         ``outputs``: what the step returns, in order (values, or ``("var", handle op)`` for a variable's
         value at the end of the run); ``roots``: op or Group -> the fetch naming it (for messages);
-        ``structure``: the fetch structure with leaves ("out", i), ("fed", argument i) or ("none",).
+        ``structure``: the fetch structure with leaves ("out", i), ("fed", argument i, its dtype) or ("none",).
         """
         outputs: dict = {}
         roots: dict = {}
@@ -238,7 +245,7 @@ class Session:
                 roots.setdefault(target, label)
                 return ("none",)
             if kind == "tensor" and target in fed:
-                return ("fed", fed[target])
+                return ("fed", fed[target], target.type.dtype.numpy)
             key = ("var", target) if kind == "var" else target
             if key not in outputs:
                 outputs[key] = len(outputs)
@@ -255,7 +262,10 @@ class Session:
         key = (tuple(outputs), tuple(roots), tuple((v, v.type) for v in feeds))
         step = self._steps.get(key)
         if step is None:
-            step = self._steps[key] = self._compile(outputs, roots, feeds)
+            with self._compiling:  # threads asking for the same new step compile it once
+                step = self._steps.get(key)
+                if step is None:
+                    step = self._steps[key] = self._compile(outputs, roots, feeds)
         return step
 
     # ---- pruning, cloning, compiling
@@ -460,9 +470,9 @@ def _finisher(structure) -> Callable:
     if kind == "out":
         index = structure[1]
         return lambda outs, args, offset: np.asarray(outs[offset + index])
-    if kind == "fed":
-        position = structure[1]
-        return lambda outs, args, offset: np.asarray(args[position])
+    if kind == "fed":  # a fed tensor fetched: its value as the graph types it
+        position, dtype = structure[1], structure[2]
+        return lambda outs, args, offset: np.asarray(args[position], dtype=dtype)
     if kind == "none":
         return lambda outs, args, offset: None
     if kind == "dict":
@@ -479,34 +489,36 @@ def _finisher(structure) -> Callable:
 
 
 def _convert_feed(value, ttype: TensorType, name: str):
-    """(array, converter or None) for feeding ``value`` to a tensor of type ``ttype``; SessionError if it cannot."""
+    """(array, converter or None) for feeding ``value`` to a tensor of type ``ttype``, converted as
+    TensorFlow converts feeds (``np.asarray(value, dtype)``: floats into an int32 placeholder
+    truncate, float64 into float32 rounds, any byte order is accepted); SessionError if it cannot."""
     if isinstance(value, (Tensor, Op, Group)):
         raise SessionError(f"cannot feed '{name}' with a tfc tensor or op: feed values are numpy arrays or Python numbers")
     target = ttype.dtype.numpy
-    t = type(value)
-    if t is float or t is int or t is bool:
-        array = np.asarray(value)
-        converter = _as_dtype(target)
-    elif hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "__array__"):
-        array, converter = value, None
+    if hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "__array__") and value.dtype == target:
+        array, converter = value, None  # already right (a device array stays on its device)
     else:
-        try:
-            array = np.asarray(value)
-        except Exception as err:
-            raise SessionError(f"cannot feed '{name}' with a value of type {type(value).__name__}: {err}") from None
-        converter = _as_dtype(target)
-    source = np.dtype(array.dtype)
-    if source.kind not in "biufc" and source != target:
-        raise SessionError(f"cannot feed '{name}' ({ttype}) with a value of type {type(value).__name__} (dtype {source})")
-    if source != target:
-        if not np.can_cast(source, target, "same_kind"):
-            raise SessionError(f"cannot feed '{name}' of dtype {ttype.dtype.name} with a {source} value (the conversion loses its kind)")
-        converter = _as_dtype(target)
+        array, converter = _feed_array(value, ttype, name), _as_dtype(target)
     if tuple(array.shape) != tuple(ttype.shape):
         raise SessionError(f"cannot feed a value of shape {list(array.shape)} to '{name}', which has shape {list(ttype.shape)}")
     if converter is not None:
         array = converter(array)
     return array, converter
+
+
+def _feed_array(value, ttype: TensorType, name: str) -> np.ndarray:
+    """``value`` as a numpy array that converts to ``ttype``'s dtype; SessionError for what
+    TensorFlow refuses too (strings, objects) and for complex into real (the imaginary part would go)."""
+    try:
+        array = np.asarray(value)
+    except Exception as err:  # noqa: BLE001 - any failure means the value is not a tensor
+        raise SessionError(f"cannot feed '{name}' with a value of type {type(value).__name__}: {err}") from None
+    source, target = array.dtype, ttype.dtype.numpy
+    if source.kind not in "biufc":
+        raise SessionError(f"cannot feed '{name}' ({ttype}) with a value of type {type(value).__name__} (dtype {source})")
+    if source.kind == "c" and target.kind != "c":
+        raise SessionError(f"cannot feed '{name}' of dtype {ttype.dtype.name} with a complex value (the imaginary part would be lost)")
+    return array
 
 
 def _as_dtype(dtype):

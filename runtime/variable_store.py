@@ -3,17 +3,52 @@
 A compiled step reads the variables it needs from the store, passes them after its feeds and puts
 the updated values back; with XLA their buffers are donated, so the update happens in place. The
 store is a dict, so checkpoints and users can read and set values by name.
+
+**Threads.** Each variable has a lock. A step holds the locks of every variable it reads or writes,
+taken in name order (so two steps never wait for each other in a cycle), from reading the values
+until the updates are stored. So runs touching the same variables are serialized — every update
+applies exactly once, every read sees a whole update, and a donated buffer is never read by another
+run — while runs touching different variables, or none, proceed in parallel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .errors import SessionError
 
 
 class VariableStore(dict):
-    """Variable name -> current value."""
+    """Variable name -> current value, with one lock per variable name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def locks(self, names: Iterable[str]) -> list[threading.Lock]:
+        """The locks of ``names`` in name order (the one order every step takes them in)."""
+        with self._locks_guard:
+            return [self._locks.setdefault(name, threading.Lock()) for name in sorted(set(names))]
+
+    @contextlib.contextmanager
+    def holding(self, names: Iterable[str]) -> Iterator[None]:
+        """Hold the locks of ``names`` inside the ``with`` (for reading or writing values by name)."""
+        locks = self.locks(names)
+        for lock in locks:
+            lock.acquire()
+        try:
+            yield
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
+    def snapshot(self) -> dict:
+        """Every variable's value, read while no step is updating it (what a checkpoint saves)."""
+        with self.holding(list(self)):
+            return dict(self)
 
     def bind(self, call: Callable, names_in: Sequence[str], names_out: Sequence[str],
              readers: Mapping[str, str] | None = None, needed_by: str = "the run") -> Callable[[list], list]:
@@ -23,17 +58,24 @@ class VariableStore(dict):
         if not names_in and not names_out:
             return lambda args: call(*args)
         readers = readers or {}
+        locks = self.locks([*names_in, *names_out])
 
         def run(args):
+            for lock in locks:
+                lock.acquire()
             try:
-                current = [self[n] for n in names_in]
-            except KeyError:
-                missing = next(n for n in names_in if n not in self)
-                raise self.uninitialized(missing, readers.get(missing), needed_by) from None
-            outs = call(*args, *current)
-            for name, value in zip(names_out, outs):
-                self[name] = value
-            return outs
+                try:
+                    current = [self[n] for n in names_in]
+                except KeyError:
+                    missing = next(n for n in names_in if n not in self)
+                    raise self.uninitialized(missing, readers.get(missing), needed_by) from None
+                outs = call(*args, *current)
+                for name, value in zip(names_out, outs):
+                    self[name] = value
+                return outs
+            finally:
+                for lock in reversed(locks):
+                    lock.release()
 
         return run
 

@@ -3,8 +3,9 @@
 * IR text (:mod:`.ir_commands`): ``tfc opt`` runs passes, ``tfc translate`` emits StableHLO.
 * TensorFlow GraphDefs (:mod:`.graph_commands`): ``tfc lower``, ``tfc run``, ``tfc ops``.
 
-Every error in the input is printed as ONE line (``file:line:col: error: ...``) and exits with
-status 1; unreadable files exit with status 2, as usage errors do (see :mod:`.cli_support`).
+Every error in the input is printed as ONE line naming the file (``file:line:col: error: ...``),
+never a traceback, and exits with status 1; a file that cannot be read or written at all exits with
+status 2, as usage errors do (see :mod:`.cli_support`). Outputs are written whole or not at all.
 """
 
 from __future__ import annotations

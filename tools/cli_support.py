@@ -1,25 +1,28 @@
 """What every ``tfc`` command shares: one-line errors, reading inputs, writing outputs atomically.
 
-A command reports a :class:`~tfc.diagnostics.TfcError` as ONE line on stderr and exits with status 1;
-a file it cannot read or write exits with status 2, as usage errors do. Output files are replaced
-whole (:func:`tfc.files.atomic_write`), so a failed run never leaves half a file behind.
+A command reports a :class:`~tfc.diagnostics.TfcError` as ONE line on stderr, naming the file (and
+the line and column, or the node, where there is one), and exits with status 1 for bad content; a
+file it cannot read or write at all (a :class:`~tfc.diagnostics.FileAccessError`: missing, a
+folder, no permission) exits with status 2, as usage errors do. Output files are replaced whole
+(:func:`tfc.files.atomic_write`), so a failed run never leaves half a file behind, nor a temp file.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
 
-from tfc.diagnostics import ParseError, TfcError
+from tfc.diagnostics import FileAccessError, ParseError, TfcError, decode_text
 from tfc.files import write_atomically
 
 STDIN = "-"
 
 
-class InputError(Exception):
-    """An input or output file cannot be read or written (exit status 2)."""
+class InputError(FileAccessError):
+    """An input or output file cannot be read or written at all (exit status 2)."""
 
 
 def error_line(err: TfcError, show_source: bool = False) -> str:
@@ -32,35 +35,55 @@ def error_line(err: TfcError, show_source: bool = False) -> str:
     return text if "error:" in text else f"tfc: error: {text}"
 
 
-def fail(err: TfcError | str, status: int = 1) -> NoReturn:
-    """Print ``err`` as one line on stderr and exit with ``status``."""
-    click.echo(err if isinstance(err, str) else error_line(err), err=True)
-    sys.exit(status)
+def exit_status(err: TfcError) -> int:
+    """2 for a file that cannot be read or written at all, 1 for everything else."""
+    return 2 if isinstance(err, FileAccessError) else 1
+
+
+def fail(err: TfcError | str, status: int | None = None, show_source: bool = False) -> NoReturn:
+    """Print ``err`` as one line on stderr and exit with ``status`` (default: :func:`exit_status`, 1 for text)."""
+    if isinstance(err, str):
+        click.echo(err, err=True)
+        sys.exit(status or 1)
+    click.echo(error_line(err, show_source), err=True)
+    sys.exit(status or exit_status(err))
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of ``path``; InputError (exit status 2) naming it if it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: error: cannot read: {err.strerror or err}") from None
 
 
 def read_input(path: str) -> tuple[str, str]:
-    """(text, name used in messages) of ``path``, or of stdin for ``-``."""
+    """(text, name used in messages) of ``path``, or of stdin for ``-``.
+
+    InputError if it cannot be read; ParseError (at its line and column) if it is not UTF-8 text.
+    """
     if path == STDIN:
-        return sys.stdin.read(), "<stdin>"
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read(), path
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"tfc: error: cannot read '{path}': {getattr(err, 'strerror', None) or err}") from None
+        buffer = getattr(sys.stdin, "buffer", None)  # bytes, so that text that is not UTF-8 is a clean error
+        name, data = "<stdin>", buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+    else:
+        name, data = path, read_bytes(path)
+    return decode_text(data, name), name
 
 
 def write_output(path: str | None, data: str | bytes) -> None:
-    """Write ``data`` to stdout (``None`` or ``-``), or replace the file ``path`` whole."""
+    """Write ``data`` to stdout (``None`` or ``-``), or replace the file ``path`` whole (InputError if it cannot)."""
     if path is None or path == STDIN:
-        if isinstance(data, bytes):
-            click.get_binary_stream("stdout").write(data)
-        else:
-            click.echo(data, nl=False)
+        click.echo(data, nl=False)  # bytes go to the binary stream
         return
+    target = Path(path)
     try:
-        write_atomically(path, data)
+        if target.exists() and not target.is_file() and not target.is_dir():  # /dev/null, a pipe: nothing to replace
+            with open(target, "wb") as stream:
+                stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+        else:
+            write_atomically(target, data)
     except OSError as err:
-        raise InputError(f"tfc: error: cannot write '{path}': {err.strerror or err}") from None
+        raise InputError(f"{path}: error: cannot write: {err.strerror or err}") from None
 
 
-__all__ = ["STDIN", "InputError", "error_line", "fail", "read_input", "write_output"]
+__all__ = ["STDIN", "InputError", "error_line", "exit_status", "fail", "read_bytes", "read_input", "write_output"]

@@ -29,7 +29,7 @@ def _write(path: str, data: str | bytes) -> None:
     try:
         write_output(path, data)
     except InputError as err:
-        fail(str(err), 2)
+        fail(err)
 
 
 @click.command()
@@ -96,14 +96,27 @@ def ensure_cpu_devices(count: int) -> None:
     os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
 
 
-def _load_inputs(path: str) -> dict:
-    import numpy as np
+def read_feeds(path: str) -> dict:
+    """The arrays of ``--inputs`` (an ``.npz``): InputError (exit 2) if it cannot be read, NpzError
+    naming the file and the array if it is not an archive of plain arrays (exit 1)."""
+    from tfc.runtime.npz import array_members, open_npz, read_array
 
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except (OSError, ValueError) as err:
-        fail(f"tfc: error: cannot read inputs '{path}': {err}", 2)
+        stream = open(path, "rb")
+    except OSError as err:
+        raise InputError(f"{path}: error: cannot read: {err.strerror or err}") from None
+    with stream, open_npz(stream, path) as archive:
+        return {name: read_array(archive, info, path) for name, info in array_members(archive, path).items()}
+
+
+def checked_feeds(session, feeds: dict, path: str | None) -> dict:
+    """``session.check_feeds(feeds)``, its errors naming the inputs file they come from."""
+    from tfc.runtime.errors import SessionError
+
+    try:
+        return session.check_feeds(feeds)
+    except SessionError as err:
+        raise SessionError(f"{path}: error: {err}" if path else str(err)) from None
 
 
 @click.command()
@@ -127,8 +140,9 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
     try:
         importer = GraphImporter.from_file(graph)
         ensure_cpu_devices(cpu_devices or cpu_devices_named(importer))
-        feeds = _load_inputs(inputs_path) if inputs_path else {}
+        feeds = read_feeds(inputs_path) if inputs_path else {}
         session = GraphSession(importer, backend=backend, fast_math=fast_math)
+        feeds = checked_feeds(session, feeds, inputs_path)
         if inits:
             session.run([], {}, list(inits))
         for _ in range(steps if targets else 0):
@@ -164,4 +178,4 @@ def ops():
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
-__all__ = ["cpu_devices_named", "ensure_cpu_devices", "lower", "ops", "run"]
+__all__ = ["checked_feeds", "cpu_devices_named", "ensure_cpu_devices", "lower", "ops", "read_feeds", "run"]

@@ -22,7 +22,7 @@ from tfc.passmanager import PassManager
 from tfc.printer import print_module
 from tfc.verifier import verify
 
-from .cli_support import STDIN, InputError, error_line, read_input, write_output
+from .cli_support import STDIN, InputError, error_line, fail, read_input, write_output
 
 SPLIT_MARKER = "// -----"
 _SPLIT_LINE = re.compile(r"^// -----[ \t]*$", re.MULTILINE)
@@ -54,9 +54,8 @@ class IRJob:
         """Parse, verify and ``process`` each chunk; print errors one line each; exit 1 if any failed."""
         try:
             text, name = read_input(self.file)
-        except InputError as err:
-            click.echo(str(err), err=True)
-            sys.exit(2)
+        except TfcError as err:  # exit 2 if it cannot be read, 1 if it is not UTF-8 text
+            fail(err, show_source=self.show_source)
         chunks = split_chunks(text) if self.split else [text]
         outputs, failed = [], False
         for chunk in chunks:
@@ -75,8 +74,7 @@ class IRJob:
             try:
                 write_output(self.output, joined)
             except InputError as err:
-                click.echo(str(err), err=True)
-                sys.exit(2)
+                fail(err)
         if failed:
             sys.exit(1)
 

@@ -50,6 +50,7 @@ class CompiledModule:
 
 _memory_cache: dict[tuple, jx.Executable] = {}
 _lock = threading.Lock()
+_compiling: dict[tuple, threading.Lock] = {}  # key -> lock held while it compiles, so threads compile it once
 
 
 def compile_module(module: Module, device: str = "cpu", entry: str = "main", cache_dir: str | Path | None = None, donate=()) -> CompiledModule:
@@ -66,10 +67,16 @@ def compile_module(module: Module, device: str = "cpu", entry: str = "main", cac
     key = (hashlib.sha256(text.encode()).hexdigest(), entry, str(target), tuple(donate))
     with _lock:
         cached = _memory_cache.get(key)
-    if cached is None:
-        cached = _load_or_compile(module, entry, target, key, cache_dir, donate)
-        with _lock:
-            _memory_cache[key] = cached
+        compiling = _compiling.setdefault(key, threading.Lock()) if cached is None else None
+    if compiling is not None:
+        with compiling:
+            with _lock:
+                cached = _memory_cache.get(key)
+            if cached is None:
+                cached = _load_or_compile(module, entry, target, key, cache_dir, donate)
+                with _lock:
+                    _memory_cache[key] = cached
+                    _compiling.pop(key, None)
     return CompiledModule(cached, entry)
 
 

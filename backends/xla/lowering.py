@@ -219,7 +219,7 @@ class _ModuleLowerer:
             arg_types = [_shape_and_dtype(t, op_name) for t in types]
             try:
                 text = jx.lower_jax(fn, arg_types, self.platform)
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001 - jax raises many kinds; name the op that needed it
                 raise BackendError(f"'{op_name}': jax could not lower the kernel: {type(err).__name__}: {err}") from None
             try:
                 entry = jx.import_functions(text, self.mlir_module, _symbol_base(op_name), self.taken)[0]

@@ -189,7 +189,7 @@ class _LoopSimulator:
             return None
         try:
             return self.ctx.evaluate(inner, list(args))
-        except Exception:
+        except Exception:  # noqa: BLE001 - a value we cannot compute is just unknown
             return None
 
     def outside(self, value: Value, depth: int = 0):

@@ -7,6 +7,8 @@ install is needed and the field numbers are exactly TensorFlow's.
 
 from __future__ import annotations
 
+import codecs
+import re
 from pathlib import Path
 
 import ml_dtypes
@@ -15,7 +17,7 @@ from google.protobuf import message, text_format
 from tensorboard.compat.proto import attr_value_pb2, graph_pb2, tensor_pb2, types_pb2
 
 from tfc.attributes import ArrayAttr, BoolAttr, DenseArrayAttr, DenseElementsAttr, DTypeAttr, FloatAttr, IntegerAttr, StringAttr, SymbolRefAttr
-from tfc.diagnostics import TfcError
+from tfc.diagnostics import FileAccessError, TfcError, decode_text
 from tfc.limits import MAX_RANK, tensor_bytes, tensor_too_big
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
@@ -52,26 +54,63 @@ def tf_dtype(enum_value: int, where: str = "") -> DType:
     return dtype
 
 
+class GraphFileError(GraphImportError, FileAccessError):
+    """A GraphDef file that cannot be read at all (missing, a folder, no permission)."""
+
+
+TEXT_SUFFIXES = (".pbtxt", ".txt", ".textproto")
+_TEXT_POSITION = re.compile(r"^(\d+):(\d+) : ")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 text without control characters (a binary protobuf almost never is)."""
+    try:  # the first 4 KiB, strictly (a multi-byte character cut at the end is held back, not an error)
+        text = codecs.getincrementaldecoder("utf-8")().decode(data[:4096], final=len(data) <= 4096)
+    except UnicodeDecodeError:
+        return False
+    return bool(text) and all(ch.isprintable() or ch in "\n\r\t" for ch in text)
+
+
+def _parse_text(data: bytes, graph: graph_pb2.GraphDef, file: str) -> None:
+    text = decode_text(data, file)  # ParseError at the first byte that is not UTF-8
+    try:
+        text_format.Parse(text, graph)
+    except text_format.ParseError as err:
+        message = str(err)
+        position = _TEXT_POSITION.match(message)
+        where = f"{file}:{position.group(1)}:{position.group(2)}" if position else file
+        raise GraphImportError(f"malformed text GraphDef: {message[position.end() if position else 0 :]}", where) from None
+
+
+def _parse_binary(data: bytes, graph: graph_pb2.GraphDef, file: str) -> None:
+    try:
+        graph.ParseFromString(data)
+    except (message.DecodeError, RuntimeError, ValueError) as err:
+        if _looks_like_text(data):
+            raise GraphImportError("not a binary GraphDef: the file is text (a text GraphDef should end in .pbtxt)", file) from None
+        raise GraphImportError(f"malformed binary GraphDef (truncated, corrupt or another kind of protobuf): {err}", file) from None
+    if not graph.node and not graph.library.function:
+        raise GraphImportError("no nodes found: not a binary GraphDef (a text one should end in .pbtxt)", file)
+
+
 def load_graphdef(path: str | Path) -> graph_pb2.GraphDef:
-    """Parse a binary (``.pb``) or text (``.pbtxt``) GraphDef; GraphImportError on anything malformed."""
+    """Parse a binary (``.pb``) or text (``.pbtxt``) GraphDef.
+
+    GraphFileError (a FileAccessError) if the file cannot be read; GraphImportError (or a ParseError
+    for text that is not UTF-8) naming the file, and the line and column in text, if it is malformed.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise GraphImportError(f"cannot read: {err.strerror or err}", str(path)) from None
+        raise GraphFileError(f"cannot read: {err.strerror or err}", str(path)) from None
+    if not data:
+        raise GraphImportError("empty file, not a GraphDef (a binary .pb or a text .pbtxt)", str(path))
     graph = graph_pb2.GraphDef()
-    if path.suffix in (".pbtxt", ".txt", ".textproto"):
-        try:
-            text_format.Parse(data.decode("utf-8"), graph)
-        except (text_format.ParseError, UnicodeDecodeError) as err:
-            raise GraphImportError(f"malformed text GraphDef: {err}", str(path)) from None
+    if path.suffix in TEXT_SUFFIXES:
+        _parse_text(data, graph, str(path))
     else:
-        try:
-            graph.ParseFromString(data)
-        except (message.DecodeError, RuntimeError, ValueError) as err:
-            raise GraphImportError(f"malformed binary GraphDef (truncated or corrupt): {err}", str(path)) from None
-        if data and not graph.node and not graph.library.function:
-            raise GraphImportError("no nodes found: not a binary GraphDef (a text one should end in .pbtxt)", str(path))
+        _parse_binary(data, graph, str(path))
     return graph
 
 
@@ -196,7 +235,7 @@ def _list_attr(lst, where: str):
 
 def tensor_type_from_attrs(dtype: DType, shape_attr) -> TensorType:
     """The type a ``dtype``/``shape`` attribute pair describes."""
-    if shape_attr is None or shape_attr == "*":
+    if shape_attr is None or (isinstance(shape_attr, str) and shape_attr == "*"):
         return TensorType(dtype, None)
     if not isinstance(shape_attr, tuple) or not all(isinstance(d, int) for d in shape_attr):
         raise ShapeError(f"expected a shape attribute, got {shape_attr!r}")

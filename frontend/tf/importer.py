@@ -27,10 +27,13 @@ from . import ops  # noqa: F401 - registers the tf.* dialect
 from .dialect import IMPORT_HOOKS, TOKEN, data_types
 from .functionalize import functionalize_if_needed
 from .functions import CallDepthError, FunctionLibrary
-from .graphdef import GraphImportError, convert_attr, load_graphdef
+from .graphdef import GraphImportError, convert_attr, load_graphdef, tensor_type_from_attrs
+from .op_schema import node_problem
 
 # Attributes TensorFlow adds for its own bookkeeping; kept out of the IR to keep it readable.
 _DROPPED_ATTRS = {"_has_manual_control_dependencies", "_output_shapes", "_read_only_resource_inputs", "_XlaMustCompile"}
+PLACEHOLDERS = ("Placeholder", "PlaceholderWithDefault")
+"""The op types a feed replaces by design (their declared dtype and shape check the fed value)."""
 
 
 @dataclass
@@ -98,6 +101,8 @@ class GraphImporter:
         self.nodes = {}
         self.order = {}
         for index, node in enumerate(graph.node):
+            if not node.name or not node.op:  # what another kind of protobuf parsed as a GraphDef looks like
+                raise GraphImportError(f"node #{index} has no {'name' if not node.name else 'op type'}", filename, node.name or None)
             if node.name in self.nodes:
                 raise GraphImportError("duplicate node name", filename, node.name)
             self.nodes[node.name] = node
@@ -124,6 +129,20 @@ class GraphImporter:
         if ref.node not in self.nodes:
             raise GraphImportError(f"output '{name}' names a node that does not exist", self.filename)
         return ref
+
+    def placeholder_type(self, name: str) -> TensorType | None:
+        """The type a Placeholder (or PlaceholderWithDefault) declares for tensor ``name`` (``x:0``),
+        ``?`` where TensorFlow leaves a dimension open; None when the tensor is not a Placeholder's output."""
+        ref = TensorRef.parse(name)
+        node = self.nodes.get(ref.node)
+        if node is None or node.op not in PLACEHOLDERS or ref.index != 0:
+            return None
+        attrs = {key: convert_attr(node.attr[key], f" in attribute of node '{node.name}'") for key in ("dtype", "shape") if key in node.attr}
+        dtype = attrs.get("dtype")
+        if dtype is None:
+            return None
+        shape = attrs.get("shape")
+        return tensor_type_from_attrs(dtype.value, None if shape is None else shape.value)
 
     def import_graph(self, outputs=None, targets=(), feeds=None) -> ImportResult:
         """Import what ``outputs`` (tensor or op names; default: the sinks) and ``targets`` need.
@@ -159,10 +178,22 @@ class GraphImporter:
                     feed_refs[(name, 0)] = (name, None)
             needed = self.needed_nodes([r for _, r in fetch_refs], target_names, feed_refs)
         self.check_supported(needed)
+        self.check_schemas((n, self.nodes[n]) for n in sorted({node for node, _ in feed_refs}))  # fed: types from attributes
         module = Module.create()
         result = FunctionBuilder(self, needed, fetch_refs, target_names, feed_refs).run(module, "main")
+        if feeds is not None:
+            self._check_placeholders_fed(needed, outputs or target_names)
         self.library.attach(module)
         return result
+
+    def _check_placeholders_fed(self, needed, wanted) -> None:
+        """As TensorFlow's Session: a Placeholder that what is asked for depends on must be fed."""
+        for name in sorted(needed, key=self.order.get):
+            if self.nodes[name].op == "Placeholder":
+                declared = self.placeholder_type(name)
+                typed = "" if declared is None else f" of type {declared}"
+                raise GraphImportError(f"you must feed a value for placeholder '{name}'{typed} (needed by {', '.join(wanted)})",
+                                       self.filename, name)
 
     def _data_output_count(self, node: str) -> int:
         opdef = lookup(f"tf.{self.nodes[node].op}")
@@ -195,14 +226,24 @@ class GraphImporter:
         return False
 
     def check_supported(self, needed: set[str]) -> None:
-        """Report every unknown op type the request needs, in the graph and in the functions it calls."""
+        """Report every unknown op type the request needs, in the graph and in the functions it calls;
+        then the first node that breaks its op's TensorFlow schema (attributes, number of inputs)."""
         table: dict[str, list[str]] = {}
         nodes = [self.nodes[name] for name in sorted(needed, key=self.order.get)]
-        for where, node in self.library.reachable_nodes(nodes):
+        reachable = list(self.library.reachable_nodes(nodes))
+        for where, node in reachable:
             if lookup(f"tf.{node.op}") is None:
                 table.setdefault(node.op, []).append(where)
         if table:
             raise UnsupportedOpsError(self.filename, table)
+        self.check_schemas(reachable)
+
+    def check_schemas(self, nodes) -> None:
+        """GraphImportError for the first of ``nodes`` ((where, NodeDef) pairs) that breaks its op's schema."""
+        for where, node in nodes:
+            problem = node_problem(node)
+            if problem:
+                raise GraphImportError(problem, self.filename, where)
 
     def topological_order(self, needed: set[str]) -> list[str]:
         """Kahn's algorithm over data and control edges; ties go to the node earlier in the file."""
@@ -343,6 +384,10 @@ class FunctionBuilder:
                 raise CallDepthError(f"{proto.op}: {err.message}", err.file, name) from None
             except (ShapeError, GraphImportError) as err:
                 self.fail(f"{proto.op}: {getattr(err, 'message', err)}", name)
+            except KeyError as err:
+                self.fail(f"{proto.op}: missing attribute {err}", name)
+            except (TypeError, AttributeError, ValueError) as err:  # an attribute of the wrong kind
+                self.fail(f"{proto.op}: cannot interpret this node's attributes ({type(err).__name__}: {err})", name)
         try:
             attr_values = {k: v.value for k, v in attrs.items()}
             result_types = infer_types(opdef, [v.type for v in operands], attr_values, declared, operands=operands)
@@ -409,4 +454,4 @@ def import_graphdef(path, outputs=None, targets=(), feeds=None) -> ImportResult:
     return GraphImporter.from_file(path).import_graph(outputs, targets, feeds)
 
 
-__all__ = ["FunctionBuilder", "GraphImporter", "ImportResult", "TensorRef", "UnsupportedOpsError", "build_function", "import_graphdef"]
+__all__ = ["PLACEHOLDERS", "FunctionBuilder", "GraphImporter", "ImportResult", "TensorRef", "UnsupportedOpsError", "build_function", "import_graphdef"]

@@ -193,3 +193,49 @@ def _loop(v):
     while v.sum() < 1000:
         v = v * 2
     return v
+
+
+def test_a_compiled_function_calls_another():
+    """Like jax.jit inside jax.jit: the inner function becomes part of the outer trace."""
+    @tfc.compile
+    def inner(x, scale):
+        return x * scale
+
+    @tfc.compile
+    def outer(x):
+        return inner(x, 2.0) + inner(x, 3.0)
+
+    x = np.arange(3, dtype=np.float32)
+    np.testing.assert_array_equal(outer(x), 5 * x)
+    assert inner.trace_count == 0  # never traced on its own: inlined
+    assert '"tfc.multiply"' in outer.lower(x).as_text()
+
+
+def test_recursion_stops_on_python_conditions_and_endless_recursion_is_an_error():
+    @tfc.compile(static_argnums=1)
+    def power(x, n):
+        return x if n == 1 else x * power(x, n - 1)
+
+    np.testing.assert_allclose(power(np.float32(2.0), 5), 32.0)
+
+    @tfc.compile
+    def forever(x):
+        return forever(x) + 1.0
+
+    with pytest.raises(tfc.TraceError, match="recursed without end"):
+        forever(np.float32(1.0))
+
+
+def test_the_trace_cache_is_bounded_and_says_when_it_evicts(caplog):
+    @tfc.compile(max_traces=3)
+    def scaled(x, k):
+        return x * k
+
+    x = np.ones(2, np.float32)
+    with caplog.at_level("WARNING", logger="tfc"):
+        for k in range(5):
+            np.testing.assert_array_equal(scaled(x, k), k * x)  # each static k is a trace
+    assert len(scaled._entries) == 3 and scaled.evictions == 2
+    assert "keeps at most 3 traces" in caplog.text
+    np.testing.assert_array_equal(scaled(x, 4), 4 * x)  # still cached: no retrace
+    assert scaled.trace_count == 5

@@ -317,7 +317,7 @@ def test_bad_feeds_and_fetches_give_clear_errors():
     cases = [
         (lambda: sess.run(z), r"placeholder 'x' \(tensor<2x2xf32>\) must be fed: 'Add:0' needs it"),
         (lambda: sess.run(z, {x: np.ones((3, 2), np.float32)}), r"shape \[3, 2\] to 'x:0', which has shape \[2, 2\]"),
-        (lambda: sess.run(m, {n: np.array([1.5, 2.5])}), r"'n:0' of dtype i32 with a float64 value"),
+        (lambda: sess.run(m, {n: np.array([1.5j, 2.5])}), r"'n:0' of dtype i32 with a complex value"),
         (lambda: sess.run(z, {x: "hello"}), r"cannot feed 'x:0'"),
         (lambda: sess.run(z, {x: {"a": 1}}), r"cannot feed 'x:0'"),
         (lambda: sess.run(z, {x: z}), r"cannot feed 'x:0' with a tfc tensor"),
@@ -354,3 +354,26 @@ def test_tensors_from_another_graph_are_rejected():
         with g1.as_default():
             v = tfc.Variable(1.0)
         v + 1.0
+
+
+@pytest.mark.parametrize("backend", ["xla", "interp"])
+def test_feeds_convert_as_tensorflow_converts_them(backend):
+    """np.asarray(value, dtype): floats into int32 truncate, float64 into float32 rounds, any byte order;
+    results (a fetched feed included) always have the graph's dtypes."""
+    g = tfc.Graph()
+    with g.as_default():
+        n = tfc.placeholder(tfc.int32, [2, 2], name="n")
+        doubled = n * 2
+        x = tfc.placeholder(tfc.float32, [2], name="x")
+        y = x + 1.0
+    sess = tfc.Session(g, backend=backend)
+    got = sess.run(doubled, {n: np.array([[1.5, 2.5], [4.9, -7.9]])})
+    np.testing.assert_array_equal(got, [[2, 4], [8, -14]])
+    assert got.dtype == np.int32
+    wide = np.array([0.1, 1e-30], np.float64)
+    fetched, plus_one = sess.run([x, y], {x: wide})
+    assert fetched.dtype == np.float32 and plus_one.dtype == np.float32
+    np.testing.assert_array_equal(fetched, wide.astype(np.float32))
+    big_endian = np.array([1.0, 2.0], dtype=">f4")
+    np.testing.assert_array_equal(sess.run(y, {x: big_endian}), [2.0, 3.0])
+    np.testing.assert_array_equal(sess.run(y, {"x:0": [1, 2]}), [2.0, 3.0])  # a list of ints

@@ -45,6 +45,11 @@ def shape_proto(shape) -> tensor_shape_pb2.TensorShapeProto:
     return tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=-1 if d is None else d) for d in shape])
 
 
+def shape_attr(shape) -> attr_value_pb2.AttrValue:
+    """A ``shape`` attribute (a plain list would be a ``list(int)`` one)."""
+    return attr_value_pb2.AttrValue(shape=shape_proto(shape))
+
+
 def attr_value(value) -> attr_value_pb2.AttrValue:
     """An AttrValue from a Python value: bool, int, float, str, numpy dtype/type, ndarray, list."""
     if isinstance(value, attr_value_pb2.AttrValue):
@@ -90,7 +95,7 @@ class GraphBuilder:
         return node.name
 
     def placeholder(self, name: str, dtype, shape) -> str:
-        return self.op("Placeholder", name=name, dtype=dtype, shape=attr_value_pb2.AttrValue(shape=shape_proto(shape)))
+        return self.op("Placeholder", name=name, dtype=dtype, shape=shape_attr(shape))
 
     def const(self, value, dtype=None, name: str | None = None) -> str:
         array = np.asarray(value, dtype=dtype)

@@ -75,7 +75,7 @@ def test_node_with_too_few_inputs_is_one_line(tmp_path):
     x = g.placeholder("x", np.float32, [2])
     g.op("AddV2", [x], name="add", T=np.float32)
     result = CliRunner().invoke(cli, ["lower", str(write(tmp_path, g.graph))])
-    assert_one_line_error(result, "g.pb", "node 'add'", "AddV2: expects 2 inputs, got 1")
+    assert_one_line_error(result, "g.pb", "node 'add'", "AddV2 takes 2 inputs (x, y), got 1")
 
 
 def test_xla_running_out_of_memory_in_tfc_run_is_one_line(tmp_path):
