@@ -244,13 +244,17 @@ def _reduce_window_numpy(ctx, x):
 
 
 def _lower_reduce_window(ctx, x):
-    dtype = ctx.operand_types[0].dtype
+    operand = ctx.operand_types[0]
+    dtype = operand.dtype
     monoid = _WINDOW_MONOIDS[ctx.attrs["kind"]]
-    window = _Window.parse(ctx, ctx.operand_types[0].rank)
+    window = _Window.parse(ctx, operand.rank)
+    init = _scalar(ctx, dtype, monoid.identity(dtype))
+    if any(lo < 0 or hi < 0 for lo, hi in window.padding):
+        x, window = _dilate_and_pad_first(ctx, x, init, operand, window)
     op = ctx.hlo.ReduceWindowOp(
         [ctx.result_type],
         [x],
-        [_scalar(ctx, dtype, monoid.identity(dtype))],
+        [init],
         ctx.i64_array(window.dimensions),
         window_strides=ctx.i64_array(window.strides),
         base_dilations=ctx.i64_array(window.base_dilations),
@@ -259,6 +263,19 @@ def _lower_reduce_window(ctx, x):
     )
     _combine(ctx, monoid, dtype, op.body)
     return op.result
+
+
+def _dilate_and_pad_first(ctx, x, init, operand, window: _Window):
+    """Base dilation and padding as a ``stablehlo.pad`` (which may crop), leaving a window without
+    either: XLA's simplifier miscompiles (and aborts on) a reduce_window with negative padding."""
+    lows, highs = [lo for lo, _ in window.padding], [hi for _, hi in window.padding]
+    interior = [b - 1 for b in window.base_dilations]
+    shape = [None if n is None else (0 if n == 0 else (n - 1) * b + 1) + lo + hi
+             for n, b, lo, hi in zip(operand.shape, window.base_dilations, lows, highs)]
+    padded = ctx.hlo.PadOp(x, init, ctx.i64_array(lows), ctx.i64_array(highs), ctx.i64_array(interior),
+                           results=[ctx.mlir_type(operand.with_shape(shape))]).result
+    rank = len(shape)
+    return padded, _Window(window.dimensions, window.strides, [(0, 0)] * rank, (1,) * rank, window.window_dilations)
 
 
 def _window_table(shape, window: _Window, out_shape) -> np.ndarray:

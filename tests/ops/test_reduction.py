@@ -152,6 +152,17 @@ def test_reduce_window_matches(data):
     check_op("tfc.reduce_window", [x], attrs, expected=[_naive_reduce_window(x, kind, window, strides, padding, base, dil)])
 
 
+def test_reduce_window_with_negative_padding():
+    """Negative padding crops: lowered as a pad first (XLA's simplifier aborted the process on these)."""
+    x = np.array([1.5, -2.0, 4.0])
+    crop = {"window_dimensions": [1], "window_strides": [1], "padding": [-1, -1]}
+    check_op("tfc.reduce_window", [x], dict(kind="sum", **crop), expected=[x[1:2]])
+    ints = np.array([3, 7], np.int32)
+    check_op("tfc.reduce_window", [ints], dict(kind="max", window_dimensions=[1], window_strides=[1], padding=[-1, 0]), expected=[ints[1:]])
+    dilated = {"window_dimensions": [2], "window_strides": [1], "padding": [-1, -2], "base_dilations": [2]}
+    check_op("tfc.reduce_window", [x], dict(kind="sum", **dilated), expected=[np.array([-2.0])])  # [1.5, _, -2, _, 4] cropped to [_, -2]
+
+
 def test_max_pool_and_sum_pool_nhwc():
     x = np.arange(1 * 4 * 4 * 2, dtype=np.float32).reshape(1, 4, 4, 2) * np.array([1, -1], np.float32)
     pool = {"window_dimensions": [1, 2, 2, 1], "window_strides": [1, 2, 2, 1], "padding": [0] * 8}
