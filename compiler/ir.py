@@ -144,16 +144,8 @@ class Operation:
     def walk(self) -> Iterator[Operation]:
         """This op and every op nested in its regions, in pre-order (a stack, not recursion, so any
         nesting depth walks; :func:`walk_with_depth` also says how deep each op is)."""
-        yield self
-        stack = [_ops_inside(self)] if self.regions else []
-        while stack:
-            op = next(stack[-1], None)
-            if op is None:
-                stack.pop()
-                continue
+        for op, _ in walk_with_depth(self):
             yield op
-            if op.regions:
-                stack.append(_ops_inside(op))
 
     def erase(self) -> None:
         """Detach from the parent block and from operands' use lists; results must be unused."""

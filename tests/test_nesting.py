@@ -25,6 +25,8 @@ from tfc.tools.cli import cli
 from tfc.types import DType, TensorType
 from tfc.verifier import verify
 
+from .test_limits import with_constant
+
 F32 = TensorType(DType.f32, ())
 PRED = TensorType(DType.bool, ())
 
@@ -291,15 +293,6 @@ def test_deep_attribute_built_in_python_is_a_verify_error():
 
 
 # ---- dense literals and ranks ----------------------------------------------------------------------
-def with_constant(literal: str, type_text: str) -> str:
-    return (
-        '"builtin.module"() ({\n  "func.func"() ({\n'
-        f'    %0 = "tfc.constant"() {{value = dense<{literal}> : {type_text}}} : () -> {type_text}\n'
-        f'    "func.return"(%0) : ({type_text}) -> ()\n'
-        f'  }}) {{function_type = () -> {type_text}, sym_name = "main"}} : () -> ()\n}}) : () -> ()\n'
-    )
-
-
 def test_dense_literal_of_the_highest_rank_round_trips():
     type_text = "tensor<" + "1x" * MAX_RANK + "f32>"
     module = parse_module(with_constant("[" * MAX_RANK + "2.5" + "]" * MAX_RANK, type_text))
