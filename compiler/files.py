@@ -7,11 +7,13 @@ through :func:`atomic_write`, so they share one policy:
   named ``.{target name}.{writer's pid}.{random}.tmp``;
 * on success it is fsynced, renamed over the target, and the folder is fsynced (the rename is
   durable); on an exception it is removed and the target is untouched;
-* a process killed mid-write (SIGKILL, power loss) cannot remove its temp file, so each write first
-  removes the leftovers of earlier writes *of the same target* whose writer is gone: the pid in the
-  name is not a live process of this machine. A live writer's temp file is never removed (nor one of
-  this process: another thread may be writing it), so two processes may write the same target at
-  once, and the last rename wins;
+* the writer holds an exclusive ``flock`` on its temp file from creation to rename, and the kernel
+  drops it when the writer dies, however it dies. A process killed mid-write (SIGKILL, power loss)
+  cannot remove its temp file, so each write first removes the leftovers of earlier writes *of the
+  same target*: those nobody holds locked. A live writer's temp file is never removed — another
+  thread's, another process's, another container's or (on NFS, where Linux maps ``flock`` to
+  network locks) another machine's — so writers of one target may overlap, and the last rename wins;
+* where there is no ``flock`` (Windows) nothing is removed;
 * the new file gets the permissions any other new file would get (``0666`` minus the umask), not
   ``mkstemp``'s private ``0600``.
 """
@@ -26,6 +28,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 TEMP_SUFFIX = ".tmp"
 _umask_lock = threading.Lock()
@@ -42,51 +49,52 @@ def _current_umask() -> int:
         return _umask
 
 
-def temp_prefix(target: Path) -> str:
-    """The start of this process's temp file names for ``target``: ``.{name}.{pid}.``."""
-    return f".{target.name}.{os.getpid()}."
-
-
 def _leftover_pattern(target: Path) -> re.Pattern:
     # mkstemp's random part is letters, digits and '_', never a dot: so the temp files of another
     # target in the folder (".x.5.{pid}.{random}.tmp" for "x.5") never match those of "x".
-    return re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.[A-Za-z0-9_]+{re.escape(TEMP_SUFFIX)}")
+    return re.compile(rf"\.{re.escape(target.name)}\.\d+\.[A-Za-z0-9_]+{re.escape(TEMP_SUFFIX)}")
 
 
-def writer_alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process on this machine (a zombie is not; unknown means alive)."""
-    if pid == os.getpid():
-        return True
-    if os.name != "posix":  # os.kill(pid, 0) would terminate the process on Windows
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def _try_lock(fd: int) -> bool:
+    """Take the exclusive lock on ``fd`` if nobody holds it; False if a writer does (or no flock)."""
+    if fcntl is None:
         return False
-    except OSError:  # EPERM: it exists, it belongs to someone else
-        return True
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        return True
-    return stat[stat.rfind(")") + 2 :][:1] != "Z"  # "pid (comm) STATE ...": a zombie writes nothing
+        return False
+    return True
 
 
 def leftovers(path: str | Path) -> list[Path]:
-    """Temp files of interrupted writes of ``path``: its temp-file names whose writer is gone."""
+    """Temp files of interrupted writes of ``path``: its temp-file names that no writer holds locked."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     pattern, prefix = _leftover_pattern(target), f".{target.name}."
-    found = []
     try:
-        entries = [entry.name for entry in os.scandir(folder) if entry.name.startswith(prefix)]
+        names = sorted(entry.name for entry in os.scandir(folder) if entry.name.startswith(prefix))
     except OSError:
         return []
-    for name in entries:
-        match = pattern.fullmatch(name)
-        if match and not writer_alive(int(match.group(1))):
-            found.append(folder / name)
+    found = []
+    for name in names:
+        if pattern.fullmatch(name):
+            with _open_quietly(folder / name) as fd:
+                if fd is not None and _try_lock(fd):
+                    found.append(folder / name)
     return found
+
+
+@contextlib.contextmanager
+def _open_quietly(path: Path) -> Iterator[int | None]:
+    try:
+        fd = os.open(path, os.O_RDWR)  # for writing: NFS maps flock to write locks
+    except OSError:  # gone already, or not ours to remove
+        yield None
+        return
+    try:
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def remove_leftovers(path: str | Path) -> list[Path]:
@@ -113,6 +121,19 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _locked_temp_file(target: Path, folder: Path) -> tuple[int, str]:
+    """A new temp file for ``target``, created and locked; if another writer's cleanup removed it
+    between the two (it was not locked yet), a new one."""
+    while True:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_nlink == 0:
+                os.close(fd)
+                continue
+        return fd, tmp
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
     """Yield a binary file; on a clean exit it replaces ``path`` whole, on an exception ``path`` is untouched.
@@ -125,17 +146,17 @@ def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     remove_leftovers(target)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=temp_prefix(target), suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as f:
+    fd, tmp = _locked_temp_file(target, folder)
+    with os.fdopen(fd, "wb") as f:  # open (so locked) until renamed
+        try:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_current_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            os.chmod(tmp, 0o666 & ~_current_umask())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     _fsync_folder(folder)
 
 
@@ -145,4 +166,4 @@ def write_atomically(path: str | Path, data: bytes | str) -> None:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
-__all__ = ["TEMP_SUFFIX", "atomic_write", "leftovers", "remove_leftovers", "temp_prefix", "write_atomically", "writer_alive"]
+__all__ = ["atomic_write", "leftovers", "remove_leftovers", "write_atomically"]
