@@ -29,7 +29,7 @@ import os
 
 from .attributes import ArrayAttr, DictAttr, TypeAttr
 from .diagnostics import TfcError
-from .types import FunctionType, ResourceType, TensorType
+from .types import FunctionType, TensorType
 
 DEFAULT_MAX_TENSOR_BYTES = 2 << 30
 """2 GiB: larger than any constant a real graph carries, small enough to fail before swapping."""
@@ -103,10 +103,11 @@ def tensor_bytes(shape, itemsize: int) -> int:
     return total
 
 
-def tensor_too_big(shape, itemsize: int, what: str) -> str | None:
-    """Why a tensor of ``shape`` may not be materialized (a message naming ``what``), or None."""
+def tensor_too_big(shape, itemsize: int, what: str, limit: int | None = None) -> str | None:
+    """Why a tensor of ``shape`` may not be materialized (a message naming ``what``), or None;
+    against ``limit`` or the current setting."""
     size = tensor_bytes(shape, itemsize)
-    limit = max_tensor_bytes()
+    limit = max_tensor_bytes() if limit is None else limit
     if size <= limit:
         return None
     return f"{what} would hold {size} bytes, more than the {limit} bytes tfc materializes ({MAX_TENSOR_BYTES_ENV})"
@@ -127,30 +128,27 @@ def type_too_big(t, what: str, limit: int | None = None) -> str | None:
     size = static_bytes(t)
     if size is None or size <= (max_tensor_bytes() if limit is None else limit):
         return None
-    return tensor_too_big(t.shape, t.dtype.numpy.itemsize, f"{what} {t}")
+    return tensor_too_big(t.shape, t.dtype.numpy.itemsize, f"{what} {t}", limit)
 
 
-NESTING_KINDS = (ArrayAttr, DictAttr, TypeAttr, FunctionType, ResourceType)
+NESTING_KINDS = (ArrayAttr, DictAttr, TypeAttr, FunctionType)
 """What :func:`nesting_depth` looks into; anything else (numbers, tensor types...) is flat."""
-_NESTS = NESTING_KINDS
 
 
 def nesting_depth(value) -> int:
     """How deeply arrays, dictionaries and function types nest in an attribute or type: 0 for a
     number or a tensor type, 1 for ``[1, 2]`` or ``(tensor<f32>) -> tensor<f32>``. A stack, not
     recursion, so any depth is measured (in time linear in the value's size)."""
-    if not isinstance(value, _NESTS):
+    if not isinstance(value, NESTING_KINDS):
         return 0
     deepest = 0
     stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, TypeAttr):
-            if isinstance(item.type, _NESTS):
+            if isinstance(item.type, NESTING_KINDS):
                 stack.append((item.type, depth))
             continue
-        if isinstance(item, ResourceType):
-            continue  # holds a tensor type: flat
         depth += 1
         deepest = max(deepest, depth)
         if isinstance(item, ArrayAttr):
@@ -159,7 +157,7 @@ def nesting_depth(value) -> int:
             inner = tuple(v for _, v in item.entries)
         else:
             inner = item.inputs + item.results
-        stack.extend((x, depth) for x in inner if isinstance(x, _NESTS))
+        stack.extend((x, depth) for x in inner if isinstance(x, NESTING_KINDS))
     return deepest
 
 

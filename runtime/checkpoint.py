@@ -35,7 +35,7 @@ import numpy as np
 from tfc.diagnostics import TfcError
 from tfc.files import atomic_write
 
-from .npz import NPY, array_members, open_npz, read_array
+from .npz import array_members, open_npz, read_array, write_npz
 
 FORMAT_VERSION = 1
 MANIFEST = "__tfc__"
@@ -84,11 +84,6 @@ def _arrays_to_save(path: Path, values: Mapping[str, object]) -> dict[str, np.nd
     return arrays
 
 
-def _write_member(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
-    with archive.open(name + NPY, "w", force_zip64=True) as member:
-        np.lib.format.write_array(member, array, allow_pickle=False)
-
-
 def save(path: str | Path, values: Mapping[str, object]) -> Path:
     """Write ``values`` (name -> array) to ``path`` atomically; returns the path written (``.npz`` added).
 
@@ -102,10 +97,8 @@ def save(path: str | Path, values: Mapping[str, object]) -> Path:
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-            for name, array in arrays.items():
-                _write_member(archive, name, array)
-            _write_member(archive, MANIFEST, np.frombuffer(json.dumps(manifest).encode(), np.uint8))
+        with atomic_write(path) as f:
+            write_npz(f, {**arrays, MANIFEST: np.frombuffer(json.dumps(manifest).encode(), np.uint8)})
     except OSError as err:
         raise CheckpointError(f"{path}: error: cannot write checkpoint: {err.strerror or err}") from None
     return path

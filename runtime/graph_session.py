@@ -17,11 +17,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfc.backends import BACKENDS
+from tfc.frontend.tf.graphdef import GraphImportError, tf_dtype
 from tfc.frontend.tf.importer import PLACEHOLDERS, GraphImporter, TensorRef
+from tfc.frontend.tf.op_schema import output_types
 from tfc.passmanager import default_pipeline
 from tfc.types import DType, TensorType
 
 from .errors import SessionError
+from .feeds import check_feed_shape, feed_array
 from .step import Step, build_step
 from .variable_store import VariableStore
 
@@ -62,6 +65,7 @@ class GraphSession:
         """Variable name -> its current value (a device array with XLA)."""
         self._steps: dict[tuple, tuple[Step, list[str]]] = {}
         self._compiling = threading.Lock()
+        self._feed_types: dict[str, TensorType | None] = {}
 
     @staticmethod
     def from_file(path, **options) -> GraphSession:
@@ -87,47 +91,45 @@ class GraphSession:
     def check_feeds(self, feeds: dict) -> dict[str, np.ndarray]:
         """``feeds`` keyed by tensor name (``x`` means ``x:0``), as the arrays that will be fed.
 
-        A value fed to a Placeholder is converted to its declared dtype as TensorFlow converts feeds
-        (``np.asarray(value, dtype)``: a float into an int32 placeholder truncates, float64 into float32
-        rounds, any byte order) and must have its declared shape (``?`` dims match any size).
-        SessionError naming the first feed that names no tensor of the graph, or whose value is not
-        numbers or booleans (complex only into a complex placeholder).
+        Each value is converted to the tensor's dtype as TensorFlow converts feeds
+        (:mod:`tfc.runtime.feeds`: a float into an int32 placeholder truncates, float64 into float32
+        rounds, any byte order); a Placeholder's must have its declared shape (``?`` dims match any
+        size). SessionError naming the first feed that names no tensor of the graph, or whose value
+        is not numbers or booleans (complex only into a complex tensor).
         """
         checked = {}
         for key, value in feeds.items():
-            if key.startswith("^"):
-                raise SessionError(f"feed '{key}' names an op's control output, not a tensor")
             name = _tensor_name(key)
-            self._check_fed_tensor(name)
-            checked[name] = self._feed_value(name, value)
+            ftype = self._feed_types.get(name, _UNKNOWN)
+            if ftype is _UNKNOWN:  # looked up once per name: runs feed the same names again and again
+                ftype = self._feed_types[name] = self._fed_tensor_type(key, name)
+            array = feed_array(name, value, None if ftype is None else ftype.dtype)
+            check_feed_shape(name, array, None if ftype is None else ftype.shape)
+            checked[name] = array
         return checked
 
-    def _check_fed_tensor(self, name: str) -> None:
+    def _fed_tensor_type(self, key: str, name: str) -> TensorType | None:
+        """What a feed of tensor ``name`` converts to: a Placeholder's declared type, another op's
+        output dtype by its TensorFlow schema (any shape), or None where the graph does not say."""
+        if key.startswith("^"):
+            raise SessionError(f"feed '{key}' names an op's control output, not a tensor")
         ref = TensorRef.parse(name)
         node = self.importer.nodes.get(ref.node)
         if node is None:
             raise SessionError(f"feed '{name}' names no tensor of the graph (there is no node '{ref.node}')")
-        if node.op in PLACEHOLDERS and ref.index != 0:
-            raise SessionError(f"feed '{name}' names no tensor of the graph ({node.op} '{ref.node}' has one output, '{ref.node}:0')")
-
-    def _feed_value(self, name: str, value) -> np.ndarray:
-        declared = self.importer.placeholder_type(name)
+        if node.op in PLACEHOLDERS:
+            if ref.index != 0:
+                raise SessionError(f"feed '{name}' names no tensor of the graph ({node.op} '{ref.node}' has one output, '{ref.node}:0')")
+            return self.importer.placeholder_type(name)
+        outputs = output_types(node)
+        if outputs is not None and ref.index >= len(outputs):
+            count = f"{len(outputs)} output{'' if len(outputs) == 1 else 's'}"
+            raise SessionError(f"feed '{name}' names no tensor of the graph ({node.op} '{ref.node}' has {count})")
+        dtype = outputs[ref.index] if outputs else None
         try:
-            array = np.asarray(value)
-        except Exception as err:  # noqa: BLE001 - any failure means the value is not a tensor
-            raise SessionError(f"cannot feed '{name}' with a value of type {type(value).__name__}: {err}") from None
-        if array.dtype.kind not in "biufc":
-            raise SessionError(f"cannot feed '{name}' a value of dtype {array.dtype}: feeds are numbers or booleans")
-        if declared is None:
-            return array.astype(array.dtype.newbyteorder("="), copy=False)
-        if array.dtype.kind == "c" and not declared.dtype.is_complex:
-            raise SessionError(f"cannot feed '{name}' ({declared.dtype.numpy} placeholder) a {array.dtype} value: "
-                               "it would drop the imaginary part")
-        if declared.shape is not None and (array.ndim != len(declared.shape)
-                                           or any(d is not None and d != s for d, s in zip(declared.shape, array.shape))):
-            shape = "[" + ", ".join("?" if d is None else str(d) for d in declared.shape) + "]"
-            raise SessionError(f"cannot feed a value of shape {list(array.shape)} to '{name}', which has shape {shape}")
-        return np.asarray(array, dtype=declared.dtype.numpy)
+            return None if not dtype else TensorType(tf_dtype(dtype), None)
+        except GraphImportError:  # a dtype tfc has no tensors of: the fed value's own is checked
+            return None
 
     def _compile(self, fetches, targets, feeds) -> tuple[Step, list[str]]:
         feed_types = {name: TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}
@@ -136,6 +138,9 @@ class GraphSession:
         step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
                           pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by)
         return step, imported.feeds
+
+
+_UNKNOWN = object()
 
 
 def _tensor_name(name: str) -> str:

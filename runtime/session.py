@@ -55,6 +55,7 @@ from tfc.ir import Function, Module, Operation, OpResult, Value
 from tfc.types import FunctionType, TensorType
 
 from .errors import SessionError
+from .feeds import feed_array
 from .step import Step, build_step
 from .variable_store import VariableStore
 
@@ -498,27 +499,12 @@ def _convert_feed(value, ttype: TensorType, name: str):
     if hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "__array__") and value.dtype == target:
         array, converter = value, None  # already right (a device array stays on its device)
     else:
-        array, converter = _feed_array(value, ttype, name), _as_dtype(target)
+        array, converter = feed_array(name, value, ttype.dtype), _as_dtype(target)
     if tuple(array.shape) != tuple(ttype.shape):
         raise SessionError(f"cannot feed a value of shape {list(array.shape)} to '{name}', which has shape {list(ttype.shape)}")
     if converter is not None:
         array = converter(array)
     return array, converter
-
-
-def _feed_array(value, ttype: TensorType, name: str) -> np.ndarray:
-    """``value`` as a numpy array that converts to ``ttype``'s dtype; SessionError for what
-    TensorFlow refuses too (strings, objects) and for complex into real (the imaginary part would go)."""
-    try:
-        array = np.asarray(value)
-    except Exception as err:  # noqa: BLE001 - any failure means the value is not a tensor
-        raise SessionError(f"cannot feed '{name}' with a value of type {type(value).__name__}: {err}") from None
-    source, target = array.dtype, ttype.dtype.numpy
-    if source.kind not in "biufc":
-        raise SessionError(f"cannot feed '{name}' ({ttype}) with a value of type {type(value).__name__} (dtype {source})")
-    if source.kind == "c" and target.kind != "c":
-        raise SessionError(f"cannot feed '{name}' of dtype {ttype.dtype.name} with a complex value (the imaginary part would be lost)")
-    return array
 
 
 def _as_dtype(dtype):

@@ -234,7 +234,7 @@ CASES = {
                                    ": error: cannot feed 'x:0' a value of dtype <U1: feeds are numbers or booleans"),
     "inputs: datetimes": inputs_case(lambda: npz(x=np.zeros((2, 2), "datetime64[s]")), 1, ": error: cannot feed 'x:0' a value of dtype datetime64[s]"),
     "inputs: complex for float": inputs_case(lambda: npz(x=X.astype(np.complex64)), 1,
-                                             ": error: cannot feed 'x:0' (float32 placeholder) a complex64 value: it would drop the imaginary part"),
+                                             ": error: cannot feed 'x:0' (float32 tensor) a complex64 value: it would drop the imaginary part"),
     # -o that cannot be written
     **{f"{command} -o: {what}": output_case(command, *target)
        for command in ("opt", "translate", "lower", "run")

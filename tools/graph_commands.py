@@ -152,8 +152,10 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
         fail(err)
     results = dict(zip(fetches, values))
     if output:
+        from tfc.runtime.npz import write_npz
+
         buffer = io.BytesIO()
-        np.savez(buffer, **results)
+        write_npz(buffer, results)
         _write(output, buffer.getvalue())
     else:
         for name, value in results.items():

@@ -16,7 +16,7 @@ import numpy as np
 
 from tfc.diagnostics import BackendError
 from tfc.ir import Module, Operation, Region
-from tfc.limits import max_tensor_bytes, static_bytes, type_too_big
+from tfc.limits import max_tensor_bytes, type_too_big
 from tfc.registry import Trait, lookup
 from tfc.types import TensorType
 
@@ -78,9 +78,8 @@ class Interpreter:
         if opdef is None or opdef.reference is None:
             raise BackendError(f"op '{op.name}' has no numpy reference", op.location)
         for result in op.results:
-            size = static_bytes(result.type)
-            if size is not None and size > self.max_bytes:
-                problem = type_too_big(result.type, "its result", self.max_bytes)
+            problem = type_too_big(result.type, "its result", self.max_bytes)
+            if problem:
                 raise BackendError(f"the interpreter will not compute '{op.name}': {problem}", op.location)
         produced = opdef.reference(EvalContext(self, op, env), *operands)
         if not isinstance(produced, (list, tuple)):

@@ -75,6 +75,8 @@ def _parse_text(data: bytes, graph: graph_pb2.GraphDef, file: str) -> None:
     text = decode_text(data, file)  # ParseError at the first byte that is not UTF-8
     try:
         text_format.Parse(text, graph)
+    except RecursionError:  # the text parser recurses per nested message; binary parsing stops at depth 100
+        raise GraphImportError("malformed text GraphDef: messages nested too deeply", file) from None
     except text_format.ParseError as err:
         message = str(err)
         position = _TEXT_POSITION.match(message)

@@ -10,7 +10,7 @@ otherwise surface as a Python error deep in a type rule or a pass.
 Lenient where tfc can be: a type attribute that an input is typed by may be left out (tfc infers it
 from the inputs, where TensorFlow insists on it); attributes the OpDef does not declare are ignored (a newer
 producer may add some), ops TensorFlow does not register (tfc's own custom ops) are not checked, and
-function-body attributes that are still placeholders (``$T``) are checked once instantiated.
+and function-body attributes that are still placeholders (``$T``) are not checked.
 """
 
 from __future__ import annotations
@@ -50,6 +50,32 @@ def node_problem(node: node_def_pb2.NodeDef) -> str | None:
         args = ", ".join(_arg_label(node, arg) for arg in op_def.input_arg) or "none"
         return f"{node.op} takes {expected} input{'' if expected == 1 else 's'} ({args}), got {given}"
     return None
+
+
+def output_types(node: node_def_pb2.NodeDef) -> list[int | None] | None:
+    """TensorFlow's ``DataType`` of each output of ``node`` by its OpDef (an entry is None where an
+    attribute that sets it is missing); None for an op TensorFlow does not register, or whose number
+    of outputs is not known from its attributes."""
+    op_def = op_defs().get(node.op)
+    if op_def is None:
+        return None
+    types: list[int | None] = []
+    for arg in op_def.output_arg:
+        value = _attr_or_default(node, op_def, arg.type_attr) if arg.type_attr else None
+        one = arg.type or (value.type if value is not None and value.WhichOneof("value") == "type" else None)
+        if arg.number_attr:
+            count = _attr_or_default(node, op_def, arg.number_attr)
+            if count is None or count.WhichOneof("value") != "i":
+                return None
+            types.extend([one] * count.i)
+        elif arg.type_list_attr:
+            listed = _attr_or_default(node, op_def, arg.type_list_attr)
+            if listed is None or listed.WhichOneof("value") != "list":
+                return None
+            types.extend(listed.list.type)
+        else:
+            types.append(one)
+    return types
 
 
 def _attr_problem(node: node_def_pb2.NodeDef, op_def: op_def_pb2.OpDef, attr: op_def_pb2.OpDef.AttrDef) -> str | None:
