@@ -96,7 +96,13 @@ def parse_tensor_type(text: str, token: Token | None = None) -> TensorType:
     if len(dims) > MAX_RANK:
         _fail(f"tensor type has rank {len(dims)}; tfc allows at most {MAX_RANK} dimensions", token)
     shape = tuple(None if d == "?" else int(d) for d in dims)
+    for d in shape:
+        if d is not None and d > _MAX_DIM:
+            _fail(f"dimension {d} does not fit in a signed 64-bit integer", token)
     return TensorType(_element_type(elem, token), shape)
+
+
+_MAX_DIM = 2**63 - 1
 
 
 _DIMS = re.compile(r"((?:(?:\?|[0-9]+)x)*)(.*)")

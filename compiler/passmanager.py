@@ -315,14 +315,15 @@ class PassManager:
         """The pipeline as text (parses back to the same passes)."""
         return format_pipeline(self.passes)
 
-    def run(self, module: Module) -> None:
+    def run(self, module: Module, *, verified: bool = False) -> None:
         """Run every pass in order on ``module`` (in place).
 
         The input is verified first when ``verify_each`` is on (else only its nesting is checked,
-        which passes rely on): a pass never sees IR that breaks a rule it may assume."""
-        if self.verify_each:
+        which passes rely on): a pass never sees IR that breaks a rule it may assume. ``verified``:
+        the caller has just verified ``module`` itself (``tfc opt`` does), so it is not done twice."""
+        if not verified and self.verify_each:
             verify(module, allow_unregistered=self.allow_unregistered)
-        else:
+        elif not verified:
             check_nesting(module)
         out = self.out if self.out is not None else sys.stderr
         timer = _Timer() if self.timing else None

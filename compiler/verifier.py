@@ -294,7 +294,8 @@ class _Verifier:
             self.fail(op, str(err))
         except (AttributeError, TypeError, IndexError, KeyError, ValueError) as err:  # operands of a kind the rule never sees
             operand_types = ", ".join(str(v.type) for v in op.operands)
-            self.fail(op, f"its type rule cannot take operands ({operand_types}) and these attributes ({type(err).__name__}: {err})")
+            self.fail(op, f"its type rule failed on operands ({operand_types}) and its attributes ({type(err).__name__}: {err}); "
+                          "if they are valid, this is a tfc bug")
         if len(inferred) != len(declared):
             self.fail(op, f"type rule gives {len(inferred)} results, op declares {len(declared)}")
         for index, (want, have) in enumerate(zip(inferred, declared)):

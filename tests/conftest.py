@@ -1,8 +1,23 @@
-"""Shared pytest setup: turn each ``tests/golden/**/*.ir`` file into one test (see test_golden.py)."""
+"""Shared pytest setup: turn each ``tests/golden/**/*.ir`` file into one test (see test_golden.py), and
+choose how hypothesis draws examples.
+
+By default (profile ``ci``) every property and fuzz test draws the same examples on every run: a
+failure reproduces, and a change never fails on an example an unrelated run happened to draw.
+``HYPOTHESIS_PROFILE=fuzz make test`` (or ``pytest --hypothesis-profile=fuzz tests/reliability``)
+draws new ones each run, to search further.
+"""
 
 from __future__ import annotations
 
+import os
+
+from hypothesis import settings
+
 from .test_golden import GOLDEN_DIR, GoldenFile
+
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("fuzz", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collect_file(file_path, parent):

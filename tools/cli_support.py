@@ -40,13 +40,10 @@ def exit_status(err: TfcError) -> int:
     return 2 if isinstance(err, FileAccessError) else 1
 
 
-def fail(err: TfcError | str, status: int | None = None, show_source: bool = False) -> NoReturn:
-    """Print ``err`` as one line on stderr and exit with ``status`` (default: :func:`exit_status`, 1 for text)."""
-    if isinstance(err, str):
-        click.echo(err, err=True)
-        sys.exit(status or 1)
+def fail(err: TfcError, show_source: bool = False) -> NoReturn:
+    """Print ``err`` as one line on stderr and exit with :func:`exit_status` (2: a file that cannot be read or written)."""
     click.echo(error_line(err, show_source), err=True)
-    sys.exit(status or exit_status(err))
+    sys.exit(exit_status(err))
 
 
 def read_bytes(path: str | Path) -> bytes:

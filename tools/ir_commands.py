@@ -110,11 +110,10 @@ def opt(file, output, split_input_file, show_source, allow_unregistered, pipelin
                               out=sys.stderr, allow_unregistered=allow_unregistered,
                               print_ir_after_change=print_ir_after_change, timing=timing)
     except TfcError as err:
-        click.echo(error_line(err, show_source), err=True)
-        sys.exit(1)
+        fail(err, show_source)
 
     def process(module: Module) -> str:
-        manager.run(module)
+        manager.run(module, verified=True)  # IRJob verified it
         return print_module(module)
 
     IRJob(file, output, split_input_file, show_source, allow_unregistered).run(process)

@@ -384,10 +384,8 @@ class FunctionBuilder:
                 raise CallDepthError(f"{proto.op}: {err.message}", err.file, name) from None
             except (ShapeError, GraphImportError) as err:
                 self.fail(f"{proto.op}: {getattr(err, 'message', err)}", name)
-            except KeyError as err:
-                self.fail(f"{proto.op}: missing attribute {err}", name)
-            except (TypeError, AttributeError, ValueError) as err:  # an attribute of the wrong kind
-                self.fail(f"{proto.op}: cannot interpret this node's attributes ({type(err).__name__}: {err})", name)
+            except (KeyError, TypeError, AttributeError, ValueError) as err:  # the schema check should have caught it
+                self.fail(f"{proto.op}: cannot import this node ({type(err).__name__}: {err}); if it is valid, this is a tfc bug", name)
         try:
             attr_values = {k: v.value for k, v in attrs.items()}
             result_types = infer_types(opdef, [v.type for v in operands], attr_values, declared, operands=operands)

@@ -23,7 +23,7 @@ RESOURCE_ARG = "%x: tensor<3xf32>, %w: !tfc.resource<tensor<3xf32>>"
 def test_tf_op_given_a_resource_is_a_verifier_error():
     text = module('    %y = "tf.AddV2"(%w, %x) : (!tfc.resource<tensor<3xf32>>, tensor<3xf32>) -> tensor<3xf32>\n'
                   '    "func.return"(%y) : (tensor<3xf32>) -> ()\n', RESOURCE_ARG, "tensor<3xf32>")
-    with pytest.raises(VerifyError, match="type rule cannot take operands"):
+    with pytest.raises(VerifyError, match="type rule failed on operands"):
         verify(parse_module(text))
 
 

@@ -45,6 +45,8 @@ def _specialize_case(library, operand_types, attrs):
 def _case_types(ctx, index, *inputs):
     if index.dtype != DType.i32 or index.shape not in (None, ()):
         raise ShapeError(f"branch_index must be an i32 scalar, got {index}")
+    if not ctx.attrs.get("branches"):
+        raise ShapeError("needs a non-empty 'branches' list of functions")
     if ctx.declared:
         return list(ctx.declared)
     return [unknown(d) for d in ctx.attrs.get("Tout", ())]
