@@ -104,9 +104,14 @@ def _attr_problem(node: node_def_pb2.NodeDef, op_def: op_def_pb2.OpDef, attr: op
     return None
 
 
-def _input_types(op_def: op_def_pb2.OpDef) -> set[str]:
+def _input_types(op_def: op_def_pb2.OpDef) -> frozenset[str]:
     """The type attributes some input arg is typed by (so their values follow from the inputs)."""
-    return {name for arg in op_def.input_arg for name in (arg.type_attr, arg.type_list_attr) if name}
+    return _input_types_of(op_def.name)
+
+
+@functools.cache
+def _input_types_of(op: str) -> frozenset[str]:
+    return frozenset(name for arg in op_defs()[op].input_arg for name in (arg.type_attr, arg.type_list_attr) if name)
 
 
 def _input_count(node: node_def_pb2.NodeDef, op_def: op_def_pb2.OpDef) -> int | None:
