@@ -163,19 +163,42 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
 
 
 @click.command()
-def ops():
-    """Print the op coverage table: import, decomposition, gradient, tested."""
+@click.option("--summary", is_flag=True, help="Print only the counts: TensorFlow ops supported, with gradients, in the suite, missing.")
+@click.option("--missing", is_flag=True, help="List the ops TensorFlow's XLA bridge compiles that tfc does not import.")
+def ops(summary, missing):
+    """Print the op coverage table: import, decomposition, gradient, tested, suite, xla-bridge."""
     from tfc.registry import REGISTRY
 
-    tested = tested_ops()
-    rows = [("op", "import", "decomposition", "gradient", "tested")]
-    for opdef in REGISTRY:
-        seen = "yes" if opdef.name in tested else "no"
+    from .op_coverage import suite_ops, xla_bridge_ops
+
+    tf_ops = [d for d in REGISTRY if d.name.startswith("tf.")]
+    bridge = xla_bridge_ops()
+    lacking = sorted(bridge - {d.name[3:] for d in tf_ops})
+    if summary:
+        click.echo(f"TensorFlow op types supported: {len(tf_ops)}")
+        click.echo(f"  with gradients (through legalization): {sum(1 for d in tf_ops if d.decompose)}")
+        click.echo(f"  in the generated op suite: {len(suite_ops())}")
+        click.echo(f"TensorFlow's XLA bridge compiles {len(bridge)} op types; tfc lacks {len(lacking)} of them (tfc ops --missing)")
+        return
+    if missing:
+        for name in lacking:
+            click.echo(name)
+        return
+    _print_table(REGISTRY, tested_ops(), suite_ops(), bridge)
+
+
+def _print_table(registry, tested, suite, bridge) -> None:
+    yes = {True: "yes", False: "no"}
+    rows = [("op", "import", "decomposition", "gradient", "tested", "suite", "xla-bridge")]
+    for opdef in registry:
+        seen = yes[opdef.name in tested]
         if opdef.name.startswith("tf."):
-            rows.append((opdef.name, "yes", "yes" if opdef.decompose else "no", "via core" if opdef.decompose else "no", seen))
+            decomposed = opdef.decompose is not None
+            rows.append((opdef.name, "yes", yes[decomposed], "via core" if decomposed else "no", seen,
+                         yes[opdef.name in suite], yes[opdef.name[3:] in bridge]))
         elif opdef.name.startswith("tfc."):
-            rows.append((opdef.name, "-", "core", "yes" if opdef.grad else "no", seen))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+            rows.append((opdef.name, "-", "core", yes[opdef.grad is not None], seen, "-", "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 

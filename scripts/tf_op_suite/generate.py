@@ -1,0 +1,136 @@
+"""Generate tfc's op suite from TensorFlow: single-op graphs with TensorFlow's outputs, one ``.npz``
+per family in ``tests/data/op_suite/``, and the list of ops TensorFlow's XLA bridge compiles
+(``tools/tf_xla_ops.json``, the ``xla bridge`` column of ``tfc ops``).
+
+Runs by hand, in a separate environment with TensorFlow (tfc never imports it):
+
+    python3 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install tensorflow-cpu==2.21.0
+    /tmp/tfenv/bin/python scripts/tf_op_suite/generate.py            # every family
+    /tmp/tfenv/bin/python scripts/tf_op_suite/generate.py math nn    # only these
+
+A case TensorFlow itself refuses is reported and left out. Files are deterministic (sorted entries,
+fixed zip timestamps), so regenerating an unchanged family changes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import io
+import json
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow as tf
+from tensorflow.core.framework import op_def_pb2
+from tensorflow.python.client import pywrap_tf_session as c_api
+from tensorflow.python.framework import kernels, op_def_registry
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+OUT = ROOT / "tests" / "data" / "op_suite"
+XLA_OPS = ROOT / "tools" / "tf_xla_ops.json"
+sys.path.insert(0, str(HERE))
+import spec  # noqa: E402
+
+FAMILIES = sorted(p.stem for p in (HERE / "families").glob("*.py") if not p.stem.startswith("_"))
+
+
+def split_arguments(case: spec.Case) -> None:
+    """Seed the case's values, then sort its arguments into inputs and attributes (``tf.raw_ops``'
+    names: its first parameters are the OpDef's inputs, in order)."""
+    op_def = op_def_registry.get(case.op)
+    if op_def is None:
+        raise ValueError(f"TensorFlow has no op {case.op}")
+    parameters = list(inspect.signature(getattr(tf.raw_ops, case.op)).parameters)
+    input_names = set(parameters[: len(op_def.input_arg)])  # raw_ops may rename inputs (Sum's axis); order is kept
+    spec.seed(case.id)
+    for key, value in case.notes.pop("arguments").items():
+        (case.inputs if key in input_names else case.attrs)[key] = spec.materialize(value)
+
+
+def tensor_for(name: str, value, feeds: dict):
+    """A Const (for :class:`spec.Const`) or a Placeholder fed ``value``."""
+    if isinstance(value, spec.Const):
+        return tf.constant(value.value, name=name)
+    array = np.asarray(value)
+    placeholder = tf.compat.v1.placeholder(tf.as_dtype(array.dtype), array.shape, name=name)
+    feeds[placeholder.name] = array
+    return placeholder
+
+
+def run_case(case: spec.Case) -> dict:
+    """Build the graph, run it in a TensorFlow Session: the case's entries for the data file."""
+    graph, feeds, arguments = tf.Graph(), {}, {}
+    with graph.as_default():
+        for key, value in case.inputs.items():
+            if isinstance(value, list):
+                arguments[key] = [tensor_for(f"{key}_{i}", v, feeds) for i, v in enumerate(value)]
+            else:
+                arguments[key] = tensor_for(key, value, feeds)
+        getattr(tf.raw_ops, case.op)(**arguments, **case.attrs, name="op")
+        op = graph.get_operation_by_name("op")
+        wanted = case.outputs if case.outputs is not None else range(len(op.outputs))
+        fetches = [op.outputs[i] for i in wanted]
+        with tf.compat.v1.Session(graph=graph) as session:
+            values = session.run(fetches, feeds)
+    entries = {f"{case.id}/graph": np.frombuffer(graph.as_graph_def().SerializeToString(deterministic=True), np.uint8)}
+    entries.update({f"{case.id}/feed/{name}": array for name, array in feeds.items()})
+    entries.update({f"{case.id}/out/{i}": np.asarray(v) for i, v in enumerate(values)})
+    manifest = {"op": case.op, "feeds": sorted(feeds), "fetches": [t.name for t in fetches], "check": case.check}
+    manifest.update({k: v for k, v in (("rtol", case.rtol), ("atol", case.atol)) if v is not None})
+    return {"entries": entries, "manifest": manifest}
+
+
+def write_family(name: str, results: dict) -> Path:
+    """One deterministic ``.npz``: every case's arrays plus a ``__suite__`` manifest (JSON)."""
+    manifest = {"tensorflow": tf.__version__, "cases": {cid: r["manifest"] for cid, r in sorted(results.items())}}
+    entries = {k: v for r in results.values() for k, v in r["entries"].items()}
+    entries["__suite__"] = np.frombuffer(json.dumps(manifest, indent=1, sort_keys=True).encode(), np.uint8)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.npz"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key in sorted(entries):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(entries[key]), allow_pickle=False)
+            archive.writestr(zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue(), zipfile.ZIP_DEFLATED)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(buffer.getvalue())
+    tmp.replace(path)
+    return path
+
+
+def xla_bridge_ops() -> list[str]:
+    """Op types with an XLA JIT kernel (what ``tf.function(jit_compile=True)`` compiles)."""
+    tf.function(lambda x: x * 2, jit_compile=True)(tf.ones(2))  # registers the XLA kernels
+    ops = op_def_pb2.OpList()
+    ops.ParseFromString(c_api.TF_GetBuffer(c_api.TF_GetAllOpList()))
+    return sorted(op.name for op in ops.op if any(
+        k.device_type in ("XLA_CPU_JIT", "XLA_GPU_JIT") for k in kernels.get_registered_kernels_for_op(op.name).kernel))
+
+
+def main(argv: list[str]) -> None:
+    chosen = argv or FAMILIES
+    for name in chosen:
+        importlib.import_module(f"families.{name}")
+    results: dict[str, dict] = {}
+    for case in spec.CASES:
+        try:
+            split_arguments(case)
+            results.setdefault(case.family, {})[case.id] = run_case(case)
+        except Exception as err:  # noqa: BLE001 - TensorFlow refused the case: report it, leave it out
+            print(f"left out {case.id}: {type(err).__name__}: {str(err).splitlines()[0][:200]}")
+    for name, family_results in sorted(results.items()):
+        print(f"{write_family(name, family_results).relative_to(ROOT)}: {len(family_results)} cases")
+    XLA_OPS.write_text(json.dumps({"tensorflow": tf.__version__, "ops": xla_bridge_ops()}, indent=1) + "\n")
+    print(f"{XLA_OPS.relative_to(ROOT)}: TensorFlow's XLA bridge compiles {len(json.loads(XLA_OPS.read_text())['ops'])} op types")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
