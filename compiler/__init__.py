@@ -23,6 +23,7 @@ _LAZY = {
     "CompiledFunction": "tfc.frontend.compile",
     "Lowered": "tfc.frontend.compile",
     "Tensor": "tfc.frontend.tensor",
+    "TensorSpec": "tfc.frontend.tensor_spec",
     "as_dtype": "tfc.frontend.tensor",
     "broadcast_shapes": "tfc.frontend.shapes",
     "current_trace": "tfc.frontend.tracing",

@@ -32,6 +32,7 @@ from tfc.verifier import verify
 
 from .pytree import Static, count_leaves, flatten, unflatten
 from .tensor import Tensor, to_tensor
+from .tensor_spec import TensorSpec
 from .tracing import Trace, current_trace, tracing
 
 log = logging.getLogger("tfc")
@@ -92,10 +93,11 @@ class CompiledFunction:
     """The callable ``@tfc.compile`` returns. Call it, or ``.lower(*args)`` to see its IR."""
 
     def __init__(self, fn: Callable, *, static_argnums=(), static_argnames=(), device: str = "cpu",
-                 backend: str = "xla", explain_retraces: bool = False, max_traces: int = 64):
+                 backend: str = "xla", explain_retraces: bool = False, max_traces: int = 64, input_signature=None):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.signature = inspect.signature(fn)
+        self.input_signature = None if input_signature is None else _check_input_signature(fn, input_signature)
         self.static_argnums = frozenset((static_argnums,) if isinstance(static_argnums, int) else static_argnums)
         self.static_argnames = frozenset((static_argnames,) if isinstance(static_argnames, str) else static_argnames)
         self.device = device
@@ -122,6 +124,8 @@ class CompiledFunction:
                 return out if entry.single else entry.finish(out)
         if current_trace() is not None:  # called from another traced function: part of its trace
             return self.fn(*args, **kwargs)
+        if self.input_signature is not None:
+            args, kwargs = self._conform(args, kwargs), {}
         key, leaves = self._key(args, kwargs)
         entry = self._entry(key, args, kwargs)
         if not kwargs and args and key[0] == ("tuple", ("T",) * len(args)):
@@ -134,10 +138,23 @@ class CompiledFunction:
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace (or reuse the trace) for these arguments; returns a :class:`Lowered`."""
+        if self.input_signature is not None:
+            args, kwargs = self._conform(args, kwargs), {}
         key, _ = self._key(args, kwargs)
         return self._entry(key, args, kwargs).lowered
 
     # ---- signatures
+    def _conform(self, args, kwargs) -> tuple:
+        """The arguments as the ``input_signature`` says (TraceError naming the one that does not fit)."""
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TraceError(f"{self.__name__}(): {err}") from None
+        values = list(bound.arguments.items())
+        if len(values) != len(self.input_signature):
+            raise TraceError(f"{self.__name__}(): input_signature has {len(self.input_signature)} specs, got {len(values)} arguments")
+        return tuple(spec.conform(value, f"{self.__name__}() argument '{name}'") for (name, value), spec in zip(values, self.input_signature))
+
     def _key(self, args, kwargs):
         try:
             bound = self.signature.bind(*args, **kwargs)
@@ -287,6 +304,17 @@ class CompiledFunction:
         return run_with_variables
 
 
+def _check_input_signature(fn: Callable, specs) -> tuple:
+    """``specs`` as a tuple of TensorSpecs, one per parameter of ``fn`` (as ``tf.function`` requires)."""
+    specs = tuple(specs)
+    if not all(isinstance(spec, TensorSpec) for spec in specs):
+        raise TraceError(f"{getattr(fn, '__name__', 'function')}: input_signature must be a sequence of tfc.TensorSpec")
+    parameters = [p for p in inspect.signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(parameters) != len(specs):
+        raise TraceError(f"{getattr(fn, '__name__', 'function')}: input_signature has {len(specs)} specs for {len(parameters)} parameters")
+    return specs
+
+
 def _describe_key(key) -> str:
     """A signature as ``f32[2, 3], i32[]`` (tensor arguments) for messages."""
     _, specs = key
@@ -309,7 +337,9 @@ def compile(fn: Callable | None = None, **options) -> CompiledFunction:
 
     Options: ``static_argnums``/``static_argnames`` (force arguments static), ``device`` ("cpu",
     "cpu:1", "gpu:0"...), ``backend`` ("xla" or "interp"), ``explain_retraces`` (log each retrace),
-    ``max_traces`` (signatures kept, least recently used evicted with a log warning; default 64).
+    ``max_traces`` (signatures kept, least recently used evicted with a log warning; default 64),
+    ``input_signature`` (a list of :class:`tfc.TensorSpec`, one per parameter: arguments must fit
+    them, ``None`` dims match any size, and each concrete shape is traced once).
 
     Called inside another traced function it is part of that trace (as ``jax.jit`` inside
     ``jax.jit``). It may be called from any number of threads: a new signature is traced and
