@@ -17,12 +17,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfc.backends import BACKENDS
+from tfc.diagnostics import TfcError
 from tfc.frontend.tf.graphdef import GraphImportError, tf_dtype
 from tfc.frontend.tf.importer import PLACEHOLDERS, GraphImporter, TensorRef
 from tfc.frontend.tf.op_schema import output_types
 from tfc.passmanager import default_pipeline
 from tfc.types import DType, TensorType
 
+from .constant_feeds import ConstantFeeds, NeedsConstantFeeds, constant_required, feeds_behind
 from .errors import SessionError
 from .feeds import check_feed_shape, feed_array
 from .step import Step, build_step
@@ -45,7 +47,10 @@ class GraphSession:
     ``GraphSession(importer, backend="xla", device="cpu", fast_math=False, pipeline=None)``:
     ``fast_math`` lets the passes reassociate floating-point arithmetic as Grappler does (folding
     constant scales into convolution weights, ...); ``pipeline`` replaces the passes altogether (it
-    must legalize to core ops; nothing runs after it but lifting the variables).
+    must legalize to core ops; nothing runs after it but lifting the variables). A feed that
+    determines a shape (a Reshape target, a Range limit, a TensorArray size) is compiled in as a
+    constant, one program per value, at most ``max_constant_feed_values`` per signature
+    (:mod:`tfc.runtime.constant_feeds`; ``constant_feeds.log`` says when and why).
 
     >>> sess = GraphSession.from_file("graph.pb")                       # doctest: +SKIP
     >>> sess.run([], targets=["init"])                                   # doctest: +SKIP
@@ -53,7 +58,7 @@ class GraphSession:
     """
 
     def __init__(self, importer: GraphImporter, backend: str = "xla", device: str = "cpu", *,
-                 fast_math: bool = False, pipeline: str | None = None):
+                 fast_math: bool = False, pipeline: str | None = None, max_constant_feed_values: int = 8):
         if backend not in BACKENDS:
             raise SessionError(f"unknown backend '{backend}' (expected {' or '.join(repr(b) for b in BACKENDS)})")
         self.importer = importer
@@ -66,6 +71,8 @@ class GraphSession:
         self._steps: dict[tuple, tuple[Step, list[str]]] = {}
         self._compiling = threading.Lock()
         self._feed_types: dict[str, TensorType | None] = {}
+        self.constant_feeds = ConstantFeeds(max_constant_feed_values)
+        """Feeds compiled in as constants because they determine shapes (``constant_feeds.log`` says which, why)."""
 
     @staticmethod
     def from_file(path, **options) -> GraphSession:
@@ -77,13 +84,11 @@ class GraphSession:
         Feeds are converted and checked as :meth:`check_feeds` says.
         """
         feeds = self.check_feeds(feeds or {})
-        key = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
-        found = self._steps.get(key)
+        signature = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
+        found = self._steps.get(self.constant_feeds.key(signature, feeds))
         if found is None:
             with self._compiling:  # threads asking for the same new step compile it once
-                found = self._steps.get(key)
-                if found is None:
-                    found = self._steps[key] = self._compile(list(fetches), list(targets), feeds)
+                found = self._step_for(signature, list(fetches), list(targets), feeds)
         step, feed_names = found
         outs = step.run([feeds[name] for name in feed_names])
         return [np.asarray(v) for v in outs[step.offset :]]
@@ -131,12 +136,36 @@ class GraphSession:
         except GraphImportError:  # a dtype tfc has no tensors of: the fed value's own is checked
             return None
 
-    def _compile(self, fetches, targets, feeds) -> tuple[Step, list[str]]:
-        feed_types = {name: TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}
+    def _step_for(self, signature: tuple, fetches, targets, feeds) -> tuple[Step, list[str]]:
+        """The step for ``signature`` and the values of its constant feeds, compiled if new; a compile
+        that finds feeds determining shapes is done again with them compiled in as constants."""
+        while True:
+            key = self.constant_feeds.key(signature, feeds)
+            found = self._steps.get(key)
+            if found is not None:
+                return found
+            self.constant_feeds.admit(signature, key)
+            try:
+                found = self._compile(fetches, targets, feeds, self.constant_feeds.names(signature))
+            except NeedsConstantFeeds as needed:
+                self.constant_feeds.learn(signature, needed)
+                continue
+            self._steps[key] = found
+            return found
+
+    def _compile(self, fetches, targets, feeds, constants=()) -> tuple[Step, list[str]]:
+        feed_types = {name: v if name in constants else TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}
         imported = self.importer.import_graph(fetches, targets, feed_types)
         needed_by = ", ".join(fetches) or ", ".join(targets)
-        step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
-                          pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by)
+        try:
+            step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
+                              pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by)
+        except TfcError as err:
+            value = constant_required(err)
+            names = [] if value is None else feeds_behind(value, imported.module.function("main"), imported.feeds)
+            if names:
+                raise NeedsConstantFeeds(names, str(getattr(err, "cause", err)).splitlines()[0]) from err
+            raise
         return step, imported.feeds
 
 

@@ -161,6 +161,26 @@ def to_bool(ctx, *types):
     return TensorType(DType.bool, broadcast(ctx, *types).shape)
 
 
+class ConstantRequired(ShapeError):
+    """An operand that determines a shape but is computed at run time. ``value`` is that operand: a
+    session can make the feeds it is computed from compile-time constants and compile again."""
+
+    def __init__(self, message: str, value=None):
+        super().__init__(message)
+        self.value = value
+
+
+def require_constant(ctx, index: int, what: str):
+    """Data operand ``index``'s value (a type rule's or a decomposition's ``ctx``); ConstantRequired
+    naming it when it is computed at run time."""
+    value = ctx.constant(index)
+    if value is None:
+        operands = ctx.operands
+        raise ConstantRequired(f"{what} (operand #{index}) must be a constant: tfc compiles static shapes, and this one is "
+                               "computed at run time", operands[index] if index < len(operands) else None)
+    return value
+
+
 class DecomposeContext:
     """What a decomposition sees: the op's attributes, data operand/result types and constant operands."""
 
@@ -169,7 +189,7 @@ class DecomposeContext:
         self.attrs = {k: v.value for k, v in op.attributes.items()}
         self.operand_types = [v.type for v in data_operands]
         self.result_types = [r.type for r in data_results]
-        self._operands = data_operands
+        self.operands = data_operands
 
     @property
     def result_type(self):
@@ -177,11 +197,8 @@ class DecomposeContext:
 
     def constant(self, index: int):
         """The value of data operand ``index`` if it is a constant, else None."""
-        return InferContext(self.op.name, self.attrs, operands=self._operands).constant(index)
+        return InferContext(self.op.name, self.attrs, operands=self.operands).constant(index)
 
     def require_constant(self, index: int, what: str):
-        """Like constant(), but a clear error when the operand is computed at run time."""
-        value = self.constant(index)
-        if value is None:
-            raise ShapeError(f"{what} (operand #{index}) must be a constant: tfc compiles static shapes")
-        return value
+        """Like constant(), but ConstantRequired when the operand is computed at run time."""
+        return require_constant(self, index, what)

@@ -13,14 +13,16 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from tfc.attributes import StringAttr
+import numpy as np
+
+from tfc.attributes import DenseElementsAttr, DTypeAttr, StringAttr
 from tfc.builder import Builder
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function, Module, Value
 from tfc.limits import type_too_big
 from tfc.location import NameLoc
 from tfc.registry import ShapeError, lookup
-from tfc.types import FunctionType, ResourceType, TensorType
+from tfc.types import DType, FunctionType, ResourceType, TensorType
 from tfc.verifier import infer_types
 
 from . import ops  # noqa: F401 - registers the tf.* dialect
@@ -148,7 +150,8 @@ class GraphImporter:
         """Import what ``outputs`` (tensor or op names; default: the sinks) and ``targets`` need.
 
         ``feeds`` maps tensor names to types (or None to use a Placeholder's own): each becomes an
-        argument of ``main``, cutting off its producer. Without ``feeds``, every needed Placeholder is one.
+        argument of ``main``, cutting off its producer; a numpy array instead is compiled in as a
+        constant (a feed that determines a shape). Without ``feeds``, every needed Placeholder is one.
         """
         fetch_refs, target_names = [], list(targets)
         if outputs is None:
@@ -291,13 +294,17 @@ class FunctionBuilder:
     def run(self, module: Module, function_name: str) -> ImportResult:
         importer = self.importer
         order = importer.topological_order(self.needed)
-        feed_items = sorted(self.feed_refs.items(), key=lambda kv: (importer.order[kv[0][0]], kv[0][1]))
+        ordered = sorted(self.feed_refs.items(), key=lambda kv: (importer.order[kv[0][0]], kv[0][1]))
+        feed_items = [item for item in ordered if not isinstance(item[1][1], np.ndarray)]
         arg_types = [self._feed_type(node, index, ftype) for (node, index), (_, ftype) in feed_items]
         function = Function.create(function_name, arg_types, [], [_arg_name(name) for _, (name, _) in feed_items])
         module.add_function(function)
         for ((node, index), _), arg in zip(feed_items, function.args):
             self.values[(node, index)] = arg
         builder = Builder(function.body)
+        for (node, index), (name, value) in ordered:
+            if isinstance(value, np.ndarray):  # a feed compiled in as a constant (it determines a shape)
+                self.values[(node, index)] = _constant(builder, value, name)
         for name in order:
             self._build_node(builder, name)
         results = []
@@ -416,6 +423,13 @@ class FunctionBuilder:
             problem = type_too_big(t, f"{proto.op} output {index}")
             if problem:
                 self.fail(problem, proto.name)
+
+
+def _constant(builder: Builder, value: np.ndarray, name: str) -> Value:
+    dtype = DType.from_numpy(value.dtype)
+    attrs = {"dtype": DTypeAttr(dtype), "value": DenseElementsAttr.from_array(value)}
+    op = builder.create("tf.Const", [], attrs, [TensorType(dtype, value.shape)], location=NameLoc(name), name_hint=_arg_name(name))
+    return op.results[0]
 
 
 def _arg_name(tensor: str) -> str:

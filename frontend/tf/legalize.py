@@ -32,12 +32,17 @@ from tfc.registry import ShapeError, lookup
 from tfc.rewriter import Rewriter
 from tfc.types import FunctionType, TokenType
 
-from .dialect import DecomposeContext, data_types
+from .dialect import ConstantRequired, DecomposeContext, data_types
 from .tf_ir import discard, evaluate_on_constants
 
 
 class LegalizationError(TfcError):
-    """tf ops that have no decomposition (or whose decomposition failed), with where they are."""
+    """tf ops that have no decomposition (or whose decomposition failed), with where they are.
+    ``constant_required``: the operand that had to be a constant, when that is why."""
+
+    def __init__(self, message: str, constant_required=None):
+        super().__init__(message)
+        self.constant_required = constant_required
 
 
 @register_pass
@@ -138,7 +143,8 @@ class _Legalizer:
                 produced = produced if isinstance(produced, (list, tuple)) else [produced]
                 produced = [to_tensor(p, trace) for p in produced]
         except ShapeError as err:
-            raise LegalizationError(f"{op.location.describe()}: error: '{op.name}': {err}") from None
+            required = err.value if isinstance(err, ConstantRequired) else None
+            raise LegalizationError(f"{op.location.describe()}: error: '{op.name}': {err}", required) from None
         except (TypeError, AttributeError, IndexError, KeyError, ValueError) as err:  # malformed attributes/inputs
             raise LegalizationError(
                 f"{op.location.describe()}: error: '{op.name}': cannot interpret its attributes or inputs ({type(err).__name__}: {err})"

@@ -24,17 +24,14 @@ from tfc.ops.rules import merge_shapes
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
-from ..dialect import attr_dtype, same_as_first, tf_op
+from ..dialect import attr_dtype, require_constant, same_as_first, tf_op
 from ..graphdef import tensor_type_from_attrs
 
 
 # ---- helpers shared with array_index.py ----------------------------------------------------------
 def static(ctx, index: int, what: str) -> np.ndarray:
-    """Operand ``index``'s value; a clear error when it is computed at run time."""
-    value = ctx.constant(index)
-    if value is None:
-        raise ShapeError(f"{what} (operand #{index}) must be a constant: tfc compiles static shapes, and this one is computed at run time")
-    return value
+    """Operand ``index``'s value; ConstantRequired (a clear error) when it is computed at run time."""
+    return require_constant(ctx, index, what)
 
 
 def ints(value) -> list[int]:

@@ -35,7 +35,7 @@ from tfc.ops.rules import merge_shapes
 from tfc.registry import ShapeError, Trait, lookup
 from tfc.types import DType, TensorType, TokenType
 
-from ..dialect import IMPORT_HOOKS, DecomposeContext, data_types, tf_op
+from ..dialect import IMPORT_HOOKS, ConstantRequired, DecomposeContext, data_types, tf_op
 from .array import const, ints, scalar_int, shape_text, static
 
 
@@ -195,7 +195,7 @@ def _reserve(ctx, shape, num_elements):
     elements = written_shape(ctx, shape_operand(ctx, 0))
     if length is None or elements is None or None in elements:
         got = f"{'?' if length is None else length} elements of shape {shape_text(elements)}"
-        raise ShapeError(f"the list's size and element shape must be constants, got {got}")
+        raise ConstantRequired(f"the list's size and element shape must be constants, got {got}", ctx.operands[1 if length is None else 0])
     return zeros(element_dtype(ctx), (length, *elements))
 
 
@@ -206,7 +206,7 @@ def _empty_type(ctx, shape, max_num_elements):
 def _empty(ctx, shape, max_num_elements):
     elements = written_shape(ctx, shape_operand(ctx, 0))
     if elements is None or None in elements:
-        raise ShapeError(f"the element shape must be a constant, got {shape_text(elements)}")
+        raise ConstantRequired(f"the element shape must be a constant, got {shape_text(elements)}", ctx.operands[0])
     return zeros(element_dtype(ctx), (0, *elements))
 
 

@@ -29,7 +29,7 @@ from tfc.frontend import api as tnp
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
-from ..dialect import tf_op
+from ..dialect import ConstantRequired, tf_op
 from .array import const, ints, scalar_int, static
 from .lists import merge, scatter_rows, starts, static_list, zeros
 
@@ -91,7 +91,7 @@ def _create_type(ctx, size):
 def _create(ctx, size):
     length = _size(ctx)
     if length is None:
-        raise ShapeError("a TensorArray's size must be a constant: tfc represents it as a dense [size, ...] tensor")
+        raise ConstantRequired("a TensorArray's size must be a constant: tfc represents it as a dense [size, ...] tensor", ctx.operands[0])
     return [const(length, DType.i32), zeros(_dtype(ctx, "dtype"), (length, *_initial_elements(ctx)))]
 
 
