@@ -41,15 +41,18 @@ def _write(path: str, data: str | bytes) -> None:
 @click.option("--stats", is_flag=True, help="Print per-pass statistics to stderr.")
 @click.option("--print-ir-after-all", is_flag=True, help="Print the IR to stderr after every pass.")
 @click.option("--fast-math", is_flag=True, help="Default pipelines may reassociate float arithmetic, as Grappler does.")
+@click.option("--input-shape", "input_shapes", metavar="NAME=DIMS", multiple=True,
+              help="A placeholder's shape, for unknown dims (x=32,784; a scalar: x=). Repeatable.")
 @click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
-def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, fast_math, output):
+def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, fast_math, input_shapes, output):
     """Import a TensorFlow GraphDef (.pb or .pbtxt) and print it as tfc IR or StableHLO."""
     from tfc.frontend.tf.importer import GraphImporter
     from tfc.passmanager import PassManager, default_pipeline
     from tfc.printer import print_module
 
     try:
-        imported = GraphImporter.from_file(graph).import_graph(_split_names(outputs))
+        importer = GraphImporter.from_file(graph)
+        imported = importer.import_graph(_split_names(outputs), placeholder_types=_placeholder_shapes(importer, input_shapes))
         if pipeline is None:
             tf_level, core = default_pipeline("tf", fast_math), default_pipeline("core", fast_math)
             pipeline = tf_level if emit == "tf" else f"{tf_level},legalize-tf,{core}"
@@ -72,6 +75,27 @@ def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, fast_math, 
         _write(output, text)
     else:
         click.echo(text, nl=False)
+
+
+def _placeholder_shapes(importer, specs) -> dict:
+    """``--input-shape x=32,784`` options as placeholder types (the dtype is the placeholder's own)."""
+    from tfc.frontend.tf.graphdef import GraphImportError
+
+    types = {}
+    for spec in specs:
+        name, _, dims = spec.partition("=")
+        tensor = name if ":" in name else f"{name}:0"
+        declared = importer.placeholder_type(tensor)
+        if declared is None:
+            raise GraphImportError(f"--input-shape {spec}: '{name}' is not a placeholder of the graph", importer.filename)
+        try:
+            shape = tuple(int(d) for d in dims.split(",") if d.strip())
+        except ValueError:
+            raise GraphImportError(f"--input-shape {spec}: expected NAME=DIMS with integer dims (x=32,784)", importer.filename) from None
+        if not declared.with_shape(shape).is_compatible(declared) or any(d < 0 for d in shape):
+            raise GraphImportError(f"--input-shape {spec}: does not fit placeholder '{name}' of type {declared}", importer.filename)
+        types[tensor] = declared.with_shape(shape)
+    return types
 
 
 _CPU_DEVICE = re.compile(r"(?:device:)?cpu:(\d+)", re.IGNORECASE)

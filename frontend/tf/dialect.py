@@ -161,6 +161,10 @@ def to_bool(ctx, *types):
     return TensorType(DType.bool, broadcast(ctx, *types).shape)
 
 
+STATIC_SHAPES_HINT = ("tfc compiles static shapes (a placeholder's unknown dims are known once it is fed, or given "
+                      "with tfc lower --input-shape NAME=DIMS)")
+
+
 class ConstantRequired(ShapeError):
     """An operand that determines a shape but is computed at run time. ``value`` is that operand: a
     session can make the feeds it is computed from compile-time constants and compile again."""

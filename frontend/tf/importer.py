@@ -146,12 +146,13 @@ class GraphImporter:
         shape = attrs.get("shape")
         return tensor_type_from_attrs(dtype.value, None if shape is None else shape.value)
 
-    def import_graph(self, outputs=None, targets=(), feeds=None) -> ImportResult:
+    def import_graph(self, outputs=None, targets=(), feeds=None, placeholder_types=None) -> ImportResult:
         """Import what ``outputs`` (tensor or op names; default: the sinks) and ``targets`` need.
 
         ``feeds`` maps tensor names to types (or None to use a Placeholder's own): each becomes an
         argument of ``main``, cutting off its producer; a numpy array instead is compiled in as a
-        constant (a feed that determines a shape). Without ``feeds``, every needed Placeholder is one.
+        constant (a feed that determines a shape). Without ``feeds``, every needed Placeholder is one,
+        of the type ``placeholder_types`` gives it (by tensor name) or else of its own.
         """
         fetch_refs, target_names = [], list(targets)
         if outputs is None:
@@ -178,7 +179,7 @@ class GraphImporter:
         if feeds is None:
             for name in sorted(needed, key=self.order.get):
                 if self.nodes[name].op == "Placeholder":
-                    feed_refs[(name, 0)] = (name, None)
+                    feed_refs[(name, 0)] = (name, (placeholder_types or {}).get(f"{name}:0"))
             needed = self.needed_nodes([r for _, r in fetch_refs], target_names, feed_refs)
         self.check_supported(needed)
         self.check_schemas((n, self.nodes[n]) for n in sorted({node for node, _ in feed_refs}))  # fed: types from attributes

@@ -30,9 +30,9 @@ from tfc.ir import Block, Function, Module, Operation
 from tfc.passmanager import Pass, register_pass
 from tfc.registry import ShapeError, lookup
 from tfc.rewriter import Rewriter
-from tfc.types import FunctionType, TokenType
+from tfc.types import FunctionType, TensorType, TokenType
 
-from .dialect import ConstantRequired, DecomposeContext, data_types
+from .dialect import STATIC_SHAPES_HINT, ConstantRequired, DecomposeContext, data_types
 from .tf_ir import discard, evaluate_on_constants
 
 
@@ -135,6 +135,10 @@ class _Legalizer:
             self.missing.setdefault(op.name, []).append(op.location.describe())
             return False
         operands = op.operands[: len(data_types(v.type for v in op.operands))]
+        for index, value in enumerate(operands):
+            if isinstance(value.type, TensorType) and not value.type.is_static:  # core ops have static shapes
+                raise LegalizationError(f"{op.location.describe()}: error: '{op.name}': operand #{index} of type {value.type} "
+                                        f"is not static: {STATIC_SHAPES_HINT}")
         results = [r for r in op.results if not isinstance(r.type, TokenType)]
         trace = Trace.into_block(self.module, scratch, op.location)
         try:

@@ -24,7 +24,7 @@ from tfc.ops.rules import merge_shapes
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
-from ..dialect import attr_dtype, require_constant, same_as_first, tf_op
+from ..dialect import STATIC_SHAPES_HINT, attr_dtype, require_constant, same_as_first, tf_op
 from ..graphdef import tensor_type_from_attrs
 
 
@@ -73,7 +73,7 @@ def shape_text(shape) -> str:
 def require_static(ctx, index: int, t: TensorType) -> tuple:
     """The static shape of operand ``index`` (data-dependent shapes cannot be compiled)."""
     if not t.is_static:
-        raise ShapeError(f"operand #{index} has shape {shape_text(t.shape)}, which is not static: data-dependent shapes are unsupported")
+        raise ShapeError(f"operand #{index} has shape {shape_text(t.shape)}, which is not static: {STATIC_SHAPES_HINT}")
     return t.shape
 
 
