@@ -113,9 +113,12 @@ def _differentiable(value: Value) -> bool:
     return isinstance(value.type, TensorType) and value.type.dtype.is_inexact
 
 
-def backprop(trace: Trace, outputs: Sequence[Value], seeds: Sequence[Tensor], wrt: Sequence[Value]) -> list[Tensor | None]:
-    """Cotangents of ``wrt`` given cotangents ``seeds`` of ``outputs`` (None where unconnected)."""
-    forward = list(trace.builder.block.ops)
+def backprop(trace: Trace, outputs: Sequence[Value], seeds: Sequence[Tensor], wrt: Sequence[Value],
+             forward: Sequence[Operation] | None = None) -> list[Tensor | None]:
+    """Cotangents of ``wrt`` given cotangents ``seeds`` of ``outputs`` (None where unconnected).
+
+    ``forward`` is the computation, in order (default: the ops recorded so far in ``trace``'s block)."""
+    forward = list(trace.builder.block.ops) if forward is None else list(forward)
     depends = {v for v in wrt if _differentiable(v)}
     for op in forward:
         if any(v in depends for v in _inputs(op)):

@@ -78,6 +78,12 @@ class GraphSession:
     def from_file(path, **options) -> GraphSession:
         return GraphSession(GraphImporter.from_file(path), **options)
 
+    def extend(self, importer: GraphImporter) -> None:
+        """The graph grew (a TF1 program adds ops after making its Session): later runs import from
+        ``importer``, a superset of the old graph. Compiled steps and variables stay valid, since
+        existing nodes never change."""
+        self.importer = importer
+
     def run(self, fetches: Sequence[str], feeds: dict | None = None, targets: Sequence[str] = ()) -> list[np.ndarray]:
         """Compute ``fetches`` (tensor names) after running ``targets`` (op names), with ``feeds``.
 

@@ -33,6 +33,7 @@ from tfc.rewriter import Rewriter
 from tfc.types import FunctionType, TensorType, TokenType
 
 from .dialect import STATIC_SHAPES_HINT, ConstantRequired, DecomposeContext, data_types
+from .gradients_op import GRADIENTS, expand_gradients
 from .tf_ir import discard, evaluate_on_constants
 
 
@@ -57,6 +58,11 @@ class LegalizeTF(Pass):
         for function in _callees_first(module):
             with Rewriter() as rewriter:  # committed per function: callers read their callees' bodies
                 _Legalizer(module, missing, rewriter).block(function.body)
+            if not missing:
+                try:
+                    expand_gradients(module, function)  # tf.gradients nodes, now that their forward is core ops
+                except ShapeError as err:
+                    raise LegalizationError(str(err)) from None
             returned = tuple(v.type for v in function.return_op.operands)
             function.set_type(FunctionType(function.type.inputs, returned))
         if missing:
@@ -113,6 +119,8 @@ class _Legalizer:
     def block(self, block: Block) -> None:
         legalized: list[Operation] = []
         for op in block.ops:
+            if op.name == GRADIENTS:  # expanded once the function is legalized
+                continue
             if not op.name.startswith("tf."):
                 for region in op.regions:
                     for inner in region.blocks:

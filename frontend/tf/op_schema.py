@@ -19,6 +19,7 @@ import functools
 import gzip
 from importlib import resources
 
+from google.protobuf import text_format
 from tensorboard.compat.proto import attr_value_pb2, node_def_pb2, op_def_pb2, types_pb2
 
 # OpDef attribute kind -> the AttrValue field that holds it (for ``list(kind)``: the ListValue field)
@@ -32,7 +33,23 @@ def op_defs() -> dict[str, op_def_pb2.OpDef]:
     data = resources.files("tfc.frontend.tf").joinpath("tf_op_defs.pb.gz").read_bytes()
     ops = op_def_pb2.OpList()
     ops.ParseFromString(gzip.decompress(data))
+    text_format.Merge(TFC_OP_DEFS, ops)
     return {op.name: op for op in ops.op}
+
+
+TFC_OP_DEFS = """
+op {
+  name: "TfcGradients"
+  input_arg { name: "ys" type_list_attr: "Tys" }
+  input_arg { name: "xs" type_list_attr: "Txs" }
+  input_arg { name: "grad_ys" type_list_attr: "Tys" }
+  output_arg { name: "dxs" type_list_attr: "Txs" }
+  attr { name: "Tys" type: "list(type)" has_minimum: true minimum: 1 }
+  attr { name: "Txs" type: "list(type)" has_minimum: true minimum: 1 }
+  summary: "tfc's tf.gradients: d(sum of ys * grad_ys)/d(xs) (frontend/tf/gradients_op.py)."
+}
+"""
+"""The ops tfc adds to TensorFlow's set, in OpDef text form."""
 
 
 def node_problem(node: node_def_pb2.NodeDef) -> str | None:

@@ -1,5 +1,5 @@
 """The ``tf.*`` dialect: its op definitions, one module per family, and its rewrite-rule table.
 Importing this package registers them all (the registry does, through the ``tfc.dialects`` entry point)."""
 
-from .. import rules  # noqa: F401 - the tf rule table, applied by simplify to the ops defined here
+from .. import gradients_op, rules  # noqa: F401 - TfcGradients; the tf rule table, applied by simplify to the ops defined here
 from . import array, array_index, basic, case, control, fused, lists, math, math_nn, nn, state, tensor_array  # noqa: F401

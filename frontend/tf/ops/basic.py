@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from tfc.frontend import api as tnp
+from tfc.frontend.autodiff import stop_gradient
 from tfc.frontend.tensor import constant as traced_constant
 from tfc.frontend.tracing import current_trace
 from tfc.registry import ShapeError
@@ -41,7 +42,7 @@ def _identity_n_types(ctx, *types):
 
 
 tf_op("Identity", same_as_first, lambda ctx, x: x)
-tf_op("StopGradient", same_as_first, lambda ctx, x: x)
+tf_op("StopGradient", same_as_first, lambda ctx, x: stop_gradient(x))  # tf.gradients (TfcGradients) must not pass it
 tf_op("Snapshot", same_as_first, lambda ctx, x: x)
 tf_op("IdentityN", _identity_n_types, lambda ctx, *xs: list(xs), outputs=(("output", lambda attrs: len(attrs.get("T", ()))),))
 tf_op("NoOp", lambda ctx: [], lambda ctx: [], outputs=())

@@ -1,0 +1,38 @@
+"""``tf.train``: optimizers, the global step and the Saver."""
+
+from __future__ import annotations
+
+from ..graph import get_default_graph
+from ..variables import GLOBAL_STEP, GLOBAL_VARIABLES, Variable
+from .optimizers import (
+    AdagradOptimizer,
+    AdamOptimizer,
+    GradientDescentOptimizer,
+    MomentumOptimizer,
+    Optimizer,
+    RMSPropOptimizer,
+)
+from .saver import Saver, latest_checkpoint
+
+
+def get_global_step(graph=None):
+    """The graph's global step variable, or None."""
+    steps = (graph or get_default_graph()).get_collection(GLOBAL_STEP)
+    return steps[0] if steps else None
+
+
+def create_global_step(graph=None):
+    """A new int64 ``global_step`` variable starting at 0 (ValueError if the graph has one)."""
+    graph = graph or get_default_graph()
+    if get_global_step(graph) is not None:
+        raise ValueError("'global_step' already exists")
+    with graph.as_default(), graph.name_scope(None):
+        return Variable(0, trainable=False, name="global_step", dtype="int64", collections=[GLOBAL_VARIABLES, GLOBAL_STEP])
+
+
+def get_or_create_global_step(graph=None):
+    return get_global_step(graph) or create_global_step(graph)
+
+
+__all__ = ["AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
+           "Saver", "create_global_step", "get_global_step", "get_or_create_global_step", "latest_checkpoint"]

@@ -1,0 +1,189 @@
+"""TF1 optimizers: ``tf.train.GradientDescentOptimizer``, ``MomentumOptimizer``, ``AdamOptimizer``,
+``AdagradOptimizer``, ``RMSPropOptimizer``, writing TensorFlow's own update kernels
+(``ApplyGradientDescent``, ``ApplyMomentum``, ...) on each variable, with slots as variables named
+``<var>/<Optimizer>`` as TensorFlow names them, and ``global_step`` incremented after the updates."""
+
+from __future__ import annotations
+
+from ..array_ops import group, zeros_like
+from ..gradients import gradients
+from ..graph import get_default_graph
+from ..ops import add, add_op, to_tensor
+from ..variables import Variable, trainable_variables
+
+
+class Optimizer:
+    """The TF1 optimizer protocol: ``minimize`` = ``compute_gradients`` + ``apply_gradients``."""
+
+    def __init__(self, use_locking: bool, name: str):
+        self._use_locking = use_locking
+        self._name = name
+        self._slots: dict[str, dict[int, Variable]] = {}
+
+    def minimize(self, loss, global_step=None, var_list=None, gate_gradients=1, aggregation_method=None,
+                 colocate_gradients_with_ops=False, name=None, grad_loss=None):
+        grads_and_vars = self.compute_gradients(loss, var_list=var_list, grad_loss=grad_loss)
+        usable = [(g, v) for g, v in grads_and_vars if g is not None]
+        if not usable:
+            names = ", ".join(v.name for _, v in grads_and_vars)
+            raise ValueError(f"no gradients provided for any variable: check that the loss depends on them ({names})")
+        return self.apply_gradients(usable, global_step=global_step, name=name)
+
+    def compute_gradients(self, loss, var_list=None, gate_gradients=1, aggregation_method=None,
+                          colocate_gradients_with_ops=False, grad_loss=None) -> list[tuple]:
+        var_list = list(var_list) if var_list is not None else trainable_variables()
+        if not var_list:
+            raise ValueError("no variables to optimize")
+        grads = gradients(loss, var_list, None if grad_loss is None else [grad_loss])
+        return list(zip(grads, var_list))
+
+    def apply_gradients(self, grads_and_vars, global_step=None, name=None):
+        grads_and_vars = [(g, v) for g, v in grads_and_vars if g is not None]
+        graph = get_default_graph()
+        with graph.name_scope(None):
+            self._create_slots([v for _, v in grads_and_vars])
+        with graph.name_scope(name or self._name):
+            self._prepare()
+            updates = []
+            for grad, var in grads_and_vars:
+                with graph.name_scope("update_" + var.op.name.replace("/", "_")):
+                    updates.append(self._apply_dense(to_tensor(grad), var))
+            finished = self._finish(updates, "update")
+        if global_step is None:
+            return finished
+        with graph.control_dependencies([finished]):
+            return add_op("AssignAdd", [global_step.ref_tensor(), to_tensor(1, global_step.dtype)], name=name or self._name)
+
+    # ---- slots --------------------------------------------------------------------------------------
+    def _zeros_slot(self, var: Variable, slot: str, initial=None) -> Variable:
+        made = self._slots.setdefault(slot, {})
+        if id(var) not in made:
+            graph = get_default_graph()
+            with graph.name_scope(var.op.name + "/"):
+                value = zeros_like(var.initial_value) if initial is None else initial(var)
+                made[id(var)] = Variable(value, trainable=False, name=self._name)  # W/Adam, W/Adam_1... as TensorFlow
+        return made[id(var)]
+
+
+    def get_slot(self, var, name):
+        return self._slots.get(name, {}).get(id(var))
+
+    def get_slot_names(self) -> list[str]:
+        return sorted(self._slots)
+
+    def _const(self, value, var: Variable, name: str):
+        return to_tensor(value, var.dtype, name)
+
+    # ---- what each optimizer defines -----------------------------------------------------------------
+    def _create_slots(self, var_list) -> None:
+        return None
+
+    def _prepare(self) -> None:
+        return None
+
+    def _apply_dense(self, grad, var):
+        raise NotImplementedError
+
+    def _finish(self, update_ops, name_scope):
+        return group(*update_ops, name=name_scope)
+
+
+class GradientDescentOptimizer(Optimizer):
+    def __init__(self, learning_rate, use_locking=False, name="GradientDescent"):
+        super().__init__(use_locking, name)
+        self._learning_rate = learning_rate
+
+    def _apply_dense(self, grad, var):
+        return add_op("ApplyGradientDescent", [var.ref_tensor(), self._const(self._learning_rate, var, "learning_rate"), grad],
+                      {"use_locking": self._use_locking})
+
+
+class MomentumOptimizer(Optimizer):
+    def __init__(self, learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False):
+        super().__init__(use_locking, name)
+        self._learning_rate, self._momentum, self._use_nesterov = learning_rate, momentum, use_nesterov
+
+    def _create_slots(self, var_list) -> None:
+        for var in var_list:
+            self._zeros_slot(var, "momentum")
+
+
+    def _apply_dense(self, grad, var):
+        accum = self.get_slot(var, "momentum")
+        inputs = [var.ref_tensor(), accum.ref_tensor(), self._const(self._learning_rate, var, "learning_rate"), grad,
+                  self._const(self._momentum, var, "momentum")]
+        return add_op("ApplyMomentum", inputs, {"use_locking": self._use_locking, "use_nesterov": self._use_nesterov})
+
+
+class AdamOptimizer(Optimizer):
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08, use_locking=False, name="Adam"):
+        super().__init__(use_locking, name)
+        self._lr, self._beta1, self._beta2, self._epsilon = learning_rate, beta1, beta2, epsilon
+        self._powers: tuple[Variable, Variable] | None = None
+
+    def _create_slots(self, var_list) -> None:
+        if self._powers is None and var_list:
+            first = min(var_list, key=lambda v: v.name)
+            self._powers = (Variable(to_tensor(self._beta1, first.dtype), trainable=False, name="beta1_power"),
+                            Variable(to_tensor(self._beta2, first.dtype), trainable=False, name="beta2_power"))
+        for var in var_list:
+            self._zeros_slot(var, "m")
+            self._zeros_slot(var, "v")
+
+
+    def _apply_dense(self, grad, var):
+        beta1_power, beta2_power = self._powers
+        consts = [self._const(v, var, n) for v, n in ((self._lr, "learning_rate"), (self._beta1, "beta1"), (self._beta2, "beta2"),
+                                                       (self._epsilon, "epsilon"))]
+        inputs = [var.ref_tensor(), self.get_slot(var, "m").ref_tensor(), self.get_slot(var, "v").ref_tensor(),
+                  add("Cast", [beta1_power.value()], {"DstT": var.dtype}) if beta1_power.dtype != var.dtype else beta1_power.value(),
+                  add("Cast", [beta2_power.value()], {"DstT": var.dtype}) if beta2_power.dtype != var.dtype else beta2_power.value(),
+                  *consts, grad]
+        return add_op("ApplyAdam", inputs, {"use_locking": self._use_locking})
+
+    def _finish(self, update_ops, name_scope):
+        beta1_power, beta2_power = self._powers
+        graph = get_default_graph()
+        with graph.control_dependencies(update_ops):
+            update1 = beta1_power.assign(beta1_power * to_tensor(self._beta1, beta1_power.dtype), use_locking=self._use_locking)
+            update2 = beta2_power.assign(beta2_power * to_tensor(self._beta2, beta2_power.dtype), use_locking=self._use_locking)
+        return group(*update_ops, update1, update2, name=name_scope)
+
+
+class AdagradOptimizer(Optimizer):
+    def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False, name="Adagrad"):
+        super().__init__(use_locking, name)
+        self._learning_rate, self._initial = learning_rate, initial_accumulator_value
+
+    def _create_slots(self, var_list) -> None:
+        for var in var_list:
+            self._zeros_slot(var, "accumulator", lambda v: add("Fill", [add("Shape", [v.initial_value]), to_tensor(self._initial, v.dtype)]))
+
+
+    def _apply_dense(self, grad, var):
+        inputs = [var.ref_tensor(), self.get_slot(var, "accumulator").ref_tensor(), self._const(self._learning_rate, var, "learning_rate"), grad]
+        return add_op("ApplyAdagrad", inputs, {"use_locking": self._use_locking})
+
+
+class RMSPropOptimizer(Optimizer):
+    def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False, centered=False, name="RMSProp"):
+        super().__init__(use_locking, name)
+        self._lr, self._decay, self._momentum, self._epsilon, self._centered = learning_rate, decay, momentum, epsilon, centered
+
+    def _create_slots(self, var_list) -> None:
+        for var in var_list:
+            self._zeros_slot(var, "rms", lambda v: add("OnesLike", [v.initial_value]))
+            self._zeros_slot(var, "momentum")
+            if self._centered:
+                self._zeros_slot(var, "mg")
+
+
+    def _apply_dense(self, grad, var):
+        slots = [self.get_slot(var, s).ref_tensor() for s in (("mg",) if self._centered else ()) + ("rms", "momentum")]
+        consts = [self._const(v, var, n) for v, n in ((self._lr, "learning_rate"), (self._decay, "decay"), (self._momentum, "momentum"),
+                                                       (self._epsilon, "epsilon"))]
+        op_type = "ApplyCenteredRMSProp" if self._centered else "ApplyRMSProp"
+        return add_op(op_type, [var.ref_tensor(), *slots, *consts, grad], {"use_locking": self._use_locking})
+
+
+__all__ = ["AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer"]
