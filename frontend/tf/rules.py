@@ -70,7 +70,6 @@ RULES: tuple[Rule, ...] = (
     # TensorFlow's no-op nodes
     Rule("tf.Identity", "Identity(x)", "x", forward_inputs),  # copies its input
     Rule("tf.IdentityN", "IdentityN(xs)", "xs", forward_inputs),  # copies each input
-    Rule("tf.StopGradient", "StopGradient(x)", "x", forward_inputs),  # only matters to gradients
     Rule("tf.Snapshot", "Snapshot(x)", "x", forward_inputs),  # a copy
     # arithmetic identities with splat constants that do not broadcast x (exact: tfc.patterns' policy)
     Rule("tf.Mul", "x * 1", "x", operand_when_other_is(0, 1, is_one)),  # exact for floats too

@@ -242,8 +242,7 @@ def _tf(body: str, signature: str = "(tensor<2x3xf32>) -> tensor<2x3xf32>") -> M
 def test_simplify_removes_identity_chains_without_control_edges():
     module = _tf(
         '    %a = "tf.Identity"(%x) {T = f32} : (tensor<2x3xf32>) -> tensor<2x3xf32>\n'
-        '    %b = "tf.StopGradient"(%a) {T = f32} : (tensor<2x3xf32>) -> tensor<2x3xf32>\n'
-        '    %c = "tf.Snapshot"(%b) {T = f32} : (tensor<2x3xf32>) -> tensor<2x3xf32>\n'
+        '    %c = "tf.Snapshot"(%a) {T = f32} : (tensor<2x3xf32>) -> tensor<2x3xf32>\n'
         '    %d0, %d1 = "tf.IdentityN"(%c, %x) {T = [f32, f32]} : (tensor<2x3xf32>, tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>)\n'
         '    %s = "tf.AddV2"(%d0, %d1) {T = f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>\n'
         '    "func.return"(%s) : (tensor<2x3xf32>) -> ()\n'

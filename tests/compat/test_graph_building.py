@@ -1,0 +1,149 @@
+"""The TF1 graph API of tfc.compat.v1: names, scopes, static shapes, the GraphDef it writes,
+sessions, gradients and the errors users see."""
+
+import numpy as np
+import pytest
+
+import tfc.compat.v1 as tf
+from tfc.frontend.tf.importer import GraphImporter
+from tfc.frontend.tf.op_schema import node_problem
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    tf.reset_default_graph()
+    yield
+    tf.reset_default_graph()
+
+
+def test_names_are_uniqued_and_scoped_as_tensorflow_names_them():
+    a = tf.constant(1.0)
+    b = tf.constant(2.0)
+    with tf.name_scope("layer"):
+        c = tf.add(a, b, name="sum")
+        d = a + b
+    with tf.name_scope("layer"):
+        e = a * b
+    assert [a.name, b.name, c.name, d.name, e.name] == ["Const:0", "Const_1:0", "layer/sum:0", "layer/add:0", "layer_1/mul:0"]
+    assert tf.get_default_graph().get_tensor_by_name("layer/sum:0") is c
+
+
+def test_unknown_dims_stay_unknown_and_shapes_follow_tensorflow():
+    x = tf.placeholder(tf.float32, [None, 784])
+    w = tf.Variable(tf.zeros([784, 10]))
+    y = tf.matmul(x, w)
+    assert y.shape.as_list() == [None, 10]
+    assert str(y.shape) == "(?, 10)"
+    flat = tf.reshape(tf.placeholder(tf.float32, [None, 4, 4]), [-1, 16])
+    assert flat.shape.as_list() == [None, 16]
+    assert tf.reduce_sum(y, axis=1, keep_dims=True).shape.as_list() == [None, 1]
+
+
+def test_the_graph_def_is_tensorflow_s_schema_and_imports():
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    y = tf.nn.relu(tf.matmul(x, tf.constant(np.eye(3, dtype=np.float32))), name="y")
+    graph_def = tf.get_default_graph().as_graph_def()
+    assert [n.op for n in graph_def.node] == ["Placeholder", "Const", "MatMul", "Relu"]
+    assert all(node_problem(n) is None for n in graph_def.node)
+    assert graph_def.node[2].attr["T"].type == 1  # DT_FLOAT, set from the inputs
+    imported = GraphImporter(graph_def).import_graph(["y:0"], placeholder_types=None)
+    assert imported.fetches == ["y:0"]
+    assert y.name == "y:0"
+
+
+def test_a_session_compiles_once_per_batch_shape_and_sees_ops_added_later():
+    x = tf.placeholder(tf.float32, [None, 2])
+    doubled = x * 2.0
+    with tf.Session() as sess:
+        for batch in (32, 17, 32):
+            np.testing.assert_array_equal(sess.run(doubled, {x: np.ones((batch, 2))}), np.full((batch, 2), 2.0))
+        tripled = x * 3.0  # added after the session was made
+        np.testing.assert_array_equal(sess.run(tripled, {x: np.ones((1, 2))}), [[3.0, 3.0]])
+        assert len({k[0] for k in sess._runner._steps}) == 2  # noqa: SLF001 - two programs: doubled, tripled
+
+
+def test_fetch_structures_and_ops():
+    a = tf.constant([1, 2])
+    op = tf.no_op()
+    with tf.Session() as sess:
+        got = sess.run({"a": a, "pair": (a, op), "list": [a.name]})
+    assert got["pair"][1] is None
+    np.testing.assert_array_equal(got["list"][0], [1, 2])
+
+
+def test_gradients_none_for_unconnected_and_through_stop_gradient():
+    x = tf.Variable(3.0)
+    z = tf.Variable(1.0)
+    y = x * x + tf.stop_gradient(x) * z
+    dx, dz, none = tf.gradients(y, [x, z, tf.Variable(2.0)])
+    assert none is None
+    blocked = tf.gradients(tf.stop_gradient(x) * 2.0, x)
+    assert blocked == [None]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run([dx, dz]) == [6.0, 3.0]
+
+
+def test_second_order_gradients():
+    x = tf.placeholder(tf.float32, [])
+    y = x * x * x
+    (dy,) = tf.gradients(y, x)
+    (d2y,) = tf.gradients(dy, x)
+    with tf.Session() as sess:
+        assert sess.run([dy, d2y], {x: 2.0}) == [12.0, 12.0]
+
+
+def test_build_errors_name_the_op():
+    a = tf.placeholder(tf.float32, [2, 3])
+    with pytest.raises(ValueError, match=r"MatMul 'MatMul'"):
+        tf.matmul(a, a)
+    with pytest.raises(ValueError, match="same graph"):
+        other = tf.Graph()
+        with other.as_default():
+            tf.add(a, 1.0)
+
+
+def test_run_errors_name_the_placeholder_and_the_feed():
+    x = tf.placeholder(tf.float32, [None, 2], name="inputs")
+    y = x + 1.0
+    with tf.Session() as sess:
+        with pytest.raises(Exception, match="feed a value for placeholder 'inputs'"):
+            sess.run(y)
+        with pytest.raises(Exception, match="inputs"):
+            sess.run(y, {x: np.ones((2, 3))})
+
+
+def test_eval_needs_a_default_session():
+    with pytest.raises(ValueError, match="no default session"):
+        tf.constant(1.0).eval()
+
+
+def test_uninitialized_variable_is_a_clear_error():
+    v = tf.Variable(1.0, name="weights")
+    with tf.Session() as sess, pytest.raises(Exception, match="weights"):
+        sess.run(v)
+
+
+def test_saver_restores_and_keeps_max_to_keep(tmp_path):
+    v = tf.Variable(1.0, name="v")
+    bump = v.assign_add(1.0)
+    saver = tf.train.Saver(max_to_keep=2)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        for step in range(3):
+            sess.run(bump)
+            saver.save(sess, str(tmp_path / "model"), global_step=step)
+        assert tf.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "model-2")
+        assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["model-1.npz", "model-2.npz"]
+        saver.restore(sess, str(tmp_path / "model-1"))
+        assert sess.run(v) == 3.0
+
+
+def test_interactive_session_is_the_default_until_closed():
+    c = tf.constant(4)
+    sess = tf.InteractiveSession()
+    try:
+        assert c.eval() == 4
+    finally:
+        sess.close()
+    assert tf.get_default_session() is None
