@@ -59,7 +59,7 @@ def test_a_session_compiles_once_per_batch_shape_and_sees_ops_added_later():
             np.testing.assert_array_equal(sess.run(doubled, {x: np.ones((batch, 2))}), np.full((batch, 2), 2.0))
         tripled = x * 3.0  # added after the session was made
         np.testing.assert_array_equal(sess.run(tripled, {x: np.ones((1, 2))}), [[3.0, 3.0]])
-        assert len({k[0] for k in sess._runner._steps}) == 2  # noqa: SLF001 - two programs: doubled, tripled
+        assert len({k[0] for k in sess._runner._steps}) == 2
 
 
 def test_fetch_structures_and_ops():
