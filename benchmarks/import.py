@@ -1,6 +1,8 @@
 """Import, legalization and compile time for the corpus graphs and for synthetic graphs of 10k and 100k
-nodes (time per 1k nodes must stay flat: near-linear passes), and `tfc run` time per step on MobileNet
-against TensorFlow's Session.run when TensorFlow is installed.
+nodes (time per 1k nodes must stay flat: near-linear passes), `tfc run` time per step on MobileNet,
+and TF1 training programs (tfc.compat.v1: a softmax regression with [None, 784] placeholders fed
+batches of 100 and 37, a CNN with batch normalization and Momentum), each against TensorFlow when
+TensorFlow is installed.
 
     python benchmarks/import.py [--skip-compile-large] [--steps N]
 """
@@ -130,6 +132,86 @@ def _tensorflow_session_ms(path, info, feeds, steps) -> float:
     return statistics.median(times) * 1e3
 
 
+# ---- TF1 training programs, written once against a `tf` module (tfc.compat.v1 or TensorFlow's) -----
+def softmax_program(tf, rng):
+    """MNIST-for-beginners shape: [None, 784] -> 10, GradientDescent; fed batches of 100 and 37."""
+    x = tf.placeholder(tf.float32, [None, 784], name="x")
+    y_ = tf.placeholder(tf.float32, [None, 10], name="y_")
+    w = tf.Variable(tf.zeros([784, 10]))
+    b = tf.Variable(tf.zeros([10]))
+    y = tf.matmul(x, w) + b
+    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y_, logits=y))
+    train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+    batches = [(rng.standard_normal((n, 784)).astype(np.float32), np.eye(10, dtype=np.float32)[rng.integers(0, 10, n)]) for n in (100, 37)]
+    return train, loss, [{x: a, y_: b} for a, b in batches]
+
+
+def cnn_program(tf, rng):
+    """Deep-MNIST shape with batch normalization: 2 x (conv 5x5, BN, relu, maxpool), fc, Momentum; batch 32."""
+    x = tf.placeholder(tf.float32, [None, 28, 28, 1], name="images")
+    labels = tf.placeholder(tf.int64, [None], name="labels")
+    h = x
+    for depth_in, depth in ((1, 16), (16, 32)):
+        w = tf.Variable(tf.constant((rng.standard_normal((5, 5, depth_in, depth)) * 0.1).astype(np.float32)))
+        h = tf.nn.conv2d(h, w, strides=[1, 1, 1, 1], padding="SAME")
+        mean, variance = tf.nn.moments(h, axes=[0, 1, 2])
+        h = tf.nn.relu(tf.nn.batch_normalization(h, mean, variance, None, None, 1e-3))
+        h = tf.nn.max_pool(h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME")
+    w_fc = tf.Variable(tf.constant((rng.standard_normal((7 * 7 * 32, 10)) * 0.02).astype(np.float32)))
+    logits = tf.matmul(tf.reshape(h, [-1, 7 * 7 * 32]), w_fc)
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    train = tf.train.MomentumOptimizer(0.01, 0.9).minimize(loss)
+    feed = {x: rng.standard_normal((32, 28, 28, 1)).astype(np.float32), labels: rng.integers(0, 10, 32)}
+    return train, loss, [feed]
+
+
+def tf1_program_times(tf, program, steps: int) -> tuple[float, float, int]:
+    """(first run s, median step ms, graph nodes) of ``program`` built and run with module ``tf``."""
+    with tf.Graph().as_default() as graph:
+        train, loss, feeds = program(tf, np.random.default_rng(0))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            _, first = timed(lambda: [sess.run([train, loss], feed) for feed in feeds])
+            times = []
+            for feed in (feeds * steps)[:steps]:
+                _, t = timed(lambda feed=feed: sess.run([train, loss], feed))
+                times.append(t)
+        return first, statistics.median(times) * 1e3, len(graph.as_graph_def().node)
+
+
+def tf1_breakdown(program) -> tuple[float, float, float]:
+    """(import, passes, compile) seconds of the first feed's training step, as a Session does it."""
+    import tfc.compat.v1 as tfv1
+
+    with tfv1.Graph().as_default() as graph:
+        train, loss, feeds = program(tfv1, np.random.default_rng(0))
+        feed = {k.name: v for k, v in feeds[0].items()}
+        importer = GraphImporter(graph.as_graph_def())
+        _, t_import, t_passes, t_compile = import_legalize_compile(importer, [loss.name], [train.name], feed)
+    return t_import, t_passes, t_compile
+
+
+def tf1_programs(steps: int) -> None:
+    import tfc.compat.v1 as tfv1
+
+    try:
+        import tensorflow.compat.v1 as tensorflow  # optional baseline, never a test dependency
+
+        tensorflow.disable_eager_execution()
+    except ImportError:
+        tensorflow = None
+    print(f"{'TF1 program':<28} {'nodes':>6} {'import ms':>10} {'passes ms':>10} {'compile ms':>11} {'step ms':>9}  baseline")
+    for name, program in (("softmax [None,784] GD", softmax_program), ("cnn+batchnorm Momentum", cnn_program)):
+        t_import, t_passes, t_compile = tf1_breakdown(program)
+        _, ours, nodes = tf1_program_times(tfv1, program, steps)
+        line = f"{name:<28} {nodes:>6} {1e3 * t_import:>10.1f} {1e3 * t_passes:>10.1f} {1e3 * t_compile:>11.1f} {ours:>9.2f}"
+        if tensorflow is None:
+            print(line + "  TensorFlow not installed")
+            continue
+        _, theirs, _ = tf1_program_times(tensorflow, program, steps)
+        print(line + f"  TensorFlow {theirs:.2f} ms/step; ratio {ours / theirs:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=20)
@@ -139,6 +221,7 @@ def main() -> None:
     corpus_table()
     scaling([10_000, 100_000], options.compile_large)
     mobilenet_steps(options.steps)
+    tf1_programs(options.steps)
 
 
 if __name__ == "__main__":

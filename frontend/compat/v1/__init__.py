@@ -106,6 +106,19 @@ from .math_ops import round_ as round
 from .random_ops import random_normal, random_uniform, set_random_seed, truncated_normal
 from .session import InteractiveSession, Session, get_default_session
 from .tensor import Operation, Tensor, TensorShape
+from .variable_scope import (
+    AUTO_REUSE,
+    VariableScope,
+    constant_initializer,
+    get_variable,
+    glorot_uniform_initializer,
+    ones_initializer,
+    random_normal_initializer,
+    random_uniform_initializer,
+    truncated_normal_initializer,
+    variable_scope,
+    zeros_initializer,
+)
 from .variables import (
     Variable,
     all_variables,
@@ -167,6 +180,8 @@ def disable_v2_behavior() -> None:
 
 
 __all__ = [
+    "AUTO_REUSE", "VariableScope", "constant_initializer", "get_variable", "glorot_uniform_initializer", "ones_initializer",
+    "random_normal_initializer", "random_uniform_initializer", "truncated_normal_initializer", "variable_scope", "zeros_initializer",
     "Graph", "GraphError", "GraphKeys", "InteractiveSession", "Operation", "Session", "Tensor", "TensorShape", "Variable", "abs", "add", "add_n",
     "add_to_collection", "all_variables", "argmax", "argmin", "bfloat16", "bool", "cast", "ceil", "clip_by_value", "complex128", "complex64",
     "concat", "constant", "control_dependencies", "cos", "device", "disable_eager_execution", "disable_v2_behavior", "div", "divide", "equal", "exp",

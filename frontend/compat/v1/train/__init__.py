@@ -13,6 +13,7 @@ from .optimizers import (
     RMSPropOptimizer,
 )
 from .saver import Saver, latest_checkpoint
+from .schedules import exponential_decay, inverse_time_decay
 
 
 def get_global_step(graph=None):
@@ -35,4 +36,4 @@ def get_or_create_global_step(graph=None):
 
 
 __all__ = ["AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
-           "Saver", "create_global_step", "get_global_step", "get_or_create_global_step", "latest_checkpoint"]
+           "Saver", "create_global_step", "exponential_decay", "inverse_time_decay", "get_global_step", "get_or_create_global_step", "latest_checkpoint"]
