@@ -11,10 +11,11 @@ def core_ops():
 
 
 def test_every_tf_op_has_a_type_rule_and_a_decomposition():
-    # A Placeholder that reaches legalization was not fed: reporting that is its "decomposition".
+    # A Placeholder that reaches legalization was not fed: reporting that is its "decomposition";
+    # TfcGradients (tf.gradients) is expanded by legalize-tf after the rest of its function.
     tf_ops = [d for d in REGISTRY if d.name.startswith("tf.")]
     assert tf_ops
-    missing = [d.name for d in tf_ops if d.infer is None or (d.decompose is None and d.name != "tf.Placeholder")]
+    missing = [d.name for d in tf_ops if d.infer is None or (d.decompose is None and d.name not in ("tf.Placeholder", "tf.TfcGradients"))]
     assert not missing, missing
 
 
