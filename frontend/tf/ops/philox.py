@@ -36,30 +36,46 @@ def join_words(low: Tensor, high: Tensor) -> Tensor:
     return low | (high * _SHIFT)
 
 
-def _round(counter: list, key: list) -> list:
-    product0 = counter[0] * _MULTIPLIERS[0]
-    product1 = counter[2] * _MULTIPLIERS[1]
-    return [high_word(product1) ^ counter[1] ^ key[0], product1 & MASK,
-            high_word(product0) ^ counter[3] ^ key[1], product0 & MASK]
+def _key_schedule(key: list) -> list:
+    """The key of each round, raised by the Weyl steps; computed here when the key is known."""
+    schedule = [list(key)]
+    for _ in range(_ROUNDS - 1):
+        if all(isinstance(k, np.uint64) for k in key):
+            key = [np.uint64((int(k) + int(step)) & 0xFFFFFFFF) for k, step in zip(key, _KEY_STEPS)]
+        else:
+            key = [(k + step) & MASK for k, step in zip(key, _KEY_STEPS)]
+        schedule.append(key)
+    return schedule
 
 
 def philox(counter: list, key: list) -> list:
-    """The ten Philox rounds on four u64 word tensors (one block per element), the key raised
-    between rounds; returns the four output words."""
-    for index in range(_ROUNDS):
-        if index:
-            key = [(k + step) & MASK for k, step in zip(key, _KEY_STEPS)]
-        counter = _round(counter, key)
+    """The ten Philox rounds on four word tensors of one shape (one block per element) and a key of
+    two words (u64 scalars, or numpy u64 values when known); returns the four output words. Constants
+    are broadcast once, not per use, which keeps the program and XLA's compile time small."""
+    shape = tnp.broadcast_shapes(*[tnp.to_tensor(c).shape for c in counter])
+
+    def full(value):
+        return tnp.broadcast_to(tnp.to_tensor(value), shape)
+
+    mask, shift = full(MASK), full(_SHIFT)
+    multipliers = [full(m) for m in _MULTIPLIERS]
+    counter = [full(c) for c in counter]
+    for round_key in _key_schedule(key):
+        low_key, high_key = (full(k) for k in round_key)
+        product0 = tnp.emit("tfc.multiply", [counter[0], multipliers[0]])
+        product1 = tnp.emit("tfc.multiply", [counter[2], multipliers[1]])
+        high0, high1 = (tnp.emit("tfc.divide", [p, shift]) for p in (product0, product1))
+        counter = [high1 ^ counter[1] ^ low_key, product1 & mask, high0 ^ counter[3] ^ high_key, product0 & mask]
     return counter
 
 
 def _add_offsets(counter: tuple, offsets: Tensor) -> list:
     """The 128-bit counter plus each u64 offset, word by word with carries (TensorFlow's Skip)."""
-    low = counter[0] + (offsets & MASK)
+    low = (offsets & MASK) + counter[0]  # tensors first: a numpy scalar on the left would take over the +
     carry = high_word(low) + high_word(offsets)
     words = [low & MASK]
     for word in counter[1:]:
-        total = word + carry
+        total = carry + word
         words.append(total & MASK)
         carry = high_word(total)
     return words
@@ -67,7 +83,8 @@ def _add_offsets(counter: tuple, offsets: Tensor) -> list:
 
 @dataclass(frozen=True)
 class Generator:
-    """A Philox key (two 32-bit words) and counter (four), each a u64 scalar tensor."""
+    """A Philox key (two 32-bit words) and counter (four), each a u64 scalar tensor or, when known at
+    trace time, a numpy u64 value."""
 
     key: tuple
     counter: tuple
@@ -89,10 +106,6 @@ class Generator:
         return tnp.stack([join_words(*self.counter[:2]), join_words(*self.counter[2:])])
 
 
-def _u64(value) -> Tensor:
-    return tnp.astype(tnp.to_tensor(value), DType.u64)
-
-
 def _split(value: Tensor) -> tuple:
     """A u64 scalar as its (low, high) 32-bit words."""
     return value & MASK, high_word(value)
@@ -102,7 +115,7 @@ def from_seeds(seed: int, seed2: int) -> Generator:
     """The generator of a stateful op with attributes ``seed``/``seed2`` on its first run: key = seed,
     counter = (0, 0, seed2) (TensorFlow's PhiloxRandom(seed, seed2))."""
     seed, seed2 = (int(s) & (2**64 - 1) for s in (seed, seed2))
-    words = [_u64(np.uint64(v)) for v in (seed & 0xFFFFFFFF, seed >> 32, 0, 0, seed2 & 0xFFFFFFFF, seed2 >> 32)]
+    words = [np.uint64(v) for v in (seed & 0xFFFFFFFF, seed >> 32, 0, 0, seed2 & 0xFFFFFFFF, seed2 >> 32)]
     return Generator(tuple(words[:2]), tuple(words[2:]))
 
 
@@ -111,8 +124,8 @@ def from_stateless_seed(seed: Tensor) -> Generator:
     under a fixed key; the first two output words are the key, the last two the counter's upper half."""
     pair = tnp.astype(tnp.astype(seed, DType.i64), DType.u64)
     counter = [*_split(pair[0]), *_split(pair[1])]
-    mixed = philox(counter, [_u64(np.uint64(k)) for k in _SEED_MIX_KEY])
-    zero = _u64(np.uint64(0))
+    mixed = philox(counter, [np.uint64(k) for k in _SEED_MIX_KEY])
+    zero = np.uint64(0)
     return Generator((mixed[0], mixed[1]), (zero, zero, mixed[2], mixed[3]))
 
 

@@ -2,7 +2,7 @@
 the seeded stateful ops (equal to TensorFlow's first run), and RandomShuffle (shapes only)."""
 
 import numpy as np
-from spec import case, const, f32, family, i32v, i64v
+from spec import case, const, f16, f32, family, i32v, i64v
 
 family("random")
 
@@ -26,6 +26,8 @@ for op in ["StatelessRandomUniform", "StatelessRandomNormal", "StatelessTruncate
     case(f"{op}V2", "auto_select", shape=const(i32v([5])), key=KEY, counter=COUNTER, alg=const(np.int32(3)), dtype=np.float32,
          **FLOAT_TOLERANCE)
 case("StatelessTruncatedNormal", "many", shape=const(i32v([50, 8])), seed=SEED, dtype=np.float32, **FLOAT_TOLERANCE)
+case("StatelessRandomNormalV2", "float16_int64_shape", shape=const(i64v([3, 3])), key=KEY, counter=COUNTER, alg=ALG, dtype=np.float16)
+case("StatelessRandomUniformV2", "empty", shape=const(i32v([2, 0])), key=KEY, counter=COUNTER, alg=ALG, dtype=np.float32)
 case("StatelessTruncatedNormal", "many_f64", shape=const(i32v([99])), seed=SEED, dtype=np.float64)
 
 for dtype, low, high in [(np.int32, -5, 7), (np.int64, -(2**40), 2**41 + 17), (np.int32, -(2**31), 2**31 - 1)]:
@@ -52,15 +54,20 @@ for op, seeds in [("StatelessMultinomial", dict(seed=SEED)), ("Multinomial", dic
     case(op, "non_finite", logits=np.array([[1.0, -np.inf, 2.0, np.nan], [-np.inf, 0.0, np.inf, 0.5]], np.float32),
          num_samples=const(np.int32(5)), **seeds)
     case(op, "zero_samples", logits=f32(2, 3), num_samples=const(np.int32(0)), **seeds)
+    case(op, "f16_rows", logits=f16(16, 30), num_samples=const(np.int32(20)), **seeds)
+case("StatelessMultinomial", "seed_i32", logits=f32(1, 4), num_samples=const(np.int32(9)), seed=SEED32, output_dtype=np.int32)
 
 for op in ["RandomUniform", "RandomStandardNormal", "TruncatedNormal"]:
     for dtype in (np.float32, np.float64):
         case(op, np.dtype(dtype).name, shape=const(i32v([3, 4])), dtype=dtype, seed=5, seed2=9, **FLOAT_TOLERANCE)
     case(op, "seed2_only", shape=const(i64v([6])), dtype=np.float16, seed=0, seed2=77)
     case(op, "unseeded", check="shape", shape=const(i32v([2, 5])), dtype=np.float32)
+    case(op, "empty", shape=const(i32v([0])), dtype=np.float32, seed=1)
+case("TruncatedNormal", "many", shape=const(i32v([40, 5])), dtype=np.float32, seed=8, seed2=2, **FLOAT_TOLERANCE)
 for dtype, low, high in [(np.int32, -4, 9), (np.int64, -(2**33), 2**35)]:
     case("RandomUniformInt", np.dtype(dtype).name, shape=const(i32v([2, 4])), minval=const(dtype(low)), maxval=const(dtype(high)),
          seed=3, seed2=1)
+case("RandomUniformInt", "unseeded", check="shape", shape=const(i32v([3])), minval=const(np.int32(0)), maxval=const(np.int32(10)))
 
 case("RandomShuffle", "matrix", check="shape", value=f32(6, 2), seed=1, seed2=2)
 case("RandomShuffle", "vector_i64", check="shape", value=i64v([1, 2, 3, 4, 5]), seed=1)
