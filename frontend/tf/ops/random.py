@@ -19,6 +19,7 @@ import zlib
 import numpy as np
 
 from tfc.frontend import api as tnp
+from tfc.frontend.control import fori_loop
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
@@ -270,16 +271,33 @@ tf_op("StatelessMultinomial", _categorical_type,
       lambda ctx, logits, n, seed: categorical(from_stateless_seed(seed), logits, _num_samples(ctx), ctx.result_type.dtype))
 
 
+def _index(vector, position):
+    """vector[position] for a run-time scalar position, as a [1] tensor."""
+    return tnp.emit("tfc.dynamic_slice", [vector, position], {"slice_sizes": (1,)})
+
+
+def fisher_yates(gen: Generator, rows: int):
+    """TensorFlow's shuffle of ``rows`` indices: for i = 0 .. rows - 2, swap i with i + word_i % (rows - i),
+    the words taken one after another from the stream; a ``tfc.while`` of O(1) swaps."""
+    position = tnp.emit("tfc.iota", [], {"iota_dimension": 0}, [TensorType(DType.u64, (rows - 1,))])
+    words = tnp.astype(samples.full_int(gen, rows - 1, DType.u32), DType.u64)
+    targets = tnp.astype(position + tnp.emit("tfc.remainder", [words, tnp.subtract(np.uint64(rows), position)]), DType.i32)
+
+    def swap(i, permutation):
+        j = tnp.reshape(_index(targets, i), ())
+        first, second = _index(permutation, i), _index(permutation, j)
+        permutation = tnp.emit("tfc.dynamic_update_slice", [permutation, second, i])
+        return tnp.emit("tfc.dynamic_update_slice", [permutation, first, j])
+
+    start = tnp.emit("tfc.iota", [], {"iota_dimension": 0}, [TensorType(DType.i32, (rows,))])
+    return fori_loop(0, rows - 1, swap, start)
+
+
 def _shuffle(ctx, value):
-    """A uniform permutation of the first dimension: rows sorted by random 32-bit keys (not
-    TensorFlow's Fisher-Yates sequence, so the permutation differs from TensorFlow's)."""
+    """Rows in TensorFlow's order (its kernel shuffles an index vector, or a vector in place, alike)."""
     if value.ndim == 0 or value.shape[0] <= 1:
         return value
-    rows = value.shape[0]
-    keys = samples.full_int(_stateful_generator(ctx), rows, DType.u32)
-    order = tnp.emit("tfc.iota", [], {"iota_dimension": 0}, [TensorType(DType.i32, (rows,))])
-    permutation = tnp.emit_results("tfc.sort", [keys, order], {"dimension": 0, "descending": False})[1]
-    return tnp.take(value, permutation, axis=0)
+    return tnp.take(value, fisher_yates(_stateful_generator(ctx), value.shape[0]), axis=0)
 
 
 tf_op("RandomShuffle", lambda ctx, value: value, _shuffle, stateful=True)
