@@ -7,13 +7,19 @@ from __future__ import annotations
 import ml_dtypes
 import numpy as np
 import pytest
-from tensorboard.compat.proto import attr_value_pb2, types_pb2
+from tensorboard.compat.proto import attr_value_pb2, tensor_pb2, types_pb2
 
 import tfc
+from tfc.backends.xla.backend import compile_module
 from tfc.frontend import api as tnp
+from tfc.frontend.autodiff import add_gradients
+from tfc.frontend.tf.importer import GraphImporter
 from tfc.frontend.tf.ops.philox import philox
+from tfc.passmanager import PassManager
+from tfc.types import DType, TensorType
+from tfc.verifier import verify
 
-from .graphs import GraphBuilder, run_graph
+from .graphs import GraphBuilder, run_graph, shape_proto
 
 BF16 = attr_value_pb2.AttrValue(type=types_pb2.DT_BFLOAT16)
 
@@ -188,3 +194,33 @@ def test_errors_name_the_node(build, message):
     with pytest.raises(Exception, match=message):
         feeds = {"shape:0": np.array([2, 2], np.int32)} if "shape" in [n.name for n in g.graph.node] else {}
         run_graph(g.graph, feeds, [node])
+
+
+def test_unsigned_seeds_are_refused():
+    """StatelessRandomUniformFullInt's OpDef allows uint32/uint64 seeds, but TensorFlow's kernel refuses them."""
+    g = GraphBuilder()
+    seed = tensor_pb2.TensorProto(dtype=types_pb2.DT_UINT32, tensor_shape=shape_proto((2,)),
+                                  tensor_content=np.array([1, 2], "<u4").tobytes())
+    seed_node = g.op("Const", value=attr_value_pb2.AttrValue(tensor=seed), dtype=attr_value_pb2.AttrValue(type=types_pb2.DT_UINT32))
+    node = g.op("StatelessRandomUniformFullInt", [g.const(np.array([3], np.int32)), seed_node], name="node", dtype=np.int32,
+                Tseed=attr_value_pb2.AttrValue(type=types_pb2.DT_UINT32))
+    with pytest.raises(Exception, match=r"'node'.*seed must be int32 or int64, got ui32"):
+        run_graph(g.graph, {}, [node])
+
+
+def test_gradient_flows_around_a_dropout_mask():
+    """Random values are constants to autodiff (TensorFlow registers no gradient for them): the
+    gradient of sum(x * mask) is the mask."""
+    g = GraphBuilder()
+    x = g.placeholder("x", np.float32, [20])
+    uniform = g.op("RandomUniform", [g.const(np.array([20], np.int32))], name="uniform", dtype=np.float32, T=np.int32, seed=1, seed2=2)
+    keep = g.op("Cast", [g.op("GreaterEqual", [uniform, g.const(np.float32(0.5))], T=np.float32)], SrcT=np.bool_, DstT=np.float32)
+    loss = g.op("Sum", [g.op("Mul", [x, keep], T=np.float32), g.const(np.array([0], np.int32))], name="loss", T=np.float32, Tidx=np.int32)
+    imported = GraphImporter(g.graph).import_graph(["loss:0", "uniform:0"], [], {"x:0": TensorType(DType.f32, (20,))})
+    PassManager("legalize-tf").run(imported.module)
+    add_gradients(imported.module, wrt=[0])
+    PassManager("canonicalize", verify_each=True).run(imported.module)
+    verify(imported.module)
+    x_value = np.arange(20, dtype=np.float32)
+    _, drawn, grad = (np.asarray(v) for v in compile_module(imported.module)(x_value))
+    np.testing.assert_array_equal(grad, (drawn >= 0.5).astype(np.float32))

@@ -52,6 +52,13 @@ def _require_scalar(t: TensorType, what: str) -> None:
         raise ShapeError(f"{what} must be a scalar, got shape {list(t.shape)}")
 
 
+def _require_seed(seed: TensorType) -> None:
+    """A stateless seed: two int32 or int64 values (TensorFlow's kernels refuse unsigned seeds)."""
+    _require_shape(seed, (2,), "seed")
+    if seed.dtype not in (DType.i32, DType.i64):
+        raise ShapeError(f"seed must be int32 or int64, got {seed.dtype.value}")
+
+
 def _output_type(ctx, shape: TensorType, dtype: DType) -> TensorType:
     given = ctx.constant(0)
     return TensorType(dtype, vector_dims(shape) if given is None else _dims(given))
@@ -94,7 +101,7 @@ def _sample(dims: tuple, draw) -> object:
 # ---- float distributions --------------------------------------------------------------------------
 def _stateless_float(kind: str):
     def infer(ctx, shape, seed):
-        _require_shape(seed, (2,), "seed")
+        _require_seed(seed)
         return _output_type(ctx, shape, attr_dtype(ctx, "dtype"))
 
     def decompose(ctx, shape, seed):
@@ -150,7 +157,7 @@ def _bounds_types(ctx, low: TensorType, high: TensorType, dtype: DType) -> None:
 
 
 def _uniform_int_type(ctx, shape, seed, low, high):
-    _require_shape(seed, (2,), "seed")
+    _require_seed(seed)
     _bounds_types(ctx, low, high, attr_dtype(ctx, "dtype"))
     return _output_type(ctx, shape, attr_dtype(ctx, "dtype"))
 
@@ -185,7 +192,7 @@ def _random_uniform_int(ctx, shape, low, high):
 
 
 def _full_int_type(ctx, shape, seed):
-    _require_shape(seed, (2,), "seed")
+    _require_seed(seed)
     return _output_type(ctx, shape, attr_dtype(ctx, "dtype"))
 
 
@@ -213,7 +220,7 @@ tf_op("StatelessRandomUniformFullIntV2", _full_int_v2_type, _full_int_v2)
 
 # ---- key, counter and algorithm -------------------------------------------------------------------
 def _key_counter_types_of(ctx, seed):
-    _require_shape(seed, (2,), "seed")
+    _require_seed(seed)
     return [TensorType(DType.u64, (1,)), TensorType(DType.u64, (2,))]
 
 
@@ -232,7 +239,7 @@ tf_op("StatelessRandomGetKeyCounterAlg", lambda ctx, seed: [*_key_counter_types_
 # ---- Multinomial, RandomShuffle -------------------------------------------------------------------
 def _categorical_type(ctx, logits, num_samples, *seed):
     if seed:
-        _require_shape(seed[0], (2,), "seed")
+        _require_seed(seed[0])
     _require_scalar(num_samples, "num_samples")
     if logits.shape is not None and len(logits.shape) != 2:
         raise ShapeError(f"logits must be 2-D [batch, classes], got shape {list(logits.shape)}")
