@@ -215,7 +215,7 @@ def test_gradient_flows_around_a_dropout_mask():
     x = g.placeholder("x", np.float32, [20])
     uniform = g.op("RandomUniform", [g.const(np.array([20], np.int32))], name="uniform", dtype=np.float32, T=np.int32, seed=1, seed2=2)
     keep = g.op("Cast", [g.op("GreaterEqual", [uniform, g.const(np.float32(0.5))], T=np.float32)], SrcT=np.bool_, DstT=np.float32)
-    loss = g.op("Sum", [g.op("Mul", [x, keep], T=np.float32), g.const(np.array([0], np.int32))], name="loss", T=np.float32, Tidx=np.int32)
+    g.op("Sum", [g.op("Mul", [x, keep], T=np.float32), g.const(np.array([0], np.int32))], name="loss", T=np.float32, Tidx=np.int32)
     imported = GraphImporter(g.graph).import_graph(["loss:0", "uniform:0"], [], {"x:0": TensorType(DType.f32, (20,))})
     PassManager("legalize-tf").run(imported.module)
     add_gradients(imported.module, wrt=[0])
