@@ -9,6 +9,8 @@ gives those same numbers, where TensorFlow would move on. An op with seed = seed
 TensorFlow seeds at random, is seeded from a hash of its node name instead: deterministic, and
 different for different nodes. Multinomial equals TensorFlow's when its kernel runs the batch as
 one shard (small inputs); for larger ones TensorFlow's numbers depend on its thread count.
+Integer bounds are checked (minval < maxval) when they are constants; bounds computed at run time
+are used as they come, as TensorFlow's XLA bridge does (its kernels would fail the run instead).
 """
 
 from __future__ import annotations
