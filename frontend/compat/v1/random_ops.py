@@ -1,8 +1,10 @@
 """TF1's random tensors: ``random_normal``, ``truncated_normal``, ``random_uniform`` as TensorFlow's
-stateful random ops, seeded as ``tf.set_random_seed`` and the op's ``seed`` say (TensorFlow's rule:
-with a graph seed and no op seed, the op seed is the graph's op count)."""
+stateful random ops, seeded as ``tf.set_random_seed`` and the op's ``seed`` say, by TensorFlow's
+rules, so a seeded program draws TensorFlow's numbers (its first run's: see README, "Random numbers")."""
 
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 
@@ -14,6 +16,7 @@ from .ops import add, to_tensor
 from .tensor import Tensor
 
 _DEFAULT_GRAPH_SEED = 87654321
+_OP_SEEDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def set_random_seed(seed) -> None:
@@ -22,13 +25,19 @@ def set_random_seed(seed) -> None:
 
 
 def get_seed(op_seed) -> tuple[int, int]:
-    """``(seed, seed2)`` for a random op, as TensorFlow derives them."""
+    """``(seed, seed2)`` for a random op, as TensorFlow 2's ``get_seed`` derives them: with a graph
+    seed and no op seed, the op seed counts the graph's random ops (0, 1, 2...)."""
     graph = get_default_graph()
     if graph.seed is not None:
-        return graph.seed, op_seed if op_seed is not None else graph.version
-    if op_seed is not None:
-        return _DEFAULT_GRAPH_SEED, op_seed
-    return 0, 0
+        if op_seed is None:
+            op_seed = _OP_SEEDS.get(graph, 0)
+            _OP_SEEDS[graph] = op_seed + 1
+        seeds = graph.seed, op_seed
+    elif op_seed is not None:
+        seeds = _DEFAULT_GRAPH_SEED, op_seed
+    else:
+        return 0, 0  # unseeded (tfc derives a fixed seed from the node's name)
+    return seeds if seeds != (0, 0) else (0, 2**31 - 1)  # (0, 0) would mean "unseeded" to the kernel
 
 
 def _shape(shape) -> Tensor:
