@@ -184,3 +184,35 @@ case("Select", "scalar_condition", condition=bools(), x=i32(2, 2), y=i32(2, 2))
 case("SelectV2", "scalar_branches_f64", condition=bools(2, 2), t=f64(), e=f64(2, 1))
 case("Assert", "holds", condition=const(np.bool_(True)), data=[f32(2), i32()])
 case("NoOp", "no_inputs")
+
+# ---- edge cases -----------------------------------------------------------------------------------
+case("Reshape", "empty_inferred", tensor=f32(0, 3), shape=const(i32v([-1, 3])))
+case("Squeeze", "empty_with_ones", input=f32(1, 0, 1), axis=[-1])
+case("Pack", "i64_negative_axis", values=[i64(2, 3), i64(2, 3)], axis=-2)
+case("Tile", "scalar", input=f32(), multiples=const(np.zeros(0, np.int32)))
+case("MirrorPad", "reflect_zero_pads_i64", input=i64(3, 2), paddings=const(i64v([[0, 0], [1, 1]])), mode="REFLECT")
+case("Range", "f32_inexact_count", start=const(np.float32(0)), limit=const(np.float32(1)), delta=const(np.float32(0.1)))
+case("Range", "i32_count_rounds_up", start=const(i32v(1)), limit=const(i32v(8)), delta=const(i32v(3)))
+case("Fill", "i64_value", dims=const(i32v([2, 1])), value=i64())
+case("StridedSlice", "shrink_last_negative_i64", input=i64(3, 4), begin=const(i64v([0, -1])), end=const(i64v([0, 0])),
+     strides=const(i64v([1, 1])), begin_mask=1, end_mask=1, shrink_axis_mask=2)
+case("StridedSlice", "reverse_with_masks", input=f32(4, 3), begin=const(i32v([0, 0])), end=const(i32v([0, 0])),
+     strides=const(i32v([-1, -2])), begin_mask=3, end_mask=3)
+case("StridedSlice", "new_axis_after_ellipsis", input=f32(2, 3), begin=const(i32v([0, 0])), end=const(i32v([0, 0])),
+     strides=const(i32v([1, 1])), ellipsis_mask=1, new_axis_mask=2)
+case("GatherV2", "batch_dims_negative", params=f32(2, 3, 4), indices=i32(2, 3, 2, low=0, high=4), axis=const(i32v(2)), batch_dims=-1)
+case("GatherV2", "batch_dims2_i64", params=i32(2, 2, 5), indices=i64(2, 2, 3, low=0, high=5), axis=const(i32v(-1)), batch_dims=2)
+case("GatherNd", "empty_index_depth", params=f32(2, 3), indices=lambda: np.zeros((2, 0), np.int32))
+case("GatherNd", "vector_index_i64", params=f64(3, 2, 2), indices=lambda: i64v([2, 1]))
+case("Where", "rank3_i32", condition=const(np.asarray([[[0, 1], [2, 0]], [[0, 0], [3, 4]]], np.int32)))
+case("OneHot", "bool_values_negative_index", indices=lambda: i32v([1, -1, 0]), depth=const(i32v(2)), on_value=const(np.bool_(True)),
+     off_value=const(np.bool_(False)))
+case("OneHot", "depth0", indices=lambda: i32v([0, 1]), depth=const(i32v(0)), on_value=const(np.float32(1)), off_value=const(np.float32(0)))
+case("OneHot", "u8_indices", indices=lambda: np.asarray([3, 0, 1], np.uint8), depth=const(i32v(4)), on_value=const(np.float32(1)),
+     off_value=const(np.float32(0)))
+case("TopKV2", "ties_keep_lower_index", input=lambda: np.asarray([[1, 3, 3, 2, 3], [0, 0, 0, 0, 0]], np.float32), k=const(i32v(3)))
+case("TopKV2", "i64_input", input=lambda: i64v([5, -2, 9, 9, 0]), k=const(i32v(2)))
+case("TopKV2", "neg_inf_and_large", input=lambda: np.asarray([-np.inf, 1e30, -1e30, 0.0], np.float32), k=const(i32v(4)))
+case("ConcatV2", "three_singletons", values=[f32(1), f32(1), f32(1)], axis=const(i32v(-1)))
+case("IdentityN", "single", input=[f64(2, 2)])
+case("Shape", "rank5", input=bools(1, 2, 1, 3, 1))

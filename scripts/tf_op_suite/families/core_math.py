@@ -44,3 +44,14 @@ case("Einsum", "outer", **MATMUL_TOL, inputs=[f32(3), f32(4)], equation="i,j->ij
 case("Einsum", "ellipsis", **MATMUL_TOL, inputs=[f32(2, 3, 4), f32(4, 5)], equation="...ij,jk->...ik")
 case("Einsum", "dot_scalar", **MATMUL_TOL, inputs=[f32(5), f32(5)], equation="i,i->")
 case("Einsum", "i32_contract_two", inputs=[i32(2, 3, 4), i32(3, 4, 2)], equation="abc,bcd->ad")
+
+# ---- edge cases -----------------------------------------------------------------------------------
+case("Mod", "f64_negative_divisor", x=f64(6), y=f64(6, low=-2, high=-0.5))
+case("Div", "f64_by_zero", x=lambda: np.asarray([1.0, -1.0, 0.0], np.float64), y=lambda: np.zeros(3, np.float64))
+case("Add", "empty_broadcast", x=f32(0, 3), y=f32(1, 3))
+case("MatMul", "vector_like", **MATMUL_TOL, a=f32(1, 5), b=f32(5, 1))
+case("BatchMatMulV3", "int8_to_i32", x=lambda: np.asarray([[[1, -2], [3, 4]]], np.int8), y=lambda: np.asarray([[[5, 6], [-7, 8]]], np.int8),
+     Tout=np.int32)
+case("BatchMatMulV2", "i64", x=i64(2, 3), y=i64(3, 2))
+case("Einsum", "diagonal", inputs=[f32(3, 3)], equation="ii->i")
+case("Einsum", "broadcast_batch", **MATMUL_TOL, inputs=[f32(2, 1, 3, 4), f32(3, 4, 2)], equation="...ij,...jk->...ik")

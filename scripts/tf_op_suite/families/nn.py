@@ -140,3 +140,38 @@ case("SoftmaxCrossEntropyWithLogits", "f32_matrix", rtol=1e-5, atol=1e-6,
      features=f32(3, 4), labels=lambda: np.asarray([[0.25] * 4, [1, 0, 0, 0], [0.1, 0.2, 0.3, 0.4]], np.float32))
 case("SparseSoftmaxCrossEntropyWithLogits", "i32_labels", rtol=1e-5, atol=1e-6, features=f32(4, 5), labels=i32(4, low=0, high=5))
 case("SparseSoftmaxCrossEntropyWithLogits", "i64_labels_f32", rtol=1e-5, atol=1e-6, features=f32(3, 3), labels=i64(3, low=0, high=3))
+
+# ---- edge cases: padding that must not win a max, layouts with strides, special values -------------
+case("Conv2D", "explicit_dilated", **CONV_TOL, input=f32(1, 5, 5, 1), filter=f32(2, 2, 1, 2), strides=[1, 2, 1, 1], padding="EXPLICIT",
+     explicit_paddings=[0, 0, 2, 1, 1, 1, 0, 0], dilations=[1, 2, 2, 1])
+case("Conv2D", "nchw_stride_dilation", **CONV_TOL, input=f32(1, 2, 7, 6), filter=f32(3, 2, 2, 2), strides=[1, 1, 2, 1],
+     padding="SAME", dilations=[1, 1, 1, 2], data_format="NCHW")
+case("Conv2D", "stride_larger_than_filter", **CONV_TOL, input=f32(1, 7, 7, 1), filter=f32(1, 1, 1, 2), strides=[1, 3, 3, 1], padding="SAME")
+case("DepthwiseConv2dNative", "nchw_stride2", **CONV_TOL, input=f32(1, 2, 6, 6), filter=f32(3, 3, 2, 2), strides=[1, 1, 2, 2],
+     padding="VALID", data_format="NCHW")
+case("MaxPool", "same_all_negative", input=f32(1, 5, 5, 2, low=-5, high=-1), ksize=[1, 3, 3, 1], strides=[1, 2, 2, 1], padding="SAME")
+case("MaxPool", "explicit_all_negative", input=f32(1, 3, 3, 1, low=-5, high=-1), ksize=[1, 2, 2, 1], strides=S1, padding="EXPLICIT",
+     explicit_paddings=[0, 0, 1, 1, 1, 1, 0, 0])
+case("MaxPool", "nchw_same_stride", input=f32(1, 2, 5, 5), ksize=[1, 1, 3, 3], strides=[1, 1, 2, 2], padding="SAME", data_format="NCHW")
+case("MaxPool", "f16", input=f16(1, 4, 4, 1), ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+case("MaxPool3D", "ncdhw", input=f32(1, 2, 4, 4, 4), ksize=[1, 1, 2, 2, 2], strides=[1, 1, 2, 2, 2], padding="VALID", data_format="NCDHW")
+case("AvgPool", "nchw_same_stride", **CONV_TOL, value=f32(1, 2, 5, 5), ksize=[1, 1, 3, 3], strides=[1, 1, 2, 2], padding="SAME",
+     data_format="NCHW")
+case("AvgPool", "f16", rtol=1e-2, atol=1e-2, value=f16(1, 4, 4, 1), ksize=[1, 2, 2, 1], strides=[1, 1, 1, 1], padding="SAME")
+case("AvgPool3D", "ncdhw_same", **CONV_TOL, input=f32(1, 2, 3, 4, 3), ksize=[1, 1, 2, 2, 2], strides=[1, 1, 2, 2, 2], padding="SAME",
+     data_format="NCDHW")
+for op in ["FusedBatchNorm", "FusedBatchNormV2"]:
+    case(op, "nchw_training", **BN_TOL, outputs=BN_OUTPUTS, x=f32(2, 3, 2, 2), scale=f32(3), offset=f32(3), mean=f32(0),
+         variance=f32(0), is_training=True, data_format="NCHW")
+case("FusedBatchNormV3", "f16_training", rtol=1e-2, atol=1e-2, outputs=BN_OUTPUTS, x=f16(2, 2, 2, 3), scale=f32(3),
+     offset=f32(3), mean=f32(0), variance=f32(0), is_training=True)
+case("FusedBatchNormV3", "large_epsilon_single_pixel", **BN_TOL, outputs=BN_OUTPUTS, x=f32(3, 1, 1, 2), scale=f32(2),
+     offset=f32(2), mean=f32(0), variance=f32(0), is_training=True, epsilon=0.5)
+case("LRN", "f16", rtol=1e-2, atol=1e-2, input=f16(1, 2, 2, 5), depth_radius=1, alpha=0.2)
+case("BiasAdd", "f16_nchw_rank3", value=f16(2, 3, 4), bias=f16(3), data_format="NCHW")
+case("Softmax", "with_neg_inf", logits=lambda: np.asarray([[0.0, -np.inf, 1.0], [-np.inf, 2.0, -np.inf]], np.float32))
+case("Softmax", "zero_classes", logits=f32(2, 0))
+case("LogSoftmax", "with_neg_inf", logits=lambda: np.asarray([[0.0, -np.inf, 1.0], [-np.inf, 2.0, -np.inf]], np.float32))
+case("LogSoftmax", "f16", rtol=1e-2, atol=1e-2, logits=f16(3, 4))
+case("LeakyRelu", "f16_negative_alpha", rtol=1e-2, atol=1e-2, features=f16(4), alpha=-0.5)
+case("SparseSoftmaxCrossEntropyWithLogits", "one_class", features=f32(3, 1), labels=i32(3, low=0, high=1))
