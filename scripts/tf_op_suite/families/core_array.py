@@ -2,7 +2,7 @@
 shape queries, fills and ranges, the identity family and one-hot/top-k/diagonal construction."""
 
 import numpy as np
-from spec import bools, case, const, f32, f64, family, i32, i32v, i64, i64v
+from spec import bools, case, const, f32, f64, family, i32, i32v, i64, i64v, ints
 
 family("core_array")
 
@@ -216,3 +216,32 @@ case("TopKV2", "neg_inf_and_large", input=lambda: np.asarray([-np.inf, 1e30, -1e
 case("ConcatV2", "three_singletons", values=[f32(1), f32(1), f32(1)], axis=const(i32v(-1)))
 case("IdentityN", "single", input=[f64(2, 2)])
 case("Shape", "rank5", input=bools(1, 2, 1, 3, 1))
+
+# ---- narrow and unsigned integer dtypes (each op with the ones TensorFlow's CPU kernels take) --------
+NARROW = [np.int8, np.uint8, np.int16, np.uint16, np.uint32, np.uint64]
+for dtype in NARROW:
+    name = np.dtype(dtype).name
+    value = ints(2, 3, dtype=dtype, low=0, high=9)
+    case("Reshape", name, tensor=value, shape=const(i32v([3, 2])))
+    case("Transpose", name, x=value, perm=const(i32v([1, 0])))
+    case("ConcatV2", name, values=[value, value], axis=const(i32v(0)))
+    case("Pack", name, values=[value, value])
+    case("Pad", name, input=value, paddings=const(i32v([[1, 0], [0, 1]])))
+    case("GatherV2", name, params=value, indices=lambda: i32v([1, 0]), axis=const(i32v(0)))
+    case("StridedSlice", name, input=value, begin=const(i32v([0, 2])), end=const(i32v([2, 0])), strides=const(i32v([1, -1])))
+    case("ZerosLike", name, x=value)
+    case("OnesLike", name, x=value)
+    case("Fill", name, dims=const(i32v([2])), value=ints(dtype=dtype, low=0, high=9))
+    case("Identity", name, input=value)
+    case("Where", name, condition=const(np.asarray([0, 3, 0, 1], dtype)))
+    case("TopKV2", name, input=value, k=const(i32v(2)))
+    if dtype != np.uint16:
+        case("Tile", name, input=value, multiples=const(i32v([1, 2])))
+    if dtype in (np.int8, np.uint8):
+        case("OneHot", f"{name}_indices", indices=ints(3, dtype=dtype, low=0, high=3), depth=const(i32v(3)),
+             on_value=const(np.float32(1)), off_value=const(np.float32(0)))
+
+# ---- NaN inputs where TensorFlow and tfc agree on what comes out ----------------------------------
+NAN_ROWS = np.asarray([[1.0, np.nan, 3.0, -1.0], [np.nan, np.nan, 0.5, 2.0]], np.float32)
+case("TopKV2", "nan", input=lambda: NAN_ROWS, k=const(i32v(3)))
+case("TopKV2", "signed_zeros", input=lambda: np.asarray([0.0, -0.0, 0.0, -0.0], np.float32), k=const(i32v(2)))

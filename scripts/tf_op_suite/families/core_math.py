@@ -2,7 +2,7 @@
 products (MatMul, BatchMatMul V1-V3) and Einsum."""
 
 import numpy as np
-from spec import case, f16, f32, f64, family, i32, i64
+from spec import case, f16, f32, f64, family, i32, i64, ints
 
 family("core_math")
 
@@ -55,3 +55,11 @@ case("BatchMatMulV3", "int8_to_i32", x=lambda: np.asarray([[[1, -2], [3, 4]]], n
 case("BatchMatMulV2", "i64", x=i64(2, 3), y=i64(3, 2))
 case("Einsum", "diagonal", inputs=[f32(3, 3)], equation="ii->i")
 case("Einsum", "broadcast_batch", **MATMUL_TOL, inputs=[f32(2, 1, 3, 4), f32(3, 4, 2)], equation="...ij,...jk->...ik")
+
+# ---- narrow and unsigned integer dtypes (where TensorFlow's CPU kernels take them) -----------------
+for dtype in [np.int8, np.uint8, np.int16, np.uint16, np.uint32, np.uint64]:
+    name = np.dtype(dtype).name
+    case("Div", name, x=ints(2, 3, dtype=dtype, low=0, high=9), y=ints(2, 3, dtype=dtype, low=1, high=4))
+    if dtype in (np.int8, np.uint8, np.int16):
+        case("Add", name, x=ints(2, 3, dtype=dtype, low=0, high=9), y=ints(3, dtype=dtype, low=0, high=9))
+case("BatchMatMulV2", "int16", x=ints(2, 3, dtype=np.int16, low=0, high=9), y=ints(3, 2, dtype=np.int16, low=0, high=4))

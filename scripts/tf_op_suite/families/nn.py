@@ -6,7 +6,7 @@ those cases and leaves them out, so the NCHW variants here are the ones a CPU ca
 """
 
 import numpy as np
-from spec import case, const, f16, f32, f64, family, i32, i32v, i64, i64v
+from spec import case, const, f16, f32, f64, family, i32, i32v, i64, i64v, ints
 
 family("nn")
 
@@ -175,3 +175,25 @@ case("LogSoftmax", "with_neg_inf", logits=lambda: np.asarray([[0.0, -np.inf, 1.0
 case("LogSoftmax", "f16", rtol=1e-2, atol=1e-2, logits=f16(3, 4))
 case("LeakyRelu", "f16_negative_alpha", rtol=1e-2, atol=1e-2, features=f16(4), alpha=-0.5)
 case("SparseSoftmaxCrossEntropyWithLogits", "one_class", features=f32(3, 1), labels=i32(3, low=0, high=1))
+
+# ---- narrow integer dtypes, empty batches, NaN inputs where TensorFlow and tfc agree ----------------
+for dtype in [np.int8, np.uint8, np.int16, np.uint16]:
+    case("MaxPool", np.dtype(dtype).name, input=ints(1, 4, 4, 1, dtype=dtype, low=0, high=9), ksize=[1, 2, 2, 1],
+         strides=[1, 2, 2, 1], padding="SAME")
+for dtype in [np.int8, np.uint8, np.int16, np.uint16, np.uint32, np.uint64]:
+    case("BiasAdd", np.dtype(dtype).name, value=ints(2, 3, dtype=dtype, low=0, high=9), bias=ints(3, dtype=dtype, low=0, high=9))
+# Empty-batch convolutions are left out: TensorFlow's CPU kernels return the input's shape (see Conv2D above).
+case("MaxPool", "empty_batch", input=f32(0, 4, 4, 2), ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+case("AvgPool", "empty_batch", value=f32(0, 4, 4, 2), ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+case("FusedBatchNormV3", "empty_batch_inference", outputs=[0], x=f32(0, 2, 2, 3), scale=f32(3), offset=f32(3), mean=f32(3),
+     variance=f32(3, low=0.5, high=2), is_training=False)
+case("LRN", "large_beta", **CONV_TOL, input=f32(1, 1, 1, 6, low=-10, high=10), depth_radius=1, bias=0.5, alpha=2.0, beta=2.5)
+case("Softmax", "f64_large_logits", logits=f64(2, 3, low=-800, high=800))
+case("SoftmaxCrossEntropyWithLogits", "large_logits", features=f32(2, 3, low=-80, high=80),
+     labels=lambda: np.asarray([[1, 0, 0], [0, 0.5, 0.5]], np.float32))
+case("SparseSoftmaxCrossEntropyWithLogits", "large_logits", features=f32(2, 3, low=-80, high=80), labels=lambda: i32v([2, 0]))
+NAN_ROWS = np.asarray([[1.0, np.nan, 3.0, -1.0], [np.nan, np.nan, 0.5, 2.0]], np.float32)
+case("AvgPool", "nan", value=lambda: NAN_ROWS.reshape(1, 2, 4, 1), ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+case("LogSoftmax", "nan", logits=lambda: NAN_ROWS)
+case("LeakyRelu", "nan", features=lambda: NAN_ROWS)
+case("BiasAdd", "nan", value=lambda: NAN_ROWS, bias=f32(4))
