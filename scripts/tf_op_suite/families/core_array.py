@@ -245,3 +245,21 @@ for dtype in NARROW:
 NAN_ROWS = np.asarray([[1.0, np.nan, 3.0, -1.0], [np.nan, np.nan, 0.5, 2.0]], np.float32)
 case("TopKV2", "nan", input=lambda: NAN_ROWS, k=const(i32v(3)))
 case("TopKV2", "signed_zeros", input=lambda: np.asarray([0.0, -0.0, 0.0, -0.0], np.float32), k=const(i32v(2)))
+
+# ---- StridedSlice: seeded combinations of all five masks, negative and out-of-range bounds ---------
+_rng = np.random.default_rng(7)
+_OUT_OF_BOUNDS = {0, 4, 6, 10, 17, 18, 19, 30}  # draws whose shrunk index TensorFlow refuses (out of bounds)
+for n in range(32):
+    rank = int(_rng.integers(1, 4))
+    shape = [int(_rng.integers(1, 5)) for _ in range(rank)]
+    k = int(_rng.integers(1, rank + 2))
+    bounds = [[int(v) for v in _rng.integers(-6, 6, k)] for _ in range(2)]
+    strides = [int(v) for v in _rng.choice([-3, -2, -1, 1, 2, 3], k)]
+    masks = {m: int(_rng.integers(0, 1 << k)) for m in ["begin_mask", "end_mask", "new_axis_mask", "shrink_axis_mask"]}
+    if _rng.random() < 0.4:
+        masks["ellipsis_mask"] = 1 << int(_rng.integers(0, k))
+    strides = [1 if masks["shrink_axis_mask"] >> b & 1 else s for b, s in enumerate(strides)]
+    if n in _OUT_OF_BOUNDS:
+        continue
+    case("StridedSlice", f"masks_{n}", input=f32(*shape), begin=const(i32v(bounds[0])), end=const(i32v(bounds[1])),
+         strides=const(i32v(strides)), **masks)

@@ -197,3 +197,13 @@ case("AvgPool", "nan", value=lambda: NAN_ROWS.reshape(1, 2, 4, 1), ksize=[1, 2, 
 case("LogSoftmax", "nan", logits=lambda: NAN_ROWS)
 case("LeakyRelu", "nan", features=lambda: NAN_ROWS)
 case("BiasAdd", "nan", value=lambda: NAN_ROWS, bias=f32(4))
+
+# ---- input gradients whose out_backprop is empty (the gradient is all zeros) ------------------------
+case("Conv2DBackpropInput", "window_wider_than_input", input_sizes=const(i32v([1, 3, 2, 1])), filter=f32(2, 3, 1, 2),
+     out_backprop=f32(1, 1, 0, 2), strides=[1, 1, 2, 1], padding="VALID", dilations=[1, 2, 1, 1])
+case("Conv2DBackpropInput", "empty_batch", input_sizes=const(i32v([0, 4, 4, 2])), filter=f32(2, 2, 2, 3),
+     out_backprop=f32(0, 3, 3, 3), strides=S1, padding="VALID")
+case("Conv3DBackpropInputV2", "empty_batch", input_sizes=const(i32v([0, 3, 3, 3, 1])), filter=f32(2, 2, 2, 1, 2),
+     out_backprop=f32(0, 3, 3, 3, 2), strides=S3, padding="SAME")
+case("DepthwiseConv2dNativeBackpropInput", "window_wider_than_input", input_sizes=const(i32v([1, 2, 5, 2])),
+     filter=f32(3, 2, 2, 1), out_backprop=f32(1, 0, 4, 2), strides=S1, padding="VALID")
