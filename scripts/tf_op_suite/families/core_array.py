@@ -125,12 +125,12 @@ case("ReverseV2", "two_axes_i64", tensor=i32(2, 3, 4), axis=const(i64v([0, -1]))
 case("ReverseV2", "no_axes", tensor=f64(3), axis=const(np.zeros(0, np.int32)))
 
 # ---- gathering ------------------------------------------------------------------------------------
-case("GatherV2", "axis0", params=f32(5, 3), indices=i32(4, low=0, high=5), axis=const(i32v(0)))
+case("GatherV2", "axis0_i32_indices", params=f32(5, 3), indices=i32(4, low=0, high=5), axis=const(i32v(0)))
 case("GatherV2", "axis1_i64_indices", params=f32(2, 6), indices=i64(2, 2, low=0, high=6), axis=const(i64v(1)))
 case("GatherV2", "negative_axis", params=i32(2, 3, 4), indices=i32(3, low=0, high=4), axis=const(i32v(-1)))
-case("GatherV2", "scalar_index", params=f64(4, 2), indices=lambda: i32v(2), axis=const(i32v(0)))
+case("GatherV2", "scalar_index_f64", params=f64(4, 2), indices=lambda: i32v(2), axis=const(i32v(0)))
 case("GatherV2", "batch_dims", params=f32(2, 5, 3), indices=i32(2, 4, low=0, high=5), axis=const(i32v(1)), batch_dims=1)
-case("GatherV2", "empty_indices", params=f32(3, 2), indices=i32(0, low=0, high=3), axis=const(i32v(0)))
+case("GatherV2", "no_indices", params=f32(3, 2), indices=i32(0, low=0, high=3), axis=const(i32v(0)))
 case("Gather", "matrix_indices", params=f32(5, 2), indices=i32(2, 3, low=0, high=5))
 case("Gather", "i64", params=i64(4), indices=i64(3, low=0, high=4))
 case("GatherNd", "full_index", params=f32(3, 4), indices=lambda: i32v([[0, 1], [2, 3], [1, 0]]))
@@ -154,7 +154,7 @@ case("TopKV2", "k_equals_size_f64", input=f64(2, 3, 4), k=const(i32v(4)))
 case("TopKV2", "k0", input=f32(3, 4), k=const(i32v(0)))
 case("MatrixDiagV3", "main_diagonal", diagonal=f32(2, 3), k=const(i32v(0)), num_rows=const(i32v(-1)),
      num_cols=const(i32v(-1)), padding_value=const(np.float32(0)))
-case("MatrixDiagV3", "superdiagonal_padded", diagonal=f32(3), k=const(i32v(1)), num_rows=const(i32v(-1)),
+case("MatrixDiagV3", "superdiagonal_pad9", diagonal=f32(3), k=const(i32v(1)), num_rows=const(i32v(-1)),
      num_cols=const(i32v(-1)), padding_value=const(np.float32(9)))
 case("MatrixDiagV3", "subdiagonal_rect", diagonal=i32(2, 3), k=const(i32v(-1)), num_rows=const(i32v(4)),
      num_cols=const(i32v(5)), padding_value=const(np.int32(7)))
@@ -200,7 +200,7 @@ case("StridedSlice", "reverse_with_masks", input=f32(4, 3), begin=const(i32v([0,
      strides=const(i32v([-1, -2])), begin_mask=3, end_mask=3)
 case("StridedSlice", "new_axis_after_ellipsis", input=f32(2, 3), begin=const(i32v([0, 0])), end=const(i32v([0, 0])),
      strides=const(i32v([1, 1])), ellipsis_mask=1, new_axis_mask=2)
-case("GatherV2", "batch_dims_negative", params=f32(2, 3, 4), indices=i32(2, 3, 2, low=0, high=4), axis=const(i32v(2)), batch_dims=-1)
+case("GatherV2", "batch_dims_minus1", params=f32(2, 3, 4), indices=i32(2, 3, 2, low=0, high=4), axis=const(i32v(2)), batch_dims=-1)
 case("GatherV2", "batch_dims2_i64", params=i32(2, 2, 5), indices=i64(2, 2, 3, low=0, high=5), axis=const(i32v(-1)), batch_dims=2)
 case("GatherNd", "empty_index_depth", params=f32(2, 3), indices=lambda: np.zeros((2, 0), np.int32))
 case("GatherNd", "vector_index_i64", params=f64(3, 2, 2), indices=lambda: i64v([2, 1]))

@@ -49,7 +49,7 @@ case("DepthwiseConv2dNative", "nchw", **CONV_TOL, input=f32(1, 2, 5, 5), filter=
 # ---- input gradients of the convolutions ----------------------------------------------------------
 case("Conv2DBackpropInput", "same_stride1", **CONV_TOL, input_sizes=const(i32v([1, 5, 5, 2])), filter=f32(3, 3, 2, 4),
      out_backprop=f32(1, 5, 5, 4), strides=S1, padding="SAME")
-case("Conv2DBackpropInput", "valid_stride2", **CONV_TOL, input_sizes=const(i32v([2, 7, 6, 3])), filter=f32(3, 2, 3, 2),
+case("Conv2DBackpropInput", "valid_stride2_rect_filter", **CONV_TOL, input_sizes=const(i32v([2, 7, 6, 3])), filter=f32(3, 2, 3, 2),
      out_backprop=f32(2, 3, 3, 2), strides=[1, 2, 2, 1], padding="VALID")
 case("Conv2DBackpropInput", "same_stride2_odd", **CONV_TOL, input_sizes=const(i32v([1, 7, 7, 1])), filter=f32(3, 3, 1, 2),
      out_backprop=f32(1, 4, 4, 2), strides=[1, 2, 2, 1], padding="SAME")
@@ -59,17 +59,17 @@ case("Conv2DBackpropInput", "explicit_pads", **CONV_TOL, input_sizes=const(i32v(
      out_backprop=f32(1, 5, 2, 3), strides=[1, 1, 2, 1], padding="EXPLICIT", explicit_paddings=[0, 0, 1, 2, 0, 1, 0, 0])
 case("Conv2DBackpropInput", "nchw", **CONV_TOL, input_sizes=const(i32v([1, 2, 5, 5])), filter=f32(3, 3, 2, 3),
      out_backprop=f32(1, 3, 5, 5), strides=S1, padding="SAME", data_format="NCHW")
-case("Conv3DBackpropInputV2", "same", **CONV_TOL, input_sizes=const(i32v([1, 4, 4, 4, 2])), filter=f32(2, 3, 3, 2, 3),
+case("Conv3DBackpropInputV2", "same_rect_filter", **CONV_TOL, input_sizes=const(i32v([1, 4, 4, 4, 2])), filter=f32(2, 3, 3, 2, 3),
      out_backprop=f32(1, 4, 4, 4, 3), strides=S3, padding="SAME")
-case("Conv3DBackpropInputV2", "valid_stride2", **CONV_TOL, input_sizes=const(i32v([2, 5, 6, 5, 1])), filter=f32(3, 2, 3, 1, 2),
+case("Conv3DBackpropInputV2", "valid_stride2_batch2", **CONV_TOL, input_sizes=const(i32v([2, 5, 6, 5, 1])), filter=f32(3, 2, 3, 1, 2),
      out_backprop=f32(2, 2, 3, 3, 2), strides=[1, 2, 2, 1, 1], padding="VALID")
 case("Conv3DBackpropInputV2", "i64_sizes", **CONV_TOL, input_sizes=const(i64v([1, 3, 3, 3, 2])),
      filter=f32(2, 2, 2, 2, 2), out_backprop=f32(1, 3, 3, 3, 2), strides=S3, padding="SAME")
-case("DepthwiseConv2dNativeBackpropInput", "same", **CONV_TOL, input_sizes=const(i32v([1, 5, 5, 3])), filter=f32(3, 3, 3, 1),
+case("DepthwiseConv2dNativeBackpropInput", "same_3x3", **CONV_TOL, input_sizes=const(i32v([1, 5, 5, 3])), filter=f32(3, 3, 3, 1),
      out_backprop=f32(1, 5, 5, 3), strides=S1, padding="SAME")
 case("DepthwiseConv2dNativeBackpropInput", "multiplier2_stride2", **CONV_TOL, input_sizes=const(i32v([1, 7, 7, 2])),
      filter=f32(3, 3, 2, 2), out_backprop=f32(1, 4, 4, 4), strides=[1, 2, 2, 1], padding="SAME")
-case("DepthwiseConv2dNativeBackpropInput", "valid", **CONV_TOL, input_sizes=const(i32v([2, 6, 5, 2])), filter=f32(2, 3, 2, 1),
+case("DepthwiseConv2dNativeBackpropInput", "valid_batch2", **CONV_TOL, input_sizes=const(i32v([2, 6, 5, 2])), filter=f32(2, 3, 2, 1),
      out_backprop=f32(2, 5, 3, 2), strides=S1, padding="VALID")
 
 # ---- pooling --------------------------------------------------------------------------------------
