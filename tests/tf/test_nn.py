@@ -274,6 +274,17 @@ def test_depthwise_backprop_input():
     check(got, conv_backprop_ref((1, 6, 7, 3), grouped, dy, (2, 2), [same_pads(6, 3, 2), same_pads(7, 3, 2)]))
 
 
+@pytest.mark.parametrize("op,sizes,filter_shape,dy_shape", [
+    ("Conv2DBackpropInput", [1, 3, 2, 1], (2, 3, 1, 2), (1, 2, 0, 2)),  # width 2 < window 3 at stride 2: no output column
+    ("DepthwiseConv2dNativeBackpropInput", [0, 4, 4, 2], (2, 2, 2, 1), (0, 3, 2, 2)),  # an empty batch
+])
+def test_backprop_input_of_an_empty_out_backprop_is_zero(op, sizes, filter_shape, dy_shape):
+    """No output position read the input, so the gradient is all zeros (TensorFlow's kernels agree); the
+    transposed convolution's padding would otherwise come out negative."""
+    got = run_backprop(op, sizes, rand(*filter_shape), rand(*dy_shape), T=np.float32, strides=[1, 1, 2, 1], padding="VALID")
+    np.testing.assert_array_equal(got, np.zeros(sizes, np.float32))
+
+
 # ---- Conv3D --------------------------------------------------------------------------------------
 def conv3d_ref(x, w, strides, pads):
     """Conv3D as a sum of Conv2Ds over depth taps (NDHWC, DHWIO)."""

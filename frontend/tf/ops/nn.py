@@ -306,6 +306,9 @@ def _backprop_input(rank: int, depthwise: bool = False):
         spec = ConvSpec.parse(ctx, rank)
         shape = ctx.result_types[0].shape
         ws, dys = static_shape(ctx, 1, "filter"), static_shape(ctx, 2, "out_backprop")
+        if 0 in dys:  # no output position reads the input (a window wider than it): the gradient is zero
+            zero = traced_constant(current_trace(), np.zeros((), ctx.result_types[0].dtype.numpy))
+            return tnp.broadcast_to(zero, shape)
         if depthwise:
             w, groups = _depthwise_filter(w, ws)
             ws = ws[:-2] + (1, ws[-2] * ws[-1])
