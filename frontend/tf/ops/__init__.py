@@ -2,4 +2,23 @@
 Importing this package registers them all (the registry does, through the ``tfc.dialects`` entry point)."""
 
 from .. import rules  # noqa: F401 - the tf rule table, applied by simplify to the ops defined here
-from . import array, array_index, basic, case, control, creation, fused, lists, math, math_nn, matrix, nn, reorder, search, state, tensor_array  # noqa: F401
+from . import (  # noqa: F401
+    array,
+    array_index,
+    basic,
+    case,
+    control,
+    creation,
+    fused,
+    lists,
+    math,
+    math_nn,
+    matrix,
+    nn,
+    reorder,
+    scatter,
+    search,
+    segment,
+    state,
+    tensor_array,
+)

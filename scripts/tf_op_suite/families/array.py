@@ -2,7 +2,7 @@
 rolls, placeholders with defaults, searches, bucketing, counting and SparseToDense."""
 
 import numpy as np
-from spec import bools, case, const, f32, f64, family, i32, i32v, i64, i64v
+from spec import case, const, f32, f64, family, i32, i32v, i64, i64v
 
 family("array")
 
