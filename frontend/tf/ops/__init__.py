@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     control,
     creation,
     fused,
+    image,
     lists,
     math,
     math_nn,

@@ -1,0 +1,49 @@
+"""Image resizing and cropping (NHWC): ResizeBilinear, ResizeNearestNeighbor, their gradients and
+CropAndResize, with every align_corners/half_pixel_centers combination TensorFlow accepts, upsampling
+and downsampling, odd ratios, integer and float images."""
+
+import numpy as np
+from spec import case, const, f32, f64, family, i32, i32v
+
+family("image")
+
+FLAGS = {"legacy": {}, "align": {"align_corners": True}, "half": {"half_pixel_centers": True}}
+SIZES = {"up": ([1, 3, 4, 2], [5, 7]), "down": ([2, 6, 5, 1], [4, 2]), "odd": ([1, 4, 3, 3], [3, 7]),
+         "one": ([1, 3, 3, 1], [1, 1])}
+
+# ---- ResizeBilinear, ResizeNearestNeighbor --------------------------------------------------------
+for flags_name, flags in FLAGS.items():
+    for size_name, (shape, size) in SIZES.items():
+        variant = f"{size_name}_{flags_name}"
+        case("ResizeBilinear", variant, images=f32(*shape), size=const(i32v(size)), **flags)
+        case("ResizeNearestNeighbor", variant, images=f32(*shape), size=const(i32v(size)), **flags)
+    case("ResizeBilinear", f"int_{flags_name}", images=i32(1, 3, 3, 2, low=-50, high=50), size=const(i32v([4, 5])), **flags)
+    case("ResizeNearestNeighbor", f"int_{flags_name}", images=i32(2, 3, 4, 1), size=const(i32v([5, 3])), **flags)
+case("ResizeBilinear", "f64_same_size", images=f64(1, 3, 4, 2), size=const(i32v([3, 4])))
+case("ResizeBilinear", "empty_batch", images=np.zeros((0, 2, 2, 3), np.float32), size=const(i32v([3, 3])))
+case("ResizeNearestNeighbor", "f64_same_size", images=f64(1, 3, 4, 2), size=const(i32v([3, 4])), half_pixel_centers=True)
+
+# ---- ResizeBilinearGrad, ResizeNearestNeighborGrad ------------------------------------------------
+for flags_name, flags in FLAGS.items():
+    for size_name, (shape, size) in SIZES.items():
+        variant = f"{size_name}_{flags_name}"
+        grads = f32(shape[0], size[0], size[1], shape[3])
+        case("ResizeBilinearGrad", variant, grads=grads, original_image=f32(*shape), **flags)
+        case("ResizeNearestNeighborGrad", variant, grads=grads, size=const(i32v(shape[1:3])), **flags)
+case("ResizeBilinearGrad", "f64", grads=f32(1, 5, 3, 2), original_image=f64(1, 3, 2, 2), half_pixel_centers=True)
+case("ResizeNearestNeighborGrad", "i32", grads=i32(1, 5, 3, 2), size=const(i32v([2, 2])))
+case("ResizeNearestNeighborGrad", "f64", grads=f64(2, 2, 5, 1), size=const(i32v([3, 3])), align_corners=True)
+
+# ---- CropAndResize --------------------------------------------------------------------------------
+BOXES = np.array([[0.1, 0.2, 0.8, 0.9], [0.0, 0.0, 1.0, 1.0], [0.5, 0.6, 0.2, 0.1], [-0.3, 0.4, 1.2, 1.5]], np.float32)
+for method in ["bilinear", "nearest"]:
+    case("CropAndResize", f"{method}_fed_boxes", image=f32(2, 5, 6, 3), boxes=BOXES, box_ind=i32v([1, 0, 1, 0]),
+         crop_size=const(i32v([3, 4])), method=method)
+    case("CropAndResize", f"{method}_extrapolated", image=f32(1, 4, 4, 1), boxes=const(BOXES), box_ind=const(i32v([0] * 4)),
+         crop_size=const(i32v([5, 2])), method=method, extrapolation_value=-1.5)
+    case("CropAndResize", f"{method}_crop_1x1", image=i32(2, 3, 5, 2), boxes=BOXES[:2], box_ind=i32v([0, 1]),
+         crop_size=const(i32v([1, 1])), method=method)
+    case("CropAndResize", f"{method}_f64", image=f64(1, 6, 4, 2), boxes=BOXES[:3], box_ind=i32v([0, 0, 0]),
+         crop_size=const(i32v([2, 3])), method=method)
+case("CropAndResize", "no_boxes", image=f32(1, 3, 3, 2), boxes=np.zeros((0, 4), np.float32), box_ind=np.zeros((0,), np.int32),
+     crop_size=const(i32v([2, 2])))
