@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     scatter,
     search,
     segment,
+    space_batch,
     state,
     tensor_array,
 )
