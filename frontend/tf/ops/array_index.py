@@ -22,6 +22,7 @@ from tfc.types import DType, TensorType
 
 from ..dialect import tf_op
 from .array import axis_in, const, ints, scalar_int, shape_text, static
+from .data_dependent import data_dependent
 
 _NEW_AXIS = -1  # in StridedPlan.final: a new dimension of size 1
 
@@ -338,8 +339,7 @@ def _where_type(ctx, x):
 def _where(ctx, x):
     value = ctx.constant(0)
     if value is None:
-        raise ShapeError("the condition is computed at run time, so the number of true elements (the output's shape) "
-                         "is data-dependent: data-dependent shapes are unsupported (only a constant condition works)")
+        raise data_dependent("the number of true elements", "only a constant condition works")
     return const(np.argwhere(value), DType.i64)
 
 

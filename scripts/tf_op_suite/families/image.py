@@ -47,3 +47,31 @@ for method in ["bilinear", "nearest"]:
          crop_size=const(i32v([2, 3])), method=method)
 case("CropAndResize", "no_boxes", image=f32(1, 3, 3, 2), boxes=np.zeros((0, 4), np.float32), box_ind=np.zeros((0,), np.int32),
      crop_size=const(i32v([2, 2])))
+
+# ---- NonMaxSuppressionV4, V5 padded to max_output_size ---------------------------------------------
+# Overlapping clusters, equal scores (lower index first), flipped corners, an empty box, scores under
+# the threshold; max_output_size below, at and above the number of boxes.
+NMS_BOXES = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11], [1, 10.1, 0, 11.1],
+                      [0, 100, 1, 101], [0.5, 0.5, 0.5, 0.7], [0, 0, 1, 1]], np.float32)
+NMS_SCORES = np.array([0.9, 0.75, 0.6, 0.95, 0.5, 0.3, 0.8, 0.9], np.float32)
+
+
+def nms_case(op, variant, boxes, scores, size, iou=0.5, score=float("-inf"), **inputs):
+    case(op, variant, boxes=boxes, scores=scores, max_output_size=const(np.int32(size)), iou_threshold=np.float32(iou),
+         score_threshold=np.float32(score), pad_to_max_output_size=True, **inputs)
+
+
+V5 = {"soft_nms_sigma": const(np.float32(0))}
+nms_case("NonMaxSuppressionV4", "clusters", NMS_BOXES, NMS_SCORES, 5)
+nms_case("NonMaxSuppressionV4", "pad_past_boxes", NMS_BOXES, NMS_SCORES, 12)
+nms_case("NonMaxSuppressionV4", "iou_0_keeps_disjoint", NMS_BOXES, NMS_SCORES, 8, iou=0.0)
+nms_case("NonMaxSuppressionV4", "iou_1_keeps_all_but_duplicates", NMS_BOXES, NMS_SCORES, 8, iou=1.0)
+nms_case("NonMaxSuppressionV4", "random", f32(20, 4, low=0, high=3), f32(20, low=0, high=1), 6, iou=0.2)
+nms_case("NonMaxSuppressionV4", "none_selected", NMS_BOXES, NMS_SCORES, 3, score=2.0)
+nms_case("NonMaxSuppressionV4", "max_0", NMS_BOXES, NMS_SCORES, 0)
+nms_case("NonMaxSuppressionV4", "no_boxes", np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), 3)
+# V5 shares V4's code (with soft_nms_sigma = 0) and adds the selected scores.
+nms_case("NonMaxSuppressionV5", "clusters", NMS_BOXES, NMS_SCORES, 5, **V5)
+nms_case("NonMaxSuppressionV5", "score_threshold", const(NMS_BOXES), NMS_SCORES, 8, iou=0.3, score=0.7, **V5)
+nms_case("NonMaxSuppressionV5", "random_pad_past_boxes", f32(6, 4, low=0, high=3), f32(6, low=0, high=1), 9, iou=0.2, **V5)
+nms_case("NonMaxSuppressionV5", "no_boxes", np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), 2, **V5)
