@@ -20,7 +20,7 @@ from .test_array import F32, I32, Feed, run_op
 IMAGES = np.arange(2 * 3 * 4 * 2, dtype=F32).reshape(2, 3, 4, 2)
 
 
-@pytest.mark.parametrize("op", ["ResizeBilinear", "ResizeNearestNeighbor"])
+@pytest.mark.parametrize("op", ["ResizeBilinear", "ResizeNearestNeighbor", "ResizeBicubic"])
 def test_resize_errors(op):
     with pytest.raises(TfcError, match="r1.*align_corners and half_pixel_centers cannot both be true"):
         run_op(op, [Feed(IMAGES), np.array([2, 2], I32)], name="r1", align_corners=True, half_pixel_centers=True)
@@ -57,8 +57,8 @@ def resize_gradient(op: str, flags: dict, size) -> tuple[np.ndarray, np.ndarray]
     x, w = g.placeholder("x", F32, IMAGES.shape), g.placeholder("w", F32, (2, *size, 2))
     resized = g.op(op, [x, g.const(np.array(size, I32))], T=F32, **flags)
     loss = g.op("Sum", [g.op("Mul", [resized, w], T=F32), g.const(np.arange(4, dtype=I32))], T=F32, Tidx=I32)
-    grad_op = {"ResizeBilinear": "ResizeBilinearGrad", "ResizeNearestNeighbor": "ResizeNearestNeighborGrad"}[op]
-    second = x if op == "ResizeBilinear" else g.const(np.array(IMAGES.shape[1:3], I32))
+    grad_op = op + "Grad"
+    second = g.const(np.array(IMAGES.shape[1:3], I32)) if op == "ResizeNearestNeighbor" else x
     by_op = g.op(grad_op, [w, second], T=F32, **flags)
     feeds = {"x:0": TensorType(DType.f32, IMAGES.shape), "w:0": TensorType(DType.f32, (2, *size, 2))}
     imported = GraphImporter(g.graph).import_graph([f"{loss}:0", f"{by_op}:0"], [], feeds)
@@ -69,9 +69,8 @@ def resize_gradient(op: str, flags: dict, size) -> tuple[np.ndarray, np.ndarray]
     return got, want
 
 
-@pytest.mark.parametrize("op", ["ResizeBilinear", "ResizeNearestNeighbor"])
+@pytest.mark.parametrize("op", ["ResizeBilinear", "ResizeNearestNeighbor", "ResizeBicubic"])
 @pytest.mark.parametrize("flags", [{}, {"align_corners": True}, {"half_pixel_centers": True}])
-@pytest.mark.parametrize("size", [(5, 7), (2, 3)])
-def test_resize_gradient_is_the_gradient_op(op, flags, size):
-    got, want = resize_gradient(op, flags, size)
+def test_resize_gradient_is_the_gradient_op(op, flags):
+    got, want = resize_gradient(op, flags, (5, 3))  # taller, narrower
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

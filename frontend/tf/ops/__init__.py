@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     case,
     control,
     creation,
+    crop_and_resize,
     data_dependent,
     fused,
     image,

@@ -1,15 +1,11 @@
-"""TensorFlow's image resizing: ResizeBilinear, ResizeNearestNeighbor, their gradients
-ResizeBilinearGrad and ResizeNearestNeighborGrad, and CropAndResize (all NHWC).
+"""TensorFlow's image resizing (NHWC): ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic and their
+gradients ResizeBilinearGrad, ResizeNearestNeighborGrad, ResizeBicubicGrad.
 
-A resize's sampling positions depend only on the sizes, so they are computed here in float32 exactly
-as TensorFlow's CPU kernels compute them (``CalculateResizeScale``, the legacy and half-pixel scalers,
-``floorf``/``ceilf``/``roundf``) and become constant tables: a resize is gathers along the height and
-the width and TensorFlow's lerps; a gradient scatters the incoming gradient back through the same
-tables. CropAndResize's positions depend on the boxes, which may be computed at run time, so they
-are traced arithmetic, in the kernel's order of operations.
-
-TensorFlow rejects a ``box_ind`` outside the batch at run time; XLA cannot, and reads the clamped
-image (constant indices are checked here, as TensorFlow would).
+A resize's sampling positions and weights depend only on the sizes, so they are computed here in
+float32 exactly as TensorFlow's CPU kernels compute them (``CalculateResizeScale``, the legacy and
+half-pixel scalers, ``floorf``/``ceilf``/``roundf``/``lrintf``, the cubic coefficient table) and
+become constant tables: a resize is gathers along the height and the width and the kernels'
+weighted sums; a gradient scatters the incoming gradient back through the same tables.
 """
 
 from __future__ import annotations
@@ -67,6 +63,47 @@ def nearest_positions(in_size: int, out_size: int, align_corners: bool, half_pix
     return np.maximum(index, 0).astype(np.int32) if half_pixel else index.astype(np.int32)
 
 
+TABLE_SIZE = 1 << 10  # the kernel's cubic coefficient table has TABLE_SIZE + 1 entries
+
+
+def cubic_table(a: float) -> np.ndarray:
+    """The kernel's ``InitCoeffsTable``: [TABLE_SIZE + 1, 2] float32 weights of the near and far taps
+    of Keys' cubic with parameter ``a``, computed in double from float32 offsets."""
+    x = (np.arange(TABLE_SIZE + 1) / TABLE_SIZE).astype(np.float32).astype(np.float64)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = (((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1)) - 4 * a
+    return np.stack([near, far], axis=1).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Cubic:
+    """Bicubic sampling along one axis: output i is sum_k weights[k][i] * input[indices[k][i]], k < 4."""
+
+    indices: tuple[np.ndarray, ...]
+    weights: tuple[np.ndarray, ...]  # float32
+
+
+def cubic_positions(in_size: int, out_size: int, align_corners: bool, half_pixel: bool) -> Cubic:
+    """The kernel's ``GetWeightsAndIndices``: half-pixel centers use Keys' a = -0.5 with taps outside
+    the image dropped and the rest renormalized; legacy sampling uses a = -0.75 and repeats edges."""
+    scale = resize_scale(in_size, out_size, align_corners)
+    x = np.arange(out_size, dtype=np.float32)
+    source = (x + np.float32(0.5)) * scale - np.float32(0.5) if half_pixel else x * scale
+    floor = np.floor(source)
+    offset = np.rint((source - floor) * np.float32(TABLE_SIZE)).astype(np.int64)
+    table = cubic_table(-0.5 if half_pixel else -0.75)
+    weights = [table[offset, 1], table[offset, 0], table[TABLE_SIZE - offset, 0], table[TABLE_SIZE - offset, 1]]
+    taps = [floor.astype(np.int64) + k for k in (-1, 0, 1, 2)]
+    indices = [np.clip(t, 0, in_size - 1) for t in taps]
+    if half_pixel:
+        weights = [np.where(i == t, w, np.float32(0)) for i, t, w in zip(indices, taps, weights)]
+        total = ((weights[0] + weights[1]) + weights[2]) + weights[3]
+        usable = np.abs(total) >= np.float32(1000) * np.finfo(np.float32).tiny
+        inverse = np.float32(1) / np.where(usable, total, np.float32(1))
+        weights = [np.where(usable, w * inverse, w) for w in weights]
+    return Cubic(tuple(i.astype(np.int32) for i in indices), tuple(w.astype(np.float32) for w in weights))
+
+
 def _resize_flags(ctx) -> tuple[bool, bool]:
     align, half = ctx.attrs.get("align_corners", False), ctx.attrs.get("half_pixel_centers", False)
     if align and half:
@@ -74,19 +111,19 @@ def _resize_flags(ctx) -> tuple[bool, bool]:
     return align, half
 
 
-def _require_images(shape, what: str = "images") -> None:
+def require_images(shape, what: str = "images") -> None:
     if shape is not None and len(shape) != 4:
         raise ShapeError(f"{what} must have rank 4 (NHWC), got shape {shape_text(shape)}")
 
 
-def _size(value) -> tuple[int, int]:
+def size_pair(value) -> tuple[int, int]:
     size = ints(value)
     if np.shape(value) != (2,) or min(size) <= 0:
         raise ShapeError(f"size must hold two positive sizes (height, width), got {np.asarray(value).tolist()}")
     return size[0], size[1]
 
 
-def _lerp(a, b, weight):
+def lerp(a, b, weight):
     """TensorFlow's ``a + (b - a) * weight``."""
     return a + (b - a) * weight
 
@@ -101,10 +138,10 @@ def _along(weights: np.ndarray, axis: int):
 # ---- ResizeBilinear, ResizeNearestNeighbor --------------------------------------------------------
 def _resize_type(dtype_of):
     def infer(ctx, images, size):
-        _require_images(images.shape)
+        require_images(images.shape)
         _resize_flags(ctx)
         value = ctx.constant(1)
-        height, width = (None, None) if value is None else _size(value)
+        height, width = (None, None) if value is None else size_pair(value)
         batch, channels = (None, None) if images.shape is None else (images.shape[0], images.shape[3])
         return TensorType(dtype_of(images.dtype), (batch, height, width, channels))
 
@@ -113,26 +150,41 @@ def _resize_type(dtype_of):
 
 def _resize_bilinear(ctx, images, size):
     """Gather the rows and columns around each sample, then TensorFlow's three lerps in float32."""
-    (height, width), (align, half) = _size(static(ctx, 1, "size")), _resize_flags(ctx)
+    (height, width), (align, half) = size_pair(static(ctx, 1, "size")), _resize_flags(ctx)
     rows = linear_positions(images.shape[1], height, align, half)
     cols = linear_positions(images.shape[2], width, align, half)
     x = tnp.astype(images, DType.f32)
     top, bottom = tnp.take(x, rows.lower, 1), tnp.take(x, rows.upper, 1)
     x_lerp = _along(cols.lerp, 2)
-    top = _lerp(tnp.take(top, cols.lower, 2), tnp.take(top, cols.upper, 2), x_lerp)
-    bottom = _lerp(tnp.take(bottom, cols.lower, 2), tnp.take(bottom, cols.upper, 2), x_lerp)
-    return _lerp(top, bottom, _along(rows.lerp, 1))
+    top = lerp(tnp.take(top, cols.lower, 2), tnp.take(top, cols.upper, 2), x_lerp)
+    bottom = lerp(tnp.take(bottom, cols.lower, 2), tnp.take(bottom, cols.upper, 2), x_lerp)
+    return lerp(top, bottom, _along(rows.lerp, 1))
 
 
 def _resize_nearest(ctx, images, size):
-    (height, width), (align, half) = _size(static(ctx, 1, "size")), _resize_flags(ctx)
+    (height, width), (align, half) = size_pair(static(ctx, 1, "size")), _resize_flags(ctx)
     rows = nearest_positions(images.shape[1], height, align, half)
     cols = nearest_positions(images.shape[2], width, align, half)
     return tnp.take(tnp.take(images, rows, 1), cols, 2)
 
 
+def _cubic_along(x, axis: int, positions: Cubic):
+    """The kernel's ``Interpolate1D`` along ``axis``: four taps weighted and summed in order."""
+    terms = [tnp.take(x, index, axis) * _along(weight, axis) for index, weight in zip(positions.indices, positions.weights)]
+    return ((terms[0] + terms[1]) + terms[2]) + terms[3]
+
+
+def _resize_bicubic(ctx, images, size):
+    """Interpolate along the height, then the width, in float32, as the kernel does."""
+    (height, width), (align, half) = size_pair(static(ctx, 1, "size")), _resize_flags(ctx)
+    rows = cubic_positions(images.shape[1], height, align, half)
+    cols = cubic_positions(images.shape[2], width, align, half)
+    return _cubic_along(_cubic_along(tnp.astype(images, DType.f32), 1, rows), 2, cols)
+
+
 tf_op("ResizeBilinear", _resize_type(lambda dtype: DType.f32), _resize_bilinear, outputs=(("resized_images", 1),))
 tf_op("ResizeNearestNeighbor", _resize_type(lambda dtype: dtype), _resize_nearest, outputs=(("resized_images", 1),))
+tf_op("ResizeBicubic", _resize_type(lambda dtype: DType.f32), _resize_bicubic, outputs=(("resized_images", 1),))
 
 
 # ---- ResizeBilinearGrad, ResizeNearestNeighborGrad ------------------------------------------------
@@ -149,138 +201,65 @@ def add_at(base, rows: np.ndarray, cols: np.ndarray, updates):
 
 
 def _grad_type(ctx, grads, original):
-    _require_images(grads.shape, "grads")
-    _require_images(original.shape, "original_image")
+    require_images(grads.shape, "grads")
+    require_images(original.shape, "original_image")
     _resize_flags(ctx)
     if grads.shape is None or original.shape is None:
         return TensorType(original.dtype, None if original.shape is None else original.shape)
     return TensorType(original.dtype, grads.shape[:1] + original.shape[1:3] + grads.shape[3:])
 
 
-def _resize_bilinear_grad(ctx, grads, original):
-    """Each gradient element, weighted for each of its four corners in float32 and cast to T, is
-    added to the corner it was read from (the kernel's order: the sums are in T)."""
-    align, half = _resize_flags(ctx)
+def _scatter_taps(grads, original, row_taps, col_taps, product: DType):
+    """The transpose of a separable resize whose output reads input rows ``row_taps`` and columns
+    ``col_taps`` ((index, float32 weight) tables): each gradient element, weighted for each tap pair
+    in ``product`` and cast to T, is added to the input element that tap read (the sums are in T,
+    as in TensorFlow's gradient kernels)."""
+    g = tnp.astype(grads, product)
     _, height, width, _ = original.shape
-    rows = linear_positions(height, grads.shape[1], align, half)
-    cols = linear_positions(width, grads.shape[2], align, half)
-    g = tnp.astype(grads, DType.f32)
     result = _zeros(original.dtype, (grads.shape[0], height, width, grads.shape[3]))
-    for row_index, row_weight in ((rows.lower, np.float32(1) - rows.lerp), (rows.upper, rows.lerp)):
-        for col_index, col_weight in ((cols.lower, np.float32(1) - cols.lerp), (cols.upper, cols.lerp)):
-            part = tnp.astype(g * _along(row_weight, 1) * _along(col_weight, 2), original.dtype)
-            result = add_at(result, row_index, col_index, part)
+    for row_index, row_weight in row_taps:
+        for col_index, col_weight in col_taps:
+            weighted = g * tnp.astype(_along(row_weight, 1), product) * tnp.astype(_along(col_weight, 2), product)
+            result = add_at(result, row_index, col_index, tnp.astype(weighted, original.dtype))
     return result
 
 
+def _linear_taps(positions: Linear):
+    return [(positions.lower, np.float32(1) - positions.lerp), (positions.upper, positions.lerp)]
+
+
+def _resize_bilinear_grad(ctx, grads, original):
+    align, half = _resize_flags(ctx)
+    rows = linear_positions(original.shape[1], grads.shape[1], align, half)
+    cols = linear_positions(original.shape[2], grads.shape[2], align, half)
+    return _scatter_taps(grads, original, _linear_taps(rows), _linear_taps(cols), DType.f32)
+
+
+def _resize_bicubic_grad(ctx, grads, original):
+    align, half = _resize_flags(ctx)
+    rows = cubic_positions(original.shape[1], grads.shape[1], align, half)
+    cols = cubic_positions(original.shape[2], grads.shape[2], align, half)
+    # The bicubic kernel reads the gradient as T before weighting it (the bilinear one weights in float32).
+    return _scatter_taps(grads, original, zip(rows.indices, rows.weights), list(zip(cols.indices, cols.weights)), original.dtype)
+
+
 def _nearest_grad_type(ctx, grads, size):
-    _require_images(grads.shape, "grads")
+    require_images(grads.shape, "grads")
     _resize_flags(ctx)
     value = ctx.constant(1)
-    height, width = (None, None) if value is None else _size(value)
+    height, width = (None, None) if value is None else size_pair(value)
     batch, channels = (None, None) if grads.shape is None else (grads.shape[0], grads.shape[3])
     return TensorType(grads.dtype, (batch, height, width, channels))
 
 
 def _resize_nearest_grad(ctx, grads, size):
     """Each gradient element added to the input element it was read from."""
-    (height, width), (align, half) = _size(static(ctx, 1, "size")), _resize_flags(ctx)
+    (height, width), (align, half) = size_pair(static(ctx, 1, "size")), _resize_flags(ctx)
     rows = nearest_positions(height, grads.shape[1], align, half)
     cols = nearest_positions(width, grads.shape[2], align, half)
     return add_at(_zeros(grads.dtype, (grads.shape[0], height, width, grads.shape[3])), rows, cols, grads)
 
 
 tf_op("ResizeBilinearGrad", _grad_type, _resize_bilinear_grad)
+tf_op("ResizeBicubicGrad", _grad_type, _resize_bicubic_grad)
 tf_op("ResizeNearestNeighborGrad", _nearest_grad_type, _resize_nearest_grad)
-
-
-# ---- CropAndResize --------------------------------------------------------------------------------
-def _crop_type(ctx, image, boxes, box_ind, crop_size):
-    _require_images(image.shape, "image")
-    if ctx.attrs.get("method", "bilinear") not in ("bilinear", "nearest"):
-        raise ShapeError(f"method must be 'bilinear' or 'nearest', got {ctx.attrs.get('method')!r}")
-    if boxes.shape is not None and (len(boxes.shape) != 2 or boxes.shape[1] not in (None, 4)):
-        raise ShapeError(f"boxes must have shape [num_boxes, 4], got {shape_text(boxes.shape)}")
-    if box_ind.shape is not None and len(box_ind.shape) != 1:
-        raise ShapeError(f"box_ind must be a vector, got shape {shape_text(box_ind.shape)}")
-    value = ctx.constant(3)
-    height, width = (None, None) if value is None else _size(value)
-    boxes_count = None if boxes.shape is None else boxes.shape[0]
-    return TensorType(DType.f32, (boxes_count, height, width, None if image.shape is None else image.shape[3]))
-
-
-def _crop_positions(low, high, image_size: int, crop_size: int):
-    """The kernel's sample positions along one axis, [boxes, crop_size] float32, from the boxes'
-    normalized coordinates ``low`` and ``high`` ([boxes, 1])."""
-    extent = const(image_size - 1, DType.f32)
-    if crop_size == 1:
-        return const(0.5, DType.f32) * (low + high) * extent
-    scale = exact_quotient((high - low) * extent, crop_size - 1)
-    return low * extent + const(np.arange(crop_size)[None, :], DType.f32) * scale
-
-
-def exact_quotient(numerator, divisor: int):
-    """``numerator / divisor`` in float32, rounded as TensorFlow's kernel rounds it. XLA compiles a
-    division by a constant as a multiplication by its reciprocal, which can be one ulp off (and move
-    a position across a rounding tie); done in float64 the product is close enough to the true
-    quotient that rounding it to float32 gives the correctly rounded result."""
-    quotient = tnp.astype(numerator, DType.f64) / const(divisor, DType.f64)
-    return tnp.astype(quotient, DType.f32)
-
-
-def _inside(positions, image_size: int):
-    return tnp.logical_and(tnp.greater_equal(positions, const(0, DType.f32)), tnp.less_equal(positions, const(image_size - 1, DType.f32)))
-
-
-def _pixels(image, box_ind, rows, cols):
-    """image[box_ind[n], rows[n, y], cols[n, x], :] for every box n: [boxes, crop_h, crop_w, channels]."""
-    n, h, w = rows.shape[0], rows.shape[1], cols.shape[1]
-    index = [tnp.broadcast_to(tnp.reshape(t, shape), (n, h, w)) for t, shape in
-             ((box_ind, (n, 1, 1)), (rows, (n, h, 1)), (cols, (n, 1, w)))]
-    attrs = {"offset_dims": (3,), "collapsed_slice_dims": (0, 1, 2), "start_index_map": (0, 1, 2), "index_vector_dim": 3,
-             "slice_sizes": (1, 1, 1, image.shape[3])}
-    pixels = tnp.emit("tfc.gather", [image, tnp.stack(index, axis=-1)], attrs, [TensorType(image.dtype, (n, h, w, image.shape[3]))])
-    return tnp.astype(pixels, DType.f32)
-
-
-def _index(positions, size: int):
-    """Float positions as int32 indices kept inside [0, size) (positions outside are extrapolated anyway)."""
-    return tnp.clip(tnp.astype(positions, DType.i32), 0, size - 1)
-
-
-def _check_box_ind(ctx, batch: int) -> None:
-    value = ctx.constant(2)
-    if value is not None and np.any((value < 0) | (value >= batch)):
-        raise ShapeError(f"box_ind {ints(value)} must be in [0, {batch}) (the image batch)")
-
-
-def _crop_and_resize(ctx, image, boxes, box_ind, crop_size):
-    crop_h, crop_w = _size(static(ctx, 3, "crop_size"))
-    _check_box_ind(ctx, image.shape[0])
-    _, height, width, channels = image.shape
-    n = boxes.shape[0]
-    corner = [tnp.reshape(boxes[:, i], (n, 1)) for i in range(4)]  # y1, x1, y2, x2
-    in_y, in_x = _crop_positions(corner[0], corner[2], height, crop_h), _crop_positions(corner[1], corner[3], width, crop_w)
-    box_ind = tnp.astype(box_ind, DType.i32)
-    if ctx.attrs.get("method", "bilinear") == "nearest":
-        values = _pixels(image, box_ind, _index(_round(in_y), height), _index(_round(in_x), width))
-    else:
-        top_y, left_x = tnp.floor(in_y), tnp.floor(in_x)
-        rows = _index(top_y, height), _index(tnp.ceil(in_y), height)
-        cols = _index(left_x, width), _index(tnp.ceil(in_x), width)
-        y_lerp, x_lerp = tnp.reshape(in_y - top_y, (n, crop_h, 1, 1)), tnp.reshape(in_x - left_x, (n, 1, crop_w, 1))
-        top = _lerp(_pixels(image, box_ind, rows[0], cols[0]), _pixels(image, box_ind, rows[0], cols[1]), x_lerp)
-        bottom = _lerp(_pixels(image, box_ind, rows[1], cols[0]), _pixels(image, box_ind, rows[1], cols[1]), x_lerp)
-        values = _lerp(top, bottom, y_lerp)
-    inside = tnp.logical_and(tnp.reshape(_inside(in_y, height), (n, crop_h, 1, 1)), tnp.reshape(_inside(in_x, width), (n, 1, crop_w, 1)))
-    outside = const(ctx.attrs.get("extrapolation_value", 0.0), DType.f32)
-    return tnp.where(tnp.broadcast_to(inside, (n, crop_h, crop_w, channels)), values, outside)
-
-
-def _round(positions):
-    """``roundf`` of the non-negative positions that are inside the image."""
-    floor = tnp.floor(positions)
-    return floor + tnp.astype(tnp.greater_equal(positions - floor, const(0.5, DType.f32)), DType.f32)
-
-
-tf_op("CropAndResize", _crop_type, _crop_and_resize, outputs=(("crops", 1),))

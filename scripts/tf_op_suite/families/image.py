@@ -1,5 +1,5 @@
-"""Image resizing and cropping (NHWC): ResizeBilinear, ResizeNearestNeighbor, their gradients and
-CropAndResize, with every align_corners/half_pixel_centers combination TensorFlow accepts, upsampling
+"""Image resizing and cropping (NHWC): ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic, their
+gradients and CropAndResize, with every align_corners/half_pixel_centers combination TensorFlow accepts, upsampling
 and downsampling, odd ratios, integer and float images."""
 
 import numpy as np
@@ -17,8 +17,12 @@ for flags_name, flags in FLAGS.items():
         variant = f"{size_name}_{flags_name}"
         case("ResizeBilinear", variant, images=f32(*shape), size=const(i32v(size)), **flags)
         case("ResizeNearestNeighbor", variant, images=f32(*shape), size=const(i32v(size)), **flags)
+        case("ResizeBicubic", variant, images=f32(*shape), size=const(i32v(size)), **flags)
     case("ResizeBilinear", f"int_{flags_name}", images=i32(1, 3, 3, 2, low=-50, high=50), size=const(i32v([4, 5])), **flags)
     case("ResizeNearestNeighbor", f"int_{flags_name}", images=i32(2, 3, 4, 1), size=const(i32v([5, 3])), **flags)
+case("ResizeBicubic", "int_half", images=i32(1, 4, 3, 2, low=-50, high=50), size=const(i32v([7, 5])), half_pixel_centers=True)
+case("ResizeBicubic", "f64_wide", images=f64(1, 2, 6, 1), size=const(i32v([3, 11])))
+case("ResizeBicubicGrad", "f64_half", grads=f32(1, 5, 7, 2), original_image=f64(1, 3, 4, 2), half_pixel_centers=True)
 case("ResizeBilinear", "f64_same_size", images=f64(1, 3, 4, 2), size=const(i32v([3, 4])))
 case("ResizeBilinear", "empty_batch", images=np.zeros((0, 2, 2, 3), np.float32), size=const(i32v([3, 3])))
 case("ResizeNearestNeighbor", "f64_same_size", images=f64(1, 3, 4, 2), size=const(i32v([3, 4])), half_pixel_centers=True)
@@ -30,6 +34,7 @@ for flags_name, flags in FLAGS.items():
         grads = f32(shape[0], size[0], size[1], shape[3])
         case("ResizeBilinearGrad", variant, grads=grads, original_image=f32(*shape), **flags)
         case("ResizeNearestNeighborGrad", variant, grads=grads, size=const(i32v(shape[1:3])), **flags)
+        case("ResizeBicubicGrad", variant, grads=grads, original_image=f32(*shape), **flags)
 case("ResizeBilinearGrad", "f64", grads=f32(1, 5, 3, 2), original_image=f64(1, 3, 2, 2), half_pixel_centers=True)
 case("ResizeNearestNeighborGrad", "i32", grads=i32(1, 5, 3, 2), size=const(i32v([2, 2])))
 case("ResizeNearestNeighborGrad", "f64", grads=f64(2, 2, 5, 1), size=const(i32v([3, 3])), align_corners=True)
