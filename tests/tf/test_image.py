@@ -74,3 +74,15 @@ def resize_gradient(op: str, flags: dict, size) -> tuple[np.ndarray, np.ndarray]
 def test_resize_gradient_is_the_gradient_op(op, flags):
     got, want = resize_gradient(op, flags, (5, 3))  # taller, narrower
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_extract_patches_errors():
+    attrs = {"ksizes": [1, 2, 2, 1], "strides": [1, 1, 1, 1], "rates": [1, 1, 1, 1], "padding": "VALID"}
+    with pytest.raises(TfcError, match=r"p1.*ksizes \[2, 2, 2, 1\] must hold 4 positive entries with 1 for the batch and the depth"):
+        run_op("ExtractImagePatches", [Feed(IMAGES)], name="p1", **{**attrs, "ksizes": [2, 2, 2, 1]})
+    with pytest.raises(TfcError, match=r"p2.*strides \[1, 0, 1, 1\]"):
+        run_op("ExtractImagePatches", [Feed(IMAGES)], name="p2", **{**attrs, "strides": [1, 0, 1, 1]})
+    with pytest.raises(TfcError, match="p3.*input must have rank 4"):
+        run_op("ExtractImagePatches", [Feed(IMAGES[0])], name="p3", **attrs)
+    with pytest.raises(TfcError, match="p4.*'padding' = 'EXPLICIT' is not allowed"):
+        run_op("ExtractImagePatches", [Feed(IMAGES)], name="p4", **{**attrs, "padding": "EXPLICIT"})

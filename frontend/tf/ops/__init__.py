@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     matrix,
     nn,
     non_max_suppression,
+    patches,
     reorder,
     scatter,
     search,

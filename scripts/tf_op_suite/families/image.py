@@ -1,6 +1,7 @@
-"""Image resizing and cropping (NHWC): ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic, their
-gradients and CropAndResize, with every align_corners/half_pixel_centers combination TensorFlow accepts, upsampling
-and downsampling, odd ratios, integer and float images."""
+"""Image ops (NHWC): ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic and their gradients with every
+align_corners/half_pixel_centers combination TensorFlow accepts (upsampling, downsampling, odd
+ratios, integer and float images); CropAndResize; ExtractImagePatches, ExtractVolumePatches;
+NonMaxSuppressionV4/V5 padded to max_output_size."""
 
 import numpy as np
 from spec import case, const, f32, f64, family, i32, i32v
@@ -80,3 +81,20 @@ nms_case("NonMaxSuppressionV5", "clusters", NMS_BOXES, NMS_SCORES, 5, **V5)
 nms_case("NonMaxSuppressionV5", "score_threshold", const(NMS_BOXES), NMS_SCORES, 8, iou=0.3, score=0.7, **V5)
 nms_case("NonMaxSuppressionV5", "random_pad_past_boxes", f32(6, 4, low=0, high=3), f32(6, low=0, high=1), 9, iou=0.2, **V5)
 nms_case("NonMaxSuppressionV5", "no_boxes", np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), 2, **V5)
+
+# ---- ExtractImagePatches, ExtractVolumePatches ----------------------------------------------------
+def patches(variant, images, k, s, r, padding, op="ExtractImagePatches"):
+    if op == "ExtractImagePatches":
+        case(op, variant, images=images, ksizes=[1, *k, 1], strides=[1, *s, 1], rates=[1, *r, 1], padding=padding)
+    else:
+        case(op, variant, input=images, ksizes=[1, *k, 1], strides=[1, *s, 1], padding=padding)
+
+
+patches("valid_2x2", f32(1, 4, 5, 2), (2, 2), (1, 1), (1, 1), "VALID")
+patches("same_3x2_strided", f32(2, 5, 6, 3), (3, 2), (2, 3), (1, 1), "SAME")
+patches("valid_dilated_i32", i32(1, 6, 6, 1), (2, 3), (2, 1), (2, 2), "VALID")
+patches("same_dilated_f64", f64(1, 4, 4, 2), (2, 2), (3, 2), (2, 3), "SAME")
+patches("window_larger_than_image", f32(1, 2, 3, 1), (3, 3), (1, 1), (1, 1), "VALID")
+patches("empty_batch", np.zeros((0, 3, 3, 2), np.float32), (2, 2), (1, 1), (1, 1), "SAME")
+patches("valid_2x2x2", f32(1, 3, 4, 3, 2), (2, 2, 2), (1, 2, 1), None, "VALID", op="ExtractVolumePatches")
+patches("same_strided", f64(2, 4, 3, 5, 1), (3, 1, 2), (2, 1, 3), None, "SAME", op="ExtractVolumePatches")
