@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     array_index,
     basic,
     case,
+    color,
     control,
     creation,
     crop_and_resize,
