@@ -92,3 +92,21 @@ def test_soft_nms_is_an_error():
         run_op("NonMaxSuppressionV5", [*args, np.float32(0.5)], outputs=3, name="n6", pad_to_max_output_size=True)
     with pytest.raises(TfcError, match="n7.*soft_nms_sigma must be a constant 0"):
         run_op("NonMaxSuppressionV5", [*args, Feed(np.float32(0))], outputs=3, name="n7", pad_to_max_output_size=True)
+
+
+def test_list_diff_errors():
+    with pytest.raises(TfcError, match=f"l1.*the number of elements of x not in y.*{WHY}.*only constant x and y work"):
+        run_op("ListDiff", [Feed([1, 2, 3], I32), np.array([2], I32)], outputs=2, name="l1")
+    with pytest.raises(TfcError, match=r"l2.*y must be a vector, got shape \[1, 1\]"):
+        run_op("ListDiff", [np.array([1, 2], I32), np.array([[2]], I32)], outputs=2, name="l2")
+
+
+def test_dynamic_partition_errors():
+    data = Feed(np.arange(4, dtype=F32))
+    with pytest.raises(TfcError, match=f"d1.*the size of each partition.*{WHY}.*only constant partitions work"):
+        run_op("DynamicPartition", [data, Feed([0, 1, 0, 1], I32)], outputs=2, name="d1", num_partitions=2)
+    with pytest.raises(TfcError, match=r"d2.*partitions \[0, 2, 0, 1\] must be in \[0, 2\)"):
+        run_op("DynamicPartition", [data, np.array([0, 2, 0, 1], I32)], outputs=2, name="d2", num_partitions=2)
+    with pytest.raises(TfcError, match=r"d3.*data of shape \[4\] must start with the partitions' shape \[2, 2\]"):
+        run_op("DynamicPartition", [data, np.zeros((2, 2), I32)], outputs=2, name="d3", num_partitions=2)
+
