@@ -23,6 +23,7 @@ from tfc.types import DType, TensorType
 
 from ..dialect import tf_op
 from .array import const, ints, scalar_int, shape_text, static
+from .data_dependent import data_dependent
 
 
 def _limits(dtype: DType):
@@ -123,8 +124,8 @@ def _sorted(reduction: str):
     def decompose(ctx, data, ids):
         value = _check_sorted(ctx, data.shape)
         if value is None:
-            raise ShapeError("segment_ids must be a constant: the output's size (the last id + 1) would be data-dependent "
-                             "(UnsortedSegment* and Segment*V2 take it from num_segments instead)")
+            raise data_dependent("the number of segments (the last id + 1)", "only constant segment_ids work; UnsortedSegment* "
+                                 "and Segment*V2 take it from num_segments instead")
         counts = np.bincount(value, minlength=int(value[-1]) + 1 if value.size else 0)
         out = segment_reduce(data, ids, counts.size, "sum" if reduction == "mean" else reduction)
         rows = (counts.size,) + (1,) * (data.ndim - 1)
