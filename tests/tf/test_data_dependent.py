@@ -110,3 +110,16 @@ def test_dynamic_partition_errors():
     with pytest.raises(TfcError, match=r"d3.*data of shape \[4\] must start with the partitions' shape \[2, 2\]"):
         run_op("DynamicPartition", [data, np.zeros((2, 2), I32)], outputs=2, name="d3", num_partitions=2)
 
+
+
+def test_combined_non_max_suppression_errors():
+    boxes, scores = Feed(np.zeros((1, 3, 2, 4), F32)), Feed(np.zeros((1, 3, 3), F32))
+    thresholds = [np.float32(0.5), np.float32(0)]
+    with pytest.raises(TfcError, match=r"k1.*boxes have q = 2: it must be 1 or the number of classes \(3\)"):
+        run_op("CombinedNonMaxSuppression", [boxes, scores, np.int32(2), np.int32(4), *thresholds], outputs=4, name="k1")
+    with pytest.raises(TfcError, match="k2.*max_total_size.*must be a constant"):
+        run_op("CombinedNonMaxSuppression", [boxes, scores, np.int32(2), Feed(np.int32(4)), *thresholds], outputs=4, name="k2")
+    with pytest.raises(TfcError, match=r"k3.*max_output_size_per_class \(2\) must be non-negative and max_total_size \(0\) positive"):
+        run_op("CombinedNonMaxSuppression", [boxes, scores, np.int32(2), np.int32(0), *thresholds], outputs=4, name="k3")
+    with pytest.raises(TfcError, match=r"k4.*scores must have shape \[batch, num_boxes, num_classes\]"):
+        run_op("CombinedNonMaxSuppression", [boxes, Feed(np.zeros((3, 3), F32)), np.int32(2), np.int32(4), *thresholds], outputs=4, name="k4")

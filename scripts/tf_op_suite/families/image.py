@@ -1,7 +1,7 @@
 """Image ops (NHWC): ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic and their gradients with every
 align_corners/half_pixel_centers combination TensorFlow accepts (upsampling, downsampling, odd
 ratios, integer and float images); CropAndResize; ExtractImagePatches, ExtractVolumePatches;
-NonMaxSuppressionV4/V5 padded to max_output_size."""
+NonMaxSuppressionV4/V5 padded to max_output_size; CombinedNonMaxSuppression."""
 
 import numpy as np
 from spec import case, const, f32, f64, family, i32, i32v
@@ -98,3 +98,21 @@ patches("window_larger_than_image", f32(1, 2, 3, 1), (3, 3), (1, 1), (1, 1), "VA
 patches("empty_batch", np.zeros((0, 3, 3, 2), np.float32), (2, 2), (1, 1), (1, 1), "SAME")
 patches("valid_2x2x2", f32(1, 3, 4, 3, 2), (2, 2, 2), (1, 2, 1), None, "VALID", op="ExtractVolumePatches")
 patches("same_strided", f64(2, 4, 3, 5, 1), (3, 1, 2), (2, 1, 3), None, "SAME", op="ExtractVolumePatches")
+
+# ---- CombinedNonMaxSuppression ---------------------------------------------------------------------
+# Distinct scores: TensorFlow merges the classes with an unstable sort, so equal scores have no order.
+def combined_scores(*shape):
+    return lambda: (np.random.default_rng(int(np.prod(shape))).permutation(int(np.prod(shape))).reshape(shape) / np.prod(shape)).astype(np.float32)
+
+
+def combined_case(variant, boxes, scores, per_class, total, iou=0.5, score=0.0, **attrs):
+    case("CombinedNonMaxSuppression", variant, boxes=boxes, scores=scores, max_output_size_per_class=const(np.int32(per_class)),
+         max_total_size=const(np.int32(total)), iou_threshold=np.float32(iou), score_threshold=np.float32(score), **attrs)
+
+
+combined_case("shared_boxes", f32(2, 12, 1, 4, low=-0.2, high=1.2), combined_scores(2, 12, 3), 4, 7)
+combined_case("per_class_boxes", f32(1, 10, 2, 4, low=0, high=1), combined_scores(1, 10, 2), 3, 10, iou=0.3, score=0.2)
+combined_case("pad_per_class", f32(2, 8, 1, 4, low=0, high=1), combined_scores(2, 8, 2), 2, 20, pad_per_class=True)
+combined_case("no_clip", f32(1, 6, 1, 4, low=-1, high=2), combined_scores(1, 6, 2), 5, 4, iou=0.1, clip_boxes=False)
+CLUSTER_SCORES = NMS_SCORES.reshape(1, 8, 1) * np.array([1, 0.5], np.float32) + np.arange(16, dtype=np.float32).reshape(1, 8, 2) * 1e-3
+combined_case("clusters", NMS_BOXES.reshape(1, 8, 1, 4), CLUSTER_SCORES, 3, 6, score=0.2)
