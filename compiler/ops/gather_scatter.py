@@ -1,7 +1,9 @@
 """Gather and scatter: the indexed reads and writes of StableHLO, with its exact semantics.
 
 Gather clamps start indices so every window is in bounds; scatter skips out-of-bounds windows (as XLA
-does) and combines with ``add`` or ``set``. Their gradients are each other's transposes.
+does) and combines with ``add``, ``set``, ``max``, ``min`` or ``mul`` (segment reductions and
+TensorFlow's TensorScatterMax/Min need the last three). Gradients of gather and of scatter-add and
+scatter-set are each other's transposes.
 """
 
 from __future__ import annotations
@@ -163,12 +165,24 @@ GATHER = register(
 )
 
 
+# The combiners: numpy's unbuffered in-place ufunc (None: assignment), the StableHLO op, the dtypes.
+_COMBINERS = {
+    "add": (np.add, "AddOp", rules.ANY),
+    "set": (None, None, rules.ANY),
+    "max": (np.maximum, "MaxOp", ("real (non-complex)", lambda d: not d.is_complex)),
+    "min": (np.minimum, "MinOp", ("real (non-complex)", lambda d: not d.is_complex)),
+    "mul": (np.multiply, "MulOp", rules.NUMERIC),
+}
+
+
 def _infer_scatter(ctx, x, indices, updates):
     x = tensor_operand(x)
     indices = rules.index_operand(indices, "scatter_indices")
     updates = tensor_operand(updates, "updates")
     rules.require_same_dtype(updates, x, "updates")
     a = ctx.attrs
+    if a.get("kind") in _COMBINERS:
+        rules.require_dtype(x, _COMBINERS[a["kind"]][2])
     window_dims, inserted = a["update_window_dims"], a["inserted_window_dims"]
     rank = x.rank
     rules.sorted_unique_in_range(inserted, rank, "inserted_window_dims")
@@ -222,10 +236,12 @@ def _scatter(ctx, x, indices, updates):
     positions = _window_positions(starts[inside], window, x.shape)
     out = x.copy()
     flat = out.reshape(-1)
-    if a["kind"] == "add":
-        np.add.at(flat, positions, values[inside])
-    else:
+    ufunc = _COMBINERS[a["kind"]][0]
+    if ufunc is None:
         flat[positions] = values[inside]
+    else:
+        with np.errstate(all="ignore"):
+            ufunc.at(flat, positions, values[inside])
     return out
 
 
@@ -245,7 +261,8 @@ def _lower_scatter(ctx, x, indices, updates):
         list(a["update_window_dims"]), inserted, [], [], index_map, a["index_vector_dim"]
     )
     op = ctx.hlo.ScatterOp([result_type], [x], indices, [updates], numbers)
-    combine = (lambda old, new: ctx.hlo.AddOp(old, new).result) if a["kind"] == "add" else (lambda old, new: new)
+    hlo_op = _COMBINERS[a["kind"]][1]
+    combine = (lambda old, new: getattr(ctx.hlo, hlo_op)(old, new).result) if hlo_op else (lambda old, new: new)
     ctx.scalar_body(op.update_computation, ctx.operand_types[0].dtype, combine)
     return ctx.hlo.ReshapeOp(ctx.result_type, op.results[0]).result if scalar else op.results[0]
 
@@ -258,50 +275,107 @@ def _zero_index_vectors(ctx, index_vector_dim: int):
     return ctx.constant(np.zeros(shape, t.dtype.numpy), t.dtype)
 
 
+def _read_at_windows(ctx, t):
+    """``t`` (shaped like the operand) read at each update's window: the scatter's indexing, transposed.
+    Windows outside the operand read clamped positions; callers mask them with :func:`_inside_windows`."""
+    api, (x, indices, updates), a = ctx.api, ctx.operands, ctx.attrs
+    window_dims, inserted = a["update_window_dims"], a["inserted_window_dims"]
+    window = iter(updates.shape[d] for d in window_dims)
+    attrs = {
+        "offset_dims": window_dims,
+        "collapsed_slice_dims": inserted,
+        "start_index_map": a["scatter_dims_to_operand_dims"],
+        "index_vector_dim": a["index_vector_dim"],
+        "slice_sizes": tuple(1 if d in inserted else next(window) for d in range(x.ndim)),
+    }
+    return api.emit("tfc.gather", [t, indices], attrs, [TensorType(t.dtype, updates.shape)])
+
+
+def _inside_windows(ctx):
+    """A bool tensor shaped like the updates: whether each update's window is inside the operand
+    (the ones scatter applies); None when every window is (no index coordinates)."""
+    api, (x, indices, updates), a = ctx.api, ctx.operands, ctx.attrs
+    window_dims, inserted = a["update_window_dims"], a["inserted_window_dims"]
+    index_map, vector_dim = a["scatter_dims_to_operand_dims"], a["index_vector_dim"]
+    if not index_map:
+        return None
+    window = iter(updates.shape[d] for d in window_dims)
+    sizes = tuple(1 if d in inserted else next(window) for d in range(x.ndim))
+    highs = _index_bounds(api, indices, vector_dim, _window_limits(x.shape, sizes, index_map))
+    inside = api.logical_and(api.greater_equal(indices, 0), api.less_equal(indices, highs))
+    if vector_dim < indices.ndim:
+        inside = api.all(inside, vector_dim)
+    scatter_dims = tuple(d for d in range(updates.ndim) if d not in window_dims)
+    return api.emit("tfc.broadcast_in_dim", [inside], {"broadcast_dimensions": scatter_dims}, [TensorType(DType.bool, updates.shape)])
+
+
+def _masked(api, inside, t):
+    return t if inside is None else api.where(inside, t, api.zeros_like(t))
+
+
+def _scatter_like(ctx, operand, updates, kind: str):
+    """A scatter with the same indices and dimension numbers as the op being differentiated."""
+    return ctx.api.emit("tfc.scatter", [operand, ctx.operands[1], updates], {**ctx.attrs, "kind": kind})
+
+
 def _g_scatter(ctx, g):
     """add: the operand gets the cotangent; set: the cotangent with the written windows zeroed. The
     updates get the cotangent gathered at their windows (zero for windows scatter skipped). For
     ``set`` with repeated indices every duplicate gets the cotangent (which one wins is unspecified)."""
-    api, (x, indices, updates), a = ctx.api, ctx.operands, ctx.attrs
-    window_dims, inserted = a["update_window_dims"], a["inserted_window_dims"]
-    index_map, vector_dim = a["scatter_dims_to_operand_dims"], a["index_vector_dim"]
-    window = iter(updates.shape[d] for d in window_dims)
-    sizes = tuple(1 if d in inserted else next(window) for d in range(x.ndim))
-    gather_attrs = {
-        "offset_dims": window_dims,
-        "collapsed_slice_dims": inserted,
-        "start_index_map": index_map,
-        "index_vector_dim": vector_dim,
-        "slice_sizes": sizes,
-    }
-    g_updates = api.emit("tfc.gather", [g, indices], gather_attrs, [updates.type])
-    if index_map:  # zero the cotangent of windows that fell outside the operand
-        highs = _index_bounds(api, indices, vector_dim, _window_limits(x.shape, sizes, index_map))
-        inside = api.logical_and(api.greater_equal(indices, 0), api.less_equal(indices, highs))
-        if vector_dim < indices.ndim:
-            inside = api.all(inside, vector_dim)
-        scatter_dims = tuple(d for d in range(updates.ndim) if d not in window_dims)
-        inside = api.emit("tfc.broadcast_in_dim", [inside], {"broadcast_dimensions": scatter_dims},
-                           [TensorType(DType.bool, updates.shape)])
-        g_updates = api.where(inside, g_updates, api.zeros_like(g_updates))
-    if a["kind"] == "add":
-        g_x = g
-    else:
-        g_x = api.emit("tfc.scatter", [g, indices, api.zeros_like(updates)], dict(a))
+    kind = ctx.attrs["kind"]
+    if kind in ("max", "min"):
+        return _g_scatter_extremum(ctx, g)
+    if kind == "mul":
+        return _g_scatter_mul(ctx, g)
+    api, updates = ctx.api, ctx.operands[2]
+    g_updates = _masked(api, _inside_windows(ctx), _read_at_windows(ctx, g))
+    g_x = g if kind == "add" else _scatter_like(ctx, g, api.zeros_like(updates), "set")
     return [g_x, None, g_updates]
+
+
+def _g_scatter_extremum(ctx, g):
+    """The values equal to a result element (the operand's and the updates') share its cotangent
+    evenly, as in reduce's max/min rule (and JAX's)."""
+    api, (x, _, updates) = ctx.api, ctx.operands
+    x_wins = api.astype(api.equal(x, ctx.result), g.dtype)
+    u_wins = _masked(api, _inside_windows(ctx), api.astype(api.equal(updates, _read_at_windows(ctx, ctx.result)), g.dtype))
+    share = g / _scatter_like(ctx, x_wins, u_wins, "add")
+    return [share * x_wins, None, _read_at_windows(ctx, share) * u_wins]
+
+
+def _g_scatter_mul(ctx, g):
+    """Each factor gets the cotangent times the product of the other factors of its result element,
+    exact with zero factors (as reduce's prod rule): counted zeros and the product of the nonzero
+    factors are scattered like the op itself."""
+    api, (x, _, updates) = ctx.api, ctx.operands
+    x_zero, u_zero = api.equal(x, api.zeros_like(x)), api.equal(updates, api.zeros_like(updates))
+    zeros = _scatter_like(ctx, api.astype(x_zero, g.dtype), api.astype(u_zero, g.dtype), "add")
+    product = _scatter_like(ctx, api.where(x_zero, api.ones_like(x), x), api.where(u_zero, api.ones_like(updates), updates), "mul")
+    g_x = g * _other_factors(api, x, x_zero, zeros, product)
+    others = _other_factors(api, updates, u_zero, _read_at_windows(ctx, zeros), _read_at_windows(ctx, product))
+    return [g_x, None, _masked(api, _inside_windows(ctx), _read_at_windows(ctx, g) * others)]
+
+
+def _other_factors(api, factor, is_zero, zeros, nonzero_product):
+    """The product of the other factors: with no zero factor the product over this one; with one zero
+    factor, the product of the rest for the zero one and 0 for the others; with more, 0."""
+    none = api.zeros_like(factor)
+    safe = api.where(is_zero, api.ones_like(factor), factor)
+    return api.where(is_zero, api.where(api.equal(zeros, 1), nonzero_product, none),
+                     api.where(api.equal(zeros, 0), nonzero_product / safe, none))
 
 
 SCATTER = register(
     OpDef(
         "tfc.scatter",
-        "StableHLO scatter with an add or replace combiner; out-of-bounds windows are skipped.",
+        "StableHLO scatter combining with add, set (replace), max, min or mul; out-of-bounds windows are skipped.",
         operands=("operand", "scatter_indices", "updates"),
         attributes={
             "update_window_dims": attr(AttrKind.INTS),
             "inserted_window_dims": attr(AttrKind.INTS),
             "scatter_dims_to_operand_dims": attr(AttrKind.INTS),
             "index_vector_dim": attr(AttrKind.INT),
-            "kind": attr(AttrKind.STRING, choices=("add", "set")),
+            "kind": attr(AttrKind.STRING, choices=tuple(_COMBINERS)),
         },
         traits=rules.PURE,
         infer=_infer_scatter,

@@ -264,6 +264,30 @@ def test_scatter_set(shape, count, seed):
     )
 
 
+@EXAMPLES
+@given(st.sampled_from(["max", "min", "mul"]), st.integers(1, 6), SEEDS)
+def test_scatter_max_min_mul(kind, count, seed):
+    """Rows combined into a matrix at repeated (and one out-of-bounds) row indices; for mul some
+    factors are zero, where only finite differences check (JAX differentiates scatter_mul only for
+    unique indices)."""
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(-1, 5, size=(count, 1)).astype(np.int32)
+    x, updates = normal(rng, (4, 3)), normal(rng, (count, 3))
+    if kind == "mul":
+        x[rng.random(x.shape) < 0.2] = 0.0
+        updates[rng.random(updates.shape) < 0.2] = 0.0
+    attrs = {"update_window_dims": (1,), "inserted_window_dims": (0,), "scatter_dims_to_operand_dims": (0,),
+             "index_vector_dim": 1, "kind": kind}
+    numbers = lax.ScatterDimensionNumbers((1,), (0,), (0,))
+    jax_scatter = {"max": lax.scatter_max, "min": lax.scatter_min, "mul": lax.scatter_mul}[kind]
+    unique = len(set(rows[:, 0])) == count
+    check_gradients(
+        lambda x, i, u: emit("tfc.scatter", [x, i, u], attrs),
+        lambda x, i, u: jax_scatter(x, rows, u, numbers, mode=lax.GatherScatterMode.FILL_OR_DROP, unique_indices=unique),
+        [x, rows, updates], (0, 2), rng, jax_check=kind != "mul" or unique,
+    )
+
+
 # ---- linalg --------------------------------------------------------------------------------------
 @EXAMPLES
 @given(st.data(), SEEDS)

@@ -244,6 +244,19 @@ def test_scatter_set_unique(data):
     check_op("tfc.scatter", args, {**attrs, "kind": "set"})
 
 
+@SETTINGS
+@given(st.data())
+def test_scatter_max_min_mul(data):
+    """The other combiners (repeated and out-of-bounds indices included); values are small integers,
+    so products are exact in every dtype."""
+    draw = data.draw
+    shape, indices, attrs, updates_shape = scatter_case(draw, unique=False)
+    kind = draw(st.sampled_from(["max", "min", "mul"]))
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.int32, np.int64, np.uint8] + ([np.bool_] if kind != "mul" else [])))
+    args = [values(draw, shape, dtype), indices, values(draw, updates_shape, dtype)]
+    check_op("tfc.scatter", args, {**attrs, "kind": kind})
+
+
 # ---- explicit values against numpy formulas ------------------------------------------------------
 EMBEDDING = np.arange(20, dtype=np.float32).reshape(5, 4)
 ROW_GATHER = {"offset_dims": [1], "collapsed_slice_dims": [0], "start_index_map": [0], "index_vector_dim": 1, "slice_sizes": [1, 4]}
@@ -301,6 +314,21 @@ def test_scatter_skips_window_that_sticks_out():
     starts = np.array([[4], [1]], np.int32)  # a window of 3 at 4 would end past 6: skipped entirely
     attrs = {"update_window_dims": [1], "inserted_window_dims": [], "scatter_dims_to_operand_dims": [0], "index_vector_dim": 1, "kind": "add"}
     check_op("tfc.scatter", [x, starts, np.ones((2, 3), np.int32)], attrs, expected=[np.array([0, 1, 1, 1, 0, 0], np.int32)])
+
+
+@pytest.mark.parametrize("kind,ufunc", [("max", np.maximum), ("min", np.minimum), ("mul", np.multiply)])
+def test_scatter_combiners_like_segment_reductions(kind, ufunc):
+    ids = np.array([1, 3, 1, 9, -1], np.int32)  # the last two are outside: skipped
+    updates = np.arange(20, dtype=np.float32).reshape(5, 4) - 7
+    want = EMBEDDING.copy()
+    ufunc.at(want, ids[:3], updates[:3])
+    check_op("tfc.scatter", [EMBEDDING, ids, updates], {**ROW_SCATTER, "kind": kind}, expected=[want])
+
+
+def test_scatter_combiner_dtype_errors():
+    with pytest.raises(VerifyError, match="real"):
+        check_op("tfc.scatter", [EMBEDDING.astype(np.complex64), np.array([0], np.int32), np.ones((1, 4), np.complex64)],
+                 {**ROW_SCATTER, "kind": "max"})
 
 
 def test_pad_negative_and_interior():
@@ -422,7 +450,7 @@ def test_rejected(name, operand_types, attributes, result_types, message):
     assert message in str(info.value)
 
 
-def test_scatter_kind_must_be_add_or_set():
+def test_scatter_kind_must_be_a_known_combiner():
     x = np.zeros((5, 4), np.float32)
-    with pytest.raises(VerifyError, match="attribute 'kind': expected one of add, set"):
-        one_op_module("tfc.scatter", [x, np.zeros(2, np.int32), np.zeros((2, 4), np.float32)], {**ROW_SCATTER, "kind": "mul"})
+    with pytest.raises(VerifyError, match="attribute 'kind': expected one of add, set, max, min, mul"):
+        one_op_module("tfc.scatter", [x, np.zeros(2, np.int32), np.zeros((2, 4), np.float32)], {**ROW_SCATTER, "kind": "div"})

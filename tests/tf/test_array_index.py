@@ -1,5 +1,5 @@
-"""TensorFlow's indexing ops (Slice, StridedSlice, ReverseV2, Gather*, Where, OneHot, TopKV2,
-MatrixDiagV3) against numpy implementations of their documented semantics.
+"""TensorFlow's indexing ops (Slice, StridedSlice, ReverseV2, Gather*, Where, OneHot, TopKV2) against
+numpy implementations of their documented semantics.
 
 StridedSlice is checked two ways: Python index expressions turned into masks exactly as TensorFlow's
 ``Tensor.__getitem__`` does, against numpy's basic indexing (which TensorFlow's slicing follows),
@@ -283,40 +283,3 @@ def test_top_k_errors():
         run_op("TopKV2", [Feed(np.zeros((2, 6), F32)), np.array(7, I32)], outputs=2, name="tk")
     with pytest.raises(TfcError, match="tk2.*k.*must be a constant"):
         run_op("TopKV2", [Feed(np.zeros((2, 6), F32)), Feed(np.int32(2))], outputs=2, name="tk2")
-
-
-# ---- MatrixDiagV3 ---------------------------------------------------------------------------------
-def matrix_diag(diagonal, k, rows, cols, padding):
-    """output[..., m, n] = diagonal[..., n - max(k, 0)] where n - m == k, else padding (single diagonal)."""
-    out = np.full(diagonal.shape[:-1] + (rows, cols), padding, diagonal.dtype)
-    for m in range(rows):
-        n = m + k
-        if 0 <= n < cols:
-            out[..., m, n] = diagonal[..., n - max(k, 0)]
-    return out
-
-
-@pytest.mark.parametrize("k,rows,cols,want_rows,want_cols", [
-    (0, -1, -1, 3, 3), (1, -1, -1, 4, 4), (-2, -1, -1, 5, 5), (0, 3, 5, 3, 5), (0, 5, -1, 5, 3),
-    (1, 3, -1, 3, 4), ([-1, -1], -1, 3, 4, 3),
-])
-def test_matrix_diag(k, rows, cols, want_rows, want_cols):
-    diagonal = np.arange(1, 7, dtype=F32).reshape(2, 3)
-    got = run_op("MatrixDiagV3", [Feed(diagonal), np.array(k, I32), np.array(rows, I32), np.array(cols, I32), np.float32(-1)],
-                 align="RIGHT_LEFT")
-    check(got, matrix_diag(diagonal, np.ravel(k)[0], want_rows, want_cols, np.float32(-1)))
-
-
-def test_matrix_diag_ints():
-    diagonal = np.array([4, 5], I32)
-    got = run_op("MatrixDiagV3", [Feed(diagonal), np.array(0, I32), np.array(-1, I32), np.array(-1, I32), Feed(np.int32(9))])
-    check(got, matrix_diag(diagonal, 0, 2, 2, 9))
-
-
-def test_matrix_diag_errors():
-    args = [Feed(np.ones((2, 3), F32)), np.array([0, 1], I32), np.array(-1, I32), np.array(-1, I32), np.float32(0)]
-    with pytest.raises(TfcError, match="md.*single diagonal"):
-        run_op("MatrixDiagV3", args, name="md")
-    args[1:4] = [np.array(0, I32), np.array(4, I32), np.array(4, I32)]
-    with pytest.raises(TfcError, match="md2.*does not have diagonal"):
-        run_op("MatrixDiagV3", args, name="md2")

@@ -2,4 +2,31 @@
 Importing this package registers them all (the registry does, through the ``tfc.dialects`` entry point)."""
 
 from .. import gradients_op, rules  # noqa: F401 - TfcGradients; the tf rule table, applied by simplify to the ops defined here
-from . import array, array_index, basic, case, control, fused, lists, math, math_nn, nn, random, state, tensor_array  # noqa: F401
+from . import (  # noqa: F401
+    array,
+    array_index,
+    basic,
+    case,
+    color,
+    control,
+    creation,
+    crop_and_resize,
+    data_dependent,
+    fused,
+    image,
+    lists,
+    math,
+    math_nn,
+    matrix,
+    nn,
+    non_max_suppression,
+    patches,
+    random,
+    reorder,
+    scatter,
+    search,
+    segment,
+    space_batch,
+    state,
+    tensor_array,
+)

@@ -7,8 +7,8 @@ shapes (``Reshape(x, Pack([StridedSlice(Shape(x), 0), -1]))``), so Shape/ShapeN/
 become constants, and legalize-tf folds every op whose operands are all constants: by the time the
 Reshape is legalized, its shape operand is a constant.
 
-Slicing, reversing and gathering (Slice, StridedSlice, ReverseV2, Gather*, Where, OneHot, TopKV2,
-MatrixDiagV3) live in array_index.py; the helpers at the top of this file are shared with it.
+Slicing, reversing and gathering (Slice, StridedSlice, ReverseV2, Gather*, Where, OneHot, TopKV2) live
+in array_index.py; the helpers at the top of this file are shared with it and the other array families.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""TensorFlow's indexing ops: Slice, StridedSlice, ReverseV2, GatherV2/Gather/GatherNd, Where, OneHot,
-TopKV2 and MatrixDiagV3.
+"""TensorFlow's indexing ops: Slice, StridedSlice, ReverseV2, GatherV2/Gather/GatherNd, Where, OneHot
+and TopKV2 (the matrix diagonal ops are in :mod:`.matrix`).
 
 StridedSlice follows TensorFlow's ``ValidateStridedSliceOp`` step by step (sparse spec -> dense spec
 with the ellipsis expanded -> canonical begin/end per dimension -> final shape), because its masks
@@ -22,6 +22,7 @@ from tfc.types import DType, TensorType
 
 from ..dialect import tf_op
 from .array import axis_in, const, ints, scalar_int, shape_text, static
+from .data_dependent import data_dependent
 
 _NEW_AXIS = -1  # in StridedPlan.final: a new dimension of size 1
 
@@ -338,8 +339,7 @@ def _where_type(ctx, x):
 def _where(ctx, x):
     value = ctx.constant(0)
     if value is None:
-        raise ShapeError("the condition is computed at run time, so the number of true elements (the output's shape) "
-                         "is data-dependent: data-dependent shapes are unsupported (only a constant condition works)")
+        raise data_dependent("the number of true elements", "only a constant condition works")
     return const(np.argwhere(value), DType.i64)
 
 
@@ -412,48 +412,3 @@ def _top_k(ctx, x, k):
 
 
 tf_op("TopKV2", _top_k_types, _top_k, outputs=(("values", 1), ("indices", 1)))
-
-
-# ---- MatrixDiagV3 ---------------------------------------------------------------------------------
-def _diag_size(diagonal, k_value, rows_value, cols_value) -> tuple[int, int, int]:
-    """(k, num_rows, num_cols) for one diagonal, by TensorFlow's rules for -1 (unspecified) sizes."""
-    ks = ints(k_value)
-    if not 1 <= len(ks) <= 2 or ks[0] != ks[-1]:
-        raise ShapeError(f"only a single diagonal is supported (k a scalar or k[0] == k[1]), got k = {ks}")
-    k, rows, cols = ks[0], scalar_int(rows_value, "num_rows"), scalar_int(cols_value, "num_cols")
-    n = diagonal[-1]
-    min_rows, min_cols = n - min(k, 0), n + max(k, 0)
-    if (rows != -1 and rows < min_rows) or (cols != -1 and cols < min_cols):
-        raise ShapeError(f"num_rows {rows} / num_cols {cols} are too small for diagonal {k} of length {n}")
-    if rows == -1 and cols == -1:
-        rows = cols = max(min_rows, min_cols)
-    rows = min_rows if rows == -1 else rows
-    cols = min_cols if cols == -1 else cols
-    if rows != min_rows and cols != min_cols:
-        raise ShapeError(f"a {rows}x{cols} matrix does not have diagonal {k} of length {n}")
-    return k, rows, cols
-
-
-def _matrix_diag_type(ctx, diagonal, k, rows, cols, padding):
-    values = [ctx.constant(i) for i in (1, 2, 3)]
-    if diagonal.shape is None:
-        return diagonal
-    if not diagonal.shape:
-        raise ShapeError("diagonal must have rank at least 1")
-    if any(v is None for v in values) or diagonal.shape[-1] is None:
-        return diagonal.with_shape(diagonal.shape[:-1] + (None, None))
-    _, r, c = _diag_size(diagonal.shape, *values)
-    return diagonal.with_shape(diagonal.shape[:-1] + (r, c))
-
-
-def _matrix_diag(ctx, diagonal, k, rows, cols, padding):
-    values = [static(ctx, i, what) for i, what in ((1, "k"), (2, "num_rows"), (3, "num_cols"))]
-    kk, r, c = _diag_size(diagonal.shape, *values)
-    # output[..., m, n] = diagonal[..., min(m, n)] where n - m == k, else padding_value.
-    m, n = np.meshgrid(np.arange(r), np.arange(c), indexing="ij")
-    picked = tnp.take(diagonal, np.minimum(np.minimum(m, n), diagonal.shape[-1] - 1).astype(np.int32), axis=diagonal.ndim - 1)
-    on_diagonal = const(np.broadcast_to(n - m == kk, picked.shape), DType.bool)
-    return tnp.where(on_diagonal, picked, padding)
-
-
-tf_op("MatrixDiagV3", _matrix_diag_type, _matrix_diag)
