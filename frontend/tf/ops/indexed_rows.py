@@ -5,8 +5,9 @@ update seeing the first.
 XLA's scatter combines duplicate indices in no particular order, so the indices are applied in
 rounds: round ``k`` applies the ``k``-th occurrence of every row (those name distinct rows, so it is
 one gather, the update, one scatter), and there are as many rounds as the most repeated row occurs:
-one when the indices are unique. Indices out of range are skipped: TensorFlow reports them on CPU,
-but a compiled step cannot fail at run time (its GPU kernels skip them too).
+one when the indices are unique. Indices out of range are TensorFlow's run-time error on CPU: constant
+ones are ours at compile time (:func:`check_constant_rows`); those computed at run time are skipped,
+as a compiled step cannot fail (TensorFlow's GPU scatter kernels skip them too).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tfc.effects import constant_value
 from tfc.frontend import api as tnp
 from tfc.frontend.control import while_loop
 from tfc.frontend.tensor import Tensor
+from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
 RowUpdate = Callable[[list[Tensor], list[Tensor]], list[Tensor]]
@@ -38,6 +40,15 @@ def update_rows(tables: Sequence[Tensor], rows: Tensor, per_index: Sequence[Tens
     if count == 1 or (known is not None and len(np.unique(known)) == count):
         return _apply(tables, rows, list(per_index), update)
     return _apply_in_rounds(tables, rows, list(per_index), update)
+
+
+def check_constant_rows(indices, size: int | None, what: str) -> None:
+    """Constant ``indices`` (an array, or None when computed at run time) must lie in ``[0, size)``."""
+    if indices is None or size is None:
+        return
+    outside = np.asarray(indices)[(indices < 0) | (indices >= size)]
+    if outside.size:
+        raise ShapeError(f"{what} {outside.tolist()[:8]} out of range [0, {size}) (TensorFlow fails at run time)")
 
 
 def scatter_rows(table: Tensor, rows: Tensor, values: Tensor, kind: str = "set") -> Tensor:

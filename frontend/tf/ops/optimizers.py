@@ -21,7 +21,7 @@ from tfc.types import ResourceType, TensorType
 from ..dialect import attr_dtype, tf_op
 from ..op_schema import op_defs
 from . import optimizer_rules as rules
-from .indexed_rows import update_rows
+from .indexed_rows import check_constant_rows, update_rows
 from .state import assign, read
 
 FORMS = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
@@ -37,22 +37,24 @@ class Optimizer:
     update: Callable[[dict, dict], dict]
     """``update(attrs, inputs by name) -> new values by variable name`` (only those that change)."""
     forms: tuple[str, ...] = FORMS
+    complex: bool = False
+    """Whether TensorFlow has kernels for complex variables (else only real floating-point ones)."""
 
 
 OPTIMIZERS = (
-    Optimizer("GradientDescent", (), rules.gradient_descent, ("Apply", "ResourceApply")),
+    Optimizer("GradientDescent", (), rules.gradient_descent, ("Apply", "ResourceApply"), complex=True),
     Optimizer("ProximalGradientDescent", (), rules.proximal_gradient_descent),
-    Optimizer("Momentum", ("accum",), rules.momentum),
-    Optimizer("KerasMomentum", ("accum",), rules.keras_momentum, ("ResourceApply", "ResourceSparseApply")),
-    Optimizer("Adam", ("m", "v"), rules.adam, ("Apply", "ResourceApply")),
+    Optimizer("Momentum", ("accum",), rules.momentum, complex=True),
+    Optimizer("KerasMomentum", ("accum",), rules.keras_momentum, ("ResourceApply", "ResourceSparseApply"), complex=True),
+    Optimizer("Adam", ("m", "v"), rules.adam, ("Apply", "ResourceApply"), complex=True),
     Optimizer("AdamWithAmsgrad", ("m", "v", "vhat"), rules.adam_with_amsgrad, ("ResourceApply",)),
     Optimizer("AdaMax", ("m", "v"), rules.adamax, ("Apply", "ResourceApply")),
-    Optimizer("RMSProp", ("ms", "mom"), rules.rmsprop),
-    Optimizer("CenteredRMSProp", ("mg", "ms", "mom"), rules.centered_rmsprop),
-    Optimizer("Adagrad", ("accum",), rules.adagrad),
-    Optimizer("AdagradV2", ("accum",), rules.adagrad_v2),
+    Optimizer("RMSProp", ("ms", "mom"), rules.rmsprop, complex=True),
+    Optimizer("CenteredRMSProp", ("mg", "ms", "mom"), rules.centered_rmsprop, complex=True),
+    Optimizer("Adagrad", ("accum",), rules.adagrad, complex=True),
+    Optimizer("AdagradV2", ("accum",), rules.adagrad_v2, complex=True),
     Optimizer("AdagradDA", ("gradient_accumulator", "gradient_squared_accumulator"), rules.adagrad_da),
-    Optimizer("Adadelta", ("accum", "accum_update"), rules.adadelta),
+    Optimizer("Adadelta", ("accum", "accum_update"), rules.adadelta, complex=True),
     Optimizer("Ftrl", ("accum", "linear"), rules.ftrl),
     Optimizer("FtrlV2", ("accum", "linear"), rules.ftrl),
     Optimizer("ProximalAdagrad", ("accum",), rules.proximal_adagrad),
@@ -87,11 +89,14 @@ class _Form:
             raise ShapeError(f"expects {len(names)} inputs ({', '.join(names)}), got {len(types)}")
         named = dict(zip(names, types))
         dtype = attr_dtype(ctx)
-        if not dtype.is_float:
-            raise ShapeError(f"T = {dtype.value} is not supported (expected a floating-point type)")
+        if not (dtype.is_float or (dtype.is_complex and self.optimizer.complex)):
+            kinds = "a floating-point or complex type" if self.optimizer.complex else "a floating-point type"
+            raise ShapeError(f"T = {dtype.value} is not supported (expected {kinds}, as TensorFlow's kernels)")
         shape = _check_variables(named, self.variables, dtype)
         _check_scalars(named, self.variables)
         _check_gradient(named, shape, self.sparse)
+        if self.sparse and shape is not None:
+            check_constant_rows(ctx.constant(names.index("indices")), shape[0], "indices")
         return [named["var"]] if not self.op.startswith("Resource") else []
 
     def decompose(self, ctx, *tensors):

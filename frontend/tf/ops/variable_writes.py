@@ -5,8 +5,9 @@
 An index listed twice is applied twice, in order, as TensorFlow's CPU kernels do (the second
 ``ScatterUpdate`` wins, ``ScatterMul`` multiplies by both): see :mod:`.indexed_rows`. ``ScatterAdd``
 and ``ScatterSub`` add in one scatter instead (the order of additions may change the last bit of a
-float). Indices out of range are skipped (TensorFlow reports them on CPU; a compiled step cannot
-fail at run time). A TF1 op returns its variable; a resource op returns nothing.
+float). Constant indices out of range are errors at compile time (TensorFlow's at run time on CPU); those
+computed at run time are skipped (a compiled step cannot fail; TensorFlow's GPU kernels skip them
+too). A TF1 op returns its variable; a resource op returns nothing.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import numpy as np
 
 from tfc.frontend import api as tnp
 from tfc.registry import ShapeError
-from tfc.types import DType, ResourceType, TensorType
+from tfc.types import ResourceType, TensorType
 
 from ..dialect import attr_dtype, tf_op
 from .array import static
 from .array_index import strided_slice_plan
-from .indexed_rows import scatter_rows, update_rows
+from .indexed_rows import check_constant_rows, scatter_rows, update_rows
 from .state import assign, read
 
 # combine(old rows, update rows) for each kind; None: added in one scatter
@@ -39,11 +40,6 @@ def _variable_value(handle: ResourceType, what: str = "the variable") -> TensorT
     if not isinstance(handle, ResourceType):
         raise ShapeError(f"{what} must be a variable, got {handle}")
     return handle.value_type
-
-
-def _check_kind(kind: str, dtype: DType) -> None:
-    if kind != "Update" and (dtype is DType.bool or dtype.is_complex):
-        raise ShapeError(f"Scatter{kind} needs real numbers, got {dtype.value}")
 
 
 def _shape_text(shape) -> str:
@@ -76,13 +72,13 @@ def _scatter_type(kind: str, resource: bool):
     def infer(ctx, handle, indices, updates):
         value = _variable_value(handle)
         dtype = attr_dtype(ctx, "dtype" if resource else "T")
-        _check_kind(kind, dtype)
         if value is not None and value.dtype is not dtype:
             raise ShapeError(f"the variable holds {value.dtype.value} values, but the updates are {dtype.value}")
         if value is not None and value.shape is not None and indices.shape is not None:
             if not value.shape:
                 raise ShapeError("the variable must be at least 1-dimensional")
             _check_updates(updates, indices.shape + value.shape[1:], allow_scalar=True)
+            check_constant_rows(ctx.constant(1), value.shape[0], "indices")
         return [] if resource else [handle]
 
     return infer
@@ -116,9 +112,20 @@ def _scatter_nd_type(resource: bool):
         if depth > len(value.shape):
             raise ShapeError(f"index depth {depth} is larger than the variable's rank {len(value.shape)}")
         _check_updates(updates, indices.shape[:-1] + value.shape[depth:], allow_scalar=False)
+        _check_constant_vectors(ctx.constant(1), value.shape[:depth])
         return [] if resource else [handle]
 
     return infer
+
+
+def _check_constant_vectors(indices, dims: tuple) -> None:
+    """Constant index vectors must name elements of the variable (TensorFlow fails at run time)."""
+    if indices is None or None in dims:
+        return
+    vectors = np.asarray(indices).reshape(-1, len(dims))
+    outside = vectors[np.any((vectors < 0) | (vectors >= np.array(dims, np.int64)), axis=1)]
+    if outside.size:
+        raise ShapeError(f"indices {outside.tolist()[:8]} out of range for a variable whose first dimensions are {_shape_text(dims)}")
 
 
 def _scatter_nd(kind: str):

@@ -9,7 +9,16 @@ from spec import case, const, f16, f32, f64, family, i32v, i64v, variable
 
 family("optimizers")
 
-GENERATORS = {np.float32: f32, np.float64: f64, np.float16: f16}
+
+
+def c64_near_real(*shape, low=-2.0, high=2.0):
+    """Complex values whose real parts lie in [low, high] and imaginary parts near 0 (accumulators
+    stay off the square root's branch cut)."""
+    real, imaginary = f32(*shape, low=low, high=high), f32(*shape, low=-0.3, high=0.3)
+    return lambda: (real() + 1j * imaginary()).astype(np.complex64)
+
+
+GENERATORS = {np.float32: f32, np.float64: f64, np.float16: f16, np.complex64: c64_near_real}
 ALL_FORMS = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
 DENSE_FORMS = ("Apply", "ResourceApply")
 
@@ -86,7 +95,7 @@ def optimizer_case(form, name, variant, *, dtype=np.float32, shape=(2, 3), indic
         inputs["indices"] = indices
     else:
         inputs[gradient_name(op)] = values(*shape)
-    rtol = 1e-2 if dtype == np.float16 else 2e-5 if dtype == np.float32 else None
+    rtol = 1e-2 if dtype == np.float16 else 2e-5 if dtype in (np.float32, np.complex64) else None
     case(op, variant, rtol=rtol, atol=rtol, steps=steps, **inputs, **attrs)
 
 
@@ -116,3 +125,11 @@ for form in DENSE_FORMS:
     optimizer_case(form, "Adam", "f16", dtype=np.float16, shape=(2, 3))
     optimizer_case(form, "GradientDescent", "empty", shape=(0, 3))
 optimizer_case("SparseApply", "Adagrad", "f16", dtype=np.float16, shape=(3, 2), indices=i32v([0, 0]))
+
+# TensorFlow's kernels for complex variables
+for name in ("GradientDescent", "Momentum", "KerasMomentum", "Adam", "RMSProp", "CenteredRMSProp", "Adagrad", "AdagradV2",
+             "Adadelta"):
+    optimizer_case("ResourceApply", name, "c64", dtype=np.complex64, steps=2)
+    if "ResourceSparseApply" in OPTIMIZERS[name][0]:
+        optimizer_case("ResourceSparseApply", name, "c64", dtype=np.complex64, indices=i32v([1, 0, 1]))
+optimizer_case("Apply", "Momentum", "c64_nesterov", dtype=np.complex64, use_nesterov=True)

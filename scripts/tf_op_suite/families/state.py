@@ -3,7 +3,7 @@ forms, repeated indices applied in order as TensorFlow's CPU kernels do), Stride
 questions VarIsInitializedOp, IsVariableInitialized and VariableShape."""
 
 import numpy as np
-from spec import case, const, f32, f64, family, i32, i32v, i64, i64v, variable
+from spec import c64, case, const, f32, f64, family, i32, i32v, i64, i64v, variable
 
 family("state")
 
@@ -25,6 +25,10 @@ for kind in SCATTER_KINDS:
     case(f"ResourceScatter{kind}", "no_indices", resource=variable(f32(3, 2)), indices=i32v(np.zeros(0, np.int32)),
          updates=f32(0, 2))
 
+for kind in ("Update", "Add", "Sub", "Mul", "Div"):  # complex values (Min and Max need real ones)
+    case(f"Scatter{kind}", "c64_repeated", ref=variable(c64(4, 2)), indices=i32v([3, 0, 3]), updates=c64(3, 2))
+    case(f"ResourceScatter{kind}", "c64_repeated", resource=variable(c64(4, 2)), indices=i64v([1, 1, 2]), updates=c64(3, 2))
+
 for kind in ("Update", "Add", "Sub", "Min", "Max"):
     for op in (f"ScatterNd{kind}", f"ResourceScatterNd{kind}"):
         case(op, "elements_repeated", ref=variable(f32(3, 4)), indices=i32v([[0, 1], [2, 3], [0, 1]]), updates=f32(3))
@@ -32,6 +36,8 @@ for kind in ("Update", "Add", "Sub", "Min", "Max"):
         case(op, "slices_batched", ref=variable(f64(2, 3, 2)), indices=i32v([[[1, 2], [0, 0]], [[1, 2], [0, 1]]]),
              updates=f64(2, 2, 2), steps=2)
         case(op, "no_updates", ref=variable(f32(2, 2)), indices=i64v(np.zeros((0, 1), np.int64)), updates=f32(0, 2))
+        if kind in ("Update", "Add", "Sub"):
+            case(op, "c64_repeated", ref=variable(c64(3, 2)), indices=i32v([[2, 1], [0, 0], [2, 1]]), updates=c64(3))
 
 for op in ("StridedSliceAssign", "ResourceStridedSliceAssign"):
     def strided(variant, begin, end, strides, value, ref=None, index=i32v, op=op, **masks):
