@@ -11,7 +11,7 @@ from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.runtime.graph_session import GraphSession
 
-from .graphs import GraphBuilder
+from .graphs import GraphBuilder, shape_attr
 from .test_state import variable
 
 F32 = np.float32
@@ -121,6 +121,22 @@ def test_sparse_kernel_errors(grad, indices, message):
 def test_a_sparse_kernel_needs_a_vector_or_more():
     g = adagrad(np.float32(1.0), np.float32(1.0), np.ones(1, F32), np.array([0], np.int32))
     with pytest.raises(TfcError, match=r"'step'.*var must be at least 1-dimensional"):
+        run(g, ["var"])
+
+
+@pytest.mark.parametrize("op,inputs", [
+    ("ResourceApplyAdagrad", ["var", "accum", F32(0.5), rows(3)]),
+    ("ResourceScatterAdd", ["var", np.array([0], np.int32), rows(1)]),
+    ("AssignAddVariableOp", ["var", rows(3)]),
+])
+def test_a_variable_of_unknown_shape_is_an_error(op, inputs):
+    g = GraphBuilder()
+    for name in ("var", "accum"):
+        g.op("VarHandleOp", name=name, dtype=F32, shape=shape_attr(None))
+        g.op("AssignVariableOp", [name, g.const(rows(3))], name=f"{name}/Assign", dtype=F32)
+    g.op(op, [i if isinstance(i, str) else g.const(i) for i in inputs], name="step", **{"T" if "Apply" in op else "dtype": F32})
+    g.op("NoOp", ["^var/Assign", "^accum/Assign"], name="init")
+    with pytest.raises(TfcError, match=r"'step'.*needs the variable's static shape"):
         run(g, ["var"])
 
 

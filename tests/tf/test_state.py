@@ -103,3 +103,17 @@ def test_variables_persist_and_interp_agrees():
         for _ in range(3):
             sess.run([], targets=["inc"])
         np.testing.assert_array_equal(sess.run(["w:0"])[0], [3.0, 6.0])
+
+
+def test_is_initialized_asks_the_store_or_sees_an_earlier_assign():
+    for resource, op in ((True, "VarIsInitializedOp"), (False, "IsVariableInitialized")):
+        g = GraphBuilder()
+        w, init = variable(g, "w", np.ones(2, np.float32), resource)
+        attrs = {} if resource else {"dtype": np.float32}
+        asked = g.op(op, [w], name="asked", **attrs)
+        after_assign = g.op(op, [w, f"^{init}"], name="after_assign", **attrs)
+        for backend in ("xla", "interp"):
+            sess = GraphSession(GraphImporter(g.graph), backend=backend)
+            assert not sess.run([f"{asked}:0"])[0]
+            assert sess.run([f"{after_assign}:0"])[0]  # the same step assigns it first
+            assert sess.run([f"{asked}:0"])[0]  # the store has it now

@@ -22,7 +22,7 @@ from ..dialect import attr_dtype, tf_op
 from ..op_schema import op_defs
 from . import optimizer_rules as rules
 from .indexed_rows import check_constant_rows, update_rows
-from .state import assign, read
+from .state import assign, read_static
 
 FORMS = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
 
@@ -102,7 +102,7 @@ class _Form:
     def decompose(self, ctx, *tensors):
         named = dict(zip(input_names(self.op), tensors))
         handles = {name: named.pop(name) for name in self.variables}
-        values = {name: read(handle) for name, handle in handles.items()}
+        values = {name: read_static(handle) for name, handle in handles.items()}
         if self.sparse:
             new = self._sparse_update(ctx.attrs, values, named)
         else:

@@ -42,6 +42,15 @@ def read(handle: Tensor) -> Tensor:
     return Tensor(op.result, trace)
 
 
+def read_static(handle: Tensor) -> Tensor:
+    """``read``, for updates computed on the value: they need its static shape (the variable op's
+    ``shape`` attribute), a clear error where it is not known."""
+    value_type = handle.type.value_type
+    if value_type is None or not value_type.is_static:
+        raise ShapeError(f"needs the variable's static shape (its shape attribute), got {value_type}")
+    return read(handle)
+
+
 def assign(handle: Tensor, value) -> None:
     value = tnp.astype(tnp.to_tensor(value), handle.type.value_type.dtype)
     handle.trace.emit("tfc.assign_variable", [handle.value, value.value])
@@ -69,7 +78,7 @@ def _assign(update):
     """Decomposition of an op that computes a new value from the old one and assigns it."""
 
     def decompose(ctx, handle, *operands):
-        assign(handle, update(ctx, lambda: read(handle), *operands))
+        assign(handle, update(ctx, lambda: read_static(handle), *operands))
         return [handle] if ctx.result_types else []
 
     return decompose

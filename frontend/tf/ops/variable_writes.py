@@ -22,7 +22,7 @@ from ..dialect import attr_dtype, tf_op
 from .array import static
 from .array_index import strided_slice_plan
 from .indexed_rows import check_constant_rows, scatter_rows, update_rows
-from .state import assign, read
+from .state import assign, read_static
 
 # combine(old rows, update rows) for each kind; None: added in one scatter
 _COMBINE = {
@@ -53,10 +53,9 @@ def _check_updates(updates: TensorType, want: tuple, allow_scalar: bool) -> None
         raise ShapeError(f"updates must have shape {_shape_text(want)} (the indices' shape + the slice each names), got {updates}")
 
 
-def _apply(kind: str, handle, rows, updates, leading: int = 1) -> None:
-    """Write ``updates`` ([n, ...]) into the rows ``rows`` ([n]) of the variable seen as a table whose
-    rows are its first ``leading`` dimensions flattened."""
-    value = read(handle)
+def _apply(kind: str, handle, value, rows, updates, leading: int = 1) -> None:
+    """Write ``updates`` ([n, ...]) into the rows ``rows`` ([n]) of the variable (whose ``value`` was
+    read) seen as a table whose rows are its first ``leading`` dimensions flattened."""
     table = tnp.reshape(value, (int(np.prod(value.shape[:leading])),) + value.shape[leading:])
     if kind in ("Add", "Sub"):
         step = updates if kind == "Add" else tnp.negative(updates)
@@ -86,10 +85,11 @@ def _scatter_type(kind: str, resource: bool):
 
 def _scatter(kind: str):
     def decompose(ctx, handle, indices, updates):
-        shape = handle.type.value_type.shape
+        value = read_static(handle)
+        shape = value.shape
         rows = tnp.reshape(indices, (-1,))
         updates = tnp.broadcast_to(updates, indices.shape + shape[1:]) if updates.ndim == 0 else updates
-        _apply(kind, handle, rows, tnp.reshape(updates, rows.shape + shape[1:]))
+        _apply(kind, handle, value, rows, tnp.reshape(updates, rows.shape + shape[1:]))
         return [handle] if ctx.result_types else []
 
     return decompose
@@ -130,10 +130,10 @@ def _check_constant_vectors(indices, dims: tuple) -> None:
 
 def _scatter_nd(kind: str):
     def decompose(ctx, handle, indices, updates):
-        shape = handle.type.value_type.shape
-        depth = indices.shape[-1]
+        value = read_static(handle)
+        shape, depth = value.shape, indices.shape[-1]
         rows = _flat_rows(tnp.reshape(indices, (-1, depth)), shape[:depth])
-        _apply(kind, handle, rows, tnp.reshape(updates, rows.shape + shape[depth:]), depth)
+        _apply(kind, handle, value, rows, tnp.reshape(updates, rows.shape + shape[depth:]), depth)
         return [handle] if ctx.result_types else []
 
     return decompose
@@ -175,7 +175,7 @@ def _broadcasts(shape: tuple, target: tuple) -> bool:
 
 def _strided_assign(ctx, handle, begin, end, strides, value):
     bounds = [static(ctx, i, what) for i, what in ((1, "begin"), (2, "end"), (3, "strides"))]
-    var = read(handle)
+    var = read_static(handle)
     plan = strided_slice_plan(var.shape, *bounds, ctx.attrs)
     if not var.ndim:
         assign(handle, value)
