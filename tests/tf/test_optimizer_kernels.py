@@ -153,10 +153,13 @@ def test_an_uninitialized_slot_is_named():
     ("ScatterUpdate", np.array([0, 1], np.int64), rows(2, 3), r"updates must have shape \[2, 2\]"),
     ("ResourceScatterNdUpdate", np.array([[0, 2], [2, 1]], np.int32), np.ones(2, F32), r"indices \[\[0, 2\]\] out of range"),
     ("ScatterNdAdd", np.array([[0, 0, 0]], np.int32), np.ones(1, F32), "index depth 3 is larger than the variable's rank 2"),
+    ("ScatterNdAdd", np.array([[0, 0]], np.int32), np.ones(1, F32), "bad_indices_policy must be .*, got 'SKIP'"),
 ])
 def test_scatter_errors(op, indices, updates, message):
     resource = op.startswith("Resource")
-    g = build(op, {"var": rows(3)}, [indices, updates], resource, **{"dtype" if op.startswith("ResourceScatter") and "Nd" not in op else "T": F32})
+    policy = {"bad_indices_policy": "SKIP"} if "SKIP" in message else {}
+    g = build(op, {"var": rows(3)}, [indices, updates], resource, **{"dtype" if op.startswith("ResourceScatter") and "Nd" not in op else "T": F32},
+              **policy)
     with pytest.raises(TfcError, match="'step'.*" + message):
         run(g, ["var"])
 
@@ -191,3 +194,12 @@ def test_scatter_indices_out_of_range_at_run_time_are_skipped(backend):
     scatter = build("ResourceScatterMul", {"var": rows(3)}, [Fed(indices), np.full((3, 2), 2, F32)], dtype=F32)
     got = run(scatter, ["var"], indices, backend=backend)
     np.testing.assert_array_equal(got[0], rows(3) * np.array([[1], [4], [1]], F32))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_scatter_nd_can_ignore_constant_indices_out_of_range(backend):
+    indices = np.array([[2, 1], [3, 0], [0, -1]], np.int64)
+    g = build("ResourceScatterNdAdd", {"var": rows(3)}, [indices, np.ones(3, F32)], T=F32, bad_indices_policy="IGNORE")
+    want = rows(3)
+    want[2, 1] += 1
+    np.testing.assert_array_equal(run(g, ["var"], backend=backend)[0], want)

@@ -112,10 +112,20 @@ def _scatter_nd_type(resource: bool):
         if depth > len(value.shape):
             raise ShapeError(f"index depth {depth} is larger than the variable's rank {len(value.shape)}")
         _check_updates(updates, indices.shape[:-1] + value.shape[depth:], allow_scalar=False)
-        _check_constant_vectors(ctx.constant(1), value.shape[:depth])
+        if _bad_indices_policy(ctx) != "IGNORE":
+            _check_constant_vectors(ctx.constant(1), value.shape[:depth])
         return [] if resource else [handle]
 
     return infer
+
+
+def _bad_indices_policy(ctx) -> str:
+    """``bad_indices_policy``: ``IGNORE`` skips indices out of range; the others (``""``, ``DEFAULT``,
+    ``ERROR``) make them TensorFlow's run-time error, ours at compile time when they are constant."""
+    policy = ctx.attrs.get("bad_indices_policy", "")
+    if policy not in ("", "DEFAULT", "ERROR", "IGNORE"):
+        raise ShapeError(f"bad_indices_policy must be '', 'DEFAULT', 'ERROR' or 'IGNORE', got {policy!r}")
+    return policy
 
 
 def _check_constant_vectors(indices, dims: tuple) -> None:

@@ -36,6 +36,8 @@ for kind in ("Update", "Add", "Sub", "Min", "Max"):
         case(op, "slices_batched", ref=variable(f64(2, 3, 2)), indices=i32v([[[1, 2], [0, 0]], [[1, 2], [0, 1]]]),
              updates=f64(2, 2, 2), steps=2)
         case(op, "no_updates", ref=variable(f32(2, 2)), indices=i64v(np.zeros((0, 1), np.int64)), updates=f32(0, 2))
+        case(op, "ignore_bad_indices", ref=variable(f32(3, 2)), indices=i32v([[2, 1], [3, 0], [0, -1], [1, 1]]),
+             updates=f32(4), bad_indices_policy="IGNORE")
         if kind in ("Update", "Add", "Sub"):
             case(op, "c64_repeated", ref=variable(c64(3, 2)), indices=i32v([[2, 1], [0, 0], [2, 1]]), updates=c64(3))
 
