@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.runtime.graph_session import GraphSession, SessionError
 
@@ -117,3 +118,12 @@ def test_is_initialized_asks_the_store_or_sees_an_earlier_assign():
             assert not sess.run([f"{asked}:0"])[0]
             assert sess.run([f"{after_assign}:0"])[0]  # the same step assigns it first
             assert sess.run([f"{asked}:0"])[0]  # the store has it now
+
+
+@pytest.mark.parametrize("op,resource", [("AssignAdd", False), ("AssignSubVariableOp", True)])
+def test_assign_add_and_sub_need_the_variables_shape(op, resource):
+    g = GraphBuilder()
+    w, _ = variable(g, "w", np.ones((3, 2), np.float32), resource)
+    g.op(op, [w, g.const(np.ones(2, np.float32))], name="bump", **{"dtype" if resource else "T": np.float32})
+    with pytest.raises(TfcError, match=r"'bump'.*shape \[3, 2\] with a value of shape \[2\]: shapes must be equal"):
+        session(g).run([], targets=["bump"])

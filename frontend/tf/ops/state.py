@@ -98,10 +98,25 @@ def _no_result(ctx, handle, *rest):
 _SET = _assign(lambda ctx, old, value: value)
 _ADD = _assign(lambda ctx, old, value: tnp.add(old(), value))
 _SUB = _assign(lambda ctx, old, value: tnp.subtract(old(), value))
-for _name, _update in (("Assign", _SET), ("AssignAdd", _ADD), ("AssignSub", _SUB)):
-    tf_op(_name, _ref_result, _update, stateful=True, outputs=(("output_ref", 1),), ref_inputs=(0,))
-for _name, _update in (("AssignVariableOp", _SET), ("AssignAddVariableOp", _ADD), ("AssignSubVariableOp", _SUB)):
-    tf_op(_name, _no_result, _update, stateful=True, outputs=(), ref_inputs=(0,))
+def _same_shape(infer):
+    """``infer`` after checking the value has the variable's shape, as TensorFlow's AssignAdd and
+    AssignSub require (no broadcasting)."""
+
+    def checked(ctx, handle, value):
+        current = _handle(ctx, handle).value_type
+        if current is not None and not current.is_compatible(TensorType(current.dtype, value.shape)):
+            raise ShapeError(f"cannot update a variable of shape {list(current.shape)} with a value of shape {list(value.shape)}: shapes must be equal")
+        return infer(ctx, handle, value)
+
+    return checked
+
+
+tf_op("Assign", _ref_result, _SET, stateful=True, outputs=(("output_ref", 1),), ref_inputs=(0,))
+tf_op("AssignVariableOp", _no_result, _SET, stateful=True, outputs=(), ref_inputs=(0,))
+for _name, _update in (("AssignAdd", _ADD), ("AssignSub", _SUB)):
+    tf_op(_name, _same_shape(_ref_result), _update, stateful=True, outputs=(("output_ref", 1),), ref_inputs=(0,))
+for _name, _update in (("AssignAddVariableOp", _ADD), ("AssignSubVariableOp", _SUB)):
+    tf_op(_name, _same_shape(_no_result), _update, stateful=True, outputs=(), ref_inputs=(0,))
 
 
 def _resource_gather_type(ctx, handle, indices):

@@ -22,6 +22,7 @@ for kind in SCATTER_KINDS:
          updates=i64(3, **NONZERO))
     case(f"ResourceScatter{kind}", "scalar_updates", resource=variable(f32(3, 2)), indices=i32v([2, 0, 2]),
          updates=f32(**updates))
+    case(f"Scatter{kind}", "scalar_index", ref=variable(f32(3, 2)), indices=np.int64(2), updates=f32(2, **updates))
     case(f"ResourceScatter{kind}", "no_indices", resource=variable(f32(3, 2)), indices=i32v(np.zeros(0, np.int32)),
          updates=f32(0, 2))
 
