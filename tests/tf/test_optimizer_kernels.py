@@ -118,6 +118,12 @@ def test_sparse_kernel_errors(grad, indices, message):
         run(adagrad(rows(3), rows(3), grad, indices), ["var"])
 
 
+def test_rows_without_elements_are_an_error_where_tensorflow_rejects_them():
+    empty = np.zeros((3, 0), F32)
+    with pytest.raises(TfcError, match=r"'step'.*var's rows must not be empty.*got shape \[3, 0\]"):
+        run(adagrad(empty, empty, np.zeros((1, 0), F32), np.array([1], np.int32)), ["var"])
+
+
 def test_a_sparse_kernel_needs_a_vector_or_more():
     g = adagrad(np.float32(1.0), np.float32(1.0), np.ones(1, F32), np.array([0], np.int32))
     with pytest.raises(TfcError, match=r"'step'.*var must be at least 1-dimensional"):

@@ -39,11 +39,13 @@ class Optimizer:
     forms: tuple[str, ...] = FORMS
     complex: bool = False
     """Whether TensorFlow has kernels for complex variables (else only real floating-point ones)."""
+    nonempty_rows: bool = False
+    """Whether TensorFlow's sparse kernel rejects a variable whose rows have no elements."""
 
 
 OPTIMIZERS = (
     Optimizer("GradientDescent", (), rules.gradient_descent, ("Apply", "ResourceApply"), complex=True),
-    Optimizer("ProximalGradientDescent", (), rules.proximal_gradient_descent),
+    Optimizer("ProximalGradientDescent", (), rules.proximal_gradient_descent, nonempty_rows=True),
     Optimizer("Momentum", ("accum",), rules.momentum, complex=True),
     Optimizer("KerasMomentum", ("accum",), rules.keras_momentum, ("ResourceApply", "ResourceSparseApply"), complex=True),
     Optimizer("Adam", ("m", "v"), rules.adam, ("Apply", "ResourceApply"), complex=True),
@@ -51,13 +53,13 @@ OPTIMIZERS = (
     Optimizer("AdaMax", ("m", "v"), rules.adamax, ("Apply", "ResourceApply")),
     Optimizer("RMSProp", ("ms", "mom"), rules.rmsprop, complex=True),
     Optimizer("CenteredRMSProp", ("mg", "ms", "mom"), rules.centered_rmsprop, complex=True),
-    Optimizer("Adagrad", ("accum",), rules.adagrad, complex=True),
-    Optimizer("AdagradV2", ("accum",), rules.adagrad_v2, complex=True),
-    Optimizer("AdagradDA", ("gradient_accumulator", "gradient_squared_accumulator"), rules.adagrad_da),
+    Optimizer("Adagrad", ("accum",), rules.adagrad, complex=True, nonempty_rows=True),
+    Optimizer("AdagradV2", ("accum",), rules.adagrad_v2, complex=True, nonempty_rows=True),
+    Optimizer("AdagradDA", ("gradient_accumulator", "gradient_squared_accumulator"), rules.adagrad_da, nonempty_rows=True),
     Optimizer("Adadelta", ("accum", "accum_update"), rules.adadelta, complex=True),
-    Optimizer("Ftrl", ("accum", "linear"), rules.ftrl),
-    Optimizer("FtrlV2", ("accum", "linear"), rules.ftrl),
-    Optimizer("ProximalAdagrad", ("accum",), rules.proximal_adagrad),
+    Optimizer("Ftrl", ("accum", "linear"), rules.ftrl, nonempty_rows=True),
+    Optimizer("FtrlV2", ("accum", "linear"), rules.ftrl, nonempty_rows=True),
+    Optimizer("ProximalAdagrad", ("accum",), rules.proximal_adagrad, nonempty_rows=True),
     Optimizer("AddSign", ("m",), rules.add_sign, ("Apply", "ResourceApply")),
     Optimizer("PowerSign", ("m",), rules.power_sign, ("Apply", "ResourceApply")),
 )
@@ -97,6 +99,8 @@ class _Form:
         _check_gradient(named, shape, self.sparse)
         if self.sparse and shape is not None:
             check_constant_rows(ctx.constant(names.index("indices")), shape[0], "indices")
+            if self.optimizer.nonempty_rows and 0 in shape[1:]:
+                raise ShapeError(f"var's rows must not be empty (TensorFlow's kernel requires it), got shape {_text(shape)}")
         return [named["var"]] if not self.op.startswith("Resource") else []
 
     def decompose(self, ctx, *tensors):

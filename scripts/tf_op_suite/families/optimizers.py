@@ -124,6 +124,12 @@ for form in DENSE_FORMS:
     optimizer_case(form, "Momentum", "f16", dtype=np.float16, shape=(2, 3))
     optimizer_case(form, "Adam", "f16", dtype=np.float16, shape=(2, 3))
     optimizer_case(form, "GradientDescent", "empty", shape=(0, 3))
+for name in ("Adam", "RMSProp", "Ftrl"):
+    optimizer_case("ResourceApply", name, "empty", shape=(3, 0))
+for name in ("Adagrad", "FtrlV2", "CenteredRMSProp"):
+    optimizer_case("ResourceSparseApply", name, "empty_rows", shape=(0, 2), indices=i32v(np.zeros(0, np.int32)))
+for name in ("Momentum", "Adadelta", "CenteredRMSProp"):  # the others' kernels reject rows without elements
+    optimizer_case("SparseApply", name, "zero_width_rows", shape=(3, 0), indices=i64v([2, 2]))
 optimizer_case("SparseApply", "Adagrad", "f16", dtype=np.float16, shape=(3, 2), indices=i32v([0, 0]))
 
 # TensorFlow's kernels for complex variables
