@@ -13,7 +13,7 @@ from tfc.frontend import api as tnp
 
 
 def gradient_descent(attrs, x):
-    return {"var": x["var"] - x["grad"] * x["alpha"]}
+    return {"var": x["var"] - x["alpha"] * x["grad"]}
 
 
 def proximal_gradient_descent(attrs, x):
