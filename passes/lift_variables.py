@@ -17,14 +17,19 @@ After (``main`` gets ``tfc.variables_in = ["w"]``, ``tfc.variables_out = ["w"]``
 Reads see the latest assign before them in program order (the importer made that TensorFlow's
 order); a variable is an input only if it is read before being assigned, and an output if assigned.
 The runtime passes the stored values in and stores the outputs back (donating the buffers, so XLA
-updates them in place). Variables used inside regions (if/while bodies) are not supported yet.
+updates them in place). ``tfc.variable_is_initialized`` is ``true`` after a read or an assign of the
+variable in the function; before, it becomes a bool argument after the variables' own
+(``tfc.variables_queried`` names them) that the runtime sets from its store. Variables used inside
+regions (if/while bodies) are not supported yet.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tfc.attributes import ArrayAttr, StringAttr
+import numpy as np
+
+from tfc.attributes import ArrayAttr, DenseElementsAttr, StringAttr
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function, Module, Operation
 from tfc.passmanager import Pass, register_pass
@@ -32,6 +37,8 @@ from tfc.rewriter import Rewriter
 from tfc.types import FunctionType
 
 VARIABLE, READ, ASSIGN = "tfc.variable", "tfc.read_variable", "tfc.assign_variable"
+IS_INITIALIZED, CONSTANT = "tfc.variable_is_initialized", "tfc.constant"
+VARIABLE_OPS = (VARIABLE, READ, ASSIGN, IS_INITIALIZED)
 
 
 @register_pass
@@ -50,48 +57,75 @@ def _lift(function: Function) -> None:
     body = function.body
     for op in body.ops:
         for inner in op.walk():
-            if inner is not op and inner.name in (VARIABLE, READ, ASSIGN):
+            if inner is not op and inner.name in VARIABLE_OPS:
                 raise VerifyError("variables used inside a region are not supported yet", inner.name, inner.location)
     names: dict = {}  # handle value -> variable name
     current: dict = {}  # variable name -> latest value
     inputs: list[str] = []
     assigned: list[str] = []
+    queried: dict[str, list[Operation]] = {}  # variable name -> questions only the store can answer
+    answered: list[Operation] = []  # questions asked after a read or an assign: the answer is yes
     kept: list[Operation] = []
     for op in body.ops:
         if op.name == VARIABLE:
             names[op.result] = op.attr("name")
-            continue
-        if op.name == READ:
+        elif op.name == READ:
             name = _variable_name(names, op)
             if name not in current:
                 current[name] = body.add_argument(op.result.type, name)
                 inputs.append(name)
             op.result.replace_all_uses_with(current[name])
-            continue
-        if op.name == ASSIGN:
+        elif op.name == ASSIGN:
             name = _variable_name(names, op)
             current[name] = op.operands[1]
             if name not in assigned:
                 assigned.append(name)
-            continue
-        kept.append(op)
+        elif op.name == IS_INITIALIZED:
+            name = _variable_name(names, op)
+            (answered if name in current else queried.setdefault(name, [])).append(op)
+        else:
+            kept.append(op)
+    for name, questions in queried.items():  # after the variables' own arguments
+        flag = body.add_argument(questions[0].result.type, f"{name}_initialized")
+        for op in questions:
+            op.result.replace_all_uses_with(flag)
+    _check_no_escape(names, kept)
+    _erase_variable_ops(body, answered)
+    ret = function.return_op
+    ret.set_operands(list(ret.operands) + [current[name] for name in assigned])
+    function.set_type(FunctionType(tuple(a.type for a in body.args), tuple(v.type for v in ret.operands)))
+    function.op.attributes["tfc.variables_in"] = _names_attr(inputs)
+    function.op.attributes["tfc.variables_out"] = _names_attr(assigned)
+    if queried:
+        function.op.attributes["tfc.variables_queried"] = _names_attr(queried)
+
+
+def _check_no_escape(names: dict, kept: list[Operation]) -> None:
     kept_set = set(kept)
     escaping = [user for handle in names for user, _ in handle.uses if user in kept_set]
     if escaping:
         user = escaping[0]
         raise VerifyError("a variable handle escapes (returned or passed on); only reads and assigns are supported", user.name, user.location)
+
+
+def _erase_variable_ops(body, answered: list[Operation]) -> None:
+    """Erase the variable ops; ``answered`` questions become ``true`` constants first."""
     with Rewriter() as rewriter:
+        for op in answered:
+            value = DenseElementsAttr(np.array(True), op.result.type)
+            constant = Operation(CONSTANT, (), [op.result.type], {"value": value}, (), op.location, [op.result.name_hint])
+            rewriter.insert_before(op, constant)
+            op.result.replace_all_uses_with(constant.result)
         for op in body.ops:
-            if op.name in (READ, ASSIGN):
+            if op.name in (READ, ASSIGN, IS_INITIALIZED):
                 op.drop_operands()  # before the handles: they use them
         for op in body.ops:
-            if op.name in (VARIABLE, READ, ASSIGN):
+            if op.name in VARIABLE_OPS:
                 rewriter.erase(op)
-    ret = function.return_op
-    ret.set_operands(list(ret.operands) + [current[name] for name in assigned])
-    function.set_type(FunctionType(tuple(a.type for a in body.args), tuple(v.type for v in ret.operands)))
-    function.op.attributes["tfc.variables_in"] = ArrayAttr(tuple(StringAttr(n) for n in inputs))
-    function.op.attributes["tfc.variables_out"] = ArrayAttr(tuple(StringAttr(n) for n in assigned))
+
+
+def _names_attr(names) -> ArrayAttr:
+    return ArrayAttr(tuple(StringAttr(n) for n in names))
 
 
 def _variable_name(names: dict, op: Operation) -> str:
@@ -111,6 +145,8 @@ class LiftedVariables:
     names_out: tuple[str, ...]
     donate: tuple[int, ...]
     """Argument positions of the variables that are both read and written (their buffers are reused)."""
+    names_queried: tuple[str, ...] = ()
+    """Variables whose ``is initialized`` flags it takes after ``names_in`` (scalar bools)."""
 
 
 def lift_variables(module: Module, function: Function) -> LiftedVariables:
@@ -120,6 +156,7 @@ def lift_variables(module: Module, function: Function) -> LiftedVariables:
     LiftVariables().run(module)
     names_in = [str(n) for n in function.op.attr("tfc.variables_in", ())]
     names_out = [str(n) for n in function.op.attr("tfc.variables_out", ())]
+    names_queried = tuple(str(n) for n in function.op.attr("tfc.variables_queried", ()))
     ret = function.return_op
     operands = list(ret.operands)
     n_results = len(operands) - len(names_out)
@@ -128,6 +165,6 @@ def lift_variables(module: Module, function: Function) -> LiftedVariables:
     ordered = sorted(names_out, key=lambda n: (position.get(n, len(position)), names_out.index(n)))
     ret.set_operands([updates[n] for n in ordered] + own)
     function.set_type(FunctionType(tuple(a.type for a in function.args), tuple(v.type for v in ret.operands)))
-    function.op.attributes["tfc.variables_out"] = ArrayAttr(tuple(StringAttr(n) for n in ordered))
+    function.op.attributes["tfc.variables_out"] = _names_attr(ordered)
     donate = tuple(n_args + i for i, n in enumerate(names_in) if n in updates)
-    return LiftedVariables(tuple(names_in), tuple(ordered), donate)
+    return LiftedVariables(tuple(names_in), tuple(ordered), donate, names_queried)

@@ -17,6 +17,8 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
+
 from .errors import SessionError
 
 
@@ -51,14 +53,16 @@ class VariableStore(dict):
             return dict(self)
 
     def bind(self, call: Callable, names_in: Sequence[str], names_out: Sequence[str],
-             readers: Mapping[str, str] | None = None, needed_by: str = "the run") -> Callable[[list], list]:
-        """``run(args)`` calling ``call(*args, *values of names_in)`` and storing the first results
-        as ``names_out``; returns all results. ``readers`` (name -> where it is first read) and
-        ``needed_by`` say what needed a variable that is not initialized."""
-        if not names_in and not names_out:
+             readers: Mapping[str, str] | None = None, needed_by: str = "the run",
+             names_queried: Sequence[str] = ()) -> Callable[[list], list]:
+        """``run(args)`` calling ``call(*args, *values of names_in, *flags)`` and storing the first
+        results as ``names_out``; returns all results. ``flags`` say whether each of ``names_queried``
+        has a value (scalar bools). ``readers`` (name -> where it is first read) and ``needed_by`` say
+        what needed a variable that is not initialized."""
+        if not names_in and not names_out and not names_queried:
             return lambda args: call(*args)
         readers = readers or {}
-        locks = self.locks([*names_in, *names_out])
+        locks = self.locks([*names_in, *names_out, *names_queried])
 
         def run(args):
             for lock in locks:
@@ -69,7 +73,8 @@ class VariableStore(dict):
                 except KeyError:
                     missing = next(n for n in names_in if n not in self)
                     raise self.uninitialized(missing, readers.get(missing), needed_by) from None
-                outs = call(*args, *current)
+                flags = [np.array(n in self) for n in names_queried]
+                outs = call(*args, *current, *flags)
                 for name, value in zip(names_out, outs):
                     self[name] = value
                 return outs

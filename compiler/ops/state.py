@@ -1,16 +1,17 @@
 """Variables: a handle op and read/assign ops that keep program order (all ``stateful``).
 
 ``tfc.variable {name}`` names a variable living outside the function (in a session's variable store);
-``tfc.read_variable`` and ``tfc.assign_variable`` read and update it. Backends do not run these ops:
-the ``lift-variables`` pass turns them into function arguments and results first (reads become the
-current value, assigns produce the next one), which is how XLA updates variables in place.
+``tfc.read_variable`` and ``tfc.assign_variable`` read and update it, ``tfc.variable_is_initialized``
+asks whether it has a value yet. Backends do not run these ops: the ``lift-variables`` pass turns them
+into function arguments and results first (reads become the current value, assigns produce the next
+one, the question becomes a flag the session passes in), which is how XLA updates variables in place.
 """
 
 from __future__ import annotations
 
 from ..diagnostics import BackendError
 from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
-from ..types import ResourceType
+from ..types import DType, ResourceType, TensorType
 from .rules import declared
 
 _STATEFUL = frozenset({Trait.STATEFUL})
@@ -41,6 +42,12 @@ def _infer_assign(ctx, handle, value):
     if handle.value_type is not None and not handle.value_type.is_compatible(value):
         raise ShapeError(f"cannot assign {value} to a variable of type {handle.value_type}")
     return []
+
+
+def _infer_is_initialized(ctx, handle):
+    if not isinstance(handle, ResourceType):
+        raise ShapeError(f"operand must be a variable handle, got {handle}")
+    return TensorType(DType.bool, ())
 
 
 VARIABLE = register(
@@ -75,6 +82,18 @@ ASSIGN_VARIABLE = register(
         results=(),
         traits=_STATEFUL,
         infer=_infer_assign,
+        reference=_not_lifted,
+        lower=_not_lifted,
+    )
+)
+
+VARIABLE_IS_INITIALIZED = register(
+    OpDef(
+        "tfc.variable_is_initialized",
+        "Whether the variable has a value (a scalar bool): assigned earlier in program order or in the session's store.",
+        operands=("handle",),
+        traits=_STATEFUL,
+        infer=_infer_is_initialized,
         reference=_not_lifted,
         lower=_not_lifted,
     )

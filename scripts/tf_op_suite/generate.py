@@ -66,6 +66,8 @@ def tensor_for(name: str, value, feeds: dict):
 
 def run_case(case: spec.Case) -> dict:
     """Build the graph, run it in a TensorFlow Session: the case's entries for the data file."""
+    if case.stateful:
+        return run_stateful_case(case)
     graph, feeds, arguments = tf.Graph(), {}, {}
     with graph.as_default():
         for key, value in case.inputs.items():
@@ -79,12 +81,66 @@ def run_case(case: spec.Case) -> dict:
         fetches = [op.outputs[i] for i in wanted]
         with tf.compat.v1.Session(graph=graph) as session:
             values = session.run(fetches, feeds)
+    return case_entries(case, graph, feeds, fetches, values)
+
+
+def case_entries(case: spec.Case, graph, feeds: dict, fetches: list, values: list, **manifest_extra) -> dict:
     entries = {f"{case.id}/graph": np.frombuffer(graph.as_graph_def().SerializeToString(deterministic=True), np.uint8)}
     entries.update({f"{case.id}/feed/{name}": array for name, array in feeds.items()})
     entries.update({f"{case.id}/out/{i}": np.asarray(v) for i, v in enumerate(values)})
     manifest = {"op": case.op, "feeds": sorted(feeds), "fetches": [t.name for t in fetches], "check": case.check}
     manifest.update({k: v for k, v in (("rtol", case.rtol), ("atol", case.atol)) if v is not None})
+    manifest.update(manifest_extra)
     return {"entries": entries, "manifest": manifest}
+
+
+def variable_for(name: str, var: spec.Variable, arg) -> tuple:
+    """A ref or resource variable ``name`` with its initializer ``name/Assign``: (handle, assign, kind)."""
+    kind = var.kind or ("resource" if arg.type == tf.resource.as_datatype_enum else "ref")
+    value = np.asarray(var.value)
+    dtype = tf.as_dtype(value.dtype)
+    initial = tf.constant(value, name=f"{name}/initial_value")
+    if kind == "resource":
+        handle = tf.raw_ops.VarHandleOp(dtype=dtype, shape=value.shape, shared_name=name, name=name)
+        assign = tf.raw_ops.AssignVariableOp(resource=handle, value=initial, name=f"{name}/Assign")
+    else:
+        handle = tf.raw_ops.VariableV2(shape=value.shape, dtype=dtype, name=name)
+        assign = tf.raw_ops.Assign(ref=handle, value=initial, name=f"{name}/Assign")
+    return handle, assign, kind
+
+
+def run_stateful_case(case: spec.Case) -> dict:
+    """A case with variable inputs: run ``init``, then the op ``case.steps`` times, each time fetching
+    its outputs and the variables' values read after it; the last step's values are recorded."""
+    graph, feeds, arguments, initializers, variables = tf.Graph(), {}, {}, [], []
+    input_args = op_def_registry.get(case.op).input_arg
+    parameters = list(inspect.signature(getattr(tf.raw_ops, case.op)).parameters)  # inputs first, in order
+    with graph.as_default():
+        for key, value in case.inputs.items():
+            if isinstance(value, spec.Variable):
+                handle, assign, kind = variable_for(key, value, input_args[parameters.index(key)])
+                arguments[key] = handle
+                if value.initialized:
+                    initializers.append(assign)
+                    variables.append((key, handle, kind))
+            else:
+                arguments[key] = tensor_for(key, value, feeds)
+        tf.group(*initializers, name="init")
+        getattr(tf.raw_ops, case.op)(**arguments, **case.attrs, name="op")
+        op = graph.get_operation_by_name("op")
+        wanted = case.outputs if case.outputs is not None else range(len(op.outputs))
+        fetches = [op.outputs[i] for i in wanted]
+        with tf.control_dependencies([op]):
+            for key, handle, kind in variables:
+                if kind == "resource":
+                    fetches.append(tf.raw_ops.ReadVariableOp(resource=handle, dtype=handle.op.get_attr("dtype"), name=f"{key}/read"))
+                else:
+                    fetches.append(tf.identity(handle, name=f"{key}/read"))
+        with tf.compat.v1.Session(graph=graph) as session:
+            session.run("init")
+            for _ in range(case.steps):
+                values = session.run([*fetches, op], feeds)[:-1]
+    return case_entries(case, graph, feeds, fetches, values, init="init", steps=case.steps, targets=["op"])
 
 
 def write_family(name: str, results: dict) -> Path:

@@ -11,6 +11,15 @@ input, ``N`` of them). Arrays come from :func:`f32`, :func:`i32`... (determinist
 or are given. ``rtol``/``atol`` loosen the float comparison; ``check="shape"`` compares only shapes and
 dtypes (random ops).
 
+Stateful ops take variables: an input given as :func:`variable` is a variable initialized to its value,
+a TF1 ref variable (``VariableV2`` + ``Assign``) or a resource variable (``VarHandleOp`` +
+``AssignVariableOp``), whichever the op's input takes unless ``kind`` says. The generator runs the
+initializers (op ``init``), then the op ``steps`` times with the same feeds, fetching its outputs and
+every initialized variable's value after the op (``<name>/read``, read under a control dependency on
+the op) in each step; the last step's values are recorded::
+
+    case("ResourceApplyAdam", var=variable(f32(3)), m=variable(f32(3)), ..., grad=f32(3), steps=2)
+
 This module needs only numpy: the generator imports TensorFlow, the families only this.
 """
 
@@ -32,6 +41,16 @@ class Const:
     value: np.ndarray
 
 
+@dataclass(frozen=True)
+class Variable:
+    """An input that is a variable initialized to ``value``. ``kind``: ``"ref"`` or ``"resource"``
+    (None: what the op's input takes); ``initialized=False`` leaves out its initializer and its read."""
+
+    value: object
+    kind: str | None = None
+    initialized: bool = True
+
+
 @dataclass
 class Case:
     op: str
@@ -44,6 +63,11 @@ class Case:
     check: str = "values"
     outputs: list[int] | None = None  # which outputs to fetch (default: all)
     notes: dict = field(default_factory=dict)
+    steps: int = 1  # how many times a stateful case runs the op
+
+    @property
+    def stateful(self) -> bool:
+        return any(isinstance(v, Variable) for v in self.inputs.values())
 
     @property
     def id(self) -> str:
@@ -59,9 +83,10 @@ def family(name: str) -> None:
     _family = name
 
 
-def case(op: str, variant: str = "default", *, rtol=None, atol=None, check="values", outputs=None, **arguments) -> Case:
+def case(op: str, variant: str = "default", *, rtol=None, atol=None, check="values", outputs=None, steps=1,
+         **arguments) -> Case:
     """Declare one case; ``arguments`` are split into inputs and attributes by the generator."""
-    c = Case(op, variant, _family, {}, {}, rtol, atol, check, outputs)
+    c = Case(op, variant, _family, {}, {}, rtol, atol, check, outputs, steps=steps)
     c.notes["arguments"] = arguments
     if any(other.id == c.id for other in CASES):
         raise ValueError(f"duplicate op-suite case {c.id}")
@@ -117,6 +142,13 @@ def const(value):
     return Const(value)
 
 
+def variable(value, kind: str | None = None, initialized: bool = True) -> Variable:
+    """A variable input holding ``value`` (an array or a generator such as ``f32(2, 3)``)."""
+    if kind not in (None, "ref", "resource"):
+        raise ValueError(f"variable kind must be 'ref' or 'resource', got {kind!r}")
+    return Variable(value, kind, initialized)
+
+
 def i32v(values):
     return np.asarray(values, np.int32)
 
@@ -129,6 +161,8 @@ def materialize(value):
     """An argument with its generators called (in declaration order, from the case's seed)."""
     if isinstance(value, Const):
         return Const(materialize(value.value))
+    if isinstance(value, Variable):
+        return Variable(materialize(value.value), value.kind, value.initialized)
     if callable(value):
         return value()
     if isinstance(value, list) and value and all(callable(v) or isinstance(v, (np.ndarray, Const)) for v in value):

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from tfc.backends import load
+from tfc.frontend.tf.importer import GraphImporter
+from tfc.runtime.graph_session import GraphSession
 
 from .graphs import import_and_legalize
 from .op_suite import SuiteCase, all_cases
@@ -21,12 +23,25 @@ def tolerance(case: SuiteCase, dtype: np.dtype) -> dict:
     return dict(rtol=case.rtol or default, atol=case.atol if case.atol is not None else default)
 
 
+def run_stateless(case: SuiteCase, backend: str) -> list[np.ndarray]:
+    result = import_and_legalize(case.graph, case.feeds, case.fetches)
+    args = [case.feeds[name] for name in result.feeds]
+    return [np.asarray(v) for v in load(result.module, backend=backend).call(*args)]
+
+
+def run_stateful(case: SuiteCase, backend: str) -> list[np.ndarray]:
+    """As the generator ran it in TensorFlow: ``init``, then the op ``steps`` times (last values kept)."""
+    session = GraphSession(GraphImporter(case.graph), backend=backend)
+    session.run([], targets=[case.init])
+    for _ in range(case.steps):
+        got = session.run(case.fetches, case.feeds, case.targets)
+    return got
+
+
 @pytest.mark.parametrize("backend", ["interp", "xla"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_matches_tensorflow(case: SuiteCase, backend: str):
-    result = import_and_legalize(case.graph, case.feeds, case.fetches)
-    args = [case.feeds[name] for name in result.feeds]
-    got = [np.asarray(v) for v in load(result.module, backend=backend).call(*args)]
+    got = run_stateful(case, backend) if case.init else run_stateless(case, backend)
     assert len(got) == len(case.expected)
     for value, want in zip(got, case.expected):
         assert value.dtype == want.dtype and value.shape == want.shape, (value.dtype, value.shape, want.dtype, want.shape)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.runtime.graph_session import GraphSession, SessionError
 
@@ -103,3 +104,26 @@ def test_variables_persist_and_interp_agrees():
         for _ in range(3):
             sess.run([], targets=["inc"])
         np.testing.assert_array_equal(sess.run(["w:0"])[0], [3.0, 6.0])
+
+
+def test_is_initialized_asks_the_store_or_sees_an_earlier_assign():
+    for resource, op in ((True, "VarIsInitializedOp"), (False, "IsVariableInitialized")):
+        g = GraphBuilder()
+        w, init = variable(g, "w", np.ones(2, np.float32), resource)
+        attrs = {} if resource else {"dtype": np.float32}
+        asked = g.op(op, [w], name="asked", **attrs)
+        after_assign = g.op(op, [w, f"^{init}"], name="after_assign", **attrs)
+        for backend in ("xla", "interp"):
+            sess = GraphSession(GraphImporter(g.graph), backend=backend)
+            assert not sess.run([f"{asked}:0"])[0]
+            assert sess.run([f"{after_assign}:0"])[0]  # the same step assigns it first
+            assert sess.run([f"{asked}:0"])[0]  # the store has it now
+
+
+@pytest.mark.parametrize("op,resource", [("AssignAdd", False), ("AssignSubVariableOp", True)])
+def test_assign_add_and_sub_need_the_variables_shape(op, resource):
+    g = GraphBuilder()
+    w, _ = variable(g, "w", np.ones((3, 2), np.float32), resource)
+    g.op(op, [w, g.const(np.ones(2, np.float32))], name="bump", **{"dtype" if resource else "T": np.float32})
+    with pytest.raises(TfcError, match=r"'bump'.*shape \[3, 2\] with a value of shape \[2\]: shapes must be equal"):
+        session(g).run([], targets=["bump"])

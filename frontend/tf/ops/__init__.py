@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     math_nn,
     matrix,
     nn,
+    optimizers,
     non_max_suppression,
     patches,
     random,
@@ -29,4 +30,5 @@ from . import (  # noqa: F401
     space_batch,
     state,
     tensor_array,
+    variable_writes,
 )

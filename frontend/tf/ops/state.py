@@ -1,18 +1,22 @@
-"""Variables and the optimizer update ops of TF1 (ref variables) and TF2 (resource variables).
+"""Variables of TF1 (ref variables) and TF2 (resource variables): creating, reading, assigning,
+asking whether they are initialized and their shape.
 
 Both kinds become one mechanism: a ``tfc.variable`` handle named after the variable, read and
 assigned in program order; ``lift-variables`` then makes them function arguments and results.
-A TF1 ``Assign``/``Apply*`` returns the variable itself (its ref output), so later readers see the update.
+A TF1 ``Assign`` returns the variable itself (its ref output), so later readers see the update.
+The optimizer kernels are in :mod:`.optimizers`, partial writes (``Scatter*``...) in :mod:`.variable_writes`.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from tfc.frontend import api as tnp
 from tfc.frontend.tensor import Tensor
 from tfc.frontend.tracing import current_trace
 from tfc.location import NameLoc
 from tfc.registry import ShapeError
-from tfc.types import ResourceType, TensorType
+from tfc.types import DType, ResourceType, TensorType
 
 from ..dialect import attr_dtype, tf_op
 from ..graphdef import tensor_type_from_attrs
@@ -36,6 +40,15 @@ def read(handle: Tensor) -> Tensor:
     value_type = handle.type.value_type
     op = trace.emit("tfc.read_variable", [handle.value], result_types=[value_type])
     return Tensor(op.result, trace)
+
+
+def read_static(handle: Tensor) -> Tensor:
+    """``read``, for updates computed on the value: they need its static shape (the variable op's
+    ``shape`` attribute), a clear error where it is not known."""
+    value_type = handle.type.value_type
+    if value_type is None or not value_type.is_static:
+        raise ShapeError(f"needs the variable's static shape (its shape attribute), got {value_type}")
+    return read(handle)
 
 
 def assign(handle: Tensor, value) -> None:
@@ -65,7 +78,7 @@ def _assign(update):
     """Decomposition of an op that computes a new value from the old one and assigns it."""
 
     def decompose(ctx, handle, *operands):
-        assign(handle, update(ctx, lambda: read(handle), *operands))
+        assign(handle, update(ctx, lambda: read_static(handle), *operands))
         return [handle] if ctx.result_types else []
 
     return decompose
@@ -85,49 +98,25 @@ def _no_result(ctx, handle, *rest):
 _SET = _assign(lambda ctx, old, value: value)
 _ADD = _assign(lambda ctx, old, value: tnp.add(old(), value))
 _SUB = _assign(lambda ctx, old, value: tnp.subtract(old(), value))
-for _name, _update in (("Assign", _SET), ("AssignAdd", _ADD), ("AssignSub", _SUB)):
-    tf_op(_name, _ref_result, _update, stateful=True, outputs=(("output_ref", 1),), ref_inputs=(0,))
-for _name, _update in (("AssignVariableOp", _SET), ("AssignAddVariableOp", _ADD), ("AssignSubVariableOp", _SUB)):
-    tf_op(_name, _no_result, _update, stateful=True, outputs=(), ref_inputs=(0,))
+def _same_shape(infer):
+    """``infer`` after checking the value has the variable's shape, as TensorFlow's AssignAdd and
+    AssignSub require (no broadcasting)."""
+
+    def checked(ctx, handle, value):
+        current = _handle(ctx, handle).value_type
+        if current is not None and not current.is_compatible(TensorType(current.dtype, value.shape)):
+            raise ShapeError(f"cannot update a variable of shape {list(current.shape)} with a value of shape {list(value.shape)}: shapes must be equal")
+        return infer(ctx, handle, value)
+
+    return checked
 
 
-# ---- optimizer updates -----------------------------------------------------------------------------
-def _gradient_descent(ctx, handle, alpha, delta):
-    assign(handle, tnp.subtract(read(handle), tnp.multiply(alpha, delta)))
-    return [handle] if ctx.result_types else []
-
-
-def _momentum(ctx, var, accum, lr, grad, momentum):
-    new_accum = tnp.add(tnp.multiply(read(accum), momentum), grad)
-    assign(accum, new_accum)
-    if ctx.attrs.get("use_nesterov"):
-        step = tnp.add(tnp.multiply(grad, lr), tnp.multiply(tnp.multiply(new_accum, momentum), lr))
-    else:
-        step = tnp.multiply(new_accum, lr)
-    assign(var, tnp.subtract(read(var), step))
-    return [var] if ctx.result_types else []
-
-
-def _adam(ctx, var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
-    lr_t = tnp.divide(tnp.multiply(lr, tnp.sqrt(tnp.subtract(1, beta2_power))), tnp.subtract(1, beta1_power))
-    new_m = tnp.add(read(m), tnp.multiply(tnp.subtract(grad, read(m)), tnp.subtract(1, beta1)))
-    new_v = tnp.add(read(v), tnp.multiply(tnp.subtract(tnp.square(grad), read(v)), tnp.subtract(1, beta2)))
-    assign(m, new_m)
-    assign(v, new_v)
-    if ctx.attrs.get("use_nesterov"):
-        direction = tnp.add(tnp.multiply(grad, tnp.subtract(1, beta1)), tnp.multiply(new_m, beta1))
-    else:
-        direction = new_m
-    assign(var, tnp.subtract(read(var), tnp.divide(tnp.multiply(lr_t, direction), tnp.add(tnp.sqrt(new_v), epsilon))))
-    return [var] if ctx.result_types else []
-
-
-tf_op("ApplyGradientDescent", _ref_result, _gradient_descent, stateful=True, outputs=(("out", 1),), ref_inputs=(0,))
-tf_op("ResourceApplyGradientDescent", _no_result, _gradient_descent, stateful=True, outputs=(), ref_inputs=(0,))
-tf_op("ApplyMomentum", _ref_result, _momentum, stateful=True, outputs=(("out", 1),), ref_inputs=(0, 1))
-tf_op("ResourceApplyMomentum", _no_result, _momentum, stateful=True, outputs=(), ref_inputs=(0, 1))
-tf_op("ApplyAdam", _ref_result, _adam, stateful=True, outputs=(("out", 1),), ref_inputs=(0, 1, 2))
-tf_op("ResourceApplyAdam", _no_result, _adam, stateful=True, outputs=(), ref_inputs=(0, 1, 2))
+tf_op("Assign", _ref_result, _SET, stateful=True, outputs=(("output_ref", 1),), ref_inputs=(0,))
+tf_op("AssignVariableOp", _no_result, _SET, stateful=True, outputs=(), ref_inputs=(0,))
+for _name, _update in (("AssignAdd", _ADD), ("AssignSub", _SUB)):
+    tf_op(_name, _same_shape(_ref_result), _update, stateful=True, outputs=(("output_ref", 1),), ref_inputs=(0,))
+for _name, _update in (("AssignAddVariableOp", _ADD), ("AssignSubVariableOp", _SUB)):
+    tf_op(_name, _same_shape(_no_result), _update, stateful=True, outputs=(), ref_inputs=(0,))
 
 
 def _resource_gather_type(ctx, handle, indices):
@@ -145,3 +134,35 @@ def _resource_gather(ctx, handle, indices):
 
 
 tf_op("ResourceGather", _resource_gather_type, _resource_gather, stateful=True, ref_inputs=(0,))
+
+
+# ---- questions about a variable ----------------------------------------------------------------
+def _is_initialized(ctx, handle):
+    trace = handle.trace
+    op = trace.emit("tfc.variable_is_initialized", [handle.value], result_types=[ctx.result_type])
+    return Tensor(op.result, trace)
+
+
+def _bool_scalar(ctx, handle):
+    _handle(ctx, handle)
+    return TensorType(DType.bool, ())
+
+
+def _variable_shape_type(ctx, handle):
+    value = _handle(ctx, handle).value_type
+    out = attr_dtype(ctx, "out_type")
+    return TensorType(out, None if value is None or value.shape is None else (len(value.shape),))
+
+
+def _variable_shape(ctx, handle):
+    """The declared shape; the variable is read all the same, so an uninitialized one fails as in TensorFlow."""
+    value = handle.type.value_type
+    if value is None or not value.is_static:
+        raise ShapeError(f"VariableShape needs the variable's static shape, got {value}")
+    read(handle)
+    return tnp.to_tensor(np.array(value.shape, ctx.result_type.dtype.numpy))
+
+
+tf_op("VarIsInitializedOp", _bool_scalar, _is_initialized, stateful=True, outputs=(("is_initialized", 1),), ref_inputs=(0,))
+tf_op("IsVariableInitialized", _bool_scalar, _is_initialized, stateful=True, outputs=(("is_initialized", 1),), ref_inputs=(0,))
+tf_op("VariableShape", _variable_shape_type, _variable_shape, stateful=True, outputs=(("output", 1),), ref_inputs=(0,))
