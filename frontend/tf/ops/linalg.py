@@ -93,17 +93,18 @@ def _zero(dtype: DType):
     return tnp.to_tensor(np.zeros((), dtype.numpy))
 
 
-def _permute_rows(permutation, b):
-    """b[..., permutation, :] as a product with the permutation matrix (batched, no gather needed)."""
-    n = permutation.shape[-1]
-    columns = tnp.emit("tfc.iota", [], {"iota_dimension": permutation.ndim}, [TensorType(DType.i32, permutation.shape + (n,))])
-    selects = tnp.equal(tnp.expand_dims(permutation, -1), columns)
-    return tnp.matmul(tnp.astype(selects, b.dtype), b)
+def _permutation_matrix(permutation, dtype: DType):
+    """P with P[..., i, j] = (permutation[..., i] == j), so P b = b[..., permutation, :]."""
+    columns = _rows_cols(tuple(permutation.shape) + (permutation.shape[-1],))[1]
+    return tnp.astype(tnp.equal(tnp.expand_dims(permutation, -1), columns), dtype)
 
 
-def _lu_solve(lu, permutation, b):
-    """x with (P^T L U) x = b: U^-1 L^-1 (P b)."""
-    return _solve(lu, _solve(lu, _permute_rows(permutation, b), lower=True, unit=True), lower=False)
+def _lu_solve(lu, permutation, b=None):
+    """x with (P^T L U) x = b, that is U^-1 L^-1 (P b); the inverse when ``b`` is None."""
+    permuted = _permutation_matrix(permutation, lu.dtype)
+    if b is not None:
+        permuted = tnp.matmul(permuted, b)
+    return _solve(lu, _solve(lu, permuted, lower=True, unit=True), lower=False)
 
 
 def _diagonal(x):
@@ -153,9 +154,7 @@ tf_op("MatrixTriangularSolve", _triangular_solve_type, _triangular_solve)
 
 # ---- LU: MatrixInverse, MatrixSolve, MatrixDeterminant, LogMatrixDeterminant, Lu ---------------------
 def _inverse(ctx, x):
-    lu, permutation = _lu(x, bool(ctx.attrs.get("adjoint", False)))
-    rows, cols = _rows_cols(x.shape)
-    return _lu_solve(lu, permutation, tnp.astype(tnp.equal(rows, cols), x.dtype))
+    return _lu_solve(*_lu(x, bool(ctx.attrs.get("adjoint", False))))
 
 
 def _matrix_solve_type(ctx, matrix, rhs):
