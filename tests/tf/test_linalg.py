@@ -140,6 +140,10 @@ def _f(*shape, dtype=np.float32):
     ("MatrixTriangularSolve", [_f(3, 3), _f(4, 1)], {}, "as many rows"),
     ("MatrixSolveLs", [_f(4, 3), _f(4, 1), np.array(0.0)], {"fast": False}, "fast=False"),
     ("Svd", [_f(2, 3, dtype=np.float16)], {}, "float32 or float64"),
+    ("BandedTriangularSolve", [_f(4, 3), _f(3, 1)], {}, "cannot exceed the size of the matrix"),
+    ("TridiagonalSolve", [_f(3, 4), _f(4, 1)], {"perturb_singular": True}, "perturb_singular"),
+    ("TridiagonalSolve", [_f(2, 4), _f(4, 1)], {}, "compact format"),
+    ("TridiagonalMatMul", [_f(1, 4), _f(1, 3), _f(1, 4), _f(4, 2)], {}, "maindiag must have shape"),
 ])
 def test_errors_name_the_node(op_type, args, attrs, message):
     g, feeds, node = build(op_type, args, **attrs)

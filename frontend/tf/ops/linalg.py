@@ -290,3 +290,81 @@ def _svd(ctx, x):
 tf_op("Qr", _qr_type, _qr, outputs=(("q", 1), ("r", 1)))
 tf_op("SelfAdjointEigV2", _eig_type, _eig, outputs=(("e", 1), ("v", 1)))
 tf_op("Svd", _svd_type, _svd, outputs=(("s", 1), ("u", 1), ("v", 1)))
+
+
+# ---- BandedTriangularSolve, TridiagonalSolve, TridiagonalMatMul: through the dense matrix -------------
+def _banded_matrix(diagonals: list):
+    """Dense [..., M, M] matrices from (offset, values [..., M]) pairs: A[..., i, i + offset] = values[..., i]
+    (each diagonal indexed by its row, as TensorFlow's compact and LEFT_RIGHT-aligned band formats are)."""
+    values = diagonals[0][1]
+    shape = tuple(values.shape) + (values.shape[-1],)
+    rows, cols = _rows_cols(shape)
+    dense = tnp.zeros_like(tnp.broadcast_to(tnp.expand_dims(values, -1), shape))
+    for offset, values in diagonals:
+        on_diagonal = tnp.equal(cols, tnp.add(rows, offset))
+        dense = tnp.where(on_diagonal, tnp.broadcast_to(tnp.expand_dims(values, -1), shape), dense)
+    return dense
+
+
+def _banded_type(ctx, matrix, rhs):
+    """bands [..., K, M] and rhs [..., M, N], batch dimensions broadcast: [..., M, N]."""
+    matrix, rhs = _matrices(ctx, matrix, "matrix", square=False), _matrices(ctx, rhs, "rhs", square=False)
+    if matrix.dtype != rhs.dtype:
+        raise ShapeError(f"matrix and rhs must have one dtype, got {matrix.dtype.value} and {rhs.dtype.value}")
+    if matrix.shape is None or rhs.shape is None:
+        return unknown(rhs.dtype)
+    if None not in (matrix.shape[-1], rhs.shape[-2]) and matrix.shape[-1] != rhs.shape[-2]:
+        raise ShapeError(f"rhs must have as many rows as the bands have columns, got {matrix} and {rhs}")
+    if None not in matrix.shape[-2:] and matrix.shape[-2] > matrix.shape[-1]:
+        raise ShapeError(f"the number of bands {matrix.shape[-2]} cannot exceed the size of the matrix {matrix.shape[-1]}")
+    batch = broadcast(ctx, TensorType(rhs.dtype, matrix.shape[:-2]), TensorType(rhs.dtype, rhs.shape[:-2])).shape
+    return TensorType(rhs.dtype, batch + rhs.shape[-2:])
+
+
+def _banded_triangular_solve(ctx, bands, rhs):
+    """Lower: band r is diagonal -r; upper: band r is diagonal K-1-r (TensorFlow's LEFT_RIGHT layout)."""
+    lower, count = bool(ctx.attrs.get("lower", True)), bands.shape[-2]
+    diagonals = [(-r if lower else count - 1 - r, bands[..., r, :]) for r in range(count)]
+    batch = ctx.result_type.shape[:-2]
+    dense = tnp.broadcast_to(_banded_matrix(diagonals), batch + (rhs.shape[-2],) * 2)
+    rhs = tnp.broadcast_to(rhs, ctx.result_type.shape)
+    return _solve(dense, rhs, lower=lower, transpose=bool(ctx.attrs.get("adjoint", False)))
+
+
+def _tridiagonal_solve_type(ctx, diagonals, rhs):
+    if ctx.attrs.get("perturb_singular", False):
+        raise ShapeError("perturb_singular=True is not supported (tfc solves exactly, by LU with partial pivoting)")
+    diagonals, rhs = _matrices(ctx, diagonals, "diagonals", square=False), _matrices(ctx, rhs, "rhs", square=False)
+    if diagonals.shape is not None and rhs.shape is not None:
+        if diagonals.shape[-2] != 3:
+            raise ShapeError(f"diagonals must have shape [..., 3, M] (the compact format), got {diagonals}")
+        if diagonals.shape[:-2] + diagonals.shape[-1:] != rhs.shape[:-1]:
+            raise ShapeError(f"diagonals [..., 3, M] and rhs [..., M, K] do not fit: {diagonals} and {rhs}")
+    return rhs
+
+
+def _tridiagonal_solve(ctx, diagonals, rhs):
+    """Through the dense matrix and LU with partial pivoting (exact for any non-singular system, with or
+    without TensorFlow's partial_pivoting)."""
+    dense = _banded_matrix([(1, diagonals[..., 0, :]), (0, diagonals[..., 1, :]), (-1, diagonals[..., 2, :])])
+    return _lu_solve(*_lu(dense), rhs)
+
+
+def _tridiagonal_matmul_type(ctx, superdiag, maindiag, subdiag, rhs):
+    rhs = _matrices(ctx, rhs, "rhs", square=False)
+    for name, t in (("superdiag", superdiag), ("maindiag", maindiag), ("subdiag", subdiag)):
+        if t.dtype != rhs.dtype:
+            raise ShapeError(f"{name} must have the rhs's dtype {rhs.dtype.value}, got {t.dtype.value}")
+        if t.shape is not None and rhs.shape is not None and t.shape != rhs.shape[:-2] + (1, rhs.shape[-2]):
+            raise ShapeError(f"{name} must have shape [..., 1, M] for rhs {rhs}, got {t}")
+    return rhs
+
+
+def _tridiagonal_matmul(ctx, superdiag, maindiag, subdiag, rhs):
+    dense = _banded_matrix([(1, superdiag[..., 0, :]), (0, maindiag[..., 0, :]), (-1, subdiag[..., 0, :])])
+    return tnp.matmul(dense, rhs)
+
+
+tf_op("BandedTriangularSolve", _banded_type, _banded_triangular_solve)
+tf_op("TridiagonalSolve", _tridiagonal_solve_type, _tridiagonal_solve)
+tf_op("TridiagonalMatMul", _tridiagonal_matmul_type, _tridiagonal_matmul)

@@ -94,3 +94,34 @@ case("Svd", "values_wide_f64", **LOOSE64, input=f64(3, 4), outputs=[0])
 case("Svd", "no_vectors", **LOOSE32, input=f32(4, 4), compute_uv=False, outputs=[0])
 case("Svd", "vectors_shape", check="shape", input=f32(2, 4, 3))
 case("Svd", "full_vectors_shape", check="shape", input=f64(3, 5), full_matrices=True)
+
+# ---- banded and tridiagonal ----------------------------------------------------------------------
+def bands(count, m, dtype=np.float32, batch=()):
+    """``count`` bands of an M x M triangular matrix, the main diagonal made dominant wherever it is."""
+    b = _rng.uniform(-1, 1, batch + (count, m))
+    return b.astype(dtype)
+
+
+for lower in (True, False):
+    main_row = 0 if lower else 2
+    b = bands(3, 4)
+    b[..., main_row, :] += 4
+    case("BandedTriangularSolve", f"{'lower' if lower else 'upper'}_f32", **LOOSE32, matrix=b, rhs=f32(4, 2), lower=lower)
+    b64 = bands(3, 4, np.float64, (2,))
+    b64[..., main_row, :] += 4
+    case("BandedTriangularSolve", f"{'lower' if lower else 'upper'}_adjoint_f64", **LOOSE64, matrix=b64, rhs=f64(2, 4, 3),
+         lower=lower, adjoint=True)
+single = bands(1, 3) + 2
+case("BandedTriangularSolve", "diagonal_only_broadcast", **LOOSE32, matrix=single, rhs=f32(2, 3, 1))
+full = bands(3, 3, np.float64)
+full[..., 0, :] += 4
+case("BandedTriangularSolve", "as_many_bands_as_rows", **LOOSE64, matrix=full, rhs=f64(3, 2))
+
+tri = bands(3, 5)
+tri[..., 1, :] += 4
+case("TridiagonalSolve", "f32", **LOOSE32, diagonals=tri, rhs=f32(5, 2))
+case("TridiagonalSolve", "f64_batch", **LOOSE64, diagonals=bands(3, 4, np.float64, (2,)), rhs=f64(2, 4, 3))
+case("TridiagonalSolve", "no_pivoting", **LOOSE32, diagonals=tri, rhs=f32(5, 1), partial_pivoting=False)
+case("TridiagonalMatMul", "f32", **LOOSE32, superdiag=f32(1, 4), maindiag=f32(1, 4), subdiag=f32(1, 4), rhs=f32(4, 3))
+case("TridiagonalMatMul", "f64_batch", **LOOSE64, superdiag=f64(2, 1, 3), maindiag=f64(2, 1, 3), subdiag=f64(2, 1, 3),
+     rhs=f64(2, 3, 2))
