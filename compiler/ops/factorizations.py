@@ -6,6 +6,9 @@ through jax's own lowering of ``jax.lax.linalg`` (LAPACK custom calls on CPU, cu
 XLA runs the library routines jax does. Their numpy references are numpy's LAPACK wrappers (LU is a
 short partial-pivoting loop: numpy has none).
 
+A matrix that is not positive definite (Cholesky) or is singular (a triangular solve) gives NaNs or
+infinities, which ones depending on the backend.
+
 Eigenvectors and singular vectors are unique only up to sign, so both the kernels and the references
 return them canonical: each vector's entry of largest magnitude (the first such) is made positive, and
 a singular pair flips together. That makes the two backends agree wherever the factorization is unique.
@@ -40,6 +43,10 @@ def _matrix(t, what: str, square: bool = False) -> TensorType:
     return t
 
 
+def _smaller(m, n):
+    return None if None in (m, n) else min(m, n)
+
+
 def _infer_cholesky(ctx, a):
     return _matrix(a, "operand", square=True)
 
@@ -62,7 +69,7 @@ def _infer_lu(ctx, a):
 def _infer_qr(ctx, a):
     a = _matrix(a, "operand")
     *batch, m, n = a.shape
-    k = m if ctx.attrs.get("full_matrices", False) else min(m, n)
+    k = m if ctx.attrs.get("full_matrices", False) else _smaller(m, n)
     return [TensorType(a.dtype, (*batch, m, k)), TensorType(a.dtype, (*batch, k, n))]
 
 
@@ -74,7 +81,7 @@ def _infer_eigh(ctx, a):
 def _infer_svd(ctx, a):
     a = _matrix(a, "operand")
     *batch, m, n = a.shape
-    k = min(m, n)
+    k = _smaller(m, n)
     full = ctx.attrs.get("full_matrices", False)
     return [TensorType(a.dtype, (*batch, k)), TensorType(a.dtype, (*batch, m, m if full else k)),
             TensorType(a.dtype, (*batch, n, n if full else k))]
