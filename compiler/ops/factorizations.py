@@ -56,8 +56,12 @@ def _infer_triangular_solve(ctx, a, b):
     rules.require_same_dtype(b, a, "b")
     if a.rank != b.rank:
         raise ShapeError(f"a and b must have the same batch dimensions, got {a} and {b}")
-    for x, y in zip(a.shape[:-2] + a.shape[-1:], b.shape[:-2] + b.shape[-2:-1]):
-        rules.merge_shapes((x,), (y,))
+    for x, y in zip(a.shape[:-2], b.shape[:-2]):
+        if None not in (x, y) and x != y:
+            raise ShapeError(f"a and b must have the same batch dimensions, got {a} and {b}")
+    n, rows = a.shape[-1], b.shape[-2]
+    if None not in (n, rows) and n != rows:
+        raise ShapeError(f"b must have as many rows as a has columns: {n} and {rows} differ")
     return b
 
 
