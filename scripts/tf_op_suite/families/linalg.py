@@ -1,5 +1,6 @@
-"""Linear algebra: Cholesky, triangular and general solves, inverse, determinants, LU, least squares, QR,
-symmetric eigendecomposition, SVD. Batched, f32 and f64.
+"""Linear algebra: batched matrix products and Einsum, Cholesky, triangular (also banded and tridiagonal)
+and general solves, inverse, determinants, LU, least squares, QR, symmetric eigendecomposition, SVD.
+Batched, f32 and f64.
 
 Eigenvectors and singular vectors are unique only up to sign, and TensorFlow's (Eigen's) choice is not
 tfc's (the entry of largest magnitude positive): their cases fetch the values only, or check shapes;
@@ -7,7 +8,7 @@ tests/tf/test_linalg.py checks the vectors by the identities they satisfy.
 """
 
 import numpy as np
-from spec import case, const, f32, f64, family
+from spec import case, const, f32, f64, family, ints
 
 family("linalg")
 
@@ -125,3 +126,17 @@ case("TridiagonalSolve", "no_pivoting", **LOOSE32, diagonals=tri, rhs=f32(5, 1),
 case("TridiagonalMatMul", "f32", **LOOSE32, superdiag=f32(1, 4), maindiag=f32(1, 4), subdiag=f32(1, 4), rhs=f32(4, 3))
 case("TridiagonalMatMul", "f64_batch", **LOOSE64, superdiag=f64(2, 1, 3), maindiag=f64(2, 1, 3), subdiag=f64(2, 1, 3),
      rhs=f64(2, 3, 2))
+
+# ---- BatchMatMul, Einsum -------------------------------------------------------------------------
+case("BatchMatMulV2", "broadcast", **LOOSE32, x=f32(2, 1, 3, 4), y=f32(3, 4, 2))
+case("BatchMatMulV2", "adjoints_f64", x=f64(2, 4, 3), y=f64(2, 5, 4), adj_x=True, adj_y=True)
+case("BatchMatMulV2", "i32", x=ints(2, 3, dtype=np.int32), y=ints(3, 2, dtype=np.int32))
+case("BatchMatMulV2", "empty_contraction", x=f32(2, 3, 0), y=f32(2, 0, 4))
+case("BatchMatMulV3", "f32", **LOOSE32, x=f32(3, 2, 4), y=f32(1, 4, 5), Tout=np.float32)
+case("BatchMatMulV3", "int8_to_int32", x=ints(2, 3, 4, dtype=np.int8), y=ints(4, 2, dtype=np.int8), Tout=np.int32)
+case("BatchMatMul", "v1", **LOOSE32, x=f32(2, 3, 4), y=f32(2, 4, 2), adj_y=False)
+case("Einsum", "matmul", **LOOSE32, inputs=[f32(2, 3), f32(3, 4)], equation="ij,jk->ik")
+case("Einsum", "batch_ellipsis", **LOOSE32, inputs=[f32(2, 5, 3), f32(2, 3, 4)], equation="...ij,...jk->...ik")
+case("Einsum", "outer_f64", inputs=[f64(3), f64(4)], equation="i,j->ij")
+case("Einsum", "reduce_and_transpose", **LOOSE32, inputs=[f32(2, 3, 4)], equation="abc->cb")
+case("Einsum", "diagonal", inputs=[f32(3, 3)], equation="ii->i")
