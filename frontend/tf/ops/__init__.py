@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     data_dependent,
     fused,
     image,
+    linalg,
     lists,
     math,
     math_nn,
