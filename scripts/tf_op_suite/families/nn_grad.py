@@ -95,26 +95,33 @@ def conv_out(size, k, stride, dilation, padding, pads=(0, 0)):
     return (size + sum(pads) - span) // stride + 1
 
 
+def window(value, n, channels_last):
+    """A per-dimension window attribute: ``value`` in the ``n`` spatial dimensions, 1 elsewhere."""
+    return [1, *[value] * n, 1] if channels_last else [1, 1, *[value] * n]
+
+
 def conv_cases(op, kind, spatial, k, channels, out_channels, variants):
-    """Filter/input backprop cases: ``variants`` are (name, strides, dilations, padding, explicit, data_format)."""
+    """Filter or input backprop cases of a ``kind`` ("plain", "grouped" or "depthwise") convolution:
+    ``variants`` are (name, stride, dilation, padding, explicit pairs, data_format)."""
     n = len(spatial)
+    in_filter = channels // 2 if kind == "grouped" else channels
+    filter_shape = (*k, in_filter, out_channels // channels if kind == "depthwise" else out_channels)
     for name, stride, dilation, padding, explicit, fmt in variants:
         pairs = [tuple(explicit[2 * i: 2 * i + 2]) for i in range(n)] if padding == "EXPLICIT" else [(0, 0)] * n
         out = [conv_out(s, k[i], stride, dilation, padding, pairs[i]) for i, s in enumerate(spatial)]
         last = fmt.endswith("C")
         in_shape = (2, *spatial, channels) if last else (2, channels, *spatial)
         dy_shape = (2, *out, out_channels) if last else (2, out_channels, *out)
-        window = lambda v: [1, *[v] * n, 1] if last else [1, 1, *[v] * n]
-        attrs = dict(strides=window(stride), padding=padding, data_format=fmt)
+        attrs = dict(strides=window(stride, n, last), padding=padding, data_format=fmt)
         if dilation != 1:
-            attrs["dilations"] = window(dilation)
+            attrs["dilations"] = window(dilation, n, last)
         if padding == "EXPLICIT":
             attrs["explicit_paddings"] = [0, 0, *explicit, 0, 0] if last else [0, 0, 0, 0, *explicit]
-        filter_shape = (*k, channels if kind != "grouped" else channels // 2, out_channels // (channels if kind == "depthwise" else 1))
         if "BackpropFilter" in op:
-            case(op, name, rtol=1e-4, atol=1e-5, input=f32(*in_shape), filter_sizes=const(i32v(filter_shape)), out_backprop=f32(*dy_shape), **attrs)
+            inputs = dict(input=f32(*in_shape), filter_sizes=const(i32v(filter_shape)))
         else:
-            case(op, name, rtol=1e-4, atol=1e-5, input_sizes=const(i32v(in_shape)), filter=f32(*filter_shape), out_backprop=f32(*dy_shape), **attrs)
+            inputs = dict(input_sizes=const(i32v(in_shape)), filter=f32(*filter_shape))
+        case(op, name, rtol=1e-4, atol=1e-5, out_backprop=f32(*dy_shape), **inputs, **attrs)
 
 
 CONV2D_VARIANTS = [
@@ -128,8 +135,10 @@ CONV2D_VARIANTS = [
     ("nchw_same_stride2", 2, 1, "SAME", None, "NCHW"),
     ("nchw_valid", 1, 1, "VALID", None, "NCHW"),
 ]
+# depthwise backprops ignore dilations (TensorFlow's kernels do), so a dilated VALID one would not fit
+DILATED_VARIANTS = [("valid_dilation2", 1, 2, "VALID", None, "NHWC"), ("nchw_same_dilation2", 1, 2, "SAME", None, "NCHW")]
 for op in ("Conv2DBackpropFilter", "Conv2DBackpropInput"):
-    conv_cases(op, "plain", (5, 6), (3, 2), 3, 4, CONV2D_VARIANTS)
+    conv_cases(op, "plain", (5, 6), (3, 2), 3, 4, CONV2D_VARIANTS + DILATED_VARIANTS)
     conv_cases(op, "plain", (4, 5), (1, 1), 2, 3, [("pointwise", 1, 1, "VALID", None, "NHWC")])
     conv_cases(op, "grouped", (5, 5), (3, 3), 4, 6, [("grouped", 1, 1, "SAME", None, "NHWC")])
 case("Conv2DBackpropFilter", "f64", input=f64(1, 4, 4, 2), filter_sizes=const(i32v([2, 2, 2, 3])), out_backprop=f64(1, 3, 3, 3),
