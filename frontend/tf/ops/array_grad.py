@@ -100,7 +100,8 @@ def _strided_slice_grad(ctx, shape, begin, end, strides, dy):
     """Zeros of ``shape`` with dy at the positions StridedSlice reads: dy with its shrunk axes back
     and new axes gone, reversed where the stride is negative, spread out by the strides (interior
     padding) and placed at its first position (edge padding)."""
-    target = ctx.result_types[0].shape
+    static(ctx, 0, "shape")
+    target = _strided_slice_grad_type(ctx, *ctx.operand_types).shape  # not the imported type: legalize may have folded shape since
     values = [static(ctx, i, what) for i, what in ((1, "begin"), (2, "end"), (3, "strides"))]
     plan = strided_slice_plan(target, *values, ctx.attrs)
     dy = tnp.reshape(dy, plan.counts)

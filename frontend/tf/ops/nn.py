@@ -302,11 +302,12 @@ def _mirrored_kernel(w, ws, groups: int):
 
 def _backprop_input(rank: int, depthwise: bool = False):
     """The input gradient: a convolution of out_backprop, dilated by the strides, with the mirrored filter."""
+    infer = _backprop_input_type(rank, depthwise)
 
     def decompose(ctx, sizes, w, dy):
         ctx.require_constant(0, "input_sizes")
         spec = ConvSpec.parse(ctx, rank, dilated=not depthwise)
-        shape = ctx.result_types[0].shape
+        shape = infer(ctx, *ctx.operand_types).shape  # not the imported type: legalize may have folded input_sizes since
         ws, dys = static_shape(ctx, 1, "filter"), static_shape(ctx, 2, "out_backprop")
         if depthwise:
             w, groups = _depthwise_filter(w, ws)

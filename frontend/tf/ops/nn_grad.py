@@ -108,13 +108,14 @@ def _backprop_filter(rank: int, depthwise: bool = False):
     by the strides. Groups (depthwise: one per input channel) become batch groups, so each group of
     input channels meets its own output channels (JAX's transpose of a grouped convolution). The
     depthwise op ignores ``dilations``, as TensorFlow's kernels do."""
+    infer = _backprop_filter_type(rank, depthwise)
 
     def decompose(ctx, x, sizes, dy):
         ctx.require_constant(1, "filter_sizes")
         spec = ConvSpec.parse(ctx, rank, dilated=not depthwise)
         layout, n = spec.layout, rank - 2
         xs, dys = static_shape(ctx, 0, "input"), static_shape(ctx, 2, "out_backprop")
-        ws = ctx.result_types[0].shape
+        ws = infer(ctx, *ctx.operand_types).shape  # not the imported type: legalize may have folded filter_sizes since
         groups = xs[layout.feature] if depthwise else xs[layout.feature] // ws[-2]
         padding = []
         for i, d in enumerate(layout.spatial):
@@ -316,11 +317,12 @@ def _avg_pool_grad_type(rank: int):
 def _avg_pool_grad(rank: int):
     """Each gradient divided by its window's input count, summed back over the windows: the dilated
     gradient, padded by the window less the pooling's padding, summed over windows at stride 1."""
+    infer = _avg_pool_grad_type(rank)
 
     def decompose(ctx, sizes, grad):
         ctx.require_constant(0, "orig_input_shape")
         spec = pool_spec(ctx, rank, False, False)
-        shape = ctx.result_types[0].shape
+        shape = infer(ctx, *ctx.operand_types).shape  # not the imported type: legalize may have folded orig_input_shape since
         windows = _Windows.of(spec, shape)
         scaled = tnp.divide(grad, window_counts(spec, shape, grad.dtype))
         lows = tuple(k - 1 - b for k, b in zip(spec.ksize, windows.befores))
