@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "tf1_training"
 PARAMETERS = {  # name: shape

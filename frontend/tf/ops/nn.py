@@ -264,7 +264,7 @@ def check_out_backprop(spec: ConvSpec, shape, ws, dys, depthwise: bool) -> None:
     want = spec.output_shape(shape[spec.layout.batch], features, shape, ws[:-2])
     for d, (a, b) in enumerate(zip(want, dys)):
         if a is not None and b is not None and a != b:
-            raise ShapeError(f"out_backprop has shape {list(dys)}, but a convolution of input_sizes {list(shape)} gives size {a} in dimension {d}")
+            raise ShapeError(f"out_backprop has shape {list(dys)}, but a convolution of a {list(shape)} input gives size {a} in dimension {d}")
 
 
 def _backprop_input_type(rank: int, depthwise: bool = False):
