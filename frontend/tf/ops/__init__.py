@@ -2,4 +2,21 @@
 Importing this package registers them all (the registry does, through the ``tfc.dialects`` entry point)."""
 
 from .. import rules  # noqa: F401 - the tf rule table, applied by simplify to the ops defined here
-from . import array, array_grad, array_index, basic, case, control, elementwise_grad, fused, lists, math, math_nn, nn, nn_grad, state, tensor_array  # noqa: F401
+from . import (  # noqa: F401
+    array,
+    array_grad,
+    array_index,
+    basic,
+    case,
+    control,
+    elementwise_grad,
+    fused,
+    lists,
+    math,
+    math_nn,
+    nn,
+    nn_grad,
+    nn_grad_argmax,
+    state,
+    tensor_array,
+)

@@ -143,7 +143,7 @@ tf_op("DepthwiseConv2dNativeBackpropFilter", _backprop_filter_type(4, depthwise=
 
 # ---- pooling gradients -----------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _Windows:
+class PoolWindows:
     """A pooling's windows over a static input shape. A tap is one offset inside the window (one per
     dimension); taps come in row-major order, the order TensorFlow's kernels scan a window in."""
 
@@ -153,9 +153,9 @@ class _Windows:
     befores: tuple
 
     @staticmethod
-    def of(spec: PoolSpec, shape) -> _Windows:
+    def of(spec: PoolSpec, shape) -> PoolWindows:
         windows = spec.windows(shape)
-        return _Windows(spec, tuple(shape), tuple(out for out, _ in windows), tuple(pad[0] for _, pad in windows))
+        return PoolWindows(spec, tuple(shape), tuple(out for out, _ in windows), tuple(pad[0] for _, pad in windows))
 
     @property
     def empty(self) -> bool:
@@ -204,9 +204,9 @@ def _and_valid(condition, valid: np.ndarray):
     return tnp.logical_and(condition, tnp.broadcast_to(const(valid, condition.dtype), condition.shape))
 
 
-def _first_max_taps(windows: _Windows, x):
-    """Per window, the index of the tap TensorFlow's MaxPoolGrad picks: the first real element, then
-    any later one that is strictly greater (a NaN is kept once taken and never taken later)."""
+def first_max_taps(windows: PoolWindows, x):
+    """Per window, the maximum and the index of the tap TensorFlow's MaxPoolGrad picks: the first real
+    element, then any later one that is strictly greater (a NaN is kept once taken and never taken later)."""
     padded, taps = windows.padded(x), windows.taps()
     best = windows.at(padded, taps[0])
     index = tnp.broadcast_to(const(0, tnp.as_dtype(np.int32)), best.shape)
@@ -220,10 +220,10 @@ def _first_max_taps(windows: _Windows, x):
         best = tnp.where(take, value, best)
         index = tnp.where(take, tnp.broadcast_to(const(i, index.dtype), index.shape), index)
         seen = seen | valid
-    return index
+    return best, index
 
 
-def _scatter_sum(windows: _Windows, per_tap):
+def _scatter_sum(windows: PoolWindows, per_tap):
     """The input gradient: per_tap(i, tap) (a pooled-shape tensor) scattered back and summed over taps."""
     total = None
     for i, tap in enumerate(windows.taps()):
@@ -232,13 +232,13 @@ def _scatter_sum(windows: _Windows, per_tap):
     return total
 
 
-def _max_pool_grad(windows: _Windows, x, y, grad):
-    index = _first_max_taps(windows, x)
+def _max_pool_grad(windows: PoolWindows, x, y, grad):
+    _, index = first_max_taps(windows, x)
     zeros = full_like(grad, 0)
     return _scatter_sum(windows, lambda i, tap: tnp.where(tnp.equal(index, full_like(index, i)), grad, zeros))
 
 
-def _max_pool_3d_grad(windows: _Windows, x, y, grad):
+def _max_pool_3d_grad(windows: PoolWindows, x, y, grad):
     padded, zeros = windows.padded(x), full_like(grad, 0)
 
     def per_tap(i, tap):
@@ -248,7 +248,7 @@ def _max_pool_3d_grad(windows: _Windows, x, y, grad):
     return _scatter_sum(windows, per_tap)
 
 
-def _max_pool_grad_grad(windows: _Windows, x, y, grad):
+def _max_pool_grad_grad(windows: PoolWindows, x, y, grad):
     """Going through the taps backwards, a window's first tap equal to its maximum is written last."""
     padded_x, padded_grad = windows.padded(x), windows.padded(grad)
     result = tnp.broadcast_to(tnp.astype(0, grad.dtype), y.shape)
@@ -284,7 +284,7 @@ class _MaxPoolGradKind:
         return TensorType(grad.dtype, xs)
 
     def decompose(self, ctx, x, y, grad, *window_operands):
-        windows = _Windows.of(self.spec(ctx, decomposing=True), static_shape(ctx, 0, "orig_input"))
+        windows = PoolWindows.of(self.spec(ctx, decomposing=True), static_shape(ctx, 0, "orig_input"))
         if windows.empty:
             return tnp.broadcast_to(tnp.astype(0, grad.dtype), ctx.result_types[0].shape)
         return self.kernel(windows, x, y, grad)
@@ -323,7 +323,7 @@ def _avg_pool_grad(rank: int):
         ctx.require_constant(0, "orig_input_shape")
         spec = pool_spec(ctx, rank, False, False)
         shape = infer(ctx, *ctx.operand_types).shape  # not the imported type: legalize may have folded orig_input_shape since
-        windows = _Windows.of(spec, shape)
+        windows = PoolWindows.of(spec, shape)
         scaled = tnp.divide(grad, window_counts(spec, shape, grad.dtype))
         lows = tuple(k - 1 - b for k, b in zip(spec.ksize, windows.befores))
         highs = tuple(n + k - 1 - lo - dilated_size(o, s) for n, k, lo, o, s in zip(shape, spec.ksize, lows, windows.outs, spec.strides))

@@ -1,5 +1,6 @@
 """Training kernels: the ops TensorFlow's gradient functions emit (activation and elementwise gradients,
-BiasAddGrad, convolution backprops, pooling gradients, FusedBatchNormGrad, LRNGrad) and the shape helpers
+BiasAddGrad, convolution backprops, pooling gradients, MaxPoolWithArgmax and its gradient, FusedBatchNormGrad,
+LRNGrad) and the shape helpers
 the gradient code computes with (BroadcastGradientArgs, ConcatOffset, StridedSliceGrad, MirrorPadGrad).
 
 Where a kernel reads a forward result (a pooling's orig_output, LRN's output_image, batch norm's reserve
@@ -225,6 +226,53 @@ case("AvgPool3DGrad", "valid", rtol=1e-5, orig_input_shape=const(i32v([1, 4, 4, 
      ksize=[1, 2, 2, 2, 1], strides=[1, 2, 2, 2, 1], padding="VALID")
 case("AvgPool3DGrad", "same", rtol=1e-5, orig_input_shape=const(i32v([2, 3, 5, 4, 1])), grad=f32(2, 3, 3, 2, 1),
      ksize=[1, 2, 3, 2, 1], strides=[1, 1, 2, 2, 1], padding="SAME")
+
+
+# ---- max pooling with argmax -------------------------------------------------------------------------
+def max_pool_argmax(x, ksize, strides, padding, include_batch):
+    """Each window's first maximum (row-major; a later one must be strictly greater) as a flat NHWC index."""
+    n, height, width, channels = x.shape
+    (_, kh, kw, _), (_, sh, sw, _) = ksize, strides
+    outs, befores = [], []
+    for size, k, s in ((height, kh, sh), (width, kw, sw)):
+        out = -(-size // s) if padding == "SAME" else (size - k) // s + 1
+        outs.append(out)
+        befores.append(max((out - 1) * s + k - size, 0) // 2 if padding == "SAME" else 0)
+    argmax = np.zeros((n, *outs, channels), np.int64)
+    for b, oy, ox, c in np.ndindex(*argmax.shape):
+        best = None
+        for y in range(oy * sh - befores[0], oy * sh - befores[0] + kh):
+            for x_ in range(ox * sw - befores[1], ox * sw - befores[1] + kw):
+                if 0 <= y < height and 0 <= x_ < width and (best is None or x[b, y, x_, c] > x[b, best[0], best[1], c]):
+                    best = (y, x_)
+        argmax[b, oy, ox, c] = (((b if include_batch else 0) * height + best[0]) * width + best[1]) * channels + c
+    return argmax
+
+
+ARGMAX_POOLS = [  # variant, input, ksize, strides, padding, attributes
+    ("valid", uniform(2, 4, 4, 3), [1, 2, 2, 1], [1, 2, 2, 1], "VALID", {}),
+    ("same_stride2", uniform(1, 5, 5, 2), [1, 3, 3, 1], [1, 2, 2, 1], "SAME", {}),
+    ("same_overlapping", uniform(2, 5, 6, 2), [1, 3, 2, 1], [1, 1, 1, 1], "SAME", {}),
+    ("ties", tied(2, 4, 4, 2), [1, 2, 2, 1], [1, 2, 2, 1], "VALID", {}),
+    ("ties_overlapping", tied(1, 5, 5, 3), [1, 3, 3, 1], [1, 1, 1, 1], "SAME", {}),
+    ("include_batch", uniform(3, 4, 5, 2), [1, 2, 2, 1], [1, 2, 2, 1], "SAME", dict(include_batch_in_index=True)),
+    ("f64", uniform(2, 4, 4, 2, dtype=np.float64), [1, 2, 2, 1], [1, 1, 1, 1], "VALID", {}),
+    ("f16", tied(1, 4, 4, 2, dtype=np.float16), [1, 2, 2, 1], [1, 2, 2, 1], "SAME", {}),
+    ("empty_batch", uniform(0, 4, 4, 2), [1, 2, 2, 1], [1, 2, 2, 1], "VALID", {}),
+]
+for variant, source, ksize, strides, padding, attrs in ARGMAX_POOLS:
+    rng = seeded("MaxPoolWithArgmax", variant)
+    x = source(rng)
+    argmax = max_pool_argmax(x, ksize, strides, padding, attrs.get("include_batch_in_index", False))
+    pool = dict(ksize=ksize, strides=strides, padding=padding, **attrs)
+    if x.size:  # TensorFlow's MaxPoolWithArgmax rejects an empty input
+        case("MaxPoolWithArgmax", variant, input=x, **pool)
+    case("MaxPoolGradWithArgmax", variant, input=x, grad=uniform(*argmax.shape, dtype=x.dtype)(rng), argmax=argmax, **pool)
+x = tied(2, 4, 4, 2)(seeded("MaxPoolWithArgmax", "i32_index"))
+pool = dict(ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+case("MaxPoolWithArgmax", "i32_index", input=x, Targmax=np.int32, **pool)
+case("MaxPoolGradWithArgmax", "repeated_index", input=f32(1, 2, 2, 1), grad=f32(1, 2, 2, 1), argmax=np.zeros((1, 2, 2, 1), np.int64),
+     ksize=[1, 1, 1, 1], strides=[1, 1, 1, 1], padding="VALID")
 
 
 # ---- FusedBatchNormGrad, LRNGrad -----------------------------------------------------------------------
