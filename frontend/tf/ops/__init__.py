@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     nn,
     nn_grad,
     nn_grad_argmax,
+    nn_grad_dilation,
     state,
     tensor_array,
 )

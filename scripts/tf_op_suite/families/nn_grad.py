@@ -1,7 +1,6 @@
 """Training kernels: the ops TensorFlow's gradient functions emit (activation and elementwise gradients,
-BiasAddGrad, convolution backprops, pooling gradients, MaxPoolWithArgmax and its gradient, FusedBatchNormGrad,
-LRNGrad) and the shape helpers
-the gradient code computes with (BroadcastGradientArgs, ConcatOffset, StridedSliceGrad, MirrorPadGrad).
+BiasAddGrad, convolution backprops, pooling gradients, MaxPoolWithArgmax, Dilation2D and their gradients,
+FusedBatchNormGrad, LRNGrad) and the shape helpers the gradient code computes with (BroadcastGradientArgs, ConcatOffset, StridedSliceGrad, MirrorPadGrad).
 
 Where a kernel reads a forward result (a pooling's orig_output, LRN's output_image, batch norm's reserve
 spaces), the case feeds the value the forward op would have produced, computed here with numpy, as a
@@ -273,6 +272,32 @@ pool = dict(ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
 case("MaxPoolWithArgmax", "i32_index", input=x, Targmax=np.int32, **pool)
 case("MaxPoolGradWithArgmax", "repeated_index", input=f32(1, 2, 2, 1), grad=f32(1, 2, 2, 1), argmax=np.zeros((1, 2, 2, 1), np.int64),
      ksize=[1, 1, 1, 1], strides=[1, 1, 1, 1], padding="VALID")
+
+
+# ---- morphological dilation ----------------------------------------------------------------------------
+DILATIONS = [  # variant, input, filter (h, w), strides, rates, padding
+    ("valid", uniform(2, 5, 5, 3), (2, 2), (1, 1), (1, 1), "VALID"),
+    ("same", uniform(1, 5, 6, 2), (3, 2), (1, 1), (1, 1), "SAME"),
+    ("same_stride2", uniform(2, 6, 5, 2), (3, 3), (2, 2), (1, 1), "SAME"),
+    ("valid_rate2", uniform(1, 7, 6, 2), (2, 2), (1, 1), (2, 2), "VALID"),
+    ("same_rate2_stride2", uniform(1, 7, 7, 1), (2, 3), (2, 1), (2, 2), "SAME"),
+    ("ties", tied(2, 4, 4, 2), (2, 2), (1, 1), (1, 1), "SAME"),
+    ("f64", uniform(1, 4, 5, 2, dtype=np.float64), (2, 3), (1, 2), (1, 1), "VALID"),
+    ("f16", tied(1, 4, 4, 2, dtype=np.float16), (2, 2), (1, 1), (1, 1), "SAME"),
+    ("i32", tied(1, 4, 4, 2, dtype=np.int32, low=-9, high=9), (2, 2), (1, 1), (1, 1), "VALID"),
+    ("empty_batch", uniform(0, 4, 4, 2), (2, 2), (1, 1), (1, 1), "VALID"),
+    ("all_minus_inf", lambda rng: np.full((1, 3, 3, 2), -np.inf, np.float32), (2, 2), (1, 1), (1, 1), "SAME"),
+]
+for variant, source, taps, strides, rates, padding in DILATIONS:
+    rng = seeded("Dilation2D", variant)
+    x = source(rng)
+    w = (tied if x.dtype.kind == "i" or variant == "ties" else uniform)(*taps, x.shape[3], dtype=x.dtype)(rng)
+    outs = [conv_out(n, k, s, r, padding) for n, k, s, r in zip(x.shape[1:3], taps, strides, rates)]
+    dy = (tied if x.dtype.kind == "i" else uniform)(x.shape[0], *outs, x.shape[3], dtype=x.dtype)(rng)
+    attrs = dict(strides=[1, *strides, 1], rates=[1, *rates, 1], padding=padding)
+    case("Dilation2D", variant, input=x, filter=w, **attrs)
+    for op in ("Dilation2DBackpropInput", "Dilation2DBackpropFilter"):
+        case(op, variant, rtol=1e-5, input=x, filter=w, out_backprop=dy, **attrs)
 
 
 # ---- FusedBatchNormGrad, LRNGrad -----------------------------------------------------------------------
