@@ -1,4 +1,4 @@
-"""Write tests/data/tf1_training/: a TF1 training graph whose gradients TensorFlow built itself.
+"""Write tests/data/tf1_training/<case>/: TF1 training graphs whose gradients TensorFlow built itself.
 
 A small conv + batch-norm + relu + max-pool network, a depthwise block with elu and average pooling, and
 a dense softmax head, with ``tf.compat.v1.gradients`` of its loss with respect to the input and every
@@ -6,7 +6,10 @@ parameter. The parameters are placeholders (fed, not variables) so the graph is 
 gradient is a fetch. The gradient subgraph holds the kernels TensorFlow's registered gradient functions
 emit (Conv2DBackpropInput/Filter, FusedBatchNormGradV3, ReluGrad, MaxPoolGrad, AvgPoolGrad,
 DepthwiseConv2dNativeBackprop*, EluGrad, BiasAddGrad, BroadcastGradientArgs, ConcatOffset,
-StridedSliceGrad, MirrorPadGrad...). tests/tf/test_nn_grad_training.py runs it on tfc's backends.
+StridedSliceGrad, MirrorPadGrad...). Case ``unknown_batch`` leaves the batch unknown, as training graphs
+do (its shapes are computed at run time: BroadcastGradientArgs); case ``gradient_penalty`` also
+differentiates the gradient kernels in turn (MaxPoolGradGrad, the gradients of ReluGrad, EluGrad,
+TanhGrad, FusedBatchNormGradV3...). tests/tf/test_nn_grad_training.py runs them on tfc's backends.
 
 Run with the TensorFlow environment: ``/tmp/tfenv/bin/python scripts/make_tf1_training_graph.py``.
 """
@@ -50,31 +53,47 @@ def network(v1, x, labels, p):
     return tf.reduce_mean(loss * tf.sigmoid(logits[:, 0]), name="loss")
 
 
-def main():
-    v1 = tf.compat.v1
-    v1.disable_eager_execution()
-    rng = np.random.default_rng(0)
+def build(v1, batch):
+    """The graph, its loss and gradients; with a static ``batch``, also a gradient penalty (as WGAN-GP trains
+    with), the sum of squares of the input gradient, and its gradients: differentiating the gradient kernels."""
     graph = tf.Graph()
     with graph.as_default():
-        x = v1.placeholder(tf.float32, (None, 8, 8, 3), name="x")  # an unknown batch, as training graphs have
-        labels = v1.placeholder(tf.int32, (None,), name="labels")
+        x = v1.placeholder(tf.float32, (batch, 8, 8, 3), name="x")
+        labels = v1.placeholder(tf.int32, (batch,), name="labels")
         p = {name: v1.placeholder(tf.float32, shape, name=name) for name, shape in PARAMETERS.items()}
         loss = network(v1, x, labels, p)
         wrt = [x, *p.values()]
         gradients = [tf.identity(g, name=f"grad_{t.op.name}") for t, g in zip(wrt, v1.gradients(loss, wrt))]
+        fetches = [loss, *gradients]
+        if batch is not None:  # (with the batch unknown, TensorFlow would differentiate batch norm's gradient with DynamicStitch)
+            penalty = tf.reduce_sum(tf.square(gradients[0]), name="penalty")
+            fetches += [penalty, *(tf.identity(g, name=f"penalty_grad_{t.op.name}") for t, g in zip(p.values(), v1.gradients(penalty, list(p.values()))))]
+    return graph, [t.name for t in fetches]
+
+
+def write_case(name: str, batch):
+    v1 = tf.compat.v1
+    rng = np.random.default_rng(0)
+    graph, fetches = build(v1, batch)
     feeds = {"x:0": rng.standard_normal((4, 8, 8, 3)).astype(np.float32), "labels:0": rng.integers(0, 5, 4).astype(np.int32)}
     feeds.update({f"{n}:0": (rng.standard_normal(s) * 0.5).astype(np.float32) for n, s in PARAMETERS.items()})
-    fetches = [loss.name, *(g.name for g in gradients)]
     with v1.Session(graph=graph, config=v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)) as session:
         values = session.run(fetches, {graph.get_tensor_by_name(k): v for k, v in feeds.items()})
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "graph.pb").write_bytes(graph.as_graph_def().SerializeToString(deterministic=True))
-    np.savez(OUT / "inputs.npz", **{k.split(":")[0]: v for k, v in feeds.items()})
-    np.savez(OUT / "expected.npz", **{k.split(":")[0]: v for k, v in zip(fetches, values)})
+    out = OUT / name
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "graph.pb").write_bytes(graph.as_graph_def().SerializeToString(deterministic=True))
+    np.savez(out / "inputs.npz", **{k.split(":")[0]: v for k, v in feeds.items()})
+    np.savez(out / "expected.npz", **{k.split(":")[0]: v for k, v in zip(fetches, values)})
     ops = sorted({node.op for node in graph.as_graph_def().node})
     info = dict(feeds=list(feeds), fetches=fetches, parameters=["x:0", *(f"{n}:0" for n in PARAMETERS)], ops=ops, tf_version=tf.__version__)
-    (OUT / "case.json").write_text(json.dumps(info, indent=1) + "\n")
-    print(f"{OUT}: {len(graph.as_graph_def().node)} nodes, ops {ops}")
+    (out / "case.json").write_text(json.dumps(info, indent=1) + "\n")
+    print(f"{out}: {len(graph.as_graph_def().node)} nodes, ops {ops}")
+
+
+def main():
+    tf.compat.v1.disable_eager_execution()
+    write_case("unknown_batch", None)  # as training graphs are built: shapes computed at run time (BroadcastGradientArgs...)
+    write_case("gradient_penalty", 4)
 
 
 if __name__ == "__main__":
