@@ -18,6 +18,7 @@ from . import (  # noqa: F401
     nn_grad,
     nn_grad_argmax,
     nn_grad_dilation,
+    nn_grad_fractional,
     state,
     tensor_array,
 )

@@ -54,7 +54,7 @@ def _check_fits(t: TensorType, shape, what: str, expected: str) -> None:
         raise ShapeError(f"{what} has shape {t}, but {expected} has shape {list(shape)}")
 
 
-def _shape_operand(value, rank: int, what: str) -> tuple:
+def shape_operand(value, rank: int, what: str) -> tuple:
     """A constant shape operand (filter_sizes, orig_input_shape): a vector of ``rank`` sizes."""
     value = np.asarray(value)
     sizes = tuple(int(s) for s in value.reshape(-1))
@@ -95,7 +95,7 @@ def _backprop_filter_type(rank: int, depthwise: bool = False):
         value = ctx.constant(1)
         if value is None:
             return TensorType(x.dtype, (None,) * rank)
-        ws = _shape_operand(value, rank, "filter_sizes")
+        ws = shape_operand(value, rank, "filter_sizes")
         check_out_backprop(spec, xs, ws, dys, depthwise)
         return TensorType(x.dtype, ws)
 
@@ -307,7 +307,7 @@ def _avg_pool_grad_type(rank: int):
         value = ctx.constant(0)
         if value is None:
             return TensorType(grad.dtype, (None,) * rank)
-        shape = _shape_operand(value, rank, "orig_input_shape")
+        shape = shape_operand(value, rank, "orig_input_shape")
         _check_fits(grad, [out for out, _ in spec.windows(shape)], "grad", "the pooled orig_input")
         return TensorType(grad.dtype, shape)
 

@@ -300,6 +300,56 @@ for variant, source, taps, strides, rates, padding in DILATIONS:
         case(op, variant, rtol=1e-5, input=x, filter=w, out_backprop=dy, **attrs)
 
 
+# ---- fractional pooling -----------------------------------------------------------------------------
+def pooling_sequence(size, cells, rng):
+    """A sequence as FractionalMaxPool draws one: 0, then steps of floor or ceil(size / cells), ending at size."""
+    steps = np.full(cells, size // cells)
+    steps[rng.choice(cells, size % cells, replace=False)] += 1
+    return np.concatenate([[0], np.cumsum(steps)]).astype(np.int64)
+
+
+FRACTIONAL = [  # variant, input shape, output rows and columns, overlapping, dtype
+    ("default", (2, 7, 6, 3), (4, 3), False, np.float32),
+    ("overlapping", (1, 9, 8, 2), (5, 6), True, np.float32),
+    ("f64", (1, 5, 7, 2), (3, 4), False, np.float64),
+    ("i32", (2, 6, 6, 1), (4, 4), True, np.int32),
+    ("i64", (1, 6, 5, 2), (3, 3), False, np.int64),
+    ("one_cell", (1, 4, 4, 1), (1, 1), False, np.float32),
+]
+for variant, shape, (out_rows, out_cols), overlapping, dtype in FRACTIONAL:
+    rng = seeded("FractionalAvgPoolGrad", variant)
+    rows, cols = pooling_sequence(shape[1], out_rows, rng), pooling_sequence(shape[2], out_cols, rng)
+    dy_shape = (shape[0], out_rows, out_cols, shape[3])
+    dy = (tied if np.dtype(dtype).kind == "i" else uniform)(*dy_shape, dtype=dtype, **({"low": -20, "high": 20} if np.dtype(dtype).kind == "i" else {}))(rng)
+    case("FractionalAvgPoolGrad", variant, orig_input_tensor_shape=const(i64v(shape)), out_backprop=dy, row_pooling_sequence=rows,
+         col_pooling_sequence=cols, overlapping=overlapping)
+
+
+def fractional_max_pool(x, rows, cols, overlapping):
+    """The forward FractionalMaxPool with these sequences: each cell's maximum."""
+    end = 1 if overlapping else 0
+    out = np.empty((x.shape[0], len(rows) - 1, len(cols) - 1, x.shape[3]), x.dtype)
+    for r, c in np.ndindex(*out.shape[1:3]):
+        cell = x[:, rows[r]: min(rows[r + 1] + end, x.shape[1]), cols[c]: min(cols[c + 1] + end, x.shape[2])]
+        out[:, r, c] = cell.max(axis=(1, 2))
+    return out
+
+
+for variant, shape, (out_rows, out_cols), overlapping, dtype in FRACTIONAL:
+    rng = seeded("FractionalMaxPoolGrad", variant)
+    if np.dtype(dtype).kind == "i":
+        x = tied(*shape, dtype=dtype, low=-20, high=20)(rng)
+    else:
+        x = (tied if variant == "overlapping" else uniform)(*shape, dtype=dtype)(rng)  # overlapping: ties
+    rows, cols = pooling_sequence(shape[1], out_rows, rng), pooling_sequence(shape[2], out_cols, rng)
+    y = fractional_max_pool(x, rows, cols, overlapping)
+    dy = (tied if np.dtype(dtype).kind == "i" else uniform)(*y.shape, dtype=dtype)(rng)
+    case("FractionalMaxPoolGrad", variant, orig_input=x, orig_output=y, out_backprop=dy, row_pooling_sequence=rows, col_pooling_sequence=cols,
+         overlapping=overlapping)
+case("FractionalAvgPoolGrad", "repeated_sequence", orig_input_tensor_shape=const(i64v([1, 5, 4, 2])), out_backprop=f32(1, 4, 3, 2),
+     row_pooling_sequence=i64v([0, 1, 1, 1, 4]), col_pooling_sequence=i64v([0, 2, 2, 3]), overlapping=True)
+
+
 # ---- FusedBatchNormGrad, LRNGrad -----------------------------------------------------------------------
 def batch_norm_grad_case(op, variant, shape, data_format="NHWC", training=True, dtype=np.float32, **attrs):
     """reserve_space_1/2 are what the forward op leaves there: the batch mean and biased variance when
