@@ -119,3 +119,60 @@ def test_fused_batch_norm_grad_with_a_scale_of_the_wrong_size():
 
     message = error_of(build, {"dy:0": rand(2, 2, 2, 3), "x:0": rand(2, 2, 2, 3)})
     assert "bng" in message
+
+
+def test_max_pool_with_argmax_of_an_empty_input():
+    def build(g):
+        x = g.placeholder("x", np.float32, [0, 4, 4, 1])
+        return g.op("MaxPoolWithArgmax", [x], name="mpa", T=np.float32, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+
+    message = error_of(build, {"x:0": rand(0, 4, 4, 1)})
+    assert "mpa" in message and "empty" in message
+
+
+def test_max_pool_with_argmax_pooling_over_channels():
+    def build(g):
+        x = g.placeholder("x", np.float32, [1, 4, 4, 2])
+        return g.op("MaxPoolWithArgmax", [x], name="mpa", T=np.float32, ksize=[1, 2, 2, 2], strides=[1, 2, 2, 1], padding="VALID")
+
+    message = error_of(build, {"x:0": rand(1, 4, 4, 2)})
+    assert "mpa" in message and "channel" in message
+
+
+def test_dilation_with_a_filter_of_another_depth():
+    def build(g):
+        x = g.placeholder("x", np.float32, [1, 4, 4, 2])
+        return g.op("Dilation2D", [x, g.const(rand(2, 2, 3))], name="dil", T=np.float32, strides=[1, 1, 1, 1], rates=[1, 1, 1, 1], padding="SAME")
+
+    message = error_of(build, {"x:0": rand(1, 4, 4, 2)})
+    assert "dil" in message and "depth" in message
+
+
+def test_dilation_backprop_with_an_out_backprop_of_the_wrong_shape():
+    def build(g):
+        x, dy = g.placeholder("x", np.float32, [1, 4, 4, 2]), g.placeholder("dy", np.float32, [1, 4, 3, 2])
+        return g.op("Dilation2DBackpropInput", [x, g.const(rand(2, 2, 2)), dy], name="dil_dx", T=np.float32,
+                    strides=[1, 1, 1, 1], rates=[1, 1, 1, 1], padding="SAME")
+
+    message = error_of(build, {"x:0": rand(1, 4, 4, 2), "dy:0": rand(1, 4, 3, 2)})
+    assert "dil_dx" in message and "out_backprop" in message
+
+
+def test_fractional_avg_pool_grad_with_a_short_sequence():
+    def build(g):
+        dy = g.placeholder("dy", np.float32, [1, 3, 2, 1])
+        rows, cols = g.placeholder("rows", np.int64, [3]), g.placeholder("cols", np.int64, [3])
+        return g.op("FractionalAvgPoolGrad", [g.const(np.int64([1, 5, 4, 1])), dy, rows, cols], name="fap", T=np.float32)
+
+    message = error_of(build, {"dy:0": rand(1, 3, 2, 1), "rows:0": np.int64([0, 2, 5]), "cols:0": np.int64([0, 2, 4])})
+    assert "fap" in message and "row_pooling_sequence" in message
+
+
+def test_fractional_max_pool_grad_with_mismatched_outputs():
+    def build(g):
+        x, y, dy = (g.placeholder(n, np.float32, s) for n, s in [("x", [1, 4, 4, 1]), ("y", [1, 2, 2, 1]), ("dy", [1, 2, 3, 1])])
+        rows, cols = g.const(np.int64([0, 2, 4])), g.const(np.int64([0, 2, 4]))
+        return g.op("FractionalMaxPoolGrad", [x, y, dy, rows, cols], name="fmp", T=np.float32)
+
+    message = error_of(build, {"x:0": rand(1, 4, 4, 1), "y:0": rand(1, 2, 2, 1), "dy:0": rand(1, 2, 3, 1)})
+    assert "fmp" in message and "out_backprop" in message

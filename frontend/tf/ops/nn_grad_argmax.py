@@ -30,6 +30,10 @@ def _spec(ctx) -> PoolSpec:
     return spec
 
 
+def _index_dtype(ctx) -> DType:
+    return attr_dtype(ctx, "Targmax") if "Targmax" in ctx.attrs else DType.i64  # TensorFlow's default
+
+
 def _pooled(ctx, x: TensorType) -> tuple:
     return tuple(out for out, _ in _spec(ctx).windows(shape_of(x, 4, "input")))
 
@@ -45,13 +49,13 @@ def _batch_offsets(shape: tuple, dtype: DType, include_batch: bool, pooled: tupl
 
 # ---- MaxPoolWithArgmax -------------------------------------------------------------------------------
 def _max_pool_with_argmax_type(ctx, x):
-    return [TensorType(x.dtype, _pooled(ctx, x)), TensorType(attr_dtype(ctx, "Targmax"), _pooled(ctx, x))]
+    return [TensorType(x.dtype, _pooled(ctx, x)), TensorType(_index_dtype(ctx), _pooled(ctx, x))]
 
 
 def _max_pool_with_argmax(ctx, x):
     shape = static_shape(ctx, 0, "input")
     windows = PoolWindows.of(_spec(ctx), shape)
-    dtype = attr_dtype(ctx, "Targmax")
+    dtype = _index_dtype(ctx)
     if 0 in shape:
         raise ShapeError(f"input {list(shape)} must not be empty (TensorFlow's kernel rejects it)")
     best, tap = first_max_taps(windows, x)

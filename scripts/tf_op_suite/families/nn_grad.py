@@ -1,6 +1,7 @@
 """Training kernels: the ops TensorFlow's gradient functions emit (activation and elementwise gradients,
 BiasAddGrad, convolution backprops, pooling gradients, MaxPoolWithArgmax, Dilation2D and their gradients,
-FusedBatchNormGrad, LRNGrad) and the shape helpers the gradient code computes with (BroadcastGradientArgs, ConcatOffset, StridedSliceGrad, MirrorPadGrad).
+fractional pooling gradients, FusedBatchNormGrad, LRNGrad) and the shape helpers the gradient code
+computes with (BroadcastGradientArgs, ConcatOffset, StridedSliceGrad, MirrorPadGrad).
 
 Where a kernel reads a forward result (a pooling's orig_output, LRN's output_image, batch norm's reserve
 spaces), the case feeds the value the forward op would have produced, computed here with numpy, as a
