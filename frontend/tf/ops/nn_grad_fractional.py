@@ -116,7 +116,7 @@ def _avg(ctx, sizes, dy, rows, cols):
         for col in col_order:
             share = _share(dy, counts, row, col)
             total = share if total is None else tnp.add(total, share)
-    scaled = tnp.divide(dy, counts)
+    scaled = tnp.divide(dy, tnp.where(tnp.equal(dy, dy), counts, tnp.astype(1, DType.f64)))  # a select again, see _share
     all_cols, early_rows = tnp.astype(col_cells, DType.f64), tnp.subtract(tnp.astype(row_cells, DType.f64), row_later)
     for rows, cols in ((row_later, all_cols), (early_rows, col_later)):  # odd sequences: shares in a third cell
         total = tnp.add(total, _spread(cols, _spread(rows, scaled, 1), 2))

@@ -349,6 +349,8 @@ for variant, shape, (out_rows, out_cols), overlapping, dtype in FRACTIONAL:
          overlapping=overlapping)
 case("FractionalAvgPoolGrad", "repeated_sequence", orig_input_tensor_shape=const(i64v([1, 5, 4, 2])), out_backprop=f32(1, 4, 3, 2),
      row_pooling_sequence=i64v([0, 1, 1, 1, 4]), col_pooling_sequence=i64v([0, 2, 2, 3]), overlapping=True)
+case("FractionalAvgPoolGrad", "repeated_sequence_i32", orig_input_tensor_shape=const(i64v([1, 5, 4, 1])), out_backprop=i32(1, 4, 3, 1, low=-20, high=20),
+     row_pooling_sequence=i64v([0, 1, 1, 1, 4]), col_pooling_sequence=i64v([0, 2, 2, 3]), overlapping=True)
 
 
 # ---- FusedBatchNormGrad, LRNGrad -----------------------------------------------------------------------
