@@ -2,4 +2,24 @@
 Importing this package registers them all (the registry does, through the ``tfc.dialects`` entry point)."""
 
 from .. import rules  # noqa: F401 - the tf rule table, applied by simplify to the ops defined here
-from . import array, array_index, basic, case, control, fused, lists, math, math_nn, nn, state, tensor_array  # noqa: F401
+from . import (  # noqa: F401
+    array,
+    array_index,
+    basic,
+    bitwise,
+    case,
+    complex,
+    control,
+    cumulative,
+    fused,
+    lists,
+    math,
+    math_nn,
+    nn,
+    predicates,
+    safe_math,
+    special,
+    state,
+    tensor_array,
+    trigonometry,
+)

@@ -19,6 +19,7 @@ from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
 from ..dialect import attr_dtype, broadcast, same_as_first, tf_op, to_bool, unknown
+from .complex_parts import conjugate, real_part
 
 
 def emit(name: str, *operands):
@@ -77,6 +78,14 @@ def _div_no_nan(ctx, x, y):
     return tnp.where(zero, full_like(x, 0), quotient)
 
 
+def _truncate_div(ctx, x, y):
+    """x / y rounded toward zero: XLA's integer division already does; floats round the quotient."""
+    quotient = emit("divide", *_broadcast_pair(x, y))
+    if not quotient.dtype.is_float:
+        return quotient
+    return tnp.where(tnp.less(quotient, full_like(quotient, 0)), tnp.ceil(quotient), tnp.floor(quotient))
+
+
 def floor_mod(x, y):
     """Python's %: the remainder takes the divisor's sign (fmod, then + y when the signs differ)."""
     x, y = _broadcast_pair(x, y)
@@ -90,8 +99,9 @@ def floor_mod(x, y):
 
 
 def _squared_difference(ctx, x, y):
+    """(x - y)^2; for complex numbers |x - y|^2, conj(x - y) (x - y), as TensorFlow defines it."""
     diff = emit("subtract", *_broadcast_pair(x, y))
-    return tnp.multiply(diff, diff)
+    return tnp.multiply(conjugate(diff), diff)
 
 
 def _add_n(ctx, *xs):
@@ -108,7 +118,7 @@ _BINARY = {
     "Mul": lambda ctx, x, y: tnp.multiply(x, y),
     "RealDiv": _core_binary("divide"),  # on ints XLA's truncating division, as tf2xla does
     "Div": _core_binary("divide"),  # ints truncate toward zero: TF's CPU kernel is safe_div (C '/')
-    "TruncateDiv": _core_binary("divide"),
+    "TruncateDiv": _truncate_div,
     "DivNoNan": _div_no_nan,
     "FloorDiv": lambda ctx, x, y: tnp.floor_divide(x, y),  # ints: Python's //; floats: floor(x / y)
     "FloorMod": lambda ctx, x, y: floor_mod(x, y),
@@ -301,6 +311,8 @@ def _cast(ctx, x):
     conversions round to nearest, at most one unit in the last place away.
     """
     target = ctx.result_type.dtype
+    if x.dtype.is_complex and not target.is_complex:
+        x = real_part(x)  # TensorFlow keeps the real part, for bool too (1j is false)
     if target is DType.bool and x.dtype is not DType.bool:
         return tnp.not_equal(x, full_like(x, 0))
     return tnp.astype(x, target)
@@ -449,9 +461,7 @@ def _batch_matmul_type(broadcasting: bool):
 def _adjoint(t, adjoint: bool):
     if not adjoint:
         return t
-    if t.dtype.is_complex:
-        raise ShapeError("adjoint of a complex matrix needs a conjugate, which tfc has no core op for")
-    return tnp.transpose(t, tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2))
+    return tnp.transpose(conjugate(t), tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2))
 
 
 def _batch_matmul(ctx, x, y):

@@ -1,0 +1,150 @@
+"""More math: inverse trigonometric and hyperbolic functions, special functions (gamma family, error
+function inverse, Bessel, incomplete gamma and beta), safe binary ops (Xdivy, Xlogy, MulNoNan...),
+NextAfter, ApproximateEqual, integer Pow, Cumprod, CumulativeLogsumexp, ToBool, ClipByValue's forms,
+and softmax and the losses on f64 and higher ranks."""
+
+import numpy as np
+from spec import case, const, f32, f64, family, i32, i32v, i64, i64v
+
+family("math2")
+
+F32 = dict(rtol=1e-5, atol=1e-6)
+F64 = dict(rtol=1e-10, atol=1e-12)
+
+# (op, value range) — each on f32 and f64, plus a scalar and an empty tensor.
+UNARY = [
+    ("Acos", (-0.95, 0.95)), ("Asin", (-0.95, 0.95)), ("Atan", (-4.0, 4.0)), ("Acosh", (1.05, 6.0)),
+    ("Asinh", (-4.0, 4.0)), ("Atanh", (-0.95, 0.95)), ("Sinh", (-4.0, 4.0)), ("Cosh", (-4.0, 4.0)),
+    ("Lgamma", (0.1, 8.0)), ("Digamma", (0.1, 8.0)), ("Erfinv", (-0.99, 0.99)), ("Ndtri", (0.02, 0.98)),
+    ("BesselI0e", (-12.0, 12.0)), ("BesselI1e", (-12.0, 12.0)),
+]
+for op, (low, high) in UNARY:
+    case(op, "f32", **F32, x=f32(2, 5, low=low, high=high))
+    case(op, "f64", **F64, x=f64(7, low=low, high=high))
+    case(op, "scalar", **F32, x=f32(low=low, high=high))
+    case(op, "empty", x=f32(0, 3, low=low, high=high))
+
+# Edges: poles, branch points and the ends of the domains (TensorFlow's nan/inf conventions).
+EDGES = {
+    "Acos": [-1.0, 1.0, 0.0, 1.5, np.nan],
+    "Asin": [-1.0, 1.0, -0.0, -1.5, np.nan],
+    "Atan": [np.inf, -np.inf, 0.0, 1e20, np.nan],
+    "Acosh": [1.0, 0.5, 1e20, np.inf, np.nan],
+    "Asinh": [0.0, 1e-20, -1e20, np.inf, np.nan],
+    "Atanh": [1.0, -1.0, 0.0, 2.0, 1e-20],
+    "Sinh": [0.0, 1e-20, 50.0, -100.0, np.inf],
+    "Cosh": [0.0, 50.0, -100.0, np.inf, np.nan],
+    "Lgamma": [-2.5, -1.5, -0.5, 0.5, 1.0, 2.0, 0.0, -1.0, 1e-20, 1e20, np.inf, -np.inf],
+    "Digamma": [-2.5, -1.5, -0.5, 0.5, 1.0, 2.0, 30.0, 0.0, -1.0, np.inf],
+    "Erfinv": [-1.0, 1.0, 0.0, 1.5, -0.999, 0.9999],
+    "Ndtri": [0.0, 1.0, 0.5, -0.5, 1e-6, 0.999],
+    "BesselI0e": [0.0, 1e-20, 100.0, -100.0, np.inf, np.nan],
+    "BesselI1e": [0.0, 1e-20, 100.0, -100.0, np.inf, np.nan],
+}
+for op, values in EDGES.items():
+    case(op, "edges_f64", **F64, x=np.array(values, np.float64))
+    case(op, "edges_f32", rtol=2e-5, atol=1e-6, x=np.array(values, np.float32))
+
+# Binary special functions: f32, f64 and a broadcast; the first argument's domain, then the second's.
+case("Igamma", "f32", **F32, a=f32(2, 4, low=0.2, high=6), x=f32(2, 4, low=0.1, high=9))
+case("Igamma", "f64", **F64, a=f64(6, low=0.2, high=6), x=f64(6, low=0.1, high=9))
+case("Igamma", "broadcast", **F32, a=f32(3, 1, low=0.2, high=6), x=f32(4, low=0.1, high=9))
+case("Igamma", "edges", **F64, a=np.array([0.0, -1.0, 1.0, 1.0, 2.0, np.nan, 1.0, 30.0]),
+     x=np.array([1.0, 1.0, 0.0, -1.0, np.inf, 1.0, np.nan, 31.0]))
+case("Igammac", "f32", **F32, a=f32(2, 4, low=0.2, high=6), x=f32(2, 4, low=0.1, high=9))
+case("Igammac", "f64", **F64, a=f64(6, low=0.2, high=6), x=f64(6, low=0.1, high=9))
+case("Igammac", "broadcast", **F32, a=f32(low=0.2, high=6), x=f32(5, low=0.1, high=9))
+case("Igammac", "edges", **F64, a=np.array([0.0, -1.0, 1.0, 1.0, 2.0, np.nan, 1.0, 30.0]),
+     x=np.array([1.0, 1.0, 0.0, -1.0, np.inf, 1.0, np.nan, 31.0]))
+POLYGAMMA_ORDERS = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 1.0], np.float32)
+case("Polygamma", "f32", rtol=1e-4, atol=1e-6, a=const(POLYGAMMA_ORDERS), x=f32(6, low=0.5, high=5))
+case("Polygamma", "f64", **F64, a=POLYGAMMA_ORDERS.astype(np.float64), x=f64(6, low=0.5, high=5))
+case("Polygamma", "broadcast", rtol=1e-4, atol=1e-6, a=np.array([[0.0], [1.0], [2.0]], np.float32), x=f32(4, low=0.5, high=5))
+case("Polygamma", "edges", **F64, a=np.array([1.5, -1.0, 1.0, 1.0, 0.0, 2.0, np.nan]),
+     x=np.array([1.0, 1.0, 0.0, -2.0, -1.5, -1.5, 1.0]))
+case("Zeta", "f32", rtol=1e-4, atol=1e-6, x=f32(2, 3, low=1.1, high=6), q=f32(2, 3, low=0.5, high=4))
+case("Zeta", "f64", **F64, x=f64(6, low=1.1, high=6), q=f64(6, low=0.5, high=4))
+case("Zeta", "broadcast", rtol=1e-4, atol=1e-6, x=f32(3, 1, low=1.1, high=6), q=f32(2, low=0.5, high=4))
+case("Zeta", "edges", **F64, x=np.array([1.0, 0.5, 2.0, 2.0, 3.0, 2.0, np.inf]),
+     q=np.array([1.0, 1.0, 0.0, -1.0, -1.5, np.inf, 2.0]))
+case("Betainc", "f32", rtol=1e-4, atol=1e-6, a=f32(2, 3, low=0.3, high=5), b=f32(2, 3, low=0.3, high=5), x=f32(2, 3, low=0, high=1))
+case("Betainc", "f64", **F64, a=f64(6, low=0.3, high=5), b=f64(6, low=0.3, high=5), x=f64(6, low=0, high=1))
+case("Betainc", "scalar_a", rtol=1e-4, atol=1e-6, a=f32(low=0.3, high=5), b=f32(4, low=0.3, high=5), x=f32(4, low=0, high=1))
+case("Betainc", "edges", **F64, a=np.array([0.0, -1.0, 1.0, 1.0, 2.0, 2.0]), b=np.array([1.0, 1.0, 0.0, 2.0, 3.0, 3.0]),
+     x=np.array([0.5, 0.5, 0.5, 1.5, 0.0, 1.0]))
+
+# Safe binary ops: zeros where the first (MulNoNan: second) operand is zero, whatever the other holds.
+SPECIAL = np.array([0.0, 0.0, 0.0, -0.0, 1.0, 2.0, -3.0, np.nan, 0.0], np.float32)
+OTHER = np.array([0.0, np.nan, np.inf, -1.0, 0.0, np.inf, 4.0, 0.0, 3.0], np.float32)
+for op in ["Xdivy", "Xlogy", "Xlog1py"]:
+    case(op, "f32", **F32, x=f32(2, 3), y=f32(2, 3, low=0.1, high=3))
+    case(op, "f64_broadcast", **F64, x=f64(3, 1), y=f64(4, low=0.1, high=3))
+    case(op, "specials", x=SPECIAL, y=OTHER)
+    case(op, "empty", x=f32(0, 2), y=f32(2))
+case("MulNoNan", "f32", **F32, x=f32(2, 3), y=f32(2, 3))
+case("MulNoNan", "f64_broadcast", **F64, x=f64(3, 1), y=f64(4))
+case("MulNoNan", "specials", x=OTHER, y=SPECIAL)
+case("MulNoNan", "scalar", x=f32(), y=f32())
+case("NextAfter", "f32", x1=f32(6), x2=f32(6))
+case("NextAfter", "f64_broadcast", x1=f64(2, 3), x2=f64(3))
+case("NextAfter", "specials", x1=np.array([0.0, -0.0, 0.0, 1.0, np.inf, -np.inf, np.nan, 1.0, 3.4028235e38, 1.0], np.float32),
+     x2=np.array([1.0, -1.0, -0.0, 1.0, 0.0, 0.0, 1.0, np.nan, np.inf, 0.0], np.float32))
+case("NextAfter", "specials_f64", x1=np.array([0.0, -0.0, 1.0, -1.0, np.inf, 5e-324]), x2=np.array([-1.0, 1.0, 2.0, -2.0, 1.0, 0.0]))
+case("ApproximateEqual", "f32", x=np.array([1.0, 2.0, 3.0, 4.0], np.float32), y=np.array([1.000001, 2.1, 3.0, np.nan], np.float32))
+case("ApproximateEqual", "f64_tolerance", x=f64(2, 3), y=f64(2, 3), tolerance=1.0)
+case("TruncateDiv", "f32", x=f32(6, low=-9, high=9), y=f32(6, low=0.5, high=3))
+case("TruncateMod", "f32", x=f32(6, low=-9, high=9), y=f32(6, low=0.5, high=3))
+case("TruncateMod", "f64_broadcast", x=f64(2, 3, low=-9, high=9), y=f64(3, low=0.5, high=3))
+for name, dtype in [("i8", np.int8), ("i16", np.int16), ("i32", np.int32), ("i64", np.int64)]:
+    case("Pow", name, x=np.array([2, 3, -2, 7, 0, 1, -1, 5], dtype), y=np.array([7, 2, 3, 20, 0, 9, 5, 1], dtype))
+case("Pow", "i32_broadcast", x=i32(3, 1, low=-4, high=5), y=i32(4, low=0, high=6))
+case("Pow", "i64_overflow", x=i64v([3, -3, 2, 10]), y=i64v([40, 41, 63, 30]))
+
+# Cumulative product and log-sum-exp: every exclusive/reverse pair, axes, dtypes.
+for exclusive in (False, True):
+    for reverse in (False, True):
+        flags = f"{'exclusive' if exclusive else 'inclusive'}_{'reverse' if reverse else 'forward'}"
+        case("Cumprod", flags, **F32, x=f32(3, 5, low=0.5, high=1.5), axis=const(i32v(1)), exclusive=exclusive, reverse=reverse)
+        case("CumulativeLogsumexp", flags, **F32, x=f32(4, 3, low=-5, high=5), axis=const(i32v(0)), exclusive=exclusive, reverse=reverse)
+case("Cumprod", "i32_axis0", x=i32(5, 2, low=-3, high=4), axis=const(i32v(0)))
+case("Cumprod", "i64_negative_axis", x=i64(2, 3, low=-3, high=4), axis=const(i64v(-1)), exclusive=True)
+case("Cumprod", "f64_rank3", **F64, x=f64(2, 7, 2), axis=const(i32v(1)), reverse=True)
+case("Cumprod", "zeros_and_nan", x=np.array([2.0, 0.0, 3.0, np.nan, 4.0], np.float32), axis=const(i32v(0)))
+case("Cumprod", "empty", x=f32(0, 3), axis=const(i32v(1)))
+case("Cumprod", "u8_wraps", x=np.array([200, 3, 7, 11], np.uint8), axis=const(i32v(0)))
+case("CumulativeLogsumexp", "f64_long", **F64, x=f64(33, low=-20, high=20), axis=const(i32v(0)))
+case("CumulativeLogsumexp", "wide_range", x=np.array([-1000.0, 0.0, -np.inf, 3.0, 1000.0, -np.inf], np.float32), axis=const(i32v(0)))
+case("CumulativeLogsumexp", "all_neg_inf", x=np.full((2, 3), -np.inf, np.float32), axis=const(i32v(1)), exclusive=True)
+case("CumulativeLogsumexp", "with_inf_and_nan", x=np.array([1.0, np.inf, 2.0, np.nan, 3.0], np.float64), axis=const(i32v(0)))
+case("CumulativeLogsumexp", "empty", x=f32(2, 0), axis=const(i32v(1)))
+
+# ToBool: a scalar is its truth value; any other tensor is true when it has elements.
+for name, value in [("f32_zero", np.float32(0)), ("f32_nan", np.float32(np.nan)), ("i32_scalar", np.int32(-3)),
+                    ("bool_scalar", np.bool_(False)), ("vector", np.zeros(3, np.float32)), ("empty", np.zeros((2, 0), np.int64)),
+                    ("matrix_bool", np.zeros((1, 1), np.bool_))]:
+    case("ToBool", name, input=value)
+
+# ClipByValue: each bound a scalar or the operand's shape (TensorFlow's kernel allows nothing else).
+case("ClipByValue", "scalar_min_tensor_max", t=f32(2, 3), clip_value_min=f32(), clip_value_max=f32(2, 3, low=0.5, high=2))
+case("ClipByValue", "tensor_min_scalar_max", t=f32(2, 3), clip_value_min=f32(2, 3, low=-2, high=0), clip_value_max=f32())
+case("ClipByValue", "tensor_bounds_f64", t=f64(4), clip_value_min=f64(4, low=-2, high=0), clip_value_max=f64(4, low=0, high=2))
+case("ClipByValue", "i32_scalars", t=i32(5, low=-9, high=9), clip_value_min=np.int32(-2), clip_value_max=np.int32(3))
+case("ClipByValue", "u8", t=np.array([0, 7, 200, 255], np.uint8), clip_value_min=np.uint8(5), clip_value_max=np.uint8(201))
+case("ClipByValue", "scalar_operand", t=f32(), clip_value_min=f32(low=-1, high=0), clip_value_max=f32(low=0, high=1))
+
+# Softmax, LogSoftmax and the losses on f64 and higher ranks (the last axis).
+for op in ["Softmax", "LogSoftmax"]:
+    case(op, "f64", **F64, logits=f64(3, 5))
+    case(op, "rank3", **F32, logits=f32(2, 3, 4))
+    case(op, "rank4_f64", **F64, logits=f64(2, 1, 3, 2))
+    case(op, "vector", **F32, logits=f32(6))
+    case(op, "large_logits", **F32, logits=np.array([[1000.0, 0.0, -1000.0], [88.0, 89.0, 90.0]], np.float32))
+    case(op, "empty_rows", logits=f32(0, 3))
+case("L2Loss", "f64", **F64, t=f64(3, 4))
+case("L2Loss", "rank3", **F32, t=f32(2, 3, 2))
+case("L2Loss", "scalar", **F32, t=f32())
+case("L2Loss", "empty", t=f32(0))
+case("SoftmaxCrossEntropyWithLogits", "f64", **F64, features=f64(3, 4), labels=f64(3, 4, low=0, high=1))
+case("SoftmaxCrossEntropyWithLogits", "broadcast_labels", **F32, features=f32(3, 4), labels=f32(1, 4, low=0, high=1))
+case("SparseSoftmaxCrossEntropyWithLogits", "f64", **F64, features=f64(4, 3), labels=np.array([0, 2, 1, 2], np.int32))
+case("SparseSoftmaxCrossEntropyWithLogits", "i64_labels", **F32, features=f32(3, 5), labels=i64v([4, 0, 3]))
