@@ -1,6 +1,6 @@
-"""Special-function core ops: the gamma family (lgamma, digamma, polygamma, zeta), the inverse error
-function, exponentially scaled Bessel functions, and the regularized incomplete gamma and beta
-functions.
+"""Special-function core ops: the gamma family (lgamma, digamma, polygamma, zeta), the complementary
+and inverse error functions, exponentially scaled Bessel functions, and the regularized incomplete
+gamma and beta functions.
 
 None of these is a reasonable composition of the basic ops: each is a series, a continued fraction
 or a rational approximation chosen per precision. The ones XLA has as CHLO ops lower to those; the
@@ -157,6 +157,12 @@ def _g_digamma(ctx, g):
     return [g * _emit(ctx, "polygamma", ctx.api.ones_like(x), x)]
 
 
+def _g_erfc(ctx, g):
+    x = ctx.operands[0]
+    minus_two_over_sqrt_pi = ctx.api.to_tensor(np.asarray(-2 / np.sqrt(np.pi), x.dtype.numpy))
+    return [g * minus_two_over_sqrt_pi * ctx.api.exp(-(x * x))]
+
+
 def _g_erf_inv(ctx, g):
     half_sqrt_pi = ctx.api.to_tensor(np.asarray(np.sqrt(np.pi) / 2, ctx.result.dtype.numpy))
     return [g * half_sqrt_pi * ctx.api.exp(ctx.result * ctx.result)]
@@ -230,6 +236,8 @@ def _sp(name: str):
 
 LGAMMA = _unary("lgamma", "log |Gamma(x)| (inf at the poles).", _lgamma, chlo("LgammaOp"), _g_lgamma)
 DIGAMMA = _unary("digamma", "psi(x), the derivative of lgamma (nan at the poles).", _digamma, chlo("DigammaOp"), _g_digamma)
+ERFC = _unary("erfc", "1 - erf(x), without the cancellation in its tails (erfc(10) is 2e-45).", _sp("erfc"), chlo("ErfcOp"),
+              _g_erfc)
 ERF_INV = _unary("erf_inv", "The inverse of erf on [-1, 1].", _sp("erfinv"), chlo("ErfInvOp"), _g_erf_inv)
 BESSEL_I0E = _unary("bessel_i0e", "exp(-|x|) I0(x), the scaled modified Bessel function of order 0.", _sp("i0e"),
                     _through_jax(_bessel_i0e_kernel), _g_bessel_i0e)

@@ -46,7 +46,7 @@ UNARY = {
     "asin": (np.arcsin, (-0.9, 0.9)), "acos": (np.arccos, (-0.9, 0.9)), "atan": (np.arctan, (-3, 3)),
     "sinh": (np.sinh, (-3, 3)), "cosh": (np.cosh, (-3, 3)), "asinh": (np.arcsinh, (-3, 3)),
     "acosh": (np.arccosh, (1.2, 4)), "atanh": (np.arctanh, (-0.9, 0.9)),
-    "lgamma": (sp.gammaln, (0.3, 6)), "digamma": (sp.psi, (0.3, 6)), "erf_inv": (sp.erfinv, (-0.9, 0.9)),
+    "lgamma": (sp.gammaln, (0.3, 6)), "digamma": (sp.psi, (0.3, 6)), "erfc": (sp.erfc, (-2, 3)), "erf_inv": (sp.erfinv, (-0.9, 0.9)),
     "bessel_i0e": (sp.i0e, (-5, 5)), "bessel_i1e": (sp.i1e, (-5, 5)),
 }
 

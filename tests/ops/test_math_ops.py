@@ -35,6 +35,7 @@ UNARY = {
     "tfc.atanh": (np.arctanh, (-0.99, 0.99), [1.0, -1.0, 2.0]),
     "tfc.lgamma": (sp.gammaln, (0.1, 9), [1.0, 2.0, 0.0, -1.0, -2.5, np.inf]),
     "tfc.digamma": (sp.psi, (0.1, 9), [1.0, -2.5, 0.5]),
+    "tfc.erfc": (sp.erfc, (-3, 9), [0.0, 10.0, 27.0, -30.0, np.inf, -np.inf]),
     "tfc.erf_inv": (sp.erfinv, (-0.99, 0.99), [0.0, 1.0, -1.0, 1.5]),
     "tfc.bessel_i0e": (sp.i0e, (-12, 12), [0.0, 300.0, -np.inf]),
     "tfc.bessel_i1e": (sp.i1e, (-12, 12), [0.0, 300.0, -np.inf]),

@@ -18,19 +18,14 @@ from tfc.types import DType, TensorType
 
 from ..dialect import attr_dtype, same_as_first, tf_op
 from .complex_parts import imag_part, real_part
-from .math import binary_type, emit, full_like
+from .math import binary_type, broadcast_pair, emit, full_like
 
 _PART = {DType.c64: DType.f32, DType.c128: DType.f64}
 _BITS_OF = {DType.f32: DType.i32, DType.f64: DType.i64}
 
 
-def _broadcast_pair(x, y):
-    shape = tnp.broadcast_shapes(x.shape, y.shape)
-    return tnp.broadcast_to(x, shape), tnp.broadcast_to(y, shape)
-
-
 def _core_binary(name: str):
-    return lambda ctx, x, y: emit(name, *_broadcast_pair(x, y))
+    return lambda ctx, x, y: emit(name, *broadcast_pair(x, y))
 
 
 # ---- shifts --------------------------------------------------------------------------------------
@@ -41,12 +36,12 @@ def _clamped_amount(y):
 
 
 def _left_shift(ctx, x, y):
-    x, y = _broadcast_pair(x, y)
+    x, y = broadcast_pair(x, y)
     return emit("shift_left", x, _clamped_amount(y))
 
 
 def _right_shift(ctx, x, y):
-    x, y = _broadcast_pair(x, y)
+    x, y = broadcast_pair(x, y)
     return emit("shift_right_arithmetic" if x.dtype.is_signed_int else "shift_right_logical", x, _clamped_amount(y))
 
 
@@ -81,7 +76,7 @@ def _next_after(ctx, x, y):
     """The float after x in the direction of y: one more (away from zero) or one less (toward it) in
     x's bit pattern read as a sign-magnitude integer; from zero, the smallest subnormal with y's sign;
     y itself when they are equal; nan when either is."""
-    x, y = _broadcast_pair(x, y)
+    x, y = broadcast_pair(x, y)
     int_type = _BITS_OF[x.dtype]
     bits = _bitcast_core(x, int_type)
     all_but_sign = tnp.broadcast_to(tnp.to_tensor(np.asarray(np.iinfo(int_type.numpy).max, int_type.numpy)), bits.shape)

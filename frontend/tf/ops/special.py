@@ -1,5 +1,6 @@
 """TensorFlow's special functions: Lgamma, Digamma, Polygamma, Zeta, Erfinv, Ndtri, BesselI0e,
-BesselI1e, Igamma, Igammac and Betainc.
+BesselI1e, Igamma, Igammac, IgammaGradA, Betainc, and RandomGammaGrad (the derivative of a gamma
+sample with respect to its shape parameter, composed from igamma's partial derivatives).
 
 Each is one core op but Ndtri, which is Cephes' rational approximation (what TensorFlow's kernel
 evaluates) written with the basic ops: ``sqrt(2) * erfinv(2p - 1)`` would lose all precision for
@@ -16,7 +17,7 @@ from tfc.registry import ShapeError
 from tfc.types import DType
 
 from ..dialect import same_as_first, tf_op
-from .math import binary_type, emit, fits, full_like, same_dtype
+from .math import binary_type, broadcast_pair, emit, fits, full_like, same_dtype
 
 _HALF = (DType.f16, DType.bf16)
 
@@ -125,7 +126,19 @@ for _tf_name, _core_name in _UNARY.items():
     tf_op(_tf_name, same_as_first, _core(_core_name), outputs=(("y", 1),))
 tf_op("Ndtri", same_as_first, lambda ctx, x: in_f32_for_halves(_ndtri)(x), outputs=(("y", 1),))
 
-_BINARY = {"Igamma": "igamma", "Igammac": "igammac", "Polygamma": "polygamma", "Zeta": "zeta"}
+# ---- RandomGammaGrad -----------------------------------------------------------------------------
+def _random_gamma_grad(alpha, sample):
+    """d sample / d alpha of a Gamma(alpha, 1) sample at fixed CDF (implicit reparameterization):
+    -(dP/dalpha) / (dP/dx), P(alpha, x) the lower regularized incomplete gamma function; 0 at x = 0."""
+    at_zero = tnp.equal(sample, full_like(sample, 0))
+    x = tnp.where(at_zero, full_like(sample, 1), sample)
+    log_density = tnp.subtract(tnp.subtract(tnp.multiply(tnp.subtract(alpha, full_like(alpha, 1)), tnp.log(x)), x), emit("lgamma", alpha))
+    grad = tnp.negative(emit("divide", emit("igamma_grad_a", alpha, x), tnp.exp(log_density)))
+    return tnp.where(at_zero, full_like(grad, 0), grad)
+
+
+_BINARY = {"Igamma": "igamma", "Igammac": "igammac", "IgammaGradA": "igamma_grad_a", "Polygamma": "polygamma", "Zeta": "zeta"}
 for _tf_name, _core_name in _BINARY.items():
     tf_op(_tf_name, binary_type, _core(_core_name), outputs=(("z", 1),))
 tf_op("Betainc", _betainc_type, _core("betainc"), outputs=(("z", 1),))
+tf_op("RandomGammaGrad", binary_type, lambda ctx, alpha, sample: in_f32_for_halves(_random_gamma_grad)(*broadcast_pair(alpha, sample)))

@@ -87,3 +87,8 @@ case("BatchMatMulV2", "complex128_adjoint_y", **C128, x=c128(2, 3), y=c128(4, 3)
 # Constants: a complex Const (TensorFlow writes tensor_content) feeding an op.
 case("AddV2", "complex64_const", **C64, x=const(c64(2, 2)), y=c64(2, 2))
 case("Mul", "complex128_const_scalar", **C128, x=const(np.complex128(1.5 - 2j)), y=c128(3))
+
+# The gradient ops of elementwise math conjugate y for complex numbers.
+for op in ["SqrtGrad", "RsqrtGrad", "ReciprocalGrad", "InvGrad", "TanhGrad", "SigmoidGrad"]:
+    case(op, "complex64", **C64, y=c64(2, 3), dy=c64(2, 3))
+    case(op, "complex128", **C128, y=c128(4), dy=c128(4))

@@ -4,7 +4,7 @@ NextAfter, ApproximateEqual, integer Pow, Cumprod, CumulativeLogsumexp, ToBool, 
 and softmax and the losses on f64 and higher ranks."""
 
 import numpy as np
-from spec import case, const, f32, f64, family, i32, i32v, i64, i64v
+from spec import case, const, f16, f32, f64, family, i32, i32v, i64, i64v
 
 family("math2")
 
@@ -148,3 +148,89 @@ case("SoftmaxCrossEntropyWithLogits", "f64", **F64, features=f64(3, 4), labels=f
 case("SoftmaxCrossEntropyWithLogits", "broadcast_labels", **F32, features=f32(3, 4), labels=f32(1, 4, low=0, high=1))
 case("SparseSoftmaxCrossEntropyWithLogits", "f64", **F64, features=f64(4, 3), labels=np.array([0, 2, 1, 2], np.int32))
 case("SparseSoftmaxCrossEntropyWithLogits", "i64_labels", **F32, features=f32(3, 5), labels=i64v([4, 0, 3]))
+
+# The gradient ops of elementwise math (what tf.gradients leaves in saved graphs): y and dy of one
+# shape; a zero dy gives 0 even where y is 0 or infinite.
+GRAD_Y = np.array([0.0, 0.0, np.inf, 2.0, -0.5, 0.25, np.inf, 1.0], np.float32)
+GRAD_DY = np.array([0.0, 1.0, 0.0, 0.0, 3.0, -2.0, 1.0, np.nan], np.float32)
+for op in ["SqrtGrad", "RsqrtGrad", "ReciprocalGrad", "InvGrad", "TanhGrad", "SigmoidGrad"]:
+    low = 0.1 if op in ("SqrtGrad", "RsqrtGrad") else -0.9
+    case(op, "f32", **F32, y=f32(2, 3, low=low, high=0.9), dy=f32(2, 3))
+    case(op, "f64", **F64, y=f64(5, low=low, high=0.9), dy=f64(5))
+    case(op, "f16", rtol=1e-2, atol=1e-3, y=f16(4, low=low, high=0.9), dy=f16(4))
+    case(op, "scalar", **F32, y=f32(low=low, high=0.9), dy=f32())
+    case(op, "empty", y=f32(0, 2), dy=f32(0, 2))
+    case(op, "specials", **F32, y=GRAD_Y, dy=GRAD_DY)
+
+# IgammaGradA and RandomGammaGrad (d sample / d alpha of a gamma sample).
+case("IgammaGradA", "f32", rtol=1e-4, atol=1e-6, a=f32(2, 4, low=0.3, high=6), x=f32(2, 4, low=0.1, high=9))
+case("IgammaGradA", "f64", rtol=1e-9, atol=1e-12, a=f64(6, low=0.3, high=6), x=f64(6, low=0.1, high=9))
+case("IgammaGradA", "broadcast", rtol=1e-4, atol=1e-6, a=f32(3, 1, low=0.3, high=6), x=f32(4, low=0.1, high=9))
+case("IgammaGradA", "edges", rtol=1e-9, atol=1e-12, a=np.array([0.0, -1.0, 1.0, 2.0, 1.0, 0.5]), x=np.array([1.0, 1.0, 0.0, -1.0, 40.0, 1e-8]))
+case("RandomGammaGrad", "f32", rtol=1e-4, atol=1e-6, alpha=f32(2, 4, low=0.3, high=6), sample=f32(2, 4, low=0.1, high=9))
+case("RandomGammaGrad", "f64", rtol=1e-9, atol=1e-12, alpha=f64(6, low=0.3, high=6), sample=f64(6, low=0.1, high=9))
+case("RandomGammaGrad", "broadcast", rtol=1e-4, atol=1e-6, alpha=f32(3, 1, low=0.3, high=6), sample=f32(4, low=0.1, high=9))
+case("RandomGammaGrad", "zero_sample", rtol=1e-9, atol=1e-12, alpha=np.array([0.5, 1.0, 3.0]), sample=np.array([0.0, 0.0, 0.0]))
+
+# Cross: 3-vectors along the last axis.
+case("Cross", "f32", **F32, a=f32(2, 3), b=f32(2, 3))
+case("Cross", "f64_rank3", **F64, a=f64(2, 2, 3), b=f64(2, 2, 3))
+case("Cross", "i32", a=i32(4, 3), b=i32(4, 3))
+case("Cross", "vector", **F32, a=f32(3), b=f32(3))
+case("Cross", "empty", a=f32(0, 3), b=f32(0, 3))
+
+# Add (TF1's name for AddV2) and Mod (C's fmod: the dividend's sign).
+case("Add", "f32_broadcast", x=f32(2, 3), y=f32(3))
+case("Add", "i64_scalar", x=i64(4), y=np.int64(-7))
+case("Mod", "i32_signs", x=np.array([7, -7, 7, -7, 0, 5], np.int32), y=np.array([3, 3, -3, -3, 2, 7], np.int32))
+case("Mod", "f32_broadcast", x=f32(2, 3, low=-9, high=9), y=f32(3, low=0.5, high=3))
+case("Mod", "f64_negative_divisor", x=f64(4, low=-9, high=9), y=f64(4, low=-3, high=-0.5))
+
+# More variants of the basic elementwise ops: f64, edges, integers and empty tensors.
+FLOAT_EDGES = np.array([0.0, -0.0, 1.0, -1.0, 1e-30, -1e-30, 30.0, -30.0, np.inf, -np.inf, np.nan])
+for op in ["Tan", "Erf", "Erfc", "Expm1", "Log1p", "Sign", "Square", "Reciprocal", "Inv", "Rint", "Round", "Floor", "Ceil"]:
+    case(op, "f64", **F64, x=f64(7, low=-3, high=3))
+    case(op, "edges_f32", rtol=1e-5, atol=1e-30, x=FLOAT_EDGES.astype(np.float32))
+    # TensorFlow's CPU kernel says erf(+-inf) is nan in f64 (1 in f32, and with XLA): tfc says 1.
+    case(op, "edges_f64", **F64, x=FLOAT_EDGES[:-3] if op == "Erf" else FLOAT_EDGES)
+    case(op, "empty", x=f32(0, 2))
+HALFWAY = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.4999998, -3.5, 1e7 + 0.5, 4503599627370495.5])
+case("Rint", "halfway_f64", x=HALFWAY)
+case("Round", "halfway_f64", x=HALFWAY)
+case("Round", "halfway_f32", x=HALFWAY.astype(np.float32))
+# Integer Round is left out: TensorFlow's CPU kernel returns 0 (XLA refuses it); tfc returns x.
+for op in ["Sign", "Square", "Neg", "Abs"]:
+    case(op, "i64", x=i64(5, low=-50, high=50))
+case("Log1p", "tiny_f32", rtol=1e-6, atol=0, x=np.array([1e-10, -1e-10, 1e-5, -0.5, -1.0, -2.0], np.float32))
+case("Expm1", "tiny_f32", rtol=1e-6, atol=0, x=np.array([1e-10, -1e-10, 1e-5, -50.0, 80.0, 100.0], np.float32))
+for op in ["IsNan", "IsInf", "IsFinite"]:
+    case(op, "specials_f32", x=FLOAT_EDGES.astype(np.float32))
+    case(op, "specials_f64", x=FLOAT_EDGES)
+    case(op, "specials_f16", x=FLOAT_EDGES.astype(np.float16))
+    case(op, "empty", x=f64(0))
+case("Atan2", "f64", **F64, y=f64(6), x=f64(6))
+case("Atan2", "signed_zeros_and_infinities", **F64, y=np.array([0.0, -0.0, 0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.inf, np.nan, 1.0]),
+     x=np.array([0.0, 0.0, -0.0, -0.0, np.inf, -np.inf, np.inf, -np.inf, 1.0, 1.0, 0.0]))
+for op in ["Softplus", "Softsign"]:
+    case(op, "f64", **F64, features=f64(6, low=-5, high=5))
+    case(op, "large_f32", **F32, features=np.array([-100.0, -20.0, -1e-3, 0.0, 20.0, 100.0, 1e30], np.float32))
+case("DivNoNan", "f64_specials", **F64, x=np.array([1.0, np.inf, np.nan, 0.0, -2.0, 3.0]), y=np.array([0.0, 0.0, 0.0, 0.0, 4.0, -0.0]))
+case("DivNoNan", "empty", x=f32(0), y=f32(0))
+case("TruncateDiv", "f64_signs", x=f64(6, low=-9, high=9), y=f64(6, low=-3, high=3))
+case("TruncateDiv", "i32_signs", x=np.array([7, -7, 7, -7, 0, 1], np.int32), y=np.array([2, 2, -2, -2, 3, -5], np.int32))
+case("TruncateMod", "i64_signs", x=np.array([7, -7, 7, -7, 0, 1], np.int64), y=np.array([2, 2, -2, -2, 3, -5], np.int64))
+case("FloorMod", "f64_signs", **F64, x=f64(8, low=-9, high=9), y=f64(8, low=-3, high=3))
+case("FloorMod", "u8", x=np.array([0, 7, 200, 255], np.uint8), y=np.array([3, 7, 9, 16], np.uint8))
+case("FloorDiv", "f64_signs", **F64, x=f64(8, low=-9, high=9), y=f64(8, low=-3, high=3))
+case("SquaredDifference", "i32", x=i32(2, 3), y=i32(3))
+case("SquaredDifference", "f64", **F64, x=f64(4), y=f64(4))
+
+# Cumsum: every exclusive/reverse pair, integer and f64 operands, negative axes, empty tensors.
+for exclusive in (False, True):
+    for reverse in (False, True):
+        flags = f"{'exclusive' if exclusive else 'inclusive'}_{'reverse' if reverse else 'forward'}"
+        case("Cumsum", flags, **F32, x=f32(3, 5), axis=const(i32v(1)), exclusive=exclusive, reverse=reverse)
+case("Cumsum", "i32_axis0", x=i32(5, 2), axis=const(i32v(0)), exclusive=True)
+case("Cumsum", "i64_negative_axis", x=i64(2, 3, 2), axis=const(i64v(-2)), reverse=True)
+case("Cumsum", "f64_long", **F64, x=f64(40), axis=const(i32v(0)))
+case("Cumsum", "empty", x=f32(0, 3), axis=const(i32v(0)))
