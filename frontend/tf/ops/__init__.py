@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     array,
     array_index,
     basic,
+    binning,
     bitwise,
     case,
     complex,

@@ -236,3 +236,15 @@ case("Cumsum", "i32_axis0", x=i32(5, 2), axis=const(i32v(0)), exclusive=True)
 case("Cumsum", "i64_negative_axis", x=i64(2, 3, 2), axis=const(i64v(-2)), reverse=True)
 case("Cumsum", "f64_long", **F64, x=f64(40), axis=const(i32v(0)))
 case("Cumsum", "empty", x=f32(0, 3), axis=const(i32v(0)))
+
+# Bucketize: the number of (float32) boundaries at or below each value.
+BOUNDARIES = [-3.0, -1.0, 0.0, 0.0, 0.5, 2.0, 1e10]
+case("Bucketize", "f32", input=np.array([-5.0, -3.0, -2.9, 0.0, 0.1, 0.5, 1.9, 2.0, 1e11, np.nan, -np.inf, np.inf], np.float32),
+     boundaries=BOUNDARIES)
+case("Bucketize", "f64_near_float32_boundary", input=np.array([0.1, 0.10000000149011612, 0.1000000015, -1.0000001]),
+     boundaries=[0.1, 0.5])
+case("Bucketize", "i32", input=i32(3, 4, low=-5, high=5), boundaries=BOUNDARIES)
+case("Bucketize", "i64_large", input=i64v([16777217, 16777216, -16777217, 9007199254740993]), boundaries=[16777216.0, 1e15])
+case("Bucketize", "no_boundaries", input=f32(2, 3), boundaries=[])
+case("Bucketize", "empty", input=f32(0, 2), boundaries=[1.0])
+case("Bucketize", "scalar", input=f32(), boundaries=[0.0])
