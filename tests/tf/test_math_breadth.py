@@ -52,6 +52,8 @@ def legalize(op_type, args, consts=(), **attrs):
         ("CumulativeLogsumexp", [floats()], (np.int32(0),), {"T": np.float32, "Tidx": np.int32}, "rank >= 1"),
         ("Bitcast", [np.zeros((2, 3), np.uint8)], (), {"T": np.uint8, "type": np.float32}, "last dimension of 4"),
         ("Igamma", [floats(2, 3), floats(4)], (), {"T": np.float32}, "cannot be broadcast"),
+        ("LinSpace", [floats(), floats()], (np.int32(0),), {"T": np.float32, "Tidx": np.int32}, "num must be positive, got 0"),
+        ("LinSpace", [floats(2), floats()], (np.int32(3),), {"T": np.float32, "Tidx": np.int32}, "start must be a scalar"),
         ("Bucketize", [floats(3)], (), {"T": np.float32, "boundaries": [0.0, 2.0, 1.0]}, r"boundaries must be sorted, got \[0.0, 2.0, 1.0\]"),
     ],
     ids=lambda v: v if isinstance(v, str) and v[0].isupper() else "",

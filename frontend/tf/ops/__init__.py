@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     cross,
     cumulative,
     fused,
+    linspace,
     lists,
     math,
     math_grad,

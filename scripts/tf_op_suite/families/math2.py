@@ -248,3 +248,10 @@ case("Bucketize", "i64_large", input=i64v([16777217, 16777216, -16777217, 900719
 case("Bucketize", "no_boundaries", input=f32(2, 3), boundaries=[])
 case("Bucketize", "empty", input=f32(0, 2), boundaries=[1.0])
 case("Bucketize", "scalar", input=f32(), boundaries=[0.0])
+
+# LinSpace: start + i * step, the last value stop exactly; num a constant.
+case("LinSpace", "f32", start=np.float32(-1.5), stop=np.float32(2.25), num=const(np.int32(7)))
+case("LinSpace", "f64_i64_num", start=np.float64(0.1), stop=np.float64(-3.3), num=const(np.int64(11)))
+case("LinSpace", "one", start=np.float32(4.0), stop=np.float32(9.0), num=const(np.int32(1)))
+case("LinSpace", "two", start=np.float64(-1.0), stop=np.float64(3.0), num=const(np.int32(2)))
+case("LinSpace", "long_f32", start=f32(), stop=f32(low=5, high=9), num=const(np.int32(100)))
