@@ -255,3 +255,9 @@ case("LinSpace", "f64_i64_num", start=np.float64(0.1), stop=np.float64(-3.3), nu
 case("LinSpace", "one", start=np.float32(4.0), stop=np.float32(9.0), num=const(np.int32(1)))
 case("LinSpace", "two", start=np.float64(-1.0), stop=np.float64(3.0), num=const(np.int32(2)))
 case("LinSpace", "long_f32", start=f32(), stop=f32(low=5, high=9), num=const(np.int32(100)))
+
+# SparseMatMul: MatMul whose sparsity flags are hints only.
+case("SparseMatMul", "f32", **F32, a=f32(2, 3), b=f32(3, 4))
+case("SparseMatMul", "transposes_and_hints", **F32, a=f32(3, 2), b=f32(4, 3), transpose_a=True, transpose_b=True, a_is_sparse=True,
+     b_is_sparse=True)
+case("SparseMatMul", "empty", a=f32(0, 3), b=f32(3, 2))
