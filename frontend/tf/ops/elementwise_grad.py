@@ -1,14 +1,12 @@
-"""TensorFlow's elementwise gradient kernels: what its gradient functions emit for activations
-(ReluGrad, Relu6Grad, EluGrad, SeluGrad, SoftplusGrad, SoftsignGrad, LeakyReluGrad) and for unary
-math ops whose derivative is cheapest from their output (SigmoidGrad, TanhGrad, SqrtGrad, RsqrtGrad,
-ReciprocalGrad, InvGrad).
+"""TensorFlow's elementwise gradient kernels of activations: ReluGrad, Relu6Grad, EluGrad, SeluGrad,
+SoftplusGrad, SoftsignGrad, LeakyReluGrad (those of math ops whose derivative is cheapest from their
+output, SigmoidGrad, TanhGrad, SqrtGrad..., are in :mod:`.math_grad`).
 
 Each takes two tensors of one shape (no broadcasting, as in TensorFlow's kernels) and applies the
 derivative TensorFlow's CPU kernel does. At a kink the derivative is TensorFlow's one-sided choice:
 ReluGrad passes nothing at 0, Relu6Grad nothing at 0 or 6, LeakyReluGrad scales by alpha at 0, and
 EluGrad/SeluGrad take the positive branch at an output of exactly 0. The activation kernels read the
-forward op's input (``features``), except EluGrad and SeluGrad, which read its output (``outputs``);
-the math kernels read the forward output ``y``.
+forward op's input (``features``), except EluGrad and SeluGrad, which read its output (``outputs``).
 
 TensorFlow also accepts complex numbers for the math kernels (the derivative is conjugated); tfc has
 no core op for a conjugate, so a complex operand is a clear error.
@@ -93,21 +91,3 @@ _ACTIVATION_GRADS = {
 }
 for _name, _fn in _ACTIVATION_GRADS.items():
     tf_op(_name, _grad_type, _fn, outputs=(("backprops", 1),))
-
-
-# ---- math: the forward output y, then its gradient dy --------------------------------------------
-def _reciprocal_grad(ctx, y, dy):
-    """d/dx 1/x = -1/x^2 = -y^2."""
-    return tnp.negative(tnp.multiply(dy, tnp.multiply(y, y)))
-
-
-_MATH_GRADS = {
-    "SigmoidGrad": lambda ctx, y, dy: tnp.multiply(dy, tnp.multiply(y, tnp.subtract(1, y))),
-    "TanhGrad": lambda ctx, y, dy: tnp.multiply(dy, tnp.subtract(1, tnp.multiply(y, y))),
-    "SqrtGrad": lambda ctx, y, dy: tnp.divide(tnp.multiply(dy, 0.5), y),
-    "RsqrtGrad": lambda ctx, y, dy: tnp.multiply(tnp.multiply(dy, -0.5), tnp.multiply(tnp.multiply(y, y), y)),
-    "ReciprocalGrad": _reciprocal_grad,
-    "InvGrad": _reciprocal_grad,
-}
-for _name, _fn in _MATH_GRADS.items():
-    tf_op(_name, _grad_type, _fn, outputs=(("z", 1),))
