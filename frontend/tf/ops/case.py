@@ -29,7 +29,7 @@ def _branch_names(attrs) -> list[str]:
     return names
 
 
-def _specialize_case(library, operand_types, attrs):
+def _specialize_case(library, operand_types, attrs, operands=()):
     """Import each branch for the input types; the results are the branches' joined types."""
     functions = [library.instantiate(name, list(operand_types[1:])) for name in _branch_names(attrs)]
     results = list(functions[0].type.results)

@@ -17,6 +17,7 @@ from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
 from ..dialect import IMPORT_HOOKS, tf_op, unknown
+from .lists import list_length
 
 
 def _declared_or_unknown(out_key: str):
@@ -45,7 +46,7 @@ def _truth(value: Tensor) -> Tensor:
 
 
 # ---- If -------------------------------------------------------------------------------------------
-def _specialize_if(library, operand_types, attrs):
+def _specialize_if(library, operand_types, attrs, operands=()):
     branch_types = list(operand_types[1:])
     then_fn = library.instantiate(attrs["then_branch"].value, branch_types)
     else_fn = library.instantiate(attrs["else_branch"].value, branch_types)
@@ -74,38 +75,80 @@ for _name in ("If", "StatelessIf"):
 
 
 # ---- While ----------------------------------------------------------------------------------------
-def _specialize_while(library, operand_types, attrs):
+def _specialize_while(library, operand_types, attrs, operands=()):
     """Specialize the body until its result types equal its argument types.
 
     Shapes that change across iterations are relaxed to ``?``; shapes the body pins down that the
     initial values leave open (a batch of ``?`` becoming 2) are adopted, as TensorFlow's shape
-    inference does. Superseded specializations are dropped from the library.
+    inference does. A list whose element shape only its writes tell keeps its length (known from
+    the op that made it). A loop variable whose static shape the body changes cannot be compiled
+    (XLA's loops keep their shapes; TensorFlow's need shape invariants for that). Superseded
+    specializations are dropped from the library.
     """
-    types = list(operand_types)
-    for _ in range(4):
-        body = library.instantiate(attrs["body"].value, types)
-        out = list(body.type.results)
-        if len(out) != len(types) or any(a.dtype != b.dtype for a, b in zip(out, types)):
-            raise ShapeError(f"loop body returns {out} for loop variables {types}")
-        if out == types:
-            break
-        if all(a.is_compatible(b) for a, b in zip(types, out)):
-            refined = library.instantiate(attrs["body"].value, out)
-            if list(refined.type.results) == out:
-                library.discard(body)
-                body, types = refined, out
-                break
+    name = attrs["body"].value
+    _check_fixed_shapes(library, attrs, list(operand_types))
+    body, types = _settle(library, name, list(operand_types))
+    lengths = [list_length(v) for v in operands] or [None] * len(types)
+    filled = [_with_length(t, n) for t, n in zip(types, lengths)]
+    if filled != types:
+        refined = library.instantiate(name, filled)
+        if list(refined.type.results) == filled:
+            library.discard(body)
+            body, types = refined, filled
+        else:
             library.discard(refined)
-        joined = [join_types(a, b) for a, b in zip(types, out)]
-        if joined == types:
-            break
-        library.discard(body)
-        types = joined
-    else:
-        raise ShapeError("loop variable shapes do not settle")
     cond = library.instantiate(attrs["cond"].value, types)
     attrs = dict(attrs, body=SymbolRefAttr(body.name), cond=SymbolRefAttr(cond.name))
     return attrs, types
+
+
+def _check_fixed_shapes(library, attrs, types: list[TensorType]) -> None:
+    """ShapeError when one pass of the body gives a loop variable another rank or another static size."""
+    out = list(library.instantiate(attrs["body"].value, types).type.results)
+    if len(out) != len(types) or any(a.dtype != b.dtype for a, b in zip(out, types)):
+        raise ShapeError(f"loop body returns {out} for loop variables {types}")
+    lists = [t == "resource" for t in attrs["T"].value] if "T" in attrs else []  # TensorLists are variants
+    for i, (before, after) in enumerate(zip(types, out)):
+        if before.shape is None or after.shape is None:
+            continue
+        if len(before.shape) != len(after.shape):
+            change = f"changes rank between iterations ({before} becomes {after})"
+        elif any(x is not None and y is not None and x != y for x, y in zip(before.shape, after.shape)):
+            change = f"changes shape between iterations ({before} becomes {after})"
+        else:
+            continue
+        if i < len(lists) and lists[i]:
+            change = f"(a TensorList) {change}; a list that grows in a loop (TensorListPushBack) has no static length"
+        raise ShapeError(f"loop variable {i} {change}: tfc compiles static shapes, so a loop variable must keep its shape "
+                         "(only TensorFlow's shape invariants allow this)")
+
+
+def _settle(library, name: str, types: list[TensorType]):
+    """(body, types) once the body's result types equal its argument types (see _specialize_while)."""
+    for _ in range(4):
+        body = library.instantiate(name, types)
+        out = list(body.type.results)
+        if out == types:
+            return body, types
+        if all(a.is_compatible(b) for a, b in zip(types, out)):
+            refined = library.instantiate(name, out)
+            if list(refined.type.results) == out:
+                library.discard(body)
+                return refined, out
+            library.discard(refined)
+        joined = [join_types(a, b) for a, b in zip(types, out)]
+        if joined == types:
+            return body, types
+        library.discard(body)
+        types = joined
+    raise ShapeError("loop variable shapes do not settle")
+
+
+def _with_length(t: TensorType, length: int | None) -> TensorType:
+    """A list type with its leading (length) dimension filled in, when only that is missing."""
+    if length is None or t.shape is None or not t.shape or t.shape[0] is not None:
+        return t
+    return t.with_shape((length, *t.shape[1:]))
 
 
 def _while(ctx, *init):
@@ -124,7 +167,7 @@ for _name in ("While", "StatelessWhile"):
 
 
 # ---- calls ----------------------------------------------------------------------------------------
-def _specialize_call(library, operand_types, attrs):
+def _specialize_call(library, operand_types, attrs, operands=()):
     function = library.instantiate(attrs["f"].value, list(operand_types))
     return dict(attrs, f=SymbolRefAttr(function.name)), list(function.type.results)
 

@@ -160,6 +160,16 @@ def _evaluate(block: Block, arguments: dict, depth: int) -> dict:
     return env
 
 
+def list_length(value) -> int | None:
+    """The length of the list ``value`` when a TensorListReserve whose size is known here makes it
+    (its type says nothing of it while the element shape is unknown: only writes tell that)."""
+    op = getattr(value, "op", None)
+    if op is None or op.name != "tf.TensorListReserve":
+        return None
+    length = _fold(op.operands[1], FOLD_DEPTH)
+    return None if length is None or np.asarray(length).size != 1 else int(np.asarray(length).reshape(()))
+
+
 def shape_operand(ctx, index: int):
     """An ``element_shape`` operand as a shape: None dims for -1, None for unknown rank.
 

@@ -31,7 +31,7 @@ from tfc.types import DType, TensorType
 
 from ..dialect import ConstantRequired, tf_op
 from .array import const, ints, scalar_int, static
-from .lists import merge, scatter_rows, starts, static_list, zeros
+from .lists import merge, operand_value, scatter_rows, starts, static_list, zeros
 
 HANDLE = TensorType(DType.i32, ())
 
@@ -52,7 +52,7 @@ def _element_shape_attr(ctx, key: str = "element_shape"):
 
 
 def _size(ctx):
-    value = ctx.constant(0)
+    value = operand_value(ctx, 0)  # TF1 sizes arrays with StridedSlice(Shape(x)): folded here
     if value is None:
         return None
     size = scalar_int(value, "size")
