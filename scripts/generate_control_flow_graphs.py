@@ -282,6 +282,25 @@ def rank_change_fn(x):
                          shape_invariants=[tf.TensorShape([]), tf.TensorShape(None)])[1]
 
 
+def cond_in_while_fn(x):
+    body = lambda i, a: (i + 1, tf.cond(i % 2 == 0, lambda: a + x, lambda: a * 2.0))  # noqa: E731
+    return tf.while_loop(lambda i, a: i < 5, body, [0, x])[1]
+
+
+def while_in_cond_fn(x, p):
+    return tf.cond(p, lambda: tf.while_loop(lambda i, a: i < 4, lambda i, a: (i + 1, a + x), [0, x])[1], lambda: x * 3.0)
+
+
+@case("frozen tf.function, lowered: a cond in a while loop's body as Switch/Merge in a v1 frame")
+def fn_cond_in_while_lowered():
+    return frozen(cond_in_while_fn, {"x": (rand(2, 3), [2, 3])}, lower=True)
+
+
+@case("frozen tf.function, lowered: a while loop in a cond's branch")
+def fn_while_in_cond_lowered():
+    return frozen(while_in_cond_fn, {"x": (rand(3), [3]), "p": (np.array(True), [])}, lower=True)
+
+
 @case("frozen tf.function: StatelessWhile in a StatelessWhile's body")
 def fn_nested_while():
     return frozen(nested_while_fn, {"x": (rand(3), [3])})
@@ -324,46 +343,55 @@ def fn_rank_change():
 
 # ---- Keras recurrent layers ----------------------------------------------------------------------
 def keras_model(kind: str):
+    """A tiny Keras model; short layer names keep the GraphDefs small (names are most of their bytes)."""
     import keras
 
     keras.utils.set_random_seed(1)
     layers = keras.layers
-    steps, features, units = 4, 3, 5
+    features, units = 3, 5
     if kind == "masked_lstm":
-        inputs = keras.Input((steps,), dtype="int32", batch_size=2)
-        x = layers.Embedding(7, features, mask_zero=True)(inputs)
-        return keras.Model(inputs, layers.LSTM(units)(x))
-    inputs = keras.Input((steps, features), batch_size=2)
+        inputs = keras.Input((None,), dtype="int32")
+        x = layers.Embedding(7, features, mask_zero=True, name="e")(inputs)
+        return keras.Model(inputs, layers.LSTM(units, name="r")(x), name="m")
+    inputs = keras.Input((None, features))
     if kind == "lstm":
-        out = layers.LSTM(units, return_sequences=True)(inputs)
+        out = layers.LSTM(units, return_sequences=True, name="r")(inputs)
     elif kind == "gru":
-        out = layers.GRU(units)(inputs)
+        out = layers.GRU(units, name="r")(inputs)
     elif kind == "simple_rnn":
-        out = layers.SimpleRNN(units, return_sequences=True)(inputs)
+        out = layers.SimpleRNN(units, return_sequences=True, name="r")(inputs)
     elif kind == "bidirectional":
-        out = layers.Bidirectional(layers.LSTM(units, return_sequences=True))(inputs)
+        out = layers.Bidirectional(layers.LSTM(units, return_sequences=True, name="r"), name="b")(inputs)
     elif kind == "stacked":
-        out = layers.GRU(units)(layers.LSTM(units, return_sequences=True)(inputs))
-    return keras.Model(inputs, out)
+        out = layers.GRU(units, name="r2")(layers.LSTM(units, return_sequences=True, name="r1")(inputs))
+    return keras.Model(inputs, out, name="m")
 
 
-def keras_case(kind: str, lower: bool):
+def keras_case(kind: str, lower: bool, unknown_dims: bool = False):
+    """A Keras model frozen for a batch of 2 sequences of 4 steps (``unknown_dims``: traced for
+    [None, None, ...], as Keras models usually are, and fed [2, 4, ...])."""
     model = keras_model(kind)
     if kind == "masked_lstm":
         tokens = np.array([[3, 1, 0, 0], [2, 5, 6, 0]], np.int32)
-        return frozen(lambda x: model(x), {"x": (tokens, [2, 4])}, lower)
-    return frozen(lambda x: model(x), {"x": (rand(2, 4, 3), [2, 4, 3])}, lower)
+        return frozen(lambda x: model(x), {"x": (tokens, [None, None] if unknown_dims else [2, 4])}, lower)
+    return frozen(lambda x: model(x), {"x": (rand(2, 4, 3), [None, None, 3] if unknown_dims else [2, 4, 3])}, lower)
 
 
-for _kind in ("lstm", "gru", "simple_rnn", "bidirectional", "stacked", "masked_lstm"):
-    for _lower in (False, True):
-        _name = f"keras_{_kind}" + ("_lowered" if _lower else "")
+def keras_cases():
+    kinds = [(kind, lower, False) for kind in ("lstm", "gru", "simple_rnn", "bidirectional", "stacked", "masked_lstm") for lower in (False, True)]
+    kinds += [(kind, lower, True) for kind in ("lstm", "masked_lstm") for lower in (False, True)]
+    for kind, lower, unknown_dims in kinds:
+        name = f"keras_{kind}" + ("_unknown_dims" if unknown_dims else "") + ("_lowered" if lower else "")
 
-        def _build(kind=_kind, lower=_lower):
-            return keras_case(kind, lower)
+        def build(kind=kind, lower=lower, unknown_dims=unknown_dims):
+            return keras_case(kind, lower, unknown_dims)
 
-        _build.__name__ = _name
-        case(f"Keras {_kind.replace('_', ' ')} frozen" + (" with control flow lowered to v1 frames" if _lower else ""))(_build)
+        build.__name__ = name
+        what = "traced for unknown batch and steps" if unknown_dims else "frozen"
+        case(f"Keras {kind.replace('_', ' ')} {what}" + (" with control flow lowered to v1 frames" if lower else ""))(build)
+
+
+keras_cases()
 
 
 # ---- writing --------------------------------------------------------------------------------------
