@@ -53,3 +53,14 @@ def test_loop_variable_tfc_cannot_type_is_a_clear_error(name):
     message = str(caught.value)
     assert MANIFEST[name]["error"] in message, message
     assert "While" in message, message
+
+
+@pytest.mark.parametrize("name", ["fn_tensor_list_fed_size", "fn_tensor_list_fed_size_lowered", "v1_tensor_array_fed_size"])
+def test_fed_list_size_compiles_once_per_value(name):
+    """The size reaches the list through a While body; each value of ``n`` is its own program."""
+    session = GraphSession.from_file(DATA / f"{name}.pb", backend="interp")
+    feeds = _feeds(name)
+    for n in (2, 3, 2):
+        (stacked,) = session.run(MANIFEST[name]["fetches"], {**feeds, "n:0": np.int32(n)})
+        np.testing.assert_allclose(stacked, feeds["x:0"] * np.arange(n, dtype=np.float32)[:, None], rtol=1e-6)
+    assert len(session.constant_feeds.log) == 1 and "n:0" in session.constant_feeds.log[0]
