@@ -202,6 +202,19 @@ def v1_tensor_array_computed_size():
     return v1_graph(build, {"x": (rand(4, 3), [4, 3])})
 
 
+@case("v1 TensorArrays without an element shape, first written inside a loop, then read and concatenated after it")
+def v1_tensor_array_first_written_in_loop():
+    def build(x):
+        def fill(ta):
+            return tf.compat.v1.while_loop(lambda i, t: i < 3, lambda i, t: (i + 1, t.write(i, x * tf.cast(i, tf.float32))), [0, ta])[1]
+
+        read = fill(tf.TensorArray(tf.float32, size=3))
+        concatenated = fill(tf.TensorArray(tf.float32, size=3, infer_shape=False)).concat()
+        return [read.read(2) + read.read(1), concatenated]
+
+    return v1_graph(build, {"x": (rand(2), [2])})
+
+
 @case("tf.map_fn in a TF1 graph (v1 loop over TensorArrays)")
 def v1_map_fn():
     return v1_graph(lambda x: [tf.map_fn(lambda row: tf.reduce_sum(row * row) + row, x)], {"x": (rand(5, 2), [5, 2])})
@@ -283,7 +296,9 @@ def rank_change_fn(x):
 
 
 def cond_in_while_fn(x):
-    body = lambda i, a: (i + 1, tf.cond(i % 2 == 0, lambda: a + x, lambda: a * 2.0))  # noqa: E731
+    def body(i, a):
+        return i + 1, tf.cond(i % 2 == 0, lambda: a + x, lambda: a * 2.0)
+
     return tf.while_loop(lambda i, a: i < 5, body, [0, x])[1]
 
 

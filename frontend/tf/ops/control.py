@@ -18,6 +18,7 @@ from tfc.types import DType, TensorType
 
 from ..dialect import IMPORT_HOOKS, tf_op, unknown
 from .lists import list_length
+from .tensor_array import adopt_loop_elements
 
 
 def _declared_or_unknown(out_key: str):
@@ -86,8 +87,9 @@ def _specialize_while(library, operand_types, attrs, operands=()):
     specializations are dropped from the library.
     """
     name = attrs["body"].value
-    _check_fixed_shapes(library, attrs, list(operand_types))
-    body, types = _settle(library, name, list(operand_types))
+    types = _adopt_array_elements(library, name, list(operand_types), operands)
+    _check_fixed_shapes(library, attrs, types)
+    body, types = _settle(library, name, types)
     lengths = [list_length(v) for v in operands] or [None] * len(types)
     filled = [_with_length(t, n) for t, n in zip(types, lengths)]
     if filled != types:
@@ -100,6 +102,16 @@ def _specialize_while(library, operand_types, attrs, operands=()):
     cond = library.instantiate(attrs["cond"].value, types)
     attrs = dict(attrs, body=SymbolRefAttr(body.name), cond=SymbolRefAttr(cond.name))
     return attrs, types
+
+
+def _adopt_array_elements(library, name: str, types: list[TensorType], operands) -> list[TensorType]:
+    """The loop variable types after TensorArrays first written in the loop take their element shape."""
+    first = library.instantiate(name, types)
+    changed = [adopt_loop_elements(v, after) for v, after in zip(operands, first.type.results)]
+    if not any(changed):
+        return types
+    library.discard(first)
+    return [v.type if change else t for v, t, change in zip(operands, types, changed)]
 
 
 def _check_fixed_shapes(library, attrs, types: list[TensorType]) -> None:
