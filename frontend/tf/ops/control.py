@@ -17,6 +17,7 @@ from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
 from ..dialect import IMPORT_HOOKS, tf_op, unknown
+from .import_fold import refined_type
 from .lists import list_length
 from .tensor_array import adopt_loop_elements
 
@@ -47,8 +48,14 @@ def _truth(value: Tensor) -> Tensor:
 
 
 # ---- If -------------------------------------------------------------------------------------------
+def refined_types(operand_types, operands) -> list[TensorType]:
+    """The operand types a call specializes its functions for: refined where small shape
+    computations at import tell more than the types do (see import_fold.py)."""
+    return [refined_type(v) for v in operands] if operands else list(operand_types)
+
+
 def _specialize_if(library, operand_types, attrs, operands=()):
-    branch_types = list(operand_types[1:])
+    branch_types = refined_types(operand_types, operands)[1:]
     then_fn = library.instantiate(attrs["then_branch"].value, branch_types)
     else_fn = library.instantiate(attrs["else_branch"].value, branch_types)
     then_out, else_out = then_fn.type.results, else_fn.type.results
@@ -81,13 +88,15 @@ def _specialize_while(library, operand_types, attrs, operands=()):
 
     Shapes that change across iterations are relaxed to ``?``; shapes the body pins down that the
     initial values leave open (a batch of ``?`` becoming 2) are adopted, as TensorFlow's shape
-    inference does. A list whose element shape only its writes tell keeps its length (known from
-    the op that made it). A loop variable whose static shape the body changes cannot be compiled
-    (XLA's loops keep their shapes; TensorFlow's need shape invariants for that). Superseded
-    specializations are dropped from the library.
+    inference does. The initial values' types are first refined by evaluating small shape
+    computations (a transpose by a computed permutation); a TensorArray first written in the loop
+    takes the element shape the body writes; a list whose element shape only its writes tell keeps
+    its length (known from the op that made it). A loop variable whose static shape the body
+    changes cannot be compiled (XLA's loops keep their shapes; TensorFlow's need shape invariants
+    for that). Superseded specializations are dropped from the library.
     """
     name = attrs["body"].value
-    types = _adopt_array_elements(library, name, list(operand_types), operands)
+    types = _adopt_array_elements(library, name, refined_types(operand_types, operands), operands)
     _check_fixed_shapes(library, attrs, types)
     body, types = _settle(library, name, types)
     lengths = [list_length(v) for v in operands] or [None] * len(types)
@@ -180,7 +189,7 @@ for _name in ("While", "StatelessWhile"):
 
 # ---- calls ----------------------------------------------------------------------------------------
 def _specialize_call(library, operand_types, attrs, operands=()):
-    function = library.instantiate(attrs["f"].value, list(operand_types))
+    function = library.instantiate(attrs["f"].value, refined_types(operand_types, operands))
     return dict(attrs, f=SymbolRefAttr(function.name)), list(function.type.results)
 
 

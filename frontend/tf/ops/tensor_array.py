@@ -31,7 +31,8 @@ from tfc.types import DType, TensorType
 
 from ..dialect import ConstantRequired, tf_op
 from .array import const, ints, scalar_int, static
-from .lists import merge, operand_value, scatter_rows, starts, static_list, zeros
+from .import_fold import operand_value
+from .lists import merge, scatter_rows, starts, static_list, zeros
 
 HANDLE = TensorType(DType.i32, ())
 
