@@ -344,8 +344,6 @@ def _reduced_type(dtype=None):
         axes = ctx.constant(1)
         if x.shape is None:
             return unknown(out)
-        if axes is None and (x.rank == 0 or axes_type.shape == (0,)):
-            return TensorType(out, x.shape)  # nothing to reduce (Keras takes the Max of a scalar)
         if axes is None:
             return TensorType(out, (None,) * x.rank) if keep else unknown(out)
         dims = constant_axes(axes, x.rank)
