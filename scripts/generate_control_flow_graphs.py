@@ -9,10 +9,12 @@ Each case writes ``<name>.pb`` (a GraphDef) and ``<name>.npz`` (``input_<i>`` an
 arrays); ``manifest.json`` names each case's feeds and fetches (tensor names, in the npz's order),
 says what it covers, and for the cases tfc must refuse, the words its error must contain.
 
-Three kinds of graph: TF1 graphs built with v1 control flow (``Enter``/``Exit``/``Merge``/...),
+Three kinds of graph: TF1 graphs built with v1 control flow (``Enter``/``Exit``/``Merge``/...,
+TensorArrays; ``dynamic_rnn`` with a small LSTM cell of its own, since Keras 3 has no TF1 cells),
 ``tf.function``s frozen with ``convert_variables_to_constants_v2`` (functional ``While``/``If`` and
 ``TensorList`` ops), and the same frozen with ``lower_control_flow=True`` (v1 control flow again,
-around TensorList ops) — which is how Keras 3 recurrent layers reach the v1 form.
+around TensorList ops) — which is how Keras 3 recurrent layers reach the v1 form (Keras 3 does not
+build TF1 graphs). Keep cases small: the data is committed.
 """
 
 from __future__ import annotations
