@@ -4,7 +4,8 @@ import it).
 
 Each case is a small GraphDef holding one seeded stateful random op (node ``op``); TensorFlow runs
 it ``RUNS`` times in one session, then once in a fresh session. Written to
-tests/data/random_state.npz: ``<case>/graph`` (the serialized GraphDef as uint8), ``<case>/run<k>``.
+tests/data/random_state.npz: ``<case>/graph`` (the serialized GraphDef as uint8), ``<case>/run<k>``,
+and ``in_loop/graph``, a RandomUniform in a While body (no values: tfc does not move it on).
 
     /tmp/tfenv/bin/python scripts/generate_random_state.py
 """
@@ -22,7 +23,7 @@ RUNS = 3
 def cases(tf) -> dict:
     """Case name -> a function building the op (named ``op``) in the default graph."""
     raw = tf.raw_ops
-    shape = lambda *dims: tf.constant(list(dims), tf.int32)  # noqa: E731
+    shape = lambda *dims: tf.constant(list(dims), tf.int32)
     logits = np.log(np.array([[0.1, 0.2, 0.3, 0.4, 0.0001], [0.5, 0.1, 0.1, 0.2, 0.1]], np.float32))
     return {
         "uniform_f32": lambda: raw.RandomUniform(shape=shape(5), dtype=tf.float32, seed=7, seed2=3, name="op"),
@@ -40,6 +41,16 @@ def cases(tf) -> dict:
         "shuffle_matrix": lambda: raw.RandomShuffle(value=tf.constant(np.arange(12, dtype=np.float32).reshape(6, 2)), seed=9,
                                                     seed2=1, name="op"),
     }
+
+
+def loop_graph(tf) -> np.ndarray:
+    """A RandomUniform in a While body (control flow v2: the body is a library function), as uint8."""
+    graph = tf.Graph()
+    with graph.as_default():
+        body = lambda i, total: (i + 1, total + tf.random_uniform([2], seed=1))
+        _, total = tf.while_loop(lambda i, total: i < 3, body, [tf.constant(0), tf.zeros([2])])
+        tf.identity(total, name="op")
+    return np.frombuffer(graph.as_graph_def().SerializeToString(), np.uint8)
 
 
 def record(tf, build) -> dict:
@@ -61,6 +72,8 @@ def main() -> None:
 
     tf.disable_eager_execution()
     arrays = {f"{name}/{key}": value for name, build in cases(tf).items() for key, value in record(tf, build).items()}
+    tf.enable_control_flow_v2()
+    arrays["in_loop/graph"] = loop_graph(tf)
     np.savez(OUT, **arrays)
     print(f"{OUT}: {len(arrays)} arrays")
 

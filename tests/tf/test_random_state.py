@@ -30,6 +30,7 @@ def recorded() -> dict[str, dict[str, np.ndarray]]:
 
 
 CASES = recorded()
+IN_LOOP = CASES.pop("in_loop")
 
 
 def graph_of(case: dict) -> graph_pb2.GraphDef:
@@ -93,3 +94,12 @@ def test_cli_run_steps_advance(tmp_path):
     assert result.exit_code == 0, result.output
     with np.load(out) as values:
         assert_tf_values(values["op:0"], case["run3"])
+
+
+def test_an_op_in_a_loop_body_repeats_its_first_numbers():
+    """A documented limit: op state is not threaded through loop bodies (frontend/tf/ops/random_state.py),
+    so such an op runs, but gives its first run's numbers at every iteration of every run."""
+    session = GraphSession(GraphImporter(graph_of(IN_LOOP)), backend="interp")
+    first, second = (session.run(["op:0"])[0] for _ in range(2))
+    np.testing.assert_array_equal(first, second)
+    assert session.variables.state == {}

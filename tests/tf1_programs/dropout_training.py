@@ -27,7 +27,7 @@ train = tf.train.GradientDescentOptimizer(0.05).minimize(loss)
 with tf.Session() as sess:
     sess.run(tf.global_variables_initializer())
     losses, kept = [], []
-    for step in range(6):
+    for _ in range(6):
         _, step_loss, dropped = sess.run([train, loss, h_drop], feed_dict={x: inputs, y: targets})
         losses.append(step_loss)
         kept.append(dropped != 0)
