@@ -13,9 +13,14 @@ from click.testing import CliRunner
 from tensorboard.compat.proto import graph_pb2
 
 import tfc.compat.v1 as tf
+from tfc.diagnostics import VerifyError
 from tfc.frontend.tf.importer import GraphImporter
+from tfc.parser import parse_module
 from tfc.runtime.graph_session import GraphSession
+from tfc.runtime.step import build_step
+from tfc.runtime.variable_store import VariableStore
 from tfc.tools.cli import cli
+from tfc.verifier import verify
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "random_state.npz"
 
@@ -103,3 +108,31 @@ def test_an_op_in_a_loop_body_repeats_its_first_numbers():
     first, second = (session.run(["op:0"])[0] for _ in range(2))
     np.testing.assert_array_equal(first, second)
     assert session.variables.state == {}
+
+
+# ---- the mechanism: a tfc.variable with an initial_value is op state -------------------------------
+STATE_IR = """
+"builtin.module"() ({
+  "func.func"() ({
+    %h = "tfc.variable"() {initial_value = dense<5> : tensor<ui64>, name = "n:state"} : () -> !tfc.resource<tensor<ui64>>
+    %v = "tfc.read_variable"(%h) : (!tfc.resource<tensor<ui64>>) -> tensor<ui64>
+    %one = "tfc.constant"() {value = dense<1> : tensor<ui64>} : () -> tensor<ui64>
+    %n = "tfc.add"(%v, %one) : (tensor<ui64>, tensor<ui64>) -> tensor<ui64>
+    "tfc.assign_variable"(%h, %n) : (!tfc.resource<tensor<ui64>>, tensor<ui64>) -> ()
+    "func.return"(%v) : (tensor<ui64>) -> ()
+  }) {function_type = () -> tensor<ui64>, sym_name = "main"} : () -> ()
+}) : () -> ()
+"""
+
+
+def test_lifting_reports_the_initial_values_and_the_store_creates_the_state():
+    module = parse_module(STATE_IR)
+    store = VariableStore()
+    step = build_step(module, store, backend="interp", device="cpu")
+    assert [int(step.run([])[step.offset]) for _ in range(3)] == [5, 6, 7]
+    assert dict(store) == {} and int(store.state["n:state"]) == 8
+
+
+def test_an_initial_value_of_another_type_is_refused():
+    with pytest.raises(VerifyError, match="initial_value of dtype int32 and shape \\[\\] does not match"):
+        verify(parse_module(STATE_IR.replace("dense<5> : tensor<ui64>", "dense<5> : tensor<i32>")))
