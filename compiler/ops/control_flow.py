@@ -180,8 +180,22 @@ class _LoopSimulator:
     def __init__(self, ctx):
         self.ctx = ctx
         self.known: dict = {}
+        self.depth = 0
+
+    def call(self, inner: Operation, args):
+        """The results of a call, each known when its callee computes it from known values (else None)."""
+        callee = self.ctx.module.function(inner.attr("callee"))
+        if callee is None:
+            return None
+        self.depth += 1
+        try:
+            return self.run(callee.body, list(args))
+        finally:
+            self.depth -= 1
 
     def evaluate(self, inner: Operation, args):
+        if inner.name == "tfc.call" and self.ctx.module is not None and self.depth < 64:
+            return self.call(inner, args)  # an imported loop's cond and body are calls of its functions
         opdef = lookup(inner.name)
         if opdef is None or opdef.reference is None or inner.regions or not opdef.has(Trait.PURE):
             return None

@@ -81,6 +81,8 @@ def _scalar_attr(value, kind: str) -> attr_value_pb2.AttrValue:
         return attr_value_pb2.AttrValue(shape=shape_proto(value))
     if kind == "tensor":
         return attr_value_pb2.AttrValue(tensor=encode_tensor(value))
+    if kind == "func":
+        return attr_value_pb2.AttrValue(func=attr_value_pb2.NameAttrList(name=value))
     raise ValueError(f"attributes of type '{kind}' cannot be written by tfc")
 
 

@@ -176,3 +176,24 @@ def test_known_dimensions_have_tf1_value():
     x = tf.placeholder(tf.float32, [None, 784])
     assert x.get_shape()[1].value == 784 and int(x.shape[1]) == 784
     assert x.shape[0] is None
+
+
+def test_cond_and_while_loop_are_functional_ops_with_their_functions_in_the_library():
+    x = tf.placeholder(tf.float32, [])
+    y = tf.cond(x > 0, lambda: x * 2.0, lambda: x - 1.0)
+    total = tf.while_loop(lambda i, s: i < 3, lambda i, s: (i + 1, s + tf.while_loop(lambda j: j < i, lambda j: j + 1, [0]) * 1.0 + x),
+                          [tf.constant(0), tf.constant(0.0)])[1]  # a loop in a loop, capturing x through both
+    graph_def = tf.get_default_graph().as_graph_def()
+    assert {"If", "While"} <= {n.op for n in graph_def.node}
+    assert len(graph_def.library.function) == 6  # two branches, two conds, two bodies
+    with tf.Session() as sess:
+        assert sess.run([y, total], {x: 2.0}) == [4.0, 9.0]  # inner loop counts 0, 1, 2: (0+2)+(1+2)+(2+2)
+        assert sess.run(y, {x: -2.0}) == -3.0
+
+
+def test_control_flow_errors_name_what_is_wrong():
+    x = tf.placeholder(tf.float32, [])
+    with pytest.raises(ValueError, match="different dtypes"):
+        tf.cond(x > 0, lambda: x, lambda: tf.constant(1))
+    with pytest.raises(ValueError, match="body returned 1 loop variables, expected 2"):
+        tf.while_loop(lambda i, s: i < 3, lambda i, s: [i + 1], [tf.constant(0), x])

@@ -42,6 +42,7 @@ from .array_ops import (
     zeros,
     zeros_like,
 )
+from .control_flow import cond, while_loop
 from .gradients import gradients
 from .graph import Graph, GraphError, get_default_graph, reset_default_graph
 from .math_ops import abs_ as abs
@@ -180,6 +181,7 @@ def disable_v2_behavior() -> None:
 
 
 __all__ = [
+    "cond", "while_loop",
     "AUTO_REUSE", "VariableScope", "constant_initializer", "get_variable", "glorot_uniform_initializer", "ones_initializer",
     "random_normal_initializer", "random_uniform_initializer", "truncated_normal_initializer", "variable_scope", "zeros_initializer",
     "Graph", "GraphError", "GraphKeys", "InteractiveSession", "Operation", "Session", "Tensor", "TensorShape", "Variable", "abs", "add", "add_n",

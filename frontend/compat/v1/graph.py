@@ -11,7 +11,6 @@ dialect's own type rules, run on a tf-level IR copy of the graph as each op is a
 from __future__ import annotations
 
 import contextlib
-import threading
 
 from tensorboard.compat.proto import graph_pb2, node_def_pb2
 
@@ -26,7 +25,7 @@ from tfc.registry import ShapeError, lookup
 from tfc.types import FunctionType, ResourceType
 from tfc.verifier import infer_types
 
-from .tensor import Operation, Tensor
+from .tensor import Operation, Tensor, graph_stack, innermost_graph
 
 GRAPH_DEF_PRODUCER = 1882
 """The GraphDef ``versions.producer`` written (TensorFlow 2.21's)."""
@@ -53,17 +52,18 @@ class Graph:
         function.set_type(FunctionType((), ()))
         self._module.add_function(function)
         self._builder = Builder(function.body)
+        self._functions: list = []
         self.seed: int | None = None
         """The graph-level random seed (``tf.set_random_seed``)."""
 
     # ---- being the default -----------------------------------------------------------------------
     @contextlib.contextmanager
     def as_default(self):
-        _graphs.stack.append(self)
+        graph_stack.stack.append(self)
         try:
             yield self
         finally:
-            _graphs.stack.pop()
+            graph_stack.stack.pop()
 
     # ---- names and scopes ------------------------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
@@ -125,22 +125,25 @@ class Graph:
             self._control = saved
 
     # ---- ops ---------------------------------------------------------------------------------------
-    def create_op(self, op_type: str, inputs=(), attrs: dict | None = None, name: str | None = None) -> Operation:
+    def create_op(self, op_type: str, inputs=(), attrs: dict | None = None, name: str | None = None,
+                  result_types: list | None = None) -> Operation:
         """Append a ``op_type`` node: ``inputs`` by the OpDef's input args (a list for a list arg),
-        ``attrs`` by name (type attributes default to the inputs' dtypes)."""
+        ``attrs`` by name (type attributes default to the inputs' dtypes). ``result_types`` are given
+        for ops whose type rule needs the function library (If, While)."""
         if self._finalized:
             raise GraphError("the graph is finalized and cannot be modified")
         op_def = op_defs().get(op_type)
         if op_def is None:
             raise GraphError(f"'{op_type}' is not a TensorFlow op")
         name = self.unique_name(name or op_type)
+        inputs = [[self.local(t) for t in i] if isinstance(i, list) else self.local(i) for i in inputs]
         flat = _flatten_inputs(op_def, list(inputs), name)
         node = node_def_pb2.NodeDef(name=name, op=op_type, device=self._device)
         node.input.extend(t.name for t in flat)
         controls = self._control_inputs(flat)
         node.input.extend(f"^{c.name}" for c in controls)
         _set_attrs(node, op_def, _type_attrs(op_def, list(inputs), dict(attrs or {})), name)
-        types = self._infer(node, flat)
+        types = self._infer(node, flat, result_types)
         op = Operation(self, node, flat, controls, types)
         self._nodes.append(node)
         self._ops[name] = op
@@ -156,15 +159,23 @@ class Graph:
                     controls.append(c)
         return controls
 
-    def _infer(self, node: node_def_pb2.NodeDef, inputs: list[Tensor]) -> list:
-        """Result types by the tf dialect's rule, on the IR copy (which keeps constants visible to it)."""
+    def local(self, value):
+        """``value`` if it is not a tensor of another graph (an error if it is: TensorFlow's rule)."""
+        if isinstance(value, Tensor) and value.graph is not self:
+            raise GraphError(f"tensor '{value.name}' must be from the same graph as the ops that use it (the default graph)")
+        return value
+
+    def _infer(self, node: node_def_pb2.NodeDef, inputs: list[Tensor], declared: list | None = None) -> list:
+        """Result types by the tf dialect's rule (or ``declared``), on the IR copy (which keeps
+        constants visible to the rules)."""
         opdef = lookup(f"tf.{node.op}")
         if opdef is None:
             raise GraphError(f"{node.op} '{node.name}': tfc does not support this TensorFlow op")
         operands = [self._operand(t, index in opdef.ref_inputs) for index, t in enumerate(inputs)]
         attrs = {k: a for k in sorted(node.attr) if (a := convert_attr(node.attr[k], f" in attribute '{k}' of node '{node.name}'")) is not None}
         try:
-            types = infer_types(opdef, [v.type for v in operands], {k: a.value for k, a in attrs.items()}, operands=operands)
+            types = declared if declared is not None else infer_types(opdef, [v.type for v in operands], {k: a.value for k, a in attrs.items()},
+                                                                       operands=operands)
         except (ShapeError, TypeError, ValueError, KeyError, IndexError, AttributeError) as err:
             raise GraphError(f"{node.op} '{node.name}': {err}") from None
         ir_op = self._builder.create(opdef.name, operands, attrs, types, location=NameLoc(node.name), name_hint=node.name)
@@ -203,9 +214,14 @@ class Graph:
         convert = getattr(item, "as_graph_element", None)
         return convert() if convert is not None else item
 
+    def add_function(self, function_def) -> None:
+        """Add a FunctionDef (a loop body, a cond branch) to the graph's library."""
+        self._functions.append(function_def)
+
     def as_graph_def(self) -> graph_pb2.GraphDef:
         graph = graph_pb2.GraphDef()
         graph.node.extend(self._nodes)
+        graph.library.function.extend(self._functions)
         graph.versions.producer = GRAPH_DEF_PRODUCER
         return graph
 
@@ -292,23 +308,17 @@ def as_operation(item) -> Operation:
 
 
 # ---- the default graph -----------------------------------------------------------------------------
-class _Graphs(threading.local):
-    def __init__(self):
-        self.stack: list[Graph] = []
-
-
-_graphs = _Graphs()
 _global = [Graph()]
 
 
 def get_default_graph() -> Graph:
     """The innermost ``as_default()`` graph of this thread, else the global default graph."""
-    return _graphs.stack[-1] if _graphs.stack else _global[0]
+    return innermost_graph() or _global[0]
 
 
 def reset_default_graph() -> None:
     """A new, empty global default graph (not inside a ``with g.as_default():`` block)."""
-    if _graphs.stack:
+    if graph_stack.stack:
         raise AssertionError("do not use tf.reset_default_graph() to clear nested graphs")
     _global[0] = Graph()
 

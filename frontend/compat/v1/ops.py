@@ -5,18 +5,13 @@ from __future__ import annotations
 from tfc.frontend.tensor import as_dtype
 from tfc.types import DType
 
-from .graph import Graph, GraphError, get_default_graph
+from .graph import Graph, get_default_graph
 from .tensor import Operation, Tensor, convert_to_tensor
 
 
 def graph_of(values) -> Graph:
-    """The default graph, checked to hold every Tensor among ``values`` (TensorFlow's rule)."""
-    graph = get_default_graph()
-    for value in values:
-        value = value.as_graph_element() if hasattr(value, "as_graph_element") else value
-        if isinstance(value, Tensor) and value.graph is not graph:
-            raise GraphError(f"tensor '{value.name}' must be from the same graph as the ops that use it (the default graph)")
-    return graph
+    """The default graph (which checks, or captures, tensors of other graphs when an op uses them)."""
+    return get_default_graph()
 
 
 def add_op(op_type: str, inputs=(), attrs: dict | None = None, name: str | None = None) -> Operation:

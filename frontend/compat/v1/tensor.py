@@ -292,8 +292,8 @@ def convert_to_tensor(value, dtype: DType | None = None, graph=None, name: str =
 def binary(op_type: str, x, y, name: str | None = None) -> Tensor:
     """``op_type(x, y)`` named ``name`` (default: the op type), a Python number converted to the
     other operand's dtype."""
-    graph = x.graph if isinstance(x, Tensor) else y.graph
     anchor = x if isinstance(x, Tensor) else y
+    graph = innermost_graph() or anchor.graph  # a loop body's op may use a tensor from outside it
     x = convert_to_tensor(x, None if isinstance(x, Tensor) else anchor.dtype, graph, "x")
     y = convert_to_tensor(y, None if isinstance(y, Tensor) else anchor.dtype, graph, "y")
     return graph.create_op(op_type, [x, y], name=name or op_type).outputs[0]
@@ -309,9 +309,24 @@ def true_divide(x, y) -> Tensor:
     if anchor.dtype.is_float or anchor.dtype.is_complex:
         return binary("RealDiv", x, y, "truediv")
     target = DType.f64 if anchor.dtype in (DType.i32, DType.i64) else DType.f32
-    graph = anchor.graph
+    graph = innermost_graph() or anchor.graph
     x, y = (graph.create_op("Cast", [convert_to_tensor(v, anchor.dtype, graph)], {"DstT": target}, name="Cast").outputs[0] for v in (x, y))
     return binary("RealDiv", x, y, "truediv")
+
+
+# ---- the default graph stack (the graph module keeps the global default) ---------------------------
+class _Graphs(threading.local):
+    def __init__(self):
+        self.stack: list = []
+
+
+graph_stack = _Graphs()
+"""This thread's ``with g.as_default():`` graphs, innermost last."""
+
+
+def innermost_graph():
+    """The innermost ``as_default()`` graph of this thread, or None."""
+    return graph_stack.stack[-1] if graph_stack.stack else None
 
 
 # ---- the default session ---------------------------------------------------------------------------
