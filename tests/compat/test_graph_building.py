@@ -147,3 +147,26 @@ def test_interactive_session_is_the_default_until_closed():
     finally:
         sess.close()
     assert tf.get_default_session() is None
+
+
+def test_an_exported_training_graph_runs_from_its_file(tmp_path):
+    """The GraphDef a TF1 program writes (TfcGradients included) trains when read back from disk."""
+    from tfc.runtime.graph_session import GraphSession
+
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    w = tf.Variable(tf.ones([3, 1]), name="w")
+    loss = tf.reduce_mean(tf.square(tf.matmul(x, w)), name="loss")
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+    init = tf.global_variables_initializer()
+    assert (train.name, init.name) == ("train", "init")
+    path = tmp_path / "train.pb"
+    path.write_bytes(tf.get_default_graph().as_graph_def().SerializeToString())
+    session = GraphSession.from_file(path)
+    session.run([], targets=["init"])
+    feed = {"x:0": np.ones((4, 3), np.float32)}
+    first = session.run(["loss:0"], feed)[0]
+    session.run([], feed, targets=["train"])
+    assert session.run(["loss:0"], feed)[0] < first
+    with tf.Session() as sess:
+        sess.run(init)
+        assert sess.run(loss, {x: np.ones((4, 3))}) == first

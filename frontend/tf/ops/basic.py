@@ -1,4 +1,4 @@
-"""Graph plumbing ops: Const, Placeholder, Identity, IdentityN, NoOp, StopGradient, and MatMul/AddV2
+"""Graph plumbing ops: Const, Placeholder, Identity, IdentityN, NoOp, StopGradient, and MatMul (with SparseMatMul)/AddV2
 (the seed example's ops, so the importer works end to end before the larger families)."""
 
 from __future__ import annotations
@@ -70,5 +70,12 @@ def _matmul(ctx, a, b):
     return tnp.matmul(a, b)
 
 
+def _sparse_matmul_type(ctx, a, b):
+    """SparseMatMul: MatMul of f32 or bf16 operands (sparsity flags are only hints), an f32 product."""
+    return _matmul_type(ctx, a.with_dtype(DType.f32), b.with_dtype(DType.f32))
+
+
 tf_op("MatMul", _matmul_type, _matmul)
+tf_op("SparseMatMul", _sparse_matmul_type, lambda ctx, a, b: _matmul(ctx, tnp.astype(a, DType.f32), tnp.astype(b, DType.f32)),
+      outputs=(("product", 1),))
 tf_op("AddV2", broadcast, lambda ctx, x, y: tnp.add(x, y))

@@ -19,6 +19,7 @@ from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
 from ..dialect import attr_dtype, broadcast, same_as_first, tf_op, to_bool, unknown
+from .complex_parts import conjugate, real_part
 
 
 def emit(name: str, *operands):
@@ -55,7 +56,8 @@ def bool_like(ctx, x):
 
 
 # ---- binary arithmetic ---------------------------------------------------------------------------
-def _broadcast_pair(x, y):
+def broadcast_pair(x, y):
+    """``x`` and ``y`` broadcast to their common shape (numpy's rule), dtypes kept."""
     shape = tnp.broadcast_shapes(x.shape, y.shape)
     return tnp.broadcast_to(x, shape), tnp.broadcast_to(y, shape)
 
@@ -64,22 +66,30 @@ def _core_binary(name: str):
     """A core binary op after numpy broadcasting, keeping T (no int -> float promotion)."""
 
     def decompose(ctx, x, y):
-        return emit(name, *_broadcast_pair(x, y))
+        return emit(name, *broadcast_pair(x, y))
 
     return decompose
 
 
 def _div_no_nan(ctx, x, y):
     """x / y, and 0 where y == 0 (dividing by a safe 1 there so no nan/inf reaches gradients)."""
-    x, y = _broadcast_pair(x, y)
+    x, y = broadcast_pair(x, y)
     zero = tnp.equal(y, full_like(y, 0))
     quotient = emit("divide", x, tnp.where(zero, full_like(y, 1), y))
     return tnp.where(zero, full_like(x, 0), quotient)
 
 
+def _truncate_div(ctx, x, y):
+    """x / y rounded toward zero: XLA's integer division already does; floats round the quotient."""
+    quotient = emit("divide", *broadcast_pair(x, y))
+    if not quotient.dtype.is_float:
+        return quotient
+    return tnp.where(tnp.less(quotient, full_like(quotient, 0)), tnp.ceil(quotient), tnp.floor(quotient))
+
+
 def floor_mod(x, y):
     """Python's %: the remainder takes the divisor's sign (fmod, then + y when the signs differ)."""
-    x, y = _broadcast_pair(x, y)
+    x, y = broadcast_pair(x, y)
     rem = emit("remainder", x, y)
     if x.dtype.is_unsigned_int:
         return rem
@@ -90,8 +100,9 @@ def floor_mod(x, y):
 
 
 def _squared_difference(ctx, x, y):
-    diff = emit("subtract", *_broadcast_pair(x, y))
-    return tnp.multiply(diff, diff)
+    """(x - y)^2; for complex numbers |x - y|^2, conj(x - y) (x - y), as TensorFlow defines it."""
+    diff = emit("subtract", *broadcast_pair(x, y))
+    return tnp.multiply(conjugate(diff), diff)
 
 
 def _add_n(ctx, *xs):
@@ -108,7 +119,7 @@ _BINARY = {
     "Mul": lambda ctx, x, y: tnp.multiply(x, y),
     "RealDiv": _core_binary("divide"),  # on ints XLA's truncating division, as tf2xla does
     "Div": _core_binary("divide"),  # ints truncate toward zero: TF's CPU kernel is safe_div (C '/')
-    "TruncateDiv": _core_binary("divide"),
+    "TruncateDiv": _truncate_div,
     "DivNoNan": _div_no_nan,
     "FloorDiv": lambda ctx, x, y: tnp.floor_divide(x, y),  # ints: Python's //; floats: floor(x / y)
     "FloorMod": lambda ctx, x, y: floor_mod(x, y),
@@ -153,36 +164,11 @@ def _is_inf(ctx, x):
     return tnp.equal(tnp.abs(x), full_like(x, np.inf))
 
 
-# Cephes' single-precision erfc for |x| >= 1 (the one XLA uses): erfc(x) = exp(-x^2) / |x| * P(1/x^2).
-_ERFC_P = (2.326819970068386e-2, -1.387039388740657e-1, 3.687424674597105e-1, -5.824733027278666e-1, 6.210004621745983e-1,
-           -4.944515323274145e-1, 3.404879937665872e-1, -2.741127028184656e-1, 5.638259427386472e-1)  # 1 <= |x| < 2
-_ERFC_R = (-1.047766399936249e1, 1.297719955372516e1, -7.495518717768503e0, 2.921019019210786e0, -1.015265279202700e0,
-           4.218463358204948e-1, -2.820767439740514e-1, 5.641895067754075e-1)  # |x| >= 2
-_ERFC_MAXLOG = 88.72283905206835  # exp(-x^2) underflows in f32 beyond this
-
-
-def _horner(x, coefficients):
-    result = full_like(x, coefficients[0])
-    for c in coefficients[1:]:
-        result = tnp.add(tnp.multiply(result, x), c)
-    return result
-
-
 def _erfc(ctx, x):
-    """1 - erf(x) near zero; Cephes' asymptotic polynomials beyond |x| = 1, where 1 - erf(x) would
-    cancel to nothing (erfc(4) is 1.5e-8, below f32's epsilon at 1). Half floats compute in f32."""
+    """The core erfc (XLA's, accurate in the tails where 1 - erf(x) cancels); half floats in f32."""
     if x.dtype in (DType.f16, DType.bf16):
-        return tnp.astype(_erfc(ctx, tnp.astype(x, DType.f32)), x.dtype)
-    abs_x = tnp.abs(x)
-    squared = tnp.multiply(x, x)
-    q = emit("divide", full_like(x, 1), abs_x)
-    y = tnp.multiply(q, q)
-    poly = tnp.where(tnp.less(abs_x, full_like(x, 2)), _horner(y, _ERFC_P), _horner(y, _ERFC_R))
-    tail = tnp.multiply(tnp.multiply(emit("exp", tnp.negative(squared)), q), poly)
-    tail = tnp.where(tnp.greater(squared, full_like(x, _ERFC_MAXLOG)), full_like(x, 0), tail)
-    tail = tnp.where(tnp.less(x, full_like(x, 0)), tnp.subtract(full_like(x, 2), tail), tail)
-    near = tnp.subtract(full_like(x, 1), emit("erf", x))
-    return tnp.where(tnp.less(abs_x, full_like(x, 1)), near, tail)
+        return tnp.astype(emit("erfc", tnp.astype(x, DType.f32)), x.dtype)
+    return emit("erfc", x)
 
 
 # (op, decomposition) — the result has the operand's type.
@@ -301,6 +287,8 @@ def _cast(ctx, x):
     conversions round to nearest, at most one unit in the last place away.
     """
     target = ctx.result_type.dtype
+    if x.dtype.is_complex and not target.is_complex:
+        x = real_part(x)  # TensorFlow keeps the real part, for bool too (1j is false)
     if target is DType.bool and x.dtype is not DType.bool:
         return tnp.not_equal(x, full_like(x, 0))
     return tnp.astype(x, target)
@@ -449,9 +437,7 @@ def _batch_matmul_type(broadcasting: bool):
 def _adjoint(t, adjoint: bool):
     if not adjoint:
         return t
-    if t.dtype.is_complex:
-        raise ShapeError("adjoint of a complex matrix needs a conjugate, which tfc has no core op for")
-    return tnp.transpose(t, tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2))
+    return tnp.transpose(conjugate(t), tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2))
 
 
 def _batch_matmul(ctx, x, y):

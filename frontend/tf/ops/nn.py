@@ -151,7 +151,9 @@ class ConvSpec:
     explicit: list
 
     @staticmethod
-    def parse(ctx, rank: int) -> ConvSpec:
+    def parse(ctx, rank: int, dilated: bool = True) -> ConvSpec:
+        """The spec of the node's attributes. ``dilated=False`` reads every dilation as 1: TensorFlow's
+        depthwise backprop kernels (CPU and XLA alike) ignore their ``dilations`` attribute."""
         layout = Layout.of(ctx, rank)
         strides = window_attr(ctx.attrs.get("strides"), "strides", rank)
         dilations = window_attr(ctx.attrs.get("dilations", (1,) * rank), "dilations", rank)
@@ -160,7 +162,7 @@ class ConvSpec:
                 raise ShapeError(f"{key} {list(values)} must be 1 in the batch and feature dimensions")
         mode, pairs = padding_mode(ctx, rank)
         pick = lambda values: tuple(values[d] for d in layout.spatial)
-        return ConvSpec(layout, pick(strides), pick(dilations), mode, list(pick(pairs)))
+        return ConvSpec(layout, pick(strides), pick(dilations) if dilated else (1,) * (rank - 2), mode, list(pick(pairs)))
 
     def window(self, i: int, size, kernel):
         """(output size, padding) of spatial dimension ``i``."""
@@ -256,18 +258,18 @@ def _backprop_input_shape(value, rank: int, layout: Layout, batch, channels, spa
     return tuple(shape)
 
 
-def _check_backprop(spec: ConvSpec, shape, ws, dys, depthwise: bool) -> None:
+def check_out_backprop(spec: ConvSpec, shape, ws, dys, depthwise: bool) -> None:
     """out_backprop must have the shape the forward convolution of ``shape`` would produce."""
     features = _conv_features(shape[spec.layout.feature], ws[-2], ws[-1], depthwise)
     want = spec.output_shape(shape[spec.layout.batch], features, shape, ws[:-2])
     for d, (a, b) in enumerate(zip(want, dys)):
         if a is not None and b is not None and a != b:
-            raise ShapeError(f"out_backprop has shape {list(dys)}, but a convolution of input_sizes {list(shape)} gives size {a} in dimension {d}")
+            raise ShapeError(f"out_backprop has shape {list(dys)}, but a convolution of a {list(shape)} input gives size {a} in dimension {d}")
 
 
 def _backprop_input_type(rank: int, depthwise: bool = False):
     def infer(ctx, sizes, w, dy):
-        spec = ConvSpec.parse(ctx, rank)
+        spec = ConvSpec.parse(ctx, rank, dilated=not depthwise)
         _same_dtype(dy, w, "filter")
         ws, dys = shape_of(w, rank, "filter"), shape_of(dy, rank, "out_backprop")
         value = ctx.constant(0)
@@ -275,7 +277,7 @@ def _backprop_input_type(rank: int, depthwise: bool = False):
             return TensorType(dy.dtype, (None,) * rank)
         spatial_ok = rank == 4 and not depthwise
         shape = _backprop_input_shape(value, rank, spec.layout, dys[spec.layout.batch], ws[-2], spatial_ok)
-        _check_backprop(spec, shape, ws, dys, depthwise)
+        check_out_backprop(spec, shape, ws, dys, depthwise)
         return TensorType(dy.dtype, shape)
 
     return infer
@@ -300,11 +302,12 @@ def _mirrored_kernel(w, ws, groups: int):
 
 def _backprop_input(rank: int, depthwise: bool = False):
     """The input gradient: a convolution of out_backprop, dilated by the strides, with the mirrored filter."""
+    infer = _backprop_input_type(rank, depthwise)
 
     def decompose(ctx, sizes, w, dy):
         ctx.require_constant(0, "input_sizes")
-        spec = ConvSpec.parse(ctx, rank)
-        shape = ctx.result_types[0].shape
+        spec = ConvSpec.parse(ctx, rank, dilated=not depthwise)
+        shape = infer(ctx, *ctx.operand_types).shape  # not the imported type: legalize may have folded input_sizes since
         ws, dys = static_shape(ctx, 1, "filter"), static_shape(ctx, 2, "out_backprop")
         if 0 in dys:  # no output position reads the input (a window wider than it): the gradient is zero
             zero = traced_constant(current_trace(), np.zeros((), ctx.result_types[0].dtype.numpy))
@@ -346,14 +349,16 @@ class PoolSpec:
         return [tf_window(n, k, s, 1, self.mode, p) for n, k, s, p in zip(shape, self.ksize, self.strides, self.explicit)]
 
 
-def _pool_spec(ctx, rank: int, from_operands: bool, explicit_ok: bool, decomposing: bool = False):
-    """The pooling window, from attributes or (MaxPoolV2) constant operands; None if those are unknown."""
+def pool_spec(ctx, rank: int, from_operands: bool, explicit_ok: bool, decomposing: bool = False, ksize_operand: int = 1):
+    """The pooling window, from attributes or (the V2 ops) constant operands ``ksize_operand`` and the
+    strides after it; None if those are unknown."""
     if not from_operands:
         return PoolSpec.parse(ctx, rank, ctx.attrs.get("ksize"), ctx.attrs.get("strides"), explicit_ok)
+    k, s = ksize_operand, ksize_operand + 1
     if decomposing:
-        ksize, strides = ctx.require_constant(1, "ksize"), ctx.require_constant(2, "strides")
+        ksize, strides = ctx.require_constant(k, "ksize"), ctx.require_constant(s, "strides")
     else:
-        ksize, strides = ctx.constant(1), ctx.constant(2)
+        ksize, strides = ctx.constant(k), ctx.constant(s)
         if ksize is None or strides is None:
             return None
     return PoolSpec.parse(ctx, rank, ksize, strides, explicit_ok)
@@ -361,7 +366,7 @@ def _pool_spec(ctx, rank: int, from_operands: bool, explicit_ok: bool, decomposi
 
 def _pool_type(rank: int, from_operands: bool = False, explicit_ok: bool = False):
     def infer(ctx, x, *window_operands):
-        spec = _pool_spec(ctx, rank, from_operands, explicit_ok)
+        spec = pool_spec(ctx, rank, from_operands, explicit_ok)
         shape = shape_of(x, rank, "input")
         if spec is None:
             return TensorType(x.dtype, (None,) * rank)
@@ -370,7 +375,7 @@ def _pool_type(rank: int, from_operands: bool = False, explicit_ok: bool = False
     return infer
 
 
-def _reduce_window(x, kind: str, spec: PoolSpec, pads):
+def reduce_window(x, kind: str, spec: PoolSpec, pads):
     attrs = {"kind": kind, "window_dimensions": spec.ksize, "window_strides": spec.strides, "padding": tuple(p for pair in pads for p in pair)}
     return tnp.emit("tfc.reduce_window", [x], attrs)
 
@@ -379,9 +384,9 @@ def _max_pool(rank: int, from_operands: bool = False, explicit_ok: bool = False)
     """Padding reads as the lowest value, so it never wins."""
 
     def decompose(ctx, x, *window_operands):
-        spec = _pool_spec(ctx, rank, from_operands, explicit_ok, decomposing=True)
+        spec = pool_spec(ctx, rank, from_operands, explicit_ok, decomposing=True)
         pads = [pad for _, pad in spec.windows(static_shape(ctx, 0, "input"))]
-        return _reduce_window(x, "max", spec, pads)
+        return reduce_window(x, "max", spec, pads)
 
     return decompose
 
@@ -393,19 +398,23 @@ def _valid_counts(size: int, window: int, stride: int, out: int, before: int) ->
     return counts[:1] if out and (counts == counts[0]).all() else counts
 
 
+def window_counts(spec: PoolSpec, shape, dtype) -> np.ndarray:
+    """How many input elements each window of an input of ``shape`` covers (at least 1), as a constant
+    broadcastable to the pooled shape: the divisor of AvgPool and of its gradient."""
+    counts = np.ones((), np.float64)
+    for size, k, s, (out, pad) in zip(shape, spec.ksize, spec.strides, spec.windows(shape)):
+        counts = np.multiply.outer(counts, _valid_counts(size, k, s, out, pad[0]))
+    return traced_constant(current_trace(), np.maximum(counts, 1).astype(dtype.numpy))
+
+
 def _avg_pool(rank: int):
     """Window sums divided by the number of input elements in each window: padding does not count."""
 
     def decompose(ctx, x):
-        spec = _pool_spec(ctx, rank, False, False)
+        spec = pool_spec(ctx, rank, False, False)
         shape = static_shape(ctx, 0, "input")
-        windows = spec.windows(shape)
-        total = _reduce_window(x, "sum", spec, [pad for _, pad in windows])
-        counts = np.ones((), np.float64)
-        for size, k, s, (out, pad) in zip(shape, spec.ksize, spec.strides, windows):
-            counts = np.multiply.outer(counts, _valid_counts(size, k, s, out, pad[0]))
-        dtype = ctx.operand_types[0].dtype
-        return tnp.divide(total, traced_constant(current_trace(), np.maximum(counts, 1).astype(dtype.numpy)))
+        total = reduce_window(x, "sum", spec, [pad for _, pad in spec.windows(shape)])
+        return tnp.divide(total, window_counts(spec, shape, ctx.operand_types[0].dtype))
 
     return decompose
 
@@ -428,7 +437,7 @@ tf_op("AvgPool3D", _pool_type(5), _avg_pool(5))
 _BATCH_NORM_FORMATS = ("NHWC", "NCHW", "NDHWC", "NCDHW")
 
 
-def _norm_layout(ctx, rank: int) -> Layout:
+def norm_layout(ctx, rank: int) -> Layout:
     """TensorFlow accepts any of the four names for 4-D and 5-D inputs; only where C sits matters."""
     fmt = ctx.attrs.get("data_format", "NHWC")
     if fmt not in _BATCH_NORM_FORMATS:
@@ -438,7 +447,7 @@ def _norm_layout(ctx, rank: int) -> Layout:
     return Layout.channels(rank, last=fmt.endswith("C"))
 
 
-def _merge_channels(channels, t: TensorType, what: str, may_be_empty: bool):
+def merge_channels(channels, t: TensorType, what: str, may_be_empty: bool):
     """Check a per-channel vector against the channel count; returns the count if it was unknown."""
     if t.shape is None:
         return channels
@@ -460,10 +469,10 @@ def _batch_norm_type(v3: bool):
                 raise ShapeError(f"{what} must have scale's element type {stat_dtype.value}, got {t.dtype.value}")
         channels = None
         if x.shape is not None:
-            channels = x.shape[_norm_layout(ctx, len(x.shape)).feature]
+            channels = x.shape[norm_layout(ctx, len(x.shape)).feature]
         training = ctx.attrs.get("is_training", True)
         for t, what in ((scale, "scale"), (offset, "offset"), (mean, "mean"), (variance, "variance")):
-            channels = _merge_channels(channels, t, what, may_be_empty=training and what in ("mean", "variance"))
+            channels = merge_channels(channels, t, what, may_be_empty=training and what in ("mean", "variance"))
         stat = TensorType(stat_dtype, (channels,))
         extra = [TensorType(stat_dtype, (0,))] if v3 else []
         return [x, stat, stat, stat, stat, *extra]
@@ -474,7 +483,7 @@ def _batch_norm_type(v3: bool):
 def _batch_norm(v3: bool):
     def decompose(ctx, x, scale, offset, mean, variance):
         shape = static_shape(ctx, 0, "x")
-        layout = _norm_layout(ctx, len(shape))
+        layout = norm_layout(ctx, len(shape))
         stat_dtype = ctx.operand_types[1].dtype
         per_channel = [1] * len(shape)
         per_channel[layout.feature] = shape[layout.feature]
@@ -523,18 +532,34 @@ def _lrn_type(ctx, x):
     return x
 
 
+@dataclass(frozen=True)
+class LrnSpec:
+    """LRN's attributes: ``depth_radius`` channels on each side, and norm = bias + alpha * sum of squares."""
+
+    radius: int
+    bias: float
+    alpha: float
+    beta: float
+
+    @staticmethod
+    def parse(ctx) -> LrnSpec:
+        values = (float(ctx.attrs.get(k, d)) for k, d in (("bias", 1.0), ("alpha", 1.0), ("beta", 0.5)))
+        return LrnSpec(int(ctx.attrs.get("depth_radius", 5)), *values)
+
+    def depth_sums(self, x):
+        """Sums over the 2r+1 neighbouring channels of each element (NHWC: the last dimension)."""
+        r = self.radius
+        attrs = {"kind": "sum", "window_dimensions": (1, 1, 1, 2 * r + 1), "window_strides": (1, 1, 1, 1), "padding": (0, 0, 0, 0, 0, 0, r, r)}
+        return tnp.emit("tfc.reduce_window", [x], attrs)
+
+    def norm(self, x):
+        return tnp.add(tnp.multiply(self.depth_sums(tnp.square(x)), self.alpha), self.bias)
+
+
 def _lrn(ctx, x):
     """x / (bias + alpha * sum of squares over the 2r+1 neighbouring channels) ** beta (NHWC only)."""
-    radius = int(ctx.attrs.get("depth_radius", 5))
-    bias, alpha, beta = (float(ctx.attrs.get(k, d)) for k, d in (("bias", 1.0), ("alpha", 1.0), ("beta", 0.5)))
-    attrs = {
-        "kind": "sum",
-        "window_dimensions": (1, 1, 1, 2 * radius + 1),
-        "window_strides": (1, 1, 1, 1),
-        "padding": (0, 0, 0, 0, 0, 0, radius, radius),
-    }
-    sums = tnp.emit("tfc.reduce_window", [tnp.square(x)], attrs)
-    return tnp.divide(x, tnp.power(tnp.add(tnp.multiply(sums, alpha), bias), beta))
+    spec = LrnSpec.parse(ctx)
+    return tnp.divide(x, tnp.power(spec.norm(x), spec.beta))
 
 
 tf_op("LRN", _lrn_type, _lrn)

@@ -42,17 +42,16 @@ class Optimizer:
         graph = get_default_graph()
         with graph.name_scope(None):
             self._create_slots([v for _, v in grads_and_vars])
-        with graph.name_scope(name or self._name):
+        with graph.name_scope(name or self._name) as scope:  # the op returned is named exactly this
             self._prepare()
             updates = []
             for grad, var in grads_and_vars:
                 with graph.name_scope("update_" + var.op.name.replace("/", "_")):
                     updates.append(self._apply_dense(to_tensor(grad), var))
-            finished = self._finish(updates, "update")
-        if global_step is None:
-            return finished
-        with graph.control_dependencies([finished]):
-            return add_op("AssignAdd", [global_step.ref_tensor(), to_tensor(1, global_step.dtype)], name=name or self._name)
+            if global_step is None:
+                return self._finish(updates, scope)
+            with graph.control_dependencies([self._finish(updates, "update")]):
+                return add_op("AssignAdd", [global_step.ref_tensor(), to_tensor(1, global_step.dtype)], name=scope)
 
     # ---- slots --------------------------------------------------------------------------------------
     def _zeros_slot(self, var: Variable, slot: str, initial=None) -> Variable:
