@@ -1,8 +1,8 @@
 """Import, legalization and compile time for the corpus graphs and for synthetic graphs of 10k and 100k
 nodes (time per 1k nodes must stay flat: near-linear passes), `tfc run` time per step on MobileNet,
-and TF1 training programs (tfc.compat.v1: a softmax regression with [None, 784] placeholders fed
-batches of 100 and 37, a CNN with batch normalization and Momentum), each against TensorFlow when
-TensorFlow is installed.
+TF1 training programs (tfc.compat.v1: a softmax regression with [None, 784] placeholders fed
+batches of 100 and 37, a CNN with batch normalization and Momentum) and a frozen Keras LSTM text
+classifier, each against TensorFlow when TensorFlow is installed.
 
     python benchmarks/import.py [--skip-compile-large] [--steps N]
 """
@@ -212,6 +212,44 @@ def tf1_programs(steps: int) -> None:
         print(line + f"  TensorFlow {theirs:.2f} ms/step; ratio {ours / theirs:.2f}x")
 
 
+def keras_lstm_text(steps: int) -> None:
+    """The frozen Keras LSTM text classifier (scripts/generate_benchmark_graphs.py): batch 32 of 40
+    tokens (the last 10 masked), import/passes/compile and step time, against TensorFlow's Session."""
+    path = Path(__file__).resolve().parent / "data" / "keras_lstm_text.pb"
+    info = json.loads(path.with_suffix(".json").read_text())
+    tokens = np.random.default_rng(0).integers(1, info["vocab"], (32, 40)).astype(np.int32)
+    tokens[:, 30:] = 0
+    feeds = {info["feeds"][0]: tokens}
+    importer = GraphImporter.from_file(path)
+    _, t_import, t_passes, t_compile = import_legalize_compile(importer, info["fetches"], [], feeds)
+    session = GraphSession(importer)
+    ours_out = session.run(info["fetches"], feeds)[0]
+    times = [timed(lambda: session.run(info["fetches"], feeds))[1] for _ in range(steps)]
+    ours = statistics.median(times) * 1e3
+    line = (f"keras LSTM text classifier: import {1e3 * t_import:.1f} ms, passes {1e3 * t_passes:.1f} ms, "
+            f"compile {1e3 * t_compile:.1f} ms, step {ours:.2f} ms (batch 32 x 40 tokens)")
+    try:
+        import tensorflow as tf  # noqa: F401 - optional baseline
+    except ImportError:
+        print(line + "; TensorFlow not installed")
+        return
+    theirs, theirs_out = _tensorflow_graph_ms(path, info, feeds, steps)
+    print(line + f"; TensorFlow {theirs:.2f} ms/step; ratio {ours / theirs:.2f}x; max |diff| {np.max(np.abs(ours_out - theirs_out)):.1e}")
+
+
+def _tensorflow_graph_ms(path, info, feeds, steps) -> tuple[float, np.ndarray]:
+    import tensorflow as tf
+
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.ParseFromString(path.read_bytes())
+    with tf.Graph().as_default() as graph:
+        tf.compat.v1.import_graph_def(graph_def, name="")
+        with tf.compat.v1.Session(graph=graph) as sess:
+            out = sess.run(info["fetches"], feeds)[0]
+            times = [timed(lambda: sess.run(info["fetches"], feeds))[1] for _ in range(steps)]
+    return statistics.median(times) * 1e3, out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=20)
@@ -222,6 +260,7 @@ def main() -> None:
     scaling([10_000, 100_000], options.compile_large)
     mobilenet_steps(options.steps)
     tf1_programs(options.steps)
+    keras_lstm_text(options.steps)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 
+from tfc.attributes import ArrayAttr, SymbolRefAttr
 from tfc.diagnostics import TfcError
-from tfc.ir import BlockArgument, Function, OpResult
+from tfc.ir import FUNC_OP, BlockArgument, Module, OpResult
 
 from .errors import SessionError
 
@@ -70,10 +71,12 @@ class ConstantFeeds:
 SHAPE_ONLY = frozenset({"tf.Shape", "tf.ShapeN", "tf.Size", "tf.Rank"})
 
 
-def feeds_behind(value, function: Function, feed_names: list[str]) -> list[str]:
-    """The integer feeds (``function``'s arguments, named ``feed_names``) whose values ``value`` is
-    computed from: through every op but those that read only shapes, and from a region's arguments
-    to the operands of the op that holds it (a loop's initial values)."""
+def feeds_behind(value, module: Module, feed_names: list[str]) -> list[str]:
+    """The integer feeds (``main``'s arguments, named ``feed_names``) whose values ``value`` is
+    computed from: through every op but those that read only shapes, from a region's arguments to
+    the operands of the op that holds it (a loop's initial values), and from a function's arguments
+    to the operands of the ops that call it (a While's body is a function of its loop variables)."""
+    main = module.function("main")
     found, stack, seen = set(), [value], set()
     while stack:
         current = stack.pop()
@@ -84,12 +87,24 @@ def feeds_behind(value, function: Function, feed_names: list[str]) -> list[str]:
             if current.op.name not in SHAPE_ONLY:
                 stack.extend(current.op.operands)
         elif isinstance(current, BlockArgument):
-            if current.block is function.body:
+            if current.block is main.body:
                 if current.index < len(feed_names) and current.type.dtype.is_int:
                     found.add(feed_names[current.index])
             elif current.block.parent is not None and current.block.parent.parent is not None:
-                stack.extend(current.block.parent.parent.operands)
+                holder = current.block.parent.parent
+                stack.extend(holder.operands if holder.name != FUNC_OP else _callers_operands(module, holder.attr("sym_name")))
     return sorted(found)
+
+
+def _callers_operands(module: Module, function: str) -> list:
+    """The operands of every op that refers to ``function`` by symbol (calls, While, If)."""
+    return [v for op in module.walk() if any(_refers_to(a, function) for a in op.attributes.values()) for v in op.operands]
+
+
+def _refers_to(attribute, function: str) -> bool:
+    if isinstance(attribute, SymbolRefAttr):
+        return attribute.symbol == function
+    return isinstance(attribute, ArrayAttr) and any(_refers_to(a, function) for a in attribute.elements)
 
 
 def constant_required(err: BaseException):

@@ -168,7 +168,7 @@ class GraphSession:
                               pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by)
         except TfcError as err:
             value = constant_required(err)
-            names = [] if value is None else feeds_behind(value, imported.module.function("main"), imported.feeds)
+            names = [] if value is None else feeds_behind(value, imported.module, imported.feeds)
             if names:
                 raise NeedsConstantFeeds(names, str(getattr(err, "cause", err)).splitlines()[0]) from err
             raise

@@ -26,8 +26,9 @@ from tfc.verifier import InferContext
 
 TOKEN = TokenType()
 
-# tf op name -> hook(library, operand_types, attrs) -> (attrs, result_types), run by the importer for
-# ops that call library functions: it imports the callees specialized for the operand types.
+# tf op name -> hook(library, operand_types, attrs, operands) -> (attrs, result_types), run by the
+# importer for ops that call library functions: it imports the callees specialized for the operand
+# types (``operands``, the values, tell what a type cannot: a list's length when its element shape is unknown).
 IMPORT_HOOKS: dict[str, Callable] = {}
 
 

@@ -199,7 +199,13 @@ class _Frames:
         return name
 
     def _frame_after(self, src: str, dst: str, strict: bool) -> str:
+        """The frame of ``dst`` seen from its input ``src``: an ``Exit``'s value is in the parent
+        frame (where a loop's result may enter the next loop: sibling loops in one body)."""
         frame = self.frame_of[src]
+        if self.graph.nodes[src].op in EXIT:
+            if frame == ROOT:
+                self.graph.fail("Exit is not inside any loop frame", src)
+            frame = self.parent.setdefault(frame, ROOT)  # a loop fed only by constants is a top-level one
         if self.graph.nodes[dst].op in ENTER:
             name = self._frame_name(dst)
             if strict:
@@ -207,10 +213,6 @@ class _Frames:
                 if known != frame:
                     self.graph.fail(f"enters loop frame '{name}' from {_show(frame)}, but other Enter nodes enter it from {_show(known)}", dst)
             return name
-        if self.graph.nodes[src].op in EXIT:
-            if frame == ROOT:
-                self.graph.fail("Exit is not inside any loop frame", src)
-            return self.parent.setdefault(frame, ROOT)  # a loop fed only by constants is a top-level one
         return frame
 
     def depth(self, frame: str) -> int:

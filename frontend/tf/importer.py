@@ -385,7 +385,8 @@ class FunctionBuilder:
         declared = None
         if hook is not None:  # ops that call library functions: specialize them for these operand types
             try:
-                attrs, declared = hook(self.importer.library, data_types([v.type for v in operands]), attrs)
+                types = data_types([v.type for v in operands])
+                attrs, declared = hook(self.importer.library, types, attrs, operands[: len(types)])
             except CallDepthError as err:
                 if err.node is not None:  # named where the calls got too deep: not wrapped once per call
                     raise

@@ -146,7 +146,7 @@ class _Legalizer:
         for index, value in enumerate(operands):
             if isinstance(value.type, TensorType) and not value.type.is_static:  # core ops have static shapes
                 raise LegalizationError(f"{op.location.describe()}: error: '{op.name}': operand #{index} of type {value.type} "
-                                        f"is not static: {STATIC_SHAPES_HINT}")
+                                        f"is not static: {STATIC_SHAPES_HINT}", value)  # integer feeds behind it may fix it
         results = [r for r in op.results if not isinstance(r.type, TokenType)]
         trace = Trace.into_block(self.module, scratch, op.location)
         try:

@@ -170,3 +170,9 @@ def test_an_exported_training_graph_runs_from_its_file(tmp_path):
     with tf.Session() as sess:
         sess.run(init)
         assert sess.run(loss, {x: np.ones((4, 3))}) == first
+
+
+def test_known_dimensions_have_tf1_value():
+    x = tf.placeholder(tf.float32, [None, 784])
+    assert x.get_shape()[1].value == 784 and int(x.shape[1]) == 784
+    assert x.shape[0] is None

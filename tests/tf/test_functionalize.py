@@ -224,6 +224,38 @@ def test_nested_loops():
     assert len(inner) == 1 and len(functionalized.library.function) == 4
 
 
+def test_sibling_loops_in_a_loop_body():
+    """for i in range(2): acc = loop_b(loop_a(acc)): loop_a's Exit enters loop_b, both in the outer body
+    (an Exit's value belongs to the outer frame, not to loop_a's)."""
+    g = GraphBuilder()
+    x = g.placeholder("x", F32, [2])
+
+    def counted(name: str, start: str, scale: float, outer):
+        def cond(inner, merges):
+            return g.op("Less", [merges[0], inner.const(3, I32, "Less/y")], name=f"{name}/Less", T=I32)
+
+        def body(inner, ids):
+            j, value = ids
+            scaled = g.op("Mul", [value, inner.const(scale, F32, "mul/y")], name=f"{name}/mul", T=F32)
+            return [g.op("AddV2", [j, inner.const(1, I32, "add/y")], name=f"{name}/add", T=I32), scaled]
+
+        return v1_while(g, cond, body, [outer.const(0, I32, f"{name}_j0"), start], [I32, F32], name=name)[1]
+
+    def outer_cond(loop, merges):
+        return g.op("Less", [merges[0], loop.const(2, I32, "Less/y")], name="while/Less", T=I32)
+
+    def outer_body(loop, ids):
+        i, acc = ids
+        acc = counted("while/b", counted("while/a", acc, 2.0, loop), 0.5, loop)
+        return [g.op("AddV2", [i, loop.const(1, I32, "add/y")], name="while/add", T=I32), acc]
+
+    _, acc = v1_while(g, outer_cond, outer_body, [g.const(np.int32(0), name="i0"), x], [I32, F32])
+    xv = np.array([0.25, -2.0], F32)
+    np.testing.assert_allclose(run_graph(g.graph, {"x:0": xv}, [acc])[0], xv, rtol=1e-6)  # (2**3 * 0.5**3)**2 = 1
+    inner = [n for f in functionalize(g.graph).library.function for n in f.node_def if n.op == "StatelessWhile"]
+    assert len(inner) == 2
+
+
 # ---- conditionals ---------------------------------------------------------------------------------
 def _cond_graph():
     g = GraphBuilder()

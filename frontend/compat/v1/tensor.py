@@ -19,8 +19,17 @@ from tfc.types import DType, TensorType
 from .slicing import strided_slice_spec
 
 
+class Dimension(int):
+    """A known dimension: an int that also has TF1's ``.value`` (``x.get_shape()[1].value``)."""
+
+    @property
+    def value(self) -> int:
+        return int(self)
+
+
 class TensorShape:
-    """A static shape: a list of ints and Nones, or unknown rank (``dims is None``)."""
+    """A static shape: a list of ints and Nones, or unknown rank (``dims is None``); indexing gives
+    a :class:`Dimension` (an int) or None for an unknown one."""
 
     def __init__(self, dims):
         self.dims = None if dims is None else tuple(None if d is None or d < 0 else int(d) for d in dims)
@@ -53,7 +62,10 @@ class TensorShape:
     def __getitem__(self, index):
         if self.dims is None:
             return None if isinstance(index, int) else TensorShape(None)
-        return TensorShape(self.dims[index]) if isinstance(index, slice) else self.dims[index]
+        if isinstance(index, slice):
+            return TensorShape(self.dims[index])
+        dim = self.dims[index]
+        return None if dim is None else Dimension(dim)
 
     def __eq__(self, other) -> bool:
         other_dims = other.dims if isinstance(other, TensorShape) else (None if other is None else tuple(other))
@@ -333,5 +345,5 @@ def session_for(session):
     return session
 
 
-__all__ = ["Operation", "Tensor", "TensorShape", "binary", "constant_in", "convert_to_tensor", "default_session", "python_array", "session_for",
+__all__ = ["Dimension", "Operation", "Tensor", "TensorShape", "binary", "constant_in", "convert_to_tensor", "default_session", "python_array", "session_for",
            "get_default_session", "true_divide", "unary"]

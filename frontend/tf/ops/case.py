@@ -18,7 +18,7 @@ from tfc.registry import ShapeError
 from tfc.types import DType
 
 from ..dialect import IMPORT_HOOKS, tf_op, unknown
-from .control import call, join_types
+from .control import call, join_types, refined_types
 
 
 def _branch_names(attrs) -> list[str]:
@@ -29,9 +29,10 @@ def _branch_names(attrs) -> list[str]:
     return names
 
 
-def _specialize_case(library, operand_types, attrs):
+def _specialize_case(library, operand_types, attrs, operands=()):
     """Import each branch for the input types; the results are the branches' joined types."""
-    functions = [library.instantiate(name, list(operand_types[1:])) for name in _branch_names(attrs)]
+    branch_types = refined_types(operand_types, operands)[1:]
+    functions = [library.instantiate(name, branch_types) for name in _branch_names(attrs)]
     results = list(functions[0].type.results)
     for function in functions[1:]:
         other = list(function.type.results)

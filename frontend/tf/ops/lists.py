@@ -24,19 +24,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfc.backends.interp.interpreter import Interpreter
-from tfc.diagnostics import TfcError
-from tfc.effects import is_pure
 from tfc.frontend import api as tnp
-from tfc.frontend.tensor import Tensor, to_tensor
-from tfc.frontend.tracing import Trace, tracing
-from tfc.ir import Block, Module
+from tfc.frontend.tensor import Tensor
 from tfc.ops.rules import merge_shapes
-from tfc.registry import ShapeError, Trait, lookup
-from tfc.types import DType, TensorType, TokenType
+from tfc.registry import ShapeError
+from tfc.types import DType, TensorType
 
-from ..dialect import IMPORT_HOOKS, ConstantRequired, DecomposeContext, data_types, tf_op
+from ..dialect import ConstantRequired, tf_op
 from .array import const, ints, scalar_int, shape_text, static
+from .import_fold import folded_value, operand_value
 
 
 # ---- the list type --------------------------------------------------------------------------------
@@ -101,63 +97,14 @@ def starts(index, rank: int) -> list:
     return [index_scalar(index)] + [const(0, DType.i32)] * rank
 
 
-# ---- operands that must be known at import ------------------------------------------------------
-# A list's size is part of its type, and a While body is specialized for its loop types at import,
-# before legalize-tf folds shape arithmetic. TensorFlow computes a TensorArray's size as
-# StridedSlice(Shape(x)), so the type rules evaluate such small computations here.
-FOLD_DEPTH = 4
-FOLD_MAX_ELEMENTS = 64
-
-
-def operand_value(ctx, index: int):
-    """Operand ``index``'s value if it is a constant or a small pure computation of known values."""
-    value = ctx.constant(index)
-    operands = getattr(ctx, "operands", ())
-    if value is None and index < len(operands):
-        value = _fold(operands[index], FOLD_DEPTH)
-    return value
-
-
-def _fold(value, depth: int):
-    """Evaluate the tf op defining ``value`` by running its decomposition on the interpreter;
-    None when anything on the way is not known here (this is best effort: legalization folds again)."""
+def list_length(value) -> int | None:
+    """The length of the list ``value`` when a TensorListReserve whose size is known here makes it
+    (its type says nothing of it while the element shape is unknown: only writes tell that)."""
     op = getattr(value, "op", None)
-    opdef = lookup(op.name) if op is not None else None
-    if opdef is None or not isinstance(value.type, TensorType) or op.name in IMPORT_HOOKS:
-        return None  # (ops that call library functions are not evaluated here)
-    if opdef.has(Trait.CONSTANT_LIKE):
-        return np.asarray(op.attr("value"))
-    size = value.type.num_elements
-    if depth == 0 or opdef.decompose is None or not is_pure(op) or size is None or size > FOLD_MAX_ELEMENTS:
+    if op is None or op.name != "tf.TensorListReserve":
         return None
-    operands = op.operands[: len(data_types(v.type for v in op.operands))]
-    results = [r for r in op.results if not isinstance(r.type, TokenType)]
-    block = Block([v.type for v in operands])
-    try:
-        with tracing(Trace.into_block(Module.create(), block, op.location)) as trace:
-            produced = opdef.decompose(DecomposeContext(op, operands, results), *[Tensor(a, trace) for a in block.args])
-        produced = produced if isinstance(produced, (list, tuple)) else [produced]
-        target = to_tensor(produced[results.index(value)], trace).value
-        arguments = dict(zip(block.args, operands))
-        if target in arguments:  # the op passes an operand through
-            return _fold(arguments[target], depth - 1)
-        return _evaluate(block, arguments, depth).get(target)
-    except (TfcError, TypeError, ValueError, IndexError, KeyError, AttributeError):
-        return None
-
-
-def _evaluate(block: Block, arguments: dict, depth: int) -> dict:
-    """Values of ``block``'s ops, folding an argument's source only when an op reads it."""
-    env, interpreter = {}, Interpreter(None)
-    for new in block.ops:
-        for v in new.operands:
-            if v not in env and v in arguments:
-                env[v] = _fold(arguments[v], depth - 1)
-        inputs = [env.get(v) for v in new.operands]
-        if any(x is None for x in inputs):
-            return {}
-        env.update(zip(new.results, interpreter.evaluate(new, inputs, env)))
-    return env
+    length = folded_value(op.operands[1])
+    return None if length is None or np.asarray(length).size != 1 else int(np.asarray(length).reshape(()))
 
 
 def shape_operand(ctx, index: int):

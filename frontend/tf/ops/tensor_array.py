@@ -16,8 +16,8 @@ ignore. The type comes from the ``size`` operand and the ``dtype``/``element_sha
 
 An array created without a full element shape (``tf.TensorArray(dtype, n)``, what ``dynamic_rnn``
 and Keras unstack their inputs into) starts as ``[n]`` zeros and takes its element shape from its
-first write or scatter, as TensorFlow's XLA bridge initializes such arrays lazily; that write must
-happen outside any loop (inside one, the loop variable's type would change across iterations).
+first write or scatter, as TensorFlow's XLA bridge initializes such arrays lazily; when that write is
+inside a While loop, the loop's import gives the array the shape its body writes (``adopt_loop_elements``).
 Reading an element never written gives zeros (TensorFlow fails at run time), and out-of-range
 indices clamp as XLA's dynamic slices do. Arrays that grow (``dynamic_size``) or whose size is
 computed at run time are not supported; neither are gradient arrays (``TensorArrayGradV3``).
@@ -31,6 +31,7 @@ from tfc.types import DType, TensorType
 
 from ..dialect import ConstantRequired, tf_op
 from .array import const, ints, scalar_int, static
+from .import_fold import operand_value
 from .lists import merge, scatter_rows, starts, static_list, zeros
 
 HANDLE = TensorType(DType.i32, ())
@@ -52,7 +53,7 @@ def _element_shape_attr(ctx, key: str = "element_shape"):
 
 
 def _size(ctx):
-    value = ctx.constant(0)
+    value = operand_value(ctx, 0)  # TF1 sizes arrays with StridedSlice(Shape(x)): folded here
     if value is None:
         return None
     size = scalar_int(value, "size")
@@ -92,7 +93,26 @@ def _create(ctx, size):
     length = _size(ctx)
     if length is None:
         raise ConstantRequired("a TensorArray's size must be a constant: tfc represents it as a dense [size, ...] tensor", ctx.operands[0])
-    return [const(length, DType.i32), zeros(_dtype(ctx, "dtype"), (length, *_initial_elements(ctx)))]
+    flow = ctx.result_types[1]
+    shape = flow.shape if flow.is_static else (length, *_initial_elements(ctx))  # as a loop's writes set it
+    return [const(length, DType.i32), zeros(_dtype(ctx, "dtype"), shape)]
+
+
+def adopt_loop_elements(flow, written: TensorType) -> bool:
+    """Give an array without elements of its own shape (a TensorArrayV3's ``[size]`` flow) the
+    element shape that a While loop it enters writes, as TensorFlow's XLA bridge sizes such arrays
+    from the loop body; True when ``flow``'s type changed. (The first write is inside the loop,
+    so the loop variable would otherwise change rank between iterations.)"""
+    op = getattr(flow, "op", None)
+    if op is None or op.name != "tf.TensorArrayV3" or flow is not op.results[1] or not isinstance(written, TensorType):
+        return False
+    current = flow.type
+    if current.shape is None or len(current.shape) != 1 or written.shape is None or len(written.shape) < 2:
+        return False
+    if written.dtype != current.dtype or not TensorType(current.dtype, written.shape[:1]).is_compatible(current):
+        return False
+    flow.type = TensorType(current.dtype, (current.shape[0], *written.shape[1:]))
+    return True
 
 
 def _written_type(flow: TensorType, dtype: DType, elements) -> TensorType:
