@@ -19,13 +19,16 @@ order); a variable is an input only if it is read before being assigned, and an 
 The runtime passes the stored values in and stores the outputs back (donating the buffers, so XLA
 updates them in place). ``tfc.variable_is_initialized`` is ``true`` after a read or an assign of the
 variable in the function; before, it becomes a bool argument after the variables' own
-(``tfc.variables_queried`` names them) that the runtime sets from its store. Variables used inside
-regions (if/while bodies) are not supported yet.
+(``tfc.variables_queried`` names them) that the runtime sets from its store. A variable with an
+``initial_value`` (an op's own state) is lifted like any other; :func:`lift_variables` reports the
+initial values, so the runtime can create the state the first time a run needs it. Variables used
+inside regions (if/while bodies) are not supported yet.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -147,12 +150,16 @@ class LiftedVariables:
     """Argument positions of the variables that are both read and written (their buffers are reused)."""
     names_queried: tuple[str, ...] = ()
     """Variables whose ``is initialized`` flags it takes after ``names_in`` (scalar bools)."""
+    initial_values: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """The op-internal state among the variables (``tfc.variable`` with ``initial_value``): name -> its value before the first run."""
 
 
 def lift_variables(module: Module, function: Function) -> LiftedVariables:
     """Run ``lift-variables`` on ``module`` and put ``function``'s variable results first, in the
     order of its variable arguments: what ``@tfc.compile`` and the sessions run."""
     n_args = len(function.args)
+    initial_values = {op.attr("name"): op.attr("initial_value") for op in function.body.ops
+                      if op.name == VARIABLE and "initial_value" in op.attributes}
     LiftVariables().run(module)
     names_in = [str(n) for n in function.op.attr("tfc.variables_in", ())]
     names_out = [str(n) for n in function.op.attr("tfc.variables_out", ())]
@@ -167,4 +174,4 @@ def lift_variables(module: Module, function: Function) -> LiftedVariables:
     function.set_type(FunctionType(tuple(a.type for a in function.args), tuple(v.type for v in ret.operands)))
     function.op.attributes["tfc.variables_out"] = _names_attr(ordered)
     donate = tuple(n_args + i for i, n in enumerate(names_in) if n in updates)
-    return LiftedVariables(tuple(names_in), tuple(ordered), donate, names_queried)
+    return LiftedVariables(tuple(names_in), tuple(ordered), donate, names_queried, initial_values)

@@ -51,7 +51,8 @@ def build_step(module: Module, store: VariableStore, *, backend: str, device: st
     if not function.body.ops[:-1] and not function.return_op.operands and not lifted.names_in:
         return Step(lambda args: [], 0, None)  # nothing to compute, nothing to check
     loaded = load(module, backend=backend, device=device, donate=lifted.donate)
-    run = store.bind(loaded.call, lifted.names_in, lifted.names_out, readers, needed_by, lifted.names_queried)
+    run = store.bind(loaded.call, lifted.names_in, lifted.names_out, readers, needed_by, lifted.names_queried,
+                     lifted.initial_values)
     stateless = not lifted.names_in and not lifted.names_out and not lifted.names_queried
     single = loaded.call_single if stateless else None
     return Step(run, len(lifted.names_out), single)

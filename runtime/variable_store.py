@@ -4,6 +4,12 @@ A compiled step reads the variables it needs from the store, passes them after i
 the updated values back; with XLA their buffers are donated, so the update happens in place. The
 store is a dict, so checkpoints and users can read and set values by name.
 
+**Op state.** Some ops keep state of their own between runs (a stateful random op's generator
+position: ``tfc.variable`` ops with an ``initial_value``). It is lifted and passed like a variable,
+but lives in :attr:`VariableStore.state`, apart from the user's variables: created with its initial
+value the first time a run needs it, never initialized by the user, listed or checkpointed (as in
+TensorFlow, where it belongs to the op's kernel in one session), and cleared with the store.
+
 **Threads.** Each variable has a lock. A step holds the locks of every variable it reads or writes,
 taken in name order (so two steps never wait for each other in a cycle), from reading the values
 until the updates are stored. So runs touching the same variables are serialized — every update
@@ -27,6 +33,8 @@ class VariableStore(dict):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.state: dict = {}
+        """Op state name -> its current value (see the module's docstring)."""
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -47,6 +55,10 @@ class VariableStore(dict):
             for lock in reversed(locks):
                 lock.release()
 
+    def clear(self) -> None:
+        super().clear()
+        self.state.clear()
+
     def snapshot(self) -> dict:
         """Every variable's value, read while no step is updating it (what a checkpoint saves)."""
         with self.holding(list(self)):
@@ -54,29 +66,36 @@ class VariableStore(dict):
 
     def bind(self, call: Callable, names_in: Sequence[str], names_out: Sequence[str],
              readers: Mapping[str, str] | None = None, needed_by: str = "the run",
-             names_queried: Sequence[str] = ()) -> Callable[[list], list]:
+             names_queried: Sequence[str] = (), initial_values: Mapping[str, np.ndarray] | None = None) -> Callable[[list], list]:
         """``run(args)`` calling ``call(*args, *values of names_in, *flags)`` and storing the first
         results as ``names_out``; returns all results. ``flags`` say whether each of ``names_queried``
         has a value (scalar bools). ``readers`` (name -> where it is first read) and ``needed_by`` say
-        what needed a variable that is not initialized."""
+        what needed a variable that is not initialized. ``initial_values`` names the op state among
+        the names (kept in :attr:`state`, created from these values when missing)."""
         if not names_in and not names_out and not names_queried:
             return lambda args: call(*args)
         readers = readers or {}
+        initial_values = initial_values or {}
         locks = self.locks([*names_in, *names_out, *names_queried])
+
+        def current_value(name):
+            if name in initial_values:
+                return self.state[name] if name in self.state else np.array(initial_values[name])
+            return self[name]
 
         def run(args):
             for lock in locks:
                 lock.acquire()
             try:
                 try:
-                    current = [self[n] for n in names_in]
+                    current = [current_value(n) for n in names_in]
                 except KeyError:
-                    missing = next(n for n in names_in if n not in self)
+                    missing = next(n for n in names_in if n not in self and n not in initial_values)
                     raise self.uninitialized(missing, readers.get(missing), needed_by) from None
                 flags = [np.array(n in self) for n in names_queried]
                 outs = call(*args, *current, *flags)
                 for name, value in zip(names_out, outs):
-                    self[name] = value
+                    (self.state if name in initial_values else self)[name] = value
                 return outs
             finally:
                 for lock in reversed(locks):

@@ -2,7 +2,9 @@
 
 ``tfc.variable {name}`` names a variable living outside the function (in a session's variable store);
 ``tfc.read_variable`` and ``tfc.assign_variable`` read and update it, ``tfc.variable_is_initialized``
-asks whether it has a value yet. Backends do not run these ops: the ``lift-variables`` pass turns them
+asks whether it has a value yet. A variable with an ``initial_value`` is state an op keeps for itself
+between runs (a stateful random op's generator position): the session creates it with that value
+the first time a run needs it, and keeps it apart from the user's variables. Backends do not run these ops: the ``lift-variables`` pass turns them
 into function arguments and results first (reads become the current value, assigns produce the next
 one, the question becomes a flag the session passes in), which is how XLA updates variables in place.
 """
@@ -10,7 +12,7 @@ one, the question becomes a flag the session passes in), which is how XLA update
 from __future__ import annotations
 
 from ..diagnostics import BackendError
-from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
+from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, optional, register
 from ..types import DType, ResourceType, TensorType
 from .rules import declared
 
@@ -25,6 +27,10 @@ def _infer_variable(ctx):
     handle = declared(ctx)
     if not isinstance(handle, ResourceType) or handle.value_type is None:
         raise ShapeError(f"result must be a !tfc.resource<tensor<...>> naming the value type, got {handle}")
+    initial = ctx.attrs.get("initial_value")
+    if initial is not None and TensorType(DType.from_numpy(initial.dtype), initial.shape) != handle.value_type:
+        raise ShapeError(f"initial_value of dtype {initial.dtype} and shape {list(initial.shape)} does not match the variable's "
+                         f"{handle.value_type}")
     return handle
 
 
@@ -53,8 +59,9 @@ def _infer_is_initialized(ctx, handle):
 VARIABLE = register(
     OpDef(
         "tfc.variable",
-        "A handle to the variable called `name` in the session's store.",
-        attributes={"name": attr(AttrKind.STRING)},
+        "A handle to the variable called `name` in the session's store; with `initial_value`, op-internal "
+        "state the session creates with that value when a run first needs it.",
+        attributes={"name": attr(AttrKind.STRING), "initial_value": optional(AttrKind.DENSE)},
         traits=_STATEFUL,
         infer=_infer_variable,
         reference=_not_lifted,

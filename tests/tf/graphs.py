@@ -14,6 +14,7 @@ from tensorboard.compat.proto import attr_value_pb2, graph_pb2, tensor_pb2, tens
 from tfc.backends.interp.interpreter import run as interp_run
 from tfc.backends.xla.backend import compile_module
 from tfc.frontend.tf.importer import GraphImporter
+from tfc.passes.lift_variables import lift_variables
 from tfc.passmanager import PassManager
 from tfc.types import DType, TensorType
 from tfc.verifier import verify
@@ -111,12 +112,21 @@ def import_and_legalize(graph, feeds: dict, fetches, targets=()):
     return result
 
 
+def initial_op_state(module) -> tuple[list[np.ndarray], int]:
+    """Lift ``main``'s op state (a stateful random op's generator position, as a session would):
+    the initial values it takes after the feeds, and how many state results come before the fetches."""
+    lifted = lift_variables(module, module.function("main"))
+    return [np.array(lifted.initial_values[name]) for name in lifted.names_in], len(lifted.names_out)
+
+
 def run_graph(graph, feeds: dict, fetches, rtol=1e-5, atol=1e-6):
-    """Import + legalize, run on interp and xla, check they agree; returns the xla results (numpy)."""
+    """Import + legalize, run on interp and xla (a first run, for ops that keep state), check they
+    agree; returns the xla results (numpy)."""
     result = import_and_legalize(graph, feeds, fetches)
-    args = [np.asarray(feeds[name]) for name in result.feeds]
-    want = interp_run(result.module, args)
-    got = [np.asarray(x) for x in compile_module(result.module)(*args)]
+    state, skip = initial_op_state(result.module)
+    args = [np.asarray(feeds[name]) for name in result.feeds] + state
+    want = interp_run(result.module, args)[skip:]
+    got = [np.asarray(x) for x in compile_module(result.module)(*args)][skip:]
     for w, g in zip(want, got):
         assert w.dtype == g.dtype and w.shape == g.shape, (w.dtype, w.shape, g.dtype, g.shape)
         np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True)

@@ -46,7 +46,7 @@ def legalize(op_type, args, consts=(), **attrs):
         ("Real", [floats(2).astype(np.complex64)], (), {"T": np.complex64, "Tout": np.float64}, r"parts of complex<f32> are f32, not Tout = f64"),
         ("Betainc", [floats(2, 3), floats(3), floats(2, 3)], (), {"T": np.float32}, "scalars or have one shape"),
         ("ApproximateEqual", [floats(2, 3), floats(3)], (), {"T": np.float32}, "one shape"),
-        ("Cross", [floats(2, 4), floats(2, 4)], (), {"T": np.float32}, "last dimension of 3"),
+        ("Cross", [floats(2, 4), floats(2, 4)], (), {"T": np.float32}, r"3 elements in their last dimension, got shape \[2, 4\]"),
         ("SqrtGrad", [floats(2, 3), floats(3, 2)], (), {"T": np.float32}, "do not match"),
         ("Cumprod", [floats(3, 2)], (np.int32(2),), {"T": np.float32, "Tidx": np.int32}, "axis 2 is out of range"),
         ("CumulativeLogsumexp", [floats()], (np.int32(0),), {"T": np.float32, "Tidx": np.int32}, "rank >= 1"),
@@ -54,7 +54,7 @@ def legalize(op_type, args, consts=(), **attrs):
         ("Igamma", [floats(2, 3), floats(4)], (), {"T": np.float32}, "cannot be broadcast"),
         ("LinSpace", [floats(), floats()], (np.int32(0),), {"T": np.float32, "Tidx": np.int32}, "num must be positive, got 0"),
         ("LinSpace", [floats(2), floats()], (np.int32(3),), {"T": np.float32, "Tidx": np.int32}, "start must be a scalar"),
-        ("Bucketize", [floats(3)], (), {"T": np.float32, "boundaries": [0.0, 2.0, 1.0]}, r"boundaries must be sorted, got \[0.0, 2.0, 1.0\]"),
+        ("Bucketize", [floats(3)], (), {"T": np.float32, "boundaries": [0.0, 2.0, 1.0]}, r"boundaries \[0.0, 2.0, 1.0\] must be sorted"),
     ],
     ids=lambda v: v if isinstance(v, str) and v[0].isupper() else "",
 )

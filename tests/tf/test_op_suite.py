@@ -10,7 +10,7 @@ from tfc.backends import load
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.runtime.graph_session import GraphSession
 
-from .graphs import import_and_legalize
+from .graphs import import_and_legalize, initial_op_state
 from .op_suite import SuiteCase, all_cases
 
 CASES = all_cases()
@@ -24,9 +24,11 @@ def tolerance(case: SuiteCase, dtype: np.dtype) -> dict:
 
 
 def run_stateless(case: SuiteCase, backend: str) -> list[np.ndarray]:
+    """One run (a stateful random op's first, from its initial op state)."""
     result = import_and_legalize(case.graph, case.feeds, case.fetches)
-    args = [case.feeds[name] for name in result.feeds]
-    return [np.asarray(v) for v in load(result.module, backend=backend).call(*args)]
+    state, skip = initial_op_state(result.module)
+    args = [case.feeds[name] for name in result.feeds] + state
+    return [np.asarray(v) for v in load(result.module, backend=backend).call(*args)][skip:]
 
 
 def run_in_session(case: SuiteCase, backend: str) -> list[np.ndarray]:

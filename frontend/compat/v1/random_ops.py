@@ -1,6 +1,6 @@
 """TF1's random tensors: ``random_normal``, ``truncated_normal``, ``random_uniform`` as TensorFlow's
 stateful random ops, seeded as ``tf.set_random_seed`` and the op's ``seed`` say, by TensorFlow's
-rules, so a seeded program draws TensorFlow's numbers (its first run's: see README, "Random numbers")."""
+rules, so a seeded program draws TensorFlow's numbers, run after run (see README, "Random numbers")."""
 
 from __future__ import annotations
 

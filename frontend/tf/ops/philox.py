@@ -97,6 +97,10 @@ class Generator:
         """The first ``count`` blocks as a [count, 4] u64 tensor."""
         return self.blocks_at(tnp.emit("tfc.iota", [], {"iota_dimension": 0}, [TensorType(DType.u64, (count,))]))
 
+    def skip(self, blocks: Tensor) -> Generator:
+        """This generator moved on by ``blocks`` (a u64 scalar), as TensorFlow's PhiloxRandom::Skip."""
+        return Generator(self.key, tuple(_add_offsets(self.counter, blocks)))
+
     def key_tensor(self) -> Tensor:
         """The key as TensorFlow's StatelessRandomGetKeyCounter gives it: u64 of shape [1]."""
         return tnp.reshape(join_words(*self.key), (1,))

@@ -3,9 +3,12 @@ and the stateful ops seeded by their ``seed``/``seed2`` attributes, on TensorFlo
 (:mod:`.philox`) and distributions (:mod:`.random_samples`), so the numbers equal TensorFlow's CPU
 kernels'.
 
-Stateful ops take what TensorFlow's kernel gives on its first run: the generator Philox(key = seed,
-counter = (0, 0, seed2)). tfc keeps no generator state, so every run (and every iteration of a loop)
-gives those same numbers, where TensorFlow would move on. An op with seed = seed2 = 0, which
+Stateful ops start from TensorFlow's generator Philox(key = seed, counter = (0, 0, seed2)) and move
+on from run to run as TensorFlow's kernel does: each run reserves the blocks TensorFlow's kernel
+reserves (256 per value; Multinomial and RandomShuffle say theirs), the position kept in a state
+variable per op (:mod:`.random_state`), so the k-th run
+gives TensorFlow's k-th run numbers (an op inside a loop or a called function repeats its first
+run's numbers: see :mod:`.random_state`). An op with seed = seed2 = 0, which
 TensorFlow seeds at random, is seeded from a hash of its node name instead: deterministic, and
 different for different nodes. Multinomial equals TensorFlow's when its kernel runs the batch as
 one shard (small inputs); for larger ones TensorFlow's numbers depend on its thread count.
@@ -29,8 +32,10 @@ from ..dialect import attr_dtype, require_constant, tf_op
 from . import random_samples as samples
 from .array import const, ints, vector_dims
 from .philox import Generator, from_key_counter, from_seeds, from_stateless_seed
+from .random_state import advance
 
 PHILOX, THREEFRY, AUTO_SELECT = 1, 2, 3  # TensorFlow's Algorithm enum
+RESERVED_PER_OUTPUT = 256  # blocks TensorFlow's kernels reserve per output value (ReserveRandomOutputs(n, 256))
 _DISTRIBUTIONS = {"uniform": samples.uniform, "normal": samples.normal, "truncated": samples.truncated_normal}
 
 
@@ -70,12 +75,19 @@ def _output_dims(ctx) -> tuple:
     return _dims(require_constant(ctx, 0, "shape"))
 
 
-def _stateful_generator(ctx) -> Generator:
-    """Philox(seed, seed2), or for an unseeded op (both 0) a seed2 hashed from its node name."""
+def _stateful_generator(ctx, reserved_blocks: int) -> Generator:
+    """Philox(seed, seed2), or for an unseeded op (both 0) a seed2 hashed from its node name, moved
+    on past earlier runs' reservations; this run reserves ``reserved_blocks``."""
     seed, seed2 = int(ctx.attrs.get("seed", 0)), int(ctx.attrs.get("seed2", 0))
     if seed == 0 and seed2 == 0:
         seed2 = zlib.crc32(getattr(ctx.op.location, "name", "").encode()) or 1
-    return from_seeds(seed, seed2)
+    return advance(ctx, from_seeds(seed, seed2), reserved_blocks)
+
+
+def _per_output_generator(ctx, dims: tuple) -> Generator:
+    """The generator of RandomUniform, RandomStandardNormal, TruncatedNormal, RandomUniformInt: each
+    run reserves 256 blocks per output value."""
+    return _stateful_generator(ctx, math.prod(dims) * RESERVED_PER_OUTPUT)
 
 
 def _algorithm_generator(ctx, key, counter, alg_index: int = 3) -> Generator:
@@ -136,8 +148,9 @@ def _stateful_float(kind: str):
         return _output_type(ctx, shape, attr_dtype(ctx, "dtype"))
 
     def decompose(ctx, shape):
-        gen = _stateful_generator(ctx)
-        return _sample(_output_dims(ctx), lambda n: _DISTRIBUTIONS[kind](gen, n, ctx.result_type.dtype))
+        dims = _output_dims(ctx)
+        gen = _per_output_generator(ctx, dims)
+        return _sample(dims, lambda n: _DISTRIBUTIONS[kind](gen, n, ctx.result_type.dtype))
 
     return infer, decompose
 
@@ -189,8 +202,9 @@ def _random_uniform_int_type(ctx, shape, low, high):
 
 def _random_uniform_int(ctx, shape, low, high):
     _check_bounds(ctx, 1)
-    gen = _stateful_generator(ctx)
-    return _sample(_output_dims(ctx), lambda n: samples.uniform_int(gen, n, ctx.result_type.dtype, low, high))
+    dims = _output_dims(ctx)
+    gen = _per_output_generator(ctx, dims)
+    return _sample(dims, lambda n: samples.uniform_int(gen, n, ctx.result_type.dtype, low, high))
 
 
 def _full_int_type(ctx, shape, seed):
@@ -274,8 +288,16 @@ def _num_samples(ctx) -> int:
     return count
 
 
-tf_op("Multinomial", _categorical_type,
-      lambda ctx, logits, n: categorical(_stateful_generator(ctx), logits, _num_samples(ctx), ctx.result_type.dtype), stateful=True)
+def _multinomial(ctx, logits, num_samples):
+    """Each run reserves 2 * 256 blocks per sample, samples rounded up to 4 per row (none when the
+    output is empty), as TensorFlow's CPU kernel does."""
+    count = _num_samples(ctx)
+    rounded = -(-count // 4) * 4
+    reserved = logits.shape[0] * rounded * 2 * RESERVED_PER_OUTPUT if logits.shape[0] * count else 0
+    return categorical(_stateful_generator(ctx, reserved), logits, count, ctx.result_type.dtype)
+
+
+tf_op("Multinomial", _categorical_type, _multinomial, stateful=True)
 tf_op("StatelessMultinomial", _categorical_type,
       lambda ctx, logits, n, seed: categorical(from_stateless_seed(seed), logits, _num_samples(ctx), ctx.result_type.dtype))
 
@@ -303,10 +325,12 @@ def fisher_yates(gen: Generator, rows: int):
 
 
 def _shuffle(ctx, value):
-    """Rows in TensorFlow's order (its kernel shuffles an index vector, or a vector in place, alike)."""
-    if value.ndim == 0 or value.shape[0] <= 1:
+    """Rows in TensorFlow's order (its kernel shuffles an index vector, or a vector in place, alike);
+    each run reserves a word per swap, in whole blocks (none when there is nothing to shuffle)."""
+    if value.ndim == 0 or value.shape[0] <= 1 or value.size <= 1:
         return value
-    return tnp.take(value, fisher_yates(_stateful_generator(ctx), value.shape[0]), axis=0)
+    rows = value.shape[0]
+    return tnp.take(value, fisher_yates(_stateful_generator(ctx, -(-(rows - 1) // 4)), rows), axis=0)
 
 
 tf_op("RandomShuffle", lambda ctx, value: value, _shuffle, stateful=True)
