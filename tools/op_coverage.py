@@ -6,7 +6,8 @@ source checkout. It is generated from the test suite by a static scan: one of tf
 core ops and the ``tf.*`` dialect, what ``tfc ops`` lists) counts as tested when its name appears
 quoted in a test module or golden file (``"tfc.add"``, or ``"MatMul"`` for ``tf.MatMul``, as the
 GraphDef builders in the tests write it), or in a corpus case's op list. A ``tf.*`` op is "in the suite" when the op suite TensorFlow generated
-(``tests/data/op_suite/*.npz``) has a case for it. ``tf_xla_ops.json`` is written by that generator
+(``tests/data/op_suite/*.npz``) has a case for it (a composite case covers each op type it lists;
+Const and Placeholder, which hold every case's inputs, are covered by every case). ``tf_xla_ops.json`` is written by that generator
 (``scripts/tf_op_suite/generate.py``) from TensorFlow's registered XLA kernels.
 ``tests/test_op_coverage.py`` regenerates the lists and fails when the shipped file is stale::
 
@@ -31,6 +32,7 @@ _QUOTED_NAME = re.compile(r'"((?:tfc\.)?[A-Za-z_][A-Za-z0-9_]*)"')
 
 XLA_OPS_FILE = "tf_xla_ops.json"
 SUITE_FOLDER = Path("data") / "op_suite"
+INPUT_OPS = ("Const", "Placeholder")  # what holds an op-suite case's inputs
 
 
 def _shipped(key: str) -> frozenset[str]:
@@ -80,7 +82,10 @@ def _suite_op_types(tests_root: Path) -> set[str]:
     types: set[str] = set()
     for path in sorted((tests_root / SUITE_FOLDER).glob("*.npz")):
         with np.load(path, allow_pickle=False) as data:
-            types.update(case["op"] for case in json.loads(data["__suite__"].tobytes())["cases"].values())
+            for case in json.loads(data["__suite__"].tobytes())["cases"].values():
+                # a composite case lists every op type it tests; every case's inputs are Placeholder
+                # (fed) or Const nodes, so each case tests those two as well
+                types.update([case["op"], *case.get("ops", ()), *INPUT_OPS])
     return types
 
 

@@ -27,9 +27,9 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf
-from tensorflow.core.framework import op_def_pb2
+from tensorflow.core.framework import graph_pb2, op_def_pb2
 from tensorflow.python.client import pywrap_tf_session as c_api
-from tensorflow.python.framework import kernels, op_def_registry
+from tensorflow.python.framework import kernels, op_def_library, op_def_registry
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -41,17 +41,49 @@ import spec  # noqa: E402
 FAMILIES = sorted(p.stem for p in (HERE / "families").glob("*.py") if not p.stem.startswith("_"))
 
 
-def split_arguments(case: spec.Case) -> None:
-    """Seed the case's values, then sort its arguments into inputs and attributes (``tf.raw_ops``'
-    names: its first parameters are the OpDef's inputs, in order)."""
-    op_def = op_def_registry.get(case.op)
+def input_names(op_type: str) -> list[str]:
+    """The op's inputs in order, by ``tf.raw_ops``' names (raw_ops may rename inputs: Sum's axis), or
+    the OpDef's for an op raw_ops lacks."""
+    op_def = op_def_registry.get(op_type)
     if op_def is None:
-        raise ValueError(f"TensorFlow has no op {case.op}")
-    parameters = list(inspect.signature(getattr(tf.raw_ops, case.op)).parameters)
-    input_names = set(parameters[: len(op_def.input_arg)])  # raw_ops may rename inputs (Sum's axis); order is kept
+        raise ValueError(f"TensorFlow has no op {op_type}")
+    if not hasattr(tf.raw_ops, op_type):
+        return [arg.name for arg in op_def.input_arg]
+    return list(inspect.signature(getattr(tf.raw_ops, op_type)).parameters)[: len(op_def.input_arg)]
+
+
+def split_arguments(case: spec.Case) -> None:
+    """Seed the case's values, then sort its arguments into inputs and attributes."""
     spec.seed(case.id)
+    if case.composite:
+        return
+    inputs = set(input_names(case.op))
     for key, value in case.notes.pop("arguments").items():
-        (case.inputs if key in input_names else case.attrs)[key] = spec.materialize(value)
+        (case.inputs if key in inputs else case.attrs)[key] = spec.materialize(value)
+
+
+def apply_op(op_type: str, arguments: dict, attrs: dict) -> None:
+    """Add the node ``op``: through ``tf.raw_ops``, or for an op it lacks (Grappler's ``_Fused*``)
+    from the OpDef, with every attribute the inputs do not imply given (defaults filled in)."""
+    if hasattr(tf.raw_ops, op_type):
+        getattr(tf.raw_ops, op_type)(**arguments, **attrs, name="op")
+        return
+    op_def = op_def_registry.get(op_type)
+    implied = {name for arg in op_def.input_arg for name in (arg.type_attr, arg.number_attr, arg.type_list_attr) if name}
+    defaults = {a.name: attr_default(a.default_value) for a in op_def.attr
+                if a.name not in implied and a.name not in attrs and a.HasField("default_value")}
+    # TensorFlow's only way to add a node of an op that has no Python wrapper
+    op_def_library._apply_op_helper(op_type, name="op", **arguments, **defaults, **attrs)  # noqa: SLF001
+
+
+def attr_default(value):
+    """An OpDef attribute default (an AttrValue) as the Python value ``_apply_op_helper`` takes."""
+    kind = value.WhichOneof("value")
+    if kind == "list":
+        items = next((list(getattr(value.list, f)) for f in ("s", "i", "f", "b", "type", "shape") if getattr(value.list, f)), [])
+        return [item.decode() if isinstance(item, bytes) else item for item in items]
+    item = getattr(value, kind)
+    return item.decode() if isinstance(item, bytes) else item
 
 
 def tensor_for(name: str, value, feeds: dict):
@@ -68,6 +100,8 @@ def run_case(case: spec.Case) -> dict:
     """Build the graph, run it in a TensorFlow Session: the case's entries for the data file."""
     if case.stateful:
         return run_stateful_case(case)
+    if case.composite:
+        return run_composite_case(case)
     graph, feeds, arguments = tf.Graph(), {}, {}
     with graph.as_default():
         for key, value in case.inputs.items():
@@ -75,7 +109,7 @@ def run_case(case: spec.Case) -> dict:
                 arguments[key] = [tensor_for(f"{key}_{i}", v, feeds) for i, v in enumerate(value)]
             else:
                 arguments[key] = tensor_for(key, value, feeds)
-        getattr(tf.raw_ops, case.op)(**arguments, **case.attrs, name="op")
+        apply_op(case.op, arguments, case.attrs)
         op = graph.get_operation_by_name("op")
         wanted = case.outputs if case.outputs is not None else range(len(op.outputs))
         fetches = [op.outputs[i] for i in wanted]
@@ -84,8 +118,61 @@ def run_case(case: spec.Case) -> dict:
     return case_entries(case, graph, feeds, fetches, values)
 
 
+def run_composite_case(case: spec.Case) -> dict:
+    """A composite case: the graph ``case.build`` makes (functions in its library), run once; every op
+    type it claims to test must be a node of the graph or of one of its functions."""
+    graph, feeds = tf.Graph(), {}
+
+    def feed(name: str, value):
+        return tensor_for(name, spec.materialize(value), feeds)
+
+    with graph.as_default():
+        fetches = list(case.build(tf, feed))
+        with tf.compat.v1.Session(graph=graph) as session:
+            values = session.run(fetches, feeds)
+    graph_def = numbered_functions(graph.as_graph_def())
+    present = {node.op for node in graph_def.node} | {node.op for f in graph_def.library.function for node in f.node_def}
+    ops = sorted({case.op, *case.covers})
+    if missing := [op for op in ops if op not in present]:
+        raise ValueError(f"the graph has no {', '.join(missing)} node")
+    return case_entries(case, graph_def, feeds, fetches, values, ops=ops)
+
+
+def numbered_functions(graph_def):
+    """``graph_def`` with its library functions renamed ``f0``, ``f1``... in the order the graph first
+    calls them: the names TensorFlow gives (``__inference_body_123``) count every function the
+    process traced, so they (and the library's order, by name) would depend on which cases ran."""
+    functions = {f.signature.name: f for f in graph_def.library.function}
+    names: dict[str, str] = {}
+
+    def references(nodes):
+        for node in nodes:
+            for key in sorted(node.attr):
+                value = node.attr[key]
+                yield from ([value.func] if value.HasField("func") else []) + list(value.list.func)
+
+    def number(nodes):
+        for function in references(nodes):
+            if function.name in functions and function.name not in names:
+                names[function.name] = f"f{len(names)}"
+                number(functions[function.name].node_def)
+
+    number(graph_def.node)
+    for nodes in [graph_def.node, *(f.node_def for f in functions.values())]:
+        for function in references(nodes):
+            function.name = names.get(function.name, function.name)
+    ordered = sorted(functions.values(), key=lambda f: int(names[f.signature.name][1:]))
+    for function in ordered:
+        function.signature.name = names[function.signature.name]
+    del graph_def.library.function[:]
+    graph_def.library.function.extend(ordered)
+    return graph_def
+
+
 def case_entries(case: spec.Case, graph, feeds: dict, fetches: list, values: list, **manifest_extra) -> dict:
-    entries = {f"{case.id}/graph": np.frombuffer(graph.as_graph_def().SerializeToString(deterministic=True), np.uint8)}
+    """``graph``: a tf.Graph, or the GraphDef to record."""
+    graph_def = graph if isinstance(graph, graph_pb2.GraphDef) else graph.as_graph_def()
+    entries = {f"{case.id}/graph": np.frombuffer(graph_def.SerializeToString(deterministic=True), np.uint8)}
     entries.update({f"{case.id}/feed/{name}": array for name, array in feeds.items()})
     entries.update({f"{case.id}/out/{i}": np.asarray(v) for i, v in enumerate(values)})
     manifest = {"op": case.op, "feeds": sorted(feeds), "fetches": [t.name for t in fetches], "check": case.check}
@@ -126,7 +213,7 @@ def run_stateful_case(case: spec.Case) -> dict:
             else:
                 arguments[key] = tensor_for(key, value, feeds)
         tf.group(*initializers, name="init")
-        getattr(tf.raw_ops, case.op)(**arguments, **case.attrs, name="op")
+        apply_op(case.op, arguments, case.attrs)
         op = graph.get_operation_by_name("op")
         wanted = case.outputs if case.outputs is not None else range(len(op.outputs))
         fetches = [op.outputs[i] for i in wanted]

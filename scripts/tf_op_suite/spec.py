@@ -20,12 +20,31 @@ the op) in each step; the last step's values are recorded::
 
     case("ResourceApplyAdam", var=variable(f32(3)), m=variable(f32(3)), ..., grad=f32(3), steps=2)
 
+An op TensorFlow's Python API does not expose (Grappler's ``_FusedConv2D``...) is declared the same
+way; the generator builds its node from the OpDef, filling in the attributes' defaults.
+
+Ops that take or return handles, or functions (TensorList*, TensorArray*, While, If, Case,
+PartitionedCall...), cannot be fed or fetched alone: a :func:`composite` case builds a small graph
+with TensorFlow (``build(tf, feed)`` returns the tensors to fetch; ``feed(name, value)`` makes a fed
+Placeholder) and covers each op type it names in ``covers``::
+
+    def reserve_set_stack(tf, feed):
+        items = tf.raw_ops.TensorListReserve(element_shape=[2], num_elements=3, element_dtype=tf.float32)
+        items = tf.raw_ops.TensorListSetItem(input_handle=items, index=1, item=feed("item", f32(2)))
+        return [tf.raw_ops.TensorListStack(input_handle=items, element_dtype=tf.float32)]
+
+    composite("TensorListSetItem", "reserve_set_stack", reserve_set_stack,
+              covers=("TensorListReserve", "TensorListStack"))
+
+Every case's graph also covers the Const and Placeholder nodes that hold its inputs.
+
 This module needs only numpy: the generator imports TensorFlow, the families only this.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,6 +83,12 @@ class Case:
     outputs: list[int] | None = None  # which outputs to fetch (default: all)
     notes: dict = field(default_factory=dict)
     steps: int = 1  # how many times a stateful case runs the op
+    build: Callable | None = None  # a composite case's graph builder: build(tf, feed) -> fetched tensors
+    covers: tuple[str, ...] = ()  # the op types a composite case tests besides ``op``
+
+    @property
+    def composite(self) -> bool:
+        return self.build is not None
 
     @property
     def stateful(self) -> bool:
@@ -91,6 +116,14 @@ def case(op: str, variant: str = "default", *, rtol=None, atol=None, check="valu
     if any(other.id == c.id for other in CASES):
         raise ValueError(f"duplicate op-suite case {c.id}")
     CASES.append(c)
+    return c
+
+
+def composite(op: str, variant: str, build: Callable, *, covers=(), rtol=None, atol=None, check="values") -> Case:
+    """Declare a case whose graph ``build(tf, feed)`` makes (see the module docstring); it tests
+    ``op`` and every op type in ``covers``."""
+    c = case(op, variant, rtol=rtol, atol=atol, check=check)
+    c.build, c.covers = build, tuple(covers)
     return c
 
 

@@ -2,7 +2,9 @@
 TensorFlow's outputs, one ``.npz`` per op family in ``tests/data/op_suite/``.
 
 A stateful case (its manifest names an ``init`` op) is run as a session runs it: ``init`` once, then
-the fetches with the feeds and ``targets`` ``steps`` times; the last step's values are compared."""
+the fetches with the feeds and ``targets`` ``steps`` times; the last step's values are compared. A
+composite case (its manifest lists ``ops``) is a small graph, functions in its library, that tests
+each op type listed; it runs as a session runs a corpus graph."""
 
 from __future__ import annotations
 
@@ -32,6 +34,12 @@ class SuiteCase:
     """The op that initializes the variables of a stateful case (None: a stateless case)."""
     steps: int = 1
     targets: tuple[str, ...] = ()
+    ops: tuple[str, ...] = ()
+    """The op types a composite case tests (empty: the single op ``op``)."""
+
+    @property
+    def composite(self) -> bool:
+        return bool(self.ops)
 
 
 def load_family(path: Path) -> list[SuiteCase]:
@@ -45,7 +53,7 @@ def load_family(path: Path) -> list[SuiteCase]:
             expected = [data[f"{cid}/out/{i}"] for i in range(len(info["fetches"]))]
             cases.append(SuiteCase(cid, path.stem, info["op"], graph, feeds, info["fetches"], expected, info["check"],
                                    info.get("rtol"), info.get("atol"), info.get("init"), info.get("steps", 1),
-                                   tuple(info.get("targets", ()))))
+                                   tuple(info.get("targets", ())), tuple(info.get("ops", ()))))
     return cases
 
 
@@ -58,5 +66,6 @@ def suite_ops() -> set[str]:
     ops = set()
     for path in sorted(SUITE.glob("*.npz")):
         with np.load(path, allow_pickle=False) as data:
-            ops.update(info["op"] for info in json.loads(data["__suite__"].tobytes())["cases"].values())
+            for info in json.loads(data["__suite__"].tobytes())["cases"].values():
+                ops.update([info["op"], *info.get("ops", ())])
     return ops

@@ -31,10 +31,12 @@ def run_stateless(case: SuiteCase, backend: str) -> list[np.ndarray]:
     return [np.asarray(v) for v in load(result.module, backend=backend).call(*args)][skip:]
 
 
-def run_stateful(case: SuiteCase, backend: str) -> list[np.ndarray]:
-    """As the generator ran it in TensorFlow: ``init``, then the op ``steps`` times (last values kept)."""
+def run_in_session(case: SuiteCase, backend: str) -> list[np.ndarray]:
+    """As the generator ran it in TensorFlow: ``init`` (if any), then the fetches ``steps`` times (last
+    values kept)."""
     session = GraphSession(GraphImporter(case.graph), backend=backend)
-    session.run([], targets=[case.init])
+    if case.init:
+        session.run([], targets=[case.init])
     for _ in range(case.steps):
         got = session.run(case.fetches, case.feeds, case.targets)
     return got
@@ -43,7 +45,7 @@ def run_stateful(case: SuiteCase, backend: str) -> list[np.ndarray]:
 @pytest.mark.parametrize("backend", ["interp", "xla"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_matches_tensorflow(case: SuiteCase, backend: str):
-    got = run_stateful(case, backend) if case.init else run_stateless(case, backend)
+    got = run_in_session(case, backend) if case.init or case.composite else run_stateless(case, backend)
     assert len(got) == len(case.expected)
     for value, want in zip(got, case.expected):
         assert value.dtype == want.dtype and value.shape == want.shape, (value.dtype, value.shape, want.dtype, want.shape)
