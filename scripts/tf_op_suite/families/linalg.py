@@ -129,7 +129,7 @@ case("TridiagonalMatMul", "f64_batch", **LOOSE64, superdiag=f64(2, 1, 3), maindi
 
 # ---- BatchMatMul, Einsum -------------------------------------------------------------------------
 case("BatchMatMulV2", "broadcast", **LOOSE32, x=f32(2, 1, 3, 4), y=f32(3, 4, 2))
-case("BatchMatMulV2", "adjoints_f64", x=f64(2, 4, 3), y=f64(2, 5, 4), adj_x=True, adj_y=True)
+case("BatchMatMulV2", "batch_adjoints_f64", x=f64(2, 4, 3), y=f64(2, 5, 4), adj_x=True, adj_y=True)
 case("BatchMatMulV2", "i32", x=ints(2, 3, dtype=np.int32), y=ints(3, 2, dtype=np.int32))
 case("BatchMatMulV2", "empty_contraction", x=f32(2, 3, 0), y=f32(2, 0, 4))
 case("BatchMatMulV3", "f32", **LOOSE32, x=f32(3, 2, 4), y=f32(1, 4, 5), Tout=np.float32)
