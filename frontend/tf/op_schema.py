@@ -50,6 +50,8 @@ op {
 }
 """
 """The ops tfc adds to TensorFlow's set, in OpDef text form."""
+TFC_OPS = frozenset({"TfcGradients"})
+"""Their names (not TensorFlow's: ``tfc ops`` does not count them as TensorFlow op types)."""
 
 
 def node_problem(node: node_def_pb2.NodeDef) -> str | None:
