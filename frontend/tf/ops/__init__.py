@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     crop_and_resize,
     cumulative,
     data_dependent,
+    data_format,
     elementwise_grad,
     fused,
     image,
