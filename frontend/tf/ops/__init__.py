@@ -18,6 +18,7 @@ from . import (  # noqa: F401
     data_dependent,
     data_format,
     elementwise_grad,
+    fake_quant,
     fft,
     fused,
     image,
