@@ -66,3 +66,50 @@ def test_fake_quant_errors():
         run_op("FakeQuantWithMinMaxVarsPerChannel", [x, np.zeros(2, F32), np.ones(3, F32)], name="c1")
     with pytest.raises(TfcError, match="c2.*inputs must have rank >= 1"):
         run_op("FakeQuantWithMinMaxVarsPerChannel", [Feed(np.float32(1)), np.zeros(1, F32), np.ones(1, F32)], name="c2")
+
+
+def _qdq_input_gradient(op, extra=(), **attrs):
+    """d sum(w * op(x, -2, 3, *extra)) / dx through the legalized graph."""
+    g = GraphBuilder()
+    x = g.placeholder("x", F32, X.shape)
+    y = g.op(op, [x, g.const(np.float32(-2)), g.const(np.float32(3)), *[g.const(e) for e in extra]], T=F32, **attrs)
+    loss = g.op("Sum", [g.op("Mul", [y, g.const(WEIGHTS)], T=F32), g.const(np.arange(2, dtype=I32))], T=F32, Tidx=I32)
+    result = import_and_legalize(g.graph, {"x:0": X}, [f"{loss}:0"])
+    add_gradients(result.module)
+    return np.asarray(load(result.module, backend="xla").call(X)[1])
+
+
+@pytest.mark.parametrize("op, extra, attrs", [("QuantizeAndDequantizeV2", (), dict(range_given=True)),
+                                              ("QuantizeAndDequantizeV3", (np.int32(4),), {}),
+                                              ("QuantizeAndDequantizeV2", (), dict(round_mode="HALF_UP"))])
+def test_quantize_and_dequantize_v2_v3_gradients_pass_straight_through(op, extra, attrs):
+    np.testing.assert_array_equal(_qdq_input_gradient(op, extra, **attrs), WEIGHTS)
+
+
+@pytest.mark.parametrize("range_given", [True, False])
+def test_quantize_and_dequantize_v4_gradient_is_masked_by_the_given_range(range_given):
+    """As QuantizeAndDequantizeV4Grad: inside [input_min, input_max] as given, whatever range_given says."""
+    want = np.where((X >= -2) & (X <= 3), WEIGHTS, 0)
+    np.testing.assert_array_equal(_qdq_input_gradient("QuantizeAndDequantizeV4", range_given=range_given), want)
+
+
+def test_quantize_and_dequantize_errors():
+    x, low, high = Feed(np.ones(3, F32)), np.float32(-1), np.float32(1)
+    with pytest.raises(TfcError, match=r"q1.*num_bits must be in \[1, 61\] with signed_input = True, got 62"):
+        run_op("QuantizeAndDequantizeV2", [x, low, high], name="q1", num_bits=62)
+    with pytest.raises(TfcError, match="q2.*'round_mode' = 'HALF_DOWN' is not allowed"):
+        run_op("QuantizeAndDequantizeV4", [x, low, high], name="q2", round_mode="HALF_DOWN")
+    with pytest.raises(TfcError, match=r"q3.*axis must be -1 or a dimension of input \[3\], got 1"):
+        run_op("QuantizeAndDequantizeV2", [x, np.zeros(3, F32), np.ones(3, F32)], name="q3", axis=1)
+    with pytest.raises(TfcError, match="q4.*range_given with an axis .* is not supported"):
+        run_op("QuantizeAndDequantizeV2", [x, np.zeros(3, F32), np.ones(3, F32)], name="q4", axis=0, range_given=True)
+    with pytest.raises(TfcError, match="q5.*input_min 1.0 must not be above input_max -1.0"):
+        run_op("QuantizeAndDequantizeV2", [x, high, low], name="q5", range_given=True)
+    with pytest.raises(TfcError, match=r"q6.*min must be a scalar, got shape \[1\]"):
+        run_op("QuantizeAndDequantizeV2", [x, np.zeros(1, F32), high], name="q6", range_given=True)
+    with pytest.raises(TfcError, match="q7.*num_bits.*must be a constant"):
+        run_op("QuantizeAndDequantizeV3", [x, low, high, Feed(np.int32(8))], name="q7")
+    with pytest.raises(TfcError, match=r"q8.*num_bits must be a scalar, got shape \[1\]"):
+        run_op("QuantizeAndDequantizeV3", [x, low, high, np.array([8], I32)], name="q8")
+    with pytest.raises(TfcError, match="q9.*input must be f32 or f64"):
+        run_op("QuantizeAndDequantizeV2", [Feed(np.ones(3, np.float16)), np.float16(-1), np.float16(1)], name="q9")

@@ -24,7 +24,7 @@ from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
 from ..dialect import tf_op
-from .array import shape_text
+from .array import shape_text, static
 
 F32 = np.float32
 
@@ -43,7 +43,7 @@ def _product(a, b):
     into one multiply-add (rounded once), which TensorFlow's kernels do not do: the select, which
     changes nothing (a NaN stays NaN), keeps the two apart."""
     product = tnp.multiply(a, b)
-    return tnp.where(tnp.equal(product, product), product, F32(np.nan))
+    return tnp.where(tnp.equal(product, product), product, np.asarray(np.nan, product.dtype.numpy))
 
 
 def _quotient(a, b):
@@ -228,3 +228,132 @@ _GRADIENT_OUTPUTS = (("backprops_wrt_input", 1), ("backprop_wrt_min", 1), ("back
 tf_op("FakeQuantWithMinMaxArgsGradient", _args_gradient_type, _fake_quant_args_gradient, outputs=(("backprops", 1),))
 tf_op("FakeQuantWithMinMaxVarsGradient", _vars_gradient_type, _backprops, outputs=_GRADIENT_OUTPUTS)
 tf_op("FakeQuantWithMinMaxVarsPerChannelGradient", _per_channel_gradient_type, _backprops, outputs=_GRADIENT_OUTPUTS)
+
+
+# ---- QuantizeAndDequantizeV2, V3, V4 ---------------------------------------------------------------
+def _qdq_attrs(ctx, x: TensorType, num_bits: int, range_given_default: bool = False) -> dict:
+    """The attributes, checked as TensorFlow's kernel does (V3 has no round_mode: half to even, and
+    its range_given defaults to true)."""
+    if x.dtype not in (DType.f32, DType.f64):
+        raise ShapeError(f"input must be f32 or f64 (TensorFlow's CPU kernels have no other), got {x.dtype.value}")
+    signed, axis = bool(ctx.attrs.get("signed_input", True)), ctx.attrs.get("axis", -1)
+    if not 0 < num_bits < (62 if signed else 63):
+        raise ShapeError(f"num_bits must be in [1, {61 if signed else 62}] with signed_input = {signed}, got {num_bits}")
+    if x.shape is not None and not -1 <= axis < max(x.rank, 0):
+        raise ShapeError(f"axis must be -1 or a dimension of input {shape_text(x.shape)}, got {axis}")
+    return dict(signed=signed, bits=num_bits, range_given=bool(ctx.attrs.get("range_given", range_given_default)),
+                round_mode=ctx.attrs.get("round_mode", "HALF_TO_EVEN"), narrow=bool(ctx.attrs.get("narrow_range", False)),
+                axis=axis)
+
+
+def _check_given_range(ctx, attrs: dict, low: TensorType, high: TensorType) -> None:
+    """A given range is a pair of scalars (TensorFlow's CPU kernel refuses one per channel) with
+    min <= max where both are constants."""
+    if not attrs["range_given"]:
+        return
+    if attrs["axis"] != -1:
+        raise ShapeError("range_given with an axis (a range per channel) is not supported: TensorFlow's CPU kernel "
+                         "refuses it too")
+    _require_scalar_range(low, high)
+    values = ctx.constant(1), ctx.constant(2)
+    if None not in values and float(values[0]) > float(values[1]):
+        raise ShapeError(f"input_min {float(values[0])} must not be above input_max {float(values[1])}")
+
+
+def _opaque(constant, like):
+    """``constant`` spread over ``like``'s shape as a value XLA cannot see is constant (NaN where
+    ``like`` is NaN, which leaves quotients by it unchanged): XLA divides by a constant through its
+    rounded reciprocal, TensorFlow's kernel really divides."""
+    return tnp.where(tnp.not_equal(like, like), np.asarray(1, like.dtype.numpy), np.asarray(constant, like.dtype.numpy))
+
+
+def _scaled_range(low, high, attrs: dict):
+    """TensorFlow's ComputeQuantizationRange: (scale, inverse_scale, low, high), the side of the
+    range that limits the scale kept as it is and the other moved onto the quantized grid."""
+    bits, signed = attrs["bits"], attrs["signed"]
+    quant_min = (-(1 << (bits - 1)) + int(attrs["narrow"])) if signed else 0
+    quant_max = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+    dtype = low.dtype.numpy
+    q_min, q_max, biggest = np.asarray(quant_min, dtype), np.asarray(quant_max, dtype), np.asarray(np.finfo(dtype).max)
+    from_min_side = tnp.where(tnp.greater(tnp.multiply(q_min, low), 0), tnp.divide(q_min, low), biggest)
+    from_max_side = tnp.where(tnp.greater(tnp.multiply(q_max, high), 0), tnp.divide(q_max, high), biggest)
+    by_min = tnp.less(from_min_side, from_max_side)
+    inverse = tnp.where(by_min, tnp.divide(low, _opaque(q_min, low)), tnp.divide(high, _opaque(q_max, high)))
+    low = tnp.where(by_min, low, tnp.multiply(q_min, inverse))
+    high = tnp.where(by_min, tnp.multiply(q_max, inverse), high)
+    return tnp.where(by_min, from_min_side, from_max_side), inverse, low, high
+
+
+def _measured_range(x, axis: int):
+    """The input's own minimum and maximum, per channel along ``axis`` (kept as a dimension)."""
+    others = tuple(d for d in range(x.ndim) if d != axis)
+    keep = axis != -1
+    return tnp.min(x, axis=others, keepdims=keep), tnp.max(x, axis=others, keepdims=keep)
+
+
+def _quantize_dequantize(x, low, high, attrs: dict):
+    if not attrs["range_given"]:
+        low, high = _measured_range(x, attrs["axis"])
+    scale, inverse, low, high = _scaled_range(low, high, attrs)
+    if attrs["range_given"]:
+        x = tnp.maximum(tnp.minimum(x, high), low)
+    scaled = _product(x, scale)
+    if attrs["round_mode"] == "HALF_UP":
+        rounded = tnp.floor(tnp.add(scaled, np.asarray(0.5, x.dtype.numpy)))
+    else:
+        rounded = tnp.round(scaled)
+    return tnp.multiply(rounded, inverse)
+
+
+def _straight_through(x):
+    """``x`` where it is finite, with x's gradient (QuantizeAndDequantizeV2/V3's gradient is the identity)."""
+    return tnp.where(tnp.isfinite(x), x, tnp.zeros_like(x))
+
+
+def _v4_gradient_path(x, low, high, axis: int):
+    """QuantizeAndDequantizeV4Grad: the cotangent passes where the input is inside [input_min,
+    input_max] as given (one per channel along ``axis``)."""
+    if axis != -1 and low.ndim:
+        shape = [1] * x.ndim
+        shape[axis] = -1
+        low, high = tnp.reshape(low, tuple(shape)), tnp.reshape(high, tuple(shape))
+    inside = tnp.logical_and(tnp.greater_equal(x, low), tnp.less_equal(x, high))
+    return tnp.where(inside, x, tnp.zeros_like(x))
+
+
+def _qdq_type(ctx, x, low, high):
+    _check_given_range(ctx, _qdq_attrs(ctx, x, ctx.attrs.get("num_bits", 8)), low, high)
+    return x
+
+
+def _qdq(v4: bool):
+    def decompose(ctx, x, low, high):
+        attrs = _qdq_attrs(ctx, ctx.operand_types[0], ctx.attrs.get("num_bits", 8))
+        value = _quantize_dequantize(x, low, high, attrs)
+        return _through(value, _v4_gradient_path(x, low, high, attrs["axis"]) if v4 else _straight_through(x))
+
+    return decompose
+
+
+def _v3_bits(ctx) -> int:
+    value = static(ctx, 3, "num_bits")
+    if np.ndim(value) != 0:
+        raise ShapeError(f"num_bits must be a scalar, got shape {list(np.shape(value))}")
+    return int(value)
+
+
+def _v3_type(ctx, x, low, high, num_bits):
+    value = ctx.constant(3)
+    if value is not None:
+        _check_given_range(ctx, _qdq_attrs(ctx, x, _v3_bits(ctx), range_given_default=True), low, high)
+    return x
+
+
+def _qdq_v3(ctx, x, low, high, num_bits):
+    attrs = _qdq_attrs(ctx, ctx.operand_types[0], _v3_bits(ctx), range_given_default=True)
+    return _through(_quantize_dequantize(x, low, high, attrs), _straight_through(x))
+
+
+tf_op("QuantizeAndDequantizeV2", _qdq_type, _qdq(v4=False))
+tf_op("QuantizeAndDequantizeV3", _v3_type, _qdq_v3)
+tf_op("QuantizeAndDequantizeV4", _qdq_type, _qdq(v4=True))

@@ -58,3 +58,35 @@ case("FakeQuantWithMinMaxVarsPerChannelGradient", "1d_narrow", gradients=wide(5)
 case("FakeQuantWithMinMaxVarsPerChannelGradient", "3d_bits3", gradients=wide(2, 3, 5), inputs=wide(2, 3, 5), min=MINS,
      max=MAXS, num_bits=3)
 case("FakeQuantWithMinMaxVarsPerChannelGradient", "empty", gradients=wide(0, 5), inputs=wide(0, 5), min=MINS, max=MAXS)
+
+# ---- QuantizeAndDequantizeV2, V3, V4 ---------------------------------------------------------------
+D = np.float64
+QDQ = [("default", {}, -1.0, 1.0), ("given_half_up_narrow", dict(range_given=True, round_mode="HALF_UP", narrow_range=True), -1.3, 2.7),
+       ("given_unsigned_bits4", dict(range_given=True, signed_input=False, num_bits=4), 0.0, 3.1),
+       ("given_negative_bits5", dict(range_given=True, round_mode="HALF_UP", num_bits=5), -3.7, -0.1),
+       ("measured_unsigned_bits16", dict(signed_input=False, num_bits=16, round_mode="HALF_UP"), 0.0, 0.0),
+       ("given_bits2", dict(range_given=True, num_bits=2, narrow_range=True), -1.0, 1.0),
+       ("given_bits13", dict(range_given=True, num_bits=13), -0.37, 0.91),
+       ("given_unsigned_negative_min", dict(range_given=True, signed_input=False, num_bits=7), -1.0, 5.5),
+       ("given_zero_range", dict(range_given=True), 0.0, 0.0), ("given_bits61", dict(range_given=True, num_bits=61), -2.0, 3.0)]
+for name, attrs, low, high in QDQ:
+    for op in ("QuantizeAndDequantizeV2", "QuantizeAndDequantizeV4"):
+        case(op, name, input=steps(low, high, 41), input_min=S(low), input_max=S(high), **attrs)
+    case("QuantizeAndDequantizeV2", name + "_f64", input=lambda: np.linspace(-4, 6, 57), input_min=D(low), input_max=D(high),
+         **attrs)
+    if "round_mode" not in attrs:
+        v3 = {k: v for k, v in attrs.items() if k != "num_bits"}
+        case("QuantizeAndDequantizeV3", name, input=steps(low, high, 41), input_min=S(low), input_max=S(high),
+             num_bits=const(np.int32(attrs.get("num_bits", 8))), **v3)
+case("QuantizeAndDequantizeV2", "measured_random", input=wide(4, 5), input_min=S(0), input_max=S(0))
+case("QuantizeAndDequantizeV2", "measured_per_channel_axis0", input=wide(3, 4, 2), input_min=np.zeros(3, S),
+     input_max=np.zeros(3, S), axis=0, num_bits=5)
+case("QuantizeAndDequantizeV4", "measured_per_channel_axis1_f64", input=lambda: np.linspace(-3, 5, 24).reshape(2, 4, 3),
+     input_min=np.zeros(4), input_max=np.zeros(4), axis=1, round_mode="HALF_UP")
+case("QuantizeAndDequantizeV3", "measured_per_channel_axis2", input=wide(2, 2, 3), input_min=np.zeros(3, S),
+     input_max=np.zeros(3, S), num_bits=const(np.int32(6)), range_given=False, axis=2)
+case("QuantizeAndDequantizeV2", "scalar", input=S(1.3), input_min=S(-2), input_max=S(2), range_given=True)
+case("QuantizeAndDequantizeV2", "empty", input=wide(0, 3), input_min=S(-2), input_max=S(2), range_given=True)
+case("QuantizeAndDequantizeV4", "const_range", input=wide(6), input_min=const(S(-2.5)), input_max=const(S(4)), range_given=True)
+case("QuantizeAndDequantizeV3", "fed_num_bits_const", input=wide(6), input_min=S(-3), input_max=S(3),
+     num_bits=const(np.int32(3)))
