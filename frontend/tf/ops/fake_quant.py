@@ -3,7 +3,9 @@ FakeQuantWithMinMaxVarsPerChannel and their *Gradient ops (a range nudged so tha
 representable), and QuantizeAndDequantizeV2, V3, V4 (a range scaled so that zero stays zero).
 
 Each follows TensorFlow's CPU kernel operation by operation in the input's precision, since a
-rounding boundary moves with the last bit: FakeQuantWithMinMaxArgs and PerChannel compute
+rounding boundary moves with the last bit (and keeps XLA:CPU from fusing a multiplication into the
+addition after it, or from dividing through a rounded reciprocal, which would move it too):
+FakeQuantWithMinMaxArgs and PerChannel compute
 ``floor((clamped - nudged_min) * inv_scale - zero_point + 0.5) * scale``, FakeQuantWithMinMaxVars
 divides by ``scale`` instead (its kernel does), and QuantizeAndDequantize computes
 ``round(clamped * scale) * inverse_scale``.
@@ -39,7 +41,7 @@ def _quant_range(ctx) -> tuple[int, int]:
 
 
 def _product(a, b):
-    """a * b rounded to f32 on its own. XLA:CPU fuses a multiplication and the addition that uses it
+    """a * b rounded on its own. XLA:CPU fuses a multiplication and the addition that uses it
     into one multiply-add (rounded once), which TensorFlow's kernels do not do: the select, which
     changes nothing (a NaN stays NaN), keeps the two apart."""
     product = tnp.multiply(a, b)
@@ -111,7 +113,6 @@ def _fake_quant(x, low, high, ctx, divide: bool, zero_range_possible: bool):
         big = F32(np.finfo(F32).max)
         path = tnp.where(empty, tnp.emit("tfc.clamp", [tnp.to_tensor(-big), x, tnp.to_tensor(big)]), path)
     return _through(value, path)
-
 
 
 # ---- FakeQuant ops ---------------------------------------------------------------------------------
