@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     control_flow,
     elementwise,
     factorizations,
+    fft,
     gather_scatter,
     graph,
     linalg,

@@ -25,6 +25,7 @@ _TF_DTYPES = {
     np.dtype(np.int64): types_pb2.DT_INT64, np.dtype(np.int8): types_pb2.DT_INT8,
     np.dtype(np.uint8): types_pb2.DT_UINT8, np.dtype(np.bool_): types_pb2.DT_BOOL,
     np.dtype(np.int16): types_pb2.DT_INT16, np.dtype(np.complex64): types_pb2.DT_COMPLEX64,
+    np.dtype(np.complex128): types_pb2.DT_COMPLEX128,
 }
 
 
