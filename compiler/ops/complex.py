@@ -23,8 +23,10 @@ def _complex(real, imag):
     return out
 
 
+# Cotangents follow JAX's convention (the transpose of the linear map, no conjugation), as
+# tfc.multiply's ``g * y`` does: so a real loss's gradient is right through any mix of these ops.
 def _g_complex(ctx, g):
-    return [ctx.api.emit("tfc.real", [g]), ctx.api.emit("tfc.imag", [g])]
+    return [ctx.api.emit("tfc.real", [g]), ctx.api.negative(ctx.api.emit("tfc.imag", [g]))]
 
 
 def _g_real(ctx, g):
@@ -32,7 +34,7 @@ def _g_real(ctx, g):
 
 
 def _g_imag(ctx, g):
-    return [ctx.api.emit("tfc.complex", [ctx.api.zeros_like(g), g])]
+    return [ctx.api.emit("tfc.complex", [ctx.api.zeros_like(g), ctx.api.negative(g)])]
 
 
 COMPLEX_OP = define("complex", "The complex number lhs + i rhs.", ("lhs", "rhs"), FLOAT_PART, _complex, hlo("ComplexOp"),

@@ -10,8 +10,8 @@ StableHLO's ``fft`` (which XLA compiles with the DUCC library on CPU, as TensorF
 ``fft_length`` gives the transformed dimensions' lengths (innermost last); the operand's dimensions
 must match them exactly (TensorFlow's cropping and padding are the tf ops' business).
 
-The transforms are linear, so their gradients are transforms again. With tfc's complex cotangents
-(those of ``tfc.real``/``tfc.imag``: d/d re + i d/d im, TensorFlow's convention) the cotangent of
+The transforms are linear, so their gradients are transforms again. In TensorFlow's convention for
+complex cotangents (d/d re + i d/d im; tfc's are their conjugates, JAX's convention) the cotangent of
 y = A x is A^H g: N IFFT for FFT, FFT / N for IFFT (TensorFlow's spectral_grad.py); for RFFT the real
 part of N IFFT of the cotangent padded with zeros to n; for IRFFT the RFFT of the cotangent, over N,
 times 1 for the entries without a conjugate twin and 2 for the others (TensorFlow's and jax's rule).
@@ -121,7 +121,19 @@ def _hermitian_weights(lengths, dtype: DType) -> np.ndarray:
     return (weights / math.prod(lengths)).astype(dtype.numpy)
 
 
+def _conjugate(api, x):
+    if not x.dtype.is_complex:
+        return x
+    return api.emit("tfc.complex", [api.emit("tfc.real", [x]), api.negative(api.emit("tfc.imag", [x]))])
+
+
 def _g_fft(ctx, g):
+    """tfc's cotangents follow JAX's convention (no conjugation, as ``tfc.multiply``'s): the
+    conjugate of TensorFlow's, whose rules :func:`_g_fft_tensorflow` writes."""
+    return [_conjugate(ctx.api, d) for d in _g_fft_tensorflow(ctx, _conjugate(ctx.api, g))]
+
+
+def _g_fft_tensorflow(ctx, g):
     api, kind, lengths = ctx.api, ctx.attrs["fft_type"], tuple(ctx.attrs["fft_length"])
     size = math.prod(lengths)
     if kind == "FFT":

@@ -91,3 +91,18 @@ def test_complex_parts_gradients():
     d_re, d_im = tfc.compile(tfc.grad(objective, (0, 1)))(re, im)
     np.testing.assert_allclose(np.asarray(d_re), w1)
     np.testing.assert_allclose(np.asarray(d_im), w2)
+
+
+def test_complex_parts_and_multiply_share_one_cotangent_convention():
+    """d/dy sum(real(complex(0, y) * c)) = -Im(c): tfc.complex/real/imag and tfc.multiply agree (JAX's convention)."""
+    import tfc
+    from tfc.frontend import api
+
+    c = np.array([2 + 3j, -1 - 0.5j], np.complex64)
+
+    def loss(y):
+        z = api.emit("tfc.complex", [api.zeros_like(y), y])
+        return api.sum(api.emit("tfc.real", [api.multiply(z, c)]) + api.emit("tfc.imag", [api.multiply(z, c)]))
+
+    grad = tfc.compile(tfc.grad(loss))(np.ones(2, np.float32))
+    np.testing.assert_allclose(np.asarray(grad), -c.imag + c.real, rtol=1e-6)
