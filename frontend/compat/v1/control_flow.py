@@ -5,16 +5,12 @@ inputs. Loop variables keep their shapes unless ``shape_invariants`` loosen them
 
 from __future__ import annotations
 
-import itertools
-
 from tfc.types import DType, TensorType
 
 from .function_graph import FunctionGraph
 from .graph import GraphError, get_default_graph
 from .ops import to_tensor
 from .tensor import Tensor
-
-_names = itertools.count()
 
 
 def cond(pred, true_fn=None, false_fn=None, strict=False, name=None):
@@ -114,7 +110,7 @@ def _share_captures(bodies: list[FunctionGraph]) -> list[Tensor]:
 
 
 def _function(body: FunctionGraph, outputs: list[Tensor]) -> str:
-    name = f"{body.name}_{next(_names)}"
+    name = body.root.unique_function_name(body.name)
     body.function_def(name, outputs)
     return name
 

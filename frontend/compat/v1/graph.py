@@ -53,6 +53,7 @@ class Graph:
         self._module.add_function(function)
         self._builder = Builder(function.body)
         self._functions: list = []
+        self._function_names: set[str] = set()
         self.seed: int | None = None
         """The graph-level random seed (``tf.set_random_seed``)."""
 
@@ -214,9 +215,18 @@ class Graph:
         convert = getattr(item, "as_graph_element", None)
         return convert() if convert is not None else item
 
+    def unique_function_name(self, base: str) -> str:
+        """``base``, or ``base_1``, ``base_2``... if the library has it (deterministic per graph)."""
+        name, count = base, 0
+        while name in self._function_names:
+            count += 1
+            name = f"{base}_{count}"
+        return name
+
     def add_function(self, function_def) -> None:
         """Add a FunctionDef (a loop body, a cond branch) to the graph's library."""
         self._functions.append(function_def)
+        self._function_names.add(function_def.signature.name)
 
     def as_graph_def(self) -> graph_pb2.GraphDef:
         graph = graph_pb2.GraphDef()
