@@ -197,3 +197,12 @@ def test_control_flow_errors_name_what_is_wrong():
         tf.cond(x > 0, lambda: x, lambda: tf.constant(1))
     with pytest.raises(ValueError, match="body returned 1 loop variables, expected 2"):
         tf.while_loop(lambda i, s: i < 3, lambda i, s: [i + 1], [tf.constant(0), x])
+
+
+def test_app_run_calls_main_with_argv_and_exits_with_its_result():
+    seen = []
+    with pytest.raises(SystemExit) as exited:
+        tf.app.run(main=lambda argv: seen.append(argv) or 3, argv=["prog", "--flag"])
+    assert exited.value.code == 3 and seen == [["prog", "--flag"]]
+    tf.logging.set_verbosity(tf.logging.INFO)
+    assert tf.logging.get_verbosity() == tf.logging.INFO

@@ -8,8 +8,9 @@ and the optimizers differentiate through tfc's core autodiff after legalization
 
 from tfc.types import DType
 
+from . import app, train
 from . import nn_ops as nn
-from . import train
+from .app import logging
 from .array_ops import (
     concat,
     constant,
@@ -181,6 +182,7 @@ def disable_v2_behavior() -> None:
 
 
 __all__ = [
+    "app", "logging",
     "cond", "while_loop",
     "AUTO_REUSE", "VariableScope", "constant_initializer", "get_variable", "glorot_uniform_initializer", "ones_initializer",
     "random_normal_initializer", "random_uniform_initializer", "truncated_normal_initializer", "variable_scope", "zeros_initializer",
