@@ -121,9 +121,13 @@ class GraphImporter:
 
     # ---- what to import ----------------------------------------------------------------------
     def sinks(self) -> list[str]:
-        """Nodes nothing else consumes, in file order: the default outputs."""
+        """Nodes nothing else consumes, in file order: the default outputs. A Placeholder nothing
+        uses is not one (TensorFlow's control-flow lowering leaves ``unused_control_flow_input``
+        placeholders behind), unless the graph has nothing else."""
         used = {ref.node for refs in self.inputs.values() for ref in refs}
-        return [name for name in self.nodes if name not in used]
+        sinks = [name for name in self.nodes if name not in used]
+        computed = [name for name in sinks if self.nodes[name].op not in PLACEHOLDERS]
+        return computed or sinks
 
     def resolve_output(self, name: str) -> TensorRef | None:
         """A tensor name (``loss:0``) or op name; an op with no data outputs is a target (None)."""

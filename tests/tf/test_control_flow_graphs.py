@@ -64,3 +64,13 @@ def test_fed_list_size_compiles_once_per_value(name):
         (stacked,) = session.run(MANIFEST[name]["fetches"], {**feeds, "n:0": np.int32(n)})
         np.testing.assert_allclose(stacked, feeds["x:0"] * np.arange(n, dtype=np.float32)[:, None], rtol=1e-6)
     assert len(session.constant_feeds.log) == 1 and "n:0" in session.constant_feeds.log[0]
+
+
+def test_default_outputs_leave_out_placeholders_nothing_uses():
+    """TensorFlow's control-flow lowering leaves unused (variant-typed) placeholders behind: they are
+    not default outputs, so a lowered graph imports without naming its outputs."""
+    from tfc.frontend.tf.importer import GraphImporter
+
+    importer = GraphImporter.from_file(DATA / "keras_lstm_lowered.pb")
+    assert importer.sinks() == MANIFEST["keras_lstm_lowered"]["fetches"][0].split(":")[:1]
+    assert importer.import_graph().fetches == ["Identity"]
