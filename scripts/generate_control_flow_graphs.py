@@ -51,8 +51,9 @@ def rand(*shape):
 
 
 # ---- TF1 graphs with v1 control flow ---------------------------------------------------------------
-def v1_graph(build, feeds: dict):
-    """Build a TF1 graph with v1 control flow: ``build(placeholders) -> fetch tensors``; run it."""
+def v1_graph(build, feeds: dict, freeze: bool = False):
+    """Build a TF1 graph with v1 control flow: ``build(placeholders) -> fetch tensors``; run it (with
+    ``freeze``: its variables initialized first, and the graph frozen into constants after)."""
     tf.compat.v1.disable_control_flow_v2()
     try:
         graph = tf.Graph()
@@ -61,10 +62,15 @@ def v1_graph(build, feeds: dict):
                             for name, (value, shape) in feeds.items()}
             fetches = build(**placeholders)
             with tf.compat.v1.Session(graph=graph) as session:
+                if freeze:
+                    session.run(tf.compat.v1.global_variables_initializer())
                 values = session.run(fetches, {placeholders[n]: v for n, (v, _) in feeds.items()})
+                graph_def = graph.as_graph_def()
+                if freeze:
+                    graph_def = tf.compat.v1.graph_util.convert_variables_to_constants(session, graph_def, [t.op.name for t in fetches])
     finally:
         tf.compat.v1.enable_control_flow_v2()
-    return graph.as_graph_def(), {f"{n}:0": v for n, (v, _) in feeds.items()}, [t.name for t in fetches], values
+    return graph_def, {f"{n}:0": v for n, (v, _) in feeds.items()}, [t.name for t in fetches], values
 
 
 @case("v1 while loop in a while loop's body; the inner trip count depends on the outer counter")
@@ -272,32 +278,13 @@ class LSTMCell:
         return h, (c, h)
 
 
-def v1_frozen_graph(build, feeds: dict):
-    """Like v1_graph, for a graph with variables: initialized, run, then frozen into constants."""
-    tf.compat.v1.disable_control_flow_v2()
-    try:
-        graph = tf.Graph()
-        with graph.as_default():
-            placeholders = {name: tf.compat.v1.placeholder(tf.as_dtype(value.dtype), shape, name=name)
-                            for name, (value, shape) in feeds.items()}
-            fetches = build(**placeholders)
-            with tf.compat.v1.Session(graph=graph) as session:
-                session.run(tf.compat.v1.global_variables_initializer())
-                values = session.run(fetches, {placeholders[n]: v for n, (v, _) in feeds.items()})
-                frozen_graph = tf.compat.v1.graph_util.convert_variables_to_constants(
-                    session, graph.as_graph_def(), [t.op.name for t in fetches])
-    finally:
-        tf.compat.v1.enable_control_flow_v2()
-    return frozen_graph, {f"{n}:0": v for n, (v, _) in feeds.items()}, [t.name for t in fetches], values
-
-
 @case("TF1 bidirectional_dynamic_rnn of LSTM cells, frozen (two v1 loops over TensorArrays; unknown batch and steps)")
 def v1_bidirectional_dynamic_rnn():
     def build(x):
         (forward, backward), _ = tf.compat.v1.nn.bidirectional_dynamic_rnn(LSTMCell(3, "fw"), LSTMCell(3, "bw"), x, dtype=tf.float32)
         return [tf.concat([forward, backward], -1)]
 
-    return v1_frozen_graph(build, {"x": (rand(2, 4, 3), [None, None, 3])})
+    return v1_graph(build, {"x": (rand(2, 4, 3), [None, None, 3])}, freeze=True)
 
 
 # ---- tf.functions frozen (functional control flow, TensorLists) -----------------------------------
