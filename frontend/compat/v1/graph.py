@@ -58,13 +58,8 @@ class Graph:
         """The graph-level random seed (``tf.set_random_seed``)."""
 
     # ---- being the default -----------------------------------------------------------------------
-    @contextlib.contextmanager
     def as_default(self):
-        graph_stack.stack.append(self)
-        try:
-            yield self
-        finally:
-            graph_stack.stack.pop()
+        return graph_stack.entered(self)
 
     # ---- names and scopes ------------------------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
@@ -328,7 +323,7 @@ def get_default_graph() -> Graph:
 
 def reset_default_graph() -> None:
     """A new, empty global default graph (not inside a ``with g.as_default():`` block)."""
-    if graph_stack.stack:
+    if graph_stack.items:
         raise AssertionError("do not use tf.reset_default_graph() to clear nested graphs")
     _global[0] = Graph()
 

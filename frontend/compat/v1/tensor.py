@@ -314,43 +314,45 @@ def true_divide(x, y) -> Tensor:
     return binary("RealDiv", x, y, "truediv")
 
 
-# ---- the default graph stack (the graph module keeps the global default) ---------------------------
-class _Graphs(threading.local):
+# ---- the default graph and session: per-thread stacks ------------------------------------------------
+class DefaultStack(threading.local):
+    """This thread's ``as_default()`` objects, innermost last."""
+
     def __init__(self):
-        self.stack: list = []
+        self.items: list = []
+
+    @contextlib.contextmanager
+    def entered(self, item):
+        """``item`` is the innermost default inside the ``with`` (an InteractiveSession may leave out of order)."""
+        self.items.append(item)
+        try:
+            yield item
+        finally:
+            del self.items[len(self.items) - 1 - self.items[::-1].index(item)]
+
+    def innermost(self):
+        return self.items[-1] if self.items else None
 
 
-graph_stack = _Graphs()
-"""This thread's ``with g.as_default():`` graphs, innermost last."""
+graph_stack = DefaultStack()
+"""``with g.as_default():`` graphs (the graph module keeps the global default graph)."""
+session_stack = DefaultStack()
+"""``with sess.as_default():`` sessions."""
 
 
 def innermost_graph():
     """The innermost ``as_default()`` graph of this thread, or None."""
-    return graph_stack.stack[-1] if graph_stack.stack else None
+    return graph_stack.innermost()
 
 
-# ---- the default session ---------------------------------------------------------------------------
-class _Sessions(threading.local):
-    def __init__(self):
-        self.stack: list = []
-
-
-_sessions = _Sessions()
-
-
-@contextlib.contextmanager
 def default_session(session):
     """Make ``session`` the default (``with sess.as_default():``) for this thread."""
-    _sessions.stack.append(session)
-    try:
-        yield session
-    finally:
-        _sessions.stack.remove(session)
+    return session_stack.entered(session)
 
 
 def get_default_session():
     """The innermost default session of this thread (None outside any)."""
-    return _sessions.stack[-1] if _sessions.stack else None
+    return session_stack.innermost()
 
 
 def session_for(session):
@@ -360,5 +362,6 @@ def session_for(session):
     return session
 
 
-__all__ = ["Dimension", "Operation", "Tensor", "TensorShape", "binary", "constant_in", "convert_to_tensor", "default_session", "python_array", "session_for",
-           "get_default_session", "true_divide", "unary"]
+__all__ = ["DefaultStack", "Dimension", "Operation", "Tensor", "TensorShape", "binary", "constant_in", "convert_to_tensor",
+           "default_session", "get_default_session", "graph_stack", "innermost_graph", "python_array", "session_for", "session_stack",
+           "true_divide", "unary"]
