@@ -48,6 +48,15 @@ def unquote(literal: str) -> str:
     return data.decode("utf-8", errors="surrogateescape")
 
 
+def fresh_name(base: str, taken) -> str:
+    """``base``, or the first of ``base_1``, ``base_2``... that is not in ``taken``."""
+    name, n = base, 0
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    return name
+
+
 def _utf8(text: str) -> bytes:
     """UTF-8 bytes of ``text``; undecodable bytes kept by :func:`unquote` (lone surrogates) go back as they came."""
     try:

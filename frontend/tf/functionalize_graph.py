@@ -20,6 +20,7 @@ from tensorboard.compat.proto import (
 )
 
 from tfc.registry import Trait, lookup
+from tfc.strings import fresh_name
 
 from .graphdef import GraphImportError
 
@@ -109,11 +110,7 @@ class FlowGraph:
                     self.fail(f"input '{format_ref(src, index)}' names a node that does not exist", name)
 
     def unique(self, base: str) -> str:
-        name, n = base, 0
-        while name in self.nodes:
-            n += 1
-            name = f"{base}_{n}"
-        return name
+        return fresh_name(base, self.nodes)
 
     def topological(self) -> list[str]:
         """Kahn's order over data and control edges; a cycle left here is an error."""

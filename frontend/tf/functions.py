@@ -16,6 +16,7 @@ from tensorboard.compat.proto import graph_pb2, node_def_pb2
 from tfc.ir import Function, Module
 from tfc.limits import MAX_REGION_DEPTH
 from tfc.registry import lookup
+from tfc.strings import fresh_name
 from tfc.types import TensorType
 
 from .graphdef import GraphImportError, convert_attr
@@ -106,12 +107,7 @@ class FunctionLibrary:
         return self.build(graph, where, self, outputs, targets, feeds, self._fresh(fdef.signature.name))
 
     def _fresh(self, base: str) -> str:
-        taken = {f.name for f in self.pending}
-        name, n = base, 0
-        while name in taken or name == "main":
-            n += 1
-            name = f"{base}_{n}"
-        return name
+        return fresh_name(base, {f.name for f in self.pending} | {"main"})
 
     def _as_graph(self, fdef):
         """The function body as a GraphDef with Placeholder arguments and flat ``node:k`` inputs."""

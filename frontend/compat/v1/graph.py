@@ -22,6 +22,7 @@ from tfc.frontend.tf.op_schema import op_defs
 from tfc.ir import Function, Module
 from tfc.location import NameLoc
 from tfc.registry import ShapeError, lookup
+from tfc.strings import fresh_name
 from tfc.types import FunctionType, ResourceType
 from tfc.verifier import infer_types
 
@@ -212,11 +213,7 @@ class Graph:
 
     def unique_function_name(self, base: str) -> str:
         """``base``, or ``base_1``, ``base_2``... if the library has it (deterministic per graph)."""
-        name, count = base, 0
-        while name in self._function_names:
-            count += 1
-            name = f"{base}_{count}"
-        return name
+        return fresh_name(base, self._function_names)
 
     def add_function(self, function_def) -> None:
         """Add a FunctionDef (a loop body, a cond branch) to the graph's library."""
