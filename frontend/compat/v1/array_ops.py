@@ -105,12 +105,12 @@ def transpose(a, perm=None, name="transpose", conjugate=False):
         if a.shape.ndims is None:
             raise ValueError("tf.transpose without perm needs a tensor of known rank")
         perm = list(reversed(builtins.range(a.shape.ndims)))
-    return add("Transpose", [a, axis_list(perm, rank=None, name="perm")], name=name)
+    return add("Transpose", [a, axis_list(perm, name="perm")], name=name)
 
 
 def expand_dims(input, axis=None, name=None, dim=None):
     axis = pick(axis, dim, "axis", "dim")
-    return add("ExpandDims", [to_tensor(input), axis_list(axis, rank=None, name="dim")], name=name or "ExpandDims")
+    return add("ExpandDims", [to_tensor(input), axis_list(axis, name="dim")], name=name or "ExpandDims")
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):
@@ -123,7 +123,7 @@ def concat(values, axis, name="concat"):
     values = [to_tensor(v) for v in values]
     if len(values) == 1:
         return identity(values[0], name)
-    return add("ConcatV2", [values, axis_list(axis, rank=None, name="concat/axis")], name=name)
+    return add("ConcatV2", [values, axis_list(axis, name="concat/axis")], name=name)
 
 
 def stack(values, axis=0, name="stack"):
@@ -142,11 +142,11 @@ def unstack(value, num=None, axis=0, name="unstack"):
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     value = to_tensor(value)
     if isinstance(num_or_size_splits, int):
-        op = add_op("Split", [axis_list(axis, rank=None, name="split_dim"), value], {"num_split": num_or_size_splits}, name=name)
+        op = add_op("Split", [axis_list(axis, name="split_dim"), value], {"num_split": num_or_size_splits}, name=name)
         return op.outputs
     sizes = to_tensor(np.asarray(num_or_size_splits, np.int32), name="size_splits")
     count = len(num_or_size_splits) if num is None else num
-    return add_op("SplitV", [value, sizes, axis_list(axis, rank=None, name="split_dim")], {"num_split": count}, name=name).outputs
+    return add_op("SplitV", [value, sizes, axis_list(axis, name="split_dim")], {"num_split": count}, name=name).outputs
 
 
 def slice(input_, begin, size, name=None):
@@ -171,7 +171,7 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
 def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
     params = to_tensor(params)
     indices = to_tensor(indices, DType.i32) if not isinstance(indices, Tensor) else indices
-    return add("GatherV2", [params, indices, axis_list(0 if axis is None else axis, rank=None)], {"batch_dims": batch_dims},
+    return add("GatherV2", [params, indices, axis_list(0 if axis is None else axis)], {"batch_dims": batch_dims},
                name=name or "GatherV2")
 
 

@@ -135,7 +135,7 @@ def _reduction(op_type: str, doc: str):
         keepdims = bool(pick(keepdims, keep_dims, "keepdims", "keep_dims"))
         if axis is None:
             axis = _all_axes(x)
-        return add(op_type, [x, axis_list(axis, rank=x.shape.ndims, name="Const")], {"keep_dims": keepdims}, name=name or op_type)
+        return add(op_type, [x, axis_list(axis, name="Const")], {"keep_dims": keepdims}, name=name or op_type)
 
     fn.__doc__ = doc
     return fn
@@ -162,7 +162,7 @@ def _arg_reduction(op_type: str):
         x = to_tensor(input)
         axis = pick(axis, dimension, "axis", "dimension")
         axis = 0 if axis is None else axis
-        return add(op_type, [x, axis_list(axis, rank=x.shape.ndims, name="dimension")], {"output_type": as_dtype(output_type)},
+        return add(op_type, [x, axis_list(axis, name="dimension")], {"output_type": as_dtype(output_type)},
                    name=name or op_type)
 
     return fn

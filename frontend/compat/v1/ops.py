@@ -9,15 +9,10 @@ from .graph import Graph, get_default_graph
 from .tensor import Operation, Tensor, convert_to_tensor
 
 
-def graph_of(values) -> Graph:
-    """The default graph (which checks, or captures, tensors of other graphs when an op uses them)."""
-    return get_default_graph()
-
-
 def add_op(op_type: str, inputs=(), attrs: dict | None = None, name: str | None = None) -> Operation:
-    """A ``op_type`` op in the default graph; inputs may be lists (list args), values become Consts."""
-    flat = [v for i in inputs for v in (i if isinstance(i, (list, tuple)) else [i])]
-    graph = graph_of(flat)
+    """A ``op_type`` op in the default graph; inputs may be lists (list args), values become Consts.
+    (The graph checks, or in a loop body captures, tensors of other graphs.)"""
+    graph = get_default_graph()
     converted = [[to_tensor(v, graph=graph) for v in i] if isinstance(i, (list, tuple)) else to_tensor(i, graph=graph) for i in inputs]
     return graph.create_op(op_type, converted, attrs, name or op_type)
 
@@ -29,7 +24,7 @@ def add(op_type: str, inputs=(), attrs: dict | None = None, name: str | None = N
 
 def to_tensor(value, dtype=None, name: str = "Const", graph: Graph | None = None) -> Tensor:
     """``value`` as a Tensor of the default graph (TensorFlow's ``convert_to_tensor``)."""
-    graph = graph or graph_of([value])
+    graph = graph or get_default_graph()
     return convert_to_tensor(value, None if dtype is None else as_dtype(dtype), graph, name)
 
 
@@ -40,7 +35,7 @@ def like(value, anchor: Tensor, name: str = "Const") -> Tensor:
     return to_tensor(value, anchor.dtype, name)
 
 
-def axis_list(axis, *, rank: int | None, name: str = "axis") -> Tensor | None:
+def axis_list(axis, name: str = "axis") -> Tensor | None:
     """An ``int32`` Const of axes (None stays None, to mean every axis)."""
     if axis is None:
         return None
@@ -58,4 +53,4 @@ def pick(value, alias, what: str, alias_name: str):
     return alias
 
 
-__all__ = ["add", "add_op", "axis_list", "graph_of", "like", "pick", "to_tensor"]
+__all__ = ["add", "add_op", "axis_list", "like", "pick", "to_tensor"]
