@@ -22,7 +22,6 @@ import jax.numpy as jnp
 import numpy as np
 
 import tfc
-from tfc.frontend.optimizers import SGD
 from tfc.runtime.variable_store import VariableStore
 
 SIZES = [784, 1024, 1024, 10]
@@ -59,7 +58,7 @@ def seed_case(rounds: int, tf_module) -> None:
     with graph.as_default():
         x = tfc.placeholder(tfc.float32, [2, 2], name="x")
         z = tfc.matmul(x, x) + tfc.matmul(x, [[1.0, 0.0], [0.0, 1.0]])
-    sess = tfc.Session(graph)
+    sess = tfc.Session(graph=graph)
     assert np.asarray(sess.run(z, {x: x_value})).tolist() == [[72, 84], [98, 114]]
     run_callable = sess.make_callable(z, [x])
     jitted = jax.jit(lambda v: v @ v + v @ jnp.eye(2, dtype=v.dtype))
@@ -96,9 +95,9 @@ def mlp_case(rounds: int) -> None:
             h = tfc.relu(tfc.matmul(h, params[i]) + params[i + 1])
         logits = tfc.matmul(h, params[-2]) + params[-1]
         loss = -tfc.reduce_mean(tfc.reduce_sum(tfc.log_softmax(logits) * y, axis=1))
-        train = SGD(LR).minimize(loss)
+        train = tfc.train.GradientDescentOptimizer(LR).minimize(loss)
         initializer = tfc.global_variables_initializer()
-    sess = tfc.Session(graph)
+    sess = tfc.Session(graph=graph)
     sess.run(initializer)
     step = sess.make_callable(train, [x, y])
     x_dev, y_dev = jax.device_put(batch), jax.device_put(labels)
@@ -163,8 +162,8 @@ def threads_case(rounds: int) -> None:
         counter = tfc.Variable(0.0, name="counter")
         bump = counter.assign_add(1.0, read_value=False)
         init = tfc.global_variables_initializer()
-    sessions = {"locked": tfc.Session(graph), "lock-free": tfc.Session(graph)}
-    sessions["lock-free"].variables = LockFreeStore()
+    sessions = {"locked": tfc.Session(graph=graph), "lock-free": tfc.Session(graph=graph)}
+    sessions["lock-free"]._graph_session().variables = LockFreeStore()
     for sess in sessions.values():
         sess.run(init)
     x_value = np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32) / 16

@@ -27,52 +27,26 @@ _LAZY = {
     "as_dtype": "tfc.frontend.tensor",
     "broadcast_shapes": "tfc.frontend.shapes",
     "current_trace": "tfc.frontend.tracing",
-    "cond": "tfc.frontend.control",
-    "while_loop": "tfc.frontend.control",
     "fori_loop": "tfc.frontend.control",
     "grad": "tfc.frontend.autodiff",
     "value_and_grad": "tfc.frontend.autodiff",
-    "stop_gradient": "tfc.frontend.autodiff",
     "custom_op": "tfc.frontend.custom_op",
-    "Graph": "tfc.frontend.graph",
-    "GraphError": "tfc.frontend.graph",
-    "get_default_graph": "tfc.frontend.graph",
-    "get_default_session": "tfc.frontend.graph",
-    "placeholder": "tfc.frontend.graph_api",
-    "identity": "tfc.frontend.graph_api",
-    "group": "tfc.frontend.graph_api",
-    "no_op": "tfc.frontend.graph_api",
-    "name_scope": "tfc.frontend.graph_api",
-    "device": "tfc.frontend.graph_api",
-    "control_dependencies": "tfc.frontend.graph_api",
-    "reduce_sum": "tfc.frontend.graph_api",
-    "reduce_mean": "tfc.frontend.graph_api",
-    "reduce_max": "tfc.frontend.graph_api",
-    "reduce_min": "tfc.frontend.graph_api",
-    "reduce_prod": "tfc.frontend.graph_api",
-    "gradients": "tfc.frontend.variables",
-    "Variable": "tfc.frontend.variables",
-    "global_variables": "tfc.frontend.variables",
-    "trainable_variables": "tfc.frontend.variables",
-    "global_variables_initializer": "tfc.frontend.variables",
-    "variables_initializer": "tfc.frontend.variables",
-    "Session": "tfc.runtime.session",
     "SessionError": "tfc.runtime.errors",
 }
-_EAGER_MODULE = "tfc.frontend.eager"  # the numpy-like functions (tfc.add, tfc.matmul, ...), usable eagerly
+_SHARED_MODULE = "tfc.compat.dispatch"  # numpy-like functions (tfc.add, ...) and TensorFlow 1's names (tfc.placeholder, ...)
 
 
 def __getattr__(name: str):
     """Resolve public names on first use, so ``import tfc`` stays light and rooms stay separate."""
     module_name = _LAZY.get(name)
     if module_name is None:
-        return importlib.import_module(_EAGER_MODULE).public(name)  # AttributeError for unknown names
+        return importlib.import_module(_SHARED_MODULE).public_name(name)  # AttributeError for unknown names
     return getattr(importlib.import_module(module_name), name)
 
 
 def __dir__():
-    api = importlib.import_module("tfc.frontend.api")
-    return sorted(set(globals()) | set(_LAZY) | set(api.NUMPY_FUNCTIONS))
+    shared = importlib.import_module(_SHARED_MODULE)
+    return sorted(set(globals()) | set(_LAZY) | shared.public_names())
 
 
 __all__ = ["BackendError", "DType", "ParseError", "TfcError", "TraceError", "VerifyError", *_LAZY]

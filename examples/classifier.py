@@ -1,5 +1,5 @@
-"""A 2-layer classifier on synthetic data, written both ways: TF1 graph + Session + Adam.minimize,
-and @tfc.compile with tfc.Variable and the same optimizer.
+"""A 2-layer classifier on synthetic data, written both ways with one model function: a TF1 graph +
+Session + tf.train.AdamOptimizer, and @tfc.compile with tfc.Variable and tfc's traced Adam.
 
     python examples/classifier.py
 """
@@ -46,10 +46,10 @@ def train_tf1(steps=200):
         params = [tfc.Variable(p, name=n) for p, n in zip(init_params(), ["w1", "b1", "w2", "b2"])]
         logits = forward(x, *params)
         loss = cross_entropy(logits, y)
-        train = Adam(0.05).minimize(loss)
+        train = tfc.train.AdamOptimizer(0.05).minimize(loss)
         predictions = tfc.argmax(logits, axis=1)
         init = tfc.global_variables_initializer()
-    with tfc.Session(graph) as sess:
+    with tfc.Session(graph=graph) as sess:
         sess.run(init)
         for _ in range(steps):
             sess.run(train, {x: xs, y: ys})

@@ -6,7 +6,6 @@
 import numpy as np
 
 import tfc
-from tfc.frontend.optimizers import SGD
 
 TRUE_W = np.array([[2.0], [-1.0], [0.5]], np.float32)
 TRUE_B = 0.3
@@ -27,9 +26,9 @@ def main(steps: int = 300, verbose: bool = True):
         w = tfc.Variable(np.zeros((3, 1), np.float32), name="w")
         b = tfc.Variable(np.zeros(1, np.float32), name="b")
         loss = tfc.reduce_mean(tfc.square(tfc.matmul(x, w) + b - y), name="loss")
-        train = SGD(0.1).minimize(loss)
+        train = tfc.train.GradientDescentOptimizer(0.1).minimize(loss)
         init = tfc.global_variables_initializer()
-    with tfc.Session(graph) as sess:
+    with tfc.Session(graph=graph) as sess:
         sess.run(init)
         for _ in range(steps):
             sess.run(train, {x: xs, y: ys})

@@ -39,7 +39,11 @@ log = logging.getLogger("tfc")
 
 
 def _spec(x) -> tuple:
-    return (tuple(x.shape), np.dtype(x.dtype))
+    try:
+        return (tuple(x.shape), np.dtype(x.dtype))
+    except TypeError:  # a TF1 graph tensor, say: it has a dtype, but no value yet
+        raise TraceError(f"cannot pass {x!r} to a compiled or eager function: it takes arrays and numbers "
+                         "(a TensorFlow 1 graph tensor gets its value in a Session)") from None
 
 
 # Hot-path keys: numpy arrays by (shape, dtype); device arrays by their abstract value (cheaper to read).

@@ -1,9 +1,10 @@
 """Optimizers as update rules written in core ops: SGD, Momentum (Nesterov), Adam, AdamW, RMSProp, Adagrad.
 
 Each optimizer states its slot variables (``slots``: name -> initial value, per trained variable) and
-its ``update(value, grad, slots, step) -> (new_value, new_slots)`` in the tracing API, so the same
-rule serves graph mode (``minimize`` builds assign ops into the graph), traced functions and imported
-graphs. Formulas follow TensorFlow 1's optimizers (``tf.compat.v1.train.*``), with Keras' AdamW.
+its ``update(value, grad, slots, step) -> (new_value, new_slots)`` in the tracing API, for traced
+functions (``minimize`` inside ``@tfc.compile`` updates the variables when the function runs). TF1
+graphs use :mod:`tfc.compat.v1.train`'s optimizers, which write TensorFlow's ``Apply*`` kernels.
+Formulas follow TensorFlow 1's optimizers (``tf.compat.v1.train.*``), with Keras' AdamW.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import api
-from .graph import current_graph
-from .graph_api import group
 from .variables import Variable, gradients, trainable_variables
 
 
@@ -25,15 +24,11 @@ class Optimizer:
     learning_rate: float = 0.01
 
     slot_names: tuple = ()
-    # Slot and step variables, created on first use per graph (or once, outside graphs).
+    # Slot and step variables, created on first use.
     _state: dict = field(default_factory=dict, compare=False, repr=False)
 
     def minimize(self, loss, var_list=None, name: str | None = None):
-        """The op that applies one step to ``var_list`` (default: all trainable variables).
-
-        In a graph it returns a group to pass as a Session target; inside ``@tfc.compile`` the
-        updates happen when the function runs.
-        """
+        """Apply one step to ``var_list`` (default: all trainable variables) when the traced function runs."""
         var_list = list(var_list) if var_list is not None else trainable_variables()
         if not var_list:
             raise ValueError("minimize: no variables to train")
@@ -42,27 +37,22 @@ class Optimizer:
     def apply_gradients(self, grads_and_vars, name: str | None = None):
         """Update each variable from its gradient (pairs with a None gradient are skipped)."""
         step = self._variable("step", np.int32(0))
-        updates = []
         for grad, var in grads_and_vars:
             if grad is None:
                 continue
             slots = {k: self._variable(f"{var.name.split(':')[0]}/{type(self).__name__}/{k}", v)
                      for k, v in self.slots(np.zeros(var.shape, var.dtype.numpy)).items()}
             new_value, new_slots = self.update(var.read_value(), grad, {k: s.read_value() for k, s in slots.items()}, step.read_value())
-            updates.append(var.assign(new_value, read_value=False))
-            updates.extend(slots[k].assign(v, read_value=False) for k, v in new_slots.items())
-        updates.append(step.assign_add(1, read_value=False))
-        if current_graph() is not None:
-            return group(*updates, name=name or type(self).__name__)
-        return None
+            var.assign(new_value, read_value=False)
+            for k, v in new_slots.items():
+                slots[k].assign(v, read_value=False)
+        step.assign_add(1, read_value=False)
 
     def _variable(self, name: str, initial):
         """A non-trainable variable owned by this optimizer (a slot or the step counter)."""
-        graph = current_graph()
-        key = (id(graph), name)
-        found = self._state.get(key)
+        found = self._state.get(name)
         if found is None:
-            found = self._state[key] = Variable(np.asarray(initial), name=name.replace(":", "_"), trainable=False)
+            found = self._state[name] = Variable(np.asarray(initial), name=name.replace(":", "_"), trainable=False)
         return found
 
     def slots(self, value: np.ndarray) -> dict[str, np.ndarray]:

@@ -4,8 +4,8 @@ operations those record.
 A :class:`Tensor` is a symbolic value of a :class:`~tfc.frontend.tracing.Trace`. Its operators and
 methods (``+ - * / // % ** @``, comparisons, ``& | ^ ~``, indexing, ``.T``, ``.reshape``, ``.sum``,
 ...) are all defined in its class body below and record core ops through the functions of this
-module, so what a tensor can do never depends on what else was imported. What a tensor is in a
-graph (``.name``, ``.op``, ``.graph``, ``.eval()``) its trace answers.
+module, so what a tensor can do never depends on what else was imported. (TensorFlow 1's graph
+tensors, with ``.name``, ``.op`` and ``.eval()``, are :mod:`tfc.compat.v1`'s.)
 
 Broadcasting and dtype promotion happen here, at trace time, as explicit ``tfc.broadcast_in_dim``
 and ``tfc.convert`` ops, so core ops never broadcast implicitly. :func:`emit` records one core op on
@@ -69,26 +69,6 @@ class Tensor:
     def get_shape(self) -> tuple:
         return self.shape
 
-    # ---- in a graph (the trace knows; outside graphs these are None)
-    @property
-    def name(self) -> str | None:
-        """``"layer1/MatMul:0"`` for a graph tensor."""
-        return self.trace.tensor_name(self.value)
-
-    @property
-    def op(self):
-        """The graph op that produces this tensor."""
-        return self.trace.tensor_op(self.value)
-
-    @property
-    def graph(self):
-        return self.trace.graph
-
-    def eval(self, feed_dict=None, session=None):
-        """The tensor's value in ``session`` (default: the default session), as TensorFlow 1's ``Tensor.eval``."""
-        graph = self.graph
-        return (graph.trace if graph is not None else self.trace).evaluate(self, feed_dict, session)
-
     # ---- Python protocols
     def __len__(self) -> int:
         if not self.shape:
@@ -100,10 +80,7 @@ class Tensor:
             yield self[i]
 
     def __repr__(self) -> str:
-        name = self.name
-        if name is None:
-            return f"Tensor({self.type}, traced)"
-        return f"<tfc.Tensor '{name}' shape={self.shape} dtype={self.dtype.name}>"
+        return f"Tensor({self.type}, traced)"
 
     def __bool__(self):
         raise TraceError(

@@ -4,9 +4,6 @@ A :class:`Trace` owns the module being built and a stack of builders (one per op
 ``tfc.cond`` branches record into their own blocks). Every op gets the location of the user's line
 that caused it: the first stack frame outside the tfc package. :mod:`.tensor` builds on this;
 this module knows nothing of tensors, so every layer above can use it.
-
-A trace also answers what a tensor of it is in a graph (``name``, ``op``, ``graph``) and how to
-evaluate one (``eval``): plain traces have no graph, and the graph API's trace overrides these.
 """
 
 from __future__ import annotations
@@ -47,9 +44,6 @@ def _column(frame) -> int:
 
 class Trace:
     """The function being recorded and where new ops go."""
-
-    graph = None
-    """The graph this trace builds (the graph API's trace sets it); None for traced functions."""
 
     def __init__(self, name: str, arg_types: Sequence[TensorType], arg_names: Sequence[str | None], location: Location = UNKNOWN):
         self.module = Module.create()
@@ -101,19 +95,6 @@ class Trace:
 
     def pop_block(self) -> None:
         self.builders.pop()
-
-    # ---- what a tensor of this trace is in a graph (the graph API's trace says more) ------------
-    def tensor_name(self, value: Value) -> str | None:
-        """A graph tensor's name (``"layer/MatMul:0"``); None outside graphs."""
-        return None
-
-    def tensor_op(self, value: Value):
-        """The graph op producing ``value``; None outside graphs."""
-        return None
-
-    def evaluate(self, tensor, feed_dict, session):
-        """``tensor.eval()``: only graph tensors have a value to compute."""
-        raise TraceError("eval() needs a graph tensor (built inside `with tfc.Graph().as_default():`) and a Session", user_location())
 
 
 def fail(message: str):

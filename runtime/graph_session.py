@@ -11,6 +11,7 @@ guarantees of :mod:`tfc.runtime.variable_store`.
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Sequence
 
@@ -74,6 +75,11 @@ class GraphSession:
         self.constant_feeds = ConstantFeeds(max_constant_feed_values)
         """Feeds compiled in as constants because they determine shapes (``constant_feeds.log`` says which, why)."""
 
+    @property
+    def compile_count(self) -> int:
+        """How many steps were compiled (one per fetches, targets, feed shapes and constant feed values)."""
+        return len(self._steps)
+
     @staticmethod
     def from_file(path, **options) -> GraphSession:
         return GraphSession(GraphImporter.from_file(path), **options)
@@ -98,6 +104,37 @@ class GraphSession:
         step, feed_names = found
         outs = step.run([feeds[name] for name in feed_names])
         return [np.asarray(v) for v in outs[step.offset :]]
+
+    def make_callable(self, fetches: Sequence[str], feed_names: Sequence[str], targets: Sequence[str] = ()):
+        """``run`` as a function of the feed values (in ``feed_names`` order). Arrays that need no
+        conversion take a fast path: their shapes and dtypes find the step, nothing else is checked."""
+        names = [_tensor_name(n) for n in feed_names]
+        fast: dict[tuple, tuple[Step, list[int]]] = {}
+
+        def call(*values):
+            try:
+                key = tuple(map(_SPEC, values))
+                step, order = fast[key]
+            except (AttributeError, KeyError):  # not arrays, or a new signature: the checked path
+                return self._run_learning(fetches, names, targets, values, fast)
+            outs = step.run([values[i] for i in order])
+            return [np.asarray(v) for v in outs[step.offset :]]
+
+        return call
+
+    def _run_learning(self, fetches, names, targets, values, fast: dict) -> list[np.ndarray]:
+        """One checked run for :meth:`make_callable`, remembering the step when its arrays were fed as
+        they are (no conversion) and no feed is compiled in as a constant."""
+        if len(values) != len(names):
+            raise SessionError(f"expected {len(names)} feed values ({', '.join(names)}), got {len(values)}")
+        feeds = self.check_feeds(dict(zip(names, values)))
+        signature = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
+        results = self.run(fetches, feeds, targets)
+        unconverted = all(feeds[name] is value for name, value in zip(names, values))
+        if unconverted and not self.constant_feeds.names(signature):
+            step, feed_names = self._steps[self.constant_feeds.key(signature, feeds)]
+            fast[tuple(map(_SPEC, values))] = (step, [names.index(n) for n in feed_names])
+        return results
 
     def check_feeds(self, feeds: dict) -> dict[str, np.ndarray]:
         """``feeds`` keyed by tensor name (``x`` means ``x:0``), as the arrays that will be fed.
@@ -176,6 +213,7 @@ class GraphSession:
 
 
 _UNKNOWN = object()
+_SPEC = operator.attrgetter("shape", "dtype")
 
 
 def _tensor_name(name: str) -> str:

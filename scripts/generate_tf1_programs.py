@@ -1,7 +1,7 @@
 """Record TensorFlow's results for the TF1 programs in tests/tf1_programs/ (run by hand, in an
 environment with TensorFlow; tfc's tests never import it).
 
-Each program is run with its one import line, ``import tfc.compat.v1 as tf``, replaced by
+Each program is run with its one import line, ``import tfc as tf``, replaced by
 TensorFlow's own (``import tensorflow.compat.v1 as tf`` with eager execution off); the program's
 ``RESULTS`` dict is written to tests/data/tf1_programs/<program>.npz.
 
@@ -18,7 +18,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = ROOT / "tests" / "tf1_programs"
 OUT = ROOT / "tests" / "data" / "tf1_programs"
-TFC_IMPORT = "import tfc.compat.v1 as tf\n"
+TFC_IMPORT = "import tfc as tf\n"
 TF_IMPORT = "import tensorflow.compat.v1 as tf\ntf.disable_eager_execution()\n"
 
 

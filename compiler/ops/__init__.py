@@ -9,7 +9,6 @@ from . import (  # noqa: F401
     factorizations,
     fft,
     gather_scatter,
-    graph,
     linalg,
     reduction,
     shape,

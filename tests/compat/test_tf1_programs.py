@@ -1,5 +1,5 @@
 """TF1 programs written as TensorFlow's tutorials write them (tests/tf1_programs/, the seed's
-example among them) run with ``import tfc.compat.v1 as tf`` and give TensorFlow's numbers
+example among them) run with ``import tfc as tf`` (the only line changed) and give TensorFlow's numbers
 (recorded by scripts/generate_tf1_programs.py)."""
 
 import runpy

@@ -138,18 +138,26 @@ def test_assign_errors():
         tfc.compile(lambda x: tfc.Variable(x))(np.ones(2, np.float32))
 
 
-def test_graph_collections_and_eager_variables_in_graphs():
+def test_graph_and_eager_variables_and_their_collections():
+    """tfc.Variable is a TF1 graph variable inside a graph (or from a graph value) and an eager one
+    elsewhere; an eager variable a graph op uses gets a stand-in graph variable there."""
     eager = tfc.Variable(1.0, name="outside")
+    assert not hasattr(eager, "initializer") and isinstance(eager, tfc.Variable)
     g = tfc.Graph()
     with g.as_default():
         a = tfc.Variable(1.0, name="a")
         b = tfc.Variable(2.0, name="b", trainable=False)
-        assert tfc.global_variables() == [a, b]
-        assert tfc.trainable_variables() == [a]
+        from_graph_value = tfc.Variable(tfc.zeros([2]), name="z")
+        assert tfc.global_variables() == [a, b, from_graph_value]
+        assert tfc.trainable_variables() == [a, from_graph_value]
         assert a.graph is g and a.op.name == "a" and a.initial_value.name == "a/initial_value:0"
-        with pytest.raises(tfc.TraceError, match="created outside any graph"):
-            eager * 2.0
-    assert eager in tfc.trainable_variables()
-    assert tfc.global_variables_initializer() is None  # eager variables need no initializer
-    with pytest.raises(tfc.GraphError, match="lives in a graph"):
-        a.numpy()
+        assert isinstance(a, tfc.Variable) and not isinstance(a, type(eager))
+        doubled = eager * 2.0  # the stand-in 'outside', initialized to the eager value
+        assert tfc.global_variables()[-1].name == "outside:0"
+        init = tfc.global_variables_initializer()
+    with tfc.Session(graph=g) as sess:
+        sess.run(init)
+        assert sess.run(doubled) == 2.0 and eager.eval() == 1.0
+        sess.run(tfc.assign(eager, 5.0))
+        assert sess.run(eager) == 5.0 and eager.numpy() == 1.0  # the session's value, the eager one
+    assert eager * 2.0 == 2.0  # outside graphs, eager arithmetic

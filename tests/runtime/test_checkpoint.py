@@ -66,7 +66,6 @@ def test_missing_or_mismatched_variables(tmp_path):
 
 def test_session_save_and_restore_continues_training(tmp_path):
     import tfc
-    from tfc.frontend.optimizers import Adam
 
     rng = np.random.default_rng(0)
     xs = rng.standard_normal((32, 2)).astype(np.float32)
@@ -79,12 +78,12 @@ def test_session_save_and_restore_continues_training(tmp_path):
             y = tfc.placeholder(tfc.float32, ys.shape, name="y")
             w = tfc.Variable(np.zeros((2, 1), np.float32), name="w")
             loss = tfc.reduce_mean(tfc.square(tfc.matmul(x, w) - y))
-            train = Adam(0.05).minimize(loss)
+            train = tfc.train.AdamOptimizer(0.05).minimize(loss)
             init = tfc.global_variables_initializer()
         return graph, x, y, w, train, init
 
     graph, x, y, w, train, init = build()
-    sess = tfc.Session(graph)
+    sess = tfc.Session(graph=graph)
     sess.run(init)
     for _ in range(5):
         sess.run(train, {x: xs, y: ys})
@@ -95,7 +94,7 @@ def test_session_save_and_restore_continues_training(tmp_path):
     expected = sess.run(w)
 
     graph2, x2, y2, w2, train2, init2 = build()
-    restored = tfc.Session(graph2)
+    restored = tfc.Session(graph=graph2)
     restored.run(init2)
     checkpoint.restore_session(restored, path)
     for _ in range(5):

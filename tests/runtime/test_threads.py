@@ -52,7 +52,7 @@ def test_a_shared_session_applies_every_update_once(backend):
         x = tfc.placeholder(tfc.float32, [3], name="x")
         pure = tfc.exp(x) * 2.0
         init = tfc.global_variables_initializer()
-    sess = tfc.Session(g, backend=backend)
+    sess = tfc.Session(graph=g, backend=backend)
     sess.run(init)
     fast = sess.make_callable(pure, [x])
 
@@ -106,7 +106,7 @@ def test_a_new_signature_compiles_once_however_many_threads_ask():
     with g.as_default():
         x = tfc.placeholder(tfc.float32, [4], name="x")
         y = tfc.tanh(x) + 1.0
-    sess = tfc.Session(g)
+    sess = tfc.Session(graph=g)
     assert hammer(lambda index, step: sess.run(y, {x: np.zeros(4, np.float32)}), steps=3) == []
     assert sess.compile_count == 1
 

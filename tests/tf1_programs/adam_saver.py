@@ -6,7 +6,7 @@ import tempfile
 
 import numpy as np
 
-import tfc.compat.v1 as tf
+import tfc as tf
 
 RESULTS = {}
 rng = np.random.default_rng(2)

@@ -4,7 +4,7 @@ seeded numpy arrays (so TensorFlow and tfc start equal)."""
 
 import numpy as np
 
-import tfc.compat.v1 as tf
+import tfc as tf
 
 RESULTS = {}
 rng = np.random.default_rng(1)

@@ -4,7 +4,7 @@ placeholder (fed 1.0 to train deterministically), AdamOptimizer, accuracy by arg
 
 import numpy as np
 
-import tfc.compat.v1 as tf
+import tfc as tf
 
 RESULTS = {}
 rng = np.random.default_rng(4)

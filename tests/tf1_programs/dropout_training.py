@@ -5,7 +5,7 @@ masks of two steps equal TensorFlow's."""
 
 import numpy as np
 
-import tfc.compat.v1 as tf
+import tfc as tf
 
 RESULTS = {}
 rng = np.random.default_rng(7)

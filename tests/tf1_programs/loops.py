@@ -3,7 +3,7 @@ with maximum_iterations), tf.cond on a fed flag, gradients through both, Gradien
 
 import numpy as np
 
-import tfc.compat.v1 as tf
+import tfc as tf
 
 RESULTS = {}
 rng = np.random.default_rng(5)

@@ -4,7 +4,7 @@ evaluation tower, and the [None, ...] batch dimension."""
 
 import numpy as np
 
-import tfc.compat.v1 as tf
+import tfc as tf
 
 RESULTS = {}
 rng = np.random.default_rng(3)

@@ -1,6 +1,6 @@
 """The seed's TF1 example, as written."""
 
-import tfc.compat.v1 as tf
+import tfc as tf
 
 RESULTS = {}
 

@@ -3,7 +3,7 @@ zeros-initialized variables, GradientDescentOptimizer with a global step, an Int
 
 import numpy as np
 
-import tfc.compat.v1 as tf
+import tfc as tf
 
 RESULTS = {}
 rng = np.random.default_rng(0)

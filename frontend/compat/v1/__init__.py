@@ -107,7 +107,7 @@ from .math_ops import pow_ as pow
 from .math_ops import round_ as round
 from .random_ops import random_normal, random_uniform, set_random_seed, truncated_normal
 from .session import InteractiveSession, Session, get_default_session
-from .tensor import Operation, Tensor, TensorShape
+from .tensor import Operation, Tensor, TensorShape, register_tensor_conversion_function
 from .variable_scope import (
     AUTO_REUSE,
     VariableScope,
@@ -124,6 +124,9 @@ from .variable_scope import (
 from .variables import (
     Variable,
     all_variables,
+    assign,
+    assign_add,
+    assign_sub,
     global_variables,
     global_variables_initializer,
     initialize_all_variables,
@@ -187,7 +190,8 @@ __all__ = [
     "AUTO_REUSE", "VariableScope", "constant_initializer", "get_variable", "glorot_uniform_initializer", "ones_initializer",
     "random_normal_initializer", "random_uniform_initializer", "truncated_normal_initializer", "variable_scope", "zeros_initializer",
     "Graph", "GraphError", "GraphKeys", "InteractiveSession", "Operation", "Session", "Tensor", "TensorShape", "Variable", "abs", "add", "add_n",
-    "add_to_collection", "all_variables", "argmax", "argmin", "bfloat16", "bool", "cast", "ceil", "clip_by_value", "complex128", "complex64",
+    "add_to_collection", "all_variables", "assign", "assign_add", "assign_sub", "register_tensor_conversion_function", "argmax", "argmin",
+    "bfloat16", "bool", "cast", "ceil", "clip_by_value", "complex128", "complex64",
     "concat", "constant", "control_dependencies", "cos", "device", "disable_eager_execution", "disable_v2_behavior", "div", "divide", "equal", "exp",
     "expand_dims", "fill", "float16", "float32", "float64", "floor", "floordiv", "floormod", "gather", "get_collection", "get_default_graph",
     "get_default_session", "global_variables", "global_variables_initializer", "gradients", "greater", "greater_equal", "group", "identity",

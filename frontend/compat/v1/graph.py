@@ -26,7 +26,7 @@ from tfc.strings import fresh_name
 from tfc.types import FunctionType, ResourceType
 from tfc.verifier import infer_types
 
-from .tensor import Operation, Tensor, graph_stack, innermost_graph
+from .tensor import Operation, Tensor, graph_stack, innermost_graph, registered_conversion
 
 GRAPH_DEF_PRODUCER = 1882
 """The GraphDef ``versions.producer`` written (TensorFlow 2.21's)."""
@@ -55,6 +55,8 @@ class Graph:
         self._builder = Builder(function.body)
         self._functions: list = []
         self._function_names: set[str] = set()
+        self.eager_variables: dict = {}
+        """Eager ``tfc.Variable`` -> the graph Variable standing for it here (``graph_variable``)."""
         self.seed: int | None = None
         """The graph-level random seed (``tf.set_random_seed``)."""
 
@@ -208,6 +210,7 @@ class Graph:
         """An Operation or Tensor for ``item`` (itself, a name, or anything with ``.op``/``as_graph_element``)."""
         if isinstance(item, str):
             return self.get_tensor_by_name(item) if ":" in item else self.get_operation_by_name(item)
+        item = registered_conversion(item)
         convert = getattr(item, "as_graph_element", None)
         return convert() if convert is not None else item
 

@@ -9,6 +9,7 @@ live in the session, so two sessions over one graph hold separate values.
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import numpy as np
 
@@ -32,11 +33,33 @@ class Session:
         self._version = -1
         self._closed = False
         self._contexts: list = []
+        self._lock = threading.Lock()  # threads sharing the session see one runner, extended once
+        self._callables: dict = {}  # (fetches, feed keys) -> a make_callable function, for run
 
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """The values of ``fetches`` (same structure) after running them with ``feed_dict``."""
+        if feed_dict is not None and not isinstance(feed_dict, dict):
+            raise SessionError(f"feed_dict must be a dict, got {type(feed_dict).__name__}")
+        keys = tuple(feed_dict or ())
+        try:
+            run = self._callables[fetches, keys]
+        except TypeError:  # unhashable fetches (a list): resolved for this run only
+            run = self.make_callable(fetches, keys)
+        except KeyError:
+            run = self._callables[fetches, keys] = self.make_callable(fetches, keys)
+        return run(*(feed_dict or {}).values())
+
+    def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """A function of the ``feed_list`` values giving ``fetches``' values, as ``run`` would, with
+        the fetches and feeds resolved once."""
         if self._closed:
-            raise RuntimeError("attempted to use a closed Session")
+            raise SessionError("attempted to use a closed Session")
+        feed_names: list[str] = []
+        for key in feed_list or ():
+            name = self._feed_name(key)
+            if name in feed_names:
+                raise SessionError(f"'{name}' is fed twice (by {key!r} and another key naming the same tensor)")
+            feed_names.append(name)
         leaves: list = []
         structure = _flatten(fetches, leaves)
         names, targets, slots = [], [], []
@@ -48,35 +71,52 @@ class Session:
             else:
                 slots.append(len(names))
                 names.append(element.name)
-        feeds = {self._feed_name(k): v for k, v in (feed_dict or {}).items()}
-        values = self._graph_session().run(names, feeds, targets)
-        results = [None if slot is None else values[slot] for slot in slots]
-        return _rebuild(structure, iter(results))
+        call = self._graph_session().make_callable(names, feed_names, targets)
+        single = structure is None and slots == [0]
+
+        def run(*values):
+            if self._closed:
+                raise SessionError("attempted to use a closed Session")
+            self._graph_session()  # sees the ops added since
+            values = call(*values)
+            return values[0] if single else _rebuild(structure, iter([None if slot is None else values[slot] for slot in slots]))
+
+        return run
 
     def _element(self, item):
-        element = self.graph.as_graph_element(item)
+        try:
+            element = self.graph.as_graph_element(item)
+        except (KeyError, ValueError) as err:
+            raise SessionError(f"cannot fetch {item!r}: {err.args[0] if err.args else err}") from None
         if not isinstance(element, (Tensor, Operation)):
-            raise TypeError(f"fetch argument {item!r} has invalid type {type(item).__name__}: must be a Tensor, Operation, Variable or name")
+            raise SessionError(f"cannot fetch an object of type {type(item).__name__} ({item!r}): "
+                               "fetch a Tensor, Operation, Variable or name")
         if element.graph is not self.graph:
-            raise ValueError(f"fetch '{element.name}' is not an element of this session's graph")
+            raise SessionError(f"fetch '{element.name}' is not an element of this session's graph")
         return element
 
     def _feed_name(self, key) -> str:
-        element = self.graph.as_graph_element(key)
+        try:
+            element = self.graph.as_graph_element(key)
+        except (KeyError, ValueError) as err:
+            raise SessionError(f"cannot feed {key!r}: {err.args[0] if err.args else err}") from None
         if not isinstance(element, Tensor):
-            raise TypeError(f"feed key {key!r} must be a Tensor or a tensor name")
+            raise SessionError(f"feed key {key!r} must be a Tensor or a tensor name ('x:0')")
+        if element.graph is not self.graph:
+            raise SessionError(f"feed '{element.name}' is not an element of this session's graph")
         return element.name
 
     def _graph_session(self) -> GraphSession:
         """The runner, told of the ops added since the last run (compiled steps and variables stay)."""
-        if self._version != self.graph.version:
-            importer = GraphImporter(self.graph.as_graph_def())
-            if self._runner is None:
-                self._runner = GraphSession(importer, backend=self._backend)
-            else:
-                self._runner.extend(importer)
-            self._version = self.graph.version
-        return self._runner
+        with self._lock:
+            if self._version != self.graph.version:
+                importer = GraphImporter(self.graph.as_graph_def())
+                if self._runner is None:
+                    self._runner = GraphSession(importer, backend=self._backend)
+                else:
+                    self._runner.extend(importer)
+                self._version = self.graph.version
+            return self._runner
 
     def load_variable(self, variable, value) -> None:
         """Set ``variable`` to ``value`` in this session (``Variable.load``)."""
@@ -101,6 +141,12 @@ class Session:
     def close(self) -> None:
         self._closed = True
         self._runner = None
+        self._callables.clear()
+
+    @property
+    def compile_count(self) -> int:
+        """How many steps this session has compiled (one per fetches, feeds and shapes)."""
+        return 0 if self._runner is None else self._runner.compile_count
 
     @property
     def variables(self) -> dict:

@@ -275,8 +275,28 @@ def python_array(value) -> np.ndarray:
     return array
 
 
+CONVERSIONS: list[tuple[int, type, object]] = []
+"""``(priority, base_type, conversion_func)``: what :func:`register_tensor_conversion_function` added."""
+
+
+def register_tensor_conversion_function(base_type, conversion_func, priority: int = 100) -> None:
+    """TensorFlow's hook: a value of ``base_type`` becomes ``conversion_func(value, dtype, name, as_ref)``
+    wherever a Tensor is expected (lower ``priority`` first)."""
+    CONVERSIONS.append((priority, base_type, conversion_func))
+    CONVERSIONS.sort(key=lambda entry: entry[0])
+
+
+def registered_conversion(value, dtype: DType | None = None, name: str | None = None):
+    """``value`` converted by the first registered function for its type (itself if none)."""
+    for _, base_type, conversion_func in CONVERSIONS:
+        if isinstance(value, base_type):
+            return conversion_func(value, dtype, name, False)
+    return value
+
+
 def convert_to_tensor(value, dtype: DType | None = None, graph=None, name: str = "Const") -> Tensor:
     """``value`` as a Tensor of ``graph``: a Tensor (checked against ``dtype``), a variable, or a constant."""
+    value = registered_conversion(value, dtype, name)
     convert = getattr(value, "as_graph_element", None)
     if convert is not None:
         value = convert()
@@ -294,9 +314,10 @@ def binary(op_type: str, x, y, name: str | None = None) -> Tensor:
     other operand's dtype."""
     anchor = x if isinstance(x, Tensor) else y
     graph = innermost_graph() or anchor.graph  # a loop body's op may use a tensor from outside it
-    x = convert_to_tensor(x, None if isinstance(x, Tensor) else anchor.dtype, graph, "x")
-    y = convert_to_tensor(y, None if isinstance(y, Tensor) else anchor.dtype, graph, "y")
-    return graph.create_op(op_type, [x, y], name=name or op_type).outputs[0]
+    with graph.name_scope(name or op_type) as scope:  # constants are named inside it ("mul/y"), as TensorFlow names them
+        x = convert_to_tensor(x, None if isinstance(x, Tensor) else anchor.dtype, graph, "x")
+        y = convert_to_tensor(y, None if isinstance(y, Tensor) else anchor.dtype, graph, "y")
+        return graph.create_op(op_type, [x, y], name=scope).outputs[0]
 
 
 def unary(op_type: str, x: Tensor) -> Tensor:
@@ -355,6 +376,23 @@ def get_default_session():
     return session_stack.innermost()
 
 
+def is_graph_value(value) -> bool:
+    """Whether ``value`` (or anything in a list, tuple or dict of it) belongs to a TF1 graph: a Tensor,
+    an Operation or a graph variable."""
+    if isinstance(value, (Tensor, Operation)) or hasattr(value, "as_graph_element"):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(is_graph_value(v) for v in value)
+    if isinstance(value, dict):
+        return any(is_graph_value(v) for v in value.values())
+    return False
+
+
+def graph_entered() -> bool:
+    """Whether this thread is inside ``with g.as_default():`` or a default session."""
+    return bool(graph_stack.items or session_stack.items)
+
+
 def session_for(session):
     session = session if session is not None else get_default_session()
     if session is None:
@@ -363,5 +401,5 @@ def session_for(session):
 
 
 __all__ = ["DefaultStack", "Dimension", "Operation", "Tensor", "TensorShape", "binary", "constant_in", "convert_to_tensor",
-           "default_session", "get_default_session", "graph_stack", "innermost_graph", "python_array", "session_for", "session_stack",
-           "true_divide", "unary"]
+           "default_session", "get_default_session", "graph_entered", "graph_stack", "innermost_graph", "is_graph_value", "python_array",
+           "register_tensor_conversion_function", "registered_conversion", "session_for", "session_stack", "true_divide", "unary"]

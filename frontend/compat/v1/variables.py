@@ -7,11 +7,13 @@ runs every initializer.
 
 from __future__ import annotations
 
+from tfc.frontend import variables as eager
 from tfc.frontend.tensor import as_dtype
+from tfc.frontend.tracing import current_trace
 
 from .graph import get_default_graph
 from .ops import add, add_op, to_tensor
-from .tensor import Tensor, session_for
+from .tensor import Tensor, get_default_session, graph_entered, is_graph_value, register_tensor_conversion_function, session_for
 
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"
@@ -120,6 +122,12 @@ class Variable:
         return id(self)
 
 
+OPERATORS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+             "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__",
+             "__neg__", "__abs__", "__lt__", "__le__", "__gt__", "__ge__", "__getitem__")
+"""The tensor operators a variable offers."""
+
+
 def _forward(dunder: str):
     def method(self, *args):
         return getattr(self._snapshot, dunder)(*args)
@@ -127,10 +135,76 @@ def _forward(dunder: str):
     return method
 
 
-for _dunder in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
-                "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__",
-                "__neg__", "__abs__", "__lt__", "__le__", "__gt__", "__ge__", "__getitem__"):
+for _dunder in OPERATORS:
     setattr(Variable, _dunder, _forward(_dunder))
+
+
+def graph_variable(variable, graph=None) -> Variable:
+    """The graph Variable for ``variable``: itself, or, for an eager ``tfc.Variable`` a TF1 program made
+    before any graph op (``tf.Variable(0, name="counter")``), the variable standing for it in ``graph``
+    (default graph): made on first use, same name, its initial value the eager one at that moment."""
+    if isinstance(variable, Variable):
+        return variable
+    if not isinstance(variable, eager.Variable):
+        raise TypeError(f"expected a tf.Variable, got {type(variable).__name__}")
+    graph = graph or get_default_graph()
+    stand_in = graph.eager_variables.get(variable)
+    if stand_in is None:
+        with graph.as_default(), graph.name_scope(None), graph.control_dependencies(None):
+            stand_in = Variable(variable.numpy(), trainable=variable.trainable, name=variable.node_name)
+        graph.eager_variables[variable] = stand_in
+    return stand_in
+
+
+class EagerVariable(eager.Variable):
+    """``tfc.Variable`` made outside any graph: an eager variable for ``@tfc.compile`` that a TF1
+    program may also use in its graph (see :func:`graph_variable`), and ``eval()`` there."""
+
+    def __init__(self, initial_value=None, trainable=True, collections=None, validate_shape=True, caching_device=None,
+                 name=None, variable_def=None, dtype=None, expected_shape=None, import_scope=None, constraint=None,
+                 use_resource=None, synchronization=None, aggregation=None, shape=None, device=None):
+        if initial_value is None:
+            raise ValueError("tf.Variable needs an initial_value")
+        super().__init__(initial_value, name=name, trainable=trainable, dtype=dtype, device=device)
+
+    def eval(self, session=None):
+        """The value in ``session`` (default: the default session), else the eager value."""
+        session = session if session is not None else get_default_session()
+        if session is None:
+            return self.numpy()
+        return session.run(graph_variable(self, session.graph).value())
+
+
+def _in_graph_when_graph_operand(dunder: str):
+    """An eager variable's operator: a graph op (on its stand-in) when the other operand is a graph
+    value or a graph is entered, else the eager variable's own."""
+    own = getattr(eager.Variable, dunder)
+
+    def method(self, *args):
+        if current_trace() is None and (graph_entered() or is_graph_value(args)):
+            return getattr(graph_variable(self).value(), dunder)(*args)
+        return own(self, *args)
+
+    return method
+
+
+for _dunder in OPERATORS:
+    setattr(EagerVariable, _dunder, _in_graph_when_graph_operand(_dunder))
+
+register_tensor_conversion_function(eager.Variable, lambda variable, dtype=None, name=None, as_ref=False: graph_variable(variable).value())
+
+
+def assign(ref, value, validate_shape=None, use_locking=None, name=None):
+    """``tf.assign``: ``ref.assign(value)`` (the updated value)."""
+    return graph_variable(ref).assign(value, use_locking, name)
+
+
+def assign_add(ref, value, use_locking=None, name=None):
+    return graph_variable(ref).assign_add(value, use_locking, name)
+
+
+def assign_sub(ref, value, use_locking=None, name=None):
+    return graph_variable(ref).assign_sub(value, use_locking, name)
 
 
 def global_variables(scope=None) -> list:
@@ -151,7 +225,7 @@ def local_variables(scope=None) -> list:
 def variables_initializer(var_list, name="init"):
     """One op that runs the initializers of ``var_list``."""
     graph = get_default_graph()
-    with graph.control_dependencies([v.initializer for v in var_list]):
+    with graph.control_dependencies([graph_variable(v).initializer for v in var_list]):
         return add_op("NoOp", [], name=name)
 
 
@@ -166,6 +240,7 @@ def local_variables_initializer():
     return variables_initializer(local_variables(), name="init_1")
 
 
-__all__ = ["GLOBAL_STEP", "GLOBAL_VARIABLES", "LOCAL_VARIABLES", "TRAINABLE_VARIABLES", "Variable", "all_variables",
+__all__ = ["EagerVariable", "GLOBAL_STEP", "GLOBAL_VARIABLES", "LOCAL_VARIABLES", "TRAINABLE_VARIABLES", "Variable", "all_variables", "assign", "assign_add",
+           "assign_sub", "graph_variable",
            "global_variables", "global_variables_initializer", "initialize_all_variables", "local_variables",
            "local_variables_initializer", "trainable_variables", "variables_initializer"]

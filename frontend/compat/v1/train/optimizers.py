@@ -9,7 +9,7 @@ from ..array_ops import group, zeros_like
 from ..gradients import gradients
 from ..graph import get_default_graph
 from ..ops import add, add_op, to_tensor
-from ..variables import Variable, trainable_variables
+from ..variables import Variable, graph_variable, trainable_variables
 
 
 class Optimizer:
@@ -31,14 +31,14 @@ class Optimizer:
 
     def compute_gradients(self, loss, var_list=None, gate_gradients=1, aggregation_method=None,
                           colocate_gradients_with_ops=False, grad_loss=None) -> list[tuple]:
-        var_list = list(var_list) if var_list is not None else trainable_variables()
+        var_list = [graph_variable(v) for v in var_list] if var_list is not None else trainable_variables()
         if not var_list:
             raise ValueError("no variables to optimize")
         grads = gradients(loss, var_list, None if grad_loss is None else [grad_loss])
         return list(zip(grads, var_list))
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
-        grads_and_vars = [(g, v) for g, v in grads_and_vars if g is not None]
+        grads_and_vars = [(g, graph_variable(v)) for g, v in grads_and_vars if g is not None]
         graph = get_default_graph()
         with graph.name_scope(None):
             self._create_slots([v for _, v in grads_and_vars])
@@ -50,6 +50,7 @@ class Optimizer:
                     updates.append(self._apply_dense(to_tensor(grad), var))
             if global_step is None:
                 return self._finish(updates, scope)
+            global_step = graph_variable(global_step)
             with graph.control_dependencies([self._finish(updates, "update")]):
                 return add_op("AssignAdd", [global_step.ref_tensor(), to_tensor(1, global_step.dtype)], name=scope)
 

@@ -16,7 +16,7 @@ import numpy as np
 from tfc.files import atomic_write
 from tfc.runtime.checkpoint import CheckpointError, checkpoint_path, load, save
 
-from ..variables import global_variables
+from ..variables import global_variables, graph_variable
 
 STATE_FILE = "checkpoint"
 
@@ -28,9 +28,10 @@ class Saver:
                  name=None, restore_sequentially=False, saver_def=None, builder=None, defer_build=False, allow_empty=False,
                  write_version=2, pad_step_number=False, save_relative_paths=False, filename=None):
         if isinstance(var_list, dict):
-            self._variables = dict(var_list)
+            self._variables = {name: graph_variable(v) for name, v in var_list.items()}
         else:
-            self._variables = {v.op.name: v for v in (var_list if var_list is not None else global_variables())}
+            variables = [graph_variable(v) for v in var_list] if var_list is not None else global_variables()
+            self._variables = {v.op.name: v for v in variables}
         if not self._variables and not allow_empty:
             raise ValueError("no variables to save")
         self._max_to_keep = max_to_keep
