@@ -3,7 +3,9 @@
 (per-class NMS over a batch, outputs of size ``max_total_size``).
 
 The other forms (NonMaxSuppression, V2, V3, NonMaxSuppressionWithOverlaps, unpadded V4/V5) return
-as many indices as boxes survive, a data-dependent shape, and are errors at legalization.
+as many indices as boxes survive, a data-dependent shape: with constant inputs V1-V3 and
+WithOverlaps fold to their selection (computed as the kernel computes it); otherwise they are
+errors at legalization.
 
 The CPU kernels take candidates (score > score_threshold) in descending score order, lower index
 first among equal scores, and keep one unless its IoU with a box kept before exceeds
@@ -218,12 +220,68 @@ tf_op("CombinedNonMaxSuppression", _combined_type, _combined_non_max_suppression
       outputs=(("nmsed_boxes", 1), ("nmsed_scores", 1), ("nmsed_classes", 1), ("valid_detections", 1)))
 
 
-def _unpadded(name: str):
-    def decompose(ctx, *operands):
-        raise data_dependent("the number of selected boxes", f"{name} has no padded form, NonMaxSuppressionV4 and V5 with "
-                             "pad_to_max_output_size=True have one")
+# ---- NonMaxSuppression, V2, V3, WithOverlaps: constant inputs only ----------------------------------
+def box_iou(boxes: np.ndarray, i: int, j: int) -> np.float32:
+    """The kernel's ``IOU`` of boxes i and j in float32: corners in either order, 0 when either is empty."""
+    lo = np.minimum(boxes[[i, j], :2], boxes[[i, j], 2:])
+    hi = np.maximum(boxes[[i, j], :2], boxes[[i, j], 2:])
+    areas = (hi[:, 0] - lo[:, 0]) * (hi[:, 1] - lo[:, 1])
+    if areas[0] <= 0 or areas[1] <= 0:
+        return np.float32(0)
+    extent = np.maximum(np.minimum(hi[0], hi[1]) - np.maximum(lo[0], lo[1]), np.float32(0))
+    intersection = extent[0] * extent[1]
+    return intersection / (areas[0] + areas[1] - intersection)
 
-    tf_op(name, lambda ctx, *operands: TensorType(DType.i32, (None,)), decompose, outputs=(("selected_indices", 1),))
+
+def greedy_selection(scores: np.ndarray, similarity, max_output_size: int, threshold: float, score_threshold: float) -> np.ndarray:
+    """The indices the kernel selects: candidates (score > score_threshold) by descending score, lower
+    index first among equal scores, each kept unless its similarity to a kept one exceeds threshold."""
+    order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > np.float32(score_threshold)]
+    selected: list[int] = []
+    for i in order:
+        if len(selected) >= min(max_output_size, scores.size):
+            break
+        if all(similarity(i, j) <= np.float32(threshold) for j in selected):
+            selected.append(i)
+    return np.asarray(selected, np.int32)
+
+
+def _constant_nms(ctx, name: str, count: int) -> np.ndarray | None:
+    """The selection of a NonMaxSuppression (V1-V3) or NonMaxSuppressionWithOverlaps whose ``count``
+    inputs are all constants, else None (the number of boxes is then known only at run time)."""
+    values = [ctx.constant(k) for k in range(count)]
+    if name == "NonMaxSuppression":
+        values = values[:3] + [ctx.attrs.get("iou_threshold", 0.5), np.finfo(np.float32).min]
+    elif name == "NonMaxSuppressionV2":
+        values = values[:4] + [np.finfo(np.float32).min]
+    if any(v is None for v in values):
+        return None
+    first, scores, size, threshold, score_threshold = values
+    if name != "NonMaxSuppressionWithOverlaps" and not 0 <= float(threshold) <= 1:
+        raise ShapeError(f"iou_threshold must be in [0, 1], got {float(threshold)}")
+    first, scores = np.asarray(first, np.float32), np.asarray(scores, np.float32)
+    if name == "NonMaxSuppressionWithOverlaps":
+        similarity = lambda i, j: first[i, j]
+    else:
+        similarity = lambda i, j: box_iou(first, i, j)
+    return greedy_selection(scores, similarity, scalar_int(size, "max_output_size"), float(threshold), float(score_threshold))
+
+
+def _unpadded(name: str):
+    """An NMS form without a padded output: constant inputs fold to the selection; others are errors."""
+
+    def infer(ctx, *operands):
+        selected = _constant_nms(ctx, name, len(operands))
+        return TensorType(DType.i32, (None if selected is None else selected.size,))
+
+    def decompose(ctx, *operands):
+        selected = _constant_nms(ctx, name, len(operands))
+        if selected is None:
+            raise data_dependent("the number of selected boxes", f"{name} has no padded form, NonMaxSuppressionV4 and V5 with "
+                                 "pad_to_max_output_size=True have one; constant inputs fold")
+        return [const(selected, DType.i32)]
+
+    tf_op(name, infer, decompose, outputs=(("selected_indices", 1),))
 
 
 tf_op("NonMaxSuppressionV4", _nms_types(False), _non_max_suppression(False),

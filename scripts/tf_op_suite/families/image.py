@@ -1,7 +1,8 @@
 """Image ops (NHWC): ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic and their gradients with every
 align_corners/half_pixel_centers combination TensorFlow accepts (upsampling, downsampling, odd
 ratios, integer and float images); CropAndResize; ExtractImagePatches, ExtractVolumePatches;
-NonMaxSuppressionV4/V5 padded to max_output_size; CombinedNonMaxSuppression."""
+NonMaxSuppressionV4/V5 padded to max_output_size; NonMaxSuppression, V2, V3 and WithOverlaps (unpadded:
+constant inputs, which fold); CombinedNonMaxSuppression."""
 
 import numpy as np
 from spec import case, const, f32, f64, family, i32, i32v
@@ -76,6 +77,25 @@ nms_case("NonMaxSuppressionV4", "random", f32(20, 4, low=0, high=3), f32(20, low
 nms_case("NonMaxSuppressionV4", "none_selected", NMS_BOXES, NMS_SCORES, 3, score=2.0)
 nms_case("NonMaxSuppressionV4", "max_0", NMS_BOXES, NMS_SCORES, 0)
 nms_case("NonMaxSuppressionV4", "no_boxes", np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), 3)
+# ---- NonMaxSuppression, V2, V3, WithOverlaps: unpadded, so only constant inputs compile (they fold) --
+def unpadded_case(op, variant, boxes, scores, size, **thresholds):
+    case(op, variant, boxes=const(boxes), scores=const(scores), max_output_size=const(np.int32(size)), **thresholds)
+
+
+unpadded_case("NonMaxSuppression", "clusters", NMS_BOXES, NMS_SCORES, 5)
+unpadded_case("NonMaxSuppression", "iou_0_keeps_disjoint", NMS_BOXES, NMS_SCORES, 8, iou_threshold=0.0)
+unpadded_case("NonMaxSuppressionV2", "clusters", NMS_BOXES, NMS_SCORES, 12, iou_threshold=const(np.float32(0.5)))
+unpadded_case("NonMaxSuppressionV2", "random", f32(20, 4, low=0, high=3), f32(20, low=0, high=1), 6, iou_threshold=const(np.float32(0.2)))
+unpadded_case("NonMaxSuppressionV3", "score_threshold", NMS_BOXES, NMS_SCORES, 8, iou_threshold=const(np.float32(0.5)),
+              score_threshold=const(np.float32(0.7)))
+unpadded_case("NonMaxSuppressionV3", "iou_1_keeps_all_but_duplicates", NMS_BOXES, NMS_SCORES, 8,
+              iou_threshold=const(np.float32(1.0)), score_threshold=const(np.float32(-np.inf)))
+unpadded_case("NonMaxSuppressionV3", "no_boxes", np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), 3,
+              iou_threshold=const(np.float32(0.5)), score_threshold=const(np.float32(0)))
+OVERLAPS = f32(8, 8, low=0, high=1)
+for variant, threshold, score in (("threshold_0.5", 0.5, -np.inf), ("score_threshold", 0.3, 0.7)):
+    case("NonMaxSuppressionWithOverlaps", variant, overlaps=const(OVERLAPS), scores=const(NMS_SCORES), max_output_size=const(np.int32(6)),
+         overlap_threshold=const(np.float32(threshold)), score_threshold=const(np.float32(score)))
 # V5 shares V4's code (with soft_nms_sigma = 0) and adds the selected scores.
 nms_case("NonMaxSuppressionV5", "clusters", NMS_BOXES, NMS_SCORES, 5, **V5)
 nms_case("NonMaxSuppressionV5", "score_threshold", const(NMS_BOXES), NMS_SCORES, 8, iou=0.3, score=0.7, **V5)
