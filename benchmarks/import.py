@@ -1,10 +1,10 @@
 """Import, legalization and compile time for the corpus graphs and for synthetic graphs of 10k and 100k
 nodes (time per 1k nodes must stay flat: near-linear passes), `tfc run` time per step on MobileNet,
-TF1 training programs (tfc.compat.v1: a softmax regression with [None, 784] placeholders fed
+TF1 training programs (`import tfc as tf`: a softmax regression with [None, 784] placeholders fed
 batches of 100 and 37, a CNN with batch normalization and Momentum) and a frozen Keras LSTM text
 classifier, each against TensorFlow when TensorFlow is installed.
 
-    python benchmarks/import.py [--skip-compile-large] [--steps N]
+    python benchmarks/import.py [--compile-large] [--steps N]
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def _tensorflow_session_ms(path, info, feeds, steps) -> float:
     return statistics.median(times) * 1e3
 
 
-# ---- TF1 training programs, written once against a `tf` module (tfc.compat.v1 or TensorFlow's) -----
+# ---- TF1 training programs, written once against a `tf` module (tfc or TensorFlow's compat.v1) ------
 def softmax_program(tf, rng):
     """MNIST-for-beginners shape: [None, 784] -> 10, GradientDescent; fed batches of 100 and 37."""
     x = tf.placeholder(tf.float32, [None, 784], name="x")
@@ -181,7 +181,7 @@ def tf1_program_times(tf, program, steps: int) -> tuple[float, float, int]:
 
 def tf1_breakdown(program) -> tuple[float, float, float]:
     """(import, passes, compile) seconds of the first feed's training step, as a Session does it."""
-    import tfc.compat.v1 as tfv1
+    import tfc as tfv1
 
     with tfv1.Graph().as_default() as graph:
         train, loss, feeds = program(tfv1, np.random.default_rng(0))
@@ -192,7 +192,7 @@ def tf1_breakdown(program) -> tuple[float, float, float]:
 
 
 def tf1_programs(steps: int) -> None:
-    import tfc.compat.v1 as tfv1
+    import tfc as tfv1
 
     try:
         import tensorflow.compat.v1 as tensorflow  # optional baseline, never a test dependency
