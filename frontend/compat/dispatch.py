@@ -125,6 +125,29 @@ GRAPH_MEANINGS: dict[str, Callable] = {
 }
 
 
+class NnNamespace:
+    """``tfc.nn``: TensorFlow 1's ``tf.nn``, whose functions with a tfc counterpart (``relu``,
+    ``softmax``...) also record ops inside ``@tfc.compile`` and run eagerly on numpy values."""
+
+    NATIVE = {"relu": "relu", "relu6": "relu6", "softmax": "softmax", "log_softmax": "log_softmax", "sigmoid": "sigmoid",
+              "tanh": "tanh"}
+
+    def __dir__(self):
+        return list(v1.nn.__all__)
+
+    @functools.cache  # noqa: B019 - one namespace object for the process, names resolved once
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name not in v1.nn.__all__:
+            raise AttributeError(f"module 'tfc.nn' has no attribute '{name}'")
+        graph_fn = getattr(v1.nn, name)
+        if name in self.NATIVE:
+            return shared(public(self.NATIVE[name]), graph_fn)
+        return graph_only(f"nn.{name}", graph_fn, None)
+
+
+nn = NnNamespace()
+
+
 class VariableMeta(type):
     """``tfc.Variable(...)`` makes a graph or an eager variable (see the module docstring), and both
     are instances of it."""
@@ -147,6 +170,8 @@ def public_name(name: str):
     """What ``tfc.<name>`` is: a shared, a TensorFlow 1 or a tfc name (AttributeError if none)."""
     if name == "Variable":
         return Variable
+    if name == "nn":
+        return nn
     graph_fn = getattr(v1, name, None) if name in v1.__all__ else GRAPH_MEANINGS.get(name)
     native = NATIVE.get(name) or (public(name) if name in api.NUMPY_FUNCTIONS else None)
     if graph_fn is None:
