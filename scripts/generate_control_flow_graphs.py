@@ -287,6 +287,15 @@ def v1_bidirectional_dynamic_rnn():
     return v1_graph(build, {"x": (rand(2, 4, 3), [None, None, 3])}, freeze=True)
 
 
+@case("TF1 dynamic_rnn with a fed sequence_length (its Assert on the lengths, with string messages; outputs zeroed past each length)")
+def v1_dynamic_rnn_sequence_length():
+    def build(x, lengths):
+        outputs, (c, h) = tf.compat.v1.nn.dynamic_rnn(LSTMCell(3, "cell"), x, sequence_length=lengths, dtype=tf.float32)
+        return [outputs, h]
+
+    return v1_graph(build, {"x": (rand(4, 5, 2), [4, 5, 2]), "lengths": (np.array([5, 2, 1, 4], np.int32), [4])}, freeze=True)
+
+
 # ---- tf.functions frozen (functional control flow, TensorLists) -----------------------------------
 def frozen(fn, feeds: dict, lower: bool = False):
     """Freeze ``fn`` traced for ``feeds`` ({name: (value, shape)}); optionally lower to v1 control flow."""

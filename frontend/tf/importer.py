@@ -14,6 +14,7 @@ import heapq
 from dataclasses import dataclass, field
 
 import numpy as np
+from tensorboard.compat.proto import types_pb2
 
 from tfc.attributes import DenseElementsAttr, DTypeAttr, StringAttr
 from tfc.builder import Builder
@@ -92,11 +93,34 @@ class UnsupportedOpsError(GraphImportError):
 
 
 
+def without_string_messages(graph):
+    """``graph`` with the string data inputs of each ``Assert`` left out. tfc has no string tensors,
+    and XLA programs cannot raise, so the check is dropped at legalization (as TensorFlow's XLA bridge
+    drops it): its message, the string constants ``tf.nn.dynamic_rnn``'s sequence_length check
+    carries, need not import."""
+    strings = types_pb2.DT_STRING
+    if not any(node.op == "Assert" and strings in node.attr["T"].list.type for node in graph.node):
+        return graph
+    copy = type(graph)()
+    copy.CopyFrom(graph)
+    for node in copy.node:
+        types = list(node.attr["T"].list.type) if node.op == "Assert" else []
+        if strings in types:
+            condition, *data = [i for i in node.input if not i.startswith("^")]
+            kept = [(x, t) for x, t in zip(data, types) if t != strings] or [(condition, types_pb2.DT_BOOL)]  # data: one at least
+            controls = [i for i in node.input if i.startswith("^")]
+            del node.input[:]
+            node.input.extend([condition, *(x for x, _ in kept), *controls])
+            del node.attr["T"].list.type[:]
+            node.attr["T"].list.type.extend(t for _, t in kept)
+    return copy
+
+
 class GraphImporter:
     """Imports one GraphDef; ``import_graph`` may be called for several output sets."""
 
     def __init__(self, graph, filename: str | None = None, library=None):
-        graph = functionalize_if_needed(graph, filename)
+        graph = without_string_messages(functionalize_if_needed(graph, filename))
         self.graph = graph
         self.filename = filename
         self.library = library if library is not None else FunctionLibrary(graph.library, filename, build_function)

@@ -74,3 +74,26 @@ def test_default_outputs_leave_out_placeholders_nothing_uses():
     importer = GraphImporter.from_file(DATA / "keras_lstm_lowered.pb")
     assert importer.sinks() == MANIFEST["keras_lstm_lowered"]["fetches"][0].split(":")[:1]
     assert importer.import_graph().fetches == ["Identity"]
+
+
+def test_an_assert_with_only_string_data_keeps_its_condition():
+    """Assert's string message inputs are left out at import; with nothing else, its condition is its data."""
+    from tensorboard.compat.proto import types_pb2
+
+    from tfc.frontend.tf.importer import GraphImporter
+
+    from .graphs import GraphBuilder
+
+    g = GraphBuilder()
+    x = g.placeholder("x", np.float32, [2])
+    ok = g.op("All", [g.op("IsFinite", [x], T=np.float32), g.const(np.int32(0))], Tidx=np.int32)
+    message = g.graph.node.add(name="message", op="Const")
+    message.attr["dtype"].type = types_pb2.DT_STRING
+    message.attr["value"].tensor.dtype = types_pb2.DT_STRING
+    message.attr["value"].tensor.string_val.append(b"x must be finite")
+    check = g.graph.node.add(name="check", op="Assert", input=[ok, "message"])
+    check.attr["T"].list.type.append(types_pb2.DT_STRING)
+    g.op("Neg", [x, "^check"], name="y", T=np.float32)
+    result = GraphImporter(g.graph).import_graph(["y:0"], feeds={"x:0": None})
+    text = result.module.function("main").body.ops
+    assert [op.name for op in text].count("tf.Assert") == 1

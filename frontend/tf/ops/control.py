@@ -199,5 +199,6 @@ for _name in ("PartitionedCall", "StatefulPartitionedCall"):
     IMPORT_HOOKS[f"tf.{_name}"] = _specialize_call
 
 
-# Assert: XLA programs cannot raise, so (as TensorFlow's XLA bridge does) the check is dropped.
+# Assert: XLA programs cannot raise, so (as TensorFlow's XLA bridge does) the check is dropped. (The
+# importer leaves out its string message inputs: importer.without_string_messages.)
 tf_op("Assert", lambda ctx, *types: [], lambda ctx, *args: [], stateful=True, outputs=())
