@@ -88,6 +88,28 @@ def device_put(array, device: str = "cpu"):
         raise BackendError(f"XLA could not place an array of {getattr(array, 'nbytes', '?')} bytes on {device}: {str(err).splitlines()[0]}") from None
 
 
+def set_cpu_devices(count: int) -> None:
+    """``cpu:0`` ... ``cpu:count-1`` as real XLA host devices (``TFC_CPU_DEVICES=N`` does the same). Call
+    it before the first use of a device: XLA fixes the count when its CPU backend starts
+    (BackendError after that, unless the count is the same)."""
+    from .xla.jaxlib_adapter import set_cpu_devices as configure
+
+    try:
+        configure(count)
+    except ValueError as err:
+        raise BackendError(str(err)) from None
+
+
+def devices() -> list[str]:
+    """This process's devices: ``cpu:0``, ... (and ``gpu:N``/``tpu:N`` where jax has them)."""
+    from .xla.jaxlib_adapter import available_devices
+
+    try:
+        return available_devices()
+    except ValueError as err:  # a bad TFC_CPU_DEVICES
+        raise BackendError(str(err)) from None
+
+
 def stablehlo_text(module: Module, entry: str = "main", debug_info: bool = False) -> str:
     """The StableHLO module XLA would compile for function ``entry`` of ``module``, as text."""
     from .xla.lowering import stablehlo_text as lower_to_text
@@ -96,4 +118,4 @@ def stablehlo_text(module: Module, entry: str = "main", debug_info: bool = False
     return lower_to_text(module, entry, debug_info)
 
 
-__all__ = ["BACKENDS", "Loaded", "device_put", "load", "stablehlo_text"]
+__all__ = ["BACKENDS", "Loaded", "device_put", "devices", "load", "set_cpu_devices", "stablehlo_text"]

@@ -32,6 +32,10 @@ _LAZY = {
     "value_and_grad": "tfc.frontend.autodiff",
     "custom_op": "tfc.frontend.custom_op",
     "SessionError": "tfc.runtime.errors",
+    "set_cpu_devices": "tfc.backends",
+    "devices": "tfc.backends",
+    "DeviceSpec": "tfc.device_spec",
+    "DeviceError": "tfc.device_spec",
 }
 _SHARED_MODULE = "tfc.compat.dispatch"  # numpy-like functions (tfc.add, ...) and TensorFlow 1's names (tfc.placeholder, ...)
 

@@ -8,13 +8,12 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import sys
 
 import click
 
-from tfc.backends import BACKENDS
+from tfc.backends import BACKENDS, set_cpu_devices
 from tfc.diagnostics import TfcError
 
 from .cli_support import InputError, fail, write_output
@@ -113,11 +112,8 @@ def cpu_devices_named(importer) -> int:
 
 def ensure_cpu_devices(count: int) -> None:
     """Ask XLA for ``count`` host devices; must happen before jax starts its CPU backend."""
-    if count <= 1:
-        return
-    flags = os.environ.get("XLA_FLAGS", "")
-    flags = re.sub(r"--xla_force_host_platform_device_count=\d+", "", flags)
-    os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
+    if count > 1:
+        set_cpu_devices(count)
 
 
 def read_feeds(path: str) -> dict:

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,6 +57,7 @@ import jaxlib
 import numpy as np
 from jax._src import core as _core
 from jax._src import tree_util as _tree_util
+from jax._src import xla_bridge as _xla_bridge
 from jax._src.interpreters import mlir as _jax_mlir
 from jax._src.interpreters import pxla as _pxla
 from jaxlib import _jax
@@ -74,7 +76,7 @@ __all__ = [
     "make_context", "get_device", "available_devices", "compile",
     "optimized_hlo_text", "serialize", "deserialize", "to_device",
     "jax_version", "lower_jax", "import_functions", "JaxRuntimeError",
-    "is_out_of_memory",
+    "is_out_of_memory", "set_cpu_devices", "CPU_DEVICES_VARIABLE",
 ]
 
 #: jax's device class (what ``get_device`` returns).
@@ -123,8 +125,38 @@ _PLATFORM_ALIASES = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "rocm": "gpu",
                      "tpu": "tpu"}
 
 
+CPU_DEVICES_VARIABLE = "TFC_CPU_DEVICES"
+
+
+def set_cpu_devices(count: int) -> None:
+    """Give XLA's host platform ``count`` devices (cpu:0 ... cpu:count-1). Only before jax starts its
+    CPU backend; afterwards ValueError unless it already has ``count``."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"the number of CPU devices must be a positive integer, got {count!r}")
+    if _xla_bridge.backends_are_initialized():
+        have = len(jax.local_devices(backend="cpu"))
+        if have != count:
+            raise ValueError(f"cannot make {count} CPU devices: XLA's CPU backend has already started with {have}; call "
+                             f"tfc.set_cpu_devices({count}) (or set {CPU_DEVICES_VARIABLE}={count}) before the first use of a device")
+        return
+    jax.config.update("jax_num_cpu_devices", count)
+
+
+@functools.cache
+def _cpu_devices_from_environment() -> None:
+    """``TFC_CPU_DEVICES=N``: N host devices, as if ``set_cpu_devices(N)`` ran first (checked once,
+    before tfc first asks for a device)."""
+    text = os.environ.get(CPU_DEVICES_VARIABLE, "").strip()
+    if not text:
+        return
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{CPU_DEVICES_VARIABLE}={text!r}: expected a positive number of CPU devices")
+    set_cpu_devices(int(text))
+
+
 def available_devices() -> list[str]:
     """Specs ("cpu:0", "gpu:1", ...) of every local device jax can see."""
+    _cpu_devices_from_environment()
     out = []
     for backend_name in ("cpu", "gpu", "tpu"):
         try:
@@ -144,6 +176,7 @@ def get_device(spec: str) -> Device:
     """
     if not isinstance(spec, str):
         raise TypeError(f"device spec must be a str like 'cpu:0', got {spec!r}")
+    _cpu_devices_from_environment()
     text = spec.strip().lower()
     name, sep, index_text = text.partition(":")
     platform = _PLATFORM_ALIASES.get(name)
