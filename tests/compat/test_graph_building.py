@@ -4,6 +4,7 @@ sessions, gradients and the errors users see."""
 import numpy as np
 import pytest
 
+import tfc
 import tfc.compat.v1 as tf
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.frontend.tf.op_schema import node_problem
@@ -206,3 +207,16 @@ def test_app_run_calls_main_with_argv_and_exits_with_its_result():
     assert exited.value.code == 3 and seen == [["prog", "--flag"]]
     tf.logging.set_verbosity(tf.logging.INFO)
     assert tf.logging.get_verbosity() == tf.logging.INFO
+
+
+def test_device_scopes_merge_into_tensorflows_form():
+    tf.reset_default_graph()
+    with tf.device("/job:worker/task:1"):
+        with tf.device("cpu:2"):
+            a = tf.constant(1.0, name="a")
+        with tf.device(None):
+            b = tf.constant(2.0, name="b")
+        c = tf.constant(3.0, name="c")
+    assert (a.op.device, b.op.device, c.op.device) == ("/job:worker/task:1/device:CPU:2", "", "/job:worker/task:1")
+    with pytest.raises(tfc.DeviceError, match="bad device string 'cpu:x'"), tf.device("cpu:x"):
+        pass

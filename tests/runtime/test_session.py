@@ -176,10 +176,10 @@ def test_name_scopes_uniquing_lookup_and_device():
     assert scope == "layer1/"
     assert (x.name, x2.name) == ("x:0", "x_1:0")
     assert (a.name, b.name, c.name, d.name) == ("layer1/MatMul:0", "layer1/MatMul_1:0", "layer1/inner/Exp:0", "layer1_1/MatMul:0")
-    assert e.name == "total:0" and e.op.device == "cpu:1" and a.op.device == ""
+    assert e.name == "total:0" and e.op.device == "/device:CPU:1" and a.op.device == ""
     assert g.get_tensor_by_name("layer1/MatMul_1:0") is b
     assert g.get_operation_by_name("total").type == "Sum"
-    assert [n.device for n in g.as_graph_def().node if n.name == "total"] == ["cpu:1"]
+    assert [n.device for n in g.as_graph_def().node if n.name == "total"] == ["/device:CPU:1"]
     with tfc.Session(graph=g) as sess:  # the device is recorded; the session compiles for its own device
         assert sess.run(e, {x: np.eye(2, dtype=np.float32)}) == pytest.approx(2 * np.e + 2)
     with pytest.raises(KeyError, match="'nope' refers to an operation not in the graph"):

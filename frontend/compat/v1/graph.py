@@ -15,6 +15,7 @@ import contextlib
 from tensorboard.compat.proto import graph_pb2, node_def_pb2
 
 from tfc.builder import Builder
+from tfc.device_spec import DeviceSpec
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.graphdef import convert_attr
 from tfc.frontend.tf.graphdef_writer import attr_value
@@ -103,8 +104,10 @@ class Graph:
 
     @contextlib.contextmanager
     def device(self, spec: str | None):
+        """Ops created inside get ``spec`` merged into the outer scope's (TensorFlow's rule and its
+        ``/device:CPU:1`` form); None clears it. DeviceError for a string that does not parse."""
         saved = self._device
-        self._device = spec or ""
+        self._device = "" if spec is None else DeviceSpec.parse(spec).merged(DeviceSpec.parse(saved)).full
         try:
             yield
         finally:
