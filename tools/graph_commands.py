@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 import sys
 
@@ -97,6 +98,7 @@ def _placeholder_shapes(importer, specs) -> dict:
     return types
 
 
+log = logging.getLogger("tfc")
 _CPU_DEVICE = re.compile(r"(?:device:)?cpu:(\d+)", re.IGNORECASE)
 
 
@@ -111,9 +113,14 @@ def cpu_devices_named(importer) -> int:
 
 
 def ensure_cpu_devices(count: int) -> None:
-    """Ask XLA for ``count`` host devices; must happen before jax starts its CPU backend."""
-    if count > 1:
+    """Ask XLA for the ``count`` host devices a graph's device fields name. Where its CPU backend has
+    already started with fewer (tfc used in-process), a warning: placement does not use them yet."""
+    if count <= 1:
+        return
+    try:
         set_cpu_devices(count)
+    except TfcError as err:
+        log.warning("the graph names %d CPU devices but %s", count, str(err).removeprefix("error: "))
 
 
 def read_feeds(path: str) -> dict:
@@ -159,7 +166,10 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
 
     try:
         importer = GraphImporter.from_file(graph)
-        ensure_cpu_devices(cpu_devices or cpu_devices_named(importer))
+        if cpu_devices:
+            set_cpu_devices(cpu_devices)
+        else:
+            ensure_cpu_devices(cpu_devices_named(importer))
         feeds = read_feeds(inputs_path) if inputs_path else {}
         session = GraphSession(importer, backend=backend, fast_math=fast_math)
         feeds = checked_feeds(session, feeds, inputs_path)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from tensorboard.compat.proto import tensor_pb2, types_pb2
 
+import tfc
 from tfc.frontend.tf.graphdef import GraphImportError, convert_attr, decode_tensor
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.printer import print_module
@@ -99,13 +100,13 @@ def test_devices_colocation_names_and_control_edges_are_kept():
     assert "!tfc.token" in text  # the control edge ^x orders b after x
 
 
-def test_cpu_devices_named_by_the_graph(monkeypatch):
+def test_cpu_devices_named_by_the_graph(caplog):
     g = GraphBuilder()
     g.placeholder("x", np.float32, [2])
     g.op("Relu", ["x"], name="a", device="/job:localhost/replica:0/task:0/device:CPU:3", T=np.float32)
     assert graph_commands.cpu_devices_named(GraphImporter(g.graph)) == 4
-    monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=1 --other")
+    tfc.devices()  # the backend has started here with one CPU device: a warning, not a failure
     graph_commands.ensure_cpu_devices(4)
-    import os
+    assert "the graph names 4 CPU devices but cannot make 4 CPU devices" in caplog.text
 
-    assert "--xla_force_host_platform_device_count=4" in os.environ["XLA_FLAGS"] and "--other" in os.environ["XLA_FLAGS"]
+
