@@ -95,15 +95,7 @@ class GraphSession:
 
         Feeds are converted and checked as :meth:`check_feeds` says.
         """
-        feeds = self.check_feeds(feeds or {})
-        signature = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
-        found = self._steps.get(self.constant_feeds.key(signature, feeds))
-        if found is None:
-            with self._compiling:  # threads asking for the same new step compile it once
-                found = self._step_for(signature, list(fetches), list(targets), feeds)
-        step, feed_names = found
-        outs = step.run([feeds[name] for name in feed_names])
-        return [np.asarray(v) for v in outs[step.offset :]]
+        return self._run_checked(fetches, self.check_feeds(feeds or {}), targets)[0]
 
     def make_callable(self, fetches: Sequence[str], feed_names: Sequence[str], targets: Sequence[str] = ()):
         """``run`` as a function of the feed values (in ``feed_names`` order). Arrays that need no
@@ -122,17 +114,26 @@ class GraphSession:
 
         return call
 
+    def _run_checked(self, fetches, feeds: dict[str, np.ndarray], targets) -> tuple[list[np.ndarray], tuple, bool]:
+        """The run with checked ``feeds``: the results, the (step, feed names) that computed them, and
+        whether a feed was compiled in as a constant (the step then depends on its value)."""
+        signature = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
+        found = self._steps.get(self.constant_feeds.key(signature, feeds))
+        if found is None:
+            with self._compiling:  # threads asking for the same new step compile it once
+                found = self._step_for(signature, list(fetches), list(targets), feeds)
+        step, feed_names = found
+        outs = step.run([feeds[name] for name in feed_names])
+        return [np.asarray(v) for v in outs[step.offset :]], found, bool(self.constant_feeds.names(signature))
+
     def _run_learning(self, fetches, names, targets, values, fast: dict) -> list[np.ndarray]:
         """One checked run for :meth:`make_callable`, remembering the step when its arrays were fed as
         they are (no conversion) and no feed is compiled in as a constant."""
         if len(values) != len(names):
             raise SessionError(f"expected {len(names)} feed values ({', '.join(names)}), got {len(values)}")
         feeds = self.check_feeds(dict(zip(names, values)))
-        signature = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
-        results = self.run(fetches, feeds, targets)
-        unconverted = all(feeds[name] is value for name, value in zip(names, values))
-        if unconverted and not self.constant_feeds.names(signature):
-            step, feed_names = self._steps[self.constant_feeds.key(signature, feeds)]
+        results, (step, feed_names), value_dependent = self._run_checked(fetches, feeds, targets)
+        if not value_dependent and all(feeds[name] is value for name, value in zip(names, values)):
             fast[tuple(map(_SPEC, values))] = (step, [names.index(n) for n in feed_names])
         return results
 

@@ -13,12 +13,19 @@ meaning (``tf.constant``, ``tf.cast``, ``tf.concat``...) record ops and the othe
 (``tf.Variable(tf.zeros([784, 10]))``) or a graph is entered, else an eager variable for
 ``@tfc.compile``; an eager variable a graph op uses becomes that graph's variable there
 (:func:`tfc.compat.v1.variables.graph_variable`), so ``tf.Variable(0)`` in a TF1 program works too.
+
+``tfc.compat.v1`` (the importer, the runtime, TensorFlow's protos) is loaded on the first use of a
+TensorFlow 1 name: numpy-like calls stay as light as they were, since no graph value can exist
+before it is loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
+import operator
+import sys
 from collections.abc import Callable
 
 from tfc.diagnostics import TraceError
@@ -26,28 +33,41 @@ from tfc.frontend import api, autodiff, control
 from tfc.frontend import variables as eager_variables
 from tfc.frontend.eager import public, traceable
 from tfc.frontend.tracing import current_trace, user_location
+from tfc.types import DType
 
-from . import v1
-from .v1.tensor import graph_entered, is_graph_value
-from .v1.variables import EagerVariable
-from .v1.variables import Variable as GraphVariable
+V1 = "tfc.compat.v1"
+
+
+def v1():
+    """``tfc.compat.v1``, imported on first use."""
+    return importlib.import_module(V1)
 
 
 def builds_graph(args, kwargs) -> bool:
-    """A call outside ``@tfc.compile`` with a graph value among its arguments, or inside an entered
-    graph or session, builds graph nodes."""
-    if current_trace() is not None:
-        return False
-    return graph_entered() or is_graph_value(args) or is_graph_value(kwargs)
+    """:func:`tfc.compat.v1.tensor.builds_graph`, without loading tfc.compat.v1: before it is loaded
+    no graph or graph value exists."""
+    tensor = sys.modules.get(f"{V1}.tensor")
+    return tensor is not None and tensor.builds_graph(args, kwargs)
 
 
-def shared(native: Callable, graph_fn: Callable) -> Callable:
-    """``graph_fn`` when the call builds a graph, else ``native`` (traced in a trace, eager outside)."""
+@functools.cache
+def graph_function(path: str) -> Callable | None:
+    """TensorFlow 1's function at ``path`` (``reduce_sum``, ``nn.relu``) in tfc.compat.v1, or None."""
+    namespace, _, name = path.rpartition(".")
+    module = operator.attrgetter(namespace)(v1()) if namespace else v1()
+    return getattr(module, name) if name in module.__all__ else None
 
-    @functools.wraps(graph_fn)
+
+def shared(native: Callable, graph_path: str) -> Callable:
+    """TensorFlow 1's ``graph_path`` function when the call builds a graph (and it has one), else
+    ``native`` (traced in a trace, eager outside)."""
+
+    @functools.wraps(native)
     def dispatch(*args, **kwargs):
         if builds_graph(args, kwargs):
-            return graph_fn(*args, **kwargs)
+            graph_fn = graph_function(graph_path)
+            if graph_fn is not None:
+                return graph_fn(*args, **kwargs)
         return native(*args, **kwargs)
 
     return dispatch
@@ -80,8 +100,8 @@ def _traced_fill(dims, value, name=None):
 TRACED_MEANINGS: dict[str, Callable] = {
     "constant": _traced_constant,
     "fill": _traced_fill,
-    "zeros": lambda shape, dtype=v1.float32, name=None: api.broadcast_to(api.astype(0, dtype), tuple(shape)),
-    "ones": lambda shape, dtype=v1.float32, name=None: api.broadcast_to(api.astype(1, dtype), tuple(shape)),
+    "zeros": lambda shape, dtype=DType.f32, name=None: api.broadcast_to(api.astype(0, dtype), tuple(shape)),
+    "ones": lambda shape, dtype=DType.f32, name=None: api.broadcast_to(api.astype(1, dtype), tuple(shape)),
     "cast": lambda x, dtype, name=None: api.astype(x, dtype),
     "concat": lambda values, axis, name="concat": api.concatenate(values, axis),
     "add_n": lambda inputs, name=None: functools.reduce(api.add, inputs),
@@ -118,10 +138,10 @@ NATIVE: dict[str, Callable] = {
 
 # tfc's numpy-like names TensorFlow 1 spells differently: given graph values, they build these nodes,
 # so one model function serves a traced function and a TF1 graph.
-GRAPH_MEANINGS: dict[str, Callable] = {
-    "sum": v1.reduce_sum, "mean": v1.reduce_mean, "max": v1.reduce_max, "min": v1.reduce_min, "prod": v1.reduce_prod,
-    "all": v1.reduce_all, "any": v1.reduce_any, "concatenate": v1.concat, "astype": v1.cast,
-    "relu": v1.nn.relu, "softmax": v1.nn.softmax, "log_softmax": v1.nn.log_softmax,
+GRAPH_MEANINGS: dict[str, str] = {
+    "sum": "reduce_sum", "mean": "reduce_mean", "max": "reduce_max", "min": "reduce_min", "prod": "reduce_prod",
+    "all": "reduce_all", "any": "reduce_any", "concatenate": "concat", "astype": "cast",
+    "relu": "nn.relu", "softmax": "nn.softmax", "log_softmax": "nn.log_softmax",
 }
 
 
@@ -129,19 +149,18 @@ class NnNamespace:
     """``tfc.nn``: TensorFlow 1's ``tf.nn``, whose functions with a tfc counterpart (``relu``,
     ``softmax``...) also record ops inside ``@tfc.compile`` and run eagerly on numpy values."""
 
-    NATIVE = {"relu": "relu", "relu6": "relu6", "softmax": "softmax", "log_softmax": "log_softmax", "sigmoid": "sigmoid",
-              "tanh": "tanh"}
+    NATIVE = ("relu", "relu6", "softmax", "log_softmax", "sigmoid", "tanh")
 
     def __dir__(self):
-        return list(v1.nn.__all__)
+        return list(v1().nn.__all__)
 
     @functools.cache  # noqa: B019 - one namespace object for the process, names resolved once
     def __getattr__(self, name: str):
-        if name.startswith("__") or name not in v1.nn.__all__:
-            raise AttributeError(f"module 'tfc.nn' has no attribute '{name}'")
-        graph_fn = getattr(v1.nn, name)
         if name in self.NATIVE:
-            return shared(public(self.NATIVE[name]), graph_fn)
+            return shared(public(name), f"nn.{name}")
+        graph_fn = None if name.startswith("__") else graph_function(f"nn.{name}")
+        if graph_fn is None:
+            raise AttributeError(f"module 'tfc.nn' has no attribute '{name}'")
         return graph_only(f"nn.{name}", graph_fn, None)
 
 
@@ -153,12 +172,14 @@ class VariableMeta(type):
     are instances of it."""
 
     def __call__(cls, initial_value=None, *args, **kwargs):
+        variables = importlib.import_module(f"{V1}.variables")
         if builds_graph((initial_value, args), kwargs):
-            return GraphVariable(initial_value, *args, **kwargs)
-        return EagerVariable(initial_value, *args, **kwargs)
+            return variables.Variable(initial_value, *args, **kwargs)
+        return variables.EagerVariable(initial_value, *args, **kwargs)
 
     def __instancecheck__(cls, instance) -> bool:
-        return isinstance(instance, (GraphVariable, eager_variables.Variable))
+        variables = sys.modules.get(f"{V1}.variables")
+        return isinstance(instance, eager_variables.Variable) or (variables is not None and isinstance(instance, variables.Variable))
 
 
 class Variable(metaclass=VariableMeta):
@@ -172,21 +193,19 @@ def public_name(name: str):
         return Variable
     if name == "nn":
         return nn
-    graph_fn = getattr(v1, name, None) if name in v1.__all__ else GRAPH_MEANINGS.get(name)
     native = NATIVE.get(name) or (public(name) if name in api.NUMPY_FUNCTIONS else None)
+    if native is not None:
+        return shared(native, GRAPH_MEANINGS.get(name, name))
+    graph_fn = getattr(v1(), name) if name in v1().__all__ else None
     if graph_fn is None:
-        if native is None:
-            raise AttributeError(f"module 'tfc' has no attribute '{name}'")
-        return native
+        raise AttributeError(f"module 'tfc' has no attribute '{name}'")
     if not callable(graph_fn) or isinstance(graph_fn, type):
         return graph_fn  # a module, a class or a dtype: TensorFlow 1's
-    if native is not None:
-        return shared(native, graph_fn)
     return graph_only(name, graph_fn, TRACED_MEANINGS.get(name))
 
 
 def public_names() -> set[str]:
-    return set(v1.__all__) | set(NATIVE) | set(api.NUMPY_FUNCTIONS) | {"Variable"}
+    return set(v1().__all__) | set(NATIVE) | set(api.NUMPY_FUNCTIONS) | {"Variable"}
 
 
-__all__ = ["Variable", "builds_graph", "public_name", "public_names", "shared"]
+__all__ = ["Variable", "builds_graph", "graph_function", "nn", "public_name", "public_names", "shared"]

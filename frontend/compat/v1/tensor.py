@@ -14,6 +14,7 @@ import threading
 import numpy as np
 
 from tfc.frontend.tf.graphdef import convert_attr
+from tfc.frontend.tracing import current_trace
 from tfc.types import DType, TensorType
 
 from .slicing import strided_slice_spec
@@ -393,6 +394,12 @@ def graph_entered() -> bool:
     return bool(graph_stack.items or session_stack.items)
 
 
+def builds_graph(args, kwargs) -> bool:
+    """The rule for a name both TensorFlow 1 and tfc have: a call outside ``@tfc.compile`` with a
+    graph value among its arguments, or inside an entered graph or session, builds graph nodes."""
+    return current_trace() is None and (graph_entered() or is_graph_value(args) or is_graph_value(kwargs))
+
+
 def session_for(session):
     session = session if session is not None else get_default_session()
     if session is None:
@@ -401,5 +408,5 @@ def session_for(session):
 
 
 __all__ = ["DefaultStack", "Dimension", "Operation", "Tensor", "TensorShape", "binary", "constant_in", "convert_to_tensor",
-           "default_session", "get_default_session", "graph_entered", "graph_stack", "innermost_graph", "is_graph_value", "python_array",
+           "builds_graph", "default_session", "get_default_session", "graph_entered", "graph_stack", "innermost_graph", "is_graph_value", "python_array",
            "register_tensor_conversion_function", "registered_conversion", "session_for", "session_stack", "true_divide", "unary"]

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from tfc.frontend import variables as eager
 from tfc.frontend.tensor import as_dtype
-from tfc.frontend.tracing import current_trace
 
 from .graph import get_default_graph
 from .ops import add, add_op, to_tensor
-from .tensor import Tensor, get_default_session, graph_entered, is_graph_value, register_tensor_conversion_function, session_for
+from .tensor import Tensor, builds_graph, get_default_session, register_tensor_conversion_function, session_for
 
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"
@@ -181,7 +180,7 @@ def _in_graph_when_graph_operand(dunder: str):
     own = getattr(eager.Variable, dunder)
 
     def method(self, *args):
-        if current_trace() is None and (graph_entered() or is_graph_value(args)):
+        if builds_graph(args, {}):
             return getattr(graph_variable(self).value(), dunder)(*args)
         return own(self, *args)
 

@@ -552,12 +552,18 @@ tf_op("BroadcastTo", _broadcast_to_type, _broadcast_to)
 
 
 # ---- pass-through ops -----------------------------------------------------------------------------
-def _ensure_shape_type(ctx, x):
+def fit_shape_attr(ctx, x, mismatch: str) -> TensorType:
+    """``x``'s type refined by the node's ``shape`` attribute; ShapeError ``mismatch`` (formatted with
+    ``given`` and ``wanted``) when the two disagree."""
     wanted = tensor_type_from_attrs(x.dtype, ctx.attrs.get("shape"))
     try:
         return TensorType(x.dtype, merge_shapes(x.shape, wanted.shape))
     except ShapeError:
-        raise ShapeError(f"the input's shape {shape_text(x.shape)} is not compatible with the expected {shape_text(wanted.shape)}") from None
+        raise ShapeError(mismatch.format(given=shape_text(x.shape), wanted=shape_text(wanted.shape))) from None
+
+
+def _ensure_shape_type(ctx, x):
+    return fit_shape_attr(ctx, x, "the input's shape {given} is not compatible with the expected {wanted}")
 
 
 def _ensure_shape(ctx, x):

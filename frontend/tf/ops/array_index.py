@@ -203,29 +203,42 @@ def _strided_slice(ctx, x, begin, end, strides):
 tf_op("StridedSlice", _strided_type, _strided_slice)
 
 
-# ---- ReverseV2 ----------------------------------------------------------------------------------
+# ---- ReverseV2, Reverse ---------------------------------------------------------------------------
 def _reverse_axes(value, rank: int) -> tuple:
+    """ReverseV2's ``axis``: the dimensions to reverse, each once."""
     axes = [axis_in(a, rank) for a in ints(value)]
     if len(set(axes)) != len(axes):
         raise ShapeError(f"axis {ints(value)} names a dimension twice")
     return tuple(sorted(axes))
 
 
-def _reverse_type(ctx, x, axis):
-    value = ctx.constant(1)
-    if value is not None and x.shape is not None:
-        _reverse_axes(value, len(x.shape))
-    return x
+def _reverse_flags(value, rank: int) -> tuple:
+    """Reverse's ``dims``: one bool per dimension."""
+    flags = np.ravel(value)
+    if np.ndim(value) != 1 or flags.size != rank:
+        raise ShapeError(f"dims must be a vector of one bool per dimension of the rank-{rank} input, got shape {list(np.shape(value))}")
+    return tuple(int(d) for d in np.flatnonzero(flags))
 
 
-def _reverse(ctx, x, axis):
-    axes = _reverse_axes(static(ctx, 1, "axis"), x.ndim)
-    if not axes:
+def _reversal(axes_of, what: str):
+    """The type rule and decomposition of a reversal whose operand #1 says, through ``axes_of``,
+    which dimensions to reverse."""
+
+    def infer(ctx, x, _):
+        value = ctx.constant(1)
+        if value is not None and x.shape is not None:
+            axes_of(value, len(x.shape))
         return x
-    return tnp.emit("tfc.reverse", [x], {"dimensions": axes})
+
+    def decompose(ctx, x, _):
+        axes = axes_of(static(ctx, 1, what), x.ndim)
+        return tnp.emit("tfc.reverse", [x], {"dimensions": axes}) if axes else x
+
+    return infer, decompose
 
 
-tf_op("ReverseV2", _reverse_type, _reverse)
+tf_op("ReverseV2", *_reversal(_reverse_axes, "axis"))
+tf_op("Reverse", *_reversal(_reverse_flags, "dims"))
 
 
 # ---- GatherV2, Gather, GatherNd -------------------------------------------------------------------

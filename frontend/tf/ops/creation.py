@@ -11,13 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from tfc.frontend import api as tnp
-from tfc.ops.rules import merge_shapes
 from tfc.registry import ShapeError
 from tfc.types import TensorType
 
 from ..dialect import attr_dtype, tf_op
-from ..graphdef import tensor_type_from_attrs
-from .array import const, ints, scalar_int, shape_text, static, vector_dims
+from .array import const, fit_shape_attr, ints, scalar_int, shape_text, static, vector_dims
 
 
 # ---- LinSpace -------------------------------------------------------------------------------------
@@ -107,11 +105,7 @@ tf_op("BroadcastArgs", _broadcast_args_type, _broadcast_args, outputs=(("r0", 1)
 # ---- PlaceholderWithDefault -----------------------------------------------------------------------
 def _placeholder_with_default_type(ctx, x):
     """The input's type, which must fit the declared ``shape`` (a feed replaces the whole node)."""
-    declared = tensor_type_from_attrs(x.dtype, ctx.attrs.get("shape"))
-    try:
-        return TensorType(x.dtype, merge_shapes(x.shape, declared.shape))
-    except ShapeError:
-        raise ShapeError(f"the default {shape_text(x.shape)} does not have the declared shape {shape_text(declared.shape)}") from None
+    return fit_shape_attr(ctx, x, "the default {given} does not have the declared shape {wanted}")
 
 
 tf_op("PlaceholderWithDefault", _placeholder_with_default_type, lambda ctx, x: x)

@@ -237,9 +237,10 @@ def greedy_selection(scores: np.ndarray, similarity, max_output_size: int, thres
     """The indices the kernel selects: candidates (score > score_threshold) by descending score, lower
     index first among equal scores, each kept unless its similarity to a kept one exceeds threshold."""
     order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > np.float32(score_threshold)]
+    wanted = min(max_output_size, scores.size)
     selected: list[int] = []
     for i in order:
-        if len(selected) >= min(max_output_size, scores.size):
+        if len(selected) >= wanted:
             break
         if all(similarity(i, j) <= np.float32(threshold) for j in selected):
             selected.append(i)

@@ -1,7 +1,7 @@
-"""TensorFlow's ops that reorder elements along dimensions: Roll, Reverse (version 1, a bool per
-dimension) and ReverseSequence.
+"""TensorFlow's ops that reorder elements along dimensions: Roll and ReverseSequence (Reverse and
+ReverseV2 are with the indexing ops, :mod:`.array_index`).
 
-Which dimensions move must be known (the axes of a Roll, Reverse's flags), but the amounts may be
+Which dimensions move must be known (the axes of a Roll), but the amounts may be
 computed at run time: a Roll by a tensor is a dynamic slice of the input concatenated with itself,
 and ReverseSequence's lengths pick positions through a gather. TensorFlow rejects sequence lengths
 past the dimension at run time; XLA cannot, and reads clamped positions (constant lengths are
@@ -71,29 +71,6 @@ def _roll(ctx, x, shift, axis):
 
 
 tf_op("Roll", _roll_type, _roll)
-
-
-# ---- Reverse --------------------------------------------------------------------------------------
-def _reverse_flags(value, rank: int) -> tuple:
-    flags = np.ravel(value)
-    if np.ndim(value) != 1 or flags.size != rank:
-        raise ShapeError(f"dims must be a vector of one bool per dimension of the rank-{rank} input, got shape {list(np.shape(value))}")
-    return tuple(int(d) for d in np.flatnonzero(flags))
-
-
-def _reverse_type(ctx, x, dims):
-    value = ctx.constant(1)
-    if value is not None and x.shape is not None:
-        _reverse_flags(value, len(x.shape))
-    return x
-
-
-def _reverse(ctx, x, dims):
-    axes = _reverse_flags(static(ctx, 1, "dims"), x.ndim)
-    return tnp.emit("tfc.reverse", [x], {"dimensions": axes}) if axes else x
-
-
-tf_op("Reverse", _reverse_type, _reverse)
 
 
 # ---- ReverseSequence ------------------------------------------------------------------------------
