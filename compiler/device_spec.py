@@ -20,6 +20,10 @@ from dataclasses import dataclass, replace
 from .diagnostics import TfcError
 
 DEVICE_TYPES = ("cpu", "gpu", "tpu", "host")
+DEVICE_ATTR = "tfc.device"
+"""An op's device in the IR (a short name): what the user asked for, then what ``place`` chose."""
+COLOCATE_ATTR = "tfc.colocate"
+"""Names of the ops an op must share a device with (TensorFlow's ``_class = ["loc:@name"]``)."""
 _SHORT = re.compile(r"^(?P<type>[a-z]+)(?::(?P<index>\d+|\*))?$", re.IGNORECASE)
 _PART = re.compile(r"^(?P<key>job|replica|task|device):(?P<value>.+)$")
 
@@ -124,4 +128,4 @@ def canonical_device(text: str) -> str | None:
     return DeviceSpec.parse(text).name
 
 
-__all__ = ["DEVICE_TYPES", "DeviceError", "DeviceSpec", "canonical_device"]
+__all__ = ["COLOCATE_ATTR", "DEVICE_ATTR", "DEVICE_TYPES", "DeviceError", "DeviceSpec", "canonical_device"]

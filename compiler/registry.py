@@ -58,6 +58,7 @@ class Trait(enum.Enum):
     ELEMENTWISE = "elementwise"  # same-shaped operands and results, applied per element
     ISOLATED_FROM_ABOVE = "isolated"  # regions do not see values defined outside the op
     CONSTANT_LIKE = "constant"  # its one result is the tensor in its ``value`` attribute
+    RENDEZVOUS = "rendezvous"  # one half of a transfer: meets the op with the same ``key`` in another function
 
 
 class ShapeError(Exception):
@@ -128,6 +129,7 @@ class OpDef:
     ref_inputs: tuple = ()  # tf.* ops: operand positions that take a variable itself (TF1 ref / TF2 resource)
     fold: Callable | None = None  # fold(ctx) -> bool, for ops with regions (see the module docstring)
     refine_regions: Callable | None = None  # refine_regions(ctx): shape inference through the op's regions
+    flops: Callable | None = None  # flops(op) -> estimated arithmetic (placement's cost model); default: one per result element
 
     def has(self, trait: Trait) -> bool:
         return trait in self.traits

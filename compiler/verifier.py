@@ -79,7 +79,32 @@ def verify(target: Module | Operation, allow_unregistered: bool = False) -> None
     """Raise :class:`VerifyError` for the first broken rule found in ``target``."""
     op = target.op if isinstance(target, Module) else target
     check_nesting(op)
-    _Verifier(allow_unregistered).verify_op(op, set())
+    verifier = _Verifier(allow_unregistered)
+    verifier.verify_op(op, set())
+    if op.name == MODULE_OP:
+        check_rendezvous(verifier.rendezvous)
+
+
+def check_rendezvous(halves: dict[str, list[Operation]]) -> None:
+    """Every rendezvous key of a module names exactly one sending op (no results) and one receiving
+    op (one result of the sent value's type): a send nobody receives would block its program forever."""
+    for key, ops in halves.items():
+        senders = [op for op in ops if not op.results]
+        receivers = [op for op in ops if op.results]
+        if len(senders) > 1 or len(receivers) > 1:
+            extra = (senders if len(senders) > 1 else receivers)[1]
+            raise VerifyError(f"rendezvous key '{key}' is used by more than one {'send' if len(senders) > 1 else 'receive'}",
+                              extra.name, extra.location)
+        if not receivers:
+            raise VerifyError(f"rendezvous key '{key}' has no matching receive: nothing takes the value it sends",
+                              senders[0].name, senders[0].location)
+        if not senders:
+            raise VerifyError(f"rendezvous key '{key}' has no matching send: it would wait forever",
+                              receivers[0].name, receivers[0].location)
+        sent, received = senders[0].operands[0].type if senders[0].operands else None, receivers[0].results[0].type
+        if sent is not None and sent != received:
+            raise VerifyError(f"rendezvous key '{key}' receives {received} but its send sends {sent}",
+                              receivers[0].name, receivers[0].location)
 
 
 def check_nesting(target: Module | Operation) -> None:
@@ -214,6 +239,7 @@ def _check_types(op: Operation) -> None:
 class _Verifier:
     def __init__(self, allow_unregistered: bool):
         self.allow_unregistered = allow_unregistered
+        self.rendezvous: dict[str, list[Operation]] = {}  # key -> the transfer ops using it
 
     def fail(self, op: Operation, message: str):
         raise VerifyError(message, op.name, op.location)
@@ -237,6 +263,8 @@ class _Verifier:
                 problem = opdef.verify(op)
                 if problem:
                     self.fail(op, problem)
+            if opdef.has(Trait.RENDEZVOUS):
+                self.rendezvous.setdefault(op.attr("key"), []).append(op)
 
     def verify_region(self, owner: Operation, opdef: OpDef | None, region: Region, visible: set[Value]) -> None:
         added: list[Value] = []

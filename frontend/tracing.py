@@ -8,6 +8,7 @@ this module knows nothing of tensors, so every layer above can use it.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import os
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Sequence
 
 from tfc.builder import Builder
+from tfc.device_spec import DEVICE_ATTR, DeviceError, DeviceSpec
 from tfc.diagnostics import TraceError, VerifyError
 from tfc.ir import Block, Function, Module, Operation, Region, Value, block_depth
 from tfc.limits import MAX_REGION_DEPTH
@@ -57,6 +59,8 @@ class Trace:
         self.variables: dict[str, tuple] = {}
         """Variables the function uses: name -> (variable, its handle value). The variable objects
         hold their current value as ``.array``, which the compiled function reads and updates."""
+        self.device = DeviceSpec()
+        """The ``tfc.device(...)`` scope ops are recorded in (empty: let the ``place`` pass decide)."""
 
     @classmethod
     def into_block(cls, module: Module, block: Block, location: Location) -> Trace:
@@ -66,7 +70,7 @@ class Trace:
         trace.module, trace.function = module, None
         trace.builders = [Builder(block, location)]
         trace.constants, trace.variables = {}, {}
-        trace.location = location
+        trace.location, trace.device = location, DeviceSpec()
         return trace
 
     @property
@@ -77,6 +81,8 @@ class Trace:
              location: Location | None = None) -> Operation:
         """Record op ``name``; type-rule failures become TraceErrors at the user's line."""
         location = location or self.location or user_location()
+        if self.device.name is not None:
+            attributes = {**(attributes or {}), DEVICE_ATTR: self.device.name}
         try:
             return self.builder.create(name, operands, attributes, result_types, regions, location)
         except VerifyError as err:
@@ -95,6 +101,23 @@ class Trace:
 
     def pop_block(self) -> None:
         self.builders.pop()
+
+
+@contextlib.contextmanager
+def device_scope(device_name: str | None):
+    """``with tfc.device("cpu:1"):`` inside ``@tfc.compile``: the ops recorded in it carry the device
+    (TensorFlow's rule for nested scopes: the inner parts win; None clears the scope)."""
+    trace = current_trace()
+    saved = trace.device
+    try:
+        spec = DeviceSpec() if device_name is None else DeviceSpec.parse(device_name)
+    except DeviceError as err:
+        raise TraceError(str(err), user_location()) from None
+    trace.device = spec if device_name is None else spec.merged(saved)
+    try:
+        yield
+    finally:
+        trace.device = saved
 
 
 def fail(message: str):
@@ -127,4 +150,4 @@ class tracing:
         _state.stack.pop()
 
 
-__all__ = ["Trace", "current_trace", "fail", "tracing", "user_location"]
+__all__ = ["Trace", "current_trace", "device_scope", "fail", "tracing", "user_location"]

@@ -14,5 +14,6 @@ from . import (  # noqa: F401
     shape,
     special,
     state,
+    transfer,
     trigonometry,
 )

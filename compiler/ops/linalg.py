@@ -155,6 +155,13 @@ def _g_dot_general(ctx, g):
     ]
 
 
+def _dot_general_flops(op) -> int:
+    """A multiply and an add per result element and contracted index."""
+    lhs = op.operands[0].type.shape
+    contracted = int(np.prod([lhs[d] for d in op.attr("lhs_contracting_dimensions")], dtype=np.int64))
+    return 2 * int(np.prod(op.result.type.shape, dtype=np.int64)) * contracted
+
+
 DOT_GENERAL = register(
     OpDef(
         "tfc.dot_general",
@@ -171,6 +178,7 @@ DOT_GENERAL = register(
         reference=_dot_general_numpy,
         lower=_lower_dot_general,
         grad=_g_dot_general,
+        flops=_dot_general_flops,
     )
 )
 
@@ -424,6 +432,13 @@ def _g_convolution(ctx, g):
     return [_conv_grad_lhs(api, conv, g, lhs.shape, rhs), _conv_grad_rhs(api, conv, g, lhs, rhs.shape)]
 
 
+def _convolution_flops(op) -> int:
+    """A multiply and an add per result element and kernel element of one feature group."""
+    kernel = op.operands[1].type.shape
+    per_output = int(np.prod(kernel, dtype=np.int64)) // max(kernel[op.attr("kernel_output_feature_dimension")], 1)
+    return 2 * int(np.prod(op.result.type.shape, dtype=np.int64)) * per_output
+
+
 CONVOLUTION = register(
     OpDef(
         "tfc.convolution",
@@ -451,5 +466,6 @@ CONVOLUTION = register(
         reference=_convolution_numpy,
         lower=_lower_convolution,
         grad=_g_convolution,
+        flops=_convolution_flops,
     )
 )

@@ -18,6 +18,7 @@ from tensorboard.compat.proto import types_pb2
 
 from tfc.attributes import DenseElementsAttr, DTypeAttr, StringAttr
 from tfc.builder import Builder
+from tfc.device_spec import DeviceError, DeviceSpec
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function, Module, Value
 from tfc.limits import type_too_big
@@ -377,6 +378,10 @@ class FunctionBuilder:
             if converted is not None:
                 attrs[key] = converted
         if proto.device:
+            try:
+                DeviceSpec.parse(proto.device)
+            except DeviceError as err:
+                self.fail(f"its device field: {err}", proto.name)
             attrs["tf.device"] = StringAttr(proto.device)
         return attrs
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfc.attributes import ArrayAttr, SymbolRefAttr
+from tfc.attributes import ArrayAttr, StringAttr, SymbolRefAttr
+from tfc.device_spec import COLOCATE_ATTR, DEVICE_ATTR, canonical_device
 from tfc.diagnostics import TfcError
 from tfc.effects import constant_value, is_pure
 from tfc.frontend.tensor import Tensor, constant, to_tensor
@@ -110,6 +111,21 @@ def _callees_first(module: Module) -> list[Function]:
     return order
 
 
+def carry_placement(op: Operation, ops: list[Operation]) -> None:
+    """Give the core ops of ``op``'s decomposition its device (``tf.device``, as a short name) and its
+    colocation (``_class = ["loc:@name"]``), for the ``place`` pass."""
+    device = op.attr("tf.device")
+    name = canonical_device(device) if device else None
+    groups = [entry[len("loc:@"):] for entry in op.attr("_class", ()) if isinstance(entry, str) and entry.startswith("loc:@")]
+    if name is None and not groups:
+        return
+    for core_op in ops:
+        if name is not None:
+            core_op.attributes[DEVICE_ATTR] = StringAttr(name)
+        if groups:
+            core_op.attributes[COLOCATE_ATTR] = ArrayAttr(tuple(StringAttr(g) for g in groups))
+
+
 class _Legalizer:
     def __init__(self, module: Module, missing: dict, rewriter: Rewriter):
         self.module = module
@@ -128,6 +144,7 @@ class _Legalizer:
                 continue
             scratch = Block()
             if self.decompose(op, scratch):
+                carry_placement(op, scratch.ops)
                 self.rewriter.move_before(op, scratch.ops)
                 legalized.append(op)
         for op in legalized:  # control tokens link legalized ops: let go of them all first
