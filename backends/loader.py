@@ -16,6 +16,9 @@ from tfc.diagnostics import BackendError
 from tfc.ir import Module
 from tfc.verifier import check_nesting
 
+from .executor import PartitionedProgram, Runner
+from .segments import partitions_of
+
 BACKENDS = ("xla", "interp")
 
 
@@ -32,6 +35,8 @@ class Loaded:
     call_single: Callable | None
     backend: str
     device: str
+    executor: PartitionedProgram | None = None
+    """For a partitioned program: its executor (``executor.stats``; ``executor.profile = True`` times each device)."""
 
 
 def load(module: Module, *, backend: str = "xla", device: str = "cpu", donate: Sequence[int] = (), entry: str = "main") -> Loaded:
@@ -43,6 +48,8 @@ def load(module: Module, *, backend: str = "xla", device: str = "cpu", donate: S
     may never have been verified; both backends walk nested regions recursively).
     """
     check_nesting(module)
+    if backend in BACKENDS and partitions_of(module, entry):
+        return _load_partitioned(module, backend, entry)
     if backend == "xla":
         return _load_xla(module, device, donate, entry)
     if backend == "interp":
@@ -74,6 +81,28 @@ def _load_interp(module: Module, device: str, entry: str) -> Loaded:
 
     single = (lambda *args: call(*args)[0]) if len(function.type.results) == 1 else None
     return Loaded(call, single, "interp", device)
+
+
+def _load_partitioned(module: Module, backend: str, entry: str) -> Loaded:
+    """A program the ``partition`` pass split over devices: one executable per segment, run by the executor."""
+    program = PartitionedProgram(module, entry, backend, _load_segment)
+    single = (lambda *args: program(*args)[0]) if len(program.type.results) == 1 else None
+    return Loaded(program, single, backend, ",".join(sorted(program.stats.ops)), program)
+
+
+def _load_segment(module: Module, backend: str, device: str | None) -> Runner:
+    if backend == "interp":
+        loaded = _load_interp(module, "host", "main")
+        return Runner(loaded.call, np.asarray)
+    from .xla.jaxlib_adapter import get_device, to_device
+
+    loaded = _load_xla(module, device, (), "main")
+    target = get_device(device)
+
+    def place(value):  # numpy goes in as it is: the executable copies it to its device itself
+        return value if isinstance(value, np.ndarray) else to_device(value, target)
+
+    return Runner(loaded.call, place)
 
 
 def device_put(array, device: str = "cpu"):

@@ -24,6 +24,9 @@ DEVICE_ATTR = "tfc.device"
 """An op's device in the IR (a short name): what the user asked for, then what ``place`` chose."""
 COLOCATE_ATTR = "tfc.colocate"
 """Names of the ops an op must share a device with (TensorFlow's ``_class = ["loc:@name"]``)."""
+PARTITION_OF, ARGUMENTS_ATTR, RESULTS_ATTR, PROGRAM_TYPE_ATTR = "tfc.partition_of", "tfc.arguments", "tfc.results", "tfc.program_type"
+"""What a partition function of a program says about itself (see the ``partition`` pass): the program
+it belongs to, which of the program's arguments it takes and results it returns, the program's type."""
 _SHORT = re.compile(r"^(?P<type>[a-z]+)(?::(?P<index>\d+|\*))?$", re.IGNORECASE)
 _PART = re.compile(r"^(?P<key>job|replica|task|device):(?P<value>.+)$")
 
@@ -128,4 +131,5 @@ def canonical_device(text: str) -> str | None:
     return DeviceSpec.parse(text).name
 
 
-__all__ = ["COLOCATE_ATTR", "DEVICE_ATTR", "DEVICE_TYPES", "DeviceError", "DeviceSpec", "canonical_device"]
+__all__ = ["ARGUMENTS_ATTR", "COLOCATE_ATTR", "DEVICE_ATTR", "PARTITION_OF", "PROGRAM_TYPE_ATTR", "RESULTS_ATTR",
+           "DEVICE_TYPES", "DeviceError", "DeviceSpec", "canonical_device"]

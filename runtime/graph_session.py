@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfc.backends import BACKENDS
+from tfc.backends.executor import DeviceStats
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.graphdef import GraphImportError, tf_dtype
 from tfc.frontend.tf.importer import PLACEHOLDERS, GraphImporter, TensorRef
@@ -28,6 +29,7 @@ from tfc.types import DType, TensorType
 from .constant_feeds import ConstantFeeds, NeedsConstantFeeds, constant_required, feeds_behind
 from .errors import SessionError
 from .feeds import check_feed_shape, feed_array
+from .placement import Placement
 from .step import Step, build_step
 from .variable_store import VariableStore
 
@@ -59,7 +61,8 @@ class GraphSession:
     """
 
     def __init__(self, importer: GraphImporter, backend: str = "xla", device: str = "cpu", *,
-                 fast_math: bool = False, pipeline: str | None = None, max_constant_feed_values: int = 8):
+                 fast_math: bool = False, pipeline: str | None = None, max_constant_feed_values: int = 8,
+                 allow_soft_placement: bool = False, placement_policy: str = "inputs", profile_devices: bool = False):
         if backend not in BACKENDS:
             raise SessionError(f"unknown backend '{backend}' (expected {' or '.join(repr(b) for b in BACKENDS)})")
         self.importer = importer
@@ -74,6 +77,10 @@ class GraphSession:
         self._feed_types: dict[str, TensorType | None] = {}
         self.constant_feeds = ConstantFeeds(max_constant_feed_values)
         """Feeds compiled in as constants because they determine shapes (``constant_feeds.log`` says which, why)."""
+        self.placement = Placement(backend, device, allow_soft_placement, placement_policy)
+        """How steps whose ops ask for other devices are placed (``allow_soft_placement``: TensorFlow's name)."""
+        self.profile_devices = profile_devices
+        """Time each device's work in steps that span devices (they wait for each piece): :meth:`device_stats`."""
 
     @property
     def compile_count(self) -> int:
@@ -203,14 +210,20 @@ class GraphSession:
         needed_by = ", ".join(fetches) or ", ".join(targets)
         try:
             step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
-                              pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by)
+                              pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by, placement=self.placement)
         except TfcError as err:
             value = constant_required(err)
             names = [] if value is None else feeds_behind(value, imported.module, imported.feeds)
             if names:
                 raise NeedsConstantFeeds(names, str(getattr(err, "cause", err)).splitlines()[0]) from err
             raise
+        if step.executor is not None:
+            step.executor.profile = self.profile_devices
         return step, imported.feeds
+
+    def device_stats(self) -> list[DeviceStats]:
+        """What each compiled step that spans devices ran where, and its transfers (empty when none does)."""
+        return [step.executor.stats for step, _ in self._steps.values() if step.executor is not None]
 
 
 _UNKNOWN = object()

@@ -19,6 +19,7 @@ from tfc.passes.lift_variables import lift_variables
 from tfc.passmanager import PassManager
 from tfc.verifier import verify
 
+from .placement import Placement
 from .variable_store import VariableStore
 
 
@@ -31,31 +32,41 @@ class Step:
     run: Callable[[list], list]
     offset: int
     single: Callable | None
+    executor: object = None
+    """For a step that spans devices, the backend's executor (its ``stats``, ``profile``)."""
 
 
 def build_step(module: Module, store: VariableStore, *, backend: str, device: str, pipeline: str | None = None,
-               cleanup: str | None = None, readers: Mapping[str, str] | None = None, needed_by: str = "the run") -> Step:
+               cleanup: str | None = None, readers: Mapping[str, str] | None = None, needed_by: str = "the run",
+               placement: Placement | None = None) -> Step:
     """The step running function ``main`` of ``module`` (its arguments are the feeds, in order).
 
     ``pipeline`` runs before the variables are lifted, ``cleanup`` after (values read from variables
     are arguments then). ``readers`` (variable -> the op that reads it first) and ``needed_by`` (what
-    the run fetches) name what needed a variable that is not initialized.
+    the run fetches) name what needed a variable that is not initialized. With ``placement``, a step
+    whose ops ask for other devices is placed and partitioned (:mod:`.placement`).
     """
     if pipeline:
         PassManager(pipeline).run(module)
     function = module.function("main")
+    spans = placement is not None and placement.spans_devices(function)
+    if spans:
+        PassManager(placement.place_pipeline()).run(module)
     lifted = lift_variables(module, function)
     if cleanup:
         PassManager(cleanup).run(module)
-    verify(module)
-    if not function.body.ops[:-1] and not function.return_op.operands and not lifted.names_in:
+    if not spans and not function.body.ops[:-1] and not function.return_op.operands and not lifted.names_in:
+        verify(module)
         return Step(lambda args: [], 0, None)  # nothing to compute, nothing to check
+    if spans:
+        PassManager(placement.partition_pipeline()).run(module)
+    verify(module)
     loaded = load(module, backend=backend, device=device, donate=lifted.donate)
     run = store.bind(loaded.call, lifted.names_in, lifted.names_out, readers, needed_by, lifted.names_queried,
                      lifted.initial_values)
     stateless = not lifted.names_in and not lifted.names_out and not lifted.names_queried
     single = loaded.call_single if stateless else None
-    return Step(run, len(lifted.names_out), single)
+    return Step(run, len(lifted.names_out), single, loaded.executor)
 
 
 __all__ = ["Step", "build_step"]

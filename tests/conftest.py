@@ -1,6 +1,9 @@
 """Shared pytest setup: turn each ``tests/golden/**/*.ir`` file into one test (see test_golden.py), and
 choose how hypothesis draws examples.
 
+The suite runs with four XLA host devices (``TFC_CPU_DEVICES=4``, set here before anything starts
+XLA), so multi-device programs run in-process like single-device ones.
+
 By default (profile ``ci``) every property and fuzz test draws the same examples on every run: a
 failure reproduces, and a change never fails on an example an unrelated run happened to draw.
 ``HYPOTHESIS_PROFILE=fuzz make test`` (or ``pytest --hypothesis-profile=fuzz tests/reliability``)
@@ -13,7 +16,9 @@ import os
 
 from hypothesis import settings
 
-from .test_golden import GOLDEN_DIR, GoldenFile
+os.environ.setdefault("TFC_CPU_DEVICES", "4")
+
+from .test_golden import GOLDEN_DIR, GoldenFile  # noqa: E402
 
 settings.register_profile("ci", derandomize=True, database=None)
 settings.register_profile("fuzz", derandomize=False)

@@ -80,3 +80,15 @@ RECV = register(
         verify=_check_device,
     )
 )
+
+TOKEN = register(
+    OpDef(
+        "tfc.token",
+        "A token marking this point of the function's side effects: the control edge a `tfc.send` carries "
+        "to another device, where side effects after the matching `tfc.recv` wait for it.",
+        traits=frozenset({Trait.STATEFUL}),
+        infer=lambda ctx: TokenType(),
+        reference=_executor_only,
+        lower=_executor_only,
+    )
+)

@@ -180,7 +180,7 @@ def test_name_scopes_uniquing_lookup_and_device():
     assert g.get_tensor_by_name("layer1/MatMul_1:0") is b
     assert g.get_operation_by_name("total").type == "Sum"
     assert [n.device for n in g.as_graph_def().node if n.name == "total"] == ["/device:CPU:1"]
-    with tfc.Session(graph=g) as sess:  # the device is recorded; the session compiles for its own device
+    with tfc.Session(graph=g) as sess:  # the sum runs on cpu:1, the rest on cpu:0
         assert sess.run(e, {x: np.eye(2, dtype=np.float32)}) == pytest.approx(2 * np.e + 2)
     with pytest.raises(KeyError, match="'nope' refers to an operation not in the graph"):
         g.get_operation_by_name("nope")
