@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     bitwise,
     builtin,
+    collectives,
     complex,
     control_flow,
     elementwise,

@@ -162,6 +162,35 @@ def _dot_general_flops(op) -> int:
     return 2 * int(np.prod(op.result.type.shape, dtype=np.int64)) * contracted
 
 
+# split_batch hooks (the shard-batch pass): a split batching dimension stays split in the result; a
+# split contracting dimension (a weight's gradient, summed over the batch) leaves each replica a
+# partial sum, which a tfc.all_reduce completes; a split free dimension stays split.
+def _split_dot_general(ctx):
+    dims = _DotDims.parse(ctx)
+    ranks = [t.rank for t in ctx.operand_types]
+    free = [dims.free(ranks[0], "lhs"), dims.free(ranks[1], "rhs")]
+    pairs = [(dims.lhs_batch, dims.rhs_batch), (dims.lhs_contract, dims.rhs_contract)]
+    nb = len(dims.lhs_batch)
+    if ctx.demand is not None:
+        p = ctx.demand
+        axes = [dims.lhs_batch[p], dims.rhs_batch[p]] if p < nb else [free[0][p - nb], None] if p < nb + len(free[0]) else \
+            [None, free[1][p - nb - len(free[0])]]
+        return [(ctx.emit([ctx.operand(0, axes[0]), ctx.operand(1, axes[1])])[0], p)]
+    for side, axis in enumerate(ctx.axes):
+        for kind, (lhs_dims, rhs_dims) in enumerate(pairs):
+            mine, theirs = (lhs_dims, rhs_dims) if side == 0 else (rhs_dims, lhs_dims)
+            if axis is None or axis not in mine:
+                continue
+            i = mine.index(axis)
+            axes = [axis, theirs[i]] if side == 0 else [theirs[i], axis]
+            local = ctx.emit([ctx.operand(0, axes[0]), ctx.operand(1, axes[1])])
+            return [(local[0], i)] if kind == 0 else [(v, None) for v in ctx.all_reduce(local, "sum")]
+    lhs_axis, rhs_axis = ctx.axes
+    if lhs_axis is not None:
+        return [(ctx.emit([ctx.operand(0, lhs_axis), ctx.operand(1)])[0], nb + free[0].index(lhs_axis))]
+    return [(ctx.emit([ctx.operand(0), ctx.operand(1, rhs_axis)])[0], nb + len(free[0]) + free[1].index(rhs_axis))]
+
+
 DOT_GENERAL = register(
     OpDef(
         "tfc.dot_general",
@@ -178,6 +207,7 @@ DOT_GENERAL = register(
         reference=_dot_general_numpy,
         lower=_lower_dot_general,
         grad=_g_dot_general,
+        split_batch=_split_dot_general,
         flops=_dot_general_flops,
     )
 )
@@ -439,6 +469,22 @@ def _convolution_flops(op) -> int:
     return 2 * int(np.prod(op.result.type.shape, dtype=np.int64)) * per_output
 
 
+def _split_convolution(ctx):
+    """A split input batch stays split in the output's batch; the kernel's gradient (input batch as
+    the contracted feature, the cotangent's batch as the kernel's input feature) is a partial sum per
+    replica, completed by a tfc.all_reduce. Grouped convolutions have no rule (whole operands)."""
+    conv = _Conv.parse(ctx)
+    if conv.feature_groups != 1 or conv.batch_groups != 1:
+        return None
+    lhs_axis, rhs_axis = ctx.axes
+    if ctx.demand == conv.output[0] or (ctx.demand is None and lhs_axis == conv.input[0] and rhs_axis is None):
+        return [(ctx.emit([ctx.operand(0, conv.input[0]), ctx.operand(1)])[0], conv.output[0])]
+    if ctx.demand is None and lhs_axis == conv.input[1] and rhs_axis == conv.kernel[0]:
+        local = ctx.emit([ctx.operand(0, lhs_axis), ctx.operand(1, rhs_axis)])
+        return [(v, None) for v in ctx.all_reduce(local, "sum")]
+    return None
+
+
 CONVOLUTION = register(
     OpDef(
         "tfc.convolution",
@@ -466,6 +512,7 @@ CONVOLUTION = register(
         reference=_convolution_numpy,
         lower=_lower_convolution,
         grad=_g_convolution,
+        split_batch=_split_convolution,
         flops=_convolution_flops,
     )
 )

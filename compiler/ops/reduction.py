@@ -166,6 +166,39 @@ def _g_reduce(ctx, g):
     return [spread * others]
 
 
+# split_batch hooks (the shard-batch pass): a reduction over the split axis leaves each replica a
+# partial result, which a tfc.all_reduce of the same kind completes; any other axis stays split.
+def _split_reduce(ctx):
+    (axis,) = ctx.axes
+    dims = ctx.attrs["dimensions"]
+    if axis is None:
+        axis = [d for d in range(ctx.operand_types[0].rank) if d not in dims][ctx.demand]
+    local = ctx.emit([ctx.operand(0, axis)])
+    if axis in dims:
+        return [(v, None) for v in ctx.all_reduce(local, ctx.attrs["kind"])]
+    return [(local[0], axis - sum(d < axis for d in dims))]
+
+
+def _split_same_axis(keeps):
+    """For ops that keep each dimension where it is: a split axis ``keeps(ctx, axis)`` allows stays
+    split (all operands follow it), else no rule."""
+
+    def split(ctx):
+        axis = ctx.demand if ctx.demand is not None else next(a for a in ctx.axes if a is not None)
+        if not keeps(ctx, axis):
+            return None
+        return [(v, axis) for v in ctx.emit([ctx.operand(i, axis) for i in range(len(ctx.operand_types))])]
+
+    return split
+
+
+def _window_keeps(ctx, axis: int) -> bool:
+    """Windows of one element, no stride, padding or dilation along ``axis``."""
+    window = _Window.parse(ctx, ctx.operand_types[0].rank)
+    return (window.dimensions[axis], window.strides[axis], tuple(window.padding[axis]), window.base_dilations[axis],
+            window.window_dilations[axis]) == (1, 1, (0, 0), 1, 1)
+
+
 REDUCE = register(
     OpDef(
         "tfc.reduce",
@@ -177,6 +210,7 @@ REDUCE = register(
         reference=lambda ctx, x: _reduce_numpy(_MONOIDS[ctx.attrs["kind"]], x, ctx.attrs["dimensions"], ctx.operand_types[0].dtype),
         lower=_lower_reduce,
         grad=_g_reduce,
+        split_batch=_split_reduce,
     )
 )
 
@@ -359,6 +393,7 @@ REDUCE_WINDOW = register(
         reference=_reduce_window_numpy,
         lower=_lower_reduce_window,
         grad=_g_reduce_window,
+        split_batch=_split_same_axis(_window_keeps),
     )
 )
 
@@ -429,6 +464,18 @@ def _lower_arg(direction: str, identity):
     return lower
 
 
+def _split_arg(ctx):
+    """argmax/argmin along another axis than the split one: the split axis moves past the dropped one."""
+    (axis,) = ctx.axes
+    along = normalize_axis(ctx.attrs["axis"], ctx.operand_types[0].rank)
+    if axis is None:
+        axis = ctx.demand if ctx.demand < along else ctx.demand + 1
+    if axis == along:
+        return None
+    return [(ctx.emit([ctx.operand(0, axis)], result_types=[ctx.local_type(ctx.result_types[0], axis - (axis > along))])[0],
+             axis - (axis > along))]
+
+
 def _arg_op(name: str, summary: str, numpy_fn, direction: str, identity):
     return register(
         OpDef(
@@ -441,6 +488,7 @@ def _arg_op(name: str, summary: str, numpy_fn, direction: str, identity):
             reference=_arg_numpy(numpy_fn),
             lower=_lower_arg(direction, identity),
             grad=_g_not_differentiable,
+            split_batch=_split_arg,
         )
     )
 
@@ -521,6 +569,7 @@ CUMSUM = register(
         reference=_cumsum_numpy,
         lower=_lower_cumsum,
         grad=_g_cumsum,
+        split_batch=_split_same_axis(lambda ctx, axis: axis != normalize_axis(ctx.attrs["axis"], ctx.operand_types[0].rank)),
     )
 )
 
@@ -626,5 +675,6 @@ SORT = register(
         reference=_sort_numpy,
         lower=_lower_sort,
         grad=_g_sort,
+        split_batch=_split_same_axis(lambda ctx, axis: axis != normalize_axis(ctx.attrs["dimension"], ctx.operand_types[0].rank, "dimension")),
     )
 )

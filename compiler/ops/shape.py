@@ -16,6 +16,67 @@ from . import rules
 from .rules import declared, shape_text, tensor_operand
 
 
+# split_batch hooks (the shard-batch pass, passes/shard_batch.py): where a batch-split operand's
+# axis goes. Ops that keep dimensions in place keep the split where they leave that axis alone.
+def _split_in_place(untouched, attrs=None):
+    """A split axis the op leaves alone (``untouched(ctx, axis)``) stays split; operands of the
+    result's rank follow it, scalars stay whole. ``attrs(ctx, axis)``: the op's attributes on slices."""
+
+    def split(ctx):
+        axis = ctx.demand if ctx.demand is not None else next((a for a in ctx.axes if a is not None), None)
+        if axis is None or not untouched(ctx, axis):
+            return None
+        rank = ctx.result_types[0].rank
+        operands = [ctx.operand(i, axis if t.rank == rank else None) for i, t in enumerate(ctx.operand_types)]
+        return [(v, axis) for v in ctx.emit(operands, None if attrs is None else attrs(ctx, axis))]
+
+    return split
+
+
+def _split_broadcast_in_dim(ctx):
+    """The split dimension lands where broadcast_dimensions maps it; asked to split a new (or size-1)
+    dimension, the broadcast just makes the local size."""
+    (axis,) = ctx.axes
+    dims, source = ctx.attrs["broadcast_dimensions"], ctx.operand_types[0]
+    target = dims[axis] if axis is not None else ctx.demand
+    if axis is None and target in dims and source.shape[dims.index(target)] != 1:
+        axis = dims.index(target)
+    out = ctx.local_type(ctx.result_types[0], target)
+    return [(ctx.emit([ctx.operand(0, axis)], result_types=[out])[0], target)]
+
+
+def _reshape_axis(source, target, axis: int, replicas: int):
+    """The dimension of ``target`` whose slices are ``source``'s slices along ``axis``: the same
+    elements precede it, and it divides among the replicas (None when there is none)."""
+    before = int(np.prod(source[:axis], dtype=np.int64))
+    for k, n in enumerate(target):
+        if int(np.prod(target[:k], dtype=np.int64)) == before and n % replicas == 0 and (n > 1 or replicas == 1):
+            return k
+    return None
+
+
+def _split_reshape(ctx):
+    source, target = ctx.operand_types[0].shape, ctx.result_types[0].shape
+    (axis,) = ctx.axes
+    if axis is None:
+        out, axis = ctx.demand, _reshape_axis(target, source, ctx.demand, ctx.replicas)
+        if axis is None or _reshape_axis(source, target, axis, ctx.replicas) != out:
+            return None
+    else:
+        out = _reshape_axis(source, target, axis, ctx.replicas)
+    if out is None or source[axis] % ctx.replicas:
+        return None
+    result = ctx.local_type(ctx.result_types[0], out)
+    return [(ctx.emit([ctx.operand(0, axis)], result_types=[result])[0], out)]
+
+
+def _split_transpose(ctx):
+    perm = list(ctx.attrs["permutation"])
+    (axis,) = ctx.axes
+    axis = perm[ctx.demand] if axis is None else axis
+    return [(ctx.emit([ctx.operand(0, axis)])[0], perm.index(axis))]
+
+
 # ---- broadcast_in_dim, reshape, transpose, reverse -----------------------------------------------
 def _infer_broadcast_in_dim(ctx, x):
     x = tensor_operand(x)
@@ -72,6 +133,7 @@ BROADCAST_IN_DIM = register(
         reference=_broadcast_in_dim,
         lower=lambda ctx, x: ctx.hlo.BroadcastInDimOp(ctx.result_type, x, *rules.i64_attrs(ctx, "broadcast_dimensions")).result,
         grad=_g_broadcast_in_dim,
+        split_batch=_split_broadcast_in_dim,
     )
 )
 
@@ -102,6 +164,7 @@ RESHAPE = register(
         reference=lambda ctx, x: x.reshape([-1 if d is None else d for d in ctx.result_type.shape]),
         lower=lambda ctx, x: ctx.hlo.ReshapeOp(ctx.result_type, x).result,
         grad=_g_reshape,
+        split_batch=_split_reshape,
     )
 )
 
@@ -132,6 +195,7 @@ TRANSPOSE = register(
         reference=lambda ctx, x: np.transpose(x, ctx.attrs["permutation"]),
         lower=lambda ctx, x: ctx.hlo.TransposeOp(x, *rules.i64_attrs(ctx, "permutation"), results=[ctx.result_type]).result,
         grad=_g_transpose,
+        split_batch=_split_transpose,
     )
 )
 
@@ -157,6 +221,7 @@ REVERSE = register(
         reference=lambda ctx, x: np.flip(x, axis=tuple(ctx.attrs["dimensions"])).copy(),
         lower=lambda ctx, x: ctx.hlo.ReverseOp(x, *rules.i64_attrs(ctx, "dimensions"), results=[ctx.result_type]).result,
         grad=_g_reverse,
+        split_batch=_split_in_place(lambda ctx, axis: axis not in ctx.attrs["dimensions"]),
     )
 )
 
@@ -202,6 +267,16 @@ def _g_slice(ctx, g):
     return [api.emit("tfc.pad", [g, api.astype(0, g.dtype)], attrs)]
 
 
+def _whole_along(ctx, axis: int) -> bool:
+    starts, limits, strides = (ctx.attrs[k] for k in _SLICE_ATTRS)
+    return starts[axis] == 0 and strides[axis] == 1 and limits[axis] == ctx.operand_types[0].shape[axis]
+
+
+def _local_slice(ctx, axis: int) -> dict:
+    limits = list(ctx.attrs["limit_indices"])
+    limits[axis] //= ctx.replicas
+    return {"start_indices": ctx.attrs["start_indices"], "limit_indices": tuple(limits), "strides": ctx.attrs["strides"]}
+
 SLICE = register(
     OpDef(
         "tfc.slice",
@@ -213,6 +288,7 @@ SLICE = register(
         reference=_slice,
         lower=lambda ctx, x: ctx.hlo.SliceOp(x, *rules.i64_attrs(ctx, *_SLICE_ATTRS), results=[ctx.result_type]).result,
         grad=_g_slice,
+        split_batch=_split_in_place(_whole_along, _local_slice),
     )
 )
 
@@ -383,6 +459,7 @@ PAD = register(
         reference=_pad,
         lower=lambda ctx, x, v: ctx.hlo.PadOp(x, v, *rules.i64_attrs(ctx, *_PAD_ATTRS), results=[ctx.result_type]).result,
         grad=_g_pad,
+        split_batch=_split_in_place(lambda ctx, axis: all(ctx.attrs[k][axis] == 0 for k in _PAD_ATTRS)),
     )
 )
 
@@ -432,6 +509,7 @@ CONCATENATE = register(
         reference=lambda ctx, *xs: np.concatenate(xs, axis=ctx.attrs["dimension"]),
         lower=lambda ctx, *xs: ctx.hlo.ConcatenateOp(xs, ctx.attrs["dimension"], results=[ctx.result_type]).result,
         grad=_g_concatenate,
+        split_batch=_split_in_place(lambda ctx, axis: axis != ctx.attrs["dimension"]),
     )
 )
 
