@@ -105,6 +105,45 @@ def _load_segment(module: Module, backend: str, device: str | None) -> Runner:
     return Runner(loaded.call, place)
 
 
+def load_replicated(module: Module, *, devices: Sequence[str], split_args: Sequence[int | None], split_results: Sequence[int | None],
+                    backend: str = "xla", donate: Sequence[int] = (), entry: str = "main") -> Loaded:
+    """Function ``entry`` of ``module`` (one replica's program, as the ``shard-batch`` pass writes it)
+    run as one replica per device of ``devices``, synchronously: data parallelism.
+
+    ``call(*args)`` takes the whole arguments: one with a split axis in ``split_args`` is cut into
+    ``len(devices)`` equal slices along it (replica i gets slice i), the others (None) go to every
+    device. A result with a split axis in ``split_results`` is the replicas' results concatenated
+    along it (numpy); a replicated one (None) is replica 0's (a device array on ``devices[0]``).
+    Only the XLA backend runs replicas (BackendError otherwise); a whole argument that does not
+    divide evenly is a TypeError naming it.
+    """
+    check_nesting(module)
+    if backend != "xla":
+        raise BackendError(f"replicated programs run on the XLA backend, not '{backend}'")
+    from .xla.backend import compile_replicated, run_replicated
+
+    executable = compile_replicated(module, list(devices), entry, tuple(donate))
+    count = len(devices)
+
+    def call(*args):
+        if len(args) != len(split_args):
+            raise TypeError(f"expected {len(split_args)} arguments, got {len(args)}")
+        shards = []
+        for i, (arg, axis) in enumerate(zip(args, split_args)):
+            if axis is None:
+                shards.append([arg])
+                continue
+            array = np.asarray(arg)
+            if array.ndim <= axis or array.shape[axis] % count:
+                raise TypeError(f"argument {i}: expected a dimension {axis} that {count} devices share evenly, got shape {list(array.shape)}")
+            shards.append(np.split(array, count, axis))
+        outs = run_replicated(executable, shards, entry)
+        return [values[0] if axis is None else np.concatenate([np.asarray(v) for v in values], axis) for values, axis in zip(outs, split_results)]
+
+    single = (lambda *args: call(*args)[0]) if len(split_results) == 1 else None
+    return Loaded(call, single, backend, ",".join(devices))
+
+
 def device_put(array, device: str = "cpu"):
     """``array`` as an XLA device array on ``device`` (where variables live between calls)."""
     from .xla.jaxlib_adapter import JaxRuntimeError, to_device
@@ -147,4 +186,4 @@ def stablehlo_text(module: Module, entry: str = "main", debug_info: bool = False
     return lower_to_text(module, entry, debug_info)
 
 
-__all__ = ["BACKENDS", "Loaded", "device_put", "devices", "load", "set_cpu_devices", "stablehlo_text"]
+__all__ = ["BACKENDS", "Loaded", "device_put", "devices", "load", "load_replicated", "set_cpu_devices", "stablehlo_text"]

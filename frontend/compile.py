@@ -21,11 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfc.backends import load, stablehlo_text
+from tfc.backends import device_put, load, stablehlo_text
+from tfc.backends.loader import load_replicated
 from tfc.diagnostics import TraceError
 from tfc.ir import Module
 from tfc.location import UNKNOWN, FileLineColLoc
 from tfc.passes.lift_variables import lift_variables
+from tfc.passes.shard_batch import REPLICATED, SPLIT_ARGS, SPLIT_RESULTS, ShardBatch
 from tfc.printer import print_module
 from tfc.types import DType, FunctionType, TensorType
 from tfc.verifier import verify
@@ -60,6 +62,7 @@ class Lowered:
     module: Module
     function_name: str
     variables: tuple | None = None  # (variables read, variables written, donated argument indices)
+    replicas: tuple | None = None  # data parallelism: (devices, split axis per argument, per result)
 
     def as_text(self) -> str:
         """The tfc IR (generic MLIR form)."""
@@ -97,7 +100,8 @@ class CompiledFunction:
     """The callable ``@tfc.compile`` returns. Call it, or ``.lower(*args)`` to see its IR."""
 
     def __init__(self, fn: Callable, *, static_argnums=(), static_argnames=(), device: str = "cpu",
-                 backend: str = "xla", explain_retraces: bool = False, max_traces: int = 64, input_signature=None):
+                 backend: str = "xla", explain_retraces: bool = False, max_traces: int = 64, input_signature=None,
+                 devices=None, batch_argnums=()):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.signature = inspect.signature(fn)
@@ -106,6 +110,8 @@ class CompiledFunction:
         self.static_argnames = frozenset((static_argnames,) if isinstance(static_argnames, str) else static_argnames)
         self.device = device
         self.backend = backend
+        self.devices = _check_devices(fn, devices, batch_argnums, device)
+        self.batch_argnums = frozenset((batch_argnums,) if isinstance(batch_argnums, int) else batch_argnums)
         self.explain_retraces = explain_retraces
         self.max_traces = max_traces
         self.trace_count = 0
@@ -221,13 +227,16 @@ class CompiledFunction:
 
     def _trace(self, key, args, kwargs):
         bound = self.signature.bind(*args, **kwargs)
-        arg_types, arg_names = [], []
+        arg_types, arg_names, batch_leaves = [], [], []
         for name, value in bound.arguments.items():
             leaves: list = []
             index = list(bound.arguments).index(name)
             if index in self.static_argnums or name in self.static_argnames:
                 continue
             flatten(value, leaves)
+            if index in self.batch_argnums:
+                batch_leaves.extend(range(len(arg_types), len(arg_types) + len(leaves)))
+                self._check_batch(name, leaves)
             for i, leaf in enumerate(leaves):
                 arg_types.append(TensorType(_dtype_of(leaf, name), tuple(leaf.shape)))
                 arg_names.append(name if len(leaves) == 1 else f"{name}_{i}")
@@ -256,9 +265,39 @@ class CompiledFunction:
             by_name = {name: entry[0] for name, entry in trace.variables.items()}
             verify(trace.module)
             variables = (tuple(by_name[n] for n in lifted.names_in), tuple(by_name[n] for n in lifted.names_out), lifted.donate)
-            return Lowered(trace.module, trace.function.name, variables), out_structure
+            return Lowered(trace.module, trace.function.name, variables, self._shard(trace, batch_leaves)), out_structure
         verify(trace.module)
-        return Lowered(trace.module, trace.function.name), out_structure
+        return Lowered(trace.module, trace.function.name, replicas=self._shard(trace, batch_leaves)), out_structure
+
+    # ---- data parallelism
+    def _check_batch(self, name: str, leaves: list) -> None:
+        """A batch argument's leaves must split evenly over the devices (TraceError naming it)."""
+        count = len(self.devices) if self.devices is not None else 1
+        for leaf in leaves:
+            shape = tuple(getattr(leaf, "shape", ()))
+            if not shape or shape[0] % count:
+                size = f"batch size {shape[0]}" if shape else "no batch axis (a scalar)"
+                raise TraceError(f"{self.__name__}(): argument '{name}' is in batch_argnums, but has {size}: it is split along "
+                                 f"axis 0 over {count} devices, so its size there must be a multiple of {count}")
+
+    def _shard(self, trace: Trace, batch_leaves: list) -> tuple | None:
+        """With ``devices``: run shard-batch on the traced function; (devices, split axes of its
+        arguments and results) for the runner."""
+        if self.devices is None:
+            return None
+        function = trace.function
+        ShardBatch(replicas=len(self.devices), batch_args=",".join(map(str, batch_leaves)), entry=function.name).run(trace.module)
+        verify(trace.module)
+        axes = [tuple(None if a == REPLICATED else a for a in function.op.attr(key)) for key in (SPLIT_ARGS, SPLIT_RESULTS)]
+        return (tuple(self.devices), *axes)
+
+    def _load(self, lowered: Lowered, donate=()):
+        """The compiled function: on one device, or as one replica per device of ``devices``."""
+        if lowered.replicas is None:
+            return load(lowered.module, backend=self.backend, device=self.device, donate=donate, entry=lowered.function_name)
+        devices, split_args, split_results = lowered.replicas
+        return load_replicated(lowered.module, devices=devices, split_args=split_args, split_results=split_results,
+                               backend=self.backend, donate=donate, entry=lowered.function_name)
 
     def _call_traced(self, bound: inspect.BoundArguments, where):
         """Run the Python function on traced arguments; endless recursion is a TraceError."""
@@ -279,7 +318,7 @@ class CompiledFunction:
         """A callable running the compiled function; it returns the bare array when ``single``, else a list."""
         if lowered.variables is not None:
             return self._make_variable_runner(lowered, single)
-        loaded = load(lowered.module, backend=self.backend, device=self.device, entry=lowered.function_name)
+        loaded = self._load(lowered)
         return loaded.call_single if single else loaded.call
 
     def _make_variable_runner(self, lowered: Lowered, single: bool) -> Callable:
@@ -289,7 +328,8 @@ class CompiledFunction:
         """
         reads, writes, donate = lowered.variables
         count = len(writes)
-        call = load(lowered.module, backend=self.backend, device=self.device, donate=donate, entry=lowered.function_name).call
+        call = self._load(lowered, donate).call
+        place = device_put if lowered.replicas is not None else None  # replica 0's results are on devices[0]
         # Every variable's lock, in one order: calls touching the same variables are serialized.
         locks = [v.lock for v in sorted({*reads, *writes}, key=lambda v: v.node_name)]
 
@@ -299,13 +339,31 @@ class CompiledFunction:
             try:
                 outs = call(*args, *[v.array for v in reads])
                 for variable, value in zip(writes, outs):
-                    variable.array = value
+                    variable.array = value if place is None else place(value, variable.device)
             finally:
                 for lock in reversed(locks):
                     lock.release()
             return outs[count] if single else outs[count:]
 
         return run_with_variables
+
+
+def _check_devices(fn: Callable, devices, batch_argnums, device: str) -> list[str] | None:
+    """``devices=`` as device names: N means the first N of the ``device`` option's platform (cpu:0 ..
+    cpu:N-1), a list names them; batch_argnums needs it."""
+    name = getattr(fn, "__name__", "function")
+    if devices is None:
+        if batch_argnums not in ((), None):
+            raise TraceError(f"{name}: batch_argnums splits arguments over devices: give devices= too")
+        return None
+    if isinstance(devices, int) and not isinstance(devices, bool):
+        if devices < 1:
+            raise TraceError(f"{name}: devices must be a positive number or a list of device names, got {devices}")
+        return [f"{device.partition(':')[0]}:{i}" for i in range(devices)]
+    names = list(devices) if isinstance(devices, (list, tuple)) else None
+    if not names or not all(isinstance(d, str) for d in names) or len(set(names)) != len(names):
+        raise TraceError(f"{name}: devices must be a positive number or a list of distinct device names like ['cpu:0', 'cpu:2'], got {devices!r}")
+    return names
 
 
 def _check_input_signature(fn: Callable, specs) -> tuple:
@@ -343,7 +401,10 @@ def compile(fn: Callable | None = None, **options) -> CompiledFunction:
     "cpu:1", "gpu:0"...), ``backend`` ("xla" or "interp"), ``explain_retraces`` (log each retrace),
     ``max_traces`` (signatures kept, least recently used evicted with a log warning; default 64),
     ``input_signature`` (a list of :class:`tfc.TensorSpec`, one per parameter: arguments must fit
-    them, ``None`` dims match any size, and each concrete shape is traced once).
+    them, ``None`` dims match any size, and each concrete shape is traced once), ``devices`` and
+    ``batch_argnums`` (data parallelism: the arguments at ``batch_argnums`` are split along axis 0
+    over ``devices``, a count or a list like ``["cpu:0", "cpu:2"]``, the others replicated; the
+    ``shard-batch`` pass inserts the all-reduces, and the result equals one device's).
 
     Called inside another traced function it is part of that trace (as ``jax.jit`` inside
     ``jax.jit``). It may be called from any number of threads: a new signature is traced and

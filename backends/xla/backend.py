@@ -130,6 +130,43 @@ def _translating(fn, entry: str, device):
     return call
 
 
+_replicated_cache: dict[tuple, jx.ReplicatedExecutable] = {}
+
+
+def compile_replicated(module: Module, devices, entry: str = "main", donate=()) -> jx.ReplicatedExecutable:
+    """Compile function ``entry`` of ``module`` (a ``shard-batch`` replica's program) once for the
+    replicas on ``devices`` (["cpu:0", "cpu:2"]), cached like :func:`compile_module`; XLA's errors
+    are BackendErrors, at compile and at run time (``run`` of the result)."""
+    try:
+        targets = [jx.get_device(d) for d in devices]
+    except ValueError as err:
+        raise BackendError(str(err)) from None
+    text = print_module(module)
+    key = (hashlib.sha256(text.encode()).hexdigest(), entry, tuple(map(str, targets)), tuple(donate))
+    with _lock:
+        cached = _replicated_cache.get(key)
+    if cached is None:
+        lowered = lower_module(module, entry, targets[0].platform)
+        try:
+            cached = jx.compile_replicated(lowered, targets, donate=donate)
+        except jx.CompileError as err:
+            raise xla_error(err, entry, ", ".join(map(str, targets)), "compiling") from None
+        except ValueError as err:
+            raise BackendError(str(err)) from None
+        with _lock:
+            _replicated_cache[key] = cached
+    return cached
+
+
+def run_replicated(executable: jx.ReplicatedExecutable, shards, entry: str) -> list:
+    """``executable.run(shards)`` with XLA's run-time errors as BackendErrors naming ``entry``."""
+    try:
+        return executable.run(shards)
+    except jx.JaxRuntimeError as err:
+        raise xla_error(err, entry, ", ".join(map(str, executable.devices)), "running") from None
+
+
 def clear_cache() -> None:
     with _lock:
         _memory_cache.clear()
+        _replicated_cache.clear()

@@ -77,6 +77,7 @@ __all__ = [
     "optimized_hlo_text", "serialize", "deserialize", "to_device",
     "jax_version", "lower_jax", "import_functions", "JaxRuntimeError",
     "is_out_of_memory", "set_cpu_devices", "CPU_DEVICES_VARIABLE",
+    "ReplicatedExecutable", "compile_replicated",
 ]
 
 #: jax's device class (what ``get_device`` returns).
@@ -554,6 +555,93 @@ def compile(module: ir.Module | str | bytes, device: Device | str, *,
     except JaxRuntimeError as e:
         raise CompileError(f"XLA failed to compile the module: {e}") from None
     return Executable(loaded, device)
+
+
+# --------------------------------------------------------------------------
+# Replicas: one program on N devices (data parallelism)
+# --------------------------------------------------------------------------
+
+class ReplicatedExecutable:
+    """A program compiled once for ``len(devices)`` replicas (replica i on ``devices[i]``), whose
+    collectives (``stablehlo.all_reduce``...) run across them.
+
+    ``run(shards)`` takes per argument either one value for every replica (``[x]``, replicated)
+    or one value per replica (``[x0, x1, ...]``, e.g. slices of a batch), numpy or jax arrays of
+    the program's (per-replica) parameter types; it returns per result the list of the replicas'
+    values, each a device array on its replica's device."""
+
+    __slots__ = ("loaded", "devices", "in_types", "out_types", "_mesh")
+
+    def __init__(self, loaded, devices: Sequence[Device]):
+        self.loaded = loaded
+        self.devices = list(devices)
+        self.in_types, self.out_types = _program_types(loaded)
+        mesh = jax.sharding.Mesh(np.array(self.devices), ("replicas",))
+        self._mesh = (jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()),
+                      jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("replicas")))
+
+    def run(self, shards: Sequence[Sequence[Any]]) -> list[list[jax.Array]]:
+        if len(shards) != len(self.in_types):
+            raise TypeError(f"expected {len(self.in_types)} arguments, got {len(shards)}")
+        arrays = [self._put(i, values) for i, values in enumerate(shards)]
+        return self.loaded.execute_sharded(arrays).disassemble_into_single_device_arrays()
+
+    def _put(self, index: int, values: Sequence[Any]):
+        shape, dtype = self.in_types[index]
+        count = len(self.devices)
+        if len(values) not in (1, count):
+            raise TypeError(f"argument {index}: expected 1 value (replicated) or {count} (one per replica), got {len(values)}")
+        hosts = []
+        for value in values:
+            x = np.asarray(value)
+            if x.dtype != dtype and not jax.config.jax_enable_x64 and jax.dtypes.canonicalize_dtype(x.dtype) == dtype:
+                x = x.astype(dtype)
+            if x.dtype != dtype or x.shape != shape:
+                raise TypeError(f"argument {index}: expected {dtype}{list(shape)} per replica, got {x.dtype}{list(x.shape)}")
+            hosts.append(x)
+        split = len(hosts) > 1 and len(shape) > 0
+        if split:
+            sharding, aval = self._mesh[1], _core.ShapedArray((shape[0] * count, *shape[1:]), dtype)
+        else:
+            sharding, aval = self._mesh[0], _core.ShapedArray(shape, dtype)
+            hosts = hosts * count if len(hosts) == 1 else hosts
+        return _jax.batched_device_put(aval, sharding, hosts, self.devices, committed=True,
+                                       host_buffer_semantics=_xc.HostBufferSemantics.IMMUTABLE_UNTIL_TRANSFER_COMPLETES,
+                                       enable_x64=True)
+
+    def __repr__(self) -> str:
+        return f"<ReplicatedExecutable on {', '.join(map(str, self.devices))}>"
+
+
+def compile_replicated(module: ir.Module, devices: Sequence[Device | str], *, donate: Sequence[int] = ()) -> ReplicatedExecutable:
+    """Compile a StableHLO module (public @main) as ``len(devices)`` replicas, replica i on
+    ``devices[i]``: ``mhlo.num_replicas`` = N (set here, or already N), one partition, and a device
+    assignment of N replicas x 1 partition in that order (NOTES-xla: replica mode on host devices)."""
+    targets = [_as_device(d) for d in devices]
+    if not targets or len({t.id for t in targets}) != len(targets):
+        raise ValueError(f"replicas need distinct devices, got {[str(t) for t in targets]}")
+    count = len(targets)
+    with module.context, ir.Location.unknown():
+        main = _find_main(module)
+        for name in ("mhlo.num_replicas", "mhlo.num_partitions"):
+            if name in module.operation.attributes:
+                del module.operation.attributes[name]
+        _set_default_int_attr(module, "mhlo.num_replicas", count)
+        _set_default_int_attr(module, "mhlo.num_partitions", 1)
+        if donate:
+            _mark_donated(main, donate)
+        try:
+            module.operation.verify()
+        except ir.MLIRError as e:
+            raise CompileError(f"module failed verification: {e}") from None
+    client = targets[0].client
+    options = _jex_backend.get_compile_options(num_replicas=count, num_partitions=1, backend=client)
+    options.device_assignment = _xc.DeviceAssignment.create(np.array([[t.id] for t in targets]))
+    try:
+        loaded = client.compile_and_load(module, _xc.DeviceList(tuple(targets)), options)
+    except JaxRuntimeError as e:
+        raise CompileError(f"XLA failed to compile the module for {count} replicas: {e}") from None
+    return ReplicatedExecutable(loaded, targets)
 
 
 # --------------------------------------------------------------------------
