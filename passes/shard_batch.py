@@ -194,6 +194,7 @@ class _Sharder:
 
     def visit(self, op: Operation) -> None:
         used = used_values(op)
+        self.builder.location = op.location  # what the rewrite adds for ``op`` points at its line
         if all(self.axis[v] is None for v in used):
             return self._copy(op, self.new)
         results = None
@@ -346,7 +347,7 @@ def _elementwise(ctx: SplitContext):
     if axis is None:
         return None
     operands = [ctx.operand(i, axis if t.rank == rank else None) for i, t in enumerate(ctx.operand_types)]
-    return [(v, axis) for v in ctx.emit(operands)]
+    return [(v, axis) for v in ctx.emit(operands, result_types=[ctx.local_type(t, axis) for t in ctx.result_types])]
 
 
 def element_bytes(values) -> int:
