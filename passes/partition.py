@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from tfc.attributes import DenseArrayAttr, StringAttr, TypeAttr
 from tfc.builder import Builder
 from tfc.clone import clone_op
-from tfc.device_spec import ARGUMENTS_ATTR, COLOCATE_ATTR, DEVICE_ATTR, PARTITION_OF, PROGRAM_TYPE_ATTR, RESULTS_ATTR
+from tfc.device_spec import ARGUMENTS_ATTR, COLOCATE_ATTR, DEVICE_ATTR, PARTITION_OF, PROGRAM_TYPE_ATTR, RESULTS_ATTR, DeviceSpec
 from tfc.diagnostics import VerifyError
 from tfc.effects import has_side_effects
 from tfc.ir import BlockArgument, Function, Module, Operation, Value
@@ -64,6 +64,12 @@ def partition_name(entry: str, device: str) -> str:
     return f"{entry}.{device.replace(':', '')}"
 
 
+def _device_order(name: str) -> tuple:
+    """cpu:0, cpu:1, ..., cpu:10, gpu:0, ..., host: partitions print in this order."""
+    spec = DeviceSpec.parse(name)
+    return (spec.device_type == "host", spec.device_type, spec.index or 0)
+
+
 @dataclass
 class _Part:
     device: str
@@ -87,7 +93,7 @@ class _Partitioner:
             if device is None:
                 raise PartitionError("has no device: run the place pass before partition", op.name, op.location)
             self.device[op] = device
-        self.devices = list(dict.fromkeys(self.device.values())) or ["cpu:0"]
+        self.devices = sorted(set(self.device.values()), key=_device_order) or ["cpu:0"]
         self.needed_on: dict[Value, dict[str, None]] = {}  # value -> the other devices using it, in first-use order
         self.keys: set[str] = set()
         self.sent: dict[tuple[Value, str], tuple[str, str]] = {}  # (value, destination) -> (key, source device)

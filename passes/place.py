@@ -23,9 +23,10 @@ The rules, in order (TensorFlow's placer, minus its kernel registry):
    operands' bytes are (ties: the first operand's device); an op whose operands are all arguments or
    unplaced (constants) goes where its first placed user is, else to ``default_device``. ``balance``
    is cost-based, for model parallelism: in program order, each op goes to the device minimizing
-   (FLOPs already there + its FLOPs + ``bytes_cost`` x the bytes it would have to receive), FLOPs as
-   the op's ``flops`` hook estimates them (one per result element by default); constants still follow
-   their users.
+   ``bytes_cost`` x the bytes it would have to receive + the FLOPs by which it would overfill the
+   device's share (total / devices, +5%), FLOPs as the op's ``flops`` hook estimates them (one per
+   result element by default): a chain is cut into equal pieces, independent towers spread out;
+   constants still follow their users.
 
 Ops inside regions run with their parent; only the entry function's top-level ops are placed. The
 pass is linear in the ops (union-find over colocation groups, one forward and one backward walk).
@@ -33,7 +34,7 @@ pass is linear in the ops (union-find over colocation groups, one forward and on
 
 from __future__ import annotations
 
-import warnings
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,7 @@ from tfc.passmanager import Pass, register_pass
 from tfc.registry import Trait, lookup
 from tfc.types import ResourceType, TensorType
 
+log = logging.getLogger("tfc")
 HOST = "host"
 POLICIES = ("inputs", "balance")
 
@@ -189,7 +191,7 @@ class _Placer:
     def warn_or_fail(self, message: str, op: Operation) -> None:
         if not self.options.allow_soft_placement:
             raise PlacementError(message + " (allow_soft_placement falls back instead)", op.name, op.location)
-        warnings.warn(f"{op.location.describe()}: '{op.name}': {message}; placing it by policy (allow_soft_placement)", stacklevel=2)
+        log.warning("%s: warning: '%s' op %s; placing it by policy (allow_soft_placement)", op.location.describe(), op.name, message)
 
     def place_explicit(self) -> None:
         """Rules 1-3: requested devices (checked), their groups, and host-only ops."""
@@ -236,16 +238,21 @@ class _Placer:
         return max(weight, key=weight.__getitem__) if weight else None
 
     def balance(self) -> None:
-        """Policy ``balance``: least loaded device, counting the bytes it would have to receive."""
+        """Policy ``balance``: stay with the inputs (receiving a byte costs ``bytes_cost`` FLOPs) until
+        a device holds its share of the FLOPs (the total over the devices, plus 5%); past that, each
+        FLOP costs one. Ties go to the least loaded device. A chain is cut into equal contiguous
+        pieces (layer per device); independent towers land on different devices."""
         candidates = [d for d in self.available if d != HOST]
-        for op in self.ops:
-            if op in self.device or self.is_constant(op):
+        work = [op for op in self.ops if not self.is_constant(op)]
+        share = 1.05 * sum(op_flops(op) for op in work) / max(len(candidates), 1)
+        for op in work:
+            if op in self.device:
                 continue
             chosen = self.grouped(op)
             if chosen is None:
                 flops = op_flops(op)
-                chosen = min(candidates, key=lambda d: (self.load[d] + flops + self.options.bytes_cost * self.incoming(op, d),
-                                                        candidates.index(d)))
+                chosen = min(candidates, key=lambda d: (self.options.bytes_cost * self.incoming(op, d)
+                                                        + max(0.0, self.load[d] + flops - share), self.load[d], candidates.index(d)))
             self.assign(op, chosen)
 
     def incoming(self, op: Operation, device: str) -> int:

@@ -7,7 +7,7 @@ A golden file holds IR and ``// RUN:`` lines, as LLVM's lit tests do::
     // REQUIRES-OP: tfc.dot_general
 
 The ``tfc`` command runs in-process (click's test runner: no subprocess per file), ``not`` expects a
-failing exit status, ``2>&1`` feeds stderr to the checker too, and the output goes to the ``filecheck``
+failing exit status, ``%S`` is the golden file's folder, ``2>&1`` feeds stderr to the checker too, and the output goes to the ``filecheck``
 package's matcher. ``REQUIRES-OP`` skips the file while an op is not in the registry.
 The tests at the bottom check the runner itself.
 """
@@ -45,8 +45,9 @@ class RunLine:
 
 
 def parse_run_line(text: str, path: Path) -> RunLine:
-    """Split a RUN line into the tfc command and the filecheck command; ``%s`` is the file."""
-    tokens = [t.replace("%s", str(path)) for t in shlex.split(text)]
+    """Split a RUN line into the tfc command and the filecheck command; ``%s`` is the file, ``%S``
+    its folder (as in lit: ``%S/../../data/corpus/...`` reaches the test data)."""
+    tokens = [t.replace("%s", str(path)).replace("%S", str(path.parent)) for t in shlex.split(text)]
     command, _, checker = _split_pipe(tokens)
     negate = bool(command) and command[0] == "not"
     if negate:

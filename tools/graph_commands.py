@@ -37,29 +37,28 @@ def _write(path: str, data: str | bytes) -> None:
 @click.option("--outputs", metavar="NAME,...", help="Tensor names (loss:0) or op names; default: the graph's sinks.")
 @click.option("--passes", "pipeline", metavar="LIST",
               help="Pass pipeline (default: the tf-level default pipeline, then legalize-tf and the core one unless --emit tf).")
-@click.option("--emit", type=click.Choice(["tf", "core", "stablehlo"]), default="core", show_default=True, help="Stop at tf.* ops, core ops, or StableHLO.")
+@click.option("--emit", type=click.Choice(["tf", "core", "partitioned", "stablehlo"]), default="core", show_default=True,
+              help="Stop at tf.* ops, core ops, core ops split into one function per device, or StableHLO.")
+@click.option("--cpu-devices", type=click.IntRange(min=1), help="With --emit partitioned: place on cpu:0 ... cpu:N-1 "
+              "(default: the devices the graph names, and cpu:0).")
 @click.option("--stats", is_flag=True, help="Print per-pass statistics to stderr.")
 @click.option("--print-ir-after-all", is_flag=True, help="Print the IR to stderr after every pass.")
 @click.option("--fast-math", is_flag=True, help="Default pipelines may reassociate float arithmetic, as Grappler does.")
 @click.option("--input-shape", "input_shapes", metavar="NAME=DIMS", multiple=True,
               help="A placeholder's shape, for unknown dims (x=32,784; a scalar: x=). Repeatable.")
 @click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
-def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, fast_math, input_shapes, output):
+def lower(graph, outputs, pipeline, emit, cpu_devices, stats, print_ir_after_all, fast_math, input_shapes, output):
     """Import a TensorFlow GraphDef (.pb or .pbtxt) and print it as tfc IR or StableHLO."""
     from tfc.frontend.tf.importer import GraphImporter
-    from tfc.passmanager import PassManager, default_pipeline
+    from tfc.passmanager import PassManager
     from tfc.printer import print_module
 
     try:
+        if cpu_devices and emit != "partitioned":
+            raise InputError("--cpu-devices is for --emit partitioned (tfc run --cpu-devices runs on them)")
         importer = GraphImporter.from_file(graph)
         imported = importer.import_graph(_split_names(outputs), placeholder_types=_placeholder_shapes(importer, input_shapes))
-        if pipeline is None:
-            tf_level, core = default_pipeline("tf", fast_math), default_pipeline("core", fast_math)
-            pipeline = tf_level if emit == "tf" else f"{tf_level},legalize-tf,{core}"
-        elif emit != "tf" and "legalize-tf" not in pipeline:
-            pipeline = ",".join(p for p in (pipeline, "legalize-tf") if p)
-        if emit == "stablehlo":
-            pipeline += ",lift-variables"
+        pipeline = _lower_pipeline(pipeline, emit, fast_math, cpu_devices)
         manager = PassManager(pipeline, verify_each=True, stats=stats, print_ir_after_all=print_ir_after_all, out=sys.stderr)
         manager.run(imported.module)
         if emit == "stablehlo":
@@ -75,6 +74,23 @@ def lower(graph, outputs, pipeline, emit, stats, print_ir_after_all, fast_math, 
         _write(output, text)
     else:
         click.echo(text, nl=False)
+
+
+def _lower_pipeline(pipeline: str | None, emit: str, fast_math: bool, cpu_devices: int | None) -> str:
+    """The passes ``tfc lower`` runs: the default pipelines up to ``emit``, or ``pipeline`` (with
+    legalize-tf added when the IR must reach core ops), then what ``emit`` needs after them."""
+    from tfc.passmanager import default_pipeline
+
+    if pipeline is None:
+        tf_level, core = default_pipeline("tf", fast_math), default_pipeline("core", fast_math)
+        pipeline = tf_level if emit == "tf" else f"{tf_level},legalize-tf,{core}"
+    elif emit != "tf" and "legalize-tf" not in pipeline:
+        pipeline = ",".join(p for p in (pipeline, "legalize-tf") if p)
+    if emit == "stablehlo":
+        pipeline += ",lift-variables"
+    if emit == "partitioned":
+        pipeline += f",place{{devices={cpu_devices or ''}}},partition,schedule"
+    return pipeline
 
 
 def _placeholder_shapes(importer, specs) -> dict:
@@ -156,8 +172,10 @@ def checked_feeds(session, feeds: dict, path: str | None) -> dict:
 @click.option("--cpu-devices", type=click.IntRange(min=1), help="Number of CPU devices (default: as many as the graph names).")
 @click.option("--backend", type=click.Choice(BACKENDS), default="xla", show_default=True)
 @click.option("--fast-math", is_flag=True, help="Let the passes reassociate float arithmetic, as Grappler does.")
+@click.option("--stats", is_flag=True, help="Print to stderr, per device, its ops and the time they took, and the transfers "
+              "between devices (for each program that spans devices; each device's work is waited for, to time it).")
 @click.option("-o", "--output", metavar="OUT.npz", help="Where to write the fetched values (keys: the fetch names as given).")
-def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend, fast_math, output):
+def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend, fast_math, stats, output):
     """Run a GraphDef like a TensorFlow Session: --init ops once, --target ops N times, then the fetches."""
     import numpy as np
 
@@ -171,7 +189,7 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
         else:
             ensure_cpu_devices(cpu_devices_named(importer))
         feeds = read_feeds(inputs_path) if inputs_path else {}
-        session = GraphSession(importer, backend=backend, fast_math=fast_math)
+        session = GraphSession(importer, backend=backend, fast_math=fast_math, profile_devices=stats)
         feeds = checked_feeds(session, feeds, inputs_path)
         if inits:
             session.run([], {}, list(inits))
@@ -180,6 +198,8 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
         values = session.run(list(fetches), feeds) if fetches else []
     except TfcError as err:
         fail(err)
+    if stats:
+        _print_device_stats(session)
     results = dict(zip(fetches, values))
     if output:
         from tfc.runtime.npz import write_npz
@@ -190,6 +210,18 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
     else:
         for name, value in results.items():
             click.echo(f"{name} = {np.array2string(np.asarray(value), threshold=20)}")
+
+
+def _print_device_stats(session) -> None:
+    """``--stats``: per program that spans devices, its devices' ops and time and its transfers."""
+    programs = session.device_stats()
+    if not programs:
+        click.echo("stats: every program ran on one device", err=True)
+    for index, stats in enumerate(programs):
+        if len(programs) > 1:
+            click.echo(f"program {index + 1} of {len(programs)} ({stats.calls} runs):", err=True)
+        for line in stats.lines():
+            click.echo(line, err=True)
 
 
 @click.command()
