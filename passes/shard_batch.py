@@ -329,7 +329,8 @@ class SplitContext:
         """This op again on ``operands`` (its attributes unless ``attrs``); result types from its type
         rule unless given (ops with declared result types need them)."""
         attributes = dict(self.op.attributes) if attrs is None else attrs
-        op = self._sharder.builder.create(self.op.name, operands, attributes, result_types, location=self.op.location)
+        hint = self.op.results[0].name_hint if len(self.op.results) == 1 else None
+        op = self._sharder.builder.create(self.op.name, operands, attributes, result_types, location=self.op.location, name_hint=hint)
         return list(op.results)
 
     def all_reduce(self, values: list[Value], reduction: str) -> list[Value]:
