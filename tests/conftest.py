@@ -18,7 +18,7 @@ from hypothesis import settings
 
 os.environ.setdefault("TFC_CPU_DEVICES", "4")
 
-from .test_golden import GOLDEN_DIR, GoldenFile  # noqa: E402
+from .test_golden import GOLDEN_DIR, GoldenFile
 
 settings.register_profile("ci", derandomize=True, database=None)
 settings.register_profile("fuzz", derandomize=False)

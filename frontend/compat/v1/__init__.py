@@ -6,6 +6,8 @@ and the optimizers differentiate through tfc's core autodiff after legalization
 (:mod:`tfc.frontend.tf.gradients_op`).
 """
 
+from tensorboard.compat.proto.config_pb2 import ConfigProto, GPUOptions
+
 from tfc.types import DType
 
 from . import app, train
@@ -189,6 +191,7 @@ __all__ = [
     "cond", "while_loop",
     "AUTO_REUSE", "VariableScope", "constant_initializer", "get_variable", "glorot_uniform_initializer", "ones_initializer",
     "random_normal_initializer", "random_uniform_initializer", "truncated_normal_initializer", "variable_scope", "zeros_initializer",
+    "ConfigProto", "GPUOptions",
     "Graph", "GraphError", "GraphKeys", "InteractiveSession", "Operation", "Session", "Tensor", "TensorShape", "Variable", "abs", "add", "add_n",
     "add_to_collection", "all_variables", "assign", "assign_add", "assign_sub", "register_tensor_conversion_function", "argmax", "argmin",
     "bfloat16", "bool", "cast", "ceil", "clip_by_value", "complex128", "complex64",

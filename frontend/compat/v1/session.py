@@ -9,16 +9,22 @@ live in the session, so two sessions over one graph hold separate values.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 
 import numpy as np
+from tensorboard.compat.proto.config_pb2 import ConfigProto
 
+from tfc.backends import devices, set_cpu_devices
+from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.runtime.errors import SessionError
 from tfc.runtime.graph_session import GraphSession
 
 from .graph import get_default_graph
 from .tensor import Operation, Tensor, default_session, get_default_session
+
+log = logging.getLogger("tfc")
 
 
 class Session:
@@ -29,6 +35,7 @@ class Session:
             raise SessionError(f"tf.Session: target '{target}' is not supported (tfc runs in this process)")
         self.graph = graph if graph is not None else get_default_graph()
         self._backend = backend
+        self._config = _checked_config(config)
         self._runner: GraphSession | None = None
         self._version = -1
         self._closed = False
@@ -112,7 +119,7 @@ class Session:
             if self._version != self.graph.version:
                 importer = GraphImporter(self.graph.as_graph_def())
                 if self._runner is None:
-                    self._runner = GraphSession(importer, backend=self._backend)
+                    self._runner = GraphSession(importer, backend=self._backend, allow_soft_placement=self._config.allow_soft_placement)
                 else:
                     self._runner.extend(importer)
                 self._version = self.graph.version
@@ -167,6 +174,25 @@ class InteractiveSession(Session):
             self._default.__exit__(None, None, None)
             self._default = None
         super().close()
+
+
+def _checked_config(config) -> ConfigProto:
+    """``config`` (TensorFlow's ConfigProto; None: the defaults). Its CPU ``device_count`` asks for
+    that many host devices, which XLA can give only before its CPU backend starts: later, a warning
+    on the ``tfc`` logger when there are fewer (a device a graph names that does not exist is an error
+    at its first run, or a warning under ``allow_soft_placement``)."""
+    if config is None:
+        return ConfigProto()
+    if not isinstance(config, ConfigProto):
+        raise SessionError(f"tf.Session: config must be a tf.ConfigProto, got {type(config).__name__}")
+    cpus = config.device_count.get("CPU", 0)
+    if cpus > 1:
+        try:
+            set_cpu_devices(cpus)
+        except TfcError as err:
+            if len([d for d in devices() if d.startswith("cpu:")]) < cpus:
+                log.warning("tf.Session: ConfigProto asks for %d CPU devices but %s", cpus, str(err).removeprefix("error: "))
+    return config
 
 
 def _flatten(fetches, leaves: list):
