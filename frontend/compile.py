@@ -21,13 +21,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfc.backends import device_put, load, stablehlo_text
+from tfc.backends import device_put, devices, load, stablehlo_text
 from tfc.backends.loader import load_replicated
-from tfc.diagnostics import TraceError
+from tfc.device_spec import DEVICE_ATTR, canonical_device
+from tfc.diagnostics import TfcError, TraceError
 from tfc.ir import Module
 from tfc.location import UNKNOWN, FileLineColLoc
 from tfc.passes.lift_variables import lift_variables
 from tfc.passes.shard_batch import REPLICATED, SPLIT_ARGS, SPLIT_RESULTS, ShardBatch
+from tfc.passmanager import PassManager
 from tfc.printer import print_module
 from tfc.types import DType, FunctionType, TensorType
 from tfc.verifier import verify
@@ -260,14 +262,41 @@ class CompiledFunction:
             outputs = [self._output(trace, leaf) for leaf in out_leaves]
             trace.builder.create("func.return", [t.value for t in outputs], location=where)
         trace.function.set_type(FunctionType(tuple(arg_types), tuple(t.type for t in outputs)))
+        spans = self._spans_devices(trace)
+        if spans and trace.variables:
+            self._place(trace, partition=False)  # variables join their reads and updates before they are lifted
         if trace.variables:  # tfc.Variables were used: they become arguments and results
             lifted = lift_variables(trace.module, trace.function)
             by_name = {name: entry[0] for name, entry in trace.variables.items()}
+            if spans:
+                self._place(trace, partition=True)
             verify(trace.module)
             variables = (tuple(by_name[n] for n in lifted.names_in), tuple(by_name[n] for n in lifted.names_out), lifted.donate)
             return Lowered(trace.module, trace.function.name, variables, self._shard(trace, batch_leaves)), out_structure
+        if spans:
+            self._place(trace, partition=True)
         verify(trace.module)
         return Lowered(trace.module, trace.function.name, replicas=self._shard(trace, batch_leaves)), out_structure
+
+    # ---- model parallelism
+    def _spans_devices(self, trace: Trace) -> bool:
+        """Whether ops were recorded in ``tfc.device`` scopes naming another device than ``device=``
+        (data parallelism, ``devices=``, places nothing)."""
+        home = canonical_device(self.device)
+        return self.devices is None and any(op.attr(DEVICE_ATTR, home) != home for op in trace.function.body.ops)
+
+    def _place(self, trace: Trace, partition: bool) -> None:
+        """Place every op on a device (then partition and schedule), so the loader runs the function's
+        pieces on their devices; a device that does not exist is a TraceError naming the op."""
+        home, entry = canonical_device(self.device), trace.function.name
+        available = ",".join(devices()) if self.backend == "xla" else ""
+        pipeline = f"place{{devices={available},default_device={home},entry={entry}}}"
+        if partition:
+            pipeline += f",partition{{entry={entry}}},schedule"
+        try:
+            PassManager(pipeline).run(trace.module)
+        except TfcError as err:
+            raise TraceError(f"{self.__name__}(): {str(getattr(err, 'cause', err)).splitlines()[0]}") from None
 
     # ---- data parallelism
     def _check_batch(self, name: str, leaves: list) -> None:

@@ -103,17 +103,22 @@ class Trace:
         self.builders.pop()
 
 
-@contextlib.contextmanager
 def device_scope(device_name: str | None):
     """``with tfc.device("cpu:1"):`` inside ``@tfc.compile``: the ops recorded in it carry the device
-    (TensorFlow's rule for nested scopes: the inner parts win; None clears the scope)."""
-    trace = current_trace()
-    saved = trace.device
+    (TensorFlow's rule for nested scopes: the inner parts win; None clears the scope). A bad string
+    is a TraceError at the user's line."""
     try:
         spec = DeviceSpec() if device_name is None else DeviceSpec.parse(device_name)
     except DeviceError as err:
         raise TraceError(str(err), user_location()) from None
-    trace.device = spec if device_name is None else spec.merged(saved)
+    return _device_scope(spec, device_name is None)
+
+
+@contextlib.contextmanager
+def _device_scope(spec: DeviceSpec, clear: bool):
+    trace = current_trace()
+    saved = trace.device
+    trace.device = spec if clear else spec.merged(saved)
     try:
         yield
     finally:

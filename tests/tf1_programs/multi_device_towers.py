@@ -32,7 +32,7 @@ optimizer = tf.train.GradientDescentOptimizer(0.3)
 x_parts, y_parts = tf.split(x, TOWERS), tf.split(y, TOWERS)
 tower_grads, losses = [], []
 for i in range(TOWERS):
-    with tf.device("/cpu:%d" % i), tf.name_scope("tower_%d" % i):
+    with tf.device(f"/cpu:{i}"), tf.name_scope(f"tower_{i}"):
         loss = tower_loss(x_parts[i], y_parts[i])
         losses.append(loss)
         tower_grads.append(optimizer.compute_gradients(loss))
@@ -48,7 +48,7 @@ config = tf.ConfigProto(device_count={"CPU": 2}, allow_soft_placement=True)
 with tf.Session(config=config) as sess:
     sess.run(tf.global_variables_initializer())
     history = []
-    for step in range(15):
+    for _ in range(15):
         _, value = sess.run([train_op, total_loss], {x: images, y: labels})
         history.append(value)
     RESULTS["losses"] = np.array(history)
