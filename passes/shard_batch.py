@@ -15,6 +15,22 @@ when traced, so it stays right. A replicated operand that must meet a split one 
 otherwise a ``tfc.dynamic_slice`` at ``tfc.replica_id`` * size). An op without a rule for its case
 gets whole operands (``tfc.all_gather``): slower, never wrong.
 
+Before (``shard-batch{replicas=4,batch_args=1}``)::
+
+    ^bb0(%w: tensor<3xf32>, %x: tensor<8x3xf32>):
+      %p = "tfc.multiply"(%x, %wb) : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<8x3xf32>   // %wb: %w broadcast
+      %s = "tfc.reduce"(%p) {dimensions = array<i64: 0>, kind = "sum"} : (tensor<8x3xf32>) -> tensor<3xf32>
+      "func.return"(%s, %p) : (tensor<3xf32>, tensor<8x3xf32>) -> ()
+
+After::
+
+    ^bb0(%w: tensor<3xf32>, %x: tensor<2x3xf32>):
+      %p = "tfc.multiply"(%x, %wb) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>   // broadcast to 2 rows
+      %s = "tfc.reduce"(%p) {dimensions = array<i64: 0>, kind = "sum"} : (tensor<2x3xf32>) -> tensor<3xf32>
+      %0 = "tfc.all_reduce"(%s) {reduction = "sum", replicas = 4 : i64} : (tensor<3xf32>) -> tensor<3xf32>
+      "func.return"(%0, %p) : (tensor<3xf32>, tensor<2x3xf32>) -> ()
+    }) {..., tfc.replicas = 4 : i64, tfc.split_args = array<i64: -1, 0>, tfc.split_results = array<i64: -1, 0>}
+
 Results: the function gets ``tfc.replicas`` and ``tfc.split_results`` (per result, the axis along
 which the runtime concatenates the replicas' results, or -1 for a replicated one, taken from replica
 0) and ``tfc.split_args`` (per argument, 0 or -1).
