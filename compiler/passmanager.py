@@ -45,6 +45,10 @@ class Pass:
     def run(self, module: Module) -> None:
         raise NotImplementedError
 
+    def measure(self, module: Module) -> dict[str, int]:
+        """Figures ``--stats`` prints before -> after this pass, besides the op count (none by default)."""
+        return {}
+
 
 class PipelineError(TfcError):
     """A pipeline string names an unknown pass or option, or gives an option a bad value."""
@@ -331,6 +335,7 @@ class PassManager:
         last_text = _print(module) if self.print_ir_after_change and not self.print_ir_after_all else None
         for index, p in enumerate(self.passes):
             before = count_ops(module) if self.stats else 0
+            figures = p.measure(module) if self.stats else {}
             start = time.perf_counter()
             self._run_one(p, module, index)
             elapsed = time.perf_counter() - start
@@ -342,7 +347,9 @@ class PassManager:
                 if timer is not None:
                     timer.add_verify(time.perf_counter() - verify_start)
             if self.stats:
-                out.write(f"{p.name}: ops {before} -> {count_ops(module)}, {elapsed * 1000:.1f} ms\n")
+                after = p.measure(module)
+                extra = "".join(f", {key} {value} -> {after.get(key, value)}" for key, value in figures.items())
+                out.write(f"{p.name}: ops {before} -> {count_ops(module)}{extra}, {elapsed * 1000:.1f} ms\n")
             if self.print_ir_after_all:
                 out.write(_IR_HEADER.format(p.name) + _print(module))
             elif last_text is not None:

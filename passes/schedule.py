@@ -49,7 +49,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tfc.effects import has_side_effects, is_terminator
+from tfc.effects import has_side_effects, is_pure, is_terminator
 from tfc.ir import Block, BlockArgument, Function, Module, Operation, OpResult, Value
 from tfc.limits import static_bytes
 from tfc.passmanager import Pass, register_pass
@@ -81,6 +81,11 @@ class Schedule(Pass):
                 order = schedule_block(body, self.memory)
                 if order is not None:
                     rewriter.move_before(body.ops[-1], order)
+
+    def measure(self, module: Module) -> dict[str, int]:
+        """``--stats``: the estimated peak live bytes, summed over the functions (one per device in a
+        partitioned program), before and after."""
+        return {"peak bytes": sum(peak_live_bytes(f) for f in module.functions)}
 
 
 def schedule_block(block: Block, memory: bool = True) -> list[Operation] | None:
@@ -141,6 +146,11 @@ def _kind(op: Operation) -> int:
     return RECV if op.results else SEND
 
 
+def _is_source(op: Operation) -> bool:
+    """A pure op that needs nothing (a constant, an iota): computing it early only holds memory."""
+    return not op.operands and not op.regions and bool(op.results) and is_pure(op)
+
+
 def _size(value: Value) -> int:
     return static_bytes(value.type) or 0
 
@@ -157,6 +167,8 @@ class _Graph:
         self.uses = [_outer_uses(op, block) for op in self.body]
         self.final_uses = _outer_uses(self.terminator, block)
         self.kind = [_kind(op) for op in self.body]
+        self.lazy = [k == RECV or _is_source(op) for k, op in zip(self.kind, self.body)]
+        """Ops placed just before their first user: receives, and pure ops of no operands (constants)."""
         self.succs: list[list[int]] = [[] for _ in range(n)]
         self.indeg = [0] * n
         self.recv_preds: list[list[int]] = [[] for _ in range(n)]
@@ -170,7 +182,7 @@ class _Graph:
             for j in preds:
                 self.succs[j].append(i)
                 self.indeg[i] += 1
-                if self.kind[j] == RECV:
+                if self.lazy[j]:
                     self.recv_preds[i].append(j)
         self.rank = self._send_ranks()
 
@@ -238,7 +250,7 @@ class _Scheduler:
         work = list(ready)
         while work:
             i = work.pop()
-            if self.graph.kind[i] != RECV:
+            if not self.graph.lazy[i]:
                 self.state[i] = _READY
                 self._push(i)
                 continue

@@ -103,10 +103,10 @@ def test_devices_colocation_names_and_control_edges_are_kept():
 def test_cpu_devices_named_by_the_graph(caplog):
     g = GraphBuilder()
     g.placeholder("x", np.float32, [2])
-    g.op("Relu", ["x"], name="a", device="/job:localhost/replica:0/task:0/device:CPU:3", T=np.float32)
-    assert graph_commands.cpu_devices_named(GraphImporter(g.graph)) == 4
-    tfc.devices()  # the backend has started here with one CPU device: a warning, not a failure
-    graph_commands.ensure_cpu_devices(4)
-    assert "the graph names 4 CPU devices but cannot make 4 CPU devices" in caplog.text
+    g.op("Relu", ["x"], name="a", device="/job:localhost/replica:0/task:0/device:CPU:5", T=np.float32)
+    assert graph_commands.cpu_devices_named(GraphImporter(g.graph)) == 6
+    tfc.devices()  # the backend has started here with the suite's four CPU devices: a warning, not a failure
+    graph_commands.ensure_cpu_devices(6)
+    assert "the graph names 6 CPU devices but cannot make 6 CPU devices" in caplog.text
 
 
