@@ -55,6 +55,8 @@ class PartitionedProgram:
         self.segments = cut(partitions)
         self.runners = [self._load(segment, backend, load_one) for segment in self.segments]
         self.direct = _argument_results(partitions)
+        self.moves = [0, 0]  # transfers and bytes per call (the shapes are static)
+        self.plan = [(segment, runner, self._fetchers(segment, runner)) for segment, runner in zip(self.segments, self.runners)]
         self.stats = DeviceStats()
         for segment in self.segments:
             self.stats.ops[segment.device] = self.stats.ops.get(segment.device, 0) + segment.ops
@@ -71,32 +73,36 @@ class PartitionedProgram:
             raise TypeError(f"expected {len(self.type.inputs)} arguments, got {len(args)}")
         env: dict = {}
         done: dict[str, list] = {}  # control token key -> the sending segment's outputs
-        moved = [0, 0]
-        for segment, runner in zip(self.segments, self.runners):
+        for segment, runner, fetchers in self.plan:
             for key in segment.waits_for:
                 _wait(done.get(key, ()))
-            inputs = [self._input(source, segment, runner, args, env, moved) for source in segment.inputs]
-            outputs = self._run(segment, runner, inputs)
+            outputs = self._run(segment, runner, [fetch(args, env) for fetch in fetchers])
             for destination, value in zip(segment.outputs, outputs):
                 env[destination] = value
             for key in segment.sends_tokens:
                 done[key] = outputs
         with self._lock:
             self.stats.calls += 1
-            self.stats.transfers += moved[0]
-            self.stats.transfer_bytes += moved[1]
+            self.stats.transfers += self.moves[0]
+            self.stats.transfer_bytes += self.moves[1]
         return [env[("result", i)] if i not in self.direct else args[self.direct[i]] for i in range(len(self.type.results))]
 
-    def _input(self, source: tuple, segment: Segment, runner, args, env, moved):
-        kind, what = source
-        if kind == "arg":
-            return runner.place(args[what])
-        if kind == "value":
-            return env[source]
-        value = env[source]  # ("key", k): a transfer to this segment's device
-        moved[0] += 1
-        moved[1] += getattr(value, "nbytes", 0)
-        return runner.place(value)
+    def _fetchers(self, segment: Segment, runner) -> list:
+        """Per input of ``segment``, how a call gets it: a program argument put on the device, a
+        value an earlier segment left there, or a value moved from another device."""
+        fetchers = []
+        for source in segment.inputs:
+            kind, what = source
+            if kind == "arg":
+                fetchers.append(lambda args, env, i=what, place=runner.place: place(args[i]))
+            elif kind == "value":
+                fetchers.append(lambda args, env, key=source: env[key])
+            else:
+                origin, size = segment.transfers[what]
+                self.moves[0] += 1
+                self.moves[1] += size
+                fetchers.append(lambda args, env, key=source, origin=origin, size=size, move=runner.move: move(env[key], origin, size))
+        return fetchers
 
     def _run(self, segment: Segment, runner, inputs: list) -> list:
         if not self.profile:
@@ -112,10 +118,12 @@ class PartitionedProgram:
 
 @dataclass(frozen=True)
 class Runner:
-    """One loaded segment: ``call(*inputs)`` and ``place(value)`` (a value moved to its device)."""
+    """One loaded segment: ``call(*inputs)``; ``place(value)``: a program argument on its device;
+    ``move(value, source device, bytes)``: a value from another device onto its device."""
 
     call: object
     place: object
+    move: object
 
 
 def _argument_results(partitions) -> dict[int, int]:

@@ -93,8 +93,8 @@ def _load_partitioned(module: Module, backend: str, entry: str) -> Loaded:
 def _load_segment(module: Module, backend: str, device: str | None) -> Runner:
     if backend == "interp":
         loaded = _load_interp(module, "host", "main")
-        return Runner(loaded.call, np.asarray)
-    from .xla.jaxlib_adapter import get_device, to_device
+        return Runner(loaded.call, np.asarray, lambda value, source, size: np.asarray(value))
+    from .xla.jaxlib_adapter import get_device, move_to_device, to_device
 
     loaded = _load_xla(module, device, (), "main")
     target = get_device(device)
@@ -102,7 +102,12 @@ def _load_segment(module: Module, backend: str, device: str | None) -> Runner:
     def place(value):  # numpy goes in as it is: the executable copies it to its device itself
         return value if isinstance(value, np.ndarray) else to_device(value, target)
 
-    return Runner(loaded.call, place)
+    def move(value, source: str, size: int):
+        if isinstance(value, np.ndarray):  # made by a host segment
+            return to_device(value, target)
+        return move_to_device(value, target, size, from_host_platform=source.startswith("cpu"))
+
+    return Runner(loaded.call, place, move)
 
 
 def load_replicated(module: Module, *, devices: Sequence[str], split_args: Sequence[int | None], split_results: Sequence[int | None],

@@ -23,6 +23,7 @@ from tfc.device_spec import ARGUMENTS_ATTR, DEVICE_ATTR, PARTITION_OF, PROGRAM_T
 from tfc.diagnostics import BackendError
 from tfc.effects import has_side_effects, is_pure
 from tfc.ir import BlockArgument, Function, Module, Operation, Value
+from tfc.limits import static_bytes
 from tfc.registry import Trait, lookup
 from tfc.types import FunctionType, TokenType
 
@@ -43,6 +44,7 @@ class Segment:
     inputs: list[tuple] = field(default_factory=list)
     outputs: list[tuple] = field(default_factory=list)
     ops: int = 0
+    transfers: dict[str, tuple[str, int]] = field(default_factory=dict)  # key it receives -> (source device, bytes)
     waits_for: list[str] = field(default_factory=list)  # control tokens (keys) whose senders must finish first
     sends_tokens: list[str] = field(default_factory=list)  # control tokens it sends: its side effects are done
 
@@ -208,6 +210,7 @@ def _inputs(f: Function, ops: list[Operation], segment: Segment) -> list[Value]:
             else:
                 needed[op.result] = None
                 segment.inputs.append(("key", op.attr("key")))
+                segment.transfers[op.attr("key")] = (op.attr("from"), static_bytes(op.result.type) or 0)
             continue
         for value in _outer_values(op):
             if value not in defined and value not in needed:
