@@ -29,6 +29,7 @@ from tfc.types import DType, TensorType
 from .constant_feeds import ConstantFeeds, NeedsConstantFeeds, constant_required, feeds_behind
 from .errors import SessionError
 from .feeds import check_feed_shape, feed_array
+from .host_ops import HostStage, NeedsHostStage, host_op
 from .placement import Placement
 from .step import Step, build_step
 from .variable_store import VariableStore
@@ -79,6 +80,8 @@ class GraphSession:
         """Feeds compiled in as constants because they determine shapes (``constant_feeds.log`` says which, why)."""
         self.placement = Placement(backend, device, allow_soft_placement, placement_policy)
         """How steps whose ops ask for other devices are placed (``allow_soft_placement``: TensorFlow's name)."""
+        self._host_stages: dict[tuple, list[HostStage]] = {}  # (fetches, targets, feed names) -> its host stages
+        self._host_ops: dict[str, HostStage] = {}  # node -> its host stage, shared by every run that needs it
         self.profile_devices = profile_devices
         """Time each device's work in steps that span devices (they wait for each piece): :meth:`device_stats`."""
 
@@ -123,7 +126,34 @@ class GraphSession:
 
     def _run_checked(self, fetches, feeds: dict[str, np.ndarray], targets) -> tuple[list[np.ndarray], tuple, bool]:
         """The run with checked ``feeds``: the results, the (step, feed names) that computed them, and
-        whether a feed was compiled in as a constant (the step then depends on its value)."""
+        whether the step depends on values (a feed compiled in as a constant, or a host stage)."""
+        key = (tuple(fetches), tuple(targets), tuple(sorted(feeds)))
+        while True:
+            stages = self._host_stages.get(key)
+            try:
+                if stages:
+                    return self._run_staged(stages, fetches, feeds, targets)
+                return self._run_compiled(fetches, feeds, targets)
+            except NeedsHostStage as needed:
+                stages = self._host_stages.setdefault(key, [])
+                if any(stage.node == needed.node for stage in stages):
+                    raise SessionError(f"'{needed.node}' runs on the host but is needed again: {needed.reason}") from None
+                if needed.node not in self._host_ops:
+                    self._host_ops[needed.node] = HostStage(self.importer, needed.node, self.pipeline)
+                stages.append(self._host_ops[needed.node])
+
+    def _run_staged(self, stages: list[HostStage], fetches, feeds: dict, targets) -> tuple[list[np.ndarray], tuple, bool]:
+        """Each host stage's op computed from its inputs (a run of their own), then the run with the
+        ops' outputs fed (:mod:`.host_ops`)."""
+        feeds = dict(feeds)
+        for stage in stages:
+            values = self._run_checked(stage.inputs, feeds, [])[0]
+            feeds.update(zip(stage.outputs, stage.evaluate(values)))
+        results, found, _ = self._run_compiled(fetches, feeds, targets)
+        return results, found, True
+
+    def _run_compiled(self, fetches, feeds: dict[str, np.ndarray], targets) -> tuple[list[np.ndarray], tuple, bool]:
+        """One compiled step's run (NeedsHostStage when its graph has an op for the host)."""
         signature = (tuple(fetches), tuple(targets), tuple((k, v.shape, v.dtype.str) for k, v in sorted(feeds.items())))
         found = self._steps.get(self.constant_feeds.key(signature, feeds))
         if found is None:
@@ -212,6 +242,9 @@ class GraphSession:
             step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
                               pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by, placement=self.placement)
         except TfcError as err:
+            node = host_op(err)
+            if node is not None and node in self.importer.nodes:
+                raise NeedsHostStage(node, str(getattr(err, "cause", err)).splitlines()[0]) from err
             value = constant_required(err)
             names = [] if value is None else feeds_behind(value, imported.module, imported.feeds)
             if names:
@@ -220,6 +253,10 @@ class GraphSession:
         if step.executor is not None:
             step.executor.profile = self.profile_devices
         return step, imported.feeds
+
+    def host_stages(self) -> list[HostStage]:
+        """The ops this session runs on the host (their ``runs`` and ``seconds``), in the order found."""
+        return list(self._host_ops.values())
 
     def device_stats(self) -> list[DeviceStats]:
         """What each compiled step that spans devices ran where, and its transfers (empty when none does)."""

@@ -215,8 +215,14 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
 def _print_device_stats(session) -> None:
     """``--stats``: per program that spans devices, its devices' ops and time and its transfers."""
     programs = session.device_stats()
-    if not programs:
+    stages = session.host_stages()
+    if not programs and not stages:
         click.echo("stats: every program ran on one device", err=True)
+    if stages:
+        runs = max(stage.runs for stage in stages)
+        seconds = sum(stage.seconds for stage in stages)
+        names = ", ".join(stage.node for stage in stages)
+        click.echo(f"host: ops {len(stages)} ({names}), time {seconds * 1e3 / max(runs, 1):.3f} ms", err=True)
     for index, stats in enumerate(programs):
         if len(programs) > 1:
             click.echo(f"program {index + 1} of {len(programs)} ({stats.calls} runs):", err=True)

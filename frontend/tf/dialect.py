@@ -175,6 +175,11 @@ class ConstantRequired(ShapeError):
         self.value = value
 
 
+class DataDependentShape(ShapeError):
+    """An op whose output shape depends on its input values (Where, Unique, ...): XLA cannot compile
+    it, but it can run on the host once its inputs are known (a session does that: the host stage)."""
+
+
 def require_constant(ctx, index: int, what: str):
     """Data operand ``index``'s value (a type rule's or a decomposition's ``ctx``); ConstantRequired
     naming it when it is computed at run time."""

@@ -28,23 +28,26 @@ from tfc.effects import constant_value, is_pure
 from tfc.frontend.tensor import Tensor, constant, to_tensor
 from tfc.frontend.tracing import Trace, tracing
 from tfc.ir import Block, Function, Module, Operation
+from tfc.location import NameLoc
 from tfc.passmanager import Pass, register_pass
 from tfc.registry import ShapeError, lookup
 from tfc.rewriter import Rewriter
 from tfc.types import FunctionType, TensorType, TokenType
 
-from .dialect import STATIC_SHAPES_HINT, ConstantRequired, DecomposeContext, data_types
+from .dialect import STATIC_SHAPES_HINT, ConstantRequired, DataDependentShape, DecomposeContext, data_types
 from .gradients_op import GRADIENTS, expand_gradients
 from .tf_ir import discard, evaluate_on_constants
 
 
 class LegalizationError(TfcError):
     """tf ops that have no decomposition (or whose decomposition failed), with where they are.
-    ``constant_required``: the operand that had to be a constant, when that is why."""
+    ``constant_required``: the operand that had to be a constant, when that is why; ``host_op``: the
+    name of the op whose output shape depends on its input values (a session runs it on the host)."""
 
-    def __init__(self, message: str, constant_required=None):
+    def __init__(self, message: str, constant_required=None, host_op: str | None = None):
         super().__init__(message)
         self.constant_required = constant_required
+        self.host_op = host_op
 
 
 @register_pass
@@ -173,7 +176,8 @@ class _Legalizer:
                 produced = [to_tensor(p, trace) for p in produced]
         except ShapeError as err:
             required = err.value if isinstance(err, ConstantRequired) else None
-            raise LegalizationError(f"{op.location.describe()}: error: '{op.name}': {err}", required) from None
+            host = op.location.name if isinstance(err, DataDependentShape) and isinstance(op.location, NameLoc) else None
+            raise LegalizationError(f"{op.location.describe()}: error: '{op.name}': {err}", required, host) from None
         except (TypeError, AttributeError, IndexError, KeyError, ValueError) as err:  # malformed attributes/inputs
             raise LegalizationError(
                 f"{op.location.describe()}: error: '{op.name}': cannot interpret its attributes or inputs ({type(err).__name__}: {err})"

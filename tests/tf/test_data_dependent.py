@@ -11,7 +11,7 @@ from tfc.diagnostics import TfcError
 from .graphs import GraphBuilder, run_graph
 from .test_array import F32, I32, I64, Feed, check, run_op
 
-WHY = "depends on the input values, a data-dependent output shape: tfc compiles static shapes and has no host partition"
+WHY = "depends on the input values, a data-dependent output shape: XLA compiles static shapes, so a session runs the op on the host"
 BOXES = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, 5, 1, 6]], F32)
 SCORES = np.array([0.9, 0.8, 0.7], F32)
 

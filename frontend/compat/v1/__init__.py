@@ -14,6 +14,7 @@ from . import app, train
 from . import nn_ops as nn
 from .app import logging
 from .array_ops import (
+    boolean_mask,
     concat,
     constant,
     expand_dims,
@@ -40,6 +41,7 @@ from .array_ops import (
     stop_gradient,
     tile,
     transpose,
+    unique,
     unstack,
     where,
     zeros,
@@ -194,7 +196,7 @@ __all__ = [
     "ConfigProto", "GPUOptions",
     "Graph", "GraphError", "GraphKeys", "InteractiveSession", "Operation", "Session", "Tensor", "TensorShape", "Variable", "abs", "add", "add_n",
     "add_to_collection", "all_variables", "assign", "assign_add", "assign_sub", "register_tensor_conversion_function", "argmax", "argmin",
-    "bfloat16", "bool", "cast", "ceil", "clip_by_value", "complex128", "complex64",
+    "bfloat16", "bool", "boolean_mask", "cast", "ceil", "clip_by_value", "complex128", "complex64",
     "concat", "constant", "control_dependencies", "cos", "device", "disable_eager_execution", "disable_v2_behavior", "div", "divide", "equal", "exp",
     "expand_dims", "fill", "float16", "float32", "float64", "floor", "floordiv", "floormod", "gather", "get_collection", "get_default_graph",
     "get_default_session", "global_variables", "global_variables_initializer", "gradients", "greater", "greater_equal", "group", "identity",
@@ -204,6 +206,6 @@ __all__ = [
     "random_uniform", "range", "rank", "realdiv", "reciprocal", "reduce_all", "reduce_any", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod",
     "reduce_sum", "reset_default_graph", "reshape", "round", "rsqrt", "set_random_seed", "shape", "sigmoid", "sign", "sin", "size", "slice", "split",
     "sqrt", "square", "squared_difference", "squeeze", "stack", "stop_gradient", "sub", "subtract", "tanh", "tile", "to_double", "to_float",
-    "to_int32", "to_int64", "train", "trainable_variables", "transpose", "truediv", "truncated_normal", "uint16", "uint32", "uint64", "uint8",
+    "to_int32", "to_int64", "train", "trainable_variables", "transpose", "truediv", "truncated_normal", "uint16", "unique", "uint32", "uint64", "uint8",
     "unstack", "variables_initializer", "where", "zeros", "zeros_like",
 ]

@@ -200,13 +200,37 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):
 
 
 def where(condition, x=None, y=None, name=None):
-    """``x`` where ``condition`` else ``y`` (SelectV2, broadcasting); the one-argument form has a
-    data-dependent shape and is refused when the graph runs."""
+    """``x`` where ``condition`` else ``y`` (SelectV2, broadcasting); the one-argument form (the
+    indices of the true elements) has a data-dependent shape: a session runs it on the host."""
     condition = to_tensor(condition)
     if x is None and y is None:
         return add("Where", [condition], name=name or "Where")
     anchor = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else to_tensor(x)
     return add("SelectV2", [condition, like(x, anchor), like(y, anchor)], name=name or "Select")
+
+
+def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
+    """The entries of ``tensor`` where ``mask`` is true (mask's dims flattened at ``axis``), as
+    TensorFlow builds it: Where, then Gather. Where's output shape depends on the mask's values, so
+    a session runs it on the host between compiled stages."""
+    tensor, mask = to_tensor(tensor), to_tensor(mask)
+    axis = 0 if axis is None else axis
+    if mask.shape.ndims is None:
+        raise ValueError("tf.boolean_mask: the mask's rank must be known")
+    with get_default_graph().name_scope(name):
+        dims = mask.shape.ndims
+        shape = add("Shape", [tensor], {"out_type": DType.i32}, name="Shape")
+        flat = concat([shape[:axis], to_tensor(np.array([-1], np.int32)), shape[axis + dims:]], 0)
+        tensor = reshape(tensor, flat)
+        indices = squeeze(where(reshape(mask, to_tensor(np.array([-1], np.int32)))), axis=[1])
+        return gather(tensor, indices, axis=axis)
+
+
+def unique(x, out_idx=DType.i32, name=None):
+    """(y, idx): the distinct elements of ``x`` in order of first appearance and each element's index
+    among them; run on the host (the count is known only from the values)."""
+    op = add_op("Unique", [to_tensor(x)], {"out_idx": as_dtype(out_idx)}, name=name or "Unique")
+    return tuple(op.outputs)
 
 
 def no_op(name=None):

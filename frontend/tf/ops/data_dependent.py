@@ -1,9 +1,10 @@
 """Ops whose output shape depends on the input values: Unique, UniqueV2, UniqueWithCounts,
 UniqueWithCountsV2, ListDiff, DynamicPartition, and the error every such op raises at legalization.
 
-tfc compiles static shapes and has no host partition (a part of the graph run outside the compiled
-program) yet, so such an op works only on a constant input, where the values, and so the shape,
-are known: there it becomes constants. DynamicPartition needs only its partitions constant: they
+XLA compiles static shapes, so such an op compiles only on a constant input, where the values, and so
+the shape, are known: there it becomes constants. Otherwise its error is a ``DataDependentShape``, and
+a GraphSession runs the op on the host (``tfc.runtime.host_ops``): it computes the op's inputs, gives
+them to the op as constants, and feeds its outputs to the rest of the graph. DynamicPartition needs only its partitions constant: they
 decide the sizes, and the data is gathered. Where (array_index.py) and the unpadded non-max suppressions
 (non_max_suppression.py) follow the same rule.
 """
@@ -16,15 +17,15 @@ from tfc.frontend import api as tnp
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
-from ..dialect import tf_op
+from ..dialect import DataDependentShape, tf_op
 from .array import axis_in, const, ints, shape_text
 
 
 def data_dependent(what: str, hint: str = "") -> ShapeError:
-    """The error for an output shape known only at run time."""
-    text = (f"{what} (the output's shape) depends on the input values, a data-dependent output shape: tfc compiles "
-            "static shapes and has no host partition to run such ops yet")
-    return ShapeError(f"{text} ({hint})" if hint else text)
+    """The error for an output shape known only at run time (a session runs such an op on the host)."""
+    text = (f"{what} (the output's shape) depends on the input values, a data-dependent output shape: XLA compiles "
+            "static shapes, so a session runs the op on the host between compiled stages")
+    return DataDependentShape(f"{text} ({hint})" if hint else text)
 
 
 # ---- Unique, UniqueV2, UniqueWithCounts, UniqueWithCountsV2 ---------------------------------------
