@@ -94,13 +94,16 @@ def _load_segment(module: Module, backend: str, device: str | None) -> Runner:
     if backend == "interp":
         loaded = _load_interp(module, "host", "main")
         return Runner(loaded.call, np.asarray, lambda value, source, size: np.asarray(value))
-    from .xla.jaxlib_adapter import get_device, move_to_device, to_device
+    from .xla.jaxlib_adapter import get_device, move_to_device, single_sharding, to_device
 
     loaded = _load_xla(module, device, (), "main")
     target = get_device(device)
+    home = single_sharding(target)  # what this device's executables give their results
 
     def place(value):  # numpy goes in as it is: the executable copies it to its device itself
-        return value if isinstance(value, np.ndarray) else to_device(value, target)
+        if type(value) is np.ndarray or getattr(value, "sharding", None) is home:
+            return value
+        return to_device(value, target)
 
     def move(value, source: str, size: int):
         if isinstance(value, np.ndarray):  # made by a host segment

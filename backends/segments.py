@@ -148,11 +148,13 @@ def cut(partitions: list[Function]) -> list[Segment]:
 
 
 def _sink_pure_ops(f: Function, level: dict) -> None:
-    """Raise each pure op to the lowest level of its users (constants join the segment that uses
-    them instead of making one of their own). Users stay at or above it, so no edge breaks."""
+    """Raise each pure op, and each receive of data, to the lowest level of its users (constants
+    join the segment that uses them instead of making one of their own; a value received early
+    waits for its user rather than passing through a segment). Users stay at or above it."""
     body = f.body
     for op in reversed(body.ops[:-1]):
-        if not is_pure(op) or not op.results:
+        data_receive = is_transfer(op) and op.results and not isinstance(op.result.type, TokenType)
+        if not (is_pure(op) or data_receive) or not op.results:
             continue
         users = [_top_level(user, body) for r in op.results for user in r.users]
         if users and all(user is not body.ops[-1] for user in users):

@@ -21,6 +21,7 @@ import numpy as np
 
 from tfc.backends.interp.interpreter import Interpreter
 from tfc.builder import Builder
+from tfc.device_spec import DEVICE_ATTR, DeviceSpec
 from tfc.diagnostics import TraceError
 from tfc.ir import Block, Function, Operation, Region, Value
 from tfc.location import Location
@@ -127,7 +128,7 @@ def backprop(trace: Trace, outputs: Sequence[Value], seeds: Sequence[Tensor], wr
     for value, seed in zip(outputs, seeds):
         if value in depends:
             _accumulate(cotangents, value, seed)
-    saved_location = trace.location
+    saved_location, saved_device = trace.location, trace.device
     try:
         for op in reversed(forward):
             inputs = _inputs(op)
@@ -135,11 +136,13 @@ def backprop(trace: Trace, outputs: Sequence[Value], seeds: Sequence[Tensor], wr
                 continue
             incoming = [cotangents[r] if r in cotangents else api.zeros_like(Tensor(r, trace)) for r in op.results]
             trace.location = op.location  # gradient ops point at the op they differentiate
+            device = op.attr(DEVICE_ATTR)  # and run where it runs (TensorFlow's colocate_gradients_with_ops)
+            trace.device = saved_device if device is None else DeviceSpec.parse(device)
             for operand, grad in zip(inputs, _rule(op)(GradContext(op, trace), *incoming)):
                 if grad is not None and operand in depends:
                     _accumulate(cotangents, operand, to_tensor(grad, trace))
     finally:
-        trace.location = saved_location
+        trace.location, trace.device = saved_location, saved_device
     return [cotangents.get(v) for v in wrt]
 
 

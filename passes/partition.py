@@ -15,7 +15,8 @@ right before its first use and returns ``%y``. Each partition says what it is:
 (``tfc.arguments``, indices into the original signature) and which results it returns
 (``tfc.results``), and the program's signature (``tfc.program_type``).
 
-One transfer per value and destination device, however many ops there use it. A value used inside
+One transfer per value and destination device, however many ops there use it; a constant (a pure
+op that needs nothing) is not transferred but made again on each device that uses it. A value used inside
 an op's regions counts as a use by the op. Side effects keep program order across devices: when a
 side-effecting op follows one on another device, the earlier device sends a ``!tfc.token`` (a
 ``tfc.token`` op, then a send) and the later one receives it before its op: a control edge. An
@@ -32,7 +33,7 @@ from tfc.builder import Builder
 from tfc.clone import clone_op
 from tfc.device_spec import ARGUMENTS_ATTR, COLOCATE_ATTR, DEVICE_ATTR, PARTITION_OF, PROGRAM_TYPE_ATTR, RESULTS_ATTR, DeviceSpec
 from tfc.diagnostics import VerifyError
-from tfc.effects import has_side_effects
+from tfc.effects import has_side_effects, is_pure
 from tfc.ir import BlockArgument, Function, Module, Operation, Value
 from tfc.passmanager import Pass, register_pass
 from tfc.types import DType, FunctionType, TokenType
@@ -62,6 +63,12 @@ class Partition(Pass):
 def partition_name(entry: str, device: str) -> str:
     """``main`` on ``cpu:1`` -> ``main.cpu1`` (a plain symbol name)."""
     return f"{entry}.{device.replace(':', '')}"
+
+
+def _copied(op: Operation) -> bool:
+    """Ops each device makes for itself instead of receiving their value: pure ops that need
+    nothing (constants, iotas) cost less to compute again than to transfer."""
+    return not op.operands and not op.regions and bool(op.results) and is_pure(op)
 
 
 def _device_order(name: str) -> tuple:
@@ -139,7 +146,7 @@ class _Partitioner:
             for value in self.outer_values(op):
                 if isinstance(value, BlockArgument):
                     argument_users.setdefault(value.index, {})[device] = None
-                elif self.device[value.op] != device:
+                elif self.device[value.op] != device and not _copied(value.op):
                     self.needed_on.setdefault(value, {})[device] = None
         return argument_users
 
@@ -182,7 +189,16 @@ class _Partitioner:
                 self.sent[(value, device)] = (key, part.device)
 
     def receive(self, value: Value, part: _Part) -> None:
-        """Before the first use on ``part``'s device of a value made elsewhere: its receive."""
+        """Before the first use on ``part``'s device of a value made elsewhere: its receive (or, for
+        a constant, a copy of the op that makes it)."""
+        if value in part.mapping or isinstance(value, BlockArgument):
+            return
+        if _copied(value.op):
+            copy = clone_op(value.op, part.mapping)
+            for key in (DEVICE_ATTR, COLOCATE_ATTR):
+                copy.attributes.pop(key, None)
+            part.function.body.append(copy)
+            return
         if (value, part.device) not in self.sent or (value, part.device) in self.received:
             return
         key, source = self.sent[(value, part.device)]

@@ -269,6 +269,12 @@ def move_to_device(array: jax.Array, device: Device, nbytes: int, from_host_plat
 _sharding_cache: dict[Device, Any] = {}
 
 
+def single_sharding(device: Device):
+    """The one SingleDeviceSharding object tfc uses for ``device`` (results of its executables
+    carry it, so ``array.sharding is single_sharding(device)`` is a cheap "already there")."""
+    return _single_sharding(device)
+
+
 def _single_sharding(device: Device):
     s = _sharding_cache.get(device)
     if s is None:
