@@ -192,8 +192,21 @@ def _segment(f: Function, at: int, ops: list[Operation], needed_later: dict[Valu
     values = [mapping[v] for v in _outputs(f, at, ops, needed_later, segment)]
     Builder(function.body).create("func.return", values, {}, [], location=f.return_op.location)
     function.set_type(FunctionType(tuple(a.type for a in function.args), tuple(v.type for v in values)))
+    _forget_names(function)
     segment.module.add_function(function)
     return segment
+
+
+def _forget_names(function: Function) -> None:
+    """Drop value names: segments that compute the same thing (a tower per device) then print the
+    same, and the backend compiles them once (names are for reading IR; segments are not read)."""
+    for op in function.op.walk():
+        for result in op.results:
+            result.name_hint = None
+        for region in op.regions:
+            for block in region.blocks:
+                for arg in block.args:
+                    arg.name_hint = None
 
 
 def _makes_token(op: Operation) -> bool:

@@ -160,3 +160,26 @@ def test_a_missing_device_is_an_error_naming_the_node_and_soft_placement_runs_it
         GraphSession(GraphImporter(def_)).run([y.name], {"x:0": np.ones(2, np.float32)})
     soft = GraphSession(GraphImporter(def_), allow_soft_placement=True)
     np.testing.assert_allclose(soft.run([y.name], {"x:0": np.ones(2, np.float32)})[0], np.exp(np.ones(2)), rtol=1e-6)
+
+
+def test_identical_partitions_compile_once(monkeypatch):
+    from tfc.backends.xla import backend, jaxlib_adapter
+
+    compiles = []
+    real = jaxlib_adapter.compile
+    monkeypatch.setattr(jaxlib_adapter, "compile", lambda *a, **k: compiles.append(1) or real(*a, **k))
+    backend.clear_cache()
+
+    @tfc.compile
+    def towers(x, ws):
+        outs = []
+        for i, w in enumerate(ws):
+            with tfc.device(f"cpu:{i}"):
+                outs.append(tfc.sum(tfc.tanh(x @ w)))  # the same program on four devices
+        return outs
+
+    x = np.ones((4, 4), np.float32)
+    ws = [np.eye(4, dtype=np.float32) * (i + 1) for i in range(4)]
+    results = towers(x, ws)
+    np.testing.assert_allclose(results, [np.tanh(x @ w).sum() for w in ws], rtol=1e-6)
+    assert len(compiles) == 1  # compiled for cpu:0, loaded onto the others
