@@ -22,7 +22,7 @@ from tfc.clone import clone_op
 from tfc.device_spec import ARGUMENTS_ATTR, DEVICE_ATTR, PARTITION_OF, PROGRAM_TYPE_ATTR, RESULTS_ATTR
 from tfc.diagnostics import BackendError
 from tfc.effects import has_side_effects, is_pure
-from tfc.ir import BlockArgument, Function, Module, Operation, Value
+from tfc.ir import BlockArgument, Function, Module, Operation, Value, uses_from_block
 from tfc.limits import static_bytes
 from tfc.registry import Trait, lookup
 from tfc.types import FunctionType, TokenType
@@ -121,14 +121,7 @@ def _level_of(op: Operation, level: dict, sent: dict, floors: dict, function: st
 
 def _outer_values(op: Operation) -> list[Value]:
     """The values ``op`` (regions included) uses from the block it is in."""
-    block = op.parent
-    seen: dict[Value, None] = {}
-    for inner in op.walk():
-        for value in inner.operands:
-            owner = value.block if isinstance(value, BlockArgument) else value.op.parent
-            if owner is block:
-                seen[value] = None
-    return list(seen)
+    return uses_from_block(op, op.parent)
 
 
 def cut(partitions: list[Function]) -> list[Segment]:

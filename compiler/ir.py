@@ -183,6 +183,23 @@ def walk_with_depth(root: Operation) -> Iterator[tuple[Operation, int]]:
             stack.append(_ops_inside(op))
 
 
+def uses_from_block(op: Operation, block: Block) -> list[Value]:
+    """The values of ``block`` (its arguments, its ops' results) that ``op`` or an op nested in its
+    regions uses, each once, in first-use order: what ``op`` needs from around it."""
+    if not op.regions:
+        return [v for v in dict.fromkeys(op.operands) if _owner(v) is block]
+    found: dict[Value, None] = {}
+    for inner in op.walk():
+        for value in inner.operands:
+            if _owner(value) is block:
+                found[value] = None
+    return list(found)
+
+
+def _owner(value: Value) -> Block | None:
+    return value.block if isinstance(value, BlockArgument) else value.op.parent
+
+
 def _ops_inside(op: Operation) -> Iterator[Operation]:
     """The ops directly inside ``op``'s regions, in order."""
     return (inner for region in op.regions for block in region.blocks for inner in block.ops)

@@ -34,7 +34,7 @@ from tfc.clone import clone_op
 from tfc.device_spec import ARGUMENTS_ATTR, COLOCATE_ATTR, DEVICE_ATTR, PARTITION_OF, PROGRAM_TYPE_ATTR, RESULTS_ATTR, DeviceSpec
 from tfc.diagnostics import VerifyError
 from tfc.effects import has_side_effects, is_pure
-from tfc.ir import BlockArgument, Function, Module, Operation, Value
+from tfc.ir import BlockArgument, Function, Module, Operation, Value, uses_from_block
 from tfc.passmanager import Pass, register_pass
 from tfc.types import DType, FunctionType, TokenType
 
@@ -129,14 +129,7 @@ class _Partitioner:
 
     def outer_values(self, op: Operation) -> list[Value]:
         """Values defined in the entry block that ``op`` or its regions use, in first-use order."""
-        body = self.function.body
-        seen: dict[Value, None] = {}
-        for inner in op.walk():
-            for value in inner.operands:
-                owner = value.block if isinstance(value, BlockArgument) else value.op.parent
-                if owner is body:
-                    seen[value] = None
-        return list(seen)
+        return uses_from_block(op, self.function.body)
 
     def scan_uses(self) -> dict[int, dict[str, None]]:
         """Which devices use each argument; which other devices use each op result."""

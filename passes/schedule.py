@@ -50,7 +50,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tfc.effects import has_side_effects, is_pure, is_terminator
-from tfc.ir import Block, BlockArgument, Function, Module, Operation, OpResult, Value
+from tfc.ir import Block, Function, Module, Operation, OpResult, Value, uses_from_block
 from tfc.limits import static_bytes
 from tfc.passmanager import Pass, register_pass
 from tfc.registry import Trait, lookup
@@ -112,31 +112,13 @@ def peak_live_bytes(function: Function) -> int:
     block = _entry_block(function)
     if block is None:
         return 0
-    return _peak(block.args, block.ops, [_outer_uses(op, block) for op in block.ops])
+    return _peak(block.args, block.ops, [uses_from_block(op, block) for op in block.ops])
 
 
 # ---- the graph -------------------------------------------------------------------------------------
 def _entry_block(function: Function) -> Block | None:
     regions = function.op.regions
     return regions[0].blocks[0] if regions and regions[0].blocks else None
-
-
-def _in_block(value: Value, block: Block) -> bool:
-    if isinstance(value, OpResult):
-        return value.op.parent is block
-    return isinstance(value, BlockArgument) and value.block is block
-
-
-def _outer_uses(op: Operation, block: Block) -> list[Value]:
-    """The values of ``block`` that ``op`` or an op inside its regions uses, each once, in order."""
-    if not op.regions:
-        return [v for v in dict.fromkeys(op.operands) if _in_block(v, block)]
-    found: dict[Value, None] = {}
-    for inner in op.walk():
-        for value in inner.operands:
-            if _in_block(value, block) and not (isinstance(value, OpResult) and value.op is op):
-                found[value] = None
-    return list(found)
 
 
 def _kind(op: Operation) -> int:
@@ -164,8 +146,8 @@ class _Graph:
         self.terminator = block.ops[-1]
         n = len(self.body)
         index = {op: i for i, op in enumerate(self.body)}
-        self.uses = [_outer_uses(op, block) for op in self.body]
-        self.final_uses = _outer_uses(self.terminator, block)
+        self.uses = [uses_from_block(op, block) for op in self.body]
+        self.final_uses = uses_from_block(self.terminator, block)
         self.kind = [_kind(op) for op in self.body]
         self.lazy = [k == RECV or _is_source(op) for k, op in zip(self.kind, self.body)]
         """Ops placed just before their first user: receives, and pure ops of no operands (constants)."""

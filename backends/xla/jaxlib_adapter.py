@@ -547,6 +547,29 @@ def _device_list(device: Device):
     return _xc.DeviceList((device,))
 
 
+def _prepare(module: ir.Module, replicas: int | None, donate: Sequence[int]) -> None:
+    """What XLA needs of a module before it compiles: a public @main, the replica and partition
+    counts (``replicas``: replace them; None: one, unless the module says), donated arguments
+    marked; then MLIR's verifier (CompileError with its message)."""
+    with module.context, ir.Location.unknown():
+        main = _find_main(module)
+        if "sym_visibility" in main.attributes and \
+                ir.StringAttr(main.attributes["sym_visibility"]).value != "public":
+            raise CompileError("@main must be public (XLA cannot find a private main)")
+        if replicas is not None:
+            for name in ("mhlo.num_replicas", "mhlo.num_partitions"):
+                if name in module.operation.attributes:
+                    del module.operation.attributes[name]
+        _set_default_int_attr(module, "mhlo.num_replicas", replicas or 1)
+        _set_default_int_attr(module, "mhlo.num_partitions", 1)
+        if donate:
+            _mark_donated(main, donate)
+        try:
+            module.operation.verify()
+        except ir.MLIRError as e:
+            raise CompileError(f"module failed verification: {e}") from None
+
+
 def compile(module: ir.Module | str | bytes, device: Device | str, *,
             donate: Sequence[int] = ()) -> Executable:
     """Compile a StableHLO module (public @main) for exactly `device`.
@@ -561,19 +584,7 @@ def compile(module: ir.Module | str | bytes, device: Device | str, *,
     """
     device = _as_device(device)
     module = _to_module(module)
-    with module.context, ir.Location.unknown():
-        main = _find_main(module)
-        if "sym_visibility" in main.attributes and \
-                ir.StringAttr(main.attributes["sym_visibility"]).value != "public":
-            raise CompileError("@main must be public (XLA cannot find a private main)")
-        _set_default_int_attr(module, "mhlo.num_replicas", 1)
-        _set_default_int_attr(module, "mhlo.num_partitions", 1)
-        if donate:
-            _mark_donated(main, donate)
-        try:
-            module.operation.verify()
-        except ir.MLIRError as e:
-            raise CompileError(f"module failed verification: {e}") from None
+    _prepare(module, None, donate)
     try:
         loaded = device.client.compile_and_load(
             module, _device_list(device), _compile_options(device))
@@ -646,19 +657,7 @@ def compile_replicated(module: ir.Module, devices: Sequence[Device | str], *, do
     if not targets or len({t.id for t in targets}) != len(targets):
         raise ValueError(f"replicas need distinct devices, got {[str(t) for t in targets]}")
     count = len(targets)
-    with module.context, ir.Location.unknown():
-        main = _find_main(module)
-        for name in ("mhlo.num_replicas", "mhlo.num_partitions"):
-            if name in module.operation.attributes:
-                del module.operation.attributes[name]
-        _set_default_int_attr(module, "mhlo.num_replicas", count)
-        _set_default_int_attr(module, "mhlo.num_partitions", 1)
-        if donate:
-            _mark_donated(main, donate)
-        try:
-            module.operation.verify()
-        except ir.MLIRError as e:
-            raise CompileError(f"module failed verification: {e}") from None
+    _prepare(module, count, donate)
     client = targets[0].client
     options = _jex_backend.get_compile_options(num_replicas=count, num_partitions=1, backend=client)
     options.device_assignment = _xc.DeviceAssignment.create(np.array([[t.id] for t in targets]))
