@@ -21,8 +21,8 @@ DEVICES = 4
 
 @pytest.fixture(autouse=True)
 def four_devices():
-    if len([d for d in tfc.devices() if d.startswith("cpu:")]) < DEVICES:
-        pytest.skip(f"needs {DEVICES} host devices (TFC_CPU_DEVICES={DEVICES} before XLA starts)")
+    have = len([d for d in tfc.devices() if d.startswith("cpu:")])
+    assert have >= DEVICES, f"needs {DEVICES} host devices (tests/conftest.py sets TFC_CPU_DEVICES={DEVICES}), have {have}"
 
 
 def loss_fn(params, x, y):
