@@ -183,3 +183,27 @@ def test_identical_partitions_compile_once(monkeypatch):
     results = towers(x, ws)
     np.testing.assert_allclose(results, [np.tanh(x @ w).sum() for w in ws], rtol=1e-6)
     assert len(compiles) == 1  # compiled for cpu:0, loaded onto the others
+
+
+def test_an_op_xla_cannot_compile_goes_to_the_host_and_transfers_like_any_other():
+    from tfc.registry import OpDef, lookup, register
+
+    if lookup("testhost.cumulative_max") is None:  # numpy-only: no lowering, so only the host can run it
+        register(OpDef("testhost.cumulative_max", "numpy's maximum.accumulate (a test op with no XLA lowering).",
+                       operands=("x",), infer=lambda ctx, x: x,
+                       reference=lambda ctx, x: np.maximum.accumulate(x)))
+    module = random_program([(0, 0, 0, "cpu:1")])  # exp(x) on cpu:1
+    function = module.function("main")
+    builder = Builder(function.body, index=len(function.body.ops) - 1)
+    peak = builder.create("testhost.cumulative_max", [function.body.ops[0].result])
+    after = builder.create("tfc.tanh", [peak.result])
+    after.attributes[DEVICE_ATTR] = StringAttr("cpu:2")
+    function.return_op.set_operands([after.result])
+    function.set_type(tfc.types.FunctionType((F32x4, F32x4), (F32x4,)))
+    partitioned(module)
+    assert peak.name in print_module(module) and 'sym_name = "main.host"' in print_module(module)
+    loaded = load(module)
+    assert [s.device for s in loaded.executor.segments] == ["cpu:1", "host", "cpu:2"]
+    [got] = loaded.call(*INPUTS)
+    np.testing.assert_allclose(np.asarray(got), np.tanh(np.maximum.accumulate(np.exp(INPUTS[0]))), rtol=1e-6)
+    assert loaded.executor.stats.transfers == 2
