@@ -207,3 +207,18 @@ def test_an_op_xla_cannot_compile_goes_to_the_host_and_transfers_like_any_other(
     [got] = loaded.call(*INPUTS)
     np.testing.assert_allclose(np.asarray(got), np.tanh(np.maximum.accumulate(np.exp(INPUTS[0]))), rtol=1e-6)
     assert loaded.executor.stats.transfers == 2
+
+
+def test_tfc_run_stats_prints_each_devices_ops_and_time_and_the_transfers(tmp_path):
+    from click.testing import CliRunner
+
+    from tfc.tools.cli import cli
+
+    case = "tests/data/corpus/device_placement"
+    inputs = tmp_path / "in.npz"
+    np.savez(inputs, **{"x:0": np.load(f"{case}/inputs.npz")["x"]})
+    result = CliRunner().invoke(cli, ["run", f"{case}/graph.pb", "--inputs", str(inputs), "--fetch", "out:0", "--stats"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert [line.split(", time ")[0] for line in lines[:2]] == ["cpu:0: ops 13", "cpu:1: ops 3"]
+    assert all(line.endswith(" ms") for line in lines[:2]) and lines[2] == "transfers: 2, 640 bytes"
