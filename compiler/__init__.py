@@ -36,6 +36,7 @@ _LAZY = {
     "devices": "tfc.backends",
     "DeviceSpec": "tfc.device_spec",
     "DeviceError": "tfc.device_spec",
+    "distributed": "tfc.runtime.distributed",  # a module: tfc.distributed.rank(), ...
 }
 _SHARED_MODULE = "tfc.compat.dispatch"  # numpy-like functions (tfc.add, ...) and TensorFlow 1's names (tfc.placeholder, ...)
 
@@ -45,6 +46,8 @@ def __getattr__(name: str):
     module_name = _LAZY.get(name)
     if module_name is None:
         return importlib.import_module(_SHARED_MODULE).public_name(name)  # AttributeError for unknown names
+    if module_name.endswith("." + name):  # the name is a module itself
+        return importlib.import_module(module_name)
     return getattr(importlib.import_module(module_name), name)
 
 

@@ -15,6 +15,7 @@ import click
 from .cli_support import error_line
 from .graph_commands import lower, ops, run
 from .ir_commands import opt, split_chunks, translate
+from .launch import launch
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +23,7 @@ def cli() -> None:
     """tfc: compile dataflow graphs to XLA."""
 
 
-for _command in (opt, translate, lower, run, ops):
+for _command in (opt, translate, lower, run, ops, launch):
     cli.add_command(_command)
 
 
