@@ -36,24 +36,24 @@ _LAZY = {
     "devices": "tfc.backends",
     "DeviceSpec": "tfc.device_spec",
     "DeviceError": "tfc.device_spec",
-    "distributed": "tfc.runtime.distributed",  # a module: tfc.distributed.rank(), ...
 }
+_MODULES = {"distributed": "tfc.runtime.distributed"}  # names that are modules: tfc.distributed.rank(), ...
 _SHARED_MODULE = "tfc.compat.dispatch"  # numpy-like functions (tfc.add, ...) and TensorFlow 1's names (tfc.placeholder, ...)
 
 
 def __getattr__(name: str):
     """Resolve public names on first use, so ``import tfc`` stays light and rooms stay separate."""
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name])
     module_name = _LAZY.get(name)
     if module_name is None:
         return importlib.import_module(_SHARED_MODULE).public_name(name)  # AttributeError for unknown names
-    if module_name.endswith("." + name):  # the name is a module itself
-        return importlib.import_module(module_name)
     return getattr(importlib.import_module(module_name), name)
 
 
 def __dir__():
     shared = importlib.import_module(_SHARED_MODULE)
-    return sorted(set(globals()) | set(_LAZY) | shared.public_names())
+    return sorted(set(globals()) | set(_LAZY) | set(_MODULES) | shared.public_names())
 
 
-__all__ = ["BackendError", "DType", "ParseError", "TfcError", "TraceError", "VerifyError", *_LAZY]
+__all__ = ["BackendError", "DType", "ParseError", "TfcError", "TraceError", "VerifyError", *_LAZY, *_MODULES]
