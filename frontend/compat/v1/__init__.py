@@ -154,6 +154,10 @@ def name_scope(name, default_name=None, values=None):
     return get_default_graph().name_scope(name if name is not None else default_name)
 
 
+def colocate_with(op, ignore_existing=False):
+    return get_default_graph().colocate_with(op, ignore_existing)
+
+
 def device(device_name):
     return get_default_graph().device(device_name)
 
@@ -196,7 +200,7 @@ __all__ = [
     "ConfigProto", "GPUOptions",
     "Graph", "GraphError", "GraphKeys", "InteractiveSession", "Operation", "Session", "Tensor", "TensorShape", "Variable", "abs", "add", "add_n",
     "add_to_collection", "all_variables", "assign", "assign_add", "assign_sub", "register_tensor_conversion_function", "argmax", "argmin",
-    "bfloat16", "bool", "boolean_mask", "cast", "ceil", "clip_by_value", "complex128", "complex64",
+    "bfloat16", "bool", "boolean_mask", "cast", "colocate_with", "ceil", "clip_by_value", "complex128", "complex64",
     "concat", "constant", "control_dependencies", "cos", "device", "disable_eager_execution", "disable_v2_behavior", "div", "divide", "equal", "exp",
     "expand_dims", "fill", "float16", "float32", "float64", "floor", "floordiv", "floormod", "gather", "get_collection", "get_default_graph",
     "get_default_session", "global_variables", "global_variables_initializer", "gradients", "greater", "greater_equal", "group", "identity",

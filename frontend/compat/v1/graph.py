@@ -47,6 +47,8 @@ class Graph:
         self._scope = ""
         self._control: list[list[Operation]] = []
         self._device = ""
+        self._device_functions: list = []  # tf.device(function) scopes, outermost first
+        self._colocation: list = []  # tf.colocate_with scopes: the ops new ones join
         self._collections: dict[str, list] = {}
         self._finalized = False
         self._module = Module.create()
@@ -103,15 +105,50 @@ class Graph:
             self._scope = saved
 
     @contextlib.contextmanager
-    def device(self, spec: str | None):
+    def device(self, spec):
         """Ops created inside get ``spec`` merged into the outer scope's (TensorFlow's rule and its
-        ``/device:CPU:1`` form); None clears it. DeviceError for a string that does not parse."""
-        saved = self._device
-        self._device = "" if spec is None else DeviceSpec.parse(spec).merged(DeviceSpec.parse(saved)).full
+        ``/device:CPU:1`` form); None clears it. ``spec`` may be a device function, as in TensorFlow
+        (``tf.train.replica_device_setter``): it gets each new op and returns its device, innermost
+        function first. DeviceError for a string that does not parse."""
+        saved, saved_functions = self._device, self._device_functions
+        if callable(spec):
+            self._device_functions = [*saved_functions, spec]
+        else:
+            self._device = "" if spec is None else DeviceSpec.parse(spec).merged(DeviceSpec.parse(saved)).full
+            self._device_functions = [] if spec is None else saved_functions
         try:
             yield
         finally:
-            self._device = saved
+            self._device, self._device_functions = saved, saved_functions
+
+    @contextlib.contextmanager
+    def colocate_with(self, op, ignore_existing: bool = False):
+        """Ops created inside share ``op``'s device (it wins over device scopes and functions) and
+        carry its colocation group (``_class = ["loc:@name"]``), as in TensorFlow; None clears."""
+        saved = self._colocation
+        if op is None:
+            self._colocation = []
+        else:
+            self._colocation = ([] if ignore_existing else saved) + [as_operation(op)]
+        try:
+            yield
+        finally:
+            self._colocation = saved
+
+    def _apply_colocation(self, op: Operation) -> None:
+        groups: set[bytes] = set()
+        for anchor in self._colocation:
+            classes = list(anchor.node_def.attr["_class"].list.s) if "_class" in anchor.node_def.attr else []
+            groups.update(classes or [f"loc:@{anchor.name}".encode()])
+        device = next((anchor.device for anchor in self._colocation if anchor.device), None)
+        if device is not None:
+            op.node_def.device = device
+        op.node_def.attr["_class"].list.s.extend(sorted(groups))
+
+    def _apply_device_functions(self, op: Operation) -> None:
+        for function in reversed(self._device_functions):
+            chosen = function(op)
+            op.node_def.device = "" if not chosen else DeviceSpec.parse(chosen).full
 
     @contextlib.contextmanager
     def control_dependencies(self, control_inputs):
@@ -147,6 +184,10 @@ class Graph:
         _set_attrs(node, op_def, _type_attrs(op_def, list(inputs), dict(attrs or {})), name)
         types = self._infer(node, flat, result_types)
         op = Operation(self, node, flat, controls, types)
+        if self._device_functions:
+            self._apply_device_functions(op)
+        if self._colocation:
+            self._apply_colocation(op)
         self._nodes.append(node)
         self._ops[name] = op
         return op

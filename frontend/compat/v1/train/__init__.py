@@ -1,9 +1,21 @@
-"""``tf.train``: optimizers, the global step and the Saver."""
+"""``tf.train``: optimizers, the global step, the Saver, MonitoredTrainingSession and its hooks, and the
+cluster API (ClusterSpec, replica_device_setter)."""
 
 from __future__ import annotations
 
 from ..graph import get_default_graph
 from ..variables import GLOBAL_STEP, GLOBAL_VARIABLES, Variable
+from .cluster import ClusterSpec, GreedyLoadBalancingStrategy, byte_size_load_fn, replica_device_setter
+from .monitored_session import (
+    CheckpointSaverHook,
+    MonitoredTrainingSession,
+    Scaffold,
+    SessionRunArgs,
+    SessionRunContext,
+    SessionRunHook,
+    SessionRunValues,
+    StopAtStepHook,
+)
 from .optimizers import (
     AdagradOptimizer,
     AdamOptimizer,
@@ -36,4 +48,6 @@ def get_or_create_global_step(graph=None):
 
 
 __all__ = ["AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
+           "CheckpointSaverHook", "ClusterSpec", "GreedyLoadBalancingStrategy", "MonitoredTrainingSession", "Scaffold", "SessionRunArgs",
+           "SessionRunContext", "SessionRunHook", "SessionRunValues", "StopAtStepHook", "byte_size_load_fn", "replica_device_setter",
            "Saver", "create_global_step", "exponential_decay", "inverse_time_decay", "get_global_step", "get_or_create_global_step", "latest_checkpoint"]

@@ -51,7 +51,7 @@ class Optimizer:
             if global_step is None:
                 return self._finish(updates, scope)
             global_step = graph_variable(global_step)
-            with graph.control_dependencies([self._finish(updates, "update")]):
+            with graph.control_dependencies([self._finish(updates, "update")]), graph.colocate_with(global_step):
                 return add_op("AssignAdd", [global_step.ref_tensor(), to_tensor(1, global_step.dtype)], name=scope)
 
     # ---- slots --------------------------------------------------------------------------------------
