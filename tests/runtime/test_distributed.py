@@ -40,6 +40,7 @@ def config(task_type: str, index: int, cluster=None) -> str:
 def test_tfc_distributed_is_the_module():
     assert tfc.distributed is distributed
     assert "distributed" in dir(tfc)
+    assert tfc.compile.__module__ == "tfc.frontend.compile"  # a module named like a top-level name stays out of the way
 
 
 def test_a_single_process_is_rank_0_of_1_and_initialize_does_nothing(joined):
