@@ -124,6 +124,12 @@ def load_replicated(module: Module, *, devices: Sequence[str], split_args: Seque
     along it (numpy); a replicated one (None) is replica 0's (a device array on ``devices[0]``).
     Only the XLA backend runs replicas (BackendError otherwise); a whole argument that does not
     divide evenly is a TypeError naming it.
+
+    ``devices`` may span processes (:func:`global_devices` after :func:`initialize_distributed`):
+    then each process passes and gets only its part, the same rules over its own devices: its
+    local shard of each split argument (cut over its devices), its rows of each split result, and
+    a replicated result from its first device; the all-reduces cross processes. Every process
+    must make the same calls, in the same order.
     """
     check_nesting(module)
     if backend != "xla":
@@ -131,7 +137,7 @@ def load_replicated(module: Module, *, devices: Sequence[str], split_args: Seque
     from .xla.backend import compile_replicated, run_replicated
 
     executable = compile_replicated(module, list(devices), entry, tuple(donate))
-    count = len(devices)
+    count = len(executable.local_devices)
 
     def call(*args):
         if len(args) != len(split_args):
@@ -177,13 +183,69 @@ def set_cpu_devices(count: int) -> None:
 
 
 def devices() -> list[str]:
-    """This process's devices: ``cpu:0``, ... (and ``gpu:N``/``tpu:N`` where jax has them)."""
+    """This process's devices: ``cpu:0``, ... (and ``gpu:N``/``tpu:N`` where jax has them); the same
+    local names when processes are joined (:func:`global_devices` lists every process's)."""
     from .xla.jaxlib_adapter import available_devices
 
     try:
         return available_devices()
     except ValueError as err:  # a bad TFC_CPU_DEVICES
         raise BackendError(str(err)) from None
+
+
+def initialize_distributed(coordinator_address: str, num_processes: int, process_id: int, timeout_s: float = 60) -> None:
+    """Join ``num_processes`` processes into one system whose devices one replicated program spans
+    (``@tfc.compile(devices="all")``); call it in every process before the first use of a device.
+
+    Process 0 (the chief) runs the coordinator, listening on ``coordinator_address`` itself
+    (``127.0.0.1:PORT`` stays on loopback); XLA's CPU collectives go through gloo, GPUs' through
+    their own. Waiting is bounded by ``timeout_s``: a process that never comes is a BackendError
+    naming it ("process 1 of 2 did not join the coordinator at 127.0.0.1:PORT within 60 s"), as are
+    bad arguments and a call after this process has already used a device."""
+    from .xla.jaxlib_adapter import initialize_distributed as join
+
+    try:
+        join(coordinator_address, num_processes, process_id, timeout_s)
+    except (TimeoutError, ValueError) as err:
+        raise BackendError(str(err)) from None
+
+
+def process_index() -> int:
+    """This process's id among those :func:`initialize_distributed` joined (0, the chief, if none)."""
+    from .xla.jaxlib_adapter import process_index as index
+
+    return index()
+
+
+def process_count() -> int:
+    """How many processes :func:`initialize_distributed` joined (1 if it did not run)."""
+    from .xla.jaxlib_adapter import process_count as count
+
+    return count()
+
+
+def global_devices() -> list[str]:
+    """Every process's devices, process 0's first (``@tfc.compile(devices="all")``): this process's
+    names (``cpu:0``, ...) when it runs alone; across processes ``/task:P/device:CPU:N``, device N of
+    process P (:func:`devices` still lists this process's own as ``cpu:N``). Devices of jax's
+    default platform: GPUs where present, else the host's."""
+    from .xla.jaxlib_adapter import global_devices as listed
+
+    try:
+        return listed()
+    except ValueError as err:  # a bad TFC_CPU_DEVICES
+        raise BackendError(str(err)) from None
+
+
+def broadcast_from_chief(values: Sequence, devices: Sequence[str] | None = None) -> list[np.ndarray]:
+    """``values`` (arrays) as process 0 holds them, in every process, exactly (so replicas start
+    equal). Every process must call it with values of the same shapes and dtypes; ``devices``
+    (default: :func:`global_devices`) are those of the program the values are for."""
+    if process_count() == 1:
+        return [np.asarray(v) for v in values]
+    from .xla.backend import broadcast_from_chief as broadcast
+
+    return broadcast(values, global_devices() if devices is None else list(devices))
 
 
 def stablehlo_text(module: Module, entry: str = "main", debug_info: bool = False) -> str:
@@ -194,4 +256,5 @@ def stablehlo_text(module: Module, entry: str = "main", debug_info: bool = False
     return lower_to_text(module, entry, debug_info)
 
 
-__all__ = ["BACKENDS", "Loaded", "device_put", "devices", "load", "load_replicated", "set_cpu_devices", "stablehlo_text"]
+__all__ = ["BACKENDS", "Loaded", "broadcast_from_chief", "device_put", "devices", "global_devices", "initialize_distributed", "load",
+           "load_replicated", "process_count", "process_index", "set_cpu_devices", "stablehlo_text"]

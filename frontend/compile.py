@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfc.backends import device_put, devices, load, stablehlo_text
+from tfc.backends import broadcast_from_chief, device_put, devices, global_devices, load, process_count, process_index, stablehlo_text
 from tfc.backends.loader import load_replicated
 from tfc.device_spec import DEVICE_ATTR, canonical_device
 from tfc.diagnostics import TfcError, TraceError
@@ -64,7 +64,7 @@ class Lowered:
     module: Module
     function_name: str
     variables: tuple | None = None  # (variables read, variables written, donated argument indices)
-    replicas: tuple | None = None  # data parallelism: (devices, split axis per argument, per result)
+    replicas: tuple | None = None  # data parallelism: (devices, split axis per argument, per result); devices may span processes
 
     def as_text(self) -> str:
         """The tfc IR (generic MLIR form)."""
@@ -240,7 +240,7 @@ class CompiledFunction:
                 batch_leaves.extend(range(len(arg_types), len(arg_types) + len(leaves)))
                 self._check_batch(name, leaves)
             for i, leaf in enumerate(leaves):
-                arg_types.append(TensorType(_dtype_of(leaf, name), tuple(leaf.shape)))
+                arg_types.append(self._arg_type(leaf, name, index in self.batch_argnums))
                 arg_names.append(name if len(leaves) == 1 else f"{name}_{i}")
         code = getattr(self.fn, "__code__", None)
         where = FileLineColLoc(code.co_filename, code.co_firstlineno, 1) if code else UNKNOWN
@@ -299,26 +299,61 @@ class CompiledFunction:
             raise TraceError(f"{self.__name__}(): {str(getattr(err, 'cause', err)).splitlines()[0]}") from None
 
     # ---- data parallelism
+    def _replica_devices(self) -> list[str] | None:
+        """``devices=`` as names; "all" is looked up when first traced (after ``initialize_distributed``)."""
+        return global_devices() if self.devices == "all" else self.devices
+
+    def _processes(self) -> int:
+        """How many processes share the batch: each passes its own shard (``devices="all"`` only)."""
+        return process_count() if self.devices == "all" else 1
+
+    def _arg_type(self, leaf, name: str, batch: bool) -> TensorType:
+        """A leaf's traced type: a batch argument across processes is traced at the global batch (every
+        process's shard), so shard-batch and the means see the whole batch as in one process."""
+        shape = tuple(leaf.shape)
+        if batch and self._processes() > 1:
+            shape = (shape[0] * self._processes(), *shape[1:])
+        return TensorType(_dtype_of(leaf, name), shape)
+
     def _check_batch(self, name: str, leaves: list) -> None:
-        """A batch argument's leaves must split evenly over the devices (TraceError naming it)."""
-        count = len(self.devices) if self.devices is not None else 1
+        """A batch argument's leaves must split evenly over this process's devices (TraceError naming it)."""
+        names = self._replica_devices()
+        mine = f"/task:{process_index()}/"
+        count = 1 if names is None else sum(1 for d in names if not d.startswith("/task:") or d.startswith(mine))
+        where = "devices" if self._processes() == 1 else "devices of this process (each process passes its shard)"
         for leaf in leaves:
             shape = tuple(getattr(leaf, "shape", ()))
             if not shape or shape[0] % count:
                 size = f"batch size {shape[0]}" if shape else "no batch axis (a scalar)"
                 raise TraceError(f"{self.__name__}(): argument '{name}' is in batch_argnums, but has {size}: it is split along "
-                                 f"axis 0 over {count} devices, so its size there must be a multiple of {count}")
+                                 f"axis 0 over {count} {where}, so its size there must be a multiple of {count}")
 
     def _shard(self, trace: Trace, batch_leaves: list) -> tuple | None:
         """With ``devices``: run shard-batch on the traced function; (devices, split axes of its
         arguments and results) for the runner."""
         if self.devices is None:
             return None
-        function = trace.function
-        ShardBatch(replicas=len(self.devices), batch_args=",".join(map(str, batch_leaves)), entry=function.name).run(trace.module)
+        function, names = trace.function, self._replica_devices()
+        ShardBatch(replicas=len(names), batch_args=",".join(map(str, batch_leaves)), entry=function.name).run(trace.module)
         verify(trace.module)
         axes = [tuple(None if a == REPLICATED else a for a in function.op.attr(key)) for key in (SPLIT_ARGS, SPLIT_RESULTS)]
-        return (tuple(self.devices), *axes)
+        return (tuple(names), *axes)
+
+    def _broadcaster(self, lowered: Lowered) -> Callable | None:
+        """Across processes: what makes a first call's replicated arguments process 0's, so the
+        replicas start equal (every process makes that first call, so all take part); else None."""
+        if lowered.replicas is None or self._processes() == 1:
+            return None
+        names, split_args, _ = lowered.replicas
+        replicated = [i for i, axis in enumerate(split_args) if axis is None]
+
+        def broadcast(args) -> list:
+            args = list(args)
+            for i, value in zip(replicated, broadcast_from_chief([args[i] for i in replicated], names)):
+                args[i] = value
+            return args
+
+        return broadcast
 
     def _load(self, lowered: Lowered, donate=()):
         """The compiled function: on one device, or as one replica per device of ``devices``."""
@@ -348,17 +383,30 @@ class CompiledFunction:
         if lowered.variables is not None:
             return self._make_variable_runner(lowered, single)
         loaded = self._load(lowered)
-        return loaded.call_single if single else loaded.call
+        call, broadcast = loaded.call_single if single else loaded.call, self._broadcaster(lowered)
+        if broadcast is None:
+            return call
+        first = [True]
+
+        def run_from_equal_start(*args):
+            if first:
+                args = broadcast(args)
+                first.clear()
+            return call(*args)
+
+        return run_from_equal_start
 
     def _make_variable_runner(self, lowered: Lowered, single: bool) -> Callable:
         """Pass the variables' values after the arguments; store the updated ones (results first) back.
 
-        Variables both read and written are donated, so XLA updates their buffers in place.
+        Variables both read and written are donated, so XLA updates their buffers in place. Across
+        processes the first call takes the variables (and replicated arguments) from process 0.
         """
         reads, writes, donate = lowered.variables
         count = len(writes)
         call = self._load(lowered, donate).call
         place = device_put if lowered.replicas is not None else None  # replica 0's results are on devices[0]
+        broadcast, first = self._broadcaster(lowered), [True]
         # Every variable's lock, in one order: calls touching the same variables are serialized.
         locks = [v.lock for v in sorted({*reads, *writes}, key=lambda v: v.node_name)]
 
@@ -366,7 +414,13 @@ class CompiledFunction:
             for lock in locks:
                 lock.acquire()
             try:
-                outs = call(*args, *[v.array for v in reads])
+                values = [*args, *[v.array for v in reads]]
+                if broadcast is not None and first:
+                    values = broadcast(values)
+                    for variable, value in zip(reads, values[len(args):]):
+                        variable.array = device_put(value, variable.device)
+                    first.clear()
+                outs = call(*values)
                 for variable, value in zip(writes, outs):
                     variable.array = value if place is None else place(value, variable.device)
             finally:
@@ -379,19 +433,23 @@ class CompiledFunction:
 
 def _check_devices(fn: Callable, devices, batch_argnums, device: str) -> list[str] | None:
     """``devices=`` as device names: N means the first N of the ``device`` option's platform (cpu:0 ..
-    cpu:N-1), a list names them; batch_argnums needs it."""
+    cpu:N-1), a list names them, "all" (kept as it is, looked up when traced) every process's;
+    batch_argnums needs it."""
     name = getattr(fn, "__name__", "function")
     if devices is None:
         if batch_argnums not in ((), None):
             raise TraceError(f"{name}: batch_argnums splits arguments over devices: give devices= too")
         return None
+    if isinstance(devices, str) and devices == "all":
+        return devices
     if isinstance(devices, int) and not isinstance(devices, bool):
         if devices < 1:
             raise TraceError(f"{name}: devices must be a positive number or a list of device names, got {devices}")
         return [f"{device.partition(':')[0]}:{i}" for i in range(devices)]
     names = list(devices) if isinstance(devices, (list, tuple)) else None
     if not names or not all(isinstance(d, str) for d in names) or len(set(names)) != len(names):
-        raise TraceError(f"{name}: devices must be a positive number or a list of distinct device names like ['cpu:0', 'cpu:2'], got {devices!r}")
+        raise TraceError(f"{name}: devices must be a positive number, \"all\" or a list of distinct device names like ['cpu:0', 'cpu:2'], "
+                         f"got {devices!r}")
     return names
 
 
@@ -434,6 +492,13 @@ def compile(fn: Callable | None = None, **options) -> CompiledFunction:
     ``batch_argnums`` (data parallelism: the arguments at ``batch_argnums`` are split along axis 0
     over ``devices``, a count or a list like ``["cpu:0", "cpu:2"]``, the others replicated; the
     ``shard-batch`` pass inserts the all-reduces, and the result equals one device's).
+
+    ``devices="all"``: every device of every process (``tfc.backends.initialize_distributed``; one
+    process: all of its devices). Each process calls with its own shard of each batch argument (the
+    global batch is the shards in process order) and the same other arguments; the first call of a
+    signature takes the replicated arguments and the ``tfc.Variable``s used from process 0, so the
+    replicas start equal. Replicated results are the whole batch's, as in one process; results
+    still split along the batch are this process's rows (its shard of the result).
 
     Called inside another traced function it is part of that trace (as ``jax.jit`` inside
     ``jax.jit``). It may be called from any number of threads: a new signature is traced and

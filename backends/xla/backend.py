@@ -179,6 +179,16 @@ def run_replicated(executable: jx.ReplicatedExecutable, shards, entry: str) -> l
         raise xla_error(err, entry, ", ".join(map(str, executable.devices)), "running") from None
 
 
+def broadcast_from_chief(values, devices) -> list:
+    """Process 0's ``values`` in every process, over ``devices`` (all processes'); XLA's errors are BackendErrors."""
+    try:
+        return jx.broadcast_from_chief(values, devices)
+    except ValueError as err:
+        raise BackendError(str(err)) from None
+    except (jx.CompileError, jx.JaxRuntimeError) as err:
+        raise xla_error(err, "broadcast_from_chief", ", ".join(devices), "running") from None
+
+
 def clear_cache() -> None:
     with _lock:
         _memory_cache.clear()

@@ -47,7 +47,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
+import re
+import socket
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,6 +60,7 @@ import jax.extend.backend as _jex_backend  # not imported by `import jax`
 import jaxlib
 import numpy as np
 from jax._src import core as _core
+from jax._src import distributed as _distributed
 from jax._src import tree_util as _tree_util
 from jax._src import xla_bridge as _xla_bridge
 from jax._src.interpreters import mlir as _jax_mlir
@@ -78,6 +83,7 @@ __all__ = [
     "jax_version", "lower_jax", "import_functions", "JaxRuntimeError",
     "is_out_of_memory", "set_cpu_devices", "CPU_DEVICES_VARIABLE",
     "ReplicatedExecutable", "compile_replicated",
+    "initialize_distributed", "process_index", "process_count", "global_devices", "broadcast_from_chief",
 ]
 
 #: jax's device class (what ``get_device`` returns).
@@ -171,14 +177,18 @@ def available_devices() -> list[str]:
 def get_device(spec: str) -> Device:
     """Parse "cpu", "cpu:N", "gpu:N", "tpu:N" into a jax Device.
 
-    N indexes this process's *local* devices of that platform (for CPU that is
-    also the device id).  Raises ValueError naming the spec and the available
-    devices when the platform is absent or N is out of range.
+    N indexes this process's *local* devices of that platform (for CPU in a
+    single process that is also the device id).  ``/task:P/device:CPU:N``
+    (TensorFlow's form, see :func:`global_devices`) names device N of process P,
+    which may be another process's.  Raises ValueError naming the spec and the
+    available devices when the platform is absent or N is out of range.
     """
     if not isinstance(spec, str):
         raise TypeError(f"device spec must be a str like 'cpu:0', got {spec!r}")
     _cpu_devices_from_environment()
     text = spec.strip().lower()
+    if text.startswith("/task:"):
+        return _global_device(spec)
     name, sep, index_text = text.partition(":")
     platform = _PLATFORM_ALIASES.get(name)
     if platform is None or (sep and not index_text.isdigit()):
@@ -201,6 +211,209 @@ def get_device(spec: str) -> Device:
 
 def _as_device(device: Device | str) -> Device:
     return get_device(device) if isinstance(device, str) else device
+
+
+# --------------------------------------------------------------------------
+# Processes: one program over the devices of several processes
+# --------------------------------------------------------------------------
+
+_GLOBAL_NAME = re.compile(r"^/task:(\d+)/device:([a-z]+):(\d+)$", re.IGNORECASE)
+
+
+def process_index() -> int:
+    """This process's id (0 is the chief) once :func:`initialize_distributed` ran, else 0 (starts no backend)."""
+    state = _distributed.global_state
+    return state.process_id if state.client is not None else 0
+
+
+def process_count() -> int:
+    """How many processes :func:`initialize_distributed` joined, else 1 (starts no backend)."""
+    state = _distributed.global_state
+    return state.num_processes if state.client is not None else 1
+
+
+def global_devices() -> list[str]:
+    """Every process's devices of jax's default platform (GPUs where present, else CPUs), process 0's
+    first: ``cpu:0``, ... in a single process; across processes TensorFlow's form
+    ``/task:P/device:CPU:N`` (local device N of process P), which :func:`get_device` also reads."""
+    _cpu_devices_from_environment()
+    devices = sorted(jax.devices(), key=lambda d: (d.process_index, d.id))
+    if process_count() == 1:
+        return [f"{d.platform}:{i}" for i, d in enumerate(devices)]
+    names, counts = [], {}
+    for d in devices:
+        index = counts[d.process_index] = counts.get(d.process_index, -1) + 1
+        names.append(f"/task:{d.process_index}/device:{d.platform.upper()}:{index}")
+    return names
+
+
+def _global_device(spec: str) -> Device:
+    """``/task:P/device:CPU:N``: local device N of process P (this process's own, or another's)."""
+    match = _GLOBAL_NAME.match(spec.strip())
+    platform = _PLATFORM_ALIASES.get(match[2].lower()) if match else None
+    if platform is None:
+        raise ValueError(f"bad device spec {spec!r}: a device of a process is named like '/task:1/device:CPU:0'; "
+                         f"available devices: {global_devices()}")
+    task, index = int(match[1]), int(match[3])
+    if task == process_index():
+        return get_device(f"{platform}:{index}")
+    try:
+        devices = [d for d in jax.devices(backend=platform) if d.process_index == task]
+    except RuntimeError:
+        devices = []
+    if index >= len(devices):
+        raise ValueError(f"device {spec!r} does not exist: process {task} of {process_count()} has {len(devices)} "
+                         f"{platform} device(s); available devices: {global_devices()}")
+    return devices[index]
+
+
+def initialize_distributed(coordinator_address: str, num_processes: int, process_id: int, timeout_s: float = 60) -> None:
+    """Join this process (``process_id``; 0 is the chief and runs the coordinator) with the others
+    into one jax distributed system, with gloo's CPU collectives, before the first use of a device.
+
+    The coordinator listens on ``coordinator_address`` itself (loopback stays loopback; jax's default
+    listens on every interface). Every wait is bounded by ``timeout_s``: TimeoutError naming the
+    processes that did not join; ValueError for bad arguments or when a backend has already started."""
+    host, port = _split_address(coordinator_address)
+    if isinstance(num_processes, bool) or not isinstance(num_processes, int) or num_processes < 1:
+        raise ValueError(f"num_processes must be a positive integer, got {num_processes!r}")
+    if isinstance(process_id, bool) or not isinstance(process_id, int) or not 0 <= process_id < num_processes:
+        raise ValueError(f"process_id must be an integer in 0..{num_processes - 1}, got {process_id!r}")
+    if not timeout_s > 0:
+        raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
+    if _distributed.global_state.client is not None:
+        raise ValueError("this process has already joined a distributed system (initialize_distributed runs once)")
+    if _xla_bridge.backends_are_initialized():
+        raise ValueError("initialize_distributed must run before the first use of a device: XLA has already started "
+                         "this process's devices on their own")
+    _cpu_devices_from_environment()
+    _rendezvous(host, port, num_processes, process_id, timeout_s)
+    seconds = max(1, math.ceil(timeout_s))
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(coordinator_address, num_processes, process_id, cluster_detection_method="deactivate",
+                               initialization_timeout=seconds, coordinator_bind_address=coordinator_address,
+                               shutdown_timeout_seconds=seconds)
+
+
+def _split_address(address: str) -> tuple[str, int]:
+    """``host:port`` or ``[v6 host]:port`` as (host, port)."""
+    host, sep, port = str(address).rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"coordinator address must be 'host:port' like '127.0.0.1:1234', got {address!r}")
+    return host, int(port)
+
+
+def _rendezvous(host: str, port: int, count: int, me: int, timeout_s: float) -> None:
+    """Every process checks in with the chief, on the coordinator's port, before jax's coordination
+    service starts there. jax's own wait for a missing process ends in a fatal log that aborts the
+    process and names no one (jax 0.10.2, measured); this one raises TimeoutError naming them."""
+    if count == 1:
+        return
+    where = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
+    if me == 0:
+        _chief_waits(host, port, count, timeout_s, where)
+    else:
+        _check_in(host, port, count, me, timeout_s, where)
+
+
+def _chief_waits(host: str, port: int, count: int, timeout_s: float, where: str) -> None:
+    """The chief's half: admit every other process, then tell them all "go" (or who is missing)."""
+    deadline = time.monotonic() + timeout_s
+    try:
+        server = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as err:
+        raise ValueError(f"process 0 cannot listen at {where}: {err}") from None
+    joined: dict[int, socket.socket] = {}
+    try:
+        while len(joined) < count - 1 and (left := deadline - time.monotonic()) > 0:
+            server.settimeout(left)
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                break
+            _admit(conn, joined, count)
+        missing = [i for i in range(1, count) if i not in joined]
+        for conn in joined.values():
+            _send(conn, f"missing {','.join(map(str, missing))}" if missing else "go")
+        if missing:
+            raise TimeoutError(_missing_message(missing, count, where, timeout_s))
+        for conn in joined.values():  # they close first, so this port is free for the coordinator at once
+            with contextlib.suppress(OSError):
+                conn.settimeout(5)
+                conn.recv(1)
+    finally:
+        for conn in joined.values():
+            conn.close()
+        server.close()
+
+
+def _admit(conn: socket.socket, joined: dict, count: int) -> None:
+    """Read one process's ``tfc-join ID COUNT``; keep its connection, or answer why not."""
+    try:
+        conn.settimeout(5)
+        words = _read_line(conn).split()
+    except OSError:
+        words = []
+    ok = len(words) == 3 and words[0] == "tfc-join" and words[1].isdigit() and words[2].isdigit()
+    problem = None if ok else "not a tfc process"
+    if ok and int(words[2]) != count:
+        problem = f"process {words[1]} expects {words[2]} processes, process 0 expects {count}"
+    elif ok and (not 0 < int(words[1]) < count or int(words[1]) in joined):
+        problem = f"process id {words[1]} is out of range 1..{count - 1} or taken twice"
+    if problem is None:
+        joined[int(words[1])] = conn
+        return
+    with contextlib.suppress(OSError):
+        _send(conn, f"error {problem}")
+    conn.close()
+
+
+def _check_in(host: str, port: int, count: int, me: int, timeout_s: float, where: str) -> None:
+    """A non-chief's half: connect to the chief (retrying until ``timeout_s``), wait for its answer."""
+    deadline = time.monotonic() + timeout_s
+    conn = None
+    while conn is None:
+        try:
+            conn = socket.create_connection((host, port), timeout=max(0.1, deadline - time.monotonic()))
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"process 0 of {count} (the chief) did not start the coordinator at {where} "
+                                   f"within {timeout_s:g} s") from None
+            time.sleep(0.05)
+    with conn:
+        try:
+            conn.settimeout(timeout_s + 5)  # the chief answers within its own timeout
+            _send(conn, f"tfc-join {me} {count}")
+            reply = _read_line(conn)
+        except OSError:
+            reply = ""
+    if reply == "go":
+        return
+    if reply.startswith("missing "):
+        raise TimeoutError(_missing_message([int(i) for i in reply[8:].split(",")], count, where, timeout_s))
+    if reply.startswith("error "):
+        raise ValueError(f"process 0 at {where} refused process {me}: {reply[6:]}")
+    raise TimeoutError(f"process 0 of {count} (the chief) at {where} did not answer process {me} within {timeout_s:g} s")
+
+
+def _missing_message(missing: Sequence[int], count: int, where: str, timeout_s: float) -> str:
+    who = f"process {missing[0]}" if len(missing) == 1 else f"processes {', '.join(map(str, missing))}"
+    return f"{who} of {count} did not join the coordinator at {where} within {timeout_s:g} s"
+
+
+def _send(conn: socket.socket, line: str) -> None:
+    conn.sendall(line.encode() + b"\n")
+
+
+def _read_line(conn: socket.socket) -> str:
+    data = b""
+    while not data.endswith(b"\n") and len(data) < 256:
+        chunk = conn.recv(256 - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace").strip()
 
 
 # --------------------------------------------------------------------------
@@ -604,13 +817,17 @@ class ReplicatedExecutable:
     ``run(shards)`` takes per argument either one value for every replica (``[x]``, replicated)
     or one value per replica (``[x0, x1, ...]``, e.g. slices of a batch), numpy or jax arrays of
     the program's (per-replica) parameter types; it returns per result the list of the replicas'
-    values, each a device array on its replica's device."""
+    values, each a device array on its replica's device. When ``devices`` span processes, each
+    process runs its own replicas (``local_devices``, in order): ``run`` takes and returns theirs,
+    and every process must call it, since the collectives wait for all replicas."""
 
-    __slots__ = ("loaded", "devices", "in_types", "out_types", "_mesh")
+    __slots__ = ("loaded", "devices", "local_devices", "in_types", "out_types", "_mesh")
 
     def __init__(self, loaded, devices: Sequence[Device]):
         self.loaded = loaded
         self.devices = list(devices)
+        me = process_index()
+        self.local_devices = [d for d in self.devices if d.process_index == me]
         self.in_types, self.out_types = _program_types(loaded)
         mesh = jax.sharding.Mesh(np.array(self.devices), ("replicas",))
         self._mesh = (jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()),
@@ -624,7 +841,7 @@ class ReplicatedExecutable:
 
     def _put(self, index: int, values: Sequence[Any]):
         shape, dtype = self.in_types[index]
-        count = len(self.devices)
+        count = len(self.local_devices)
         if len(values) not in (1, count):
             raise TypeError(f"argument {index}: expected 1 value (replicated) or {count} (one per replica), got {len(values)}")
         hosts = []
@@ -636,12 +853,12 @@ class ReplicatedExecutable:
                 raise TypeError(f"argument {index}: expected {dtype}{list(shape)} per replica, got {x.dtype}{list(x.shape)}")
             hosts.append(x)
         split = len(hosts) > 1 and len(shape) > 0
-        if split:
-            sharding, aval = self._mesh[1], _core.ShapedArray((shape[0] * count, *shape[1:]), dtype)
+        if split:  # the global array's shape, whose local slices these are
+            sharding, aval = self._mesh[1], _core.ShapedArray((shape[0] * len(self.devices), *shape[1:]), dtype)
         else:
             sharding, aval = self._mesh[0], _core.ShapedArray(shape, dtype)
             hosts = hosts * count if len(hosts) == 1 else hosts
-        return _jax.batched_device_put(aval, sharding, hosts, self.devices, committed=True,
+        return _jax.batched_device_put(aval, sharding, hosts, self.local_devices, committed=True,
                                        host_buffer_semantics=_xc.HostBufferSemantics.IMMUTABLE_UNTIL_TRANSFER_COMPLETES,
                                        enable_x64=True)
 
@@ -666,6 +883,46 @@ def compile_replicated(module: ir.Module, devices: Sequence[Device | str], *, do
     except JaxRuntimeError as e:
         raise CompileError(f"XLA failed to compile the module for {count} replicas: {e}") from None
     return ReplicatedExecutable(loaded, targets)
+
+
+_broadcasts: dict[tuple, ReplicatedExecutable] = {}
+
+
+def broadcast_from_chief(values: Sequence[Any], devices: Sequence[Device | str]) -> list[np.ndarray]:
+    """``values`` as process 0 holds them, in every process: so replicas start equal. A collective
+    over ``devices`` (every process's, as in a replicated program): every process calls it with
+    values of the same shapes and dtypes. Exact for every dtype: all replicas gather replica 0's
+    values (a sum with zeros from the others would turn -0.0 into 0.0); compiled once per types."""
+    hosts = [np.asarray(v) for v in values]
+    targets = [_as_device(d) for d in devices]
+    if not hosts:
+        return []
+    key = (tuple((x.shape, x.dtype) for x in hosts), tuple(t.id for t in targets))
+    executable = _broadcasts.get(key)
+    if executable is None:
+        executable = _broadcasts[key] = compile_replicated(_broadcast_module(hosts, len(targets)), targets)
+    return [np.asarray(results[0]) for results in executable.run([[x] for x in hosts])]
+
+
+def _broadcast_module(hosts: Sequence[np.ndarray], count: int) -> ir.Module:
+    """StableHLO: each argument gathered from all ``count`` replicas, replica 0's slice returned."""
+    groups = f"dense<[[{', '.join(map(str, range(count)))}]]> : tensor<1x{count}xi64>"
+    with make_context(), ir.Location.unknown():
+        types = [[str(ir.RankedTensorType.get(s, _jax_mlir.dtype_to_ir_type(x.dtype))) for s in (x.shape, (1, *x.shape), (count, *x.shape))]
+                 for x in hosts]
+    body = []
+    for i, ((one, row, rows), x) in enumerate(zip(types, hosts)):
+        ones = ", ".join(["1"] * (x.ndim + 1))
+        body += [f'%r{i} = "stablehlo.reshape"(%a{i}) : ({one}) -> {row}',
+                 f'%g{i} = "stablehlo.all_gather"(%r{i}) {{all_gather_dim = 0 : i64, replica_groups = {groups}}} : ({row}) -> {rows}',
+                 f'%s{i} = "stablehlo.slice"(%g{i}) {{start_indices = array<i64: {", ".join(["0"] * (x.ndim + 1))}>, '
+                 f'limit_indices = array<i64: {", ".join(map(str, (1, *x.shape)))}>, strides = array<i64: {ones}>}} : ({rows}) -> {row}',
+                 f'%o{i} = "stablehlo.reshape"(%s{i}) : ({row}) -> {one}']
+    arguments = ", ".join(f"%a{i}: {t[0]}" for i, t in enumerate(types))
+    results = ", ".join(t[0] for t in types)
+    returned = ", ".join(f"%o{i}" for i in range(len(types)))
+    text = "\n".join([f"func.func public @main({arguments}) -> ({results}) {{", *body, f"return {returned} : {results}", "}"])
+    return _to_module(text)
 
 
 # --------------------------------------------------------------------------
