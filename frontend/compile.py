@@ -300,8 +300,14 @@ class CompiledFunction:
 
     # ---- data parallelism
     def _replica_devices(self) -> list[str] | None:
-        """``devices=`` as names; "all" is looked up when first traced (after ``initialize_distributed``)."""
-        return global_devices() if self.devices == "all" else self.devices
+        """``devices=`` as names; "all" is looked up when first traced (after ``initialize_distributed``).
+        Only "all" spans processes: every process must take part, each with its shard."""
+        if self.devices == "all":
+            return global_devices()
+        if self.devices is not None and any(d.strip().lower().startswith("/task:") for d in self.devices):
+            raise TraceError(f"{self.__name__}: devices {self.devices!r} name devices of processes; a program spans processes "
+                             "with devices=\"all\" (every process calls it with its shard of the batch)")
+        return self.devices
 
     def _processes(self) -> int:
         """How many processes share the batch: each passes its own shard (``devices="all"`` only)."""

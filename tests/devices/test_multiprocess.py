@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 WORKER_TIMEOUT_S = 120  # the whole two-process run, on a loaded 2-core machine
 STEPS = 5
@@ -176,6 +177,16 @@ def test_all_devices_in_one_process_are_its_own(tmp_path):
     for a, b in zip(got[1], want[1]):
         close(a, b)
     close(got[2], want[2])
+
+
+def test_a_list_naming_devices_of_processes_is_refused():
+    import tfc
+    from tfc.diagnostics import TraceError
+
+    params, (x, y) = initial_params(seed=0), global_batch()
+    step = tfc.compile(train_step, devices=["/task:0/device:CPU:0", "/task:1/device:CPU:0"], batch_argnums=(1, 2))
+    with pytest.raises(TraceError, match='spans processes with devices="all"'):
+        step(params, x, y)
 
 
 if __name__ == "__main__":
