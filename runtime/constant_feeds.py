@@ -17,7 +17,7 @@ from tfc.attributes import ArrayAttr, SymbolRefAttr
 from tfc.diagnostics import TfcError
 from tfc.ir import FUNC_OP, BlockArgument, Module, OpResult
 
-from .errors import SessionError
+from .errors import SessionError, chained_detail
 
 log = logging.getLogger("tfc")
 
@@ -109,12 +109,7 @@ def _refers_to(attribute, function: str) -> bool:
 
 def constant_required(err: BaseException):
     """The operand a failed compilation needed as a constant, from the error's chain; None if that was not why."""
-    while err is not None:
-        value = getattr(err, "constant_required", None)
-        if value is not None:
-            return value
-        err = getattr(err, "cause", None) or err.__cause__
-    return None
+    return chained_detail(err, "constant_required")
 
 
 __all__ = ["ConstantFeeds", "NeedsConstantFeeds", "constant_required", "feeds_behind"]

@@ -25,7 +25,7 @@ from tfc.frontend.tf.op_schema import output_types
 from tfc.passmanager import PassManager
 from tfc.types import DType
 
-from .errors import SessionError
+from .errors import SessionError, chained_detail
 
 
 class NeedsHostStage(TfcError):
@@ -38,12 +38,7 @@ class NeedsHostStage(TfcError):
 
 def host_op(err: BaseException) -> str | None:
     """The op a failed compilation could run on the host, from the error's chain; None if none."""
-    while err is not None:
-        name = getattr(err, "host_op", None)
-        if name is not None:
-            return name
-        err = getattr(err, "cause", None) or err.__cause__
-    return None
+    return chained_detail(err, "host_op")
 
 
 def data_inputs(importer: GraphImporter, node: str) -> list[str]:
