@@ -147,8 +147,10 @@ class GraphSession:
         ops' outputs fed (:mod:`.host_ops`)."""
         feeds = dict(feeds)
         for stage in stages:
-            values = self._run_checked(stage.inputs, feeds, [])[0]
-            feeds.update(zip(stage.outputs, stage.evaluate(values)))
+            wanted = stage.inputs + [name for name in stage.stateful if name not in feeds]
+            values = self._run_checked(wanted, feeds, [])[0]
+            feeds.update(zip(wanted[len(stage.inputs):], values[len(stage.inputs):]))
+            feeds.update(zip(stage.outputs, stage.evaluate(values[:len(stage.inputs)])))
         results, found, _ = self._run_compiled(fetches, feeds, targets)
         return results, found, True
 

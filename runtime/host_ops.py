@@ -7,7 +7,9 @@ in stages: it computes the op's inputs (a compiled run of its own), evaluates th
 (its inputs given as constants, so its decomposition folds to the values: the numpy interpreter's
 work), then runs the rest with the op's outputs fed — TensorFlow's rule that feeding a tensor cuts
 off its producers. The rest is compiled per shape of those outputs, like any feed. Several such ops,
-or chains of them, are found one by one. Upstream stateful ops that both stages need run in each.
+or chains of them, are found one by one. The stateful ops the op depends on (a random draw, an
+update) run once: the stage fetches their outputs too and the rest of the run is fed them, so both
+stages see one draw. Variable reads are not fed (gradients flow through them).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from tfc.backends import load
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.graphdef_writer import datatype_enum
 from tfc.frontend.tf.importer import GraphImporter
-from tfc.frontend.tf.op_schema import output_types
+from tfc.frontend.tf.op_schema import op_defs, output_types
 from tfc.passmanager import PassManager
 from tfc.types import DType
 
@@ -61,6 +63,9 @@ class HostStage:
         self.proto = importer.nodes[node]
         self.inputs = data_inputs(importer, node)
         self.outputs = [f"{node}:{i}" for i in range(output_count(importer, node))]
+        self.stateful = stateful_upstream(importer, node)
+        """Outputs of the stateful ops the op's inputs come from (random draws, updates): the stage
+        fetches them with the inputs and feeds them on, so they run once per run, not per stage."""
         self.runs, self.seconds = 0, 0.0
 
     def evaluate(self, values: list[np.ndarray]) -> list[np.ndarray]:
@@ -85,6 +90,29 @@ class HostStage:
         self.runs += 1
         self.seconds += time.perf_counter() - start
         return results
+
+
+READS = frozenset({"VariableV2", "Variable", "VarHandleOp", "ReadVariableOp", "Placeholder", "PlaceholderWithDefault"})
+"""Stateful ops whose value is the same in every stage of one run (and through which gradients
+flow): never fed from an earlier stage."""
+
+
+def stateful_upstream(importer: GraphImporter, node: str) -> list[str]:
+    """The outputs of the stateful ops (by TensorFlow's schema) ``node`` depends on, reads left out."""
+    schemas = op_defs()
+    seen, stack, found = {node}, [node], []
+    while stack:
+        for name in importer.nodes[stack.pop()].input:
+            source = name.lstrip("^").split(":")[0]
+            if source in seen or source not in importer.nodes:
+                continue
+            seen.add(source)
+            stack.append(source)
+            proto = importer.nodes[source]
+            schema = schemas.get(proto.op)
+            if schema is not None and schema.is_stateful and proto.op not in READS:
+                found += [f"{source}:{i}" for i in range(output_count(importer, source))]
+    return sorted(found)
 
 
 __all__ = ["HostStage", "NeedsHostStage", "data_inputs", "host_op"]

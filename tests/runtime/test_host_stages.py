@@ -72,3 +72,18 @@ def test_a_data_dependent_op_inside_a_branch_keeps_its_error():
     session = GraphSession(GraphImporter(graph.as_graph_def()))
     with pytest.raises(tf.TfcError, match="data-dependent output shape"):
         session.run([out.name], {"x:0": np.ones(3, np.float32), "flag:0": np.array(True)})
+
+
+def test_a_random_draw_before_a_host_op_is_drawn_once_per_run():
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(3)
+        x = tf.random_uniform([8], seed=1)
+        positive = tf.boolean_mask(x, x > 0.5)
+    with tf.Session(graph=graph) as session:
+        draws = []
+        for _ in range(3):
+            drawn, kept = session.run([x, positive])
+            np.testing.assert_array_equal(kept, drawn[drawn > 0.5])  # both stages saw the same draw
+            draws.append(drawn)
+    assert not np.array_equal(draws[0], draws[1])  # and the generator moved on once per run
