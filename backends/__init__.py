@@ -10,6 +10,7 @@ from .loader import (
     global_devices,
     initialize_distributed,
     load,
+    load_replicated,
     process_count,
     process_index,
     set_cpu_devices,
@@ -17,4 +18,4 @@ from .loader import (
 )
 
 __all__ = ["BACKENDS", "Loaded", "broadcast_from_chief", "device_put", "devices", "global_devices", "initialize_distributed", "load",
-           "process_count", "process_index", "set_cpu_devices", "stablehlo_text"]
+           "load_replicated", "process_count", "process_index", "set_cpu_devices", "stablehlo_text"]

@@ -57,7 +57,9 @@ class PartitionedProgram:
         self.runners = [self._load(segment, backend, load_one) for segment in self.segments]
         self.direct = _argument_results(partitions)
         self.moves = [0, 0]  # transfers and bytes per call (the shapes are static)
-        self.plan = [(segment, runner, self._fetchers(segment, runner)) for segment, runner in zip(self.segments, self.runners)]
+        last_reader = {source: i for i, segment in enumerate(self.segments) for source in segment.inputs if source[0] != "arg"}
+        self.plan = [(segment, runner, self._fetchers(segment, runner, [last_reader.get(s) == i for s in segment.inputs]))
+                     for i, (segment, runner) in enumerate(zip(self.segments, self.runners))]
         self.stats = DeviceStats()
         for segment in self.segments:
             self.stats.ops[segment.device] = self.stats.ops.get(segment.device, 0) + segment.ops
@@ -88,21 +90,25 @@ class PartitionedProgram:
             self.stats.transfer_bytes += self.moves[1]
         return [env[("result", i)] if i not in self.direct else args[self.direct[i]] for i in range(len(self.type.results))]
 
-    def _fetchers(self, segment: Segment, runner) -> list:
+    def _fetchers(self, segment: Segment, runner, last: list[bool]) -> list:
         """Per input of ``segment``, how a call gets it: a program argument put on the device, a
-        value an earlier segment left there, or a value moved from another device."""
+        value an earlier segment left there, or a value moved from another device. A value's last
+        reader takes it out of the call's environment, so it is freed as soon as it can be (the
+        ``schedule`` pass's memory order holds across segments too)."""
         fetchers = []
-        for source in segment.inputs:
+        for source, final in zip(segment.inputs, last):
             kind, what = source
+            get = dict.pop if final else dict.__getitem__
             if kind == "arg":
                 fetchers.append(lambda args, env, i=what, place=runner.place: place(args[i]))
             elif kind == "value":
-                fetchers.append(lambda args, env, key=source: env[key])
+                fetchers.append(lambda args, env, key=source, get=get: get(env, key))
             else:
                 origin, size = segment.transfers[what]
                 self.moves[0] += 1
                 self.moves[1] += size
-                fetchers.append(lambda args, env, key=source, origin=origin, size=size, move=runner.move: move(env[key], origin, size))
+                fetchers.append(lambda args, env, key=source, get=get, origin=origin, size=size, move=runner.move:
+                                move(get(env, key), origin, size))
         return fetchers
 
     def _run(self, segment: Segment, runner, inputs: list) -> list:

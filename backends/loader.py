@@ -208,6 +208,10 @@ def initialize_distributed(coordinator_address: str, num_processes: int, process
         join(coordinator_address, num_processes, process_id, timeout_s)
     except (TimeoutError, ValueError) as err:
         raise BackendError(str(err)) from None
+    except RuntimeError as err:  # jax's own failure (JaxRuntimeError is one): name where it was joining
+        first = next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
+        raise BackendError(f"process {process_id} of {num_processes} could not join the coordinator at {coordinator_address}: "
+                           f"{first}") from None
 
 
 def process_index() -> int:

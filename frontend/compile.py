@@ -21,8 +21,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfc.backends import broadcast_from_chief, device_put, devices, global_devices, load, process_count, process_index, stablehlo_text
-from tfc.backends.loader import load_replicated
+from tfc.backends import (
+    broadcast_from_chief,
+    device_put,
+    devices,
+    global_devices,
+    load,
+    load_replicated,
+    process_count,
+    process_index,
+    stablehlo_text,
+)
 from tfc.device_spec import DEVICE_ATTR, canonical_device
 from tfc.diagnostics import TfcError, TraceError
 from tfc.ir import Module
@@ -392,12 +401,14 @@ class CompiledFunction:
         call, broadcast = loaded.call_single if single else loaded.call, self._broadcaster(lowered)
         if broadcast is None:
             return call
-        first = [True]
+        first, lock = [True], threading.Lock()
 
         def run_from_equal_start(*args):
             if first:
-                args = broadcast(args)
-                first.clear()
+                with lock:  # one broadcast, even when threads make the first call together
+                    if first:
+                        args = broadcast(args)
+                        first.clear()
             return call(*args)
 
         return run_from_equal_start

@@ -103,6 +103,7 @@ class _Partitioner:
         self.devices = sorted(set(self.device.values()), key=_device_order) or ["cpu:0"]
         self.needed_on: dict[Value, dict[str, None]] = {}  # value -> the other devices using it, in first-use order
         self.keys: set[str] = set()
+        self.suffixes: dict[str, int] = {}  # key base -> the last number given
         self.sent: dict[tuple[Value, str], tuple[str, str]] = {}  # (value, destination) -> (key, source device)
         self.received: dict[tuple[Value, str], Value] = {}
 
@@ -166,10 +167,12 @@ class _Partitioner:
         return part
 
     def key(self, value: Value, device: str) -> str:
+        """``name->device``, numbered ``#1``, ``#2``... when the name repeats (a counter per name: linear)."""
         base = f"{value.name_hint or 'v'}->{device}"
-        key, n = base, 1
+        key = base
         while key in self.keys:
-            key, n = f"{base}#{n}", n + 1
+            self.suffixes[base] = self.suffixes.get(base, 0) + 1
+            key = f"{base}#{self.suffixes[base]}"
         self.keys.add(key)
         return key
 

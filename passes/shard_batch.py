@@ -408,6 +408,7 @@ class _Buckets:
         self.deferred: list[Operation] = []
         self.late: set = set()  # results not available before the next flush
         self.open: dict = {}  # (reduction, replicas, dtype) -> [ops]
+        self.open_bytes: dict = {}  # the same key -> the bytes its ops reduce
         self.combined: list = []  # (new op, the ops it replaces)
 
     def visit(self, op: Operation) -> None:
@@ -415,10 +416,11 @@ class _Buckets:
         if op in self.mine:
             if waits:
                 self.flush()
-            bucket = self.open.setdefault((op.attr("reduction"), op.attr("replicas"), op.operands[0].type.dtype), [])
-            bucket.append(op)
+            key = (op.attr("reduction"), op.attr("replicas"), op.operands[0].type.dtype)
+            self.open.setdefault(key, []).append(op)
+            self.open_bytes[key] = self.open_bytes.get(key, 0) + element_bytes(list(op.operands))  # a running sum: linear
             self.late.update(op.results)
-            if element_bytes([v for o in bucket for v in o.operands]) >= self.bucket_bytes:
+            if self.open_bytes[key] >= self.bucket_bytes:
                 self.flush()
         elif waits and is_pure(op):
             self.deferred.append(op)
@@ -440,7 +442,7 @@ class _Buckets:
             self.combined.append((combined, bucket))
             self.order.append(combined)
         self.order.extend(self.deferred)
-        self.open, self.deferred, self.late = {}, [], set()
+        self.open, self.open_bytes, self.deferred, self.late = {}, {}, [], set()
 
 
 __all__ = ["DEFAULT_BUCKET_BYTES", "REPLICAS", "SPLIT_ARGS", "SPLIT_RESULTS", "ShardBatch", "ShardError", "SplitContext",

@@ -254,8 +254,7 @@ def run_job(job: Job) -> int:
     except Interrupted as err:
         interrupted = err.signum
     except LaunchError as err:
-        stop(job.tasks)
-        fail(err)
+        fail(err)  # the finally below stops every task first
     finally:
         stop(job.tasks, interrupted or signal.SIGTERM)  # the parameter servers after a success; everything otherwise
         for signum, handler in handlers.items():

@@ -85,7 +85,10 @@ def compile_module(module: Module, device: str = "cpu", entry: str = "main", cac
 def _load_or_compile(module, entry, target, key, cache_dir, donate) -> jx.Executable:
     twin = _compiled_elsewhere(key, target)
     if twin is not None:  # the same program compiled for another device of the platform: a copy of it
-        return jx.deserialize(jx.serialize(twin), target)
+        try:
+            return jx.deserialize(jx.serialize(twin), target)
+        except (jx.CompileError, jx.JaxRuntimeError):
+            pass  # a platform that cannot serialize executables: compile it again
     lowered = lower_module(module, entry, target.platform)
     path = None
     if cache_dir is not None:  # keyed on the StableHLO, which includes custom ops' kernels

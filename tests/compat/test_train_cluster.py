@@ -96,3 +96,14 @@ def test_stop_at_step_needs_a_global_step_and_one_bound():
     tf.Variable(1.0)
     with pytest.raises(RuntimeError, match="Global step should be created to use StopAtStepHook"):
         tf.train.MonitoredTrainingSession(hooks=[tf.train.StopAtStepHook(last_step=1)])
+
+
+def test_no_checkpoints_when_both_intervals_are_none(tmp_path):
+    tf.reset_default_graph()
+    step = tf.train.get_or_create_global_step()
+    increment = tf.assign_add(step, 1)
+    with tf.train.MonitoredTrainingSession(checkpoint_dir=str(tmp_path), save_checkpoint_secs=None, save_checkpoint_steps=None,
+                                           hooks=[tf.train.StopAtStepHook(last_step=3)]) as sess:
+        while not sess.should_stop():
+            sess.run(increment)
+    assert tf.train.latest_checkpoint(str(tmp_path)) is None

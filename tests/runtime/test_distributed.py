@@ -165,7 +165,6 @@ def test_a_script_sees_a_malformed_tf_config_as_one_error(env, tmp_path):
     assert result.stdout == "DistributedError TF_CONFIG: two tasks claim the same address 127.0.0.1:1: worker:0 and worker:1\n", result.stderr
 
 
-@pytest.mark.skipif(not hasattr(backends, "initialize_distributed"), reason="backends.initialize_distributed is not in this tree yet")
 def test_two_launched_workers_join_one_job(tmp_path):
     """End to end: tfc launch, then tfc.distributed.initialize() in each worker over the real backend."""
     script = tmp_path / "join.py"

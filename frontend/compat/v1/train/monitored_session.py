@@ -88,7 +88,8 @@ class StopAtStepHook(SessionRunHook):
 
 
 class CheckpointSaverHook(SessionRunHook):
-    """Saves a checkpoint at the start, every ``save_steps`` steps or ``save_secs`` seconds, and at the end."""
+    """Saves a checkpoint at the start, every ``save_steps`` steps or ``save_secs`` seconds, and at the
+    end. ``listeners`` (TensorFlow's CheckpointSaverListeners) are not called: not supported yet."""
 
     def __init__(self, checkpoint_dir, save_secs=None, save_steps=None, saver=None, checkpoint_basename="model.ckpt",
                  scaffold=None, listeners=None):
@@ -113,10 +114,10 @@ class CheckpointSaverHook(SessionRunHook):
         return SessionRunArgs(self._global_step)
 
     def after_run(self, run_context, run_values):
-        step = int(run_context.session.run(self._global_step))
+        step = int(run_values.results) + 1  # the step this run made (read for real only when a save is due)
         due = step - self._last_step >= self._steps if self._steps else time.monotonic() - self._last_time >= self._secs
         if due:
-            self._save(run_context.session, step)
+            self._save(run_context.session, int(run_context.session.run(self._global_step)))
 
     def end(self, session):
         step = int(session.run(self._global_step))
@@ -178,10 +179,12 @@ class _MonitoredSession:
 
     def close(self) -> None:
         if self._session is not None:
-            for hook in self._hooks:
-                hook.end(self._session)
-            self._session.close()
-            self._session = None
+            try:
+                for hook in self._hooks:
+                    hook.end(self._session)
+            finally:
+                self._session.close()
+                self._session = None
 
     def __enter__(self):
         return self
@@ -203,10 +206,10 @@ def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None, scaf
     scaffold = scaffold or Scaffold()
     hooks = list(hooks or []) + (list(chief_only_hooks or []) if is_chief else [])
     if is_chief and checkpoint_dir:
+        if save_checkpoint_steps is USE_DEFAULT and save_checkpoint_secs is USE_DEFAULT:
+            save_checkpoint_secs = 600  # TensorFlow's default; None for both turns saving off
         steps = None if save_checkpoint_steps is USE_DEFAULT else save_checkpoint_steps
         secs = None if save_checkpoint_secs is USE_DEFAULT else save_checkpoint_secs
-        if steps is None and secs is None:
-            secs = 600
         if steps is not None or secs is not None:
             hooks.append(CheckpointSaverHook(checkpoint_dir, save_secs=secs if steps is None else None, save_steps=steps,
                                              scaffold=scaffold))
