@@ -4,11 +4,15 @@
     tfc launch -n 4 --ps 1 --max-restarts 2 --timeout 600 -- python train_async.py
 
 Every process gets its role in the environment (:data:`tfc.runtime.distributed.ROLE_VARIABLES`,
-TensorFlow's ``TF_CONFIG`` among them) and every address is on ``--host`` (127.0.0.1), one port per
-task and one for the coordinator that worker 0 serves, never one port twice. Output lines are
-prefixed with their task (``[worker:1] ...``). Ctrl-C and SIGTERM reach every process; the job
-succeeds when every worker exits 0, parameter servers are stopped then, and no process outlives the
-launcher on any path.
+TensorFlow's ``TF_CONFIG`` among them) and every address is on ``--host`` (127.0.0.1): one port per
+task and one for the coordinator that worker 0 serves, never one port twice (the launcher reserves
+them while it picks them; the tasks bind them). Output lines are prefixed with their task
+(``[worker:1] ...``). Ctrl-C and SIGTERM reach every process; the job succeeds when every worker
+exits 0, and parameter servers are stopped then. With ``--max-restarts``, a failed task of an
+asynchronous job (one with parameter servers, or a single worker) is started again alone; in a
+synchronous job (several workers, no ps) every worker is, since their processes are joined in one
+system that cannot take one back. Whenever the launcher exits, it stops what it started (it cannot
+when it is killed with SIGKILL).
 """
 
 from __future__ import annotations
@@ -191,6 +195,11 @@ class Job:
     restarts: int = 0
     received: list[int] = field(default_factory=list)
 
+    @property
+    def synchronous(self) -> bool:
+        """Several workers and no parameter servers: the workers train in lockstep."""
+        return not any(task.role == "ps" for task in self.tasks) and sum(task.role == "worker" for task in self.tasks) > 1
+
     def on_signal(self, signum, frame) -> None:
         """Record a Ctrl-C or SIGTERM for the supervisor to forward; a second one kills every process at once."""
         self.received.append(signum)
@@ -218,6 +227,19 @@ def restart(job: Job, task: Task, status: int) -> None:
     start(task, job.command)
 
 
+def restart_job(job: Job, failed: Task, status: int) -> None:
+    """Start every worker again: in a synchronous job (workers only) the processes are joined in one
+    system (jax.distributed), which cannot take one of them back; the job resumes from its checkpoint."""
+    job.restarts += 1
+    with _output_lock:
+        click.echo(f"tfc: {failed.name} {describe_exit(status)}; restarting the job (restart {job.restarts} of {job.max_restarts})",
+                   err=True)
+    stop(job.tasks)
+    for task in job.tasks:
+        task.restarts += 1
+        start(task, job.command)
+
+
 def supervise(job: Job) -> None:
     """Wait until every worker has exited 0 (LaunchError when one fails beyond the restarts, or on --timeout)."""
     deadline = None if job.timeout is None else time.monotonic() + job.timeout
@@ -231,6 +253,10 @@ def supervise(job: Job) -> None:
                 continue
             if status == 0:  # a worker done, or a ps that ended by itself
                 finished.add(task.name)
+            elif job.restarts < job.max_restarts and job.synchronous:
+                restart_job(job, task, status)
+                finished.clear()
+                break
             elif job.restarts < job.max_restarts:
                 restart(job, task, status)
             else:

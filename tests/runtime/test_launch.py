@@ -148,7 +148,26 @@ def test_a_failing_worker_fails_the_job_and_names_it(jobs):
     assert not any(alive(pid) for pid in jobs.all_pids())
 
 
-def test_max_restarts_restarts_a_worker_that_fails_once(jobs):
+def test_max_restarts_restarts_a_worker_of_an_asynchronous_job_alone(jobs):
+    marker = jobs.tmp_path / "failed-once"
+    script = jobs.script(f"""
+        marker = Path({str(marker)!r})
+        if os.environ["TFC_ROLE"] == "ps":
+            time.sleep(60)  # serves until the workers are done
+        print("restart", os.environ["TFC_RESTART"])
+        if index == "1" and not marker.exists():
+            marker.write_text("")
+            sys.exit(5)
+        time.sleep(0.5)
+    """)
+    result = jobs.run(["-n", "2", "--ps", "1", "--max-restarts", "1"], script)
+    assert result.returncode == 0, result.stderr
+    assert prefixed(result.stdout, "worker:1") == ["restart 0", "restart 1"]
+    assert prefixed(result.stdout, "worker:0") == ["restart 0"]
+    assert "tfc: worker:1 exited with status 5; restarting it (restart 1 of 1)" in result.stderr
+
+
+def test_max_restarts_restarts_every_worker_of_a_synchronous_job(jobs):
     marker = jobs.tmp_path / "failed-once"
     script = jobs.script(f"""
         marker = Path({str(marker)!r})
@@ -156,12 +175,13 @@ def test_max_restarts_restarts_a_worker_that_fails_once(jobs):
         if index == "1" and not marker.exists():
             marker.write_text("")
             sys.exit(5)
+        time.sleep(0.5)
     """)
     result = jobs.run(["-n", "2", "--max-restarts", "1"], script)
     assert result.returncode == 0, result.stderr
     assert prefixed(result.stdout, "worker:1") == ["restart 0", "restart 1"]
-    assert prefixed(result.stdout, "worker:0") == ["restart 0"]
-    assert "tfc: worker:1 exited with status 5; restarting it (restart 1 of 1)" in result.stderr
+    assert prefixed(result.stdout, "worker:0")[-1] == "restart 1"  # started again with the others
+    assert "tfc: worker:1 exited with status 5; restarting the job (restart 1 of 1)" in result.stderr
 
 
 def test_a_worker_failing_beyond_max_restarts_fails_the_job(jobs):
