@@ -239,6 +239,7 @@ class GraphSession:
     def _compile(self, fetches, targets, feeds, constants=()) -> tuple[Step, list[str]]:
         feed_types = {name: v if name in constants else TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}
         imported = self.importer.import_graph(fetches, targets, feed_types)
+        self.placement.check_jobs(imported.module)
         needed_by = ", ".join(fetches) or ", ".join(targets)
         try:
             step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,

@@ -9,12 +9,19 @@ the partitioned program with its executor. Steps on one device never see these p
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from tfc.backends import devices as backend_devices
-from tfc.device_spec import DEVICE_ATTR, canonical_device
-from tfc.ir import Function
+from tfc.device_spec import DEVICE_ATTR, DeviceSpec, canonical_device
+from tfc.diagnostics import VerifyError
+from tfc.ir import Function, Module
 from tfc.passmanager import available_passes
+
+from . import distributed
+
+log = logging.getLogger("tfc")
+LOCAL_JOB = "localhost"  # TensorFlow's job name for a process that runs alone
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,26 @@ class Placement:
         soft = str(self.allow_soft_placement).lower()
         return (f"place{{devices={devices},policy={self.policy},allow_soft_placement={soft},"
                 f"default_device={canonical_device(self.default_device)}}}")
+
+    def check_jobs(self, module: Module) -> None:
+        """Ops whose device names another job or task than this process's (``/job:ps/task:0``: a
+        parameter server in another process) cannot run here yet: a VerifyError naming the op and
+        the device, as TensorFlow's placer refuses devices it does not have; with
+        ``allow_soft_placement`` a warning, and the op runs in this process."""
+        own_job, own_task = (distributed.role(), distributed.task_index()) if distributed.cluster_spec() else (LOCAL_JOB, 0)
+        warned: set[str] = set()
+        for op in module.walk():
+            text = op.attr("tf.device")
+            spec = DeviceSpec.parse(text) if text else None
+            if spec is None or spec.job is None or (spec.job in (own_job, LOCAL_JOB) and spec.task in (None, own_task)):
+                continue
+            message = (f"asks for device '{text}', which this process (/job:{own_job}/task:{own_task}) does not run: devices of "
+                       "other processes (parameter servers) are not supported yet")
+            if not self.allow_soft_placement:
+                raise VerifyError(message + " (allow_soft_placement runs it here)", op.name, op.location)
+            if text not in warned:
+                warned.add(text)
+                log.warning("%s: warning: '%s' op %s; running it here (allow_soft_placement)", op.location.describe(), op.name, message)
 
     def partition_pipeline(self) -> str:
         schedule = ",schedule" if "schedule" in available_passes() else ""

@@ -107,3 +107,22 @@ def test_no_checkpoints_when_both_intervals_are_none(tmp_path):
         while not sess.should_stop():
             sess.run(increment)
     assert tf.train.latest_checkpoint(str(tmp_path)) is None
+
+
+def test_a_device_of_another_process_is_an_error_naming_the_op_or_runs_here_under_soft_placement(caplog):
+    import logging
+
+    graph = tf.Graph()
+    with graph.as_default():
+        with tf.device("/job:ps/task:0"):
+            w = tf.Variable(tf.ones([2]), name="w")
+        y = w * 2.0
+        init = tf.global_variables_initializer()
+    with pytest.raises(tf.TfcError, match=r"'w': error: 'tf.VariableV2' op asks for device '/job:ps/task:0', which this process "
+                                          r"\(/job:localhost/task:0\) does not run"):
+        with tf.Session(graph=graph) as sess:
+            sess.run(init)
+    with caplog.at_level(logging.WARNING, logger="tfc"), tf.Session(graph=graph, config=tf.ConfigProto(allow_soft_placement=True)) as sess:
+        sess.run(init)
+        np.testing.assert_array_equal(sess.run(y), [2.0, 2.0])
+    assert "running it here (allow_soft_placement)" in caplog.text
