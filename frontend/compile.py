@@ -289,10 +289,15 @@ class CompiledFunction:
 
     # ---- model parallelism
     def _spans_devices(self, trace: Trace) -> bool:
-        """Whether ops were recorded in ``tfc.device`` scopes naming another device than ``device=``
-        (data parallelism, ``devices=``, places nothing)."""
+        """Whether ops were recorded in ``tfc.device`` scopes naming another device than ``device=``.
+        With ``devices=`` (one replica per device) such scopes are a TraceError naming the op: model
+        and data parallelism in one function is not supported."""
         home = canonical_device(self.device)
-        return self.devices is None and any(op.attr(DEVICE_ATTR, home) != home for op in trace.function.body.ops)
+        placed = next((op for op in trace.function.body.ops if op.attr(DEVICE_ATTR, home) != home), None)
+        if placed is not None and self.devices is not None:
+            raise TraceError(f"{self.__name__}(): '{placed.name}' is in a tfc.device scope, but with devices= the function runs "
+                             "as one replica per device; device scopes inside it are not supported", placed.location)
+        return placed is not None
 
     def _place(self, trace: Trace, partition: bool) -> None:
         """Place every op on a device (then partition and schedule), so the loader runs the function's

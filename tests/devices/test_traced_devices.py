@@ -72,3 +72,13 @@ def test_a_bad_device_string_is_an_error_at_the_users_line():
 
     with pytest.raises(TraceError, match=r"test_traced_devices.py:\d+:\d+: error: bad device string 'npu:1'"):
         bad(X)
+
+
+def test_device_scopes_inside_a_data_parallel_function_are_an_error():
+    @tfc.compile(devices=2, batch_argnums=(0,))
+    def mixed(x):
+        with tfc.device("cpu:1"):
+            return tfc.sum(tfc.exp(x))
+
+    with pytest.raises(TraceError, match=r"mixed\(\): 'tfc.exp' is in a tfc.device scope, but with devices= the function runs"):
+        mixed(X)
