@@ -130,6 +130,8 @@ class OpDef:
     fold: Callable | None = None  # fold(ctx) -> bool, for ops with regions (see the module docstring)
     refine_regions: Callable | None = None  # refine_regions(ctx): shape inference through the op's regions
     flops: Callable | None = None  # flops(op) -> estimated arithmetic (placement's cost model); default: one per result element
+    rewrite_for: Callable | None = None  # rewrite_for(op, platform, builder) -> the op's results built from ops that platform's
+    # compiler handles better (the backend-lowering pass), or None to keep the op
     split_batch: Callable | None = None  # split_batch(ctx) -> [(value, axis)] per result on batch-split operands (the shard-batch pass)
 
     def has(self, trait: Trait) -> bool:

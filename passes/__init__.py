@@ -1,3 +1,17 @@
 """tfc passes: one module per pass. Importing this package registers them with the pass manager."""
 
-from . import canonicalize, cse, dce, fold, lift_variables, partition, place, prune, schedule, shape_inference, shard_batch, simplify  # noqa: F401
+from . import (  # noqa: F401
+    backend_lowering,
+    canonicalize,
+    cse,
+    dce,
+    fold,
+    lift_variables,
+    partition,
+    place,
+    prune,
+    schedule,
+    shape_inference,
+    shard_batch,
+    simplify,
+)

@@ -41,6 +41,16 @@ def pipeline_for(fast_math: bool = False) -> str:
     return f"{default_pipeline('tf', fast_math)},legalize-tf"
 
 
+def cleanup_for(backend: str, device: str, fast_math: bool = False) -> str:
+    """The passes after lifting the variables: the core pipeline, then, for XLA, the rewrites its
+    platform wants (``backend-lowering``: depthwise convolutions as multiply-adds on CPU)."""
+    core = default_pipeline("core", fast_math)
+    if backend != "xla":
+        return core
+    platform = device.split(":")[0].lower()
+    return f"{core},backend-lowering{{platform={platform}}},canonicalize" if platform in ("cpu", "gpu", "tpu") else core
+
+
 PIPELINE = pipeline_for()
 """The default before lifting: tf-level cleanups, then legalization to core ops."""
 
@@ -70,7 +80,7 @@ class GraphSession:
         self.backend = backend
         self.device = device
         self.pipeline = pipeline if pipeline is not None else pipeline_for(fast_math)
-        self.cleanup = default_pipeline("core", fast_math) if pipeline is None else None
+        self.cleanup = cleanup_for(backend, device, fast_math) if pipeline is None else None
         self.variables = VariableStore()
         """Variable name -> its current value (a device array with XLA)."""
         self._steps: dict[tuple, tuple[Step, list[str]]] = {}
@@ -275,4 +285,4 @@ def _tensor_name(name: str) -> str:
     return name if ":" in name else f"{name}:0"
 
 
-__all__ = ["PIPELINE", "GraphSession", "SessionError", "pipeline_for"]
+__all__ = ["PIPELINE", "GraphSession", "SessionError", "cleanup_for", "pipeline_for"]

@@ -8,6 +8,7 @@ which matches XLA's wrap-around for integers and is at least as accurate for flo
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -462,6 +463,70 @@ def _g_convolution(ctx, g):
     return [_conv_grad_lhs(api, conv, g, lhs.shape, rhs), _conv_grad_rhs(api, conv, g, lhs, rhs.shape)]
 
 
+MAX_DEPTHWISE_TAPS = 64
+"""Kernels up to this many taps (3x3 = 9, 7x7 = 49) are rewritten as shifted multiply-adds on CPU."""
+
+
+class _Attrs:
+    """An op's attributes as a type rule's context sees them (for ``_Conv.parse``)."""
+
+    def __init__(self, op):
+        self.attrs = {key: value.value for key, value in op.attributes.items()}
+
+
+def _depthwise_for_cpu(op, platform: str, builder):
+    """A depthwise convolution (one input channel per group, multiplier 1) as a sum of shifted,
+    strided slices of the padded input times one kernel tap each. XLA:CPU compiles grouped
+    convolutions with one channel per group 30-50x slower than this form (2x48x48x96, 3x3: 12-19 ms
+    against 0.33-0.40 ms, NOTES-xla); only the order of the additions differs."""
+    conv = _Conv.parse(_Attrs(op))
+    x, kernel = op.operands
+    shape, kernel_shape = x.type.shape, kernel.type.shape
+    features = shape[conv.input[1]]
+    depthwise = (platform == "cpu" and conv.batch_groups == 1 and conv.feature_groups == features > 1
+                 and kernel_shape[conv.kernel[0]] == 1 and kernel_shape[conv.kernel[1]] == features
+                 and all(d == 1 for d in conv.lhs_dilation) and conv.output == conv.input and x.type.dtype.is_float)
+    taps = [kernel_shape[d] for d in conv.kernel[2:]]
+    if not depthwise or math.prod(taps) > MAX_DEPTHWISE_TAPS:
+        return None
+    padded = _pad_spatial(builder, x, conv)
+    out_shape = op.result.type.shape
+    total = None
+    for tap in itertools.product(*(range(t) for t in taps)):
+        starts, limits, strides = [0] * len(shape), list(padded.type.shape), [1] * len(shape)
+        for i, d in enumerate(conv.input[2:]):
+            starts[d] = tap[i] * conv.rhs_dilation[i]
+            limits[d] = starts[d] + (out_shape[d] - 1) * conv.strides[i] + 1
+            strides[d] = conv.strides[i]
+        window = builder.value("tfc.slice", padded, start_indices=tuple(starts), limit_indices=tuple(limits), strides=tuple(strides))
+        term = builder.value("tfc.multiply", window, _kernel_tap(builder, kernel, conv, tap, out_shape))
+        total = term if total is None else builder.value("tfc.add", total, term)
+    return [total]
+
+
+def _pad_spatial(builder, x, conv):
+    if all(low == high == 0 for low, high in conv.padding):
+        return x
+    low, high = [0] * len(x.type.shape), [0] * len(x.type.shape)
+    for (lo, hi), d in zip(conv.padding, conv.input[2:]):
+        low[d], high[d] = lo, hi
+    zero = builder.value("tfc.constant", value=np.zeros((), x.type.dtype.numpy))
+    return builder.value("tfc.pad", x, zero, edge_padding_low=tuple(low), edge_padding_high=tuple(high),
+                         interior_padding=(0,) * len(low))
+
+
+def _kernel_tap(builder, kernel, conv, tap, out_shape):
+    """Kernel tap ``tap`` (one weight per channel), broadcast along the output's feature dimension."""
+    shape = kernel.type.shape
+    starts, limits = [0] * len(shape), list(shape)
+    for i, d in enumerate(conv.kernel[2:]):
+        starts[d], limits[d] = tap[i], tap[i] + 1
+    weights = builder.value("tfc.slice", kernel, start_indices=tuple(starts), limit_indices=tuple(limits), strides=(1,) * len(shape))
+    vector = builder.create("tfc.reshape", [weights], {}, [TensorType(kernel.type.dtype, (shape[conv.kernel[1]],))]).result
+    return builder.create("tfc.broadcast_in_dim", [vector], {"broadcast_dimensions": (conv.output[1],)},
+                          [TensorType(kernel.type.dtype, tuple(out_shape))]).result
+
+
 def _convolution_flops(op) -> int:
     """A multiply and an add per result element and kernel element of one feature group."""
     kernel = op.operands[1].type.shape
@@ -514,5 +579,6 @@ CONVOLUTION = register(
         grad=_g_convolution,
         split_batch=_split_convolution,
         flops=_convolution_flops,
+        rewrite_for=_depthwise_for_cpu,
     )
 )
