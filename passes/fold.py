@@ -22,8 +22,10 @@ After (the now unused constants are left to ``dce``)::
 An op folds when the registry marks it ``pure`` and not ``stateful``, it has no regions and has a
 numpy ``reference`` (core ops; ``tf.*`` import ops have none and are left alone), every operand is
 defined by a ``constant``-like op, and every result has a static shape of at most ``max_elements``
-elements (default 1 << 20, i.e. 4 MiB of f32 — about what Grappler's 10 MB cap allows), so folding
-never turns a small broadcast into a huge constant; whatever ``max_elements`` says, no result over
+elements (default 1 << 20, i.e. 4 MiB of f32 — about what Grappler's 10 MB cap allows); and a fold
+never makes a constant with more elements than its operands together unless every element is the
+same (a splat), so a bias broadcast to an activation's shape stays a ``broadcast_in_dim`` of the
+small bias; whatever ``max_elements`` says, no result over
 ``tfc.limits.max_tensor_bytes()`` is ever folded (nor evaluated: the check comes first). Each result becomes a ``tfc.constant`` at the
 op's location, keeping its name. Ops without operands (``tfc.iota``) are evaluated for their users
 but not replaced themselves: the constant would only be a bigger spelling of the same op.
@@ -186,7 +188,7 @@ class _Folder:
         if not self.foldable(op):
             return False
         values = self.evaluate(op, arrays)
-        if values is None:
+        if values is None or _grows(arrays, values):
             return False
         constants = [self.rewriter.insert_before(op, _constant_op(op, r, a)) for r, a in zip(op.results, values)]
         for new in constants:
@@ -214,6 +216,14 @@ class _Folder:
                 return None
             env.update(zip(inner.results, values))
         return [env[v] if v in env else self.constant(v) for v in block.ops[-1].operands]
+
+
+def _grows(arrays: list[np.ndarray], values: list[np.ndarray]) -> bool:
+    """Whether folding would make a constant larger than what it is computed from (a bias broadcast
+    to an activation's shape): the op stays, small, and XLA fuses it. Splats (one value repeated)
+    are always folded: they print and fold as the one value."""
+    size = sum(a.size for a in arrays)
+    return any(v.size > size and v.size > 1 and not (v.flat[0] == v).all() for v in values)
 
 
 _evaluable_names: dict[str, bool] = {}
