@@ -32,11 +32,12 @@ from tfc.backends import (
     process_index,
     stablehlo_text,
 )
-from tfc.device_spec import DEVICE_ATTR, canonical_device
+from tfc.device_spec import canonical_device
 from tfc.diagnostics import TfcError, TraceError
 from tfc.ir import Module
 from tfc.location import UNKNOWN, FileLineColLoc
 from tfc.passes.lift_variables import lift_variables
+from tfc.passes.place import op_elsewhere, placement_pipeline
 from tfc.passes.shard_batch import REPLICATED, SPLIT_ARGS, SPLIT_RESULTS, ShardBatch
 from tfc.passmanager import PassManager
 from tfc.printer import print_module
@@ -292,8 +293,7 @@ class CompiledFunction:
         """Whether ops were recorded in ``tfc.device`` scopes naming another device than ``device=``.
         With ``devices=`` (one replica per device) such scopes are a TraceError naming the op: model
         and data parallelism in one function is not supported."""
-        home = canonical_device(self.device)
-        placed = next((op for op in trace.function.body.ops if op.attr(DEVICE_ATTR, home) != home), None)
+        placed = op_elsewhere(trace.function, canonical_device(self.device))
         if placed is not None and self.devices is not None:
             raise TraceError(f"{self.__name__}(): '{placed.name}' is in a tfc.device scope, but with devices= the function runs "
                              "as one replica per device; device scopes inside it are not supported", placed.location)
@@ -302,11 +302,8 @@ class CompiledFunction:
     def _place(self, trace: Trace, partition: bool) -> None:
         """Place every op on a device (then partition and schedule), so the loader runs the function's
         pieces on their devices; a device that does not exist is a TraceError naming the op."""
-        home, entry = canonical_device(self.device), trace.function.name
         available = ",".join(devices()) if self.backend == "xla" else ""
-        pipeline = f"place{{devices={available},default_device={home},entry={entry}}}"
-        if partition:
-            pipeline += f",partition{{entry={entry}}},schedule"
+        pipeline = placement_pipeline(available, canonical_device(self.device), entry=trace.function.name, partition=partition)
         try:
             PassManager(pipeline).run(trace.module)
         except TfcError as err:

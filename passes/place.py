@@ -283,9 +283,26 @@ def _top_level(op: Operation, placed: dict) -> Operation:
     return op
 
 
+def op_elsewhere(function: Function, home: str) -> Operation | None:
+    """The first top-level op of ``function`` that asks for a device other than ``home`` (a program
+    with one spans devices and needs placing); None when every op runs at home."""
+    return next((op for op in function.body.ops if op.attr(DEVICE_ATTR, home) != home), None)
+
+
+def placement_pipeline(devices: str, default_device: str, *, entry: str = "main", partition: bool = False,
+                       policy: str = "inputs", allow_soft_placement: bool = False) -> str:
+    """The pipeline text that places ``entry`` (then partitions and schedules it): one spelling for
+    sessions and ``@tfc.compile``."""
+    soft = str(allow_soft_placement).lower()
+    text = (f"place{{devices={devices},policy={policy},allow_soft_placement={soft},"
+            f"default_device={default_device},entry={entry}}}")
+    return text + (f",partition{{entry={entry}}},schedule" if partition else "")
+
+
 def placed_devices(function: Function) -> list[str]:
     """The devices a placed function's ops are on, in first-use order."""
     return list(dict.fromkeys(op.attr(DEVICE_ATTR) for op in function.body.ops[:-1]))
 
 
-__all__ = ["HOST", "POLICIES", "Place", "PlacementError", "device_list", "op_bytes", "op_flops", "placed_devices"]
+__all__ = ["HOST", "POLICIES", "Place", "PlacementError", "device_list", "op_bytes", "op_elsewhere", "op_flops", "placed_devices",
+           "placement_pipeline"]

@@ -13,10 +13,10 @@ import logging
 from dataclasses import dataclass
 
 from tfc.backends import devices as backend_devices
-from tfc.device_spec import DEVICE_ATTR, DeviceSpec, canonical_device
+from tfc.device_spec import DeviceSpec, canonical_device
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function, Module
-from tfc.passmanager import available_passes
+from tfc.passes.place import op_elsewhere, placement_pipeline
 
 from . import distributed
 
@@ -35,14 +35,12 @@ class Placement:
 
     def spans_devices(self, function: Function) -> bool:
         """Whether some op asks for a device other than the session's own."""
-        home = canonical_device(self.default_device)
-        return any(op.attr(DEVICE_ATTR, home) != home for op in function.body.ops)
+        return op_elsewhere(function, canonical_device(self.default_device)) is not None
 
-    def place_pipeline(self) -> str:
+    def place_pipeline(self, partition: bool = False) -> str:
         devices = ",".join(backend_devices()) if self.backend == "xla" else ""
-        soft = str(self.allow_soft_placement).lower()
-        return (f"place{{devices={devices},policy={self.policy},allow_soft_placement={soft},"
-                f"default_device={canonical_device(self.default_device)}}}")
+        return placement_pipeline(devices, canonical_device(self.default_device), partition=partition, policy=self.policy,
+                                  allow_soft_placement=self.allow_soft_placement)
 
     def check_jobs(self, module: Module) -> None:
         """Ops whose device names another job or task than this process's (``/job:ps/task:0``: a
@@ -65,8 +63,7 @@ class Placement:
                 log.warning("%s: warning: '%s' op %s; running it here (allow_soft_placement)", op.location.describe(), op.name, message)
 
     def partition_pipeline(self) -> str:
-        schedule = ",schedule" if "schedule" in available_passes() else ""
-        return f"{self.place_pipeline()},partition{schedule}"
+        return self.place_pipeline(partition=True)
 
 
 __all__ = ["Placement"]

@@ -15,13 +15,14 @@ import numpy as np
 from tensorboard.compat.proto import cluster_pb2
 
 from tfc.device_spec import DeviceError, DeviceSpec
+from tfc.frontend.tf.graphdef import tensor_shape, tf_dtype
+from tfc.runtime.distributed import DistributedError, split_address
 
 PS_OPS = ("Variable", "VariableV2", "AutoReloadVariable", "MutableHashTable", "MutableHashTableV2", "MutableHashTableOfTensors",
           "MutableHashTableOfTensorsV2", "MutableDenseHashTable", "MutableDenseHashTableV2", "VarHandleOp")
 """The ops TensorFlow's replica_device_setter puts on parameter servers by default."""
 
 _JOB_NAME = re.compile(r"^[A-Za-z][\w.-]*$")
-_ADDRESS = re.compile(r"^[^\s:]+:\d+$")
 
 
 class ClusterSpec:
@@ -33,7 +34,7 @@ class ClusterSpec:
         if isinstance(cluster, ClusterSpec):
             self._jobs = {job: _tasks(job, tasks) for job, tasks in cluster.as_dict().items()}
         elif isinstance(cluster, cluster_pb2.ClusterDef):
-            self._jobs = {job.name: dict(job.tasks) for job in cluster.job}
+            self._jobs = {job.name: _tasks(job.name, dict(job.tasks)) for job in cluster.job}
         elif isinstance(cluster, dict):
             self._jobs = {job: _tasks(job, tasks) for job, tasks in cluster.items()}
         else:
@@ -104,19 +105,22 @@ def _tasks(job, tasks) -> dict[int, str]:
     for index, address in tasks.items():
         if not isinstance(index, int) or index < 0:
             raise ValueError(f"ClusterSpec: job {job!r} has task index {index!r}; indices are non-negative integers")
-        if not isinstance(address, str) or not _ADDRESS.match(address):
-            raise ValueError(f"ClusterSpec: task {index} of job {job!r} has address {address!r}; expected 'host:port'")
+        try:
+            split_address(address, f"task {index} of job {job!r}")
+        except DistributedError:
+            raise ValueError(f"ClusterSpec: task {index} of job {job!r} has address {address!r}; expected 'host:port'") from None
     return dict(tasks)
 
 
 def _check_unique_addresses(jobs: dict) -> None:
     """Two tasks cannot listen on one address."""
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, int], str] = {}
     for job, tasks in jobs.items():
         for index, address in tasks.items():
-            if address in seen:
-                raise ValueError(f"ClusterSpec: /job:{job}/task:{index} and {seen[address]} both claim {address}")
-            seen[address] = f"/job:{job}/task:{index}"
+            key = split_address(address, f"task {index} of job {job!r}")  # one spelling of an address, IPv6 included
+            if key in seen:
+                raise ValueError(f"ClusterSpec: /job:{job}/task:{index} and {seen[key]} both claim {address}")
+            seen[key] = f"/job:{job}/task:{index}"
 
 
 class _RoundRobinStrategy:
@@ -132,8 +136,6 @@ class _RoundRobinStrategy:
 
 def byte_size_load_fn(op) -> int:
     """A variable's size in bytes, from its shape and dtype attributes (0 when unknown)."""
-    from tfc.frontend.tf.graphdef import tensor_shape, tf_dtype
-
     node = op.node_def
     if "shape" not in node.attr or "dtype" not in node.attr:
         return 0
