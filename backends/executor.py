@@ -55,7 +55,7 @@ class PartitionedProgram:
         self.type = program_type(partitions)
         self.segments = cut(partitions)
         self.runners = [self._load(segment, backend, load_one) for segment in self.segments]
-        self.direct = _argument_results(partitions)
+        self.direct = argument_results(partitions)
         self.moves = [0, 0]  # transfers and bytes per call (the shapes are static)
         last_reader = {source: i for i, segment in enumerate(self.segments) for source in segment.inputs if source[0] != "arg"}
         self.plan = [(segment, runner, self._fetchers(segment, runner, [last_reader.get(s) == i for s in segment.inputs]))
@@ -133,7 +133,7 @@ class Runner:
     move: object
 
 
-def _argument_results(partitions) -> dict[int, int]:
+def argument_results(partitions) -> dict[int, int]:
     """Program results that are program arguments: result index -> argument index."""
     direct = {}
     for f in partitions:
@@ -151,4 +151,4 @@ def _wait(values) -> None:
             ready()
 
 
-__all__ = ["DeviceStats", "PartitionedProgram", "Runner"]
+__all__ = ["DeviceStats", "PartitionedProgram", "Runner", "argument_results"]

@@ -25,7 +25,7 @@ from tfc.effects import has_side_effects, is_pure
 from tfc.ir import BlockArgument, Function, Module, Operation, Value, uses_from_block
 from tfc.limits import static_bytes
 from tfc.registry import Trait, lookup
-from tfc.types import FunctionType, TokenType
+from tfc.types import FunctionType, ResourceType, TokenType
 
 # Where a segment's argument comes from, and where its result goes:
 #   ("arg", i)       program argument i
@@ -177,6 +177,8 @@ def _segment(f: Function, at: int, ops: list[Operation], needed_later: dict[Valu
     inputs = _inputs(f, ops, segment)
     function = Function.create("main", [v.type for v in inputs], [], [v.name_hint for v in inputs], f.op.location)
     mapping: dict[Value, Value] = dict(zip(inputs, function.args))
+    for handle in _handles_used(ops):  # each segment names the variables it uses itself
+        function.body.append(clone_op(handle, mapping))
     for op in ops:
         if is_transfer(op) or _makes_token(op):
             continue
@@ -202,6 +204,24 @@ def _forget_names(function: Function) -> None:
                     arg.name_hint = None
 
 
+def is_handle(op: Operation) -> bool:
+    """An op that only names state (a variable handle): a segment using it makes its own copy, so a
+    handle never passes between segments (each one lifts the variables it reads and updates)."""
+    return not op.operands and not op.regions and bool(op.results) and all(isinstance(r.type, ResourceType) for r in op.results)
+
+
+def _handles_used(ops: list[Operation]) -> list[Operation]:
+    """Handle ops made outside ``ops`` whose handles ``ops`` use, in first-use order."""
+    defined = {r for op in ops for r in op.results}
+    found: dict[Operation, None] = {}
+    for op in ops:
+        for value in _outer_values(op):
+            producer = getattr(value, "op", None)
+            if value not in defined and producer is not None and is_handle(producer):
+                found[producer] = None
+    return list(found)
+
+
 def _makes_token(op: Operation) -> bool:
     return bool(op.results) and all(isinstance(r.type, TokenType) for r in op.results)
 
@@ -221,7 +241,8 @@ def _inputs(f: Function, ops: list[Operation], segment: Segment) -> list[Value]:
                 segment.transfers[op.attr("key")] = (op.attr("from"), static_bytes(op.result.type) or 0)
             continue
         for value in _outer_values(op):
-            if value not in defined and value not in needed:
+            producer = getattr(value, "op", None)
+            if value not in defined and value not in needed and not (producer is not None and is_handle(producer)):
                 needed[value] = None
                 segment.inputs.append(("arg", arguments[value.index]) if isinstance(value, BlockArgument) else ("value", value))
     return list(needed)
@@ -233,7 +254,7 @@ def _outputs(f: Function, at: int, ops: list[Operation], needed_later: dict, seg
     defined = {r: None for op in ops for r in op.results if not isinstance(r.type, TokenType)}
     values = []
     for value in defined:
-        if needed_later.get(value, -1) > at:
+        if needed_later.get(value, -1) > at and not isinstance(value.type, ResourceType):
             values.append(value)
             segment.outputs.append(("value", value))
     for op in ops:
@@ -250,4 +271,4 @@ def _outputs(f: Function, at: int, ops: list[Operation], needed_later: dict, seg
     return values
 
 
-__all__ = ["Segment", "cut", "is_transfer", "levels", "partitions_of", "program_type"]
+__all__ = ["Segment", "cut", "is_handle", "is_transfer", "levels", "partitions_of", "program_type"]

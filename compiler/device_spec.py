@@ -22,6 +22,9 @@ from .diagnostics import TfcError
 DEVICE_TYPES = ("cpu", "gpu", "tpu", "host")
 DEVICE_ATTR = "tfc.device"
 """An op's device in the IR (a short name): what the user asked for, then what ``place`` chose."""
+TASK_ATTR = "tfc.task"
+"""The task of a cluster an op asks for (``/job:ps/task:0``), when its device names one: ops of
+another process's task run there (the ``place-tasks`` pass)."""
 COLOCATE_ATTR = "tfc.colocate"
 """Names of the ops an op must share a device with (TensorFlow's ``_class = ["loc:@name"]``)."""
 PARTITION_OF, ARGUMENTS_ATTR, RESULTS_ATTR, PROGRAM_TYPE_ATTR = "tfc.partition_of", "tfc.arguments", "tfc.results", "tfc.program_type"
@@ -131,5 +134,14 @@ def canonical_device(text: str) -> str | None:
     return DeviceSpec.parse(text).name
 
 
-__all__ = ["ARGUMENTS_ATTR", "COLOCATE_ATTR", "DEVICE_ATTR", "PARTITION_OF", "PROGRAM_TYPE_ATTR", "RESULTS_ATTR",
+def task_of(text: str) -> str | None:
+    """The job and task of a device string (``/job:ps/task:0/device:CPU:0`` -> ``/job:ps/task:0``,
+    ``/job:ps`` -> ``/job:ps``); None when it names no job."""
+    spec = DeviceSpec.parse(text)
+    if spec.job is None:
+        return None
+    return f"/job:{spec.job}" + ("" if spec.task is None else f"/task:{spec.task}")
+
+
+__all__ = ["ARGUMENTS_ATTR", "COLOCATE_ATTR", "DEVICE_ATTR", "PARTITION_OF", "PROGRAM_TYPE_ATTR", "RESULTS_ATTR", "TASK_ATTR", "task_of",
            "DEVICE_TYPES", "DeviceError", "DeviceSpec", "canonical_device"]

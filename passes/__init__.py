@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     lift_variables,
     partition,
     place,
+    place_tasks,
     prune,
     schedule,
     shape_inference,

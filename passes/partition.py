@@ -61,8 +61,12 @@ class Partition(Pass):
 
 
 def partition_name(entry: str, device: str) -> str:
-    """``main`` on ``cpu:1`` -> ``main.cpu1`` (a plain symbol name)."""
-    return f"{entry}.{device.replace(':', '')}"
+    """``main`` on ``cpu:1`` -> ``main.cpu1``; on another task's device (``/job:ps/task:0/device:CPU:0``)
+    -> ``main.ps0.cpu0`` (a plain symbol name)."""
+    spec = DeviceSpec.parse(device)
+    if spec.job is None:
+        return f"{entry}.{device.replace(':', '')}"
+    return f"{entry}.{spec.job}{spec.task or 0}.{(spec.name or 'cpu:0').replace(':', '')}"
 
 
 def _copied(op: Operation) -> bool:
@@ -72,9 +76,9 @@ def _copied(op: Operation) -> bool:
 
 
 def _device_order(name: str) -> tuple:
-    """cpu:0, cpu:1, ..., cpu:10, gpu:0, ..., host: partitions print in this order."""
+    """cpu:0, cpu:1, ..., cpu:10, gpu:0, ..., host, then other tasks' devices: partitions print in this order."""
     spec = DeviceSpec.parse(name)
-    return (spec.device_type == "host", spec.device_type, spec.index or 0)
+    return (spec.job is not None, spec.job or "", spec.task or 0, spec.device_type == "host", spec.device_type or "", spec.index or 0)
 
 
 @dataclass

@@ -144,7 +144,7 @@ def _needs_host(op: Operation) -> bool:
     return any(isinstance(r.type, TensorType) and not r.type.is_static for r in op.results)
 
 
-class _Groups:
+class ColocationGroups:
     """Union-find over ops that must share a device."""
 
     def __init__(self, ops: list[Operation]):
@@ -162,9 +162,9 @@ class _Groups:
         self.parent[self.find(b)] = self.find(a)
 
     @staticmethod
-    def of(ops: list[Operation]) -> _Groups:
+    def of(ops: list[Operation]) -> ColocationGroups:
         """Colocation groups (``tfc.colocate`` names and the ops so named) and variables with their users."""
-        groups = _Groups(ops)
+        groups = ColocationGroups(ops)
         named: dict[str, Operation] = {}
         for op in ops:
             for group in op.attr(COLOCATE_ATTR, ()):
@@ -185,7 +185,7 @@ class _Placer:
         self.options, self.available, self.ops = options, available, ops
         self.device: dict[Operation, str] = {}
         self.group_device: dict[Operation, str] = {}
-        self.groups = _Groups.of(ops)
+        self.groups = ColocationGroups.of(ops)
         self.load = dict.fromkeys(available, 0)
 
     def warn_or_fail(self, message: str, op: Operation) -> None:
@@ -304,5 +304,5 @@ def placed_devices(function: Function) -> list[str]:
     return list(dict.fromkeys(op.attr(DEVICE_ATTR) for op in function.body.ops[:-1]))
 
 
-__all__ = ["HOST", "POLICIES", "Place", "PlacementError", "device_list", "op_bytes", "op_elsewhere", "op_flops", "placed_devices",
+__all__ = ["HOST", "POLICIES", "ColocationGroups", "Place", "PlacementError", "device_list", "op_bytes", "op_elsewhere", "op_flops", "placed_devices",
            "placement_pipeline"]

@@ -22,7 +22,8 @@ from tfc.diagnostics import TfcError
 JOBS = ("chief", "worker", "ps", "evaluator")  # TensorFlow's task types; chief and worker run the model
 TRAINERS = ("chief", "worker")
 ROLE_VARIABLES = ("TFC_ROLE", "TFC_TASK_INDEX", "TFC_NUM_WORKERS", "TFC_NUM_PS", "TFC_COORDINATOR",
-                  "TFC_WORKER_HOSTS", "TFC_PS_HOSTS", "TFC_RESTART", "TF_CONFIG")
+                  "TFC_WORKER_HOSTS", "TFC_PS_HOSTS", "TFC_RESTART", "TF_CONFIG", "TFC_RAY_ADDRESS", "TFC_RAY_NAMESPACE",
+                  "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER")
 
 
 class DistributedError(TfcError):

@@ -23,9 +23,12 @@ from tfc.diagnostics import TfcError
 from tfc.frontend.tf.graphdef import GraphImportError, tf_dtype
 from tfc.frontend.tf.importer import PLACEHOLDERS, GraphImporter, TensorRef
 from tfc.frontend.tf.op_schema import output_types
-from tfc.passmanager import default_pipeline
+from tfc.passmanager import PassManager, default_pipeline
 from tfc.types import DType, TensorType
 
+from . import cluster_variables, parameter_servers
+from .cluster_step import build_cluster_step
+from .cluster_variables import variable_tasks
 from .constant_feeds import ConstantFeeds, NeedsConstantFeeds, constant_required, feeds_behind
 from .errors import SessionError
 from .feeds import check_feed_shape, feed_array
@@ -249,8 +252,12 @@ class GraphSession:
     def _compile(self, fetches, targets, feeds, constants=()) -> tuple[Step, list[str]]:
         feed_types = {name: v if name in constants else TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}
         imported = self.importer.import_graph(fetches, targets, feed_types)
-        self.placement.check_jobs(imported.module)
+        across_tasks = self.placement.check_jobs(imported.module)
         needed_by = ", ".join(fetches) or ", ".join(targets)
+        if across_tasks:  # parts run on parameter servers
+            PassManager(self.pipeline).run(imported.module)
+            return build_cluster_step(imported.module, self.variables, local_task=self.placement.local_task, backend=self.backend,
+                                      device=self.device, cleanup=self.cleanup, needed_by=needed_by), imported.feeds
         try:
             step = build_step(imported.module, self.variables, backend=self.backend, device=self.device,
                               pipeline=self.pipeline, cleanup=self.cleanup, needed_by=needed_by, placement=self.placement)
@@ -266,6 +273,22 @@ class GraphSession:
         if step.executor is not None:
             step.executor.profile = self.profile_devices
         return step, imported.feeds
+
+    # ---- variables by name, wherever they live (this session's store or parameter servers) ----------
+    def _variable_tasks(self) -> dict[str, str]:
+        return variable_tasks(self.importer, self.placement.local_task) if parameter_servers.ray_address() else {}
+
+    def variable_values(self, names: Sequence[str]) -> dict[str, np.ndarray]:
+        """The values of those of ``names`` that are initialized (a checkpoint's contents)."""
+        return cluster_variables.read(self.variables, self._variable_tasks(), names)
+
+    def set_variables(self, values: dict[str, np.ndarray]) -> None:
+        """Set variables by name (a restore): each parameter server's at once."""
+        cluster_variables.write(self.variables, self._variable_tasks(), values)
+
+    def uninitialized(self, names: Sequence[str]) -> list[str]:
+        """Those of ``names`` with no value yet (a worker waits for the chief to initialize them)."""
+        return cluster_variables.uninitialized(self.variables, self._variable_tasks(), names)
 
     def host_stages(self) -> list[HostStage]:
         """The ops this session runs on the host (their ``runs`` and ``seconds``), in the order found."""

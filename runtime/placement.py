@@ -13,15 +13,15 @@ import logging
 from dataclasses import dataclass
 
 from tfc.backends import devices as backend_devices
-from tfc.device_spec import DeviceSpec, canonical_device
+from tfc.device_spec import DeviceSpec, canonical_device, task_of
 from tfc.diagnostics import VerifyError
 from tfc.ir import Function, Module
 from tfc.passes.place import op_elsewhere, placement_pipeline
+from tfc.passes.place_tasks import LOCAL_JOB, is_local
 
-from . import distributed
+from . import distributed, parameter_servers
 
 log = logging.getLogger("tfc")
-LOCAL_JOB = "localhost"  # TensorFlow's job name for a process that runs alone
 
 
 @dataclass(frozen=True)
@@ -42,25 +42,47 @@ class Placement:
         return placement_pipeline(devices, canonical_device(self.default_device), partition=partition, policy=self.policy,
                                   allow_soft_placement=self.allow_soft_placement)
 
-    def check_jobs(self, module: Module) -> None:
-        """Ops whose device names another job or task than this process's (``/job:ps/task:0``: a
-        parameter server in another process) cannot run here yet: a VerifyError naming the op and
-        the device, as TensorFlow's placer refuses devices it does not have; with
-        ``allow_soft_placement`` a warning, and the op runs in this process."""
-        own_job, own_task = (distributed.role(), distributed.task_index()) if distributed.cluster_spec() else (LOCAL_JOB, 0)
+    @property
+    def local_task(self) -> str:
+        """This process's task (``/job:worker/task:1``; ``/job:localhost/task:0`` when it runs alone)."""
+        if distributed.cluster_spec():
+            return f"/job:{distributed.role()}/task:{distributed.task_index()}"
+        return f"/job:{LOCAL_JOB}/task:0"
+
+    def check_jobs(self, module: Module) -> bool:
+        """Whether ops ask for another task's devices (``/job:ps/task:0``: a parameter server in
+        another process) that this job can run them on: its parameter-server runtime is up
+        (:mod:`.parameter_servers`) and the cluster has the task. Otherwise such an op is a
+        VerifyError naming it and its device, as TensorFlow's placer refuses devices it does not
+        have; with ``allow_soft_placement`` a warning, and it runs here."""
+        elsewhere = [op for op in module.walk() if op.attr("tf.device") and not self._is_local(op.attr("tf.device"))]
+        if not elsewhere:
+            return False
+        jobs = distributed.cluster_spec()
+        if parameter_servers.ray_address() is not None and jobs:
+            for op in elsewhere:
+                spec = DeviceSpec.parse(op.attr("tf.device"))
+                if spec.job not in jobs or (spec.task or 0) >= len(jobs[spec.job]):
+                    where = f"job '{spec.job}'" if spec.job not in jobs else f"task {spec.task} of job '{spec.job}'"
+                    raise VerifyError(f"asks for device '{op.attr('tf.device')}', but the cluster has no {where} "
+                                      f"(jobs: {', '.join(f'{job} ({len(tasks)} tasks)' for job, tasks in jobs.items())})", op.name, op.location)
+            return True
+        message = ("asks for device '{}', which this process ({}) does not run: devices of other processes run on parameter "
+                   "servers, started by 'tfc launch --ps K'")
         warned: set[str] = set()
-        for op in module.walk():
+        for op in elsewhere:
             text = op.attr("tf.device")
-            spec = DeviceSpec.parse(text) if text else None
-            if spec is None or spec.job is None or (spec.job in (own_job, LOCAL_JOB) and spec.task in (None, own_task)):
-                continue
-            message = (f"asks for device '{text}', which this process (/job:{own_job}/task:{own_task}) does not run: devices of "
-                       "other processes (parameter servers) are not supported yet")
             if not self.allow_soft_placement:
-                raise VerifyError(message + " (allow_soft_placement runs it here)", op.name, op.location)
+                raise VerifyError(message.format(text, self.local_task) + " (allow_soft_placement runs it here)", op.name, op.location)
             if text not in warned:
                 warned.add(text)
-                log.warning("%s: warning: '%s' op %s; running it here (allow_soft_placement)", op.location.describe(), op.name, message)
+                log.warning("%s: warning: '%s' op %s; running it here (allow_soft_placement)", op.location.describe(), op.name,
+                            message.format(text, self.local_task))
+        return False
+
+    def _is_local(self, device: str) -> bool:
+        task = task_of(device)
+        return task is None or is_local(task, self.local_task)
 
     def partition_pipeline(self) -> str:
         return self.place_pipeline(partition=True)

@@ -17,11 +17,14 @@ when it is killed with SIGKILL).
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +38,8 @@ from .cli_support import error_line, fail
 
 GRACE_SECONDS = 5.0  # after SIGTERM/SIGINT, how long a process may take to exit before SIGKILL
 POLL_SECONDS = 0.05
+RAY_OBJECT_STORE_BYTES = 200 * 2**20  # what moves through it is one step's parameters and gradients
+RAY_LOOPBACK_VARIABLE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": Ray takes the loopback address as the node's
 
 
 class LaunchError(TfcError):
@@ -48,6 +53,12 @@ class Task:
     role: str
     index: int
     env: dict[str, str]
+    command: list[str] | None = None
+    """What it runs, when not the job's command (the Ray head)."""
+    log: str | None = None
+    """Where its output goes, when not to the launcher's (prefixed)."""
+    stop_signal: int | None = None
+    """The signal that stops it, when not the one the job is stopped with."""
     process: subprocess.Popen | None = None
     restarts: int = 0
     readers: list[threading.Thread] = field(default_factory=list)
@@ -92,16 +103,33 @@ def pick_ports(host: str, count: int, base: int | None) -> list[int]:
 
 
 def task_environments(workers: int, ps: int, host: str, ports: list[int]) -> list[tuple[str, int, dict[str, str]]]:
-    """(role, index, environment variables) of every task: the coordinator on ``ports[0]``, then workers, then ps."""
-    jobs = {"worker": [join_address(host, p) for p in ports[1:1 + workers]], "ps": [join_address(host, p) for p in ports[1 + workers:]]}
+    """(role, index, environment variables) of every task: the coordinator on ``ports[0]``, then
+    workers, then ps, then (with ps tasks) the job's Ray cluster."""
+    jobs = {"worker": [join_address(host, p) for p in ports[1:1 + workers]],
+            "ps": [join_address(host, p) for p in ports[1 + workers:1 + workers + ps]]}
     shared = {"TFC_NUM_WORKERS": str(workers), "TFC_NUM_PS": str(ps), "TFC_COORDINATOR": join_address(host, ports[0]),
               "TFC_WORKER_HOSTS": ",".join(jobs["worker"]), "TFC_PS_HOSTS": ",".join(jobs["ps"])}
+    if ps:
+        shared.update(TFC_RAY_ADDRESS=join_address(host, ports[1 + workers + ps]), TFC_RAY_NAMESPACE=f"tfc-job-{os.getpid()}-{ports[0]}")
+        if ipaddress.ip_address(socket.gethostbyname(host) if ":" not in host else host).is_loopback:
+            shared[RAY_LOOPBACK_VARIABLE] = "0"  # Ray's node address is then the loopback one, so it listens there only
     tasks = []
     for role, count in (("worker", workers), ("ps", ps)):
         for index in range(count):
             env = dict(shared, TFC_ROLE=role, TFC_TASK_INDEX=str(index), TF_CONFIG=tf_config(jobs, role, index))
             tasks.append((role, index, env))
     return tasks
+
+
+def ray_head(host: str, port: int, client_port: int, ps: int, env: dict[str, str]) -> Task:
+    """The task running the job's Ray cluster (its head on ``host:port``), where parameter servers
+    keep their variables (:mod:`tfc.runtime.parameter_servers`); SIGINT stops it and its processes.
+    Its output goes to a log file, named when it fails."""
+    command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block", f"--node-ip-address={host}", f"--port={port}",
+               f"--ray-client-server-port={client_port}", f"--num-cpus={ps}", "--include-dashboard=false", "--disable-usage-stats",
+               f"--object-store-memory={RAY_OBJECT_STORE_BYTES}"]
+    log = os.path.join(tempfile.mkdtemp(prefix="tfc-launch-"), "ray.log")
+    return Task("ray", 0, env, command=command, log=log, stop_signal=signal.SIGINT)
 
 
 def child_environment(variables: dict[str, str], restarts: int) -> dict[str, str]:
@@ -128,14 +156,15 @@ def _forward(pipe, prefix: bytes, stream) -> None:
 def start(task: Task, command: list[str]) -> None:
     """Start ``task``'s process in its own process group (a terminal's Ctrl-C reaches only the launcher, which forwards it)."""
     try:
-        task.process = subprocess.Popen(command, env=child_environment(task.env, task.restarts), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0)
+        with open(task.log, "wb") if task.log else contextlib.nullcontext() as log:  # the child keeps its own descriptor
+            task.process = subprocess.Popen(task.command or command, env=child_environment(task.env, task.restarts), stdin=subprocess.DEVNULL,
+                                            stdout=log or subprocess.PIPE, stderr=subprocess.STDOUT if log else subprocess.PIPE,
+                                            process_group=0)
     except OSError as err:
-        raise LaunchError(f"cannot start {command[0]!r} for {task.name}: {err.strerror or err}") from None
+        raise LaunchError(f"cannot start {(task.command or command)[0]!r} for {task.name}: {err.strerror or err}") from None
     prefix = f"[{task.name}] ".encode()
-    task.readers = [threading.Thread(target=_forward, args=(pipe, prefix, stream), daemon=True)
-                    for pipe, stream in ((task.process.stdout, click.get_binary_stream("stdout")),
-                                         (task.process.stderr, click.get_binary_stream("stderr")))]
+    pipes = ((task.process.stdout, click.get_binary_stream("stdout")), (task.process.stderr, click.get_binary_stream("stderr")))
+    task.readers = [threading.Thread(target=_forward, args=(pipe, prefix, stream), daemon=True) for pipe, stream in pipes if pipe is not None]
     for reader in task.readers:
         reader.start()
 
@@ -148,10 +177,10 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
 
 
 def signal_all(tasks: list[Task], signum: int) -> None:
-    """Send ``signum`` to every running task's process group."""
+    """Send ``signum`` (or the task's own stop signal) to every running task's process group."""
     for task in tasks:
         if task.process is not None and task.process.poll() is None:
-            _signal_group(task.process, signum)
+            _signal_group(task.process, signum if task.stop_signal is None or signum == signal.SIGKILL else task.stop_signal)
 
 
 def stop(tasks: list[Task], signum: int = signal.SIGTERM, grace: float = GRACE_SECONDS) -> None:
@@ -251,8 +280,10 @@ def supervise(job: Job) -> None:
             status = task.process.poll()
             if status is None or task.name in finished:
                 continue
-            if status == 0:  # a worker done, or a ps that ended by itself
+            if status == 0 and task.role != "ray":  # a worker done, or a ps that ended by itself
                 finished.add(task.name)
+            elif task.role == "ray":
+                raise LaunchError(f"the job's Ray cluster {describe_exit(status)} (its output: {task.log}); stopped the job")
             elif job.restarts < job.max_restarts and job.synchronous:
                 restart_job(job, task, status)
                 finished.clear()
@@ -298,7 +329,8 @@ def run_job(job: Job) -> int:
 @click.option("--max-restarts", type=int, default=0, show_default=True, metavar="R",
               help="Restart a failed task, at most R times over the job, before failing it.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address every task and the coordinator listen on.")
-@click.option("--port", type=int, metavar="PORT", help="First of N+K+1 consecutive ports (the coordinator's; default: free ports).")
+@click.option("--port", type=int, metavar="PORT",
+              help="First of N+K+1 consecutive ports (the coordinator's; two more for Ray with --ps; default: free ports).")
 @click.option("--timeout", type=float, metavar="SECONDS", help="Stop the job and fail if it runs longer.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def launch(workers, ps, max_restarts, host, port, timeout, command):
@@ -312,11 +344,12 @@ def launch(workers, ps, max_restarts, host, port, timeout, command):
             raise LaunchError(f"--timeout {timeout:g}: must be positive")
         if not command:
             raise LaunchError("no command to run: tfc launch -n N -- python train.py ARGS")
-        ports = pick_ports(host, workers + ps + 1, port)
-        tasks = [Task(role, index, env) for role, index, env in task_environments(workers, ps, host, ports)]
+        ports = pick_ports(host, workers + ps + 1 + 2 * (ps > 0), port)
+        environments = task_environments(workers, ps, host, ports)
+        tasks = ([ray_head(host, ports[-2], ports[-1], ps, environments[0][2])] if ps else []) + [Task(*spec) for spec in environments]
     except TfcError as err:
         fail(err)
     sys.exit(run_job(Job(tasks, list(command), max_restarts, timeout)))
 
-__all__ = ["GRACE_SECONDS", "Interrupted", "Job", "LaunchError", "Task", "child_environment", "describe_exit", "pick_ports", "signal_all", "start", "stop",
-           "launch", "restart", "run_job", "supervise", "task_environments"]
+__all__ = ["GRACE_SECONDS", "Interrupted", "Job", "LaunchError", "Task", "child_environment", "describe_exit", "pick_ports", "ray_head",
+           "signal_all", "start", "stop", "launch", "restart", "run_job", "supervise", "task_environments"]

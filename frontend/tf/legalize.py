@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tfc.attributes import ArrayAttr, StringAttr, SymbolRefAttr
-from tfc.device_spec import COLOCATE_ATTR, DEVICE_ATTR, canonical_device
+from tfc.device_spec import COLOCATE_ATTR, DEVICE_ATTR, TASK_ATTR, canonical_device, task_of
 from tfc.diagnostics import TfcError
 from tfc.effects import constant_value, is_pure
 from tfc.frontend.tensor import Tensor, constant, to_tensor
@@ -115,16 +115,20 @@ def _callees_first(module: Module) -> list[Function]:
 
 
 def carry_placement(op: Operation, ops: list[Operation]) -> None:
-    """Give the core ops of ``op``'s decomposition its device (``tf.device``, as a short name) and its
-    colocation (``_class = ["loc:@name"]``), for the ``place`` pass."""
+    """Give the core ops of ``op``'s decomposition its device (``tf.device``, as a short name), its
+    task when the device names one (``/job:ps/task:0``) and its colocation (``_class = ["loc:@name"]``),
+    for the ``place`` and ``place-tasks`` passes."""
     device = op.attr("tf.device")
     name = canonical_device(device) if device else None
+    task = task_of(device) if device else None
     groups = [entry[len("loc:@"):] for entry in op.attr("_class", ()) if isinstance(entry, str) and entry.startswith("loc:@")]
-    if name is None and not groups:
+    if name is None and task is None and not groups:
         return
     for core_op in ops:
         if name is not None:
             core_op.attributes[DEVICE_ATTR] = StringAttr(name)
+        if task is not None:
+            core_op.attributes[TASK_ATTR] = StringAttr(task)
         if groups:
             core_op.attributes[COLOCATE_ATTR] = ArrayAttr(tuple(StringAttr(g) for g in groups))
 

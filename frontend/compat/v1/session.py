@@ -25,14 +25,16 @@ from .graph import get_default_graph
 from .tensor import Operation, Tensor, default_session, get_default_session
 
 log = logging.getLogger("tfc")
+SERVER_SCHEMES = ("grpc://", "local")  # a tf.train.Server's target: this process, in its cluster
 
 
 class Session:
     """``tf.Session(target='', graph=None, config=None)``; ``backend=`` picks ``"xla"`` or ``"interp"``."""
 
     def __init__(self, target="", graph=None, config=None, backend: str = "xla"):
-        if target:
-            raise SessionError(f"tf.Session: target '{target}' is not supported (tfc runs in this process)")
+        if target and not (isinstance(target, str) and target.startswith(SERVER_SCHEMES)):
+            raise SessionError(f"tf.Session: target {target!r} is not supported: tfc runs the graph in this process, with "
+                               "parameter servers' parts on their tasks (give '' or a tf.train.Server's target)")
         self.graph = graph if graph is not None else get_default_graph()
         self._backend = backend
         self._config = _checked_config(config)
@@ -127,8 +129,20 @@ class Session:
 
     def load_variable(self, variable, value) -> None:
         """Set ``variable`` to ``value`` in this session (``Variable.load``)."""
-        runner = self._graph_session()
-        runner.variables[variable.op.name] = np.asarray(value, dtype=variable.dtype.numpy).reshape(variable.shape.as_list())
+        self.load_variables({variable: value})
+
+    def load_variables(self, values: dict) -> None:
+        """Set several variables (Variable -> value) at once: a restore, wherever they live."""
+        converted = {v.op.name: np.asarray(value, dtype=v.dtype.numpy).reshape(v.shape.as_list()) for v, value in values.items()}
+        self._graph_session().set_variables(converted)
+
+    def variable_values(self, variables) -> dict:
+        """Variable name -> value for those of ``variables`` that are initialized, wherever they live."""
+        return self._graph_session().variable_values([v.op.name for v in variables])
+
+    def uninitialized_variables(self, variables) -> list[str]:
+        """The names of those of ``variables`` that have no value yet."""
+        return self._graph_session().uninitialized([v.op.name for v in variables])
 
     # ---- default session and lifetime ---------------------------------------------------------------
     def as_default(self):

@@ -1,5 +1,5 @@
 """``tf.train``: optimizers, the global step, the Saver, MonitoredTrainingSession and its hooks, and the
-cluster API (ClusterSpec, replica_device_setter)."""
+cluster API (ClusterSpec, Server, replica_device_setter)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from .optimizers import (
 )
 from .saver import Saver, latest_checkpoint
 from .schedules import exponential_decay, inverse_time_decay
+from .server import Server
 
 
 def get_global_step(graph=None):
@@ -50,4 +51,5 @@ def get_or_create_global_step(graph=None):
 __all__ = ["AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
            "CheckpointSaverHook", "ClusterSpec", "GreedyLoadBalancingStrategy", "MonitoredTrainingSession", "Scaffold", "SessionRunArgs",
            "SessionRunContext", "SessionRunHook", "SessionRunValues", "StopAtStepHook", "byte_size_load_fn", "replica_device_setter",
-           "Saver", "create_global_step", "exponential_decay", "inverse_time_decay", "get_global_step", "get_or_create_global_step", "latest_checkpoint"]
+           "Saver", "Server", "create_global_step", "exponential_decay", "inverse_time_decay", "get_global_step", "get_or_create_global_step",
+           "latest_checkpoint"]

@@ -15,15 +15,23 @@ values) as in TensorFlow. Summaries are not written: the summary arguments are a
 from __future__ import annotations
 
 import collections
+import functools
+import logging
 import os
 import time
 
+from tfc.runtime.errors import SessionError
+from tfc.runtime.parameter_servers import ParameterServerLost
+
 from ..graph import get_default_graph
 from ..session import Session
-from ..variables import global_variables_initializer, local_variables_initializer
+from ..variables import global_variables, global_variables_initializer, local_variables_initializer
 from .saver import Saver, latest_checkpoint
 
 USE_DEFAULT = object()
+WAIT_SECONDS = 0.5  # how often a worker checks whether the chief has initialized the variables
+MAX_RECOVERIES = 3
+log = logging.getLogger("tfc")
 
 SessionRunArgs = collections.namedtuple("SessionRunArgs", ["fetches", "feed_dict", "options"], defaults=(None, None))
 SessionRunValues = collections.namedtuple("SessionRunValues", ["results", "options", "run_metadata"])
@@ -152,8 +160,9 @@ class Scaffold:
 class _MonitoredSession:
     """The session MonitoredTrainingSession returns: ``run`` with hooks, ``should_stop``, a context manager."""
 
-    def __init__(self, session: Session, hooks: list, scaffold: Scaffold):
+    def __init__(self, session: Session, hooks: list, scaffold: Scaffold, prepare=None):
         self._session, self._hooks, self._scaffold = session, hooks, scaffold
+        self._prepare = prepare  # makes the variables ready again after a parameter server was lost
         self._stop = False
 
     @property
@@ -168,11 +177,34 @@ class _MonitoredSession:
         for args in extra:
             if args is not None and args.feed_dict:
                 feeds.update(args.feed_dict)
-        results = self._session.run([fetches, [a.fetches if a is not None else [] for a in extra]], feeds or None)
+        results = self._run_recovering([fetches, [a.fetches if a is not None else [] for a in extra]], feeds or None)
         for hook, value in zip(self._hooks, results[1]):
             hook.after_run(context, SessionRunValues(value, options, run_metadata))
         self._stop = self._stop or context.stop_requested
         return results[0]
+
+    def _run_recovering(self, fetches, feeds):
+        """The run; when a parameter server was lost, its variables are made ready again (the chief
+        restores the last checkpoint, the others wait for it) and the run is tried again, as
+        TensorFlow's recoverable session does, at most ``MAX_RECOVERIES`` times in a row."""
+        for attempt in range(MAX_RECOVERIES + 1):
+            try:
+                return self._session.run(fetches, feeds)
+            except ParameterServerLost as err:
+                if self._prepare is None or attempt == MAX_RECOVERIES:
+                    raise
+                log.warning("MonitoredTrainingSession: %s; recovering", err)
+                self._recover()
+        raise AssertionError("unreachable")
+
+    def _recover(self) -> None:
+        for attempt in range(MAX_RECOVERIES + 1):
+            try:
+                return self._prepare()
+            except ParameterServerLost as err:  # another task found lost while recovering the first
+                if attempt == MAX_RECOVERIES:
+                    raise
+                log.warning("MonitoredTrainingSession: %s; recovering", err)
 
     def should_stop(self) -> bool:
         return self._stop
@@ -217,22 +249,40 @@ def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None, scaf
         hook.begin()
     scaffold.finalize()
     session = Session(master, config=config)
-    _initialize_or_restore(session, scaffold, checkpoint_dir)
+    prepare = functools.partial(_initialize_or_restore, session, scaffold, checkpoint_dir, is_chief, max_wait_secs)
+    prepare()
     for hook in hooks:
         hook.after_create_session(session, None)
-    return _MonitoredSession(session, hooks, scaffold)
+    return _MonitoredSession(session, hooks, scaffold, prepare)
 
 
-def _initialize_or_restore(session: Session, scaffold: Scaffold, checkpoint_dir) -> None:
-    """Restore the latest checkpoint of ``checkpoint_dir`` if there is one, else run the initializers."""
-    latest = latest_checkpoint(checkpoint_dir) if checkpoint_dir else None
-    if latest is not None:
-        scaffold.saver.restore(session, latest)
-    else:
-        session.run(scaffold.init_op, feed_dict=scaffold.init_feed_dict)
-        if scaffold.init_fn is not None:
-            scaffold.init_fn(scaffold, session)
+def _initialize_or_restore(session: Session, scaffold: Scaffold, checkpoint_dir, is_chief: bool, max_wait_secs: float) -> None:
+    """Make the global variables ready, TensorFlow's SessionManager way: a chief finds them ready
+    (on parameter servers that outlived it: a restarted chief goes on from their values), or
+    restores the latest checkpoint of ``checkpoint_dir``, or runs the initializers; another worker
+    waits up to ``max_wait_secs`` for the chief to do so. Then the local initializers."""
+    variables = global_variables()
+    if is_chief and session.uninitialized_variables(variables):
+        latest = latest_checkpoint(checkpoint_dir) if checkpoint_dir else None
+        if latest is not None:
+            log.info("MonitoredTrainingSession: restoring %s", latest)
+            scaffold.saver.restore(session, latest)
+        else:
+            session.run(scaffold.init_op, feed_dict=scaffold.init_feed_dict)
+            if scaffold.init_fn is not None:
+                scaffold.init_fn(scaffold, session)
+    elif not is_chief:
+        _wait_until_ready(session, variables, max_wait_secs)
     session.run(scaffold.local_init_op)
+
+
+def _wait_until_ready(session: Session, variables, max_wait_secs: float) -> None:
+    deadline = time.monotonic() + max_wait_secs
+    while missing := session.uninitialized_variables(variables):
+        if time.monotonic() > deadline:
+            raise SessionError(f"MonitoredTrainingSession: waited {max_wait_secs:g} s for the chief to initialize the variables; "
+                               f"still uninitialized: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+        time.sleep(WAIT_SECONDS)
 
 
 __all__ = ["CheckpointSaverHook", "MonitoredTrainingSession", "Scaffold", "SessionRunArgs", "SessionRunContext", "SessionRunHook",

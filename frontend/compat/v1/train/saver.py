@@ -43,7 +43,7 @@ class Saver:
         if global_step is not None:
             step = global_step if isinstance(global_step, (int, np.integer)) else sess.run(global_step)
             save_path = f"{save_path}-{int(step)}"
-        values = sess.variables
+        values = sess.variable_values(list(self._variables.values()))
         missing = [name for name, v in self._variables.items() if v.op.name not in values]
         if missing:
             raise ValueError(f"cannot save: variable '{missing[0]}' is not initialized in this session")
@@ -57,6 +57,7 @@ class Saver:
         if save_path is None:
             raise ValueError("can't load save_path when it is None")
         values = load(checkpoint_path(save_path))
+        restored = {}
         for name, variable in self._variables.items():
             if name not in values:
                 raise CheckpointError(f"{save_path}: error: checkpoint has no variable '{name}'")
@@ -64,7 +65,8 @@ class Saver:
             if value.dtype != variable.dtype.numpy or list(value.shape) != variable.shape.as_list():
                 raise CheckpointError(f"{save_path}: error: variable '{name}' is {value.dtype}{list(value.shape)} in the checkpoint "
                                       f"but {variable.dtype.name}{variable.shape.as_list()} in the graph")
-            sess.load_variable(variable, value)
+            restored[variable] = value
+        sess.load_variables(restored)
 
     def _record(self, prefix: str, state_name: str) -> None:
         """Update the ``checkpoint`` state file and drop checkpoints beyond ``max_to_keep``."""
