@@ -61,11 +61,7 @@ class Placement:
         jobs = distributed.cluster_spec()
         if parameter_servers.ray_address() is not None and jobs:
             for op in elsewhere:
-                spec = DeviceSpec.parse(op.attr("tf.device"))
-                if spec.job not in jobs or (spec.task or 0) >= len(jobs[spec.job]):
-                    where = f"job '{spec.job}'" if spec.job not in jobs else f"task {spec.task} of job '{spec.job}'"
-                    raise VerifyError(f"asks for device '{op.attr('tf.device')}', but the cluster has no {where} "
-                                      f"(jobs: {', '.join(f'{job} ({len(tasks)} tasks)' for job, tasks in jobs.items())})", op.name, op.location)
+                _check_cluster_has(op, jobs)
             return True
         message = ("asks for device '{}', which this process ({}) does not run: devices of other processes run on parameter "
                    "servers, started by 'tfc launch --ps K'")
@@ -86,6 +82,17 @@ class Placement:
 
     def partition_pipeline(self) -> str:
         return self.place_pipeline(partition=True)
+
+
+def _check_cluster_has(op, jobs: dict[str, list[str]]) -> None:
+    """A VerifyError naming ``op`` when its device names a job or task the cluster lacks."""
+    text = op.attr("tf.device")
+    spec = DeviceSpec.parse(text)
+    if spec.job in jobs and (spec.task or 0) < len(jobs[spec.job]):
+        return
+    where = f"job '{spec.job}'" if spec.job not in jobs else f"task {spec.task} of job '{spec.job}'"
+    have = ", ".join(f"{job} ({len(tasks)} task{'s' if len(tasks) != 1 else ''})" for job, tasks in jobs.items())
+    raise VerifyError(f"asks for device '{text}', but the cluster has no {where} (jobs: {have})", op.name, op.location)
 
 
 __all__ = ["Placement"]

@@ -12,7 +12,7 @@ receives and moves the values itself (XLA:CPU has no ``stablehlo.send``/``recv``
 
 from __future__ import annotations
 
-from ..device_spec import DeviceError, canonical_device
+from ..device_spec import DeviceError, DeviceSpec
 from ..diagnostics import BackendError
 from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
 from ..types import TensorType, TokenType
@@ -33,8 +33,10 @@ def _check_device(op) -> str | None:
         if text is None:
             continue
         try:
-            if canonical_device(text) != text:
-                return f"attribute '{key}': expected a device's short name like 'cpu:1' or 'host', got '{text}'"
+            spec = DeviceSpec.parse(text)
+            if text not in (spec.name, spec.full if spec.job is not None and spec.task is not None else None):
+                return (f"attribute '{key}': expected a device's short name like 'cpu:1' or 'host', or another task's "
+                        f"full name like '/job:ps/task:0/device:CPU:0', got '{text}'")
         except DeviceError as err:
             return f"attribute '{key}': {err}"
     return None

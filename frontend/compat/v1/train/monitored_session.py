@@ -187,20 +187,22 @@ class _MonitoredSession:
         """The run; when a parameter server was lost, its variables are made ready again (the chief
         restores the last checkpoint, the others wait for it) and the run is tried again, as
         TensorFlow's recoverable session does, at most ``MAX_RECOVERIES`` times in a row."""
-        for attempt in range(MAX_RECOVERIES + 1):
+        attempts = 0
+        while True:
             try:
                 return self._session.run(fetches, feeds)
             except ParameterServerLost as err:
-                if self._prepare is None or attempt == MAX_RECOVERIES:
+                attempts += 1
+                if self._prepare is None or attempts > MAX_RECOVERIES:
                     raise
                 log.warning("MonitoredTrainingSession: %s; recovering", err)
                 self._recover()
-        raise AssertionError("unreachable")
 
     def _recover(self) -> None:
         for attempt in range(MAX_RECOVERIES + 1):
             try:
-                return self._prepare()
+                log.warning("MonitoredTrainingSession: recovered: %s", self._prepare())
+                return
             except ParameterServerLost as err:  # another task found lost while recovering the first
                 if attempt == MAX_RECOVERIES:
                     raise
@@ -256,24 +258,28 @@ def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None, scaf
     return _MonitoredSession(session, hooks, scaffold, prepare)
 
 
-def _initialize_or_restore(session: Session, scaffold: Scaffold, checkpoint_dir, is_chief: bool, max_wait_secs: float) -> None:
+def _initialize_or_restore(session: Session, scaffold: Scaffold, checkpoint_dir, is_chief: bool, max_wait_secs: float) -> str:
     """Make the global variables ready, TensorFlow's SessionManager way: a chief finds them ready
     (on parameter servers that outlived it: a restarted chief goes on from their values), or
     restores the latest checkpoint of ``checkpoint_dir``, or runs the initializers; another worker
-    waits up to ``max_wait_secs`` for the chief to do so. Then the local initializers."""
+    waits up to ``max_wait_secs`` for the chief to do so. Then the local initializers. Returns what it did."""
     variables = global_variables()
+    done = "found the variables ready"
     if is_chief and session.uninitialized_variables(variables):
         latest = latest_checkpoint(checkpoint_dir) if checkpoint_dir else None
         if latest is not None:
-            log.info("MonitoredTrainingSession: restoring %s", latest)
             scaffold.saver.restore(session, latest)
+            done = f"restored {latest}"
         else:
             session.run(scaffold.init_op, feed_dict=scaffold.init_feed_dict)
             if scaffold.init_fn is not None:
                 scaffold.init_fn(scaffold, session)
+            done = "initialized the variables"
     elif not is_chief:
         _wait_until_ready(session, variables, max_wait_secs)
     session.run(scaffold.local_init_op)
+    log.info("MonitoredTrainingSession: %s", done)
+    return done
 
 
 def _wait_until_ready(session: Session, variables, max_wait_secs: float) -> None:
