@@ -236,6 +236,15 @@ def is_chief() -> bool:
     return cluster is None or cluster.rank == 0
 
 
+RAY_ADDRESS_VARIABLES = ("TFC_RAY_ADDRESS", "RAY_ADDRESS")
+"""Where a job's Ray cluster is, for parameter servers: the launcher's, or one started otherwise."""
+
+
+def ray_address() -> str | None:
+    """The job's Ray cluster (None: this job has no parameter-server runtime)."""
+    return next((os.environ[name] for name in RAY_ADDRESS_VARIABLES if os.environ.get(name)), None)
+
+
 def cluster_spec() -> dict[str, list[str]]:
     """The job's tasks as ``{"worker": ["host:port", ...], "ps": [...]}``; ``{}`` when it runs alone."""
     cluster = _cluster()
@@ -243,4 +252,5 @@ def cluster_spec() -> dict[str, list[str]]:
 
 
 __all__ = ["JOBS", "ROLE_VARIABLES", "Cluster", "DistributedError", "cluster_from_environment", "cluster_spec", "initialize",
-           "is_chief", "join_address", "parse_tf_config", "rank", "role", "size", "split_address", "task_index", "tf_config"]
+           "is_chief", "join_address", "parse_tf_config", "rank", "RAY_ADDRESS_VARIABLES", "ray_address", "role", "size", "split_address",
+           "task_index", "tf_config"]

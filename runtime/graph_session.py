@@ -26,7 +26,7 @@ from tfc.frontend.tf.op_schema import output_types
 from tfc.passmanager import PassManager, default_pipeline
 from tfc.types import DType, TensorType
 
-from . import cluster_variables, parameter_servers
+from . import cluster_variables, distributed
 from .cluster_step import build_cluster_step
 from .cluster_variables import variable_tasks
 from .constant_feeds import ConstantFeeds, NeedsConstantFeeds, constant_required, feeds_behind
@@ -276,7 +276,7 @@ class GraphSession:
 
     # ---- variables by name, wherever they live (this session's store or parameter servers) ----------
     def _variable_tasks(self) -> dict[str, str]:
-        return variable_tasks(self.importer, self.placement.local_task) if parameter_servers.ray_address() else {}
+        return variable_tasks(self.importer, self.placement.local_task) if distributed.ray_address() else {}
 
     def variable_values(self, names: Sequence[str]) -> dict[str, np.ndarray]:
         """The values of those of ``names`` that are initialized (a checkpoint's contents)."""

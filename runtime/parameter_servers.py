@@ -30,12 +30,11 @@ import numpy as np
 from tfc.diagnostics import TfcError
 from tfc.parser import parse_module
 
-from .distributed import DistributedError
+from .distributed import DistributedError, ray_address
 from .errors import SessionError
 from .step import build_step
 from .variable_store import VariableStore
 
-ADDRESS_VARIABLES = ("TFC_RAY_ADDRESS", "RAY_ADDRESS")
 NAMESPACE_VARIABLE = "TFC_RAY_NAMESPACE"
 TIMEOUT_VARIABLE = "TFC_PS_TIMEOUT"
 CONNECT_SECONDS = 60.0
@@ -49,11 +48,6 @@ class ParameterServerLost(SessionError):
     def __init__(self, task: str, why: str):
         super().__init__(f"parameter server {task} {why}; its variables must be restored (the chief restores the last checkpoint)")
         self.task = task
-
-
-def ray_address() -> str | None:
-    """Where the job's Ray cluster is (None: this job has no parameter-server runtime)."""
-    return next((os.environ[name] for name in ADDRESS_VARIABLES if os.environ.get(name)), None)
 
 
 def call_timeout() -> float:
@@ -243,5 +237,5 @@ def client(task: str) -> TaskClient:
     return found
 
 
-__all__ = ["ParameterServerLost", "TaskClient", "TaskState", "call_timeout", "client", "connect", "ray_address", "serve",
+__all__ = ["ParameterServerLost", "TaskClient", "TaskState", "call_timeout", "client", "connect", "serve",
            "wait_while_serving"]

@@ -19,7 +19,7 @@ from tfc.ir import Function, Module
 from tfc.passes.place import op_elsewhere, placement_pipeline
 from tfc.passes.place_tasks import LOCAL_JOB, is_local
 
-from . import distributed, parameter_servers
+from . import distributed
 
 log = logging.getLogger("tfc")
 
@@ -59,7 +59,7 @@ class Placement:
         if not elsewhere:
             return False
         jobs = distributed.cluster_spec()
-        if parameter_servers.ray_address() is not None and jobs:
+        if distributed.ray_address() is not None and jobs:
             for op in elsewhere:
                 _check_cluster_has(op, jobs)
             return True

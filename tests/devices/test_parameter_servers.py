@@ -20,7 +20,7 @@ import pytest
 import tfc as tf
 from tfc.diagnostics import VerifyError
 from tfc.runtime import parameter_servers
-from tfc.runtime.distributed import DistributedError
+from tfc.runtime.distributed import RAY_ADDRESS_VARIABLES, DistributedError
 from tfc.runtime.errors import SessionError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,7 +133,7 @@ def test_a_device_of_a_job_the_cluster_lacks_is_an_error_naming_the_op(worker_on
 
 
 def test_without_a_ray_cluster_other_tasks_devices_are_refused(monkeypatch):
-    for name in parameter_servers.ADDRESS_VARIABLES:
+    for name in RAY_ADDRESS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("TF_CONFIG", raising=False)
     with tf.Graph().as_default():
