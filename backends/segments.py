@@ -27,6 +27,8 @@ from tfc.limits import static_bytes
 from tfc.registry import Trait, lookup
 from tfc.types import FunctionType, ResourceType, TokenType
 
+READ_VARIABLE = "tfc.read_variable"
+
 # Where a segment's argument comes from, and where its result goes:
 #   ("arg", i)       program argument i
 #   ("value", v)     value v of the partition, made by an earlier segment on the same device
@@ -130,6 +132,7 @@ def cut(partitions: list[Function]) -> list[Segment]:
     segments = []
     for f in partitions:
         _sink_pure_ops(f, level)
+        _sink_variable_reads(f, level)
         by_level: dict[int, list[Operation]] = {}
         for op in f.body.ops[:-1]:
             by_level.setdefault(level[op], []).append(op)
@@ -154,6 +157,26 @@ def _sink_pure_ops(f: Function, level: dict) -> None:
             level[op] = max(level[op], min(level[user] for user in users))
             for result in op.results:
                 level[result] = level[op]
+
+
+def _sink_variable_reads(f: Function, level: dict) -> None:
+    """Raise each variable read to the lowest level of its users, but never past a later write of the
+    same variable (which keeps it before that write, in one segment): an update's read and write then
+    run in one segment, which on a parameter server holds the variable's lock throughout, so
+    concurrent updates from several workers all apply. (Sessions on one process lift variables
+    before partitioning: their partitions have no reads left.)"""
+    body = f.body
+    next_write: dict[Value, int] = {}  # handle -> the lowest level of a later op that may write it
+    for op in reversed(body.ops[:-1]):
+        handles = [v for v in op.operands if isinstance(v.type, ResourceType)]
+        if op.name == READ_VARIABLE:
+            users = [_top_level(user, body) for user in op.result.users]
+            if users and all(user is not body.ops[-1] for user in users):
+                target = min(level[user] for user in users)
+                level[op] = level[op.result] = max(level[op], min(target, next_write.get(handles[0], target)))
+        elif handles and has_side_effects(op):
+            for handle in handles:
+                next_write[handle] = min(next_write.get(handle, level[op]), level[op])
 
 
 def _top_level(op: Operation, block) -> Operation:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -124,12 +125,14 @@ def task_environments(workers: int, ps: int, host: str, ports: list[int]) -> lis
 def ray_head(host: str, port: int, client_port: int, ps: int, env: dict[str, str]) -> Task:
     """The task running the job's Ray cluster (its head on ``host:port``), where parameter servers
     keep their variables (:mod:`tfc.runtime.parameter_servers`); SIGINT stops it and its processes.
-    Its output goes to a log file, named when it fails."""
+    Its output and session files go to a temporary folder, removed when the job succeeds (the
+    launcher names its log when the Ray cluster fails)."""
+    directory = tempfile.mkdtemp(prefix="tfc-launch-")
     command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block", f"--node-ip-address={host}", f"--port={port}",
+               f"--temp-dir={directory}",
                f"--ray-client-server-port={client_port}", f"--num-cpus={ps}", "--include-dashboard=false", "--disable-usage-stats",
                f"--object-store-memory={RAY_OBJECT_STORE_BYTES}"]
-    log = os.path.join(tempfile.mkdtemp(prefix="tfc-launch-"), "ray.log")
-    return Task("ray", 0, env, command=command, log=log, stop_signal=signal.SIGINT)
+    return Task("ray", 0, env, command=command, log=os.path.join(directory, "ray.log"), stop_signal=signal.SIGINT)
 
 
 def child_environment(variables: dict[str, str], restarts: int) -> dict[str, str]:
@@ -320,6 +323,9 @@ def run_job(job: Job) -> int:
         name = signal.Signals(interrupted).name
         click.echo(error_line(LaunchError(f"interrupted by {name}: stopped {len(job.tasks)} process(es)")), err=True)
         return 128 + interrupted
+    for task in job.tasks:  # the job went well: its Ray cluster's logs and session files are not needed
+        if task.log:
+            shutil.rmtree(os.path.dirname(task.log), ignore_errors=True)
     return 0
 
 

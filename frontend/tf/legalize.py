@@ -32,7 +32,7 @@ from tfc.location import NameLoc
 from tfc.passmanager import Pass, register_pass
 from tfc.registry import ShapeError, lookup
 from tfc.rewriter import Rewriter
-from tfc.types import FunctionType, TensorType, TokenType
+from tfc.types import FunctionType, ResourceType, TensorType, TokenType
 
 from .dialect import STATIC_SHAPES_HINT, ConstantRequired, DataDependentShape, DecomposeContext, data_types
 from .gradients_op import GRADIENTS, expand_gradients
@@ -116,12 +116,14 @@ def _callees_first(module: Module) -> list[Function]:
 
 def carry_placement(op: Operation, ops: list[Operation]) -> None:
     """Give the core ops of ``op``'s decomposition its device (``tf.device``, as a short name), its
-    task when the device names one (``/job:ps/task:0``) and its colocation (``_class = ["loc:@name"]``),
-    for the ``place`` and ``place-tasks`` passes."""
+    task when the device names one (``/job:ps/task:0``) and its colocation (``_class = ["loc:@name"]``,
+    and the variables it takes), for the ``place`` and ``place-tasks`` passes."""
     device = op.attr("tf.device")
     name = canonical_device(device) if device else None
     task = task_of(device) if device else None
     groups = [entry[len("loc:@"):] for entry in op.attr("_class", ()) if isinstance(entry, str) and entry.startswith("loc:@")]
+    if device:  # placement matters: the op goes with the variables it takes
+        groups += [v for v in _variables_taken(op) if v not in groups]
     if name is None and task is None and not groups:
         return
     for core_op in ops:
@@ -131,6 +133,18 @@ def carry_placement(op: Operation, ops: list[Operation]) -> None:
             core_op.attributes[TASK_ATTR] = StringAttr(task)
         if groups:
             core_op.attributes[COLOCATE_ATTR] = ArrayAttr(tuple(StringAttr(g) for g in groups))
+
+
+def _variables_taken(op: Operation) -> list[str]:
+    """The variables ``op`` takes by reference (their handles): TensorFlow's placer keeps such an op
+    with its variable, so an update's arithmetic runs where the variable is, read and write in one
+    piece (on a parameter server: under the variable's lock, so concurrent updates all apply)."""
+    names = []
+    for value in op.operands:
+        producer = getattr(value, "op", None)
+        if isinstance(value.type, ResourceType) and producer is not None and isinstance(producer.location, NameLoc):
+            names.append(producer.location.name)
+    return names
 
 
 class _Legalizer:

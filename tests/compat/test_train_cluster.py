@@ -67,6 +67,15 @@ def test_colocate_with_gives_the_device_and_the_group():
     assert doubled.device == "/device:CPU:1" and list(node.attr["_class"].list.s) == [b"loc:@v"]
 
 
+def test_colocate_with_a_variable_made_before_any_graph_op():
+    tf.reset_default_graph()
+    counter = tf.Variable(0, trainable=False, name="counter")  # eager until a graph uses it
+    with tf.colocate_with(counter):
+        one = tf.constant(1)
+    (group,) = one.op.node_def.attr["_class"].list.s
+    assert group.startswith(b"loc:@counter")  # the stand-in variable (eager names are unique per process)
+
+
 def test_monitored_training_session_stops_checkpoints_and_recovers(tmp_path):
     def train(last_step=None, num_steps=None):
         tf.reset_default_graph()

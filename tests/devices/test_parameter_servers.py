@@ -108,19 +108,27 @@ def test_a_saver_reads_and_restores_the_ps_variables(worker_one, tmp_path):
 
 
 def test_updates_from_concurrent_workers_are_never_lost(worker_one):
-    """Eight threads (workers sharing one ps task) apply 25 updates each: the step counts all 200."""
+    """Eight threads (workers sharing one ps task) apply 25 steps each, of SGD with a gradient of 1
+    and of an assign_add: each update reads and writes its variable in one piece on the ps task
+    (the arithmetic goes with the variable), so all 201 land, not just the global step's."""
     tf.disable_v2_behavior()
-    x, y, w, loss, step, train = linear_model(tf.train.ClusterSpec(CLUSTER))
-    feeds = {x: np.ones((8, 4), np.float32) * 0.01, y: np.zeros((8, 1), np.float32)}
+    with tf.device(tf.train.replica_device_setter(cluster=tf.train.ClusterSpec(CLUSTER), worker_device="/job:worker/task:1")):
+        w = tf.Variable(tf.zeros([3]), name="w")
+        counter = tf.Variable(tf.zeros([], tf.int32), name="counter", trainable=False)
+        step = tf.train.get_or_create_global_step()
+        train = tf.train.GradientDescentOptimizer(1.0).minimize(tf.reduce_sum(w), global_step=step)
+        count = tf.assign_add(counter, 1)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        sess.run(train, feeds)  # compiled once before the threads start
-        threads = [threading.Thread(target=lambda: [sess.run(train, feeds) for _ in range(25)]) for _ in range(8)]
+        sess.run([train, count])  # compiled once before the threads start
+        threads = [threading.Thread(target=lambda: [sess.run([train, count]) for _ in range(25)]) for _ in range(8)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
-        assert int(sess.run(step)) == 1 + 8 * 25
+        assert int(sess.run(step)) == 201
+        assert int(sess.run(counter)) == 201
+        np.testing.assert_array_equal(sess.run(w), np.full(3, -201.0, np.float32))
 
 
 def test_a_device_of_a_job_the_cluster_lacks_is_an_error_naming_the_op(worker_one):

@@ -126,6 +126,7 @@ from .variable_scope import (
     zeros_initializer,
 )
 from .variables import (
+    EagerVariable,
     Variable,
     all_variables,
     assign,
@@ -133,6 +134,7 @@ from .variables import (
     assign_sub,
     global_variables,
     global_variables_initializer,
+    graph_variable,
     initialize_all_variables,
     local_variables,
     local_variables_initializer,
@@ -155,6 +157,8 @@ def name_scope(name, default_name=None, values=None):
 
 
 def colocate_with(op, ignore_existing=False):
+    if isinstance(op, EagerVariable):  # a variable made before any graph op: its graph stand-in
+        op = graph_variable(op)
     return get_default_graph().colocate_with(op, ignore_existing)
 
 
