@@ -13,6 +13,7 @@ not ``host:port``, two tasks on one address) is a :class:`DistributedError` sayi
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ TRAINERS = ("chief", "worker")
 ROLE_VARIABLES = ("TFC_ROLE", "TFC_TASK_INDEX", "TFC_NUM_WORKERS", "TFC_NUM_PS", "TFC_COORDINATOR",
                   "TFC_WORKER_HOSTS", "TFC_PS_HOSTS", "TFC_RESTART", "TF_CONFIG", "TFC_RAY_ADDRESS", "TFC_RAY_NAMESPACE",
                   "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER")
+TIMEOUT_VARIABLE = "TFC_DISTRIBUTED_TIMEOUT"
+DEFAULT_TIMEOUT_S = 60.0
 
 
 class DistributedError(TfcError):
@@ -182,20 +185,38 @@ def initialize() -> None:
     """Join this process to its job's workers (one XLA job over all of them); nothing when it runs alone.
 
     Call it before the first computation. Parameter-server and evaluator tasks do not join (they run
-    no collective), so for them it only checks the environment. A second call does nothing.
+    no collective), so for them it only checks the environment. A second call does nothing. Every
+    wait for another worker (joining, and jax's heartbeat once joined) is bounded by
+    ``TFC_DISTRIBUTED_TIMEOUT`` seconds (:func:`distributed_timeout`).
     """
     if _initialized:
         return
     cluster = cluster_from_environment()
     if cluster is None or cluster.rank is None or cluster.num_workers == 1:
         return
+    timeout_s = distributed_timeout()
     from tfc import backends
 
     join = getattr(backends, "initialize_distributed", None)
     if join is None:
         raise DistributedError("this tfc's backends cannot run one job over several processes (no initialize_distributed)")
-    join(cluster.coordinator, cluster.num_workers, cluster.rank)
+    join(cluster.coordinator, cluster.num_workers, cluster.rank, timeout_s=timeout_s)
     _initialized.append(cluster)
+
+
+def distributed_timeout(env: Mapping[str, str] | None = None) -> float:
+    """``TFC_DISTRIBUTED_TIMEOUT`` (seconds, default :data:`DEFAULT_TIMEOUT_S`): how long a worker
+    waits for the others to join, and how soon a silent one (killed, say) ends the job's others."""
+    text = (os.environ if env is None else env).get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise DistributedError(f"{TIMEOUT_VARIABLE} must be a positive number of seconds, got {text!r}")
+    return seconds
 
 
 def _cluster() -> Cluster | None:
@@ -251,6 +272,7 @@ def cluster_spec() -> dict[str, list[str]]:
     return {} if cluster is None else {job: list(addresses) for job, addresses in cluster.jobs.items()}
 
 
-__all__ = ["JOBS", "ROLE_VARIABLES", "Cluster", "DistributedError", "cluster_from_environment", "cluster_spec", "initialize",
+__all__ = ["DEFAULT_TIMEOUT_S", "JOBS", "ROLE_VARIABLES", "TIMEOUT_VARIABLE", "Cluster", "DistributedError", "cluster_from_environment",
+           "cluster_spec", "distributed_timeout", "initialize",
            "is_chief", "join_address", "parse_tf_config", "rank", "RAY_ADDRESS_VARIABLES", "ray_address", "role", "size", "split_address",
            "task_index", "tf_config"]

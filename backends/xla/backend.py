@@ -175,11 +175,12 @@ def compile_replicated(module: Module, devices, entry: str = "main", donate=()) 
 
 
 def run_replicated(executable: jx.ReplicatedExecutable, shards, entry: str) -> list:
-    """``executable.run(shards)`` with XLA's run-time errors as BackendErrors naming ``entry``."""
+    """``executable.run(shards)`` with XLA's run-time errors as BackendErrors naming ``entry`` (and
+    the lost process, when one of the job's processes has gone: :func:`collective_error`)."""
     try:
         return executable.run(shards)
     except jx.JaxRuntimeError as err:
-        raise xla_error(err, entry, ", ".join(map(str, executable.devices)), "running") from None
+        raise collective_error(err, entry, ", ".join(map(str, executable.devices))) from None
 
 
 def broadcast_from_chief(values, devices) -> list:
@@ -188,8 +189,27 @@ def broadcast_from_chief(values, devices) -> list:
         return jx.broadcast_from_chief(values, devices)
     except ValueError as err:
         raise BackendError(str(err)) from None
-    except (jx.CompileError, jx.JaxRuntimeError) as err:
+    except jx.CompileError as err:
         raise xla_error(err, "broadcast_from_chief", ", ".join(devices), "running") from None
+    except jx.JaxRuntimeError as err:
+        raise collective_error(err, "broadcast_from_chief", ", ".join(devices)) from None
+
+
+def collective_error(err: Exception, entry: str, devices: str) -> BackendError:
+    """XLA's ``err`` running ``entry``, a program whose collectives may span processes. A process
+    that died mid-step fails its peers' collectives at once (gloo: "Connection closed by peer
+    [address]"), which names no process: this names it, and abandons this process's part in the
+    job (:func:`jx.abandon_distributed`), so it exits at once rather than abort at jax's shutdown."""
+    error = xla_error(err, entry, devices, "running")
+    lost = jx.lost_processes() if jx.process_count() > 1 else []
+    if not lost:
+        return error
+    jx.abandon_distributed()
+    who = f"process {lost[0]}" if len(lost) == 1 else f"processes {', '.join(map(str, lost))}"
+    chief = " (the chief)" if lost == [0] else ""
+    text = next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
+    return BackendError(f"{who}{chief} of {jx.process_count()} was lost during a synchronous step (@{entry}): this process "
+                        f"({jx.process_index()}) cannot go on; restart the job from its checkpoint: {text}")
 
 
 def clear_cache() -> None:

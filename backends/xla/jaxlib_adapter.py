@@ -45,12 +45,16 @@ conversion included.  Result: parity with jax.jit.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import ctypes
 import functools
 import math
 import os
 import re
+import select
 import socket
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -84,6 +88,7 @@ __all__ = [
     "is_out_of_memory", "set_cpu_devices", "CPU_DEVICES_VARIABLE",
     "ReplicatedExecutable", "compile_replicated",
     "initialize_distributed", "process_index", "process_count", "global_devices", "broadcast_from_chief",
+    "lost_processes", "abandon_distributed",
 ]
 
 #: jax's device class (what ``get_device`` returns).
@@ -220,16 +225,19 @@ def _as_device(device: Device | str) -> Device:
 _GLOBAL_NAME = re.compile(r"^/task:(\d+)/device:([a-z]+):(\d+)$", re.IGNORECASE)
 
 
+_joined: list[tuple[int, int]] = []  # (process id, process count) once initialize_distributed has joined
+_lifelines: dict[int, socket.socket] = {}  # process id -> a connection that closes when that process ends
+_abandoned: list[Any] = []  # jax's client and service after a lost process: never shut down (see abandon_distributed)
+
+
 def process_index() -> int:
     """This process's id (0 is the chief) once :func:`initialize_distributed` ran, else 0 (starts no backend)."""
-    state = _distributed.global_state
-    return state.process_id if state.client is not None else 0
+    return _joined[0][0] if _joined else 0
 
 
 def process_count() -> int:
     """How many processes :func:`initialize_distributed` joined, else 1 (starts no backend)."""
-    state = _distributed.global_state
-    return state.num_processes if state.client is not None else 1
+    return _joined[0][1] if _joined else 1
 
 
 def global_devices() -> list[str]:
@@ -273,7 +281,9 @@ def initialize_distributed(coordinator_address: str, num_processes: int, process
 
     The coordinator listens on ``coordinator_address`` itself (loopback stays loopback; jax's default
     listens on every interface). Every wait is bounded by ``timeout_s``: TimeoutError naming the
-    processes that did not join; ValueError for bad arguments or when a backend has already started."""
+    processes that did not join; ValueError for bad arguments or when a backend has already started.
+    ``timeout_s`` is also jax's heartbeat timeout: a process that stops answering (killed before
+    a collective reaches it, say) ends the others within it, instead of jax's default 100 s."""
     host, port = _split_address(coordinator_address)
     if isinstance(num_processes, bool) or not isinstance(num_processes, int) or num_processes < 1:
         raise ValueError(f"num_processes must be a positive integer, got {num_processes!r}")
@@ -281,7 +291,7 @@ def initialize_distributed(coordinator_address: str, num_processes: int, process
         raise ValueError(f"process_id must be an integer in 0..{num_processes - 1}, got {process_id!r}")
     if not timeout_s > 0:
         raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
-    if _distributed.global_state.client is not None:
+    if _joined or _distributed.global_state.client is not None:
         raise ValueError("this process has already joined a distributed system (initialize_distributed runs once)")
     if _xla_bridge.backends_are_initialized():
         raise ValueError("initialize_distributed must run before the first use of a device: XLA has already started "
@@ -290,9 +300,12 @@ def initialize_distributed(coordinator_address: str, num_processes: int, process
     _rendezvous(host, port, num_processes, process_id, timeout_s)
     seconds = max(1, math.ceil(timeout_s))
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.config.update("jax_enable_preemption_service", False)  # its notifier swallows SIGTERM: a stopped process must stop
     jax.distributed.initialize(coordinator_address, num_processes, process_id, cluster_detection_method="deactivate",
                                initialization_timeout=seconds, coordinator_bind_address=coordinator_address,
-                               shutdown_timeout_seconds=seconds)
+                               heartbeat_timeout_seconds=seconds, shutdown_timeout_seconds=seconds)
+    _joined.append((process_id, num_processes))
+    _watch_lifelines(num_processes)
 
 
 def _split_address(address: str) -> tuple[str, int]:
@@ -338,13 +351,11 @@ def _chief_waits(host: str, port: int, count: int, timeout_s: float, where: str)
             _send(conn, f"missing {','.join(map(str, missing))}" if missing else "go")
         if missing:
             raise TimeoutError(_missing_message(missing, count, where, timeout_s))
-        for conn in joined.values():  # they close first, so this port is free for the coordinator at once
-            with contextlib.suppress(OSError):
-                conn.settimeout(5)
-                conn.recv(1)
+        _lifelines.update(joined)  # kept open: each closes when its process ends (lost_processes)
     finally:
         for conn in joined.values():
-            conn.close()
+            if conn not in _lifelines.values():
+                conn.close()
         server.close()
 
 
@@ -381,15 +392,16 @@ def _check_in(host: str, port: int, count: int, me: int, timeout_s: float, where
                 raise TimeoutError(f"process 0 of {count} (the chief) did not start the coordinator at {where} "
                                    f"within {timeout_s:g} s") from None
             time.sleep(0.05)
-    with conn:
-        try:
-            conn.settimeout(timeout_s + 5)  # the chief answers within its own timeout
-            _send(conn, f"tfc-join {me} {count}")
-            reply = _read_line(conn)
-        except OSError:
-            reply = ""
+    try:
+        conn.settimeout(timeout_s + 5)  # the chief answers within its own timeout
+        _send(conn, f"tfc-join {me} {count}")
+        reply = _read_line(conn)
+    except OSError:
+        reply = ""
     if reply == "go":
+        _lifelines[0] = conn  # kept open: it closes when the chief ends (lost_processes)
         return
+    conn.close()
     if reply.startswith("missing "):
         raise TimeoutError(_missing_message([int(i) for i in reply[8:].split(",")], count, where, timeout_s))
     if reply.startswith("error "):
@@ -400,6 +412,70 @@ def _check_in(host: str, port: int, count: int, me: int, timeout_s: float, where
 def _missing_message(missing: Sequence[int], count: int, where: str, timeout_s: float) -> str:
     who = f"process {missing[0]}" if len(missing) == 1 else f"processes {', '.join(map(str, missing))}"
     return f"{who} of {count} did not join the coordinator at {where} within {timeout_s:g} s"
+
+
+def lost_processes(wait_s: float = 1.0) -> list[int]:
+    """The processes of the job this one sees gone (their connection from the rendezvous closed):
+    the chief watches every other process, the others watch the chief. Waits up to ``wait_s`` for
+    one to close, since a process killed in a collective may close it just after its peers fail."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        lost = sorted(p for p, conn in _lifelines.items() if _closed(conn))
+        if lost or time.monotonic() >= deadline:
+            return lost
+        time.sleep(0.02)
+
+
+def _watch_lifelines(count: int) -> None:
+    """Say at once, on stderr, when another process of the job is lost. This process's own error
+    comes later, or never: a collective over the lost process fails (and names it, :func:`lost_processes`),
+    but jax's coordination client aborts every process at once when the chief is lost, with a
+    message that calls it "the leader task" (measured, 0.10.2), and one that was killed before its
+    first collective leaves the others waiting until jax's heartbeat timeout."""
+    exiting = threading.Event()
+    atexit.register(exiting.set)  # runs before jax's own exit hook; the others' lifelines close after this
+
+    def watch() -> None:
+        watched = dict(_lifelines)
+        while watched:
+            ready, _, _ = select.select(list(watched.values()), [], [])
+            for process in [p for p, conn in watched.items() if conn in ready]:
+                if not _closed(watched[process]):
+                    with contextlib.suppress(OSError):  # nothing is sent after the rendezvous: drop it
+                        watched[process].recv(256, socket.MSG_DONTWAIT)
+                    continue
+                del watched[process]
+                if not exiting.is_set():
+                    chief = " (the chief)" if process == 0 else ""
+                    os.write(2, f"tfc: error: process {process}{chief} of {count} was lost (it exited or was killed); "
+                                f"process {process_index()} cannot go on with the job\n".encode())
+
+    if _lifelines:
+        threading.Thread(target=watch, name="tfc-lifelines", daemon=True).start()
+
+
+def _closed(conn: socket.socket) -> bool:
+    """Whether the other end of ``conn`` has gone (nothing is ever sent on it after the rendezvous)."""
+    try:
+        return conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:  # reset: the other end was killed
+        return True
+
+
+def abandon_distributed() -> None:
+    """Give up this process's part in a job that lost a process: at exit jax would otherwise wait
+    for the lost one at its shutdown barrier, then abort this process (after the shutdown timeout,
+    measured on 0.10.2). jax's client and service are kept alive and never shut down, so the
+    process ends at once with its own exit status; :func:`process_count` still says the job's."""
+    state = _distributed.global_state
+    if state.client is None:
+        return
+    _abandoned.extend(part for part in (state.preemption_sync_manager, state.client, state.service) if part is not None)
+    state.preemption_sync_manager = state.client = state.service = None  # jax's exit hook then has nothing to shut down
+    for part in _abandoned:
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(part))  # not even destroyed at interpreter exit (that shuts down too)
 
 
 def _send(conn: socket.socket, line: str) -> None:

@@ -19,7 +19,7 @@ CLUSTER = {"chief": ["127.0.0.1:5000"], "worker": ["127.0.0.1:5001", "127.0.0.1:
 @pytest.fixture
 def env(monkeypatch):
     """A clean environment (no role inherited from a launcher running these tests) and no joined cluster."""
-    for name in distributed.ROLE_VARIABLES:
+    for name in (*distributed.ROLE_VARIABLES, distributed.TIMEOUT_VARIABLE):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(distributed, "_initialized", [])
     return monkeypatch
@@ -29,7 +29,7 @@ def env(monkeypatch):
 def joined(env):
     """backends.initialize_distributed replaced by a recorder (the real one starts a jax coordinator)."""
     calls = []
-    env.setattr(backends, "initialize_distributed", lambda *args: calls.append(args), raising=False)
+    env.setattr(backends, "initialize_distributed", lambda *args, timeout_s: calls.append((*args, timeout_s)), raising=False)
     return calls
 
 
@@ -67,9 +67,10 @@ def test_tf_config_alone_gives_rank_size_and_chief(env, task_type, index, rank, 
 def test_initialize_joins_the_workers_through_the_backends(env, joined):
     env.setenv("TF_CONFIG", config("worker", 1))
     env.setenv("TFC_COORDINATOR", "127.0.0.1:4999")
+    env.setenv("TFC_DISTRIBUTED_TIMEOUT", "12")
     distributed.initialize()
     distributed.initialize()  # a second call does nothing
-    assert joined == [("127.0.0.1:4999", 3, 2)]
+    assert joined == [("127.0.0.1:4999", 3, 2, 12.0)]
     assert (distributed.rank(), distributed.size(), distributed.is_chief()) == (2, 3, False)
     assert distributed.cluster_spec() == CLUSTER
 

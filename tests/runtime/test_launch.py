@@ -224,7 +224,7 @@ def test_a_signal_to_the_launcher_stops_every_child(jobs, signum):
     launcher.send_signal(signum)
     stdout, stderr = launcher.communicate(timeout=TIMEOUT)
     assert launcher.returncode == 128 + signum
-    assert stderr.splitlines()[-1] == f"tfc: error: interrupted by {signal.Signals(signum).name}: stopped 3 process(es)"
+    assert stderr.splitlines()[-1] == f"tfc: error: interrupted by {signal.Signals(signum).name}: stopped 4 process(es)"  # and Ray
     if signum == signal.SIGINT:  # forwarded as SIGINT: Python's KeyboardInterrupt in every task
         assert sorted(line for line in stdout.splitlines() if line.endswith("interrupted")) == [
             "[ps:0] interrupted", "[worker:0] interrupted", "[worker:1] interrupted"]
@@ -303,9 +303,10 @@ def test_a_host_that_cannot_be_bound_is_one_line():
 
 
 def test_no_two_tasks_get_one_port():
-    ports = pick_ports("127.0.0.1", 40, None)
-    assert len(set(ports)) == 40
+    ports = pick_ports("127.0.0.1", 42, None)  # the coordinator, 30 workers, 9 ps, Ray and its client server
+    assert len(set(ports)) == 42
     for role, index, env in task_environments(30, 9, "127.0.0.1", ports):
+        assert env["TFC_RAY_ADDRESS"] == f"127.0.0.1:{ports[40]}"
         cluster = parse_tf_config(env["TF_CONFIG"])  # checks every address is distinct
         assert (cluster.task_type, cluster.task_index) == (role, index) and env["TFC_COORDINATOR"] == f"127.0.0.1:{ports[0]}"
         assert env["TFC_WORKER_HOSTS"].split(",") == cluster.jobs["worker"] and env["TFC_PS_HOSTS"].split(",") == cluster.jobs["ps"]
