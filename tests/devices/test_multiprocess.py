@@ -164,6 +164,16 @@ def test_a_process_that_never_joins_is_a_timeout_naming_it(tmp_path):
     assert f"process 0 of 2 (the chief) did not start the coordinator at 127.0.0.1:{worker_port} within 3 s" in lonely_log, lonely_log[-3000:]
 
 
+def test_two_processes_claiming_one_task_is_an_error_naming_it(tmp_path):
+    port = free_port()
+    chief = start(0, 3, port, tmp_path / "chief.npz", 5)
+    first, second = start(1, 3, port, tmp_path / "a.npz", 5), start(1, 3, port, tmp_path / "b.npz", 5)
+    logs = run_all([chief, first, second], 40)
+    assert chief.returncode != 0 and "process 2 of 3 did not join" in logs[0], logs[0][-3000:]
+    refused = [log for log in logs[1:] if "process id 1 is out of range 1..2 or taken twice" in log]
+    assert len(refused) == 1, logs[1][-2000:] + logs[2][-2000:]
+
+
 def test_all_devices_in_one_process_are_its_own(tmp_path):
     import tfc
     import tfc.backends
