@@ -14,7 +14,8 @@ other variables, and reads, run beside them on the actor's other threads: no bar
 
 **Failures.** Every call has a deadline (``TFC_PS_TIMEOUT`` seconds, 60 by default). A call to a ps task
 that died is a :class:`ParameterServerLost` naming it (the next call finds its new actor, which has
-none of the old values, once the launcher restarted it); ``MonitoredTrainingSession`` recovers from it (the chief restores the last checkpoint).
+none of the old values, once the launcher restarted it); ``MonitoredTrainingSession`` recovers from
+it (the chief restores the last checkpoint).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ class TaskState:
         return [name for name in names if name not in self.store]
 
 
-_served: list = []
+_served: list = []  # this process's actor handles, kept while it lives (Ray may end an actor no handle refers to)
 
 
 def serve(task: str):
