@@ -226,6 +226,7 @@ class Job:
     timeout: float | None = None
     restarts: int = 0
     received: list[int] = field(default_factory=list)
+    ray_failed: bool = False
 
     @property
     def synchronous(self) -> bool:
@@ -286,6 +287,7 @@ def supervise(job: Job) -> None:
             if status == 0 and task.role != "ray":  # a worker done, or a ps that ended by itself
                 finished.add(task.name)
             elif task.role == "ray":
+                job.ray_failed = True
                 raise LaunchError(f"the job's Ray cluster {describe_exit(status)} (its output: {task.log}); stopped the job")
             elif job.restarts < job.max_restarts and job.synchronous:
                 restart_job(job, task, status)
@@ -319,13 +321,13 @@ def run_job(job: Job) -> int:
         stop(job.tasks, interrupted or signal.SIGTERM)  # the parameter servers after a success; everything otherwise
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
+        for task in job.tasks:  # Ray's log and session files, unless the error names the log (Ray failed)
+            if task.log and not job.ray_failed:
+                shutil.rmtree(os.path.dirname(task.log), ignore_errors=True)
     if interrupted is not None:
         name = signal.Signals(interrupted).name
         click.echo(error_line(LaunchError(f"interrupted by {name}: stopped {len(job.tasks)} process(es)")), err=True)
         return 128 + interrupted
-    for task in job.tasks:  # the job went well: its Ray cluster's logs and session files are not needed
-        if task.log:
-            shutil.rmtree(os.path.dirname(task.log), ignore_errors=True)
     return 0
 
 
