@@ -17,6 +17,7 @@ from tfc.ir import Module
 from tfc.verifier import check_nesting
 
 from .executor import PartitionedProgram, Runner
+from .profiler import annotate
 from .segments import partitions_of
 
 BACKENDS = ("xla", "interp")
@@ -48,12 +49,13 @@ def load(module: Module, *, backend: str = "xla", device: str = "cpu", donate: S
     may never have been verified; both backends walk nested regions recursively).
     """
     check_nesting(module)
-    if backend in BACKENDS and partitions_of(module, entry):
-        return _load_partitioned(module, backend, entry)
-    if backend == "xla":
-        return _load_xla(module, device, donate, entry)
-    if backend == "interp":
-        return _load_interp(module, device, entry)
+    with annotate("tfc.compile", backend=backend, entry=entry):
+        if backend in BACKENDS and partitions_of(module, entry):
+            return _load_partitioned(module, backend, entry)
+        if backend == "xla":
+            return _load_xla(module, device, donate, entry)
+        if backend == "interp":
+            return _load_interp(module, device, entry)
     raise BackendError(f"unknown backend '{backend}' (expected {' or '.join(repr(b) for b in BACKENDS)})")
 
 

@@ -16,6 +16,8 @@ from .types import DType, TensorType, Type
 
 # Dense tensors larger than this print as one hex string: compact, exact, and fast to parse.
 HEX_THRESHOLD = 16
+ELIDED = "dense_resource<__elided__>"
+"""How a constant printed without its values reads (MLIR's ``--mlir-elide-elementsattrs-if-larger``)."""
 
 
 class Attribute:
@@ -288,13 +290,20 @@ def _has_non_finite(arr: np.ndarray) -> bool:
     return False
 
 
-def format_attr_dict(attrs: dict[str, Attribute]) -> str:
-    """``{a = 1 : i64, b = "x"}`` with keys sorted; a unit attribute prints as its bare name."""
+def format_attr_dict(attrs: dict[str, Attribute], elide_above: int | None = None) -> str:
+    """``{a = 1 : i64, b = "x"}`` with keys sorted; a unit attribute prints as its bare name. A dense
+    constant of more than ``elide_above`` elements (not one value repeated) prints as
+    ``dense_resource<__elided__> : tensor<...>``: readable, but it does not parse back."""
     parts = []
     for key in sorted(attrs):
         name = key if _is_bare_identifier(key) else quote(key)
         value = attrs[key]
-        parts.append(name if isinstance(value, UnitAttr) else f"{name} = {value}")
+        if isinstance(value, UnitAttr):
+            parts.append(name)
+        elif elide_above is not None and isinstance(value, DenseElementsAttr) and value.array.size > elide_above and not value.is_splat():
+            parts.append(f"{name} = {ELIDED} : {value.type}")
+        else:
+            parts.append(f"{name} = {value}")
     return "{" + ", ".join(parts) + "}"
 
 

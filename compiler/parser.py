@@ -308,6 +308,12 @@ class _Builder(Transformer):
         body = children[0] if len(children) > 1 else None
         return _dense_attr(body, ttype, children[-1])
 
+    def dense_resource_attr(self, children):
+        if str(children[0]) == "__elided__":
+            _fail("this constant was elided when printed (dense_resource<__elided__>): its values are not in the text; "
+                  "print the IR with its constants whole (tfc lower/opt --print-constants-whole)", children[0])
+        _fail(f"dense_resource<{children[0]}>: resource blobs are not supported (write the constant as dense<...>)", children[0])
+
     def symbol_attr(self, children):
         text = str(children[0])[1:]
         return SymbolRefAttr(_unquote(children[0], text) if text.startswith('"') else text)

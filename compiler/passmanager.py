@@ -304,6 +304,7 @@ class PassManager:
         allow_unregistered: bool = False,
         print_ir_after_change: bool = False,
         timing: bool = False,
+        elide_constants_above: int | None = None,
     ):
         self.passes = parse_pipeline(pipeline) if isinstance(pipeline, str) else list(pipeline)
         self.verify_each = verify_each
@@ -313,6 +314,8 @@ class PassManager:
         self.timing = timing
         self.out = out
         self.allow_unregistered = allow_unregistered
+        self.elide_constants_above = elide_constants_above
+        """IR printed after passes elides constants of more elements than this (None: prints them whole)."""
 
     @property
     def pipeline_text(self) -> str:
@@ -332,7 +335,7 @@ class PassManager:
         out = self.out if self.out is not None else sys.stderr
         timer = _Timer() if self.timing else None
         run_start = time.perf_counter()
-        last_text = _print(module) if self.print_ir_after_change and not self.print_ir_after_all else None
+        last_text = print_module(module, self.elide_constants_above) if self.print_ir_after_change and not self.print_ir_after_all else None
         for index, p in enumerate(self.passes):
             before = count_ops(module) if self.stats else 0
             figures = p.measure(module) if self.stats else {}
@@ -351,9 +354,9 @@ class PassManager:
                 extra = "".join(f", {key} {value} -> {after.get(key, value)}" for key, value in figures.items())
                 out.write(f"{p.name}: ops {before} -> {count_ops(module)}{extra}, {elapsed * 1000:.1f} ms\n")
             if self.print_ir_after_all:
-                out.write(_IR_HEADER.format(p.name) + _print(module))
+                out.write(_IR_HEADER.format(p.name) + print_module(module, self.elide_constants_above))
             elif last_text is not None:
-                text = _print(module)
+                text = print_module(module, self.elide_constants_above)
                 if text != last_text:
                     out.write(_IR_HEADER.format(p.name) + text)
                     last_text = text
@@ -379,10 +382,6 @@ class PassManager:
             verify(module, allow_unregistered=self.allow_unregistered)
         except VerifyError as err:
             raise PassVerifyError(self.passes[index].name, self._ran_before(index), err) from None
-
-
-def _print(module: Module) -> str:
-    return print_module(module)
 
 
 class _Timer:

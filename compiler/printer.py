@@ -80,9 +80,10 @@ class Printer:
     The walk keeps its own stack of things still to print instead of recursing into regions, so
     IR nested any depth prints (names are still given in print order, so output is unchanged)."""
 
-    def __init__(self):
+    def __init__(self, elide_above: int | None = None):
         self.lines: list[str] = []
         self.namers: list[_Namer] = [_Namer()]
+        self.elide_above = elide_above
 
     @property
     def namer(self) -> _Namer:
@@ -144,7 +145,7 @@ class Printer:
     def _trailer(self, op: Operation) -> str:
         text = ""
         if op.attributes:
-            text += " " + format_attr_dict(op.attributes)
+            text += " " + format_attr_dict(op.attributes, self.elide_above)
         ins = ", ".join(_type_str(v.type) for v in op.operands)
         outs = [_type_str(r.type) for r in op.results]
         if len(outs) == 1 and not outs[0].startswith("("):
@@ -160,12 +161,13 @@ class Printer:
         return f"^bb{index}({args}):"
 
 
-def print_op(op: Operation) -> str:
-    """The generic-form text of ``op`` and everything nested in it."""
-    printer = Printer()
+def print_op(op: Operation, elide_above: int | None = None) -> str:
+    """The generic-form text of ``op`` and everything nested in it; constants of more than
+    ``elide_above`` elements elided (then the text is for reading: it does not parse back)."""
+    printer = Printer(elide_above)
     printer.print_op(op, 0)
     return "\n".join(printer.lines) + "\n"
 
 
-def print_module(module: Module) -> str:
-    return print_op(module.op)
+def print_module(module: Module, elide_above: int | None = None) -> str:
+    return print_op(module.op, elide_above)

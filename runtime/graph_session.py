@@ -19,6 +19,7 @@ import numpy as np
 
 from tfc.backends import BACKENDS
 from tfc.backends.executor import DeviceStats
+from tfc.backends.profiler import annotate
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.graphdef import GraphImportError, tf_dtype
 from tfc.frontend.tf.importer import PLACEHOLDERS, GraphImporter, TensorRef
@@ -251,7 +252,8 @@ class GraphSession:
 
     def _compile(self, fetches, targets, feeds, constants=()) -> tuple[Step, list[str]]:
         feed_types = {name: v if name in constants else TensorType(DType.from_numpy(v.dtype), v.shape) for name, v in feeds.items()}
-        imported = self.importer.import_graph(fetches, targets, feed_types)
+        with annotate("tfc.import", fetches=",".join(fetches), targets=",".join(targets)):
+            imported = self.importer.import_graph(fetches, targets, feed_types)
         across_tasks = self.placement.check_jobs(imported.module)
         needed_by = ", ".join(fetches) or ", ".join(targets)
         if across_tasks:  # parts run on parameter servers

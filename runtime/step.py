@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tfc.backends import load
+from tfc.backends.profiler import annotate
 from tfc.ir import Module
 from tfc.passes.lift_variables import lift_variables
 from tfc.passmanager import PassManager
@@ -47,14 +48,16 @@ def build_step(module: Module, store: VariableStore, *, backend: str, device: st
     whose ops ask for other devices is placed and partitioned (:mod:`.placement`).
     """
     if pipeline:
-        PassManager(pipeline).run(module)
+        with annotate("tfc.passes", pipeline="graph"):
+            PassManager(pipeline).run(module)
     function = module.function("main")
     spans = placement is not None and placement.spans_devices(function)
     if spans:
         PassManager(placement.place_pipeline()).run(module)
     lifted = lift_variables(module, function)
     if cleanup:
-        PassManager(cleanup).run(module)
+        with annotate("tfc.passes", pipeline="cleanup"):
+            PassManager(cleanup).run(module)
     if not spans and not function.body.ops[:-1] and not function.return_op.operands and not lifted.names_in:
         verify(module)
         return Step(lambda args: [], 0, None)  # nothing to compute, nothing to check

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -263,3 +264,20 @@ def test_what_the_backends_cannot_run_is_refused_before_any_pass(tmp_path, pipel
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and error in lines[0] and "Traceback" not in result.stderr, result.stderr
+
+
+def test_lower_elides_large_constants_unless_asked_to_print_them_whole(tmp_path):
+    graph = Path(__file__).resolve().parent / "data" / "corpus" / "mobilenetv2_a035_96" / "graph.pb"
+    elided = invoke("lower", str(graph))
+    whole = invoke("lower", str(graph), "--print-constants-whole", "-o", str(tmp_path / "whole.ir"))
+    assert elided.exit_code == 0 and whole.exit_code == 0, elided.output + whole.output
+    text = (tmp_path / "whole.ir").read_text()
+    assert "dense_resource<__elided__>" in elided.output and "__elided__" not in text
+    assert len(elided.output) < len(text) / 5  # 3.4 MB whole, about 0.3 MB elided
+    body = text.split("\n", 1)[1]  # after the import summary line
+    again = invoke("opt", "-", "--print-constants-whole", input=body)
+    assert again.exit_code == 0 and again.output == body  # the whole form round-trips
+    refused = invoke("opt", "-", input=elided.output.split("\n", 1)[1])
+    assert refused.exit_code != 0
+    assert "error: this constant was elided when printed (dense_resource<__elided__>)" in refused.output
+    assert "--print-constants-whole" in refused.output and "Traceback" not in refused.output

@@ -25,6 +25,25 @@ class InputError(FileAccessError):
     """An input or output file cannot be read or written at all (exit status 2)."""
 
 
+ELIDE_DEFAULT = 1024
+"""Constants of more elements than this print elided by default (``dense_resource<__elided__>``)."""
+
+
+def constant_printing(command):
+    """``--elide-constants-larger-than N`` and ``--print-constants-whole`` for a command that prints IR
+    (it gets ``elide_larger_than`` and ``print_constants_whole``: :func:`elide_above` combines them)."""
+    command = click.option("--print-constants-whole", is_flag=True,
+                           help="Print every constant with its values (the text then parses back).")(command)
+    return click.option("--elide-constants-larger-than", "elide_larger_than", type=click.IntRange(min=0), default=ELIDE_DEFAULT,
+                        show_default=True, metavar="N",
+                        help="Print constants of more than N elements as dense_resource<__elided__> (readable, not parseable).")(command)
+
+
+def elide_above(elide_larger_than: int, print_constants_whole: bool) -> int | None:
+    """The printer's setting: None prints every constant whole."""
+    return None if print_constants_whole else elide_larger_than
+
+
 def error_line(err: TfcError, show_source: bool = False) -> str:
     """The one-line form of a tfc error (with ``show_source``, a parse error adds its line and a caret)."""
     if show_source and isinstance(err, ParseError):

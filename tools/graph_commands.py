@@ -17,7 +17,7 @@ import click
 from tfc.backends import BACKENDS, set_cpu_devices
 from tfc.diagnostics import TfcError
 
-from .cli_support import InputError, fail, write_output
+from .cli_support import InputError, constant_printing, elide_above, fail, write_output
 from .op_coverage import tested_ops
 
 
@@ -47,7 +47,9 @@ def _write(path: str, data: str | bytes) -> None:
 @click.option("--input-shape", "input_shapes", metavar="NAME=DIMS", multiple=True,
               help="A placeholder's shape, for unknown dims (x=32,784; a scalar: x=). Repeatable.")
 @click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
-def lower(graph, outputs, pipeline, emit, cpu_devices, stats, print_ir_after_all, fast_math, input_shapes, output):
+@constant_printing
+def lower(graph, outputs, pipeline, emit, cpu_devices, stats, print_ir_after_all, fast_math, input_shapes, output, elide_larger_than,
+          print_constants_whole):
     """Import a TensorFlow GraphDef (.pb or .pbtxt) and print it as tfc IR or StableHLO."""
     from tfc.frontend.tf.importer import GraphImporter
     from tfc.passmanager import PassManager
@@ -59,14 +61,16 @@ def lower(graph, outputs, pipeline, emit, cpu_devices, stats, print_ir_after_all
         importer = GraphImporter.from_file(graph)
         imported = importer.import_graph(_split_names(outputs), placeholder_types=_placeholder_shapes(importer, input_shapes))
         pipeline = _lower_pipeline(pipeline, emit, fast_math, cpu_devices)
-        manager = PassManager(pipeline, verify_each=True, stats=stats, print_ir_after_all=print_ir_after_all, out=sys.stderr)
+        elide = elide_above(elide_larger_than, print_constants_whole)
+        manager = PassManager(pipeline, verify_each=True, stats=stats, print_ir_after_all=print_ir_after_all, out=sys.stderr,
+                              elide_constants_above=elide)
         manager.run(imported.module)
         if emit == "stablehlo":
             from tfc.backends import stablehlo_text
 
             body = stablehlo_text(imported.module)
         else:
-            body = print_module(imported.module)
+            body = print_module(imported.module, elide)
     except TfcError as err:
         fail(err)
     text = imported.summary() + "\n" + (body if body.endswith("\n") else body + "\n")
@@ -173,12 +177,16 @@ def checked_feeds(session, feeds: dict, path: str | None) -> dict:
 @click.option("--backend", type=click.Choice(BACKENDS), default="xla", show_default=True)
 @click.option("--fast-math", is_flag=True, help="Let the passes reassociate float arithmetic, as Grappler does.")
 @click.option("--stats", is_flag=True, help="Print to stderr, per device, its ops and the time they took, and the transfers "
-              "between devices (for each program that spans devices; each device's work is waited for, to time it).")
+              "between devices (for each program that spans devices; each device's work is waited for, to time it). "
+              "With --profile, also the XLA ops that took the most time.")
+@click.option("--profile", "profile_dir", metavar="DIR", help="Write a trace of the run under DIR/plugins/profile/ "
+              "(TensorBoard's profile plugin: tensorboard --logdir DIR; Perfetto: its perfetto_trace.json.gz).")
 @click.option("-o", "--output", metavar="OUT.npz", help="Where to write the fetched values (keys: the fetch names as given).")
-def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend, fast_math, stats, output):
+def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend, fast_math, stats, profile_dir, output):
     """Run a GraphDef like a TensorFlow Session: --init ops once, --target ops N times, then the fetches."""
     import numpy as np
 
+    from tfc.backends.profiler import annotate, step
     from tfc.frontend.tf.importer import GraphImporter
     from tfc.runtime.graph_session import GraphSession
 
@@ -189,17 +197,25 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
         else:
             ensure_cpu_devices(cpu_devices_named(importer))
         feeds = read_feeds(inputs_path) if inputs_path else {}
-        session = GraphSession(importer, backend=backend, fast_math=fast_math, profile_devices=stats)
-        feeds = checked_feeds(session, feeds, inputs_path)
-        if inits:
-            session.run([], {}, list(inits))
-        for _ in range(steps if targets else 0):
-            session.run([], feeds, list(targets))
-        values = session.run(list(fetches), feeds) if fetches else []
+        with _profiling(profile_dir) as profile:  # after the devices are set: starting a profile starts XLA
+            session = GraphSession(importer, backend=backend, fast_math=fast_math, profile_devices=stats)
+            feeds = checked_feeds(session, feeds, inputs_path)
+            if inits:
+                with annotate("tfc.init"):
+                    session.run([], {}, list(inits))
+            for number in range(steps if targets else 0):
+                with step("tfc.step", number):
+                    session.run([], feeds, list(targets))
+            with annotate("tfc.fetch"):
+                values = session.run(list(fetches), feeds) if fetches else []
     except TfcError as err:
         fail(err)
+    if profile is not None:
+        click.echo(f"profile: written to {profile.run_dir}", err=True)
     if stats:
         _print_device_stats(session)
+        if profile is not None:
+            _print_top_ops(profile)
     results = dict(zip(fetches, values))
     if output:
         from tfc.runtime.npz import write_npz
@@ -210,6 +226,27 @@ def run(graph, inputs_path, fetches, targets, inits, steps, cpu_devices, backend
     else:
         for name, value in results.items():
             click.echo(f"{name} = {np.array2string(np.asarray(value), threshold=20)}")
+
+
+def _profiling(profile_dir: str | None):
+    """``--profile DIR``: a :func:`tfc.profile` around the whole run (import, passes, compile, steps)."""
+    from contextlib import nullcontext
+
+    from tfc.backends.profiler import profile
+
+    return nullcontext() if profile_dir is None else profile(profile_dir)
+
+
+def _print_top_ops(profile) -> None:
+    """``--stats --profile``: the XLA ops/fusions with the most time in the trace, as measured."""
+    from tfc.backends.profiler import format_top_ops
+
+    try:
+        lines = format_top_ops(profile.top_ops(10))
+    except TfcError as err:
+        fail(err)
+    for line in lines:
+        click.echo(line, err=True)
 
 
 def _print_device_stats(session) -> None:

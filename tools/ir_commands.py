@@ -22,7 +22,7 @@ from tfc.passmanager import PassManager
 from tfc.printer import print_module
 from tfc.verifier import verify
 
-from .cli_support import STDIN, InputError, error_line, fail, read_input, write_output
+from .cli_support import STDIN, InputError, constant_printing, elide_above, error_line, fail, read_input, write_output
 
 SPLIT_MARKER = "// -----"
 _SPLIT_LINE = re.compile(r"^// -----[ \t]*$", re.MULTILINE)
@@ -102,19 +102,21 @@ def _with_common_options(fn):
 @click.option("--verify-each/--no-verify-each", default=True, show_default=True, help="Verify the IR after every pass.")
 @click.option("--stats", is_flag=True, help="Print per-pass statistics (ops before -> after, time) to stderr.")
 @click.option("--timing", is_flag=True, help="Print each pass's wall time and share of the total to stderr.")
+@constant_printing
 def opt(file, output, split_input_file, show_source, allow_unregistered, pipeline, print_ir_after_all,
-        print_ir_after_change, verify_each, stats, timing):
+        print_ir_after_change, verify_each, stats, timing, elide_larger_than, print_constants_whole):
     """Parse and verify FILE ('-' for stdin), run passes, print the module."""
+    elide = elide_above(elide_larger_than, print_constants_whole)
     try:
         manager = PassManager(pipeline, verify_each=verify_each, print_ir_after_all=print_ir_after_all, stats=stats,
                               out=sys.stderr, allow_unregistered=allow_unregistered,
-                              print_ir_after_change=print_ir_after_change, timing=timing)
+                              print_ir_after_change=print_ir_after_change, timing=timing, elide_constants_above=elide)
     except TfcError as err:
         fail(err, show_source)
 
     def process(module: Module) -> str:
         manager.run(module, verified=True)  # IRJob verified it
-        return print_module(module)
+        return print_module(module, elide)
 
     IRJob(file, output, split_input_file, show_source, allow_unregistered).run(process)
 
