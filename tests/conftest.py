@@ -4,6 +4,10 @@ choose how hypothesis draws examples.
 The suite runs with four XLA host devices (``TFC_CPU_DEVICES=4``, set here before anything starts
 XLA), so multi-device programs run in-process like single-device ones.
 
+The persistent compile cache goes to a temporary folder of this session (``TFC_CACHE_DIR``, set here
+before anything compiles, inherited by the tests' subprocesses and removed at exit): tests never
+write into the user's cache, and an entry one test writes may be loaded by another, as in real use.
+
 By default (profile ``ci``) every property and fuzz test draws the same examples on every run: a
 failure reproduces, and a change never fails on an example an unrelated run happened to draw.
 ``HYPOTHESIS_PROFILE=fuzz make test`` (or ``pytest --hypothesis-profile=fuzz tests/reliability``)
@@ -12,13 +16,19 @@ draws new ones each run, to search further.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from hypothesis import settings
 
 os.environ.setdefault("TFC_CPU_DEVICES", "4")
+os.environ["TFC_CACHE_DIR"] = tempfile.mkdtemp(prefix="tfc-test-cache-")
 
 from .test_golden import GOLDEN_DIR, GoldenFile
+
+atexit.register(shutil.rmtree, os.environ["TFC_CACHE_DIR"], ignore_errors=True)
 
 settings.register_profile("ci", derandomize=True, database=None)
 settings.register_profile("fuzz", derandomize=False)

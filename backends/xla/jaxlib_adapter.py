@@ -49,6 +49,7 @@ import atexit
 import contextlib
 import ctypes
 import functools
+import hashlib
 import math
 import os
 import re
@@ -84,7 +85,7 @@ __all__ = [
     "Device", "CompileError", "Executable",
     "make_context", "get_device", "available_devices", "compile",
     "optimized_hlo_text", "serialize", "deserialize", "to_device",
-    "jax_version", "lower_jax", "import_functions", "JaxRuntimeError",
+    "jax_version", "jaxlib_version", "compile_options_fingerprint", "lower_jax", "import_functions", "JaxRuntimeError",
     "is_out_of_memory", "set_cpu_devices", "CPU_DEVICES_VARIABLE",
     "ReplicatedExecutable", "compile_replicated",
     "initialize_distributed", "process_index", "process_count", "global_devices", "broadcast_from_chief",
@@ -1101,3 +1102,19 @@ def jax_version() -> str:
     this adapter's assumptions may change.  Use in cache keys."""
     return (f"jax={jax.__version__};jaxlib={jaxlib.__version__};"
             f"xla_ext={getattr(_xc, '_version', 0)}")
+
+
+def jaxlib_version() -> str:
+    """jaxlib's version alone ("0.10.2"): the compile cache keeps one folder per version."""
+    return jaxlib.__version__
+
+
+def compile_options_fingerprint(device: Device | str) -> str:
+    """A digest of the CompileOptions ``compile`` uses for ``device`` (replica and partition counts,
+    build and debug options, jax's flags that reach XLA), with the device assignment normalized:
+    what a disk cache key needs so that a change of options never loads a stale executable, while
+    every device of one kind shares an entry (``deserialize`` places it on the device)."""
+    device = _as_device(device)
+    options = _compile_options(device)
+    options.device_assignment = _xc.DeviceAssignment.create(np.array([[0]]))
+    return hashlib.sha256(options.SerializeAsString()).hexdigest()

@@ -170,33 +170,34 @@ class _MonitoredSession:
         return self._session.graph
 
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
-        """``fetches``' values, after each hook's ``before_run`` and before its ``after_run``."""
-        context = SessionRunContext(SessionRunArgs(fetches, feed_dict, options), self._session)
-        extra = [hook.before_run(context) for hook in self._hooks]
-        feeds = dict(feed_dict or {})
-        for args in extra:
-            if args is not None and args.feed_dict:
-                feeds.update(args.feed_dict)
-        results = self._run_recovering([fetches, [a.fetches if a is not None else [] for a in extra]], feeds or None)
-        for hook, value in zip(self._hooks, results[1]):
-            hook.after_run(context, SessionRunValues(value, options, run_metadata))
-        self._stop = self._stop or context.stop_requested
-        return results[0]
-
-    def _run_recovering(self, fetches, feeds):
-        """The run; when a parameter server was lost, its variables are made ready again (the chief
-        restores the last checkpoint, the others wait for it) and the run is tried again, as
-        TensorFlow's recoverable session does, at most ``MAX_RECOVERIES`` times in a row."""
+        """``fetches``' values, after each hook's ``before_run`` and before its ``after_run``. When a
+        parameter server was lost (in the run or in a hook's), its variables are made ready again
+        (the chief restores the last checkpoint, the others wait for it) and the whole run, hooks
+        included, is tried again, as TensorFlow's recoverable session does, at most
+        ``MAX_RECOVERIES`` times in a row."""
         attempts = 0
         while True:
             try:
-                return self._session.run(fetches, feeds)
+                return self._run_once(fetches, feed_dict, options, run_metadata)
             except ParameterServerLost as err:
                 attempts += 1
                 if self._prepare is None or attempts > MAX_RECOVERIES:
                     raise
                 log.warning("MonitoredTrainingSession: %s; recovering", err)
                 self._recover()
+
+    def _run_once(self, fetches, feed_dict, options, run_metadata):
+        context = SessionRunContext(SessionRunArgs(fetches, feed_dict, options), self._session)
+        extra = [hook.before_run(context) for hook in self._hooks]
+        feeds = dict(feed_dict or {})
+        for args in extra:
+            if args is not None and args.feed_dict:
+                feeds.update(args.feed_dict)
+        results = self._session.run([fetches, [a.fetches if a is not None else [] for a in extra]], feeds or None)
+        for hook, value in zip(self._hooks, results[1]):
+            hook.after_run(context, SessionRunValues(value, options, run_metadata))
+        self._stop = self._stop or context.stop_requested
+        return results[0]
 
     def _recover(self) -> None:
         for attempt in range(MAX_RECOVERIES + 1):
