@@ -7,6 +7,7 @@ from .loader import (
     broadcast_from_chief,
     device_put,
     devices,
+    dispatcher,
     global_devices,
     initialize_distributed,
     load,
@@ -17,5 +18,5 @@ from .loader import (
     stablehlo_text,
 )
 
-__all__ = ["BACKENDS", "Loaded", "broadcast_from_chief", "device_put", "devices", "global_devices", "initialize_distributed", "load",
+__all__ = ["BACKENDS", "Loaded", "broadcast_from_chief", "device_put", "devices", "dispatcher", "global_devices", "initialize_distributed", "load",
            "load_replicated", "process_count", "process_index", "set_cpu_devices", "stablehlo_text"]

@@ -38,6 +38,8 @@ class Loaded:
     device: str
     executor: PartitionedProgram | None = None
     """For a partitioned program: its executor (``executor.stats``; ``executor.profile = True`` times each device)."""
+    executable: object = None
+    """For XLA on one device: the executable itself, which :func:`dispatcher` can run without Python."""
 
 
 def load(module: Module, *, backend: str = "xla", device: str = "cpu", donate: Sequence[int] = (), entry: str = "main") -> Loaded:
@@ -63,7 +65,7 @@ def _load_xla(module: Module, device: str, donate: Sequence[int], entry: str) ->
     from .xla.backend import compile_module
 
     compiled = compile_module(module, device, entry, donate=tuple(donate))
-    return Loaded(compiled.call, compiled.call_single, "xla", device)
+    return Loaded(compiled.call, compiled.call_single, "xla", device, executable=compiled.executable)
 
 
 def _load_interp(module: Module, device: str, entry: str) -> Loaded:
@@ -158,6 +160,19 @@ def load_replicated(module: Module, *, devices: Sequence[str], split_args: Seque
 
     single = (lambda *args: call(*args)[0]) if len(split_results) == 1 else None
     return Loaded(call, single, backend, ",".join(devices))
+
+
+def dispatcher(general: Callable, name: str, backend: str = "xla") -> Callable:
+    """A function calling ``general(*args, **kwargs) -> (result, executable, outs)`` and giving ``result``.
+
+    For XLA it is jax's C++ dispatcher: once a call whose arguments were numpy or device arrays ran
+    one executable (``Loaded.executable``) on them as they were, later calls with the same shapes
+    and dtypes run it without any Python, at jax.jit's cost (the ``@tfc.compile`` hot path)."""
+    if backend != "xla":
+        return lambda *args, **kwargs: general(*args, **kwargs)[0]
+    from .xla.jaxlib_adapter import front_dispatcher
+
+    return front_dispatcher(general, name)
 
 
 def device_put(array, device: str = "cpu"):
@@ -262,5 +277,5 @@ def stablehlo_text(module: Module, entry: str = "main", debug_info: bool = False
     return lower_to_text(module, entry, debug_info)
 
 
-__all__ = ["BACKENDS", "Loaded", "broadcast_from_chief", "device_put", "devices", "global_devices", "initialize_distributed", "load",
+__all__ = ["BACKENDS", "Loaded", "broadcast_from_chief", "device_put", "devices", "dispatcher", "global_devices", "initialize_distributed", "load",
            "load_replicated", "process_count", "process_index", "set_cpu_devices", "stablehlo_text"]

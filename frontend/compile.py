@@ -25,6 +25,7 @@ from tfc.backends import (
     broadcast_from_chief,
     device_put,
     devices,
+    dispatcher,
     global_devices,
     load,
     load_replicated,
@@ -51,6 +52,9 @@ from .tracing import Trace, current_trace, tracing
 
 log = logging.getLogger("tfc")
 
+# The numpy hot path's key: each array's (shape, dtype).
+_SPEC = operator.attrgetter("shape", "dtype")
+
 
 def _spec(x) -> tuple:
     try:
@@ -59,10 +63,6 @@ def _spec(x) -> tuple:
         raise TraceError(f"cannot pass {x!r} to a compiled or eager function: it takes arrays and numbers "
                          "(a TensorFlow 1 graph tensor gets its value in a Session)") from None
 
-
-# Hot-path keys: numpy arrays by (shape, dtype); device arrays by their abstract value (cheaper to read).
-_SPEC = operator.attrgetter("shape", "dtype")
-_AVAL = operator.attrgetter("aval")
 
 # ---------------------------------------------------------------------------------------------
 
@@ -91,16 +91,17 @@ class _Entry:
     ``run`` starts as a stub that compiles on first call, so ``lower()`` alone never compiles.
     """
 
-    __slots__ = ("lowered", "run", "finish", "single")
+    __slots__ = ("lowered", "run", "finish", "single", "executable")
 
     def __init__(self, lowered: Lowered, make_runner: Callable, out_structure):
         self.lowered = lowered
+        self.executable = None  # once compiled: the XLA executable ``run`` is, when it is one and nothing more
         compiling = threading.Lock()
 
         def compile_then_run(*args):
             with compiling:  # threads calling a new signature together compile it once
                 if self.run is compile_then_run:
-                    self.run = make_runner(lowered, self.single)
+                    self.run, self.executable = make_runner(lowered, self.single)
             return self.run(*args)
 
         self.run = compile_then_run
@@ -130,33 +131,50 @@ class CompiledFunction:
         self.evictions = 0
         self.retrace_reasons: list[str] = []
         self._entries: OrderedDict = OrderedDict()  # signature -> _Entry, least recently used first
-        self._fast: dict = {}
+        self._fast: dict = {}  # numpy signatures seen -> their entry
         self._last_key = None
         self._tracing = threading.RLock()
+        self._dispatch = self._first_dispatch
 
     # ---- calling
     def __call__(self, *args, **kwargs):
-        if not kwargs:
-            try:  # the hot path: positional tensors whose signature was seen before
-                entry = self._fast[tuple(map(_SPEC if type(args[0]) is np.ndarray else _AVAL, args))]
-            except (KeyError, AttributeError, TypeError, IndexError):
+        """Numpy arrays of a seen signature: their entry from a dict. Anything else: ``_dispatch``, for
+        XLA jax's C++ dispatcher, which runs a seen signature of device arrays without Python. (With
+        x64 off jax's signature of a float64 numpy array is float32's, and tfc traces float64 apart,
+        so numpy arrays cannot take that path.)"""
+        if args and type(args[0]) is np.ndarray and not kwargs:
+            try:
+                entry = self._fast[tuple(map(_SPEC, args))]
+            except (KeyError, AttributeError):
                 pass
             else:
                 out = entry.run(*args)
                 return out if entry.single else entry.finish(out)
+        return self._dispatch(*args, **kwargs)
+
+    def _first_dispatch(self, *args, **kwargs):
+        """Make the dispatcher on the first call (so defining a function never imports jax), then call it."""
+        self._dispatch = dispatcher(self._call, _symbol(self.__name__), self.backend if self.devices is None else "replicated")
+        return self._dispatch(*args, **kwargs)
+
+    def _call(self, *args, **kwargs) -> tuple:
+        """(result, the executable that computed it from ``args`` as they are, its raw outputs): what
+        the C++ dispatcher learns from, for a signature it has not seen (or arguments that are not
+        all arrays)."""
         if current_trace() is not None:  # called from another traced function: part of its trace
-            return self.fn(*args, **kwargs)
+            return self.fn(*args, **kwargs), None, None
+        given = args
         if self.input_signature is not None:
             args, kwargs = self._conform(args, kwargs), {}
         key, leaves = self._key(args, kwargs)
         entry = self._entry(key, args, kwargs)
         if not kwargs and args and key[0] == ("tuple", ("T",) * len(args)):
-            try:
-                self._fast[tuple(map(_SPEC if type(args[0]) is np.ndarray else _AVAL, args))] = entry
-            except AttributeError:  # mixed numpy and device arrays: always the general path
-                pass
+            if all(type(a) is np.ndarray for a in args):
+                self._fast[tuple(map(_SPEC, args))] = entry
         out = entry.run(*leaves)
-        return out if entry.single else entry.finish(out)
+        result = out if entry.single else entry.finish(out)
+        as_given = not kwargs and len(leaves) == len(given) and all(a is b for a, b in zip(leaves, given))
+        return result, entry.executable if as_given else None, out
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace (or reuse the trace) for these arguments; returns a :class:`Lowered`."""
@@ -219,6 +237,7 @@ class CompiledFunction:
         while len(self._entries) > self.max_traces:
             key, entry = self._entries.popitem(last=False)
             self._fast = {k: e for k, e in self._fast.items() if e is not entry}
+            self._dispatch = self._first_dispatch  # a fresh dispatcher: none of its fast paths runs an evicted entry
             self.evictions += 1
             log.warning("tfc.compile: %s keeps at most %d traces; evicting the least recently used (%s)",
                         self.__name__, self.max_traces, _describe_key(key))
@@ -396,13 +415,14 @@ class CompiledFunction:
         return to_tensor(leaf, trace)
 
     def _make_runner(self, lowered: Lowered, single: bool) -> Callable:
-        """A callable running the compiled function; it returns the bare array when ``single``, else a list."""
+        """(a callable running the compiled function, returning the bare array when ``single``, else a
+        list; the XLA executable it only runs, or None)."""
         if lowered.variables is not None:
-            return self._make_variable_runner(lowered, single)
+            return self._make_variable_runner(lowered, single), None
         loaded = self._load(lowered)
         call, broadcast = loaded.call_single if single else loaded.call, self._broadcaster(lowered)
         if broadcast is None:
-            return call
+            return call, loaded.executable
         first, lock = [True], threading.Lock()
 
         def run_from_equal_start(*args):
@@ -413,7 +433,7 @@ class CompiledFunction:
                         first.clear()
             return call(*args)
 
-        return run_from_equal_start
+        return run_from_equal_start, None
 
     def _make_variable_runner(self, lowered: Lowered, single: bool) -> Callable:
         """Pass the variables' values after the arguments; store the updated ones (results first) back.

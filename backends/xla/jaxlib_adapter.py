@@ -89,7 +89,7 @@ __all__ = [
     "is_out_of_memory", "set_cpu_devices", "CPU_DEVICES_VARIABLE",
     "ReplicatedExecutable", "compile_replicated",
     "initialize_distributed", "process_index", "process_count", "global_devices", "broadcast_from_chief",
-    "lost_processes", "abandon_distributed",
+    "lost_processes", "abandon_distributed", "front_dispatcher",
 ]
 
 #: jax's device class (what ``get_device`` returns).
@@ -746,6 +746,56 @@ def _cpp_dispatcher(loaded, device: Device, nargs: int, python_path, single: boo
         _pxla.cc_shard_arg, _jax.PjitFunctionCache(capacity=16))
     fast._tfc_fun = fun  # keep `fun` alive as long as the dispatcher
     return fast
+
+
+def front_dispatcher(general, name: str = "tfc_function"):
+    """jax.jit's C++ dispatcher in front of a whole traced function, so a cached call costs what
+    jax.jit's does (no Python frame at all).
+
+    ``general(*args, **kwargs)`` returns ``(result, executable, outs)``: what the call gives, and the
+    :class:`Executable` that computed it with its raw outputs (``executable`` None when the call
+    was not one executable run on ``args`` as they are). Later calls with the same C++ signature run
+    that executable directly when every argument was a numpy or device array and ``result``'s
+    leaves are ``outs`` in order; anything else stays on ``general``. With x64 off jax's signature
+    of a 64-bit numpy array is its 32-bit one, so such arrays are sent back to ``general`` by the
+    argument converter (its exception makes the dispatcher take the Python path)."""
+    ArrayImpl = _xc.ArrayImpl
+
+    def cache_miss(*args, **kwargs):
+        result, executable, outs = general(*args, **kwargs)
+        return result, _fastpath(executable, args, kwargs, result, outs, ArrayImpl), False
+
+    def fun(*args, **kwargs):  # the C++ cache's identity; run directly under `jax.disable_jit()`
+        return general(*args, **kwargs)[0]
+
+    fast = _jax.pjit(name, fun, cache_miss, [], [], _pxla.JitGlobalCppCacheKeys(), _tree_util.dispatch_registry,
+                     _pxla.cc_shard_arg, _jax.PjitFunctionCache(capacity=16))
+    fast._tfc_fun = fun  # keep `fun` alive as long as the dispatcher
+    return fast
+
+
+def _fastpath(executable, args, kwargs, result, outs, ArrayImpl):
+    """The C++ fast path's data for running ``executable`` on calls like this one, or None."""
+    if executable is None or kwargs or executable.call_single is None and executable.call is None:
+        return None
+    numpy_ok = jax.config.jax_enable_x64  # else a float64 array's signature is float32's: it would run this
+    if not all(type(a) is ArrayImpl or (numpy_ok and type(a) is np.ndarray) for a in args):
+        return None
+    if len(args) != len(executable.in_types) or not _on_cpp_path(executable.in_types):
+        return None
+    leaves, out_tree = _tree_util.dispatch_registry.flatten(result, None)
+    flat = outs if isinstance(outs, list) else [outs]
+    if len(leaves) != len(flat) or any(a is not b for a, b in zip(leaves, flat)) or len(flat) != len(executable.out_types):
+        return None
+    sharding = _single_sharding(executable.device)
+    return _pxla.MeshExecutableFastpathData(
+        executable.loaded, out_tree, [sharding] * len(args), [sharding] * len(flat), [o.aval for o in flat],
+        [True] * len(flat), [True] * len(args), [None] * len(args), [])
+
+
+def _on_cpp_path(in_types) -> bool:
+    """Whether jax's C++ dispatcher may run a program with these parameters (x64 numpy is narrowed)."""
+    return jax.config.jax_enable_x64 or not any(d in _X64_DTYPES for _, d in in_types)
 
 
 # --------------------------------------------------------------------------
