@@ -38,10 +38,15 @@ def is_local(task: str, local: str) -> bool:
     return asked.job in (own.job, LOCAL_JOB) and asked.task in (None, own.task or 0)
 
 
-def remote_device(task: str) -> str:
-    """The device ops of another task run on: its CPU (task 0 when only the job is named)."""
+def remote_task(task: str) -> str:
+    """``task`` in full (``/job:ps`` -> ``/job:ps/task:0``: task 0 when only the job is named)."""
     spec = DeviceSpec.parse(task)
-    return f"/job:{spec.job}/task:{spec.task or 0}/device:CPU:0"
+    return f"/job:{spec.job}/task:{spec.task or 0}"
+
+
+def remote_device(task: str) -> str:
+    """The device ops of another task run on: its CPU."""
+    return f"{remote_task(task)}/device:CPU:0"
 
 
 @register_pass
@@ -63,12 +68,13 @@ class PlaceTasks(Pass):
             task = op.attr(TASK_ATTR)
             if task is None or is_local(task, self.local):
                 continue
-            device = chosen.setdefault(groups.find(op), remote_device(task))
-            if device != remote_device(task):
+            wanted = remote_device(task)
+            device = chosen.setdefault(groups.find(op), wanted)
+            if device != wanted:
                 raise PlacementError(f"asks for {task} but is colocated with ops on {device}", op.name, op.location)
         default = DeviceSpec.parse(self.default_device).name or "cpu:0"
         for op in ops:
             op.attributes[DEVICE_ATTR] = StringAttr(chosen.get(groups.find(op), default))
 
 
-__all__ = ["LOCAL_JOB", "PlaceTasks", "is_local", "remote_device"]
+__all__ = ["LOCAL_JOB", "PlaceTasks", "is_local", "remote_device", "remote_task"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from tfc.device_spec import task_of
 from tfc.frontend.tf.importer import GraphImporter
-from tfc.passes.place_tasks import is_local, remote_device
+from tfc.passes.place_tasks import is_local, remote_task
 
 from . import parameter_servers
 from .variable_store import VariableStore
@@ -28,7 +28,7 @@ def variable_tasks(importer: GraphImporter, local_task: str) -> dict[str, str]:
     for name, node in importer.nodes.items():
         task = task_of(node.device) if node.op in VARIABLE_OPS and node.device else None
         if task is not None and not is_local(task, local_task):
-            found[name] = remote_device(task).rsplit("/device:", 1)[0]
+            found[name] = remote_task(task)
     return found
 
 

@@ -98,6 +98,7 @@ class GraphSession:
         self._host_ops: dict[str, HostStage] = {}  # node -> its host stage, shared by every run that needs it
         self.profile_devices = profile_devices
         """Time each device's work in steps that span devices (they wait for each piece): :meth:`device_stats`."""
+        self._remote_variables: tuple = (None, {})  # (the importer they were found in, variable -> its task)
 
     @property
     def compile_count(self) -> int:
@@ -278,7 +279,12 @@ class GraphSession:
 
     # ---- variables by name, wherever they live (this session's store or parameter servers) ----------
     def _variable_tasks(self) -> dict[str, str]:
-        return variable_tasks(self.importer, self.placement.local_task) if distributed.ray_address() else {}
+        """Variables on other tasks, found once per graph (a waiting worker asks every half second)."""
+        if not distributed.ray_address():
+            return {}
+        if self._remote_variables[0] is not self.importer:
+            self._remote_variables = (self.importer, variable_tasks(self.importer, self.placement.local_task))
+        return self._remote_variables[1]
 
     def variable_values(self, names: Sequence[str]) -> dict[str, np.ndarray]:
         """The values of those of ``names`` that are initialized (a checkpoint's contents)."""
