@@ -6,6 +6,7 @@ Every attribute is immutable and hashable (CSE keys ops on them) and knows its P
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -221,8 +222,19 @@ class DenseElementsAttr(Attribute):
         return self.array
 
     def is_splat(self) -> bool:
-        flat = self.array.reshape(-1).view(np.uint8).reshape(self.array.size, -1) if self.array.size else None
-        return flat is not None and bool((flat == flat[0]).all())
+        """Whether every element has the same bits (so -0.0 and 0.0 differ, and NaNs of one payload match)."""
+        return self._splat
+
+    @functools.cached_property
+    def _splat(self) -> bool:  # computed once: printing asks for every constant, and the array never changes
+        if not self.array.size:
+            return False
+        flat = self.array.reshape(-1)
+        size = flat.dtype.itemsize
+        rows = flat.view(f"u{size}") if size in (1, 2, 4, 8) else flat.view(np.uint8).reshape(flat.size, -1)
+        if rows[-1].tobytes() != rows[0].tobytes():  # most weights: settled without touching the rest
+            return False
+        return bool((rows == rows[0]).all())
 
     def __eq__(self, other) -> bool:
         return isinstance(other, DenseElementsAttr) and other.type == self.type and other.array.tobytes() == self.array.tobytes()
@@ -290,6 +302,11 @@ def _has_non_finite(arr: np.ndarray) -> bool:
     return False
 
 
+def is_elided(value: Attribute, elide_above: int | None) -> bool:
+    """Whether ``value`` prints elided with ``elide_above``: a dense constant of more elements, not a splat."""
+    return elide_above is not None and isinstance(value, DenseElementsAttr) and value.array.size > elide_above and not value.is_splat()
+
+
 def format_attr_dict(attrs: dict[str, Attribute], elide_above: int | None = None) -> str:
     """``{a = 1 : i64, b = "x"}`` with keys sorted; a unit attribute prints as its bare name. A dense
     constant of more than ``elide_above`` elements (not one value repeated) prints as
@@ -300,7 +317,7 @@ def format_attr_dict(attrs: dict[str, Attribute], elide_above: int | None = None
         value = attrs[key]
         if isinstance(value, UnitAttr):
             parts.append(name)
-        elif elide_above is not None and isinstance(value, DenseElementsAttr) and value.array.size > elide_above and not value.is_splat():
+        elif is_elided(value, elide_above):
             parts.append(f"{name} = {ELIDED} : {value.type}")
         else:
             parts.append(f"{name} = {value}")

@@ -8,10 +8,13 @@ scoped per isolated-from-above op (each function). The output parses back to the
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
-from .attributes import format_attr_dict
+import numpy as np
+
+from .attributes import format_attr_dict, is_elided
 from .ir import Block, Module, Operation, Region, Value
 from .registry import Trait, lookup
 
@@ -171,3 +174,20 @@ def print_op(op: Operation, elide_above: int | None = None) -> str:
 
 def print_module(module: Module, elide_above: int | None = None) -> str:
     return print_op(module.op, elide_above)
+
+
+DIGEST_ELIDE_ABOVE = 256
+
+
+def module_digest(module: Module) -> str:
+    """A sha256 naming ``module`` exactly: of its text with the large constants elided, then of
+    those constants' bytes in walk order. Equal to another module's only when their full texts are
+    equal, at a fraction of the cost of printing the weights of a convnet as hex (what compile
+    caches key on)."""
+    digest = hashlib.sha256(print_module(module, DIGEST_ELIDE_ABOVE).encode())
+    for op in module.op.walk():
+        for key in sorted(op.attributes):
+            value = op.attributes[key]
+            if is_elided(value, DIGEST_ELIDE_ABOVE):
+                digest.update(np.ascontiguousarray(value.array).data)  # its type (so its length) is in the text
+    return digest.hexdigest()

@@ -1,10 +1,15 @@
 """Quoting and unquoting of string literals in the text form (MLIR's escapes: ``\\"``, ``\\\\``, ``\\n``, ``\\t``, ``\\XX``)."""
 
+import re
+
 _SIMPLE_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+_PLAIN = re.compile(r'[ !#-\[\]-~]*')  # printable ASCII but '"' and '\\': quoted as it is (most names)
 
 
 def quote(text: str) -> str:
     """A double-quoted literal that :func:`unquote` turns back into ``text`` exactly."""
+    if _PLAIN.fullmatch(text):
+        return f'"{text}"'
     out = []
     for byte in _utf8(text):
         ch = chr(byte)

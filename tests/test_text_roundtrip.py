@@ -34,7 +34,7 @@ from tfc.diagnostics import ParseError, VerifyError
 from tfc.ir import Block, Function, Module, Operation, Region
 from tfc.location import UNKNOWN, FileLineColLoc, NameLoc
 from tfc.parser import parse_module
-from tfc.printer import print_module
+from tfc.printer import DIGEST_ELIDE_ABOVE, module_digest, print_module
 from tfc.registry import REGISTRY, Trait
 from tfc.types import DType, FunctionType, ResourceType, TensorType, TokenType
 from tfc.verifier import verify
@@ -333,3 +333,28 @@ def test_golden_files_round_trip(path, chunk):
         assert "not tfc" in path.read_text(), f"{path} has a chunk that does not parse but expects success"
         return
     roundtrip(module)
+
+
+# ---- module_digest: what compile caches key on -------------------------------------------------------
+def holder_module(*arrays) -> Module:
+    module = Module.create()
+    for array in arrays:
+        module.body.append(Operation("test.holder", attributes={"v": DenseElementsAttr.from_array(array)}))
+    return module
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(arrays(), min_size=1, max_size=3), st.lists(arrays(), min_size=1, max_size=3))
+def test_digest_is_equal_exactly_when_the_full_text_is(first, second):
+    a, b = holder_module(*first), holder_module(*second)
+    assert (module_digest(a) == module_digest(b)) == (print_module(a) == print_module(b))
+
+
+def test_digest_tells_large_constants_apart_by_value_and_order():
+    big = np.arange(DIGEST_ELIDE_ABOVE * 2, dtype=np.float32)
+    other = big.copy()
+    other[-1] = -0.0
+    digests = {module_digest(m) for m in (holder_module(big), holder_module(other), holder_module(big, other),
+                                          holder_module(other, big), holder_module(np.zeros_like(big)))}
+    assert len(digests) == 5
+    assert module_digest(holder_module(big)) == module_digest(holder_module(big.copy()))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -28,12 +29,14 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from tfc.files import write_atomically
 
 from . import jaxlib_adapter as jx
 
 CACHE_VARIABLE = "TFC_CACHE_DIR"
-FORMAT = "tfc-xla-cache/1"
+FORMAT = "tfc-xla-cache/2"
 SUFFIX = ".xla"
 
 log = logging.getLogger("tfc")
@@ -85,22 +88,47 @@ def host_fingerprint() -> str:
     return f"{platform.machine()}:{hashlib.sha256(flags.encode()).hexdigest()[:16]}"
 
 
-def entry_key(stablehlo: bytes, entry: str, target, donate) -> str:
-    """The digest naming an entry: the StableHLO's bytecode (with custom ops' kernels and locations), the
-    entry function, donated arguments, the device's platform and kind, the runtime's versions, the
-    compile options, ``XLA_FLAGS`` and, on CPU, the host CPU."""
+def entry_key(program: bytes, entry: str, target, donate, lowering: str = "") -> str:
+    """The digest naming an entry: the program, the entry function, donated arguments, the device's
+    platform and kind, the runtime's versions, the compile options, ``XLA_FLAGS`` and, on CPU, the
+    host CPU. ``program`` is the StableHLO's bytecode (with custom ops' kernels and locations), or
+    the tfc IR's digest with ``lowering`` the :func:`lowering_fingerprint` that turns it into StableHLO."""
     host = host_fingerprint() if target.platform == "cpu" else ""
-    parts = (FORMAT, len(stablehlo), entry, tuple(donate), target.platform, target.device_kind,
+    parts = (FORMAT, len(program), entry, tuple(donate), target.platform, target.device_kind,
              getattr(target.client, "platform_version", ""), jx.jax_version(), jx.compile_options_fingerprint(target),
-             os.environ.get("XLA_FLAGS", ""), host)
+             os.environ.get("XLA_FLAGS", ""), host, lowering)
     digest = hashlib.sha256(repr(parts).encode())
-    digest.update(stablehlo)  # not through repr: a MobileNet's is 1.7 MB
+    digest.update(program)  # not through repr: a MobileNet's bytecode is 1.7 MB
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def lowering_fingerprint() -> str:
+    """A sha256 of the source of tfc's IR core and backends (1 ms, once a process): what decides the
+    StableHLO a module of tfc's own ops lowers to, so an entry keyed on the IR is never loaded by a
+    tfc whose lowering differs."""
+    digest = hashlib.sha256()
+    for package in ("tfc", "tfc.backends"):
+        root = Path(importlib.util.find_spec(package).origin).parent
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
 def _header(key: str, target, payload: bytes) -> dict:
     return {"format": FORMAT, "key": key, "runtime": jx.jax_version(), "device_kind": target.device_kind,
             "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
+
+
+def _types_field(executable: jx.Executable) -> dict:
+    """The program's parameter and result types, stored beside it: reading them back from a loaded
+    executable means serializing its HLO, constants included (7 ms for a MobileNet)."""
+    return {kind: [[list(shape), str(dtype)] for shape, dtype in types]
+            for kind, types in (("params", executable.in_types), ("results", executable.out_types))}
+
+
+def _types_of(header: dict) -> tuple[list, list]:
+    return tuple([(tuple(shape), np.dtype(dtype)) for shape, dtype in header[kind]] for kind in ("params", "results"))
 
 
 def load(folder: Path, key: str, target) -> jx.Executable | None:
@@ -114,14 +142,16 @@ def load(folder: Path, key: str, target) -> jx.Executable | None:
     head, _, payload = data.partition(b"\n")
     try:
         header = json.loads(head)
-    except ValueError:
+        types = _types_of(header)
+        del header["params"], header["results"]
+    except (ValueError, TypeError, KeyError):
         header = None
     if header != _header(key, target, payload):
         count("rejected")
         log.debug("tfc: ignoring compile cache entry %s (corrupt, truncated or written by another runtime)", path)
         return None
     try:
-        executable = jx.deserialize(payload, target)
+        executable = jx.deserialize(payload, target, types)
     except (jx.CompileError, jx.JaxRuntimeError) as err:
         count("rejected")
         log.debug("tfc: ignoring compile cache entry %s: %s", path, err)
@@ -143,7 +173,7 @@ def store(folder: Path, key: str, target, executable: jx.Executable) -> None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(folder / f"{key}{SUFFIX}", json.dumps(_header(key, target, payload)).encode() + b"\n" + payload)
+        write_atomically(folder / f"{key}{SUFFIX}", json.dumps(_header(key, target, payload) | _types_field(executable)).encode() + b"\n" + payload)
     except OSError as err:
         _unwritable.add(folder)
         _warn_once(folder, err)

@@ -579,7 +579,8 @@ def _single_sharding(device: Device):
 def _program_types(loaded) -> tuple[list[tuple[tuple[int, ...], np.dtype]],
                                     list[tuple[tuple[int, ...], np.dtype]]]:
     """(param types, result types) as (shape, numpy dtype), read from the
-    compiled HLO so it also works for deserialized executables (~40 us)."""
+    compiled HLO so it also works for deserialized executables (~40 us, and
+    more with large constants: it serializes the HLO)."""
     hlo = loaded.hlo_modules()[0]
     shape = _xc.XlaComputation(hlo.as_serialized_hlo_module_proto()).program_shape()
 
@@ -611,10 +612,10 @@ class Executable:
     __slots__ = ("loaded", "device", "in_types", "out_types", "call",
                  "call_single", "_slow", "__weakref__")
 
-    def __init__(self, loaded, device: Device):
+    def __init__(self, loaded, device: Device, types: tuple | None = None):
         self.loaded = loaded           # jaxlib LoadedExecutable
         self.device = device
-        self.in_types, self.out_types = _program_types(loaded)
+        self.in_types, self.out_types = types or _program_types(loaded)
         self._slow, self.call = _make_dispatch(loaded, device, self.in_types)
         # For one-output programs, a dispatcher that returns the array itself
         # (no list to build and index on every call).
@@ -1131,11 +1132,13 @@ def serialize(executable: Executable) -> bytes:
     return executable.device.client.serialize_executable(executable.loaded)
 
 
-def deserialize(data: bytes, device: Device | str) -> Executable:
+def deserialize(data: bytes, device: Device | str, types: tuple | None = None) -> Executable:
     """Load serialized bytes onto `device` (any device of the same platform,
     not only the one compiled for): ~1-20 ms instead of a compile.
 
-    Only load bytes you wrote yourself: loading runs native code.
+    ``types``: the program's (param types, result types) when known (else
+    read from its HLO). Only load bytes you wrote yourself: loading runs
+    native code.
     """
     device = _as_device(device)
     try:
@@ -1143,7 +1146,7 @@ def deserialize(data: bytes, device: Device | str) -> Executable:
             data, _device_list(device), _compile_options(device))
     except JaxRuntimeError as e:
         raise CompileError(f"cannot deserialize executable: {e}") from None
-    return Executable(loaded, device)
+    return Executable(loaded, device, types)
 
 
 @functools.cache

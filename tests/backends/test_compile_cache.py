@@ -113,6 +113,53 @@ def test_foreign_entry_is_ignored_and_replaced(tmp_path, field, value):
     assert json.loads(entry.read_bytes().partition(b"\n")[0])[field] != value
 
 
+@pytest.mark.parametrize("field", ["params", "results"])
+def test_entry_without_its_types_is_ignored_and_replaced(tmp_path, field):
+    lowered = lowered_module(5.75)
+    compile_fresh(lowered, cache_dir=tmp_path)
+    [entry] = entries(tmp_path)
+    head, _, payload = entry.read_bytes().partition(b"\n")
+    header = json.loads(head)
+    assert header["params"] == [[[3], "float32"]] and header["results"] == [[[3], "float32"]]
+    del header[field]
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + payload)
+    rejected = disk_cache.counts["rejected"]
+    compiled = compile_fresh(lowered, cache_dir=tmp_path)
+    assert disk_cache.counts["rejected"] == rejected + 1
+    assert compiled.executable.in_types == [((3,), np.dtype(np.float32))]
+
+
+def test_a_module_of_tfc_ops_loads_without_lowering(monkeypatch, tmp_path):
+    """Keyed on the IR's digest and tfc's lowering source: a warm load never builds StableHLO."""
+    lowered = lowered_module(5.25)
+    assert backend.own_ops_only(lowered.module)
+    compile_fresh(lowered, cache_dir=tmp_path)
+
+    def no_lowering(*args, **kwargs):
+        raise AssertionError("lowered on a warm load")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(backend, "lower_module", no_lowering)
+        compiled = compile_fresh(lowered, cache_dir=tmp_path)
+    np.testing.assert_allclose(np.asarray(compiled(np.zeros(3, np.float32))[0]), [6.25] * 3)
+    monkeypatch.setattr(disk_cache, "lowering_fingerprint", lambda: "another tfc's lowering")
+    compiled_count = disk_cache.counts["compiled"]
+    compile_fresh(lowered, cache_dir=tmp_path)  # another lowering: another key, compiled again
+    assert disk_cache.counts["compiled"] == compiled_count + 1 and len(entries(tmp_path)) == 2
+
+
+def test_a_module_with_a_custom_op_is_keyed_on_its_stablehlo(tmp_path):
+    from tests.frontend import custom_ops_lib
+
+    lowered = tfc.compile(lambda x: custom_ops_lib.scaled_softplus(x, 2.0)).lower(np.ones(3, np.float32))
+    assert not backend.own_ops_only(lowered.module)
+    compile_fresh(lowered, cache_dir=tmp_path)
+    [entry] = entries(tmp_path)
+    stablehlo = backend.lower_module(lowered.module, lowered.function_name, "cpu")
+    expected = disk_cache.entry_key(backend.stablehlo_bytecode(stablehlo), lowered.function_name, jx.get_device("cpu"), ())
+    assert entry.name == f"{expected}{disk_cache.SUFFIX}"
+
+
 def test_unwritable_folder_degrades_with_one_warning(monkeypatch, tmp_path):
     blocker = tmp_path / "a file"
     blocker.write_text("not a folder")
