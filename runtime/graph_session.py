@@ -130,11 +130,10 @@ class GraphSession:
 
         def call(*values):
             try:
-                key = tuple(map(_SPEC, values))
-                step, order = fast[key]
+                step, order = fast[tuple(map(_SPEC, values))]
             except (AttributeError, KeyError):  # not arrays, or a new signature: the checked path
                 return self._run_learning(fetches, names, targets, values, fast)
-            outs = step.run([values[i] for i in order])
+            outs = step.run(values if order is None else [values[i] for i in order])
             return [np.asarray(v) for v in outs[step.offset :]]
 
         return call
@@ -188,7 +187,8 @@ class GraphSession:
         feeds = self.check_feeds(dict(zip(names, values)))
         results, (step, feed_names), value_dependent = self._run_checked(fetches, feeds, targets)
         if not value_dependent and all(feeds[name] is value for name, value in zip(names, values)):
-            fast[tuple(map(_SPEC, values))] = (step, [names.index(n) for n in feed_names])
+            order = [names.index(n) for n in feed_names]
+            fast[tuple(map(_SPEC, values))] = (step, None if order == list(range(len(values))) else order)
         return results
 
     def check_feeds(self, feeds: dict) -> dict[str, np.ndarray]:

@@ -86,7 +86,8 @@ class Session:
         def run(*values):
             if self._closed:
                 raise SessionError("attempted to use a closed Session")
-            self._graph_session()  # sees the ops added since
+            if self._version != self.graph.version:
+                self._graph_session()  # sees the ops added since
             values = call(*values)
             return values[0] if single else _rebuild(structure, iter([None if slot is None else values[slot] for slot in slots]))
 
