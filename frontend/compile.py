@@ -37,6 +37,7 @@ from tfc.device_spec import canonical_device
 from tfc.diagnostics import TfcError, TraceError
 from tfc.ir import Module
 from tfc.location import UNKNOWN, FileLineColLoc
+from tfc.passes.backend_lowering import PLATFORMS
 from tfc.passes.lift_variables import lift_variables
 from tfc.passes.place import op_elsewhere, placement_pipeline
 from tfc.passes.shard_batch import REPLICATED, SPLIT_ARGS, SPLIT_RESULTS, ShardBatch
@@ -291,6 +292,7 @@ class CompiledFunction:
             outputs = [self._output(trace, leaf) for leaf in out_leaves]
             trace.builder.create("func.return", [t.value for t in outputs], location=where)
         trace.function.set_type(FunctionType(tuple(arg_types), tuple(t.type for t in outputs)))
+        self._lower_for_platform(trace)
         spans = self._spans_devices(trace)
         if spans and trace.variables:
             self._place(trace, partition=False)  # variables join their reads and updates before they are lifted
@@ -306,6 +308,13 @@ class CompiledFunction:
             self._place(trace, partition=True)
         verify(trace.module)
         return Lowered(trace.module, trace.function.name, replicas=self._shard(trace, batch_leaves)), out_structure
+
+    def _lower_for_platform(self, trace: Trace) -> None:
+        """Rewrite what the device's compiler handles badly (``backend-lowering``: depthwise
+        convolutions on CPU), as GraphSession does, so ``lower()`` shows what XLA gets."""
+        platform = (canonical_device(self.device) or "").split(":")[0]
+        if self.backend == "xla" and platform in PLATFORMS:
+            PassManager(f"backend-lowering{{platform={platform}}}").run(trace.module)
 
     # ---- model parallelism
     def _spans_devices(self, trace: Trace) -> bool:

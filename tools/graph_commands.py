@@ -38,7 +38,8 @@ def _write(path: str, data: str | bytes) -> None:
 @click.option("--passes", "pipeline", metavar="LIST",
               help="Pass pipeline (default: the tf-level default pipeline, then legalize-tf and the core one unless --emit tf).")
 @click.option("--emit", type=click.Choice(["tf", "core", "partitioned", "stablehlo"]), default="core", show_default=True,
-              help="Stop at tf.* ops, core ops, core ops split into one function per device, or StableHLO.")
+              help="Stop at tf.* ops, core ops, core ops split into one function per device, or StableHLO (with the "
+              "default passes, after backend-lowering for CPU, as `tfc run` compiles it).")
 @click.option("--cpu-devices", type=click.IntRange(min=1), help="With --emit partitioned: place on cpu:0 ... cpu:N-1 "
               "(default: the devices the graph names, and cpu:0).")
 @click.option("--stats", is_flag=True, help="Print per-pass statistics to stderr.")
@@ -85,13 +86,14 @@ def _lower_pipeline(pipeline: str | None, emit: str, fast_math: bool, cpu_device
     legalize-tf added when the IR must reach core ops), then what ``emit`` needs after them."""
     from tfc.passmanager import default_pipeline
 
-    if pipeline is None:
+    default = pipeline is None
+    if default:
         tf_level, core = default_pipeline("tf", fast_math), default_pipeline("core", fast_math)
         pipeline = tf_level if emit == "tf" else f"{tf_level},legalize-tf,{core}"
     elif emit != "tf" and "legalize-tf" not in pipeline:
         pipeline = ",".join(p for p in (pipeline, "legalize-tf") if p)
-    if emit == "stablehlo":
-        pipeline += ",lift-variables"
+    if emit == "stablehlo":  # what `tfc run` hands XLA on this machine's CPU
+        pipeline += ",lift-variables" + (",backend-lowering{platform=cpu},canonicalize" if default else "")
     if emit == "partitioned":
         pipeline += f",place{{devices={cpu_devices or ''}}},partition,schedule"
     return pipeline

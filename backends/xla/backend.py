@@ -20,6 +20,7 @@ import io
 import threading
 from pathlib import Path
 
+from tfc.compile_options import xla_options
 from tfc.diagnostics import BackendError
 from tfc.ir import Module
 from tfc.printer import module_digest
@@ -92,6 +93,7 @@ def compile_module(module: Module, device: str = "cpu", entry: str = "main", cac
 
 
 def _load_or_compile(module, entry, target, key, cache_dir, donate) -> jx.Executable:
+    options = xla_options(module)
     twin = _compiled_elsewhere(key, target)
     if twin is not None:  # the same program compiled for another device of the platform: a copy of it
         try:
@@ -102,17 +104,18 @@ def _load_or_compile(module, entry, target, key, cache_dir, donate) -> jx.Execut
     lowered = None
     if folder is not None:
         if own_ops_only(module):  # tfc's lowering decides the StableHLO: the IR names the entry, no lowering needed
-            disk_key = disk_cache.entry_key(key[0].encode(), entry, target, donate, lowering=disk_cache.lowering_fingerprint())
+            program, lowering = key[0].encode(), disk_cache.lowering_fingerprint()
         else:  # a custom op's kernel is user code: key on the StableHLO it lowers to
             lowered = lower_module(module, entry, target.platform)
-            disk_key = disk_cache.entry_key(stablehlo_bytecode(lowered), entry, target, donate)
+            program, lowering = stablehlo_bytecode(lowered), ""
+        disk_key = disk_cache.entry_key(program, entry, target, donate, lowering, options)
         loaded = disk_cache.load(folder, disk_key, target)
         if loaded is not None:
             return loaded
     if lowered is None:
         lowered = lower_module(module, entry, target.platform)
     try:
-        executable = jx.compile(lowered, target, donate=donate)
+        executable = jx.compile(lowered, target, donate=donate, xla_options=options)
     except jx.CompileError as err:
         raise xla_error(err, entry, target, "compiling") from None
     disk_cache.count("compiled")
@@ -187,7 +190,7 @@ def compile_replicated(module: Module, devices, entry: str = "main", donate=()) 
     if cached is None:
         lowered = lower_module(module, entry, targets[0].platform)
         try:
-            cached = jx.compile_replicated(lowered, targets, donate=donate)
+            cached = jx.compile_replicated(lowered, targets, donate=donate, xla_options=xla_options(module))
         except jx.CompileError as err:
             raise xla_error(err, entry, ", ".join(map(str, targets)), "compiling") from None
         except ValueError as err:

@@ -88,14 +88,15 @@ def host_fingerprint() -> str:
     return f"{platform.machine()}:{hashlib.sha256(flags.encode()).hexdigest()[:16]}"
 
 
-def entry_key(program: bytes, entry: str, target, donate, lowering: str = "") -> str:
+def entry_key(program: bytes, entry: str, target, donate, lowering: str = "", xla_options=None) -> str:
     """The digest naming an entry: the program, the entry function, donated arguments, the device's
-    platform and kind, the runtime's versions, the compile options, ``XLA_FLAGS`` and, on CPU, the
-    host CPU. ``program`` is the StableHLO's bytecode (with custom ops' kernels and locations), or
-    the tfc IR's digest with ``lowering`` the :func:`lowering_fingerprint` that turns it into StableHLO."""
+    platform and kind, the runtime's versions, the compile options (with the module's
+    ``xla_options``), ``XLA_FLAGS`` and, on CPU, the host CPU. ``program`` is the StableHLO's bytecode
+    (with custom ops' kernels and locations), or the tfc IR's digest with ``lowering`` the
+    :func:`lowering_fingerprint` that turns it into StableHLO."""
     host = host_fingerprint() if target.platform == "cpu" else ""
     parts = (FORMAT, len(program), entry, tuple(donate), target.platform, target.device_kind,
-             getattr(target.client, "platform_version", ""), jx.jax_version(), jx.compile_options_fingerprint(target),
+             getattr(target.client, "platform_version", ""), jx.jax_version(), jx.compile_options_fingerprint(target, xla_options),
              os.environ.get("XLA_FLAGS", ""), host, lowering)
     digest = hashlib.sha256(repr(parts).encode())
     digest.update(program)  # not through repr: a MobileNet's bytecode is 1.7 MB

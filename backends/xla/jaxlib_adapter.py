@@ -57,7 +57,7 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
@@ -875,12 +875,13 @@ def _to_module(module: ir.Module | str | bytes) -> ir.Module:
             raise CompileError(f"cannot parse module: {e}") from None
 
 
-def _compile_options(device: Device):
+def _compile_options(device: Device, xla_options: Mapping[str, str] | None = None):
     # Same knobs jax.jit uses (optimization level, debug options, ...), for
-    # exactly one replica/partition placed on `device`.
+    # exactly one replica/partition placed on `device`; `xla_options` set
+    # XLA's debug options by flag name, as jax's `compiler_options` do.
     options = _jex_backend.get_compile_options(
         num_replicas=1, num_partitions=1, device_assignment=[device],
-        backend=device.client)
+        env_options_overrides=dict(xla_options or {}), backend=device.client)
     return options
 
 
@@ -912,7 +913,7 @@ def _prepare(module: ir.Module, replicas: int | None, donate: Sequence[int]) -> 
 
 
 def compile(module: ir.Module | str | bytes, device: Device | str, *,
-            donate: Sequence[int] = ()) -> Executable:
+            donate: Sequence[int] = (), xla_options: Mapping[str, str] | None = None) -> Executable:
     """Compile a StableHLO module (public @main) for exactly `device`.
 
     Accepts an ir.Module (modified in place: mhlo.num_replicas/num_partitions
@@ -920,15 +921,17 @@ def compile(module: ir.Module | str | bytes, device: Device | str, *,
     MLIR bytecode or a StableHLO portable artifact.  The DeviceList and
     CompileOptions.device_assignment both name `device` (a mismatch makes
     execution abort the process).  `donate` lists argument indices whose
-    buffers XLA may reuse for outputs.  Verification and XLA errors raise
-    CompileError carrying XLA's message.
+    buffers XLA may reuse for outputs; `xla_options` set XLA debug options
+    by flag name ({"xla_cpu_enable_fast_math": "True"}).  Verification and
+    XLA errors (an unknown option among them) raise CompileError carrying
+    XLA's message.
     """
     device = _as_device(device)
     module = _to_module(module)
     _prepare(module, None, donate)
     try:
         loaded = device.client.compile_and_load(
-            module, _device_list(device), _compile_options(device))
+            module, _device_list(device), _compile_options(device, xla_options))
     except JaxRuntimeError as e:
         raise CompileError(f"XLA failed to compile the module: {e}") from None
     return Executable(loaded, device)
@@ -994,7 +997,8 @@ class ReplicatedExecutable:
         return f"<ReplicatedExecutable on {', '.join(map(str, self.devices))}>"
 
 
-def compile_replicated(module: ir.Module, devices: Sequence[Device | str], *, donate: Sequence[int] = ()) -> ReplicatedExecutable:
+def compile_replicated(module: ir.Module, devices: Sequence[Device | str], *, donate: Sequence[int] = (),
+                       xla_options: Mapping[str, str] | None = None) -> ReplicatedExecutable:
     """Compile a StableHLO module (public @main) as ``len(devices)`` replicas, replica i on
     ``devices[i]``: ``mhlo.num_replicas`` = N (set here, or already N), one partition, and a device
     assignment of N replicas x 1 partition in that order (NOTES-xla: replica mode on host devices)."""
@@ -1004,7 +1008,8 @@ def compile_replicated(module: ir.Module, devices: Sequence[Device | str], *, do
     count = len(targets)
     _prepare(module, count, donate)
     client = targets[0].client
-    options = _jex_backend.get_compile_options(num_replicas=count, num_partitions=1, backend=client)
+    options = _jex_backend.get_compile_options(num_replicas=count, num_partitions=1, backend=client,
+                                               env_options_overrides=dict(xla_options or {}))
     options.device_assignment = _xc.DeviceAssignment.create(np.array([[t.id] for t in targets]))
     try:
         loaded = client.compile_and_load(module, _xc.DeviceList(tuple(targets)), options)
@@ -1162,12 +1167,12 @@ def jaxlib_version() -> str:
     return jaxlib.__version__
 
 
-def compile_options_fingerprint(device: Device | str) -> str:
+def compile_options_fingerprint(device: Device | str, xla_options: Mapping[str, str] | None = None) -> str:
     """A digest of the CompileOptions ``compile`` uses for ``device`` (replica and partition counts,
     build and debug options, jax's flags that reach XLA), with the device assignment normalized:
     what a disk cache key needs so that a change of options never loads a stale executable, while
     every device of one kind shares an entry (``deserialize`` places it on the device)."""
     device = _as_device(device)
-    options = _compile_options(device)
+    options = _compile_options(device, xla_options)
     options.device_assignment = _xc.DeviceAssignment.create(np.array([[0]]))
     return hashlib.sha256(options.SerializeAsString()).hexdigest()

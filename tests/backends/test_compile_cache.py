@@ -252,3 +252,18 @@ def test_second_tfc_run_loads_instead_of_compiling(tmp_path, case, fetches):
     with np.load(tmp_path / "0.npz") as cold, np.load(tmp_path / "1.npz") as warm:
         for name in cold.files:
             np.testing.assert_array_equal(cold[name], warm[name])
+
+
+def test_a_modules_xla_options_reach_the_compiler_and_the_key(tmp_path):
+    from tfc.compile_options import set_xla_option, xla_options
+
+    lowered = lowered_module(9.25)
+    plain_key = disk_cache.entry_key(b"p", "main", jx.get_device("cpu"), ())
+    set_xla_option(lowered.module, "xla_cpu_enable_fast_math", "False")
+    assert xla_options(lowered.module) == {"xla_cpu_enable_fast_math": "False"}  # Python spellings of bools
+    assert disk_cache.entry_key(b"p", "main", jx.get_device("cpu"), (), xla_options=xla_options(lowered.module)) != plain_key
+    compiled = compile_fresh(lowered, cache_dir=tmp_path)
+    np.testing.assert_allclose(np.asarray(compiled(np.zeros(3, np.float32))[0]), [10.25] * 3)
+    set_xla_option(lowered.module, "xla_cpu_experimental_ynn_fusion_type", "NOT_A_FUSION_TYPE")
+    with pytest.raises(tfc.BackendError, match="xla_cpu_experimental_ynn_fusion_type"):
+        compile_fresh(lowered, cache_dir=tmp_path)
