@@ -566,11 +566,12 @@ def compile(fn: Callable | None = None, **options) -> CompiledFunction:
 _eager_cache: dict = {}
 
 
-def eager_call(fn: Callable, args, kwargs):
-    """Run one tfc function outside any trace: compile it for these arguments, return numpy arrays."""
-    compiled = _eager_cache.get(fn)
+def eager_call(fn: Callable, args, kwargs, static_argnames: tuple = ()):
+    """Run one tfc function outside any trace: compile it for these arguments (``static_argnames``
+    as Python values, hashable), return numpy arrays."""
+    compiled = _eager_cache.get((fn, static_argnames))
     if compiled is None:
-        compiled = _eager_cache[fn] = CompiledFunction(fn)
+        compiled = _eager_cache[(fn, static_argnames)] = CompiledFunction(fn, static_argnames=static_argnames)
     result = compiled(*args, **kwargs)
     leaves: list = []
     structure = flatten(result, leaves)

@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 from tfc.diagnostics import TraceError
 from tfc.frontend import api, autodiff, control
+from tfc.frontend import nn as traced_nn
 from tfc.frontend import variables as eager_variables
 from tfc.frontend.eager import public, traceable
 from tfc.frontend.tracing import current_trace, device_scope, user_location
@@ -147,17 +148,20 @@ GRAPH_MEANINGS: dict[str, str] = {
 
 class NnNamespace:
     """``tfc.nn``: TensorFlow 1's ``tf.nn``, whose functions with a tfc counterpart (``relu``,
-    ``softmax``...) also record ops inside ``@tfc.compile`` and run eagerly on numpy values."""
+    ``softmax``..., and :mod:`tfc.frontend.nn`'s convolutions, pooling and normalizations) also
+    record ops inside ``@tfc.compile`` and run eagerly on numpy values."""
 
     NATIVE = ("relu", "relu6", "softmax", "log_softmax", "sigmoid", "tanh")
 
     def __dir__(self):
-        return list(v1().nn.__all__)
+        return sorted(set(v1().nn.__all__) | set(traced_nn.TENSOR_ARGUMENTS))
 
     @functools.cache  # noqa: B019 - one namespace object for the process, names resolved once
     def __getattr__(self, name: str):
         if name in self.NATIVE:
             return shared(public(name), f"nn.{name}")
+        if name in traced_nn.TENSOR_ARGUMENTS:
+            return shared(traceable(getattr(traced_nn, name), traced_nn.TENSOR_ARGUMENTS[name]), f"nn.{name}")
         graph_fn = None if name.startswith("__") else graph_function(f"nn.{name}")
         if graph_fn is None:
             raise AttributeError(f"module 'tfc.nn' has no attribute '{name}'")

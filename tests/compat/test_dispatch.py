@@ -112,6 +112,8 @@ def test_nn_serves_graphs_traces_and_eager_calls():
     np.testing.assert_allclose(softmax(np.array([0.0, 0.0], np.float32)), [0.5, 0.5])
     x = tfc.placeholder(tfc.float32, [1, 4, 4, 1], name="x")
     assert tfc.nn.relu(x).op.type == "Relu" and tfc.nn.conv2d(x, np.ones((2, 2, 1, 1), np.float32), [1, 1, 1, 1], "SAME").op.type == "Conv2D"
-    with pytest.raises(tfc.TraceError, match="tfc.nn.conv2d builds a TensorFlow 1 graph node"):
-        tfc.compile(lambda a: tfc.nn.conv2d(a, a, [1, 1, 1, 1], "SAME"))(np.ones((1, 2, 2, 1), np.float32))
+    traced_conv = tfc.compile(lambda a: tfc.nn.conv2d(a, np.ones((2, 2, 1, 1), np.float32), [1, 1, 1, 1], "VALID"))
+    np.testing.assert_array_equal(traced_conv(np.ones((1, 2, 2, 1), np.float32)), [[[[4.0]]]])
+    with pytest.raises(tfc.TraceError, match="tfc.nn.in_top_k builds a TensorFlow 1 graph node"):
+        tfc.compile(lambda a: tfc.nn.in_top_k(a, [0], 1))(np.ones((1, 2), np.float32))
     assert "softmax_cross_entropy_with_logits" in dir(tfc.nn)

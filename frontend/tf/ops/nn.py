@@ -1,15 +1,8 @@
 """TensorFlow's neural-network ops (convolutions, pooling, FusedBatchNorm, LRN), decomposed into core ops.
 
-Windows become ``tfc.convolution`` and ``tfc.reduce_window``. TensorFlow describes a window in
-data_format order: ``strides``, ``ksize``, ``dilations`` and ``explicit_paddings`` hold one entry per
-input dimension, batch and feature included. SAME padding is asymmetric, the extra element going after::
-
-    out = ceil(in / stride)
-    pad_total = max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0)
-    pad_before = pad_total // 2
-
-The decompositions compute that padding from the static shapes and hand the core ops explicit
-(low, high) pairs, so nothing downstream knows about SAME or VALID.
+Windows become ``tfc.convolution`` and ``tfc.reduce_window`` through :mod:`tfc.frontend.windows`,
+which also says how TensorFlow's SAME and VALID padding become the explicit (low, high) pairs the
+core ops take (the traced ``tfc.nn`` functions use the same geometry).
 
 FusedBatchNorm (V1, V2, V3) follows TensorFlow's XLA kernel (tf2xla batch_norm_op.cc), which matches
 the CPU one:
@@ -33,38 +26,14 @@ import numpy as np
 from tfc.frontend import api as tnp
 from tfc.frontend.tensor import constant as traced_constant
 from tfc.frontend.tracing import current_trace
+from tfc.frontend.windows import Layout, emit_convolution, emit_reduce_window, tf_window, window_sizes
 from tfc.registry import ShapeError
 from tfc.types import TensorType
 
 from ..dialect import tf_op
 
-_FORMATS = {4: ("NHWC", "NCHW"), 5: ("NDHWC", "NCDHW")}
 
-
-# ---- layouts and window geometry -----------------------------------------------------------------
-@dataclass(frozen=True)
-class Layout:
-    """Where a data_format puts the batch, feature and spatial dimensions."""
-
-    batch: int
-    feature: int
-    spatial: tuple
-
-    @staticmethod
-    def of(ctx, rank: int) -> Layout:
-        """The layout named by ``data_format`` (NHWC by default) for a rank-``rank`` input."""
-        fmt = ctx.attrs.get("data_format", _FORMATS[rank][0])
-        if fmt not in _FORMATS[rank]:
-            raise ShapeError(f"data_format {fmt!r} is not supported for rank-{rank} inputs (expected {' or '.join(_FORMATS[rank])})")
-        return Layout.channels(rank, last=fmt.endswith("C"))
-
-    @staticmethod
-    def channels(rank: int, last: bool) -> Layout:
-        if last:
-            return Layout(0, rank - 1, tuple(range(1, rank - 1)))
-        return Layout(0, 1, tuple(range(2, rank)))
-
-
+# ---- window attributes ---------------------------------------------------------------------------
 def window_attr(values, key: str, rank: int) -> tuple:
     """A per-dimension window attribute (strides, ksize, dilations): ``rank`` positive ints."""
     if values is None:
@@ -87,34 +56,6 @@ def padding_mode(ctx, rank: int, explicit_ok: bool = True) -> tuple[str, list]:
     if len(flat) != 2 * rank or any(p < 0 for p in flat):
         raise ShapeError(f"explicit_paddings {list(flat)} must hold {2 * rank} non-negative entries (a pair per input dimension)")
     return mode, list(zip(flat[::2], flat[1::2]))
-
-
-def _trunc_div(a: int, b: int) -> int:
-    """C++ integer division (rounds toward zero), which TensorFlow's size checks use."""
-    return a // b if a >= 0 else -(-a // b)
-
-
-def tf_window(size, window, stride, dilation, mode, explicit=(0, 0)):
-    """(output size, (pad_before, pad_after)) of one dimension as TensorFlow computes them.
-
-    Either part is None when it depends on an unknown ``size`` or ``window``.
-    """
-    if window is None:
-        return None, None
-    span = (window - 1) * dilation + 1
-    if mode == "SAME":
-        if size is None:
-            return None, None
-        out = -(-size // stride)
-        total = max((out - 1) * stride + span - size, 0)
-        return out, (total // 2, total - total // 2)
-    low, high = explicit
-    if size is None:
-        return None, (low, high)
-    out = _trunc_div(size + low + high - span + stride, stride)
-    if out < 0:
-        raise ShapeError(f"a window spanning {span} does not fit an input dimension of size {size} padded by ({low}, {high})")
-    return out, (low, high)
 
 
 def shape_of(t: TensorType, rank: int, what: str) -> tuple:
@@ -199,26 +140,6 @@ def _conv_type(rank: int, depthwise: bool = False):
         return TensorType(x.dtype, spec.output_shape(xs[spec.layout.batch], features, xs, ws[:-2]))
 
     return infer
-
-
-def emit_convolution(x, w, layout: Layout, strides, pads, lhs_dilation, rhs_dilation, groups: int, kernel_features=None):
-    """A ``tfc.convolution`` of an input in ``layout`` with a [*spatial, in, out] filter."""
-    n = len(layout.spatial)
-    k_in, k_out = kernel_features or (n, n + 1)
-    attrs = {
-        "window_strides": tuple(strides),
-        "padding": tuple(p for pair in pads for p in pair),
-        "lhs_dilation": tuple(lhs_dilation),
-        "rhs_dilation": tuple(rhs_dilation),
-        "feature_group_count": groups,
-        "batch_group_count": 1,
-        "kernel_input_feature_dimension": k_in,
-        "kernel_output_feature_dimension": k_out,
-        "kernel_spatial_dimensions": tuple(range(n)),
-    }
-    for side in ("input", "output"):
-        attrs.update({f"{side}_batch_dimension": layout.batch, f"{side}_feature_dimension": layout.feature, f"{side}_spatial_dimensions": layout.spatial})
-    return tnp.emit("tfc.convolution", [x, w], attrs)
 
 
 def _depthwise_filter(w, ws):
@@ -376,8 +297,7 @@ def _pool_type(rank: int, from_operands: bool = False, explicit_ok: bool = False
 
 
 def reduce_window(x, kind: str, spec: PoolSpec, pads):
-    attrs = {"kind": kind, "window_dimensions": spec.ksize, "window_strides": spec.strides, "padding": tuple(p for pair in pads for p in pair)}
-    return tnp.emit("tfc.reduce_window", [x], attrs)
+    return emit_reduce_window(x, kind, spec.ksize, spec.strides, pads)
 
 
 def _max_pool(rank: int, from_operands: bool = False, explicit_ok: bool = False):
@@ -391,20 +311,9 @@ def _max_pool(rank: int, from_operands: bool = False, explicit_ok: bool = False)
     return decompose
 
 
-def _valid_counts(size: int, window: int, stride: int, out: int, before: int) -> np.ndarray:
-    """How many input elements (not padding) each output position's window covers along one dimension."""
-    starts = np.arange(out) * stride - before
-    counts = np.minimum(starts + window, size) - np.maximum(starts, 0)
-    return counts[:1] if out and (counts == counts[0]).all() else counts
-
-
-def window_counts(spec: PoolSpec, shape, dtype) -> np.ndarray:
-    """How many input elements each window of an input of ``shape`` covers (at least 1), as a constant
-    broadcastable to the pooled shape: the divisor of AvgPool and of its gradient."""
-    counts = np.ones((), np.float64)
-    for size, k, s, (out, pad) in zip(shape, spec.ksize, spec.strides, spec.windows(shape)):
-        counts = np.multiply.outer(counts, _valid_counts(size, k, s, out, pad[0]))
-    return traced_constant(current_trace(), np.maximum(counts, 1).astype(dtype.numpy))
+def window_counts(spec: PoolSpec, shape, dtype):
+    """How many input elements each window covers (at least 1): the divisor of AvgPool and of its gradient."""
+    return window_sizes(shape, spec.ksize, spec.strides, spec.windows(shape), dtype)
 
 
 def _avg_pool(rank: int):
