@@ -1,0 +1,176 @@
+"""The Keras ``Layer``: weights made on first call from the input's shape, ``call`` in the tracing
+API, and calls on symbolic tensors recorded for functional models."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import re
+from collections import defaultdict
+
+import numpy as np
+
+import tfc
+from tfc.frontend.variables import Variable
+
+from .. import constraints, initializers, regularizers
+from ..keras_tensor import KerasTensor, is_symbolic
+
+_name_counts: defaultdict = defaultdict(itertools.count)
+_LAYER_KWARGS = ("trainable", "name", "dtype", "input_shape", "batch_input_shape", "batch_size", "input_dim")
+
+
+def unique_name(base: str) -> str:
+    """``dense``, then ``dense_1``, ``dense_2``... as Keras names layers."""
+    n = next(_name_counts[base])
+    return base if n == 0 else f"{base}_{n}"
+
+
+def snake_case(name: str) -> str:
+    """Keras' default layer name for a class: ``Conv2DTranspose`` -> ``conv2d_transpose``, ``LSTM`` -> ``lstm``."""
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)).lower()
+
+
+class Layer:
+    """Base of every layer: subclasses give ``build(input_shape)`` (making weights with
+    :meth:`add_weight`) and ``call(inputs, training=None)``."""
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
+        unknown = sorted(set(kwargs) - set(_LAYER_KWARGS))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(unknown)}")
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.trainable = trainable
+        self.dtype = "float32" if dtype is None else str(np.dtype(dtype))
+        self.built = False
+        self._weights: list[Variable] = []
+        self._penalties: list = []  # (weight, regularizer)
+        self._constraints: list = []  # (weight, constraint)
+        self.batch_input_shape = _batch_input_shape(kwargs)
+
+    # ---- weights
+    def add_weight(self, name: str, shape, dtype=None, initializer="glorot_uniform", regularizer=None, trainable: bool = True,
+                   constraint=None) -> Variable:
+        """A weight of this layer, initialized now (``initializer`` by name or object)."""
+        value = initializers.get(initializer)(tuple(int(d) for d in shape), dtype or self.dtype)
+        weight = Variable(np.asarray(value), name=f"{self.name}/{name}", trainable=trainable)
+        weight.keras_name = name
+        self._weights.append(weight)
+        penalty, limit = regularizers.get(regularizer), constraints.get(constraint)
+        if penalty is not None:
+            self._penalties.append((weight, penalty))
+        if limit is not None:
+            self._constraints.append((weight, limit))
+        return weight
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return [w for w in self.all_weights() if w.trainable and self.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        return [w for w in self.all_weights() if not (w.trainable and self.trainable)]
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Trainable weights first, then the others (Keras' order, that of get_weights)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    def all_weights(self) -> list[Variable]:
+        return list(self._weights)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Load ``weights`` (numpy arrays, in :attr:`weights` order); a wrong count or shape names the layer."""
+        targets = self.weights
+        if len(weights) != len(targets):
+            raise ValueError(f"layer '{self.name}' has {len(targets)} weights, got {len(weights)} arrays")
+        for target, value in zip(targets, weights):
+            value = np.asarray(value)
+            if value.shape != tuple(target.shape):
+                raise ValueError(f"layer '{self.name}' weight '{target.keras_name}' has shape {tuple(target.shape)}, got an array of shape {value.shape}")
+            target.assign(value.astype(target.dtype.numpy), read_value=False)
+
+    def count_params(self) -> int:
+        return int(sum(np.prod(w.shape) for w in self.weights))
+
+    def penalties(self) -> list:
+        """The regularization penalties of this layer's weights (traced: call inside a trace)."""
+        return [penalty(weight) for weight, penalty in self._penalties]
+
+    def weight_constraints(self) -> list:
+        """(weight, constraint) pairs: each projected after every optimizer step."""
+        return list(self._constraints)
+
+    # ---- calling
+    def build(self, input_shape) -> None:
+        self.built = True
+
+    def call(self, inputs, training=None):
+        raise NotImplementedError(f"{type(self).__name__} has no call()")
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if is_symbolic(inputs):
+            return self._call_symbolic(inputs, kwargs)
+        self.ensure_built(_shape_of(inputs))
+        if "training" in inspect.signature(self.call).parameters:
+            kwargs["training"] = training
+        return self.call(inputs, **kwargs)
+
+    def ensure_built(self, input_shape) -> None:
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+
+    def _call_symbolic(self, inputs, kwargs) -> KerasTensor:
+        """Record a call on symbolic tensors: the output's shape comes from tracing ``call`` once."""
+        self.ensure_built(_shape_of(inputs))
+        shape, dtype = self.compute_output_spec(inputs, kwargs)
+        listed = isinstance(inputs, (list, tuple))
+        return KerasTensor(shape, dtype, layer=self, inputs=list(inputs) if listed else [inputs], name=self.name, listed=listed)
+
+    def compute_output_spec(self, inputs, kwargs=None) -> tuple[tuple, str]:
+        """(output shape with the batch dimension None, dtype): ``call`` traced on zeros of batch 2."""
+        kwargs = dict(kwargs or {})
+        wrap = isinstance(inputs, (list, tuple))
+        given = list(inputs) if wrap else [inputs]
+        examples = [np.zeros(tuple(2 if d is None else d for d in t.shape), t.dtype) for t in given]
+
+        def traced(*xs):
+            args = list(xs) if wrap else xs[0]
+            if "training" in inspect.signature(self.call).parameters:
+                kwargs["training"] = False
+            return self.call(args, **kwargs)
+
+        lowered = tfc.compile(traced).lower(*examples)
+        result = lowered.module.function(lowered.function_name).type.results[0]
+        batch_unknown = examples[0].ndim and given[0].shape[0] is None
+        shape = tuple(result.shape)
+        return ((None,) + shape[1:] if batch_unknown and shape else shape), result.dtype.numpy.name
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        return self.compute_output_spec(KerasTensor(tuple(input_shape)))[0]
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _shape_of(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return [_shape_of(x) for x in inputs]
+    return tuple(inputs.shape)
+
+
+def _batch_input_shape(kwargs) -> tuple | None:
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    if kwargs.get("input_shape") is not None:
+        return (kwargs.get("batch_size"), *tuple(kwargs["input_shape"]))
+    if kwargs.get("input_dim") is not None:
+        return (kwargs.get("batch_size"), kwargs["input_dim"])
+    return None

@@ -1,0 +1,193 @@
+"""``tfc.keras.Model`` (functional and subclassed), ``Sequential`` and ``Input``. A model is a layer
+made of layers; :mod:`.training` gives it compile/fit/evaluate/predict."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .keras_tensor import KerasTensor, is_symbolic
+from .layers.base import Layer, unique_name
+from .training import Trainer
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None) -> KerasTensor:
+    """A symbolic model input of ``shape`` (without the batch dimension)."""
+    full = tuple(batch_shape) if batch_shape is not None else (batch_size, *tuple(shape or ()))
+    return KerasTensor(full, str(np.dtype(dtype or "float32")), name=name or unique_name("input"))
+
+
+class Model(Trainer, Layer):
+    """``Model(inputs, outputs)`` replays the layer calls that made ``outputs`` from ``inputs``; a
+    subclass instead defines ``call`` and assigns its layers as attributes."""
+
+    def __init__(self, inputs=None, outputs=None, name: str | None = None, **kwargs):
+        Layer.__init__(self, name=name or unique_name("model" if inputs is not None or type(self) is Model else _snake(self)), **kwargs)
+        Trainer.__init__(self)
+        self._tracked: list[Layer] = []
+        self.inputs = self.outputs = None
+        if inputs is not None or outputs is not None:
+            self._init_functional(inputs, outputs)
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_tracked" and value not in self.__dict__.get("_tracked", []):
+            self.__dict__.setdefault("_tracked", []).append(value)
+        object.__setattr__(self, name, value)
+
+    # ---- functional models
+    def _init_functional(self, inputs, outputs) -> None:
+        self.inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        self.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        self._single_input, self._single_output = not isinstance(inputs, (list, tuple)), not isinstance(outputs, (list, tuple))
+        if not all(isinstance(t, KerasTensor) for t in self.inputs + self.outputs):
+            raise TypeError(f"Model '{self.name}': inputs and outputs must be tensors from keras.Input and layer calls")
+        self._order = _call_order(self.outputs, self.inputs, self.name)
+        for tensor in self._order:
+            if tensor.layer not in self._tracked:
+                self._tracked.append(tensor.layer)
+            tensor.layer.output_shape = tensor.shape
+        self.built = True
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._tracked)
+
+    def call(self, inputs, training=None):
+        if self.inputs is None:
+            raise NotImplementedError(f"model '{self.name}' has no call(): subclass Model and define it, or build it from inputs and outputs")
+        given = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(given) != len(self.inputs):
+            raise ValueError(f"model '{self.name}' takes {len(self.inputs)} input(s), got {len(given)}")
+        values = {id(t): v for t, v in zip(self.inputs, given)}
+        for tensor in self._order:
+            args = [values[id(t)] for t in tensor.inputs]
+            values[id(tensor)] = tensor.layer(args if tensor.listed else args[0], training=training)
+        outs = [values[id(t)] for t in self.outputs]
+        return outs[0] if self._single_output else outs
+
+    def build(self, input_shape) -> None:
+        self.built = True
+
+    # ---- weights
+    def all_weights(self) -> list:
+        seen, weights = set(), []
+        for layer in self._tracked:
+            for weight in layer.all_weights():
+                if id(weight) not in seen:
+                    seen.add(id(weight))
+                    weights.append(weight)
+        return weights + [w for w in self._weights if id(w) not in seen]
+
+    @property
+    def trainable_weights(self) -> list:
+        return [w for layer in self._tracked if layer.trainable for w in layer.trainable_weights] + \
+            [w for w in self._weights if w.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list:
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.all_weights() if id(w) not in trainable]
+
+    def penalties(self) -> list:
+        return [penalty for layer in self._tracked for penalty in layer.penalties()]
+
+    def weight_constraints(self) -> list:
+        return [pair for layer in self._tracked for pair in layer.weight_constraints()]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"model '{self.name}' has no layer named {name!r} (layers: {', '.join(l.name for l in self.layers)})")
+
+    def summary(self, print_fn=print) -> None:
+        """Keras' table: each layer, its output shape and parameter count, then the totals."""
+        rows = [(f"{layer.name} ({type(layer).__name__})", str(getattr(layer, "output_shape", "?")), layer.count_params()) for layer in self.layers]
+        line, thick = "_" * 65, "=" * 65
+        print_fn(f'Model: "{self.name}"')
+        print_fn(line)
+        print_fn(f" {'Layer (type)':<28}{'Output Shape':<26}Param #")
+        print_fn(thick)
+        for i, (label, shape, params) in enumerate(rows):
+            print_fn(f" {label:<28}{shape:<26}{params}")
+            print_fn(line if i < len(rows) - 1 else thick)
+        trainable = int(sum(np.prod(w.shape) for w in self.trainable_weights))
+        total = self.count_params()
+        print_fn(f"Total params: {total:,}\nTrainable params: {trainable:,}\nNon-trainable params: {total - trainable:,}")
+        print_fn(line)
+
+
+class Sequential(Model):
+    """A stack of layers, each taking the previous one's output."""
+
+    def __init__(self, layers=None, name: str | None = None):
+        super().__init__(name=name or unique_name("sequential"))
+        self._input = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer) -> None:
+        if isinstance(layer, KerasTensor):  # keras.Input(...) as the first "layer"
+            self._input = layer
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential '{self.name}': add() takes layers, got {type(layer).__name__}")
+        self._tracked.append(layer)
+        if self._input is None and layer.batch_input_shape is not None and len(self._tracked) == 1:
+            self._input = KerasTensor(layer.batch_input_shape, layer.dtype, name=f"{layer.name}_input")
+        if self._input is not None:
+            self._build_symbolic()
+
+    def _build_symbolic(self) -> None:
+        """Build every layer from the input's shape, recording each one's output shape (for summary)."""
+        tensor = self._input
+        for layer in self._tracked:
+            tensor = layer(tensor)
+            layer.output_shape = tensor.shape
+        self.built = True
+
+    def call(self, inputs, training=None):
+        if not self.built and not is_symbolic(inputs):
+            self._input = KerasTensor((None, *tuple(inputs.shape[1:])), np.dtype(inputs.dtype.numpy).name if hasattr(inputs.dtype, "numpy") else "float32")
+            self._build_symbolic()
+        for layer in self._tracked:
+            inputs = layer(inputs, training=training)
+        return inputs
+
+    def build(self, input_shape=None) -> None:
+        if input_shape is not None and self._input is None:
+            self._input = KerasTensor(tuple(input_shape))
+        if self._input is None:
+            raise ValueError(f"Sequential '{self.name}' cannot be built without an input shape (give the first layer input_shape=, "
+                             "add a keras.Input, or call build(input_shape))")
+        self._build_symbolic()
+
+
+def _call_order(outputs, inputs, model: str) -> list[KerasTensor]:
+    """The layer-call tensors between ``inputs`` and ``outputs``, each after those it takes."""
+    known = {id(t) for t in inputs}
+    order, visiting, done = [], set(), set(known)
+
+    def visit(tensor: KerasTensor) -> None:
+        if id(tensor) in done:
+            return
+        if tensor.layer is None:
+            raise ValueError(f"Model '{model}': output depends on input '{tensor.name}', which is not among the model's inputs")
+        if id(tensor) in visiting:
+            raise ValueError(f"Model '{model}': its layer graph has a cycle at '{tensor.name}'")
+        visiting.add(id(tensor))
+        for parent in tensor.inputs:
+            visit(parent)
+        done.add(id(tensor))
+        order.append(tensor)
+
+    for output in outputs:
+        visit(output)
+    return order
+
+
+def _snake(model: Model) -> str:
+    from .layers.base import snake_case
+
+    return snake_case(type(model).__name__)

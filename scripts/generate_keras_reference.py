@@ -1,0 +1,118 @@
+"""Write the Keras reference data tests/keras/ compares tfc.keras against (run by hand where Keras is
+installed; neither tfc nor its tests import it):
+
+- ``tests/data/keras/layers.json`` + ``layers.npz``: for each case, a layer built by its class name and
+  keyword arguments (the same in tfc.keras), its input, its weights and Keras' output (inference mode,
+  and training mode where it differs: BatchNormalization).
+- ``tests/data/keras/fit.json`` + ``fit.npz``: small models (an MLP, a CNN) with fixed initial weights,
+  one epoch of ``fit`` without shuffling (SGD, and Adam), Keras' per-epoch loss and final weights.
+
+    /tmp/benchenv/bin/python scripts/generate_keras_reference.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "keras"
+RNG = np.random.default_rng(1234)
+
+LAYER_CASES = [  # (case name, class, kwargs, input shape)
+    ("dense_relu", "Dense", {"units": 5, "activation": "relu"}, (4, 7)),
+    ("dense_nobias_3d", "Dense", {"units": 3, "use_bias": False}, (2, 3, 4)),
+    ("conv2d_same_stride2", "Conv2D", {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}, (2, 9, 9, 3)),
+    ("conv2d_valid_dilated", "Conv2D", {"filters": 3, "kernel_size": (3, 2), "dilation_rate": (2, 1), "activation": "tanh"}, (2, 9, 8, 2)),
+    ("conv2d_groups", "Conv2D", {"filters": 4, "kernel_size": 3, "groups": 2, "padding": "same"}, (1, 6, 6, 4)),
+    ("conv1d_same", "Conv1D", {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}, (2, 11, 3)),
+    ("conv3d_valid", "Conv3D", {"filters": 2, "kernel_size": 2}, (1, 4, 5, 6, 3)),
+    ("conv2d_transpose_same", "Conv2DTranspose", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}, (2, 4, 5, 2)),
+    ("conv2d_transpose_valid", "Conv2DTranspose", {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "valid"}, (1, 3, 3, 2)),
+    ("depthwise_conv2d", "DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2, "padding": "same"}, (2, 6, 6, 3)),
+    ("separable_conv2d", "SeparableConv2D", {"filters": 4, "kernel_size": 3}, (2, 7, 7, 3)),
+    ("max_pooling2d", "MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same"}, (2, 9, 9, 3)),
+    ("average_pooling2d_same", "AveragePooling2D", {"pool_size": 3, "strides": 2, "padding": "same"}, (2, 9, 9, 3)),
+    ("average_pooling1d", "AveragePooling1D", {"pool_size": 2}, (2, 9, 3)),
+    ("max_pooling3d", "MaxPooling3D", {"pool_size": 2}, (1, 4, 4, 4, 2)),
+    ("global_average_pooling2d", "GlobalAveragePooling2D", {}, (2, 5, 5, 3)),
+    ("global_max_pooling1d", "GlobalMaxPooling1D", {}, (2, 7, 3)),
+    ("batch_normalization", "BatchNormalization", {"momentum": 0.9, "epsilon": 0.01}, (8, 4, 4, 3)),
+    ("layer_normalization", "LayerNormalization", {}, (3, 6)),
+    ("flatten", "Flatten", {}, (2, 3, 4, 5)),
+    ("reshape", "Reshape", {"target_shape": (4, 15)}, (2, 3, 4, 5)),
+    ("permute", "Permute", {"dims": (2, 1)}, (2, 3, 4)),
+    *[(f"activation_{name}", "Activation", {"activation": name}, (3, 8)) for name in
+      ("relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "relu6", "exponential", "linear")],
+]
+
+
+def layer_cases() -> tuple[list, dict]:
+    index, arrays = [], {}
+    for name, cls, kwargs, shape in LAYER_CASES:
+        layer = getattr(keras.layers, cls)(**kwargs)
+        x = RNG.normal(size=shape).astype(np.float32)
+        layer(x)  # build
+        weights = [RNG.normal(size=w.shape).astype(np.float32) for w in layer.get_weights()]
+        if cls == "BatchNormalization":
+            weights[3] = np.abs(weights[3]) + 0.5  # a variance
+        layer.set_weights(weights)
+        arrays[f"{name}/x"], arrays[f"{name}/out"] = x, np.asarray(layer(x, training=False))
+        if cls == "BatchNormalization":
+            arrays[f"{name}/train_out"] = np.asarray(layer(x, training=True))
+            arrays[f"{name}/moved"] = np.stack([np.asarray(w) for w in layer.get_weights()[2:]])
+        for i, w in enumerate(weights):
+            arrays[f"{name}/w{i}"] = w
+        index.append({"name": name, "class": cls, "kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()},
+                      "weights": len(weights)})
+    return index, arrays
+
+
+def mlp():
+    return keras.Sequential([keras.Input((12,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3, activation="softmax")])
+
+
+def cnn():
+    return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.MaxPooling2D(),
+                             keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+
+
+FIT_CASES = [  # (case name, model builder, optimizer config, input shape)
+    ("mlp_sgd", mlp, {"class": "SGD", "learning_rate": 0.1}, (64, 12)),
+    ("mlp_sgd_momentum", mlp, {"class": "SGD", "learning_rate": 0.05, "momentum": 0.9}, (64, 12)),
+    ("mlp_adam", mlp, {"class": "Adam", "learning_rate": 0.01}, (64, 12)),
+    ("cnn_sgd", cnn, {"class": "SGD", "learning_rate": 0.1}, (48, 8, 8, 1)),
+]
+
+
+def fit_cases() -> tuple[list, dict]:
+    index, arrays = [], {}
+    for name, build, optimizer, shape in FIT_CASES:
+        keras.utils.set_random_seed(0)
+        model = build()
+        x = RNG.normal(size=shape).astype(np.float32)
+        y = RNG.integers(0, 3, size=shape[0]).astype(np.int32)
+        initial = [w.copy() for w in model.get_weights()]
+        options = {k: v for k, v in optimizer.items() if k != "class"}
+        model.compile(getattr(keras.optimizers, optimizer["class"])(**options), "sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        arrays[f"{name}/x"], arrays[f"{name}/y"] = x, y
+        for i, (w0, w1) in enumerate(zip(initial, model.get_weights())):
+            arrays[f"{name}/initial{i}"], arrays[f"{name}/final{i}"] = w0, w1
+        index.append({"name": name, "model": build.__name__, "optimizer": optimizer, "weights": len(initial),
+                      "loss": history.history["loss"], "accuracy": history.history["accuracy"]})
+    return index, arrays
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for stem, (index, arrays) in (("layers", layer_cases()), ("fit", fit_cases())):
+        (OUT / f"{stem}.json").write_text(json.dumps({"keras": keras.__version__, "cases": index}, indent=1) + "\n")
+        np.savez_compressed(OUT / f"{stem}.npz", **arrays)
+        print(f"{stem}: {len(index)} cases")
+
+
+if __name__ == "__main__":
+    main()
