@@ -18,6 +18,7 @@ class KerasTensor:
     index: int = 0
     name: str = ""
     listed: bool = False  # the layer was called with a list of tensors (even of one)
+    source: object = None  # for a model input: its InputLayer
 
     @property
     def ndim(self) -> int:

@@ -7,13 +7,15 @@ import numpy as np
 
 from .keras_tensor import KerasTensor, is_symbolic
 from .layers.base import Layer, unique_name
+from .layers.core import InputLayer
 from .training import Trainer
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None) -> KerasTensor:
-    """A symbolic model input of ``shape`` (without the batch dimension)."""
+    """A symbolic model input of ``shape`` (without the batch dimension), made by an :class:`InputLayer`."""
     full = tuple(batch_shape) if batch_shape is not None else (batch_size, *tuple(shape or ()))
-    return KerasTensor(full, str(np.dtype(dtype or "float32")), name=name or unique_name("input"))
+    layer = InputLayer(batch_input_shape=full, dtype=dtype, name=name or unique_name("input"))
+    return KerasTensor(full, layer.dtype, name=layer.name, source=layer)
 
 
 class Model(Trainer, Layer):
@@ -41,6 +43,7 @@ class Model(Trainer, Layer):
         if not all(isinstance(t, KerasTensor) for t in self.inputs + self.outputs):
             raise TypeError(f"Model '{self.name}': inputs and outputs must be tensors from keras.Input and layer calls")
         self._order = _call_order(self.outputs, self.inputs, self.name)
+        self._tracked.extend(t.source for t in self.inputs if t.source is not None)
         for tensor in self._order:
             if tensor.layer not in self._tracked:
                 self._tracked.append(tensor.layer)

@@ -81,23 +81,23 @@ class Trainer:
         x, y = _arrays(x, "x"), _arrays(y, "y")
         weights = _sample_weights(y, sample_weight, class_weight)
         if validation_data is None and validation_split:
-            split = int(len(x) * (1 - validation_split))
-            validation_data = (x[split:], y[split:]) + ((weights[split:],) if weights is not None else ())
-            x, y, weights = x[:split], y[:split], None if weights is None else weights[:split]
+            split = int(_count(x) * (1 - validation_split))
+            validation_data = (_take(x, slice(split, None)), y[split:]) + ((weights[split:],) if weights is not None else ())
+            x, y, weights = _take(x, slice(0, split)), y[:split], None if weights is None else weights[:split]
         batch_size, verbose = batch_size or 32, 1 if verbose == "auto" else int(verbose)
         history = callbacks_module.History()
         hooks = [history, *(callbacks or [])]
         for hook in hooks:
             hook.set_model(self)
             hook.on_train_begin()
-        self.stop_training, steps = False, -(-len(x) // batch_size)
+        self.stop_training, steps = False, -(-_count(x) // batch_size)
         shuffler = np.random.default_rng()
         for epoch in range(initial_epoch, epochs):
             for hook in hooks:
                 hook.on_epoch_begin(epoch)
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
-            order = shuffler.permutation(len(x)) if shuffle else None
+            order = shuffler.permutation(_count(x)) if shuffle else None
             bar = Progbar(steps, verbose)
             logs = self._run_epoch("train", x, y, weights, batch_size, order, bar, hooks)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
@@ -115,15 +115,16 @@ class Trainer:
 
     def _run_epoch(self, kind: str, x, y, weights, batch_size: int, order, bar: Progbar, hooks=()) -> dict:
         """One pass over the data in batches: the step's loss and metric sums, averaged per example."""
-        step, n = self._step(kind), len(x)
+        step, n = self._step(kind), _count(x)
         totals, seen = np.zeros(1 + len(self.compiled_metrics)), 0
         for index, start in enumerate(range(0, n, batch_size)):
             rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
             for hook in hooks:
                 hook.on_train_batch_begin(index)
             batch_w = None if weights is None else weights[rows]
-            loss, sums = step(x[rows], y[rows], batch_w) if batch_w is not None else step(x[rows], y[rows])
-            size = len(x[rows]) if order is None else len(rows)
+            batch_x = _take(x, rows)
+            loss, sums = step(batch_x, y[rows], batch_w) if batch_w is not None else step(batch_x, y[rows])
+            size = len(y[rows])
             totals += [float(loss) * size, *(float(s) for s in sums)]
             seen += size
             logs = dict(zip(self.metrics_names, totals / seen))
@@ -137,7 +138,7 @@ class Trainer:
         """The loss (and metrics) over ``x``/``y`` in inference mode: a scalar, a list, or a dict."""
         x, y = _arrays(x, "x"), _arrays(y, "y")
         batch_size, verbose = batch_size or 32, 1 if verbose == "auto" else int(verbose)
-        bar = Progbar(-(-len(x) // batch_size), verbose)
+        bar = Progbar(-(-_count(x) // batch_size), verbose)
         logs = self._run_epoch("test", x, y, _sample_weights(y, sample_weight, None), batch_size, None, bar)
         bar.update(bar.steps, logs, final=True)
         if return_dict:
@@ -148,7 +149,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None) -> np.ndarray:
         x, batch_size = _arrays(x, "x"), batch_size or 32
         step = self._steps.get("predict") or self._steps.setdefault("predict", tfc.compile(self._predict_step))
-        return np.concatenate([np.asarray(step(x[i:i + batch_size])) for i in range(0, len(x), batch_size)])
+        return np.concatenate([np.asarray(step(_take(x, slice(i, i + batch_size)))) for i in range(0, _count(x), batch_size)])
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
         y = _arrays(y, "y")
@@ -158,11 +159,11 @@ class Trainer:
         return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
-        logs = self.evaluate(x, y, batch_size=len(x), verbose=0, sample_weight=sample_weight, return_dict=True)
+        logs = self.evaluate(x, y, batch_size=_count(_arrays(x, "x")), verbose=0, sample_weight=sample_weight, return_dict=True)
         return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
 
     def predict_on_batch(self, x) -> np.ndarray:
-        return self.predict(x, batch_size=len(x), verbose=0)
+        return self.predict(x, batch_size=_count(_arrays(x, "x")), verbose=0)
 
     def train_step_ir(self, x, y) -> str:
         """The tfc IR of one training step for batches like ``x``, ``y``: the whole step, one program."""
@@ -173,13 +174,25 @@ def metrics_get(identifier, loss):
     return metrics.get(identifier, loss)
 
 
-def _arrays(value, what: str) -> np.ndarray:
+def _arrays(value, what: str):
+    """``value`` as a numpy array, or a list of them for a model of several inputs (float64 as float32, Keras' floatx)."""
     if value is None:
         raise ValueError(f"{what} is required")
+    if isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
+        arrays = [_arrays(v, what) for v in value]
+        if len({len(a) for a in arrays}) != 1:
+            raise ValueError(f"{what}: the arrays of a multi-input batch must have one length, got {[len(a) for a in arrays]}")
+        return arrays
     array = np.asarray(value)
-    if array.dtype == np.float64:
-        array = array.astype(np.float32)  # Keras' floatx
-    return array
+    return array.astype(np.float32) if array.dtype == np.float64 else array
+
+
+def _count(x) -> int:
+    return len(x[0]) if isinstance(x, list) else len(x)
+
+
+def _take(x, rows):
+    return [a[rows] for a in x] if isinstance(x, list) else x[rows]
 
 
 def _sample_weights(y, sample_weight, class_weight):

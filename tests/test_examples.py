@@ -33,3 +33,9 @@ def test_classifier_both_ways_learns_the_blobs():
 
 def test_seed_demo_runs():
     load("seed").main()
+
+
+def test_keras_mnist_mlp_and_cnn_learn_the_synthetic_digits():
+    results = load("keras_mnist").main(epochs=2, verbose=0)
+    for name, (loss, accuracy) in results.items():
+        assert accuracy > 0.9, (name, loss, accuracy)

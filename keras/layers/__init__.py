@@ -2,7 +2,7 @@
 
 from .base import Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv2D, SeparableConv2D
-from .core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
+from .core import Activation, Dense, Dropout, Flatten, InputLayer, Lambda, Permute, Reshape
 from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (
@@ -30,7 +30,7 @@ __all__ = [
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
     "AvgPool3D", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Dense",
     "DepthwiseConv2D", "Dropout", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Lambda", "Layer", "LayerNormalization", "MaxPool1D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "InputLayer", "Lambda", "Layer", "LayerNormalization", "MaxPool1D",
     "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum", "Multiply", "Permute",
     "Reshape", "SeparableConv2D", "Subtract",
 ]  # fmt: skip

@@ -16,6 +16,18 @@ from .. import activations
 from .base import Layer
 
 
+class InputLayer(Layer):
+    """Where a functional model's input enters (``model.layers[0]``, as in Keras); it computes nothing."""
+
+    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+        super().__init__(name=name, dtype=dtype, input_shape=input_shape, batch_size=batch_size, **kwargs)
+        self.output_shape = self.batch_input_shape
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)`` over the last axis."""
 
