@@ -21,12 +21,18 @@ import os
 import shutil
 import tempfile
 
+import jax
 from hypothesis import settings
 
 os.environ.setdefault("TFC_CPU_DEVICES", "4")
 os.environ["TFC_CACHE_DIR"] = tempfile.mkdtemp(prefix="tfc-test-cache-")
 
 from .test_golden import GOLDEN_DIR, GoldenFile
+
+# A test that calls jax.jit before any tfc call starts XLA's CPU backend itself: with jax's own
+# setting (this process only; subprocesses choose their own) it starts with the same devices, else
+# such a test run alone would find 1 device.
+jax.config.update("jax_num_cpu_devices", int(os.environ["TFC_CPU_DEVICES"]))
 
 atexit.register(shutil.rmtree, os.environ["TFC_CACHE_DIR"], ignore_errors=True)
 

@@ -411,6 +411,26 @@ def test_reduce_window(data, kind, seed):
     check_gradients(lambda x: emit("tfc.reduce_window", [x], attrs), theirs, [x], (0,), rng, jax_check)
 
 
+@pytest.mark.parametrize("window, strides, padding", [((1, 2, 2, 1), (1, 2, 2, 1), (0,) * 8), ((1, 3, 3, 1), (1, 2, 2, 1), (0, 0, 1, 1, 0, 1, 0, 0)),
+                                                    ((2, 3), (1, 3), (1, 0, 0, 2))])
+def test_max_pool_gradient_by_offsets_equals_the_scatter_table(monkeypatch, window, strides, padding):
+    """Ties included (a relu output: many windows of zeros), each window's cotangent goes to its first
+    largest element both ways: by window offsets (the fast path) and through the gather table."""
+    from tfc.ops import reduction
+
+    rng = np.random.default_rng(5)
+    x = np.maximum(rng.normal(size=(2, 7, 6, 3)[:len(window)]), 0).astype(np.float32)
+    g = rng.normal(size=x.shape).astype(np.float32)
+    attrs = {"kind": "max", "window_dimensions": window, "window_strides": strides, "padding": padding}
+
+    def gradient():
+        return np.asarray(tfc.compile(tfc.grad(lambda t: tfc.sum(emit("tfc.reduce_window", [t * g], attrs) ** 2)))(x))
+
+    fast = gradient()
+    monkeypatch.setattr(reduction, "MAX_GRAD_OFFSETS", 0)
+    np.testing.assert_array_equal(fast, gradient())
+
+
 @EXAMPLES
 @given(shapes(1, 3, 4), st.booleans(), st.booleans(), SEEDS)
 def test_cumsum(shape, reverse, exclusive, seed):
