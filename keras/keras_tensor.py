@@ -19,6 +19,7 @@ class KerasTensor:
     name: str = ""
     listed: bool = False  # the layer was called with a list of tensors (even of one)
     source: object = None  # for a model input: its InputLayer
+    call: object = None  # the layer call that made this tensor (its outputs share it)
 
     @property
     def ndim(self) -> int:

@@ -3,6 +3,8 @@ made of layers; :mod:`.training` gives it compile/fit/evaluate/predict."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .keras_tensor import KerasTensor, is_symbolic
@@ -60,10 +62,15 @@ class Model(Trainer, Layer):
         given = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(given) != len(self.inputs):
             raise ValueError(f"model '{self.name}' takes {len(self.inputs)} input(s), got {len(given)}")
-        values = {id(t): v for t, v in zip(self.inputs, given)}
+        values, masks, calls = {id(t): v for t, v in zip(self.inputs, given)}, {}, {}
         for tensor in self._order:
-            args = [values[id(t)] for t in tensor.inputs]
-            values[id(tensor)] = tensor.layer(args if tensor.listed else args[0], training=training)
+            if id(tensor.call) not in calls:  # a layer of several outputs runs once for all of them
+                args = [values[id(t)] for t in tensor.inputs]
+                mask = masks.get(id(tensor.inputs[0]))
+                arg = args if tensor.listed else args[0]
+                calls[id(tensor.call)] = call_layer(tensor.layer, arg, training, mask)
+            out, masks[id(tensor)] = calls[id(tensor.call)]
+            values[id(tensor)] = out[tensor.index] if isinstance(out, list) else out
         outs = [values[id(t)] for t in self.outputs]
         return outs[0] if self._single_output else outs
 
@@ -154,8 +161,9 @@ class Sequential(Model):
         if not self.built and not is_symbolic(inputs):
             self._input = KerasTensor((None, *tuple(inputs.shape[1:])), np.dtype(inputs.dtype.numpy).name if hasattr(inputs.dtype, "numpy") else "float32")
             self._build_symbolic()
+        mask = None
         for layer in self._tracked:
-            inputs = layer(inputs, training=training)
+            inputs, mask = call_layer(layer, inputs, training, mask)
         return inputs
 
     def build(self, input_shape=None) -> None:
@@ -165,6 +173,13 @@ class Sequential(Model):
             raise ValueError(f"Sequential '{self.name}' cannot be built without an input shape (give the first layer input_shape=, "
                              "add a keras.Input, or call build(input_shape))")
         self._build_symbolic()
+
+
+def call_layer(layer: Layer, inputs, training, mask) -> tuple:
+    """(``layer``'s output, the mask it passes on): the mask goes in when its ``call`` takes one."""
+    takes_mask = mask is not None and "mask" in inspect.signature(layer.call).parameters
+    out = layer(inputs, training=training, **({"mask": mask} if takes_mask else {}))
+    return out, layer.compute_mask(inputs, mask)
 
 
 def _call_order(outputs, inputs, model: str) -> list[KerasTensor]:

@@ -44,16 +44,48 @@ LAYER_CASES = [  # (case name, class, kwargs, input shape)
     ("flatten", "Flatten", {}, (2, 3, 4, 5)),
     ("reshape", "Reshape", {"target_shape": (4, 15)}, (2, 3, 4, 5)),
     ("permute", "Permute", {"dims": (2, 1)}, (2, 3, 4)),
+    ("simple_rnn_sequences", "SimpleRNN", {"units": 4, "return_sequences": True}, (2, 5, 3)),
+    ("lstm_last", "LSTM", {"units": 5}, (3, 6, 4)),
+    ("lstm_backwards_sequences", "LSTM", {"units": 3, "return_sequences": True, "go_backwards": True}, (2, 4, 3)),
+    ("gru_last", "GRU", {"units": 4}, (3, 6, 2)),
+    ("gru_sequences", "GRU", {"units": 3, "return_sequences": True}, (2, 5, 4)),
+    ("bidirectional_lstm", "Bidirectional", {"layer": ["LSTM", {"units": 3}]}, (2, 5, 4)),
+    ("bidirectional_gru_sequences_sum", "Bidirectional", {"layer": ["GRU", {"units": 3, "return_sequences": True}], "merge_mode": "sum"},
+     (2, 5, 4)),
+    ("embedding", "Embedding", {"input_dim": 20, "output_dim": 4}, ("int", 20, (3, 7))),
+    ("masked_lstm", "Sequential", {"layers": [["Embedding", {"input_dim": 20, "output_dim": 4, "mask_zero": True}],
+                                              ["LSTM", {"units": 3, "return_sequences": True}], ["GRU", {"units": 2}]]},
+     ("int", 20, (3, 7))),
     *[(f"activation_{name}", "Activation", {"activation": name}, (3, 8)) for name in
       ("relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "relu6", "exponential", "linear")],
 ]
 
 
+def build(cls: str, kwargs: dict):
+    """The layer a case names; nested layers (Bidirectional's, a Sequential's) as [class, kwargs]."""
+    if cls == "Sequential":
+        return keras.Sequential([build(*spec) for spec in kwargs["layers"]])
+    if cls == "Bidirectional":
+        return keras.layers.Bidirectional(build(*kwargs["layer"]), **{k: v for k, v in kwargs.items() if k != "layer"})
+    return getattr(keras.layers, cls)(**kwargs)
+
+
+def example(shape) -> np.ndarray:
+    """A float input of ``shape``, or ("int", vocabulary, shape): token ids with trailing zeros (padding)."""
+    if shape[0] != "int":
+        return RNG.normal(size=shape).astype(np.float32)
+    _, vocabulary, dims = shape
+    ids = RNG.integers(1, vocabulary, size=dims).astype(np.int32)
+    for row, length in enumerate(RNG.integers(2, dims[1] + 1, size=dims[0])):
+        ids[row, length:] = 0
+    return ids
+
+
 def layer_cases() -> tuple[list, dict]:
     index, arrays = [], {}
     for name, cls, kwargs, shape in LAYER_CASES:
-        layer = getattr(keras.layers, cls)(**kwargs)
-        x = RNG.normal(size=shape).astype(np.float32)
+        layer = build(cls, kwargs)
+        x = example(shape)
         layer(x)  # build
         weights = [RNG.normal(size=w.shape).astype(np.float32) for w in layer.get_weights()]
         if cls == "BatchNormalization":

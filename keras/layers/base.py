@@ -11,6 +11,7 @@ from collections import defaultdict
 import numpy as np
 
 import tfc
+from tfc.frontend.tracing import current_trace
 from tfc.frontend.variables import Variable
 
 from .. import constraints, initializers, regularizers
@@ -114,25 +115,43 @@ class Layer:
     def __call__(self, inputs, training=None, **kwargs):
         if is_symbolic(inputs):
             return self._call_symbolic(inputs, kwargs)
+        if current_trace() is None:  # called on arrays: run it compiled, as tf.keras runs a tf.function
+            return self._call_eagerly(inputs, training, kwargs)
         self.ensure_built(_shape_of(inputs))
         if "training" in inspect.signature(self.call).parameters:
             kwargs["training"] = training
         return self.call(inputs, **kwargs)
+
+    def _call_eagerly(self, inputs, training, kwargs):
+        if kwargs:
+            raise TypeError(f"layer '{self.name}': {', '.join(kwargs)} can only be passed inside a traced function")
+        if self.__dict__.get("_compiled_call") is None:
+            self._compiled_call = tfc.compile(lambda x, training: self(x, training=training), static_argnames=("training",))
+        out = self._compiled_call(inputs, training=bool(training))
+        return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
 
     def ensure_built(self, input_shape) -> None:
         if not self.built:
             self.build(input_shape)
             self.built = True
 
-    def _call_symbolic(self, inputs, kwargs) -> KerasTensor:
-        """Record a call on symbolic tensors: the output's shape comes from tracing ``call`` once."""
+    def _call_symbolic(self, inputs, kwargs):
+        """Record a call on symbolic tensors (one KerasTensor per output, sharing the call): the
+        outputs' shapes come from tracing ``call`` once."""
         self.ensure_built(_shape_of(inputs))
-        shape, dtype = self.compute_output_spec(inputs, kwargs)
-        listed = isinstance(inputs, (list, tuple))
-        return KerasTensor(shape, dtype, layer=self, inputs=list(inputs) if listed else [inputs], name=self.name, listed=listed)
+        specs = self.compute_output_spec(inputs, kwargs)
+        listed, call = isinstance(inputs, (list, tuple)), object()
+        outputs = [KerasTensor(shape, dtype, layer=self, inputs=list(inputs) if listed else [inputs], index=i, name=self.name,
+                               listed=listed, call=call) for i, (shape, dtype) in enumerate(specs if isinstance(specs, list) else [specs])]
+        return outputs if isinstance(specs, list) else outputs[0]
 
-    def compute_output_spec(self, inputs, kwargs=None) -> tuple[tuple, str]:
-        """(output shape with the batch dimension None, dtype): ``call`` traced on zeros of batch 2."""
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output (None: no mask); layers that keep the time steps pass it on."""
+        return None
+
+    def compute_output_spec(self, inputs, kwargs=None):
+        """(output shape with the batch dimension None, dtype), or a list of them for a layer of several
+        outputs: ``call`` traced on zeros of batch 2."""
         kwargs = dict(kwargs or {})
         wrap = isinstance(inputs, (list, tuple))
         given = list(inputs) if wrap else [inputs]
@@ -145,13 +164,14 @@ class Layer:
             return self.call(args, **kwargs)
 
         lowered = tfc.compile(traced).lower(*examples)
-        result = lowered.module.function(lowered.function_name).type.results[0]
+        results = lowered.module.function(lowered.function_name).type.results
         batch_unknown = examples[0].ndim and given[0].shape[0] is None
-        shape = tuple(result.shape)
-        return ((None,) + shape[1:] if batch_unknown and shape else shape), result.dtype.numpy.name
+        specs = [((None, *r.shape[1:]) if batch_unknown and r.shape else tuple(r.shape), r.dtype.numpy.name) for r in results]
+        return specs if len(specs) > 1 else specs[0]
 
-    def compute_output_shape(self, input_shape) -> tuple:
-        return self.compute_output_spec(KerasTensor(tuple(input_shape)))[0]
+    def compute_output_shape(self, input_shape):
+        spec = self.compute_output_spec(KerasTensor(tuple(input_shape)))
+        return [shape for shape, _ in spec] if isinstance(spec, list) else spec[0]
 
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}

@@ -50,6 +50,9 @@ class Dense(Layer):
         self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer, regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint) if self.use_bias else None
 
+    def compute_mask(self, inputs, mask=None):
+        return mask  # elementwise over the time steps: a sequence mask still applies
+
     def call(self, inputs):
         if inputs.shape[-1] != self.kernel.shape[0]:
             raise ValueError(f"Dense '{self.name}': expected inputs with last dimension {self.kernel.shape[0]}, got shape {list(inputs.shape)}")
@@ -64,6 +67,9 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
+
+    def compute_mask(self, inputs, mask=None):
+        return mask  # elementwise over the time steps: a sequence mask still applies
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -123,6 +129,9 @@ class Dropout(Layer):
         self.rate, self.noise_shape = float(rate), noise_shape
         self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else int(seed)
         self._draws = None
+
+    def compute_mask(self, inputs, mask=None):
+        return mask  # elementwise over the time steps: a sequence mask still applies
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:

@@ -30,8 +30,17 @@ def fit_arrays():
         return dict(data)
 
 
+def build(cls: str, kwargs: dict):
+    """A case's layer by class name and Keras' keyword arguments (nested ones as [class, kwargs])."""
+    if cls == "Sequential":
+        return keras.Sequential([build(*spec) for spec in kwargs["layers"]])
+    if cls == "Bidirectional":
+        return keras.layers.Bidirectional(build(*kwargs["layer"]), **{k: v for k, v in kwargs.items() if k != "layer"})
+    return getattr(keras.layers, cls)(**kwargs)
+
+
 def built_layer(case, x):
-    layer = getattr(keras.layers, case["class"])(**case["kwargs"])
+    layer = build(case["class"], case["kwargs"])
     layer(x)
     return layer
 
