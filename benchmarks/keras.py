@@ -2,14 +2,15 @@
 under ``jax.jit`` (the baseline: XLA with no framework around it), and against TensorFlow's own Keras
 ``fit`` when TensorFlow is installed (never a dependency of tfc).
 
-For each model (an MNIST-shaped MLP, a small CNN), each engine runs in a process of its own: one
+For each model (an MNIST-shaped MLP, a small CNN, an Embedding + LSTM text classifier over 40
+tokens), each engine runs in a process of its own: one
 warm-up epoch (compilation), then ``--epochs`` timed epochs over the same synthetic data (Adam,
 sparse categorical cross-entropy, no shuffling, batch 128). Printed per model: ms per step and samples
 per second of each engine; tfc's fit step against jax.jit's step (target: within 1.1x), and the
 overhead per step of tfc's ``fit`` loop beyond its own compiled step (the same step called in a bare
 loop on device arrays).
 
-    python benchmarks/keras.py [--epochs N] [--only mlp|cnn]
+    python benchmarks/keras.py [--epochs N] [--only mlp|cnn|lstm]
 """
 
 from __future__ import annotations
@@ -28,13 +29,17 @@ import numpy as np
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 SAMPLES, BATCH, LEARNING_RATE = 4096, 128, 1e-3
-MODELS = ("mlp", "cnn")
+MODELS = ("mlp", "cnn", "lstm")
+VOCABULARY, TOKENS = 1000, 40
 
 
 def data(model: str) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, SAMPLES).astype(np.int32)
+    if model == "lstm":
+        return rng.integers(1, VOCABULARY, (SAMPLES, TOKENS)).astype(np.int32), labels
     shape = (SAMPLES, 784) if model == "mlp" else (SAMPLES, 28, 28, 1)
-    return rng.normal(size=shape).astype(np.float32), rng.integers(0, 10, SAMPLES).astype(np.int32)
+    return rng.normal(size=shape).astype(np.float32), labels
 
 
 def keras_model(keras, model: str):
@@ -42,6 +47,9 @@ def keras_model(keras, model: str):
     layers = keras.layers
     if model == "mlp":
         return keras.Sequential([keras.Input((784,)), layers.Dense(256, activation="relu"), layers.Dense(128, activation="relu"),
+                                 layers.Dense(10, activation="softmax")])
+    if model == "lstm":
+        return keras.Sequential([keras.Input((TOKENS,), dtype="int32"), layers.Embedding(VOCABULARY, 32), layers.LSTM(64),
                                  layers.Dense(10, activation="softmax")])
     return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(),
                              layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(), layers.Flatten(),
@@ -90,6 +98,8 @@ def engine_jax(model_name: str, epochs: int) -> dict:
     params = jax_params(model_name)
 
     def forward(p, xb):
+        if model_name == "lstm":
+            return lstm_forward(jax, jnp, p, xb)
         if model_name == "mlp":
             h = jax.nn.relu(xb @ p[0] + p[1])
             h = jax.nn.relu(h @ p[2] + p[3])
@@ -131,10 +141,29 @@ def engine_jax(model_name: str, epochs: int) -> dict:
     return {"step": (time.perf_counter() - start) / (epochs * len(batches))}
 
 
+def lstm_forward(jax, jnp, p, tokens):
+    """Embedding, an LSTM over the tokens (lax.scan; gates i, f, c, o as Keras), softmax of its last state."""
+    embedded = jnp.take(p[0], tokens, axis=0).transpose(1, 0, 2)
+    projected = embedded @ p[1] + p[3]
+
+    def cell(carry, x_t):
+        h, c = carry
+        z = x_t + h @ p[2]
+        i, f, g, o = jnp.split(z, 4, axis=-1)
+        c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+        h = jax.nn.sigmoid(o) * jnp.tanh(c)
+        return (h, c), None
+
+    zeros = jnp.zeros((tokens.shape[0], 64), jnp.float32)
+    (h, _), _ = jax.lax.scan(cell, (zeros, zeros), projected)
+    return jax.nn.softmax(h @ p[4] + p[5])
+
+
 def jax_params(model_name: str) -> list:
     rng = np.random.default_rng(1)
-    shapes = [(784, 256), (256,), (256, 128), (128,), (128, 10), (10,)] if model_name == "mlp" else \
-        [(3, 3, 1, 32), (32,), (3, 3, 32, 64), (64,), (1600, 10), (10,)]
+    shapes = {"mlp": [(784, 256), (256,), (256, 128), (128,), (128, 10), (10,)],
+              "cnn": [(3, 3, 1, 32), (32,), (3, 3, 32, 64), (64,), (1600, 10), (10,)],
+              "lstm": [(VOCABULARY, 32), (32, 256), (64, 256), (256,), (64, 10), (10,)]}[model_name]
     return [rng.normal(0, 0.05, s).astype(np.float32) for s in shapes]
 
 

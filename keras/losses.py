@@ -14,6 +14,17 @@ def _float(x):
     return tfc.astype(x, DType.f32) if not x.dtype.is_float else x
 
 
+def matched(y_true, y_pred):
+    """``y_true`` as a float of ``y_pred``'s rank: labels of shape [batch] against predictions of shape
+    [batch, 1] gain that last axis (Keras does the same), rather than broadcasting to [batch, batch]."""
+    y_true = _float(y_true)
+    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        return tfc.expand_dims(y_true, -1)
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        return tfc.squeeze(y_true, -1)
+    return y_true
+
+
 def categorical_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1):
     y_true = _float(y_true)
     if label_smoothing:
@@ -35,7 +46,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False, a
 
 
 def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1):
-    y_true = _float(y_true)
+    y_true = matched(y_true, y_pred)
     if label_smoothing:
         y_true = tfc.add(tfc.multiply(y_true, 1 - label_smoothing), 0.5 * label_smoothing)
     if from_logits:  # max(x, 0) - x * z + log(1 + exp(-|x|))
@@ -47,15 +58,15 @@ def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothi
 
 
 def mean_squared_error(y_true, y_pred):
-    return tfc.mean(tfc.square(tfc.subtract(y_pred, _float(y_true))), axis=-1)
+    return tfc.mean(tfc.square(tfc.subtract(y_pred, matched(y_true, y_pred))), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
-    return tfc.mean(tfc.abs(tfc.subtract(y_pred, _float(y_true))), axis=-1)
+    return tfc.mean(tfc.abs(tfc.subtract(y_pred, matched(y_true, y_pred))), axis=-1)
 
 
 def huber(y_true, y_pred, delta: float = 1.0):
-    error = tfc.abs(tfc.subtract(y_pred, _float(y_true)))
+    error = tfc.abs(tfc.subtract(y_pred, matched(y_true, y_pred)))
     quadratic = tfc.minimum(error, delta)
     return tfc.mean(tfc.add(tfc.multiply(0.5, tfc.square(quadratic)), tfc.multiply(delta, tfc.subtract(error, quadratic))), axis=-1)
 

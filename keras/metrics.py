@@ -14,7 +14,8 @@ def _as_float(x):
 
 
 def binary_accuracy(y_true, y_pred, threshold: float = 0.5):
-    return tfc.mean(_as_float(tfc.equal(_as_float(y_true), _as_float(tfc.greater(y_pred, threshold)))), axis=-1)
+    y_true = losses.matched(y_true, y_pred)
+    return tfc.mean(_as_float(tfc.equal(y_true, _as_float(tfc.greater(y_pred, threshold)))), axis=-1)
 
 
 def categorical_accuracy(y_true, y_pred):

@@ -39,3 +39,8 @@ def test_keras_mnist_mlp_and_cnn_learn_the_synthetic_digits():
     results = load("keras_mnist").main(epochs=2, verbose=0)
     for name, (loss, accuracy) in results.items():
         assert accuracy > 0.9, (name, loss, accuracy)
+
+
+def test_keras_text_classifier_learns_which_words_matter():
+    loss, accuracy = load("keras_text").main(epochs=4, verbose=0)
+    assert accuracy > 0.9, (loss, accuracy)

@@ -83,8 +83,9 @@ class RNN(Layer):
 
     def projected_inputs(self, inputs):
         """x_t @ kernel (+ the input bias) for every step at once: [time, batch, gates * units]."""
-        steps = tfc.transpose(inputs, (1, 0, 2))
-        projected = tfc.matmul(steps, self.kernel)
+        time, batch, features = inputs.shape[1], inputs.shape[0], inputs.shape[2]
+        steps = tfc.reshape(tfc.transpose(inputs, (1, 0, 2)), (time * batch, features))  # one 2-d matmul, forward and back
+        projected = tfc.reshape(tfc.matmul(steps, self.kernel), (time, batch, self.kernel.shape[1]))
         return projected if self.bias is None else tfc.add(projected, self.input_bias())
 
     def input_bias(self):
@@ -96,26 +97,35 @@ class RNN(Layer):
         raise NotImplementedError
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
+        """The loop carries the states (each cell's output is its new h, states[0]) and, only with
+        return_sequences, the outputs so far: a while loop's gradient keeps every carried value of
+        every step, so a carried [time, batch, units] buffer would cost time squared."""
         batch, time = inputs.shape[0], inputs.shape[1]
         projected = self.projected_inputs(inputs)
         mask_steps = None if mask is None else tfc.transpose(tfc.astype(mask, DType.f32), (1, 0))
         zeros = tfc.zeros((batch, self.units), dtype=inputs.dtype)
         states = tuple(initial_state) if initial_state is not None else (zeros,) * self.states
-        outputs = tfc.zeros((time, batch, self.units), dtype=inputs.dtype)
         recurrent, bias = self.recurrent_kernel.read_value(), None if self.bias is None else self.bias.read_value()
 
-        def body(t, carried):
-            outputs, last, states = carried
+        def advance(t, states):
             index = (time - 1 - t) if self.go_backwards else t
-            output, new_states = self.step(tfc.take(projected, index, axis=0), states, recurrent, bias)
-            if mask_steps is not None:  # a masked step keeps the state and repeats the last output
-                keep = tfc.expand_dims(tfc.take(mask_steps, index, axis=0), -1)
-                output = tfc.add(tfc.multiply(keep, output), tfc.multiply(tfc.subtract(1, keep), last))
-                new_states = tuple(tfc.add(tfc.multiply(keep, n), tfc.multiply(tfc.subtract(1, keep), o)) for n, o in zip(new_states, states))
-            return _write_step(outputs, t, output), output, new_states
+            _, new_states = self.step(_read_step(projected, index), states, recurrent, bias)
+            if mask_steps is None:
+                return new_states
+            keep = tfc.expand_dims(_read_step(mask_steps, index), -1)  # a masked step keeps the state
+            return tuple(tfc.add(tfc.multiply(keep, n), tfc.multiply(tfc.subtract(1, keep), o)) for n, o in zip(new_states, states))
 
-        outputs, last, states = tfc.fori_loop(0, time, body, (outputs, zeros, states))
-        result = tfc.transpose(outputs, (1, 0, 2)) if self.return_sequences else last
+        if self.return_sequences:
+            def body(t, carried):
+                outputs, states = carried
+                states = advance(t, states)
+                return _write_step(outputs, t, states[0]), states
+
+            outputs, states = tfc.fori_loop(0, time, body, (tfc.zeros((time, batch, self.units), dtype=inputs.dtype), states))
+            result = tfc.transpose(outputs, (1, 0, 2))
+        else:
+            states = tfc.fori_loop(0, time, advance, states)
+            result = states[0]
         return [result, *states] if self.return_state else result
 
     def compute_mask(self, inputs, mask=None):
@@ -124,6 +134,15 @@ class RNN(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units, "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards}
+
+
+def _read_step(sequence, t):
+    """Row ``t`` of ``sequence``'s first axis, as a ``tfc.dynamic_slice`` (whose gradient in a loop adds
+    into that row alone, where a gather's would add a whole sequence-sized tensor each step)."""
+    zero = tfc.astype(0, DType.i32)
+    row = emit("tfc.dynamic_slice", [sequence, tfc.astype(t, DType.i32), *[zero] * (sequence.ndim - 1)],
+               {"slice_sizes": (1, *sequence.shape[1:])})
+    return tfc.reshape(row, sequence.shape[1:])
 
 
 def _write_step(outputs, t, value):

@@ -411,6 +411,30 @@ def test_reduce_window(data, kind, seed):
     check_gradients(lambda x: emit("tfc.reduce_window", [x], attrs), theirs, [x], (0,), rng, jax_check)
 
 
+def test_loop_reading_a_captured_sequence_by_dynamic_slice_has_jaxs_gradient():
+    """The backward loop adds each step's cotangent into its row of the captured sequence only."""
+    rng = np.random.default_rng(11)
+    xs, w = rng.normal(size=(6, 3, 4)).astype(np.float32), rng.normal(size=(4, 4)).astype(np.float32) * 0.5
+
+    def ours(xs, w):
+        def body(t, h):
+            row = emit("tfc.dynamic_slice", [xs, t, tfc.astype(0, tfc.int32), tfc.astype(0, tfc.int32)], {"slice_sizes": (1, 3, 4)})
+            return tfc.tanh(tfc.matmul(h, w) + tfc.reshape(row, (3, 4)))
+        return tfc.sum(tfc.fori_loop(0, 6, body, tfc.zeros((3, 4))) ** 2)
+
+    def theirs(xs, w):
+        h = jnp.zeros((3, 4))
+        for t in range(6):
+            h = jnp.tanh(h @ w + xs[t])
+        return jnp.sum(h**2)
+
+    got = tfc.compile(tfc.grad(ours, (0, 1)))(xs, w)
+    for g, want in zip(got, jax.grad(theirs, (0, 1))(xs, w)):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(want), rtol=1e-5, atol=1e-6)
+    text = tfc.compile(tfc.grad(ours, (0, 1))).lower(xs, w).as_text()
+    assert "tfc.scatter" not in text and text.count("tfc.dynamic_update_slice") >= 2
+
+
 @pytest.mark.parametrize("window, strides, padding", [((1, 2, 2, 1), (1, 2, 2, 1), (0,) * 8), ((1, 3, 3, 1), (1, 2, 2, 1), (0, 0, 1, 1, 0, 1, 0, 0)),
                                                     ((2, 3), (1, 3), (1, 0, 0, 2))])
 def test_max_pool_gradient_by_offsets_equals_the_scatter_table(monkeypatch, window, strides, padding):

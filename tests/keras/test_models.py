@@ -155,3 +155,11 @@ def test_bad_compile_and_fit_arguments_are_clear():
         model.fit(RNG.normal(size=(8, 10)).astype(np.float32), np.zeros((8, 3, 2), np.int32), verbose=0)
     with pytest.raises(RuntimeError, match="must be compiled"):
         keras.Sequential([keras.layers.Dense(1, input_shape=(2,))]).fit(np.ones((2, 2)), np.ones((2, 1)), verbose=0)
+
+
+def test_labels_of_shape_batch_meet_predictions_of_shape_batch_by_1():
+    y, p = np.array([1, 0, 1], np.float32), np.array([[0.9], [0.2], [0.4]], np.float32)
+    per_example = np.asarray(tfc.compile(keras.losses.binary_crossentropy)(y, p))
+    np.testing.assert_allclose(per_example, -np.log([0.9, 0.8, 0.4]), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(tfc.compile(keras.losses.mse)(y, p)), [0.01, 0.04, 0.36], rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(tfc.compile(keras.metrics.binary_accuracy)(y, p)), [1, 1, 0])
