@@ -17,6 +17,11 @@ def set_random_seed(seed: int) -> None:
     _global["rng"] = np.random.default_rng(seed)
 
 
+def draw_seed() -> int:
+    """A seed from the same stream (for layers that need one of their own, such as Dropout)."""
+    return int(_global["rng"].integers(2**31))
+
+
 class Initializer:
     """Base: ``initializer(shape, dtype="float32") -> np.ndarray``."""
 

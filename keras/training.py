@@ -9,7 +9,8 @@ import tfc
 from tfc.frontend.variables import gradients
 
 from . import callbacks as callbacks_module
-from . import losses, metrics, optimizers
+from . import losses, optimizers
+from . import metrics as metrics_module
 from .progbar import Progbar
 
 
@@ -24,11 +25,13 @@ class Trainer:
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None, run_eagerly=None,
                 steps_per_execution=None, jit_compile=None, **kwargs) -> None:
-        """Choose the optimizer, loss and metrics (names or objects); the steps compile on first use."""
+        """Choose the optimizer, loss and metrics (names or objects); the steps compile on first use
+        (always: ``run_eagerly``, ``jit_compile`` and ``steps_per_execution`` change nothing)."""
+        _unsupported("compile", loss_weights=loss_weights, weighted_metrics=weighted_metrics, **kwargs)
         if loss is None:
             raise ValueError(f"model '{self.name}': compile() needs a loss (a name such as 'sparse_categorical_crossentropy', or a Loss)")
         self.optimizer, self.loss = optimizers.get(optimizer), losses.get(loss)
-        self.compiled_metrics = [metrics_get(m, self.loss) for m in (metrics or [])]
+        self.compiled_metrics = [metrics_module.get(m, self.loss) for m in (metrics or [])]
         self._steps = {}
 
     @property
@@ -78,6 +81,7 @@ class Trainer:
             validation_data=None, shuffle: bool = True, class_weight=None, sample_weight=None, initial_epoch: int = 0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq: int = 1):
         """Train for ``epochs`` over numpy arrays; returns a :class:`~tfc.keras.callbacks.History`."""
+        _unsupported("fit", steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         x, y = _arrays(x, "x"), _arrays(y, "y")
         weights = _sample_weights(y, sample_weight, class_weight)
         if validation_data is None and validation_split:
@@ -136,6 +140,7 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None,
                  return_dict: bool = False):
         """The loss (and metrics) over ``x``/``y`` in inference mode: a scalar, a list, or a dict."""
+        _unsupported("evaluate", steps=steps, callbacks=callbacks)
         x, y = _arrays(x, "x"), _arrays(y, "y")
         batch_size, verbose = batch_size or 32, 1 if verbose == "auto" else int(verbose)
         bar = Progbar(-(-_count(x) // batch_size), verbose)
@@ -147,6 +152,7 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None) -> np.ndarray:
+        _unsupported("predict", steps=steps, callbacks=callbacks)
         x, batch_size = _arrays(x, "x"), batch_size or 32
         step = self._steps.get("predict") or self._steps.setdefault("predict", tfc.compile(self._predict_step))
         return np.concatenate([np.asarray(step(_take(x, slice(i, i + batch_size)))) for i in range(0, _count(x), batch_size)])
@@ -170,8 +176,12 @@ class Trainer:
         return self._step("train").lower(_arrays(x, "x"), _arrays(y, "y")).as_text()
 
 
-def metrics_get(identifier, loss):
-    return metrics.get(identifier, loss)
+def _unsupported(method: str, **values) -> None:
+    """A ValueError naming the first argument given that tfc.keras does not support yet (rather than
+    silently training differently)."""
+    for name, value in values.items():
+        if value is not None:
+            raise ValueError(f"{method}(): {name} is not supported yet (got {value!r})")
 
 
 def _arrays(value, what: str):

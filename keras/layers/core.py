@@ -12,7 +12,7 @@ from tfc.frontend.tf.ops.random_samples import uniform
 from tfc.frontend.variables import Variable
 from tfc.types import DType
 
-from .. import activations
+from .. import activations, initializers
 from .base import Layer
 
 
@@ -127,7 +127,7 @@ class Dropout(Layer):
         if not 0 <= rate < 1:
             raise ValueError(f"Dropout '{self.name}': rate must be in [0, 1), got {rate!r}")
         self.rate, self.noise_shape = float(rate), noise_shape
-        self.seed = int(np.random.default_rng().integers(2**31)) if seed is None else int(seed)
+        self.seed = initializers.draw_seed() if seed is None else int(seed)
         self._draws = None
 
     def compute_mask(self, inputs, mask=None):
