@@ -89,8 +89,9 @@ class Model(Trainer, Layer):
 
     @property
     def trainable_weights(self) -> list:
-        return [w for layer in self._tracked if layer.trainable for w in layer.trainable_weights] + \
-            [w for w in self._weights if w.trainable] if self.trainable else []
+        if not self.trainable:
+            return []
+        return [w for layer in self._tracked if layer.trainable for w in layer.trainable_weights] + [w for w in self._weights if w.trainable]
 
     @property
     def non_trainable_weights(self) -> list:

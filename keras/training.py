@@ -47,20 +47,20 @@ class Trainer:
         return self._steps[kind]
 
     def _losses_and_metrics(self, y, y_pred, sample_weight):
-        """(mean loss over the batch, weighted as Keras' sum_over_batch_size; each metric's batch sum)."""
+        """(the batch's loss: the mean over the batch, weighted as Keras' sum_over_batch_size, plus the
+        weights' regularization penalties; each metric's batch sum)."""
         per_example = self.loss(y, y_pred)
         if per_example.ndim == 0:
             per_example = tfc.broadcast_to(per_example, (y_pred.shape[0],))
         weighted = per_example if sample_weight is None else tfc.multiply(per_example, sample_weight)
         loss = tfc.divide(tfc.sum(weighted), per_example.shape[0])
         sums = [tfc.sum(metric(y, y_pred)) for metric in self.compiled_metrics]
-        return loss, sums
+        penalties = self.penalties()
+        return (loss if not penalties else tfc.add(loss, sum(penalties[1:], penalties[0]))), sums
 
     def _train_step(self, x, y, sample_weight=None):
         y_pred = self(x, training=True)
-        loss, sums = self._losses_and_metrics(y, y_pred, sample_weight)
-        penalties = self.penalties()
-        total = loss if not penalties else tfc.add(loss, sum(penalties[1:], penalties[0]))
+        total, sums = self._losses_and_metrics(y, y_pred, sample_weight)
         trainable = self.trainable_weights
         self.optimizer.apply_gradients(zip(gradients(total, trainable), trainable))
         for weight, constraint in self.weight_constraints():
@@ -68,10 +68,7 @@ class Trainer:
         return total, sums
 
     def _test_step(self, x, y, sample_weight=None):
-        y_pred = self(x, training=False)
-        loss, sums = self._losses_and_metrics(y, y_pred, sample_weight)
-        penalties = self.penalties()
-        return (loss if not penalties else tfc.add(loss, sum(penalties[1:], penalties[0]))), sums
+        return self._losses_and_metrics(y, self(x, training=False), sample_weight)
 
     def _predict_step(self, x):
         return self(x, training=False)
@@ -126,9 +123,9 @@ class Trainer:
             for hook in hooks:
                 hook.on_train_batch_begin(index)
             batch_w = None if weights is None else weights[rows]
-            batch_x = _take(x, rows)
-            loss, sums = step(batch_x, y[rows], batch_w) if batch_w is not None else step(batch_x, y[rows])
-            size = len(y[rows])
+            batch_x, batch_y = _take(x, rows), y[rows]
+            loss, sums = step(batch_x, batch_y, batch_w) if batch_w is not None else step(batch_x, batch_y)
+            size = len(batch_y)
             totals += [float(loss) * size, *(float(s) for s in sums)]
             seen += size
             logs = dict(zip(self.metrics_names, totals / seen))

@@ -47,6 +47,7 @@ class Layer:
         self._weights: list[Variable] = []
         self._penalties: list = []  # (weight, regularizer)
         self._constraints: list = []  # (weight, constraint)
+        self._compiled_call = None  # how the layer runs when called on arrays (made on first such call)
         self.batch_input_shape = _batch_input_shape(kwargs)
 
     # ---- weights
@@ -125,7 +126,7 @@ class Layer:
     def _call_eagerly(self, inputs, training, kwargs):
         if kwargs:
             raise TypeError(f"layer '{self.name}': {', '.join(kwargs)} can only be passed inside a traced function")
-        if self.__dict__.get("_compiled_call") is None:
+        if self._compiled_call is None:
             self._compiled_call = tfc.compile(lambda x, training: self(x, training=training), static_argnames=("training",))
         out = self._compiled_call(inputs, training=bool(training))
         return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
