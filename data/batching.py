@@ -78,10 +78,11 @@ class PaddedBatch(Batch):
         if self.padded_shapes is None:
             return [None] * len(leaves)
         if not structure.is_structure(like):
-            return [self.padded_shapes]
+            return [_shape_list(self.padded_shapes)]
         if not structure.same_structure(like, self.padded_shapes):
             raise ValueError(f"padded_batch: padded_shapes must have the elements' structure {structure.describe(like)}")
-        return structure.flatten(self.padded_shapes)
+        return [_shape_list(shape) for shape in structure.flatten(self.padded_shapes)]
+
 
     @property
     def element_spec(self):
@@ -102,9 +103,16 @@ class PaddedBatch(Batch):
         return structure.unflatten(group[0], leaves)
 
 
+def _shape_list(shape) -> list | None:
+    """A padded shape as a list (a bare int is a vector's length, as TensorFlow reads ``padded_shapes=5``)."""
+    if shape is None:
+        return None
+    return [int(shape)] if np.ndim(shape) == 0 else [None if d is None else int(d) for d in shape]
+
+
 def pad_and_stack(column, shape, value, component: int) -> np.ndarray:
     rank = column[0].ndim
-    shape = [None] * rank if shape is None else list(shape)
+    shape = [None] * rank if shape is None else shape
     if len(shape) != rank:
         raise ValueError(f"padded_batch: padded shape {shape} of component {component} does not have the elements' rank {rank}")
     longest = [max(leaf.shape[d] for leaf in column) for d in range(rank)]

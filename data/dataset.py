@@ -98,7 +98,14 @@ class Dataset:
         return self.node.cardinality()
 
     def __iter__(self):
-        return iter(self.node.elements())
+        """A fresh pass: elements as numpy values (scalars as numpy scalars, strings as bytes)."""
+        elements = self.node.elements()
+        try:
+            for element in elements:
+                yield structure.user_view(element)
+        finally:
+            if hasattr(elements, "close"):
+                elements.close()  # stops the pipeline's threads now, not when it is collected
 
     def __len__(self) -> int:
         n = self.cardinality()
@@ -171,9 +178,9 @@ class Dataset:
 
     def reduce(self, initial_state, reduce_func):
         """``reduce_func(state, element)`` folded over the elements."""
-        state = structure.to_element(initial_state)
+        state = structure.user_view(structure.to_element(initial_state))
         for element in self:
-            state = stages.as_element(reduce_func(state, element))
+            state = structure.user_view(stages.as_element(reduce_func(state, element)))
         return state
 
 

@@ -10,13 +10,18 @@ import itertools
 
 import numpy as np
 
+from tfc.compat import dispatch
+
 from . import structure, threads
 from .sources import INFINITE, UNKNOWN
 
 
 def call(fn, element):
-    """``fn`` on an element as tf.data calls it: a (plain) tuple's components as separate arguments."""
-    return fn(*element) if type(element) is tuple else fn(element)
+    """``fn`` on an element as tf.data calls it: a (plain) tuple's components as separate arguments;
+    TensorFlow's names in it (``tf.cast``...) work on numpy values, as in TensorFlow 2."""
+    element = structure.user_view(element)
+    with dispatch.eager_functions():
+        return fn(*element) if type(element) is tuple else fn(element)
 
 
 def as_element(value):

@@ -87,6 +87,14 @@ def to_element(value):
     return map_structure(to_array, value)
 
 
+def user_view(element):
+    """An element as users (and their functions) see it: what ``.numpy()`` gives in TensorFlow, so
+    scalars are numpy scalars and string scalars ``bytes``; arrays stay arrays."""
+    if isinstance(element, np.ndarray):
+        return element[()] if element.ndim == 0 else element
+    return map_structure(lambda a: a[()] if a.ndim == 0 else a, element)
+
+
 @dataclass(frozen=True)
 class StringSpec:
     """The spec of a ``tf.string`` leaf (tfc's own ``TensorSpec`` holds numeric types only)."""

@@ -12,9 +12,10 @@ import time
 
 class Progbar:
     """``verbose=1``: a bar redrawn in place (at most every 50 ms) and ended with a newline;
-    ``verbose=2``: one line when the epoch ends; ``0``: nothing."""
+    ``verbose=2``: one line when the epoch ends; ``0``: nothing. ``steps`` None (a dataset of unknown
+    length): the count so far, ``12/Unknown``, until the epoch ends."""
 
-    def __init__(self, steps: int, verbose: int, stream=None):
+    def __init__(self, steps: int | None, verbose: int, stream=None):
         self.steps, self.verbose, self.stream = steps, verbose, stream or sys.stdout
         self.start = self.last = time.perf_counter()
 
@@ -22,9 +23,14 @@ class Progbar:
         now = time.perf_counter()
         if self.verbose != 1 or (not final and now - self.last < 0.05):
             if final and self.verbose == 2:
-                self.stream.write(f"{self.steps}/{self.steps} - {now - self.start:.0f}s - {self._per_step(now, step)}{_values(logs)}\n")
+                self.stream.write(f"{step}/{step} - {now - self.start:.0f}s - {self._per_step(now, step)}{_values(logs)}\n")
             return
         self.last = now
+        if self.steps is None and not final:
+            self.stream.write(f"\r{step:7d}/Unknown - {now - self.start:.0f}s {self._per_step(now, step)}{_values(logs)}")
+            self.stream.flush()
+            return
+        self.steps = step if self.steps is None else self.steps
         width = len(str(self.steps))
         done = int(30 * step / max(self.steps, 1))
         bar = "=" * done + (">" if done < 30 else "") + "." * max(29 - done, 0)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 import tfc
+from tfc.data import Dataset
 from tfc.frontend.variables import gradients
 
 from . import callbacks as callbacks_module
-from . import losses, optimizers
+from . import data_adapter, losses, optimizers
 from . import metrics as metrics_module
 from .progbar import Progbar
 
@@ -77,100 +78,106 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto", callbacks=None, validation_split: float = 0.0,
             validation_data=None, shuffle: bool = True, class_weight=None, sample_weight=None, initial_epoch: int = 0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq: int = 1):
-        """Train for ``epochs`` over numpy arrays; returns a :class:`~tfc.keras.callbacks.History`."""
-        _unsupported("fit", steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
-        x, y = _arrays(x, "x"), _arrays(y, "y")
-        weights = _sample_weights(y, sample_weight, class_weight)
+        """Train for ``epochs`` over numpy arrays or a :class:`tfc.data.Dataset` of batches; returns a
+        :class:`~tfc.keras.callbacks.History`."""
         if validation_data is None and validation_split:
-            split = int(_count(x) * (1 - validation_split))
-            validation_data = (_take(x, slice(split, None)), y[split:]) + ((weights[split:],) if weights is not None else ())
-            x, y, weights = _take(x, slice(0, split)), y[:split], None if weights is None else weights[:split]
-        batch_size, verbose = batch_size or 32, 1 if verbose == "auto" else int(verbose)
+            if isinstance(x, Dataset):
+                raise ValueError("fit(): validation_split is not supported when x is a Dataset; give validation_data")
+            (x, y, sample_weight), validation_data = _split(x, y, sample_weight, validation_split)
+        data = data_adapter.adapter("fit", x, y, batch_size, steps_per_epoch, True, sample_weight, class_weight, shuffle)
+        verbose = 1 if verbose == "auto" else int(verbose)
         history = callbacks_module.History()
         hooks = [history, *(callbacks or [])]
         for hook in hooks:
             hook.set_model(self)
             hook.on_train_begin()
-        self.stop_training, steps = False, -(-_count(x) // batch_size)
-        shuffler = np.random.default_rng()
+        self.stop_training = False
         for epoch in range(initial_epoch, epochs):
             for hook in hooks:
                 hook.on_epoch_begin(epoch)
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
-            order = shuffler.permutation(_count(x)) if shuffle else None
-            bar = Progbar(steps, verbose)
-            logs = self._run_epoch("train", x, y, weights, batch_size, order, bar, hooks)
+            bar = Progbar(data.steps, verbose)
+            logs, steps = self._run_epoch("train", data.epoch(), bar, hooks)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val = self.evaluate(*validation_data[:2], batch_size=validation_batch_size or batch_size, verbose=0,
-                                    sample_weight=validation_data[2] if len(validation_data) > 2 else None, return_dict=True)
-                logs.update({f"val_{k}": v for k, v in val.items()})
+                logs.update({f"val_{k}": v for k, v in self._validate(validation_data, validation_batch_size or batch_size, validation_steps).items()})
             bar.update(steps, logs, final=True)
             for hook in hooks:
                 hook.on_epoch_end(epoch, logs)
-            if self.stop_training:
+            if data.exhausted:
+                print(f"WARNING: fit(): the dataset ran out of data after {steps} of {data.steps} steps in epoch {epoch + 1}; training stops "
+                      "(make it long enough for steps_per_epoch * epochs batches, e.g. with repeat())")
+            if self.stop_training or data.exhausted:
                 break
         for hook in hooks:
             hook.on_train_end()
         return history
 
-    def _run_epoch(self, kind: str, x, y, weights, batch_size: int, order, bar: Progbar, hooks=()) -> dict:
-        """One pass over the data in batches: the step's loss and metric sums, averaged per example."""
-        step, n = self._step(kind), _count(x)
-        totals, seen = np.zeros(1 + len(self.compiled_metrics)), 0
-        for index, start in enumerate(range(0, n, batch_size)):
-            rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+    def _validate(self, validation_data, batch_size, steps) -> dict:
+        if isinstance(validation_data, Dataset):
+            return self.evaluate(validation_data, verbose=0, steps=steps, return_dict=True)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("fit(): validation_data must be (x_val, y_val), (x_val, y_val, val_sample_weight) or a Dataset")
+        x, y, *weights = validation_data
+        return self.evaluate(x, y, batch_size=batch_size, verbose=0, sample_weight=weights[0] if weights else None, steps=steps, return_dict=True)
+
+    def _run_epoch(self, kind: str, batches, bar: Progbar, hooks=()) -> tuple[dict, int]:
+        """One pass over ``batches``: the step's loss and metric sums averaged per example, and the number of steps."""
+        step = self._step(kind)
+        totals, seen, steps = np.zeros(1 + len(self.compiled_metrics)), 0, 0
+        for index, (batch_x, batch_y, batch_w) in enumerate(batches):
             for hook in hooks:
                 hook.on_train_batch_begin(index)
-            batch_w = None if weights is None else weights[rows]
-            batch_x, batch_y = _take(x, rows), y[rows]
             loss, sums = step(batch_x, batch_y, batch_w) if batch_w is not None else step(batch_x, batch_y)
             size = len(batch_y)
             totals += [float(loss) * size, *(float(s) for s in sums)]
-            seen += size
+            seen, steps = seen + size, index + 1
             logs = dict(zip(self.metrics_names, totals / seen))
             for hook in hooks:
                 hook.on_train_batch_end(index, logs)
-            bar.update(index + 1, logs)
-        return dict(zip(self.metrics_names, (totals / max(seen, 1)).tolist()))
+            bar.update(steps, logs)
+        return dict(zip(self.metrics_names, (totals / max(seen, 1)).tolist())), steps
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None,
                  return_dict: bool = False):
-        """The loss (and metrics) over ``x``/``y`` in inference mode: a scalar, a list, or a dict."""
-        _unsupported("evaluate", steps=steps, callbacks=callbacks)
-        x, y = _arrays(x, "x"), _arrays(y, "y")
-        batch_size, verbose = batch_size or 32, 1 if verbose == "auto" else int(verbose)
-        bar = Progbar(-(-_count(x) // batch_size), verbose)
-        logs = self._run_epoch("test", x, y, _sample_weights(y, sample_weight, None), batch_size, None, bar)
-        bar.update(bar.steps, logs, final=True)
+        """The loss (and metrics) over ``x``/``y`` (arrays, or a Dataset of batches) in inference mode: a scalar, a list, or a dict."""
+        _unsupported("evaluate", callbacks=callbacks)
+        data = data_adapter.adapter("evaluate", x, y, batch_size, steps, True, sample_weight)
+        bar = Progbar(data.steps, 1 if verbose == "auto" else int(verbose))
+        logs, done = self._run_epoch("test", data.epoch(), bar)
+        bar.update(done, logs, final=True)
         if return_dict:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None) -> np.ndarray:
-        _unsupported("predict", steps=steps, callbacks=callbacks)
-        x, batch_size = _arrays(x, "x"), batch_size or 32
+        """The model's outputs for ``x`` (arrays, or a Dataset whose elements are batches of x or (x, ...))."""
+        _unsupported("predict", callbacks=callbacks)
+        data = data_adapter.adapter("predict", x, None, batch_size, steps)
         step = self._steps.get("predict") or self._steps.setdefault("predict", tfc.compile(self._predict_step))
-        return np.concatenate([np.asarray(step(_take(x, slice(i, i + batch_size)))) for i in range(0, _count(x), batch_size)])
+        outputs = [np.asarray(step(batch_x)) for batch_x, _, _ in data.epoch()]
+        if not outputs:
+            raise ValueError("predict(): the input has no batches")
+        return np.concatenate(outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
-        y = _arrays(y, "y")
-        weights = _sample_weights(y, sample_weight, class_weight)
-        loss, sums = self._step("train")(_arrays(x, "x"), y, *([weights] if weights is not None else []))
+        y = data_adapter.arrays(y, "y")
+        weights = data_adapter.sample_weights(y, sample_weight, class_weight)
+        loss, sums = self._step("train")(data_adapter.arrays(x, "x"), y, *([weights] if weights is not None else []))
         logs = dict(zip(self.metrics_names, [float(loss), *(float(s) / len(y) for s in sums)]))
         return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
-        logs = self.evaluate(x, y, batch_size=_count(_arrays(x, "x")), verbose=0, sample_weight=sample_weight, return_dict=True)
+        logs = self.evaluate(x, y, batch_size=data_adapter.count(data_adapter.arrays(x, "x")), verbose=0, sample_weight=sample_weight, return_dict=True)
         return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
 
     def predict_on_batch(self, x) -> np.ndarray:
-        return self.predict(x, batch_size=_count(_arrays(x, "x")), verbose=0)
+        return self.predict(x, batch_size=data_adapter.count(data_adapter.arrays(x, "x")), verbose=0)
 
     def train_step_ir(self, x, y) -> str:
         """The tfc IR of one training step for batches like ``x``, ``y``: the whole step, one program."""
-        return self._step("train").lower(_arrays(x, "x"), _arrays(y, "y")).as_text()
+        return self._step("train").lower(data_adapter.arrays(x, "x"), data_adapter.arrays(y, "y")).as_text()
 
 
 def _unsupported(method: str, **values) -> None:
@@ -181,32 +188,11 @@ def _unsupported(method: str, **values) -> None:
             raise ValueError(f"{method}(): {name} is not supported yet (got {value!r})")
 
 
-def _arrays(value, what: str):
-    """``value`` as a numpy array, or a list of them for a model of several inputs (float64 as float32, Keras' floatx)."""
-    if value is None:
-        raise ValueError(f"{what} is required")
-    if isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
-        arrays = [_arrays(v, what) for v in value]
-        if len({len(a) for a in arrays}) != 1:
-            raise ValueError(f"{what}: the arrays of a multi-input batch must have one length, got {[len(a) for a in arrays]}")
-        return arrays
-    array = np.asarray(value)
-    return array.astype(np.float32) if array.dtype == np.float64 else array
-
-
-def _count(x) -> int:
-    return len(x[0]) if isinstance(x, list) else len(x)
-
-
-def _take(x, rows):
-    return [a[rows] for a in x] if isinstance(x, list) else x[rows]
-
-
-def _sample_weights(y, sample_weight, class_weight):
-    """Per-example weights: ``sample_weight``, times ``class_weight[label]`` (labels or one-hot rows)."""
-    weights = None if sample_weight is None else np.asarray(sample_weight, np.float32)
-    if class_weight:
-        labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].astype(int)
-        by_class = np.asarray([class_weight.get(int(label), 1.0) for label in labels], np.float32)
-        weights = by_class if weights is None else weights * by_class
-    return weights
+def _split(x, y, sample_weight, validation_split: float):
+    """(the training part of x, y, sample_weight; the last ``validation_split`` of them as validation_data)."""
+    x, y = data_adapter.arrays(x, "x"), data_adapter.arrays(y, "y")
+    split = int(data_adapter.count(x) * (1 - validation_split))
+    weights = None if sample_weight is None else np.asarray(sample_weight)
+    head, tail = slice(0, split), slice(split, None)
+    validation = (data_adapter.take(x, tail), y[tail]) + (() if weights is None else (weights[tail],))
+    return (data_adapter.take(x, head), y[head], None if weights is None else weights[head]), validation

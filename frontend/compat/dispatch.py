@@ -26,6 +26,7 @@ import functools
 import importlib
 import operator
 import sys
+import threading
 from collections.abc import Callable
 
 from tfc.diagnostics import TraceError
@@ -77,9 +78,13 @@ def shared(native: Callable, graph_path: str) -> Callable:
 def graph_only(name: str, graph_fn: Callable, traced: Callable | None) -> Callable:
     """A TensorFlow 1 name: graph nodes outside a trace; ``traced`` (or a clear error) inside one."""
 
+    eager = EAGER_MEANINGS.get(name)
+
     @functools.wraps(graph_fn)
     def dispatch(*args, **kwargs):
         if current_trace() is None:
+            if eager is not None and getattr(_eager_scope, "depth", 0) and not builds_graph(args, kwargs):
+                return eager(*args, **kwargs)
             return graph_fn(*args, **kwargs)
         if traced is None:
             raise TraceError(f"tfc.{name} builds a TensorFlow 1 graph node; it has no meaning inside @tfc.compile", user_location())
@@ -114,6 +119,26 @@ TRACED_MEANINGS: dict[str, Callable] = {
     "device": device_scope,
     "control_dependencies": lambda control_inputs: contextlib.nullcontext(),
 }
+
+
+# Inside eager_functions() (a tf.data map function: TensorFlow 2 code) these run on numpy values.
+EAGER_MEANINGS: dict[str, Callable] = {
+    name: traceable(TRACED_MEANINGS[name]) for name in ("constant", "fill", "zeros", "ones", "cast", "concat", "add_n", "reduce_all", "reduce_any")
+}
+_eager_scope = threading.local()
+
+
+@contextlib.contextmanager
+def eager_functions():
+    """In this thread, TensorFlow 1 names with an eager meaning (``tf.cast``, ``tf.constant``...) run
+    on numpy values rather than adding graph nodes, unless given graph values: how the functions
+    ``tfc.data`` runs (``map``, ``filter``...) read them, as TensorFlow 2 code."""
+    depth = getattr(_eager_scope, "depth", 0)
+    _eager_scope.depth = depth + 1
+    try:
+        yield
+    finally:
+        _eager_scope.depth = depth
 
 
 def _reduction(fn: Callable) -> Callable:
