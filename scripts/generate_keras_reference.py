@@ -60,6 +60,52 @@ LAYER_CASES = [  # (case name, class, kwargs, input shape)
       ("relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "relu6", "exponential", "linear")],
 ]
 
+RECURRENT_OPTION_CASES = [  # (case name, class, kwargs, input shape), as LAYER_CASES
+    ("gru_reset_before", "GRU", {"units": 4, "reset_after": False}, (3, 6, 2)),
+    ("gru_reset_before_backwards_sequences", "GRU", {"units": 3, "reset_after": False, "return_sequences": True, "go_backwards": True},
+     (2, 5, 4)),
+    ("gru_no_bias", "GRU", {"units": 3, "use_bias": False, "return_sequences": True}, (2, 4, 3)),
+    ("gru_reset_before_no_bias", "GRU", {"units": 3, "reset_after": False, "use_bias": False}, (2, 4, 3)),
+    ("simple_rnn_backwards_last", "SimpleRNN", {"units": 4, "go_backwards": True, "activation": "relu"}, (2, 5, 3)),
+    ("lstm_no_unit_forget_bias", "LSTM", {"units": 3, "unit_forget_bias": False}, (2, 5, 4)),
+    ("lstm_unroll_sequences", "LSTM", {"units": 3, "unroll": True, "return_sequences": True}, (2, 4, 3)),
+    ("gru_unroll_backwards", "GRU", {"units": 2, "unroll": True, "go_backwards": True}, (2, 4, 3)),
+    ("lstm_implementation_1", "LSTM", {"units": 3, "implementation": 1}, (2, 4, 3)),
+    ("lstm_dropout_at_inference", "LSTM", {"units": 3, "dropout": 0.5, "recurrent_dropout": 0.3, "return_sequences": True}, (2, 4, 3)),
+    ("gru_dropout_at_inference", "GRU", {"units": 3, "dropout": 0.4, "recurrent_dropout": 0.4, "reset_after": False}, (2, 4, 3)),
+    ("simple_rnn_dropout_at_inference", "SimpleRNN", {"units": 3, "dropout": 0.5, "recurrent_dropout": 0.5}, (2, 4, 3)),
+    ("lstm_return_state", "LSTM", {"units": 3, "return_state": True}, (2, 5, 4)),
+    ("gru_return_state_sequences", "GRU", {"units": 3, "return_state": True, "return_sequences": True}, (2, 5, 4)),
+    ("bidirectional_lstm_merge_none", "Bidirectional", {"layer": ["LSTM", {"units": 3, "return_sequences": True}], "merge_mode": None},
+     (2, 5, 4)),
+    ("bidirectional_gru_return_state", "Bidirectional", {"layer": ["GRU", {"units": 3, "return_state": True}], "merge_mode": "ave"},
+     (2, 5, 4)),
+    ("bidirectional_lstm_return_state_mul", "Bidirectional", {"layer": ["LSTM", {"units": 2, "return_state": True,
+                                                                                 "return_sequences": True}], "merge_mode": "mul"},
+     (2, 4, 3)),
+    ("embedding_attention_gru", "EmbeddingAttentionGRU", {"length": 7, "input_dim": 20, "output_dim": 6, "num_heads": 2, "key_dim": 3,
+                                                          "units": 4}, ("int", 20, (3, 7))),
+]
+
+ATTENTION_CASES = [  # (case name, kwargs, inputs {slot: shape or the slot it repeats}, call options)
+    ("mha_self", {"num_heads": 2, "key_dim": 3}, {"query": (2, 5, 6), "value": "query"}, {}),
+    ("mha_cross_key_value", {"num_heads": 3, "key_dim": 2, "value_dim": 4}, {"query": (2, 5, 6), "value": (2, 4, 3), "key": (2, 4, 7)},
+     {"return_attention_scores": True}),
+    ("mha_attention_mask", {"num_heads": 2, "key_dim": 3}, {"query": (2, 5, 6), "value": (2, 4, 3), "attention_mask": (2, 5, 4)},
+     {"return_attention_scores": True}),
+    ("mha_causal", {"num_heads": 2, "key_dim": 4}, {"query": (2, 6, 5), "value": "query"}, {"use_causal_mask": True}),
+    ("mha_causal_scores_and_mask", {"num_heads": 1, "key_dim": 3}, {"query": (2, 4, 5), "value": "query", "attention_mask": (2, 4, 4)},
+     {"use_causal_mask": True, "return_attention_scores": True}),
+    ("mha_output_shape_no_bias", {"num_heads": 2, "key_dim": 3, "output_shape": (2, 3), "use_bias": False},
+     {"query": (2, 5, 6), "value": (2, 3, 4)}, {}),
+    ("mha_output_shape_int", {"num_heads": 2, "key_dim": 2, "value_dim": 3, "output_shape": 7}, {"query": (3, 4, 5), "value": "query"},
+     {"return_attention_scores": True}),
+    ("mha_rank4_all_axes", {"num_heads": 2, "key_dim": 3}, {"query": (2, 3, 4, 5), "value": "query"}, {"return_attention_scores": True}),
+    ("mha_rank4_attention_axes", {"num_heads": 2, "key_dim": 3, "attention_axes": (2,)}, {"query": (2, 3, 4, 5), "value": (2, 3, 6, 2)},
+     {"return_attention_scores": True}),
+    ("mha_rank4_negative_axis", {"num_heads": 2, "key_dim": 2, "attention_axes": -3}, {"query": (2, 3, 4, 5), "value": "query"}, {}),
+]
+
 
 def build(cls: str, kwargs: dict):
     """The layer a case names; nested layers (Bidirectional's, a Sequential's) as [class, kwargs]."""
@@ -67,39 +113,92 @@ def build(cls: str, kwargs: dict):
         return keras.Sequential([build(*spec) for spec in kwargs["layers"]])
     if cls == "Bidirectional":
         return keras.layers.Bidirectional(build(*kwargs["layer"]), **{k: v for k, v in kwargs.items() if k != "layer"})
+    if cls == "EmbeddingAttentionGRU":
+        return embedding_attention_gru(**kwargs)
     return getattr(keras.layers, cls)(**kwargs)
 
 
-def example(shape) -> np.ndarray:
+def embedding_attention_gru(length: int, input_dim: int, output_dim: int, num_heads: int, key_dim: int, units: int):
+    """Token ids -> Embedding(mask_zero) -> self-attention -> GRU: the padding's mask reaches the attention
+    implicitly (as the query's and the value's masks) and the GRU after it."""
+    ids = keras.Input((length,), dtype="int32")
+    x = keras.layers.Embedding(input_dim, output_dim, mask_zero=True)(ids)
+    x = keras.layers.MultiHeadAttention(num_heads, key_dim)(x, x)
+    return keras.Model(ids, keras.layers.GRU(units)(x))
+
+
+def example(shape, rng=RNG) -> np.ndarray:
     """A float input of ``shape``, or ("int", vocabulary, shape): token ids with trailing zeros (padding)."""
     if shape[0] != "int":
-        return RNG.normal(size=shape).astype(np.float32)
+        return rng.normal(size=shape).astype(np.float32)
     _, vocabulary, dims = shape
-    ids = RNG.integers(1, vocabulary, size=dims).astype(np.int32)
-    for row, length in enumerate(RNG.integers(2, dims[1] + 1, size=dims[0])):
+    ids = rng.integers(1, vocabulary, size=dims).astype(np.int32)
+    for row, length in enumerate(rng.integers(2, dims[1] + 1, size=dims[0])):
         ids[row, length:] = 0
     return ids
 
 
-def layer_cases() -> tuple[list, dict]:
+def outputs(result) -> dict:
+    """A layer's result as {"out": array}, or {"out0": ..., "out1": ...} for a layer of several outputs."""
+    if isinstance(result, (list, tuple)):
+        return {f"out{i}": np.asarray(r) for i, r in enumerate(result)}
+    return {"out": np.asarray(result)}
+
+
+def layer_cases(cases=LAYER_CASES, rng=RNG) -> tuple[list, dict]:
     index, arrays = [], {}
-    for name, cls, kwargs, shape in LAYER_CASES:
+    for name, cls, kwargs, shape in cases:
         layer = build(cls, kwargs)
-        x = example(shape)
+        x = example(shape, rng)
         layer(x)  # build
-        weights = [RNG.normal(size=w.shape).astype(np.float32) for w in layer.get_weights()]
+        weights = [rng.normal(size=w.shape).astype(np.float32) for w in layer.get_weights()]
         if cls == "BatchNormalization":
             weights[3] = np.abs(weights[3]) + 0.5  # a variance
         layer.set_weights(weights)
-        arrays[f"{name}/x"], arrays[f"{name}/out"] = x, np.asarray(layer(x, training=False))
+        arrays[f"{name}/x"] = x
+        results = outputs(layer(x, training=False))
+        arrays.update({f"{name}/{key}": value for key, value in results.items()})
         if cls == "BatchNormalization":
             arrays[f"{name}/train_out"] = np.asarray(layer(x, training=True))
             arrays[f"{name}/moved"] = np.stack([np.asarray(w) for w in layer.get_weights()[2:]])
         for i, w in enumerate(weights):
             arrays[f"{name}/w{i}"] = w
-        index.append({"name": name, "class": cls, "kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()},
-                      "weights": len(weights)})
+        entry = {"name": name, "class": cls, "kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()},
+                 "weights": len(weights)}
+        index.append(entry if len(results) == 1 else {**entry, "outputs": len(results)})
     return index, arrays
+
+
+def attention_cases(rng) -> tuple[list, dict]:
+    """MultiHeadAttention called on named inputs ({slot: shape, or the slot whose array it reuses}) with
+    call options; its weights random, its output (and scores) Keras'."""
+    index, arrays = [], {}
+    for name, kwargs, inputs, options in ATTENTION_CASES:
+        layer = keras.layers.MultiHeadAttention(**kwargs)
+        given = {}
+        for slot, shape in inputs.items():
+            given[slot] = given[shape] if isinstance(shape, str) else attention_input(slot, shape, rng)
+        building = {k: v for k, v in options.items() if k != "return_attention_scores"}
+        layer(**given, **building)  # build
+        weights = [rng.normal(size=w.shape).astype(np.float32) for w in layer.get_weights()]
+        layer.set_weights(weights)
+        results = outputs(layer(**given, **options, training=False))
+        arrays.update({f"{name}/{key}": value for key, value in results.items()})
+        arrays.update({f"{name}/{slot}": given[slot] for slot, shape in inputs.items() if not isinstance(shape, str)})
+        arrays.update({f"{name}/w{i}": w for i, w in enumerate(weights)})
+        entry = {"name": name, "class": "MultiHeadAttention", "kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()},
+                 "inputs": inputs, "call": options, "weights": len(weights)}
+        index.append(entry if len(results) == 1 else {**entry, "outputs": len(results)})
+    return index, arrays
+
+
+def attention_input(slot: str, shape, rng) -> np.ndarray:
+    """Normal floats, or for an attention_mask booleans that keep each query's first position."""
+    if slot != "attention_mask":
+        return rng.normal(size=shape).astype(np.float32)
+    mask = rng.random(size=shape) < 0.6
+    mask[..., 0] = True
+    return mask
 
 
 def mlp():
@@ -138,9 +237,20 @@ def fit_cases() -> tuple[list, dict]:
     return index, arrays
 
 
+def all_layer_cases() -> tuple[list, dict]:
+    """The first cases from RNG, as when they were written; the later ones each from a stream of their
+    own, so adding cases leaves the earlier data (and fit's) as it was."""
+    index, arrays = layer_cases()
+    for more in (lambda: layer_cases(RECURRENT_OPTION_CASES, np.random.default_rng(2024)),
+                 lambda: attention_cases(np.random.default_rng(2025))):
+        cases, data = more()
+        index, arrays = index + cases, {**arrays, **data}
+    return index, arrays
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for stem, (index, arrays) in (("layers", layer_cases()), ("fit", fit_cases())):
+    for stem, (index, arrays) in (("layers", all_layer_cases()), ("fit", fit_cases())):
         (OUT / f"{stem}.json").write_text(json.dumps({"keras": keras.__version__, "cases": index}, indent=1) + "\n")
         np.savez_compressed(OUT / f"{stem}.npz", **arrays)
         print(f"{stem}: {len(index)} cases")

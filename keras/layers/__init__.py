@@ -1,5 +1,6 @@
 """``tfc.keras.layers``: Keras' layers with tf.keras 2.x's names and arguments, traced by tfc."""
 
+from .attention import MultiHeadAttention
 from .base import Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv2D, SeparableConv2D
 from .core import Activation, Dense, Dropout, Flatten, InputLayer, Lambda, Permute, Reshape
@@ -34,5 +35,5 @@ __all__ = [
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
     "GlobalMaxPooling2D", "GlobalMaxPooling3D", "InputLayer", "LSTM", "Lambda", "Layer", "LayerNormalization",
     "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum",
-    "Multiply", "Permute", "RNN", "Reshape", "SeparableConv2D", "SimpleRNN", "Subtract",
+    "MultiHeadAttention", "Multiply", "Permute", "RNN", "Reshape", "SeparableConv2D", "SimpleRNN", "Subtract",
 ]  # fmt: skip

@@ -14,7 +14,9 @@ import tfc
 
 keras = tfc.keras
 DATA = Path(__file__).resolve().parents[1] / "data" / "keras"
-LAYERS = json.loads((DATA / "layers.json").read_text())["cases"]
+CASES = json.loads((DATA / "layers.json").read_text())["cases"]
+LAYERS = [c for c in CASES if "inputs" not in c]
+ATTENTION = [c for c in CASES if "inputs" in c]
 FITS = json.loads((DATA / "fit.json").read_text())["cases"]
 
 
@@ -36,7 +38,28 @@ def build(cls: str, kwargs: dict):
         return keras.Sequential([build(*spec) for spec in kwargs["layers"]])
     if cls == "Bidirectional":
         return keras.layers.Bidirectional(build(*kwargs["layer"]), **{k: v for k, v in kwargs.items() if k != "layer"})
+    if cls == "EmbeddingAttentionGRU":
+        return embedding_attention_gru(**kwargs)
     return getattr(keras.layers, cls)(**kwargs)
+
+
+def embedding_attention_gru(length, input_dim, output_dim, num_heads, key_dim, units):
+    """The generator's functional model: the Embedding's padding mask reaches the attention and the GRU."""
+    ids = keras.Input((length,), dtype="int32")
+    x = keras.layers.Embedding(input_dim, output_dim, mask_zero=True)(ids)
+    x = keras.layers.MultiHeadAttention(num_heads, key_dim)(x, x)
+    return keras.Model(ids, keras.layers.GRU(units)(x))
+
+
+def assert_outputs_equal(case, got, arrays):
+    """One output (``name/out``), or ``case["outputs"]`` of them (``name/out0``, ...)."""
+    name = case["name"]
+    if "outputs" not in case:
+        np.testing.assert_allclose(np.asarray(got), arrays[f"{name}/out"], rtol=2e-5, atol=2e-5)
+        return
+    assert isinstance(got, (list, tuple)) and len(got) == case["outputs"]
+    for i, value in enumerate(got):
+        np.testing.assert_allclose(np.asarray(value), arrays[f"{name}/out{i}"], rtol=2e-5, atol=2e-5, err_msg=f"output {i}")
 
 
 def built_layer(case, x):
@@ -52,7 +75,26 @@ def test_layer_outputs_equal_keras(case, layer_arrays):
     layer = built_layer(case, x)
     layer.set_weights([layer_arrays[f"{name}/w{i}"] for i in range(case["weights"])])
     got = tfc.compile(lambda t: layer(t, training=False))(x)
-    np.testing.assert_allclose(np.asarray(got), layer_arrays[f"{name}/out"], rtol=2e-5, atol=2e-5)
+    assert_outputs_equal(case, got, layer_arrays)
+
+
+@pytest.mark.parametrize("case", ATTENTION, ids=[c["name"] for c in ATTENTION])
+def test_attention_outputs_equal_keras(case, layer_arrays):
+    """MultiHeadAttention on the case's inputs (a slot naming another reuses its tensor: self-attention)."""
+    name, inputs = case["name"], case["inputs"]
+    own = [slot for slot, shape in inputs.items() if not isinstance(shape, str)]
+    arrays = [layer_arrays[f"{name}/{slot}"] for slot in own]
+    layer = keras.layers.MultiHeadAttention(**case["kwargs"])
+
+    def run(*tensors):
+        given = dict(zip(own, tensors))
+        given.update({slot: given[shape] for slot, shape in inputs.items() if isinstance(shape, str)})
+        return layer(**given, **case["call"], training=False)
+
+    step = tfc.compile(run)
+    step(*arrays)  # build
+    layer.set_weights([layer_arrays[f"{name}/w{i}"] for i in range(case["weights"])])
+    assert_outputs_equal(case, step(*arrays), layer_arrays)
 
 
 def test_batch_normalization_in_training_uses_the_batch_and_moves_its_averages(layer_arrays):
