@@ -19,6 +19,10 @@ class Progbar:
         self.steps, self.verbose, self.stream = steps, verbose, stream or sys.stdout
         self.start = self.last = time.perf_counter()
 
+    def due(self) -> bool:
+        """Whether a redraw is due (so the caller reads the logs only then)."""
+        return self.verbose == 1 and time.perf_counter() - self.last >= 0.05
+
     def update(self, step: int, logs: dict, final: bool = False) -> None:
         now = time.perf_counter()
         if self.verbose != 1 or (not final and now - self.last < 0.05):

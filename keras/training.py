@@ -122,21 +122,23 @@ class Trainer:
         return self.evaluate(x, y, batch_size=batch_size, verbose=0, sample_weight=weights[0] if weights else None, steps=steps, return_dict=True)
 
     def _run_epoch(self, kind: str, batches, bar: Progbar, hooks=()) -> tuple[dict, int]:
-        """One pass over ``batches``: the step's loss and metric sums averaged per example, and the number of steps."""
-        step = self._step(kind)
-        totals, seen, steps = np.zeros(1 + len(self.compiled_metrics)), 0, 0
+        """One pass over ``batches``: the step's loss and metric sums averaged per example, and the
+        number of steps. Results are read back from the device only when a callback or the progress
+        bar looks at them, so steps queue up behind each other as in a bare loop."""
+        step, means, steps = self._step(kind), RunningMeans(self.metrics_names), 0
+        batch_hooks = [h for h in hooks if type(h).on_train_batch_end is not callbacks_module.Callback.on_train_batch_end]
         for index, (batch_x, batch_y, batch_w) in enumerate(batches):
             for hook in hooks:
                 hook.on_train_batch_begin(index)
-            loss, sums = step(batch_x, batch_y, batch_w) if batch_w is not None else step(batch_x, batch_y)
-            size = len(batch_y)
-            totals += [float(loss) * size, *(float(s) for s in sums)]
-            seen, steps = seen + size, index + 1
-            logs = dict(zip(self.metrics_names, totals / seen))
-            for hook in hooks:
-                hook.on_train_batch_end(index, logs)
-            bar.update(steps, logs)
-        return dict(zip(self.metrics_names, (totals / max(seen, 1)).tolist())), steps
+            means.add(*(step(batch_x, batch_y, batch_w) if batch_w is not None else step(batch_x, batch_y)), len(batch_y))
+            steps = index + 1
+            if batch_hooks:
+                logs = means.logs()
+                for hook in batch_hooks:
+                    hook.on_train_batch_end(index, logs)
+            if bar.due():
+                bar.update(steps, means.logs())
+        return means.logs(), steps
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None,
                  return_dict: bool = False):
@@ -178,6 +180,24 @@ class Trainer:
     def train_step_ir(self, x, y) -> str:
         """The tfc IR of one training step for batches like ``x``, ``y``: the whole step, one program."""
         return self._step("train").lower(data_adapter.arrays(x, "x"), data_adapter.arrays(y, "y")).as_text()
+
+
+class RunningMeans:
+    """An epoch's loss and metric sums per example, kept as the step returned them (device values)
+    until :meth:`logs` reads them."""
+
+    def __init__(self, names: list[str]):
+        self.names, self.totals, self.seen, self.pending = names, np.zeros(len(names)), 0, []
+
+    def add(self, loss, sums, size: int) -> None:
+        self.pending.append((loss, sums, size))
+        self.seen += size
+
+    def logs(self) -> dict:
+        for loss, sums, size in self.pending:
+            self.totals += [float(loss) * size, *(float(s) for s in sums)]
+        self.pending.clear()
+        return dict(zip(self.names, (self.totals / max(self.seen, 1)).tolist()))
 
 
 def _unsupported(method: str, **values) -> None:
