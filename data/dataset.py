@@ -18,17 +18,18 @@ import tfc
 
 from . import batching, cache, sources, stages, structure
 
-AUTOTUNE = -1
+AUTOTUNE = stages.AUTOTUNE
 INFINITE_CARDINALITY = sources.INFINITE
 UNKNOWN_CARDINALITY = sources.UNKNOWN
 
 
-def parallelism(num_parallel_calls) -> int:
-    """Threads for ``num_parallel_calls`` (AUTOTUNE: one per core)."""
+def parallelism(num_parallel_calls, autotune: bool = False) -> int:
+    """Threads for ``num_parallel_calls``; AUTOTUNE: one per core, or (``autotune``) AUTOTUNE itself
+    for a stage that chooses (:func:`.threads.autotuned_map`)."""
     if num_parallel_calls is None:
         return 1
     if num_parallel_calls == AUTOTUNE:
-        return os.cpu_count() or 1
+        return AUTOTUNE if autotune else os.cpu_count() or 1
     if num_parallel_calls < 1:
         raise ValueError(f"num_parallel_calls must be positive or tf.data.AUTOTUNE, got {num_parallel_calls}")
     return int(num_parallel_calls)
@@ -123,7 +124,7 @@ class Dataset:
 
     # ---- transformations
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None) -> Dataset:
-        return Dataset(stages.Map(self.node, map_func, parallelism(num_parallel_calls)))
+        return Dataset(stages.Map(self.node, map_func, parallelism(num_parallel_calls, autotune=True)))
 
     def filter(self, predicate, name=None) -> Dataset:
         return Dataset(stages.Filter(self.node, predicate))

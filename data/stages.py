@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 
 import numpy as np
 
@@ -14,6 +15,8 @@ from tfc.compat import dispatch
 
 from . import structure, threads
 from .sources import INFINITE, UNKNOWN
+
+AUTOTUNE = -1
 
 
 def call(fn, element):
@@ -45,7 +48,8 @@ class Stage:
 
 class Map(Stage):
     """``map``: ``fn`` on every element, in order; on ``parallel`` threads when asked (numpy and tfc's
-    compiled calls release the interpreter lock, so threads overlap real work)."""
+    compiled calls release the interpreter lock, so threads overlap real work); with AUTOTUNE, on
+    threads when they turn out faster."""
 
     def __init__(self, input_node, fn, parallel: int):
         super().__init__(input_node)
@@ -62,6 +66,8 @@ class Map(Stage):
         return as_element(call(self.fn, element))
 
     def elements(self):
+        if self.parallel == AUTOTUNE:
+            return threads.autotuned_map(self.apply, self.input.elements(), os.cpu_count() or 1)
         if self.parallel > 1:
             return threads.ordered_map(self.apply, self.input.elements(), self.parallel)
         return map(self.apply, self.input.elements())

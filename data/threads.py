@@ -1,5 +1,6 @@
-"""Background threads of a pipeline: ``prefetch`` (a producer thread ahead of the consumer) and
-``map(num_parallel_calls=n)`` (n calls in flight, results in input order).
+"""Background threads of a pipeline: ``prefetch`` (a producer thread ahead of the consumer),
+``map(num_parallel_calls=n)`` (n calls in flight, results in input order), and AUTOTUNE's choice
+between threads and none.
 
 Threads are daemons that stop when the consumer stops: closing (or dropping) the generator that
 reads them sets a stop flag and drains the queue, so no thread outlives its iterator. An exception
@@ -9,8 +10,10 @@ in a thread is raised in the consumer, at the element where it happened.
 from __future__ import annotations
 
 import collections
+import itertools
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -65,17 +68,40 @@ def _consume(buffer: queue.Queue, stop: threading.Event, thread: threading.Threa
                 pass
 
 
-def ordered_map(fn: Callable, elements: Iterator, parallel: int) -> Iterator:
-    """``map(fn, elements)`` with up to ``parallel`` calls running at once, results in order."""
+def ordered_map(fn: Callable, elements: Iterator, parallel: int, chunk: int = 32) -> Iterator:
+    """``map(fn, elements)`` with up to ``parallel`` tasks running at once, results in order. A task
+    maps ``chunk`` consecutive elements, so handing work to a thread costs little per element."""
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="tfc.data map") as pool:
         pending: collections.deque = collections.deque()
         try:
-            for element in elements:
-                pending.append(pool.submit(fn, element))
+            while group := list(itertools.islice(elements, chunk)):
+                pending.append(pool.submit(lambda part: [fn(e) for e in part], group))
                 if len(pending) >= parallel:
-                    yield pending.popleft().result()
+                    yield from pending.popleft().result()
             while pending:
-                yield pending.popleft().result()
+                yield from pending.popleft().result()
         finally:
             for future in pending:
                 future.cancel()
+
+
+def autotuned_map(fn: Callable, elements: Iterator, parallel: int, chunk: int = 32, trial: int = 4) -> Iterator:
+    """``num_parallel_calls=AUTOTUNE``: the pipeline is timed end to end over ``trial`` chunks mapped
+    on the consumer's thread, then over as many mapped on ``parallel`` threads, and goes on with the
+    faster. Threads only pay when ``fn`` releases the interpreter lock for long enough (large numpy
+    work, I/O); for small Python functions, handing elements between threads costs more than it saves."""
+    elements = iter(elements)
+    start, count = time.perf_counter(), 0
+    for element in itertools.islice(elements, trial * chunk):
+        yield fn(element)
+        count += 1
+    sequential = (time.perf_counter() - start) / max(count, 1)
+    if count < trial * chunk or parallel < 2:
+        yield from map(fn, elements)
+        return
+    start, count = time.perf_counter(), 0
+    for result in ordered_map(fn, itertools.islice(elements, trial * chunk * parallel), parallel, chunk):
+        yield result
+        count += 1
+    threaded = (time.perf_counter() - start) / max(count, 1)
+    yield from (ordered_map(fn, elements, parallel, chunk) if threaded < sequential else map(fn, elements))
