@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import tfc
 
+from .serialization import deserialize_keras_object, serialize_keras_object
+
 
 def linear(x):
     return x
@@ -90,19 +92,27 @@ _BY_NAME["silu"] = swish
 
 
 def get(identifier) -> Callable:
-    """The activation ``identifier`` names (None: linear), or ``identifier`` itself when callable."""
+    """The activation ``identifier`` names (None: linear; custom names from ``custom_objects`` or the
+    registry), or ``identifier`` itself when callable."""
     if identifier is None:
         return linear
     if callable(identifier):
         return identifier
     if isinstance(identifier, str) and identifier in _BY_NAME:
         return _BY_NAME[identifier]
+    if isinstance(identifier, str):
+        return deserialize(identifier)
     raise ValueError(f"unknown activation {identifier!r} (expected one of {', '.join(sorted(_BY_NAME))}, or a callable)")
 
 
 def serialize(activation: Callable) -> str:
-    """The name ``get`` turns back into ``activation``; ValueError for one that has none."""
+    """The name ``get`` turns back into ``activation``: a built-in's name, else the function's
+    registered name or ``__name__`` (load it with ``custom_objects``); ValueError for a lambda."""
     for name, fn in _BY_NAME.items():
         if fn is activation:
             return name
-    raise ValueError(f"activation {activation!r} has no name; a model using it saves only with its weights")
+    return serialize_keras_object(activation)
+
+
+def deserialize(name: str, custom_objects=None) -> Callable:
+    return deserialize_keras_object(name, _BY_NAME, custom_objects, "activation")

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from .serialization import deserialize_keras_object, serialize_keras_object
+
 _global = {"rng": np.random.default_rng()}
 
 
@@ -30,6 +32,10 @@ class Initializer:
 
     def get_config(self) -> dict:
         return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
 
 
 class _Random(Initializer):
@@ -72,6 +78,9 @@ class RandomNormal(_Random):
     def __call__(self, shape, dtype="float32"):
         return self.rng().normal(self.mean, self.stddev, shape).astype(dtype)
 
+    def get_config(self) -> dict:
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
 
 class RandomUniform(_Random):
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
@@ -81,6 +90,9 @@ class RandomUniform(_Random):
     def __call__(self, shape, dtype="float32"):
         return self.rng().uniform(self.minval, self.maxval, shape).astype(dtype)
 
+    def get_config(self) -> dict:
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
 
 class TruncatedNormal(_Random):
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
@@ -89,6 +101,9 @@ class TruncatedNormal(_Random):
 
     def __call__(self, shape, dtype="float32"):
         return (self.mean + self.stddev * _truncated(self.rng(), shape)).astype(dtype)
+
+    def get_config(self) -> dict:
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
 def _truncated(rng: np.random.Generator, shape) -> np.ndarray:
@@ -140,32 +155,39 @@ class VarianceScaling(_Random):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
 
-class GlorotUniform(VarianceScaling):
+class _Preset(VarianceScaling):
+    """A VarianceScaling of fixed scale, mode and distribution: only its seed is configurable."""
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed}
+
+
+class GlorotUniform(_Preset):
     def __init__(self, seed: int | None = None):
         super().__init__(1.0, "fan_avg", "uniform", seed)
 
 
-class GlorotNormal(VarianceScaling):
+class GlorotNormal(_Preset):
     def __init__(self, seed: int | None = None):
         super().__init__(1.0, "fan_avg", "truncated_normal", seed)
 
 
-class HeNormal(VarianceScaling):
+class HeNormal(_Preset):
     def __init__(self, seed: int | None = None):
         super().__init__(2.0, "fan_in", "truncated_normal", seed)
 
 
-class HeUniform(VarianceScaling):
+class HeUniform(_Preset):
     def __init__(self, seed: int | None = None):
         super().__init__(2.0, "fan_in", "uniform", seed)
 
 
-class LecunNormal(VarianceScaling):
+class LecunNormal(_Preset):
     def __init__(self, seed: int | None = None):
         super().__init__(1.0, "fan_in", "truncated_normal", seed)
 
 
-class LecunUniform(VarianceScaling):
+class LecunUniform(_Preset):
     def __init__(self, seed: int | None = None):
         super().__init__(1.0, "fan_in", "uniform", seed)
 
@@ -183,6 +205,9 @@ class Orthogonal(_Random):
         q = q if rows >= cols else q.T
         return (self.gain * q[:rows, :cols]).reshape(shape).astype(dtype)
 
+    def get_config(self) -> dict:
+        return {"gain": self.gain, "seed": self.seed}
+
 
 _BY_NAME = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal, "random_uniform": RandomUniform,
@@ -192,15 +217,32 @@ _BY_NAME = {
 }  # fmt: skip
 
 
-def get(identifier) -> Initializer:
-    """The initializer ``identifier`` names (``"glorot_uniform"``, ``"GlorotUniform"``), or the object itself."""
+_CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
+
+
+def serialize(initializer) -> dict | str:
+    """``{"class_name": "GlorotUniform", "config": {"seed": None}}`` (a function: its name)."""
+    return serialize_keras_object(initializer)
+
+
+def deserialize(config, custom_objects=None) -> Initializer:
+    """The initializer ``serialize`` described (custom classes from ``custom_objects`` or the registry)."""
+    return deserialize_keras_object(config, {**_CLASSES, **_BY_NAME}, custom_objects, "initializer")
+
+
+def get(identifier) -> Initializer | None:
+    """The initializer ``identifier`` names (``"glorot_uniform"``, ``"GlorotUniform"``, a serialized
+    dict), or the object itself; None for None."""
+    if identifier is None:
+        return None
     if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
         return identifier
-    if isinstance(identifier, str):
-        key = identifier if identifier in _BY_NAME else _snake(identifier)
-        if key in _BY_NAME:
-            return _BY_NAME[key]()
-    raise ValueError(f"unknown initializer {identifier!r} (expected one of {', '.join(sorted(_BY_NAME))}, or an Initializer)")
+    if isinstance(identifier, str) and (identifier in _BY_NAME or _snake(identifier) in _BY_NAME):
+        return _BY_NAME[identifier if identifier in _BY_NAME else _snake(identifier)]()
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    raise ValueError(f"unknown initializer {identifier!r} (expected one of {', '.join(sorted(_BY_NAME))}, a serialized "
+                     "initializer, or an Initializer)")
 
 
 def _snake(name: str) -> str:

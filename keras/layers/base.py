@@ -19,6 +19,7 @@ from ..keras_tensor import KerasTensor, is_symbolic
 
 _name_counts: defaultdict = defaultdict(itertools.count)
 _LAYER_KWARGS = ("trainable", "name", "dtype", "input_shape", "batch_input_shape", "batch_size", "input_dim")
+_BASE_CONFIG = ("name", "trainable", "dtype", "batch_input_shape")  # what Layer.get_config gives
 
 
 def unique_name(base: str) -> str:
@@ -48,13 +49,15 @@ class Layer:
         self._penalties: list = []  # (weight, regularizer)
         self._constraints: list = []  # (weight, constraint)
         self._compiled_call = None  # how the layer runs when called on arrays (made on first such call)
+        self._build_input = None  # the input spec of the first call (get_build_config)
         self.batch_input_shape = _batch_input_shape(kwargs)
 
     # ---- weights
     def add_weight(self, name: str, shape, dtype=None, initializer="glorot_uniform", regularizer=None, trainable: bool = True,
                    constraint=None) -> Variable:
         """A weight of this layer, initialized now (``initializer`` by name or object)."""
-        value = initializers.get(initializer)(tuple(int(d) for d in shape), dtype or self.dtype)
+        make = initializers.get("glorot_uniform" if initializer is None else initializer)
+        value = make(tuple(int(d) for d in shape), dtype or self.dtype)
         weight = Variable(np.asarray(value), name=f"{self.name}/{name}", trainable=trainable)
         weight.keras_name = name
         self._weights.append(weight)
@@ -118,6 +121,7 @@ class Layer:
             return self._call_symbolic(inputs, kwargs)
         if current_trace() is None:  # called on arrays: run it compiled, as tf.keras runs a tf.function
             return self._call_eagerly(inputs, training, kwargs)
+        self._note_build_input(inputs)
         self.ensure_built(_shape_of(inputs))
         if "training" in inspect.signature(self.call).parameters:
             kwargs["training"] = training
@@ -131,6 +135,20 @@ class Layer:
         out = self._compiled_call(inputs, training=bool(training))
         return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
 
+    def _note_build_input(self, inputs) -> None:
+        if not self.built and self._build_input is None:
+            self._build_input = _input_spec(inputs)
+
+    def get_build_config(self) -> dict | None:
+        """The input this layer was first called on (shapes with the batch dimension None, and dtypes),
+        what :meth:`build_from_config` needs to make the same weights; None before any call."""
+        return None if self._build_input is None else {"input_spec": self._build_input}
+
+    def build_from_config(self, config: dict) -> None:
+        """Make the weights the first call made, by one symbolic call on an input like it (a
+        subclassed model makes its layers' weights in its ``call``)."""
+        self(_symbolic_input(config["input_spec"]))
+
     def ensure_built(self, input_shape) -> None:
         if not self.built:
             self.build(input_shape)
@@ -139,6 +157,7 @@ class Layer:
     def _call_symbolic(self, inputs, kwargs):
         """Record a call on symbolic tensors (one KerasTensor per output, sharing the call): the
         outputs' shapes come from tracing ``call`` once."""
+        self._note_build_input(inputs)
         self.ensure_built(_shape_of(inputs))
         specs = self.compute_output_spec(inputs, kwargs)
         listed, call = isinstance(inputs, (list, tuple)), object()
@@ -175,10 +194,74 @@ class Layer:
         return [shape for shape, _ in spec] if isinstance(spec, list) else spec[0]
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The arguments that rebuild this layer (``type(layer).from_config(config)``): here the base
+        ones; each layer adds its own. A subclass whose ``__init__`` takes arguments of its own must
+        override it (or saving would lose them), as in tf.keras."""
+        _check_config_overridden(self)
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.batch_input_shape is not None:
+            config["batch_input_shape"] = list(self.batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """``cls(**config)``; the base arguments (name, trainable...) a subclass' ``__init__`` does not
+        take are set on the new layer instead."""
+        parameters = inspect.signature(cls.__init__).parameters
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        passed = {k: v for k, v in config.items() if takes_any or k in parameters or k not in _BASE_CONFIG}
+        try:
+            layer = cls(**passed)
+        except TypeError as err:
+            raise TypeError(f"{cls.__name__}.from_config: cannot rebuild the layer from its config (keys {sorted(config)}): {err}. "
+                            "Its get_config() must return every argument of its __init__, or it must override from_config()") from err
+        for key in set(config) - set(passed):
+            setattr(layer, key, config[key])
+        return layer
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def serialized_options(**options) -> dict:
+    """Each ``*_initializer``, ``*_regularizer`` and ``*_constraint`` argument as Keras' configs hold
+    it: ``{"class_name": ..., "config": ...}`` (None for none)."""
+    modules = {"initializer": initializers, "regularizer": regularizers, "constraint": constraints}
+    config = {}
+    for name, value in options.items():
+        module = modules[name.rsplit("_", 1)[-1]]
+        config[name] = module.serialize(module.get(value))
+    return config
+
+
+def _check_config_overridden(layer: Layer) -> None:
+    """NotImplementedError when the class defining ``layer``'s ``__init__`` takes arguments of its own
+    but inherits ``get_config``, which cannot know them."""
+    mro = type(layer).__mro__
+    init_owner = next(c for c in mro if "__init__" in c.__dict__)
+    config_owner = next(c for c in mro if "get_config" in c.__dict__)
+    if mro.index(init_owner) >= mro.index(config_owner):
+        return
+    own = [name for name, p in inspect.signature(init_owner.__init__).parameters.items()
+           if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and name not in _BASE_CONFIG]
+    if own:
+        raise NotImplementedError(f"{init_owner.__name__} '{layer.name}': its __init__ takes {', '.join(own)}, so it must override "
+                                  "get_config() to return them (and from_config() if its constructor cannot take that dict) to be saved")
+
+
+def _input_spec(inputs):
+    """{"shape": [None, ...], "dtype": "float32"} of an input (a list of them for a list of inputs)."""
+    if isinstance(inputs, (list, tuple)):
+        return [_input_spec(x) for x in inputs]
+    dtype = inputs.dtype if isinstance(inputs.dtype, str) else np.dtype(getattr(inputs.dtype, "numpy", inputs.dtype)).name
+    shape = [None if d is None else int(d) for d in inputs.shape]
+    return {"shape": [None, *shape[1:]] if shape else [], "dtype": dtype}
+
+
+def _symbolic_input(spec):
+    if isinstance(spec, list):
+        return [_symbolic_input(s) for s in spec]
+    return KerasTensor(tuple(spec["shape"]), spec["dtype"])
 
 
 def _shape_of(inputs):

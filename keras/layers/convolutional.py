@@ -6,7 +6,7 @@ from __future__ import annotations
 import tfc
 
 from .. import activations
-from .base import Layer
+from .base import Layer, serialized_options
 
 
 def int_tuple(value, rank: int, what: str, layer: str) -> tuple:
@@ -33,6 +33,8 @@ class Conv(Layer):
                  **kwargs):
         super().__init__(**kwargs)
         where = f"{type(self).__name__} '{self.name}'"
+        if activity_regularizer is not None:
+            raise ValueError(f"{where}: activity_regularizer is not supported yet (got {activity_regularizer!r})")
         self.filters, self.groups = int(filters), int(groups)
         self.kernel_size = int_tuple(kernel_size, self.rank, "kernel_size", where)
         self.strides = int_tuple(strides, self.rank, "strides", where)
@@ -69,7 +71,10 @@ class Conv(Layer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size), "strides": list(self.strides),
                 "padding": self.padding, "data_format": self.data_format, "dilation_rate": list(self.dilation_rate), "groups": self.groups,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                **serialized_options(kernel_initializer=self.kernel_initializer, bias_initializer=self.bias_initializer,
+                                     kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
+                                     activity_regularizer=None, kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint)}
 
 
 class Conv1D(Conv):
@@ -117,7 +122,8 @@ class DepthwiseConv2D(Conv):
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
                  bias_constraint=None, **kwargs):
         super().__init__(1, kernel_size, strides, padding, data_format, dilation_rate, 1, activation, use_bias, depthwise_initializer,
-                         bias_initializer, depthwise_regularizer, bias_regularizer, None, depthwise_constraint, bias_constraint, **kwargs)
+                         bias_initializer, depthwise_regularizer, bias_regularizer, activity_regularizer, depthwise_constraint,
+                         bias_constraint, **kwargs)
         self.depth_multiplier = int(depth_multiplier)
 
     def build(self, input_shape):
@@ -135,24 +141,36 @@ class DepthwiseConv2D(Conv):
             y = tfc.nn.bias_add(y, self.bias, data_format=fmt)
         return self.activation(y)
 
+    def get_config(self):
+        config = _without(super().get_config(), "filters", "groups")
+        return {**config, "depth_multiplier": self.depth_multiplier,
+                **serialized_options(depthwise_initializer=self.kernel_initializer, depthwise_regularizer=self.kernel_regularizer,
+                                     depthwise_constraint=self.kernel_constraint)}
+
 
 class SeparableConv2D(Conv):
     """A depthwise convolution then a 1x1 one (Keras' weights: depthwise_kernel, pointwise_kernel, bias)."""
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1, depth_multiplier: int = 1,
                  activation=None, use_bias=True, depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, 1, activation, use_bias,
-                         depthwise_initializer, bias_initializer, **kwargs)
+                         depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, bias_constraint, **kwargs)
         self.depth_multiplier, self.pointwise_initializer = int(depth_multiplier), pointwise_initializer
+        self.pointwise_regularizer, self.pointwise_constraint = pointwise_regularizer, pointwise_constraint
 
     def build(self, input_shape):
         channels = self._channels(input_shape)
         self.depthwise_kernel = self.add_weight("depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
-                                                initializer=self.kernel_initializer)
+                                                initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                                constraint=self.kernel_constraint)
         self.pointwise_kernel = self.add_weight("pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
-                                                initializer=self.pointwise_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer) if self.use_bias else None
+                                                initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+                                                constraint=self.pointwise_constraint)
+        self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer, regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
 
     def call(self, inputs):
         fmt = nn_data_format(self.data_format, 2)
@@ -161,3 +179,16 @@ class SeparableConv2D(Conv):
         if self.bias is not None:
             y = tfc.nn.bias_add(y, self.bias, data_format=fmt)
         return self.activation(y)
+
+    def get_config(self):
+        config = _without(super().get_config(), "groups")
+        return {**config, "depth_multiplier": self.depth_multiplier,
+                **serialized_options(depthwise_initializer=self.kernel_initializer, pointwise_initializer=self.pointwise_initializer,
+                                     depthwise_regularizer=self.kernel_regularizer, pointwise_regularizer=self.pointwise_regularizer,
+                                     depthwise_constraint=self.kernel_constraint, pointwise_constraint=self.pointwise_constraint)}
+
+
+def _without(config: dict, *keys: str) -> dict:
+    """A Conv config less ``keys`` and the kernel_* options (depthwise layers name theirs depthwise_*)."""
+    dropped = {*keys, "kernel_initializer", "kernel_regularizer", "kernel_constraint"}
+    return {k: v for k, v in config.items() if k not in dropped}

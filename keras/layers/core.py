@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -13,7 +14,8 @@ from tfc.frontend.variables import Variable
 from tfc.types import DType
 
 from .. import activations, initializers
-from .base import Layer
+from ..serialization import get_registered_object, serialize_keras_object
+from .base import Layer, serialized_options
 
 
 class InputLayer(Layer):
@@ -27,6 +29,10 @@ class InputLayer(Layer):
     def call(self, inputs):
         return inputs
 
+    def get_config(self):
+        shape = None if self.batch_input_shape is None else list(self.batch_input_shape)
+        return {"batch_input_shape": shape, "dtype": self.dtype, "name": self.name}
+
 
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)`` over the last axis."""
@@ -35,6 +41,8 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        if activity_regularizer is not None:
+            raise ValueError(f"Dense '{self.name}': activity_regularizer is not supported yet (got {activity_regularizer!r})")
         if int(units) < 1:
             raise ValueError(f"Dense '{self.name}': units must be a positive int, got {units!r}")
         self.units, self.activation, self.use_bias = int(units), activations.get(activation), use_bias
@@ -60,7 +68,10 @@ class Dense(Layer):
         return self.activation(y if self.bias is None else tfc.add(y, self.bias))
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
+        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                **serialized_options(kernel_initializer=self.kernel_initializer, bias_initializer=self.bias_initializer,
+                                     kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
+                                     activity_regularizer=None, kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint)}
 
 
 class Activation(Layer):
@@ -89,6 +100,9 @@ class Flatten(Layer):
         if self.data_format == "channels_first" and inputs.ndim > 2:
             inputs = tfc.transpose(inputs, (0, *range(2, inputs.ndim), 1))
         return tfc.reshape(inputs, (inputs.shape[0], math.prod(inputs.shape[1:])))
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
 
 
 class Reshape(Layer):
@@ -147,7 +161,8 @@ class Dropout(Layer):
         return tfc.where(keep, tfc.divide(inputs, 1 - self.rate), tfc.zeros_like(inputs))
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
+        return {**super().get_config(), "rate": self.rate, "noise_shape": noise_shape, "seed": self.seed}
 
 
 class Lambda(Layer):
@@ -159,3 +174,21 @@ class Lambda(Layer):
 
     def call(self, inputs):
         return self.function(inputs, **self.arguments)
+
+    def get_config(self):
+        """The function by name (a ``lambda`` expression cannot be saved: tfc never stores code)."""
+        name = serialize_keras_object(self.function)
+        if not isinstance(name, str):
+            raise ValueError(f"Lambda '{self.name}': its function {self.function!r} is an object, not a function that can be named")
+        return {**super().get_config(), "function": name, "module": getattr(self.function, "__module__", None), "arguments": self.arguments}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """The function from ``custom_objects``, the registry or, as tf.keras does, its module when that
+        is already imported (nothing is imported by name from a file)."""
+        config = dict(config)
+        name, module = config.pop("function"), sys.modules.get(config.pop("module", None) or "")
+        function = get_registered_object(name, custom_objects, vars(module) if module is not None else None)
+        if not callable(function):
+            raise ValueError(f"Lambda '{config.get('name')}': its function {name!r} is unknown; pass it in custom_objects={{{name!r}: ...}}")
+        return cls(function, **config)

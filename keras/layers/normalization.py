@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tfc
 
-from .base import Layer
+from .base import Layer, serialized_options
 
 
 class BatchNormalization(Layer):
@@ -48,28 +48,43 @@ class BatchNormalization(Layer):
         return tfc.nn.batch_normalization(inputs, as_input(mean), as_input(variance), as_input(self.beta), as_input(self.gamma), self.epsilon)
 
     def get_config(self):
+        gamma_init, beta_init, mean_init, var_init = self.initializers
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
-                "scale": self.scale}
+                "scale": self.scale,
+                **serialized_options(beta_initializer=beta_init, gamma_initializer=gamma_init, moving_mean_initializer=mean_init,
+                                     moving_variance_initializer=var_init, beta_regularizer=self.regularizers[1],
+                                     gamma_regularizer=self.regularizers[0], beta_constraint=self.constraints[1],
+                                     gamma_constraint=self.constraints[0])}
 
 
 class LayerNormalization(Layer):
     """Normalizes each example over ``axis`` (default the last), then scales by gamma and shifts by beta."""
 
     def __init__(self, axis=-1, epsilon: float = 0.001, center: bool = True, scale: bool = True, beta_initializer="zeros",
-                 gamma_initializer="ones", **kwargs):
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.axis = (axis,) if isinstance(axis, int) else tuple(axis)
         self.epsilon, self.center, self.scale = float(epsilon), center, scale
         self.initializers = (gamma_initializer, beta_initializer)
+        self.regularizers, self.constraints = (gamma_regularizer, beta_regularizer), (gamma_constraint, beta_constraint)
 
     def build(self, input_shape):
         self._axes = tuple(sorted(a % len(input_shape) for a in self.axis))
         shape = tuple(input_shape[a] for a in self._axes)
-        self.gamma = self.add_weight("gamma", shape, initializer=self.initializers[0]) if self.scale else None
-        self.beta = self.add_weight("beta", shape, initializer=self.initializers[1]) if self.center else None
+        self.gamma = self.add_weight("gamma", shape, initializer=self.initializers[0], regularizer=self.regularizers[0],
+                                     constraint=self.constraints[0]) if self.scale else None
+        self.beta = self.add_weight("beta", shape, initializer=self.initializers[1], regularizer=self.regularizers[1],
+                                    constraint=self.constraints[1]) if self.center else None
 
     def call(self, inputs):
         mean, variance = tfc.nn.moments(inputs, self._axes, keepdims=True)
         shape = tuple(inputs.shape[a] if a in self._axes else 1 for a in range(inputs.ndim))
         as_input = lambda t: None if t is None else tfc.reshape(t, shape)
         return tfc.nn.batch_normalization(inputs, mean, variance, as_input(self.beta), as_input(self.gamma), self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": list(self.axis), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                **serialized_options(beta_initializer=self.initializers[1], gamma_initializer=self.initializers[0],
+                                     beta_regularizer=self.regularizers[1], gamma_regularizer=self.regularizers[0],
+                                     beta_constraint=self.constraints[1], gamma_constraint=self.constraints[0])}

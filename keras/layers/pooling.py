@@ -46,6 +46,9 @@ class GlobalPooling(Layer):
         reduce = tfc.max if self.kind == "max" else tfc.mean
         return reduce(inputs, axes, keepdims=self.keepdims)
 
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
 
 def _pooling(name: str, rank: int, kind: str) -> type:
     return type(name, (Pooling,), {"rank": rank, "kind": kind, "__doc__": f"Keras' {name}."})
