@@ -70,19 +70,38 @@ def _consume(buffer: queue.Queue, stop: threading.Event, thread: threading.Threa
 
 def ordered_map(fn: Callable, elements: Iterator, parallel: int, chunk: int = 32) -> Iterator:
     """``map(fn, elements)`` with up to ``parallel`` tasks running at once, results in order. A task
-    maps ``chunk`` consecutive elements, so handing work to a thread costs little per element."""
+    maps ``chunk`` consecutive elements, so handing work to a thread costs little per element; the
+    results before a failing element are still produced, then its error is raised."""
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="tfc.data map") as pool:
         pending: collections.deque = collections.deque()
         try:
             while group := list(itertools.islice(elements, chunk)):
-                pending.append(pool.submit(lambda part: [fn(e) for e in part], group))
+                pending.append(pool.submit(_map_chunk, fn, group))
                 if len(pending) >= parallel:
-                    yield from pending.popleft().result()
+                    yield from _results(pending.popleft())
             while pending:
-                yield from pending.popleft().result()
+                yield from _results(pending.popleft())
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _map_chunk(fn: Callable, group: list) -> list:
+    results = []
+    for element in group:
+        try:
+            results.append(fn(element))
+        except BaseException as error:  # noqa: BLE001 -- handed to the consumer, raised there
+            results.append(_Failure(error))
+            break
+    return results
+
+
+def _results(future):
+    for result in future.result():
+        if isinstance(result, _Failure):
+            raise result.error
+        yield result
 
 
 def autotuned_map(fn: Callable, elements: Iterator, parallel: int, chunk: int = 32, trial: int = 4) -> Iterator:
