@@ -110,6 +110,13 @@ def test_parallel_map_keeps_the_input_order():
     assert values(Dataset.range(20).map(slow_square, num_parallel_calls=tfc.data.AUTOTUNE)) == [i * i for i in range(20)]
 
 
+def test_autotuned_map_keeps_every_element_in_order_whichever_it_chooses():
+    n = 5000  # past both timed trials (sequential, then threaded), into the chosen mode
+    assert values(Dataset.range(n).map(lambda x: x * 2, num_parallel_calls=tfc.data.AUTOTUNE)) == [2 * i for i in range(n)]
+    big = Dataset.range(600).map(lambda x: np.full(20000, x).sum(), num_parallel_calls=tfc.data.AUTOTUNE)
+    assert values(big) == [20000 * i for i in range(600)]
+
+
 def test_errors_in_threads_reach_the_consumer():
     def fails_at_3(x):
         if x == 3:
