@@ -122,8 +122,8 @@ def pad_and_stack(column, shape, value, component: int) -> np.ndarray:
             raise ValueError(f"padded_batch: an element of shape {list(leaf.shape)} in component {component} is larger than its padded shape {target}")
     fill = value if value is not None else (b"" if column[0].dtype == object else 0)
     out = np.full((len(column), *target), fill, dtype=column[0].dtype)
-    for row, leaf in zip(out, column):
-        row[tuple(slice(0, n) for n in leaf.shape)] = leaf
+    for i, leaf in enumerate(column):
+        out[(i, *(slice(0, n) for n in leaf.shape))] = leaf
     return out
 
 

@@ -51,6 +51,8 @@ class DatasetBatches:
             yield self.unpack(element)
         if self.iterator is not None and produced < self.steps:
             self.exhausted = True
+        if self.iterator is None:
+            self.steps = produced  # a dataset of unknown length: known after one pass, as Keras learns it
 
     def unpack(self, element):
         parts = element if type(element) is tuple else (element,)

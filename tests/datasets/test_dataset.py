@@ -81,6 +81,8 @@ def test_padded_batch_as_documented_by_tensorflow():
     assert first[0].tolist() == [[1, -1, -1, -1], [2, 2, -1, -1]] and first[1].tolist() == [[10, 100], [20, 20]]
     with pytest.raises(ValueError, match="larger than its padded shape"):
         list(a.padded_batch(2, padded_shapes=[3]))
+    labelled = Dataset.zip((a, Dataset.range(4))).padded_batch(3, padded_shapes=([4], []))  # a scalar component
+    assert [b[1].tolist() for b in labelled] == [[0, 1, 2], [3]]
 
 
 def test_unbatch_undoes_batch():
