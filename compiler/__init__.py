@@ -38,7 +38,8 @@ _LAZY = {
     "DeviceError": "tfc.device_spec",
     "profile": "tfc.backends.profiler",
 }
-_MODULES = {"distributed": "tfc.runtime.distributed", "keras": "tfc.keras", "data": "tfc.data"}  # names that are modules: tfc.distributed.rank(), ...
+# names that are modules: tfc.distributed.rank(), ...
+_MODULES = {"distributed": "tfc.runtime.distributed", "keras": "tfc.keras", "data": "tfc.data", "io": "tfc.data.io"}
 _SHARED_MODULE = "tfc.compat.dispatch"  # numpy-like functions (tfc.add, ...) and TensorFlow 1's names (tfc.placeholder, ...)
 
 

@@ -1,7 +1,19 @@
-"""``tf.train``: optimizers, the global step, the Saver, MonitoredTrainingSession and its hooks, and the
-cluster API (ClusterSpec, Server, replica_device_setter)."""
+"""``tf.train``: optimizers, the global step, the Saver, MonitoredTrainingSession and its hooks, the
+cluster API (ClusterSpec, Server, replica_device_setter), and the ``tf.train.Example`` protos."""
 
 from __future__ import annotations
+
+from tfc.frontend.tf.example_proto import (
+    BytesList,
+    Example,
+    Feature,
+    FeatureList,
+    FeatureLists,
+    Features,
+    FloatList,
+    Int64List,
+    SequenceExample,
+)
 
 from ..graph import get_default_graph
 from ..variables import GLOBAL_STEP, GLOBAL_VARIABLES, Variable
@@ -52,4 +64,5 @@ __all__ = ["AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "Mom
            "CheckpointSaverHook", "ClusterSpec", "GreedyLoadBalancingStrategy", "MonitoredTrainingSession", "Scaffold", "SessionRunArgs",
            "SessionRunContext", "SessionRunHook", "SessionRunValues", "StopAtStepHook", "byte_size_load_fn", "replica_device_setter",
            "Saver", "Server", "create_global_step", "exponential_decay", "inverse_time_decay", "get_global_step", "get_or_create_global_step",
-           "latest_checkpoint"]
+           "latest_checkpoint",
+           "BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList", "Int64List", "SequenceExample"]
