@@ -1,0 +1,168 @@
+"""MultiHeadAttention beyond the outputs tests/keras/test_against_keras.py compares with Keras: training
+(gradients reach every weight, a small model fits), dropout on the attention probabilities, the causal
+mask's meaning, functional models (options and the query's mask replayed), calls on arrays,
+get_config/from_config, and errors naming the layer and argument."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import tfc
+from tfc.frontend.variables import gradients
+
+keras = tfc.keras
+MHA = keras.layers.MultiHeadAttention
+RNG = np.random.default_rng(21)
+
+
+def sequence(*shape):
+    return RNG.normal(size=shape).astype(np.float32)
+
+
+def test_gradients_reach_every_weight():
+    layer = MHA(2, 3, value_dim=4, output_shape=5)
+    q, v = sequence(2, 4, 6), sequence(2, 3, 7)
+    layer(q, v)
+
+    def grads(q, v):
+        return gradients(tfc.sum(tfc.square(layer(q, v))), layer.trainable_weights)
+
+    values = [np.asarray(g) for g in tfc.compile(grads)(q, v)]
+    assert [g.shape for g in values] == [w.shape for w in layer.get_weights()]
+    assert all(np.abs(g).sum() > 0 for g in values)
+
+
+def test_a_small_attention_model_fits():
+    """Each position's label is its sequence's first feature summed over time: attention must mix positions."""
+    x = sequence(96, 5, 4)
+    y = np.repeat(x[:, :, :1].sum(1, keepdims=True), 5, axis=1)
+    inputs = keras.Input((5, 4))
+    attended = MHA(2, 4, seed=1)(inputs, inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1)(attended))
+    model.compile(keras.optimizers.Adam(0.02), "mse")
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, epochs=30, batch_size=16, verbose=0)
+    assert model.evaluate(x, y, verbose=0) < 0.3 * before
+
+
+def test_dropout_drops_attention_probabilities_in_training_only():
+    q = sequence(8, 6, 4)
+    layer = MHA(2, 3, dropout=0.5, seed=4)
+    plain = MHA(2, 3)
+    layer(q, q)
+    plain(q, q)
+    plain.set_weights(layer.get_weights())
+
+    def call(model, training):
+        return tfc.compile(lambda t: model(t, t, return_attention_scores=True, training=training))
+
+    out, scores = call(layer, False)(q)
+    plain_out, plain_scores = call(plain, False)(q)
+    np.testing.assert_allclose(np.asarray(out), np.asarray(plain_out), rtol=1e-6)
+    train_out, train_scores = call(layer, True)(q)
+    np.testing.assert_allclose(np.asarray(train_scores), np.asarray(plain_scores), rtol=1e-6)  # the scores before dropout
+    assert not np.allclose(np.asarray(train_out), np.asarray(plain_out))
+    again = MHA(2, 3, dropout=0.5, seed=4)
+    again(q, q)
+    again.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(np.asarray(call(again, True)(q)[0]), np.asarray(train_out))
+
+
+def test_causal_mask_hides_later_positions():
+    layer = MHA(2, 3)
+    q = sequence(2, 6, 4)
+    later = q.copy()
+    later[:, 3:] = sequence(2, 3, 4)
+    step = tfc.compile(lambda t: layer(t, t, use_causal_mask=True, return_attention_scores=True))
+    (out, scores), (changed, _) = step(q), step(later)
+    np.testing.assert_allclose(np.asarray(changed)[:, :3], np.asarray(out)[:, :3], rtol=1e-5)
+    assert not np.allclose(np.asarray(changed)[:, 3:], np.asarray(out)[:, 3:])
+    assert np.all(np.triu(np.asarray(scores), 1) == 0)
+
+
+def test_integer_attention_mask_is_read_as_booleans():
+    layer = MHA(2, 3)
+    q, v = sequence(2, 4, 3), sequence(2, 5, 3)
+    mask = (RNG.random((2, 4, 5)) < 0.5).astype(np.int32)
+    mask[..., 0] = 1
+    step = tfc.compile(lambda q, v, m: layer(q, v, attention_mask=m))
+    np.testing.assert_allclose(np.asarray(step(q, v, mask)), np.asarray(step(q, v, mask.astype(bool))), rtol=1e-6)
+
+
+def test_functional_model_replays_options_and_masks_the_padding():
+    ids = keras.Input((6,), dtype="int32")
+    embedded = keras.layers.Embedding(12, 4, mask_zero=True)(ids)
+    layer = MHA(2, 3)
+    out, scores = layer(embedded, embedded, use_causal_mask=True, return_attention_scores=True)
+    model = keras.Model(ids, [out, scores])
+    assert out.shape == (None, 6, 4) and scores.shape == (None, 2, 6, 6)
+    tokens = np.array([[3, 4, 5, 0, 0, 0], [7, 1, 2, 8, 9, 11]], np.int32)
+    got_out, got_scores = model(tokens)
+    vectors = np.asarray(tfc.compile(lambda t: model.layers[1](t))(tokens))
+    padding = np.repeat((tokens != 0)[:, None, :], 6, axis=1)
+    expected = tfc.compile(lambda e, m: layer(e, e, use_causal_mask=True, return_attention_scores=True, mask=[m[:, 0], m[:, 0]]))
+    want_out, want_scores = (np.asarray(o) for o in expected(vectors, padding))
+    np.testing.assert_allclose(got_out, want_out, rtol=1e-5)
+    np.testing.assert_allclose(got_scores, want_scores, rtol=1e-5)
+    np.testing.assert_allclose(got_scores[0, :, 3:], 1 / 6, rtol=1e-6)  # padding's queries are masked whole: uniform, as tf.keras
+    assert np.all(np.triu(got_scores[1], 1) == 0)  # causal where nothing is padding
+
+
+def test_a_layer_is_called_once_per_functional_model_options():
+    a, b = keras.Input((4, 3)), keras.Input((4, 3))
+    layer = MHA(1, 2)
+    layer(a, b)
+    with pytest.raises(ValueError, match="called again in a functional model with other tensors or options"):
+        layer(a, b, use_causal_mask=True)
+
+
+def test_called_on_arrays_it_runs_compiled():
+    layer = MHA(3, 2, output_shape=(2, 2))
+    q, v = sequence(2, 4, 5), sequence(2, 3, 6)
+    out, scores = layer(q, v, return_attention_scores=True)
+    assert isinstance(out, np.ndarray) and out.shape == (2, 4, 2, 2) and scores.shape == (2, 3, 4, 3)
+    np.testing.assert_allclose(scores.sum(-1), 1, rtol=1e-5)
+    assert layer.compute_output_shape((None, 4, 5)) == (None, 4, 2, 2)
+
+
+def test_from_config_rebuilds_an_identical_layer():
+    layer = MHA(2, 3, value_dim=4, dropout=0.1, use_bias=False, output_shape=(2, 3), attention_axes=[2], kernel_initializer="he_normal",
+                kernel_regularizer="l2", bias_constraint="non_neg", seed=7, name="attend")
+    config = layer.get_config()
+    json.dumps(config)
+    rebuilt = MHA.from_config(config)
+    assert rebuilt.get_config() == config
+    q = sequence(2, 3, 4, 5)
+    layer(q, q)
+    rebuilt(q, q)
+    rebuilt.set_weights(layer.get_weights())
+    np.testing.assert_allclose(rebuilt(q, q), layer(q, q), rtol=1e-6)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: MHA(0, 3), "num_heads must be a positive int, got 0"),
+    (lambda: MHA(2, 3.5), "key_dim must be a positive int"),
+    (lambda: MHA(2, 3, dropout=1.0), r"dropout must be in \[0, 1\)"),
+    (lambda: MHA(2, 3, output_shape=(2, 0)), "output_shape must be a positive int or a tuple"),
+    (lambda: MHA(2, 3, attention_axes="time"), "attention_axes must be an int"),
+    (lambda: MHA(2, 3, activity_regularizer="l2"), "activity_regularizer is not supported"),
+    (lambda: MHA(2, 3, unknown=1), "unexpected keyword argument"),
+])
+def test_bad_arguments_name_the_argument(build, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        build()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda layer: layer(sequence(2, 4, 3), sequence(2, 5, 3), key=sequence(2, 6, 3)), "value and key must have the query's rank"),
+    (lambda layer: layer(sequence(2, 3), sequence(2, 3)), r"query must be \[batch, \.\.\., features\]"),
+    (lambda layer: layer(sequence(2, 4, 3)), "missing the value tensor"),
+    (lambda layer: layer(sequence(2, 4, 3), sequence(2, 5, 3), attention_mask=np.ones((2, 5, 4), bool)), "does not broadcast"),
+    (lambda layer: MHA(1, 2, attention_axes=3)(sequence(2, 4, 3), sequence(2, 4, 3)), "attention_axes \\[3\\] must name axes"),
+])
+def test_bad_calls_name_the_layer(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call(MHA(1, 2, name="attention"))
