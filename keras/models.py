@@ -7,6 +7,7 @@ import inspect
 
 import numpy as np
 
+from . import model_config, saving
 from .keras_tensor import KerasTensor, is_symbolic
 from .layers.base import Layer, unique_name
 from .layers.core import InputLayer
@@ -104,6 +105,31 @@ class Model(Trainer, Layer):
     def weight_constraints(self) -> list:
         return [pair for layer in self._tracked for pair in layer.weight_constraints()]
 
+    # ---- configuration and files (formats: tfc.keras.saving)
+    def get_config(self) -> dict:
+        """A functional model's layer graph (:mod:`.model_config`); a subclassed model's arguments."""
+        if self.inputs is None:
+            return super().get_config()
+        return model_config.functional_config(self, self._single_input, self._single_output)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        if "output_layers" not in config:
+            return super().from_config(config)
+        return model_config.functional_from_config(cls, config, custom_objects)
+
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True, save_format=None, signatures=None, options=None):
+        """Write the whole model (architecture, weights, compile arguments, optimizer state) to a ``.keras`` file."""
+        saving.save_model(self, filepath, overwrite, include_optimizer, save_format, signatures=signatures, options=options)
+
+    def save_weights(self, filepath, overwrite: bool = True, save_format=None, options=None):
+        """Write the weights alone to a ``.weights.npz`` file."""
+        saving.save_weights(self, filepath, overwrite, save_format, options=options)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, by_name: bool = False, options=None):
+        """Load weights from a ``.weights.npz`` or ``.keras`` file, layer by layer in order (``by_name``: by layer name)."""
+        saving.load_weights(self, filepath, skip_mismatch, by_name, options=options)
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         if index is not None:
             return self.layers[index]
@@ -167,6 +193,13 @@ class Sequential(Model):
             inputs, mask = call_layer(layer, inputs, training, mask)
         return inputs
 
+    def get_config(self) -> dict:
+        return model_config.sequential_config(self, self._input)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        return model_config.sequential_from_config(cls, config, custom_objects)
+
     def build(self, input_shape=None) -> None:
         if input_shape is not None and self._input is None:
             self._input = KerasTensor(tuple(input_shape))
@@ -174,6 +207,15 @@ class Sequential(Model):
             raise ValueError(f"Sequential '{self.name}' cannot be built without an input shape (give the first layer input_shape=, "
                              "add a keras.Input, or call build(input_shape))")
         self._build_symbolic()
+
+
+def load_model(filepath, custom_objects=None, compile: bool = True):  # shadows the builtin: Keras names it so
+    """The model a ``.keras`` file holds (see :mod:`tfc.keras.saving`), compiled again when it was
+    compiled and ``compile``; ``custom_objects`` names the custom classes and functions it uses."""
+    return saving.load_model(filepath, custom_objects, compile)
+
+
+save_model = saving.save_model
 
 
 def call_layer(layer: Layer, inputs, training, mask) -> tuple:
