@@ -6,7 +6,6 @@ the dot products are one batched matmul whatever the rank."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,24 +13,12 @@ import tfc
 from tfc.frontend.tracing import current_trace
 from tfc.types import DType
 
-from .. import initializers
 from ..keras_tensor import KerasTensor, is_symbolic
-from .base import Layer
+from .base import Layer, serialized_options
 from .core import Dropout
 
 _SLOTS = ("query", "value", "key", "attention_mask")
 _MASKED = -1e9  # a masked logit: exp() of it underflows to 0, and a row masked whole stays uniform (tf.keras' Softmax)
-
-
-@dataclass(frozen=True)
-class _FunctionalCall:
-    """How a functional model called the layer: which tensors (in order) and the Python options, which
-    the model's replay, passing only the tensors as one list, does not carry."""
-
-    slots: tuple
-    options: tuple  # (return_attention_scores, use_causal_mask)
-    value_is_query: bool
-    key_is_query: bool
 
 
 class MultiHeadAttention(Layer):
@@ -62,9 +49,9 @@ class MultiHeadAttention(Layer):
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
         self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
-        self.seed = initializers.draw_seed() if seed is None else int(seed)
-        self.dropout_layer = Dropout(self.dropout, seed=self.seed, name=f"{self.name}/dropout")
-        self.functional_call: _FunctionalCall | None = None
+        self.seed = seed
+        self.dropout_layer = Dropout(self.dropout, seed=seed, name=f"{self.name}/dropout") if self.dropout else None
+        self.call_options: dict | None = None  # the options of its call in a functional model, which the model replays
         self._compiled: dict = {}
 
     # ---- weights
@@ -117,26 +104,42 @@ class MultiHeadAttention(Layer):
     # ---- calling
     def __call__(self, query, value=None, key=None, attention_mask=None, return_attention_scores=False, training=None,
                  use_causal_mask=False, mask=None):
-        if isinstance(query, (list, tuple)):  # a functional model replaying its recorded call
-            return self._replay(list(query), training, mask)
+        """``layer(query, value, key=None, attention_mask=None, ...)``, or the tensors as one list
+        ``layer([query, value, key, attention_mask])`` (2 to 4 of them), which is how a functional
+        model replays the call: then the options are those of the recorded call."""
+        options = {"return_attention_scores": bool(return_attention_scores), "use_causal_mask": bool(use_causal_mask)}
+        if isinstance(query, (list, tuple)):
+            return self._call_listed(list(query), (value, key, attention_mask), options, training, mask)
         if value is None:
             raise TypeError(f"MultiHeadAttention '{self.name}': missing the value tensor (call layer(query, value))")
         tensors = dict(zip(_SLOTS, (query, value, key, attention_mask)))
-        options = (bool(return_attention_scores), bool(use_causal_mask))
         if is_symbolic(list(tensors.values())):
             return self._call_symbolic(tensors, options)
         if current_trace() is None:  # called on arrays: run it compiled, as tf.keras runs a tf.function
             return self._call_eagerly(tensors, options, training)
         if not self.built:
             self.build(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
-        return self.call(query, value, key, attention_mask, *options, training=training, mask=mask)
+        return self.call(query, value, key, attention_mask, **options, training=training, mask=mask)
+
+    def _call_listed(self, tensors: list, others: tuple, options: dict, training, mask):
+        if not 2 <= len(tensors) <= 4 or any(other is not None for other in others):
+            raise TypeError(f"MultiHeadAttention '{self.name}': pass [query, value, key, attention_mask] (2 to 4 tensors) as one list, "
+                            "or each as its own argument")
+        named = dict(zip(_SLOTS, tensors))
+        if not is_symbolic(tensors) and self.call_options is not None:
+            options = self.call_options
+        out = self(**named, **options, training=training, mask=mask)
+        return list(out) if isinstance(out, tuple) and not is_symbolic(tensors) else out
 
     def call(self, query, value, key=None, attention_mask=None, return_attention_scores=False, use_causal_mask=False,
              training=None, mask=None):
         """The attention output [batch, ..., output features] (and the attention probabilities, before
         dropout, [batch, ..., heads, query positions..., key positions...]). ``mask`` is the implicit
-        mask a model passes: the query's, or a list [query mask, value mask, key mask]."""
+        mask a model passes: the query's (the value's and key's too where they are the query tensor,
+        as in self-attention), or a list [query mask, value mask, key mask]."""
         key = value if key is None else key
+        if not isinstance(mask, (list, tuple)):
+            mask = [mask, mask if value is query else None, mask if key is query else None]
         attention_mask = self._attention_mask(query, value, mask, attention_mask, use_causal_mask)
         q = _contract(query, self.query_kernel, self.query_bias, 1)
         k = _contract(key, self.key_kernel, self.key_bias, 1)
@@ -148,7 +151,7 @@ class MultiHeadAttention(Layer):
     def _attention_mask(self, query, value, mask, attention_mask, use_causal_mask):
         """attention_mask AND the implicit masks (query [B, T] -> [B, T, 1], value and key [B, S] ->
         [B, 1, S]) AND the causal mask [1, T, S], as booleans; None when there is none."""
-        query_mask, value_mask, key_mask = (list(mask) + [None] * 3)[:3] if isinstance(mask, (list, tuple)) else (mask, None, None)
+        query_mask, value_mask, key_mask = (list(mask) + [None] * 3)[:3]
         parts = [_as_bool(attention_mask)]
         parts.append(None if query_mask is None else tfc.expand_dims(_as_bool(query_mask), -1))
         parts += [None if m is None else tfc.expand_dims(_as_bool(m), -2) for m in (value_mask, key_mask)]
@@ -180,7 +183,7 @@ class MultiHeadAttention(Layer):
         if attention_mask is not None:
             logits = tfc.where(self._broadcast_mask(attention_mask, batch, targets, sources), logits, _MASKED)
         probabilities = tfc.softmax(logits, -1)
-        dropped = self.dropout_layer(probabilities, training=training) if self.dropout else probabilities
+        dropped = probabilities if self.dropout_layer is None else self.dropout_layer(probabilities, training=training)
         context = tfc.reshape(tfc.matmul(dropped, flat_v), (*batch, *targets, v.shape[-1]))
         context = tfc.transpose(context, tuple(int(i) for i in np.argsort(order)))
         return context, tfc.reshape(probabilities, (*batch, *targets, *sources))
@@ -205,28 +208,30 @@ class MultiHeadAttention(Layer):
         return (*tuple(query_shape)[:-1], *(self.output_dims or (tuple(query_shape)[-1],)))
 
     # ---- symbolic and eager calls
-    def _call_symbolic(self, tensors: dict, options: tuple):
-        """Record a call on KerasTensors: its tensors, as one list, are the model's edges; the options go
-        on the layer (a functional model replays them)."""
-        slots = tuple(s for s in _SLOTS if tensors[s] is not None)
-        if not all(isinstance(tensors[s], KerasTensor) for s in slots):
+    def _call_symbolic(self, tensors: dict, options: dict):
+        """Record a call on KerasTensors: its tensors, as one list [query, value, key, attention_mask]
+        (the key repeating the value when only a mask follows), are the model's edges; the options
+        stay on the layer, for the model's replay."""
+        if tensors["key"] is None and tensors["attention_mask"] is not None:
+            tensors = {**tensors, "key": tensors["value"]}
+        given = [tensors[s] for s in _SLOTS if tensors[s] is not None]
+        if not all(isinstance(t, KerasTensor) for t in given):
             raise TypeError(f"MultiHeadAttention '{self.name}': in a functional model every tensor passed must come from keras.Input or a layer")
+        if self.call_options not in (None, options):
+            raise ValueError(f"MultiHeadAttention '{self.name}': called again in a functional model with other options "
+                             f"({options} after {self.call_options}); use one layer per set of options")
+        self.call_options = options
         query, value = tensors["query"], tensors["value"]
         key = value if tensors["key"] is None else tensors["key"]
-        recorded = _FunctionalCall(slots, options, value is query, key is query)
-        if self.functional_call not in (None, recorded):
-            raise ValueError(f"MultiHeadAttention '{self.name}': called again in a functional model with other tensors or options; "
-                             "use one layer per call")
-        self.functional_call = recorded
         if not self.built:
             self.build(query.shape, value.shape, key.shape)
         shapes = [self.compute_output_shape(query.shape)]
-        if options[0]:
+        if options["return_attention_scores"]:
             shapes.append(self._scores_shape(query.shape, key.shape))
-        call, inputs = object(), [tensors[s] for s in slots]
-        outputs = [KerasTensor(shape, "float32", layer=self, inputs=inputs, index=i, name=self.name, listed=True, call=call)
+        call = object()
+        outputs = [KerasTensor(shape, "float32", layer=self, inputs=given, index=i, name=self.name, listed=True, call=call)
                    for i, shape in enumerate(shapes)]
-        return tuple(outputs) if options[0] else outputs[0]
+        return tuple(outputs) if len(outputs) > 1 else outputs[0]
 
     def _scores_shape(self, query_shape: tuple, key_shape: tuple) -> tuple:
         rank = len(query_shape) + 1
@@ -234,41 +239,24 @@ class MultiHeadAttention(Layer):
         batch = [query_shape[a] if a < rank - 2 else self.num_heads for a in range(rank - 1) if a not in axes]
         return (*batch, *(query_shape[a] for a in axes), *(key_shape[a] for a in axes))
 
-    def _replay(self, tensors: list, training, mask):
-        recorded = self.functional_call
-        if recorded is None or len(tensors) != len(recorded.slots):
-            raise TypeError(f"MultiHeadAttention '{self.name}': call it as layer(query, value, key=None, attention_mask=None, ...)")
-        named = dict(zip(recorded.slots, tensors))
-        masks = [mask, mask if recorded.value_is_query else None, mask if recorded.key_is_query else None]
-        out = self(**named, return_attention_scores=recorded.options[0], use_causal_mask=recorded.options[1], training=training,
-                   mask=masks)
-        return list(out) if isinstance(out, tuple) else out
-
-    def _call_eagerly(self, tensors: dict, options: tuple, training):
+    def _call_eagerly(self, tensors: dict, options: dict, training):
         slots = tuple(s for s in _SLOTS if tensors[s] is not None)
-        signature = (slots, options, bool(training))
+        signature = (slots, tuple(options.items()), bool(training))
         if signature not in self._compiled:
-            self._compiled[signature] = tfc.compile(lambda *arrays: self(**dict(zip(slots, arrays)), return_attention_scores=options[0],
-                                                                          use_causal_mask=options[1], training=bool(training)))
+            self._compiled[signature] = tfc.compile(lambda *arrays: self(**dict(zip(slots, arrays)), **options, training=bool(training)))
         out = self._compiled[signature](*[tensors[s] for s in slots])
         return tuple(np.asarray(o) for o in out) if isinstance(out, (list, tuple)) else np.asarray(out)
 
     # ---- configuration
     def get_config(self) -> dict:
-        config = {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim, "value_dim": self.value_dim,
-                  "dropout": self.dropout, "use_bias": self.use_bias,
-                  "output_shape": None if self.output_dims is None else list(self.output_dims),
-                  "attention_axes": None if self.attention_axes is None else list(self.attention_axes),
-                  "kernel_initializer": self.kernel_initializer, "bias_initializer": self.bias_initializer,
-                  "kernel_regularizer": self.kernel_regularizer, "bias_regularizer": self.bias_regularizer, "activity_regularizer": None,
-                  "kernel_constraint": self.kernel_constraint, "bias_constraint": self.bias_constraint, "seed": self.seed}
-        if self.batch_input_shape is not None:
-            config["batch_input_shape"] = list(self.batch_input_shape)
-        return config
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
+        return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim, "value_dim": self.value_dim,
+                "dropout": self.dropout, "use_bias": self.use_bias,
+                "output_shape": None if self.output_dims is None else list(self.output_dims),
+                "attention_axes": None if self.attention_axes is None else list(self.attention_axes), "seed": self.seed,
+                **serialized_options(kernel_initializer=self.kernel_initializer, bias_initializer=self.bias_initializer,
+                                     kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
+                                     activity_regularizer=None, kernel_constraint=self.kernel_constraint,
+                                     bias_constraint=self.bias_constraint)}
 
 
 def _contract(x, kernel, bias, bound: int):

@@ -12,8 +12,9 @@ from tfc.frontend.api import emit
 from tfc.types import DType
 
 from .. import activations, initializers
-from .base import Layer
+from .base import Layer, serialized_options
 from .core import Dropout
+from .serialization import deserialize, serialize
 
 _SEED_OFFSET = 0x9E3779B9  # the recurrent dropout's seed: the layer's plus this, a stream apart from the input dropout's
 
@@ -29,12 +30,12 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         _no_activity_regularizer(self, activity_regularizer)
         self.input_dim, self.output_dim, self.mask_zero, self.input_length = int(input_dim), int(output_dim), mask_zero, input_length
-        self.embeddings_initializer, self.embeddings_regularizer = embeddings_initializer, embeddings_regularizer
-        self.embeddings_constraint = embeddings_constraint
+        uniform = embeddings_initializer == "uniform"  # Keras' name for RandomUniform(-0.05, 0.05)
+        self.embeddings_initializer = initializers.RandomUniform() if uniform else embeddings_initializer
+        self.embeddings_regularizer, self.embeddings_constraint = embeddings_regularizer, embeddings_constraint
 
     def build(self, input_shape):
-        initializer = initializers.RandomUniform() if self.embeddings_initializer == "uniform" else self.embeddings_initializer
-        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim), initializer=initializer,
+        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim), initializer=self.embeddings_initializer,
                                           regularizer=self.embeddings_regularizer, constraint=self.embeddings_constraint)
 
     def call(self, inputs):
@@ -44,14 +45,10 @@ class Embedding(Layer):
         return tfc.not_equal(inputs, 0) if self.mask_zero else None
 
     def get_config(self):
-        return {**_base_config(self), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                "embeddings_initializer": self.embeddings_initializer, "embeddings_regularizer": self.embeddings_regularizer,
-                "activity_regularizer": None, "embeddings_constraint": self.embeddings_constraint, "mask_zero": self.mask_zero,
-                "input_length": self.input_length}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim, "mask_zero": self.mask_zero,
+                "input_length": self.input_length,
+                **serialized_options(embeddings_initializer=self.embeddings_initializer, embeddings_regularizer=self.embeddings_regularizer,
+                                     activity_regularizer=None, embeddings_constraint=self.embeddings_constraint)}
 
 
 class RNN(Layer):
@@ -194,18 +191,15 @@ class RNN(Layer):
         return mask if self.return_sequences else None
 
     def get_config(self):
-        return {**_base_config(self), "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": self.kernel_initializer, "recurrent_initializer": self.recurrent_initializer,
-                "bias_initializer": self.bias_initializer, "kernel_regularizer": self.kernel_regularizer,
-                "recurrent_regularizer": self.recurrent_regularizer, "bias_regularizer": self.bias_regularizer, "activity_regularizer": None,
-                "kernel_constraint": self.kernel_constraint, "recurrent_constraint": self.recurrent_constraint,
-                "bias_constraint": self.bias_constraint, "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
-                "return_sequences": self.return_sequences, "return_state": self.return_state, "go_backwards": self.go_backwards,
-                "stateful": False, "unroll": self.unroll, "time_major": self.time_major, "seed": self.seed}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
+        options = serialized_options(
+            kernel_initializer=self.kernel_initializer, recurrent_initializer=self.recurrent_initializer,
+            bias_initializer=self.bias_initializer, kernel_regularizer=self.kernel_regularizer, recurrent_regularizer=self.recurrent_regularizer,
+            bias_regularizer=self.bias_regularizer, activity_regularizer=None, kernel_constraint=self.kernel_constraint,
+            recurrent_constraint=self.recurrent_constraint, bias_constraint=self.bias_constraint)
+        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                **options, "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "return_sequences": self.return_sequences,
+                "return_state": self.return_state, "go_backwards": self.go_backwards, "stateful": False, "unroll": self.unroll,
+                "time_major": self.time_major, "seed": self.seed}
 
 
 def _read_step(sequence, t):
@@ -333,9 +327,6 @@ def _implementation(layer: RNN, implementation) -> int:
     return int(implementation)
 
 
-_RECURRENT = {cls.__name__: cls for cls in (SimpleRNN, LSTM, GRU)}
-
-
 class Bidirectional(Layer):
     """``layer`` over the sequence and a copy of it (or ``backward_layer``) over the reversed sequence,
     merged by ``merge_mode`` ("concat", "sum", "mul", "ave", or None for both as a list); with
@@ -387,39 +378,21 @@ class Bidirectional(Layer):
         return mask if self.forward_layer.return_sequences else None
 
     def get_config(self):
-        config = {**_base_config(self), "layer": _layer_config(self.forward_layer), "merge_mode": self.merge_mode}
+        config = {**super().get_config(), "layer": serialize(self.forward_layer), "merge_mode": self.merge_mode}
         if self.given_backward:
-            config["backward_layer"] = _layer_config(self.backward_layer)
+            config["backward_layer"] = serialize(self.backward_layer)
         return config
 
     @classmethod
-    def from_config(cls, config: dict):
-        """The wrapped layers rebuilt from their {"class_name", "config"} (SimpleRNN, LSTM or GRU)."""
+    def from_config(cls, config: dict, custom_objects=None):
+        """The wrapped layers rebuilt from their serialized configs ({"class_name", "config"})."""
         config = dict(config)
-        layers = {k: _layer_from_config(config.pop(k)) for k in ("layer", "backward_layer") if config.get(k) is not None}
-        return cls(**layers, **config)
-
-
-def _layer_config(layer: RNN) -> dict:
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
-
-
-def _layer_from_config(spec: dict) -> RNN:
-    if spec.get("class_name") not in _RECURRENT:
-        raise ValueError(f"Bidirectional: cannot rebuild a {spec.get('class_name')!r} layer (expected one of {', '.join(_RECURRENT)})")
-    return _RECURRENT[spec["class_name"]].from_config(spec["config"])
+        wrapped = {key: deserialize(config.pop(key), custom_objects) for key in ("layer", "backward_layer") if config.get(key) is not None}
+        return cls(**wrapped, **config)
 
 
 def _reverse_time(x, axis: int):
     return emit("tfc.reverse", [x], {"dimensions": (axis,)})
-
-
-def _base_config(layer: Layer) -> dict:
-    """Layer's config plus the input shape a layer was given (so from_config keeps it)."""
-    config = Layer.get_config(layer)
-    if layer.batch_input_shape is not None:
-        config["batch_input_shape"] = list(layer.batch_input_shape)
-    return config
 
 
 def _no_activity_regularizer(layer: Layer, activity_regularizer) -> None:

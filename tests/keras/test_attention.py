@@ -111,12 +111,32 @@ def test_functional_model_replays_options_and_masks_the_padding():
     assert np.all(np.triu(got_scores[1], 1) == 0)  # causal where nothing is padding
 
 
-def test_a_layer_is_called_once_per_functional_model_options():
+def test_a_shared_layer_keeps_one_set_of_options_per_functional_model():
     a, b = keras.Input((4, 3)), keras.Input((4, 3))
     layer = MHA(1, 2)
-    layer(a, b)
-    with pytest.raises(ValueError, match="called again in a functional model with other tensors or options"):
+    model = keras.Model([a, b], keras.layers.Add()([layer(a, b), layer(b, a)]))  # shared: the same options twice
+    x, y = sequence(2, 4, 3), sequence(2, 4, 3)
+    direct = tfc.compile(lambda x, y: tfc.add(layer(x, y), layer(y, x)))
+    np.testing.assert_allclose(model([x, y]), direct(x, y), rtol=1e-6)
+    with pytest.raises(ValueError, match="called again in a functional model with other options"):
         layer(a, b, use_causal_mask=True)
+
+
+def test_tensors_as_one_list_repeat_the_value_as_key_before_a_mask():
+    """The list form [query, value, key, attention_mask] is what a model replays (and what a model
+    rebuilt from its config calls): a call with a mask but no key records the value as the key."""
+    q, v, m = keras.Input((4, 3)), keras.Input((5, 2)), keras.Input((4, 5), dtype="bool")
+    layer = MHA(2, 2)
+    out = layer(q, v, attention_mask=m, use_causal_mask=False)
+    assert out.inputs == [q, v, v, m] and out.listed
+    model = keras.Model([q, v, m], out)
+    queries, values = sequence(2, 4, 3), sequence(2, 5, 2)
+    mask = RNG.random((2, 4, 5)) < 0.5
+    mask[..., 0] = True
+    listed = tfc.compile(lambda q, v, m: layer([q, v, v, m]))
+    np.testing.assert_allclose(model([queries, values, mask]), listed(queries, values, mask), rtol=1e-6)
+    with pytest.raises(TypeError, match="2 to 4 tensors"):
+        layer([queries])
 
 
 def test_called_on_arrays_it_runs_compiled():
