@@ -25,7 +25,7 @@ from tfc.device_spec import DEVICE_ATTR, DeviceSpec
 from tfc.diagnostics import TraceError
 from tfc.ir import Block, Function, Operation, Region, Value
 from tfc.location import Location
-from tfc.ops.control_flow import captured_values
+from tfc.ops.replay import captured_values
 from tfc.registry import lookup
 from tfc.types import FunctionType, TensorType
 
