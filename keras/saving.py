@@ -247,6 +247,8 @@ def _read_model_file(path: Path) -> tuple[dict, dict]:
         stream.seek(0)
         if head.startswith(b"\x89HDF"):
             raise KerasFileError(f"{path}: an HDF5 file (Keras' .h5 format), which tfc cannot read")
+        if not head.startswith(b"PK"):
+            raise KerasFileError(f"{path}: not a .keras file written by tfc.keras (that is a zip archive; this file starts with {head[:4]!r})")
         with open_npz(stream, str(path), KerasFileError) as archive:
             names = archive.namelist()
             if "model.weights.h5" in names:
