@@ -69,7 +69,15 @@ class MultiHeadAttention(Layer):
         self.output_kernel = self.add_weight("attention_output/kernel", (heads, self.value_dim, *out), initializer=self.kernel_initializer,
                                              regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.output_bias = self._bias("attention_output/bias", out)
+        self.build_shapes = {"query_shape": _listed(query_shape), "value_shape": _listed(value_shape), "key_shape": _listed(key_shape)}
         self.built = True
+
+    def get_build_config(self) -> dict | None:
+        """The shapes the weights were made for (Keras' form); :meth:`build_from_config` makes them again."""
+        return self.build_shapes if self.built else None
+
+    def build_from_config(self, config: dict) -> None:
+        self.build(**config)
 
     def _projection(self, name: str, dim, out: tuple):
         kernel = self.add_weight(f"{name}/kernel", (dim, *out), initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
@@ -129,7 +137,7 @@ class MultiHeadAttention(Layer):
         if not is_symbolic(tensors) and self.call_options is not None:
             options = self.call_options
         out = self(**named, **options, training=training, mask=mask)
-        return list(out) if isinstance(out, tuple) and not is_symbolic(tensors) else out
+        return list(out) if isinstance(out, tuple) else out  # a model's layer of several outputs gives a list
 
     def call(self, query, value, key=None, attention_mask=None, return_attention_scores=False, use_causal_mask=False,
              training=None, mask=None):
@@ -229,7 +237,7 @@ class MultiHeadAttention(Layer):
         if options["return_attention_scores"]:
             shapes.append(self._scores_shape(query.shape, key.shape))
         call = object()
-        outputs = [KerasTensor(shape, "float32", layer=self, inputs=given, index=i, name=self.name, listed=True, call=call)
+        outputs = [KerasTensor(shape, self.dtype, layer=self, inputs=given, index=i, name=self.name, listed=True, call=call)
                    for i, shape in enumerate(shapes)]
         return tuple(outputs) if len(outputs) > 1 else outputs[0]
 
@@ -273,6 +281,11 @@ def _gather_axes(x, order: tuple, batch: tuple, positions: tuple):
     return tfc.reshape(tfc.transpose(x, order), (*batch, math.prod(positions), x.shape[-1]))
 
 
+def _listed(shape) -> list:
+    """A shape as a config holds it: a list, the batch dimension None."""
+    return [None, *(None if d is None else int(d) for d in tuple(shape)[1:])]
+
+
 def _as_bool(mask):
     if mask is None:
         return None
@@ -281,8 +294,8 @@ def _as_bool(mask):
 
 
 def _dims(output_shape, name: str) -> tuple:
-    dims = (output_shape,) if isinstance(output_shape, (int, np.integer)) else tuple(output_shape)
-    if not dims or not all(isinstance(d, (int, np.integer)) and d > 0 for d in dims):
+    dims = (output_shape,) if isinstance(output_shape, (int, np.integer)) else output_shape
+    if not isinstance(dims, (list, tuple)) or not dims or not all(isinstance(d, (int, np.integer)) and d > 0 for d in dims):
         raise ValueError(f"MultiHeadAttention '{name}': output_shape must be a positive int or a tuple of them, got {output_shape!r}")
     return tuple(int(d) for d in dims)
 

@@ -186,3 +186,13 @@ def test_bad_arguments_name_the_argument(build, message):
 def test_bad_calls_name_the_layer(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call(MHA(1, 2, name="attention"))
+
+
+def test_build_config_makes_the_same_weights():
+    layer = MHA(2, 3, value_dim=4)
+    layer(keras.Input((None, 6)), keras.Input((5, 3)), key=keras.Input((5, 7)))
+    assert layer.get_build_config() == {"query_shape": [None, None, 6], "value_shape": [None, 5, 3], "key_shape": [None, 5, 7]}
+    rebuilt = MHA.from_config(layer.get_config())
+    assert rebuilt.get_build_config() is None
+    rebuilt.build_from_config(layer.get_build_config())
+    assert [w.shape for w in rebuilt.get_weights()] == [w.shape for w in layer.get_weights()]
