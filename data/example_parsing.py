@@ -15,7 +15,9 @@ the fast path, as in TensorFlow.
 
 from __future__ import annotations
 
+import collections
 import math
+import operator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -23,7 +25,7 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from tfc.diagnostics import TfcError
-from tfc.frontend.tf.example_proto import BytesList, Example, FloatList, Int64List
+from tfc.frontend.tf.example_proto import BytesList, Example, Feature, FloatList, Int64List
 from tfc.types import DType
 
 from .sparse_tensor import SparseTensor
@@ -82,22 +84,25 @@ KINDS = {
     "string": ValueKind("string", "bytes_list", np.dtype(object), BytesList),
 }
 KIND_NAMES = {kind.field: kind.name for kind in KINDS.values()}
+KINDS_BY_DTYPE = {kind.dtype: kind for kind in KINDS.values() if kind.dtype != object}
 
 
 def value_kind(dtype, key: str) -> ValueKind:
     """The value list a dtype reads: float32, int64, or string (``str``, ``bytes``, ``"string"``)."""
-    if dtype in (str, bytes) or (isinstance(dtype, str) and dtype == "string"):
-        return KINDS["string"]
-    try:
-        numpy_dtype = dtype.numpy if isinstance(dtype, DType) else np.dtype(dtype)
-    except TypeError:
-        numpy_dtype = None
-    if numpy_dtype is not None and numpy_dtype.kind in "OSU":
-        return KINDS["string"]
-    if numpy_dtype is None or numpy_dtype.name not in KINDS:
+    if isinstance(dtype, DType):
+        kind = KINDS_BY_DTYPE.get(dtype.numpy)
+    elif dtype is str or dtype is bytes or (isinstance(dtype, str) and dtype == "string"):
+        kind = KINDS["string"]
+    else:
+        try:
+            numpy_dtype = np.dtype(dtype)
+        except TypeError:
+            numpy_dtype = None
+        kind = None if numpy_dtype is None else KINDS["string"] if numpy_dtype.kind in "OSU" else KINDS_BY_DTYPE.get(numpy_dtype)
+    if kind is None:
         raise ValueError(f"feature {key!r}: dtype {dtype!r} is not one an Example holds: give tfc.float32, tfc.int64, "
                          "or str / bytes / 'string' for strings")
-    return KINDS[numpy_dtype.name]
+    return kind
 
 
 @dataclass(frozen=True)
@@ -191,43 +196,43 @@ class Where:
 
 
 def feature_maps(records: list, where: Where) -> list:
-    """Each record's ``features.feature`` map."""
-    parse = Example.FromString
+    """Each record's ``features.feature`` map (``str`` records as UTF-8, as TensorFlow converts them)."""
     try:
-        return [parse(record).features.feature for record in records]
+        return list(map(FEATURE_MAP, map(Example.FromString, records)))
     except (DecodeError, TypeError):
-        for index, record in enumerate(records):
-            if not isinstance(record, bytes):
-                raise where.error(index, f"a serialized Example must be bytes, got {type(record).__name__}") from None
-            try:
-                parse(record)
-            except DecodeError as err:
-                raise where.error(index, f"not a serialized tf.train.Example ({err})") from None
-        raise
+        pass
+    for index, record in enumerate(records):
+        if not isinstance(record, (bytes, str)):
+            raise where.error(index, f"a serialized Example must be bytes, got {type(record).__name__}") from None
+        try:
+            Example.FromString(record.encode() if isinstance(record, str) else record)
+        except DecodeError as err:
+            raise where.error(index, f"not a serialized tf.train.Example ({err})") from None
+    return feature_maps([r.encode() if isinstance(r, str) else r for r in records], where)
+
+
+FEATURE_MAP = operator.attrgetter("features.feature")
+VALUES = operator.attrgetter("value")
+NO_FEATURE = Feature()  # stands in for a missing one: no list set, like an empty Feature
 
 
 def gather(maps: list, column: Column, where: Where) -> tuple[np.ndarray, np.ndarray]:
     """The column's values in every Example, end to end, and how many each holds (-1: missing; an
-    empty Feature, whose kind is unset, counts as missing, as in TensorFlow)."""
-    key, field = column.key, column.kind.field
-    merged, counts = column.kind.list_class(), []
-    for index, features in enumerate(maps):
-        feature = features.get(key)
-        if feature is None:
-            counts.append(-1)
-            continue
-        values = getattr(feature, field)
-        count = len(values.value)
-        if count:
-            merged.MergeFrom(values)
-        else:
-            held = feature.WhichOneof("kind")
-            if held is None:
-                count = -1
-            elif held != field:
-                raise where.error(index, f"{column.describe()} holds {KIND_NAMES[held]} values, not {column.kind.name}")
-        counts.append(count)
-    return column.kind.array(merged), np.array(counts, dtype=np.int64)
+    empty Feature, whose kind is unset, counts as missing, as in TensorFlow). The loops over
+    Examples are ``map`` over protobuf's methods, so they run in C."""
+    field = column.kind.field
+    features = list(map(operator.methodcaller("get", column.key, NO_FEATURE), maps))
+    lists = list(map(operator.attrgetter(field), features))
+    counts = np.fromiter(map(len, map(VALUES, lists)), dtype=np.int64, count=len(lists))
+    merged = column.kind.list_class()
+    collections.deque(map(merged.MergeFrom, lists), maxlen=0)
+    for index in np.flatnonzero(counts == 0):
+        held = features[index].WhichOneof("kind")
+        if held is None:
+            counts[index] = -1
+        elif held != field:
+            raise where.error(int(index), f"{column.describe()} holds {KIND_NAMES[held]} values, not {column.kind.name}")
+    return column.kind.array(merged), counts
 
 
 def dense(column: Column, values: np.ndarray, counts: np.ndarray, where: Where) -> np.ndarray:
@@ -299,7 +304,7 @@ def records_of(serialized, caller: str) -> np.ndarray:
     array = np.asarray(serialized, dtype=object)
     if array.ndim > 1:
         raise ValueError(f"{caller}: serialized must be a scalar or a vector of serialized Examples, got shape {list(array.shape)}")
-    return np.vectorize(lambda r: r.encode() if isinstance(r, str) else r, otypes=[object])(array) if array.size else array
+    return array
 
 
 def parse_example(serialized, features, example_names=None, name=None) -> dict:

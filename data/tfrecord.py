@@ -172,14 +172,48 @@ class TFRecordReader:
     def cardinality(self) -> int:
         return sources.UNKNOWN
 
-    def elements(self):
+    def record_chunks(self) -> Iterator[list[bytes]]:
         for name in self.names.elements():
-            for records in read_record_chunks(file_name(name), self.compression_type, self.buffer_size):
-                yield from map(scalar, records)
+            yield from read_record_chunks(file_name(name), self.compression_type, self.buffer_size)
+
+    def elements(self):
+        for records in self.record_chunks():
+            yield from map(scalar, records)
 
 
 def scalar(record: bytes) -> np.ndarray:
     return np.array(record, dtype=object)
+
+
+def strings(records: list[bytes]) -> np.ndarray:
+    array = np.empty(len(records), dtype=object)
+    array[:] = records
+    return array
+
+
+class RecordBatches:
+    """A dataset node: ``batch`` straight after a :class:`TFRecordReader`, each batch a 1-d object
+    array cut from the records as read, so no record becomes an array of its own to be stacked."""
+
+    def __init__(self, reader: TFRecordReader, batch_size: int, drop_remainder: bool):
+        if batch_size < 1:
+            raise ValueError(f"batch: batch_size must be at least 1, got {batch_size}")
+        self.reader, self.batch_size, self.drop_remainder = reader, batch_size, drop_remainder
+        self.element_spec = structure.StringSpec((batch_size if drop_remainder else None,))
+
+    def cardinality(self) -> int:
+        return sources.UNKNOWN
+
+    def elements(self):
+        pending, size = [], self.batch_size
+        for records in self.reader.record_chunks():
+            pending.extend(records)
+            full = len(pending) - len(pending) % size
+            for start in range(0, full, size):
+                yield strings(pending[start : start + size])
+            del pending[:full]
+        if pending and not self.drop_remainder:
+            yield strings(pending)
 
 
 def file_name(element) -> str:
@@ -233,6 +267,13 @@ class TFRecordDataset(Dataset):
 
         interleaved = Dataset(names).interleave(read_file, cycle_length=num_parallel_reads, block_length=1, num_parallel_calls=num_parallel_reads)
         super().__init__(interleaved.node)
+
+    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None, name=None) -> Dataset:
+        """``Dataset.batch``; reading files one after another, the batches are cut from the records
+        as read (the recommended ``TFRecordDataset(files).batch(n).map(parse_example)`` path)."""
+        if not isinstance(self.node, TFRecordReader):
+            return super().batch(batch_size, drop_remainder, num_parallel_calls, deterministic, name)
+        return Dataset(RecordBatches(self.node, int(batch_size), bool(drop_remainder)))
 
 
 # ---- writing

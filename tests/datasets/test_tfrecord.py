@@ -92,6 +92,18 @@ def test_dataset_spec_and_iteration_inside_pipelines(records):
     assert [b.shape for b in batches] == [(5,), (5,), (2,)] and batches[2].tolist() == records[10:]
 
 
+@pytest.mark.parametrize("buffer_size", [None, 50])
+def test_batches_cut_from_the_records_as_read(records, buffer_size):
+    dataset = tfc.data.TFRecordDataset(str(DATA / "examples.tfrecord"), buffer_size=buffer_size)
+    kept = dataset.batch(5, drop_remainder=True)
+    assert kept.element_spec.shape == (5,)
+    assert [b.tolist() for b in kept] == [records[:5], records[5:10]]
+    assert [b.tolist() for b in dataset.batch(1)] == [[r] for r in records]
+    assert [b.tolist() for b in dataset.batch(100)] == [records]
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        dataset.batch(0)
+
+
 def write_file(path: Path, records: list[bytes]) -> str:
     with tfc.io.TFRecordWriter(path) as writer:
         for record in records:
@@ -104,6 +116,8 @@ def test_several_files_in_order_or_interleaved(tmp_path):
     b = write_file(tmp_path / "b.tfrecord", [b"b0", b"b1"])
     assert read_all_of([a, b]) == [b"a0", b"a1", b"a2", b"a3", b"b0", b"b1"]
     assert read_all_of([a, b], num_parallel_reads=2) == [b"a0", b"b0", b"a1", b"b1", b"a2", b"a3"]
+    interleaved_batches = tfc.data.TFRecordDataset([a, b], num_parallel_reads=2).batch(4)
+    assert [batch.tolist() for batch in interleaved_batches] == [[b"a0", b"b0", b"a1", b"b1"], [b"a2", b"a3"]]
     names = tfc.data.Dataset.list_files(str(tmp_path / "*.tfrecord"), shuffle=False)
     assert read_all_of(names) == [b"a0", b"a1", b"a2", b"a3", b"b0", b"b1"]
     assert read_all_of(np.array([b, a])) == [b"b0", b"b1", b"a0", b"a1", b"a2", b"a3"]
