@@ -157,6 +157,8 @@ def column(key, feature) -> Column:
 
 
 def known_shape(shape, key) -> tuple[int, ...]:
+    if shape is None:
+        raise ValueError(f"feature {key!r}: give its shape ([] for one value)")
     dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if any(d is None or int(d) < 0 for d in dims):
         raise ValueError(f"feature {key!r}: every dimension of shape {list(dims)} must be known "
@@ -176,7 +178,7 @@ def values_of(value, kind: ValueKind, key: str) -> np.ndarray:
         return result.reshape(array.shape)
     array = np.asarray(value)
     if array.dtype.kind not in ("iub" if kind.dtype == np.int64 else "iubf"):
-        raise ValueError(f"feature {key!r}: default value {value!r} is not a {kind.name}")
+        raise ValueError(f"feature {key!r}: default value {value!r} does not fit its dtype {kind.name}")
     return array.astype(kind.dtype)
 
 

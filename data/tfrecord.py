@@ -161,7 +161,7 @@ def tf_record_iterator(path, options=None) -> Iterator[bytes]:
 
 
 class TFRecordReader:
-    """A dataset node: the records of each file a node of file names names, one file after another,
+    """A dataset node: the records of each file that ``names_node`` yields, one file after another,
     each record a 0-d object array holding ``bytes``."""
 
     element_spec = structure.StringSpec(())
@@ -238,11 +238,11 @@ def file_names(filenames):
 
 
 class TFRecordDataset(Dataset):
-    """The records of TFRecord files (TensorFlow's ``tf.data.TFRecordDataset``): each a 0-d object
-    array holding ``bytes``.
+    """The records of TFRecord files (TensorFlow's ``tf.data.TFRecordDataset``): each a scalar
+    string, so ``bytes`` when iterated or given to a ``map`` function.
 
     ``filenames``: a file name, a list of them, or a Dataset of them. ``compression_type``: None,
-    ``""``, ``"GZIP"`` or ``"ZLIB"``. ``buffer_size``: bytes read at a time (None: 1 MiB).
+    ``""``, ``"GZIP"`` or ``"ZLIB"``. ``buffer_size``: bytes read at a time (None or 0: 1 MiB).
     ``num_parallel_reads``: read that many files at once, interleaved record by record (as
     TensorFlow's ``interleave`` with ``cycle_length=num_parallel_reads``), each on its own thread;
     None reads them one after another.

@@ -110,6 +110,10 @@ def test_the_schema_is_tensorflows():
     assert v1.train.SequenceExample is tfc.train.SequenceExample
 
 
+class SparseFeature:
+    """Stands in for TensorFlow's SparseFeature, which tfc does not parse."""
+
+
 def example(**features) -> bytes:
     message = tfc.train.Example()
     for key, (field, values) in features.items():
@@ -171,5 +175,20 @@ def test_bad_input_and_specs_are_named(records):
         tfc.io.parse_example(records, {"x": tfc.io.FixedLenFeature([3], tfc.int64, default_value=7)})
     with pytest.raises(ValueError, match=r"feature 'x': every dimension of shape \[None\] must be known"):
         tfc.io.parse_example(records, {"x": tfc.io.FixedLenFeature([None], tfc.int64)})
-    with pytest.raises(ValueError, match="feature 'x': default value 1.5 is not a int64"):
+    with pytest.raises(ValueError, match="feature 'x': default value 1.5 does not fit its dtype int64"):
         tfc.io.parse_example(records, {"x": tfc.io.FixedLenFeature([], tfc.int64, default_value=1.5)})
+    with pytest.raises(ValueError, match="feature 'x': give its shape"):
+        tfc.io.parse_example(records, {"x": tfc.io.FixedLenFeature(None, tfc.int64)})
+    with pytest.raises(ValueError, match="feature 'x': SparseFeature is not supported"):
+        tfc.io.parse_example(records, {"x": SparseFeature()})
+
+
+def test_scalar_input_and_accepted_dtypes(records):
+    single = tfc.io.parse_example(records[4], {"tokens": tfc.io.VarLenFeature(np.int64), "name": tfc.io.FixedLenFeature([], str)})
+    assert single["tokens"].indices.tolist() == [[0], [1], [2], [3]] and single["tokens"].shape == (4,)
+    assert single["name"] == "example-4-é".encode()
+    as_text = example(s=("bytes_list", [b"v"])).decode("ascii")  # a str record is its UTF-8 bytes, as in TensorFlow
+    assert tfc.io.parse_example([as_text], {"s": tfc.io.VarLenFeature(np.dtype(object))})["s"].values.tolist() == [b"v"]
+    for dtype in (tfc.float32, np.float32, "float32", np.dtype("float32")):
+        parsed = tfc.io.parse_single_example(records[1], {"w": tfc.io.VarLenFeature(dtype)})
+        assert parsed["w"].values.dtype == np.float32
