@@ -87,7 +87,7 @@ class Trainer:
         data = data_adapter.adapter("fit", x, y, batch_size, steps_per_epoch, True, sample_weight, class_weight, shuffle)
         verbose = 1 if verbose == "auto" else int(verbose)
         history = callbacks_module.History()
-        hooks = [history, *(callbacks or [])]
+        hooks = [*(callbacks or []), history]  # History last, as in Keras: it records what the callbacks add to the logs (lr)
         for hook in hooks:
             hook.set_model(self)
             hook.on_train_begin()

@@ -101,11 +101,12 @@ def test_reduce_lr_on_plateau_waits_patience_then_cooldown():
     model, x, y = classifier(keras.optimizers.SGD(0.8))
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2, cooldown=1, min_delta=1e9)  # never "improves"
     lrs = []
-    model.fit(x, y, epochs=7, batch_size=60, verbose=0, callbacks=[plateau, keras.callbacks.LambdaCallback(
+    history = model.fit(x, y, epochs=7, batch_size=60, verbose=0, callbacks=[plateau, keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: lrs.append(logs["lr"]))])
     # epoch 0 sets the best; waits at 1 and 2, lowered after 2; the cooldown ends at 3, which waits again (as in tf.keras), so
     # lowered after 4; then after 6. The logged lr is the one the epoch trained with.
     assert lrs == pytest.approx([0.8, 0.8, 0.8, 0.4, 0.4, 0.2, 0.2])
+    assert history.history["lr"] == lrs
     assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.1)
 
 
