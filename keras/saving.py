@@ -14,8 +14,10 @@ members, always written in this order with fixed timestamps (the same model give
   ``model.layers`` order: ``layers/<layer name>/vars/<i>`` is the i-th variable of the layer, in the
   order the layer made them (``vars/<i>`` for a model's own); with the optimizer,
   ``optimizer/iterations`` and ``optimizer/layers/<layer name>/vars/<i>/<slot>`` (Adam's ``m`` and
-  ``v``...). Arrays are stored exactly (dtype and bytes), so weights and optimizer state come back
-  bit for bit and training resumes as if it had not stopped.
+  ``v``...); ``state/<layer name>/<i>`` for what a layer keeps besides weights (a Dropout's draw
+  counter, so its next masks are the ones the original would draw). Arrays are stored exactly
+  (dtype and bytes), so weights and optimizer state come back bit for bit and training resumes as
+  if it had not stopped.
 
 **The weights file** (``.weights.npz``) is that ``.npz`` without the optimizer, plus a
 ``__metadata__`` array holding ``metadata.json``'s text as ``uint8``. HDF5 (``.h5``) is not written
@@ -61,6 +63,7 @@ CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.npz"
 WEIGHTS_METADATA = "__metadata__"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: saving one model twice gives one file
 _KEY = re.compile(r"^(?:layers/(?P<layer>.+)/)?vars/(?P<index>\d+)$")
+_STATE = re.compile(r"^state/(?P<layer>.+)/(?P<index>\d+)$")
 _SLOT = re.compile(r"^optimizer/(?:layers/(?P<layer>.+)/)?vars/(?P<index>\d+)/(?P<slot>[^/]+)$")
 
 
@@ -76,7 +79,8 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     config = _model_config(model)
     if include_optimizer and model.optimizer is not None:
         config["compile_config"] = _compile_config(model)
-    arrays = weight_arrays(model)
+    arrays = {**weight_arrays(model), **{f"state/{layer}/{i}": v.numpy() for layer, variables in state_groups(model)
+                                         for i, v in enumerate(variables)}}
     if include_optimizer and model.optimizer is not None:
         arrays.update(_optimizer_arrays(model))
     members = {METADATA: _json(_metadata(), model), CONFIG: _json(config, model), WEIGHTS: _npz_bytes(arrays)}
@@ -162,6 +166,16 @@ def weight_groups(model) -> list[tuple[str, list]]:
     return groups + ([("", own)] if own else [])
 
 
+def state_groups(model) -> list[tuple[str, list]]:
+    """(layer name, its state variables) for each layer that keeps any, nested models' layers included."""
+    def walk(layers):
+        for layer in layers:
+            inner = getattr(layer, "layers", None)
+            yield from walk(inner) if isinstance(inner, list) else [layer]
+
+    return [(layer.name, layer.state_variables()) for layer in walk(model.layers) if layer.state_variables()]
+
+
 def _key(layer: str, index: int) -> str:
     return f"layers/{layer}/vars/{index}" if layer else f"vars/{index}"
 
@@ -206,6 +220,7 @@ def load_model(filepath, custom_objects=None, compile: bool = True):  # shadows 
         if config.get("build_config") and not model.built:
             model.build_from_config(config["build_config"])
         matched = _assign_weights(model, arrays, path, by_name=False, skip_mismatch=False)
+        _assign_state(model, arrays, path)
         if compile and config.get("compile_config"):
             _compile(model, config["compile_config"], path)
             _assign_optimizer_state(model.optimizer, arrays, matched, path)
@@ -304,14 +319,19 @@ def _check_metadata(metadata, path: Path) -> None:
 
 # ---- assigning -----------------------------------------------------------------------------------------
 def _saved_groups(arrays: dict, path: Path) -> list[tuple[str, list]]:
-    """The file's (layer name, arrays) groups in file order (optimizer arrays left aside)."""
+    """The file's (layer name, arrays) groups of weights in file order."""
+    return _grouped(arrays, _KEY, path, "weights are named layers/<layer>/vars/<i>", skip=("optimizer/", "state/"))
+
+
+def _grouped(arrays: dict, pattern: re.Pattern, path: Path, expected: str, skip: tuple = ()) -> list[tuple[str, list]]:
+    """(layer name, its arrays) for the arrays ``pattern`` names (those starting with ``skip`` left aside), in file order."""
     groups: dict[str, list] = {}
     for name, array in arrays.items():
-        if name.startswith("optimizer/"):
+        if name.startswith(skip):
             continue
-        match = _KEY.match(name)
+        match = pattern.match(name)
         if match is None:
-            raise KerasFileError(f"{path}: unexpected array '{name}' (weights are named layers/<layer>/vars/<i>)")
+            raise KerasFileError(f"{path}: unexpected array '{name}' ({expected})")
         group = groups.setdefault(match["layer"] or "", [])
         if int(match["index"]) != len(group):
             raise KerasFileError(f"{path}: array '{name}' is out of order (expected index {len(group)})")
@@ -362,6 +382,21 @@ def _assign_weights(model, arrays: dict, path: Path, by_name: bool, skip_mismatc
         for weight, array in zip(weights, saved):
             weight.assign(array.astype(weight.dtype.numpy, copy=False))
     return {saved_name: weights for weights, saved_name, _ in fitting}
+
+
+def _assign_state(model, arrays: dict, path: Path) -> None:
+    """The layers' state variables (Dropout's draw counters) from the file, layer by layer in order."""
+    saved = _grouped({k: v for k, v in arrays.items() if k.startswith("state/")}, _STATE, path, "state is named state/<layer>/<i>")
+    targets = state_groups(model)
+    if len(saved) != len(targets):
+        raise KerasFileError(f"{path}: model '{model.name}' has {len(targets)} layers with state ({_names(targets)}) but the file holds "
+                             f"state for {len(saved)} ({_names(saved)})")
+    for (name, variables), (saved_name, values) in zip(targets, saved):
+        problem = _mismatch(name, variables, saved_name, values, path)
+        if problem:
+            raise KerasFileError(problem)
+        for variable, value in zip(variables, values):
+            variable.assign(value)
 
 
 def _compile(model, config: dict, path: Path) -> None:

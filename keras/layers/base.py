@@ -98,6 +98,11 @@ class Layer:
                 raise ValueError(f"layer '{self.name}' weight '{target.keras_name}' has shape {tuple(target.shape)}, got an array of shape {value.shape}")
             target.assign(value.astype(target.dtype.numpy), read_value=False)
 
+    def state_variables(self) -> list[Variable]:
+        """Variables besides the weights that a saved model keeps so training resumes identically
+        (a Dropout's draw counter); none by default."""
+        return []
+
     def count_params(self) -> int:
         return int(sum(np.prod(w.shape) for w in self.weights))
 

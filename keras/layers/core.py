@@ -144,14 +144,19 @@ class Dropout(Layer):
         self.seed = initializers.draw_seed() if seed is None else int(seed)
         self._draws = None
 
+    def build(self, input_shape):
+        # RNG state, not a weight: get_weights leaves it out, as Keras' SeedGenerator; a saved model keeps it
+        self._draws = Variable(np.int64(0), name=f"{self.name}/seed_state", trainable=False)
+
+    def state_variables(self) -> list[Variable]:
+        return [self._draws] if self._draws is not None else []
+
     def compute_mask(self, inputs, mask=None):
         return mask  # elementwise over the time steps: a sequence mask still applies
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
-        if self._draws is None:  # RNG state, not a weight: get_weights leaves it out, as Keras' SeedGenerator
-            self._draws = Variable(np.int64(0), name=f"{self.name}/seed_state", trainable=False)
         shape = tuple(inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape)) if self.noise_shape else inputs.shape
         draws = self._draws.read_value()
         self._draws.assign_add(1, read_value=False)
