@@ -76,13 +76,9 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     """Write ``model`` (architecture, weights, compile arguments and optimizer state) to a ``.keras`` file."""
     _refuse(unsupported, "save")
     path = _target(filepath, ".keras", "model.save", save_format, overwrite)
-    config = _model_config(model)
-    if include_optimizer and model.optimizer is not None:
-        config["compile_config"] = _compile_config(model)
-    arrays = {**weight_arrays(model), **{f"state/{layer}/{i}": v.numpy() for layer, variables in state_groups(model)
-                                         for i, v in enumerate(variables)}}
-    if include_optimizer and model.optimizer is not None:
-        arrays.update(_optimizer_arrays(model))
+    compiled = include_optimizer and model.optimizer is not None
+    config = {**_model_config(model), **({"compile_config": _compile_config(model)} if compiled else {})}
+    arrays = {**weight_arrays(model), **_state_arrays(model), **(_optimizer_arrays(model) if compiled else {})}
     members = {METADATA: _json(_metadata(), model), CONFIG: _json(config, model), WEIGHTS: _npz_bytes(arrays)}
     with atomic_write(path) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as archive:
         for name, data in members.items():
@@ -185,10 +181,12 @@ def weight_arrays(model) -> dict[str, np.ndarray]:
     return {_key(layer, i): w.numpy() for layer, weights in weight_groups(model) for i, w in enumerate(weights)}
 
 
+def _state_arrays(model) -> dict[str, np.ndarray]:
+    return {f"state/{layer}/{i}": v.numpy() for layer, variables in state_groups(model) for i, v in enumerate(variables)}
+
+
 def _optimizer_arrays(model) -> dict[str, np.ndarray]:
-    optimizer = model.optimizer
-    if not isinstance(optimizer, optimizers.Optimizer):
-        raise ValueError(f"model.save: the optimizer {optimizer!r} is not a tfc.keras optimizer; save with include_optimizer=False")
+    optimizer = model.optimizer  # a tfc.keras one: _compile_config checked it
     arrays = {"optimizer/iterations": optimizer.iterations.numpy()}
     for layer, weights in weight_groups(model):
         for i, weight in enumerate(weights):
