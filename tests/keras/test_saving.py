@@ -415,3 +415,12 @@ def test_missing_foreign_and_damaged_files_give_clear_errors(tmp_path):
     np.savez(tmp_path / "plain.weights.npz", w=np.zeros(3))
     with pytest.raises(ValueError, match="not a weights file written by tfc.keras"):
         model.load_weights(tmp_path / "plain.weights.npz")
+
+
+def test_a_model_compiled_with_a_traced_optimizer_saves_without_it(tmp_path):
+    model = keras.Sequential([L.Dense(2, input_shape=(3,))])
+    model.compile(tfc.frontend.optimizers.SGD(0.1), "mse")
+    with pytest.raises(ValueError, match="not a tfc.keras optimizer; save with include_optimizer=False"):
+        model.save(tmp_path / "m.keras")
+    model.save(tmp_path / "m.keras", include_optimizer=False)
+    assert keras.saving.load_model(tmp_path / "m.keras").optimizer is None
