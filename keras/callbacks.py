@@ -271,13 +271,16 @@ class TensorBoard(Callback):
 
     def _write_model_config(self) -> None:
         """The model's config as TensorBoard's "keras" summary; a model that cannot describe itself
-        (subclassed, without get_config) is left out, as tf.keras does."""
+        (subclassed without get_config, as tf.keras leaves out; a Lambda of a lambda expression) is left out."""
         try:
-            config = {"class_name": type(self.model).__name__, "config": self.model.get_config()}
+            text = json.dumps({"class_name": type(self.model).__name__, "config": self.model.get_config()})
         except NotImplementedError:
             return
+        except (TypeError, ValueError) as err:
+            warnings.warn(f"TensorBoard: the graph of model '{self.model.name}' is not written: {err}", stacklevel=2)
+            return
         metadata = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="graph_keras_model", content=b"1"))
-        tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, string_val=[json.dumps(config).encode()])
+        tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, string_val=[text.encode()])
         self._write("train", summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="keras", metadata=metadata, tensor=tensor)]), 0)
 
     def on_epoch_begin(self, epoch, logs=None):

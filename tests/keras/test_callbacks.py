@@ -180,3 +180,12 @@ def test_lambda_callback_functions_get_keras_arguments():
                                            on_train_batch_end=lambda batch, logs: calls.append(("batch", batch, sorted(logs))))
     model.fit(x, y, epochs=1, batch_size=30, verbose=0, callbacks=[hooks])
     assert calls == [("begin", {}), ("epoch", 0, {}), ("batch", 0, ["accuracy", "loss"]), ("batch", 1, ["accuracy", "loss"])]
+
+
+def test_tensorboard_leaves_out_a_graph_it_cannot_describe(tmp_path):
+    model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,)), keras.layers.Lambda(lambda t: t)])
+    model.compile("sgd", "mse")
+    with pytest.warns(UserWarning, match="graph of model .* is not written: .*a lambda cannot"):
+        model.fit(np.ones((4, 3), np.float32), np.ones((4, 2), np.float32), verbose=0, callbacks=[keras.callbacks.TensorBoard(tmp_path)])
+    train = events(tmp_path / "train")
+    assert "keras" not in train.Tags()["tensors"] and "epoch_loss" in train.Tags()["tensors"]
