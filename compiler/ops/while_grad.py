@@ -5,14 +5,15 @@ The rule grows the forward loop itself: it also carries a counter and one [n, ..
 *residual* (a value of the body that the body's gradient reads: the carried state a matmul's
 gradient needs, the output of a sigmoid, ...), written at each iteration's index. The backward loop
 runs k = n - 1, ..., 0 and holds the body's gradient alone, reading iteration k's residuals from the
-stacks. Values of the body that do not depend on the carried state (a constant, a read variable) are
-recomputed in the backward loop rather than stacked n times.
+stacks. Values of the body that depend on no carried value but integer scalars (a constant, a read
+variable, a step of a captured sequence read at the counter) are recomputed in the backward loop
+rather than stacked n times.
 
 How the residuals are found: the backward body is first built as for ``tfc.if`` and ``tfc.call``,
 by replaying the forward body (from the block's extra state arguments) and backpropagating through
-the copy. Then each copied value the gradient ops read is either stacked (it depends on the carried
-state) or recomputed (its copy stays), the copies nobody reads are dropped, and so are the extra
-arguments. Before and after, for ``h = tanh(h @ w)`` over n steps::
+the copy. Then each copied value the gradient ops read is either stacked or recomputed (its copy
+stays), the ops nobody reads are dropped, and so are the extra arguments. Before and after, for
+``h = tanh(h @ w)`` over n steps::
 
     %h = tfc.while(%h0) {body(%s): %t = tanh(%s @ %w); yield %t}
     %dh0 = tfc.while(n - 1, %dh) {body(%k, %g): %s = <replay>; %t = <replay>; <gradient of %t>}
@@ -226,13 +227,19 @@ def _removable(op: Operation) -> bool:
 
 
 def _variant(body: Block) -> set[Operation]:
-    """The ops of ``body`` whose results depend on its arguments (the carried state)."""
-    values, ops = set(body.args), set()
+    """The ops of ``body`` whose results depend on its arguments (the carried state) other than
+    integer scalars (counters): the rest, a step of a captured sequence read at the counter say, is
+    recomputed in the backward loop from the counter, which costs no stack of its own."""
+    values, ops = {a for a in body.args if not _counter(a.type)}, set()
     for op in body.ops[:-1]:
         if any(v in values for v in uses_from_block(op, body)):
             ops.add(op)
             values.update(op.results)
     return ops
+
+
+def _counter(t) -> bool:
+    return isinstance(t, TensorType) and t.shape == () and not t.dtype.is_inexact
 
 
 def _stackable(t) -> bool:
