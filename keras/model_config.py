@@ -60,7 +60,8 @@ def functional_config(model, single_input: bool, single_output: bool) -> dict:
         entry = entries.setdefault(id(layer), {**serialize(layer), "name": layer.name, "inbound_nodes": []})
         nodes[id(tensor.call)] = (layer.name, len(entry["inbound_nodes"]))
         args = [_history(t, nodes) for t in tensor.inputs]
-        entry["inbound_nodes"].append({"args": [args] if tensor.listed else args, "kwargs": {}})
+        options = getattr(layer, "call_options", None) or {}  # a call's options the layer keeps for the replay (MultiHeadAttention's)
+        entry["inbound_nodes"].append({"args": [args] if tensor.listed else args, "kwargs": dict(options)})
     _check_unique_names(model.name, [entry["name"] for entry in entries.values()])
     inputs, outputs = ([_reference(t, nodes) for t in tensors] for tensors in (model.inputs, model.outputs))
     return {"name": model.name, "trainable": model.trainable, "layers": list(entries.values()),
@@ -102,7 +103,10 @@ def _call_node(item: list, created: dict) -> bool:
     if any((n, i) not in created for n, i, _ in keys):
         return False
     tensors = [created[(n, i)][j] for n, i, j in keys]
-    out = layer(tensors if isinstance(args[0], list) else tensors[0])
+    options = nodes[index].get("kwargs") or {}
+    if not isinstance(options, dict):
+        raise ValueError(f"layer '{layer.name}': node {index} kwargs must be a dict, got {options!r}")
+    out = layer(tensors if isinstance(args[0], list) else tensors[0], **options)
     created[(layer.name, index)] = out if isinstance(out, list) else [out]
     item[2] += 1
     return True

@@ -212,6 +212,23 @@ def test_saved_model_predicts_and_trains_on_bit_for_bit(make, tmp_path):
     assert_same_weights(loaded, model)
 
 
+def test_a_layer_call_option_survives_saving(tmp_path):
+    """MultiHeadAttention's use_causal_mask is an option of its call: the saved layer graph keeps it."""
+    def attention_model(causal: bool):
+        tokens = keras.Input((6,), dtype="int32")
+        embedded = keras.layers.Embedding(50, 8)(tokens)
+        attended = keras.layers.MultiHeadAttention(2, 4)(embedded, embedded, use_causal_mask=causal)
+        return keras.Model(tokens, keras.layers.Dense(3)(keras.layers.GlobalAveragePooling1D()(attended)))
+
+    causal, plain = attention_model(True), attention_model(False)
+    plain.set_weights(causal.get_weights())
+    x = RNG.integers(1, 50, (4, 6)).astype(np.int32)
+    causal.save(tmp_path / "causal.keras")
+    loaded = keras.models.load_model(tmp_path / "causal.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), causal.predict(x, verbose=0))
+    assert not np.array_equal(plain.predict(x, verbose=0), causal.predict(x, verbose=0))
+
+
 def test_batch_normalization_moving_statistics_survive(tmp_path):
     model, x, y = cnn_with_batch_norm()
     model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
