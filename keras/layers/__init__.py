@@ -27,6 +27,7 @@ from .pooling import (
     MaxPooling3D,
 )
 from .recurrent import GRU, LSTM, RNN, Bidirectional, Embedding, SimpleRNN
+from .serialization import deserialize, serialize
 
 __all__ = [
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D",
@@ -36,4 +37,5 @@ __all__ = [
     "GlobalMaxPooling2D", "GlobalMaxPooling3D", "InputLayer", "LSTM", "Lambda", "Layer", "LayerNormalization",
     "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum",
     "MultiHeadAttention", "Multiply", "Permute", "RNN", "Reshape", "SeparableConv2D", "SimpleRNN", "Subtract",
+    "deserialize", "serialize",
 ]  # fmt: skip
