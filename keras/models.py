@@ -67,7 +67,7 @@ class Model(Trainer, Layer):
         for tensor in self._order:
             if id(tensor.call) not in calls:  # a layer of several outputs runs once for all of them
                 args = [values[id(t)] for t in tensor.inputs]
-                mask = masks.get(id(tensor.inputs[0]))
+                mask = _input_masks(tensor, masks)
                 arg = args if tensor.listed else args[0]
                 calls[id(tensor.call)] = call_layer(tensor.layer, arg, training, mask)
             out, masks[id(tensor)] = calls[id(tensor.call)]
@@ -216,6 +216,13 @@ def load_model(filepath, custom_objects=None, compile: bool = True):  # shadows 
 
 
 save_model = saving.save_model
+
+
+def _input_masks(tensor: KerasTensor, masks: dict):
+    """The mask of a call's input; for a call on a list with any mask, one mask per tensor (Keras
+    passes merge and attention layers theirs, e.g. a cross-attention value's own padding mask)."""
+    found = [masks.get(id(t)) for t in tensor.inputs]
+    return found if tensor.listed and any(m is not None for m in found) else found[0]
 
 
 def call_layer(layer: Layer, inputs, training, mask) -> tuple:

@@ -196,3 +196,19 @@ def test_build_config_makes_the_same_weights():
     assert rebuilt.get_build_config() is None
     rebuilt.build_from_config(layer.get_build_config())
     assert [w.shape for w in rebuilt.get_weights()] == [w.shape for w in layer.get_weights()]
+
+
+def test_cross_attention_in_a_model_reads_the_values_own_padding_mask():
+    """A functional model passes a list call one mask per tensor: the value's padding mask (from its
+    own Embedding) masks the keys, as Keras does, not the query's."""
+    keras = tfc.keras
+    query_in, value_in = keras.Input((5,), dtype="int32"), keras.Input((7,), dtype="int32")
+    query_embedding, value_embedding = keras.layers.Embedding(30, 8, mask_zero=True), keras.layers.Embedding(30, 8, mask_zero=True)
+    attention = keras.layers.MultiHeadAttention(2, 4)
+    model = keras.Model([query_in, value_in], attention(query_embedding(query_in), value_embedding(value_in)))
+    rng = np.random.default_rng(0)
+    queries, values = rng.integers(1, 30, (3, 5)).astype(np.int32), rng.integers(1, 30, (3, 7)).astype(np.int32)
+    queries[:, 3:], values[:, 4:] = 0, 0
+    explicit = (queries != 0)[:, :, None] & (values != 0)[:, None, :]
+    expected = attention(query_embedding(queries), value_embedding(values), attention_mask=explicit)
+    np.testing.assert_allclose(model.predict([queries, values], verbose=0), np.asarray(expected), rtol=1e-6, atol=1e-6)
