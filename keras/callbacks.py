@@ -31,6 +31,11 @@ class Callback:
     def on_train_batch_begin(self, batch, logs=None): ...
     def on_train_batch_end(self, batch, logs=None): ...
 
+    def implements_train_batch_hooks(self) -> bool:
+        """Whether ``on_train_batch_end`` wants each batch's logs (tf.keras' ``_implements_train_batch_hooks``):
+        reading them waits for the step, so fit asks only callbacks that use them."""
+        return getattr(self.on_train_batch_end, "__func__", None) is not Callback.on_train_batch_end
+
 
 class History(Callback):
     """``history.history``: each logged value per epoch (``{"loss": [...], "val_loss": [...]}``)."""
@@ -147,6 +152,9 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+
+    def implements_train_batch_hooks(self) -> bool:
+        return self.save_freq != "epoch"
 
     def on_train_batch_end(self, batch, logs=None):
         if self.save_freq == "epoch":
@@ -286,9 +294,14 @@ class TensorBoard(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start, self._epoch_steps = time.perf_counter(), 0
 
-    def on_train_batch_end(self, batch, logs=None):
+    def implements_train_batch_hooks(self) -> bool:
+        return self.update_freq != "epoch"
+
+    def on_train_batch_begin(self, batch, logs=None):
         self._steps += 1
         self._epoch_steps += 1
+
+    def on_train_batch_end(self, batch, logs=None):
         if self.update_freq != "epoch" and self._steps % self.update_freq == 0:
             for name, value in (logs or {}).items():
                 self._write("train", scalar_pb(f"batch_{name}", value), self._steps)

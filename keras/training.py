@@ -126,7 +126,7 @@ class Trainer:
         number of steps. Results are read back from the device only when a callback or the progress
         bar looks at them, so steps queue up behind each other as in a bare loop."""
         step, means, steps = self._step(kind), RunningMeans(self.metrics_names), 0
-        batch_hooks = [h for h in hooks if getattr(h.on_train_batch_end, "__func__", None) is not callbacks_module.Callback.on_train_batch_end]
+        batch_hooks = [h for h in hooks if h.implements_train_batch_hooks()]
         for index, (batch_x, batch_y, batch_w) in enumerate(batches):
             for hook in hooks:
                 hook.on_train_batch_begin(index)
