@@ -10,13 +10,14 @@ from __future__ import annotations
 import importlib
 
 from .diagnostics import BackendError, ParseError, TfcError, TraceError, VerifyError
-from .types import DType
+from .types import STRING, DType
 
 bool_ = DType.bool
 int8, int16, int32, int64 = DType.i8, DType.i16, DType.i32, DType.i64
 uint8, uint16, uint32, uint64 = DType.u8, DType.u16, DType.u32, DType.u64
 float16, bfloat16, float32, float64 = DType.f16, DType.bf16, DType.f32, DType.f64
 complex64, complex128 = DType.c64, DType.c128
+string = STRING  # input pipelines only (tfc.data, tfc.io): compiled programs hold numbers
 
 _LAZY = {
     "compile": "tfc.frontend.compile",

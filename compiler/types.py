@@ -197,6 +197,28 @@ class FunctionType(Type):
         return f"({ins}) -> {outs}"
 
 
+class StringType:
+    """``tfc.string``: TensorFlow's string type. Input pipelines (``tfc.data``, ``tfc.io``) hold
+    strings, as numpy arrays of ``bytes``; compiled programs hold numbers only, so it is not a DType."""
+
+    name = "string"
+    numpy = np.dtype(object)
+
+    def __repr__(self) -> str:
+        return "tfc.string"
+
+    def __reduce__(self) -> str:
+        return "STRING"  # one instance, also after pickling
+
+
+STRING = StringType()
+
+
+def is_string_dtype(dtype) -> bool:
+    """``tfc.string``, or what TensorFlow's APIs also take for it: ``str``, ``bytes``, ``"string"``."""
+    return dtype is STRING or dtype is str or dtype is bytes or (isinstance(dtype, str) and dtype == "string")
+
+
 def tensor(dtype: DType, *shape: int | None) -> TensorType:
     """Shorthand: ``tensor(DType.f32, 2, 3)`` is ``tensor<2x3xf32>``."""
     return TensorType(dtype, tuple(shape))

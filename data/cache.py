@@ -14,6 +14,8 @@ import tempfile
 
 import numpy as np
 
+from tfc.types import STRING
+
 from . import structure
 from .stages import Stage
 
@@ -65,7 +67,7 @@ def read(path: str, spec) -> list:
             columns = []
             for j, leaf_spec in enumerate(structure.flatten(spec)):
                 column = stored[f"c{j}"] if f"c{j}" in names else [stored[f"c{j}_{i}"] for i in range(count)]
-                columns.append([leaf.astype(object) if leaf_spec.dtype == "string" else leaf for leaf in column])
+                columns.append([leaf.astype(object) if leaf_spec.dtype is STRING else leaf for leaf in column])
     except (OSError, KeyError, ValueError) as err:
         raise ValueError(f"cache: {path} is not a tfc.data cache file of these elements ({err})") from None
     return [structure.unflatten(spec, [np.asarray(column[i]) for column in columns]) for i in range(count)]

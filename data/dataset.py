@@ -199,8 +199,6 @@ def _signature(output_types, output_shapes):
     """``output_types``/``output_shapes`` (the older from_generator arguments) as TensorSpecs."""
 
     def spec(dtype, shape=None):
-        if dtype in (str, bytes, "string"):
-            return structure.StringSpec(None if shape is None else tuple(shape))
         return tfc.TensorSpec(None if shape is None else shape, dtype)
 
     if output_shapes is None:

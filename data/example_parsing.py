@@ -4,8 +4,8 @@ arrays, as TensorFlow gives them (float32, int64, object arrays of ``bytes``).
 The feature specs are TensorFlow's: ``FixedLenFeature`` (a dense array of a known shape, or its
 ``default_value`` when the feature is missing), ``VarLenFeature`` (a :class:`SparseTensor`) and
 ``FixedLenSequenceFeature`` (blocks of a known shape, as many as there are, padded across a batch).
-dtypes: ``tfc.float32``, ``tfc.int64`` (or numpy's), and for strings ``str``, ``bytes`` or
-``"string"`` (tfc has no ``tf.string`` dtype).
+dtypes: ``tfc.float32``, ``tfc.int64`` (or numpy's), and ``tfc.string`` (or ``str``, ``bytes``,
+``"string"``).
 
 A batch is parsed feature by feature: each feature's values in every Example are merged into one
 protobuf list in C and converted to numpy once, so the Python work per Example is a few calls per
@@ -26,7 +26,7 @@ from google.protobuf.message import DecodeError
 
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.example_proto import BytesList, Example, Feature, FloatList, Int64List
-from tfc.types import DType
+from tfc.types import DType, is_string_dtype
 
 from .sparse_tensor import SparseTensor
 
@@ -88,10 +88,10 @@ KINDS_BY_DTYPE = {kind.dtype: kind for kind in KINDS.values() if kind.dtype != o
 
 
 def value_kind(dtype, key: str) -> ValueKind:
-    """The value list a dtype reads: float32, int64, or string (``str``, ``bytes``, ``"string"``)."""
+    """The value list a dtype reads: float32, int64, or string (``tfc.string``, ``str``, ``bytes``, ``"string"``)."""
     if isinstance(dtype, DType):
         kind = KINDS_BY_DTYPE.get(dtype.numpy)
-    elif dtype is str or dtype is bytes or (isinstance(dtype, str) and dtype == "string"):
+    elif is_string_dtype(dtype):
         kind = KINDS["string"]
     else:
         try:
@@ -101,7 +101,7 @@ def value_kind(dtype, key: str) -> ValueKind:
         kind = None if numpy_dtype is None else KINDS["string"] if numpy_dtype.kind in "OSU" else KINDS_BY_DTYPE.get(numpy_dtype)
     if kind is None:
         raise ValueError(f"feature {key!r}: dtype {dtype!r} is not one an Example holds: give tfc.float32, tfc.int64, "
-                         "or str / bytes / 'string' for strings")
+                         "or tfc.string for strings")
     return kind
 
 

@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 
-from tfc.types import DType
+from tfc.types import DType, is_string_dtype
 
 from .dataset import AUTOTUNE, Dataset, random_seed
 from .sources import UNKNOWN
@@ -147,6 +147,8 @@ class CsvRows:
 def _given_default(default):
     if isinstance(default, (list, tuple)) and not default:
         raise ValueError("make_csv_dataset: an empty column default needs a dtype; give the dtype itself (e.g. tfc.int32) for a required column")
+    if is_string_dtype(default):
+        return (_REQUIRED, np.dtype(object))
     if isinstance(default, (type, np.dtype, DType)):
         return (_REQUIRED, default.numpy if isinstance(default, DType) else np.dtype(default))
     if isinstance(default, (str, bytes)):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tfc.types import STRING
+
 from . import structure
 
 INFINITE = -1
@@ -96,7 +98,7 @@ class Generator:
 
         def check(spec, leaf):
             array = structure.to_array(leaf)
-            array = array if spec.dtype == "string" else array.astype(spec.dtype.numpy, copy=False)
+            array = array if spec.dtype is STRING else array.astype(spec.dtype.numpy, copy=False)
             if spec.shape is not None and (array.ndim != len(spec.shape) or any(d not in (None, n) for d, n in zip(spec.shape, array.shape))):
                 raise ValueError(f"from_generator: element {index} has shape {list(array.shape)}, "
                                  f"which does not match the expected shape {list(spec.shape)} of output_signature")

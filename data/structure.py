@@ -9,12 +9,11 @@ slices one tensor), and values convert as ``tf.constant`` converts them: Python 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 import tfc
-from tfc.types import DType
+from tfc.types import STRING, DType
 
 INT32 = np.iinfo(np.int32)
 
@@ -95,20 +94,9 @@ def user_view(element):
     return map_structure(lambda a: a[()] if a.ndim == 0 else a, element)
 
 
-@dataclass(frozen=True)
-class StringSpec:
-    """The spec of a ``tf.string`` leaf (tfc's own ``TensorSpec`` holds numeric types only)."""
-
-    shape: tuple | None
-    dtype: str = "string"
-    name: str | None = None
-
-
 def leaf_spec(array: np.ndarray, shape=None):
     shape = tuple(array.shape) if shape is None else shape
-    if array.dtype == object:
-        return StringSpec(shape)
-    return tfc.TensorSpec(shape, DType.from_numpy(array.dtype))
+    return tfc.TensorSpec(shape, STRING if array.dtype == object else DType.from_numpy(array.dtype))
 
 
 def spec_of(element, batch_dim=False):

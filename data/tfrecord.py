@@ -27,6 +27,8 @@ import numpy as np
 
 from tfc.diagnostics import TfcError
 from tfc.files import atomic_write
+from tfc.frontend.tensor_spec import TensorSpec
+from tfc.types import STRING
 
 from . import sources, structure
 from .dataset import AUTOTUNE, Dataset
@@ -164,7 +166,7 @@ class TFRecordReader:
     """A dataset node: the records of each file that ``names_node`` yields, one file after another,
     each record a 0-d object array holding ``bytes``."""
 
-    element_spec = structure.StringSpec(())
+    element_spec = TensorSpec((), STRING)
 
     def __init__(self, names_node, compression_type: str, buffer_size: int | None):
         self.names, self.compression_type, self.buffer_size = names_node, compression_type, buffer_size
@@ -199,7 +201,7 @@ class RecordBatches:
         if batch_size < 1:
             raise ValueError(f"batch: batch_size must be at least 1, got {batch_size}")
         self.reader, self.batch_size, self.drop_remainder = reader, batch_size, drop_remainder
-        self.element_spec = structure.StringSpec((batch_size if drop_remainder else None,))
+        self.element_spec = TensorSpec((batch_size if drop_remainder else None,), STRING)
 
     def cardinality(self) -> int:
         return sources.UNKNOWN
@@ -228,7 +230,7 @@ def file_names(filenames):
     """``filenames`` (a name, a list or array of names, or a Dataset of names) as a node of names."""
     if isinstance(filenames, Dataset):
         spec = filenames.element_spec
-        if not isinstance(spec, structure.StringSpec) or spec.shape not in (None, ()):
+        if not isinstance(spec, TensorSpec) or spec.dtype is not STRING or spec.shape not in (None, ()):
             raise TypeError(f"TFRecordDataset: a dataset of file names must have scalar string elements, got element_spec {spec}")
         return filenames.node
     if isinstance(filenames, (str, bytes, os.PathLike)):

@@ -43,7 +43,7 @@ from tfc.passes.place import op_elsewhere, placement_pipeline
 from tfc.passes.shard_batch import REPLICATED, SPLIT_ARGS, SPLIT_RESULTS, ShardBatch
 from tfc.passmanager import PassManager
 from tfc.printer import print_module
-from tfc.types import DType, FunctionType, TensorType
+from tfc.types import STRING, DType, FunctionType, TensorType
 from tfc.verifier import verify
 
 from .pytree import Static, count_leaves, flatten, unflatten
@@ -506,6 +506,8 @@ def _check_input_signature(fn: Callable, specs) -> tuple:
     specs = tuple(specs)
     if not all(isinstance(spec, TensorSpec) for spec in specs):
         raise TraceError(f"{getattr(fn, '__name__', 'function')}: input_signature must be a sequence of tfc.TensorSpec")
+    if any(spec.dtype is STRING for spec in specs):
+        raise TraceError(f"{getattr(fn, '__name__', 'function')}: input_signature has a tfc.string spec; compiled functions take numbers only")
     parameters = [p for p in inspect.signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if len(parameters) != len(specs):
         raise TraceError(f"{getattr(fn, '__name__', 'function')}: input_signature has {len(specs)} specs for {len(parameters)} parameters")

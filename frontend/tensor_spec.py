@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tfc.diagnostics import TraceError
-from tfc.types import DType
+from tfc.types import STRING, DType, is_string_dtype
 
 from .tensor import as_dtype
 
@@ -28,7 +28,7 @@ class TensorSpec:
     def __init__(self, shape, dtype=DType.f32, name: str | None = None):
         dims = None if shape is None else tuple(None if d is None or (isinstance(d, int) and d < 0) else int(d) for d in shape)
         object.__setattr__(self, "shape", dims)
-        object.__setattr__(self, "dtype", as_dtype(dtype))
+        object.__setattr__(self, "dtype", STRING if is_string_dtype(dtype) else as_dtype(dtype))
         object.__setattr__(self, "name", name)
 
     def is_compatible_with(self, shape) -> bool:
@@ -41,6 +41,8 @@ class TensorSpec:
         """``value`` as an argument of this spec: a numpy array or device array of its dtype and a
         fitting shape; Python numbers and lists convert (as ``tf.function`` converts them). TraceError
         naming ``what`` otherwise."""
+        if self.dtype is STRING:
+            raise TraceError(f"{what}: a tfc.string spec describes input pipeline data (tfc.data); compiled functions take numbers only")
         target = self.dtype.numpy
         if hasattr(value, "shape") and hasattr(value, "dtype"):
             if np.dtype(value.dtype) != target:
@@ -59,7 +61,8 @@ class TensorSpec:
 
     def __repr__(self) -> str:
         name = f", name={self.name!r}" if self.name else ""
-        return f"TensorSpec(shape={self._shape_text()}, dtype=tfc.{self.dtype.numpy.name}{name})"
+        dtype = "tfc.string" if self.dtype is STRING else f"tfc.{self.dtype.numpy.name}"
+        return f"TensorSpec(shape={self._shape_text()}, dtype={dtype}{name})"
 
 
 __all__ = ["TensorSpec"]

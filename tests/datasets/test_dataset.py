@@ -23,7 +23,7 @@ def test_from_tensor_slices_slices_every_component_and_converts_as_tf_constant()
     ds = Dataset.from_tensor_slices(([1, 2, 3], [[1.5], [2.5], [3.5]], ["a", "b", "c"]))
     spec = ds.element_spec
     assert spec[0] == tfc.TensorSpec([], tfc.int32) and spec[1] == tfc.TensorSpec([1], tfc.float32)
-    assert spec[2].dtype == "string" and len(ds) == 3
+    assert spec[2].dtype is tfc.string and len(ds) == 3
     first = next(iter(ds))
     assert first[0].dtype == np.int32 and first[1].dtype == np.float32 and first[2] == b"a"
     numpy_ds = Dataset.from_tensor_slices(np.arange(4.0))  # numpy keeps its dtype, as in TensorFlow
@@ -234,6 +234,8 @@ def test_from_generator_checks_what_the_generator_yields():
     first = next(iter(ds))
     assert first[0].dtype == np.int64 and first[1].dtype == np.float32 and len(list(ds)) == 3
     assert ds.element_spec == signature and ds.cardinality() == tfc.data.UNKNOWN_CARDINALITY
+    strings = Dataset.from_generator(lambda: iter(["a", b"b"]), output_signature=tfc.TensorSpec([], tfc.string))
+    assert list(strings) == [b"a", b"b"] and repr(strings.element_spec) == "TensorSpec(shape=[], dtype=tfc.string)"
     legacy = Dataset.from_generator(lambda: iter([[1, 2], [3, 4]]), output_types=np.int32, output_shapes=[2])
     assert values(legacy) == [[1, 2], [3, 4]]
     wrong = Dataset.from_generator(lambda: iter([[1, 2, 3]]), output_signature=tfc.TensorSpec([2], tfc.int32))

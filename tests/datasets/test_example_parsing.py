@@ -16,7 +16,7 @@ from tfc.frontend.tf import example_proto
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "tfrecord"
 REFERENCE = json.loads((DATA / "reference.json").read_text())
-DTYPES = {"int64": tfc.int64, "float32": tfc.float32, "string": "string"}
+DTYPES = {"int64": tfc.int64, "float32": tfc.float32, "string": tfc.string}
 
 
 def spec() -> dict:
@@ -192,3 +192,9 @@ def test_scalar_input_and_accepted_dtypes(records):
     for dtype in (tfc.float32, np.float32, "float32", np.dtype("float32")):
         parsed = tfc.io.parse_single_example(records[1], {"w": tfc.io.VarLenFeature(dtype)})
         assert parsed["w"].values.dtype == np.float32
+
+
+def test_tfc_string_is_tensorflows_string_type_for_pipelines_only():
+    assert repr(tfc.string) == "tfc.string" and tfc.io.FixedLenFeature([], tfc.string).dtype is tfc.string
+    with pytest.raises(tfc.TraceError, match="tfc.string"):
+        tfc.compile(lambda s: s, input_signature=[tfc.TensorSpec([], tfc.string)])

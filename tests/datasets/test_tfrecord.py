@@ -85,7 +85,7 @@ def test_round_trip(tmp_path, compression):
 
 def test_dataset_spec_and_iteration_inside_pipelines(records):
     dataset = tfc.data.TFRecordDataset(str(DATA / "examples.tfrecord"))
-    assert dataset.element_spec.dtype == "string" and dataset.element_spec.shape == ()
+    assert dataset.element_spec.dtype is tfc.string and dataset.element_spec.shape == ()
     assert dataset.cardinality() == tfc.data.UNKNOWN_CARDINALITY
     assert list(dataset.map(len)) == [len(r) for r in records]
     batches = list(dataset.batch(5))
