@@ -75,6 +75,8 @@ from jaxlib import xla_client as _xc
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import chlo, func, stablehlo
 
+from tfc.backends.xla.host_memory import retain_freed_memory  # absolute: tests load this file on its own
+
 try:  # present in 0.10.2; optional so a slimmer jaxlib does not break import
     from jaxlib.mlir.dialects import arith
 except ImportError:  # pragma: no cover
@@ -156,6 +158,13 @@ def set_cpu_devices(count: int) -> None:
 
 
 @functools.cache
+def _before_first_device() -> None:
+    """What tfc sets up once, before it first asks jax for a device: the host devices asked for in the
+    environment, and host memory that XLA:CPU's executions reuse (:mod:`tfc.backends.xla.host_memory`)."""
+    _cpu_devices_from_environment()
+    retain_freed_memory()
+
+
 def _cpu_devices_from_environment() -> None:
     """``TFC_CPU_DEVICES=N``: N host devices, as if ``set_cpu_devices(N)`` ran first (checked once,
     before tfc first asks for a device)."""
@@ -169,7 +178,7 @@ def _cpu_devices_from_environment() -> None:
 
 def available_devices() -> list[str]:
     """Specs ("cpu:0", "gpu:1", ...) of every local device jax can see."""
-    _cpu_devices_from_environment()
+    _before_first_device()
     out = []
     for backend_name in ("cpu", "gpu", "tpu"):
         try:
@@ -191,7 +200,7 @@ def get_device(spec: str) -> Device:
     """
     if not isinstance(spec, str):
         raise TypeError(f"device spec must be a str like 'cpu:0', got {spec!r}")
-    _cpu_devices_from_environment()
+    _before_first_device()
     text = spec.strip().lower()
     if text.startswith("/task:"):
         return _global_device(spec)
@@ -245,7 +254,7 @@ def global_devices() -> list[str]:
     """Every process's devices of jax's default platform (GPUs where present, else CPUs), process 0's
     first: ``cpu:0``, ... in a single process; across processes TensorFlow's form
     ``/task:P/device:CPU:N`` (local device N of process P), which :func:`get_device` also reads."""
-    _cpu_devices_from_environment()
+    _before_first_device()
     devices = sorted(jax.devices(), key=lambda d: (d.process_index, d.id))
     if process_count() == 1:
         return [f"{d.platform}:{i}" for i, d in enumerate(devices)]
@@ -297,7 +306,7 @@ def initialize_distributed(coordinator_address: str, num_processes: int, process
     if _xla_bridge.backends_are_initialized():
         raise ValueError("initialize_distributed must run before the first use of a device: XLA has already started "
                          "this process's devices on their own")
-    _cpu_devices_from_environment()
+    _before_first_device()
     _rendezvous(host, port, num_processes, process_id, timeout_s)
     seconds = max(1, math.ceil(timeout_s))
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
