@@ -1,6 +1,6 @@
-"""backend-lowering: depthwise convolutions become shifted multiply-adds on CPU with the same values
-(interpreter and XLA, NHWC and NCHW, strides, padding, dilation); other convolutions, other
-platforms and `platform=none` keep the op."""
+"""backend-lowering: depthwise convolutions (channel multipliers and one-channel inputs included) become
+shifted multiply-adds on CPU with the same values (interpreter and XLA, NHWC and NCHW, strides,
+padding, dilation); other convolutions, other platforms and `platform=none` keep the op."""
 
 import numpy as np
 import pytest
@@ -42,6 +42,10 @@ CASES = [
     dict(x_shape=(2, 9, 9, 8), k_shape=(3, 3, 1, 8), strides=(2, 2), padding=(1, 1, 1, 1)),
     dict(x_shape=(1, 10, 7, 4), k_shape=(3, 2, 1, 4), padding=(2, 0, 1, 1), dilation=(2, 1)),
     dict(x_shape=(2, 6, 8, 8), k_shape=(5, 5, 1, 6), nchw=True, padding=(2, 2, 2, 2)),
+    dict(x_shape=(1, 6, 6, 4), k_shape=(3, 3, 1, 8)),  # channel multiplier 2
+    dict(x_shape=(2, 3, 7, 6), k_shape=(3, 2, 1, 9), nchw=True, strides=(2, 1), padding=(1, 0, 1, 1)),  # multiplier 3
+    dict(x_shape=(3, 9, 9, 1), k_shape=(3, 3, 1, 5)),  # a one-channel input (grey images into a first layer)
+    dict(x_shape=(2, 1, 8, 7), k_shape=(5, 5, 1, 4), nchw=True, padding=(2, 2, 2, 2)),
 ]
 
 
@@ -59,7 +63,7 @@ def test_depthwise_convolutions_become_multiply_adds_with_the_same_values(case):
 
 @pytest.mark.parametrize("case,pipeline", [
     (dict(x_shape=(1, 6, 6, 4), k_shape=(3, 3, 4, 8), groups=1), "backend-lowering{platform=cpu}"),  # a dense convolution
-    (dict(x_shape=(1, 6, 6, 4), k_shape=(3, 3, 1, 8)), "backend-lowering{platform=cpu}"),  # channel multiplier 2
+    (dict(x_shape=(1, 12, 12, 1), k_shape=(7, 7, 1, 8)), "backend-lowering{platform=cpu}"),  # one channel, 49 taps: Eigen's
     (dict(x_shape=(1, 20, 20, 4), k_shape=(9, 9, 1, 4)), "backend-lowering{platform=cpu}"),  # 81 taps: more than the cap
     (dict(x_shape=(1, 6, 6, 4), k_shape=(3, 3, 1, 4)), "backend-lowering{platform=gpu}"),
     (dict(x_shape=(1, 6, 6, 4), k_shape=(3, 3, 1, 4)), "backend-lowering{platform=none}"),
