@@ -4,7 +4,9 @@ Each op's ``rewrite_for`` hook decides, from its attributes and shapes, whether 
 another form; the pass applies the hooks, so the choice is in the IR (``--print-ir-after-all``
 shows it) and every rewrite is testable against the interpreter. Today, on ``cpu``:
 
-* a depthwise convolution becomes shifted multiply-adds (XLA:CPU compiles it 30-50x slower);
+* a depthwise convolution (any channel multiplier) becomes shifted multiply-adds (XLA:CPU compiles it
+  30-50x slower), and so does a convolution of a one-channel input with up to 25 taps (Eigen's im2col
+  of one channel: a Keras CNN's first 3x3 layer 4x slower);
 * a module with other convolutions asks XLA:CPU to give them to Eigen rather than YNNPACK
   (``tfc.xla_options = {xla_cpu_experimental_ynn_fusion_type = ...}`` on the module, XLA's default
   YNNPACK fusions less convolutions, see :mod:`tfc.compile_options`): measured on every convnet in the repository, YNNPACK's
