@@ -40,7 +40,8 @@ _LAZY = {
     "profile": "tfc.backends.profiler",
 }
 # names that are modules: tfc.distributed.rank(), ...
-_MODULES = {"distributed": "tfc.runtime.distributed", "keras": "tfc.keras", "data": "tfc.data", "io": "tfc.data.io"}
+_MODULES = {"distributed": "tfc.runtime.distributed", "keras": "tfc.keras", "data": "tfc.data", "io": "tfc.data.io",
+            "feature_column": "tfc.feature_column", "estimator": "tfc.estimator", "toolkit": "tfc.toolkit"}
 _SHARED_MODULE = "tfc.compat.dispatch"  # numpy-like functions (tfc.add, ...) and TensorFlow 1's names (tfc.placeholder, ...)
 
 

@@ -1,0 +1,1 @@
+"""``tfc.toolkit``: the models of TensorFlow's contrib toolkit (KMeans, GMM, WALS, SVM, random forest...), compiled by tfc."""
