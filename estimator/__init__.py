@@ -1,1 +1,16 @@
-"""``tfc.estimator``: TensorFlow's Estimator API on tfc's TensorFlow 1 graphs and GraphSession."""
+"""``tfc.estimator``: TensorFlow's Estimator API on tfc's TensorFlow 1 graphs and GraphSession.
+
+A model_fn builds TF1 graph ops (``tfc.compat.v1``) for a mode and returns an ``EstimatorSpec``;
+an ``Estimator`` trains, evaluates and predicts with it, keeping checkpoints and TensorBoard event
+files in ``model_dir``. ``metrics`` holds ``tf.compat.v1.metrics``-style streaming metrics.
+"""
+
+from . import metrics
+from .estimator import Estimator, NanLossDuringTrainingError
+from .mode_keys import ModeKeys
+from .model_fn import EstimatorSpec
+from .run_config import RunConfig
+from .training import EvalSpec, TrainSpec, train_and_evaluate
+
+__all__ = ["Estimator", "EstimatorSpec", "EvalSpec", "ModeKeys", "NanLossDuringTrainingError", "RunConfig", "TrainSpec", "metrics",
+           "train_and_evaluate"]
