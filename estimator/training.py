@@ -3,7 +3,7 @@ evaluating as checkpoints are written.
 
 Training runs in rounds of ``RunConfig.save_checkpoints_steps`` steps (one round when checkpoints
 are timed); after a round an evaluation runs if ``EvalSpec.throttle_secs`` have passed since the
-last one, and one always runs at the end. Each round builds its graph afresh and so reads the
+last one, and the final checkpoint is always evaluated. Each round builds its graph afresh and so reads the
 train input_fn from its start. ``start_delay_secs`` only delays a distributed evaluator in
 TensorFlow and is unused here; exporters are not supported (no SavedModel export yet).
 """
@@ -53,13 +53,14 @@ def train_and_evaluate(estimator, train_spec, eval_spec):
         raise TypeError(f"train_and_evaluate: train_spec must be a TrainSpec, got {type(train_spec).__name__}")
     if not isinstance(eval_spec, EvalSpec):
         raise TypeError(f"train_and_evaluate: eval_spec must be an EvalSpec, got {type(eval_spec).__name__}")
-    last_eval = None
+    result, last_eval = None, None
     for target in _rounds(estimator, train_spec.max_steps):
         estimator.train(train_spec.input_fn, hooks=list(train_spec.hooks), max_steps=target)
         if last_eval is None or time.monotonic() - last_eval >= eval_spec.throttle_secs:
-            _evaluate(estimator, eval_spec)
-            last_eval = time.monotonic()
-    return _evaluate(estimator, eval_spec), []
+            result, last_eval = _evaluate(estimator, eval_spec), time.monotonic()
+    if result is None or result["global_step"] != _global_step(estimator):  # the final checkpoint, unless just evaluated
+        result = _evaluate(estimator, eval_spec)
+    return result, []
 
 
 def _rounds(estimator: Estimator, max_steps):
