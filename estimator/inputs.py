@@ -14,7 +14,7 @@ import itertools
 
 import numpy as np
 
-from tfc.compat.v1 import placeholder
+from tfc.compat.v1 import name_scope, placeholder
 from tfc.data import Dataset
 
 from .mode_keys import ModeKeys
@@ -99,9 +99,11 @@ def _keys(values):
 
 
 def _placeholders(values, name: str):
-    if isinstance(values, dict):
-        return {key: _placeholder(value, str(key)) for key, value in values.items()}
-    return _placeholder(values, name)
+    """Placeholders under the scope ``name`` (``features/x``), clear of the model's own op names."""
+    with name_scope(name):
+        if isinstance(values, dict):
+            return {key: _placeholder(value, str(key)) for key, value in values.items()}
+        return _placeholder(values, name)
 
 
 def _placeholder(value, name: str):
