@@ -33,11 +33,17 @@ def _missing(values: np.ndarray) -> np.ndarray:
     return np.zeros(values.shape, bool)
 
 
+def _fill(dtype: np.dtype):
+    """What pads a row: the value TensorFlow treats as missing for that kind."""
+    return "" if dtype.kind in "OSU" else -1
+
+
 def _from_sparse(value: SparseTensor, key: str) -> Padded:
     if len(value.dense_shape) != 2:
         raise ValueError(f"feature '{key}': a SparseTensor of rank 2 was expected, got dense_shape {value.shape}")
     batch, width = value.shape
-    values = np.full((batch, width), -1 if np.asarray(value.values).dtype.kind in "iu" else "", dtype=np.asarray(value.values).dtype)
+    given = np.asarray(value.values)
+    values = np.full((batch, width), _fill(given.dtype), dtype=given.dtype)
     mask = np.zeros((batch, width), bool)
     rows, cols = np.asarray(value.indices, np.int64).T
     values[rows, cols] = value.values
@@ -48,8 +54,8 @@ def _from_sparse(value: SparseTensor, key: str) -> Padded:
 def _from_ragged(rows: list, key: str) -> Padded:
     width = max((len(r) for r in rows), default=0)
     flat = np.asarray([v for r in rows for v in r])
-    fill = -1 if flat.dtype.kind in "iu" else ""
-    values = np.full((len(rows), width), fill, dtype=flat.dtype if flat.size else np.int64)
+    dtype = flat.dtype if flat.size else np.dtype(np.int64)
+    values = np.full((len(rows), width), _fill(dtype), dtype=dtype)
     mask = np.zeros((len(rows), width), bool)
     for i, row in enumerate(rows):
         values[i, : len(row)] = row
