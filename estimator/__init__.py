@@ -6,11 +6,12 @@ files in ``model_dir``. ``metrics`` holds ``tf.compat.v1.metrics``-style streami
 """
 
 from . import metrics
+from .checkpoint_saver import CheckpointSaverHook, CheckpointSaverListener
 from .estimator import Estimator, NanLossDuringTrainingError
 from .mode_keys import ModeKeys
 from .model_fn import EstimatorSpec
 from .run_config import RunConfig
 from .training import EvalSpec, TrainSpec, train_and_evaluate
 
-__all__ = ["Estimator", "EstimatorSpec", "EvalSpec", "ModeKeys", "NanLossDuringTrainingError", "RunConfig", "TrainSpec", "metrics",
-           "train_and_evaluate"]
+__all__ = ["CheckpointSaverHook", "CheckpointSaverListener", "Estimator", "EstimatorSpec", "EvalSpec", "ModeKeys",
+           "NanLossDuringTrainingError", "RunConfig", "TrainSpec", "metrics", "train_and_evaluate"]

@@ -43,6 +43,7 @@ from tfc.compat.v1.train import (
 from tfc.compat.v1.train import latest_checkpoint as find_latest_checkpoint
 from tfc.runtime.checkpoint import CheckpointError, checkpoint_path, load
 
+from .checkpoint_saver import CheckpointSaverHook
 from .inputs import InputBatches, call_input_fn
 from .metrics import mean
 from .mode_keys import ModeKeys
@@ -135,8 +136,9 @@ class Estimator:
         """Train until ``steps`` more steps, global step ``max_steps``, or the end of the input;
         returns the Estimator. Checkpoints go to model_dir as the config says, and at the end."""
         _check_steps(steps, max_steps)
-        if saving_listeners:
-            raise ValueError("Estimator.train: saving_listeners are not supported yet")
+        if saving_listeners and self._config.save_checkpoints_steps is None and self._config.save_checkpoints_secs is None:
+            raise ValueError("Estimator.train: saving_listeners need checkpoints: set RunConfig's save_checkpoints_steps or "
+                             "save_checkpoints_secs")
         if max_steps is not None and self._checkpoint_step() >= max_steps:
             log.info("Skipping training since max_steps has already saved.")
             return self
@@ -148,21 +150,25 @@ class Estimator:
             all_hooks = [*(hooks or ()), *spec.training_hooks, *_stop_hooks(steps, max_steps)]
             all_hooks.append(TrainSummaryHook(spec.loss, self.model_dir, self._config.save_summary_steps,
                                               self._config.log_step_count_steps))
-            with self._checked_restore(), self._training_session(spec, all_hooks) as session:
+            with self._checked_restore(), self._training_session(spec, all_hooks, saving_listeners or ()) as session:
                 _run_training(session, batches, spec)
         return self
 
-    def _training_session(self, spec: EstimatorSpec, hooks: list):
+    def _training_session(self, spec: EstimatorSpec, hooks: list, listeners):
+        """A monitored session restoring model_dir's latest checkpoint (or initializing, then warm
+        starting) whose saves, as the config says, call ``listeners``."""
         config = self._config
         scaffold = spec.scaffold or Scaffold()
         if scaffold.saver is None:
             scaffold.saver = Saver(max_to_keep=config.keep_checkpoint_max, allow_empty=True)
         if self._warm_start_from is not None:
             scaffold.init_fn = _chained(scaffold.init_fn, self._warm_start)
-        return MonitoredTrainingSession(checkpoint_dir=self.model_dir, scaffold=scaffold, hooks=hooks,
-                                        chief_only_hooks=list(spec.training_chief_hooks),
-                                        save_checkpoint_steps=config.save_checkpoints_steps,
-                                        save_checkpoint_secs=config.save_checkpoints_secs, config=config.session_config)
+        chief_hooks = list(spec.training_chief_hooks)
+        if config.save_checkpoints_steps is not None or config.save_checkpoints_secs is not None:
+            chief_hooks.append(CheckpointSaverHook(self.model_dir, scaffold, save_secs=config.save_checkpoints_secs,
+                                                   save_steps=config.save_checkpoints_steps, listeners=listeners))
+        return MonitoredTrainingSession(checkpoint_dir=self.model_dir, scaffold=scaffold, hooks=hooks, chief_only_hooks=chief_hooks,
+                                        save_checkpoint_steps=None, save_checkpoint_secs=None, config=config.session_config)
 
     def _warm_start(self, scaffold, session) -> None:
         """Trainable variables from ``warm_start_from`` (those it has; the others keep their initial values)."""

@@ -5,7 +5,10 @@ metric at the evaluated global step in ``model_dir/eval`` (``eval_<name>``). Sca
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import threading
 import time
 
 from tensorboard.compat.proto import event_pb2, summary_pb2
@@ -16,20 +19,46 @@ from tfc.compat.v1.train import SessionRunArgs, SessionRunHook, get_global_step
 log = logging.getLogger("tfc")
 
 
-def write_scalars(writer: EventFileWriter, values: dict, step: int) -> None:
-    """One event holding ``values`` (tag -> number) at ``step``."""
+class FileWriterCache:
+    """One event file per folder for the whole process, as TensorFlow's FileWriterCache keeps:
+    TensorBoard reads a folder's files in name order, so a file per train or evaluate call (named by
+    the second and a counter) could be read out of step order and have its points dropped."""
+
+    _writers: dict = {}
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls, folder: str) -> EventFileWriter:
+        key = os.path.abspath(folder)
+        with cls._lock:
+            if key not in cls._writers:
+                cls._writers[key] = EventFileWriter(key)
+            return cls._writers[key]
+
+    @classmethod
+    def clear(cls) -> None:
+        """Close every writer (at exit; the next write opens a new file)."""
+        with cls._lock:
+            for writer in cls._writers.values():
+                writer.close()
+            cls._writers.clear()
+
+
+atexit.register(FileWriterCache.clear)
+
+
+def write_scalars(folder: str, values: dict, step: int) -> None:
+    """One event holding ``values`` (tag -> number) at ``step`` in ``folder``'s event file, flushed."""
     summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, simple_value=float(value)) for tag, value in values.items()])
+    writer = FileWriterCache.get(folder)
     writer.add_event(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
+    writer.flush()
 
 
 def write_eval_summaries(folder: str, results: dict) -> None:
-    """An evaluation's results (numbers only) at ``results['global_step']`` in an event file under ``folder``."""
-    writer = EventFileWriter(folder)
-    try:
-        scalars = {k: v for k, v in results.items() if k != "global_step" and getattr(v, "ndim", 0) == 0}
-        write_scalars(writer, scalars, int(results["global_step"]))
-    finally:
-        writer.close()
+    """An evaluation's results (numbers only) at ``results['global_step']`` in ``folder``."""
+    scalars = {k: v for k, v in results.items() if k != "global_step" and getattr(v, "ndim", 0) == 0}
+    write_scalars(folder, scalars, int(results["global_step"]))
 
 
 class TrainSummaryHook(SessionRunHook):
@@ -39,7 +68,6 @@ class TrainSummaryHook(SessionRunHook):
     def __init__(self, loss, model_dir: str, summary_steps, log_steps):
         self._loss, self._model_dir = loss, model_dir
         self._summary_steps, self._log_steps = summary_steps or 0, log_steps or 0
-        self._writer = None
 
     def begin(self):
         self._global_step = get_global_step()
@@ -58,18 +86,11 @@ class TrainSummaryHook(SessionRunHook):
         values = {}
         if self._summary_steps and step % self._summary_steps == 0:
             values = {"loss": loss, "global_step/sec": rate}
-            if self._writer is None:
-                self._writer = EventFileWriter(self._model_dir)
-            write_scalars(self._writer, values, step)
+            write_scalars(self._model_dir, values, step)
         if self._log_steps and step % self._log_steps == 0:
             log.info("loss = %g, step = %d (%.3f steps/sec)", float(loss), step, rate)
         if values or (self._log_steps and step % self._log_steps == 0):
             self._last_step, self._last_time = step, now
 
-    def end(self, session):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
 
-
-__all__ = ["TrainSummaryHook", "write_eval_summaries", "write_scalars"]
+__all__ = ["FileWriterCache", "TrainSummaryHook", "write_eval_summaries", "write_scalars"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tfc.compat.v1 as tf
-from tfc.estimator import Estimator, EstimatorSpec, ModeKeys, NanLossDuringTrainingError
+from tfc.estimator import Estimator, EstimatorSpec, ModeKeys, NanLossDuringTrainingError, RunConfig
 
 from .models import linear_model_fn, regression_data
 
@@ -79,8 +79,9 @@ def test_step_arguments_are_checked(tmp_path):
         estimator.train(lambda: (x, y), steps=0)
     with pytest.raises(ValueError, match="give steps or max_steps"):
         estimator.train(lambda: (x, y))
-    with pytest.raises(ValueError, match="saving_listeners are not supported"):
-        estimator.train(lambda: (x, y), steps=1, saving_listeners=[object()])
+    with pytest.raises(ValueError, match="saving_listeners need checkpoints"):
+        Estimator(linear_model_fn, model_dir=tmp_path, config=RunConfig(save_checkpoints_secs=None)).train(
+            lambda: (x, y), steps=1, saving_listeners=[object()])
 
 
 def test_model_fn_mistakes(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tfc.estimator import Estimator, RunConfig
+from tfc.estimator import CheckpointSaverListener, Estimator, RunConfig
 
 from .models import batched, least_squares, linear_model_fn, regression_data
 
@@ -136,3 +136,33 @@ def test_a_temporary_model_dir_when_none_is_given():
 def test_model_dir_given_twice_must_agree(tmp_path):
     with pytest.raises(ValueError, match="model_dir are set both"):
         Estimator(linear_model_fn, model_dir=tmp_path / "a", config=RunConfig(model_dir=str(tmp_path / "b")))
+
+
+class RecordingListener(CheckpointSaverListener):
+    def __init__(self, stop_at=None):
+        self.events, self.stop_at = [], stop_at
+
+    def begin(self):
+        self.events.append("begin")
+
+    def before_save(self, session, global_step_value):
+        self.events.append(("before", global_step_value))
+
+    def after_save(self, session, global_step_value):
+        self.events.append(("after", global_step_value))
+        return global_step_value == self.stop_at
+
+    def end(self, session, global_step_value):
+        self.events.append(("end", global_step_value))
+
+
+def test_saving_listeners_see_every_checkpoint_and_may_stop_training(tmp_path):
+    x, y = regression_data()
+    estimator = Estimator(linear_model_fn, model_dir=tmp_path, config=RunConfig(save_checkpoints_steps=3))
+    listener = RecordingListener()
+    estimator.train(lambda: (x, y), steps=7, saving_listeners=[listener])
+    saves = [0, 3, 6, 7]
+    assert listener.events == ["begin", *[(when, s) for s in saves for when in ("before", "after")], ("end", 7)]
+    assert estimator.latest_checkpoint() == str(tmp_path / "model.ckpt-7")
+    estimator.train(lambda: (x, y), steps=100, saving_listeners=[RecordingListener(stop_at=13)])
+    assert estimator.get_variable_value("global_step") == 13
