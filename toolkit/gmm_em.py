@@ -81,8 +81,9 @@ def _em_step(x, params: str, covariance_type: str, state):
 
 @tfc.compile
 def expectation_maximization(points, means, covariances, weights, steps, params: str, covariance_type: str):
-    """``steps`` EM iterations from the given parameters; returns (means, covariances, weights)."""
-    return tfc.fori_loop(0, steps, lambda i, state: _em_step(points, params, covariance_type, state),
+    """``steps`` EM iterations from the given parameters; returns (means, covariances, weights). (The
+    loop starts from a numpy 0: a weak literal 0 as the counter can be erased while the body is traced.)"""
+    return tfc.fori_loop(np.int32(0), steps, lambda i, state: _em_step(points, params, covariance_type, state),
                          (means, covariances, weights))
 
 

@@ -55,9 +55,10 @@ class KMeansClustering:
         self.iterations_run = 0
 
     def fit(self, points, max_iterations: int = 20, batch_size: int | None = None) -> KMeansClustering:
-        """Seed the centers, then run up to ``max_iterations`` Lloyd iterations (or mini-batch steps of
-        ``batch_size`` points); returns self. ``iterations_run`` says how many ran (fewer when
-        ``relative_tolerance`` stopped it)."""
+        """Seed the centers, then run up to ``max_iterations`` Lloyd iterations (or mini-batch steps, each
+        on the next ``batch_size`` points in the order given, wrapping around: shuffle sorted points
+        first); returns self. ``iterations_run`` says how many ran (fewer when ``relative_tolerance``
+        stopped it)."""
         x = as_points(points)
         check_enough(x, self._num_clusters)
         if not isinstance(max_iterations, int) or max_iterations < 0:

@@ -60,7 +60,7 @@ def kmeans_plus_plus(points, first, uniforms, metric: str):
         centers = tfc.where(row, tfc.take(points, tfc.take(candidates, best)), centers)
         return centers, tfc.minimum(closest, tfc.take(candidate_distances, best, axis=1)[:, 0])
 
-    return tfc.fori_loop(1, num_clusters, add_center, (centers, closest))[0]
+    return tfc.fori_loop(np.int32(1), num_clusters, add_center, (centers, closest))[0]
 
 
 @tfc.compile

@@ -6,6 +6,8 @@ changes by less than ``relative_tolerance`` (contrib's ``_LossRelativeChangeHook
 
 from __future__ import annotations
 
+import numpy as np
+
 import tfc
 
 from . import distances
@@ -27,6 +29,19 @@ def _keep_going(max_iterations):
     return lambda state: tfc.logical_and(state[0] < max_iterations, tfc.logical_not(state[-1]))
 
 
+def _start(*carried):
+    """The loop's first state: iteration 0, the carried values, a previous loss of 0, not converged.
+    numpy scalars, not Python literals: a weak literal the trace caches can be erased by a later
+    ``astype`` of the same literal while it has no use yet."""
+    return (tfc.astype(np.int32(0), tfc.int32), *carried, tfc.astype(np.float32(0), tfc.float32),
+            tfc.astype(np.bool_(False), tfc.bool_))
+
+
+def _finish(centers, metric: str):
+    """Cosine centers are reported on the unit sphere, as contrib keeps them."""
+    return distances.l2_normalize(centers) if metric == distances.COSINE else centers
+
+
 @tfc.compile
 def lloyd(points, centers, max_iterations, tolerance, metric: str):
     """Full-batch Lloyd iterations: every center moves to the mean of its points (an empty cluster
@@ -42,9 +57,8 @@ def lloyd(points, centers, max_iterations, tolerance, metric: str):
             means = distances.l2_normalize(means)
         return i + 1, tfc.where(counts > 0, means, centers), loss, _converged(i, loss, previous, tolerance)
 
-    state = (tfc.astype(0, tfc.int32), centers, tfc.astype(0.0, tfc.float32), tfc.equal(max_iterations, 0))
-    i, centers, _, _ = tfc.while_loop(_keep_going(max_iterations), step, state)
-    return centers, i
+    i, centers, _, _ = tfc.while_loop(_keep_going(max_iterations), step, _start(centers))
+    return _finish(centers, metric), i
 
 
 def _mini_batch_update(batch, master, local, counts, metric: str):
@@ -65,7 +79,8 @@ def mini_batch(points, centers, offsets, max_steps, tolerance, metric: str, step
     0..batch_size-1. Counts start at one (the initial center counts as a point). With
     ``steps_per_iteration`` > 1 the updates go to a local copy, copied to the centers that assign
     points every ``steps_per_iteration`` steps, when the counts restart from zero (contrib's
-    ``_mini_batch_sync_updates_op``). Returns (centers, steps run)."""
+    ``_mini_batch_sync_updates_op``). Returns (the synced centers, which contrib's model reports and
+    predicts with, so updates since the last sync are not in them; steps run)."""
     x = distances.prepare(points, metric)
     num_points = points.shape[0]
 
@@ -79,10 +94,9 @@ def mini_batch(points, centers, offsets, max_steps, tolerance, metric: str, step
         counts = tfc.where(tfc.logical_and(sync, steps_per_iteration > 1), tfc.zeros_like(counts), counts)
         return i + 1, master, local, counts, loss, _converged(i, loss, previous, tolerance)
 
-    counts = tfc.ones_like(centers[:, :1])
-    state = (tfc.astype(0, tfc.int32), centers, centers, counts, tfc.astype(0.0, tfc.float32), tfc.equal(max_steps, 0))
-    i, _, local, _, _, _ = tfc.while_loop(_keep_going(max_steps), step, state)
-    return local, i
+    state = _start(centers, centers, tfc.ones_like(centers[:, :1]))
+    i, master, _, _, _, _ = tfc.while_loop(_keep_going(max_steps), step, state)
+    return _finish(master, metric), i
 
 
 @tfc.compile

@@ -46,7 +46,8 @@ def test_relative_tolerance_stops_early_at_the_same_clustering(reference):
 
 def _contrib_mini_batch(points, centers, batch_size, steps, steps_per_iteration):
     """contrib's mini-batch update, transcribed: assign against the synced centers, running means with
-    counts starting at one, local copy synced (and counts reset) every steps_per_iteration steps."""
+    counts starting at one, local copy synced (and counts reset) every steps_per_iteration steps; the
+    model reports the synced centers."""
     master, local, counts = centers.astype(np.float64), centers.astype(np.float64), np.ones(len(centers))
     for step in range(steps):
         batch = points[(step * batch_size + np.arange(batch_size)) % len(points)].astype(np.float64)
@@ -59,17 +60,17 @@ def _contrib_mini_batch(points, centers, batch_size, steps, steps_per_iteration)
             master = local.copy()
             if steps_per_iteration > 1:
                 counts[:] = 0
-    return local
+    return master
 
 
-@pytest.mark.parametrize("steps_per_iteration", [1, 3])
+@pytest.mark.parametrize("steps_per_iteration", [1, 3, 4])
 def test_mini_batch_steps_follow_contribs_update(reference, steps_per_iteration):
     points, centers = reference["points"], reference["initial_centers"]
     model = KMeansClustering(5, initial_clusters=centers, mini_batch_steps_per_iteration=steps_per_iteration)
-    model.fit(points, max_iterations=7, batch_size=100)
-    expected = _contrib_mini_batch(points, centers, 100, 7, steps_per_iteration)
+    model.fit(points, max_iterations=9, batch_size=100)
+    expected = _contrib_mini_batch(points, centers, 100, 9, steps_per_iteration)
     np.testing.assert_allclose(model.cluster_centers(), expected, rtol=1e-4, atol=1e-4)
-    assert model.iterations_run == 7
+    assert model.iterations_run == 9
 
 
 def test_mini_batch_from_kmeans_plus_plus_reaches_lloyds_inertia(reference):
@@ -99,6 +100,9 @@ def test_cosine_distance_clusters_by_direction():
     points = np.stack([np.cos(angles), np.sin(angles)], 1) * radii[:, None]
     model = KMeansClustering(3, distance_metric="cosine", use_mini_batch=False).fit(points, max_iterations=10)
     np.testing.assert_allclose(np.linalg.norm(model.cluster_centers(), axis=1), 1, rtol=1e-5)
+    mini = KMeansClustering(3, distance_metric="cosine").fit(points, max_iterations=10, batch_size=50)
+    np.testing.assert_allclose(np.linalg.norm(mini.cluster_centers(), axis=1), 1, rtol=1e-5)
+    assert mini.score(points) < 120 * 0.01
     labels = model.predict_cluster_index(points)
     assert [len(set(labels[i:i + 40])) for i in (0, 40, 80)] == [1, 1, 1]
     assert len(set(labels)) == 3
