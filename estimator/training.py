@@ -1,11 +1,12 @@
 """``tf.estimator.train_and_evaluate``, locally: train to ``TrainSpec.max_steps`` in one process,
 evaluating as checkpoints are written.
 
-Training runs in rounds of ``RunConfig.save_checkpoints_steps`` steps (one round when checkpoints
-are timed); after a round an evaluation runs if ``EvalSpec.throttle_secs`` have passed since the
-last one, and the final checkpoint is always evaluated. Each round builds its graph afresh and so reads the
-train input_fn from its start. ``start_delay_secs`` only delays a distributed evaluator in
-TensorFlow and is unused here; exporters are not supported (no SavedModel export yet).
+One ``Estimator.train`` call reads the train input_fn once; a checkpoint listener evaluates each
+checkpoint saved after the first (as RunConfig says: every ``save_checkpoints_steps`` steps or
+``save_checkpoints_secs`` seconds) if ``EvalSpec.throttle_secs`` have passed since the last
+evaluation, and the final checkpoint is always evaluated. ``start_delay_secs`` only delays a
+distributed evaluator in TensorFlow and is unused here; exporters are not supported (no SavedModel
+export yet).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import collections
 import time
 
+from .checkpoint_saver import CheckpointSaverListener
 from .estimator import Estimator
 
 
@@ -53,30 +55,30 @@ def train_and_evaluate(estimator, train_spec, eval_spec):
         raise TypeError(f"train_and_evaluate: train_spec must be a TrainSpec, got {type(train_spec).__name__}")
     if not isinstance(eval_spec, EvalSpec):
         raise TypeError(f"train_and_evaluate: eval_spec must be an EvalSpec, got {type(eval_spec).__name__}")
-    result, last_eval = None, None
-    for target in _rounds(estimator, train_spec.max_steps):
-        estimator.train(train_spec.input_fn, hooks=list(train_spec.hooks), max_steps=target)
-        if last_eval is None or time.monotonic() - last_eval >= eval_spec.throttle_secs:
-            result, last_eval = _evaluate(estimator, eval_spec), time.monotonic()
-    if result is None or result["global_step"] != _global_step(estimator):  # the final checkpoint, unless just evaluated
-        result = _evaluate(estimator, eval_spec)
-    return result, []
+    listener = EvaluateAfterSave(estimator, eval_spec)
+    config = estimator.config
+    saves = config.save_checkpoints_steps is not None or config.save_checkpoints_secs is not None
+    estimator.train(train_spec.input_fn, hooks=list(train_spec.hooks), max_steps=train_spec.max_steps,
+                    saving_listeners=[listener] if saves else None)
+    if listener.result is None or listener.result["global_step"] != _global_step(estimator):  # the final checkpoint
+        listener.result = _evaluate(estimator, eval_spec)
+    return listener.result, []
 
 
-def _rounds(estimator: Estimator, max_steps):
-    """The global step each round trains to; one unbounded round (None) without max_steps. Stops
-    early when a round made no progress (the input ended)."""
-    if max_steps is None:
-        yield None
-        return
-    every = estimator.config.save_checkpoints_steps or max_steps
-    step = _global_step(estimator)
-    while step < max_steps:
-        yield min(max_steps, step + every)
-        reached = _global_step(estimator)
-        if reached <= step:
+class EvaluateAfterSave(CheckpointSaverListener):
+    """Evaluates each checkpoint training saves (not the one at its start), at most once per
+    ``throttle_secs`` (TensorFlow's listener for local train_and_evaluate)."""
+
+    def __init__(self, estimator: Estimator, eval_spec: EvalSpec):
+        self._estimator, self._eval_spec = estimator, eval_spec
+        self.result, self._last_time, self._first = None, None, True
+
+    def after_save(self, session, global_step_value):
+        if self._first:  # the checkpoint of where training starts
+            self._first = False
             return
-        step = reached
+        if self._last_time is None or time.monotonic() - self._last_time >= self._eval_spec.throttle_secs:
+            self.result, self._last_time = _evaluate(self._estimator, self._eval_spec), time.monotonic()
 
 
 def _global_step(estimator: Estimator) -> int:

@@ -54,3 +54,14 @@ def test_run_config_checkpoint_cadence():
         RunConfig(train_distribute=object())
     with pytest.raises(ValueError, match="unknown or unsupported properties cluster_spec"):
         RunConfig().replace(cluster_spec=None)
+
+
+def test_train_and_evaluate_reads_the_train_input_once(tmp_path):
+    x, y = regression_data()
+    estimator = Estimator(linear_model_fn, model_dir=tmp_path, config=RunConfig(save_checkpoints_steps=3))
+    result, _ = train_and_evaluate(estimator, TrainSpec(batched(x, y, 16), max_steps=100),
+                                   EvalSpec(lambda: (x, y), throttle_secs=0, name="check"))
+    assert result["global_step"] == 4  # four batches of 16, then the input ended
+    accumulator = EventAccumulator(str(tmp_path / "eval_check"))
+    accumulator.Reload()
+    assert [event.step for event in accumulator.Scalars("mse")] == [3, 4]
