@@ -50,7 +50,7 @@ class EmbeddingColumn(DenseColumn):
 
 
 def _check(where: str, dimension, combiner: str, initializer, unsupported: dict):
-    given = [name for name, value in unsupported.items() if value not in (None, True)]
+    given = [name for name, value in unsupported.items() if value is not None and value is not True]
     if given:
         raise ValueError(f"{where}: {', '.join(given)} is not supported")
     if int(dimension) < 1:
