@@ -83,5 +83,9 @@ def test_gmm_argument_errors():
         GMM(2, params="wmx")
     with pytest.raises(ValueError, match="initial_clusters must be 'random' or"):
         GMM(2, initial_clusters="kmeans_plus_plus")
+    with pytest.raises(ValueError, match="initial_clusters has 1 rows, but num_clusters is 2"):
+        GMM(2, initial_clusters=np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="initial_clusters have dimension 3"):
+        GMM(2, initial_clusters=np.zeros((2, 3))).fit(POINTS)
     with pytest.raises(ValueError, match="steps must be a non-negative integer"):
         GMM(2).fit(POINTS, steps=-1)

@@ -124,3 +124,10 @@ def test_toolkit_is_reachable_from_tfc():
     assert tfc.toolkit.KMeansClustering is KMeansClustering
     model = KMeansClustering(2)
     assert model.fit([[0.0], [1.0], [10.0], [11.0]], max_iterations=5) is model
+
+
+def test_relative_tolerance_stops_mini_batch_training(reference):
+    points = reference["points"]
+    model = KMeansClustering(5, relative_tolerance=1e-3).fit(points, max_iterations=200)  # full batches: a steady loss
+    assert 1 < model.iterations_run < 200
+    assert model.score(points) == pytest.approx(KMeansClustering(5).fit(points, max_iterations=200).score(points), rel=0.01)
