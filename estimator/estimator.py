@@ -264,24 +264,25 @@ class Estimator:
 
 
 class FinalValuesHook(SessionRunHook):
-    """Reads ``fetches`` once the loop is over (TensorFlow's FinalOpsHook): the metrics' values."""
+    """Reads ``fetches`` (a dict) once the loop is over (TensorFlow's FinalOpsHook): the metrics' values."""
 
     def __init__(self, fetches: dict):
         self._fetches = fetches
         self.values: dict = {}
 
     def end(self, session):
-        self.values = session.run(self._fetches)
+        self.values = {key: np.asarray(value)[()] for key, value in session.run(self._fetches).items()}  # numpy scalars
 
 
 @contextlib.contextmanager
 def _checkpoint_mismatch(model_dir: str):
-    """A checkpoint that does not fit the graph (a variable missing, another shape or dtype) as a
-    ValueError naming model_dir and the variable."""
+    """A checkpoint that does not fit the graph (a variable missing, another shape or dtype) or
+    cannot be read, as a ValueError naming model_dir and the variable or file."""
     try:
         yield
     except CheckpointError as err:
-        raise ValueError(f"Estimator: model_dir {model_dir} holds a checkpoint of another model: {err}") from err
+        raise ValueError(f"Estimator: cannot restore the checkpoint of model_dir {model_dir} into this model_fn's graph "
+                         f"(another model's, or unreadable): {err}") from err
 
 
 def _resolved_config(config, model_dir) -> RunConfig:

@@ -26,7 +26,8 @@ def test_a_model_dir_of_another_model_names_the_variable_and_shapes(tmp_path):
     x, y = regression_data()
     Estimator(linear_model_fn, model_dir=tmp_path).train(lambda: (x, y), steps=2)
     other = Estimator(linear_model_fn, model_dir=tmp_path, params={"inputs": 2})
-    message = rf"model_dir {tmp_path} holds a checkpoint of another model: .*variable 'w' is float32\[3, 1\] in the checkpoint but \S+\[2, 1\] in the graph"
+    message = (rf"cannot restore the checkpoint of model_dir {tmp_path} into this model_fn's graph .*"
+               r"variable 'w' is float32\[3, 1\] in the checkpoint but \S+\[2, 1\] in the graph")
     with pytest.raises(ValueError, match=message):
         other.train(lambda: (x[:, :2], y), steps=1)
     with pytest.raises(ValueError, match=message):
@@ -134,3 +135,20 @@ def test_predict_keys_must_exist(tmp_path):
     estimator = Estimator(linear_model_fn, model_dir=tmp_path).train(lambda: (x, y), steps=1)
     with pytest.raises(ValueError, match=r"predict_keys \['z'\] are not in the predictions \['double', 'y'\]"):
         next(estimator.predict(lambda: x, predict_keys=["z"]))
+
+
+def test_a_corrupt_checkpoint_is_named(tmp_path):
+    x, y = regression_data()
+    estimator = Estimator(linear_model_fn, model_dir=tmp_path).train(lambda: (x, y), steps=1)
+    (tmp_path / "model.ckpt-1.npz").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match=r"cannot restore the checkpoint .*model.ckpt-1.npz"):
+        estimator.evaluate(lambda: (x, y))
+
+
+def test_warm_start_from_a_folder_without_checkpoints(tmp_path):
+    x, y = regression_data()
+    estimator = Estimator(linear_model_fn, model_dir=tmp_path / "m", warm_start_from=str(tmp_path / "empty"))
+    with pytest.raises(ValueError, match=f"warm_start_from {tmp_path / 'empty'} holds no checkpoint"):
+        estimator.train(lambda: (x, y), steps=1)
+    with pytest.raises(TypeError, match="WarmStartSettings are not supported yet"):
+        Estimator(linear_model_fn, warm_start_from=object())

@@ -78,6 +78,7 @@ def test_evaluate_reports_loss_global_step_and_metrics(tmp_path):
     results = estimator.evaluate(batched(x, y, 16))  # four batches of 16: the mean of batch losses is the mse
     assert set(results) == {"loss", "mse", "global_step"}
     assert results["global_step"] == 20
+    assert isinstance(results["loss"], np.float32) and isinstance(results["global_step"], np.int64)  # numpy scalars, as in TF
     np.testing.assert_allclose(results["loss"], mse, rtol=1e-5)
     np.testing.assert_allclose(results["mse"], mse, rtol=1e-5)
     first = estimator.evaluate(batched(x, y, 16), steps=1)
