@@ -41,7 +41,8 @@ from tfc.compat.v1.train import (
     get_or_create_global_step,
 )
 from tfc.compat.v1.train import latest_checkpoint as find_latest_checkpoint
-from tfc.runtime.checkpoint import CheckpointError, checkpoint_path, load
+from tfc.runtime.checkpoint import CheckpointError, load
+from tfc.runtime.checkpoint import checkpoint_path as checkpoint_file
 
 from .checkpoint_saver import CheckpointSaverHook
 from .inputs import InputBatches, call_input_fn
@@ -120,14 +121,14 @@ class Estimator:
         return values[name]
 
     def _latest_values(self) -> dict:
-        return load(checkpoint_path(self._checkpoint_to_load(None)))
+        return load(checkpoint_file(self._checkpoint_to_load(None)))
 
     def _checkpoint_to_load(self, path) -> str:
         """``path``, or the latest checkpoint in model_dir; a clear error when there is none."""
         found = path if path is not None else self.latest_checkpoint()
         if found is None:
             raise ValueError(f"Could not find trained model in model_dir: {self.model_dir}")
-        if not checkpoint_path(found).exists():
+        if not checkpoint_file(found).exists():
             raise ValueError(f"Estimator: checkpoint_path {found} does not exist")
         return str(found)
 
@@ -174,9 +175,9 @@ class Estimator:
         """Trainable variables from ``warm_start_from`` (those it has; the others keep their initial values)."""
         source = self._warm_start_from
         prefix = find_latest_checkpoint(source) if os.path.isdir(source) else source
-        if prefix is None or not checkpoint_path(prefix).exists():
+        if prefix is None or not checkpoint_file(prefix).exists():
             raise ValueError(f"Estimator: warm_start_from {source} holds no checkpoint")
-        names = set(load(checkpoint_path(prefix)))
+        names = set(load(checkpoint_file(prefix)))
         variables = [v for v in trainable_variables() if v.op.name in names]
         if variables:
             Saver(var_list=variables).restore(session, prefix)
@@ -186,7 +187,7 @@ class Estimator:
         latest = self.latest_checkpoint()
         if latest is None:
             return 0
-        values = load(checkpoint_path(latest))
+        values = load(checkpoint_file(latest))
         return int(values["global_step"]) if "global_step" in values else 0
 
     # ---- evaluate ---------------------------------------------------------------------------------
