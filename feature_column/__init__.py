@@ -15,6 +15,7 @@ from .embedding import embedding_column, shared_embeddings
 from .indicator import indicator_column
 from .input_layer import input_layer
 from .numeric import bucketized_column, numeric_column
+from .parse_spec import make_parse_example_spec
 from .transform import encode_features
 from .weighted import weighted_categorical_column
 
@@ -30,6 +31,7 @@ __all__ = [
     "encode_features",
     "indicator_column",
     "input_layer",
+    "make_parse_example_spec",
     "numeric_column",
     "shared_embeddings",
     "weighted_categorical_column",

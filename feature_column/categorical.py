@@ -9,7 +9,7 @@ import numpy as np
 
 import tfc
 
-from .column import CategoricalColumn, feature, present_ids
+from .column import KIND_DTYPES, CategoricalColumn, feature, present_ids
 from .dtypes import check_kind, key_kind
 from .hashing import as_string, to_hash_bucket_fast
 from .padded import PaddedIds, to_padded
@@ -24,6 +24,9 @@ class IdentityCategoricalColumn(CategoricalColumn):
     @property
     def name(self) -> str:
         return self.key
+
+    def parse_spec(self) -> dict:
+        return {self.key: tfc.io.VarLenFeature(tfc.int64)}
 
     def ids(self, features: dict) -> PaddedIds:
         padded = to_padded(feature(features, self.key), self.key)
@@ -63,6 +66,9 @@ class VocabularyColumn(CategoricalColumn):
     @property
     def name(self) -> str:
         return self.key
+
+    def parse_spec(self) -> dict:
+        return {self.key: tfc.io.VarLenFeature(KIND_DTYPES[self.kind])}
 
     def ids(self, features: dict) -> PaddedIds:
         padded = to_padded(feature(features, self.key), self.key)
@@ -148,6 +154,9 @@ class HashedCategoricalColumn(CategoricalColumn):
     @property
     def name(self) -> str:
         return self.key
+
+    def parse_spec(self) -> dict:
+        return {self.key: tfc.io.VarLenFeature(KIND_DTYPES[self.kind])}
 
     def ids(self, features: dict) -> PaddedIds:
         padded = to_padded(feature(features, self.key), self.key)

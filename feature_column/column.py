@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+import tfc
+
 from .padded import PaddedIds
+
+KIND_DTYPES = {"string": tfc.string, "int": tfc.int64}  # what parse specs give each kind of key
 
 
 def feature(features: dict, key: str):
@@ -30,6 +34,10 @@ class FeatureColumn:
 
     def encode(self, features: dict) -> dict[str, np.ndarray]:
         """The numeric arrays the compiled part reads, keyed so columns sharing an input share them."""
+        raise NotImplementedError(type(self).__name__)
+
+    def parse_spec(self) -> dict:
+        """``{feature key: tfc.io.FixedLenFeature or VarLenFeature}``: how to parse its raw features."""
         raise NotImplementedError(type(self).__name__)
 
     def __repr__(self) -> str:

@@ -7,6 +7,8 @@ import itertools
 
 import numpy as np
 
+import tfc
+
 from .categorical import HashedCategoricalColumn
 from .column import CategoricalColumn, feature, present_ids
 from .hashing import DEFAULT_HASH_KEY, fingerprint64, fingerprint_cat64
@@ -30,6 +32,8 @@ class CrossedColumn(CategoricalColumn):
         if isinstance(key, str):
             padded = to_padded(feature(features, key), key)
             values = padded.values
+            if values.dtype.kind not in "iuOSU":
+                raise TypeError(f"crossed_column '{self.name}': feature '{key}' must hold strings or integers, got {values.dtype}")
             hashed = fingerprint64(values) if values.dtype.kind in "OSU" else values.astype(np.int64).view(np.uint64)
             return [list(row[keep]) for row, keep in zip(hashed, padded.mask)]
         ids = key.ids(features).ids
@@ -38,6 +42,12 @@ class CrossedColumn(CategoricalColumn):
     def leaf_keys(self) -> list:
         """The keys with nested crosses expanded, as TensorFlow crosses them."""
         return [leaf for key in self.keys for leaf in (key.leaf_keys() if isinstance(key, CrossedColumn) else [key])]
+
+    def parse_spec(self) -> dict:
+        spec: dict = {}
+        for key in self.leaf_keys():
+            spec.update({key: tfc.io.VarLenFeature(tfc.string)} if isinstance(key, str) else key.parse_spec())
+        return spec
 
     def ids(self, features: dict) -> PaddedIds:
         per_key = [self._fingerprints(features, key) for key in self.leaf_keys()]

@@ -43,6 +43,9 @@ class EmbeddingColumn(DenseColumn):
     def encode(self, features: dict) -> dict:
         return self.categorical_column.encode(features)
 
+    def parse_spec(self) -> dict:
+        return self.categorical_column.parse_spec()
+
     def dense(self, encoded: dict, tables: dict):
         column = self.categorical_column
         ids, weights = feature(encoded, ids_key(column)), feature(encoded, weights_key(column))

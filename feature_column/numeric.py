@@ -9,7 +9,7 @@ import tfc
 
 from .column import CategoricalColumn, DenseColumn, feature, ids_key, present_ids, weights_key
 from .dtypes import numeric_dtype
-from .padded import PaddedIds
+from .padded import PaddedIds, SparseTensor
 
 
 class NumericColumn(DenseColumn):
@@ -30,19 +30,22 @@ class NumericColumn(DenseColumn):
     def values(self, features: dict) -> np.ndarray:
         """The feature as ``[batch, *shape]`` float32 (on the host)."""
         value = feature(features, self.key)
-        if not hasattr(value, "shape") or isinstance(value, (list, tuple)):
-            value = np.asarray(value)
-        if isinstance(value, np.ndarray):
-            if value.dtype.kind not in "biuf":
-                raise TypeError(f"numeric_column '{self.key}': numbers were expected, got an array of {value.dtype}")
-            value = value.astype(np.float32)
+        if isinstance(value, SparseTensor):
+            raise TypeError(f"numeric_column '{self.key}': a SparseTensor is not supported; give a dense array")
+        value = np.asarray(value)
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"numeric_column '{self.key}': numbers were expected, got an array of {value.dtype}")
+        value = value.astype(np.float32)
         if int(np.prod(value.shape[1:])) != self.width:
             raise ValueError(f"numeric_column '{self.key}': each example must hold {self.width} values (shape {self.shape}), "
                              f"got features of shape {tuple(value.shape)}")
         return value
 
     def encode(self, features: dict) -> dict[str, np.ndarray]:
-        return {self.key: np.asarray(self.values(features)).reshape(-1, *self.shape)}
+        return {self.key: self.values(features).reshape(-1, *self.shape)}
+
+    def parse_spec(self) -> dict:
+        return {self.key: tfc.io.FixedLenFeature(self.shape, self.dtype, self.default_value)}
 
     def dense(self, encoded: dict, tables: dict):
         value = tfc.cast(feature(encoded, self.key), tfc.float32)
@@ -87,6 +90,9 @@ class BucketizedColumn(DenseColumn, CategoricalColumn):
         buckets = np.searchsorted(np.asarray(self.boundaries, np.float64), values, side="right")
         ids = buckets + (len(self.boundaries) + 1) * np.arange(values.shape[1])
         return present_ids(ids, np.ones(ids.shape, bool))
+
+    def parse_spec(self) -> dict:
+        return self.source_column.parse_spec()
 
     def dense(self, encoded: dict, tables: dict):
         ids = feature(encoded, ids_key(self))

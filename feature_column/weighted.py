@@ -23,6 +23,9 @@ class WeightedCategoricalColumn(CategoricalColumn):
     def name(self) -> str:
         return f"{self.categorical_column.name}_weighted_by_{self.weight_feature_key}"
 
+    def parse_spec(self) -> dict:
+        return {**self.categorical_column.parse_spec(), self.weight_feature_key: tfc.io.VarLenFeature(self.dtype)}
+
     def ids(self, features: dict) -> PaddedIds:
         padded = self.categorical_column.ids(features)
         weights = to_padded(feature(features, self.weight_feature_key), self.weight_feature_key)

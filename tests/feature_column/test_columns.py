@@ -163,3 +163,27 @@ def test_input_layer_fills_cols_to_vars():
     found: dict = {}
     fc.input_layer({"w": np.array(["a"])}, [column], cols_to_vars=found)
     assert [tuple(v.shape) for v in found[column]] == [(3, 2)]
+
+
+def example(age: float, words: list[bytes], freqs: list[float]) -> bytes:
+    feature = tfc.train.Feature
+    return tfc.train.Example(features=tfc.train.Features(feature={
+        "age": feature(float_list=tfc.train.FloatList(value=[age])),
+        "w": feature(bytes_list=tfc.train.BytesList(value=words)),
+        "f": feature(float_list=tfc.train.FloatList(value=freqs))})).SerializeToString()
+
+
+def test_parse_spec_reads_examples_for_input_layer():
+    columns = [fc.numeric_column("age", default_value=30.0),
+               fc.indicator_column(fc.weighted_categorical_column(words(), "f"))]
+    spec = fc.make_parse_example_spec(columns)
+    assert spec["age"] == tfc.io.FixedLenFeature((1,), tfc.float32, spec["age"].default_value)
+    assert spec["w"] == tfc.io.VarLenFeature(tfc.string) and spec["f"] == tfc.io.VarLenFeature(tfc.float32)
+    records = np.array([example(20.0, [b"a", b"c"], [1.0, 2.0]), example(50.0, [b"b"], [0.5])], dtype=object)
+    out = fc.input_layer(tfc.io.parse_example(records, spec), columns)
+    assert out.tolist() == [[20.0, 1.0, 0.0, 2.0], [50.0, 0.0, 0.5, 0.0]]
+
+
+def test_parse_specs_must_agree_per_key():
+    with pytest.raises(ValueError, match="feature 'w' is parsed as both"):
+        fc.make_parse_example_spec([fc.numeric_column("w"), words()])
