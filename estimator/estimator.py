@@ -103,6 +103,10 @@ class Estimator:
     def model_fn(self):
         return self._model_fn
 
+    def eval_dir(self, name=None) -> str:
+        """Where ``evaluate(name=name)`` writes its event files: ``model_dir/eval`` or ``model_dir/eval_<name>``."""
+        return os.path.join(self.model_dir, "eval" if not name else f"eval_{name}")
+
     # ---- checkpoints ------------------------------------------------------------------------------
     def latest_checkpoint(self) -> str | None:
         """The prefix of the newest checkpoint in ``model_dir`` (None before the first save)."""
@@ -213,7 +217,7 @@ class Estimator:
                         break
                     session.run(updates, feed_dict=feeds)
         results = final.values
-        write_eval_summaries(os.path.join(self.model_dir, "eval" if name is None else f"eval_{name}"), results)
+        write_eval_summaries(self.eval_dir(name), results)
         return results
 
     def _restored_session(self, checkpoint: str, hooks: list):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from tfc.estimator import CheckpointSaverListener, Estimator, RunConfig
+from tfc.estimator import CheckpointSaverListener, Estimator, ModeKeys, RunConfig
 
 from .models import batched, least_squares, linear_model_fn, regression_data
 
@@ -129,9 +132,26 @@ def test_warm_start_copies_trainable_variables(tmp_path):
     assert warm.get_variable_value("global_step") == 1  # the global step is not trainable: not warm-started
 
 
-def test_a_temporary_model_dir_when_none_is_given():
+def test_a_temporary_model_dir_when_none_is_given(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the temp folder goes under tmp_path
     estimator = Estimator(linear_model_fn)
-    assert estimator.model_dir and estimator.latest_checkpoint() is None
+    assert Path(estimator.model_dir).parent == tmp_path and estimator.latest_checkpoint() is None
+    assert estimator.eval_dir() == str(Path(estimator.model_dir) / "eval")
+    assert estimator.eval_dir("holdout") == str(Path(estimator.model_dir) / "eval_holdout")
+
+
+def test_predictions_may_be_one_tensor(tmp_path):
+    x, y = regression_data()
+
+    def model_fn(features, labels, mode, params):
+        spec = linear_model_fn(features, labels, mode, params)
+        return spec._replace(predictions=spec.predictions["y"]) if mode == ModeKeys.PREDICT else spec
+
+    estimator = Estimator(model_fn, model_dir=tmp_path).train(lambda: (x, y), steps=3)
+    examples = list(estimator.predict(lambda: x[:4]))
+    assert len(examples) == 4 and examples[0].shape == (1,)
+    [batch] = estimator.predict(lambda: x[:4], yield_single_examples=False)
+    np.testing.assert_array_equal(batch, np.stack(examples))
 
 
 def test_model_dir_given_twice_must_agree(tmp_path):
