@@ -187,3 +187,11 @@ def test_parse_spec_reads_examples_for_input_layer():
 def test_parse_specs_must_agree_per_key():
     with pytest.raises(ValueError, match="feature 'w' is parsed as both"):
         fc.make_parse_example_spec([fc.numeric_column("w"), words()])
+
+
+def test_dense_features_feeds_keras_layers_in_one_compiled_step():
+    columns = [fc.numeric_column("x"), fc.embedding_column(words(), 2, initializer=lambda shape, dtype: np.ones(shape, dtype))]
+    features, dense = fc.DenseFeatures(columns), tfc.keras.layers.Dense(1, kernel_initializer="ones")
+    step = tfc.compile(lambda encoded: dense(features(encoded)))
+    out = step(features.encode({"x": np.array([1.0, 2.0]), "w": [["a", "b"], []]}))
+    np.testing.assert_allclose(np.asarray(out), [[3.0], [2.0]])  # x + both embedding dimensions (zeros when empty)
