@@ -152,7 +152,7 @@ class Estimator:
             batches, spec = self._build(input_fn, ModeKeys.TRAIN)
             if steps is None and max_steps is None and batches.repeats:
                 raise ValueError("Estimator.train: the input_fn returns arrays, which are every step's batch: give steps or max_steps")
-            all_hooks = [*(hooks or ()), *spec.training_hooks, *_stop_hooks(steps, max_steps)]
+            all_hooks = [*_checked_hooks(hooks), *_checked_hooks(spec.training_hooks), *_stop_hooks(steps, max_steps)]
             all_hooks.append(TrainSummaryHook(spec.loss, self.model_dir, self._config.save_summary_steps,
                                               self._config.log_step_count_steps))
             with self._checked_restore(), self._training_session(spec, all_hooks, saving_listeners or ()) as session:
@@ -211,7 +211,8 @@ class Estimator:
             metrics = {**spec.eval_metric_ops, "loss": mean(spec.loss)}
             final = FinalValuesHook({**{key: value for key, (value, _) in metrics.items()}, "global_step": get_global_step()})
             updates = [update for _, update in metrics.values()]
-            with self._checked_restore(), self._restored_session(checkpoint, [*(hooks or ()), *spec.evaluation_hooks, final]) as session:
+            all_hooks = [*_checked_hooks(hooks), *_checked_hooks(spec.evaluation_hooks), final]
+            with self._checked_restore(), self._restored_session(checkpoint, all_hooks) as session:
                 for done, feeds in enumerate(batches):
                     if (steps is not None and done >= steps) or session.should_stop():
                         break
@@ -240,7 +241,8 @@ class Estimator:
         with graph.as_default():
             batches, spec = self._build(input_fn, ModeKeys.PREDICT)
             predictions = _selected(spec.predictions, predict_keys)
-            with self._checked_restore(), self._restored_session(checkpoint, [*(hooks or ()), *spec.prediction_hooks]) as session:
+            all_hooks = [*_checked_hooks(hooks), *_checked_hooks(spec.prediction_hooks)]
+            with self._checked_restore(), self._restored_session(checkpoint, all_hooks) as session:
                 for feeds in batches:
                     if session.should_stop():
                         break
@@ -304,6 +306,15 @@ def _resolved_config(config, model_dir) -> RunConfig:
         model_dir = tempfile.mkdtemp()
         log.warning("Using temporary folder as model directory: %s", model_dir)
     return config.replace(model_dir=model_dir)
+
+
+def _checked_hooks(hooks) -> list:
+    """``hooks`` as a list, each a SessionRunHook (TensorFlow checks the same)."""
+    hooks = list(hooks or ())
+    for hook in hooks:
+        if not isinstance(hook, SessionRunHook):
+            raise TypeError(f"All hooks must be SessionRunHook instances, given: {hook!r}")
+    return hooks
 
 
 def _check_steps(steps, max_steps) -> None:

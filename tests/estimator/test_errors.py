@@ -80,6 +80,8 @@ def test_step_arguments_are_checked(tmp_path):
         estimator.train(lambda: (x, y), steps=0)
     with pytest.raises(ValueError, match="give steps or max_steps"):
         estimator.train(lambda: (x, y))
+    with pytest.raises(TypeError, match="All hooks must be SessionRunHook instances, given: 'hook'"):
+        estimator.train(lambda: (x, y), steps=1, hooks=["hook"])
     with pytest.raises(ValueError, match="saving_listeners need checkpoints"):
         Estimator(linear_model_fn, model_dir=tmp_path, config=RunConfig(save_checkpoints_secs=None)).train(
             lambda: (x, y), steps=1, saving_listeners=[object()])
