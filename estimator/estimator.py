@@ -171,7 +171,8 @@ class Estimator:
         chief_hooks = list(spec.training_chief_hooks)
         if config.save_checkpoints_steps is not None or config.save_checkpoints_secs is not None:
             chief_hooks.append(CheckpointSaverHook(self.model_dir, scaffold, save_secs=config.save_checkpoints_secs,
-                                                   save_steps=config.save_checkpoints_steps, listeners=listeners))
+                                                   save_steps=config.save_checkpoints_steps, listeners=listeners,
+                                                   keep_checkpoint_max=config.keep_checkpoint_max))
         return MonitoredTrainingSession(checkpoint_dir=self.model_dir, scaffold=scaffold, hooks=hooks, chief_only_hooks=chief_hooks,
                                         save_checkpoint_steps=None, save_checkpoint_secs=None, config=config.session_config)
 

@@ -70,6 +70,8 @@ def test_checkpoints_follow_the_config_and_leave_no_temp_files(tmp_path):
     checkpoints = sorted(p.name for p in tmp_path.glob("model.ckpt-*"))
     assert checkpoints == ["model.ckpt-10.npz", "model.ckpt-8.npz"]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    estimator.train(lambda: (x, y), steps=2)  # a second call: the first call's checkpoints count too
+    assert sorted(p.name for p in tmp_path.glob("model.ckpt-*")) == ["model.ckpt-10.npz", "model.ckpt-12.npz"]
 
 
 def test_evaluate_reports_loss_global_step_and_metrics(tmp_path):
