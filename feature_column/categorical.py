@@ -32,16 +32,20 @@ class IdentityCategoricalColumn(CategoricalColumn):
         padded = to_padded(feature(features, self.key), self.key)
         check_kind(padded.values, "int", f"categorical_column_with_identity '{self.key}'")
         ids = padded.values.astype(np.int64)
-        outside = padded.mask & ((ids < 0) | (ids >= self.num_buckets))
-        if outside.any() and self.default_value is None:
-            raise ValueError(f"categorical_column_with_identity '{self.key}': id {ids[outside][0]} is outside "
-                             f"[0, {self.num_buckets}) and the column has no default_value")
-        return present_ids(np.where(outside, self.default_value or 0, ids), padded.mask)
+        if self.default_value is None:
+            too_big = padded.mask & (ids >= self.num_buckets)
+            if too_big.any():
+                raise ValueError(f"categorical_column_with_identity '{self.key}': id {ids[too_big][0]} is not below "
+                                 f"num_buckets {self.num_buckets} and the column has no default_value")
+            return present_ids(ids, padded.mask)
+        outside = (ids < 0) | (ids >= self.num_buckets)
+        return present_ids(np.where(outside, self.default_value, ids), padded.mask)
 
 
 def categorical_column_with_identity(key: str, num_buckets: int, default_value=None) -> IdentityCategoricalColumn:
     """``tf.feature_column.categorical_column_with_identity``: integer ids used as they are; ids outside
-    ``[0, num_buckets)`` become ``default_value``, or raise when it is None (as TensorFlow's check does).
+    ``[0, num_buckets)`` become ``default_value``; without one, negative ids are dropped and larger ones
+    raise, as TensorFlow documents (its indicator path gives a zero row instead, its embedding errs).
 
     >>> categorical_column_with_identity("day", 7).num_buckets
     7

@@ -73,11 +73,49 @@ def cross_buckets() -> list:
     return cases
 
 
+def spec_entry(value) -> list:
+    """A parse spec entry as JSON: ``["fixed", shape, dtype, default]`` or ``["var", dtype]``."""
+    if isinstance(value, tf.io.FixedLenFeature):
+        default = None if value.default_value is None else np.asarray(value.default_value, np.float64).tolist()
+        return ["fixed", list(value.shape), value.dtype.name, default]
+    return ["var", value.dtype.name]
+
+
+def parse_specs() -> dict:
+    """``make_parse_example_spec`` of each case's columns."""
+    specs = {}
+    for name, build in CASES.items():
+        with tf.Graph().as_default():
+            _, columns = build(V1Columns(), tf)
+            spec = tf.compat.v1.feature_column.make_parse_example_spec(columns)
+            specs[name] = {key: spec_entry(value) for key, value in sorted(spec.items())}
+    return specs
+
+
+def identity_out_of_range() -> dict:
+    """What TensorFlow does with id 9 in an identity column of 7 buckets without default_value: its
+    docstring says values >= num_buckets fail; the indicator path gives a zero row, the embedding errs."""
+    outcomes = {}
+    for kind in ("indicator", "embedding"):
+        ids = tf.feature_column.categorical_column_with_identity("day", 7)
+        column = tf.feature_column.indicator_column(ids) if kind == "indicator" else tf.feature_column.embedding_column(ids, 2)
+        with tf.Graph().as_default():
+            output = tf.compat.v1.feature_column.input_layer({"day": tf.constant([[1], [9]], tf.int64)}, [column])
+            with tf.compat.v1.Session() as session:
+                session.run(tf.compat.v1.global_variables_initializer())
+                try:
+                    outcomes[kind] = session.run(output).tolist()
+                except tf.errors.InvalidArgumentError as err:
+                    outcomes[kind] = type(err).__name__
+    return outcomes
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     outputs = {name: input_layer_output(build) for name, build in CASES.items()}
     np.savez(OUT / "input_layer.npz", **outputs)
-    meta = {"tensorflow": tf.__version__, "hashes": hash_buckets(), "crosses": cross_buckets()}
+    meta = {"tensorflow": tf.__version__, "hashes": hash_buckets(), "crosses": cross_buckets(),
+            "parse_specs": parse_specs(), "identity_out_of_range": identity_out_of_range()}
     (OUT / "hashes.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {len(outputs)} input_layer outputs and hash references to {OUT}")
 

@@ -70,3 +70,24 @@ def test_crossed_column_buckets_match_tensorflow():
     kept = [int(v) for row, v in enumerate(ids.ids[:, 0]) if row not in blank]
     assert kept == expected
     assert all(ids.ids[row, 0] == -1 for row in blank)
+
+
+def spec_entry(value) -> list:
+    if isinstance(value, tfc.io.FixedLenFeature):
+        default = None if value.default_value is None else np.asarray(value.default_value, np.float64).tolist()
+        return ["fixed", list(value.shape), np.dtype(tfc.as_dtype(value.dtype).numpy).name, default]
+    return ["var", "string" if value.dtype is tfc.string else np.dtype(tfc.as_dtype(value.dtype).numpy).name]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_parse_example_spec_matches_tensorflow(name):
+    _, columns = CASES[name](tfc.feature_column, tfc)
+    spec = tfc.feature_column.make_parse_example_spec(columns)
+    assert {key: spec_entry(value) for key, value in sorted(spec.items())} == HASHES["parse_specs"][name]
+
+
+def test_identity_id_past_num_buckets_is_an_error_as_tensorflow_embedding_lookup_makes_it():
+    assert HASHES["identity_out_of_range"]["embedding"] == "InvalidArgumentError"
+    ids = tfc.feature_column.categorical_column_with_identity("day", 7)
+    with pytest.raises(ValueError, match="id 9 is not below num_buckets 7"):
+        tfc.feature_column.input_layer({"day": np.array([[1], [9]])}, [tfc.feature_column.embedding_column(ids, 2)])

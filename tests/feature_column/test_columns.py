@@ -55,8 +55,13 @@ def test_unknown_dtype_is_named():
 
 def test_identity_ids_out_of_range_raise_without_default_value():
     column = fc.indicator_column(fc.categorical_column_with_identity("day", 7))
-    with pytest.raises(ValueError, match=r"categorical_column_with_identity 'day': id 9 is outside \[0, 7\)"):
+    with pytest.raises(ValueError, match="categorical_column_with_identity 'day': id 9 is not below num_buckets 7"):
         fc.input_layer({"day": np.array([1, 9])}, [column])
+
+
+def test_negative_identity_ids_are_dropped_without_default_value():
+    column = fc.indicator_column(fc.categorical_column_with_identity("day", 3))
+    assert fc.input_layer({"day": [[-2, 1], [0]]}, [column]).tolist() == [[0, 1, 0], [1, 0, 0]]
 
 
 def test_identity_ids_out_of_range_take_the_default_value():
