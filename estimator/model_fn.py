@@ -28,6 +28,9 @@ class EstimatorSpec(collections.namedtuple("EstimatorSpec", FIELDS)):
             raise ValueError("EstimatorSpec: missing loss in EVAL mode")
         if mode == ModeKeys.PREDICT and predictions is None:
             raise ValueError("EstimatorSpec: missing predictions in PREDICT mode")
+        rank = getattr(getattr(loss, "shape", None), "ndims", 0)
+        if loss is not None and rank not in (0, None):
+            raise ValueError(f"EstimatorSpec: loss must be scalar, given: {loss!r}")
         metrics = dict(eval_metric_ops or {})
         for name, pair in metrics.items():
             if not (isinstance(pair, tuple) and len(pair) == 2):

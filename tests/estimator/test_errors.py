@@ -107,6 +107,9 @@ def test_estimator_spec_checks_each_mode():
         EstimatorSpec(ModeKeys.EVAL)
     with pytest.raises(ValueError, match="missing predictions in PREDICT mode"):
         EstimatorSpec(ModeKeys.PREDICT)
+    with pytest.raises(ValueError, match="loss must be scalar"):
+        with tf.Graph().as_default():
+            EstimatorSpec(ModeKeys.EVAL, loss=tf.placeholder(tf.float32, [None]))
     with pytest.raises(ValueError, match="mode must be one of"):
         EstimatorSpec("training", loss=loss)
     with pytest.raises(TypeError, match=r"eval_metric_ops\['acc'\] must be a \(metric_value, update_op\) tuple"):
