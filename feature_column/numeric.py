@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 import tfc
+from tfc.data.sparse_tensor import SparseTensor
 
 from .column import CategoricalColumn, DenseColumn, feature, ids_key, present_ids, weights_key
 from .dtypes import numeric_dtype
-from .padded import PaddedIds, SparseTensor
+from .padded import PaddedIds
 
 
 class NumericColumn(DenseColumn):

@@ -78,4 +78,4 @@ def to_padded(value, key: str) -> Padded:
     return Padded(values, ~_missing(values))
 
 
-__all__ = ["Padded", "PaddedIds", "SparseTensor", "to_padded"]
+__all__ = ["Padded", "PaddedIds", "to_padded"]

@@ -200,3 +200,12 @@ def test_dense_features_feeds_keras_layers_in_one_compiled_step():
     step = tfc.compile(lambda encoded: dense(features(encoded)))
     out = step(features.encode({"x": np.array([1.0, 2.0]), "w": [["a", "b"], []]}))
     np.testing.assert_allclose(np.asarray(out), [[3.0], [2.0]])  # x + both embedding dimensions (zeros when empty)
+
+
+def test_a_dataset_map_encodes_batches_for_a_compiled_step():
+    columns = [fc.numeric_column("x"), fc.indicator_column(fc.categorical_column_with_vocabulary_list("c", ["a", "b"]))]
+    batches = tfc.data.Dataset.from_tensor_slices({"x": np.arange(4.0), "c": np.array(["a", "b", "b", "z"])}).batch(2)
+    layer = fc.DenseFeatures(columns)
+    step = tfc.compile(lambda encoded: layer(encoded))
+    outs = [np.asarray(step(e)).tolist() for e in batches.map(lambda f: fc.encode_features(f, columns))]
+    assert outs == [[[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]], [[0.0, 1.0, 2.0], [0.0, 0.0, 3.0]]]
