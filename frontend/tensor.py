@@ -191,6 +191,7 @@ def constant(trace: Trace, value, dtype: DType | None = None) -> Tensor:
     key = (array.dtype.str, array.shape, array.tobytes(), weak)
     cached = trace.constants.get(key)
     if cached is not None and cached.trace is trace and _visible(trace, cached):
+        trace.reused_constants.add(key)
         return cached
     op = trace.emit("tfc.constant", [], {"value": DenseElementsAttr.from_array(array)})
     tensor = Tensor(op.result, trace, weak)
@@ -251,17 +252,20 @@ def astype(x, dtype) -> Tensor:
         return x
     literal = _weak_literal(x)
     if literal is not None:  # a Python literal takes its final dtype at trace time, as in JAX
-        if not x.value.has_uses:
-            _forget_constant(x)
-            x.value.op.erase()
+        _erase_if_unused(x)
         return constant(x.trace, literal.astype(dtype.numpy), dtype)
     return emit("tfc.convert", [x], result_types=[x.type.with_dtype(dtype)])
 
 
-def _forget_constant(x: Tensor) -> None:
-    """Drop ``x`` from the trace's constant cache before erasing it, so it is never handed out again."""
-    for key in [k for k, cached in x.trace.constants.items() if cached is x]:
+def _erase_if_unused(x: Tensor) -> None:
+    """Erase the literal constant ``x`` that its conversion replaces, when nothing uses it and the
+    cache never handed it to another caller (which may still hold it, to use later: a loop bound)."""
+    keys = [k for k, cached in x.trace.constants.items() if cached is x]
+    if x.value.has_uses or not x.trace.reused_constants.isdisjoint(keys):
+        return
+    for key in keys:  # never handed out again
         del x.trace.constants[key]
+    x.value.op.erase()
 
 
 def _weak_literal(x: Tensor):

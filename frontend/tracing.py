@@ -54,6 +54,8 @@ class Trace:
         self.builders = [Builder(self.function.body)]
         self.constants: dict = {}
         """Constants made so far (a key of their bytes -> tensor), reused where they are visible."""
+        self.reused_constants: set = set()
+        """Keys of constants handed out more than once: some caller may hold one it has not used yet."""
         self.location: Location | None = None
         """When set, every op gets it instead of the user's line (decompositions, gradients)."""
         self.variables: dict[str, tuple] = {}
@@ -69,7 +71,7 @@ class Trace:
         trace = cls.__new__(cls)
         trace.module, trace.function = module, None
         trace.builders = [Builder(block, location)]
-        trace.constants, trace.variables = {}, {}
+        trace.constants, trace.variables, trace.reused_constants = {}, {}, set()
         trace.location, trace.device = location, DeviceSpec()
         return trace
 

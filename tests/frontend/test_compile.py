@@ -239,3 +239,14 @@ def test_the_trace_cache_is_bounded_and_says_when_it_evicts(caplog):
     assert "keeps at most 3 traces" in caplog.text
     np.testing.assert_array_equal(scaled(x, 4), 4 * x)  # still cached: no retrace
     assert scaled.trace_count == 5
+
+
+def test_a_literal_held_for_later_survives_another_conversion_of_the_same_literal():
+    """A loop bound 0 and a later ``maximum(x, 0)`` share one cached literal; converting it for the
+    maximum must not erase the constant the loop still holds (it used to: 'used before defined')."""
+    loop = tfc.compile(lambda x: tfc.fori_loop(0, 3, lambda i, x: tfc.maximum(x, 0) + 1, x))
+    np.testing.assert_array_equal(np.asarray(loop(np.float32([-1, 2]))), [3, 5])
+    pair = tfc.compile(lambda x: (tfc.astype(0, tfc.int32), x + tfc.astype(0, tfc.float32)))
+    first, second = pair(np.float32([1]))
+    assert int(first) == 0 and np.asarray(second).tolist() == [1.0]
+    assert pair.lower(np.float32([1])).as_text().count("tfc.constant") == 2  # unused literals are still dropped
