@@ -108,6 +108,9 @@ def categorical_column_with_vocabulary_list(key: str, vocabulary_list, dtype=Non
         raise ValueError(f"categorical_column_with_vocabulary_list '{key}': vocabulary_list must be non-empty and "
                          f"without duplicates, got {list(vocabulary)}")
     listed = "string" if isinstance(vocabulary[0], (str, bytes)) else "int"
+    if listed == "int" and not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vocabulary):
+        raise ValueError(f"categorical_column_with_vocabulary_list '{key}': vocabulary_list must hold strings or "
+                         f"integers, got {list(vocabulary)}")
     kind = listed if dtype is None else key_kind(dtype, f"categorical_column_with_vocabulary_list '{key}'")
     if kind != listed:
         raise ValueError(f"categorical_column_with_vocabulary_list '{key}': dtype {dtype!r} does not match the "

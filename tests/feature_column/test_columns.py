@@ -209,3 +209,8 @@ def test_a_dataset_map_encodes_batches_for_a_compiled_step():
     step = tfc.compile(lambda encoded: layer(encoded))
     outs = [np.asarray(step(e)).tolist() for e in batches.map(lambda f: fc.encode_features(f, columns))]
     assert outs == [[[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]], [[0.0, 1.0, 2.0], [0.0, 0.0, 3.0]]]
+
+
+def test_a_vocabulary_of_floats_is_refused():
+    with pytest.raises(ValueError, match="'r': vocabulary_list must hold strings or integers"):
+        fc.categorical_column_with_vocabulary_list("r", [0.5, 1.5])
