@@ -57,7 +57,18 @@ def categorical_column_with_identity(key: str, num_buckets: int, default_value=N
     return IdentityCategoricalColumn(key, int(num_buckets), None if default_value is None else int(default_value))
 
 
-class VocabularyColumn(CategoricalColumn):
+class KeyedColumn(CategoricalColumn):
+    """A categorical column of one feature ``key`` holding values of ``kind`` (strings or integers)."""
+
+    @property
+    def name(self) -> str:
+        return self.key
+
+    def parse_spec(self) -> dict:
+        return {self.key: tfc.io.VarLenFeature(KIND_DTYPES[self.kind])}
+
+
+class VocabularyColumn(KeyedColumn):
     """Values looked up in a vocabulary: the i-th entry is id i; others go to ``default_value`` or, with
     ``num_oov_buckets``, to ``len(vocabulary) + Fingerprint64(value) % num_oov_buckets``."""
 
@@ -66,13 +77,6 @@ class VocabularyColumn(CategoricalColumn):
         self.default_value, self.num_oov_buckets, self.source = default_value, num_oov_buckets, source
         self.lookup = {as_string(v): i for i, v in enumerate(vocabulary)}
         self.num_buckets = len(vocabulary) + num_oov_buckets
-
-    @property
-    def name(self) -> str:
-        return self.key
-
-    def parse_spec(self) -> dict:
-        return {self.key: tfc.io.VarLenFeature(KIND_DTYPES[self.kind])}
 
     def ids(self, features: dict) -> PaddedIds:
         padded = to_padded(feature(features, self.key), self.key)
@@ -152,18 +156,11 @@ def categorical_column_with_vocabulary_file(key: str, vocabulary_file: str, voca
                             int(num_oov_buckets), "categorical_column_with_vocabulary_file")
 
 
-class HashedCategoricalColumn(CategoricalColumn):
+class HashedCategoricalColumn(KeyedColumn):
     """Ids ``Fingerprint64(str(value)) % hash_bucket_size``."""
 
     def __init__(self, key: str, hash_bucket_size: int, kind: str):
         self.key, self.num_buckets, self.kind = key, hash_bucket_size, kind
-
-    @property
-    def name(self) -> str:
-        return self.key
-
-    def parse_spec(self) -> dict:
-        return {self.key: tfc.io.VarLenFeature(KIND_DTYPES[self.kind])}
 
     def ids(self, features: dict) -> PaddedIds:
         padded = to_padded(feature(features, self.key), self.key)
