@@ -1,0 +1,37 @@
+"""The canned estimators' optimizer argument: TensorFlow's names ('Adagrad', 'Adam', 'RMSProp', 'SGD')
+with the canned default learning rate, an Optimizer object, or a function returning one.
+
+'Ftrl' (TensorFlow's default for linear models) is refused by name: tfc.compat.v1.train has no
+FtrlOptimizer yet, and silently training with another algorithm would give other weights.
+"""
+
+from __future__ import annotations
+
+from tfc.compat.v1.train import (
+    AdagradOptimizer,
+    AdamOptimizer,
+    GradientDescentOptimizer,
+    Optimizer,
+    RMSPropOptimizer,
+)
+
+BY_NAME = {"Adagrad": AdagradOptimizer, "Adam": AdamOptimizer, "RMSProp": RMSPropOptimizer, "SGD": GradientDescentOptimizer}
+
+
+def get_optimizer(optimizer, learning_rate: float) -> Optimizer:
+    """An Optimizer for ``optimizer``; a name gets ``learning_rate`` (TensorFlow's canned default)."""
+    if isinstance(optimizer, str):
+        if optimizer == "Ftrl":
+            raise ValueError("optimizer 'Ftrl' is not supported: tfc.compat.v1.train has no FtrlOptimizer; "
+                             f"use one of {sorted(BY_NAME)} or an Optimizer")
+        if optimizer not in BY_NAME:
+            raise ValueError(f"Unsupported optimizer name: {optimizer}. Supported names are: {sorted(BY_NAME)}")
+        return BY_NAME[optimizer](learning_rate)
+    if callable(optimizer) and not isinstance(optimizer, Optimizer):
+        optimizer = optimizer()
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"The given object is not an Optimizer instance. Given: {optimizer!r}")
+    return optimizer
+
+
+__all__ = ["get_optimizer"]
