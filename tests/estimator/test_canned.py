@@ -88,3 +88,23 @@ def test_unsupported_arguments_are_refused_by_name():
         DNNClassifier([4], COLUMNS, label_vocabulary=["x", "y"])
     with pytest.raises(ValueError, match="Unsupported optimizer name: Nadam"):
         DNNRegressor([4], COLUMNS, optimizer="Nadam")
+
+
+def test_evaluation_refuses_bad_labels_too(tmp_path):
+    features, labels = two_blobs()
+    estimator = LinearClassifier(COLUMNS, model_dir=tmp_path, optimizer="SGD").train(lambda: (features, labels), steps=1)
+    with pytest.raises(ValueError, match=r"got \[-1\]"):
+        estimator.evaluate(lambda: (features, labels - 1), steps=1)
+
+
+def test_weight_column_and_sum_reduction_weigh_the_loss(tmp_path):
+    features, y = linear_problem(n=8)
+    weighted = {**features, "w": np.arange(8, dtype=np.float32).reshape(8, 1)}
+    estimator = LinearRegressor(COLUMNS, model_dir=tmp_path, optimizer="SGD", weight_column="w", loss_reduction="sum")
+    results = estimator.train(lambda: (weighted, y), steps=1).evaluate(lambda: (weighted, y), steps=1)
+    values = {name: estimator.get_variable_value(f"linear/linear_model/{name}/weights")[0, 0] for name in "ab"}
+    prediction = features["a"] * values["a"] + features["b"] * values["b"]
+    prediction = prediction + estimator.get_variable_value("linear/linear_model/bias_weights")[0]
+    squared = (prediction - y) ** 2
+    np.testing.assert_allclose(results["loss"], np.sum(squared * weighted["w"]), rtol=1e-4)
+    np.testing.assert_allclose(results["average_loss"], np.sum(squared * weighted["w"]) / weighted["w"].sum(), rtol=1e-4)
