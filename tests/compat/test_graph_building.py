@@ -220,3 +220,18 @@ def test_device_scopes_merge_into_tensorflows_form():
     assert (a.op.device, b.op.device, c.op.device) == ("/job:worker/task:1/device:CPU:2", "", "/job:worker/task:1")
     with pytest.raises(tfc.DeviceError, match="bad device string 'cpu:x'"), tf.device("cpu:x"):
         pass
+
+
+def test_adagrad_trains_a_variable_fed_batches_of_unknown_size():
+    """The accumulator slot has the variable's static shape (ApplyAdagrad needs it), and one step is
+    TensorFlow's: accumulator 0.1 + g^2, w -= lr * g / sqrt(accumulator)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None, 3])
+        w = tf.get_variable("w", [3, 2], initializer=tf.zeros_initializer())
+        loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - 1.0))
+        step = tf.train.AdagradOptimizer(0.1).minimize(loss)
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            session.run(step, {x: np.ones((4, 3), np.float32)})
+            np.testing.assert_allclose(session.run(w), np.full((3, 2), 0.1 / np.sqrt(1.1)), rtol=1e-6)

@@ -150,6 +150,14 @@ class AdamOptimizer(Optimizer):
         return group(*update_ops, update1, update2, name=name_scope)
 
 
+def filled_like(tensor, value):
+    """``value`` in ``tensor``'s shape: a constant shape where it is known, so the slot variable gets a
+    static shape (its update kernels need one), else the tensor's dynamic Shape."""
+    dims = tensor.shape.as_list() if tensor.shape.rank is not None else None
+    shape = to_tensor(dims, "int32") if dims is not None and None not in dims else add("Shape", [tensor])
+    return add("Fill", [shape, to_tensor(value, tensor.dtype)])
+
+
 class AdagradOptimizer(Optimizer):
     def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False, name="Adagrad"):
         super().__init__(use_locking, name)
@@ -157,7 +165,7 @@ class AdagradOptimizer(Optimizer):
 
     def _create_slots(self, var_list) -> None:
         for var in var_list:
-            self._zeros_slot(var, "accumulator", lambda v: add("Fill", [add("Shape", [v.initial_value]), to_tensor(self._initial, v.dtype)]))
+            self._zeros_slot(var, "accumulator", lambda v: filled_like(v.initial_value, self._initial))
 
 
     def _apply_dense(self, grad, var):
