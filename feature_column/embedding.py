@@ -17,7 +17,7 @@ COMBINERS = ("mean", "sum", "sqrtn")
 def combine(table, ids, weights, combiner: str):
     """Rows ``table[ids]`` combined per example; ids below 0 and weights not above 0 are dropped."""
     weights = tfc.where(ids >= 0, tfc.maximum(weights, 0.0), tfc.zeros_like(weights))
-    rows = tfc.take(table, tfc.maximum(ids, 0), axis=0) * tfc.expand_dims(weights, -1)
+    rows = tfc.gather(table, tfc.maximum(ids, 0)) * tfc.expand_dims(weights, -1)
     total = tfc.reduce_sum(rows, axis=1)
     if combiner == "sum":
         return total
