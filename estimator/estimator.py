@@ -84,7 +84,7 @@ class Estimator:
                             f"are not supported yet), got {type(warm_start_from).__name__}")
         self._model_fn, self._declared = model_fn, set(declared)
         self._params = copy.deepcopy(params or {})
-        self._config = _resolved_config(config, model_dir)
+        self._config = resolved_config(config, model_dir)
         self._warm_start_from = None if warm_start_from is None else os.fspath(warm_start_from)
 
     @property
@@ -293,7 +293,7 @@ def _checkpoint_mismatch(model_dir: str):
                          f"(another model's, or unreadable): {err}") from err
 
 
-def _resolved_config(config, model_dir) -> RunConfig:
+def resolved_config(config, model_dir) -> RunConfig:
     """``config`` (a RunConfig) with its model_dir agreeing with ``model_dir``; a temp folder if neither has one."""
     config = RunConfig() if config is None else config
     if not isinstance(config, RunConfig):
@@ -377,4 +377,4 @@ def _examples(values) -> list:
     return [{key: value[i] for key, value in values.items()} for i in range(count)]
 
 
-__all__ = ["Estimator", "NanLossDuringTrainingError"]
+__all__ = ["Estimator", "NanLossDuringTrainingError", "resolved_config"]

@@ -6,10 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import gmm_em, kmeans_init
-from .points import as_points, check_dimension, check_enough, check_num_clusters, check_unsupported
+from .estimator_interface import ToolkitEstimator
+from .points import as_points, check_dimension, check_enough, check_num_clusters, features_points
+
+STATE_NAMES = ("clusters", "covariances", "weights")
 
 
-class GMM:
+class GMM(ToolkitEstimator):
     """A Gaussian mixture model (``tf.contrib.factorization.GMM``).
 
     Example::
@@ -22,13 +25,19 @@ class GMM:
     Training starts from means chosen by ``initial_clusters`` ("random": distinct points drawn with
     ``random_seed``; or a [num_clusters, d] array), every covariance the points' covariance, and
     equal weights; ``params`` names what EM updates: w(eights), m(eans), c(ovariances).
-    ``covariances()`` is [k, d, d] for "full" and [k, d] (the variances) for "diag". ``model_dir``
-    and ``config`` belong to the Estimator interface and must be None here.
+    ``covariances()`` is [k, d, d] for "full" and [k, d] (the variances) for "diag".
+
+    The estimator interface trains on an input_fn's batches of points (an array, or a dict of
+    arrays side by side in key order), one EM iteration per batch, starting from the first batch;
+    ``evaluate`` gives ``loss`` (the mean negative log-likelihood per point) and ``log_likelihood``
+    (the sum over the input); ``predict`` gives ``assignments``.
     """
+
+    ASSIGNMENTS = "assignments"
 
     def __init__(self, num_clusters, model_dir=None, random_seed=0, params="wmc", initial_clusters="random",
                  covariance_type="full", config=None):
-        check_unsupported(model_dir=model_dir, config=config)
+        super().__init__(model_dir, config)
         self._num_clusters = check_num_clusters(num_clusters)
         if not isinstance(params, str) or not set(params) <= set("wmc"):
             raise ValueError(f"params must be a string of the letters w, m and c, got {params!r}")
@@ -44,7 +53,6 @@ class GMM:
         self._seed = int(random_seed)
         self._params = params
         self._covariance_type = covariance_type
-        self._state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def fit(self, points, steps: int = 10) -> GMM:
         """Initialize, then run ``steps`` EM iterations on ``points``; returns self."""
@@ -52,8 +60,8 @@ class GMM:
         check_enough(x, self._num_clusters)
         if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
             raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-        state = gmm_em.expectation_maximization(x, *self._initial_state(x), np.int32(steps), self._params, self._covariance_type)
-        self._state = tuple(np.asarray(s) for s in state)
+        state = gmm_em.expectation_maximization(x, *self._start(x), np.int32(steps), self._params, self._covariance_type)
+        self._set_state(dict(zip(STATE_NAMES, state)))
         return self
 
     def clusters(self) -> np.ndarray:
@@ -76,18 +84,38 @@ class GMM:
         """The total log-likelihood of ``points`` under the mixture."""
         return float(np.asarray(self._evaluate(points)[0]).sum(dtype=np.float64))
 
-    def _fitted(self):
-        if self._state is None:
-            raise RuntimeError("GMM is not fitted yet: call fit(points) first")
-        return self._state
+    def _fitted(self) -> tuple:
+        state = self._get_state()
+        return tuple(state[name] for name in STATE_NAMES)
 
-    def _evaluate(self, points):
-        means, covariances, weights = self._fitted()
+    def _evaluate(self, points, state=None):
+        means, covariances, weights = self._fitted() if state is None else (state[name] for name in STATE_NAMES)
         x = as_points(points)
         check_dimension(x, means.shape[1])
         return gmm_em.log_likelihoods(x, means, covariances, weights, self._covariance_type)
 
-    def _initial_state(self, x: np.ndarray):
+    # ---- the estimator interface's steps ---------------------------------------------------------
+    def _initial_state(self, features, labels) -> dict:
+        x = features_points(features)
+        check_enough(x, self._num_clusters)
+        return dict(zip(STATE_NAMES, self._start(x)))
+
+    def _train_step(self, state: dict, features, labels) -> tuple[dict, float]:
+        x = features_points(features)
+        loss = -float(np.asarray(self._evaluate(x, state)[0]).mean(dtype=np.float64))
+        new = gmm_em.expectation_maximization(x, *(state[name] for name in STATE_NAMES), np.int32(1), self._params,
+                                              self._covariance_type)
+        return {name: np.asarray(value) for name, value in zip(STATE_NAMES, new)}, loss
+
+    def _evaluate_batch(self, state: dict, features, labels) -> dict:
+        x = features_points(features)
+        total = float(np.asarray(self._evaluate(x, state)[0]).sum(dtype=np.float64))
+        return {"loss": (-total, len(x)), "log_likelihood": total}
+
+    def _predict_batch(self, state: dict, features) -> dict:
+        return {self.ASSIGNMENTS: np.asarray(self._evaluate(features_points(features), state)[1])}
+
+    def _start(self, x: np.ndarray) -> tuple:
         if isinstance(self._initial_clusters, np.ndarray):
             check_dimension(self._initial_clusters, x.shape[1], "initial_clusters")
             means = self._initial_clusters

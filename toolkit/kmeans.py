@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import distances, kmeans_init, kmeans_training
-from .points import as_points, check_dimension, check_enough, check_num_clusters, check_unsupported
+from .estimator_interface import ToolkitEstimator
+from .points import as_points, check_dimension, check_enough, check_num_clusters, check_unsupported, features_points
 
 
-class KMeansClustering:
+class KMeansClustering(ToolkitEstimator):
     """k-means clustering (``tf.contrib.factorization.KMeansClustering``).
 
     Example::
@@ -23,20 +24,27 @@ class KMeansClustering:
     ``initial_clusters`` is "kmeans_plus_plus", "random" or a [num_clusters, d] array. With
     ``use_mini_batch`` each step updates the centers from one batch (``fit``'s ``batch_size``, all
     points by default) with per-cluster learning rates 1/count; without it, full-batch Lloyd
-    iterations. ``model_dir``, ``config`` and ``feature_columns`` belong to the Estimator interface
-    and must be None here.
+    iterations.
+
+    The estimator interface trains on an input_fn's batches of points (an array, or a dict of
+    arrays concatenated in key order), one step per batch: a Lloyd iteration on the batch, or a
+    mini-batch update whose per-cluster counts persist across steps; it seeds from the first batch.
+    ``evaluate`` gives ``score`` and ``loss`` (the sum of distances over the input); ``predict``
+    gives ``cluster_index`` and ``all_distances``. ``feature_columns`` must be None.
     """
 
     RANDOM_INIT = "random"
     KMEANS_PLUS_PLUS_INIT = "kmeans_plus_plus"
     SQUARED_EUCLIDEAN_DISTANCE = distances.SQUARED_EUCLIDEAN
     COSINE_DISTANCE = distances.COSINE
+    CLUSTER_INDEX, ALL_DISTANCES, SCORE = "cluster_index", "all_distances", "score"
 
     def __init__(self, num_clusters, model_dir=None, initial_clusters=KMEANS_PLUS_PLUS_INIT,
                  distance_metric=SQUARED_EUCLIDEAN_DISTANCE, random_seed=0, use_mini_batch=True,
                  mini_batch_steps_per_iteration=1, kmeans_plus_plus_num_retries=2, relative_tolerance=None,
                  config=None, feature_columns=None):
-        check_unsupported(model_dir=model_dir, config=config, feature_columns=feature_columns)
+        check_unsupported(feature_columns=feature_columns)
+        super().__init__(model_dir, config)
         self._num_clusters = check_num_clusters(num_clusters)
         self._initial_clusters = _check_initial_clusters(initial_clusters, self._num_clusters)
         if distance_metric not in distances.METRICS:
@@ -51,7 +59,6 @@ class KMeansClustering:
         self._steps_per_iteration = mini_batch_steps_per_iteration
         self._num_retries = int(kmeans_plus_plus_num_retries)
         self._tolerance = -1.0 if relative_tolerance is None else float(relative_tolerance)
-        self._centers: np.ndarray | None = None
         self.iterations_run = 0
 
     def fit(self, points, max_iterations: int = 20, batch_size: int | None = None) -> KMeansClustering:
@@ -73,7 +80,7 @@ class KMeansClustering:
             raise ValueError("batch_size applies to mini-batch training only (use_mini_batch=True)")
         else:
             centers, steps = kmeans_training.lloyd(x, centers, np.int32(max_iterations), tolerance, self._metric)
-        self._centers = np.asarray(centers)
+        self._set_state({"clusters": np.asarray(centers), "cluster_counts": np.ones((self._num_clusters, 1), np.float32)})
         self.iterations_run = int(steps)
         return self
 
@@ -82,7 +89,9 @@ class KMeansClustering:
         return self._fitted().copy()
 
     def predict_cluster_index(self, points) -> np.ndarray:
-        """Each point's nearest center's index, int32 [n]."""
+        """Each point's nearest center's index, int32 [n]; ``points`` may be an input_fn (contrib's form)."""
+        if callable(points):
+            return np.array([p[self.CLUSTER_INDEX] for p in self.predict(points)], np.int32)
         return np.asarray(self._assign(points)[0])
 
     def transform(self, points) -> np.ndarray:
@@ -92,13 +101,42 @@ class KMeansClustering:
         return np.sqrt(d) if self._metric == distances.SQUARED_EUCLIDEAN else d
 
     def score(self, points) -> float:
-        """The sum of each point's distance to its nearest center (squared for squared_euclidean: the inertia)."""
+        """The sum of each point's distance to its nearest center (squared for squared_euclidean: the
+        inertia); ``points`` may be an input_fn (contrib's form)."""
+        if callable(points):
+            return float(self.evaluate(points)[self.SCORE])
         return float(np.asarray(self._assign(points)[1]).min(axis=1).sum(dtype=np.float64))
 
     def _fitted(self) -> np.ndarray:
-        if self._centers is None:
-            raise RuntimeError("KMeansClustering is not fitted yet: call fit(points) first")
-        return self._centers
+        return self._get_state()["clusters"]
+
+    # ---- the estimator interface's steps ---------------------------------------------------------
+    def _initial_state(self, features, labels) -> dict:
+        x = features_points(features)
+        check_enough(x, self._num_clusters)
+        return {"clusters": self._initial_centers(x), "cluster_counts": np.ones((self._num_clusters, 1), np.float32)}
+
+    def _train_step(self, state: dict, features, labels) -> tuple[dict, float]:
+        x = features_points(features)
+        check_dimension(x, state["clusters"].shape[1])
+        if self._use_mini_batch:
+            centers, counts, loss = kmeans_training.mini_batch_step(x, state["clusters"], state["cluster_counts"], self._metric)
+        else:
+            centers, loss = kmeans_training.lloyd_step(x, state["clusters"], self._metric)
+            counts = state["cluster_counts"]
+        return {"clusters": np.asarray(centers), "cluster_counts": np.asarray(counts)}, float(loss)
+
+    def _evaluate_batch(self, state: dict, features, labels) -> dict:
+        x = features_points(features)
+        check_dimension(x, state["clusters"].shape[1])
+        total = float(np.asarray(kmeans_training.assign(x, state["clusters"], self._metric)[1]).min(axis=1).sum(dtype=np.float64))
+        return {self.SCORE: total, "loss": total}
+
+    def _predict_batch(self, state: dict, features) -> dict:
+        x = features_points(features)
+        check_dimension(x, state["clusters"].shape[1])
+        index, d = kmeans_training.assign(x, state["clusters"], self._metric)
+        return {self.CLUSTER_INDEX: np.asarray(index), self.ALL_DISTANCES: np.asarray(d)}
 
     def _assign(self, points):
         centers = self._fitted()

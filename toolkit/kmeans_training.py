@@ -42,20 +42,25 @@ def _finish(centers, metric: str):
     return distances.l2_normalize(centers) if metric == distances.COSINE else centers
 
 
+def _lloyd_move(x, centers, metric: str):
+    """Every center to the mean of its points (an empty cluster keeps its center); and the loss before."""
+    nearest, loss = _assign(x, centers, metric)
+    counts = tfc.expand_dims(tfc.sum(nearest, 0), 1)
+    means = tfc.matmul(tfc.transpose(nearest), x) / tfc.maximum(counts, 1.0)
+    if metric == distances.COSINE:
+        means = distances.l2_normalize(means)
+    return tfc.where(counts > 0, means, centers), loss
+
+
 @tfc.compile
 def lloyd(points, centers, max_iterations, tolerance, metric: str):
-    """Full-batch Lloyd iterations: every center moves to the mean of its points (an empty cluster
-    keeps its center). Returns (centers, iterations run)."""
+    """Full-batch Lloyd iterations (:func:`_lloyd_move`). Returns (centers, iterations run)."""
     x = distances.prepare(points, metric)
 
     def step(state):
         i, centers, previous, _ = state
-        nearest, loss = _assign(x, centers, metric)
-        counts = tfc.expand_dims(tfc.sum(nearest, 0), 1)
-        means = tfc.matmul(tfc.transpose(nearest), x) / tfc.maximum(counts, 1.0)
-        if metric == distances.COSINE:
-            means = distances.l2_normalize(means)
-        return i + 1, tfc.where(counts > 0, means, centers), loss, _converged(i, loss, previous, tolerance)
+        centers, loss = _lloyd_move(x, centers, metric)
+        return i + 1, centers, loss, _converged(i, loss, previous, tolerance)
 
     i, centers, _, _ = tfc.while_loop(_keep_going(max_iterations), step, _start(centers))
     return _finish(centers, metric), i
@@ -97,6 +102,19 @@ def mini_batch(points, centers, offsets, max_steps, tolerance, metric: str, step
     state = _start(centers, centers, tfc.ones_like(centers[:, :1]))
     i, master, _, _, _, _ = tfc.while_loop(_keep_going(max_steps), step, state)
     return _finish(master, metric), i
+
+
+@tfc.compile
+def lloyd_step(points, centers, metric: str):
+    """One Lloyd iteration (the estimator interface's step on a batch): (new centers, the loss before it)."""
+    return _lloyd_move(distances.prepare(points, metric), centers, metric)
+
+
+@tfc.compile
+def mini_batch_step(points, centers, counts, metric: str):
+    """One mini-batch update with the counts kept between steps: (centers, counts, the batch's loss)."""
+    centers, counts, loss = _mini_batch_update(distances.prepare(points, metric), centers, centers, counts, metric)
+    return _finish(centers, metric), counts, loss
 
 
 @tfc.compile

@@ -26,6 +26,17 @@ def as_points(points, name: str = "points") -> np.ndarray:
     return array
 
 
+def features_points(features) -> np.ndarray:
+    """An input_fn's features as points: an array, or a dict of arrays ([n] or [n, d] each) side by
+    side in key order (contrib's models read one dense input the same way)."""
+    if isinstance(features, dict):
+        if not features:
+            raise ValueError("features must not be an empty dict")
+        columns = [np.asarray(features[key]) for key in sorted(features)]
+        features = np.concatenate([c.reshape(len(c), -1) for c in columns], axis=1)
+    return as_points(features, "features")
+
+
 def check_enough(points: np.ndarray, num_clusters: int) -> None:
     """Clustering needs at least as many points as clusters."""
     if points.shape[0] < num_clusters:

@@ -46,13 +46,11 @@ def test_not_fitted_and_wrong_dimension(make):
         model.score(np.zeros((4, 3)))
 
 
-def test_estimator_arguments_are_named_as_unsupported():
-    with pytest.raises(NotImplementedError, match="config, model_dir: not supported"):
+def test_estimator_arguments_are_checked():
+    with pytest.raises(TypeError, match="config must be a tfc.estimator.RunConfig"):
         KMeansClustering(2, model_dir="/tmp/m", config=object())
     with pytest.raises(NotImplementedError, match="feature_columns"):
         KMeansClustering(2, feature_columns=["x"])
-    with pytest.raises(NotImplementedError, match="model_dir"):
-        GMM(2, model_dir="/tmp/m")
 
 
 def test_kmeans_argument_errors():

@@ -76,14 +76,19 @@ class Saver:
         if self._max_to_keep:
             while len(self._kept) > self._max_to_keep:
                 checkpoint_path(self._kept.pop(0)).unlink(missing_ok=True)
-        folder = Path(prefix).parent
-        lines = [f'model_checkpoint_path: "{Path(prefix).name}"'] + [f'all_model_checkpoint_paths: "{Path(p).name}"' for p in self._kept]
-        with atomic_write(folder / state_name) as f:
-            f.write(("\n".join(lines) + "\n").encode())
+        write_checkpoint_state(prefix, self._kept, state_name)
 
     @property
     def last_checkpoints(self) -> list[str]:
         return list(self._kept)
+
+
+def write_checkpoint_state(prefix: str, all_prefixes, state_name: str = STATE_FILE) -> None:
+    """Atomically point the state file beside ``prefix`` at it (``latest_checkpoint`` reads it),
+    listing ``all_prefixes`` as the checkpoints kept."""
+    lines = [f'model_checkpoint_path: "{Path(prefix).name}"'] + [f'all_model_checkpoint_paths: "{Path(p).name}"' for p in all_prefixes]
+    with atomic_write(Path(prefix).parent / state_name) as f:
+        f.write(("\n".join(lines) + "\n").encode())
 
 
 def latest_checkpoint(checkpoint_dir, latest_filename=None) -> str | None:
@@ -99,4 +104,4 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None) -> str | None:
     return str(prefix) if checkpoint_path(prefix).exists() else None
 
 
-__all__ = ["Saver", "latest_checkpoint"]
+__all__ = ["Saver", "latest_checkpoint", "write_checkpoint_state"]
