@@ -6,7 +6,16 @@ files in ``model_dir``. ``metrics`` holds ``tf.compat.v1.metrics``-style streami
 """
 
 from . import metrics
-from .canned import DNNClassifier, DNNRegressor, LinearClassifier, LinearRegressor
+from .canned import (
+    BaselineClassifier,
+    BaselineRegressor,
+    DNNClassifier,
+    DNNLinearCombinedClassifier,
+    DNNLinearCombinedRegressor,
+    DNNRegressor,
+    LinearClassifier,
+    LinearRegressor,
+)
 from .checkpoint_saver import CheckpointSaverHook, CheckpointSaverListener
 from .estimator import Estimator, NanLossDuringTrainingError
 from .mode_keys import ModeKeys
@@ -14,5 +23,24 @@ from .model_fn import EstimatorSpec
 from .run_config import RunConfig
 from .training import EvalSpec, TrainSpec, train_and_evaluate
 
-__all__ = ["CheckpointSaverHook", "CheckpointSaverListener", "DNNClassifier", "DNNRegressor", "Estimator", "EstimatorSpec", "EvalSpec", "ModeKeys",
-           "LinearClassifier", "LinearRegressor", "NanLossDuringTrainingError", "RunConfig", "TrainSpec", "metrics", "train_and_evaluate"]
+__all__ = [
+    "BaselineClassifier",
+    "BaselineRegressor",
+    "CheckpointSaverHook",
+    "CheckpointSaverListener",
+    "DNNClassifier",
+    "DNNLinearCombinedClassifier",
+    "DNNLinearCombinedRegressor",
+    "DNNRegressor",
+    "Estimator",
+    "EstimatorSpec",
+    "EvalSpec",
+    "LinearClassifier",
+    "LinearRegressor",
+    "ModeKeys",
+    "NanLossDuringTrainingError",
+    "RunConfig",
+    "TrainSpec",
+    "metrics",
+    "train_and_evaluate",
+]

@@ -256,8 +256,13 @@ class Estimator:
         if self._config.tf_random_seed is not None:
             set_random_seed(self._config.tf_random_seed)
         get_or_create_global_step()
-        batches = InputBatches(call_input_fn(input_fn, mode, self.params, self._config), mode)
+        batches = InputBatches(call_input_fn(input_fn, mode, self.params, self._config), mode, self._batch_encoder(mode))
         return batches, self._call_model_fn(batches.features, batches.labels, mode)
+
+    def _batch_encoder(self, mode: str):
+        """A host transform ``(features, labels) -> (features, labels)`` of each batch before it is fed
+        (the canned estimators' feature-column lookups); None feeds batches as they are."""
+        return None
 
     def _call_model_fn(self, features, labels, mode: str) -> EstimatorSpec:
         offered = {"features": features, "labels": labels, "mode": mode, "params": self.params, "config": self._config}

@@ -16,6 +16,7 @@ import numpy as np
 
 from tfc.compat.v1 import name_scope, placeholder
 from tfc.data import Dataset
+from tfc.data.sparse_tensor import SparseTensor
 
 from .mode_keys import ModeKeys
 
@@ -35,18 +36,20 @@ class InputBatches:
     """The batches of an input_fn's result, and the placeholders (``features``, ``labels``) they feed;
     ``repeats``: the result was arrays, every training step's batch."""
 
-    def __init__(self, result, mode: str):
+    def __init__(self, result, mode: str, encode=None):
         self.repeats = not isinstance(result, Dataset)
         if isinstance(result, Dataset):
             batches = (split_element(element, "an element of the input_fn's Dataset") for element in result)
         else:
             batch = split_element(result, "the input_fn's result")
             batches = itertools.repeat(batch) if mode == ModeKeys.TRAIN else iter([batch])
+        if encode is not None:
+            batches = (encode(features, labels) for features, labels in batches)
         first = next(batches, None)
         if first is None:
             raise ValueError("the input_fn's Dataset is empty: no batch to build the model from")
         self._batches = itertools.chain([first], batches)
-        self.features = _placeholders(first[0], "features")
+        self.features = _placeholders(first[0], "features", open_dims=encode is not None)
         self.labels = None if first[1] is None else _placeholders(first[1], "labels")
         self._structure = (_keys(first[0]), _keys(first[1]))
 
@@ -78,14 +81,17 @@ def split_element(element, what: str):
 
 
 def _check_values(values, what: str) -> None:
+    """Each value is a batch: an array, a list (ragged lists of ids or strings too) or a SparseTensor."""
     items = values.items() if isinstance(values, dict) else [(None, values)]
     for key, value in items:
+        where = what if key is None else f"{what}['{key}']"
+        if isinstance(value, SparseTensor):
+            continue
         if not isinstance(value, (np.ndarray, np.generic, list, int, float)):
-            where = what if key is None else f"{what}['{key}']"
             raise TypeError(f"input_fn: {where} must be an array, got {_describe(value)}")
-        if np.ndim(value) == 0:
-            where = what if key is None else f"{what}['{key}']"
-            raise ValueError(f"input_fn: {where} must be a batch (an array with a batch dimension), got a scalar")
+        if isinstance(value, list) and value or np.ndim(value) > 0:
+            continue
+        raise ValueError(f"input_fn: {where} must be a batch (an array with a batch dimension), got a scalar")
 
 
 def _describe(value) -> str:
@@ -98,17 +104,19 @@ def _keys(values):
     return tuple(values) if isinstance(values, dict) else None if values is None else "array"
 
 
-def _placeholders(values, name: str):
-    """Placeholders under the scope ``name`` (``features/x``), clear of the model's own op names."""
+def _placeholders(values, name: str, open_dims: bool = False):
+    """Placeholders under the scope ``name`` (``features/x``), clear of the model's own op names;
+    with ``open_dims`` every dimension is left open (encoded ids vary in width from batch to batch)."""
     with name_scope(name):
         if isinstance(values, dict):
-            return {key: _placeholder(value, str(key)) for key, value in values.items()}
-        return _placeholder(values, name)
+            return {key: _placeholder(value, str(key), open_dims) for key, value in values.items()}
+        return _placeholder(values, name, open_dims)
 
 
-def _placeholder(value, name: str):
+def _placeholder(value, name: str, open_dims: bool = False):
     value = np.asarray(value)
-    return placeholder(value.dtype, [None, *value.shape[1:]], name=name)
+    shape = [None] * value.ndim if open_dims else [None, *value.shape[1:]]
+    return placeholder(value.dtype, shape, name=name)
 
 
 def _feeds(placeholders, values) -> dict:

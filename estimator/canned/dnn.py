@@ -1,6 +1,7 @@
-"""``tf.estimator.DNNRegressor`` and ``DNNClassifier``: a feed-forward network over the feature
-columns' dense input, with TensorFlow's variable names (``dnn/hiddenlayer_<i>/kernel``, ``bias``,
-``dnn/logits/...``), Glorot-uniform kernels and zero biases as Keras layers start."""
+"""``tf.estimator.DNNRegressor`` and ``DNNClassifier``: a feed-forward network over the dense feature
+columns (numeric, bucketized, indicator, embedding), with TensorFlow's variable names
+(``dnn/input_from_feature_columns/input_layer/<column>/embedding_weights``, ``dnn/hiddenlayer_<i>/kernel``,
+``bias``, ``dnn/logits/...``), Glorot-uniform kernels and zero biases as Keras layers start."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from tfc.compat.v1.nn_ops import dropout as drop
 from tfc.compat.v1.nn_ops import relu
 
 from ..mode_keys import ModeKeys
-from .canned_estimator import CannedClassifier, CannedEstimator, classification_head, regression_head
-from .dense_input import checked_columns, dense_input
+from .canned_estimator import CannedClassifier, CannedEstimator, classification_head, regression_head, weight_key
+from .feature_input import checked_columns, dense_input, encoder
 from .heads import SUM_OVER_BATCH_SIZE
 
 LEARNING_RATE = 0.05  # TensorFlow's default for a DNN's named optimizer
+SCOPE = "dnn"
 
 
 def dense_layer(name: str, inputs, units: int):
@@ -24,21 +26,21 @@ def dense_layer(name: str, inputs, units: int):
     return matmul(inputs, kernel) + bias
 
 
-def dnn_logits_fn(hidden_units: tuple, columns: tuple, activation_fn, dropout):
-    """``logits_fn`` for hidden layers of ``hidden_units`` (dropout at ``rate=dropout`` only in training)."""
-    def logits_fn(features, mode, logits_dimension):
-        net = dense_input(features, columns)
-        for index, units in enumerate(hidden_units):
-            net = activation_fn(dense_layer(f"dnn/hiddenlayer_{index}", net, units))
-            if dropout is not None and mode == ModeKeys.TRAIN:
-                net = drop(net, rate=dropout)
-        return dense_layer("dnn/logits", net, logits_dimension)
+def dnn_logits(features, mode, logits_dimension, network: tuple):
+    """The DNN's logits; ``network``: (hidden units, columns, activation_fn, dropout) — dropout at
+    ``rate=dropout`` in training only."""
+    hidden_units, columns, activation_fn, dropout = network
+    net = dense_input(features, columns, f"{SCOPE}/input_from_feature_columns/input_layer")
+    for index, units in enumerate(hidden_units):
+        net = activation_fn(dense_layer(f"{SCOPE}/hiddenlayer_{index}", net, units))
+        if dropout is not None and mode == ModeKeys.TRAIN:
+            net = drop(net, rate=dropout)
+    return dense_layer(f"{SCOPE}/logits", net, logits_dimension)
 
-    return logits_fn
 
-
-def checked_dnn(owner: str, hidden_units, feature_columns, dropout, batch_norm) -> tuple:
-    """The hidden units and columns; bad units, dropout or batch_norm=True are refused by name."""
+def checked_dnn(owner: str, hidden_units, feature_columns, activation_fn, dropout, batch_norm) -> tuple:
+    """The network: (hidden units, columns, activation_fn, dropout); bad units, dropout or
+    batch_norm=True are refused by name."""
     units = tuple(hidden_units or ())
     if not units or any(not isinstance(unit, int) or unit < 1 for unit in units):
         raise ValueError(f"{owner}: hidden_units must be a non-empty list of positive ints, got {hidden_units!r}")
@@ -46,7 +48,13 @@ def checked_dnn(owner: str, hidden_units, feature_columns, dropout, batch_norm) 
         raise ValueError(f"{owner}: dropout must be in [0, 1), got {dropout!r}")
     if batch_norm:
         raise ValueError(f"{owner}: batch_norm=True is not supported yet")
-    return units, checked_columns(feature_columns, owner)
+    if not callable(activation_fn):
+        raise ValueError(f"{owner}: activation_fn must be callable, got {activation_fn!r}")
+    return units, checked_columns(feature_columns, owner, dense_only=True), activation_fn, dropout
+
+
+def dnn_logits_fn(network: tuple):
+    return lambda features, mode, logits_dimension: dnn_logits(features, mode, logits_dimension, network)
 
 
 class DNNRegressor(CannedEstimator):
@@ -57,24 +65,24 @@ class DNNRegressor(CannedEstimator):
     def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension=1, weight_column=None, optimizer="Adagrad",
                  activation_fn=relu, dropout=None, config=None, warm_start_from=None, loss_reduction=SUM_OVER_BATCH_SIZE,
                  batch_norm=False):
-        units, columns = checked_dnn("DNNRegressor", hidden_units, feature_columns, dropout, batch_norm)
+        network = checked_dnn("DNNRegressor", hidden_units, feature_columns, activation_fn, dropout, batch_norm)
         head = regression_head(label_dimension, weight_column, loss_reduction, "DNNRegressor")
-        super().__init__(dnn_logits_fn(units, columns, activation_fn, dropout), head, optimizer, LEARNING_RATE, model_dir,
-                         config, warm_start_from)
+        super().__init__(dnn_logits_fn(network), head, [(SCOPE, optimizer, LEARNING_RATE)], encoder(network[1], weight_key(weight_column)),
+                         model_dir, config, warm_start_from)
 
 
 class DNNClassifier(CannedClassifier):
     """``DNNClassifier(hidden_units, feature_columns, model_dir=None, n_classes=2, weight_column=None,
     label_vocabulary=None, optimizer='Adagrad', activation_fn=tf.nn.relu, dropout=None, config=None,
-    warm_start_from=None, loss_reduction=SUM_OVER_BATCH_SIZE, batch_norm=False)``; label_vocabulary is not supported yet."""
+    warm_start_from=None, loss_reduction=SUM_OVER_BATCH_SIZE, batch_norm=False)``."""
 
     def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes=2, weight_column=None, label_vocabulary=None,
                  optimizer="Adagrad", activation_fn=relu, dropout=None, config=None, warm_start_from=None,
                  loss_reduction=SUM_OVER_BATCH_SIZE, batch_norm=False):
-        units, columns = checked_dnn("DNNClassifier", hidden_units, feature_columns, dropout, batch_norm)
+        network = checked_dnn("DNNClassifier", hidden_units, feature_columns, activation_fn, dropout, batch_norm)
         head = classification_head(n_classes, weight_column, label_vocabulary, loss_reduction, "DNNClassifier")
-        super().__init__(dnn_logits_fn(units, columns, activation_fn, dropout), head, optimizer, LEARNING_RATE, model_dir,
-                         config, warm_start_from)
+        super().__init__(dnn_logits_fn(network), head, [(SCOPE, optimizer, LEARNING_RATE)], encoder(network[1], weight_key(weight_column)),
+                         model_dir, config, warm_start_from)
 
 
 __all__ = ["DNNClassifier", "DNNRegressor"]

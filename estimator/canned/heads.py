@@ -1,8 +1,9 @@
 """The canned estimators' heads: from the logits, TensorFlow's predictions, loss, metrics and train_op
-for a mode, as ``tf.estimator``'s regression and multi-class heads report them.
+for a mode, as ``tf.estimator``'s regression, binary and multi-class heads report them.
 
-A classifier's labels are checked on the host as they are fed (a hook reading the feed), because the
-graph has no assert ops: a label outside ``[0, n_classes)`` is a ValueError naming it.
+A classifier's labels are encoded on the host as each batch is fed (``encode_labels``): strings
+through ``label_vocabulary`` to ids, and ids checked to lie in ``[0, n_classes)``, so a bad label is
+a ValueError naming it rather than a silent out-of-range gather in the graph.
 """
 
 from __future__ import annotations
@@ -12,18 +13,21 @@ import numpy as np
 from tfc.compat.v1 import (
     argmax,
     cast,
+    concat,
     expand_dims,
     float32,
     int64,
+    maximum,
     ones_like,
     reduce_mean,
     reduce_sum,
     reshape,
     squared_difference,
+    zeros_like,
 )
-from tfc.compat.v1.nn_ops import softmax, sparse_softmax_cross_entropy_with_logits
-from tfc.compat.v1.train import SessionRunHook, get_or_create_global_step
+from tfc.compat.v1.nn_ops import sigmoid, sigmoid_cross_entropy_with_logits, softmax, sparse_softmax_cross_entropy_with_logits
 
+from .. import metrics as streaming
 from ..metrics import accuracy, mean
 from ..mode_keys import ModeKeys
 from ..model_fn import EstimatorSpec
@@ -48,7 +52,10 @@ class RegressionHead:
             raise ValueError(f"Invalid label_dimension {label_dimension}.")
         self.logits_dimension, self.weight_column, self.loss_reduction = label_dimension, weight_column, loss_reduction
 
-    def spec(self, mode, features, labels, logits, optimizer) -> EstimatorSpec:
+    def encode_labels(self, labels):
+        return labels if labels is None else np.asarray(labels, np.float32)
+
+    def spec(self, mode, features, labels, logits, train_op_fn) -> EstimatorSpec:
         predictions = {"predictions": logits}
         if mode == ModeKeys.PREDICT:
             return EstimatorSpec(mode, predictions=predictions)
@@ -57,53 +64,92 @@ class RegressionHead:
         weights = example_weights(features, self.weight_column, unreduced)
         metrics = {"average_loss": mean(unreduced, weights), "label/mean": mean(labels, weights),
                    "prediction/mean": mean(logits, weights)}
-        return finished_spec(mode, predictions, reduced(unreduced * weights, self.loss_reduction), metrics, optimizer)
+        return finished_spec(mode, predictions, reduced(unreduced * weights, self.loss_reduction), metrics, train_op_fn)
 
 
 class ClassificationHead:
-    """Softmax cross entropy on integer labels in ``[0, n_classes)``; metrics ``accuracy``, ``average_loss``.
+    """Integer labels in ``[0, n_classes)`` (or strings of ``label_vocabulary``): softmax cross entropy
+    over ``n_classes`` logits, or for two classes TensorFlow's binary head, one logit and a sigmoid
+    (predictions add ``logistic``; metrics add ``auc``, ``precision``, ``recall``...)."""
 
-    Binary classifiers use the same softmax over two logits (TensorFlow's binary head uses one logit
-    and a sigmoid); the predictions carry the same keys."""
-
-    def __init__(self, n_classes: int, weight_column, loss_reduction: str):
-        if n_classes < 2:
+    def __init__(self, n_classes: int, weight_column, label_vocabulary, loss_reduction: str):
+        if not isinstance(n_classes, int) or n_classes < 2:
             raise ValueError(f"n_classes must be > 1 for classification: {n_classes}")
-        self.logits_dimension, self.weight_column, self.loss_reduction = n_classes, weight_column, loss_reduction
+        self.n_classes, self.weight_column, self.loss_reduction = n_classes, weight_column, loss_reduction
+        self.logits_dimension = 1 if n_classes == 2 else n_classes
+        self.label_vocabulary = None if label_vocabulary is None else checked_vocabulary(label_vocabulary, n_classes)
 
-    def spec(self, mode, features, labels, logits, optimizer) -> EstimatorSpec:
-        class_ids = expand_dims(argmax(logits, 1), 1)
-        predictions = {"logits": logits, "probabilities": softmax(logits), "class_ids": class_ids}
-        if mode == ModeKeys.PREDICT:
-            return EstimatorSpec(mode, predictions=predictions)
-        ids = reshape(cast(labels, int64), [-1])
-        unreduced = expand_dims(sparse_softmax_cross_entropy_with_logits(labels=ids, logits=logits), 1)
-        weights = example_weights(features, self.weight_column, unreduced)
-        metrics = {"accuracy": accuracy(ids, class_ids, weights), "average_loss": mean(unreduced, weights)}
-        spec = finished_spec(mode, predictions, reduced(unreduced * weights, self.loss_reduction), metrics, optimizer)
-        check = LabelRangeHook(labels, self.logits_dimension)
-        if mode == ModeKeys.TRAIN:
-            return spec._replace(training_hooks=(*spec.training_hooks, check))
-        return spec._replace(evaluation_hooks=(*spec.evaluation_hooks, check))
-
-
-class LabelRangeHook(SessionRunHook):
-    """Refuses a fed batch of labels outside ``[0, n_classes)`` before the step runs."""
-
-    def __init__(self, labels, n_classes: int):
-        self.labels, self.n_classes = labels, n_classes
-
-    def before_run(self, run_context):
-        fed = (run_context.original_args.feed_dict or {}).get(self.labels)
-        if fed is None:
+    def encode_labels(self, labels):
+        """Labels as int64 class ids ``[batch, 1]``; a label outside the classes is a ValueError naming it."""
+        if labels is None:
             return None
-        values = np.asarray(fed)
-        if values.dtype.kind not in "iu" and not np.all(np.equal(np.mod(values, 1), 0)):
-            raise ValueError(f"Labels must be integer class ids, got values of dtype {values.dtype}")
+        values = np.asarray(labels)
+        if self.label_vocabulary is not None:
+            return vocabulary_ids(values, self.label_vocabulary)
+        if values.dtype.kind not in "iub" and not (values.dtype.kind == "f" and np.all(np.mod(values, 1) == 0)):
+            raise ValueError(f"Labels must be integer class ids (or give label_vocabulary), got values of dtype {values.dtype}")
         bad = values[(values < 0) | (values >= self.n_classes)]
         if bad.size:
             raise ValueError(f"Labels must be in [0, n_classes) = [0, {self.n_classes}); got {sorted(set(bad.tolist()))[:10]}")
-        return None
+        return values.astype(np.int64).reshape(len(values), -1)
+
+    def spec(self, mode, features, labels, logits, train_op_fn) -> EstimatorSpec:
+        binary = self.n_classes == 2
+        two_logits = concat([zeros_like(logits), logits], axis=1) if binary else logits
+        class_ids = expand_dims(argmax(two_logits, 1), 1)
+        predictions = {"logits": logits, "probabilities": softmax(two_logits), "class_ids": class_ids}
+        if binary:
+            predictions["logistic"] = sigmoid(logits)
+        if mode == ModeKeys.PREDICT:
+            return EstimatorSpec(mode, predictions=predictions)
+        ids = reshape(cast(labels, int64), [-1, 1])
+        if binary:
+            unreduced = sigmoid_cross_entropy_with_logits(labels=cast(ids, float32), logits=logits)
+        else:
+            unreduced = expand_dims(sparse_softmax_cross_entropy_with_logits(labels=reshape(ids, [-1]), logits=logits), 1)
+        weights = example_weights(features, self.weight_column, unreduced)
+        metrics = {"accuracy": accuracy(ids, class_ids, weights), "average_loss": mean(unreduced, weights)}
+        if binary:
+            metrics.update(binary_metrics(cast(ids, float32), predictions["logistic"], class_ids, weights))
+        return finished_spec(mode, predictions, reduced(unreduced * weights, self.loss_reduction), metrics, train_op_fn)
+
+    def class_names(self, class_ids) -> np.ndarray:
+        """Class ids (any shape) as TensorFlow's ``classes``: the vocabulary's strings, or the ids'
+        decimal strings, as bytes."""
+        ids = np.asarray(class_ids)
+        names = self.label_vocabulary or [str(i) for i in range(self.n_classes)]
+        return np.array([names[int(i)].encode() for i in ids.reshape(-1)], dtype=object).reshape(ids.shape)
+
+
+def binary_metrics(labels, logistic, class_ids, weights) -> dict:
+    """TensorFlow's binary head metrics beyond accuracy and average loss."""
+    label_mean = mean(labels, weights)
+    return {"label/mean": label_mean, "prediction/mean": mean(logistic, weights),
+            "accuracy_baseline": tuple(maximum(value, 1.0 - value) for value in label_mean),
+            "auc": streaming.auc(labels, logistic, weights), "auc_precision_recall": streaming.auc(labels, logistic, weights, curve="PR"),
+            "precision": streaming.precision(labels, class_ids, weights), "recall": streaming.recall(labels, class_ids, weights)}
+
+
+def checked_vocabulary(label_vocabulary, n_classes: int) -> list[str]:
+    """``label_vocabulary`` as a list of ``n_classes`` distinct strings."""
+    if isinstance(label_vocabulary, str) or not all(isinstance(v, str) for v in label_vocabulary):
+        raise ValueError(f"label_vocabulary should be a list of strings, got {label_vocabulary!r}")
+    vocabulary = list(label_vocabulary)
+    if len(vocabulary) != n_classes:
+        raise ValueError(f"label_vocabulary has {len(vocabulary)} entries, but n_classes is {n_classes}")
+    if len(set(vocabulary)) != len(vocabulary):
+        raise ValueError(f"label_vocabulary has duplicates: {vocabulary}")
+    return vocabulary
+
+
+def vocabulary_ids(values: np.ndarray, vocabulary: list[str]) -> np.ndarray:
+    """String labels (str or bytes) as their int64 index in ``vocabulary``, ``[batch, 1]``."""
+    index = {word: i for i, word in enumerate(vocabulary)}
+    words = [v.decode() if isinstance(v, bytes) else v for v in values.reshape(-1).tolist()]
+    unknown = sorted({str(w) for w in words if w not in index})
+    if unknown:
+        raise ValueError(f"Labels {unknown[:10]} are not in label_vocabulary {vocabulary}")
+    return np.array([index[w] for w in words], np.int64).reshape(len(values), -1)
 
 
 def example_weights(features, weight_column, like):
@@ -121,12 +167,11 @@ def reduced(weighted_losses, loss_reduction: str):
     return reduce_sum(weighted_losses) if loss_reduction == SUM else reduce_mean(weighted_losses)
 
 
-def finished_spec(mode, predictions, loss, metrics, optimizer) -> EstimatorSpec:
-    """The EVAL spec, or the TRAIN spec minimizing ``loss`` with ``optimizer``."""
+def finished_spec(mode, predictions, loss, metrics, train_op_fn) -> EstimatorSpec:
+    """The EVAL spec, or the TRAIN spec whose train_op ``train_op_fn(loss)`` makes."""
     if mode == ModeKeys.EVAL:
         return EstimatorSpec(mode, predictions=predictions, loss=loss, eval_metric_ops=metrics)
-    train_op = optimizer.minimize(loss, global_step=get_or_create_global_step())
-    return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op)
+    return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op_fn(loss))
 
 
-__all__ = ["SUM", "SUM_OVER_BATCH_SIZE", "ClassificationHead", "LabelRangeHook", "RegressionHead", "checked_reduction"]
+__all__ = ["SUM", "SUM_OVER_BATCH_SIZE", "ClassificationHead", "RegressionHead", "checked_reduction"]
