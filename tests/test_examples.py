@@ -44,3 +44,21 @@ def test_keras_mnist_mlp_and_cnn_learn_the_synthetic_digits():
 def test_keras_text_classifier_learns_which_words_matter():
     loss, accuracy = load("keras_text").main(epochs=4, verbose=0)
     assert accuracy > 0.9, (loss, accuracy)
+
+
+def test_housing_regressors_recover_the_price_rule():
+    errors = load("housing").main(steps=300, rows=1000, verbose=False)
+    for name in ("LinearRegressor", "DNNRegressor"):
+        assert errors[name] < 15 < errors["predict the mean price"] / 5, (name, errors)
+
+
+def test_census_wide_and_deep_beats_linear_and_baseline():
+    results = load("census_wide_deep").main(steps=300, rows=4000, verbose=False)
+    assert results["wide & deep"]["auc"] > results["baseline"]["auc"] + 0.2, results
+    assert results["wide & deep"]["accuracy"] > 0.75, results
+
+
+def test_kmeans_blobs_finds_every_center_both_ways():
+    results = load("kmeans_blobs").main(points_per_blob=300, verbose=False)
+    for name, (_, distance, _) in results.items():
+        assert distance < 0.2, (name, results)
