@@ -50,7 +50,7 @@ from .metrics import mean
 from .mode_keys import ModeKeys
 from .model_fn import EstimatorSpec
 from .run_config import RunConfig
-from .summaries import TrainSummaryHook, write_eval_summaries
+from .summaries import TrainSummaryHook, write_eval_summaries, write_graph
 
 log = logging.getLogger("tfc")
 MODEL_FN_ARGS = ("features", "labels", "mode", "params", "config")
@@ -155,6 +155,8 @@ class Estimator:
             all_hooks = [*_checked_hooks(hooks), *_checked_hooks(spec.training_hooks), *_stop_hooks(steps, max_steps)]
             all_hooks.append(TrainSummaryHook(spec.loss, self.model_dir, self._config.save_summary_steps,
                                               self._config.log_step_count_steps))
+            if self._config.checkpoint_save_graph_def:
+                write_graph(self.model_dir, graph)
             with self._checked_restore(), self._training_session(spec, all_hooks, saving_listeners or ()) as session:
                 _run_training(session, batches, spec)
         return self

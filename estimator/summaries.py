@@ -11,10 +11,12 @@ import os
 import threading
 import time
 
+from google.protobuf import text_format
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from tfc.compat.v1.train import SessionRunArgs, SessionRunHook, get_global_step
+from tfc.files import atomic_write
 
 log = logging.getLogger("tfc")
 
@@ -52,6 +54,18 @@ def write_scalars(folder: str, values: dict, step: int) -> None:
     summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, simple_value=float(value)) for tag, value in values.items()])
     writer = FileWriterCache.get(folder)
     writer.add_event(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
+    writer.flush()
+
+
+def write_graph(model_dir: str, graph) -> None:
+    """The training graph where TensorFlow's Estimator puts it: ``graph.pbtxt`` in model_dir (written
+    atomically) and a graph event in the event file, which TensorBoard's graph plugin renders."""
+    graph_def = graph.as_graph_def()
+    os.makedirs(model_dir, exist_ok=True)
+    with atomic_write(os.path.join(model_dir, "graph.pbtxt")) as f:
+        f.write(text_format.MessageToString(graph_def).encode())
+    writer = FileWriterCache.get(model_dir)
+    writer.add_event(event_pb2.Event(wall_time=time.time(), graph_def=graph_def.SerializeToString()))
     writer.flush()
 
 
@@ -93,4 +107,4 @@ class TrainSummaryHook(SessionRunHook):
             self._last_step, self._last_time = step, now
 
 
-__all__ = ["FileWriterCache", "TrainSummaryHook", "write_eval_summaries", "write_scalars"]
+__all__ = ["FileWriterCache", "TrainSummaryHook", "write_eval_summaries", "write_graph", "write_scalars"]

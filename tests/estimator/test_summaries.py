@@ -37,3 +37,18 @@ def test_evaluation_writes_its_metrics_at_the_global_step(tmp_path):
             [(step, value)] = scalars(folder, tag)
             assert step == 7
             np.testing.assert_allclose(value, results[tag], rtol=1e-6)
+
+
+def test_training_writes_the_graph_for_tensorboard(tmp_path):
+    from google.protobuf import text_format
+    from tensorboard.compat.proto import graph_pb2
+
+    x, y = regression_data()
+    Estimator(linear_model_fn, model_dir=tmp_path).train(lambda: (x, y), steps=1)
+    accumulator = EventAccumulator(str(tmp_path))
+    accumulator.Reload()
+    graph = accumulator.Graph()
+    names = {node.name for node in graph.node}
+    assert "global_step" in names and any(name.startswith("features") for name in names)
+    written = text_format.Parse((tmp_path / "graph.pbtxt").read_text(), graph_pb2.GraphDef())
+    assert {node.name for node in written.node} == names
