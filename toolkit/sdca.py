@@ -166,11 +166,12 @@ def _weights(v, l1, l2):
 
 
 # ---- the array-level entry point ------------------------------------------------------------------
-def minimize(x, y, loss: str = "hinge_loss", l1: float = 0.0, l2: float = 1.0, epochs: int = 100, tolerance: float = 1e-6,
+def minimize(x, y, loss: str = "hinge_loss", l1: float = 0.0, l2: float = 1.0, epochs: int = 100, tolerance: float | None = 1e-6,
              example_weights=None, duals=None, unshrunk=None, num_loss_partitions: int = 1, seed: int = 0) -> SDCAResult:
     """Run SDCA on ``x`` [n, d] and labels ``y`` [n] (0/1 for margin losses, real for
     "squared_loss"); ``duals``/``unshrunk`` continue an earlier run (both or neither). A bias is a
-    column of ones in ``x``, regularized like the others (as in contrib).
+    column of ones in ``x``, regularized like the others (as in contrib). ``tolerance=None`` runs
+    every epoch.
 
     >>> result = minimize(x, labels, "hinge_loss", l2=1.0, epochs=50, tolerance=1e-6)
     >>> result.weights, result.primal - result.dual     # doctest: +SKIP
@@ -178,8 +179,10 @@ def minimize(x, y, loss: str = "hinge_loss", l1: float = 0.0, l2: float = 1.0, e
     x, y, omega = check_problem(x, y, loss, example_weights)
     l1, l2 = check_regularization(l1, l2)
     epochs, partitions = _count(epochs, "epochs", 0), _count(num_loss_partitions, "num_loss_partitions", 1)
-    if not isinstance(tolerance, int | float | np.floating) or not np.isfinite(tolerance):
-        raise ValueError(f"tolerance must be a finite number, got {tolerance!r}")
+    if tolerance is None:  # every epoch runs (a batch's gap means little when v holds other batches' duals)
+        tolerance = -np.inf
+    elif isinstance(tolerance, bool) or not isinstance(tolerance, int | float | np.floating) or not np.isfinite(tolerance):
+        raise ValueError(f"tolerance must be a finite number or None, got {tolerance!r}")
     alpha, v = _start(x, duals, unshrunk)
     orders = example_orders(x.shape[0], seed)
     v, alpha, primal, dual, ran = _sdca(x, y, omega, alpha, v, orders, np.float64(l1), np.float64(l2), np.float64(partitions),
@@ -204,13 +207,13 @@ def check_problem(x, y, loss: str, example_weights=None) -> tuple:
     the argument that is wrong."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    x = _finite(x, "x", 2)
-    y = _finite(y, "y", 1)
+    x = finite_array(x, "x", 2)
+    y = finite_array(y, "y", 1)
     if y.shape[0] != x.shape[0]:
         raise ValueError(f"y has {y.shape[0]} labels, but x has {x.shape[0]} rows")
     if loss in MARGIN_LOSSES and not np.isin(y, (0.0, 1.0)).all():
         raise ValueError(f"{loss} needs labels 0 or 1, got {sorted(set(np.unique(y).tolist()) - {0.0, 1.0})[:5]}")
-    omega = np.ones_like(y) if example_weights is None else _finite(example_weights, "example_weights", 1)
+    omega = np.ones_like(y) if example_weights is None else finite_array(example_weights, "example_weights", 1)
     if omega.shape != y.shape or (omega < 0).any() or omega.sum() <= 0:
         raise ValueError(f"example_weights must be [{y.shape[0]}] non-negative numbers with a positive sum")
     return x, signed_labels(y, loss), omega
@@ -226,7 +229,8 @@ def check_regularization(l1, l2) -> tuple[float, float]:
     return float(l1), float(l2)
 
 
-def _finite(value, name: str, rank: int) -> np.ndarray:
+def finite_array(value, name: str, rank: int) -> np.ndarray:
+    """``value`` as a non-empty float64 array of ``rank``; TypeError/ValueError naming ``name`` otherwise."""
     array = np.asarray(value)
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise TypeError(f"{name} must be numbers, got dtype {array.dtype}")
@@ -249,7 +253,48 @@ def _start(x: np.ndarray, duals, unshrunk) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("give both duals and unshrunk (from an earlier SDCAResult) or neither")
     if duals is None:
         return np.zeros(x.shape[0]), np.zeros(x.shape[1])
-    alpha, v = _finite(duals, "duals", 1), _finite(unshrunk, "unshrunk", 1)
+    alpha, v = finite_array(duals, "duals", 1), finite_array(unshrunk, "unshrunk", 1)
     if alpha.shape[0] != x.shape[0] or v.shape[0] != x.shape[1]:
         raise ValueError(f"duals must be [{x.shape[0]}] and unshrunk [{x.shape[1]}], got {list(alpha.shape)} and {list(v.shape)}")
     return alpha, v
+
+
+class SDCAOptimizer:
+    """TensorFlow contrib's ``tf.contrib.linear_optimizer.SDCAOptimizer``: how a linear model trains
+    with SDCA. It keeps contrib's arguments; ``example_id_column`` names the feature that identifies
+    each example (its dual variable is kept under that id across batches). As in contrib, the L2
+    regularization used is at least 1.0. ``num_table_shards`` is accepted and has no effect (tfc keeps
+    the duals in one array, not sharded hash tables).
+
+    >>> optimizer = SDCAOptimizer("example_id", symmetric_l2_regularization=2.0)
+    >>> optimizer.minimize(x, labels, "logistic_loss", epochs=20).weights   # doctest: +SKIP
+    """
+
+    def __init__(self, example_id_column, num_loss_partitions=1, num_table_shards=None, symmetric_l1_regularization=0.0,
+                 symmetric_l2_regularization=1.0, adaptive=False, partitioner=None):
+        if example_id_column is not None and not isinstance(example_id_column, str):
+            raise TypeError(f"example_id_column must be a feature name (str) or None, got {example_id_column!r}")
+        check_regularization(symmetric_l1_regularization, max(symmetric_l2_regularization, 1.0))
+        if symmetric_l2_regularization < 0:
+            raise ValueError(f"symmetric_l2_regularization must be non-negative, got {symmetric_l2_regularization!r}")
+        if adaptive or partitioner is not None:
+            raise NotImplementedError("SDCAOptimizer: adaptive sampling and partitioner are not supported by tfc (pass adaptive=False)")
+        self.example_id_column = example_id_column
+        self.num_loss_partitions = _count(num_loss_partitions, "num_loss_partitions", 1)
+        self.num_table_shards = num_table_shards
+        self.symmetric_l1_regularization = float(symmetric_l1_regularization)
+        self.symmetric_l2_regularization = float(symmetric_l2_regularization)
+        self.adaptive = adaptive
+
+    def get_name(self) -> str:
+        return "SDCAOptimizer"
+
+    def regularization(self) -> tuple[float, float]:
+        """(l1, l2) as SDCA uses them: contrib's algorithmic minimum of 1.0 on l2."""
+        return self.symmetric_l1_regularization, max(self.symmetric_l2_regularization, 1.0)
+
+    def minimize(self, x, y, loss: str, epochs: int = 100, tolerance: float | None = 1e-6, example_weights=None,
+                 duals=None, unshrunk=None, seed: int = 0) -> SDCAResult:
+        """:func:`minimize` with this optimizer's regularization and partitions."""
+        l1, l2 = self.regularization()
+        return minimize(x, y, loss, l1, l2, epochs, tolerance, example_weights, duals, unshrunk, self.num_loss_partitions, seed)
