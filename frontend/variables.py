@@ -77,6 +77,7 @@ class Variable(Tensor):
         count = _eager_names.get(name, 0)
         _eager_names[name] = count + 1
         self._name = name if count == 0 else f"{name}_{count}"
+        self._given_name = name
         self.device = device_spec
         self._array = device_put(array, device_spec)
         _eager_variables.append(weakref.ref(self))
@@ -103,6 +104,12 @@ class Variable(Tensor):
     def node_name(self) -> str:
         """``"w"``: the name of its ``tfc.variable`` op in the functions that use it."""
         return self._name
+
+    @property
+    def given_name(self) -> str:
+        """The name it was created with, before the process-wide ``_1`` suffixes (a TF1 graph that
+        adopts it names it in the graph's own namespace)."""
+        return self._given_name
 
     @property
     def lock(self) -> threading.Lock:

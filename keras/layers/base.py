@@ -6,11 +6,14 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+import sys
+import weakref
 from collections import defaultdict
 
 import numpy as np
 
 import tfc
+from tfc.compat.dispatch import builds_graph
 from tfc.frontend.tracing import current_trace
 from tfc.frontend.variables import Variable
 
@@ -18,14 +21,25 @@ from .. import constraints, initializers, regularizers
 from ..keras_tensor import KerasTensor, is_symbolic
 
 _name_counts: defaultdict = defaultdict(itertools.count)
+_graph_name_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per TF1 graph, as tf.keras names layers there
 _LAYER_KWARGS = ("trainable", "name", "dtype", "input_shape", "batch_input_shape", "batch_size", "input_dim")
 _BASE_CONFIG = ("name", "trainable", "dtype", "batch_input_shape")  # what Layer.get_config gives
 
 
 def unique_name(base: str) -> str:
-    """``dense``, then ``dense_1``, ``dense_2``... as Keras names layers."""
-    n = next(_name_counts[base])
+    """``dense``, then ``dense_1``, ``dense_2``... as Keras names layers: in the process, or afresh in
+    each entered TensorFlow 1 graph (an Estimator's model_fn builds a new graph per call, and its
+    layers' variables must get the same names each time to restore from the checkpoint)."""
+    graph = entered_graph()
+    counts = _name_counts if graph is None else _graph_name_counts.setdefault(graph, defaultdict(itertools.count))
+    n = next(counts[base])
     return base if n == 0 else f"{base}_{n}"
+
+
+def entered_graph():
+    """The TF1 graph entered with ``as_default()`` (None when tfc.compat.v1 is not even loaded)."""
+    tensor = sys.modules.get("tfc.compat.v1.tensor")
+    return None if tensor is None else tensor.innermost_graph()
 
 
 def snake_case(name: str) -> str:
@@ -124,8 +138,13 @@ class Layer:
     def __call__(self, inputs, training=None, **kwargs):
         if is_symbolic(inputs):
             return self._call_symbolic(inputs, kwargs)
+        if builds_graph((inputs,), kwargs):  # on TF1 graph tensors (a model_fn): add graph ops, weights become graph variables
+            return self._call_traced(inputs, training, kwargs)
         if current_trace() is None:  # called on arrays: run it compiled, as tf.keras runs a tf.function
             return self._call_eagerly(inputs, training, kwargs)
+        return self._call_traced(inputs, training, kwargs)
+
+    def _call_traced(self, inputs, training, kwargs):
         self._note_build_input(inputs)
         self.ensure_built(_shape_of(inputs))
         if "training" in inspect.signature(self.call).parameters:

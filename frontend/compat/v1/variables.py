@@ -141,7 +141,8 @@ for _dunder in OPERATORS:
 def graph_variable(variable, graph=None) -> Variable:
     """The graph Variable for ``variable``: itself, or, for an eager ``tfc.Variable`` a TF1 program made
     before any graph op (``tf.Variable(0, name="counter")``), the variable standing for it in ``graph``
-    (default graph): made on first use, same name, its initial value the eager one at that moment."""
+    (default graph): made on first use, named as it was created (uniquified in the graph), its
+    initial value the eager one at that moment."""
     if isinstance(variable, Variable):
         return variable
     if not isinstance(variable, eager.Variable):
@@ -150,7 +151,7 @@ def graph_variable(variable, graph=None) -> Variable:
     stand_in = graph.eager_variables.get(variable)
     if stand_in is None:
         with graph.as_default(), graph.name_scope(None), graph.control_dependencies(None):
-            stand_in = Variable(variable.numpy(), trainable=variable.trainable, name=variable.node_name)
+            stand_in = Variable(variable.numpy(), trainable=variable.trainable, name=variable.given_name)
         graph.eager_variables[variable] = stand_in
     return stand_in
 
