@@ -1,0 +1,155 @@
+"""``tfc.saved_model.save``: export ``@tfc.compile`` functions with an input signature.
+
+Each signature's function is traced once at its ``input_signature`` (``None`` dims stay ``?`` in the
+IR, so one program serves every batch size: the loader specializes it to each call's shapes with
+``shape-inference``), the ``tfc.Variable``s it reads are lifted to parameters after the inputs, and
+their current values go to ``variables/``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tfc.backends import stablehlo_text
+from tfc.diagnostics import TfcError
+from tfc.frontend.compile import CompiledFunction
+from tfc.frontend.tensor import Tensor, to_tensor
+from tfc.frontend.tracing import Trace, tracing
+from tfc.passes.lift_variables import lift_variables
+from tfc.printer import print_module
+from tfc.types import FunctionType, TensorType
+from tfc.verifier import verify
+
+from .format import DEFAULT_SIGNATURE, PREDICT_METHOD, new_metadata, tensor_info, write_export
+
+
+@dataclass
+class TracedSignature:
+    """One signature's program: its IR text, StableHLO (or None), inputs, outputs and variables."""
+
+    program: str
+    stablehlo: str | None
+    inputs: dict
+    outputs: dict
+    variables: dict = field(default_factory=dict)
+    """Variable name -> its value, in parameter order (after the inputs)."""
+
+
+def save(obj, export_dir, signatures=None):
+    """Export ``obj`` (a ``@tfc.compile`` function with an ``input_signature``) to ``export_dir``.
+
+    ``signatures``: None (``obj`` is the ``serving_default`` signature), one function, or a dict of
+    signature name -> function. ``export_dir`` is written whole and at once; it must not exist yet
+    (or be empty). Returns its path.
+
+    >>> @tfc.compile(input_signature=[tfc.TensorSpec([None, 3], tfc.float32)])
+    ... def predict(x):
+    ...     return {"y": tfc.matmul(x, w)}
+    >>> tfc.saved_model.save(predict, "models/linear/1")       # doctest: +SKIP
+    """
+    functions = _signature_functions(obj, signatures)
+    traced = {name: trace_signature(function, name) for name, function in functions.items()}
+    files, values, entries = {}, {}, {}
+    for name, signature in traced.items():
+        files[f"{name}.tfc"] = signature.program
+        if signature.stablehlo is not None:
+            files[f"{name}.stablehlo.mlir"] = signature.stablehlo
+        for variable, value in signature.variables.items():
+            values[variable] = value
+        entries[name] = {"method_name": PREDICT_METHOD, "inputs": signature.inputs, "outputs": signature.outputs,
+                         "program": f"{name}.tfc", "stablehlo": f"{name}.stablehlo.mlir" if signature.stablehlo is not None else None,
+                         "entry": "main", "variables": list(signature.variables)}
+    metadata = new_metadata("traced", entries, graph=False, variables=bool(values))
+    return write_export(export_dir, metadata, files, values if values else None)
+
+
+def _signature_functions(obj, signatures) -> dict:
+    if signatures is None:
+        signatures = obj
+    if not isinstance(signatures, dict):
+        signatures = {DEFAULT_SIGNATURE: signatures}
+    if not signatures:
+        raise ValueError("tfc.saved_model.save: signatures must name at least one function")
+    for name, function in signatures.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"tfc.saved_model.save: signature names must be identifiers, got {name!r}")
+        if not isinstance(function, CompiledFunction):
+            raise TypeError(f"tfc.saved_model.save: signature '{name}' must be a @tfc.compile function, got {type(function).__name__}")
+        if function.input_signature is None:
+            raise ValueError(f"tfc.saved_model.save: signature '{name}' ({function.__name__}) has no input_signature; give "
+                             "@tfc.compile(input_signature=[tfc.TensorSpec(...), ...]) so the export knows its inputs' shapes")
+        if function.static_argnums or function.static_argnames:
+            raise ValueError(f"tfc.saved_model.save: signature '{name}' ({function.__name__}) has static arguments; an export takes tensors only")
+    return dict(signatures)
+
+
+def trace_signature(function: CompiledFunction, name: str = DEFAULT_SIGNATURE) -> TracedSignature:
+    """Trace ``function`` at its input_signature (``None`` dims as ``?``) into a program whose
+    parameters are the inputs, then the variables it reads; refuses one that assigns variables."""
+    keys = _input_keys(function)
+    arg_types = [TensorType(spec.dtype, spec.shape) for spec in function.input_signature]
+    if any(t.shape is None for t in arg_types):
+        raise ValueError(f"tfc.saved_model.save: signature '{name}': every TensorSpec needs a rank (shape None is not exportable)")
+    trace = Trace("main", arg_types, keys)
+    with tracing(trace):
+        result = function.fn(*[Tensor(arg, trace) for arg in trace.function.args])
+        outputs = _named_outputs(result, trace, name)
+        trace.builder.create("func.return", [t.value for t in outputs.values()])
+    trace.function.set_type(FunctionType(tuple(arg_types), tuple(t.type for t in outputs.values())))
+    variables = {}
+    if trace.variables:
+        lifted = lift_variables(trace.module, trace.function)
+        if lifted.names_out:
+            raise ValueError(f"tfc.saved_model.save: signature '{name}' assigns variables {list(lifted.names_out)}; "
+                             "a served signature must only read them")
+        by_name = {key: entry[0] for key, entry in trace.variables.items()}
+        variables = {key: np.asarray(by_name[key].array) for key in lifted.names_in}
+    verify(trace.module)
+    inputs = {key: tensor_info(key, t.dtype.numpy, t.shape) for key, t in zip(keys, arg_types)}
+    outs = {key: tensor_info(key, t.type.dtype.numpy, t.type.shape) for key, t in outputs.items()}
+    return TracedSignature(print_module(trace.module), _stablehlo(trace, arg_types), inputs, outs, variables)
+
+
+def _input_keys(function: CompiledFunction) -> list[str]:
+    """Each input's key: its TensorSpec's name, else the parameter's."""
+    parameters = list(inspect.signature(function.fn).parameters)
+    keys = [spec.name or parameter for spec, parameter in zip(function.input_signature, parameters)]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"tfc.saved_model.save: {function.__name__}'s inputs have repeated names {keys}")
+    return keys
+
+
+def _named_outputs(result, trace: Trace, name: str) -> dict:
+    """The function's results by key: a dict's own keys, else ``output_0``, ``output_1``... (TensorFlow's names)."""
+    if isinstance(result, dict):
+        if not all(isinstance(key, str) for key in result):
+            raise TypeError(f"tfc.saved_model.save: signature '{name}' returns a dict whose keys are not all strings")
+        items = list(result.items())
+    elif isinstance(result, (tuple, list)):
+        items = [(f"output_{i}", value) for i, value in enumerate(result)]
+    else:
+        items = [("output_0", result)]
+    outputs = {}
+    for key, value in items:
+        if isinstance(value, (dict, tuple, list)):
+            raise TypeError(f"tfc.saved_model.save: signature '{name}' output '{key}' is nested; return a tensor, a tuple or a flat dict")
+        outputs[key] = value if isinstance(value, Tensor) and value.trace is trace else to_tensor(value, trace)
+    if not outputs:
+        raise ValueError(f"tfc.saved_model.save: signature '{name}' returns nothing")
+    return outputs
+
+
+def _stablehlo(trace: Trace, arg_types: list) -> str | None:
+    """The StableHLO text when every input shape is known (a ``?`` program is lowered per call's shapes)."""
+    if not all(t.is_static for t in arg_types):
+        return None
+    try:
+        return stablehlo_text(trace.module, trace.function.name)
+    except TfcError as err:
+        raise ValueError(f"tfc.saved_model.save: cannot lower the program to StableHLO: {err}") from err
+
+
+__all__ = ["TracedSignature", "save", "trace_signature"]
