@@ -1,0 +1,241 @@
+"""``Estimator.export_saved_model``: an Estimator's PREDICT graph as a tfc SavedModel.
+
+The serving_input_receiver_fn builds the serving inputs (placeholders) in a fresh graph and the
+features the model_fn reads; the model_fn builds the PREDICT-mode graph on them; the GraphDef is
+pruned to what the predictions need and written with the checkpoint's values of its variables as
+``<export_dir_base>/<timestamp>/`` (:mod:`tfc.saved_model.format`). The signature
+``serving_default`` takes the receiver tensors and gives the predictions (a dict's keys, or
+``output`` for one tensor), as TensorFlow's PredictOutput does.
+
+    feature_spec = {"x": np.zeros((1, 3), np.float32)}
+    path = estimator.export_saved_model("exports", build_raw_serving_input_receiver_fn(feature_spec))
+    tfc.saved_model.load(path).signatures["serving_default"](x=x)   # {"predictions": ...}
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from google.protobuf import text_format
+
+from tfc.compat.v1 import Graph, Tensor, placeholder, set_random_seed
+from tfc.compat.v1.train import get_or_create_global_step
+from tfc.diagnostics import TfcError
+from tfc.frontend.tf.importer import GraphImporter
+from tfc.printer import print_module
+from tfc.runtime.checkpoint import checkpoint_path as checkpoint_file
+from tfc.runtime.checkpoint import load as load_checkpoint
+from tfc.saved_model.format import (
+    DEFAULT_SIGNATURE,
+    GRAPH_FILE,
+    PREDICT_METHOD,
+    new_metadata,
+    tensor_info,
+    write_export,
+)
+
+from .estimator import MODEL_FN_ARGS
+from .mode_keys import ModeKeys
+from .model_fn import EstimatorSpec
+
+FEATURE_KEY, RECEIVER_KEY, OUTPUT_KEY = "feature", "input", "output"  # TensorFlow's names for a single tensor
+VARIABLE_OPS = ("VariableV2", "Variable", "VarHandleOp")
+
+
+class ServingInputReceiver:
+    """``ServingInputReceiver(features, receiver_tensors, receiver_tensors_alternatives=None)``: what a
+    serving_input_receiver_fn returns. ``receiver_tensors`` (placeholders) are what a request feeds,
+    ``features`` what the model_fn reads (often the same); a single tensor becomes ``{"feature": t}``
+    / ``{"input": t}``. Each alternative (name -> tensors) is one more signature."""
+
+    def __init__(self, features, receiver_tensors, receiver_tensors_alternatives=None):
+        self.features = _tensor_dict(features, FEATURE_KEY, "features")
+        self.receiver_tensors = _tensor_dict(receiver_tensors, RECEIVER_KEY, "receiver_tensors")
+        alternatives = receiver_tensors_alternatives or {}
+        if not isinstance(alternatives, dict):
+            raise TypeError(f"ServingInputReceiver: receiver_tensors_alternatives must be a dict of name -> tensors, got {type(alternatives).__name__}")
+        self.receiver_tensors_alternatives = {str(name): _tensor_dict(value, RECEIVER_KEY, f"receiver_tensors_alternatives['{name}']")
+                                              for name, value in alternatives.items()}
+
+
+def _tensor_dict(value, default_key: str, what: str) -> dict:
+    """``value`` as a dict of graph Tensors (a single Tensor under ``default_key``)."""
+    if isinstance(value, Tensor):
+        return {default_key: value}
+    if not isinstance(value, dict) or not value:
+        raise TypeError(f"ServingInputReceiver: {what} must be a graph Tensor or a non-empty dict of them, got {type(value).__name__}")
+    for key, tensor in value.items():
+        if not isinstance(key, str) or not isinstance(tensor, Tensor):
+            raise TypeError(f"ServingInputReceiver: {what} must map strings to graph Tensors, got {key!r}: {type(tensor).__name__}")
+    return dict(value)
+
+
+def build_raw_serving_input_receiver_fn(features, default_batch_size=None):
+    """A serving_input_receiver_fn feeding ``features`` directly: one placeholder per feature, named
+    by its key, of the feature's dtype and shape with the batch dimension ``default_batch_size``
+    (None: any). A feature is given as an example array, a ``tfc.TensorSpec`` or a graph Tensor."""
+    if not isinstance(features, dict) or not features:
+        raise TypeError(f"build_raw_serving_input_receiver_fn: features must be a non-empty dict of name -> array, TensorSpec or Tensor, "
+                        f"got {type(features).__name__}")
+    if default_batch_size is not None and (not isinstance(default_batch_size, int) or default_batch_size < 1):
+        raise ValueError(f"build_raw_serving_input_receiver_fn: default_batch_size must be a positive int or None, got {default_batch_size!r}")
+    specs = {key: _feature_spec(key, value) for key, value in features.items()}
+
+    def serving_input_receiver_fn():
+        receivers = {key: placeholder(dtype, [default_batch_size, *shape[1:]], name=key) for key, (dtype, shape) in specs.items()}
+        return ServingInputReceiver(receivers, receivers)
+
+    return serving_input_receiver_fn
+
+
+def _feature_spec(key, value) -> tuple[np.dtype, list]:
+    """(numpy dtype, shape with a batch dimension) of a feature given as an array, TensorSpec or Tensor."""
+    dtype, shape = getattr(value, "dtype", None), getattr(value, "shape", None)
+    if not isinstance(key, str) or dtype is None or shape is None:
+        raise TypeError(f"build_raw_serving_input_receiver_fn: feature {key!r} must be an array, a tfc.TensorSpec or a graph Tensor "
+                        f"keyed by a string, got {type(value).__name__}")
+    dims = shape.as_list() if hasattr(shape, "as_list") else list(shape)
+    if not dims:
+        raise ValueError(f"build_raw_serving_input_receiver_fn: feature '{key}' needs a batch dimension, got a scalar")
+    return np.dtype(getattr(dtype, "numpy", dtype)), dims
+
+
+def export_saved_model(estimator, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
+                       checkpoint_path=None, experimental_mode=ModeKeys.PREDICT) -> bytes:
+    """Export ``estimator``'s PREDICT graph with the latest checkpoint's variables (or
+    ``checkpoint_path``'s) to ``export_dir_base/<timestamp>/``; returns that path as bytes, as
+    TensorFlow does. ``assets_extra`` maps a path inside ``assets.extra/`` to a file to copy there;
+    ``as_text`` also writes the GraphDef as text (``graph.pbtxt``)."""
+    if experimental_mode not in (ModeKeys.PREDICT, "infer"):
+        raise ValueError(f"export_saved_model: experimental_mode {experimental_mode!r} is not supported; tfc exports the "
+                         f"PREDICT ('{ModeKeys.PREDICT}') graph only")
+    if not callable(serving_input_receiver_fn):
+        raise TypeError(f"export_saved_model: serving_input_receiver_fn must be callable, got {type(serving_input_receiver_fn).__name__}")
+    prefix = _checkpoint_prefix(estimator, checkpoint_path)
+    graph = Graph()
+    with graph.as_default():
+        receiver, predictions = _predict_graph(estimator, serving_input_receiver_fn)
+    signatures = {DEFAULT_SIGNATURE: receiver.receiver_tensors, **receiver.receiver_tensors_alternatives}
+    graph_def = _pruned(graph.as_graph_def(), [t.name for t in predictions.values()])
+    files = {GRAPH_FILE: graph_def.SerializeToString()}
+    if as_text:
+        files["graph.pbtxt"] = text_format.MessageToString(graph_def)
+    values = _variable_values(graph_def, prefix)
+    entries = {}
+    for name, receivers in signatures.items():
+        files[f"{name}.tfc"] = _program_text(graph_def, receivers, predictions, name)
+        entries[name] = {**_signature_entry(name, receivers, predictions), "variables": list(values)}
+    metadata = new_metadata("graph", entries, graph=True, variables=bool(values))
+    base = Path(os.fspath(export_dir_base))
+    written = write_export(_version_dir(base), metadata, files, values or None, _assets(assets_extra))
+    return os.fsencode(str(written))
+
+
+def _checkpoint_prefix(estimator, checkpoint_path) -> str:
+    """``checkpoint_path`` or the estimator's latest; a clear error when there is none."""
+    prefix = checkpoint_path if checkpoint_path is not None else estimator.latest_checkpoint()
+    if prefix is None:
+        raise ValueError(f"Couldn't find trained model at {estimator.model_dir}: train the estimator before exporting it")
+    if not checkpoint_file(prefix).exists():
+        raise ValueError(f"export_saved_model: checkpoint_path {prefix} does not exist")
+    return str(prefix)
+
+
+def _predict_graph(estimator, serving_input_receiver_fn):
+    """In the default graph: the receiver and the model_fn's predictions (a dict of Tensors)."""
+    config = estimator.config
+    if config.tf_random_seed is not None:
+        set_random_seed(config.tf_random_seed)
+    get_or_create_global_step()
+    receiver = serving_input_receiver_fn()
+    if not isinstance(receiver, ServingInputReceiver):
+        raise TypeError(f"export_saved_model: serving_input_receiver_fn must return a ServingInputReceiver, got {type(receiver).__name__}")
+    features = receiver.features
+    if set(features) == {FEATURE_KEY}:
+        features = features[FEATURE_KEY]  # a single feature tensor reaches the model_fn as it was given
+    declared = inspect.signature(estimator.model_fn).parameters
+    offered = {"features": features, "labels": None, "mode": ModeKeys.PREDICT, "params": estimator.params, "config": config}
+    spec = estimator.model_fn(**{name: offered[name] for name in MODEL_FN_ARGS if name in declared})
+    if not isinstance(spec, EstimatorSpec):
+        raise TypeError(f"model_fn must return an EstimatorSpec, got {type(spec).__name__}")
+    predictions = spec.predictions if isinstance(spec.predictions, dict) else {OUTPUT_KEY: spec.predictions}
+    for key, tensor in predictions.items():
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"export_saved_model: prediction '{key}' must be a graph Tensor, got {type(tensor).__name__}")
+    return receiver, predictions
+
+
+def _pruned(graph_def, outputs: list[str]):
+    """``graph_def`` with only the nodes ``outputs`` need (data and control inputs), in their order."""
+    inputs = {node.name: [i.lstrip("^").split(":")[0] for i in node.input] for node in graph_def.node}
+    needed, stack = set(), [name.split(":")[0] for name in outputs]
+    while stack:
+        name = stack.pop()
+        if name not in needed:
+            needed.add(name)
+            stack.extend(inputs.get(name, ()))
+    pruned = type(graph_def)()
+    pruned.CopyFrom(graph_def)
+    del pruned.node[:]
+    pruned.node.extend(node for node in graph_def.node if node.name in needed)
+    return pruned
+
+
+def _program_text(graph_def, receivers: dict, predictions: dict, name: str) -> str:
+    """The signature's program as tfc IR (tf-level ops, ``?`` for unknown dims), informational."""
+    try:
+        imported = GraphImporter(graph_def).import_graph([t.name for t in predictions.values()],
+                                                         feeds={t.name: None for t in receivers.values()})
+    except TfcError as err:
+        raise ValueError(f"export_saved_model: signature '{name}': the graph does not import: {str(err).splitlines()[0]}") from err
+    return print_module(imported.module)
+
+
+def _signature_entry(name: str, receivers: dict, predictions: dict) -> dict:
+    return {"method_name": PREDICT_METHOD, "inputs": {key: _info(t) for key, t in receivers.items()},
+            "outputs": {key: _info(t) for key, t in predictions.items()}, "program": f"{name}.tfc", "stablehlo": None,
+            "entry": "main", "variables": []}
+
+
+def _info(tensor: Tensor) -> dict:
+    shape = None if tensor.shape.ndims is None else tensor.shape.as_list()
+    return tensor_info(tensor.name, tensor.dtype.numpy, shape)
+
+
+def _variable_values(graph_def, prefix: str) -> dict:
+    """The checkpoint's values of the variables the pruned graph holds (ValueError naming a missing one)."""
+    values = load_checkpoint(checkpoint_file(prefix))
+    names = [node.name for node in graph_def.node if node.op in VARIABLE_OPS]
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise ValueError(f"export_saved_model: checkpoint {prefix} has no value for variables {missing} of the PREDICT graph "
+                         f"(another model's checkpoint?)")
+    return {name: values[name] for name in names}
+
+
+def _version_dir(base: Path) -> Path:
+    """``base/<timestamp>``, a later second if that one exists (two exports in one second)."""
+    version = int(time.time())
+    while (base / str(version)).exists():
+        version += 1
+    return base / str(version)
+
+
+def _assets(assets_extra) -> dict:
+    if assets_extra is None:
+        return {}
+    if not isinstance(assets_extra, dict):
+        raise TypeError(f"export_saved_model: assets_extra must be a dict of destination path -> source file, got {type(assets_extra).__name__}")
+    for destination, source in assets_extra.items():
+        if os.path.isabs(destination) or ".." in Path(destination).parts:
+            raise ValueError(f"export_saved_model: assets_extra destination {destination!r} must be a relative path inside assets.extra/")
+        if not os.path.isfile(source):
+            raise ValueError(f"export_saved_model: assets_extra source {source!r} is not a file")
+    return assets_extra
+
+
+__all__ = ["ServingInputReceiver", "build_raw_serving_input_receiver_fn", "export_saved_model"]
