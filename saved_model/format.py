@@ -116,7 +116,7 @@ def _write(path: Path, content) -> None:
 def read_metadata(export_dir) -> dict:
     """``saved_model.json`` of ``export_dir``, checked: its format, version, kind and signatures, and
     that every file it names is there (SavedModelError naming the path otherwise)."""
-    root = Path(os.fspath(export_dir))
+    root = Path(os.fsdecode(export_dir))
     if not root.is_dir():
         raise SavedModelError(f"{root}: not a directory (expected a SavedModel export directory)")
     path = root / METADATA_FILE
@@ -186,7 +186,7 @@ def read_variables(export_dir, metadata: dict) -> dict[str, np.ndarray]:
     """The variables' values (empty when the export has none)."""
     if not metadata.get("variables"):
         return {}
-    path = Path(os.fspath(export_dir)) / metadata["variables"]
+    path = Path(os.fsdecode(export_dir)) / metadata["variables"]
     try:
         return checkpoint.load(path)
     except checkpoint.CheckpointError as err:

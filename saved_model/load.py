@@ -31,7 +31,7 @@ class SavedModel:
     its ``saved_model.json``; ``variables`` its variables' values by name."""
 
     def __init__(self, export_dir, device: str = "cpu"):
-        self.export_dir = Path(os.fspath(export_dir))
+        self.export_dir = Path(os.fsdecode(export_dir))
         self.metadata = read_metadata(self.export_dir)
         self.variables = read_variables(self.export_dir, self.metadata)
         session = _graph_session(self.export_dir, self.metadata, self.variables, device) if self.metadata["kind"] == "graph" else None
