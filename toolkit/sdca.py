@@ -173,7 +173,7 @@ def minimize(x, y, loss: str = "hinge_loss", l1: float = 0.0, l2: float = 1.0, e
     column of ones in ``x``, regularized like the others (as in contrib). ``tolerance=None`` runs
     every epoch.
 
-    >>> result = minimize(x, labels, "hinge_loss", l2=1.0, epochs=50, tolerance=1e-6)
+    >>> result = minimize(x, labels, "hinge_loss", l2=1.0, epochs=50, tolerance=1e-6)  # doctest: +SKIP
     >>> result.weights, result.primal - result.dual     # doctest: +SKIP
     """
     x, y, omega = check_problem(x, y, loss, example_weights)
