@@ -127,7 +127,8 @@ class SVM(ToolkitEstimator):
     The objective is contrib's: (Σ ω hinge(y, x·w + b) + λ2/2 (||w||² + b²) + λ1 ||(w, b)||₁) / Σ ω,
     λ2 = max(l2_regularization, 1.0) (contrib's minimum): the bias is a weight on a constant
     feature, regularized like the others. Features are an array or a dict (read through
-    ``feature_columns``, or every key but the id and weight columns, in key order).
+    ``feature_columns``, or every key but the id and weight columns, in key order), passed through
+    ``feature_engineering_fn(features, labels)`` first when one is given (labels None to predict).
 
     The estimator interface: each train step is one SDCA epoch over the batch, whose examples'
     dual variables are kept by their ``example_id_column`` feature across batches (so it is
@@ -153,6 +154,7 @@ class SVM(ToolkitEstimator):
     def fit(self, x, y, epochs: int = 1000, tolerance: float | None = 1e-6) -> SVM:
         """SDCA on the whole of ``x`` until the relative duality gap is at most ``tolerance`` (or
         ``epochs``); ``self.last_result`` holds the primal and dual objectives reached. Returns self."""
+        x, y = self._engineered(x, y)
         features = self._inputs(x)
         labels = binary_labels(y, features.shape[0])
         result = self.optimizer.minimize(with_ones(features), labels, "hinge_loss", epochs, tolerance, self._example_weights(x, len(labels)))
@@ -164,7 +166,7 @@ class SVM(ToolkitEstimator):
 
     def decision_function(self, x) -> np.ndarray:
         """x·w + b per example, [n] float64."""
-        return np.asarray(scores(*self._scored(self._get_state(), x)))
+        return np.asarray(scores(*self._scored(self._get_state(), self._engineered(x, None)[0])))
 
     def predict(self, input_fn=None, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True):
         """Classes 0/1 ([n] int64) for an array or dict of features; for an input_fn, the estimator

@@ -71,6 +71,13 @@ def test_feature_columns_and_example_weights():
     np.testing.assert_array_equal(model.predict(features), Y)
 
 
+def test_feature_engineering_fn_applies_to_fit_and_predict():
+    doubled = SVM(None, None, feature_engineering_fn=lambda f, labels: (2 * f, labels)).fit(X, Y, tolerance=1e-8)
+    plain = SVM(None, None).fit(2 * X, Y, tolerance=1e-8)
+    np.testing.assert_allclose(doubled.weights, plain.weights, rtol=1e-12)
+    np.testing.assert_allclose(doubled.decision_function(X), plain.decision_function(2 * X), rtol=1e-12)
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda: SVM(None, None).fit(X, 2 * Y - 1), ValueError, "labels must be 0 or 1"),
     (lambda: SVM(None, None).fit(X, Y[:-1]), ValueError, "labels has 99 values, but the features have 100"),
