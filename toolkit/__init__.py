@@ -2,5 +2,8 @@
 
 from .gmm import GMM
 from .kmeans import KMeansClustering
+from .linear import LinearRegressor, LogisticRegressor
+from .sdca import SDCAOptimizer
+from .svm import SVM
 
-__all__ = ["GMM", "KMeansClustering"]
+__all__ = ["GMM", "SVM", "KMeansClustering", "LinearRegressor", "LogisticRegressor", "SDCAOptimizer"]
