@@ -37,6 +37,7 @@ from tfc.saved_model.format import (
     tensor_info,
     write_export,
 )
+from tfc.types import TensorType
 
 from .estimator import MODEL_FN_ARGS
 from .mode_keys import ModeKeys
@@ -187,12 +188,20 @@ def _pruned(graph_def, outputs: list[str]):
 
 def _program_text(graph_def, receivers: dict, predictions: dict, name: str) -> str:
     """The signature's program as tfc IR (tf-level ops, ``?`` for unknown dims), informational."""
+    kept = {node.name for node in graph_def.node}
+    for tensor in receivers.values():
+        if tensor.op.name not in kept:
+            raise ValueError(f"export_saved_model: receiver tensor '{tensor.name}' of signature '{name}' does not reach the predictions")
     try:
         imported = GraphImporter(graph_def).import_graph([t.name for t in predictions.values()],
-                                                         feeds={t.name: None for t in receivers.values()})
+                                                         feeds={t.name: _tensor_type(t) for t in receivers.values()})
     except TfcError as err:
         raise ValueError(f"export_saved_model: signature '{name}': the graph does not import: {str(err).splitlines()[0]}") from err
     return print_module(imported.module)
+
+
+def _tensor_type(tensor: Tensor) -> TensorType:
+    return TensorType(tensor.dtype, None if tensor.shape.ndims is None else tuple(tensor.shape.as_list()))
 
 
 def _signature_entry(name: str, receivers: dict, predictions: dict) -> dict:

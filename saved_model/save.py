@@ -17,6 +17,7 @@ from tfc.backends import stablehlo_text
 from tfc.diagnostics import TfcError
 from tfc.frontend.compile import CompiledFunction
 from tfc.frontend.tensor import Tensor, to_tensor
+from tfc.frontend.tensor_spec import TensorSpec
 from tfc.frontend.tracing import Trace, tracing
 from tfc.passes.lift_variables import lift_variables
 from tfc.printer import print_module
@@ -39,7 +40,8 @@ class TracedSignature:
 
 
 def save(obj, export_dir, signatures=None):
-    """Export ``obj`` (a ``@tfc.compile`` function with an ``input_signature``) to ``export_dir``.
+    """Export ``obj`` (a ``@tfc.compile`` function with an ``input_signature``, or a built tfc.keras
+    model, whose inputs give the signature) to ``export_dir``.
 
     ``signatures``: None (``obj`` is the ``serving_default`` signature), one function, or a dict of
     signature name -> function. ``export_dir`` is written whole and at once; it must not exist yet
@@ -73,6 +75,7 @@ def _signature_functions(obj, signatures) -> dict:
         signatures = {DEFAULT_SIGNATURE: signatures}
     if not signatures:
         raise ValueError("tfc.saved_model.save: signatures must name at least one function")
+    signatures = {name: model_function(function) or function for name, function in signatures.items()}
     for name, function in signatures.items():
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"tfc.saved_model.save: signature names must be identifiers, got {name!r}")
@@ -84,6 +87,36 @@ def _signature_functions(obj, signatures) -> dict:
         if function.static_argnums or function.static_argnames:
             raise ValueError(f"tfc.saved_model.save: signature '{name}' ({function.__name__}) has static arguments; an export takes tensors only")
     return dict(signatures)
+
+
+def model_function(model) -> CompiledFunction | None:
+    """A built tfc.keras model (anything callable with ``inputs``, symbolic tensors with a shape,
+    dtype and name, or a ``batch_input_shape``) as a compiled function of its inputs; else None.
+    Duck-typed: keras is a room above this one."""
+    if isinstance(model, CompiledFunction) or not callable(model):
+        return None
+    inputs = getattr(model, "inputs", None)
+    if inputs:
+        specs = [TensorSpec(i.shape, i.dtype, _identifier(getattr(i, "name", None), f"input_{n}")) for n, i in enumerate(inputs)]
+    else:
+        first = next((m for m in (model, *getattr(model, "layers", ())[:1]) if getattr(m, "batch_input_shape", None) is not None), None)
+        if first is None:
+            if hasattr(model, "layers"):
+                raise ValueError(f"tfc.saved_model.save: the {type(model).__name__}'s input shape is unknown; give its first layer "
+                                 "input_shape= (or start it with keras.Input), or export @tfc.compile(input_signature=...)(model)")
+            return None
+        specs = [TensorSpec(first.batch_input_shape, getattr(first, "dtype", None) or "float32", "inputs")]
+
+    def call(*tensors):
+        return model(tensors[0] if len(tensors) == 1 else list(tensors))
+
+    call.__signature__ = inspect.Signature([inspect.Parameter(spec.name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for spec in specs])
+    call.__name__ = type(model).__name__
+    return CompiledFunction(call, input_signature=specs)
+
+
+def _identifier(name, default: str) -> str:
+    return name if isinstance(name, str) and name.isidentifier() else default
 
 
 def trace_signature(function: CompiledFunction, name: str = DEFAULT_SIGNATURE) -> TracedSignature:

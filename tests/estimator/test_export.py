@@ -73,11 +73,14 @@ def test_custom_receiver_single_tensor_and_prediction(tmp_path):
 
     def receiver_fn():
         raw = tf.placeholder(tf.float32, [None, 2], name="raw")
-        return ServingInputReceiver(raw + 1.0, {"values": raw})
+        shifted = raw + 1.0
+        return ServingInputReceiver(shifted, {"values": raw}, {"preshifted": {"shifted": shifted}})
 
     model = saved_model.load(export_saved_model(estimator, tmp_path / "exports", receiver_fn))
     out = model.signatures["serving_default"](values=[[1.0, 2.0]])
     np.testing.assert_array_equal(out["output"], [[10.0]])  # ((1 + 1) + (2 + 1)) * 2
+    out = model.signatures["preshifted"](shifted=[[2.0, 3.0]])  # an alternative receiver: fed past the shift
+    np.testing.assert_array_equal(out["output"], [[10.0]])
 
 
 def test_canned_estimators_export_equals_predict(tmp_path):
@@ -112,6 +115,9 @@ def test_export_refuses(tmp_path, trained):
         export_saved_model(estimator, tmp_path / "exports", lambda: {"x": tf.placeholder(tf.float32, [None, 3])})
     with pytest.raises(ValueError, match="checkpoint_path .*nope does not exist"):
         export_saved_model(estimator, tmp_path / "exports", receiver_fn, checkpoint_path=str(tmp_path / "nope"))
+    unused = lambda: ServingInputReceiver({"x": tf.placeholder(tf.float32, [None, 3])}, {"x": tf.placeholder(tf.float32, [None, 3], name="other")})
+    with pytest.raises(ValueError, match="receiver tensor 'other:0' of signature 'serving_default' does not reach the predictions"):
+        export_saved_model(estimator, tmp_path / "exports", unused)
     with pytest.raises(TypeError, match="features must be a non-empty dict"):
         build_raw_serving_input_receiver_fn([x])
     with pytest.raises(ValueError, match="feature 'x' needs a batch dimension"):

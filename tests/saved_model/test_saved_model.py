@@ -150,3 +150,19 @@ def test_load_refuses_broken_exports(exported, tmp_path):
         saved_model.load(missing)
     with pytest.raises(SavedModelError, match="not a directory"):
         saved_model.load(tmp_path / "nowhere")
+
+
+def test_keras_models_export_with_their_input_shapes(tmp_path):
+    from tfc import keras
+
+    x = np.random.default_rng(2).normal(size=(5, 3)).astype(np.float32)
+    sequential = keras.Sequential([keras.layers.Dense(4, activation="relu", input_shape=(3,)), keras.layers.Dense(2)])
+    inputs = keras.Input((3,), name="features")
+    functional = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    for index, (model, key) in enumerate(((sequential, "inputs"), (functional, "features"))):
+        serve = saved_model.load(saved_model.save(model, tmp_path / str(index))).signatures["serving_default"]
+        assert serve.inputs == {key: {"name": key, "dtype": "float32", "shape": [None, 3]}}
+        np.testing.assert_allclose(serve(**{key: x})["output_0"], np.asarray(model.predict(x, verbose=0)), rtol=1e-6)
+    unbuilt = keras.Sequential([keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="Sequential's input shape is unknown"):
+        saved_model.save(unbuilt, tmp_path / "unbuilt")
