@@ -31,6 +31,7 @@ from .monitored_session import (
 from .optimizers import (
     AdagradOptimizer,
     AdamOptimizer,
+    FtrlOptimizer,
     GradientDescentOptimizer,
     MomentumOptimizer,
     Optimizer,
@@ -60,7 +61,7 @@ def get_or_create_global_step(graph=None):
     return get_global_step(graph) or create_global_step(graph)
 
 
-__all__ = ["AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
+__all__ = ["AdagradOptimizer", "AdamOptimizer", "FtrlOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
            "CheckpointSaverHook", "ClusterSpec", "GreedyLoadBalancingStrategy", "MonitoredTrainingSession", "Scaffold", "SessionRunArgs",
            "SessionRunContext", "SessionRunHook", "SessionRunValues", "StopAtStepHook", "byte_size_load_fn", "replica_device_setter",
            "Saver", "Server", "create_global_step", "exponential_decay", "inverse_time_decay", "get_global_step", "get_or_create_global_step",

@@ -1,5 +1,5 @@
 """TF1 optimizers: ``tf.train.GradientDescentOptimizer``, ``MomentumOptimizer``, ``AdamOptimizer``,
-``AdagradOptimizer``, ``RMSPropOptimizer``, writing TensorFlow's own update kernels
+``AdagradOptimizer``, ``RMSPropOptimizer``, ``FtrlOptimizer``, writing TensorFlow's own update kernels
 (``ApplyGradientDescent``, ``ApplyMomentum``, ...) on each variable, with slots as variables named
 ``<var>/<Optimizer>`` as TensorFlow names them, and ``global_step`` incremented after the updates."""
 
@@ -55,13 +55,14 @@ class Optimizer:
                 return add_op("AssignAdd", [global_step.ref_tensor(), to_tensor(1, global_step.dtype)], name=scope)
 
     # ---- slots --------------------------------------------------------------------------------------
-    def _zeros_slot(self, var: Variable, slot: str, initial=None) -> Variable:
+    def _zeros_slot(self, var: Variable, slot: str, initial=None, op_name: str | None = None) -> Variable:
         made = self._slots.setdefault(slot, {})
         if id(var) not in made:
             graph = get_default_graph()
             with graph.name_scope(var.op.name + "/"):
                 value = zeros_like(var.initial_value) if initial is None else initial(var)
-                made[id(var)] = Variable(value, trainable=False, name=self._name)  # W/Adam, W/Adam_1... as TensorFlow
+                # W/Adam, W/Adam_1... as TensorFlow names them
+                made[id(var)] = Variable(value, trainable=False, name=op_name or self._name)
         return made[id(var)]
 
 
@@ -194,4 +195,67 @@ class RMSPropOptimizer(Optimizer):
         return add_op(op_type, [var.ref_tensor(), *slots, *consts, grad], {"use_locking": self._use_locking})
 
 
-__all__ = ["AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer"]
+class FtrlOptimizer(Optimizer):
+    """FTRL-Proximal (McMahan et al., 2013), TensorFlow 1's ``tf.train.FtrlOptimizer``: slots
+    ``accum`` (starting at ``initial_accumulator_value``) and ``linear`` (zeros), named ``<var>/Ftrl``
+    and ``<var>/Ftrl_1`` (or ``accum_name``/``linear_name``); each step is one ``ApplyFtrl`` node, or
+    ``ApplyFtrlV2`` when ``l2_shrinkage_regularization_strength`` is positive. ``beta`` is folded
+    into the L2 strength as TensorFlow does: ``l2 + beta / (2 * learning_rate)``.
+
+        step = tf.train.FtrlOptimizer(0.1, l1_regularization_strength=0.01).minimize(loss)
+    """
+
+    def __init__(self, learning_rate, learning_rate_power=-0.5, initial_accumulator_value=0.1, l1_regularization_strength=0.0,
+                 l2_regularization_strength=0.0, use_locking=False, name="Ftrl", accum_name=None, linear_name=None,
+                 l2_shrinkage_regularization_strength=0.0, beta=None):
+        super().__init__(use_locking, name)
+        checks = (("initial_accumulator_value", initial_accumulator_value, "positive or zero", lambda v: v >= 0.0),
+                  ("learning_rate_power", learning_rate_power, "negative or zero", lambda v: v <= 0.0),
+                  ("l1_regularization_strength", l1_regularization_strength, "positive or zero", lambda v: v >= 0.0),
+                  ("l2_regularization_strength", l2_regularization_strength, "positive or zero", lambda v: v >= 0.0),
+                  ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength, "positive or zero", lambda v: v >= 0.0))
+        for arg, value, expected, ok in checks:
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise TypeError(f"FtrlOptimizer: {arg} must be a number, got {value!r}")
+            if not ok(value):
+                raise ValueError(f"FtrlOptimizer: {arg} {value} needs to be {expected}")
+        self._learning_rate, self._lr_power, self._initial = learning_rate, learning_rate_power, initial_accumulator_value
+        self._l1, self._l2, self._l2_shrinkage = l1_regularization_strength, l2_regularization_strength, l2_shrinkage_regularization_strength
+        self._beta = 0.0 if beta is None else beta
+        self._accum_name, self._linear_name = accum_name, linear_name
+
+    def _create_slots(self, var_list) -> None:
+        for var in var_list:
+            self._zeros_slot(var, "accum", lambda v: filled_like(v.initial_value, self._initial), self._accum_name)
+            self._zeros_slot(var, "linear", None, self._linear_name)
+
+    def _adjusted_l2(self):
+        """``l2 + beta / (2 * max(learning_rate, 1e-36))``: TensorFlow passes beta to the kernel this way."""
+        if not self._beta:
+            return self._l2
+        if isinstance(self._learning_rate, (int, float)):
+            return self._l2 + self._beta / (2.0 * max(self._learning_rate, 1e-36))
+        learning_rate = to_tensor(self._learning_rate)
+        rate = add("Maximum", [learning_rate, to_tensor(1e-36, learning_rate.dtype)])
+        return add("AddV2", [to_tensor(self._l2, learning_rate.dtype),
+                             add("RealDiv", [to_tensor(self._beta, learning_rate.dtype), add("Mul", [to_tensor(2.0, learning_rate.dtype), rate])])])
+
+    def _apply_dense(self, grad, var):
+        const = self._cast_const
+        inputs = [var.ref_tensor(), self.get_slot(var, "accum").ref_tensor(), self.get_slot(var, "linear").ref_tensor(), grad,
+                  const(self._learning_rate, var, "learning_rate"), const(self._l1, var, "l1_regularization_strength"),
+                  const(self._adjusted_l2(), var, "adjusted_l2_regularization_strength")]
+        if self._l2_shrinkage <= 0.0:
+            return add_op("ApplyFtrl", [*inputs, const(self._lr_power, var, "learning_rate_power")], {"use_locking": self._use_locking})
+        inputs += [const(self._l2_shrinkage, var, "l2_shrinkage_regularization_strength"), const(self._lr_power, var, "learning_rate_power")]
+        return add_op("ApplyFtrlV2", inputs, {"use_locking": self._use_locking})
+
+    def _cast_const(self, value, var: Variable, name: str):
+        """``value`` in ``var``'s dtype: a Python number as a constant, a tensor cast when its dtype differs."""
+        if isinstance(value, (int, float)):
+            return self._const(value, var, name)
+        value = to_tensor(value)
+        return value if value.dtype == var.dtype else add("Cast", [value], {"DstT": var.dtype})
+
+
+__all__ = ["AdagradOptimizer", "AdamOptimizer", "FtrlOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer"]
