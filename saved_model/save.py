@@ -127,10 +127,7 @@ def trace_signature(function: CompiledFunction, name: str = DEFAULT_SIGNATURE) -
     if any(t.shape is None for t in arg_types):
         raise ValueError(f"tfc.saved_model.save: signature '{name}': every TensorSpec needs a rank (shape None is not exportable)")
     trace = Trace("main", arg_types, keys)
-    with tracing(trace):
-        result = function.fn(*[Tensor(arg, trace) for arg in trace.function.args])
-        outputs = _named_outputs(result, trace, name)
-        trace.builder.create("func.return", [t.value for t in outputs.values()])
+    outputs = _traced_outputs(function, trace, name)
     trace.function.set_type(FunctionType(tuple(arg_types), tuple(t.type for t in outputs.values())))
     variables = {}
     if trace.variables:
@@ -144,6 +141,31 @@ def trace_signature(function: CompiledFunction, name: str = DEFAULT_SIGNATURE) -
     inputs = {key: tensor_info(key, t.dtype.numpy, t.shape) for key, t in zip(keys, arg_types)}
     outs = {key: tensor_info(key, t.type.dtype.numpy, t.type.shape) for key, t in outputs.items()}
     return TracedSignature(print_module(trace.module), _stablehlo(trace, arg_types), inputs, outs, variables)
+
+
+def _traced_outputs(function: CompiledFunction, trace: Trace, name: str) -> dict:
+    """Run the function on ``trace``'s arguments; its outputs by key. A function some op of which
+    needs a size the signature leaves unknown is refused, naming the signature and the op's error."""
+    try:
+        with tracing(trace):
+            result = function.fn(*[Tensor(arg, trace) for arg in trace.function.args])
+            outputs = _named_outputs(result, trace, name)
+            trace.builder.create("func.return", [t.value for t in outputs.values()])
+    except (TypeError, TfcError) as err:
+        if all(t.is_static for t in trace.function.type.inputs):
+            raise
+        _trace_at_size_two(function, trace.function.type.inputs)  # the function's own error, if it fails at any size
+        raise ValueError(f"tfc.saved_model.save: signature '{name}' ({function.__name__}) does not trace with the unknown dims of its "
+                         f"input_signature ({type(err).__name__}: {str(err).splitlines()[0]}); some op needs the size. Give those dims "
+                         "in the input_signature (the export then takes exactly that shape)") from err
+    return outputs
+
+
+def _trace_at_size_two(function: CompiledFunction, types) -> None:
+    """Trace ``function`` with every unknown dim 2 (raising what it raises), and discard the trace."""
+    trace = Trace("probe", [TensorType(t.dtype, tuple(2 if d is None else d for d in t.shape)) for t in types], [None] * len(types))
+    with tracing(trace):
+        function.fn(*[Tensor(arg, trace) for arg in trace.function.args])
 
 
 def _input_keys(function: CompiledFunction) -> list[str]:

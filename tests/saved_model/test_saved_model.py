@@ -111,6 +111,13 @@ def test_save_refuses(tmp_path):
 
     with pytest.raises(ValueError, match=r"assigns variables \['counter'\]"):
         saved_model.save(accumulate, tmp_path / "c")
+
+    @tfc.compile(input_signature=[tfc.TensorSpec([None, 2], tfc.float32)])
+    def centered(x):
+        return x - tfc.reduce_mean(x, axis=0)
+
+    with pytest.raises(ValueError, match=r"'serving_default' \(centered\) does not trace with the unknown dims .* Give those dims"):
+        saved_model.save(centered, tmp_path / "d")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("")
 
