@@ -1,29 +1,29 @@
-"""The canned estimators' optimizer argument: TensorFlow's names ('Adagrad', 'Adam', 'RMSProp', 'SGD')
-with the canned default learning rate, an Optimizer object, or a function returning one.
-
-'Ftrl' (TensorFlow's default for linear models) is refused by name: tfc.compat.v1.train has no
-FtrlOptimizer yet, and silently training with another algorithm would give other weights.
-"""
+"""The canned estimators' optimizer argument: TensorFlow's names ('Adagrad', 'Adam', 'Ftrl',
+'RMSProp', 'SGD') with the canned default learning rate, an Optimizer object, or a function
+returning one. 'Ftrl' is TensorFlow's default for linear models and baselines."""
 
 from __future__ import annotations
 
 from tfc.compat.v1.train import (
     AdagradOptimizer,
     AdamOptimizer,
+    FtrlOptimizer,
     GradientDescentOptimizer,
     Optimizer,
     RMSPropOptimizer,
 )
 
-BY_NAME = {"Adagrad": AdagradOptimizer, "Adam": AdamOptimizer, "RMSProp": RMSPropOptimizer, "SGD": GradientDescentOptimizer}
+BY_NAME = {"Adagrad": AdagradOptimizer, "Adam": AdamOptimizer, "Ftrl": FtrlOptimizer, "RMSProp": RMSPropOptimizer,
+           "SGD": GradientDescentOptimizer}
 
 
 def get_optimizer(optimizer, learning_rate: float) -> Optimizer:
-    """An Optimizer for ``optimizer``; a name gets ``learning_rate`` (TensorFlow's canned default)."""
+    """An Optimizer for ``optimizer``; a name gets ``learning_rate`` (TensorFlow's canned default)
+    and the optimizer's other defaults.
+
+        get_optimizer("Ftrl", 0.2)   # FtrlOptimizer(0.2)
+    """
     if isinstance(optimizer, str):
-        if optimizer == "Ftrl":
-            raise ValueError("optimizer 'Ftrl' is not supported: tfc.compat.v1.train has no FtrlOptimizer; "
-                             f"use one of {sorted(BY_NAME)} or an Optimizer")
         if optimizer not in BY_NAME:
             raise ValueError(f"Unsupported optimizer name: {optimizer}. Supported names are: {sorted(BY_NAME)}")
         return BY_NAME[optimizer](learning_rate)

@@ -9,7 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import tfc
 import tfc.compat.v1 as tf
+from tfc.estimator import LinearRegressor
+from tfc.estimator.canned.optimizers import get_optimizer
 
 REFERENCE = np.load(Path(__file__).resolve().parents[1] / "data" / "estimator" / "ftrl_metrics.npz")
 CASES = {  # the generator's FtrlOptimizer arguments per case
@@ -85,3 +88,17 @@ def test_learning_rate_may_be_a_tensor():
         kwargs = dict(CASES["shrinkage_beta"], learning_rate=tf.constant(0.4, tf.float64))
         values, _, _ = _train_in_graph(kwargs)
     np.testing.assert_allclose(values["w"], REFERENCE["ftrl/shrinkage_beta/w"], rtol=1e-5, atol=1e-5)
+
+
+def test_canned_linear_regressor_trains_with_its_default_ftrl(tmp_path):
+    """'Ftrl' (the linear default) is an FtrlOptimizer at the canned learning rate; its slots are
+    saved next to the weights."""
+    assert isinstance(get_optimizer("Ftrl", 0.2), tf.train.FtrlOptimizer)
+    x = REFERENCE["problem/x"][:, :1]
+    y = (2.0 * x + 0.5).astype(np.float32)
+    estimator = LinearRegressor([tfc.feature_column.numeric_column("x")], model_dir=tmp_path)
+    first = estimator.train(lambda: ({"x": x}, y), steps=1).evaluate(lambda: ({"x": x}, y), steps=1)["loss"]
+    last = estimator.train(lambda: ({"x": x}, y), steps=100).evaluate(lambda: ({"x": x}, y), steps=1)["loss"]
+    assert last < 0.1 * first
+    assert "linear/linear_model/x/weights/Ftrl_1" in estimator.get_variable_names()
+
