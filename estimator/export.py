@@ -22,13 +22,17 @@ from pathlib import Path
 import numpy as np
 from google.protobuf import text_format
 
+from tfc.backends import stablehlo_text
 from tfc.compat.v1 import Graph, Tensor, placeholder, set_random_seed
 from tfc.compat.v1.train import get_or_create_global_step
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
+from tfc.passes.lift_variables import lift_variables
+from tfc.passmanager import PassManager
 from tfc.printer import print_module
 from tfc.runtime.checkpoint import checkpoint_path as checkpoint_file
 from tfc.runtime.checkpoint import load as load_checkpoint
+from tfc.runtime.graph_session import cleanup_for, pipeline_for
 from tfc.saved_model.format import (
     DEFAULT_SIGNATURE,
     GRAPH_FILE,
@@ -38,6 +42,7 @@ from tfc.saved_model.format import (
     write_export,
 )
 from tfc.types import TensorType
+from tfc.verifier import verify
 
 from .estimator import MODEL_FN_ARGS
 from .mode_keys import ModeKeys
@@ -130,6 +135,10 @@ def export_saved_model(estimator, export_dir_base, serving_input_receiver_fn, as
     for name, receivers in signatures.items():
         files[f"{name}.tfc"] = _program_text(graph_def, receivers, predictions, name)
         entries[name] = {**_signature_entry(name, receivers, predictions), "variables": list(values)}
+        lowered = _stablehlo(graph_def, receivers, predictions)
+        if lowered is not None:
+            files[f"{name}.stablehlo.mlir"], variable_order = lowered
+            entries[name].update(stablehlo=f"{name}.stablehlo.mlir", variables=variable_order)
     metadata = new_metadata("graph", entries, graph=True, variables=bool(values))
     base = Path(os.fspath(export_dir_base))
     written = write_export(_version_dir(base), metadata, files, values or None, _assets(assets_extra))
@@ -198,6 +207,21 @@ def _program_text(graph_def, receivers: dict, predictions: dict, name: str) -> s
     except TfcError as err:
         raise ValueError(f"export_saved_model: signature '{name}': the graph does not import: {str(err).splitlines()[0]}") from err
     return print_module(imported.module)
+
+
+def _stablehlo(graph_def, receivers: dict, predictions: dict) -> tuple[str, list[str]] | None:
+    """(StableHLO text, the variables after the inputs among its parameters) when every receiver's
+    shape is known, lowered as a Session would for CPU; None otherwise (each call's shapes are
+    compiled from graph.pb then)."""
+    types = {t.name: _tensor_type(t) for t in receivers.values()}
+    if not all(t.is_static for t in types.values()):
+        return None
+    module = GraphImporter(graph_def).import_graph([t.name for t in predictions.values()], feeds=types).module
+    PassManager(pipeline_for()).run(module)
+    lifted = lift_variables(module, module.function("main"))
+    PassManager(cleanup_for("xla", "cpu")).run(module)
+    verify(module)
+    return stablehlo_text(module, "main"), list(lifted.names_in)
 
 
 def _tensor_type(tensor: Tensor) -> TensorType:

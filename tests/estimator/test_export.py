@@ -60,6 +60,17 @@ def test_two_exports_get_two_versions_and_assets(trained, tmp_path):
     second = export_saved_model(estimator, tmp_path / "exports", receiver_fn)
     assert first != second and int(os.path.basename(second)) > int(os.path.basename(first))
     assert (saved_model.load(first).export_dir / "assets.extra" / "data" / "vocab.txt").read_text() == "a\nb\n"
+    assert saved_model.load(first).metadata["signatures"]["serving_default"]["stablehlo"] is None  # the batch is open
+
+
+def test_a_fixed_batch_export_has_stablehlo(trained, tmp_path):
+    estimator, x = trained
+    model = saved_model.load(export_saved_model(estimator, tmp_path / "exports", build_raw_serving_input_receiver_fn({"x": x}, default_batch_size=4)))
+    signature = model.metadata["signatures"]["serving_default"]
+    assert signature["inputs"]["x"]["shape"] == [4, 3] and sorted(signature["variables"]) == ["b", "w"]
+    text = (model.export_dir / signature["stablehlo"]).read_text()
+    assert "stablehlo.dot_general" in text and "tensor<4x3xf32>" in text
+    np.testing.assert_array_equal(model.signatures["serving_default"](x=x[:4])["y"], _batch_predictions(estimator, {"x": x[:4]})["y"])
 
 
 def test_custom_receiver_single_tensor_and_prediction(tmp_path):
