@@ -44,12 +44,12 @@ from tfc.saved_model.format import (
 from tfc.types import TensorType
 from tfc.verifier import verify
 
-from .estimator import MODEL_FN_ARGS
 from .mode_keys import ModeKeys
 from .model_fn import EstimatorSpec
 
 FEATURE_KEY, RECEIVER_KEY, OUTPUT_KEY = "feature", "input", "output"  # TensorFlow's names for a single tensor
 VARIABLE_OPS = ("VariableV2", "Variable", "VarHandleOp")
+MODEL_FN_ARGS = ("features", "labels", "mode", "params", "config")  # Estimator's; not imported, so estimator.py may import this module
 
 
 class ServingInputReceiver:
