@@ -23,7 +23,11 @@ An export directory (a server's model base path holds numbered ones: ``<base>/<v
          "program": "serving_default.tfc", "stablehlo": null, "entry": "main", "variables": ["w"]}}}
 
 An input's or output's ``name`` is the program's (a tensor name like ``features/x:0`` in a graph), a
-``shape`` of null is an unknown rank and a null dim an unknown size. Everything is written into a
+``shape`` of null is an unknown rank and a null dim an unknown size. A signature's ``variables`` name
+the program's parameters after the inputs, in order (a graph export's: its StableHLO's when it has
+one, else the graph's variables). ``kind`` says how a loader runs a signature: ``traced`` compiles
+the ``.tfc`` program for each call's shapes; ``graph`` runs ``graph.pb`` (feeding the inputs' tensor
+names, fetching the outputs'), the ``.tfc`` text there being the imported tf-level program. Everything is written into a
 temporary directory beside the target and renamed into place at once, so a reader never sees a
 half-written export. Inputs and outputs are listed in the program's parameter and result order.
 """

@@ -155,6 +155,9 @@ def test_load_refuses_broken_exports(exported, tmp_path):
     (missing / "serving_default.tfc").unlink()
     with pytest.raises(SavedModelError, match="names serving_default.tfc, which is missing"):
         saved_model.load(missing)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SavedModelError, match="empty: no saved_model.json, so not a tfc SavedModel$"):
+        saved_model.load(tmp_path / "empty")
     with pytest.raises(SavedModelError, match="not a directory"):
         saved_model.load(tmp_path / "nowhere")
 
