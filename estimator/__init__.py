@@ -5,7 +5,7 @@ an ``Estimator`` trains, evaluates and predicts with it, keeping checkpoints and
 files in ``model_dir``. ``metrics`` holds ``tf.compat.v1.metrics``-style streaming metrics.
 """
 
-from . import metrics
+from . import export, metrics
 from .canned import (
     BaselineClassifier,
     BaselineRegressor,
@@ -41,6 +41,7 @@ __all__ = [
     "NanLossDuringTrainingError",
     "RunConfig",
     "TrainSpec",
+    "export",
     "metrics",
     "train_and_evaluate",
 ]

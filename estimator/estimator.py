@@ -45,6 +45,7 @@ from tfc.runtime.checkpoint import CheckpointError, load
 from tfc.runtime.checkpoint import checkpoint_path as checkpoint_file
 
 from .checkpoint_saver import CheckpointSaverHook
+from .export import export_saved_model
 from .inputs import InputBatches, call_input_fn
 from .metrics import mean
 from .mode_keys import ModeKeys
@@ -251,6 +252,14 @@ class Estimator:
                         break
                     values = session.run(predictions, feed_dict=feeds)
                     yield from _examples(values) if yield_single_examples else [values]
+
+    # ---- export -----------------------------------------------------------------------------------
+    def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
+                           checkpoint_path=None, experimental_mode=ModeKeys.PREDICT) -> bytes:
+        """The PREDICT graph with the checkpoint's variables as a ``tfc.saved_model`` in
+        ``export_dir_base/<timestamp>/`` (:func:`tfc.estimator.export.export_saved_model`); returns its path."""
+        return export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra, as_text, checkpoint_path,
+                                  experimental_mode)
 
     # ---- building the graph -----------------------------------------------------------------------
     def _build(self, input_fn, mode: str):

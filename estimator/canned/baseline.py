@@ -13,14 +13,15 @@ from .heads import SUM_OVER_BATCH_SIZE
 
 SCOPE = "baseline"
 LEARNING_RATE = 0.3  # TensorFlow's default for a baseline's named optimizer
-BATCH_KEY = "baseline/batch"  # an encoded feature giving the batch size (any feature would do; strings do not feed)
+BATCH_KEY = "baseline/batch"  # the encoded feature giving the batch size (string features cannot be fed)
 
 
 def baseline_logits(features, mode, logits_dimension):
-    """``bias`` repeated for every example of the batch."""
+    """``bias`` repeated for every example of the batch (the batch size read from any feature)."""
     with variable_scope(SCOPE):
         bias = get_variable("bias", [logits_dimension], initializer=zeros_initializer())
-    return ones(stack([shape(features[BATCH_KEY])[0], 1])) * bias
+    any_feature = features[sorted(features)[0]] if isinstance(features, dict) else features
+    return ones(stack([shape(any_feature)[0], 1])) * bias
 
 
 def baseline_encoder(weight_column):

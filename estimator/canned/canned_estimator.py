@@ -42,6 +42,17 @@ class CannedEstimator(Estimator):
     def _batch_encoder(self, mode: str):
         return lambda features, labels: (self._encode_features(features), self._head.encode_labels(labels))
 
+    def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
+                           checkpoint_path=None, experimental_mode=ModeKeys.PREDICT) -> bytes:
+        """As Estimator's, for models over numeric columns: the exported graph is fed raw features, and
+        other columns' lookups run on the host, outside it (refused by name)."""
+        host_only = getattr(self._encode_features, "host_only", list)()
+        if host_only:
+            raise ValueError(f"export_saved_model: columns {host_only} are encoded on the host (vocabulary lookups, hashing, "
+                             f"bucketing), which an exported graph cannot do yet; export models over numeric columns")
+        return super().export_saved_model(export_dir_base, serving_input_receiver_fn, assets_extra, as_text, checkpoint_path,
+                                          experimental_mode)
+
 
 def minimized(loss, optimizers):
     """The train_op: each optimizer minimizing ``loss`` over its scope's trainable variables (all of

@@ -14,6 +14,7 @@ import numpy as np
 from tfc.compat.v1 import add_n, get_variable, matmul, variable_scope, zeros_initializer
 from tfc.feature_column.column import CategoricalColumn, DenseColumn, FeatureColumn
 from tfc.feature_column.embedding import combine
+from tfc.feature_column.numeric import NumericColumn
 from tfc.feature_column.transform import dense_output, sorted_columns
 
 IDS_SUFFIX, WEIGHTS_SUFFIX = "/ids", "/weights"
@@ -43,24 +44,35 @@ def checked_columns(feature_columns, owner: str, dense_only: bool) -> tuple:
     return tuple(sorted(columns, key=lambda c: c.name))
 
 
-def encoder(columns: tuple, passthrough: tuple = ()):
+class FeatureEncoder:
     """The host phase for ``columns``: raw features to the encoded arrays the graph reads, keeping
     the ``passthrough`` features (a weight column) as they are."""
-    def encode(features) -> dict:
+
+    def __init__(self, columns: tuple, passthrough: tuple = ()):
+        self.columns, self.passthrough = columns, passthrough
+
+    def __call__(self, features) -> dict:
         if not isinstance(features, dict):
             raise TypeError(f"canned estimators need features as a dict keyed by the columns' keys, got {type(features).__name__}")
         encoded = {}
-        for column in columns:
+        for column in self.columns:
             try:
                 encoded.update(column.encode(features))
             except KeyError as err:
                 raise ValueError(f"feature column '{column.name}': {err.args[0]}") from None
-        for key in passthrough:
+        for key in self.passthrough:
             if key in features:
                 encoded[key] = np.asarray(features[key])
         return {key: padded(key, value) for key, value in encoded.items()}
 
-    return encode
+    def host_only(self) -> list[str]:
+        """The columns whose encoding is a host lookup (not a plain numeric value): a graph fed raw
+        features, such as an export's, cannot compute them."""
+        return [column.name for column in self.columns if not isinstance(column, NumericColumn)]
+
+
+def encoder(columns: tuple, passthrough: tuple = ()) -> FeatureEncoder:
+    return FeatureEncoder(columns, passthrough)
 
 
 def padded(key: str, value: np.ndarray) -> np.ndarray:
@@ -111,4 +123,4 @@ def linear_logits(encoded: dict, columns: tuple, units: int, sparse_combiner: st
     return (terms[0] if len(terms) == 1 else add_n(terms)) + bias
 
 
-__all__ = ["SPARSE_COMBINERS", "checked_columns", "dense_input", "encoder", "linear_logits", "padded"]
+__all__ = ["SPARSE_COMBINERS", "FeatureEncoder", "checked_columns", "dense_input", "encoder", "linear_logits", "padded"]

@@ -31,7 +31,7 @@ def trained(tmp_path_factory):
 
 def test_custom_model_fn_export_equals_predict(trained, tmp_path):
     estimator, x = trained
-    path = export_saved_model(estimator, tmp_path / "exports", build_raw_serving_input_receiver_fn({"x": x}), as_text=True)
+    path = estimator.export_saved_model(tmp_path / "exports", build_raw_serving_input_receiver_fn({"x": x}), as_text=True)
     assert isinstance(path, bytes) and os.path.dirname(path) == os.fsencode(tmp_path / "exports")
     assert os.path.basename(path).isdigit()  # a timestamp version, as TensorFlow's
     model = saved_model.load(path)
@@ -136,3 +136,19 @@ def test_export_refuses(tmp_path, trained):
     with pytest.raises(TypeError, match="receiver_tensors must map strings to graph Tensors"):
         ServingInputReceiver({"x": tf.placeholder(tf.float32, [None])}, {"x": x})
     assert not (tmp_path / "exports").exists() or not os.listdir(tmp_path / "exports")  # nothing half-written
+
+
+def test_canned_exports_need_numeric_columns_and_baselines_export(tmp_path):
+    from tfc.estimator import BaselineRegressor, LinearClassifier
+
+    features = {"color": np.array([["red"], ["blue"]]), "x": np.ones((2, 1), np.float32)}
+    color = fc.categorical_column_with_vocabulary_list("color", ["red", "blue"])
+    classifier = LinearClassifier([color], model_dir=str(tmp_path / "c"), optimizer="SGD")
+    classifier.train(lambda: (features, np.array([0, 1])), steps=1)
+    with pytest.raises(ValueError, match=r"columns \['color'\] are encoded on the host"):
+        classifier.export_saved_model(tmp_path / "exports", build_raw_serving_input_receiver_fn({"x": features["x"]}))
+    baseline = BaselineRegressor(model_dir=str(tmp_path / "b"), optimizer="SGD")
+    baseline.train(lambda: ({"x": features["x"]}, np.array([1.0, 3.0], np.float32)), steps=5)
+    model = saved_model.load(baseline.export_saved_model(tmp_path / "exports", build_raw_serving_input_receiver_fn({"x": features["x"]})))
+    out = model.signatures["serving_default"](x=np.zeros((3, 1), np.float32))["predictions"]
+    np.testing.assert_allclose(out, np.broadcast_to(baseline.get_variable_value("baseline/bias"), (3, 1)), rtol=1e-6)
