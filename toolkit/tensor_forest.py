@@ -19,6 +19,7 @@ from .estimator_interface import ToolkitEstimator
 from .points import as_points, check_unsupported, features_points
 
 DEFAULT_MAX_DEPTH = 8  # tfc's default depth: 2**9 - 1 nodes per tree, within contrib's max_nodes=10000
+WEIGHTS_BUDGET = 2 ** 24  # float32 entries (64 MiB) of a batch's one-hot weights in fit
 _TREE_KEYS = ("feature", "threshold", "left_child", "value")
 _LEVEL_KEYS = ("level_stats", "level_totals", "level_start", "level_rows")
 
@@ -130,12 +131,13 @@ class TensorForestEstimator(ToolkitEstimator):
     # ---- the array interface ---------------------------------------------------------------------
     def fit(self, x, y, batch_size: int | None = None) -> TensorForestEstimator:
         """Grow the forest on x [n, num_features] and labels y (class ids [n], or regression targets [n]
-        or [n, num_outputs]), each level from one pass over x in batches of ``batch_size`` rows (all
-        at once by default): one compiled program. Returns self."""
+        or [n, num_outputs]), each level from one pass over x in batches of ``batch_size`` rows: one
+        compiled program. By default the batches are as large as keeps the per-batch one-hot weights
+        within 64 MiB (all of x when it fits); the batch size does not change the forest. Returns self."""
         x = as_points(x, "x")
         params = self._params_for(x.shape[1])
         targets = _targets(y, x.shape[0], params)
-        batch = _batch_size(batch_size, x.shape[0])
+        batch = _batch_size(batch_size, x.shape[0], params)
         padding = (-x.shape[0]) % batch
         weights = _bagging_weights(params, x.shape[0], (2,))
         thresholds = np.asarray(forest_growth.candidate_thresholds(x, params.num_thresholds))
@@ -143,7 +145,7 @@ class TensorForestEstimator(ToolkitEstimator):
         masks = np.stack([_node_mask(params, tree_features, depth) for depth in range(params.max_depth)])
         grown = forest_growth.grow(_pad(x, padding), _pad(targets, padding), np.pad(weights, ((0, 0), (0, padding))),
                                    thresholds, masks, _empty_tree(params), batch, params.max_depth)
-        state = {**dict(zip(_TREE_KEYS, (np.asarray(a) for a in grown))), **_empty_level(params, 2 ** params.max_depth - 1)}
+        state = {**dict(zip(_TREE_KEYS, (np.asarray(a) for a in grown))), **_finished_level(params)}
         self._set_state({**state, "candidate_thresholds": thresholds, "batches": np.int64(0)})
         self.params = params
         return self
@@ -175,18 +177,20 @@ class TensorForestEstimator(ToolkitEstimator):
     def _train_step(self, state: dict, features, labels) -> tuple[dict, float]:
         x, labels = self._batch(features, labels)
         targets = self._checked(state, x, labels)
-        loss = self._batch_loss(state, x, labels)[1] / (x.shape[0] * (self.params.num_outputs if self.params.regression else 1))
         params, batches = self.params, int(state["batches"])
-        depth = min(int(np.log2(int(state["level_start"]) + 1)), params.max_depth - 1)
+        loss = self._batch_loss(state, x, labels)[1] / (x.shape[0] * (params.num_outputs if params.regression else 1))
+        if int(state["level_start"]) >= 2 ** params.max_depth - 1:  # every level decided: nothing left to grow
+            return {**state, "batches": np.int64(batches + 1)}, loss
+        depth = int(np.log2(int(state["level_start"]) + 1))
         mask = _node_mask(params, _tree_features(params), depth)
         weights = _bagging_weights(params, x.shape[0], (3, batches))
-        level = tuple(state[key] for key in _LEVEL_KEYS)
         tree, level = forest_growth.train_step(x, targets, weights, state["candidate_thresholds"], mask,
-                                               tuple(state[key] for key in _TREE_KEYS), level,
+                                               tuple(state[key] for key in _TREE_KEYS), tuple(state[key] for key in _LEVEL_KEYS),
                                                np.float32(params.split_after_samples), params.max_depth)
-        new = {**dict(zip(_TREE_KEYS, tree)), **dict(zip(_LEVEL_KEYS, level))}
-        new = {key: np.asarray(value) for key, value in new.items()}
-        return {**new, "candidate_thresholds": state["candidate_thresholds"], "batches": np.int64(batches + 1)}, float(loss)
+        new = {key: np.asarray(value) for key, value in zip(_TREE_KEYS + _LEVEL_KEYS, (*tree, *level))}
+        if int(new["level_start"]) >= 2 ** params.max_depth - 1:
+            new.update(_finished_level(params))
+        return {**new, "candidate_thresholds": state["candidate_thresholds"], "batches": np.int64(batches + 1)}, loss
 
     def _evaluate_batch(self, state: dict, features, labels) -> dict:
         x, labels = self._batch(features, labels)
@@ -220,8 +224,13 @@ class TensorForestEstimator(ToolkitEstimator):
         return features_points(features), labels
 
     def _checked(self, state: dict, x: np.ndarray, labels) -> np.ndarray:
-        """The batch's target channels, once x's width and the labels are checked against the model."""
+        """The batch's target channels, once x's width and the labels are checked against the model
+        (whose hyperparameters, filled for its width, become ``self.params``: a restored model's too)."""
         _check_width(state, x)
+        self.params = self._params_for(x.shape[1])
+        if _tree_depth(state) != self.params.max_depth:
+            raise ValueError(f"the model's trees have depth {_tree_depth(state)}, but params give max_depth {self.params.max_depth}: "
+                             "use the params it was grown with")
         return _targets(labels, x.shape[0], self.params)
 
     def _batch_loss(self, state: dict, x: np.ndarray, labels) -> tuple[float, float]:
@@ -281,9 +290,11 @@ def _targets(labels, num_points: int, params: ForestHParams) -> np.ndarray:
     return np.concatenate([np.eye(params.num_classes, dtype=np.float32)[y.astype(np.int64)], ones], 1)
 
 
-def _batch_size(batch_size, num_points: int) -> int:
+def _batch_size(batch_size, num_points: int, params: ForestHParams) -> int:
+    """The given batch size (at most n), or the largest whose [n, T * L * channels] one-hot weights fit WEIGHTS_BUDGET."""
     if batch_size is None:
-        return num_points
+        row = params.num_trees * 2 ** (params.max_depth - 1) * (params.num_outputs + 1)
+        return max(1, min(num_points, WEIGHTS_BUDGET // row))
     if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     return min(int(batch_size), num_points)
@@ -330,13 +341,18 @@ def _empty_tree(params: ForestHParams) -> tuple:
             np.zeros(shape + (params.num_outputs,), np.float32))
 
 
-def _empty_level(params: ForestHParams, start: int) -> dict:
-    """Zero statistics for the level starting at node ``start`` (2**max_depth - 1: growth is over)."""
-    num_slots, channels = 2 ** (params.max_depth - 1), params.num_outputs + 1
+def _empty_level(params: ForestHParams, start: int, num_slots: int | None = None) -> dict:
+    """Zero statistics for the level starting at node ``start`` (L = num_slots nodes; the deepest level's by default)."""
+    num_slots, channels = 2 ** (params.max_depth - 1) if num_slots is None else num_slots, params.num_outputs + 1
     features = params.num_features * params.num_thresholds
     return {"level_stats": np.zeros((params.num_trees, num_slots * channels, features), np.float32),
             "level_totals": np.zeros((params.num_trees, num_slots, channels), np.float32),
             "level_start": np.int32(start), "level_rows": np.float32(0)}
+
+
+def _finished_level(params: ForestHParams) -> dict:
+    """The level state once every level is decided: no statistics to keep (checkpoints stay small)."""
+    return _empty_level(params, 2 ** params.max_depth - 1, num_slots=0)
 
 
 __all__ = ["ForestHParams", "TensorForestEstimator"]
