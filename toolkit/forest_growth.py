@@ -4,11 +4,13 @@ Level ``d`` holds the nodes ``2**d - 1 .. 2**(d+1) - 2`` of each tree (a heap la
 children are 2m+1 and 2m+2, which ``left_child`` records). Growing it has two parts:
 
 - **statistics**: each batch's samples are routed to their level-d node in every tree
-  (:func:`.forest_inference.route`), and for every (tree, node, feature, candidate threshold) the
-  samples with ``x[feature] <= threshold`` are summed per target channel: one matmul of the
-  [channels-by-node-by-tree, n] one-hot weights with the [n, feature-by-threshold] indicators.
-  Channels are the one-hot class (classification) or the target (regression), plus a count; the
-  samples' weights are the trees' bagging weights.
+  (:func:`.forest_inference.route`) and binned per feature by the candidate thresholds; one
+  segment sum (a scatter-add) of the n*T*F (sample, tree, feature) rows gives every (tree, node,
+  feature, bin) its summed target channels, and cumulative sums over the bins give the sums of the
+  samples with ``x[feature] <= threshold`` for every candidate. Channels are the one-hot class
+  (classification) or the target (regression), plus a count; the samples' weights are the trees'
+  bagging weights. The histograms add up over batches; with the integer weights of classification
+  the sums are exact, so batching never changes a forest.
 - **decision**: every node of the level takes the candidate that maximizes sum_c S_c^2 / n over its
   two sides (S the channel sums, n the count): the Gini impurity decrease for one-hot classes, the
   variance decrease for regression targets. Only the features in the node's random subset count; a
@@ -25,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 import tfc
+from tfc.frontend.tensor import emit
 
 from .forest_inference import route
 
@@ -43,22 +46,43 @@ def candidate_thresholds(x, num_thresholds: int):
     return 0.5 * (tfc.take(ordered, positions - 1, 1) + tfc.take(ordered, positions, 1))
 
 
-def level_statistics(x, targets, weights, tree, start, thresholds, num_slots: int, max_depth: int):
-    """([T, L*C, F*K] channel sums of the samples left of each candidate, [T, L, C] node totals) for
-    the level starting at node ``start`` (L = num_slots nodes at most, C = channels)."""
+def _segment_sum(values, segments, num_segments: int):
+    """[num_segments, C]: the sum of the ``values`` rows [m, C] given each segment id (a scatter-add:
+    nothing of size num_segments x m is built)."""
+    table = tfc.zeros((num_segments, values.shape[1]), tfc.float32)
+    attributes = {"update_window_dims": (1,), "inserted_window_dims": (0,), "scatter_dims_to_operand_dims": (0,),
+                  "index_vector_dim": 1, "kind": "add"}
+    return emit("tfc.scatter", [table, tfc.reshape(segments, (-1, 1)), values], attributes)
+
+
+def level_histogram(x, targets, weights, tree, start, thresholds, num_slots: int, max_depth: int):
+    """[T, L, F, K+1, C]: for the level starting at node ``start`` (L = num_slots nodes at most), the
+    weighted target channels of each (tree, node, feature) summed per bin (bin b holds the samples
+    above b candidate thresholds): one segment sum of the n*T*F (sample, tree, feature) rows."""
     feature, threshold, left_child, _ = tree
     num_trees = feature.shape[0]
     num_points, channels = targets.shape
+    num_features, num_thresholds = thresholds.shape
     slot = route(x, feature, threshold, left_child, max_depth) - start
     active = tfc.logical_and(slot >= 0, tfc.logical_and(slot <= start, slot < num_slots))
     weight = tfc.where(active, weights, tfc.zeros_like(weights))
-    onehot = tfc.one_hot(tfc.clip(slot, 0, num_slots - 1), num_slots) * tfc.expand_dims(weight, 2)
-    spread = tfc.expand_dims(onehot, 3) * tfc.reshape(targets, (1, num_points, 1, channels))
-    rows = tfc.reshape(tfc.transpose(spread, (1, 0, 2, 3)), (num_points, num_trees * num_slots * channels))
-    below = tfc.astype(tfc.expand_dims(x, 2) <= tfc.expand_dims(thresholds, 0), tfc.float32)
-    left = tfc.matmul(tfc.transpose(rows), tfc.reshape(below, (num_points, -1)))
-    totals = tfc.reshape(tfc.sum(rows, 0), (num_trees, num_slots, channels))
-    return tfc.reshape(left, (num_trees, num_slots * channels, -1)), totals
+    bins = tfc.sum(tfc.astype(tfc.expand_dims(x, 2) > tfc.expand_dims(thresholds, 0), tfc.int32), 2)
+    node = tfc.clip(slot, 0, num_slots - 1) + np.arange(num_trees, dtype=np.int32).reshape(-1, 1) * num_slots
+    cell = (tfc.expand_dims(node, 2) * num_features + np.arange(num_features, dtype=np.int32)) * (num_thresholds + 1)
+    cell = cell + tfc.expand_dims(bins, 0)
+    rows = tfc.expand_dims(weight, 2) * tfc.expand_dims(targets, 0)
+    rows = tfc.reshape(tfc.broadcast_to(tfc.expand_dims(rows, 2), (num_trees, num_points, num_features, channels)), (-1, channels))
+    sums = _segment_sum(rows, tfc.reshape(cell, (-1,)), num_trees * num_slots * num_features * (num_thresholds + 1))
+    return tfc.reshape(sums, (num_trees, num_slots, num_features, num_thresholds + 1, channels))
+
+
+def split_statistics(histogram):
+    """(left sums [T, L, C, F*K] of the samples at or below each candidate, node totals [T, L, C]) from
+    a level's histogram: cumulative sums over the bins."""
+    num_trees, num_slots, num_features, bins, channels = histogram.shape
+    left = tfc.cumsum(histogram, 3)[:, :, :, : bins - 1]
+    left = tfc.reshape(tfc.transpose(left, (0, 1, 4, 2, 3)), (num_trees, num_slots, channels, num_features * (bins - 1)))
+    return left, tfc.sum(histogram[:, :, 0], 2)
 
 
 def _side_score(sums, count):
@@ -67,13 +91,12 @@ def _side_score(sums, count):
     return tfc.where(count > 0, score, NEG_INF)
 
 
-def choose_splits(stats, totals, node_mask, thresholds):
-    """Each level node's best split: (feature [T, L] int32, threshold [T, L], splits [T, L] bool,
+def choose_splits(left, totals, node_mask, thresholds):
+    """Each level node's best split (from :func:`split_statistics`): (feature [T, L] int32, threshold [T, L], splits [T, L] bool,
     left and right values [T, L, O], the node's own value [T, L, O], whether it saw samples [T, L])."""
     num_trees, num_slots, channels = totals.shape
     outputs = channels - 1
     num_features, num_thresholds = thresholds.shape
-    left = tfc.reshape(stats, (num_trees, num_slots, channels, num_features * num_thresholds))
     right = tfc.expand_dims(totals, 3) - left
     score = _side_score(left[:, :, :outputs], left[:, :, outputs]) + _side_score(right[:, :, :outputs], right[:, :, outputs])
     allowed = tfc.broadcast_to(tfc.expand_dims(node_mask, 3), (num_trees, num_slots, num_features, num_thresholds))
@@ -124,25 +147,25 @@ def apply_level(tree, decisions, start):
 
 @tfc.compile
 def grow(x, targets, weights, thresholds, node_masks, tree, batch_size: int, max_depth: int):
-    """The whole growth of ``fit``: for each of max_depth levels, statistics summed over every batch
+    """The whole growth of ``fit``: for each of max_depth levels, the histogram summed over every batch
     of ``batch_size`` rows of x (padded rows carry weight 0), then the level's decision. ``node_masks``
     [max_depth, T, L, F] are each level's per-node feature subsets. Returns the tree arrays."""
-    num_slots = node_masks.shape[2]
+    num_trees, num_slots, num_features = node_masks.shape[1:]
+    shape = (num_trees, num_slots, num_features, thresholds.shape[1] + 1, targets.shape[1])
     num_batches = x.shape[0] // batch_size
     offsets = np.arange(batch_size, dtype=np.int32)
 
-    def batch_step(b, sums):
+    def batch_step(b, carried):
+        histogram, tree, start = carried
         rows = b * batch_size + offsets
-        stats, totals = level_statistics(tfc.take(x, rows), tfc.take(targets, rows), tfc.take(weights, rows, 1),
-                                         sums[2], sums[3], thresholds, num_slots, max_depth)
-        return sums[0] + stats, sums[1] + totals, sums[2], sums[3]
+        histogram = histogram + level_histogram(tfc.take(x, rows), tfc.take(targets, rows), tfc.take(weights, rows, 1),
+                                                tree, start, thresholds, num_slots, max_depth)
+        return histogram, tree, start
 
     def level_step(depth, carried):
         tree, start = carried
-        stats = tfc.zeros((tree[0].shape[0], num_slots * targets.shape[1], thresholds.shape[0] * thresholds.shape[1]), tfc.float32)
-        totals = tfc.zeros((tree[0].shape[0], num_slots, targets.shape[1]), tfc.float32)
-        stats, totals, _, _ = tfc.fori_loop(0, num_batches, batch_step, (stats, totals, tree, start))
-        decisions = choose_splits(stats, totals, tfc.take(node_masks, depth), thresholds)
+        histogram, _, _ = tfc.fori_loop(0, num_batches, batch_step, (tfc.zeros(shape, tfc.float32), tree, start))
+        decisions = choose_splits(*split_statistics(histogram), tfc.take(node_masks, depth), thresholds)
         return apply_level(tree, decisions, start), 2 * start + 1
 
     start = tfc.astype(np.int32(0), tfc.int32)
@@ -152,19 +175,18 @@ def grow(x, targets, weights, thresholds, node_masks, tree, batch_size: int, max
 
 @tfc.compile
 def train_step(x, targets, weights, thresholds, node_mask, tree, level, split_after_samples, max_depth: int):
-    """One batch of the estimator's training: its statistics join the current level's (``level`` =
-    (stats, totals, first node of the level, rows seen)); once the level has seen
-    ``split_after_samples`` rows it is decided and the next level starts from zero statistics.
-    After max_depth levels nothing changes. Returns (tree arrays, level)."""
-    stats, totals, start, seen = level
+    """One batch of the estimator's training: its histogram joins the current level's (``level`` =
+    (histogram, first node of the level, rows seen)); once the level has seen ``split_after_samples``
+    rows it is decided and the next level starts from an empty histogram. After max_depth levels
+    nothing changes. Returns (tree arrays, level)."""
+    histogram, start, seen = level
     num_slots = node_mask.shape[1]
     growing = start < 2 ** max_depth - 1
-    batch_stats, batch_totals = level_statistics(x, targets, weights, tree, start, thresholds, num_slots, max_depth)
-    stats, totals = stats + batch_stats, totals + batch_totals
+    histogram = histogram + level_histogram(x, targets, weights, tree, start, thresholds, num_slots, max_depth)
     seen = seen + np.float32(x.shape[0])
     done = tfc.logical_and(growing, seen >= split_after_samples)
-    grown = apply_level(tree, choose_splits(stats, totals, node_mask, thresholds), start)
+    grown = apply_level(tree, choose_splits(*split_statistics(histogram), node_mask, thresholds), start)
     tree = tuple(tfc.where(done, new, old) for new, old in zip(grown, tree))
-    stats, totals = tfc.where(done, tfc.zeros_like(stats), stats), tfc.where(done, tfc.zeros_like(totals), totals)
+    histogram = tfc.where(done, tfc.zeros_like(histogram), histogram)
     start = tfc.where(done, 2 * start + 1, start)
-    return tree, (stats, totals, start, tfc.where(done, tfc.zeros_like(seen), seen))
+    return tree, (histogram, start, tfc.where(done, tfc.zeros_like(seen), seen))

@@ -19,9 +19,9 @@ from .estimator_interface import ToolkitEstimator
 from .points import as_points, check_unsupported, features_points
 
 DEFAULT_MAX_DEPTH = 8  # tfc's default depth: 2**9 - 1 nodes per tree, within contrib's max_nodes=10000
-WEIGHTS_BUDGET = 2 ** 24  # float32 entries (64 MiB) of a batch's one-hot weights in fit
+WEIGHTS_BUDGET = 2 ** 24  # float32 entries (64 MiB) of a batch's histogram rows in fit
 _TREE_KEYS = ("feature", "threshold", "left_child", "value")
-_LEVEL_KEYS = ("level_stats", "level_totals", "level_start", "level_rows")
+_LEVEL_KEYS = ("level_histogram", "level_start", "level_rows")
 
 
 class ForestHParams:
@@ -132,7 +132,7 @@ class TensorForestEstimator(ToolkitEstimator):
     def fit(self, x, y, batch_size: int | None = None) -> TensorForestEstimator:
         """Grow the forest on x [n, num_features] and labels y (class ids [n], or regression targets [n]
         or [n, num_outputs]), each level from one pass over x in batches of ``batch_size`` rows: one
-        compiled program. By default the batches are as large as keeps the per-batch one-hot weights
+        compiled program. By default the batches are as large as keeps the per-batch histogram rows
         within 64 MiB (all of x when it fits); the batch size does not change the forest. Returns self."""
         x = as_points(x, "x")
         params = self._params_for(x.shape[1])
@@ -291,9 +291,9 @@ def _targets(labels, num_points: int, params: ForestHParams) -> np.ndarray:
 
 
 def _batch_size(batch_size, num_points: int, params: ForestHParams) -> int:
-    """The given batch size (at most n), or the largest whose [n, T * L * channels] one-hot weights fit WEIGHTS_BUDGET."""
+    """The given batch size (at most n), or the largest whose [n * T * F, channels] histogram rows fit WEIGHTS_BUDGET."""
     if batch_size is None:
-        row = params.num_trees * 2 ** (params.max_depth - 1) * (params.num_outputs + 1)
+        row = params.num_trees * params.num_features * (params.num_outputs + 1)
         return max(1, min(num_points, WEIGHTS_BUDGET // row))
     if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
@@ -342,12 +342,10 @@ def _empty_tree(params: ForestHParams) -> tuple:
 
 
 def _empty_level(params: ForestHParams, start: int, num_slots: int | None = None) -> dict:
-    """Zero statistics for the level starting at node ``start`` (L = num_slots nodes; the deepest level's by default)."""
-    num_slots, channels = 2 ** (params.max_depth - 1) if num_slots is None else num_slots, params.num_outputs + 1
-    features = params.num_features * params.num_thresholds
-    return {"level_stats": np.zeros((params.num_trees, num_slots * channels, features), np.float32),
-            "level_totals": np.zeros((params.num_trees, num_slots, channels), np.float32),
-            "level_start": np.int32(start), "level_rows": np.float32(0)}
+    """An empty histogram for the level starting at node ``start`` (L = num_slots nodes; the deepest level's by default)."""
+    num_slots = 2 ** (params.max_depth - 1) if num_slots is None else num_slots
+    shape = (params.num_trees, num_slots, params.num_features, params.num_thresholds + 1, params.num_outputs + 1)
+    return {"level_histogram": np.zeros(shape, np.float32), "level_start": np.int32(start), "level_rows": np.float32(0)}
 
 
 def _finished_level(params: ForestHParams) -> dict:

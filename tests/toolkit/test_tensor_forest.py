@@ -83,7 +83,7 @@ def test_train_steps_on_the_whole_input_equal_fit_and_evaluate_predict_agree(ref
     np.testing.assert_array_equal([p["predictions"] for p in predictions], fitted.predict(x[:50]))
     restored = TensorForestEstimator(params, model_dir=str(tmp_path))
     np.testing.assert_array_equal(restored.predict(x), fitted.predict(x))
-    assert restored.get_variable_value("level_stats").size == 0  # grown: the checkpoint keeps no statistics
+    assert restored.get_variable_value("level_histogram").size == 0  # grown: the checkpoint keeps no statistics
     restored.train(lambda: (x, y), steps=1)  # nothing left to grow
     np.testing.assert_array_equal(restored.get_variable_value("value"), fitted.get_variable_value("value"))
     assert restored.evaluate(lambda: (x, y))["global_step"] == 7
