@@ -39,7 +39,7 @@ def columns():
     age = fc.numeric_column("age", normalizer_fn=lambda x: (x - 45) / 15)
     hours = fc.numeric_column("hours_per_week", normalizer_fn=lambda x: (x - 40) / 10)
     age_buckets = fc.bucketized_column(fc.numeric_column("age"), [25, 30, 35, 40, 45, 50, 55, 60, 65])
-    wide = [education, occupation, age_buckets, fc.crossed_column([education, occupation], 500)]
+    wide = [education, occupation, age_buckets, fc.crossed_column([education, "occupation"], 500)]
     deep = [age, hours, fc.embedding_column(education, 4), fc.embedding_column(occupation, 8)]
     return wide, deep
 
