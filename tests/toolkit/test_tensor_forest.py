@@ -116,6 +116,11 @@ def test_regression_estimator_metrics(reference):
     assert set(next(forest.predict(lambda: (x[:3], None)))) == {"predictions"}
     with pytest.raises(ValueError, match="predict_proba is for classification"):
         forest.predict_proba(x)
+    two = np.stack([y, x[:, 0]], 1)  # num_classes outputs at once
+    both = TensorForestEstimator(ForestHParams(num_classes=2, num_trees=4, max_depth=3, regression=True)).fit(x, two)
+    assert both.predict(x).shape == (400, 2)
+    with pytest.raises(ValueError, match=r"\[n\] or \[n, 2\] \(num_classes\), got shape \[400, 1\]"):
+        both.fit(x, y[:, None])
 
 
 def test_pure_nodes_stay_leaves_and_feature_bags_hold():
