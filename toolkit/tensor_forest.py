@@ -33,7 +33,8 @@ class ForestHParams:
       fit in ``max_nodes``, at most 8. A given ``max_depth`` is also capped by ``max_nodes``.
     - ``num_splits_to_consider``: the number of *features* each node tries (a random subset, new per
       node, as scikit-learn's ``max_features``), each at all ``num_thresholds`` (tfc's, default 32)
-      candidate thresholds: the quantiles of the first batch. 0 gives floor(sqrt(num_features)).
+      candidate thresholds (quantile midpoints of x in ``fit``, of the first batch in ``train``;
+      contrib drew single (feature, threshold) candidates). 0 gives floor(sqrt(num_features)).
     - ``split_after_samples``: the estimator's ``train`` decides a level's splits (for all its
       nodes at once) after that many samples reached the level; ``fit`` decides each level after one
       pass over all of x.
