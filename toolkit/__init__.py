@@ -5,5 +5,6 @@ from .kmeans import KMeansClustering
 from .linear import LinearRegressor, LogisticRegressor
 from .sdca import SDCAOptimizer
 from .svm import SVM
+from .tensor_forest import ForestHParams, TensorForestEstimator
 
-__all__ = ["GMM", "SVM", "KMeansClustering", "LinearRegressor", "LogisticRegressor", "SDCAOptimizer"]
+__all__ = ["GMM", "SVM", "ForestHParams", "KMeansClustering", "LinearRegressor", "LogisticRegressor", "SDCAOptimizer", "TensorForestEstimator"]
