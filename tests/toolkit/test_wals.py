@@ -3,6 +3,7 @@
 observed low-rank matrix, leaves unobserved rows alone, is seeded, refuses bad input by name, and its
 estimator interface (one sweep per step) agrees with ``fit``."""
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import tfc
 from tfc.toolkit.wals import WALSMatrixFactorization
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "toolkit"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +138,25 @@ def test_estimator_input_without_the_id_features_is_refused(reference):
     model = _model(reference)
     with pytest.raises(ValueError, match="features must be a dict with keys 'row' and 'col'"):
         model.train(lambda: ({"user": reference["rows"]}, reference["values"]), steps=1)
+
+
+def test_batches_of_a_dataset_train_and_evaluate(reference):
+    rows, cols, values = _triples(reference)
+    features = {WALSMatrixFactorization.ROW: rows, WALSMatrixFactorization.COL: cols}
+    batches = lambda: tfc.data.Dataset.from_tensor_slices((features, values)).batch(88)
+    model = _model(reference).train(batches, steps=2)
+    start = _model(reference).fit(rows, cols, values, iterations=0)
+    assert model.loss(rows, cols, values) < 0.5 * start.loss(rows, cols, values)
+    results = model.evaluate(batches)
+    errors = model.predict(rows, cols) - values
+    assert results["mse"] == pytest.approx(np.mean(errors**2), rel=1e-4)
+    assert results["rmse"] == pytest.approx(np.sqrt(np.mean(errors**2)), rel=1e-4)
+
+
+def test_ratings_example_beats_the_mean_rating():
+    spec = importlib.util.spec_from_file_location("wals_ratings", EXAMPLES / "wals_ratings.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    results = example.main(verbose=False)
+    assert results["WALS (fit)"] < 0.8 * results["mean rating"], results
+    assert results["WALS (estimator)"] == pytest.approx(results["WALS (fit)"], rel=1e-3)
