@@ -34,7 +34,8 @@ class WALSMatrixFactorization(ToolkitEstimator):
     observed row exactly given V, then every observed column given U; rows and columns without an
     observation keep their factors. ``row_init``/``col_init`` are "random" (normal / sqrt(k), seeded
     by the config's ``tf_random_seed``, else 0) or arrays. The shard counts and cache switches are
-    contrib's knobs for distributed training: accepted and checked, they do not change the result.
+    contrib's knobs for distributed training: accepted and checked, they do not change the result
+    (weights and initial factors may come as contrib's one-array-per-shard lists).
 
     The estimator interface reads features {ROW: row ids, COL: col ids} and labels the ratings; a
     train step is one sweep over the batch's ratings, from factors initialized at the first step
@@ -54,12 +55,11 @@ class WALSMatrixFactorization(ToolkitEstimator):
         self._k = _positive_int(embedding_dimension, "embedding_dimension")
         self._w0 = np.float32(_non_negative(unobserved_weight, "unobserved_weight"))
         self._lam = np.float32(0.0 if regularization_coeff is None else _non_negative(regularization_coeff, "regularization_coeff"))
-        self._inits = (_initial_factors(row_init, self._shape[0], self._k, "row_init"),
-                       _initial_factors(col_init, self._shape[1], self._k, "col_init"))
-        self._weights = (_side_weights(row_weights, self._shape[0], "row_weights"),
-                         _side_weights(col_weights, self._shape[1], "col_weights"))
-        for name, value in (("num_row_shards", num_row_shards), ("num_col_shards", num_col_shards)):
-            _positive_int(value, name)
+        shards = (_positive_int(num_row_shards, "num_row_shards"), _positive_int(num_col_shards, "num_col_shards"))
+        self._inits = (_initial_factors(_joined(row_init, shards[0]), self._shape[0], self._k, "row_init"),
+                       _initial_factors(_joined(col_init, shards[1]), self._shape[1], self._k, "col_init"))
+        self._weights = (_side_weights(_joined(row_weights, shards[0]), self._shape[0], "row_weights"),
+                         _side_weights(_joined(col_weights, shards[1]), self._shape[1], "col_weights"))
         for name, value in (("use_factors_weights_cache_for_training", use_factors_weights_cache_for_training),
                             ("use_gramian_cache_for_training", use_gramian_cache_for_training)):
             if not isinstance(value, (bool, np.bool_)):
@@ -144,7 +144,11 @@ class WALSMatrixFactorization(ToolkitEstimator):
         rows, cols, values = triples
         new = wals_solve.sweeps(rows, cols, values, *self._weights, *(state[name] for name in STATE_NAMES),
                                 np.int32(iterations), self._w0, self._lam)
-        return {name: np.asarray(value) for name, value in zip(STATE_NAMES, new)}
+        factors = {name: np.asarray(value) for name, value in zip(STATE_NAMES, new)}
+        if not all(np.isfinite(value).all() for value in factors.values()):
+            raise ValueError("WALS met a singular system (a row or column with fewer observations than embedding_dimension, "
+                             "and nothing else to pin it down): give unobserved_weight > 0 or regularization_coeff > 0")
+        return factors
 
     def _objective(self, state: dict, triples) -> tuple[float, float]:
         total, squared_error = wals_solve.objective(*triples, *self._weights, *(state[name] for name in STATE_NAMES),
@@ -162,7 +166,7 @@ class WALSMatrixFactorization(ToolkitEstimator):
             outside = ids[(ids < 0) | (ids >= count)]
             if outside.size:
                 raise ValueError(f"{name} must be ids in [0, {count}), got {outside[:8].tolist()}")
-        return rows, cols
+        return rows.astype(np.int32), cols.astype(np.int32)
 
     def _triples(self, rows, cols, values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Checked (rows int32, cols int32, values float32), all [n] with n >= 1."""
@@ -200,7 +204,7 @@ def _id_array(ids, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a rank-1 array of ids, got shape {list(array.shape)}")
     if array.size and not np.issubdtype(array.dtype, np.integer):
         raise TypeError(f"{name} must be integer ids, got dtype {array.dtype}")
-    return array.astype(np.int32)
+    return array.astype(np.int64)
 
 
 def _positive_int(value, name: str) -> int:
@@ -213,6 +217,14 @@ def _non_negative(value, name: str) -> float:
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < np.inf:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)
+
+
+def _joined(value, shards: int):
+    """contrib gives sharded weights and initial factors as a list of one array per shard (contiguous
+    rows, in order): they are joined into one."""
+    if shards > 1 and isinstance(value, (list, tuple)) and len(value) == shards and all(np.ndim(part) >= 1 for part in value):
+        return np.concatenate([np.asarray(part, dtype=np.float64) for part in value])
+    return value
 
 
 def _side_weights(weights, count: int, name: str) -> np.ndarray:

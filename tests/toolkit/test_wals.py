@@ -104,6 +104,25 @@ def test_bad_arguments_are_refused_by_name(kwargs, message):
         WALSMatrixFactorization(**{"num_rows": 20, "num_cols": 15, "embedding_dimension": 3, **kwargs})
 
 
+def test_sharded_weights_and_factors_are_joined(reference):
+    sharded = WALSMatrixFactorization(
+        20, 15, 3, unobserved_weight=float(reference["unobserved_weight"]), regularization_coeff=float(reference["regularization"]),
+        row_init=np.split(reference["row_init"], 2), col_init=np.split(reference["col_init"], 3), num_row_shards=2,
+        num_col_shards=3, row_weights=list(np.split(reference["row_weights"], 2)), col_weights=list(np.split(reference["col_weights"], 3)))
+    joined = _model(reference)
+    for model in (sharded, joined):
+        model.fit(*_triples(reference), iterations=1)
+    np.testing.assert_array_equal(sharded.get_col_factors(), joined.get_col_factors())
+
+
+def test_singular_systems_and_huge_ids_are_clear_errors():
+    model = WALSMatrixFactorization(3, 3, 2, unobserved_weight=0.0)
+    with pytest.raises(ValueError, match="singular system"):
+        model.fit([0, 1, 2], [0, 1, 2], [1.0, 2.0, 3.0], iterations=1)
+    with pytest.raises(ValueError, match=r"rows must be ids in \[0, 3\)"):
+        model.fit(np.array([2**32], np.int64), [0], [1.0])
+
+
 def test_factors_before_fit_and_bad_iterations_are_clear_errors():
     model = WALSMatrixFactorization(4, 3, 2)
     with pytest.raises(RuntimeError, match="not fitted yet"):
