@@ -151,6 +151,9 @@ def test_estimator_steps_are_sweeps_and_agree_with_fit(reference, tmp_path):
     assert results["rmse"] == pytest.approx(np.sqrt(np.mean(errors**2)), rel=1e-4)
     predictions = [p["prediction"] for p in trained.predict(_input(reference))]
     np.testing.assert_allclose(predictions, fitted.predict(*_triples(reference)[:2]), atol=1e-5)
+    restored = _model(reference, model_dir=str(tmp_path), max_sweeps=3)
+    np.testing.assert_array_equal(restored.get_col_factors(), trained.get_col_factors())
+    assert restored.get_variable_value("completed_sweeps") == 3
 
 
 def test_estimator_input_without_the_id_features_is_refused(reference):
