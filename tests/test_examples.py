@@ -62,3 +62,8 @@ def test_kmeans_blobs_finds_every_center_both_ways():
     results = load("kmeans_blobs").main(points_per_blob=300, verbose=False)
     for name, (_, distance, _) in results.items():
         assert distance < 0.2, (name, results)
+
+
+def test_wals_ratings_beat_the_mean_rating():
+    errors = load("wals_ratings").main(verbose=False)
+    assert errors["WALS (fit)"] < 0.8 * errors["mean rating"], errors

@@ -6,5 +6,7 @@ from .linear import LinearRegressor, LogisticRegressor
 from .sdca import SDCAOptimizer
 from .svm import SVM
 from .tensor_forest import ForestHParams, TensorForestEstimator
+from .wals import WALSMatrixFactorization
 
-__all__ = ["GMM", "SVM", "ForestHParams", "KMeansClustering", "LinearRegressor", "LogisticRegressor", "SDCAOptimizer", "TensorForestEstimator"]
+__all__ = ["GMM", "SVM", "ForestHParams", "KMeansClustering", "LinearRegressor", "LogisticRegressor", "SDCAOptimizer", "TensorForestEstimator",
+           "WALSMatrixFactorization"]

@@ -63,6 +63,10 @@ class ToolkitEstimator:
     def _predict_batch(self, state: dict, features) -> dict:
         raise NotImplementedError(type(self).__name__)
 
+    def _finished_metrics(self, results: dict) -> dict:
+        """The metrics over the whole input, from the averaged or summed ones (e.g. a root of a mean)."""
+        return results
+
     # ---- state ------------------------------------------------------------------------------------
     @property
     def config(self):
@@ -184,6 +188,7 @@ class ToolkitEstimator:
         if not totals:
             raise ValueError(f"{type(self).__name__}.evaluate: the input_fn gave no batch to evaluate")
         results = {metric: np.float32(total if count is False else total / max(count, 1e-30)) for metric, (total, count) in totals.items()}
+        results = self._finished_metrics(results)
         results[GLOBAL_STEP] = np.int64(self._global_step)
         if self._model_dir_given or self._resolved is not None:
             write_eval_summaries(os.path.join(self.model_dir, "eval" if not name else f"eval_{name}"), results)

@@ -117,14 +117,11 @@ class WALSMatrixFactorization(ToolkitEstimator):
         triples = self._batch(features, labels)
         total, squared_error = self._objective(state, triples)
         count = len(triples[0])
-        return {"loss": (total, count), "mse": (squared_error, count), "rmse": (np.sqrt(squared_error / count) * count, count)}
+        return {"loss": (total, count), "mse": (squared_error, count)}
 
-    def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None, name=None) -> dict:
-        """The estimator's evaluate; ``rmse`` is the square root of ``mse`` over the whole input (the
-        event files hold the per-batch RMSEs' rating-weighted mean, equal for one batch)."""
-        results = super().evaluate(input_fn, steps=steps, hooks=hooks, checkpoint_path=checkpoint_path, name=name)
-        results["rmse"] = np.float32(np.sqrt(results["mse"]))
-        return results
+    def _finished_metrics(self, results: dict) -> dict:
+        """``rmse`` is the square root of ``mse`` over the whole input."""
+        return {**results, "rmse": np.float32(np.sqrt(results["mse"]))}
 
     def _predict_batch(self, state: dict, features) -> dict:
         rows, cols = self._ids(*_feature_ids(features, self.ROW, self.COL))
