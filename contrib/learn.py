@@ -19,6 +19,8 @@ from tfc import data
 from tfc.compat.v1.nn_ops import relu
 from tfc.estimator import canned
 
+from .sdca_linear import SDCATraining, checked_optimizer
+
 SHUFFLE_SEED = 0
 
 
@@ -105,26 +107,36 @@ def default(optimizer, name: str):
     return name if optimizer is None else optimizer
 
 
-class LinearRegressor(ContribRegressor, canned.LinearRegressor):
+class LinearRegressor(SDCATraining, ContribRegressor, canned.LinearRegressor):
     """``tf.contrib.learn.LinearRegressor(feature_columns, model_dir=None, weight_column_name=None,
-    optimizer=None, gradient_clip_norm=None, enable_centered_bias=False, label_dimension=1, config=None)``."""
+    optimizer=None, gradient_clip_norm=None, enable_centered_bias=False, label_dimension=1, config=None)``.
+    With ``optimizer=tfc.contrib.linear_optimizer.SDCAOptimizer(example_id_column)`` it trains by SDCA
+    on the squared loss (:mod:`.sdca_linear`); label_dimension must then be 1."""
+
+    _sdca_loss = "squared_loss"
 
     def __init__(self, feature_columns, model_dir=None, weight_column_name=None, optimizer=None, gradient_clip_norm=None,
                  enable_centered_bias=False, label_dimension=1, _joint_weights=False, config=None, feature_engineering_fn=None):
         refuse(gradient_clip_norm=gradient_clip_norm, enable_centered_bias=enable_centered_bias, feature_engineering_fn=feature_engineering_fn)
+        self._sdca = checked_optimizer(optimizer, "LinearRegressor", label_dimension=(label_dimension, 1, "1"))
         super().__init__(feature_columns, model_dir=model_dir, label_dimension=label_dimension, weight_column=weight_column_name,
-                         optimizer=default(optimizer, "Ftrl"), config=config)
+                         optimizer=default(None if self._sdca else optimizer, "Ftrl"), config=config)
 
 
-class LinearClassifier(ContribClassifier, canned.LinearClassifier):
+class LinearClassifier(SDCATraining, ContribClassifier, canned.LinearClassifier):
     """``tf.contrib.learn.LinearClassifier(feature_columns, model_dir=None, n_classes=2, weight_column_name=None,
-    optimizer=None, gradient_clip_norm=None, enable_centered_bias=False, config=None)``."""
+    optimizer=None, gradient_clip_norm=None, enable_centered_bias=False, config=None)``. With
+    ``optimizer=tfc.contrib.linear_optimizer.SDCAOptimizer(example_id_column)`` it trains by SDCA on the
+    logistic loss (:mod:`.sdca_linear`), as contrib's: two classes only."""
+
+    _sdca_loss = "logistic_loss"
 
     def __init__(self, feature_columns, model_dir=None, n_classes=2, weight_column_name=None, optimizer=None, gradient_clip_norm=None,
                  enable_centered_bias=False, _joint_weight=False, config=None, feature_engineering_fn=None, label_keys=None):
         refuse(gradient_clip_norm=gradient_clip_norm, enable_centered_bias=enable_centered_bias, feature_engineering_fn=feature_engineering_fn)
+        self._sdca = checked_optimizer(optimizer, "LinearClassifier", n_classes=(n_classes, 2, "2 (SDCA trains binary classifiers)"))
         super().__init__(feature_columns, model_dir=model_dir, n_classes=n_classes, weight_column=weight_column_name,
-                         label_vocabulary=label_keys, optimizer=default(optimizer, "Ftrl"), config=config)
+                         label_vocabulary=label_keys, optimizer=default(None if self._sdca else optimizer, "Ftrl"), config=config)
 
 
 class DNNRegressor(ContribRegressor, canned.DNNRegressor):
