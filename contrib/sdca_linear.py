@@ -112,8 +112,11 @@ class SDCATraining:
 
     _sdca: SDCAOptimizer | None = None
     _sdca_loss = "squared_loss"
+    _sdca_design: DesignMatrix | None = None
 
     def train(self, input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None):
+        """Estimator.train's contract; with SDCA each batch is one SDCA epoch and one global step,
+        checkpoints every ``save_checkpoints_steps`` (or ``_secs``) and at the end."""
         if self._sdca is None:
             return super().train(input_fn, hooks=hooks, steps=steps, max_steps=max_steps, saving_listeners=saving_listeners)
         if hooks or saving_listeners:
@@ -124,7 +127,7 @@ class SDCATraining:
             return self
         last = max_steps if max_steps is not None else (None if steps is None else state.step + steps)
         batches = self._sdca_batches(input_fn, last is not None)
-        if getattr(self, "_sdca_design", None) is None:
+        if self._sdca_design is None:
             self._sdca_design = DesignMatrix(self._encode_features.columns)
         self._sdca_loop(state, batches, last)
         return self
@@ -133,9 +136,9 @@ class SDCATraining:
         """Train on ``batches`` until global step ``last`` or the input's end, saving as the config says."""
         config, saved_time, saved_step, widths = self.config, time.monotonic(), state.step, None
         for features, labels in batches:
+            widths = self._sdca_step(state, features, labels)
             if last is not None and state.step >= last:
                 break
-            widths = self._sdca_step(state, features, labels)
             due_steps = config.save_checkpoints_steps and state.step - saved_step >= config.save_checkpoints_steps
             due_secs = config.save_checkpoints_secs and time.monotonic() - saved_time >= config.save_checkpoints_secs
             if due_steps or due_secs:

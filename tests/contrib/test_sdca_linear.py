@@ -52,7 +52,7 @@ def test_classifier_reaches_sdca_minimize_and_evaluates_with_those_weights(tmp_p
 
 def test_regressor_on_batches_reaches_the_ridge_closed_form(tmp_path):
     """SDCA's objective (Σ ω ½(y - x·w)² + λ2/2 ||w||²) / Σ ω, bias a regularized weight, λ2 =
-    max(l2, 1): its minimum solves (Xᵀ Ω X + λ2 I) w = Xᵀ Ω y. Batches of 16 from a Dataset, duals kept by id."""
+    max(l2, 1): its minimum solves (Xᵀ Ω X + λ2 I) w = Xᵀ Ω y. Shuffled batches of 16, duals kept by id."""
     rng = np.random.default_rng(1)
     n = 48
     size = rng.uniform(-1, 1, size=(n, 1)).astype(np.float32)
@@ -63,7 +63,7 @@ def test_regressor_on_batches_reaches_the_ridge_closed_form(tmp_path):
     columns = [layers.real_valued_column("size"), layers.sparse_column_with_integerized_feature("zone", bucket_size=4)]
     optimizer = tf.contrib.linear_optimizer.SDCAOptimizer("id", symmetric_l2_regularization=3.0)
     regressor = tf.contrib.learn.LinearRegressor(columns, model_dir=str(tmp_path), weight_column_name="w", optimizer=optimizer)
-    regressor.fit(input_fn=lambda: tf.data.Dataset.from_tensor_slices((features, price)).repeat().batch(16), steps=150)
+    regressor.fit(x=features, y=price, batch_size=16, steps=150)  # contrib's spelling: shuffled batches, repeated
     x = np.hstack([size.astype(np.float64), np.eye(4)[zone], np.ones((n, 1))])
     gram = x.T @ (omega[:, None].astype(np.float64) * x) + 3.0 * np.eye(x.shape[1])
     ridge = np.linalg.solve(gram, x.T @ (omega.astype(np.float64) * price))
