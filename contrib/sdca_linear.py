@@ -32,6 +32,7 @@ from tfc.toolkit.sdca import SDCAOptimizer
 from tfc.toolkit.svm import example_keys, lookup_duals, merge_duals
 
 LINEAR_SCOPE = "linear/linear_model"
+MAX_DESIGN_ELEMENTS = 1 << 27  # a batch's dense design matrix in float64: 1 GiB
 STATE_KEYS = ("sdca/unshrunk", "sdca/weights", "sdca/example_ids", "sdca/duals")
 
 
@@ -90,9 +91,21 @@ class DesignMatrix:
 
     def __call__(self, encoded: dict) -> tuple[np.ndarray, list[int]]:
         """(x [n, d + 1] float64 with a ones column for the bias, the columns' widths)."""
+        rows, width = len(next(iter(encoded.values()))), sum(block_width(column) for column in self.columns)
+        if rows * width > MAX_DESIGN_ELEMENTS:
+            raise ValueError(f"SDCAOptimizer: a batch of {rows} examples makes a dense design matrix of {rows} x {width} "
+                             f"(over {MAX_DESIGN_ELEMENTS} values); use smaller batches or fewer buckets")
         blocks = [np.asarray(block, np.float64) for block in self._program(dict(encoded))]
         widths = [block.shape[1] for block in blocks]
         return np.hstack([*blocks, np.ones((blocks[0].shape[0], 1))]), widths
+
+
+def block_width(column) -> int:
+    """The width of a column's block (and weight rows): its buckets, or its dense width (0 if unknown here)."""
+    if isinstance(column, CategoricalColumn):
+        return column.num_buckets
+    inner = getattr(column, "categorical_column", None)
+    return inner.num_buckets if inner is not None else int(getattr(column, "width", 0))
 
 
 def multi_hot(ids, weights, num_buckets: int, combiner: str):

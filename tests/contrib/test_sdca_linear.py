@@ -136,3 +136,8 @@ def test_sdca_refusals(tmp_path):
     sdca_there = tf.contrib.learn.LinearRegressor(columns, model_dir=str(tmp_path / "b"), optimizer=SDCAOptimizer("id"))
     with pytest.raises(ValueError, match="not written by SDCA training"):
         sdca_there.fit(input_fn=lambda: ({"a": x, "id": np.arange(4)}, np.zeros(4, np.float32)), steps=1)
+    hashed = tf.contrib.learn.LinearRegressor([layers.sparse_column_with_hash_bucket("h", 1 << 20)], model_dir=str(tmp_path / "c"),
+                                              optimizer=SDCAOptimizer("id"))
+    words = {"h": np.array(["a", "b"] * 100), "id": np.arange(200)}
+    with pytest.raises(ValueError, match="dense design matrix of 200 x 1048576"):
+        hashed.fit(input_fn=lambda: (words, np.zeros(200, np.float32)), steps=1)
