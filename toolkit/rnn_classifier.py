@@ -76,7 +76,7 @@ class RNNClassifier(ToolkitEstimator):
             raise ValueError(f"RNNClassifier.fit: steps must be a positive integer, got {steps!r}")
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"RNNClassifier.fit: batch_size must be a positive integer, got {batch_size!r}")
-        inputs, labels = self._inputs(x), self._labels(y)
+        inputs, labels = self._weighted_inputs(x), self._labels(y)
         n = _count(inputs, labels)
         state = self._initial_state(x, y)
         batch = min(batch_size, n)
@@ -100,7 +100,7 @@ class RNNClassifier(ToolkitEstimator):
 
     # ---- the estimator interface's steps ----------------------------------------------------------
     def _initial_state(self, features, labels) -> dict:
-        sequence, context, _, _ = self._inputs(features)
+        sequence, context, _ = self._inputs(features)
         width = sequence.shape[2] + (0 if context is None else context.shape[1])
         params = programs.initial_weights(self.network, width, self.random_seed)
         state = dict(params)
@@ -110,13 +110,14 @@ class RNNClassifier(ToolkitEstimator):
         return state
 
     def _train_step(self, state: dict, features, labels) -> tuple[dict, float]:
-        inputs = self._inputs(features)
+        inputs = self._weighted_inputs(features)
         ids = self._labels(labels)
         _count(inputs, ids)
         return self._step(state, inputs, ids)
 
     def _evaluate_batch(self, state: dict, features, labels) -> dict:
-        sequence, context, lengths, weights = self._checked(state, features)
+        sequence, context, lengths, weights = self._weighted_inputs(features)
+        self._check_width(state, (sequence, context))
         ids = self._labels(labels)
         n = _count((sequence, context, lengths, weights), ids)
         loss, correct, total = (float(v) for v in programs.batch_sums(self._params(state), sequence, context, lengths, ids, weights,
@@ -125,7 +126,8 @@ class RNNClassifier(ToolkitEstimator):
         return {"accuracy": (correct, total), "average_loss": (loss, total), "loss": (loss, per_batch)}
 
     def _predict_batch(self, state: dict, features) -> dict:
-        sequence, context, lengths, _ = self._checked(state, features)
+        sequence, context, lengths = self._inputs(features)
+        self._check_width(state, (sequence, context))
         logits, probabilities, ids = (np.asarray(v) for v in programs.predictions(self._params(state), sequence, context, lengths,
                                                                                    network=self._evaluation_network()))
         class_ids = ids.astype(np.int64).reshape(-1, 1)
@@ -161,11 +163,6 @@ class RNNClassifier(ToolkitEstimator):
         """The network without its optimizer: evaluation and prediction programs do not depend on it."""
         return programs.Network(self.network.cells, self.network.logits, None, self.network.reduction)
 
-    def _checked(self, state: dict, features) -> tuple:
-        inputs = self._inputs(features)
-        self._check_width(state, inputs)
-        return inputs
-
     def _check_width(self, state: dict, inputs: tuple) -> None:
         sequence, context = inputs[0], inputs[1]
         width = sequence.shape[2] + (0 if context is None else context.shape[1])
@@ -179,19 +176,29 @@ class RNNClassifier(ToolkitEstimator):
             raise ValueError("RNNClassifier: labels are needed to train or evaluate, got None")
         return self.head.encode_labels(np.asarray(labels)).reshape(-1).astype(np.int32)
 
-    def _inputs(self, features) -> tuple:
-        """(sequence [n, time, width], context [n, width] or None, lengths [n] int32, weights [n]) as float32."""
+    def _features(self, features) -> dict:
+        """The features as a dict: an array is the only sequence column's."""
         if not isinstance(features, dict):
             if len(self.sequence_columns or []) > 1 or self.context_columns:
                 raise TypeError("RNNClassifier: features must be a dict of the feature columns' keys when there are several columns, "
                                 f"got {type(features).__name__}")
             key = self.sequence_columns[0].key if self.sequence_columns else self.ARRAY_KEY
             features = {key: features}
+        return features
+
+    def _inputs(self, features) -> tuple:
+        """(sequence [n, time, width] float32, context [n, width] float32 or None, lengths [n] int32)."""
+        features = self._features(features)
         columns = self.sequence_columns or [numeric_column(self.ARRAY_KEY)]
         sequence = np.concatenate([_sequence_values(features, c, not self.sequence_columns) for c in columns], axis=2)
         n, time = sequence.shape[0], sequence.shape[1]
         context = np.concatenate([_context_values(features, c, n) for c in self.context_columns], axis=1) if self.context_columns else None
-        return sequence, context, _lengths(features.get(self.SEQUENCE_LENGTH_KEY), n, time), self._weights(features, n)
+        return sequence, context, _lengths(features.get(self.SEQUENCE_LENGTH_KEY), n, time)
+
+    def _weighted_inputs(self, features) -> tuple:
+        """The inputs and each example's weight (training and evaluation need the weight_column)."""
+        inputs = self._inputs(features)
+        return (*inputs, self._weights(self._features(features), inputs[0].shape[0]))
 
     def _weights(self, features: dict, n: int) -> np.ndarray:
         if self.weight_column is None:
