@@ -1,8 +1,11 @@
 """tfc.toolkit.RNNClassifier: basic RNN, LSTM and GRU cells learn order-dependent sequence tasks that
 no bag-of-steps model can (the same steps increasing or decreasing; the parity of the positive
 steps), sequence_length makes padding irrelevant, a training step is one compiled program reused
-step after step, the estimator interface trains, evaluates, predicts and restores, and bad input
-fails clearly."""
+step after step, the forward pass and a training step equal TensorFlow's keras layers
+(tests/data/toolkit/rnn_classifier.npz, from scripts/generate_rnn_classifier_reference.py), the
+estimator interface trains, evaluates, predicts and restores, and bad input fails clearly."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +17,8 @@ from tfc.toolkit.rnn_classifier import RNNClassifier
 
 fc = tfc.feature_column
 TIME = 10
+REFERENCE = np.load(Path(__file__).resolve().parents[1] / "data" / "toolkit" / "rnn_classifier.npz")
+KERAS_CELLS = {"basic_rnn": tfc.keras.layers.SimpleRNN, "lstm": tfc.keras.layers.LSTM, "gru": tfc.keras.layers.GRU}
 
 
 def ordered_pairs(pairs: int, seed: int):
@@ -76,6 +81,26 @@ def test_stacked_cells_learn_the_parity_of_positive_steps(cell_type):
     model = RNNClassifier([fc.numeric_column("x")], num_units=[16, 8], cell_type=cell_type, optimizer=tfc.keras.optimizers.Adam(0.02))
     model.fit({k: v[:1024] for k, v in features.items()}, y[:1024], steps=400, batch_size=64)
     assert accuracy(model, {k: v[1024:] for k, v in features.items()}, y[1024:]) > 0.9
+
+
+@pytest.mark.parametrize("cell_type", ["basic_rnn", "lstm", "gru"])
+def test_forward_pass_and_one_adagrad_step_equal_tensorflows(cell_type):
+    """Two stacked masked cells (context joined to each step) and the logits: TensorFlow's keras on the same weights."""
+    ref = {key.split("__", 1)[1].replace(".", "/"): REFERENCE[key] for key in REFERENCE.files if key.startswith(cell_type + "__")}
+    params = {key[len("start/"):]: value for key, value in ref.items() if key.startswith("start/")}
+    n_classes = int(ref["n_classes"])
+    optimizer = tfc.keras.optimizers.Adagrad(0.05)
+    network = rnn_programs.Network((KERAS_CELLS[cell_type](4), KERAS_CELLS[cell_type](3)), 1 if n_classes == 2 else n_classes, optimizer)
+    inputs = (ref["sequence"], ref["context"], ref["lengths"])
+    logits, _, _ = rnn_programs.predictions(params, *inputs, network=network)
+    np.testing.assert_allclose(logits, ref["logits"], rtol=1e-5, atol=1e-6)
+    slots = {name: optimizer.slots(value) for name, value in params.items()}
+    weights = np.ones(len(ref["labels"]), np.float32)
+    trained, _, iterations, loss = rnn_programs.train_step(params, slots, np.zeros((), np.int64), *inputs, ref["labels"], weights,
+                                                           np.float32(0.05), network=network)
+    assert float(loss) == pytest.approx(float(ref["loss"]), rel=1e-5) and int(iterations) == 1
+    for name, value in trained.items():
+        np.testing.assert_allclose(value, ref["trained/" + name], rtol=1e-4, atol=1e-6, err_msg=name)
 
 
 def test_padded_steps_change_nothing(lstm):
