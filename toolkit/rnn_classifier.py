@@ -26,7 +26,6 @@ OPTIMIZERS = {"adagrad": keras_optimizers.Adagrad, "adam": keras_optimizers.Adam
               "rmsprop": keras_optimizers.RMSprop}
 LEARNING_RATE = 0.05  # TensorFlow's canned estimators' learning rate for an optimizer given by name
 ITERATIONS = "training/iterations"
-_SHARED: dict = {}  # (kind, units) -> cell layer, optimizer name -> optimizer: equal models share compiled programs
 
 
 class RNNClassifier(ToolkitEstimator):
@@ -303,8 +302,7 @@ def _cells(num_units, cell_type, rnn_cell_fn) -> tuple:
     for units in num_units:
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
             raise ValueError(f"RNNClassifier: num_units entries must be positive ints, got {units!r}")
-        key = (cell_type, int(units))
-        cells.append(_SHARED.setdefault(key, CELL_TYPES[cell_type](int(units))))
+        cells.append(CELL_TYPES[cell_type](int(units)))
     return tuple(cells)
 
 
@@ -318,13 +316,13 @@ def _checked_cell(cell):
 
 
 def _optimizer(optimizer):
-    """A tfc.keras optimizer: by name (learning rate 0.05, one shared object per name), given, or made by a function."""
+    """A tfc.keras optimizer: by name (learning rate 0.05), given, or made by a function."""
     if isinstance(optimizer, str):
         name = optimizer.lower()
         if name not in OPTIMIZERS:
             raise ValueError(f"RNNClassifier: optimizer must be one of 'Adagrad', 'Adam', 'SGD', 'RMSProp' or a tfc.keras optimizer, "
                              f"got {optimizer!r}")
-        return _SHARED.setdefault(("optimizer", name), OPTIMIZERS[name](learning_rate=LEARNING_RATE))
+        return OPTIMIZERS[name](learning_rate=LEARNING_RATE)
     if callable(optimizer) and not isinstance(optimizer, keras_optimizers.Optimizer):
         optimizer = optimizer()
     if not isinstance(optimizer, keras_optimizers.Optimizer):

@@ -11,7 +11,7 @@ output at the last valid step (TensorFlow's ``dynamic_rnn`` with ``sequence_leng
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,16 +24,29 @@ SUM_OVER_BATCH_SIZE, SUM = "sum_over_batch_size", "sum"
 
 @dataclass(frozen=True)
 class Network:
-    """What a compiled program is specialised on (a static argument: equal networks share programs)."""
+    """What a compiled program is specialised on (a static argument). Networks compare by their
+    cells' and optimizer's configurations, so equal models share compiled programs."""
 
-    cells: tuple
+    cells: tuple = field(compare=False)
     """The tfc.keras recurrent layers (SimpleRNN, LSTM, GRU), bottom first; only their ``step`` runs."""
     logits: int
     """The logits' width: 1 for two classes (a sigmoid), else n_classes (a softmax)."""
-    optimizer: object = None
-    """The tfc.keras optimizer whose ``update`` rule a training step applies (None outside training)."""
+    optimizer: object = field(default=None, compare=False)
+    """The tfc.keras optimizer whose ``update`` rule a training step applies (None outside training);
+    its learning rate is an argument of the step, not part of the program."""
     reduction: str = SUM_OVER_BATCH_SIZE
     """How the weighted per-example losses make the training loss: their mean or their sum."""
+    signature: tuple = field(init=False)
+    """The cells' and the optimizer's kinds and configurations (names and learning rate left out)."""
+
+    def __post_init__(self):
+        described = (tuple(_described(cell) for cell in self.cells), None if self.optimizer is None else _described(self.optimizer))
+        object.__setattr__(self, "signature", described)
+
+
+def _described(thing) -> tuple:
+    config = {key: value for key, value in thing.get_config().items() if key not in ("name", "learning_rate")}
+    return type(thing).__name__, repr(sorted(config.items()))
 
 
 def cell_names(index: int) -> tuple[str, str, str]:

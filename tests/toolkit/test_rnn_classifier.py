@@ -122,6 +122,11 @@ def test_a_training_step_is_one_program_compiled_once():
     RNNClassifier([fc.numeric_column("x")], num_units=[5], cell_type="gru", optimizer="SGD", random_seed=9).fit(
         TRAIN, TRAIN_Y, steps=5, batch_size=32)
     assert rnn_programs.train_step.trace_count == before + 1  # an equal network reuses it
+    model.optimizer.learning_rate = 0.5  # an argument of the step, not part of the program
+    changed = model.fit(TRAIN, TRAIN_Y, steps=5, batch_size=32).get_variable_value("rnn/cell_0/kernel")
+    assert rnn_programs.train_step.trace_count == before + 1
+    assert not np.array_equal(changed, RNNClassifier([fc.numeric_column("x")], num_units=[5], cell_type="gru", optimizer="SGD").fit(
+        TRAIN, TRAIN_Y, steps=5, batch_size=32).get_variable_value("rnn/cell_0/kernel"))
 
 
 def test_fixed_seed_is_deterministic_and_seeds_differ():
