@@ -7,7 +7,7 @@ node when any argument is a graph value (a ``tf.placeholder``, a graph Variable,
 graph or session has been entered (``with g.as_default():``, ``with tf.Session():``), and otherwise
 behaves as tfc's. Names only TensorFlow 1 has (``tf.placeholder``, ``tf.Session``, ``tf.constant``,
 ``tf.train``...) always build graph nodes outside ``@tfc.compile``; inside it, the few with a traced
-meaning (``tf.constant``, ``tf.cast``, ``tf.concat``...) record ops and the others say they cannot.
+meaning (``tf.constant``, ``tf.cast``, ``tf.concat``, ``tf.gather``...) record ops and the others say they cannot.
 
 ``tfc.Variable`` follows the same rule: a graph variable when its initial value is a graph value
 (``tf.Variable(tf.zeros([784, 10]))``) or a graph is entered, else an eager variable for
@@ -103,6 +103,12 @@ def _traced_fill(dims, value, name=None):
     return api.broadcast_to(api.to_tensor(value), tuple(dims))
 
 
+def _traced_gather(params, indices, axis, batch_dims):
+    if batch_dims != 0:
+        raise TraceError("tfc.gather with batch_dims is not supported inside @tfc.compile", user_location())
+    return api.take(params, indices, axis=0 if axis is None else axis)
+
+
 TRACED_MEANINGS: dict[str, Callable] = {
     "constant": _traced_constant,
     "fill": _traced_fill,
@@ -111,6 +117,7 @@ TRACED_MEANINGS: dict[str, Callable] = {
     "cast": lambda x, dtype, name=None: api.astype(x, dtype),
     "concat": lambda values, axis, name="concat": api.concatenate(values, axis),
     "add_n": lambda inputs, name=None: functools.reduce(api.add, inputs),
+    "gather": lambda params, indices, validate_indices=None, name=None, axis=None, batch_dims=0: _traced_gather(params, indices, axis, batch_dims),
     "reduce_all": lambda input_tensor, axis=None, keepdims=False, name=None: api.all(input_tensor, axis, keepdims),
     "reduce_any": lambda input_tensor, axis=None, keepdims=False, name=None: api.any(input_tensor, axis, keepdims),
     "gradients": eager_variables.gradients,
@@ -123,7 +130,7 @@ TRACED_MEANINGS: dict[str, Callable] = {
 
 # Inside eager_functions() (a tf.data map function: TensorFlow 2 code) these run on numpy values.
 EAGER_MEANINGS: dict[str, Callable] = {
-    name: traceable(TRACED_MEANINGS[name]) for name in ("constant", "fill", "zeros", "ones", "cast", "concat", "add_n", "reduce_all", "reduce_any")
+    name: traceable(TRACED_MEANINGS[name]) for name in ("constant", "fill", "zeros", "ones", "cast", "concat", "add_n", "gather", "reduce_all", "reduce_any")
 }
 _eager_scope = threading.local()
 

@@ -133,7 +133,7 @@ def test_export_refuses(tmp_path, trained):
         build_raw_serving_input_receiver_fn([x])
     with pytest.raises(ValueError, match="feature 'x' needs a batch dimension"):
         build_raw_serving_input_receiver_fn({"x": np.float32(1.0)})
-    with pytest.raises(TypeError, match="receiver_tensors must map strings to graph Tensors"):
+    with tf.Graph().as_default(), pytest.raises(TypeError, match="receiver_tensors must map strings to graph Tensors"):
         ServingInputReceiver({"x": tf.placeholder(tf.float32, [None])}, {"x": x})
     assert not (tmp_path / "exports").exists() or not os.listdir(tmp_path / "exports")  # nothing half-written
 
