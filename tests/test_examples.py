@@ -53,7 +53,7 @@ def test_housing_regressors_recover_the_price_rule():
 
 
 def test_census_wide_and_deep_beats_linear_and_baseline():
-    results = load("census_wide_deep").main(steps=300, rows=4000, verbose=False)
+    results = load("census_wide_deep").main(steps=150, rows=2000, verbose=False)
     assert results["wide & deep"]["auc"] > results["baseline"]["auc"] + 0.2, results
     assert results["wide & deep"]["accuracy"] > 0.75, results
 
