@@ -89,7 +89,7 @@ def _check_values(values, what: str) -> None:
             continue
         if not isinstance(value, (np.ndarray, np.generic, list, int, float)):
             raise TypeError(f"input_fn: {where} must be an array, got {_describe(value)}")
-        if isinstance(value, list) and value or np.ndim(value) > 0:
+        if (isinstance(value, list) and value) or np.ndim(value) > 0:  # a ragged list has no ndim
             continue
         raise ValueError(f"input_fn: {where} must be a batch (an array with a batch dimension), got a scalar")
 
