@@ -46,6 +46,7 @@ from tfc.printer import print_module
 from tfc.types import STRING, DType, FunctionType, TensorType
 from tfc.verifier import verify
 
+from . import summaries
 from .pytree import Static, count_leaves, flatten, unflatten
 from .tensor import Tensor, to_tensor
 from .tensor_spec import TensorSpec
@@ -76,6 +77,7 @@ class Lowered:
     function_name: str
     variables: tuple | None = None  # (variables read, variables written, donated argument indices)
     replicas: tuple | None = None  # data parallelism: (devices, split axis per argument, per result); devices may span processes
+    summaries: tuple = ()  # ((tag, plugin), ...): the trailing results that are summaries, for frontend.summaries' sinks
 
     def as_text(self) -> str:
         """The tfc IR (generic MLIR form)."""
@@ -101,13 +103,27 @@ class _Entry:
 
         def compile_then_run(*args):
             with compiling:  # threads calling a new signature together compile it once
-                if self.run is compile_then_run:
+                if self.run is compile_then_run and lowered.summaries:  # a list of results: the summaries are split off
+                    self.run = _delivering_summaries(make_runner(lowered, False)[0], lowered.summaries, self.single)
+                elif self.run is compile_then_run:
                     self.run, self.executable = make_runner(lowered, self.single)
             return self.run(*args)
 
         self.run = compile_then_run
         self.single = out_structure == "T"
         self.finish = functools.partial(unflatten, out_structure)
+
+
+def _delivering_summaries(run: Callable, names: tuple, single: bool) -> Callable:
+    """``run`` (returning a list) with its trailing summary results handed to the summary sinks."""
+    count = len(names)
+
+    def run_and_deliver(*args):
+        outs = run(*args)
+        summaries.deliver(list(names), outs[-count:])
+        return outs[0] if single else outs[:-count]
+
+    return run_and_deliver
 
 
 class CompiledFunction:
@@ -290,8 +306,12 @@ class CompiledFunction:
             out_leaves: list = []
             out_structure = flatten(result, out_leaves, static_ok=False)
             outputs = [self._output(trace, leaf) for leaf in out_leaves]
-            trace.builder.create("func.return", [t.value for t in outputs], location=where)
-        trace.function.set_type(FunctionType(tuple(arg_types), tuple(t.type for t in outputs)))
+            summary_names, summary_values = summaries.moved_to_results(trace)
+            returned = [t.value for t in outputs] + summary_values
+            trace.builder.create("func.return", returned, location=where)
+        trace.function.set_type(FunctionType(tuple(arg_types), tuple(v.type for v in returned)))
+        if summary_names and self.devices is not None:
+            raise TraceError(f"{self.__name__}: summaries are not supported in data-parallel functions yet", where)
         self._lower_for_platform(trace)
         spans = self._spans_devices(trace)
         if spans and trace.variables:
@@ -303,11 +323,11 @@ class CompiledFunction:
                 self._place(trace, partition=True)
             verify(trace.module)
             variables = (tuple(by_name[n] for n in lifted.names_in), tuple(by_name[n] for n in lifted.names_out), lifted.donate)
-            return Lowered(trace.module, trace.function.name, variables, self._shard(trace, batch_leaves)), out_structure
+            return Lowered(trace.module, trace.function.name, variables, self._shard(trace, batch_leaves), tuple(summary_names)), out_structure
         if spans:
             self._place(trace, partition=True)
         verify(trace.module)
-        return Lowered(trace.module, trace.function.name, replicas=self._shard(trace, batch_leaves)), out_structure
+        return Lowered(trace.module, trace.function.name, replicas=self._shard(trace, batch_leaves), summaries=tuple(summary_names)), out_structure
 
     def _lower_for_platform(self, trace: Trace) -> None:
         """Rewrite what the device's compiler handles badly (``backend-lowering``: depthwise

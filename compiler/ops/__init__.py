@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     shape,
     special,
     state,
+    summaries,
     transfer,
     trigonometry,
 )
