@@ -1,0 +1,121 @@
+"""``tfc.summary``: TensorBoard summaries with TensorFlow 2's ``tf.summary`` names, written eagerly to
+event files by a background thread (:mod:`.writer`) in the plugins' own formats (:mod:`.kinds`); in a
+TensorFlow 1 graph the same calls file graph summaries for ``merge_all`` and ``FileWriter`` (:mod:`.tf1`).
+"""
+
+from __future__ import annotations
+
+import types
+
+from tfc.compat.v1.tensor import builds_graph
+from tfc.frontend.tracing import current_trace
+
+from . import kinds
+from .tf1 import FileWriter, SummaryKey, SummaryOp, graph_summary, merge, merge_all, summary_from_values
+from .writer import SummaryWriter, state
+
+
+def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffix=None, name=None) -> SummaryWriter:
+    """A writer of one new event file under ``logdir`` (created; an unwritable one is a PermissionError)."""
+    return SummaryWriter(logdir, max_queue=max_queue, flush_millis=flush_millis, filename_suffix=filename_suffix, name=name)
+
+
+def scalar(name, data, step=None, description=None, collections=None):
+    """Record a scalar; True when written (a default writer and recording on), else False."""
+    return _summary("scalar", name, data, step, collections, description=description)
+
+
+def image(name, data, step=None, max_outputs=3, description=None, collections=None):
+    """Record up to ``max_outputs`` images ([k, h, w, c], c in 1, 3, 4; uint8 or float in [0, 1]) as PNGs."""
+    return _summary("image", name, data, step, collections, max_outputs=max_outputs, description=description)
+
+
+def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, description=None, collections=None):
+    """Record up to ``max_outputs`` clips ([k, t, c] floats in [-1, 1]) as 16-bit WAV at ``sample_rate``."""
+    return _summary("audio", name, data, step, collections, sample_rate=sample_rate, max_outputs=max_outputs, encoding=encoding,
+                    description=description)
+
+
+def histogram(name, data, step=None, buckets=None, description=None, collections=None):
+    """Record ``data``'s histogram: ``buckets`` (30) equal-width buckets, TensorBoard's rule."""
+    return _summary("histogram", name, data, step, collections, buckets=buckets, description=description)
+
+
+def text(name, data, step=None, description=None, collections=None):
+    """Record a string (or a tensor of strings), shown as Markdown by the text plugin."""
+    return _summary("text", name, data, step, collections, description=description)
+
+
+_MAKERS = {"scalar": kinds.scalar_value, "image": kinds.image_value, "audio": kinds.audio_value,
+           "histogram": kinds.histogram_value, "text": kinds.text_value}
+
+
+def _summary(kind: str, name, data, step, collections, **options):
+    """The one path of every kind: a trace (not yet), a TF1 graph (a graph summary), else written now."""
+    if current_trace() is not None:
+        raise NotImplementedError(f"tfc.summary.{kind} inside @tfc.compile is not supported by this path yet: "
+                                  "record the value as an output of the function and call tfc.summary after the call")
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"tfc.summary.{kind}: name must be a non-empty string, got {name!r}")
+    if builds_graph((data,), {}):
+        return graph_summary(kind, name, data, collections, **{k: v for k, v in options.items() if k != "description" and v is not None})
+    current = state()
+    if current.writer is None or not should_record_summaries():
+        return False
+    step = current.step if step is None else step
+    if step is None:
+        raise ValueError(f"tfc.summary.{kind}: step is None: pass step= or set one with tfc.summary.experimental.set_step "
+                         "or writer.as_default(step=...)")
+    current.writer.write_values([_MAKERS[kind](name, _host(data), **options)], int(step))
+    return True
+
+
+def _host(data):
+    """An eager tfc value as numpy (anything array-like passes through)."""
+    numpy = getattr(data, "numpy", None)
+    return numpy() if callable(numpy) else data
+
+
+def flush(writer=None, name=None) -> None:
+    """Flush ``writer`` (default: the default writer) to disk."""
+    writer = state().writer if writer is None else writer
+    if writer is not None:
+        writer.flush()
+
+
+class record_if:
+    """Within the block, summaries are written only when ``condition`` (a bool or a callable) is true."""
+
+    def __init__(self, condition):
+        if not (callable(condition) or isinstance(condition, bool) or hasattr(condition, "__bool__")):
+            raise TypeError(f"tfc.summary.record_if: condition must be a bool or a callable, got {type(condition).__name__}")
+        self.condition = condition
+
+    def __enter__(self):
+        current = state()
+        self._saved, current.condition = current.condition, self.condition
+        return self
+
+    def __exit__(self, *exc):
+        state().condition = self._saved
+
+
+def should_record_summaries() -> bool:
+    """Whether a summary written now would be recorded (a default writer and a true condition)."""
+    current = state()
+    condition = current.condition() if callable(current.condition) else current.condition
+    return current.writer is not None and bool(condition)
+
+
+def _get_step():
+    return state().step
+
+
+def _set_step(step) -> None:
+    state().step = None if step is None else int(step)
+
+
+experimental = types.SimpleNamespace(get_step=_get_step, set_step=_set_step)
+
+__all__ = ["FileWriter", "SummaryKey", "SummaryOp", "SummaryWriter", "audio", "create_file_writer", "experimental", "flush", "histogram",
+           "image", "merge", "merge_all", "record_if", "scalar", "should_record_summaries", "summary_from_values", "text"]
