@@ -10,7 +10,7 @@ import types
 from tfc.compat.v1.tensor import builds_graph
 from tfc.frontend.tracing import current_trace
 
-from . import kinds
+from . import kinds, tf1
 from .tf1 import FileWriter, SummaryKey, SummaryOp, graph_summary, merge, merge_all, summary_from_values
 from .writer import SummaryWriter, state
 
@@ -118,4 +118,4 @@ def _set_step(step) -> None:
 experimental = types.SimpleNamespace(get_step=_get_step, set_step=_set_step)
 
 __all__ = ["FileWriter", "SummaryKey", "SummaryOp", "SummaryWriter", "audio", "create_file_writer", "experimental", "flush", "histogram",
-           "image", "merge", "merge_all", "record_if", "scalar", "should_record_summaries", "summary_from_values", "text"]
+           "image", "merge", "merge_all", "record_if", "scalar", "should_record_summaries", "summary_from_values", "text", "tf1"]

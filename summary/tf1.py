@@ -4,6 +4,9 @@ the graph's SUMMARIES collection and returns a :class:`SummaryOp`, a dict of one
 tensor}``. ``merge_all()`` / ``merge()`` join them into one such dict. ``Session.run`` fetches a dict
 as a dict with the same keys, so ``sess.run(merged)`` gives ``{key: array}``, which
 ``FileWriter.add_summary`` (or :func:`summary_from_values`) turns into a serialized ``Summary``.
+
+This module has TensorFlow 1's signatures (``image(name, tensor, max_outputs)``), for
+``tf.summary`` in ``tfc.compat.v1``; ``tfc.summary``'s TensorFlow 2 names take graph tensors too.
 """
 
 from __future__ import annotations
@@ -44,10 +47,33 @@ def graph_summary(kind: str, name: str, tensor, collections=None, **options) -> 
     """File a graph summary of ``kind`` in ``collections`` (default SUMMARIES) and return it."""
     if not hasattr(tensor, "name") or not hasattr(tensor, "graph"):
         raise TypeError(f"tfc.summary.{kind}: in a TF1 graph the data must be a graph tensor, got {type(tensor).__name__}")
+    for key, value in options.items():
+        if not isinstance(value, (int, float, str, type(None))):
+            raise TypeError(f"tfc.summary.{kind}: in a TF1 graph {key} must be a Python number, got {type(value).__name__}")
     op = SummaryOp({SummaryKey(str(name), kind, tensor.name, tuple(sorted(options.items()))): tensor})
     for collection in (GraphKeys.SUMMARIES,) if collections is None else collections:
         add_to_graph_collection(collection, op)
     return op
+
+
+def scalar(name, tensor, collections=None, family=None):
+    """TensorFlow 1's ``tf.summary.scalar`` (in a graph)."""
+    return graph_summary("scalar", name, tensor, collections)
+
+
+def histogram(name, values, collections=None, family=None):
+    """TensorFlow 1's ``tf.summary.histogram``: 30 buckets, as TensorFlow 2 writes them."""
+    return graph_summary("histogram", name, values, collections)
+
+
+def image(name, tensor, max_outputs=3, collections=None, family=None):
+    """TensorFlow 1's ``tf.summary.image`` (``max_outputs`` is its third argument)."""
+    return graph_summary("image", name, tensor, collections, max_outputs=max_outputs)
+
+
+def audio(name, tensor, sample_rate, max_outputs=3, collections=None, family=None):
+    """TensorFlow 1's ``tf.summary.audio``; ``sample_rate`` a Python number here."""
+    return graph_summary("audio", name, tensor, collections, sample_rate=sample_rate, max_outputs=max_outputs)
 
 
 def merge(inputs, collections=None, name=None) -> SummaryOp:
@@ -131,4 +157,5 @@ class FileWriter:
         self.close()
 
 
-__all__ = ["FileWriter", "SummaryKey", "SummaryOp", "graph_summary", "merge", "merge_all", "summary_from_values"]
+__all__ = ["FileWriter", "SummaryKey", "SummaryOp", "audio", "graph_summary", "histogram", "image", "merge", "merge_all", "scalar",
+           "summary_from_values"]

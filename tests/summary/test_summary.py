@@ -122,18 +122,27 @@ def test_tf1_merge_all_and_file_writer(tmp_path):
         x = tf.placeholder(tf.float32, [None], name="x")
         tfc.summary.scalar("mean", tf.reduce_mean(x))
         tfc.summary.histogram("x", x)
+        pictures = tf.placeholder(tf.float32, [None, 2, 3, 1], name="pictures")
+        tfc.summary.tf1.image("pictures", pictures * 0.5, 1)  # TensorFlow 1's signature: max_outputs third
+        tfc.summary.tf1.audio("sound", tf.reshape(x, [1, -1, 1]) / 10.0, 100, collections=["other"])
         merged = tfc.summary.merge_all()
         with tf.Session() as session:
             writer = tfc.summary.FileWriter(tmp_path, session.graph)
             for step in range(2):
-                writer.add_summary(session.run(merged, {x: np.arange(4.0) + step}), step)
-            serialized = tfc.summary.summary_from_values(session.run(merged, {x: np.ones(3)}))
+                writer.add_summary(session.run(merged, {x: np.arange(4.0) + step, pictures: np.ones((2, 2, 3, 1))}), step)
+            serialized = tfc.summary.summary_from_values(session.run(merged, {x: np.ones(3), pictures: np.zeros((1, 2, 3, 1))}))
+            writer.add_summary(session.run(tfc.summary.merge_all("other"), {x: np.arange(4.0)}), 3)
             writer.add_summary(serialized, 2)
             writer.close()
     events = read(tmp_path)
     assert [(s, float(v)) for s, v in values(events, "mean")] == [(0, 1.5), (1, 2.5), (2, 1.0)]
     assert [v[:, 2].sum() for _, v in values(events, "x")] == [4, 4, 3]
     assert any(node.name == "x" for node in events.Graph().node)
+    assert [len(v) for _, v in values(events, "pictures")] == [3, 3, 3]
+    np.testing.assert_array_equal(decode_png(values(events, "pictures")[2][1][2]), np.zeros((2, 3), np.uint8))
+    np.testing.assert_array_equal(decode_png(values(events, "pictures")[0][1][2]), np.full((2, 3), 128, np.uint8))
+    (step, sound), = values(events, "sound")
+    np.testing.assert_allclose(decode_wav(sound[0, 0])[0][:, 0], np.arange(4.0) / 10, atol=1 / 32767)
 
 
 def test_inside_compile_is_not_implemented():
