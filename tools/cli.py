@@ -2,6 +2,7 @@
 
 * IR text (:mod:`.ir_commands`): ``tfc opt`` runs passes, ``tfc translate`` emits StableHLO.
 * TensorFlow GraphDefs (:mod:`.graph_commands`): ``tfc lower``, ``tfc run``, ``tfc ops``.
+* Serving (:mod:`.serve_command`): ``tfc serve``, TensorFlow Serving's REST API.
 
 Every error in the input is printed as ONE line naming the file (``file:line:col: error: ...``),
 never a traceback, and exits with status 1; a file that cannot be read or written at all exits with
@@ -16,6 +17,7 @@ from .cli_support import error_line
 from .graph_commands import lower, ops, run
 from .ir_commands import opt, split_chunks, translate
 from .launch import launch
+from .serve_command import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,7 +25,7 @@ def cli() -> None:
     """tfc: compile dataflow graphs to XLA."""
 
 
-for _command in (opt, translate, lower, run, ops, launch):
+for _command in (opt, translate, lower, run, ops, launch, serve):
     cli.add_command(_command)
 
 
