@@ -102,8 +102,10 @@ def png(image: np.ndarray) -> bytes:
 
 
 def wav(clip: np.ndarray, sample_rate: int) -> bytes:
-    """``clip`` ([t, c] floats in [-1, 1], clipped) as 16-bit PCM WAV."""
-    samples = np.round(np.clip(clip, -1.0, 1.0) * 32767.0).astype("<i2")
+    """``clip`` ([t, c] floats in [-1, 1]) as 16-bit PCM WAV, quantized as ``tf.audio.encode_wav`` does
+    (round(x * 32768), saturated to int16)."""
+    scaled = np.asarray(clip, np.float32) * np.float32(32768.0)
+    samples = np.clip(np.sign(scaled) * np.floor(np.abs(scaled) + 0.5), -32768, 32767).astype("<i2")  # C's roundf: halves away from 0
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(clip.shape[1])
@@ -114,12 +116,13 @@ def wav(clip: np.ndarray, sample_rate: int) -> bytes:
 
 
 def _to_uint8(images: np.ndarray) -> np.ndarray:
-    """uint8 as it is; floats in [0, 1] scaled to 0..255 (as ``tf.image.convert_image_dtype`` does)."""
+    """uint8 as it is; floats in [0, 1] as ``tf.image.convert_image_dtype(..., saturate=True)`` makes
+    them: truncated ``x * 255.5``, so TensorBoard shows the pixels TensorFlow would."""
     if images.dtype == np.uint8:
         return images
     if images.dtype.kind != "f":
         raise TypeError(f"tfc.summary.image: data must be uint8 or float in [0, 1], got dtype {images.dtype}")
-    return np.round(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return (np.clip(images.astype(np.float32), 0.0, 1.0) * np.float32(255.5)).astype(np.uint8)
 
 
 def _count(argument: str, value, minimum: int = 1) -> int:

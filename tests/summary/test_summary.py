@@ -43,7 +43,7 @@ def decode_png(data: bytes) -> np.ndarray:
 def decode_wav(data: bytes) -> tuple[np.ndarray, int]:
     with wave.open(io.BytesIO(data)) as clip:
         frames = np.frombuffer(clip.readframes(clip.getnframes()), "<i2").reshape(-1, clip.getnchannels())
-        return frames.astype(np.float32) / 32767.0, clip.getframerate()
+        return frames.astype(np.float32) / 32768.0, clip.getframerate()
 
 
 def test_every_kind_round_trips(tmp_path):
@@ -70,13 +70,13 @@ def test_every_kind_round_trips(tmp_path):
     for encoded, expected in zip(images[2:], pixels[:2]):
         np.testing.assert_array_equal(decode_png(encoded), expected)
     (_, grey_images), = values(events, "grey")
-    np.testing.assert_array_equal(decode_png(grey_images[2]), np.round(grey[0, :, :, 0] * 255).astype(np.uint8))
+    np.testing.assert_array_equal(decode_png(grey_images[2]), (grey[0, :, :, 0].astype(np.float32) * np.float32(255.5)).astype(np.uint8))
     (_, audio), = values(events, "clips")
     assert plugin(events, "clips") == "audio" and audio.shape == (2, 2)
     for (encoded, _label), clip in zip(audio, clips):
         decoded, rate = decode_wav(encoded)
         assert rate == 8000
-        np.testing.assert_allclose(decoded, clip, atol=1 / 32767)
+        np.testing.assert_allclose(decoded, clip, atol=1 / 32768)
     (step, buckets), = values(events, "weights")
     assert plugin(events, "weights") == "histograms"
     assert step == 2 and buckets.shape == (30, 3) and buckets[:, 2].sum() == 1000
@@ -92,6 +92,18 @@ def test_histogram_matches_tensorflow():
         data, expected = reference[f"{name}_data"], reference[f"{name}_buckets"]
         buckets = int(reference[f"{name}_count"])
         np.testing.assert_allclose(kinds.bucketize(data, buckets), expected, rtol=1e-12, atol=0)
+
+
+def test_image_and_audio_quantized_as_tensorflow():
+    """Float pixels and samples become the integers TensorFlow 2's tf.summary.image/audio write."""
+    reference = np.load(DATA / "histograms.npz")
+    image = kinds.image_value("i", reference["image_data"], max_outputs=2)
+    pixels = tensor_util.make_ndarray(image.tensor)[2:]
+    np.testing.assert_array_equal(np.stack([decode_png(png) for png in pixels]), reference["image_pixels"])
+    audio = tensor_util.make_ndarray(kinds.audio_value("a", reference["audio_data"], 16000, max_outputs=1).tensor)
+    with wave.open(io.BytesIO(audio[0, 0])) as clip:
+        samples = np.frombuffer(clip.readframes(clip.getnframes()), "<i2").reshape(-1, 2)
+    np.testing.assert_array_equal(samples, reference["audio_samples"])
 
 
 def test_recording_rules(tmp_path):
@@ -140,9 +152,9 @@ def test_tf1_merge_all_and_file_writer(tmp_path):
     assert any(node.name == "x" for node in events.Graph().node)
     assert [len(v) for _, v in values(events, "pictures")] == [3, 3, 3]
     np.testing.assert_array_equal(decode_png(values(events, "pictures")[2][1][2]), np.zeros((2, 3), np.uint8))
-    np.testing.assert_array_equal(decode_png(values(events, "pictures")[0][1][2]), np.full((2, 3), 128, np.uint8))
+    np.testing.assert_array_equal(decode_png(values(events, "pictures")[0][1][2]), np.full((2, 3), 127, np.uint8))
     (step, sound), = values(events, "sound")
-    np.testing.assert_allclose(decode_wav(sound[0, 0])[0][:, 0], np.arange(4.0) / 10, atol=1 / 32767)
+    np.testing.assert_allclose(decode_wav(sound[0, 0])[0][:, 0], np.arange(4.0) / 10, atol=1 / 32768)
 
 
 def test_inside_compile_is_not_implemented():
