@@ -77,7 +77,7 @@ class Lowered:
     function_name: str
     variables: tuple | None = None  # (variables read, variables written, donated argument indices)
     replicas: tuple | None = None  # data parallelism: (devices, split axis per argument, per result); devices may span processes
-    summaries: tuple = ()  # ((tag, plugin), ...): the trailing results that are summaries, for frontend.summaries' sinks
+    summaries: tuple = ()  # ((tag, plugin, options), ...): the trailing results that are summaries, for frontend.summaries' sinks
 
     def as_text(self) -> str:
         """The tfc IR (generic MLIR form)."""

@@ -8,6 +8,7 @@ decides whether to write them (``record_if``, every n steps), so changing that n
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 
@@ -22,17 +23,19 @@ _sinks: list[Callable] = []
 _lock = threading.Lock()
 
 
-def record(tag: str, plugin: str, value) -> None:
-    """Inside a trace: record ``value`` as summary ``tag`` for ``plugin`` (a ``tfc.summary`` op)."""
+def record(tag: str, plugin: str, value, options: dict | None = None) -> None:
+    """Inside a trace: record ``value`` as summary ``tag`` for ``plugin`` (a ``tfc.summary`` op);
+    ``options`` (JSON-able) come back with the value, for the host's encoding."""
     trace = current_trace()
     if trace is None:
         raise TraceError("tfc.frontend.summaries.record needs an active trace (inside @tfc.compile)", user_location())
     tensor = value if isinstance(value, Tensor) else to_tensor(value, trace)
-    emit_results(SUMMARY_OP, [tensor], {"tag": str(tag), "plugin": str(plugin)}, [])
+    attributes = {"tag": str(tag), "plugin": str(plugin), "options": json.dumps(options or {}, sort_keys=True)}
+    emit_results(SUMMARY_OP, [tensor], attributes, [])
 
 
 def moved_to_results(trace: Trace) -> tuple[list[tuple[str, str]], list]:
-    """The function's ``tfc.summary`` ops removed, their values returned as (``[(tag, plugin)]``,
+    """The function's ``tfc.summary`` ops removed, their values returned as (``[(tag, plugin, options)]``,
     values) for the caller to append to the results; one inside a loop or branch is a TraceError
     (its value exists once per iteration or only on one side)."""
     body = trace.function.body
@@ -41,18 +44,18 @@ def moved_to_results(trace: Trace) -> tuple[list[tuple[str, str]], list]:
         if op.name == SUMMARY_OP and op.parent is not body:
             raise TraceError("a summary recorded inside a loop or a branch (tfc.while_loop, tfc.cond) cannot leave the "
                              "function: record it after the loop, from the loop's results", op.location)
-    names = [(op.attr("tag"), op.attr("plugin")) for op in found]
+    names = [(op.attr("tag"), op.attr("plugin"), json.loads(op.attr("options") or "{}")) for op in found]
     values = [op.operands[0] for op in found]
     for op in found:
         op.erase()
     if names:
-        trace.function.op.attributes[SUMMARIES_ATTR] = to_attribute([tag for tag, _ in names])
+        trace.function.op.attributes[SUMMARIES_ATTR] = to_attribute([tag for tag, _, _ in names])
     return names, values
 
 
 def add_sink(sink: Callable) -> None:
     """Call ``sink(names, values)`` after every call of a compiled function that records summaries:
-    ``names`` its ``[(tag, plugin)]``, ``values`` the arrays it computed."""
+    ``names`` its ``[(tag, plugin, options)]``, ``values`` the arrays it computed."""
     with _lock:
         _sinks.append(sink)
 
@@ -63,7 +66,7 @@ def remove_sink(sink: Callable) -> None:
             _sinks.remove(sink)
 
 
-def deliver(names: list[tuple[str, str]], values) -> None:
+def deliver(names: list[tuple[str, str, dict]], values) -> None:
     for sink in list(_sinks):
         sink(names, values)
 

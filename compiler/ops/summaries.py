@@ -1,7 +1,8 @@
 """``tfc.summary``: a value a compiled function records for TensorBoard (``tfc.summary.scalar`` and
 the others, called inside ``@tfc.compile``).
 
-The op marks the value and names it (``tag``; ``plugin`` says which TensorBoard plugin reads it).
+The op marks the value and names it (``tag``; ``plugin`` says which TensorBoard plugin reads it,
+``options`` the JSON of the host's settings for it, such as an audio clip's sample rate).
 When the trace ends, ``@tfc.compile`` moves every summary to an extra result of the function (the
 function's ``tfc.summaries`` attribute lists their tags, in order), so XLA computes them with the
 step and they leave the executable with its other outputs: no host callback, one extra output per
@@ -11,7 +12,7 @@ summary. A backend therefore never sees the op.
 from __future__ import annotations
 
 from ..diagnostics import BackendError
-from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, register
+from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, optional, register
 from ..types import TensorType
 
 SUMMARY_OP = "tfc.summary"
@@ -36,7 +37,7 @@ SUMMARY = register(
         "compiled function as an extra result.",
         operands=("value",),
         results=(),
-        attributes={"tag": attr(AttrKind.STRING), "plugin": attr(AttrKind.STRING)},
+        attributes={"tag": attr(AttrKind.STRING), "plugin": attr(AttrKind.STRING), "options": optional(AttrKind.STRING, "{}")},
         traits=frozenset({Trait.STATEFUL}),  # never dropped for having no uses
         infer=_infer,
         reference=_outside_compile,

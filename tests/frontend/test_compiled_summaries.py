@@ -28,14 +28,14 @@ def test_summaries_leave_as_extra_results_and_reach_the_sinks(received):
     def step(x):
         loss = tfc.reduce_sum(x * w)
         summaries.record("loss", "scalars", loss)
-        summaries.record("weights", "histograms", w * 1.0)
+        summaries.record("weights", "histograms", w * 1.0, {"buckets": 4})
         w.assign(w * 0.5)
         return loss
 
     x = np.arange(3, dtype=np.float32)
     assert float(step(x)) == 3.0 and float(step(x)) == 1.5  # the function's own result only
     assert step.trace_count == 1
-    assert [names for names, _ in received] == [[("loss", "scalars"), ("weights", "histograms")]] * 2
+    assert [names for names, _ in received] == [[("loss", "scalars", {}), ("weights", "histograms", {"buckets": 4})]] * 2
     assert [float(values[0]) for _, values in received] == [3.0, 1.5]
     np.testing.assert_array_equal(received[1][1][1], [0.5, 0.5, 0.5])
     text = step.lower(x).as_text()
