@@ -18,6 +18,7 @@ from .graph_commands import lower, ops, run
 from .ir_commands import opt, split_chunks, translate
 from .launch import launch
 from .serve_command import serve
+from .tune_command import tune
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,7 +26,7 @@ def cli() -> None:
     """tfc: compile dataflow graphs to XLA."""
 
 
-for _command in (opt, translate, lower, run, ops, launch, serve):
+for _command in (opt, translate, lower, run, ops, launch, serve, tune):
     cli.add_command(_command)
 
 

@@ -157,7 +157,8 @@ def tune(train: Callable | str, space: Mapping, *, objective: str = "loss", dire
     os.makedirs(logdir, exist_ok=True)
     if not os.access(logdir, os.W_OK):
         raise ValueError(f"logdir {logdir!r} is not writable")
-    settings = Settings(train if use_ray or parallel > 1 else resolve_train(train), space, objective, direction, method,
+    function = resolve_train(train)  # an import error shows here, not in every worker
+    settings = Settings(train if use_ray or parallel > 1 else function, space, objective, direction, method,
                         max_trials or 20, os.path.abspath(logdir), seed, _early_stopping(early_stopping), grid_points, env=dict(env or {}))
     prepare(settings)
     write_experiment(settings.logdir, space, objective)

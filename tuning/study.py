@@ -57,7 +57,11 @@ def resolve_train(train: Callable | str) -> Callable:
     module, _, name = str(train).partition(":")
     if not module or not name:
         raise ValueError(f"train must be a callable or 'module:function', got {train!r}")
-    function = getattr(importlib.import_module(module), name, None)
+    try:
+        imported = importlib.import_module(module)
+    except ImportError as err:
+        raise ValueError(f"train: cannot import {module!r}: {err}") from None
+    function = getattr(imported, name, None)
     if not callable(function):
         raise ValueError(f"train: {module} has no function {name!r}")
     return function
