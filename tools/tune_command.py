@@ -16,8 +16,6 @@ import sys
 import click
 
 from tfc.diagnostics import TfcError
-from tfc.tuning import tune as run_tune
-from tfc.tuning.config import load_config
 
 from .cli_support import fail
 
@@ -36,6 +34,9 @@ def _line(trial, objective: str) -> str:
 @click.argument("config", type=click.Path(dir_okay=False))
 def tune(config: str) -> None:
     """Tune hyperparameters: run the trials CONFIG (TOML or JSON) describes, print each and the best."""
+    from tfc.tuning import tune as run_tune  # here, so other commands start without importing optuna
+    from tfc.tuning.config import load_config
+
     try:
         spec = load_config(config)
     except TfcError as err:
