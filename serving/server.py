@@ -12,6 +12,7 @@ so a slow request does not hold up the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 
 import anyio.to_thread
@@ -122,6 +123,7 @@ def create_app(manager: ModelManager, batcher: Batcher | None = None) -> Starlet
         Route("/v1/models/{name}/versions/{version}:predict", app.predict, methods=["POST"]),
     ]
 
+    @contextlib.asynccontextmanager
     async def lifespan(_app):
         manager.start()
         yield
