@@ -56,7 +56,8 @@ class TuneResult:
 
 
 def _trial(frozen) -> Trial:
-    return Trial(frozen.number, dict(frozen.params), frozen.value, frozen.state.name, frozen.user_attrs.get("pid"),
+    value = frozen.value if frozen.state == TrialState.COMPLETE else None
+    return Trial(frozen.number, dict(frozen.params), value, frozen.state.name, frozen.user_attrs.get("pid"),
                  dict(frozen.intermediate_values), frozen.user_attrs.get("error"))
 
 
