@@ -7,17 +7,43 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
+from tensorboard.compat.proto import summary_pb2
+from tensorboard.util.tensor_util import make_tensor_proto
+
 from tfc.compat.v1.tensor import builds_graph
 from tfc.frontend.tracing import current_trace
 
 from . import kinds, tf1
 from .tf1 import FileWriter, SummaryKey, SummaryOp, graph_summary, merge, merge_all, summary_from_values
-from .writer import SummaryWriter, state
+from .writer import NoopWriter, SummaryWriter, state
 
 
 def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffix=None, name=None) -> SummaryWriter:
     """A writer of one new event file under ``logdir`` (created; an unwritable one is a PermissionError)."""
     return SummaryWriter(logdir, max_queue=max_queue, flush_millis=flush_millis, filename_suffix=filename_suffix, name=name)
+
+
+def create_noop_writer() -> NoopWriter:
+    """A writer that writes nothing (``as_default`` with it turns summaries off in the block)."""
+    return NoopWriter()
+
+
+def write(tag, tensor, step=None, metadata=None, name=None):
+    """Write ``tensor`` as summary ``tag`` with ``metadata`` (a SummaryMetadata, or its serialized bytes)
+    as it is: the generic form the kinds use; True when written."""
+    if current_trace() is not None:
+        raise NotImplementedError("tfc.summary.write inside @tfc.compile is not supported by this path yet")
+    if metadata is not None and not isinstance(metadata, (bytes, summary_pb2.SummaryMetadata)):
+        raise TypeError(f"tfc.summary.write: metadata must be a SummaryMetadata or bytes, got {type(metadata).__name__}")
+    if isinstance(metadata, bytes):
+        metadata = summary_pb2.SummaryMetadata.FromString(metadata)
+    step = _recording_step("write", step)
+    if step is None:
+        return False
+    value = summary_pb2.Summary.Value(tag=str(tag), metadata=metadata, tensor=make_tensor_proto(np.asarray(_host(tensor))))
+    state().writer.write_values([value], step)
+    return True
 
 
 def scalar(name, data, step=None, description=None, collections=None):
@@ -59,15 +85,23 @@ def _summary(kind: str, name, data, step, collections, **options):
         raise TypeError(f"tfc.summary.{kind}: name must be a non-empty string, got {name!r}")
     if builds_graph((data,), {}):
         return graph_summary(kind, name, data, collections, **{k: v for k, v in options.items() if k != "description" and v is not None})
+    step = _recording_step(kind, step)
+    if step is None:
+        return False
+    state().writer.write_values([_MAKERS[kind](name, _host(data), **options)], step)
+    return True
+
+
+def _recording_step(kind: str, step):
+    """The step to write at, or None when nothing is recorded (no default writer, condition false)."""
     current = state()
     if current.writer is None or not should_record_summaries():
-        return False
+        return None
     step = current.step if step is None else step
     if step is None:
         raise ValueError(f"tfc.summary.{kind}: step is None: pass step= or set one with tfc.summary.experimental.set_step "
                          "or writer.as_default(step=...)")
-    current.writer.write_values([_MAKERS[kind](name, _host(data), **options)], int(step))
-    return True
+    return int(step)
 
 
 def _host(data):
@@ -101,10 +135,10 @@ class record_if:
 
 
 def should_record_summaries() -> bool:
-    """Whether a summary written now would be recorded (a default writer and a true condition)."""
+    """Whether a summary written now would be recorded (a default writer, not a no-op one, and a true condition)."""
     current = state()
     condition = current.condition() if callable(current.condition) else current.condition
-    return current.writer is not None and bool(condition)
+    return current.writer is not None and not isinstance(current.writer, NoopWriter) and bool(condition)
 
 
 def _get_step():
@@ -117,5 +151,6 @@ def _set_step(step) -> None:
 
 experimental = types.SimpleNamespace(get_step=_get_step, set_step=_set_step)
 
-__all__ = ["FileWriter", "SummaryKey", "SummaryOp", "SummaryWriter", "audio", "create_file_writer", "experimental", "flush", "histogram",
-           "image", "merge", "merge_all", "record_if", "scalar", "should_record_summaries", "summary_from_values", "text", "tf1"]
+__all__ = ["FileWriter", "NoopWriter", "SummaryKey", "SummaryOp", "SummaryWriter", "audio", "create_file_writer", "create_noop_writer",
+           "experimental", "flush", "histogram", "image", "merge", "merge_all", "record_if", "scalar", "should_record_summaries",
+           "summary_from_values", "text", "tf1", "write"]

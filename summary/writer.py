@@ -107,6 +107,25 @@ class SummaryWriter:
             self.flush()
 
 
+class NoopWriter(SummaryWriter):
+    """``create_noop_writer()``: the default writer that records nothing."""
+
+    def __init__(self):
+        self.logdir, self.name = None, None
+
+    def init(self):
+        pass
+
+    def write_event(self, event: event_pb2.Event) -> None:
+        pass
+
+    def flush(self):
+        pass
+
+    def close(self):
+        pass
+
+
 def _positive(argument: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ValueError(f"create_file_writer: {argument} must be a positive number, got {value!r}")
@@ -120,4 +139,4 @@ def _close_all() -> None:
         writer.close()
 
 
-__all__ = ["SummaryWriter", "state"]
+__all__ = ["NoopWriter", "SummaryWriter", "state"]

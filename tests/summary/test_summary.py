@@ -121,8 +121,14 @@ def test_recording_rules(tmp_path):
         with tfc.summary.record_if(False):
             assert not tfc.summary.should_record_summaries()
         tfc.summary.flush()
+        metadata = kinds.scalar_value("m", 0.0).metadata
+        assert tfc.summary.write("generic", np.float32(5.0), metadata=metadata.SerializeToString())
+    with tfc.summary.create_noop_writer().as_default(step=9):
+        assert not tfc.summary.should_record_summaries() and not tfc.summary.scalar("x", 3.0)  # as TensorFlow 2 answers
     tfc.summary.experimental.set_step(None)
-    assert [(s, float(v)) for s, v in values(read(tmp_path), "x")] == [(8, 2.0)]
+    events = read(tmp_path)
+    assert [(s, float(v)) for s, v in values(events, "x")] == [(8, 2.0)]
+    assert [(s, float(v)) for s, v in values(events, "generic")] == [(8, 5.0)] and plugin(events, "generic") == "scalars"
     writer.close()
 
 
