@@ -11,6 +11,7 @@ Exports are renamed into place whole (``tfc.saved_model.save``), and a directory
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -41,7 +42,7 @@ class VersionState:
     version: int
     state: str
     error_message: str = ""
-    incomplete: bool = False  # no saved_model.json yet: retried when it appears
+    files: tuple = ()  # the directory's files when it failed: retried once they change (a copy still under way)
     model: SavedModel | None = field(default=None, repr=False)
 
 
@@ -97,7 +98,7 @@ class ModelManager:
             if number <= newest:
                 break
             known = self.states.get(number)
-            if known is not None and known.state == "END" and not (known.incomplete and (path / METADATA_FILE).is_file()):
+            if known is not None and known.state == "END" and known.files == _files(path):
                 continue  # failed before and nothing changed since: not retried every poll
             state = self._load(number, path)
             if state.state == "AVAILABLE":
@@ -107,14 +108,15 @@ class ModelManager:
                 self.states[number] = state
 
     def _load(self, number: int, path: Path) -> VersionState:
+        files = _files(path)
         if not (path / METADATA_FILE).is_file():
-            return VersionState(number, "END", f"{path}: no {METADATA_FILE}, so not a complete tfc SavedModel; not loaded", incomplete=True)
+            return VersionState(number, "END", f"{path}: no {METADATA_FILE}, so not a complete tfc SavedModel; not loaded", files=files)
         try:
             model = load(path, self.device)
             self._warm_up(model)
         except (SavedModelError, ValueError) as err:
             LOG.error("model %s version %d not loaded: %s", self.name, number, err)
-            return VersionState(number, "END", str(err))
+            return VersionState(number, "END", str(err), files=files)
         LOG.info("model %s version %d loaded from %s", self.name, number, path)
         return VersionState(number, "AVAILABLE", model=model)
 
@@ -153,6 +155,17 @@ class ModelManager:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def _files(path: Path) -> tuple:
+    """(name, size, mtime) of every file under ``path``: what tells a changed directory from the one that failed."""
+    found = []
+    for root, _dirs, names in os.walk(path):
+        for name in names:
+            with contextlib.suppress(OSError):
+                info = os.stat(os.path.join(root, name))
+                found.append((os.path.relpath(os.path.join(root, name), path), info.st_size, info.st_mtime_ns))
+    return tuple(sorted(found))
 
 
 class _Spec:

@@ -4,6 +4,7 @@ REST app, several inputs and outputs in row and columnar formats, and the model 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 
 import numpy as np
@@ -100,15 +101,14 @@ def test_manager_refuses_incomplete_or_broken_versions(two_in_two_out, tmp_path)
         ModelManager("a/b", tmp_path, 0)
     with pytest.raises(ValueError, match="file_system_poll_wait_seconds must be a number >= 0"):
         ModelManager("m", tmp_path, -1)
-    base, _ = two_in_two_out
+    base = tmp_path / "base"
+    shutil.copytree(two_in_two_out[0], base)
     manager = ModelManager("two", base, 0)
-    broken = base / "5"
-    broken.mkdir()
-    (broken / METADATA_FILE).write_text(json.dumps({"format": "something else"}))
-    try:
-        manager.poll()
-        assert manager.latest().version == 1  # the broken version is not served
-        assert manager.states[5].state == "END" and "not a tfc SavedModel" in manager.states[5].error_message
-    finally:
-        (broken / METADATA_FILE).unlink()
-        broken.rmdir()
+    (base / "5").mkdir()
+    (base / "5" / METADATA_FILE).write_text(json.dumps({"format": "something else"}))
+    manager.poll()
+    assert manager.latest().version == 1  # the broken version is not served
+    assert manager.states[5].state == "END" and "not a tfc SavedModel" in manager.states[5].error_message
+    shutil.copytree(base / "1", base / "5", dirs_exist_ok=True)  # a copy that was still under way: retried once its files change
+    manager.poll()
+    assert manager.latest().version == 5 and manager.states[1].state == "END"

@@ -144,9 +144,10 @@ def _hot_reload_under_load(client, root, x, f1, f2):
     try:
         started.wait()
         time.sleep(0.5)
-        incomplete = root / "base" / "3"
+        incomplete = root / "staged" / "3"
         shutil.copytree(root / "staged" / "2", incomplete)
         os.remove(incomplete / METADATA_FILE)
+        os.rename(incomplete, root / "base" / "3")
         os.rename(root / "staged" / "2", root / "base" / "2")
         deadline = time.monotonic() + 30
         while not any(s["version"] == "2" and s["state"] == "AVAILABLE" for s in client.get("/v1/models/lin").json()["model_version_status"]):
