@@ -131,12 +131,18 @@ def _run_ray(settings: Settings, parallel: int, announce: _Announcer) -> None:
     """``parallel`` Ray tasks, each a worker loop (they share the journal file, so one machine)."""
     import ray
 
-    ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
-    pending = [ray.remote(worker_main).remote(settings, i) for i in range(parallel)]
-    while pending:
-        _done, pending = ray.wait(pending, timeout=POLL_SECONDS)
-        ray.get(_done)
-        announce()
+    started = not ray.is_initialized()
+    if started:
+        ray.init(include_dashboard=False, log_to_driver=False)
+    try:
+        pending = [ray.remote(worker_main).remote(settings, i) for i in range(parallel)]
+        while pending:
+            done, pending = ray.wait(pending, timeout=POLL_SECONDS)
+            ray.get(done)
+            announce()
+    finally:
+        if started:  # a cluster this call started goes with it; one the caller started stays
+            ray.shutdown()
 
 
 def tune(train: Callable | str, space: Mapping, *, objective: str = "loss", direction: str = "minimize", method: str = "tpe",

@@ -15,6 +15,7 @@ import fcntl
 import importlib
 import itertools
 import os
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ class Settings:
     grid_points: int = 3
     session: str = field(default_factory=lambda: uuid.uuid4().hex)
     env: dict = field(default_factory=dict)
+    paths: tuple = field(default_factory=lambda: tuple(sys.path))
+    """The driver's import path: a Ray worker imports ``train`` from where the driver did."""
 
 
 def resolve_train(train: Callable | str) -> Callable:
@@ -179,6 +182,7 @@ def run_trial(study: optuna.Study, trial, settings: Settings, train: Callable) -
 def worker_main(settings: Settings, worker: int = 0, after_trial: Callable | None = None) -> int:
     """A worker: ask, train, tell until the budget is spent; returns how many trials it ran."""
     os.environ.update(settings.env)
+    sys.path.extend(path for path in settings.paths if path not in sys.path)
     train = resolve_train(settings.train)
     study = open_study(settings, worker)
     ran = 0

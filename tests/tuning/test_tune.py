@@ -131,3 +131,11 @@ def test_bad_dimensions():
         tuning.IntRange(0.5, 3)
     with pytest.raises(TypeError, match="Choice: values must be a non-empty list"):
         tuning.Choice([])
+
+
+def test_trials_run_as_ray_tasks(tmp_path):
+    pytest.importorskip("ray")
+    result = tuning.tune(objectives.slow_pid, {"x": tuning.Uniform(0.0, 1.0)}, method="random", max_trials=2, parallel=2,
+                         use_ray=True, logdir=str(tmp_path))
+    assert [t.state for t in result.trials] == ["COMPLETE", "COMPLETE"]
+    assert len({t.pid for t in result.trials}) == 2 and os.getpid() not in {t.pid for t in result.trials}
