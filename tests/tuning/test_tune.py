@@ -1,11 +1,15 @@
 """tfc.tuning.tune: grid coverage, TPE against random, worker processes, pruning, resume, HParams data."""
 
+import json
 import os
 import statistics
 
 import pytest
+from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-from tensorboard.plugins.hparams import api_pb2, metadata
+from tensorboard.plugins import base_plugin
+from tensorboard.plugins.hparams import api_pb2, hparams_plugin, metadata
+from werkzeug.test import Client
 
 import tfc.tuning as tuning
 from tfc.tuning.study import STUDY_NAME, Settings, open_study
@@ -139,3 +143,31 @@ def test_trials_run_as_ray_tasks(tmp_path):
                          use_ray=True, logdir=str(tmp_path))
     assert [t.state for t in result.trials] == ["COMPLETE", "COMPLETE"]
     assert len({t.pid for t in result.trials}) == 2 and os.getpid() not in {t.pid for t in result.trials}
+
+
+def _plugin_post(plugin, route, body):
+    app = plugin.get_plugin_apps()[route]
+    response = Client(app).post(route, data=json.dumps(body), headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.get_data()
+    return json.loads(response.get_data())
+
+
+def test_tensorboards_hparams_plugin_lists_every_trial(tmp_path):
+    space = {"lr": tuning.LogUniform(1e-3, 1e-1), "kind": tuning.Choice(["good", "bad"])}
+    result = tuning.tune(objectives.curves, space, method="random", max_trials=3, parallel=1, logdir=str(tmp_path))
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(str(tmp_path))
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, str(tmp_path))
+    plugin = hparams_plugin.HParamsPlugin(base_plugin.TBContext(logdir=str(tmp_path), multiplexer=multiplexer, data_provider=provider))
+    experiment = _plugin_post(plugin, "/experiment", {"experimentName": ""})
+    assert sorted(h["name"] for h in experiment["hparamInfos"]) == ["kind", "lr"]
+    groups = _plugin_post(plugin, "/session_groups", {
+        "experimentName": "", "startIndex": 0, "sliceSize": 10, "colParams": [{"metric": {"tag": "loss"}}],
+        "allowedStatuses": ["STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_UNKNOWN", "STATUS_RUNNING"]})["sessionGroups"]
+    by_name = {g["name"]: g for g in groups}
+    for trial in result.trials:
+        group = by_name[f"trial_{trial.number}"]
+        assert group["hparams"] == pytest.approx(trial.hparams)
+        assert group["metricValues"][0]["value"] == pytest.approx(trial.value)
+        assert group["sessions"][0]["status"] == "STATUS_SUCCESS"
