@@ -18,6 +18,8 @@ import numpy as np
 
 from .models import ServingError
 
+IDLE_SECONDS = 5.0  # a queue's worker ends after this long without requests
+
 
 def allowed_batch_sizes(max_batch_size: int) -> list[int]:
     """Powers of two up to ``max_batch_size``, and it: few sizes, at most 2x padding."""
@@ -62,13 +64,28 @@ class Batcher:
             tasks = self._queues.get(key)
             if tasks is None:
                 tasks = self._queues[key] = queue.Queue()
-                threading.Thread(target=self._worker, args=(signature, tasks), name="tfc-serving-batcher", daemon=True).start()
-        tasks.put(task)
+                threading.Thread(target=self._worker, args=(key, signature, tasks), name="tfc-serving-batcher", daemon=True).start()
+            tasks.put(task)
         return task.future
 
-    def _worker(self, signature, tasks: queue.Queue) -> None:
+    def padded_like(self, arrays: dict) -> dict:
+        """Arrays (read-only zero views) of the shapes ``arrays`` run at once padded: what a batch compiles."""
+        rows = next(iter(arrays.values())).shape[0]
+        size = next(size for size in self.sizes if size >= rows)
+        return {k: np.broadcast_to(np.zeros((), a.dtype), (size, *a.shape[1:])) for k, a in arrays.items()}
+
+    def _worker(self, key: tuple, signature, tasks: queue.Queue) -> None:
+        """Runs batches of one queue; ends after IDLE_SECONDS without work (so an unloaded version is let go)."""
         while True:
-            batch = [tasks.get()]
+            try:
+                first = tasks.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if tasks.empty():
+                        del self._queues[key]
+                        return
+                continue
+            batch = [first]
             deadline = time.monotonic() + self.timeout
             total = batch[0].rows
             while total < self.max_batch_size:

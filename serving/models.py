@@ -82,13 +82,22 @@ class ModelManager:
             available = [s for s in self.states.values() if s.state == "AVAILABLE"]
         return max(available, key=lambda s: s.version) if available else None
 
-    def version(self, number: int | None) -> SavedModel:
-        """The loaded model of version ``number`` (None: the latest), else ServingError NOT_FOUND as TF Serving says it."""
-        state = self.latest() if number is None else self.states.get(number)
+    def version(self, number: int | None) -> VersionState:
+        """The loaded version ``number`` (None: the latest; ``.model`` is its SavedModel), else ServingError NOT_FOUND as TF Serving says it."""
+        if number is None:
+            state = self.latest()
+        else:
+            with self._lock:
+                state = self.states.get(number)
         if state is None or state.model is None:
             spec = f"Latest({self.name})" if number is None else f"Specific({self.name}, {number})"
             raise ServingError(f"Servable not found for request: {spec}", "NOT_FOUND")
-        return state.model
+        return state
+
+    def status(self) -> list[VersionState]:
+        """Every version's state (loaded, unloaded, failed), newest first."""
+        with self._lock:
+            return sorted(self.states.values(), key=lambda s: -s.version)
 
     def poll(self) -> None:
         """Load a newer complete version if one appeared, then unload every older one."""

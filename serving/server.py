@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -28,8 +29,15 @@ from .models import ModelManager, ServingError
 from .rest import error_body, metadata_body, parse_json, parse_predict, predict_body, status_body, to_arrays
 
 
+class _JSONResponse(JSONResponse):
+    """JSON as TF Serving writes it: NaN and Infinity as those literals (starlette refuses them)."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=True, separators=(",", ":")).encode("utf-8")
+
+
 def _json(body: dict, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status)
+    return _JSONResponse(body, status_code=status)
 
 
 def _error(err: ServingError) -> JSONResponse:
@@ -66,7 +74,7 @@ class ServingApp:
             version, name = _version(request), self._model_name(request)
             if name != self.manager.name:
                 raise ServingError(f"Could not find any versions of model {name}", "NOT_FOUND")
-            states = list(self.manager.states.values())
+            states = self.manager.status()
             if version is not None:
                 states = [s for s in states if s.version == version]
                 if not states:
@@ -79,9 +87,8 @@ class ServingApp:
         try:
             version = _version(request)
             self._check_name(request, version)
-            model = self.manager.version(version)
-            number = version if version is not None else self.manager.latest().version
-            return _json(metadata_body(self.manager.name, number, model))
+            state = self.manager.version(version)
+            return _json(metadata_body(self.manager.name, state.version, state.model))
         except ServingError as err:
             return _error(err)
 
@@ -89,22 +96,28 @@ class ServingApp:
         try:
             version = _version(request)
             self._check_name(request, version)
-            model = self.manager.version(version)
+            model = self.manager.version(version).model
             name, columns, rows = parse_predict(parse_json(await request.body()), model)
             signature = model.signatures[name]
             arrays = to_arrays(columns, signature, rows)
-            outputs = await self._run(signature, arrays)
-            self.manager.record_shapes(name, arrays)
+            outputs = await self._run(name, signature, arrays)
             return _json(predict_body(outputs, rows))
         except ServingError as err:
             return _error(err)
         except (SavedModelError, ValueError) as err:
             return _error(ServingError(str(err).splitlines()[0], "INVALID_ARGUMENT"))
+        except Exception as err:  # noqa: BLE001 - a failure inside the model is the request's 500, never the server's end
+            return _error(ServingError(f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}", "INTERNAL"))
 
-    async def _run(self, signature, arrays: dict) -> dict:
+    async def _run(self, name: str, signature, arrays: dict) -> dict:
+        """Run in a batch or a worker thread; the shapes compiled are remembered for the next version's warm-up."""
         if self.batcher is not None and self.batcher.accepts(signature, arrays):
-            return await asyncio.wrap_future(self.batcher.submit(signature, arrays))
-        return await anyio.to_thread.run_sync(functools.partial(signature, **arrays))
+            outputs = await asyncio.wrap_future(self.batcher.submit(signature, arrays))
+            self.manager.record_shapes(name, self.batcher.padded_like(arrays))
+            return outputs
+        outputs = await anyio.to_thread.run_sync(functools.partial(signature, **arrays))
+        self.manager.record_shapes(name, arrays)
+        return outputs
 
     async def not_found(self, request: Request, exc) -> JSONResponse:
         """Any other path or method: TF Serving's ``Malformed request``."""
