@@ -12,9 +12,10 @@ from tensorboard.compat.proto import summary_pb2
 from tensorboard.util.tensor_util import make_tensor_proto
 
 from tfc.compat.v1.tensor import builds_graph
+from tfc.frontend import summaries as compiled_summaries
 from tfc.frontend.tracing import current_trace
 
-from . import kinds, tf1
+from . import compiled, kinds, tf1
 from .tf1 import FileWriter, SummaryKey, SummaryOp, graph_summary, merge, merge_all, summary_from_values
 from .writer import NoopWriter, SummaryWriter, state
 
@@ -78,11 +79,10 @@ _MAKERS = {"scalar": kinds.scalar_value, "image": kinds.image_value, "audio": ki
 
 def _summary(kind: str, name, data, step, collections, **options):
     """The one path of every kind: a trace (not yet), a TF1 graph (a graph summary), else written now."""
-    if current_trace() is not None:
-        raise NotImplementedError(f"tfc.summary.{kind} inside @tfc.compile is not supported by this path yet: "
-                                  "record the value as an output of the function and call tfc.summary after the call")
     if not isinstance(name, str) or not name:
         raise TypeError(f"tfc.summary.{kind}: name must be a non-empty string, got {name!r}")
+    if current_trace() is not None:
+        return compiled.record(kind, name, data, step, options)
     if builds_graph((data,), {}):
         return graph_summary(kind, name, data, collections, **{k: v for k, v in options.items() if k != "description" and v is not None})
     step = _recording_step(kind, step)
@@ -102,6 +102,14 @@ def _recording_step(kind: str, step):
         raise ValueError(f"tfc.summary.{kind}: step is None: pass step= or set one with tfc.summary.experimental.set_step "
                          "or writer.as_default(step=...)")
     return int(step)
+
+
+def _write_compiled(names, values) -> None:
+    """The summary sink: what compiled functions recorded, written after each call."""
+    compiled.write_delivered(names, values, state(), should_record_summaries(), {**_MAKERS, "histogram_buckets": kinds.histogram_buckets_value})
+
+
+compiled_summaries.add_sink(_write_compiled)
 
 
 def _host(data):

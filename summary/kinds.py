@@ -61,6 +61,12 @@ def histogram_value(name: str, data, buckets=None, description=None) -> summary_
     return _value(name, metadata, bucketize(data, DEFAULT_BUCKET_COUNT if buckets is None else _count("buckets", buckets, 0)))
 
 
+def histogram_buckets_value(name: str, buckets, description=None) -> summary_pb2.Summary.Value:
+    """A histogram already bucketed (``[k, 3]`` rows, as a compiled step computes them)."""
+    metadata = histogram_metadata.create_summary_metadata(display_name=None, description=description)
+    return _value(name, metadata, np.asarray(buckets, dtype=np.float64))
+
+
 def text_value(name: str, data, description=None) -> summary_pb2.Summary.Value:
     array = np.asarray(data)
     if array.dtype.kind not in "USO":
@@ -135,4 +141,15 @@ def _value(name: str, metadata, array) -> summary_pb2.Summary.Value:
     return summary_pb2.Summary.Value(tag=str(name), metadata=metadata, tensor=make_tensor_proto(array))
 
 
-__all__ = ["DEFAULT_BUCKET_COUNT", "audio_value", "bucketize", "histogram_value", "image_value", "png", "scalar_value", "text_value", "wav"]
+__all__ = [
+    "DEFAULT_BUCKET_COUNT",
+    "audio_value",
+    "bucketize",
+    "histogram_buckets_value",
+    "histogram_value",
+    "image_value",
+    "png",
+    "scalar_value",
+    "text_value",
+    "wav",
+]

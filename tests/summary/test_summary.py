@@ -163,13 +163,13 @@ def test_tf1_merge_all_and_file_writer(tmp_path):
     np.testing.assert_allclose(decode_wav(sound[0, 0])[0][:, 0], np.arange(4.0) / 10, atol=1 / 32768)
 
 
-def test_inside_compile_is_not_implemented():
+def test_inside_compile_the_step_is_the_default_one():
     @tfc.compile
     def step(x):
         tfc.summary.scalar("x", tfc.sum(x), step=0)
         return x
 
-    with pytest.raises(NotImplementedError, match="tfc.summary.scalar inside @tfc.compile"):
+    with pytest.raises(ValueError, match="inside @tfc.compile: step must be None"):
         step(np.ones(2, np.float32))
 
 

@@ -1,0 +1,76 @@
+"""``tfc.summary`` inside ``@tfc.compile``: each summary is a ``tfc.summary`` op whose value leaves
+the executable as an extra result (:mod:`tfc.frontend.summaries`), computed with the step; the host
+turns the values into TensorBoard records after the call, on the default writer at its step, when
+recording is on. Histograms are bucketed in the compiled step (TensorBoard's rule: ``bucket_count``
+equal buckets between the minimum and the maximum), so only ``[bucket_count, 3]`` numbers leave it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tfc
+from tfc.frontend import summaries
+
+DEFAULT_BUCKET_COUNT = 30
+
+
+def histogram_buckets(data, bucket_count: int = DEFAULT_BUCKET_COUNT):
+    """``[bucket_count, 3]`` rows ``[left, right, count]`` in tfc ops, as TensorBoard's
+    ``summary_v2._buckets`` computes them (float32 here: XLA runs without x64)."""
+    values = tfc.reshape(tfc.astype(data, tfc.float32), (-1,))
+    if values.shape[0] == 0:
+        return tfc.zeros((bucket_count, 3), tfc.float32)
+    low, high = tfc.min(values), tfc.max(values)
+    spread = high - low
+    width = tfc.where(spread > 0, spread / bucket_count, tfc.ones_like(spread))
+    index = tfc.minimum(tfc.astype(tfc.floor((values - low) / width), tfc.int32), bucket_count - 1)
+    counts = tfc.sum(tfc.one_hot(index, bucket_count), 0)
+    fractions = np.arange(bucket_count + 1, dtype=np.float32) / bucket_count
+    edges = low + spread * fractions
+    edges = tfc.concatenate([edges[:-1], tfc.reshape(high, (1,))], 0)
+    single = tfc.concatenate([tfc.zeros((bucket_count - 1,), tfc.float32), tfc.reshape(tfc.astype(values.shape[0], tfc.float32), (1,))], 0)
+    left = tfc.where(spread > 0, edges[:-1], tfc.broadcast_to(high, (bucket_count,)))
+    right = tfc.where(spread > 0, edges[1:], tfc.broadcast_to(high, (bucket_count,)))
+    return tfc.stack([left, right, tfc.where(spread > 0, counts, single)], axis=1)
+
+
+PLUGINS = {"scalar": "scalars", "histogram": "histograms", "image": "images", "audio": "audio"}
+
+
+def record(kind: str, name: str, data, step, options: dict) -> bool:
+    """Record summary ``name`` of ``kind`` in the current trace; the host writes it after each call
+    (:func:`write_delivered`) at the default writer's step then."""
+    if kind not in PLUGINS:
+        raise TypeError(f"tfc.summary.{kind} cannot be recorded inside @tfc.compile (XLA holds no strings): record it after the call")
+    if step is not None:
+        raise ValueError(f"tfc.summary.{kind} inside @tfc.compile: step must be None; the step is the default step when the "
+                         f"function runs (tfc.summary.experimental.set_step or writer.as_default(step=...))")
+    options = {key: value for key, value in options.items() if value is not None}
+    if kind == "histogram":
+        data = histogram_buckets(data, int(options.pop("buckets", DEFAULT_BUCKET_COUNT)))
+    elif kind in ("image", "audio"):
+        data = data[:int(options.get("max_outputs", 3))]
+    summaries.record(name, PLUGINS[kind], data, {"kind": kind, **options})
+    return True
+
+
+def write_delivered(names, values, writer_state, recording: bool, makers: dict) -> None:
+    """A compiled call's summaries, written by the default writer at its step (when recording)."""
+    if writer_state.writer is None or not recording:
+        return
+    if writer_state.step is None:
+        raise ValueError("tfc.summary: a compiled function recorded summaries but no step is set: use "
+                         "tfc.summary.experimental.set_step or writer.as_default(step=...)")
+    records = []
+    for (tag, _plugin, options), value in zip(names, values):
+        options = dict(options)
+        kind = options.pop("kind")
+        if kind == "histogram":
+            records.append(makers["histogram_buckets"](tag, np.asarray(value), options.get("description")))
+        else:
+            records.append(makers[kind](tag, np.asarray(value), **options))
+    writer_state.writer.write_values(records, int(writer_state.step))
+
+
+__all__ = ["DEFAULT_BUCKET_COUNT", "PLUGINS", "histogram_buckets", "record", "write_delivered"]
