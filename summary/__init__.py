@@ -104,6 +104,16 @@ def _recording_step(kind: str, step):
     return int(step)
 
 
+def graph(graph_data, *example_args, **example_kwargs) -> bool:
+    """``tf.summary.graph``: write a program's graph (see ``SummaryWriter.add_graph``) with the default
+    writer; False when there is none or recording is off."""
+    current = state()
+    if current.writer is None or not should_record_summaries():
+        return False
+    current.writer.add_graph(graph_data, *example_args, step=current.step or 0, **example_kwargs)
+    return True
+
+
 def _write_compiled(names, values) -> None:
     """The summary sink: what compiled functions recorded, written after each call."""
     compiled.write_delivered(names, values, state(), should_record_summaries(), {**_MAKERS, "histogram_buckets": kinds.histogram_buckets_value})
@@ -159,6 +169,6 @@ def _set_step(step) -> None:
 
 experimental = types.SimpleNamespace(get_step=_get_step, set_step=_set_step)
 
-__all__ = ["FileWriter", "NoopWriter", "SummaryKey", "SummaryOp", "SummaryWriter", "audio", "create_file_writer", "create_noop_writer",
+__all__ = ["FileWriter", "graph", "NoopWriter", "SummaryKey", "SummaryOp", "SummaryWriter", "audio", "create_file_writer", "create_noop_writer",
            "experimental", "flush", "histogram", "image", "merge", "merge_all", "record_if", "scalar", "should_record_summaries",
            "summary_from_values", "text", "tf1", "write"]

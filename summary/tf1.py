@@ -14,12 +14,12 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from tensorboard.compat.proto import event_pb2, graph_pb2, summary_pb2
+from tensorboard.compat.proto import event_pb2, summary_pb2
 
 from tfc.compat.v1 import GraphKeys, get_collection
 from tfc.compat.v1 import add_to_collection as add_to_graph_collection
 
-from . import kinds
+from . import kinds, program_graph
 from .writer import SummaryWriter
 
 
@@ -127,13 +127,9 @@ class FileWriter:
         self.add_event(event_pb2.Event(summary=summary, step=0 if global_step is None else int(global_step)))
 
     def add_graph(self, graph, global_step=None, graph_def=None) -> None:
-        """Write ``graph`` (a TF1 Graph or a GraphDef) for TensorBoard's graph plugin."""
-        graph = graph_def if graph_def is not None else graph
-        definition = graph if isinstance(graph, graph_pb2.GraphDef) else getattr(graph, "as_graph_def", None)
-        if definition is None:
-            raise TypeError(f"FileWriter.add_graph: graph must be a TF1 Graph or a GraphDef, got {type(graph).__name__}")
-        if not isinstance(definition, graph_pb2.GraphDef):
-            definition = definition()
+        """Write ``graph`` for TensorBoard's graph plugin: a TF1 Graph, a GraphDef, or any tfc
+        program :func:`.program_graph.graph_def` takes (a Module, a ``Lowered``)."""
+        definition = program_graph.graph_def(graph_def if graph_def is not None else graph)
         self.add_event(event_pb2.Event(graph_def=definition.SerializeToString(), step=0 if global_step is None else int(global_step)))
 
     def add_event(self, event: event_pb2.Event) -> None:

@@ -18,6 +18,8 @@ import weakref
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
+from . import program_graph
+
 _open_writers: weakref.WeakSet = weakref.WeakSet()
 _state = threading.local()
 
@@ -68,6 +70,13 @@ class SummaryWriter:
 
     def write_values(self, values: list[summary_pb2.Summary.Value], step: int) -> None:
         self.write_event(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary_pb2.Summary(value=values)))
+
+    def add_graph(self, program, *example_args, step: int = 0, **example_kwargs) -> None:
+        """Write ``program`` as a graph TensorBoard's graph plugin draws: a compiled function (lowered
+        for ``example_args``), a ``Lowered``, a tfc IR Module (a partitioned program too), a TF1
+        Graph or a GraphDef (:func:`.program_graph.graph_def`)."""
+        definition = program_graph.graph_def(program, *example_args, **example_kwargs)
+        self.write_event(event_pb2.Event(wall_time=time.time(), step=int(step), graph_def=definition.SerializeToString()))
 
     def get_logdir(self) -> str:
         return self.logdir

@@ -74,3 +74,17 @@ def test_tf1_graphs_and_imported_graph_defs_keep_their_names(tmp_path):
     assert "layer/logits" in {node.name for node in loaded.node}
     with pytest.raises(TypeError, match="expected a tfc program"):
         graph_def(42)
+
+
+def test_writers_add_any_program_graph(tmp_path):
+    writer = tfc.summary.create_file_writer(str(tmp_path / "traced"))
+    with writer.as_default(step=3):
+        assert tfc.summary.graph(looped, np.ones((2, 2), np.float32))
+    writer.close()
+    accumulator = EventAccumulator(str(tmp_path / "traced"))
+    accumulator.Reload()
+    assert "looped/dot_general" in {node.name for node in accumulator.Graph().node}
+    assert not tfc.summary.graph(looped, np.ones((2, 2), np.float32))  # no default writer: nothing written
+    with tfc.summary.FileWriter(str(tmp_path / "module")) as tf1_writer:
+        tf1_writer.add_graph(looped.lower(np.ones((2, 2), np.float32)))
+    read_back(tmp_path / "module2", EventAccumulator(str(tmp_path / "module")).Reload().Graph())
