@@ -65,21 +65,21 @@ def _server(base, *flags, timeout=90.0):
         proc.wait(10)
 
 
-@pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    """(base path holding version 1, a staged version 2 outside it, the two Python functions)."""
-    root = tmp_path_factory.mktemp("serving")
-    f1, f2 = _linear(W1, "serving_test_w1"), _linear(W2, "serving_test_w2")
+@pytest.fixture(params=[[], ["--enable_batching", "--max_batch_size", "8", "--batch_timeout_micros", "500"]], ids=["plain", "batching"])
+def models(request, tmp_path):
+    """(base path holding version 1, a staged version 2 outside it, the two Python functions, the server's flags)."""
+    root, suffix = tmp_path, request.node.callspec.id
+    f1, f2 = _linear(W1, f"serving_test_w1_{suffix}"), _linear(W2, f"serving_test_w2_{suffix}")
     saved_model.save(f1, root / "base" / "1")
     saved_model.save(f2, root / "staged" / "2")
-    return root, f1, f2
+    return root, f1, f2, request.param
 
 
 def test_predict_status_metadata_errors_and_hot_reload(models):
-    root, f1, f2 = models
+    root, f1, f2, flags = models
     base = root / "base"
     x = np.arange(12, dtype=np.float32).reshape(4, 3) / 3
-    with _server(base) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with _server(base, *flags) as url, httpx.Client(base_url=url, timeout=30) as client:
         status = client.get("/v1/models/lin").json()
         assert status == {"model_version_status": [{"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]}
         assert client.get("/v1/models/lin/versions/1").status_code == 200
