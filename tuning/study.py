@@ -14,12 +14,14 @@ import contextlib
 import fcntl
 import importlib
 import itertools
+import math
 import os
 import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import optuna
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
@@ -70,9 +72,11 @@ def resolve_train(train: Callable | str) -> Callable:
     return function
 
 
-def _sampler(settings: Settings, worker: int):
-    """TPE or random (grid points are enqueued trials, drawn in order); one seed per worker."""
-    seed = settings.seed + worker
+def _sampler(settings: Settings, worker: int, resumed_at: int):
+    """TPE or random (grid points are enqueued trials, drawn in order). The seed mixes the user's seed,
+    the worker and the trials already in the study: reproducible, yet a resumed run does not redraw
+    the points the first run drew."""
+    seed = int(np.random.SeedSequence([settings.seed, worker, resumed_at]).generate_state(1)[0])
     if settings.method == "tpe":
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(5, settings.max_trials))
     return optuna.samplers.RandomSampler(seed=seed)
@@ -90,8 +94,11 @@ def open_study(settings: Settings, worker: int = 0) -> optuna.Study:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     path = os.path.join(settings.logdir, "study.journal")
     storage = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path + ".lock")))
-    return optuna.create_study(storage=storage, study_name=STUDY_NAME, direction=settings.direction, load_if_exists=True,
-                               sampler=_sampler(settings, worker), pruner=_pruner(settings.early_stopping))
+    study = optuna.create_study(storage=storage, study_name=STUDY_NAME, direction=settings.direction, load_if_exists=True,
+                                sampler=optuna.samplers.RandomSampler(), pruner=_pruner(settings.early_stopping))
+    resumed_at = len(study.get_trials(deepcopy=False))
+    return optuna.load_study(study_name=STUDY_NAME, storage=storage, sampler=_sampler(settings, worker, resumed_at),
+                             pruner=_pruner(settings.early_stopping))
 
 
 @contextlib.contextmanager
@@ -165,6 +172,8 @@ def run_trial(study: optuna.Study, trial, settings: Settings, train: Callable) -
 
     try:
         value = _metric(train(dict(hparams), report), settings.objective)
+        if not math.isfinite(value):
+            raise ValueError(f"train returned {value} for {settings.objective!r}")
     except optuna.TrialPruned:
         study.tell(trial, state=TrialState.PRUNED)
         writer.end("PRUNED")

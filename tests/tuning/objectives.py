@@ -34,3 +34,8 @@ def curves(hparams, report):
 def broken(hparams, report):
     """Always raises."""
     raise RuntimeError("no data")
+
+
+def diverges(hparams, report):
+    """A NaN loss (a learning rate too large)."""
+    return float("nan")
