@@ -14,8 +14,6 @@ import sys
 
 import click
 
-from tfc.serving import Batcher, ModelManager, create_app
-
 
 class _OneLineUsageErrors(click.Command):
     """Bad flags print as one line (``Error: Invalid value for '--rest_api_port': ...``), exit status 2."""
@@ -41,7 +39,9 @@ class _OneLineUsageErrors(click.Command):
 def serve(model_name, model_base_path, rest_api_port, rest_api_host, file_system_poll_wait_seconds, enable_batching,
           max_batch_size, batch_timeout_micros, device) -> None:
     """Serve a model's versions with TensorFlow Serving's REST API."""
-    import uvicorn  # the server is only needed by this command
+    import uvicorn  # the server and the models are only needed by this command (other commands start faster)
+
+    from tfc.serving import Batcher, ModelManager, create_app
 
     try:
         manager = ModelManager(model_name, model_base_path, file_system_poll_wait_seconds, device)
