@@ -1,6 +1,7 @@
 """Tune a small MLP's learning rate and width with tfc.tuning (TPE, two worker processes, median pruning).
 
     python examples/tune_mlp.py            # then: tensorboard --logdir runs/tune_mlp  (the HPARAMS tab)
+    tfc tune examples/tune_mlp.toml        # the same study from the command line
 
 Each trial trains a one-hidden-layer regression MLP with a compiled training loop (25 SGD steps per
 call, one tfc.fori_loop), reports the training loss after every call (so poor trials stop early),

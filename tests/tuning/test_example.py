@@ -12,3 +12,11 @@ def test_tune_mlp_finds_a_good_learning_rate(tmp_path):
     assert len(result.trials) == 5 and (tmp_path / "trial_4").is_dir()
     worst = max(t.value for t in result.trials if t.value is not None)
     assert result.best_value < 0.2 and result.best_value < worst  # predicting the mean scores 0.56
+
+
+def test_the_example_config_loads():
+    from tfc.tuning.config import load_config
+
+    spec = load_config(str(Path(__file__).parents[2] / "examples" / "tune_mlp.toml"))
+    assert spec.train == "tune_mlp:train" and spec.space == tune_mlp.SPACE
+    assert spec.options["logdir"].endswith("examples/runs/tune_mlp") and spec.options["parallel"] == 2
