@@ -120,3 +120,25 @@ def test_manager_refuses_incomplete_or_broken_versions(two_in_two_out, tmp_path)
     shutil.copytree(base / "1", base / "5", dirs_exist_ok=True)  # a copy that was still under way: retried once its files change
     manager.poll()
     assert manager.latest().version == 5 and manager.states[1].state == "END"
+
+
+def test_estimator_graph_export_over_rest(tmp_path):
+    """A canned Estimator's TF1 graph export (kind "graph") served: predictions equal the estimator's."""
+    from tfc import feature_column as fc
+    from tfc.estimator import LinearRegressor
+    from tfc.estimator.export import build_raw_serving_input_receiver_fn
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(16, 3)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-2.0], [0.5]], np.float32) + 0.25).astype(np.float32)
+    estimator = LinearRegressor([fc.numeric_column("x", shape=(3,))], model_dir=str(tmp_path / "model"))
+    estimator.train(lambda: ({"x": x}, y), steps=3)
+    estimator.export_saved_model(tmp_path / "exports", build_raw_serving_input_receiver_fn({"x": x}))
+    expected = next(estimator.predict(lambda: {"x": x[:5]}, yield_single_examples=False))
+    with TestClient(create_app(ModelManager("est", tmp_path / "exports", 0))) as client:
+        signature = client.get("/v1/models/est/metadata").json()["metadata"]["signature_def"]["signature_def"]["serving_default"]
+        body = client.post("/v1/models/est:predict", json={"inputs": {"x": x[:5].tolist()}}).json()
+    assert signature["inputs"]["x"]["name"] == "x:0"
+    outputs = body["outputs"] if isinstance(body["outputs"], dict) else {next(iter(signature["outputs"])): body["outputs"]}
+    for key, value in outputs.items():
+        np.testing.assert_allclose(value, np.asarray(expected[key]), rtol=1e-6)
