@@ -7,10 +7,14 @@ equal buckets between the minimum and the maximum), so only ``[bucket_count, 3]`
 
 from __future__ import annotations
 
+import queue
+import threading
+
 import numpy as np
 
 import tfc
 from tfc.frontend import summaries
+from tfc.frontend.tensor import emit
 
 DEFAULT_BUCKET_COUNT = 30
 
@@ -25,7 +29,7 @@ def histogram_buckets(data, bucket_count: int = DEFAULT_BUCKET_COUNT):
     spread = high - low
     width = tfc.where(spread > 0, spread / bucket_count, tfc.ones_like(spread))
     index = tfc.minimum(tfc.astype(tfc.floor((values - low) / width), tfc.int32), bucket_count - 1)
-    counts = tfc.sum(tfc.one_hot(index, bucket_count), 0)
+    counts = _bucket_counts(index, bucket_count)
     fractions = np.arange(bucket_count + 1, dtype=np.float32) / bucket_count
     edges = low + spread * fractions
     edges = tfc.concatenate([edges[:-1], tfc.reshape(high, (1,))], 0)
@@ -36,6 +40,16 @@ def histogram_buckets(data, bucket_count: int = DEFAULT_BUCKET_COUNT):
 
 
 PLUGINS = {"scalar": "scalars", "histogram": "histograms", "image": "images", "audio": "audio"}
+
+
+def _bucket_counts(index, bucket_count: int):
+    """How many of ``index`` fall in each bucket: one scatter-add of ones (no [n, buckets] one-hot,
+    which would cost more than a small training step)."""
+    ones = tfc.ones((index.shape[0], 1), tfc.float32)
+    attributes = {"update_window_dims": (1,), "inserted_window_dims": (0,), "scatter_dims_to_operand_dims": (0,),
+                  "index_vector_dim": 1, "kind": "add"}
+    table = tfc.zeros((bucket_count, 1), tfc.float32)
+    return tfc.reshape(emit("tfc.scatter", [table, tfc.reshape(index, (-1, 1)), ones], attributes), (bucket_count,))
 
 
 def record(kind: str, name: str, data, step, options: dict) -> bool:
@@ -56,21 +70,62 @@ def record(kind: str, name: str, data, step, options: dict) -> bool:
 
 
 def write_delivered(names, values, writer_state, recording: bool, makers: dict) -> None:
-    """A compiled call's summaries, written by the default writer at its step (when recording)."""
+    """A compiled call's summaries, for the default writer at its step (when recording): queued as
+    they are (device arrays) for the encoder thread, so the step pays for none of the encoding."""
     if writer_state.writer is None or not recording:
         return
     if writer_state.step is None:
         raise ValueError("tfc.summary: a compiled function recorded summaries but no step is set: use "
                          "tfc.summary.experimental.set_step or writer.as_default(step=...)")
-    records = []
-    for (tag, _plugin, options), value in zip(names, values):
-        options = dict(options)
-        kind = options.pop("kind")
-        if kind == "histogram":
-            records.append(makers["histogram_buckets"](tag, np.asarray(value), options.get("description")))
-        else:
-            records.append(makers[kind](tag, np.asarray(value), **options))
-    writer_state.writer.write_values(records, int(writer_state.step))
+    ENCODER.put((writer_state.writer, list(names), list(values), int(writer_state.step), makers))
 
 
-__all__ = ["DEFAULT_BUCKET_COUNT", "PLUGINS", "histogram_buckets", "record", "write_delivered"]
+class Encoder:
+    """One daemon thread turning queued summary values into TensorBoard records, in order; ``drain``
+    waits for what is queued (writers call it before they flush or close)."""
+
+    def __init__(self):
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.errors: list[BaseException] = []
+
+    def put(self, item) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="tfc-summary-encoder", daemon=True)
+                self._thread.start()
+        self._queue.put(item)
+
+    def drain(self) -> None:
+        if self._thread is not None:
+            self._queue.join()
+        if self.errors:
+            error = self.errors.pop(0)
+            self.errors.clear()
+            raise error
+
+    def _run(self) -> None:
+        while True:
+            writer, names, values, step, makers = self._queue.get()
+            try:
+                writer.write_values([_record(name, value, makers) for name, value in zip(names, values)], step)
+            except Exception as error:  # noqa: BLE001  (reported by the next drain: flush, close)
+                self.errors.append(error)
+            finally:
+                self._queue.task_done()
+
+
+def _record(name, value, makers: dict):
+    tag, _plugin, options = name
+    options = dict(options)
+    kind = options.pop("kind")
+    if kind == "histogram":
+        return makers["histogram_buckets"](tag, np.asarray(value), options.get("description"))
+    return makers[kind](tag, np.asarray(value), **options)
+
+
+ENCODER = Encoder()
+
+
+__all__ = ["DEFAULT_BUCKET_COUNT", "ENCODER", "PLUGINS", "histogram_buckets", "record", "write_delivered"]

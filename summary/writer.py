@@ -18,7 +18,7 @@ import weakref
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-from . import program_graph
+from . import compiled, program_graph
 
 _open_writers: weakref.WeakSet = weakref.WeakSet()
 _state = threading.local()
@@ -82,13 +82,15 @@ class SummaryWriter:
         return self.logdir
 
     def flush(self):
-        """Write everything queued so far to disk."""
+        """Write everything queued so far to disk (compiled steps' summaries being encoded too)."""
+        compiled.ENCODER.drain()
         with self._lock:
             if self._writer is not None:
                 self._writer.flush()
 
     def close(self):
         """Flush and close the event file; writing again opens a new one."""
+        compiled.ENCODER.drain()
         with self._lock:
             if self._writer is not None:
                 self._writer.close()
