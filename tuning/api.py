@@ -155,7 +155,9 @@ def tune(train: Callable | str, space: Mapping, *, objective: str = "loss", dire
     ``use_ray``). ``early_stopping="median"`` (or MedianPruner options) prunes trials whose reported
     values are worse than the median of earlier trials at the same step. ``max_trials`` counts the
     trials of earlier runs in the same ``logdir``: a rerun only runs the ones still missing (a grid
-    defaults to all its points). ``on_trial(Trial)`` is called as each trial of this run finishes.
+    defaults to all its points); run one study per logdir at a time (a rerun fails the trials it
+    finds running, taking them for leftovers of an interrupted run). ``env`` is set in every worker.
+    ``on_trial(Trial)`` is called as each trial of this run finishes.
     """
     space = check_space(space)
     _check(objective, direction, method, max_trials, parallel, early_stopping)

@@ -160,7 +160,6 @@ def run_trial(study: optuna.Study, trial, settings: Settings, train: Callable) -
     """Run one trial: report() writes a scalar and may prune; the end is told to the study and TensorBoard."""
     hparams = suggest(settings.space, trial)
     writer = TrialWriter(settings.logdir, trial.number, hparams, settings.objective)
-
     steps = []
 
     def report(step: int, value: float) -> None:
