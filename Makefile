@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/seed.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/dispatch.py
