@@ -42,7 +42,7 @@ _LAZY = {
 # names that are modules: tfc.distributed.rank(), ...
 _MODULES = {"distributed": "tfc.runtime.distributed", "keras": "tfc.keras", "data": "tfc.data", "io": "tfc.data.io",
             "feature_column": "tfc.feature_column", "estimator": "tfc.estimator", "toolkit": "tfc.toolkit",
-            "contrib": "tfc.contrib", "saved_model": "tfc.saved_model", "summary": "tfc.summary"}
+            "contrib": "tfc.contrib", "saved_model": "tfc.saved_model", "summary": "tfc.summary", "tuning": "tfc.tuning"}
 _SHARED_MODULE = "tfc.compat.dispatch"  # numpy-like functions (tfc.add, ...) and TensorFlow 1's names (tfc.placeholder, ...)
 
 
