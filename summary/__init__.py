@@ -15,7 +15,8 @@ from tfc.compat.v1.tensor import builds_graph
 from tfc.frontend import summaries as compiled_summaries
 from tfc.frontend.tracing import current_trace
 
-from . import compiled, kinds, tf1
+from . import compiled, kinds, projector, tf1
+from .projector import embedding
 from .tf1 import FileWriter, SummaryKey, SummaryOp, graph_summary, merge, merge_all, summary_from_values
 from .writer import NoopWriter, SummaryWriter, state
 
@@ -169,6 +170,29 @@ def _set_step(step) -> None:
 
 experimental = types.SimpleNamespace(get_step=_get_step, set_step=_set_step)
 
-__all__ = ["FileWriter", "graph", "NoopWriter", "SummaryKey", "SummaryOp", "SummaryWriter", "audio", "create_file_writer", "create_noop_writer",
-           "experimental", "flush", "histogram", "image", "merge", "merge_all", "record_if", "scalar", "should_record_summaries",
-           "summary_from_values", "text", "tf1", "write"]
+__all__ = [
+    "FileWriter",
+    "NoopWriter",
+    "SummaryKey",
+    "SummaryOp",
+    "SummaryWriter",
+    "audio",
+    "create_file_writer",
+    "create_noop_writer",
+    "embedding",
+    "experimental",
+    "flush",
+    "graph",
+    "histogram",
+    "image",
+    "merge",
+    "merge_all",
+    "projector",
+    "record_if",
+    "scalar",
+    "should_record_summaries",
+    "summary_from_values",
+    "text",
+    "tf1",
+    "write",
+]

@@ -1,5 +1,6 @@
 """The real TensorBoard (a subprocess on loopback, port 0) serves what tfc.summary wrote: scalars,
-histograms and images through its plugins' HTTP routes, and a TF1 graph from FileWriter.add_graph."""
+histograms and images through its plugins' HTTP routes, a TF1 graph from FileWriter.add_graph, and
+an embedding (vectors, metadata, sprite) through the projector plugin."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ def write_logs(logdir: Path) -> None:
             tf.multiply(x, 2.0, name="double")
     with tfc.summary.FileWriter(logdir / "graph", graph):
         pass
+    tfc.summary.embedding(logdir / "projector", EMBEDDING, name="words", metadata=["zero", "one", "two"],
+                          sprite=np.arange(3 * 2 * 2, dtype=np.uint8).reshape(3, 2, 2, 1))
+
+
+EMBEDDING = np.arange(12, dtype=np.float32).reshape(3, 4) / 4
 
 
 def start(logdir: Path) -> tuple[subprocess.Popen, str]:
@@ -63,7 +69,7 @@ def test_tensorboard_serves_what_tfc_wrote(tmp_path):
     write_logs(tmp_path)
     process, base = start(tmp_path)
     try:
-        assert sorted(get(f"{base}/data/runs")) == ["eager", "graph"]
+        assert sorted(get(f"{base}/data/runs")) == ["eager", "graph", "projector"]
         scalars = get(f"{base}/data/plugin/scalars/scalars?run=eager&tag=loss")
         assert [(step, value) for _, step, value in scalars] == [(0, 2.0), (1, 1.0), (2, 0.0)]
         (_, step, buckets), = get(f"{base}/data/plugin/histograms/histograms?run=eager&tag=weights")
@@ -75,6 +81,16 @@ def test_tensorboard_serves_what_tfc_wrote(tmp_path):
         with urllib.request.urlopen(f"{base}/data/plugin/graphs/graph?run=graph", timeout=30) as response:
             graph = response.read().decode()
         assert 'name: "layer/double"' in graph and 'name: "x"' in graph
+        projector = f"{base}/data/plugin/projector"
+        assert "projector" in get(f"{projector}/runs")
+        (info,) = get(f"{projector}/info?run=projector")["embeddings"]
+        assert info["tensorName"] == "words" and info["tensorShape"] == [3, 4]
+        with urllib.request.urlopen(f"{projector}/tensor?run=projector&name=words", timeout=30) as response:
+            np.testing.assert_array_equal(np.frombuffer(response.read(), np.float32).reshape(3, 4), EMBEDDING)
+        with urllib.request.urlopen(f"{projector}/metadata?run=projector&name=words", timeout=30) as response:
+            assert response.read().decode().split() == ["zero", "one", "two"]
+        with urllib.request.urlopen(f"{projector}/sprite_image?run=projector&name=words", timeout=30) as response:
+            assert response.read()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         process.kill()
         process.wait()
