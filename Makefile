@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/seed.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/dispatch.py

@@ -103,6 +103,9 @@ def pick_ports(host: str, count: int, base: int | None) -> list[int]:
     return ports
 
 
+RAY_AUTH_VARIABLE = "RAY_AUTH_MODE"
+
+
 def task_environments(workers: int, ps: int, host: str, ports: list[int]) -> list[tuple[str, int, dict[str, str]]]:
     """(role, index, environment variables) of every task: the coordinator on ``ports[0]``, then
     workers, then ps, then (with ps tasks) the job's Ray cluster."""
@@ -112,6 +115,9 @@ def task_environments(workers: int, ps: int, host: str, ports: list[int]) -> lis
               "TFC_WORKER_HOSTS": ",".join(jobs["worker"]), "TFC_PS_HOSTS": ",".join(jobs["ps"])}
     if ps:
         shared.update(TFC_RAY_ADDRESS=join_address(host, ports[1 + workers + ps]), TFC_RAY_NAMESPACE=f"tfc-job-{os.getpid()}-{ports[0]}")
+        # Ray turns token authentication on for a cluster when a token file (~/.ray/auth_token, which any local
+        # ray.init() writes) exists, but not for every client: the job's cluster and its tasks agree explicitly.
+        shared[RAY_AUTH_VARIABLE] = os.environ.get(RAY_AUTH_VARIABLE, "disabled")
         if ipaddress.ip_address(socket.gethostbyname(host) if ":" not in host else host).is_loopback:
             shared[RAY_LOOPBACK_VARIABLE] = "0"  # Ray's node address is then the loopback one, so it listens there only
     tasks = []

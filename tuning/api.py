@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
@@ -132,8 +133,9 @@ def _run_ray(settings: Settings, parallel: int, announce: _Announcer) -> None:
     import ray
 
     started = not ray.is_initialized()
-    if started:
-        ray.init(include_dashboard=False, log_to_driver=False)
+    if started:  # a local cluster without token authentication: else Ray writes ~/.ray/auth_token, which later clusters pick up
+        with _environment(RAY_AUTH_MODE=os.environ.get("RAY_AUTH_MODE", "disabled")):
+            ray.init(include_dashboard=False, log_to_driver=False)
     try:
         pending = [ray.remote(worker_main).remote(settings, i) for i in range(parallel)]
         while pending:
@@ -143,6 +145,21 @@ def _run_ray(settings: Settings, parallel: int, announce: _Announcer) -> None:
     finally:
         if started:  # a cluster this call started goes with it; one the caller started stays
             ray.shutdown()
+
+
+@contextlib.contextmanager
+def _environment(**variables):
+    """``variables`` set in os.environ within the block, restored after."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def tune(train: Callable | str, space: Mapping, *, objective: str = "loss", direction: str = "minimize", method: str = "tpe",

@@ -23,6 +23,8 @@ from tfc.runtime import parameter_servers
 from tfc.runtime.distributed import RAY_ADDRESS_VARIABLES, DistributedError
 from tfc.runtime.errors import SessionError
 
+pytestmark = pytest.mark.xdist_group("ray")  # Ray clusters on one machine: these run one at a time, on one worker
+
 ROOT = Path(__file__).resolve().parents[2]
 JOB = Path(__file__).with_name("ps_job.py")
 CLUSTER = {"ps": ["127.0.0.1:2222"], "worker": ["127.0.0.1:2224", "127.0.0.1:2225"]}
