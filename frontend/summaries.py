@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from collections.abc import Callable
 
 from tfc.attributes import to_attribute
@@ -21,6 +22,7 @@ from .tracing import Trace, current_trace, user_location
 
 _sinks: list[Callable] = []
 _lock = threading.Lock()
+_recording: weakref.WeakSet = weakref.WeakSet()  # traces that recorded a summary: only they are searched when they end
 
 
 def record(tag: str, plugin: str, value, options: dict | None = None) -> None:
@@ -32,12 +34,15 @@ def record(tag: str, plugin: str, value, options: dict | None = None) -> None:
     tensor = value if isinstance(value, Tensor) else to_tensor(value, trace)
     attributes = {"tag": str(tag), "plugin": str(plugin), "options": json.dumps(options or {}, sort_keys=True)}
     emit_results(SUMMARY_OP, [tensor], attributes, [])
+    _recording.add(trace)
 
 
 def moved_to_results(trace: Trace) -> tuple[list[tuple[str, str]], list]:
     """The function's ``tfc.summary`` ops removed, their values returned as (``[(tag, plugin, options)]``,
     values) for the caller to append to the results; one inside a loop or branch is a TraceError
     (its value exists once per iteration or only on one side)."""
+    if trace not in _recording:
+        return [], []
     body = trace.function.body
     found = [op for op in body.ops if op.name == SUMMARY_OP]
     for op in trace.function.op.walk():

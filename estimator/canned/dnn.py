@@ -11,7 +11,7 @@ from tfc.compat.v1.nn_ops import relu
 
 from ..mode_keys import ModeKeys
 from .canned_estimator import CannedClassifier, CannedEstimator, classification_head, regression_head, weight_key
-from .feature_input import checked_columns, dense_input, encoder
+from .feature_input import FeatureEncoder, checked_columns, dense_input
 from .heads import SUM_OVER_BATCH_SIZE
 
 LEARNING_RATE = 0.05  # TensorFlow's default for a DNN's named optimizer
@@ -67,7 +67,7 @@ class DNNRegressor(CannedEstimator):
                  batch_norm=False):
         network = checked_dnn("DNNRegressor", hidden_units, feature_columns, activation_fn, dropout, batch_norm)
         head = regression_head(label_dimension, weight_column, loss_reduction, "DNNRegressor")
-        super().__init__(dnn_logits_fn(network), head, [(SCOPE, optimizer, LEARNING_RATE)], encoder(network[1], weight_key(weight_column)),
+        super().__init__(dnn_logits_fn(network), head, [(SCOPE, optimizer, LEARNING_RATE)], FeatureEncoder(network[1], weight_key(weight_column)),
                          model_dir, config, warm_start_from)
 
 
@@ -81,7 +81,7 @@ class DNNClassifier(CannedClassifier):
                  loss_reduction=SUM_OVER_BATCH_SIZE, batch_norm=False):
         network = checked_dnn("DNNClassifier", hidden_units, feature_columns, activation_fn, dropout, batch_norm)
         head = classification_head(n_classes, weight_column, label_vocabulary, loss_reduction, "DNNClassifier")
-        super().__init__(dnn_logits_fn(network), head, [(SCOPE, optimizer, LEARNING_RATE)], encoder(network[1], weight_key(weight_column)),
+        super().__init__(dnn_logits_fn(network), head, [(SCOPE, optimizer, LEARNING_RATE)], FeatureEncoder(network[1], weight_key(weight_column)),
                          model_dir, config, warm_start_from)
 
 

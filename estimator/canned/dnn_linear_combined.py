@@ -9,7 +9,7 @@ from tfc.compat.v1.nn_ops import relu
 
 from . import dnn, linear
 from .canned_estimator import CannedClassifier, CannedEstimator, classification_head, regression_head, weight_key
-from .feature_input import encoder, linear_logits
+from .feature_input import FeatureEncoder, linear_logits
 from .heads import SUM_OVER_BATCH_SIZE
 
 
@@ -30,7 +30,7 @@ class WideAndDeep:
         if self.linear_columns:
             self.optimizers.append((linear.SCOPE, linear_optimizer, linear.learning_rate(self.linear_columns)))
         every = {column.name: column for column in (*self.linear_columns, *(self.network[1] if self.network else ()))}
-        self.encode = encoder(tuple(every[name] for name in sorted(every)), weight_key(weight_column))
+        self.encode = FeatureEncoder(tuple(every[name] for name in sorted(every)), weight_key(weight_column))
 
     def logits(self, features, mode, logits_dimension):
         parts = []

@@ -71,10 +71,6 @@ class FeatureEncoder:
         return [column.name for column in self.columns if not isinstance(column, NumericColumn)]
 
 
-def encoder(columns: tuple, passthrough: tuple = ()) -> FeatureEncoder:
-    return FeatureEncoder(columns, passthrough)
-
-
 def padded(key: str, value: np.ndarray) -> np.ndarray:
     """Ids (-1) and their weights (0) widened to the next power of two; anything else as it is."""
     if value.ndim != 2 or not key.endswith((IDS_SUFFIX, WEIGHTS_SUFFIX)):
@@ -123,4 +119,4 @@ def linear_logits(encoded: dict, columns: tuple, units: int, sparse_combiner: st
     return (terms[0] if len(terms) == 1 else add_n(terms)) + bias
 
 
-__all__ = ["SPARSE_COMBINERS", "FeatureEncoder", "checked_columns", "dense_input", "encoder", "linear_logits", "padded"]
+__all__ = ["SPARSE_COMBINERS", "FeatureEncoder", "checked_columns", "dense_input", "linear_logits", "padded"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from .canned_estimator import CannedClassifier, CannedEstimator, classification_head, regression_head, weight_key
-from .feature_input import SPARSE_COMBINERS, checked_columns, encoder, linear_logits
+from .feature_input import SPARSE_COMBINERS, FeatureEncoder, checked_columns, linear_logits
 from .heads import SUM_OVER_BATCH_SIZE
 
 SCOPE = "linear"
@@ -41,7 +41,7 @@ class LinearRegressor(CannedEstimator):
         columns = checked_linear("LinearRegressor", feature_columns, sparse_combiner)
         head = regression_head(label_dimension, weight_column, loss_reduction, "LinearRegressor")
         super().__init__(linear_logits_fn(columns, sparse_combiner), head, [(SCOPE, optimizer, learning_rate(columns))],
-                         encoder(columns, weight_key(weight_column)), model_dir, config, warm_start_from)
+                         FeatureEncoder(columns, weight_key(weight_column)), model_dir, config, warm_start_from)
 
 
 class LinearClassifier(CannedClassifier):
@@ -54,7 +54,7 @@ class LinearClassifier(CannedClassifier):
         columns = checked_linear("LinearClassifier", feature_columns, sparse_combiner)
         head = classification_head(n_classes, weight_column, label_vocabulary, loss_reduction, "LinearClassifier")
         super().__init__(linear_logits_fn(columns, sparse_combiner), head, [(SCOPE, optimizer, learning_rate(columns))],
-                         encoder(columns, weight_key(weight_column)), model_dir, config, warm_start_from)
+                         FeatureEncoder(columns, weight_key(weight_column)), model_dir, config, warm_start_from)
 
 
 __all__ = ["LinearClassifier", "LinearRegressor"]

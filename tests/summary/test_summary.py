@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.util import tensor_util
 
@@ -36,8 +37,7 @@ def plugin(accumulator, tag) -> str:
 
 
 def decode_png(data: bytes) -> np.ndarray:
-    image = pytest.importorskip("PIL.Image")
-    return np.asarray(image.open(io.BytesIO(data)))
+    return np.asarray(Image.open(io.BytesIO(data)))
 
 
 def decode_wav(data: bytes) -> tuple[np.ndarray, int]:

@@ -148,7 +148,6 @@ def test_bad_dimensions():
 
 @pytest.mark.xdist_group("ray")  # with the other tests that start Ray clusters: one at a time
 def test_trials_run_as_ray_tasks(tmp_path):
-    pytest.importorskip("ray")
     result = tuning.tune(objectives.slow_pid, {"x": tuning.Uniform(0.0, 1.0)}, method="random", max_trials=2, parallel=2,
                          use_ray=True, logdir=str(tmp_path))
     assert [t.state for t in result.trials] == ["COMPLETE", "COMPLETE"]
