@@ -54,6 +54,11 @@ def masked_crc(data) -> int:
     return (((crc >> 15) | (crc << 17)) + MASK_DELTA) & 0xFFFFFFFF
 
 
+def framed_record(data: bytes) -> bytes:
+    """``data`` as one TFRecord: its length and the length's checksum, the data, the data's checksum."""
+    return b"".join((HEADER.pack(len(data), masked_crc(struct.pack("<Q", len(data)))), data, FOOTER.pack(masked_crc(data))))
+
+
 def compression_name(compression_type, what: str = "compression_type") -> str:
     """``None``, ``""``, ``"GZIP"`` or ``"ZLIB"`` as one of :data:`COMPRESSION_TYPES`."""
     if isinstance(compression_type, bytes):
@@ -346,8 +351,7 @@ class TFRecordWriter:
         """Append one record (``bytes``, or a 0-d string array as a dataset yields)."""
         if self._file is None:
             raise ValueError(f"TFRecordWriter: {self.path} is closed")
-        data = record_bytes(record)
-        framed = b"".join((HEADER.pack(len(data), masked_crc(struct.pack("<Q", len(data)))), data, FOOTER.pack(masked_crc(data))))
+        framed = framed_record(record_bytes(record))
         self._file.write(framed if self._compressor is None else self._compressor.compress(framed))
 
     def flush(self) -> None:
@@ -389,5 +393,5 @@ def record_bytes(record) -> bytes:
     raise TypeError(f"TFRecordWriter.write: a record must be bytes or str, got {type(record).__name__}")
 
 
-__all__ = ["DataLossError", "TFRecordDataset", "TFRecordOptions", "TFRecordReader", "TFRecordWriter", "masked_crc", "read_record_chunks",
+__all__ = ["DataLossError", "TFRecordDataset", "TFRecordOptions", "TFRecordReader", "TFRecordWriter", "framed_record", "masked_crc", "read_record_chunks",
            "tf_record_iterator"]

@@ -13,9 +13,9 @@ import time
 
 from google.protobuf import text_format
 from tensorboard.compat.proto import event_pb2, summary_pb2
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from tfc.compat.v1.train import SessionRunArgs, SessionRunHook, get_global_step
+from tfc.data.event_file import EventFileWriter
 from tfc.files import atomic_write
 
 log = logging.getLogger("tfc")

@@ -11,7 +11,7 @@ import wave
 import zlib
 
 import numpy as np
-from tensorboard.compat.proto import summary_pb2
+from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 from tensorboard.plugins.audio import metadata as audio_metadata
 from tensorboard.plugins.histogram import metadata as histogram_metadata
 from tensorboard.plugins.image import metadata as image_metadata
@@ -138,7 +138,24 @@ def _count(argument: str, value, minimum: int = 1) -> int:
 
 
 def _value(name: str, metadata, array) -> summary_pb2.Summary.Value:
-    return summary_pb2.Summary.Value(tag=str(name), metadata=metadata, tensor=make_tensor_proto(array))
+    return summary_pb2.Summary.Value(tag=str(name), metadata=metadata, tensor=tensor_proto(array))
+
+
+_NUMERIC_DTYPES = {np.dtype(np.float32): types_pb2.DT_FLOAT, np.dtype(np.float64): types_pb2.DT_DOUBLE}
+_SCALAR_FIELDS = {types_pb2.DT_FLOAT: "float_val", types_pb2.DT_DOUBLE: "double_val"}
+
+
+def tensor_proto(array: np.ndarray) -> tensor_pb2.TensorProto:
+    """``array`` as the ``TensorProto`` TensorBoard's ``make_tensor_proto`` gives (a scalar in its
+    typed field, an array as raw little-endian bytes), built directly for float32 and float64: that
+    function costs ~8 us a call, most of a compiled step's summary encoding."""
+    dtype = _NUMERIC_DTYPES.get(array.dtype)
+    if dtype is None or array.dtype.byteorder == ">":
+        return make_tensor_proto(array)
+    shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=n) for n in array.shape])
+    if array.ndim == 0:
+        return tensor_pb2.TensorProto(dtype=dtype, tensor_shape=shape, **{_SCALAR_FIELDS[dtype]: [array.item()]})
+    return tensor_pb2.TensorProto(dtype=dtype, tensor_shape=shape, tensor_content=np.ascontiguousarray(array).tobytes())
 
 
 __all__ = [
@@ -150,6 +167,7 @@ __all__ = [
     "image_value",
     "png",
     "scalar_value",
+    "tensor_proto",
     "text_value",
     "wav",
 ]

@@ -19,8 +19,8 @@ import numpy as np
 from google.protobuf import text_format
 from tensorboard.plugins.projector import metadata as projector_metadata
 from tensorboard.plugins.projector.projector_config_pb2 import EmbeddingInfo, ProjectorConfig, SpriteMetadata
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
+from tfc.data.event_file import EventFileWriter
 from tfc.files import atomic_write
 from tfc.runtime.checkpoint import checkpoint_path, load
 

@@ -1,5 +1,5 @@
-"""Event-file writers for ``tfc.summary``: TensorBoard's ``EventFileWriter`` (its queue drained by a
-background thread), flushed on ``flush``, ``close``, leaving ``as_default`` and at interpreter exit,
+"""Event-file writers for ``tfc.summary``: an event file (:mod:`tfc.data.event_file`, its queue
+drained by a background thread), flushed on ``flush``, ``close``, leaving ``as_default`` and at interpreter exit,
 and the thread-local state TensorFlow 2 keeps (default writer, step, recording condition).
 
 A crash loses at most what was queued since the last flush (``flush_millis``, 2 minutes by default):
@@ -16,7 +16,8 @@ import time
 import weakref
 
 from tensorboard.compat.proto import event_pb2, summary_pb2
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+from tfc.data.event_file import EventFileWriter
 
 from . import compiled, program_graph
 

@@ -1,7 +1,7 @@
 """TensorBoard HParams plugin data for a study: the experiment (its hparams and metric) in the
 logdir, and per trial a run directory ``trial_<n>`` with the session start (the trial's hparams),
 the reported values as scalars and the session end (its status), so the HParams dashboard lists
-every trial. The protos come from TensorBoard's own hparams plugin; the writer is its EventFileWriter.
+every trial. The protos come from TensorBoard's own hparams plugin; the writer is tfc.data.event_file.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 from tensorboard.plugins.hparams import summary_v2 as hp
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+from tfc.data.event_file import EventFileWriter
 
 STATUS = {"COMPLETE": api_pb2.STATUS_SUCCESS, "PRUNED": api_pb2.STATUS_FAILURE, "FAIL": api_pb2.STATUS_FAILURE}
 """An optuna trial state → the session status TensorBoard shows (it has no "stopped early": a pruned
