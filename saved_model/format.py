@@ -11,6 +11,9 @@ An export directory (a server's model base path holds numbered ones: ``<base>/<v
     graph.pb                  TF1/Estimator exports: the pruned inference GraphDef
     variables/variables.npz   the variables' values in tfc's checkpoint format
     assets.extra/...          files the exporter was given (``assets_extra``)
+    executables/<signature>/<dims>.bin   optional: the signature compiled for one input shape set
+                              (``8x3_scalar``: inputs of shapes (8, 3) and ()), a serialized XLA
+                              executable for the target the ``"executables"`` index names
 
 ``saved_model.json``::
 
@@ -20,7 +23,8 @@ An export directory (a server's model base path holds numbered ones: ``<base>/<v
          "method_name": "tensorflow/serving/predict",
          "inputs":  {"x": {"name": "x", "dtype": "float32", "shape": [null, 3]}},
          "outputs": {"y": {"name": "y", "dtype": "float32", "shape": [null, 2]}},
-         "program": "serving_default.tfc", "stablehlo": null, "entry": "main", "variables": ["w"]}}}
+         "program": "serving_default.tfc", "stablehlo": null, "entry": "main", "variables": ["w"]}},
+     "executables": {"target": {...}, "signatures": {"serving_default": [{"shapes": [[8, 3]], "file": ...}]}}}
 
 An input's or output's ``name`` is the program's (a tensor name like ``features/x:0`` in a graph), a
 ``shape`` of null is an unknown rank and a null dim an unknown size. A signature's ``variables`` name
@@ -30,6 +34,14 @@ the ``.tfc`` program for each call's shapes; ``graph`` runs ``graph.pb`` (feedin
 names, fetching the outputs'), the ``.tfc`` text there being the imported tf-level program. Everything is written into a
 temporary directory beside the target and renamed into place at once, so a reader never sees a
 half-written export. Inputs and outputs are listed in the program's parameter and result order.
+
+``executables`` is optional (traced exports only, ``SaveOptions(executables_for_batch_sizes=...)``):
+its ``target`` records the platform, device kind, jax/jaxlib/XLA versions, compile options,
+``XLA_FLAGS`` and host CPU the executables were built for; each entry records its input shapes, its
+file, the sha256 of the file and of the signature's ``.tfc`` program, and the executable's
+parameter and result types. A loader uses an entry only when all of that matches where it runs
+and compiles otherwise, so a missing or stale executable never stops an export from loading (the
+files are not among those :func:`read_metadata` requires). :mod:`.executables` writes and reads them.
 """
 
 from __future__ import annotations

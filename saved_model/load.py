@@ -2,8 +2,9 @@
 
 A traced export's program (``?`` dims for unknown sizes) is parsed once, and specialized to each
 call's input shapes (its parameters retyped, then ``shape-inference``), compiled and cached per
-shapes. A graph export (TF1, Estimator) runs ``graph.pb`` in a GraphSession holding the exported
-variables, which compiles once per feed shapes the same way.
+shapes; an export's serialized executables (:mod:`.executables`) replace the compile where valid.
+A graph export (TF1, Estimator) runs ``graph.pb`` in a GraphSession holding the exported variables, which compiles once
+per feed shapes the same way.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ import numpy as np
 from tfc.backends import load as load_program
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
-from tfc.parser import parse_module
 from tfc.runtime.graph_session import GraphSession
 from tfc.types import DType, TensorType
-from tfc.verifier import verify
 
+from .executables import StoredExecutables, specialized_module
 from .format import SavedModelError, read_metadata, read_variables
-from .specialize import specialize
 
 
 class SavedModel:
@@ -34,6 +33,7 @@ class SavedModel:
         self.export_dir = Path(os.fsdecode(export_dir))
         self.metadata = read_metadata(self.export_dir)
         self.variables = read_variables(self.export_dir, self.metadata)
+        self.executables = StoredExecutables(self.export_dir, self.metadata, device)
         session = _graph_session(self.export_dir, self.metadata, self.variables, device) if self.metadata["kind"] == "graph" else None
         self.signatures = {name: Signature(self, name, info, device, session) for name, info in self.metadata["signatures"].items()}
 
@@ -79,6 +79,7 @@ class Signature:
         self._text = None if session is not None else (model.export_dir / info["program"]).read_text()
         self._program_path = str(model.export_dir / info["program"])
         self._entry = info.get("entry", "main")
+        self._stored = model.executables
         self._compiled: dict[tuple, object] = {}
         self._lock = threading.Lock()
 
@@ -128,10 +129,13 @@ class Signature:
         return loaded
 
     def _specialize(self, arrays: list):
+        """A stored executable for these shapes (:mod:`.executables`) when one is valid here, else compiled."""
+        stored = self._stored.load(self.name, Path(self._program_path), self._entry, [a.shape for a in arrays])
+        if stored is not None:
+            return stored
         try:
-            module = parse_module(self._text, self._program_path)
-            specialize(module, self._entry, [TensorType(DType.from_numpy(a.dtype), a.shape) for a in arrays], self._device.split(":")[0].lower())
-            verify(module)
+            types = [TensorType(DType.from_numpy(a.dtype), a.shape) for a in arrays]
+            module = specialized_module(self._text, self._program_path, self._entry, types, self._device.split(":")[0].lower())
             return load_program(module, backend="xla", device=self._device, entry=self._entry)
         except TfcError as err:
             raise SavedModelError(f"{self._program_path}: cannot compile signature '{self.name}' for input shapes "

@@ -3,7 +3,8 @@
 Each signature's function is traced once at its ``input_signature`` (``None`` dims stay ``?`` in the
 IR, so one program serves every batch size: the loader specializes it to each call's shapes with
 ``shape-inference``), the ``tfc.Variable``s it reads are lifted to parameters after the inputs, and
-their current values go to ``variables/``.
+their current values go to ``variables/``. With ``options=SaveOptions(executables_for_batch_sizes=...)``
+the export also holds each signature compiled for those batch sizes (:mod:`.executables`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,35 @@ from tfc.printer import print_module
 from tfc.types import FunctionType, TensorType
 from tfc.verifier import verify
 
+from .executables import executables_for
 from .format import DEFAULT_SIGNATURE, PREDICT_METHOD, new_metadata, tensor_info, write_export
+
+
+@dataclass(frozen=True)
+class SaveOptions:
+    """Options for :func:`save` (TensorFlow's ``tf.saved_model.SaveOptions``, with tfc's own fields).
+
+    ``executables_for_batch_sizes``: None (the default) stores no executables; a tuple of batch
+    sizes stores each signature compiled for each of them (its inputs' leading ``None`` dim; a
+    signature whose shapes are all known is compiled once), so a server loads it without compiling.
+    ``executable_device``: the device they are compiled for (``"cpu"``, ``"gpu"``); a loader on
+    another platform, runtime version or CPU compiles instead.
+
+    >>> tfc.saved_model.save(predict, "models/linear/1",
+    ...                      options=tfc.saved_model.SaveOptions(executables_for_batch_sizes=(1, 8, 32)))  # doctest: +SKIP
+    """
+
+    executables_for_batch_sizes: tuple | None = None
+    executable_device: str = "cpu"
+
+    def __post_init__(self):
+        sizes = self.executables_for_batch_sizes
+        if sizes is not None:
+            if isinstance(sizes, int) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes) or not sizes:
+                raise ValueError(f"SaveOptions: executables_for_batch_sizes must be None or a non-empty sequence of positive ints, got {sizes!r}")
+            object.__setattr__(self, "executables_for_batch_sizes", tuple(sorted(set(sizes))))
+        if not isinstance(self.executable_device, str) or not self.executable_device:
+            raise ValueError(f"SaveOptions: executable_device must be a device name such as 'cpu', got {self.executable_device!r}")
 
 
 @dataclass
@@ -39,19 +68,21 @@ class TracedSignature:
     """Variable name -> its value, in parameter order (after the inputs)."""
 
 
-def save(obj, export_dir, signatures=None):
+def save(obj, export_dir, signatures=None, options=None):
     """Export ``obj`` (a ``@tfc.compile`` function with an ``input_signature``, or a built tfc.keras
     model, whose inputs give the signature) to ``export_dir``.
 
     ``signatures``: None (``obj`` is the ``serving_default`` signature), one function, or a dict of
     signature name -> function. ``export_dir`` is written whole and at once; it must not exist yet
-    (or be empty). Returns its path.
+    (or be empty). ``options``: a :class:`SaveOptions` (serialized executables). Returns its path.
 
     >>> @tfc.compile(input_signature=[tfc.TensorSpec([None, 3], tfc.float32)])
     ... def predict(x):
     ...     return {"y": tfc.matmul(x, w)}
     >>> tfc.saved_model.save(predict, "models/linear/1")       # doctest: +SKIP
     """
+    if options is not None and not isinstance(options, SaveOptions):
+        raise TypeError(f"tfc.saved_model.save: options must be a tfc.saved_model.SaveOptions, got {type(options).__name__}")
     functions = _signature_functions(obj, signatures)
     traced = {name: trace_signature(function, name) for name, function in functions.items()}
     files, values, entries = {}, {}, {}
@@ -65,6 +96,9 @@ def save(obj, export_dir, signatures=None):
                          "program": f"{name}.tfc", "stablehlo": f"{name}.stablehlo.mlir" if signature.stablehlo is not None else None,
                          "entry": "main", "variables": list(signature.variables)}
     metadata = new_metadata("traced", entries, graph=False, variables=bool(values))
+    if options is not None and options.executables_for_batch_sizes is not None:
+        more, metadata["executables"] = executables_for(traced, entries, options.executables_for_batch_sizes, options.executable_device)
+        files.update(more)
     return write_export(export_dir, metadata, files, values if values else None)
 
 
@@ -207,4 +241,4 @@ def _stablehlo(trace: Trace, arg_types: list) -> str | None:
         raise ValueError(f"tfc.saved_model.save: cannot lower the program to StableHLO: {err}") from err
 
 
-__all__ = ["TracedSignature", "save", "trace_signature"]
+__all__ = ["SaveOptions", "TracedSignature", "save", "trace_signature"]
