@@ -1,12 +1,16 @@
 """``tfc.serving``: TensorFlow Serving's REST API over ``tfc.saved_model`` exports (``tfc serve``).
 
-:mod:`.models` finds, loads, hot-reloads and unloads the versions under a model base path;
-:mod:`.rest` parses predict requests and writes TF Serving's responses and errors; :mod:`.batching`
-batches concurrent requests; :mod:`.server` is the starlette app that ``tfc serve`` runs with uvicorn.
+:mod:`.models` finds, loads, hot-reloads and unloads the versions under each model's base path, as
+its version policy says, and holds the served models with their version labels; :mod:`.model_config`
+reads TF Serving's model config file (several models); :mod:`.rest` parses predict requests and
+writes TF Serving's responses and errors; :mod:`.batching` batches concurrent requests;
+:mod:`.server` is the starlette app that ``tfc serve`` runs with uvicorn.
 """
 
 from .batching import Batcher, allowed_batch_sizes
-from .models import ModelManager, ServingError
+from .model_config import ModelConfigError, ModelConfigFile, ModelServerConfig, parse_model_config, read_model_config
+from .models import ConfiguredModel, ModelManager, ServedModels, ServingError, VersionPolicy
 from .server import create_app
 
-__all__ = ["Batcher", "ModelManager", "ServingError", "allowed_batch_sizes", "create_app"]
+__all__ = ["Batcher", "ConfiguredModel", "ModelConfigError", "ModelConfigFile", "ModelManager", "ModelServerConfig", "ServedModels",
+           "ServingError", "VersionPolicy", "allowed_batch_sizes", "create_app", "parse_model_config", "read_model_config"]

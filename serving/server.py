@@ -1,9 +1,9 @@
-"""The ASGI app (starlette) of TensorFlow Serving's REST API over one model's versions.
+"""The ASGI app (starlette) of TensorFlow Serving's REST API over the served models' versions.
 
     GET  /v1/models/NAME                      status of its versions
-    GET  /v1/models/NAME/versions/N           status of one version
-    GET  /v1/models/NAME[/versions/N]/metadata   signature defs
-    POST /v1/models/NAME[/versions/N]:predict    predictions
+    GET  /v1/models/NAME/versions/N           status of one version (or /labels/LABEL: the version it names)
+    GET  /v1/models/NAME[/versions/N|/labels/LABEL]/metadata   signature defs
+    POST /v1/models/NAME[/versions/N|/labels/LABEL]:predict    predictions
 
 Compiled programs run in worker threads (or in batches, :mod:`.batching`), never on the event loop,
 so a slow request does not hold up the others.
@@ -25,7 +25,7 @@ from starlette.routing import Route
 from tfc.saved_model import SavedModelError
 
 from .batching import Batcher
-from .models import ModelManager, ServingError
+from .models import ModelManager, ServedModels, ServingError
 from .rest import error_body, metadata_body, parse_json, parse_predict, predict_body, status_body, to_arrays
 
 
@@ -55,26 +55,31 @@ def _version(request: Request) -> int | None:
 
 
 class ServingApp:
-    """The REST endpoints of the model that ``manager`` serves; ``batcher`` (optional) batches predicts."""
+    """The REST endpoints of the models ``models`` serves; ``batcher`` (optional) batches predicts."""
 
-    def __init__(self, manager: ModelManager, batcher: Batcher | None = None):
-        self.manager, self.batcher = manager, batcher
+    def __init__(self, models: ServedModels, batcher: Batcher | None = None):
+        self.models, self.batcher = models, batcher
 
-    def _model_name(self, request: Request) -> str:
-        return request.path_params["name"]
-
-    def _check_name(self, request: Request, version: int | None) -> None:
-        name = self._model_name(request)
-        if name != self.manager.name:
+    def _lookup(self, request: Request) -> tuple[ModelManager, int | None]:
+        """The model's manager and the version the path names (a number, a label's number, or None: the latest)."""
+        name, version, label = request.path_params["name"], _version(request), request.path_params.get("label")
+        if label is not None:
+            version = self.models.label_version(name, label)
+        manager = self.models.manager(name)
+        if manager is None:
             spec = f"Latest({name})" if version is None else f"Specific({name}, {version})"
             raise ServingError(f"Servable not found for request: {spec}", "NOT_FOUND")
+        return manager, version
 
     async def status(self, request: Request) -> JSONResponse:
         try:
-            version, name = _version(request), self._model_name(request)
-            if name != self.manager.name:
+            name, version, label = request.path_params["name"], _version(request), request.path_params.get("label")
+            if label is not None:
+                version = self.models.label_version(name, label)
+            manager = self.models.manager(name)
+            if manager is None:
                 raise ServingError(f"Could not find any versions of model {name}", "NOT_FOUND")
-            states = self.manager.status()
+            states = manager.status()
             if version is not None:
                 states = [s for s in states if s.version == version]
                 if not states:
@@ -85,22 +90,20 @@ class ServingApp:
 
     async def metadata(self, request: Request) -> JSONResponse:
         try:
-            version = _version(request)
-            self._check_name(request, version)
-            state = self.manager.version(version)
-            return _json(metadata_body(self.manager.name, state.version, state.model))
+            manager, version = self._lookup(request)
+            state = manager.version(version)
+            return _json(metadata_body(manager.name, state.version, state.model))
         except ServingError as err:
             return _error(err)
 
     async def predict(self, request: Request) -> JSONResponse:
         try:
-            version = _version(request)
-            self._check_name(request, version)
-            model = self.manager.version(version).model
+            manager, version = self._lookup(request)
+            model = manager.version(version).model
             name, columns, rows = parse_predict(parse_json(await request.body()), model)
             signature = model.signatures[name]
             arrays = to_arrays(columns, signature, rows)
-            outputs = await self._run(name, signature, arrays)
+            outputs = await self._run(manager, name, signature, arrays)
             return _json(predict_body(outputs, rows))
         except ServingError as err:
             return _error(err)
@@ -109,14 +112,14 @@ class ServingApp:
         except Exception as err:  # noqa: BLE001 - a failure inside the model is the request's 500, never the server's end
             return _error(ServingError(f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}", "INTERNAL"))
 
-    async def _run(self, name: str, signature, arrays: dict) -> dict:
+    async def _run(self, manager: ModelManager, name: str, signature, arrays: dict) -> dict:
         """Run in a batch or a worker thread; the shapes compiled are remembered for the next version's warm-up."""
         if self.batcher is not None and self.batcher.accepts(signature, arrays):
             outputs = await asyncio.wrap_future(self.batcher.submit(signature, arrays))
-            self.manager.record_shapes(name, self.batcher.padded_like(arrays))
+            manager.record_shapes(name, self.batcher.padded_like(arrays))
             return outputs
         outputs = await anyio.to_thread.run_sync(functools.partial(signature, **arrays))
-        self.manager.record_shapes(name, arrays)
+        manager.record_shapes(name, arrays)
         return outputs
 
     async def not_found(self, request: Request, exc) -> JSONResponse:
@@ -124,23 +127,24 @@ class ServingApp:
         return _json({"error": f"Malformed request: {request.method} {request.url.path}"}, 404)
 
 
-def create_app(manager: ModelManager, batcher: Batcher | None = None) -> Starlette:
-    """The starlette app; the manager's poller runs while the app is up."""
-    app = ServingApp(manager, batcher)
-    routes = [
-        Route("/v1/models/{name}", app.status, methods=["GET"]),
-        Route("/v1/models/{name}/versions/{version}", app.status, methods=["GET"]),
-        Route("/v1/models/{name}/metadata", app.metadata, methods=["GET"]),
-        Route("/v1/models/{name}/versions/{version}/metadata", app.metadata, methods=["GET"]),
-        Route("/v1/models/{name}:predict", app.predict, methods=["POST"]),
-        Route("/v1/models/{name}/versions/{version}:predict", app.predict, methods=["POST"]),
-    ]
+def create_app(models: ServedModels | ModelManager, batcher: Batcher | None = None) -> Starlette:
+    """The starlette app over ``models`` (or one model's manager); the pollers run while the app is up."""
+    if isinstance(models, ModelManager):
+        models = ServedModels.of(models)
+    if not isinstance(models, ServedModels):
+        raise ValueError(f"create_app: expected ServedModels or a ModelManager, got {type(models).__name__}")
+    app = ServingApp(models, batcher)
+    routes = []
+    for where in ("", "/versions/{version}", "/labels/{label}"):
+        routes += [Route(f"/v1/models/{{name}}{where}", app.status, methods=["GET"]),
+                   Route(f"/v1/models/{{name}}{where}/metadata", app.metadata, methods=["GET"]),
+                   Route(f"/v1/models/{{name}}{where}:predict", app.predict, methods=["POST"])]
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        manager.start()
+        models.start()
         yield
-        manager.stop()
+        models.stop()
 
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: app.not_found, 405: app.not_found})
 
