@@ -167,6 +167,14 @@ def top_ops(run_dir: str | os.PathLike, count: int = 10) -> list[OpTime]:
     return [OpTime(name, module, calls[(name, module)], seconds[(name, module)], seconds[(name, module)] / total) for name, module in ranked]
 
 
+def hlo_op_self_times(run_dir: str | os.PathLike) -> list[tuple[TraceEvent, float]]:
+    """Every XLA op/fusion span of a run folder's trace with its self time in ns (as :func:`top_ops`
+    counts it: a device's spans when there are any, else the host's), for per-op run metadata."""
+    events = [e for e in trace_events(run_dir) if "hlo_op" in e.stats]
+    on_device = [e for e in events if e.plane.startswith("/device:")]
+    return _self_times(on_device or events)
+
+
 def _self_times(events: list[TraceEvent]) -> list[tuple[TraceEvent, float]]:
     """Each event with its duration less that of the events nested in it on its own line (a while
     loop's body ops, a call's callee), so that no time is counted twice."""
@@ -201,5 +209,5 @@ def format_top_ops(ops: list[OpTime]) -> list[str]:
     return lines
 
 
-__all__ = ["OpTime", "Profile", "ProfileDirError", "TraceEvent", "annotate", "format_top_ops", "latest_run", "profile", "step",
+__all__ = ["OpTime", "Profile", "ProfileDirError", "TraceEvent", "annotate", "format_top_ops", "hlo_op_self_times", "latest_run", "profile", "step",
            "top_ops", "trace_events"]

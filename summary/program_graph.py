@@ -38,6 +38,11 @@ def graph_def(program, *example_args, **example_kwargs) -> graph_pb2.GraphDef:
 
 def module_graph_def(module: Module) -> graph_pb2.GraphDef:
     """Every function of ``module``, its arguments as ``Arg`` nodes and its ops as nodes."""
+    return named_graph_def(module)[0]
+
+
+def named_graph_def(module: Module) -> tuple[graph_pb2.GraphDef, dict[Operation, str]]:
+    """:func:`module_graph_def` and the node name it gave each op (run metadata names its nodes so)."""
     namer = NodeNamer()
     out = graph_pb2.GraphDef()
     for function in module.functions:
@@ -46,14 +51,15 @@ def module_graph_def(module: Module) -> graph_pb2.GraphDef:
             namer.names[argument] = node.name
             _set_shapes(node, [argument])
         _add_block(out, function.body, function.name, namer, _device(function.op) or "")
-    return out
+    return out, namer.ops
 
 
 class NodeNamer:
-    """Unique node names, and the node (``name`` or ``name:k``) each value comes from."""
+    """Unique node names, the node (``name`` or ``name:k``) each value comes from, and each op's node."""
 
     def __init__(self):
         self.names: dict[Value, str] = {}
+        self.ops: dict[Operation, str] = {}
         self.taken: dict[str, int] = {}
 
     def unique(self, name: str) -> str:
@@ -73,6 +79,7 @@ def _add_block(out: graph_pb2.GraphDef, block: Block, scope: str, namer: NodeNam
         if op.name in SKIPPED:
             continue
         node = out.node.add(name=namer.unique(_node_name(op, scope)), op=op.name)
+        namer.ops[op] = node.name
         node.input.extend(name for name in map(namer.source, op.operands) if name is not None)
         for result in op.results:
             namer.names[result] = node.name
@@ -112,4 +119,4 @@ def _set_shapes(node, values) -> None:
     node.attr["_output_shapes"].list.CopyFrom(shapes)
 
 
-__all__ = ["graph_def", "module_graph_def"]
+__all__ = ["NodeNamer", "graph_def", "module_graph_def", "named_graph_def"]
