@@ -15,6 +15,7 @@ pruned to what the predictions need and written with the checkpoint's values of 
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ import numpy as np
 from google.protobuf import text_format
 
 from tfc.backends import stablehlo_text
-from tfc.compat.v1 import Graph, Tensor, placeholder, set_random_seed
+from tfc.compat.v1 import Graph, Tensor, name_scope, placeholder, set_random_seed
 from tfc.compat.v1.train import get_or_create_global_step
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
@@ -41,6 +42,7 @@ from tfc.saved_model.format import (
     tensor_info,
     write_export,
 )
+from tfc.saved_model.host_features import HOST_FEATURES_FILE, UnsupportedColumn, encoder_config
 from tfc.types import TensorType
 from tfc.verifier import verify
 
@@ -83,23 +85,37 @@ def _tensor_dict(value, default_key: str, what: str) -> dict:
 def build_raw_serving_input_receiver_fn(features, default_batch_size=None):
     """A serving_input_receiver_fn feeding ``features`` directly: one placeholder per feature, named
     by its key, of the feature's dtype and shape with the batch dimension ``default_batch_size``
-    (None: any). A feature is given as an example array, a ``tfc.TensorSpec`` or a graph Tensor."""
+    (None: any). A feature is given as an example array, a ``tfc.TensorSpec`` or a graph Tensor;
+    string features (``tfc.string``, str or bytes arrays) serve canned estimators over feature
+    columns, whose export encodes them on the host (:mod:`tfc.saved_model.host_features`)."""
     if not isinstance(features, dict) or not features:
         raise TypeError(f"build_raw_serving_input_receiver_fn: features must be a non-empty dict of name -> array, TensorSpec or Tensor, "
                         f"got {type(features).__name__}")
     if default_batch_size is not None and (not isinstance(default_batch_size, int) or default_batch_size < 1):
         raise ValueError(f"build_raw_serving_input_receiver_fn: default_batch_size must be a positive int or None, got {default_batch_size!r}")
     specs = {key: _feature_spec(key, value) for key, value in features.items()}
+    return RawServingInputReceiverFn({key: (dtype, [default_batch_size, *shape[1:]]) for key, (dtype, shape) in specs.items()})
 
-    def serving_input_receiver_fn():
-        receivers = {key: placeholder(dtype, [default_batch_size, *shape[1:]], name=key) for key, (dtype, shape) in specs.items()}
+
+class RawServingInputReceiverFn:
+    """What build_raw_serving_input_receiver_fn returns: called in a graph, placeholders fed as the
+    features; ``feature_specs`` (key -> (numpy dtype, dims)) are the raw features a host step takes."""
+
+    def __init__(self, feature_specs: dict):
+        self.feature_specs = feature_specs
+
+    def __call__(self) -> ServingInputReceiver:
+        strings = [key for key, (dtype, _) in self.feature_specs.items() if dtype == np.dtype(object)]
+        if strings:
+            raise TypeError(f"build_raw_serving_input_receiver_fn: string features {strings} cannot be graph placeholders; only a "
+                            f"canned estimator over feature columns (which encodes them on the host) exports string features")
+        receivers = {key: placeholder(dtype, shape, name=key) for key, (dtype, shape) in self.feature_specs.items()}
         return ServingInputReceiver(receivers, receivers)
-
-    return serving_input_receiver_fn
 
 
 def _feature_spec(key, value) -> tuple[np.dtype, list]:
-    """(numpy dtype, shape with a batch dimension) of a feature given as an array, TensorSpec or Tensor."""
+    """(numpy dtype, shape with a batch dimension) of a feature given as an array, TensorSpec or Tensor;
+    strings of any kind are ``object`` (DT_STRING)."""
     dtype, shape = getattr(value, "dtype", None), getattr(value, "shape", None)
     if not isinstance(key, str) or dtype is None or shape is None:
         raise TypeError(f"build_raw_serving_input_receiver_fn: feature {key!r} must be an array, a tfc.TensorSpec or a graph Tensor "
@@ -107,21 +123,26 @@ def _feature_spec(key, value) -> tuple[np.dtype, list]:
     dims = shape.as_list() if hasattr(shape, "as_list") else list(shape)
     if not dims:
         raise ValueError(f"build_raw_serving_input_receiver_fn: feature '{key}' needs a batch dimension, got a scalar")
-    return np.dtype(getattr(dtype, "numpy", dtype)), dims
+    dtype = np.dtype(getattr(dtype, "numpy", dtype))
+    return (np.dtype(object) if dtype.kind in "OSU" else dtype), dims
 
 
 def export_saved_model(estimator, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
-                       checkpoint_path=None, experimental_mode=ModeKeys.PREDICT) -> bytes:
+                       checkpoint_path=None, experimental_mode=ModeKeys.PREDICT, host_encoder=None) -> bytes:
     """Export ``estimator``'s PREDICT graph with the latest checkpoint's variables (or
     ``checkpoint_path``'s) to ``export_dir_base/<timestamp>/``; returns that path as bytes, as
     TensorFlow does. ``assets_extra`` maps a path inside ``assets.extra/`` to a file to copy there;
-    ``as_text`` also writes the GraphDef as text (``graph.pbtxt``)."""
+    ``as_text`` also writes the GraphDef as text (``graph.pbtxt``). ``host_encoder`` (a canned
+    estimator's FeatureEncoder) makes the export take raw features and encode them on the host
+    (:func:`host_feature_export`)."""
     if experimental_mode not in (ModeKeys.PREDICT, "infer"):
         raise ValueError(f"export_saved_model: experimental_mode {experimental_mode!r} is not supported; tfc exports the "
                          f"PREDICT ('{ModeKeys.PREDICT}') graph only")
     if not callable(serving_input_receiver_fn):
         raise TypeError(f"export_saved_model: serving_input_receiver_fn must be callable, got {type(serving_input_receiver_fn).__name__}")
     prefix = _checkpoint_prefix(estimator, checkpoint_path)
+    if host_encoder is not None:
+        return host_feature_export(estimator, export_dir_base, serving_input_receiver_fn, host_encoder, prefix, assets_extra, as_text)
     graph = Graph()
     with graph.as_default():
         receiver, predictions = _predict_graph(estimator, serving_input_receiver_fn)
@@ -157,16 +178,30 @@ def _checkpoint_prefix(estimator, checkpoint_path) -> str:
 
 def _predict_graph(estimator, serving_input_receiver_fn):
     """In the default graph: the receiver and the model_fn's predictions (a dict of Tensors)."""
-    config = estimator.config
-    if config.tf_random_seed is not None:
-        set_random_seed(config.tf_random_seed)
-    get_or_create_global_step()
-    receiver = serving_input_receiver_fn()
-    if not isinstance(receiver, ServingInputReceiver):
-        raise TypeError(f"export_saved_model: serving_input_receiver_fn must return a ServingInputReceiver, got {type(receiver).__name__}")
+    _seed_and_step(estimator)
+    receiver = _called_receiver_fn(serving_input_receiver_fn)
     features = receiver.features
     if set(features) == {FEATURE_KEY}:
         features = features[FEATURE_KEY]  # a single feature tensor reaches the model_fn as it was given
+    return receiver, _model_predictions(estimator, features)
+
+
+def _seed_and_step(estimator) -> None:
+    if estimator.config.tf_random_seed is not None:
+        set_random_seed(estimator.config.tf_random_seed)
+    get_or_create_global_step()
+
+
+def _called_receiver_fn(serving_input_receiver_fn) -> ServingInputReceiver:
+    receiver = serving_input_receiver_fn()
+    if not isinstance(receiver, ServingInputReceiver):
+        raise TypeError(f"export_saved_model: serving_input_receiver_fn must return a ServingInputReceiver, got {type(receiver).__name__}")
+    return receiver
+
+
+def _model_predictions(estimator, features) -> dict:
+    """The PREDICT-mode model_fn's predictions on ``features``, as a dict of graph Tensors."""
+    config = estimator.config
     declared = inspect.signature(estimator.model_fn).parameters
     offered = {"features": features, "labels": None, "mode": ModeKeys.PREDICT, "params": estimator.params, "config": config}
     spec = estimator.model_fn(**{name: offered[name] for name in MODEL_FN_ARGS if name in declared})
@@ -176,7 +211,7 @@ def _predict_graph(estimator, serving_input_receiver_fn):
     for key, tensor in predictions.items():
         if not isinstance(tensor, Tensor):
             raise TypeError(f"export_saved_model: prediction '{key}' must be a graph Tensor, got {type(tensor).__name__}")
-    return receiver, predictions
+    return predictions
 
 
 def _pruned(graph_def, outputs: list[str]):
@@ -271,4 +306,75 @@ def _assets(assets_extra) -> dict:
     return assets_extra
 
 
-__all__ = ["ServingInputReceiver", "build_raw_serving_input_receiver_fn", "export_saved_model"]
+# ---- canned estimators: features encoded on the host -------------------------------------------------
+def host_feature_export(estimator, export_dir_base, serving_input_receiver_fn, encoder, prefix: str, assets_extra, as_text) -> bytes:
+    """The export of a model whose features are encoded on the host (a canned estimator over
+    vocabulary, hashed, bucketized, crossed or embedded columns): its graph reads the encoded arrays,
+    its signature takes the raw features (strings as DT_STRING), and ``host_features.json`` (with
+    vocabulary files in ``assets/``) tells a loader how to encode them (:mod:`tfc.saved_model.host_features`)."""
+    raw = _raw_feature_specs(serving_input_receiver_fn)
+    assets: dict = {}
+    try:
+        config = encoder_config(encoder.columns, encoder.passthrough, assets)
+    except UnsupportedColumn as err:
+        raise ValueError(f"export_saved_model: {err}") from None
+    graph = Graph()
+    with graph.as_default():
+        encoded, predictions = _encoded_predict_graph(estimator, encoder, raw)
+    graph_def = _pruned(graph.as_graph_def(), [t.name for t in predictions.values()])
+    kept = {node.name for node in graph_def.node}
+    encoded = {key: tensor for key, tensor in encoded.items() if tensor.op.name in kept}
+    values = _variable_values(graph_def, prefix)
+    files = {GRAPH_FILE: graph_def.SerializeToString(), HOST_FEATURES_FILE: json.dumps(config, indent=1) + "\n", **assets,
+             f"{DEFAULT_SIGNATURE}.tfc": _program_text(graph_def, encoded, predictions, DEFAULT_SIGNATURE)}
+    if as_text:
+        files["graph.pbtxt"] = text_format.MessageToString(graph_def)
+    entry = _signature_entry(DEFAULT_SIGNATURE, encoded, predictions)
+    entry.update(inputs={key: tensor_info(f"{key}:0", dtype, dims) for key, (dtype, dims) in raw.items()}, variables=list(values),
+                 host_features={"config": HOST_FEATURES_FILE, "inputs": {key: _info(t) for key, t in encoded.items()}})
+    metadata = new_metadata("graph", {DEFAULT_SIGNATURE: entry}, graph=True, variables=bool(values))
+    written = write_export(_version_dir(Path(os.fspath(export_dir_base))), metadata, files, values or None, _assets(assets_extra))
+    return os.fsencode(str(written))
+
+
+def _raw_feature_specs(serving_input_receiver_fn) -> dict:
+    """key -> (numpy dtype, dims) of the raw features: a raw receiver fn's specs, or the placeholders
+    of a receiver that feeds its receiver tensors as the features."""
+    specs = getattr(serving_input_receiver_fn, "feature_specs", None)
+    if specs is not None:
+        return dict(specs)
+    with Graph().as_default():
+        receiver = _called_receiver_fn(serving_input_receiver_fn)
+    features, receivers = receiver.features, receiver.receiver_tensors
+    direct = set(features) == set(receivers) and all(features[key] is receivers[key] for key in features)
+    if not direct or receiver.receiver_tensors_alternatives:
+        raise ValueError("export_saved_model: a canned estimator over host-encoded feature columns is exported fed its raw features: "
+                         "its serving_input_receiver_fn must feed the receiver tensors as the features, without alternatives "
+                         "(build_raw_serving_input_receiver_fn does)")
+    unknown = [key for key, tensor in receivers.items() if tensor.shape.ndims is None]
+    if unknown:
+        raise ValueError(f"export_saved_model: receiver tensors {unknown} have an unknown rank; give them a shape")
+    return {key: (np.dtype(tensor.dtype.numpy), tensor.shape.as_list()) for key, tensor in receivers.items()}
+
+
+def _encoded_predict_graph(estimator, encoder, raw: dict):
+    """In the default graph: placeholders of the encoded features (``features/<key>`` as predict
+    names them, every dim open: ids widen per batch) and the model_fn's predictions on them."""
+    _seed_and_step(estimator)
+    try:
+        example = encoder({key: _example_value(dtype, dims) for key, (dtype, dims) in raw.items()})
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"export_saved_model: the serving inputs {sorted(raw)} do not fit the feature columns: {err}") from None
+    with name_scope("features"):
+        encoded = {key: placeholder(value.dtype, [None] * value.ndim, name=key) for key, value in example.items()}
+    return encoded, _model_predictions(estimator, encoded)
+
+
+def _example_value(dtype: np.dtype, dims: list) -> np.ndarray:
+    """One example of a raw feature (empty strings, zeros): what the encoded arrays' keys and dtypes are found from."""
+    shape = (1, *[1 if d is None else d for d in dims[1:]])
+    return np.full(shape, "", object) if dtype == np.dtype(object) else np.zeros(shape, dtype)
+
+
+__all__ = ["RawServingInputReceiverFn", "ServingInputReceiver", "build_raw_serving_input_receiver_fn", "export_saved_model",
+           "host_feature_export"]

@@ -152,8 +152,10 @@ def categorical_column_with_vocabulary_file(key: str, vocabulary_file: str, voca
     kind = key_kind(dtype, f"categorical_column_with_vocabulary_file '{key}'")
     _check_oov(key, default_value, int(num_oov_buckets))
     vocabulary = _read_vocabulary(key, os.fspath(vocabulary_file), vocabulary_size, kind)
-    return VocabularyColumn(key, vocabulary, kind, -1 if default_value is None else int(default_value),
-                            int(num_oov_buckets), "categorical_column_with_vocabulary_file")
+    column = VocabularyColumn(key, vocabulary, kind, -1 if default_value is None else int(default_value),
+                              int(num_oov_buckets), "categorical_column_with_vocabulary_file")
+    column.vocabulary_file = os.fspath(vocabulary_file)  # where it was read: an export names its asset after it
+    return column
 
 
 class HashedCategoricalColumn(KeyedColumn):

@@ -4,7 +4,8 @@ A traced export's program (``?`` dims for unknown sizes) is parsed once, and spe
 call's input shapes (its parameters retyped, then ``shape-inference``), compiled and cached per
 shapes; an export's serialized executables (:mod:`.executables`) replace the compile where valid.
 A graph export (TF1, Estimator) runs ``graph.pb`` in a GraphSession holding the exported variables, which compiles once
-per feed shapes the same way.
+per feed shapes the same way; a canned estimator's export first encodes the raw features (strings too)
+on the host as the estimator does (:mod:`.host_features`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tfc.types import DType, TensorType
 
 from .executables import StoredExecutables, specialized_module
 from .format import SavedModelError, read_metadata, read_variables
+from .host_features import host_step
 
 
 class SavedModel:
@@ -80,6 +82,7 @@ class Signature:
         self._program_path = str(model.export_dir / info["program"])
         self._entry = info.get("entry", "main")
         self._stored = model.executables
+        self._host = host_step(model.export_dir, name, info, graph=session is not None)  # raw features -> the graph's feeds
         self._compiled: dict[tuple, object] = {}
         self._lock = threading.Lock()
 
@@ -92,7 +95,10 @@ class Signature:
         arrays = self.checked_inputs(inputs)
         if self._session is not None:
             fetches = [info["name"] for info in self.outputs.values()]
-            feeds = {self.inputs[key]["name"]: value for key, value in arrays.items()}
+            if self._host is not None:
+                feeds = self._host.feeds(arrays)
+            else:
+                feeds = {self.inputs[key]["name"]: value for key, value in arrays.items()}
             values = self._session.run(fetches, feeds)
         else:
             ordered = [arrays[key] for key in self.inputs]
@@ -112,6 +118,10 @@ class Signature:
                 array = np.asarray(inputs[key], dtype=np.dtype(info["dtype"]))
             except (TypeError, ValueError) as err:
                 raise ValueError(f"signature '{self.name}': input '{key}' is not convertible to {info['dtype']}: {err}") from None
+            if array.dtype == np.dtype(object) and not all(isinstance(v, (str, bytes)) for v in array.flat):
+                bad = next(v for v in array.flat if not isinstance(v, (str, bytes)))
+                raise ValueError(f"signature '{self.name}': input '{key}' is a string input (DT_STRING): expected str or bytes "
+                                 f"values, got {type(bad).__name__} {bad!r}")
             shape = info["shape"]
             if shape is not None and (array.ndim != len(shape) or any(d is not None and d != n for d, n in zip(shape, array.shape))):
                 raise ValueError(f"signature '{self.name}': input '{key}' has shape {list(array.shape)}, expected "

@@ -14,6 +14,7 @@ from tfc.compat.v1 import group, trainable_variables
 from tfc.compat.v1.train import get_or_create_global_step
 
 from ..estimator import Estimator
+from ..export import export_saved_model
 from ..mode_keys import ModeKeys
 from .heads import ClassificationHead, RegressionHead, checked_reduction
 from .optimizers import get_optimizer
@@ -44,14 +45,13 @@ class CannedEstimator(Estimator):
 
     def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
                            checkpoint_path=None, experimental_mode=ModeKeys.PREDICT) -> bytes:
-        """As Estimator's, for models over numeric columns: the exported graph is fed raw features, and
-        other columns' lookups run on the host, outside it (refused by name)."""
+        """As Estimator's; over columns encoded on the host (vocabulary lookups, hashing, bucketing),
+        the export takes the raw features and records the encoding beside the graph
+        (:func:`tfc.estimator.export.host_feature_export`)."""
         host_only = getattr(self._encode_features, "host_only", list)()
-        if host_only:
-            raise ValueError(f"export_saved_model: columns {host_only} are encoded on the host (vocabulary lookups, hashing, "
-                             f"bucketing), which an exported graph cannot do yet; export models over numeric columns")
-        return super().export_saved_model(export_dir_base, serving_input_receiver_fn, assets_extra, as_text, checkpoint_path,
-                                          experimental_mode)
+        encoder = self._encode_features if host_only else None
+        return export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra, as_text, checkpoint_path,
+                                  experimental_mode, host_encoder=encoder)
 
 
 def minimized(loss, optimizers):
