@@ -10,7 +10,9 @@ the export also holds each signature compiled for those batch sizes (:mod:`.exec
 from __future__ import annotations
 
 import inspect
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +28,9 @@ from tfc.types import FunctionType, TensorType
 from tfc.verifier import verify
 
 from .executables import executables_for
-from .format import DEFAULT_SIGNATURE, PREDICT_METHOD, new_metadata, tensor_info, write_export
+from .format import DEFAULT_SIGNATURE, GRAPH_FILE, PREDICT_METHOD, new_metadata, tensor_info, write_export
+
+VARIABLE_OPS = ("VariableV2", "Variable", "VarHandleOp")
 
 
 @dataclass(frozen=True)
@@ -241,4 +245,125 @@ def _stablehlo(trace: Trace, arg_types: list) -> str | None:
         raise ValueError(f"tfc.saved_model.save: cannot lower the program to StableHLO: {err}") from err
 
 
-__all__ = ["SaveOptions", "TracedSignature", "save", "trace_signature"]
+# ---- TensorFlow GraphDefs ------------------------------------------------------------------------
+def save_graph(graph, export_dir, inputs, outputs, input_shapes=None, variables=None) -> Path:
+    """Export a TensorFlow GraphDef (a ``.pb``/``.pbtxt`` path or a GraphDef) as a ``graph``-kind
+    SavedModel whose ``serving_default`` feeds ``inputs`` and fetches ``outputs``.
+
+    ``inputs``/``outputs``: tensor names (``x:0``; the key is the op name, ``x``) or a dict of key ->
+    tensor name. Each input must be a Placeholder, whose dtype and shape the signature takes
+    (``input_shapes``: tensor name -> dims overrides unknown ones). The graph is pruned to what the
+    outputs need; its variables take their values from ``variables`` (name -> array): a frozen
+    graph has none. Returns the export's path.
+
+    >>> tfc.saved_model.save_graph("frozen.pb", "models/mlp/1", ["x:0"], {"probs": "Softmax:0"})  # doctest: +SKIP
+    """
+    from tfc.frontend.tf.graphdef import load_graphdef
+    from tfc.frontend.tf.importer import GraphImporter
+
+    where = str(graph) if isinstance(graph, (str, os.PathLike)) else "graph"
+    graph_def = load_graphdef(graph) if isinstance(graph, (str, os.PathLike)) else graph
+    importer = GraphImporter(graph_def, where)
+    inputs, outputs = _tensor_keys(inputs, "inputs"), _tensor_keys(outputs, "outputs")
+    inputs = {key: name if ":" in name else f"{name}:0" for key, name in inputs.items()}
+    shapes = {name if ":" in name else f"{name}:0": dims for name, dims in (input_shapes or {}).items()}
+    unknown = sorted(set(shapes) - set(inputs.values()))
+    if unknown:
+        raise ValueError(f"{where}: input_shapes name {unknown}, which are not among the inputs {list(inputs.values())}")
+    feeds = {name: _feed_type(importer, name, shapes.get(name), where) for name in inputs.values()}
+    for name in outputs.values():
+        importer.resolve_output(name)
+    imported = importer.import_graph(list(outputs.values()), feeds=feeds)
+    results = imported.module.function("main").type.results
+    pruned = _pruned(graph_def, list(outputs.values()))
+    values = _graph_variables(pruned, variables or {}, where)
+    entry = {"method_name": PREDICT_METHOD, "inputs": {key: _info(name, feeds[name]) for key, name in inputs.items()},
+             "outputs": {key: _info(name, t) for (key, name), t in zip(outputs.items(), results)},
+             "program": f"{DEFAULT_SIGNATURE}.tfc", "stablehlo": None, "entry": "main", "variables": list(values)}
+    files = {GRAPH_FILE: pruned.SerializeToString(), f"{DEFAULT_SIGNATURE}.tfc": print_module(imported.module)}
+    lowered = _graph_stablehlo(importer, list(outputs.values()), feeds)
+    if lowered is not None:
+        files[f"{DEFAULT_SIGNATURE}.stablehlo.mlir"], order = lowered
+        entry.update(stablehlo=f"{DEFAULT_SIGNATURE}.stablehlo.mlir", variables=order)
+    metadata = new_metadata("graph", {DEFAULT_SIGNATURE: entry}, graph=True, variables=bool(values))
+    return write_export(export_dir, metadata, files, values or None)
+
+
+def _tensor_keys(names, what: str) -> dict:
+    """Tensor names as key -> name: a dict as given; else each name's op (``x:0`` -> ``x``, ``y:1`` -> ``y_1``)."""
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, dict):
+        names = {(n.rpartition(":")[0] if n.endswith(":0") else n.replace(":", "_")): n for n in names}
+    if not names:
+        raise ValueError(f"tfc.saved_model.save_graph: {what} must name at least one tensor")
+    for key, name in names.items():
+        if not isinstance(key, str) or not key or not isinstance(name, str) or not name:
+            raise ValueError(f"tfc.saved_model.save_graph: {what} must map keys to tensor names like 'x:0', got {key!r}: {name!r}")
+    if len(set(names.values())) != len(names):
+        raise ValueError(f"tfc.saved_model.save_graph: {what} name a tensor twice: {list(names.values())}")
+    return dict(names)
+
+
+def _feed_type(importer, name: str, dims, where: str) -> TensorType:
+    """The Placeholder ``name``'s type, with ``dims`` (if given) for its shape; ValueError naming it otherwise."""
+    declared = importer.placeholder_type(name)
+    if declared is None:
+        known = sorted(f"{n}:0" for n, node in importer.nodes.items() if node.op in ("Placeholder", "PlaceholderWithDefault"))
+        raise ValueError(f"{where}: input '{name}' is not a Placeholder of the graph (its placeholders: {', '.join(known) or 'none'})")
+    if dims is None:
+        return declared
+    shape = tuple(int(d) for d in dims)
+    if any(d < 0 for d in shape) or not declared.with_shape(shape).is_compatible(declared):
+        raise ValueError(f"{where}: input shape {list(shape)} does not fit placeholder '{name}' of type {declared}")
+    return declared.with_shape(shape)
+
+
+def _info(name: str, t) -> dict:
+    return tensor_info(name, t.dtype.numpy, t.shape)
+
+
+def _pruned(graph_def, outputs: list[str]):
+    """``graph_def`` with only the nodes ``outputs`` need (data and control inputs), in file order."""
+    inputs = {node.name: [i.lstrip("^").split(":")[0] for i in node.input] for node in graph_def.node}
+    needed, stack = set(), [name.split(":")[0] for name in outputs]
+    while stack:
+        name = stack.pop()
+        if name not in needed:
+            needed.add(name)
+            stack.extend(inputs.get(name, ()))
+    pruned = type(graph_def)()
+    pruned.CopyFrom(graph_def)
+    del pruned.node[:]
+    pruned.node.extend(node for node in graph_def.node if node.name in needed)
+    return pruned
+
+
+def _graph_variables(graph_def, variables: dict, where: str) -> dict:
+    """The values of the variables the pruned graph holds (ValueError naming those without one)."""
+    names = [node.name for node in graph_def.node if node.op in VARIABLE_OPS]
+    missing = [name for name in names if name not in variables]
+    if missing:
+        raise ValueError(f"{where}: the outputs read variables {missing} that have no value; freeze the graph (variables as "
+                         "constants) or give their values (a checkpoint)")
+    return {name: np.asarray(variables[name]) for name in names}
+
+
+def _graph_stablehlo(importer, outputs: list[str], feeds: dict) -> tuple[str, list[str]] | None:
+    """(StableHLO text, the variables among its parameters) when every input shape is known, lowered
+    as a GraphSession does for CPU; None otherwise (each call's shapes compile from graph.pb)."""
+    from tfc.passes.lift_variables import lift_variables
+    from tfc.passmanager import PassManager
+    from tfc.runtime.graph_session import cleanup_for, pipeline_for
+
+    if not all(t.is_static for t in feeds.values()):
+        return None
+    module = importer.import_graph(outputs, feeds=feeds).module
+    PassManager(pipeline_for()).run(module)
+    lifted = lift_variables(module, module.function("main"))
+    PassManager(cleanup_for("xla", "cpu")).run(module)
+    verify(module)
+    return stablehlo_text(module, "main"), list(lifted.names_in)
+
+
+__all__ = ["SaveOptions", "TracedSignature", "save", "save_graph", "trace_signature"]

@@ -3,6 +3,7 @@
 * IR text (:mod:`.ir_commands`): ``tfc opt`` runs passes, ``tfc translate`` emits StableHLO.
 * TensorFlow GraphDefs (:mod:`.graph_commands`): ``tfc lower``, ``tfc run``, ``tfc ops``.
 * Serving (:mod:`.serve_command`): ``tfc serve``, TensorFlow Serving's REST API.
+* Exports (:mod:`.export_command`): ``tfc export MODEL_DIR``, the next version of a model ``tfc serve`` reads.
 
 Every error in the input is printed as ONE line naming the file (``file:line:col: error: ...``),
 never a traceback, and exits with status 1; a file that cannot be read or written at all exits with
@@ -14,6 +15,7 @@ from __future__ import annotations
 import click
 
 from .cli_support import error_line
+from .export_command import export
 from .graph_commands import lower, ops, run
 from .ir_commands import opt, split_chunks, translate
 from .launch import launch
@@ -26,7 +28,7 @@ def cli() -> None:
     """tfc: compile dataflow graphs to XLA."""
 
 
-for _command in (opt, translate, lower, run, ops, launch, serve, tune):
+for _command in (opt, translate, lower, run, ops, launch, serve, tune, export):
     cli.add_command(_command)
 
 
