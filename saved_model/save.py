@@ -340,13 +340,25 @@ def _pruned(graph_def, outputs: list[str]):
 
 
 def _graph_variables(graph_def, variables: dict, where: str) -> dict:
-    """The values of the variables the pruned graph holds (ValueError naming those without one)."""
-    names = [node.name for node in graph_def.node if node.op in VARIABLE_OPS]
-    missing = [name for name in names if name not in variables]
+    """The values of the variables the pruned graph holds, checked against the dtype and shape each
+    declares (ValueError naming a variable without a value, or with one that does not fit)."""
+    from tfc.frontend.tf.graphdef import convert_attr, tensor_type_from_attrs
+
+    nodes = [node for node in graph_def.node if node.op in VARIABLE_OPS]
+    missing = [node.name for node in nodes if node.name not in variables]
     if missing:
         raise ValueError(f"{where}: the outputs read variables {missing} that have no value; freeze the graph (variables as "
-                         "constants) or give their values (a checkpoint)")
-    return {name: np.asarray(variables[name]) for name in names}
+                         "constants) or give their values (tfc export --checkpoint, save_graph(variables=...))")
+    values = {}
+    for node in nodes:
+        value = np.asarray(variables[node.name])
+        attrs = {key: convert_attr(node.attr[key], f" in attribute of node '{node.name}'") for key in ("dtype", "shape") if key in node.attr}
+        if "dtype" in attrs:
+            declared = tensor_type_from_attrs(attrs["dtype"].value, attrs["shape"].value if "shape" in attrs else None)
+            if value.dtype != declared.dtype.numpy or not declared.with_shape(value.shape).is_compatible(declared):
+                raise ValueError(f"{where}: variable '{node.name}' is declared {declared} but its value is {value.dtype}{list(value.shape)}")
+        values[node.name] = value
+    return values
 
 
 def _graph_stablehlo(importer, outputs: list[str], feeds: dict) -> tuple[str, list[str]] | None:

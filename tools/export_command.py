@@ -6,11 +6,13 @@
     models/linear/2
     tfc export models/mlp --graph frozen.pb --inputs x:0 --outputs logits=Identity:0,probs=Softmax:0
     models/mlp/1
+    tfc export models/linreg --graph train.pb --checkpoint model.ckpt.npz --inputs x:0 --outputs pred:0
+    models/linreg/1
 
 ``--function FILE.py:NAME`` (or ``package.module:NAME``) names a ``@tfc.compile`` function with an
 ``input_signature``, a built tfc.keras model, or a function of no arguments returning one of those
 (so a script can build, train or load weights first); ``--graph`` a TensorFlow GraphDef (``.pb`` or
-``.pbtxt``) fed at Placeholders. The version is one more than the highest under MODEL_DIR (or
+``.pbtxt``) fed at Placeholders, frozen or with its variables' values from a tfc ``--checkpoint``. The version is one more than the highest under MODEL_DIR (or
 ``--version N``, never an existing one); it is written into a temporary directory and renamed into
 place (:func:`tfc.saved_model.format.write_export`), so a server never sees half of it. The one
 line printed is the version directory. Any bad input is one ``tfc: error: ...`` line and exit
@@ -51,21 +53,22 @@ def _split(value: str | None) -> list[str]:
 @click.option("--outputs", metavar="[KEY=]y:0,...", help="With --graph: the tensors a prediction fetches.")
 @click.option("--input-shape", "input_shapes", metavar="NAME=DIMS", multiple=True,
               help="With --graph: a placeholder's unknown dims (x:0=4,32; a scalar: x:0=). Repeatable.")
+@click.option("--checkpoint", metavar="CKPT.npz", help="With --graph: the values of the variables the outputs read (a tfc checkpoint).")
 @click.option("--version", "version", type=click.IntRange(min=1), help="The version number (default: the highest + 1).")
 @click.option("--executables", is_flag=True, help="Also store the signatures compiled for the target (function exports).")
 @click.option("--executable-batch-sizes", default="1,2,4,8,16,32", show_default=True, metavar="N,...",
               help="With --executables: the batch sizes (leading unknown dim) to compile.")
 @click.option("--executable-device", default="cpu", show_default=True, help="With --executables: the device to compile for.")
-def export(model_dir, function, signatures, graph, inputs, outputs, input_shapes, version, executables, executable_batch_sizes,
-           executable_device) -> None:
+def export(model_dir, function, signatures, graph, inputs, outputs, input_shapes, checkpoint, version, executables,
+           executable_batch_sizes, executable_device) -> None:
     """Export a model as the next version under MODEL_DIR (the base path `tfc serve` reads)."""
     try:
-        _check_sources(function, signatures, graph, inputs, outputs, input_shapes, executables)
+        _check_sources(function, signatures, graph, inputs, outputs, input_shapes or checkpoint, executables)
         target = version_dir(Path(model_dir), version)
         created = not target.parent.exists()
         try:
             if graph is not None:
-                written = _export_graph(graph, target, inputs, outputs, input_shapes)
+                written = _export_graph(graph, target, inputs, outputs, input_shapes, checkpoint)
             else:
                 options = _options(executables, executable_batch_sizes, executable_device)
                 written = _export_function(function, signatures, target, options)
@@ -87,7 +90,7 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-def _check_sources(function, signatures, graph, inputs, outputs, input_shapes, executables) -> None:
+def _check_sources(function, signatures, graph, inputs, outputs, graph_options, executables) -> None:
     """Exactly one source, and only the options that go with it."""
     if (function is None) == (graph is None):
         raise ExportError("give exactly one of --function FILE.py:NAME or --graph GRAPH.pb")
@@ -96,8 +99,8 @@ def _check_sources(function, signatures, graph, inputs, outputs, input_shapes, e
             raise ExportError("--graph needs --inputs and --outputs (tensor names such as x:0)")
         if signatures or executables:
             raise ExportError(f"{'--signature' if signatures else '--executables'} goes with --function exports, not --graph")
-    elif inputs or outputs or input_shapes:
-        raise ExportError("--inputs, --outputs and --input-shape go with --graph")
+    elif inputs or outputs or graph_options:
+        raise ExportError("--inputs, --outputs, --input-shape and --checkpoint go with --graph")
 
 
 def version_dir(model_dir: Path, version: int | None) -> Path:
@@ -210,13 +213,15 @@ def _import(name: str, option: str):
         raise ExportError(f"{option}: cannot import {name}: {err}") from None
 
 
-def _export_graph(graph: str, target: Path, inputs: str, outputs: str, input_shapes: tuple) -> Path:
+def _export_graph(graph: str, target: Path, inputs: str, outputs: str, input_shapes: tuple, checkpoint: str | None) -> Path:
+    from tfc.runtime import checkpoint as checkpoints
     from tfc.saved_model import save_graph
 
     if not Path(graph).is_file():
         raise ExportError(f"{graph}: no such file")
+    values = checkpoints.load(checkpoint) if checkpoint is not None else None
     try:
-        return save_graph(graph, target, _keyed(inputs), _keyed(outputs), _shapes(input_shapes))
+        return save_graph(graph, target, _keyed(inputs), _keyed(outputs), _shapes(input_shapes), values)
     except ValueError as err:
         raise ExportError(str(err).splitlines()[0]) from None
 

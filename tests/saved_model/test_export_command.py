@@ -169,6 +169,30 @@ def test_graph_text_with_unknown_batch_equals_its_session(pbtxt, tmp_path):
     np.testing.assert_array_equal(_serve(out, x=X)["y"], session.run(["y:0"], {"x:0": X})[0])
 
 
+LINREG = os.path.join(CORPUS, "linreg_sgd_train")
+
+
+@pytest.fixture
+def trained(tmp_path):
+    """A tfc checkpoint of the weights TensorFlow trained in the linreg corpus case, and a wrong one."""
+    from tfc.runtime import checkpoint
+
+    expected = np.load(os.path.join(LINREG, "expected.npz"))
+    good = checkpoint.save(tmp_path / "trained.npz", {"w": expected["w__0"], "b": expected["b__0"]})
+    wrong = checkpoint.save(tmp_path / "wrong.npz", {"w": expected["w__0"][:2], "b": expected["b__0"]})
+    return good, wrong, expected
+
+
+def test_graph_with_variables_from_a_checkpoint(trained, tmp_path):
+    good, _, expected = trained
+    code, out = _export(tmp_path / "lr", "--graph", os.path.join(LINREG, "graph.pb"), "--checkpoint", good, "--inputs", "x:0",
+                        "--outputs", "pred:0")
+    assert code == 0, out
+    assert saved_model.read_metadata(out)["signatures"]["serving_default"]["variables"] == ["w", "b"]
+    x = np.load(os.path.join(LINREG, "inputs.npz"))["x"]
+    np.testing.assert_allclose(_serve(out, x=x)["pred"], x @ expected["w__0"] + expected["b__0"], rtol=1e-6)
+
+
 BAD = {
     "missing file": (["--function", "{tmp}/nope.py:predict"], "nope.py: no such file"),
     "missing name": (["--function", "{model}:predicts"], "has no 'predicts' (it defines"),
@@ -188,6 +212,9 @@ BAD = {
     "shape that does not fit": (["--graph", "{pbtxt}", "--inputs", "x:0", "--outputs", "y:0", "--input-shape", "x=5,4"], "does not fit placeholder"),
     "graph with variables": (["--graph", os.path.join(CORPUS, "linreg_sgd_train", "graph.pb"), "--inputs", "x:0,y:0", "--outputs", "loss:0"],
                              "have no value; freeze the graph"),
+    "checkpoint that does not fit": (["--graph", os.path.join(LINREG, "graph.pb"), "--checkpoint", "{wrong}", "--inputs", "x:0",
+                                      "--outputs", "pred:0"], "variable 'w' is declared tensor<3x1xf32> but its value is float32[2, 1]"),
+    "checkpoint of a function": (["--function", "{model}:predict", "--checkpoint", "{wrong}"], "--checkpoint go with --graph"),
     "executables of a graph": (["--graph", "{pbtxt}", "--inputs", "x:0", "--outputs", "y:0", "--executables"], "--executables goes with --function"),
     "bad batch sizes": (["--function", "{model}:predict", "--executables", "--executable-batch-sizes", "0,2"], "non-empty sequence of positive ints"),
     "existing version": (["--function", "{model}:predict", "--version", "1"], "version 1 already exists"),
@@ -195,13 +222,13 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_input_is_one_line_and_leaves_nothing(case, model_py, pbtxt, tmp_path):
+def test_bad_input_is_one_line_and_leaves_nothing(case, model_py, pbtxt, trained, tmp_path):
     args, message = BAD[case]
     base = tmp_path / "models"
     if case == "existing version":
         (base / "1").mkdir(parents=True)
     before = sorted(p.name for p in base.iterdir()) if base.exists() else None
-    filled = [a.format(tmp=tmp_path, model=model_py, pbtxt=pbtxt[0]) for a in args]
+    filled = [a.format(tmp=tmp_path, model=model_py, pbtxt=pbtxt[0], wrong=trained[1]) for a in args]
     code, out = _export(base, *filled)
     assert code == 1 and ": error:" in out, out
     assert message in out and len(out.splitlines()) == 1 and "Traceback" not in out
