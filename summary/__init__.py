@@ -15,9 +15,10 @@ from tfc.compat.v1.tensor import builds_graph
 from tfc.frontend import summaries as compiled_summaries
 from tfc.frontend.tracing import current_trace
 
-from . import compiled, kinds, projector, tf1
+from . import compiled, kinds, projector, run_metadata, tf1, trace
 from .projector import embedding
 from .tf1 import FileWriter, SummaryKey, SummaryOp, graph_summary, merge, merge_all, summary_from_values
+from .trace import trace_export, trace_off, trace_on
 from .writer import NoopWriter, SummaryWriter, state
 
 
@@ -189,10 +190,15 @@ __all__ = [
     "merge_all",
     "projector",
     "record_if",
+    "run_metadata",
     "scalar",
     "should_record_summaries",
     "summary_from_values",
     "text",
     "tf1",
+    "trace",
+    "trace_export",
+    "trace_off",
+    "trace_on",
     "write",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.compat.proto import config_pb2, event_pb2, summary_pb2
 
 from tfc.compat.v1 import GraphKeys, get_collection
 from tfc.compat.v1 import add_to_collection as add_to_graph_collection
@@ -131,6 +131,21 @@ class FileWriter:
         program :func:`.program_graph.graph_def` takes (a Module, a ``Lowered``)."""
         definition = program_graph.graph_def(graph_def if graph_def is not None else graph)
         self.add_event(event_pb2.Event(graph_def=definition.SerializeToString(), step=0 if global_step is None else int(global_step)))
+
+    def add_run_metadata(self, run_metadata, tag, global_step=None) -> None:
+        """Write ``run_metadata`` (a ``RunMetadata``: per-node times and memory, e.g. from
+        ``tfc.summary.run_metadata.profile``) as the ``tag`` entry of the graph plugin's "Session
+        runs"; a tag already written by this writer is a ValueError (as in TensorFlow)."""
+        if not isinstance(run_metadata, config_pb2.RunMetadata):
+            raise TypeError(f"FileWriter.add_run_metadata: run_metadata must be a RunMetadata, got {type(run_metadata).__name__}")
+        if not isinstance(tag, str) or not tag:
+            raise TypeError(f"FileWriter.add_run_metadata: tag must be a non-empty string, got {tag!r}")
+        tags = self.__dict__.setdefault("_session_run_tags", set())
+        if tag in tags:
+            raise ValueError(f"FileWriter.add_run_metadata: the tag {tag!r} was already used for this event type")
+        tags.add(tag)
+        tagged = event_pb2.TaggedRunMetadata(tag=tag, run_metadata=run_metadata.SerializeToString())
+        self.add_event(event_pb2.Event(tagged_run_metadata=tagged, step=0 if global_step is None else int(global_step)))
 
     def add_event(self, event: event_pb2.Event) -> None:
         if not event.wall_time:
