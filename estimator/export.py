@@ -10,6 +10,11 @@ pruned to what the predictions need and written with the checkpoint's values of 
     feature_spec = {"x": np.zeros((1, 3), np.float32)}
     path = estimator.export_saved_model("exports", build_raw_serving_input_receiver_fn(feature_spec))
     tfc.saved_model.load(path).signatures["serving_default"](x=x)   # {"predictions": ...}
+
+A canned estimator over columns encoded on the host (vocabulary lists and files, hash buckets,
+bucketized, crossed, embedding and indicator columns) exports its graph over the encoded arrays and
+the columns as ``host_features.json`` (:func:`host_feature_export`): its signature takes the raw
+features, strings included (``build_raw_serving_input_receiver_fn({"occupation": np.array(["x"]), ...})``).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ An export directory (a server's model base path holds numbered ones: ``<base>/<v
     graph.pb                  TF1/Estimator exports: the pruned inference GraphDef
     variables/variables.npz   the variables' values in tfc's checkpoint format
     assets.extra/...          files the exporter was given (``assets_extra``)
+    host_features.json        canned estimators over feature columns: the host step (below)
+    assets/...                the vocabulary files the host step reads
     executables/<signature>/<dims>.bin   optional: the signature compiled for one input shape set
                               (``8x3_scalar``: inputs of shapes (8, 3) and ()), a serialized XLA
                               executable for the target the ``"executables"`` index names
@@ -42,6 +44,14 @@ file, the sha256 of the file and of the signature's ``.tfc`` program, and the ex
 parameter and result types. A loader uses an entry only when all of that matches where it runs
 and compiles otherwise, so a missing or stale executable never stops an export from loading (the
 files are not among those :func:`read_metadata` requires). :mod:`.executables` writes and reads them.
+
+A signature with a ``"host_features": {"config": "host_features.json", "inputs": {...}}`` entry (a
+canned estimator's graph export over vocabulary, hashed, bucketized, crossed, indicator or embedding
+columns) takes the raw features as its ``inputs`` (strings as dtype ``object``, DT_STRING; numbers
+as their dtype; shapes ``[null]`` or ``[null, k]``); the loader encodes them on the host with the
+columns ``host_features.json`` records, rebuilt by ``tfc.feature_column``'s constructors (vocabulary
+files from ``assets/``), and feeds the encoded ids, weights and values to the graph tensors that
+``host_features.inputs`` names (:mod:`.host_features`).
 """
 
 from __future__ import annotations
