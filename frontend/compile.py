@@ -114,13 +114,19 @@ class _Entry:
         self.finish = functools.partial(unflatten, out_structure)
 
 
+_RECORD = {True: np.array(True), False: np.array(False)}  # the ``record_summaries`` argument
+
+
 def _delivering_summaries(run: Callable, names: tuple, single: bool) -> Callable:
-    """``run`` (returning a list) with its trailing summary results handed to the summary sinks."""
+    """``run`` (returning a list) given whether any summary sink wants this call's summaries (its
+    last argument), and its trailing summary results handed to those sinks."""
     count = len(names)
 
     def run_and_deliver(*args):
-        outs = run(*args)
-        summaries.deliver(list(names), outs[-count:])
+        sinks = summaries.recording()
+        outs = run(*args, _RECORD[bool(sinks)])
+        if sinks:
+            summaries.deliver(sinks, list(names), outs[-count:])
         return outs[0] if single else outs[:-count]
 
     return run_and_deliver
@@ -306,10 +312,10 @@ class CompiledFunction:
             out_leaves: list = []
             out_structure = flatten(result, out_leaves, static_ok=False)
             outputs = [self._output(trace, leaf) for leaf in out_leaves]
-            summary_names, summary_values = summaries.moved_to_results(trace)
+            summary_names, summary_values = summaries.moved_to_results(trace, [t.value for t in outputs])
             returned = [t.value for t in outputs] + summary_values
             trace.builder.create("func.return", returned, location=where)
-        trace.function.set_type(FunctionType(tuple(arg_types), tuple(v.type for v in returned)))
+        trace.function.set_type(FunctionType(tuple(a.type for a in trace.function.args), tuple(v.type for v in returned)))
         if summary_names and self.devices is not None:
             raise TraceError(f"{self.__name__}: summaries are not supported in data-parallel functions yet", where)
         self._lower_for_platform(trace)

@@ -117,11 +117,10 @@ def graph(graph_data, *example_args, **example_kwargs) -> bool:
 
 
 def _write_compiled(names, values) -> None:
-    """The summary sink: what compiled functions recorded, written after each call."""
-    compiled.write_delivered(names, values, state(), should_record_summaries(), {**_MAKERS, "histogram_buckets": kinds.histogram_buckets_value})
+    """The summary sink: what compiled functions recorded, written after each call that recorded them
+    (``should_record_summaries()`` was true just before it)."""
+    compiled.write_delivered(names, values, state(), {**_MAKERS, "histogram_buckets": kinds.histogram_buckets_value})
 
-
-compiled_summaries.add_sink(_write_compiled)
 
 
 def _host(data):
@@ -170,6 +169,8 @@ def _set_step(step) -> None:
 
 
 experimental = types.SimpleNamespace(get_step=_get_step, set_step=_set_step)
+
+compiled_summaries.add_sink(_write_compiled, should_record_summaries)
 
 __all__ = [
     "FileWriter",

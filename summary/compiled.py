@@ -69,10 +69,10 @@ def record(kind: str, name: str, data, step, options: dict) -> bool:
     return True
 
 
-def write_delivered(names, values, writer_state, recording: bool, makers: dict) -> None:
-    """A compiled call's summaries, for the default writer at its step (when recording): queued as
-    they are (device arrays) for the encoder thread, so the step pays for none of the encoding."""
-    if writer_state.writer is None or not recording:
+def write_delivered(names, values, writer_state, makers: dict) -> None:
+    """A compiled call's summaries, for the default writer at its step: queued as they are (device
+    arrays) for the encoder thread, so the step pays for none of the encoding."""
+    if writer_state.writer is None:
         return
     if writer_state.step is None:
         raise ValueError("tfc.summary: a compiled function recorded summaries but no step is set: use "

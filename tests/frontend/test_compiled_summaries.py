@@ -63,3 +63,42 @@ def test_structured_results_keep_their_structure(received):
     out = both(np.ones(4, np.float32))
     assert set(out) == {"double", "sum"} and float(out["sum"]) == 4.0
     assert float(received[-1][1][0]) == 1.0
+
+
+def test_ops_computing_only_summaries_run_only_when_a_sink_wants_them():
+    got, wanted = [], [True]
+    sink = lambda names, values: got.append(float(np.asarray(values[0])))
+    summaries.add_sink(sink, lambda: wanted[0])
+    w = tfc.Variable(np.array([1.0, 2.0, 3.0], np.float32), name="summary_skip_w")
+
+    @tfc.compile
+    def step(x):
+        loss = tfc.reduce_sum(x * w)
+        summaries.record("w_max", "scalars", tfc.max(tfc.exp(w)))
+        w.assign(w + 1.0)
+        return loss
+
+    try:
+        x = np.ones(3, np.float32)
+        for want in (True, False, True):
+            wanted[0] = want
+            step(x)
+    finally:
+        summaries.remove_sink(sink)
+    np.testing.assert_allclose(got, [np.exp(3.0), np.exp(5.0)], rtol=1e-6)  # the second call computed none
+    assert step.trace_count == 1
+    text = step.lower(x).as_text()
+    branch = text[text.index('"tfc.if"(%record_summaries)'):text.index("}, {")]
+    assert '"tfc.exp"' in branch and 'kind = "max"' in branch  # moved into the branch taken when recording
+    assert '"tfc.multiply"' not in branch and "%record_summaries: tensor<i1>" in text
+
+
+def test_a_returned_value_that_is_also_a_summary_stays_outside_the_branch(received):
+    @tfc.compile
+    def mean(x):
+        value = tfc.mean(x)
+        summaries.record("mean", "scalars", value)
+        return value
+
+    assert float(mean(np.arange(4, dtype=np.float32))) == 1.5
+    assert float(received[-1][1][0]) == 1.5
