@@ -22,7 +22,9 @@ recorded one (same platform and device kind, jax/jaxlib/XLA versions, compile op
 and, on CPU, the same host CPU features: the bytes are machine code), the payload's and the
 program's digests match, and the call's shapes are the entry's. Anything else (another machine, a
 jaxlib upgrade, a truncated file) is counted as ``rejected`` and the signature compiles as it would
-without executables: a stale executable never makes a model fail to load.
+without executables: a stale executable never makes a model fail to load. The digests catch
+damage, not malice: an executable is native code, so load exports only from where you would run
+code from.
 """
 
 from __future__ import annotations

@@ -118,6 +118,31 @@ def test_damaged_executable_compiles_instead(exports, tmp_path, damage):
     _rejected_then_correct(copy, predict)
 
 
+def test_malformed_index_is_ignored(exports, tmp_path):
+    path, _, predict = exports
+    copy = _copy(path, tmp_path)
+    metadata = json.loads((copy / METADATA_FILE).read_text())
+    metadata["executables"]["signatures"]["serving_default"] = ["junk", {"shapes": 5}, {"shapes": [[4, 3], []]}]
+    (copy / METADATA_FILE).write_text(json.dumps(metadata))
+    _rejected_then_correct(copy, predict)  # the entry for these shapes lacks its fields: compiled instead
+
+
+def test_served_export_uses_its_executables(exports, tmp_path):
+    """``tfc serve``'s app (in-process) answers from the stored executable."""
+    from starlette.testclient import TestClient
+
+    from tfc.serving import ModelManager, create_app
+
+    path, _, predict = exports
+    shutil.copytree(path, tmp_path / "base" / "1")
+    before = executables.counts["loaded"]
+    with TestClient(create_app(ModelManager("exec", tmp_path / "base", 0))) as client:
+        response = client.post("/v1/models/exec:predict", json={"inputs": {"x": X4.tolist(), "shift": 0.25}})
+    assert response.status_code == 200, response.text
+    assert executables.counts["loaded"] == before + 1
+    np.testing.assert_allclose(response.json()["outputs"]["y"], np.asarray(predict(X4, np.float32(0.25))["y"]), rtol=1e-6)
+
+
 def test_static_signature_gets_one_executable(tmp_path):
     @tfc.compile(input_signature=[tfc.TensorSpec([2, 2], tfc.float32)])
     def square(x):
