@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.compat.proto import summary_pb2
 from tensorboard.util import tensor_util
 
 import tfc
@@ -203,3 +204,30 @@ def test_bad_input(tmp_path):
     with pytest.raises(TypeError, match="add_summary"):
         tfc.summary.FileWriter(tmp_path / "tf1").add_summary(3, 0)
     writer.close()
+
+
+def test_tf1_program_as_written_with_compat_v1(tmp_path):
+    """``tf.summary`` of ``import tfc.compat.v1 as tf`` is TensorFlow 1's: image's third argument is
+    max_outputs, merge_all, FileWriter, FileWriterCache and the Summary proto."""
+    import tfc.compat.v1 as tf
+
+    assert tf.summary.image is tfc.summary.tf1.image and tf.summary.Summary is summary_pb2.Summary
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None], name="x")
+        tf.summary.scalar("total", tf.reduce_sum(x))
+        tf.summary.image("square", tf.reshape(x[:4], [1, 2, 2, 1]), 1)
+        merged = tf.summary.merge_all()
+        with tf.Session() as session:
+            writer = tf.summary.FileWriterCache.get(tmp_path)
+            assert tf.summary.FileWriterCache.get(str(tmp_path) + "/.") is writer
+            writer.add_graph(session.graph)
+            for step in range(3):
+                writer.add_summary(session.run(merged, {x: np.full(4, float(step))}), global_step=step)
+            writer.add_summary(tf.summary.Summary(value=[tf.summary.Summary.Value(tag="manual", simple_value=7.0)]), 3)
+            tf.summary.FileWriterCache.clear()
+    events = read(tmp_path)
+    assert [(s, float(v)) for s, v in values(events, "total")] == [(0, 0.0), (1, 4.0), (2, 8.0)]
+    assert [len(v) for _, v in values(events, "square")] == [3, 3, 3]
+    assert [(e.step, e.value) for e in events.Scalars("manual")] == [(3, 7.0)]
+    assert tf.estimator is tfc.estimator and tf.feature_column is tfc.feature_column and tf.keras is tfc.keras

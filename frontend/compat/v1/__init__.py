@@ -6,6 +6,8 @@ and the optimizers differentiate through tfc's core autodiff after legalization
 (:mod:`tfc.frontend.tf.gradients_op`).
 """
 
+import importlib
+
 from tensorboard.compat.proto.config_pb2 import ConfigProto, GPUOptions
 
 from tfc.types import DType
@@ -196,8 +198,21 @@ def disable_v2_behavior() -> None:
     """Nothing to do: this namespace is TensorFlow 1's behaviour."""
 
 
+
+# Namespaces of the rooms above this one, resolved on first use as the ``tfc`` package resolves its
+# own (so nothing here imports them and the rooms stay layered): ``tf.summary.FileWriter``,
+# ``tf.estimator.Estimator``, ``tf.feature_column``, ``tf.keras``, ``tf.data``, ``tf.io``.
+_UPPER_ROOMS = {"summary": "tfc.summary.v1", "estimator": "tfc.estimator", "feature_column": "tfc.feature_column",
+                "keras": "tfc.keras", "data": "tfc.data", "io": "tfc.data.io"}
+
+
+def __getattr__(name: str):
+    if name in _UPPER_ROOMS:
+        return importlib.import_module(_UPPER_ROOMS[name])
+    raise AttributeError(f"module 'tfc.compat.v1' has no attribute {name!r}")
+
 __all__ = [
-    "app", "logging",
+    "app", "logging", *_UPPER_ROOMS,
     "cond", "while_loop",
     "AUTO_REUSE", "VariableScope", "constant_initializer", "get_variable", "glorot_uniform_initializer", "ones_initializer",
     "random_normal_initializer", "random_uniform_initializer", "truncated_normal_initializer", "variable_scope", "zeros_initializer",
