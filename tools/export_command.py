@@ -39,11 +39,22 @@ class ExportError(TfcError):
     """A bad ``tfc export`` input (printed as one line, exit status 1)."""
 
 
+class OneLineUsageErrors(click.Command):
+    """Bad flags print as one line (``Error: Invalid value for '--version': ...``), exit status 2, as ``tfc serve``'s do."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:
+            err.ctx = None  # without a context click prints the message alone, not the usage block
+            raise
+
+
 def _split(value: str | None) -> list[str]:
     return [] if value is None else [part.strip() for part in value.split(",") if part.strip()]
 
 
-@click.command("export")
+@click.command("export", cls=OneLineUsageErrors)
 @click.argument("model_dir", type=click.Path())
 @click.option("--function", "function", metavar="FILE.py:NAME", help="A @tfc.compile function, a built tfc.keras model, or a "
               "function of no arguments returning one (module:NAME also works).")
@@ -247,4 +258,4 @@ def _shapes(specs: tuple) -> dict:
     return shapes
 
 
-__all__ = ["ExportError", "export", "exportable", "version_dir"]
+__all__ = ["ExportError", "OneLineUsageErrors", "export", "exportable", "version_dir"]

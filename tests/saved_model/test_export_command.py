@@ -241,6 +241,12 @@ def test_model_dir_that_is_a_file(model_py, tmp_path):
     assert code == 1 and out == f"tfc: error: {tmp_path / 'file'}: not a directory (expected a model base path holding version directories)"
 
 
+def test_bad_flag_is_one_line(tmp_path):
+    code, out = _export(tmp_path / "m", "--function", "x.py:f", "--version", "0")
+    assert code == 2 and len(out.splitlines()) == 1 and out.startswith("Error: Invalid value for '--version'")
+    assert not (tmp_path / "m").exists()
+
+
 def test_installed_command_prints_one_line(model_py, tmp_path):
     """The real ``tfc`` process: the version path on stdout; a bad input one stderr line, exit status 1."""
     command = [sys.executable, "-c", "import sys; from tfc.tools.cli import main; sys.exit(main())", "export", str(tmp_path / "m")]
