@@ -25,6 +25,7 @@ from .tensor import (
     as_dtype,
     astype,
     broadcast_to,
+    dimension_size,
     divide,
     emit,
     emit_results,
@@ -53,6 +54,9 @@ from .tensor import (
     prod,
     remainder,
     reshape,
+    shape_tensor,
+    size_product,
+    size_vector,
     subtract,
     sum,
     take,
@@ -213,6 +217,9 @@ def log_softmax(x, axis: int = -1) -> Tensor:
 
 def one_hot(indices, depth: int, dtype=DType.f32) -> Tensor:
     indices = to_tensor(indices)
+    if None in indices.shape:  # an iota of unknown size: compare with one row of classes, broadcast
+        classes = emit("tfc.iota", [], {"iota_dimension": 0}, [TensorType(indices.dtype, (depth,))])
+        return astype(equal(expand_dims(indices, -1), classes), dtype)
     classes = emit("tfc.iota", [], {"iota_dimension": indices.ndim}, [TensorType(indices.dtype, indices.shape + (depth,))])
     return astype(equal(expand_dims(indices, -1), classes), dtype)
 
@@ -227,7 +234,12 @@ __all__ = [
     "stack", "subtract", "sum", "take", "tan", "tanh", "transpose", "where", "zeros_like",
     # for decompositions and gradient rules: the tensor class and ways to record ops
     "Tensor", "as_dtype", "broadcast_shapes", "emit", "emit_results", "to_tensor",
+    # sizes of dims unknown at trace time, as i32 tensors
+    "dimension_size", "shape_tensor", "size_product", "size_vector",
 ]  # fmt: skip
 
-NUMPY_FUNCTIONS = frozenset(__all__) - {"Tensor", "as_dtype", "broadcast_shapes", "emit", "emit_results", "to_tensor"}
+NUMPY_FUNCTIONS = frozenset(__all__) - {
+    "Tensor", "as_dtype", "broadcast_shapes", "emit", "emit_results", "to_tensor",
+    "dimension_size", "shape_tensor", "size_product", "size_vector",
+}  # fmt: skip
 """The functions ``tfc.*`` exports (each also runs eagerly there): every name of ``__all__`` but those."""

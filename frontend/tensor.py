@@ -25,7 +25,7 @@ from tfc.ir import Value
 from tfc.types import DType, TensorType
 
 from .promotion import default_dtype, promote
-from .shapes import axes_of, broadcast_shapes, expand_ellipsis, reshape_target, slice_plan
+from .shapes import axes_of, broadcast_shapes, expand_ellipsis, reshape_sizes, shape_text, slice_plan
 from .tracing import Trace, current_trace, fail, user_location
 
 
@@ -283,7 +283,7 @@ def broadcast_to(x, shape) -> Tensor:
     if x.shape == shape:
         return x
     if broadcast_shapes(x.shape, shape) != shape:
-        fail(f"cannot broadcast shape {list(x.shape)} to {list(shape)}")
+        fail(f"cannot broadcast shape {shape_text(x.shape)} to {shape_text(shape)}")
     dims = tuple(range(len(shape) - x.ndim, len(shape)))
     return emit("tfc.broadcast_in_dim", [x], {"broadcast_dimensions": dims}, [TensorType(x.dtype, shape)], x.weak)
 
@@ -473,12 +473,55 @@ def ones_like(x) -> Tensor:
 
 
 def reshape(x, shape) -> Tensor:
-    """numpy's reshape, including one ``-1`` dimension."""
+    """numpy's reshape, including one ``-1`` dimension. With unknown dims in ``x`` a result dim that
+    depends on them is unknown too, and the op is a ``tfc.dynamic_reshape`` whose shape operand
+    computes it (a None in ``shape`` is the next unknown dim of ``x``, see ``reshape_sizes``)."""
     x = to_tensor(x)
-    shape = reshape_target(x.shape, shape)
-    if shape == x.shape:
+    sizes = reshape_sizes(x.shape, shape)
+    target = tuple(None if axes else n for axes, n, _ in sizes)
+    if target == x.shape:
         return x
-    return emit("tfc.reshape", [x], result_types=[TensorType(x.dtype, shape)], weak=x.weak)
+    if None not in target:
+        return emit("tfc.reshape", [x], result_types=[TensorType(x.dtype, target)], weak=x.weak)
+    output_shape = size_vector(x, [size_product(x, axes, n, d) if axes else n for axes, n, d in sizes])
+    return emit("tfc.dynamic_reshape", [x, output_shape], result_types=[TensorType(x.dtype, target)], weak=x.weak)
+
+
+def dimension_size(x, axis: int) -> Tensor:
+    """The size of ``x``'s dim ``axis`` as an i32 scalar: a constant, or a ``tfc.get_dimension_size``
+    when the dim is unknown (None) at trace time."""
+    x = to_tensor(x)
+    if x.shape[axis] is not None:
+        return constant(x.trace, np.int32(x.shape[axis]))
+    return emit("tfc.get_dimension_size", [x], {"dimension": axis % x.ndim})
+
+
+def size_product(x, axes, numerator: int = 1, denominator: int = 1) -> Tensor:
+    """The product of ``x``'s dims ``axes``, times ``numerator // denominator``, as an i32 scalar."""
+    x = to_tensor(x)
+    size = None if numerator == 1 else constant(x.trace, np.int32(numerator))
+    for a in axes:
+        dim = dimension_size(x, a)
+        size = dim if size is None else emit("tfc.multiply", [size, dim])
+    if size is None:
+        return constant(x.trace, np.int32(1))
+    return size if denominator == 1 else emit("tfc.divide", [size, constant(x.trace, np.int32(denominator))])
+
+
+def size_vector(x: Tensor, sizes) -> Tensor:
+    """A 1-D i32 tensor of ``sizes`` (ints and i32 scalars), in ``x``'s trace: a shape operand."""
+    if builtins.all(isinstance(s, int) for s in sizes):
+        return constant(x.trace, np.asarray(sizes, np.int32).reshape(len(sizes)))
+    parts = [constant(x.trace, np.asarray([s], np.int32)) if isinstance(s, int)
+             else emit("tfc.reshape", [s], result_types=[TensorType(DType.i32, (1,))]) for s in sizes]
+    return parts[0] if len(parts) == 1 else emit("tfc.concatenate", parts, {"dimension": 0})
+
+
+def shape_tensor(x) -> Tensor:
+    """``x``'s shape as a 1-D i32 tensor (unknown dims read at run time): what gradient rules of ops
+    with unknown dims reshape to."""
+    x = to_tensor(x)
+    return size_vector(x, [d if d is not None else dimension_size(x, a) for a, d in enumerate(x.shape)])
 
 
 def transpose(x, axes=None) -> Tensor:
@@ -529,7 +572,11 @@ def any(x, axis=None, keepdims: bool = False) -> Tensor:
 def mean(x, axis=None, keepdims: bool = False) -> Tensor:
     x = to_tensor(x)
     x = x if x.dtype.is_inexact else astype(x, DType.f32)
-    count = int(np.prod([x.shape[a] for a in axes_of(axis, x.ndim)]))
+    axes = axes_of(axis, x.ndim)
+    count = int(np.prod([x.shape[a] for a in axes if x.shape[a] is not None]))
+    unknown = [a for a in axes if x.shape[a] is None]
+    if unknown:  # the count of an unknown dim is read at run time, in x's dtype as a literal would be
+        count = astype(size_product(x, unknown, count), x.dtype)
     return divide(_reduce("sum", x, axis, keepdims), count)
 
 
@@ -608,9 +655,52 @@ def _basic(x: Tensor, index: tuple) -> Tensor:
     starts, limits, strides, reversed_dims, shape = slice_plan(x.shape, index)
     if reversed_dims:
         x = emit("tfc.reverse", [x], {"dimensions": reversed_dims})
-    if starts != (0,) * x.ndim or limits != x.shape or strides != (1,) * x.ndim:
+    if None in starts:
+        x = _slice_unknown(x, [ix for ix in index if ix is not None], starts, limits, strides, reversed_dims)
+    elif starts != (0,) * x.ndim or limits != x.shape or strides != (1,) * x.ndim:
         x = emit("tfc.slice", [x], {"start_indices": starts, "limit_indices": limits, "strides": strides})
     return reshape(x, shape)
+
+
+def _slice_unknown(x: Tensor, index: list, starts, limits, strides, reversed_dims) -> Tensor:
+    """A ``tfc.real_dynamic_slice``: the bounds of unknown dims computed from their sizes as numpy's
+    ``slice.indices`` does (in reversed coordinates where ``reversed_dims``); an int index takes one."""
+    starts, limits, shape = list(starts), list(limits), []
+    for d, ix in enumerate(index):
+        if starts[d] is not None:
+            shape.append(-(-(limits[d] - starts[d]) // strides[d]))
+            continue
+        n = dimension_size(x, d)
+        if not isinstance(ix, slice):
+            i = int(ix)
+            starts[d] = constant(x.trace, np.int32(i)) if i >= 0 else emit("tfc.add", [n, constant(x.trace, np.int32(i))])
+            limits[d] = emit("tfc.add", [starts[d], constant(x.trace, np.int32(1))])
+            shape.append(1)
+            continue
+        start = _slice_bound(x, n, ix.start, d in reversed_dims, at_end=False)
+        stop = _slice_bound(x, n, ix.stop, d in reversed_dims, at_end=True)
+        starts[d], limits[d] = start, emit("tfc.maximum", [stop, start])
+        shape.append(None)
+    bounds = [size_vector(x, values) for values in (starts, limits, list(strides))]
+    return emit("tfc.real_dynamic_slice", [x, *bounds], result_types=[TensorType(x.dtype, tuple(shape))], weak=x.weak)
+
+
+def _slice_bound(x: Tensor, n: Tensor, value, reverse: bool, at_end: bool) -> Tensor:
+    """numpy's clamped start (``at_end`` False) or stop of a slice of a dim of size ``n`` (an i32
+    scalar); with ``reverse``, a negative step's bound in the reversed dim's coordinates."""
+    def const(v):
+        return constant(x.trace, np.int32(v))
+
+    if value is None:
+        return n if at_end else const(0)
+    value = int(value)
+    if not reverse:
+        if value >= 0:
+            return emit("tfc.minimum", [const(value), n])
+        return emit("tfc.maximum", [emit("tfc.add", [n, const(value)]), const(0)])
+    if value >= 0:
+        return emit("tfc.maximum", [emit("tfc.subtract", [n, const(value + 1)]), const(0)])
+    return emit("tfc.minimum", [const(-value - 1), n])
 
 
 def _advanced(x: Tensor, index: tuple, arrays: list[int]) -> Tensor:
@@ -636,6 +726,7 @@ __all__ = [
     "astype",
     "broadcast_to",
     "constant",
+    "dimension_size",
     "divide",
     "emit",
     "emit_results",
@@ -665,6 +756,9 @@ __all__ = [
     "prod",
     "remainder",
     "reshape",
+    "shape_tensor",
+    "size_product",
+    "size_vector",
     "subtract",
     "sum",
     "take",

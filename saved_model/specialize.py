@@ -15,18 +15,39 @@ After::
 
     %2 = "tfc.broadcast_in_dim"(%c) : (tensor<f32>) -> tensor<4x2xf32>
     %3 = "tfc.subtract"(%0, %2) : (tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<4x2xf32>
+
+Two more steps join the loop. A ``tfc.broadcast_in_dim`` that maps a ``?`` operand dim to a ``?``
+result dim gets the operand's size: the tracer broadcasts an unknown dim against another unknown dim
+only as the same size (``tfc.frontend.shapes.broadcast_shapes``). And the sizes a traced program
+reads at run time fold to constants: ``tfc.get_dimension_size`` of a now known dim, the integer
+arithmetic on them (exact, so folding changes no result), then a ``tfc.dynamic_reshape`` or
+``tfc.real_dynamic_slice`` with constant bounds becomes the ``tfc.reshape`` or ``tfc.slice`` the
+program traced at those shapes would have. A ``?`` still left is an error naming its op.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tfc.ir import Module
+import numpy as np
+
+from tfc.attributes import DenseElementsAttr
+from tfc.backends.interp.interpreter import Interpreter
+from tfc.builder import Builder
+from tfc.diagnostics import TfcError
+from tfc.effects import constant_value, is_pure
+from tfc.ir import Module, Operation, Value
 from tfc.passmanager import PassManager
 from tfc.registry import Trait, lookup
 from tfc.types import FunctionType, TensorType
 
 MAX_ROUNDS = 32
+MAX_FOLDED_ELEMENTS = 64
+"""Integer results up to this size fold (shape vectors and sizes; not an integer program's data)."""
+
+
+class SpecializeError(TfcError):
+    """A value of the specialized program whose shape the call's shapes do not decide."""
 
 
 def specialize(module: Module, entry: str, arg_types: Sequence[TensorType], platform: str) -> None:
@@ -37,11 +58,14 @@ def specialize(module: Module, entry: str, arg_types: Sequence[TensorType], plat
     for argument, new in zip(function.args, types):
         argument.type = new
     function.set_type(FunctionType(tuple(types), function.type.results))
+    traced = traced_broadcasts(module)
     for _ in range(MAX_ROUNDS):
         PassManager("shape-inference").run(module)
-        if not unify_elementwise(module):
+        if not unify_elementwise(module) + follow_broadcasts(traced) + fold_sizes(module):
             break
     PassManager("shape-inference").run(module)
+    PassManager("dce").run(module)
+    require_static(module)
     function.set_type(FunctionType(tuple(types), tuple(v.type for v in function.return_op.operands)))
     PassManager(f"backend-lowering{{platform={platform}}}").run(module)
 
@@ -66,4 +90,105 @@ def unify_elementwise(module: Module) -> int:
     return changed
 
 
-__all__ = ["specialize", "unify_elementwise"]
+def traced_broadcasts(module: Module) -> list:
+    """Each ``tfc.broadcast_in_dim`` with the (operand, result) dim pairs that were both ``?`` as traced."""
+    found = []
+    for op in module.walk():
+        if op.name != "tfc.broadcast_in_dim":
+            continue
+        source, target = op.operands[0].type.shape, op.result.type.shape
+        if source is None or target is None:
+            continue
+        pairs = [(i, d) for i, d in enumerate(op.attr("broadcast_dimensions")) if source[i] is None and target[d] is None]
+        if pairs:
+            found.append((op, pairs))
+    return found
+
+
+def follow_broadcasts(traced: list) -> int:
+    """Give a broadcast's ``?`` result dims the sizes of the ``?`` operand dims they were traced from."""
+    changed = 0
+    for op, pairs in traced:
+        if op.parent is None:
+            continue
+        source, shape = op.operands[0].type.shape, list(op.result.type.shape)
+        for i, d in pairs:
+            if shape[d] is None and source[i] is not None:
+                shape[d] = source[i]
+        if tuple(shape) != op.result.type.shape:
+            op.result.type = op.result.type.with_shape(tuple(shape))
+            changed += 1
+    return changed
+
+
+def fold_sizes(module: Module) -> int:
+    """Fold the sizes the program reads at run time now that shapes are known; returns how many ops changed."""
+    interpreter, changed = Interpreter(None), 0
+    for op in list(module.walk()):
+        if op.parent is None:
+            continue
+        values = _folded(op, interpreter)
+        if values is None:
+            continue
+        for old, new in zip(op.results, values):
+            old.replace_all_uses_with(new)
+        op.erase()
+        changed += 1
+    return changed
+
+
+def _folded(op: Operation, interpreter: Interpreter) -> list[Value] | None:
+    """The values replacing ``op`` (built before it), or None to keep it."""
+    if op.name == "tfc.get_dimension_size":
+        dim = op.operands[0].type.shape[op.attr("dimension")]
+        return None if dim is None else [_constant(op, np.array(dim, np.int32))]
+    bounds = [constant_value(v) for v in op.operands[1:]]
+    if op.name == "tfc.dynamic_reshape" and bounds[0] is not None:
+        result = TensorType(op.result.type.dtype, tuple(int(d) for d in bounds[0]))
+        return [_build(op, "tfc.reshape", op.operands[:1], {}, result)]
+    if op.name == "tfc.real_dynamic_slice" and all(b is not None for b in bounds) and op.operands[0].type.is_static:
+        names = ("start_indices", "limit_indices", "strides")
+        return [_build(op, "tfc.slice", op.operands[:1], {k: tuple(int(v) for v in b) for k, b in zip(names, bounds)}, None)]
+    return _evaluated(op, interpreter)
+
+
+def _evaluated(op: Operation, interpreter: Interpreter) -> list[Value] | None:
+    """A small integer op on constants, evaluated (integer arithmetic is exact: no result changes)."""
+    if op.regions or not op.operands or not is_pure(op) or lookup(op.name) is None or lookup(op.name).reference is None:
+        return None
+    for result in op.results:
+        t = result.type
+        if not isinstance(t, TensorType) or not t.is_static or not t.dtype.is_int or t.num_elements > MAX_FOLDED_ELEMENTS:
+            return None
+    arrays = [constant_value(v) for v in op.operands]
+    if any(a is None for a in arrays):
+        return None
+    try:
+        values = interpreter.evaluate(op, arrays, {})
+    except Exception:  # noqa: BLE001 - a reference that rejects these values stays for run time
+        return None
+    return [_constant(op, np.asarray(v, result.type.dtype.numpy)) for v, result in zip(values, op.results)]
+
+
+def _constant(op: Operation, array: np.ndarray) -> Value:
+    return _build(op, "tfc.constant", (), {"value": DenseElementsAttr.from_array(array)}, None)
+
+
+def _build(op: Operation, name: str, operands, attributes: dict, result_type) -> Value:
+    """Op ``name`` inserted before ``op``, at its location and with its result's name."""
+    builder = Builder(op.parent, op.location, op.parent.ops.index(op))
+    types = None if result_type is None else [result_type]
+    return builder.create(name, list(operands), attributes, types, name_hint=op.results[0].name_hint).result
+
+
+def require_static(module: Module) -> None:
+    """SpecializeError naming the first op whose result still has a ``?`` dim."""
+    for op in module.walk():
+        for result in op.results:
+            t = result.type
+            if isinstance(t, TensorType) and not t.is_static:
+                raise SpecializeError(f"'{op.name}' at {op.location} still has an unknown dim after specialization: {t} "
+                                      "(an op traced with an unknown dim whose size its operands do not decide)")
+
+
+__all__ = ["SpecializeError", "fold_sizes", "follow_broadcasts", "require_static", "specialize", "traced_broadcasts", "unify_elementwise"]

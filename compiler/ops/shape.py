@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..effects import constant_value
 from ..registry import AttrKind, OpDef, ShapeError, attr, register
-from ..types import DType
+from ..types import DType, TensorType
 from . import rules
 from .rules import declared, shape_text, tensor_operand
 
@@ -544,5 +545,135 @@ IOTA = register(
         reference=_iota,
         lower=lambda ctx: ctx.hlo.IotaOp(ctx.result_type, ctx.attrs["iota_dimension"]).result,
         grad=_g_iota,
+    )
+)
+
+
+# ---- shapes known only at run time: get_dimension_size, dynamic_reshape, real_dynamic_slice --------
+# A traced function with a ``None`` dim in its input_signature records these where a size depends on
+# that dim; ``tfc.saved_model``'s loader folds them once a call gives the shapes (saved_model/specialize.py).
+def _infer_get_dimension_size(ctx, x):
+    x = tensor_operand(x)
+    dim = ctx.attrs["dimension"]
+    if dim < 0 or (x.rank is not None and dim >= x.rank):
+        raise ShapeError(f"dimension {dim} is out of range for {x}")
+    return TensorType(DType.i32, ())
+
+
+GET_DIMENSION_SIZE = register(
+    OpDef(
+        "tfc.get_dimension_size",
+        "The size of the operand's dimension ``dimension``, as an i32 scalar (StableHLO's get_dimension_size): "
+        "how a program traced with an unknown (?) dim counts along it.",
+        operands=("operand",),
+        attributes={"dimension": attr(AttrKind.INT)},
+        traits=rules.PURE,
+        infer=_infer_get_dimension_size,
+        reference=lambda ctx, x: np.array(x.shape[ctx.attrs["dimension"]], np.int32),
+        lower=lambda ctx, x: ctx.hlo.GetDimensionSizeOp(x, ctx.attrs["dimension"], results=[ctx.result_type]).result,
+        grad=lambda ctx, g: [None],
+    )
+)
+
+
+def _shape_vector(t, rank, what: str):
+    """A 1-D integer tensor of ``rank`` entries (rank None: any length)."""
+    t = rules.index_operand(t, what)
+    if t.rank != 1 or (rank is not None and t.shape[0] not in (None, rank)):
+        raise ShapeError(f"{what} must be a 1-D integer tensor of {'its' if rank is None else rank} entries, got {t}")
+    return t
+
+
+def _infer_dynamic_reshape(ctx, x, shape):
+    x = tensor_operand(x)
+    out = declared(ctx)
+    rules.require_same_dtype(out, x, "result")
+    _shape_vector(shape, out.rank, "output_shape")
+    value = ctx.constant(1)
+    if value is not None:  # a constant shape: the result is static
+        out = out.with_shape(rules.merge_shapes(out.shape, tuple(int(d) for d in value)))
+    if x.is_static and out.is_static and x.num_elements != out.num_elements:
+        raise ShapeError(f"cannot reshape {shape_text(x.shape)} ({x.num_elements} elements) to {shape_text(out.shape)}: element counts differ")
+    return out
+
+
+def _g_dynamic_reshape(ctx, g):
+    x = ctx.operands[0]
+    return [ctx.api.reshape(g, x.shape) if None not in x.shape else ctx.api.emit("tfc.dynamic_reshape", [g, ctx.api.shape_tensor(x)],
+                                                                                    result_types=[x.type]), None]
+
+
+def _lower_dynamic_reshape(ctx, x, shape):
+    if ctx.result_tfc_types[0].is_static:
+        return ctx.hlo.ReshapeOp(ctx.result_type, x).result
+    return ctx.hlo.DynamicReshapeOp(ctx.result_type, x, shape).result
+
+
+DYNAMIC_RESHAPE = register(
+    OpDef(
+        "tfc.dynamic_reshape",
+        "Same elements in row-major order, in the shape the 1-D integer tensor output_shape holds "
+        "(StableHLO's dynamic_reshape); the declared result may have ? dims.",
+        operands=("operand", "output_shape"),
+        traits=rules.PURE,
+        infer=_infer_dynamic_reshape,
+        reference=lambda ctx, x, shape: x.reshape(tuple(int(d) for d in shape)),
+        lower=_lower_dynamic_reshape,
+        grad=_g_dynamic_reshape,
+    )
+)
+
+
+_REAL_SLICE_OPERANDS = ("start_indices", "limit_indices", "strides")
+
+
+def _infer_real_dynamic_slice(ctx, x, *bounds):
+    x = tensor_operand(x)
+    out = declared(ctx)
+    rules.require_same_dtype(out, x, "result")
+    if out.rank is not None and x.rank is not None and out.rank != x.rank:
+        raise ShapeError(f"result rank {out.rank} must equal the operand rank {x.rank}")
+    for t, what in zip(bounds, _REAL_SLICE_OPERANDS):
+        _shape_vector(t, x.rank, what)
+    values = [ctx.constant(i + 1) for i in range(3)]
+    if all(v is not None for v in values) and x.shape is not None:  # constant bounds: a static slice
+        shape = []
+        for d, (start, limit, stride) in enumerate(zip(*values)):
+            if stride <= 0 or not (0 <= start <= limit and rules.fits(int(limit), x.shape[d])):
+                raise ShapeError(f"slice [{start}:{limit}:{stride}] of dimension {d} (size {'?' if x.shape[d] is None else x.shape[d]}) "
+                                 "needs 0 <= start <= limit <= size and a positive stride")
+            shape.append(-(-(int(limit) - int(start)) // int(stride)))
+        out = out.with_shape(rules.merge_shapes(out.shape, tuple(shape)))
+    return out
+
+
+def _real_dynamic_slice(ctx, x, starts, limits, strides):
+    return x[tuple(slice(int(a), int(b), int(s)) for a, b, s in zip(starts, limits, strides))]
+
+
+def _g_real_dynamic_slice(ctx, g):
+    """Zeros with the cotangent at the sliced positions: a scatter-free pad needs static bounds, so this
+    rule asks for them (a function differentiated with unknown dims is traced at its concrete shape)."""
+    api, x = ctx.api, ctx.operand_types[0]
+    bounds = [constant_value(v) for v in ctx.op.operands[1:]]
+    if any(b is None for b in bounds) or not x.is_static:
+        raise ShapeError("the gradient of tfc.real_dynamic_slice needs constant bounds and a static operand")
+    starts, _, strides = (tuple(int(v) for v in b) for b in bounds)
+    high = [n - s - _dilated(m, st) for n, s, m, st in zip(x.shape, starts, g.shape, strides)]
+    attrs = {"edge_padding_low": starts, "edge_padding_high": tuple(high), "interior_padding": tuple(s - 1 for s in strides)}
+    return [api.emit("tfc.pad", [g, api.astype(0, g.dtype)], attrs), None, None, None]
+
+
+REAL_DYNAMIC_SLICE = register(
+    OpDef(
+        "tfc.real_dynamic_slice",
+        "Strided slice [start:limit:stride] per dimension with bounds in 1-D integer tensors (StableHLO's "
+        "real_dynamic_slice): slicing a ? dim; the declared result may have ? dims.",
+        operands=("operand", *_REAL_SLICE_OPERANDS),
+        traits=rules.PURE,
+        infer=_infer_real_dynamic_slice,
+        reference=_real_dynamic_slice,
+        lower=lambda ctx, x, *bounds: ctx.hlo.RealDynamicSliceOp(ctx.result_type, x, *bounds).result,
+        grad=_g_real_dynamic_slice,
     )
 )
