@@ -144,23 +144,25 @@ def _options(executables: bool, batch_sizes: str, device: str):
 def _export_function(reference: str, extra: tuple, target: Path, options) -> Path:
     from tfc.saved_model import DEFAULT_SIGNATURE, save
 
-    functions = {DEFAULT_SIGNATURE: exportable(reference, "--function")}
+    scripts: dict = {}  # a file named twice runs once, so its signatures share its variables
+    functions = {DEFAULT_SIGNATURE: exportable(reference, "--function", scripts)}
     for spec in extra:
         name, _, source = spec.partition("=")
         if not name.isidentifier() or not source:
             raise ExportError(f"--signature {spec}: expected NAME=FILE.py:FN with NAME an identifier")
         if name in functions:
             raise ExportError(f"--signature {spec}: signature '{name}' is given twice")
-        functions[name] = exportable(source, f"--signature {spec}")
+        functions[name] = exportable(source, f"--signature {spec}", scripts)
     return save(functions, target, options=options)
 
 
-def exportable(reference: str, option: str):
+def exportable(reference: str, option: str, scripts: dict | None = None):
     """What ``FILE.py:NAME`` or ``module:NAME`` names, called first if it is a function of no
-    arguments (that is neither a @tfc.compile function nor a model)."""
+    arguments (that is neither a @tfc.compile function nor a model). ``scripts`` holds the files
+    already run (path -> module), to run each once."""
     from tfc.frontend.compile import CompiledFunction
 
-    obj = _resolve(reference, option)
+    obj = _resolve(reference, option, {} if scripts is None else scripts)
     if isinstance(obj, CompiledFunction) or _is_model(obj):
         return obj
     if not callable(obj):
@@ -187,23 +189,25 @@ def _parameters(obj) -> list:
         return []
 
 
-def _resolve(reference: str, option: str):
+def _resolve(reference: str, option: str, scripts: dict):
     """The object ``FILE.py:NAME`` (the file is run as a module, its folder on the import path) or
     ``package.module:NAME`` names."""
     source, _, name = reference.rpartition(":")
     if not source or not name.isidentifier():
         raise ExportError(f"{option} {reference}: expected FILE.py:NAME or package.module:NAME")
-    module = _run_file(source, option) if source.endswith(".py") or os.sep in source else _import(source, option)
+    module = _run_file(source, option, scripts) if source.endswith(".py") or os.sep in source else _import(source, option)
     if not hasattr(module, name):
         public = sorted(n for n in vars(module) if not n.startswith("_"))
         raise ExportError(f"{option} {reference}: {source} has no '{name}' (it defines {', '.join(public[:12]) or 'nothing'})")
     return getattr(module, name)
 
 
-def _run_file(path: str, option: str):
+def _run_file(path: str, option: str, scripts: dict):
     file = Path(path)
     if not file.is_file():
         raise ExportError(f"{option}: {path}: no such file")
+    if file.resolve() in scripts:
+        return scripts[file.resolve()]
     folder = str(file.resolve().parent)
     spec = importlib.util.spec_from_file_location(f"tfc_export_{file.stem}", file)
     module = importlib.util.module_from_spec(spec)
@@ -214,6 +218,7 @@ def _run_file(path: str, option: str):
         raise ExportError(f"{path}: running it raised {type(err).__name__}: {_first_line(err)}") from None
     finally:
         sys.path.remove(folder)
+    scripts[file.resolve()] = module
     return module
 
 

@@ -44,6 +44,10 @@ def predict(x):
 def double(x):
     return x * 2.0
 
+@tfc.compile(input_signature=[tfc.TensorSpec([None, 3], tfc.float32)])
+def shifted(x):
+    return tfc.matmul(x, w) - 1.0
+
 def build():
     return predict
 
@@ -98,14 +102,17 @@ def test_function_exports_as_version_1_then_2(model_py, tmp_path):
 
 def test_factory_extra_signature_and_executables(model_py, tmp_path):
     code, out = _export(tmp_path / "m", "--function", f"{model_py}:build", "--signature", f"twice={model_py}:double",
-                        "--executables", "--executable-batch-sizes", "1,5")
+                        "--signature", f"shifted={model_py}:shifted", "--executables", "--executable-batch-sizes", "1,5")
     assert code == 0, out
     metadata = saved_model.read_metadata(out)
-    assert sorted(metadata["signatures"]) == ["serving_default", "twice"]
+    assert sorted(metadata["signatures"]) == ["serving_default", "shifted", "twice"]
+    variables = metadata["signatures"]["serving_default"]["variables"]  # the script ran once: one w for both signatures
+    assert len(variables) == 1 and metadata["signatures"]["shifted"]["variables"] == variables
     assert [e["shapes"] for e in metadata["executables"]["signatures"]["twice"]] == [[[1, 3]], [[5, 3]]]
     model = saved_model.load(out)
     np.testing.assert_array_equal(model.signatures["twice"](values=X)["output_0"], X * 2)
     np.testing.assert_allclose(model.signatures["serving_default"](x=X)["y"], X @ W + 1.0, rtol=1e-6)
+    np.testing.assert_allclose(model.signatures["shifted"](x=X)["output_0"], X @ W - 1.0, rtol=1e-6)
 
 
 def test_module_reference(model_py, tmp_path, monkeypatch):
