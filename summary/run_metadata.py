@@ -27,6 +27,8 @@ import re
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from tensorboard.compat.proto import config_pb2, graph_pb2, step_stats_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 from tensorboard.compat.tensorflow_stub import dtypes
@@ -38,7 +40,7 @@ from tfc.ir import Module, Operation
 from tfc.location import FileLineColLoc, NameLoc
 from tfc.types import TensorType
 
-from .program_graph import named_graph_def
+from .program_graph import SKIPPED, named_graph_def
 
 log = logging.getLogger("tfc")
 
@@ -66,28 +68,62 @@ class ProgramMap:
 def program_map(program, *example_args, **example_kwargs) -> ProgramMap:
     """The :class:`ProgramMap` of a compiled function (lowered for ``example_args``) or a ``Lowered``;
     compiles the named copy (and the program, unless it already is)."""
-    from tfc.backends.xla.backend import compile_module
-
     function = program if hasattr(program, "lower") else None
     lowered = program.lower(*example_args, **example_kwargs) if function is not None else program
     module, entry = getattr(lowered, "module", None), getattr(lowered, "function_name", None)
     if not isinstance(module, Module):
         raise TypeError(f"run metadata: expected a compiled function or its Lowered, got {type(program).__name__}")
-    if getattr(lowered, "replicas", None) is not None or partitions_of(module, entry):
+    if getattr(lowered, "replicas", None) is not None:
         raise ValueError(f"run metadata: '{entry}' runs on several devices; per-op run metadata covers one-device functions only (not yet)")
     if function is not None and getattr(function, "backend", "xla") != "xla":
         raise ValueError(f"run metadata: '{entry}' runs on the {function.backend!r} backend; XLA profiles exist for the 'xla' backend only")
-    device = getattr(function, "device", "cpu")
     donate = tuple(lowered.variables[2]) if getattr(lowered, "variables", None) else ()
-    graph, names = named_graph_def(module)
-    ran = compile_module(module, device, entry, donate=donate)
-    named = compile_module(named_copy(module, names), device, entry, donate=donate).optimized_hlo()
+    return module_map(module, entry, getattr(function, "device", "cpu"), donate)
+
+
+def module_map(module: Module, entry: str = "main", device: str = "cpu", donate=(), names: dict[Operation, str] | None = None,
+               graph: graph_pb2.GraphDef | None = None) -> ProgramMap:
+    """The :class:`ProgramMap` of function ``entry`` of ``module`` as the XLA backend compiles it for
+    ``device`` (with ``donate``): node ``names`` and ``graph`` default to ``tfc.summary.graph``'s (a
+    Session's step passes :func:`graph_node_names` and its GraphDef)."""
+    from tfc.backends.xla.backend import compile_module
+
+    if partitions_of(module, entry):
+        raise ValueError(f"run metadata: '{entry}' runs on several devices; per-op run metadata covers one-device functions only (not yet)")
+    if names is None:
+        graph, names = named_graph_def(module)
+    elif graph is None:
+        graph = graph_pb2.GraphDef()
+    ran = compile_module(module, device, entry, donate=tuple(donate))
+    named = compile_module(named_copy(module, names), device, entry, donate=tuple(donate)).optimized_hlo()
     if _opcodes(ran.optimized_hlo()) != _opcodes(named):
         log.warning("run metadata: XLA optimized '%s' and its named copy differently; some times may be listed under xla/<op>", entry)
-    default_device = tf_device_name(device)
-    outputs = {names[op]: [r.type for r in op.results] for op in names}
-    devices = {node.name: node.device or default_device for node in graph.node if node.name in outputs}
+    outputs = node_outputs(names)
+    graph_devices = {node.name: node.device for node in graph.node}
+    devices = {node: graph_devices.get(node) or tf_device_name(device) for node in outputs}
     return ProgramMap(entry, graph, outputs, devices, hlo_op_nodes(named))
+
+
+def graph_node_names(module: Module) -> dict[Operation, str]:
+    """Op -> the GraphDef node it was imported from (its location's name), for the ops that have one:
+    run metadata of a TensorFlow 1 graph names the graph's own nodes."""
+    return {op: op.location.chain()[0][-1] for function in module.functions for op in function.op.walk()
+            if op is not function.op and op.name not in SKIPPED and isinstance(op.location, NameLoc)}
+
+
+def node_outputs(names: dict[Operation, str]) -> dict[str, list]:
+    """Node -> the types of its outputs: the results of its ops that something outside the node uses
+    (or all its ops' results, for a node of one op)."""
+    by_node: dict[str, list[Operation]] = defaultdict(list)
+    for op, node in names.items():
+        by_node[node].append(op)
+    outputs = {}
+    for node, ops in by_node.items():
+        if len(ops) == 1:
+            outputs[node] = [result.type for result in ops[0].results]
+        else:
+            outputs[node] = [result.type for op in ops for result in op.results if any(names.get(user) != node for user in result.users)]
+    return outputs
 
 
 def named_copy(module: Module, names: dict[Operation, str]) -> Module:
@@ -115,6 +151,9 @@ def tf_device_name(device: str) -> str:
 _COMPUTATION = re.compile(r"^(?:ENTRY\s+)?%?([\w.\-]+)\s.*\{\s*$")
 _INSTRUCTION = re.compile(r"^\s*(?:ROOT\s+)?%?([\w.\-]+)\s*=\s*.*?\s([a-z][a-z0-9\-]*)\(")
 _SOURCE = re.compile(r'metadata=\{[^}]*?source_file="((?:[^"\\]|\\.)*)"')
+_FRAME = re.compile(r"metadata=\{[^}]*?stack_frame_id=(\d+)")
+_TABLES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
+_ROW = re.compile(r"^(\d+) (.*)$")
 _APPLIED = re.compile(r"\b(?:calls|to_apply)=(\{[^}]*\}|%?[\w.\-]+)")
 
 
@@ -122,7 +161,7 @@ def hlo_computations(hlo_text: str) -> dict[str, list[tuple[str, str, str | None
     """Computation name -> its instructions as (name, opcode, metadata source_file, computations it fuses
     or applies), read from HLO text (``HloModule.to_string()``)."""
     computations: dict[str, list] = {}
-    current = None
+    current, frames = None, stack_frame_files(hlo_text)
     for line in hlo_text.splitlines():
         if current is None or line.strip() == "}":
             header = _COMPUTATION.match(line) if not line.startswith(" ") else None
@@ -131,10 +170,38 @@ def hlo_computations(hlo_text: str) -> dict[str, list[tuple[str, str, str | None
         found = _INSTRUCTION.match(line)
         if found is None:
             continue
-        source = _SOURCE.search(line)
+        source, frame = _SOURCE.search(line), _FRAME.search(line)
+        source = _unquote(source.group(1)) if source else frames.get(int(frame.group(1))) if frame else None
         applied = [name.strip().lstrip("%") for match in _APPLIED.findall(line) for name in match.strip("{}").split(",") if name.strip()]
-        current.append((found.group(1), found.group(2), source.group(1) if source else None, applied))
+        current.append((found.group(1), found.group(2), source, applied))
     return computations
+
+
+def stack_frame_files(hlo_text: str) -> dict[int, str]:
+    """Stack frame id -> its source file, from the tables HLO text opens with when locations are
+    names wrapping files (``loc("x"("f":1:1))``: metadata ``op_name="x" stack_frame_id=1``)."""
+    tables: dict[str, dict[int, str]] = {name: {} for name in _TABLES}
+    table = None
+    for line in hlo_text.splitlines():
+        if line.startswith(("%", "ENTRY")):
+            break
+        row = _ROW.match(line)
+        if line in tables:
+            table = tables[line]
+        elif row and table is not None:
+            table[int(row.group(1))] = row.group(2)
+    files = {key: _unquote(value.strip().strip('"')) for key, value in tables["FileNames"].items()}
+    locations = {key: _field(value, "file_name_id") for key, value in tables["FileLocations"].items()}
+    return {key: files.get(locations.get(_field(value, "file_location_id"))) for key, value in tables["StackFrames"].items()}
+
+
+def _field(row: str, name: str) -> int | None:
+    found = re.search(rf"\b{name}=(\d+)", row)
+    return int(found.group(1)) if found else None
+
+
+def _unquote(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def hlo_op_nodes(hlo_text: str) -> dict[str, tuple[str, ...]]:
@@ -255,23 +322,36 @@ def from_profile(run_dir, programs: list[ProgramMap], start_ns: int = 0) -> conf
 
 def profile(function, *args, **kwargs):
     """Call the compiled ``function`` once under a profile: ``(its result, the RunMetadata of the call)``
-    (TF1's ``Session.run(..., options=RunOptions(trace_level=FULL_TRACE), run_metadata=...)``)."""
+    (what TF1's ``Session.run(..., options=RunOptions(trace_level=FULL_TRACE), run_metadata=...)`` gives)."""
     programs = [program_map(function, *args, **kwargs)]
+    return profile_run(lambda: function(*args, **kwargs), programs)
+
+
+def profile_run(run: Callable[[], Any], programs) -> tuple[Any, config_pb2.RunMetadata]:
+    """``run()`` under a profile: ``(its result, the RunMetadata of the executions of programs in it)``;
+    ``programs``: a list of :class:`ProgramMap`, or a function giving it after the run (a Session's
+    step may be compiled by the run itself)."""
     with tempfile.TemporaryDirectory(prefix="tfc-run-metadata-") as folder:
         start_ns = time.time_ns()
         with Profile(folder) as running:
-            result = function(*args, **kwargs)
-            _block_until_ready(result)
-        metadata = from_profile(running.run_dir, programs, start_ns)
+            result = run()
+            block_until_ready(result)
+        metadata = from_profile(running.run_dir, programs() if callable(programs) else list(programs), start_ns)
     return result, metadata
 
 
-def _block_until_ready(result) -> None:
-    """Wait for ``result``'s arrays, so the profile holds the whole execution."""
-    for leaf in result if isinstance(result, (list, tuple)) else [result]:
-        wait = getattr(leaf, "block_until_ready", None)
-        if callable(wait):
-            wait()
+def block_until_ready(result) -> None:
+    """Wait for the arrays in ``result`` (nested lists, tuples and dicts too): XLA runs calls
+    asynchronously, and a profile stopped before they end holds none of their ops."""
+    if isinstance(result, dict):
+        result = list(result.values())
+    if isinstance(result, (list, tuple)):
+        for item in result:
+            block_until_ready(item)
+        return
+    wait = getattr(result, "block_until_ready", None)
+    if callable(wait):
+        wait()
 
 
 def summary_value(tag: str, metadata: config_pb2.RunMetadata, plugin: str = PLUGIN_RUN_METADATA) -> summary_pb2.Summary.Value:
@@ -285,5 +365,6 @@ def summary_value(tag: str, metadata: config_pb2.RunMetadata, plugin: str = PLUG
     return summary_pb2.Summary.Value(tag=str(tag), metadata=summary_metadata, tensor=tensor)
 
 
-__all__ = ["PLUGIN_RUN_METADATA", "PLUGIN_RUN_METADATA_GRAPH", "ProgramMap", "build", "from_profile", "hlo_computations", "hlo_op_nodes",
-           "named_copy", "node_times", "profile", "program_map", "summary_value", "tf_device_name"]
+__all__ = ["PLUGIN_RUN_METADATA", "PLUGIN_RUN_METADATA_GRAPH", "ProgramMap", "block_until_ready", "build", "from_profile", "graph_node_names",
+           "hlo_computations", "hlo_op_nodes", "module_map", "named_copy", "node_outputs", "node_times", "profile", "profile_run", "program_map",
+           "summary_value", "tf_device_name"]

@@ -79,13 +79,16 @@ def trace_on(graph=True, profiler=False, profiler_outdir=None) -> None:
         _current.append(TraceContext(bool(graph) or bool(profiler), profile, temporary, start_ns))
 
 
-def record_call(function, args=(), kwargs=None) -> None:
+def record_call(function, args=(), kwargs=None, result=None) -> None:
     """Record a call of the compiled ``function`` while a trace is on (nothing otherwise): its graph
-    (one per traced signature) goes into the export."""
+    (one per traced signature) goes into the export. With a profile on, the call's ``result`` is
+    waited for, so that the profile holds its ops (XLA runs calls asynchronously)."""
     with _lock:
         context = _current[0] if _current else None
     if context is None or not hasattr(function, "lower"):
         return
+    if context.profile is not None and result is not None:
+        run_metadata.block_until_ready(result)
     kwargs = dict(kwargs or {})
     lowered = function.lower(*args, **kwargs)
     with _lock:
@@ -96,8 +99,9 @@ def call(function, *args, **kwargs):
     """``function(*args, **kwargs)``, recorded by the trace that is on (see :func:`record_call`)."""
     if not callable(function):
         raise TypeError(f"tfc.summary.trace.call: expected a compiled function, got {type(function).__name__}")
-    record_call(function, args, kwargs)
-    return function(*args, **kwargs)
+    result = function(*args, **kwargs)
+    record_call(function, args, kwargs, result)
+    return result
 
 
 def trace_export(name, step=None, profiler_outdir=None) -> None:

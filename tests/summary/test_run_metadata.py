@@ -74,6 +74,7 @@ def test_a_profiled_call_gives_each_node_its_time_and_output_bytes(tmp_path):
     assert stats["model/reduce"].memory[0].total_bytes == 4
     assert [d.size for d in stats["model/tanh"].output[0].tensor_description.shape.dim] == [64, 16]
     assert [device.device for device in metadata.step_stats.dev_stats] == ["/device:CPU:0"]
+    assert not [name for name in stats if name.startswith("xla/")]  # every XLA op named a node
 
     writer = tfc.summary.FileWriter(str(tmp_path / "run"), graph=model.lower(X, W))
     writer.add_run_metadata(metadata, "step_0", global_step=0)
@@ -103,11 +104,47 @@ def test_a_variable_is_updated_once_by_a_profiled_call():
     assert node_stats(metadata)["bump/add"].all_end_rel_nanos > 0
 
 
+def test_a_tf1_graphs_run_metadata_names_its_own_nodes(tmp_path):
+    """What a Session's FULL_TRACE run would do with its step: the imported graph's program, run under
+    a profile, its node stats named by the TF1 graph's nodes (so they meet the graph FileWriter writes)."""
+    import tfc.compat.v1 as tf
+    from tfc.backends.xla.backend import compile_module
+    from tfc.frontend.tf.importer import GraphImporter
+    from tfc.passmanager import PassManager
+    from tfc.runtime.graph_session import PIPELINE, cleanup_for
+
+    graph = tf.Graph()
+    with graph.as_default(), tf.name_scope("layer"):
+        x = tf.placeholder(tf.float32, [64, 32], name="x")
+        tf.nn.relu(tf.matmul(x, tf.constant(W)) + 1.0, name="out")
+    module = GraphImporter(graph.as_graph_def()).import_graph(["layer/out:0"]).module
+    PassManager(f"{PIPELINE},{cleanup_for('xla', 'cpu', False)}").run(module)  # a Session's passes
+    step = compile_module(module, "cpu", "main")
+    program = run_metadata.module_map(module, names=run_metadata.graph_node_names(module), graph=graph.as_graph_def())
+    result, metadata = run_metadata.profile_run(lambda: step(X), [program])
+    np.testing.assert_allclose(np.asarray(result[0]), np.maximum(X @ W + 1.0, 0.0), rtol=1e-5)
+    stats = node_stats(metadata)
+    assert set(stats) <= {node.name for node in graph.as_graph_def().node}
+    assert stats["layer/out"].all_end_rel_nanos > 0  # the graph passes fused MatMul and add into the Relu's node
+    assert not [name for name in stats if name.startswith("xla/")]  # every XLA op named a node
+    assert stats["layer/out"].memory[0].total_bytes == 64 * 16 * 4
+
+
 HLO = """HloModule main, is_scheduled=true
+
+FileNames
+1 "f/add"
+2 "f/tanh"
+FileLocations
+1 {file_name_id=1 function_name_id=1 line=1 end_line=1 column=1 end_column=1}
+2 {file_name_id=2 function_name_id=1 line=1 end_line=1 column=1 end_column=1}
+StackFrames
+1 {file_location_id=1 parent_frame_id=1}
+2 {file_location_id=2 parent_frame_id=1}
 
 %fused_computation (param_0: f32[4]) -> f32[4] {
   %param_0 = f32[4]{0} parameter(0)
-  %tanh.0 = f32[4]{0} tanh(%param_0), metadata={source_file="f/tanh" source_line=1}
+  %tanh.0 = f32[4]{0} tanh(%param_0), metadata={op_name="tanh" stack_frame_id=2}
   ROOT %add.1 = f32[4]{0} add(%tanh.0, %tanh.0), metadata={source_file="f/add" source_line=1}
 }
 
