@@ -32,6 +32,7 @@ from tfc.backends import stablehlo_text
 from tfc.compat.v1 import Graph, Tensor, name_scope, placeholder, set_random_seed
 from tfc.compat.v1.train import get_or_create_global_step
 from tfc.diagnostics import TfcError
+from tfc.feature_column.config import UnsupportedColumn, column_config, column_from_config
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.passes.lift_variables import lift_variables
 from tfc.passmanager import PassManager
@@ -47,7 +48,7 @@ from tfc.saved_model.format import (
     tensor_info,
     write_export,
 )
-from tfc.saved_model.host_features import HOST_FEATURES_FILE, UnsupportedColumn, encoder_config
+from tfc.saved_model.host_features import FORMAT_NAME, FORMAT_VERSION, HOST_FEATURES_FILE, register_host_step_reader
 from tfc.types import TensorType
 from tfc.verifier import verify
 
@@ -320,7 +321,7 @@ def host_feature_export(estimator, export_dir_base, serving_input_receiver_fn, e
     raw = _raw_feature_specs(serving_input_receiver_fn)
     assets: dict = {}
     try:
-        config = encoder_config(encoder.columns, encoder.passthrough, assets)
+        config = encoder_config(encoder, assets)
     except UnsupportedColumn as err:
         raise ValueError(f"export_saved_model: {err}") from None
     graph = Graph()
@@ -381,5 +382,25 @@ def _example_value(dtype: np.dtype, dims: list) -> np.ndarray:
     return np.full(shape, "", object) if dtype == np.dtype(object) else np.zeros(shape, dtype)
 
 
-__all__ = ["RawServingInputReceiverFn", "ServingInputReceiver", "build_raw_serving_input_receiver_fn", "export_saved_model",
-           "host_feature_export"]
+def encoder_config(encoder, assets: dict) -> dict:
+    """``host_features.json`` of a canned estimator's FeatureEncoder: its columns as JSON
+    (:mod:`tfc.feature_column.config`; vocabulary files into ``assets``) and the passthrough keys."""
+    return {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "passthrough": [str(key) for key in encoder.passthrough],
+            "columns": [column_config(column, assets) for column in encoder.columns]}
+
+
+def encoder_from_config(config: dict, export_dir):
+    """The FeatureEncoder ``host_features.json`` describes, its columns rebuilt by their constructors
+    (ValueError naming a column that does not rebuild)."""
+    from .canned.feature_input import FeatureEncoder  # here: the canned estimators import this module
+
+    if not isinstance(config.get("columns"), list) or not isinstance(config.get("passthrough", []), list):
+        raise ValueError("\"columns\" and \"passthrough\" must be lists")
+    columns = tuple(column_from_config(column, export_dir) for column in config["columns"])
+    return FeatureEncoder(columns, tuple(config.get("passthrough", [])))
+
+
+register_host_step_reader(FORMAT_NAME, encoder_from_config)
+
+__all__ = ["RawServingInputReceiverFn", "ServingInputReceiver", "build_raw_serving_input_receiver_fn", "encoder_config",
+           "encoder_from_config", "export_saved_model", "host_feature_export"]

@@ -18,6 +18,7 @@ import json
 
 import numpy as np
 
+import tfc.estimator.export  # noqa: F401 - registers the reader of canned estimators' host steps (string features)
 from tfc.saved_model import DEFAULT_SIGNATURE, SavedModel
 
 from .models import ServingError

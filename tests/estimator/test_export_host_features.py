@@ -156,7 +156,8 @@ def test_a_broken_host_features_file_is_named(trained, tmp_path):
 def test_every_column_kind_round_trips_through_json(tmp_path):
     """Each kind a canned estimator takes, rebuilt from its JSON, encodes a batch exactly as the original."""
     from tfc.estimator.canned.feature_input import FeatureEncoder
-    from tfc.saved_model.host_features import column_from_config, encoder_config
+    from tfc.estimator.export import encoder_config
+    from tfc.feature_column.config import column_from_config
 
     day = fc.categorical_column_with_identity("day", 7, default_value=0)
     code = fc.categorical_column_with_vocabulary_list("code", [10, 20, 30], num_oov_buckets=2)
@@ -168,7 +169,7 @@ def test_every_column_kind_round_trips_through_json(tmp_path):
                fc.bucketized_column(fc.numeric_column("xy", (2,)), [0.5]), *fc.shared_embeddings([city, fc.categorical_column_with_hash_bucket("town", 9)], 2, combiner="sqrtn")]
     columns = tuple(sorted(columns, key=lambda c: c.name))
     assets: dict = {}
-    config = json.loads(json.dumps(encoder_config(columns, ["w"], assets)))
+    config = json.loads(json.dumps(encoder_config(FeatureEncoder(columns, ("w",)), assets)))
     rebuilt = tuple(column_from_config(c, tmp_path) for c in config["columns"])
     assert [type(c) for c in rebuilt] == [type(c) for c in columns] and [c.name for c in rebuilt] == [c.name for c in columns]
     batch = {"day": np.array([[1, 9], [3, -1]]), "day_weight": np.array([[0.5, 2.0], [1.0, 0.0]], np.float32),
