@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.compat.proto import config_pb2, event_pb2, summary_pb2
 
 from tfc.backends.profiler import Profile
 from tfc.diagnostics import BackendError, FileAccessError
@@ -42,6 +42,7 @@ class TraceContext:
     """A trace between ``trace_on`` and its export: what it records and the calls recorded so far."""
 
     graph: bool
+    """Whether calls are recorded (``graph`` or ``profiler``; with neither the export writes nothing)."""
     profile: Profile | None
     """The running profile (``profiler=True``), else None."""
     temporary: str | None
@@ -85,7 +86,7 @@ def record_call(function, args=(), kwargs=None, result=None) -> None:
     waited for, so that the profile holds its ops (XLA runs calls asynchronously)."""
     with _lock:
         context = _current[0] if _current else None
-    if context is None or not hasattr(function, "lower"):
+    if context is None or not context.graph or not hasattr(function, "lower"):
         return
     if context.profile is not None and result is not None:
         run_metadata.block_until_ready(result)
@@ -177,7 +178,7 @@ def _export(context: TraceContext, profiler_outdir, wanted: bool):
                     "(call them through tfc.summary.trace.call): nothing to write")
         return None
     if profile is None:
-        metadata = run_metadata.config_pb2.RunMetadata()
+        metadata = config_pb2.RunMetadata()
         for function, args, kwargs in calls:
             metadata.function_graphs.add().pre_optimization_graph.CopyFrom(program_graph.graph_def(function, *args, **kwargs))
         return metadata
