@@ -114,6 +114,26 @@ class _Entry:
         self.finish = functools.partial(unflatten, out_structure)
 
 
+CALL_OBSERVERS: list[Callable] = []
+"""Called as ``observer(function, args, kwargs, result)`` after every call of a compiled function
+(``tfc.summary.trace_on`` records the calls it will export); empty, a call pays one list test."""
+
+
+def observe_calls(observer: Callable) -> None:
+    if observer not in CALL_OBSERVERS:
+        CALL_OBSERVERS.append(observer)
+
+
+def stop_observing_calls(observer: Callable) -> None:
+    if observer in CALL_OBSERVERS:
+        CALL_OBSERVERS.remove(observer)
+
+
+def _observed(function, args, kwargs, result) -> None:
+    for observer in list(CALL_OBSERVERS):
+        observer(function, args, kwargs, result)
+
+
 _RECORD = {True: np.array(True), False: np.array(False)}  # the ``record_summaries`` argument
 
 
@@ -172,8 +192,14 @@ class CompiledFunction:
                 pass
             else:
                 out = entry.run(*args)
-                return out if entry.single else entry.finish(out)
-        return self._dispatch(*args, **kwargs)
+                result = out if entry.single else entry.finish(out)
+                if CALL_OBSERVERS:
+                    _observed(self, args, kwargs, result)
+                return result
+        result = self._dispatch(*args, **kwargs)
+        if CALL_OBSERVERS:
+            _observed(self, args, kwargs, result)
+        return result
 
     def _first_dispatch(self, *args, **kwargs):
         """Make the dispatcher on the first call (so defining a function never imports jax), then call it."""

@@ -4,13 +4,13 @@ each node's time and memory from a profile of those calls) written to the defaul
 graph plugin's ``graph_run_metadata_graph`` (graphs) or ``graph_run_metadata`` (graphs and run
 metadata) summary, as TensorFlow 2 writes them.
 
-A call is recorded when it goes through :func:`call` (``tfc.summary.trace.call(f, x)``) or when
-``@tfc.compile`` reports it to :func:`record_call`. The profile is ``tfc.profile``'s: with
+Every call of a ``@tfc.compile`` function is recorded (:mod:`tfc.frontend.compile` reports it to
+:func:`record_call` while a trace is on). The profile is ``tfc.profile``'s: with
 ``profiler_outdir`` (given to ``trace_on``, as TensorFlow 2.16+ takes it, or to ``trace_export``,
 as TensorFlow 2.15 did) its files stay there for TensorBoard's profile plugin.
 
 >>> tfc.summary.trace_on(graph=True, profiler=True)          # doctest: +SKIP
->>> tfc.summary.trace.call(train_step, x, y)                 # doctest: +SKIP
+>>> train_step(x, y)                                         # doctest: +SKIP
 >>> with writer.as_default():                                # doctest: +SKIP
 ...     tfc.summary.trace_export("train_step", step=0)
 """
@@ -30,6 +30,7 @@ from tensorboard.compat.proto import config_pb2, event_pb2, summary_pb2
 
 from tfc.backends.profiler import Profile
 from tfc.diagnostics import BackendError, FileAccessError
+from tfc.frontend import compile
 
 from . import program_graph, run_metadata
 from .writer import NoopWriter, state
@@ -78,6 +79,7 @@ def trace_on(graph=True, profiler=False, profiler_outdir=None) -> None:
                     shutil.rmtree(temporary, ignore_errors=True)
                 raise
         _current.append(TraceContext(bool(graph) or bool(profiler), profile, temporary, start_ns))
+        compile.observe_calls(record_call)
 
 
 def record_call(function, args=(), kwargs=None, result=None) -> None:
@@ -97,11 +99,13 @@ def record_call(function, args=(), kwargs=None, result=None) -> None:
 
 
 def call(function, *args, **kwargs):
-    """``function(*args, **kwargs)``, recorded by the trace that is on (see :func:`record_call`)."""
+    """``function(*args, **kwargs)``, recorded by the trace that is on (see :func:`record_call`); a
+    ``@tfc.compile`` function's calls are recorded without it."""
     if not callable(function):
         raise TypeError(f"tfc.summary.trace.call: expected a compiled function, got {type(function).__name__}")
     result = function(*args, **kwargs)
-    record_call(function, args, kwargs, result)
+    if not isinstance(function, compile.CompiledFunction):
+        record_call(function, args, kwargs, result)
     return result
 
 
@@ -129,6 +133,7 @@ def trace_off() -> None:
     """Stop the trace (its profile too) and discard what it recorded."""
     with _lock:
         context = _current.pop() if _current else None
+        compile.stop_observing_calls(record_call)
     if context is None:
         return
     try:

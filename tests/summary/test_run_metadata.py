@@ -175,8 +175,8 @@ def test_trace_export_with_the_profiler_writes_graphs_and_run_metadata(tmp_path)
     writer = tfc.summary.create_file_writer(str(tmp_path / "logs" / "train"))
     tfc.summary.trace_on(graph=True, profiler=True, profiler_outdir=str(tmp_path / "profile"))
     for _ in range(2):
-        trace.call(model, X, W)
-    trace.call(scaled, W)
+        model(X, W)  # plain calls of compiled functions are recorded
+    scaled(W)
     with writer.as_default(step=3):
         tfc.summary.trace_export("traced")
     plugin = graphs_plugin_for(tmp_path / "logs")
@@ -196,9 +196,11 @@ def test_trace_export_with_the_profiler_writes_graphs_and_run_metadata(tmp_path)
 def test_trace_export_without_the_profiler_writes_the_graphs(tmp_path):
     writer = tfc.summary.create_file_writer(str(tmp_path / "run"))
     tfc.summary.trace_on()
-    trace.call(scaled, W)
+    trace.call(scaled, W)  # the explicit spelling: recorded once
     with writer.as_default():
         tfc.summary.trace_export("graph_only", step=0)
+    scaled(W)  # after the export: nothing observes calls
+    assert not tfc.frontend.compile.CALL_OBSERVERS
     plugin = graphs_plugin_for(tmp_path)
     tag = plugin.info_impl(tb_context.RequestContext(), "")["run"]["tags"]["graph_only"]
     assert tag["op_graph"] and not tag["profile"]
