@@ -87,8 +87,8 @@ def host_step(export_dir, signature: str, info: dict, graph: bool) -> HostStep |
         raise SavedModelError(f"{path}: expected an object with \"format_version\": {FORMAT_VERSION}")
     reader = _reader(config.get("format"))
     if reader is None:
-        raise SavedModelError(f"{path}: no reader for host-step format {config.get('format')!r}; for {FORMAT_NAME!r} import "
-                              f"tfc.estimator first (or install tfc, whose '{HOST_STEPS_ENTRY_POINT}' entry point names it)")
+        raise SavedModelError(f"{path}: no reader for host-step format {config.get('format')!r} (readers register on import, or "
+                              f"under the '{HOST_STEPS_ENTRY_POINT}' entry point group); for {FORMAT_NAME!r}, import tfc.estimator first")
     try:
         encoder = reader(config, root)
     except ValueError as err:
