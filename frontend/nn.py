@@ -65,9 +65,11 @@ def _padding(padding, layout: Layout, n: int) -> tuple[str, list]:
     return "EXPLICIT", [pairs[d] for d in layout.spatial]
 
 
-def _static_shape(x: Tensor, what: str) -> tuple:
-    if any(d is None for d in x.shape):
-        raise ShapeError(f"{what} needs a static shape, got {list(x.shape)}")
+def _static_shape(x: Tensor, what: str, layout: Layout | None = None) -> tuple:
+    """``x``'s shape, all of it known but (given the ``layout``) the batch dim, which no window slides over."""
+    if any(d is None and (layout is None or a != layout.batch) for a, d in enumerate(x.shape)):
+        allowed = "" if layout is None else " but the batch dim"
+        raise ShapeError(f"{what} needs a static shape{allowed}, got [{', '.join('?' if d is None else str(d) for d in x.shape)}]")
     return x.shape
 
 
@@ -78,7 +80,7 @@ def convolution(input, filters, strides=None, padding="VALID", data_format=None,
     x, w = to_tensor(input), to_tensor(filters)
     layout = Layout.named(data_format, x.ndim)
     n = x.ndim - 2
-    xs, ws = _static_shape(x, "convolution input"), _static_shape(w, "convolution filter")
+    xs, ws = _static_shape(x, "convolution input", layout), _static_shape(w, "convolution filter")
     if len(ws) != n + 2:
         raise ShapeError(f"a rank-{x.ndim} input needs a rank-{n + 2} filter [*spatial, in, out], got shape {list(ws)}")
     channels = xs[layout.feature]
@@ -134,7 +136,7 @@ def conv_transpose(input, filters, output_shape, strides, padding="SAME", data_f
     dy, w = to_tensor(input), to_tensor(filters)
     layout = Layout.named(data_format, dy.ndim)
     n, out = dy.ndim - 2, tuple(int(d) for d in output_shape)
-    ds, ws = _static_shape(dy, "conv_transpose input"), _static_shape(w, "conv_transpose filter")
+    ds, ws = _static_shape(dy, "conv_transpose input", layout), _static_shape(w, "conv_transpose filter")
     if len(out) != dy.ndim or len(ws) != n + 2 or ws[-1] != ds[layout.feature] or out[layout.feature] != ws[-2]:
         raise ShapeError(f"conv_transpose: input {list(ds)}, filter {list(ws)} and output_shape {list(out)} do not fit "
                          "(the filter is [*spatial, out channels, in channels])")
@@ -159,16 +161,17 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
 def _pool(kind: str, input, ksize, strides, padding, data_format) -> Tensor:
     x = to_tensor(input)
     layout = Layout.named(data_format, x.ndim)
-    n, shape = x.ndim - 2, _static_shape(x, f"{kind} pooling input")
+    n, shape = x.ndim - 2, _static_shape(x, f"{kind} pooling input", layout)
     sizes, steps = _spatial(ksize, n, layout, "ksize"), _spatial(strides, n, layout, "strides")
     if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
         raise ShapeError(f"pooling padding must be 'SAME' or 'VALID', got {padding!r}")
     full_k, full_s = [1] * x.ndim, [1] * x.ndim
     for i, d in enumerate(layout.spatial):
         full_k[d], full_s[d] = sizes[i], steps[i]
-    windows = [tf_window(size, k, s, 1, padding.upper()) for size, k, s in zip(shape, full_k, full_s)]
+    known = tuple(1 if d is None else d for d in shape)  # the batch dim: a window of 1, so every count is 1 along it
+    windows = [tf_window(size, k, s, 1, padding.upper()) for size, k, s in zip(known, full_k, full_s)]
     pooled = emit_reduce_window(x, "max" if kind == "max" else "sum", full_k, full_s, [pad for _, pad in windows])
-    return pooled if kind == "max" else tnp.divide(pooled, window_sizes(shape, full_k, full_s, windows, x.dtype))
+    return pooled if kind == "max" else tnp.divide(pooled, window_sizes(known, full_k, full_s, windows, x.dtype))
 
 
 @_user_errors

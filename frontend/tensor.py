@@ -592,8 +592,8 @@ def matmul(a, b) -> Tensor:
         a = reshape(a, (1,) + a.shape)
     if squeeze_b:
         b = reshape(b, b.shape + (1,))
-    if a.shape[-1] != b.shape[-2]:
-        fail(f"matmul: contracting dimensions differ: {list(a.shape)} @ {list(b.shape)}")
+    if a.shape[-1] != b.shape[-2] and None not in (a.shape[-1], b.shape[-2]):
+        fail(f"matmul: contracting dimensions differ: {shape_text(a.shape)} @ {shape_text(b.shape)}")
     batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a = broadcast_to(a, batch + a.shape[-2:])
     b = broadcast_to(b, batch + b.shape[-2:])
@@ -618,6 +618,11 @@ def take(x, indices, axis: int = 0) -> Tensor:
     if not indices.dtype.is_int:
         fail(f"indices must be integers, got {indices.dtype.value}")
     axis = axis % x.ndim
+    unknown = [d for d, size in enumerate(x.shape) if size is None and d != axis]
+    if unknown:
+        fail(f"tfc.gather along axis {axis} of a tensor of shape {shape_text(x.shape)}: dim {unknown[0]} is unknown, and a "
+             "gather's slice_sizes take every dim but the gathered one whole, so they must be known (gather along the unknown dim, "
+             "or give its size in the input_signature)")
     index_vector = reshape(indices, indices.shape + (1,))
     attributes = {
         "offset_dims": tuple(d if d < axis else d - 1 + indices.ndim for d in range(x.ndim) if d != axis),

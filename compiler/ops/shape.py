@@ -1,5 +1,6 @@
 """Core ops that move elements without computing on them: broadcast, reshape, transpose, reverse,
-slices, pad, concatenate and iota (gather and scatter are in gather_scatter.py).
+slices, pad, concatenate and iota (gather and scatter are in gather_scatter.py), and those of
+shapes known only at run time: get_dimension_size, dynamic_reshape and real_dynamic_slice.
 
 They follow StableHLO semantics exactly (dimension lists are non-negative and in range; dynamic
 start indices are clamped so windows stay in bounds; out-of-bounds scatter windows are skipped), so
@@ -10,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..effects import constant_value
-from ..registry import AttrKind, OpDef, ShapeError, attr, register
+from ..registry import AttrKind, OpDef, ShapeError, Trait, attr, lookup, register
 from ..types import DType, TensorType
 from . import rules
 from .rules import declared, shape_text, tensor_operand
@@ -552,6 +552,16 @@ IOTA = register(
 # ---- shapes known only at run time: get_dimension_size, dynamic_reshape, real_dynamic_slice --------
 # A traced function with a ``None`` dim in its input_signature records these where a size depends on
 # that dim; ``tfc.saved_model``'s loader folds them once a call gives the shapes (saved_model/specialize.py).
+def _constant_value(value):
+    """The array of a constant-like op's result (``tfc.constant``), else None."""
+    owner = getattr(value, "op", None)
+    opdef = None if owner is None else lookup(owner.name)
+    if opdef is None or not opdef.has(Trait.CONSTANT_LIKE):
+        return None
+    found = owner.attr("value")
+    return found if isinstance(found, np.ndarray) else None
+
+
 def _infer_get_dimension_size(ctx, x):
     x = tensor_operand(x)
     dim = ctx.attrs["dimension"]
@@ -655,13 +665,21 @@ def _g_real_dynamic_slice(ctx, g):
     """Zeros with the cotangent at the sliced positions: a scatter-free pad needs static bounds, so this
     rule asks for them (a function differentiated with unknown dims is traced at its concrete shape)."""
     api, x = ctx.api, ctx.operand_types[0]
-    bounds = [constant_value(v) for v in ctx.op.operands[1:]]
+    bounds = [_constant_value(v) for v in ctx.op.operands[1:]]
     if any(b is None for b in bounds) or not x.is_static:
         raise ShapeError("the gradient of tfc.real_dynamic_slice needs constant bounds and a static operand")
     starts, _, strides = (tuple(int(v) for v in b) for b in bounds)
     high = [n - s - _dilated(m, st) for n, s, m, st in zip(x.shape, starts, g.shape, strides)]
     attrs = {"edge_padding_low": starts, "edge_padding_high": tuple(high), "interior_padding": tuple(s - 1 for s in strides)}
     return [api.emit("tfc.pad", [g, api.astype(0, g.dtype)], attrs), None, None, None]
+
+
+def _lower_real_dynamic_slice(ctx, x, *bounds):
+    """A static ``stablehlo.slice`` when the bounds are constants (XLA translates no other form)."""
+    values = [_constant_value(v) for v in ctx.op.operands[1:]]
+    if any(v is None for v in values):
+        return ctx.hlo.RealDynamicSliceOp(ctx.result_type, x, *bounds).result
+    return ctx.hlo.SliceOp(x, *(ctx.i64_array(v) for v in values), results=[ctx.result_type]).result
 
 
 REAL_DYNAMIC_SLICE = register(
@@ -673,7 +691,7 @@ REAL_DYNAMIC_SLICE = register(
         traits=rules.PURE,
         infer=_infer_real_dynamic_slice,
         reference=_real_dynamic_slice,
-        lower=lambda ctx, x, *bounds: ctx.hlo.RealDynamicSliceOp(ctx.result_type, x, *bounds).result,
+        lower=_lower_real_dynamic_slice,
         grad=_g_real_dynamic_slice,
     )
 )
