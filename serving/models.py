@@ -215,11 +215,11 @@ class ModelManager:
         return VersionState(number, "AVAILABLE", model=model)
 
     def _warm_up(self, model: SavedModel) -> None:
-        """Compile the new version for the shapes the old one served (zeros of those shapes)."""
+        """Compile the new version for the shapes the old one served (zeros, or empty strings, of those shapes)."""
         for signature, shapes in list(self.served_shapes.items()):
             if signature in model.signatures:
                 for arrays in list(shapes.values())[:WARMUP_SHAPES]:
-                    model.signatures[signature](**{k: np.zeros(a.shape, a.dtype) for k, a in arrays.items()})
+                    model.signatures[signature](**{k: _placeholder_value(a) for k, a in arrays.items()})
 
     def record_shapes(self, signature: str, arrays: dict) -> None:
         """Remember a served input shape (for the next version's warm-up)."""
@@ -415,5 +415,13 @@ class ServedModels:
         for manager in managers:
             manager.stop()
 
+
+
+def _placeholder_value(spec) -> np.ndarray:
+    """An input of ``spec``'s shape and dtype for a warm-up: zeros, or empty strings for a string input
+    (which a model's host feature encoding reads as text)."""
+    if spec.dtype.kind in "OSU":
+        return np.full(spec.shape, b"", object)
+    return np.zeros(spec.shape, spec.dtype)
 
 __all__ = ["ConfiguredModel", "ModelManager", "ServedModels", "ServingError", "VersionPolicy", "VersionState", "find_versions"]

@@ -114,3 +114,25 @@ def test_string_and_b64_inputs_in_rows_and_columns(exported):
         assert (bad_column.status_code, bad_column.json()) == (400, {"error": "Unable to base64 decode"})
         number = client.post("/v1/models/census:predict", json={"inputs": {**columns, "education": [3] * 6}})
         assert (number.status_code, number.json()) == (400, {"error": "JSON Value: 3 Type: Number is not of expected type: string"})
+
+
+def test_a_new_version_of_a_string_model_is_warmed_up_and_served(exported, tmp_path):
+    """Hot reload of a model with string inputs: the new version compiles for the served shapes with
+    empty strings (a string column's host encoding reads text) and becomes the one served."""
+    import shutil
+
+    from tfc.serving import ModelManager
+
+    base, model, features = exported
+    copy = tmp_path / "base"
+    shutil.copytree(base, copy)
+    manager = ModelManager("census", copy, poll_wait_seconds=0)
+    inputs = {key: np.asarray(value) for key, value in features.items()}
+    first = manager.latest().model.signatures["serving_default"](**inputs)
+    manager.record_shapes("serving_default", inputs)
+    [version] = [p.name for p in copy.iterdir()]
+    shutil.copytree(copy / version, copy / str(int(version) + 1))
+    manager.poll()
+    latest = manager.latest()
+    assert latest.version == int(version) + 1 and latest.state == "AVAILABLE", latest
+    np.testing.assert_allclose(latest.model.signatures["serving_default"](**inputs)["probabilities"], first["probabilities"], rtol=1e-6)
