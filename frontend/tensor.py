@@ -620,9 +620,7 @@ def take(x, indices, axis: int = 0) -> Tensor:
     axis = axis % x.ndim
     unknown = [d for d, size in enumerate(x.shape) if size is None and d != axis]
     if unknown:
-        fail(f"tfc.gather along axis {axis} of a tensor of shape {shape_text(x.shape)}: dim {unknown[0]} is unknown, and a "
-             "gather's slice_sizes take every dim but the gathered one whole, so they must be known (gather along the unknown dim, "
-             "or give its size in the input_signature)")
+        return _take_with_unknown_dims(x, indices, axis, unknown)
     index_vector = reshape(indices, indices.shape + (1,))
     attributes = {
         "offset_dims": tuple(d if d < axis else d - 1 + indices.ndim for d in range(x.ndim) if d != axis),
@@ -633,6 +631,32 @@ def take(x, indices, axis: int = 0) -> Tensor:
     }
     result_shape = x.shape[:axis] + indices.shape + x.shape[axis + 1 :]
     return emit("tfc.gather", [x, index_vector], attributes, [TensorType(x.dtype, result_shape)])
+
+
+def _take_with_unknown_dims(x: Tensor, indices: Tensor, axis: int, unknown: list) -> Tensor:
+    """``take`` when dims other than ``axis`` are unknown: a gather's slice_sizes are static, so those
+    dims are indexed too (slices of 1), by coordinates from ``tfc.dynamic_iota`` beside the indices
+    broadcast by ``tfc.dynamic_broadcast_in_dim``; the result is laid out as ``take``'s."""
+    before, after = [u for u in unknown if u < axis], [u for u in unknown if u > axis]
+    batch = [x.shape[u] for u in before] + list(indices.shape) + [x.shape[u] for u in after] + [1]
+    sizes = [dimension_size(x, u) for u in before] + [dimension_size(indices, d) for d in range(indices.ndim)]
+    shape = size_vector(x, [*sizes, *(dimension_size(x, u) for u in after), 1])
+    coordinates = {axis: emit("tfc.dynamic_broadcast_in_dim", [indices, shape], {"broadcast_dimensions": tuple(range(len(before), len(before) + indices.ndim))},
+                              [TensorType(indices.dtype, tuple(batch))])}
+    positions = [*range(len(before)), *range(len(before) + indices.ndim, len(batch) - 1)]
+    for u, p in zip(before + after, positions):
+        coordinates[u] = emit("tfc.dynamic_iota", [shape], {"iota_dimension": p}, [TensorType(indices.dtype, tuple(batch))])
+    collapsed = tuple(sorted(coordinates))
+    index_vectors = emit("tfc.concatenate", [coordinates[d] for d in collapsed], {"dimension": len(batch) - 1})
+    attributes = {
+        "offset_dims": tuple(d if d < axis else d - 1 + indices.ndim for d in range(x.ndim) if d not in coordinates),
+        "collapsed_slice_dims": collapsed,
+        "start_index_map": collapsed,
+        "index_vector_dim": len(batch) - 1,
+        "slice_sizes": tuple(1 if d in coordinates else s for d, s in enumerate(x.shape)),
+    }
+    result_shape = x.shape[:axis] + indices.shape + x.shape[axis + 1 :]
+    return emit("tfc.gather", [x, index_vectors], attributes, [TensorType(x.dtype, result_shape)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -717,6 +741,8 @@ def _advanced(x: Tensor, index: tuple, arrays: list[int]) -> Tensor:
     if not indices.dtype.is_int:
         fail(f"array indices must be integers, got {indices.dtype.value}")
     size = x.shape[arrays[0]]
+    if size is None:
+        size = astype(dimension_size(x, arrays[0]), indices.dtype)
     wrapped = where(less(indices, 0), add(indices, size), indices)  # numpy's negative indices
     return take(x, wrapped, axis=arrays[0])
 

@@ -46,6 +46,11 @@ MAX_FOLDED_ELEMENTS = 64
 """Integer results up to this size fold (shape vectors and sizes; not an integer program's data)."""
 
 
+STATIC_FORMS = {"tfc.dynamic_reshape": ("tfc.reshape", 1), "tfc.real_dynamic_slice": ("tfc.slice", 3), "tfc.dynamic_iota": ("tfc.iota", 1),
+                "tfc.dynamic_broadcast_in_dim": ("tfc.broadcast_in_dim", 1)}
+"""Ops whose last operands give their shape or bounds: (the op they are once those are constants, how many)."""
+
+
 class SpecializeError(TfcError):
     """A value of the specialized program whose shape the call's shapes do not decide."""
 
@@ -142,13 +147,16 @@ def _folded(op: Operation, interpreter: Interpreter) -> list[Value] | None:
     if op.name == "tfc.get_dimension_size":
         dim = op.operands[0].type.shape[op.attr("dimension")]
         return None if dim is None else [_constant(op, np.array(dim, np.int32))]
-    bounds = [constant_value(v) for v in op.operands[1:]]
-    if op.name == "tfc.dynamic_reshape" and bounds[0] is not None:
+    if op.name in STATIC_FORMS:
+        static, count = STATIC_FORMS[op.name]
+        operands, bounds = op.operands[: len(op.operands) - count], [constant_value(v) for v in op.operands[len(op.operands) - count :]]
+        if any(b is None for b in bounds) or not all(v.type.is_static for v in operands):
+            return None
+        if op.name == "tfc.real_dynamic_slice":
+            names = ("start_indices", "limit_indices", "strides")
+            return [_build(op, static, operands, {k: tuple(int(v) for v in b) for k, b in zip(names, bounds)}, None)]
         result = TensorType(op.result.type.dtype, tuple(int(d) for d in bounds[0]))
-        return [_build(op, "tfc.reshape", op.operands[:1], {}, result)]
-    if op.name == "tfc.real_dynamic_slice" and all(b is not None for b in bounds) and op.operands[0].type.is_static:
-        names = ("start_indices", "limit_indices", "strides")
-        return [_build(op, "tfc.slice", op.operands[:1], {k: tuple(int(v) for v in b) for k, b in zip(names, bounds)}, None)]
+        return [_build(op, static, operands, {k: a.value for k, a in op.attributes.items()}, result)]
     return _evaluated(op, interpreter)
 
 

@@ -98,8 +98,11 @@ def _infer_broadcast_in_dim(ctx, x):
 
 
 def _broadcast_in_dim(ctx, x):
-    dims = ctx.attrs["broadcast_dimensions"]
-    shape = ctx.result_type.shape
+    return _broadcast_to(x, ctx.attrs["broadcast_dimensions"], ctx.result_type.shape)
+
+
+def _broadcast_to(x, dims, shape):
+    """``x`` with operand dim i placed at result dim ``dims[i]``, broadcast to ``shape``."""
     order = np.argsort(dims, kind="stable")
     x = np.transpose(x, order)
     expanded = [1] * len(shape)
@@ -695,3 +698,81 @@ REAL_DYNAMIC_SLICE = register(
         grad=_g_real_dynamic_slice,
     )
 )
+
+
+def _infer_dynamic_iota(ctx, shape):
+    out = declared(ctx)
+    _shape_vector(shape, out.rank, "output_shape")
+    if out.dtype is DType.bool:
+        raise ShapeError("result must have a numeric element type, got i1")
+    dim = ctx.attrs["iota_dimension"]
+    if out.rank is not None and not 0 <= dim < out.rank:
+        raise ShapeError(f"iota_dimension {dim} is out of range for rank {out.rank}")
+    value = ctx.constant(0)
+    return out if value is None else out.with_shape(rules.merge_shapes(out.shape, tuple(int(d) for d in value)))
+
+
+def _dynamic_iota(ctx, shape):
+    shape, dim = tuple(int(d) for d in shape), ctx.attrs["iota_dimension"]
+    line = np.arange(shape[dim]).reshape([-1 if d == dim else 1 for d in range(len(shape))])
+    return np.broadcast_to(line, shape).astype(ctx.result_type.dtype.numpy)
+
+
+def _lower_dynamic_iota(ctx, shape):
+    if ctx.result_tfc_types[0].is_static:
+        return ctx.hlo.IotaOp(ctx.result_type, ctx.attrs["iota_dimension"]).result
+    return ctx.hlo.DynamicIotaOp(ctx.result_type, shape, ctx.attrs["iota_dimension"]).result
+
+
+DYNAMIC_IOTA = register(
+    OpDef(
+        "tfc.dynamic_iota",
+        "0, 1, 2, ... along iota_dimension in the shape the 1-D integer tensor output_shape holds "
+        "(StableHLO's dynamic_iota): coordinates along a ? dim.",
+        operands=("output_shape",),
+        attributes={"iota_dimension": attr(AttrKind.INT)},
+        traits=rules.PURE,
+        infer=_infer_dynamic_iota,
+        reference=_dynamic_iota,
+        lower=_lower_dynamic_iota,
+        grad=lambda ctx, g: [None],
+    )
+)
+
+
+def _infer_dynamic_broadcast_in_dim(ctx, x, shape):
+    x = tensor_operand(x)
+    out = declared(ctx)
+    rules.require_same_dtype(out, x, "result")
+    _shape_vector(shape, out.rank, "output_dimensions")
+    value = ctx.constant(1)
+    if value is not None:
+        out = out.with_shape(rules.merge_shapes(out.shape, tuple(int(d) for d in value)))
+    return _infer_broadcast_in_dim(type(ctx)(ctx.op_name, ctx.attrs, [out]), x)
+
+
+def _lower_dynamic_broadcast_in_dim(ctx, x, shape):
+    dims = rules.i64_attrs(ctx, "broadcast_dimensions")
+    if ctx.result_tfc_types[0].is_static:
+        return ctx.hlo.BroadcastInDimOp(ctx.result_type, x, *dims).result
+    return ctx.hlo.DynamicBroadcastInDimOp(ctx.result_type, x, shape, *dims).result
+
+
+DYNAMIC_BROADCAST_IN_DIM = register(
+    OpDef(
+        "tfc.dynamic_broadcast_in_dim",
+        "broadcast_in_dim to the shape the 1-D integer tensor output_dimensions holds (StableHLO's "
+        "dynamic_broadcast_in_dim): broadcasting to ? dims.",
+        operands=("operand", "output_dimensions"),
+        attributes={"broadcast_dimensions": attr(AttrKind.INTS)},
+        traits=rules.PURE,
+        infer=_infer_dynamic_broadcast_in_dim,
+        reference=lambda ctx, x, shape: _broadcast_to(x, ctx.attrs["broadcast_dimensions"], tuple(int(d) for d in shape)),
+        lower=_lower_dynamic_broadcast_in_dim,
+        grad=lambda ctx, g: [_g_broadcast_in_dim(ctx, g)[0] if ctx.operand_types[0].is_static and g.type.is_static else _no_grad(ctx), None],
+    )
+)
+
+
+def _no_grad(ctx):
+    raise ShapeError(f"the gradient of {ctx.op.name} needs static shapes (differentiate the function traced at its concrete shape)")

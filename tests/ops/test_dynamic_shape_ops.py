@@ -1,5 +1,5 @@
 """The ops of shapes known only at run time (tfc.get_dimension_size, tfc.dynamic_reshape,
-tfc.real_dynamic_slice): interp == xla, their type rules with ? dims and constant operands, text
+tfc.real_dynamic_slice, tfc.dynamic_iota, tfc.dynamic_broadcast_in_dim): interp == xla, their type rules with ? dims and constant operands, text
 round trips, and how saved_model's specialization folds them into static ops."""
 
 from __future__ import annotations
@@ -46,6 +46,13 @@ def test_real_dynamic_slice_matches_numpy():
     bounds = [np.array(b, np.int32) for b in ([0, 1], [4, 4], [3, 1])]
     (got,) = interp_run(one_op_module("tfc.real_dynamic_slice", [X, *bounds], result_types=[TensorType(DType.f32, (2, 3))]), [X, *bounds])
     np.testing.assert_array_equal(got, X[0:4:3, 1:4])
+
+
+def test_dynamic_iota_and_broadcast_in_dim():
+    shape = np.array([3, 2], np.int32)
+    check_op("tfc.dynamic_iota", [shape], {"iota_dimension": 0}, [TensorType(DType.i32, (3, 2))], expected=[np.array([[0, 0], [1, 1], [2, 2]])])
+    row = np.array([5, 7], np.int32)
+    check_op("tfc.dynamic_broadcast_in_dim", [row, shape], {"broadcast_dimensions": (1,)}, [TensorType(DType.i32, (3, 2))], expected=[np.tile(row, (3, 1))])
 
 
 def _module(body: str, arg: str, result: str) -> str:

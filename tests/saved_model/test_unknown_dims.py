@@ -52,10 +52,19 @@ def _sequences(x):
     return {"softmax": tfc.nn.softmax(x), "mean1": tfc.reduce_mean(x, axis=1), "flat": tfc.reshape(x, [-1]),
             "expand": x[:, :, None] * x[:, None, :], "tail": x[:, 1:], "outer": tfc.reshape(x[:, :, None] + x[:, None, :], [-1, 1]),
             "gram": tfc.matmul(x, tfc.transpose(x)), "attention": tfc.matmul(tfc.nn.softmax(x[:, :, None] * x[:, None, :]), x[:, :, None]),
-            "one_hot": tfc.one_hot(tfc.argmax(x, axis=1), 3), "first_last": x[:, 0] - x[:, -1]}
+            "one_hot": tfc.one_hot(tfc.argmax(x, axis=1), 3), "first_last": x[:, 0] - x[:, -1], "cols": tfc.gather(x, [0, 2], axis=1),
+            "rows": tfc.gather(x, [0, 0], axis=0)}
+
+
+def _gathers(x):
+    """Gathers along a known axis take the unknown one by coordinates; along the unknown one, as usual."""
+    rows = tfc.cast(tfc.abs(x[:, :2]) * 2, tfc.int32) % 4
+    return {"take1": tfc.gather(x, [0, 2, 3], axis=1), "fancy": x[:, [3, -1, 0]], "by_rows": tfc.gather(x, rows, axis=1),
+            "rows": x[[0, -1]], "cube": tfc.gather(tfc.reshape(x, [-1, 2, 2]), [[1], [0]], axis=2)}
 
 
 CASES = {
+    "gathers": (_gathers, [None, 4]),
     "rows": (_rows, [None, 4]),
     "activations": (_activations, [None, 4]),
     "shapes": (_shapes, [None, 4]),
@@ -89,11 +98,7 @@ def test_ops_with_unknown_dims_match_the_concrete_trace(tmp_path, case):
 
 
 def test_what_still_needs_a_known_dim_says_which(tmp_path):
-    """A gather along a known axis takes the unknown one whole (static slice_sizes); a convolution
-    slides over known spatial dims only."""
-    gather = tfc.compile(input_signature=[tfc.TensorSpec([None, 4], tfc.float32)])(lambda x: tfc.gather(x, [0, 2], axis=1))
-    with pytest.raises(ValueError, match=r"tfc.gather along axis 1 of a tensor of shape \[\?, 4\]: dim 0 is unknown"):
-        saved_model.save(gather, tmp_path / "gather")
+    """A convolution slides over known spatial dims only."""
     conv = tfc.compile(input_signature=[tfc.TensorSpec([None, None, 5, 1], tfc.float32)])(lambda x: tfc.nn.conv2d(x, np.ones((2, 2, 1, 1), np.float32), 1, "VALID"))
     with pytest.raises(ValueError, match=r"convolution input needs a static shape but the batch dim, got \[\?, \?, 5, 1\]"):
         saved_model.save(conv, tmp_path / "conv")
