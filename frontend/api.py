@@ -27,9 +27,11 @@ from .tensor import (
     broadcast_to,
     dimension_size,
     divide,
+    dynamic_slice,
     emit,
     emit_results,
     equal,
+    filled,
     floor,
     floor_divide,
     greater,
@@ -235,11 +237,11 @@ __all__ = [
     # for decompositions and gradient rules: the tensor class and ways to record ops
     "Tensor", "as_dtype", "broadcast_shapes", "emit", "emit_results", "to_tensor",
     # sizes of dims unknown at trace time, as i32 tensors
-    "dimension_size", "shape_tensor", "size_product", "size_vector",
+    "dimension_size", "dynamic_slice", "filled", "shape_tensor", "size_product", "size_vector",
 ]  # fmt: skip
 
 NUMPY_FUNCTIONS = frozenset(__all__) - {
     "Tensor", "as_dtype", "broadcast_shapes", "emit", "emit_results", "to_tensor",
-    "dimension_size", "shape_tensor", "size_product", "size_vector",
+    "dimension_size", "dynamic_slice", "filled", "shape_tensor", "size_product", "size_vector",
 }  # fmt: skip
 """The functions ``tfc.*`` exports (each also runs eagerly there): every name of ``__all__`` but those."""

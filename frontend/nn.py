@@ -135,7 +135,9 @@ def conv_transpose(input, filters, output_shape, strides, padding="SAME", data_f
     input of ``output_shape`` (a [*spatial, out, in] filter, as TensorFlow's)."""
     dy, w = to_tensor(input), to_tensor(filters)
     layout = Layout.named(data_format, dy.ndim)
-    n, out = dy.ndim - 2, tuple(int(d) for d in output_shape)
+    n, out = dy.ndim - 2, tuple(None if d is None else int(d) for d in output_shape)
+    if any(d is None for a, d in enumerate(out) if a != layout.batch):
+        raise ShapeError(f"conv_transpose: output_shape {list(out)} may leave only the batch dim unknown (None)")
     ds, ws = _static_shape(dy, "conv_transpose input", layout), _static_shape(w, "conv_transpose filter")
     if len(out) != dy.ndim or len(ws) != n + 2 or ws[-1] != ds[layout.feature] or out[layout.feature] != ws[-2]:
         raise ShapeError(f"conv_transpose: input {list(ds)}, filter {list(ws)} and output_shape {list(out)} do not fit "

@@ -459,13 +459,30 @@ def where(condition, x, y) -> Tensor:
 
 
 def zeros_like(x) -> Tensor:
-    x = to_tensor(x)
-    return broadcast_to(astype(0, x.dtype), x.shape)
+    return _filled_like(x, 0)
 
 
 def ones_like(x) -> Tensor:
+    return _filled_like(x, 1)
+
+
+def filled(sizes, value, dtype) -> Tensor:
+    """``value`` in ``dtype``, of the shape ``sizes`` gives: ints, and i32 scalars for sizes read at run
+    time (a ``tfc.dynamic_broadcast_in_dim``; the result's dim is unknown there)."""
+    scalar = astype(value, dtype)
+    if builtins.all(isinstance(s, (int, np.integer)) for s in sizes):
+        return broadcast_to(scalar, tuple(int(s) for s in sizes))
+    shape = tuple(int(s) if isinstance(s, (int, np.integer)) else _constant_int(s) for s in sizes)
+    return emit("tfc.dynamic_broadcast_in_dim", [scalar, size_vector(scalar, list(sizes))], {"broadcast_dimensions": ()},
+                [TensorType(scalar.dtype, shape)])
+
+
+def _filled_like(x, value) -> Tensor:
+    """``value`` in ``x``'s dtype and shape; unknown dims take ``x``'s sizes at run time."""
     x = to_tensor(x)
-    return broadcast_to(astype(1, x.dtype), x.shape)
+    if None not in x.shape:
+        return broadcast_to(astype(value, x.dtype), x.shape)
+    return emit("tfc.dynamic_broadcast_in_dim", [astype(value, x.dtype), shape_tensor(x)], {"broadcast_dimensions": ()}, [x.type])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -477,6 +494,8 @@ def reshape(x, shape) -> Tensor:
     depends on them is unknown too, and the op is a ``tfc.dynamic_reshape`` whose shape operand
     computes it (a None in ``shape`` is the next unknown dim of ``x``, see ``reshape_sizes``)."""
     x = to_tensor(x)
+    if isinstance(shape, Tensor) or (isinstance(shape, (list, tuple)) and builtins.any(isinstance(d, Tensor) for d in shape)):
+        return _reshape_to_sizes(x, shape)
     sizes = reshape_sizes(x.shape, shape)
     target = tuple(None if axes else n for axes, n, _ in sizes)
     if target == x.shape:
@@ -485,6 +504,53 @@ def reshape(x, shape) -> Tensor:
         return emit("tfc.reshape", [x], result_types=[TensorType(x.dtype, target)], weak=x.weak)
     output_shape = size_vector(x, [size_product(x, axes, n, d) if axes else n for axes, n, d in sizes])
     return emit("tfc.dynamic_reshape", [x, output_shape], result_types=[TensorType(x.dtype, target)], weak=x.weak)
+
+
+def _reshape_to_sizes(x: Tensor, shape) -> Tensor:
+    """reshape to sizes some of which are integer scalar tensors read at run time (``[n, -1]`` with
+    ``n = tfc.get_dimension_size(...)``), or to a 1-D integer shape tensor: a ``tfc.dynamic_reshape``."""
+    if isinstance(shape, Tensor):
+        if shape.ndim != 1 or shape.shape[0] is None or not shape.dtype.is_int:
+            fail(f"reshape: a shape tensor must be a 1-D integer tensor of known length, got {shape.type}")
+        shape = [getitem(shape, i) for i in range(shape.shape[0])]
+    sizes = []
+    for d in shape:
+        if isinstance(d, Tensor) and (d.ndim != 0 or not d.dtype.is_int):
+            fail(f"reshape: a size given as a tensor must be an integer scalar, got {d.type}")
+        sizes.append(astype(d, DType.i32) if isinstance(d, Tensor) else int(d))
+    inferred = [i for i, d in enumerate(sizes) if isinstance(d, int) and d == -1]
+    if len(inferred) > 1:
+        fail("reshape: only one dimension can be -1")
+    if inferred:
+        known = [d for d in x.shape if d is not None]
+        total = size_product(x, [a for a, d in enumerate(x.shape) if d is None], int(np.prod(known)))
+        for i, d in enumerate(sizes):
+            if i != inferred[0]:
+                total = emit("tfc.divide", [total, d if isinstance(d, Tensor) else constant(x.trace, np.int32(d))])
+        sizes[inferred[0]] = total
+    target = tuple(d if isinstance(d, int) else _constant_int(d) for d in sizes)
+    return emit("tfc.dynamic_reshape", [x, size_vector(x, sizes)], result_types=[TensorType(x.dtype, target)], weak=x.weak)
+
+
+def dynamic_slice(x, starts, sizes) -> Tensor:
+    """``x[starts[d] : starts[d] + sizes[d]]`` per dim, ``starts`` i32 scalars read at run time: a
+    ``tfc.dynamic_slice`` (starts clamped so the window fits) when the ``sizes`` are ints; with sizes
+    read at run time (i32 scalars, for unknown dims) a ``tfc.real_dynamic_slice`` to ``starts + sizes``,
+    which the loader's specialization makes that ``tfc.dynamic_slice`` again once they are known."""
+    x = to_tensor(x)
+    starts = [astype(s, DType.i32) for s in starts]
+    if builtins.all(isinstance(s, (int, np.integer)) for s in sizes):
+        return emit("tfc.dynamic_slice", [x, *starts], {"slice_sizes": tuple(int(s) for s in sizes)})
+    begin, extent = size_vector(x, starts), size_vector(x, list(sizes))
+    limits = emit("tfc.add", [begin, extent])
+    shape = tuple(int(s) if isinstance(s, (int, np.integer)) else _constant_int(s) for s in sizes)
+    return emit("tfc.real_dynamic_slice", [x, begin, limits, size_vector(x, [1] * x.ndim)], result_types=[TensorType(x.dtype, shape)])
+
+
+def _constant_int(t: Tensor):
+    """The value of an integer scalar ``tfc.constant``, else None (a size known only at run time)."""
+    op = getattr(t.value, "op", None)
+    return int(op.attr("value")) if op is not None and op.name == "tfc.constant" else None
 
 
 def dimension_size(x, axis: int) -> Tensor:
@@ -759,9 +825,11 @@ __all__ = [
     "constant",
     "dimension_size",
     "divide",
+    "dynamic_slice",
     "emit",
     "emit_results",
     "equal",
+    "filled",
     "floor",
     "floor_divide",
     "getitem",

@@ -150,6 +150,8 @@ def _folded(op: Operation, interpreter: Interpreter) -> list[Value] | None:
     if op.name in STATIC_FORMS:
         static, count = STATIC_FORMS[op.name]
         operands, bounds = op.operands[: len(op.operands) - count], [constant_value(v) for v in op.operands[len(op.operands) - count :]]
+        if op.name == "tfc.real_dynamic_slice" and bounds[0] is None and operands[0].type.is_static:
+            return _as_dynamic_slice(op)
         if any(b is None for b in bounds) or not all(v.type.is_static for v in operands):
             return None
         if op.name == "tfc.real_dynamic_slice":
@@ -158,6 +160,35 @@ def _folded(op: Operation, interpreter: Interpreter) -> list[Value] | None:
         result = TensorType(op.result.type.dtype, tuple(int(d) for d in bounds[0]))
         return [_build(op, static, operands, {k: a.value for k, a in op.attributes.items()}, result)]
     return _evaluated(op, interpreter)
+
+
+def _as_dynamic_slice(op: Operation) -> list[Value] | None:
+    """A ``tfc.real_dynamic_slice`` from run-time starts to ``starts + sizes`` (constant sizes, unit
+    strides: what ``tfc.frontend.api.dynamic_slice`` records) as the ``tfc.dynamic_slice`` of those sizes."""
+    _, starts, limits, strides = op.operands
+    add = getattr(limits, "op", None)
+    if add is None or add.name != "tfc.add" or add.operands[0] is not starts or constant_value(strides) is None or (constant_value(strides) != 1).any():
+        return None
+    sizes, scalars = constant_value(add.operands[1]), _start_scalars(op, starts)
+    if sizes is None or scalars is None:
+        return None
+    return [_build(op, "tfc.dynamic_slice", [op.operands[0], *scalars], {"slice_sizes": tuple(int(d) for d in sizes)}, None)]
+
+
+def _start_scalars(op: Operation, starts: Value) -> list[Value] | None:
+    """The i32 scalars a start vector was concatenated from (reshaped scalars or one-element constants)."""
+    owner = getattr(starts, "op", None)
+    parts = list(owner.operands) if owner is not None and owner.name == "tfc.concatenate" else [starts]
+    scalars = []
+    for part in parts:
+        source, value = getattr(part, "op", None), constant_value(part)
+        if value is not None:
+            scalars += [_constant(op, np.array(v, np.int32)) for v in value.reshape(-1)]
+        elif source is not None and source.name == "tfc.reshape" and source.operands[0].type.shape == ():
+            scalars.append(source.operands[0])
+        else:
+            return None
+    return scalars
 
 
 def _evaluated(op: Operation, interpreter: Interpreter) -> list[Value] | None:

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 import tfc
+from tfc.frontend.api import dimension_size
 from tfc.frontend.tracing import current_trace
 from tfc.types import DType
 
@@ -192,9 +193,10 @@ class MultiHeadAttention(Layer):
             logits = tfc.where(self._broadcast_mask(attention_mask, batch, targets, sources), logits, _MASKED)
         probabilities = tfc.softmax(logits, -1)
         dropped = probabilities if self.dropout_layer is None else self.dropout_layer(probabilities, training=training)
-        context = tfc.reshape(tfc.matmul(dropped, flat_v), (*batch, *targets, v.shape[-1]))
+        batch_sizes, target_sizes, source_sizes = _sizes(q, batch_axes), _sizes(q, axes), _sizes(k, axes)  # a size unknown at trace time: read at run time
+        context = tfc.reshape(tfc.matmul(dropped, flat_v), (*batch_sizes, *target_sizes, v.shape[-1]))
         context = tfc.transpose(context, tuple(int(i) for i in np.argsort(order)))
-        return context, tfc.reshape(probabilities, (*batch, *targets, *sources))
+        return context, tfc.reshape(probabilities, (*batch_sizes, *target_sizes, *source_sizes))
 
     def _broadcast_mask(self, attention_mask, batch: tuple, targets: tuple, sources: tuple):
         """The mask broadcast to the flattened logits [*batch, T, S]: missing axes are added before the
@@ -271,14 +273,20 @@ def _contract(x, kernel, bias, bound: int):
     """``x``'s last ``bound`` axes contracted with ``kernel``'s first ``bound`` (Keras' EinsumDense
     projections), plus ``bias``: one 2-d matmul."""
     lead, inner, out = tuple(x.shape[:-bound]), tuple(kernel.shape[:bound]), tuple(kernel.shape[bound:])
-    flat = tfc.matmul(tfc.reshape(x, (math.prod(lead), math.prod(inner))), tfc.reshape(kernel, (math.prod(inner), math.prod(out))))
-    y = tfc.reshape(flat, (*lead, *out))
+    flat = tfc.matmul(tfc.reshape(x, (-1, math.prod(inner))), tfc.reshape(kernel, (math.prod(inner), math.prod(out))))
+    y = tfc.reshape(flat, (*_sizes(x, range(len(lead))), *out))
     return y if bias is None else tfc.add(y, bias)
 
 
 def _gather_axes(x, order: tuple, batch: tuple, positions: tuple):
     """``x`` [batch, ..., heads, channels] as [*batch, positions (the attention axes flattened), channels]."""
-    return tfc.reshape(tfc.transpose(x, order), (*batch, math.prod(positions), x.shape[-1]))
+    moved = tfc.transpose(x, order)
+    return tfc.reshape(moved, (*_sizes(moved, range(len(batch))), -1, x.shape[-1]))
+
+
+def _sizes(x, axes) -> list:
+    """``x``'s sizes along ``axes``: ints, or i32 scalars read at run time where a dim is unknown (None)."""
+    return [x.shape[a] if x.shape[a] is not None else dimension_size(x, a) for a in axes]
 
 
 def _listed(shape) -> list:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import tfc
-from tfc.frontend.api import emit
+from tfc.frontend.api import dimension_size, dynamic_slice, emit, filled
 from tfc.types import DType
 
 from .. import activations, initializers
@@ -122,11 +122,11 @@ class RNN(Layer):
         """The last output, or every step's with return_sequences (then [batch, time, units], or
         [time, batch, units] with time_major), and with return_state the final states after it."""
         sequence = inputs if self.time_major else tfc.transpose(inputs, (1, 0, 2))  # [time, batch, features]
-        time, batch = sequence.shape[0], sequence.shape[1]
+        time, batch = _sizes(sequence)[:2]  # i32 scalars read at run time where unknown (None)
         input_masks, recurrent_masks = self.dropout_masks(sequence, training)
         projected = self.projected_inputs(sequence, input_masks)
         keep = None if mask is None else tfc.astype(mask if self.time_major else tfc.transpose(mask, (1, 0)), sequence.dtype)
-        states = tuple(initial_state) if initial_state is not None else (tfc.zeros((batch, self.units), dtype=sequence.dtype),) * self.states
+        states = tuple(initial_state) if initial_state is not None else (filled((batch, self.units), 0, sequence.dtype),) * self.states
         recurrent, bias = self.recurrent_kernel.read_value(), None if self.bias is None else self.bias.read_value()
 
         def advance(t, states):
@@ -162,7 +162,7 @@ class RNN(Layer):
             return _write_step(outputs, t, states[0]), states
 
         first = states[0]
-        return tfc.fori_loop(0, time, body, (tfc.zeros((time, *first.shape), dtype=first.dtype), states))
+        return tfc.fori_loop(0, time, body, (filled((time, *_sizes(first)), 0, first.dtype), states))
 
     def dropout_masks(self, sequence, training) -> tuple:
         """Keras' dropout for recurrent layers: masks drawn once per call and used at every step, for the
@@ -178,12 +178,12 @@ class RNN(Layer):
     def projected_inputs(self, sequence, masks):
         """x_t @ kernel (+ the input bias) for every step at once: [time, batch, gates * units]; one 2-d
         matmul (a batched one per gate under per-gate dropout masks)."""
-        time, batch, features = sequence.shape
+        time, batch, features = _sizes(sequence)
         if masks is None:
-            projected = tfc.matmul(tfc.reshape(sequence, (time * batch, features)), self.kernel)
+            projected = tfc.matmul(tfc.reshape(sequence, (-1, features)), self.kernel)
         else:
             dropped = tfc.multiply(tfc.expand_dims(sequence, 0), tfc.expand_dims(masks, 1))  # [count, time, batch, features]
-            projected = _grouped_matmul(tfc.reshape(dropped, (masks.shape[0], time * batch, features)), self.kernel)
+            projected = _grouped_matmul(tfc.reshape(dropped, (masks.shape[0], -1, features)), self.kernel)
         projected = tfc.reshape(projected, (time, batch, self.kernel.shape[1]))
         return projected if self.bias is None else tfc.add(projected, self.input_bias())
 
@@ -202,13 +202,17 @@ class RNN(Layer):
                 "time_major": self.time_major, "seed": self.seed}
 
 
+def _sizes(x) -> list:
+    """``x``'s sizes: ints, and i32 scalars read at run time for dims unknown (None) at trace time."""
+    return [d if d is not None else dimension_size(x, a) for a, d in enumerate(x.shape)]
+
+
 def _read_step(sequence, t):
     """Row ``t`` of ``sequence``'s first axis, as a ``tfc.dynamic_slice`` (whose gradient in a loop adds
     into that row alone, where a gather's would add a whole sequence-sized tensor each step)."""
     zero = tfc.astype(0, DType.i32)
-    row = emit("tfc.dynamic_slice", [sequence, tfc.astype(t, DType.i32), *[zero] * (sequence.ndim - 1)],
-               {"slice_sizes": (1, *sequence.shape[1:])})
-    return tfc.reshape(row, sequence.shape[1:])
+    row = dynamic_slice(sequence, [tfc.astype(t, DType.i32), *[zero] * (sequence.ndim - 1)], [1, *_sizes(sequence)[1:]])
+    return tfc.reshape(row, _sizes(sequence)[1:])
 
 
 def _write_step(outputs, t, value):
@@ -220,12 +224,12 @@ def _write_step(outputs, t, value):
 def _grouped_matmul(x, kernel):
     """[count, n, k] x [k, width] -> [n, width]: group g of ``x`` times the g-th block of width / count
     columns (count 1: a plain matmul)."""
-    count, n = x.shape[0], x.shape[1]
+    count = x.shape[0]
     if count == 1:
-        return tfc.matmul(tfc.reshape(x, x.shape[1:]), kernel)
+        return tfc.matmul(tfc.reshape(x, (-1, x.shape[2])), kernel)
     k, width = kernel.shape
     blocks = tfc.transpose(tfc.reshape(kernel, (k, count, width // count)), (1, 0, 2))
-    return tfc.reshape(tfc.transpose(tfc.matmul(x, blocks), (1, 0, 2)), (n, width))
+    return tfc.reshape(tfc.transpose(tfc.matmul(x, blocks), (1, 0, 2)), (-1, width))
 
 
 def _dropout_mask(layer: Dropout | None, shape: tuple, dtype):

@@ -140,7 +140,27 @@ def _keras_tokens_case():
     return fn
 
 
-KERAS_CASES = {"layers": (_keras_case, [None, 4]), "images": (_keras_images_case, [None, 5, 5, 2]), "tokens": (_keras_tokens_case, [None, None])}
+def _keras_sequence_case():
+    """Recurrent layers and attention over [batch, time, features] with batch and time unknown."""
+    layers = tfc.keras.layers
+    lstm, gru = layers.LSTM(3, return_sequences=True), layers.GRU(2, go_backwards=True)
+    rnn, attention = layers.Bidirectional(layers.SimpleRNN(2)), layers.MultiHeadAttention(2, 3)
+
+    def fn(x):
+        return {"lstm": lstm(x), "gru": gru(x), "bidirectional": rnn(x), "attention": attention(x, x)}
+
+    return fn
+
+
+def _keras_transposed_case():
+    layers = tfc.keras.layers
+    up, depthwise = layers.Conv2DTranspose(2, 2, strides=2), layers.DepthwiseConv2D(2)
+    return lambda x: {"up": up(x), "depthwise": depthwise(x), "zeros": tfc.zeros_like(x) + 1}
+
+
+KERAS_CASES = {
+    "sequences": (_keras_sequence_case, [None, None, 4]),
+    "transposed": (_keras_transposed_case, [None, 3, 3, 2]),"layers": (_keras_case, [None, 4]), "images": (_keras_images_case, [None, 5, 5, 2]), "tokens": (_keras_tokens_case, [None, None])}
 
 
 @pytest.mark.parametrize("case", sorted(KERAS_CASES))
