@@ -20,9 +20,12 @@ Two more steps join the loop. A ``tfc.broadcast_in_dim`` that maps a ``?`` opera
 result dim gets the operand's size: the tracer broadcasts an unknown dim against another unknown dim
 only as the same size (``tfc.frontend.shapes.broadcast_shapes``). And the sizes a traced program
 reads at run time fold to constants: ``tfc.get_dimension_size`` of a now known dim, the integer
-arithmetic on them (exact, so folding changes no result), then a ``tfc.dynamic_reshape`` or
-``tfc.real_dynamic_slice`` with constant bounds becomes the ``tfc.reshape`` or ``tfc.slice`` the
-program traced at those shapes would have. A ``?`` still left is an error naming its op.
+arithmetic on them (exact, so folding changes no result), then each op whose shape is an operand
+becomes the static op the program traced at those shapes has: ``tfc.dynamic_reshape``,
+``tfc.dynamic_iota`` and ``tfc.dynamic_broadcast_in_dim`` with a constant shape become
+``tfc.reshape``, ``tfc.iota`` and ``tfc.broadcast_in_dim``; ``tfc.real_dynamic_slice`` with constant
+bounds a ``tfc.slice``, and one from run-time starts to ``starts + sizes`` (a loop reading row ``t``)
+the ``tfc.dynamic_slice`` of those sizes. A ``?`` still left is an error naming its op.
 """
 
 from __future__ import annotations
@@ -145,7 +148,8 @@ def fold_sizes(module: Module) -> int:
 def _folded(op: Operation, interpreter: Interpreter) -> list[Value] | None:
     """The values replacing ``op`` (built before it), or None to keep it."""
     if op.name == "tfc.get_dimension_size":
-        dim = op.operands[0].type.shape[op.attr("dimension")]
+        shape = op.operands[0].type.shape
+        dim = None if shape is None else shape[op.attr("dimension")]
         return None if dim is None else [_constant(op, np.array(dim, np.int32))]
     if op.name in STATIC_FORMS:
         static, count = STATIC_FORMS[op.name]
