@@ -21,6 +21,7 @@ import numpy as np
 
 from tfc.attributes import DenseElementsAttr
 from tfc.diagnostics import TraceError
+from tfc.effects import is_pure
 from tfc.ir import Value
 from tfc.types import DType, TensorType
 
@@ -469,11 +470,11 @@ def ones_like(x) -> Tensor:
 def filled(sizes, value, dtype) -> Tensor:
     """``value`` in ``dtype``, of the shape ``sizes`` gives: ints, and i32 scalars for sizes read at run
     time (a ``tfc.dynamic_broadcast_in_dim``; the result's dim is unknown there)."""
-    scalar = astype(value, dtype)
-    if builtins.all(isinstance(s, (int, np.integer)) for s in sizes):
-        return broadcast_to(scalar, tuple(int(s) for s in sizes))
-    shape = tuple(int(s) if isinstance(s, (int, np.integer)) else _constant_int(s) for s in sizes)
-    return emit("tfc.dynamic_broadcast_in_dim", [scalar, size_vector(scalar, list(sizes))], {"broadcast_dimensions": ()},
+    scalar, sizes = astype(value, dtype), [_as_size(s) for s in sizes]
+    if builtins.all(isinstance(s, int) for s in sizes):
+        return broadcast_to(scalar, tuple(sizes))
+    shape = tuple(s if isinstance(s, int) else None for s in sizes)
+    return emit("tfc.dynamic_broadcast_in_dim", [scalar, size_vector(scalar, sizes)], {"broadcast_dimensions": ()},
                 [TensorType(scalar.dtype, shape)])
 
 
@@ -512,12 +513,14 @@ def _reshape_to_sizes(x: Tensor, shape) -> Tensor:
     if isinstance(shape, Tensor):
         if shape.ndim != 1 or shape.shape[0] is None or not shape.dtype.is_int:
             fail(f"reshape: a shape tensor must be a 1-D integer tensor of known length, got {shape.type}")
-        shape = [getitem(shape, i) for i in range(shape.shape[0])]
-    sizes = []
+        known = static_value(shape)
+        shape = [int(d) for d in known] if known is not None else [getitem(shape, i) for i in range(shape.shape[0])]
     for d in shape:
         if isinstance(d, Tensor) and (d.ndim != 0 or not d.dtype.is_int):
             fail(f"reshape: a size given as a tensor must be an integer scalar, got {d.type}")
-        sizes.append(astype(d, DType.i32) if isinstance(d, Tensor) else int(d))
+    sizes = [_as_size(d) for d in shape]
+    if builtins.all(isinstance(d, int) for d in sizes):  # every size known at trace time: a plain reshape
+        return reshape(x, sizes)
     inferred = [i for i, d in enumerate(sizes) if isinstance(d, int) and d == -1]
     if len(inferred) > 1:
         fail("reshape: only one dimension can be -1")
@@ -528,7 +531,7 @@ def _reshape_to_sizes(x: Tensor, shape) -> Tensor:
             if i != inferred[0]:
                 total = emit("tfc.divide", [total, d if isinstance(d, Tensor) else constant(x.trace, np.int32(d))])
         sizes[inferred[0]] = total
-    target = tuple(d if isinstance(d, int) else _constant_int(d) for d in sizes)
+    target = tuple(d if isinstance(d, int) else None for d in sizes)
     return emit("tfc.dynamic_reshape", [x, size_vector(x, sizes)], result_types=[TensorType(x.dtype, target)], weak=x.weak)
 
 
@@ -538,19 +541,50 @@ def dynamic_slice(x, starts, sizes) -> Tensor:
     read at run time (i32 scalars, for unknown dims) a ``tfc.real_dynamic_slice`` to ``starts + sizes``,
     which the loader's specialization makes that ``tfc.dynamic_slice`` again once they are known."""
     x = to_tensor(x)
-    starts = [astype(s, DType.i32) for s in starts]
-    if builtins.all(isinstance(s, (int, np.integer)) for s in sizes):
-        return emit("tfc.dynamic_slice", [x, *starts], {"slice_sizes": tuple(int(s) for s in sizes)})
-    begin, extent = size_vector(x, starts), size_vector(x, list(sizes))
+    starts, sizes = [astype(s, DType.i32) for s in starts], [_as_size(s) for s in sizes]
+    if builtins.all(isinstance(s, int) for s in sizes):
+        return emit("tfc.dynamic_slice", [x, *starts], {"slice_sizes": tuple(sizes)})
+    begin, extent = size_vector(x, starts), size_vector(x, sizes)
     limits = emit("tfc.add", [begin, extent])
-    shape = tuple(int(s) if isinstance(s, (int, np.integer)) else _constant_int(s) for s in sizes)
+    shape = tuple(s if isinstance(s, int) else None for s in sizes)
     return emit("tfc.real_dynamic_slice", [x, begin, limits, size_vector(x, [1] * x.ndim)], result_types=[TensorType(x.dtype, shape)])
 
 
 def _constant_int(t: Tensor):
-    """The value of an integer scalar ``tfc.constant``, else None (a size known only at run time)."""
+    """The value of an integer scalar computed from constants alone, else None (a size known only at run time)."""
+    value = static_value(t)
+    return None if value is None else int(value)
+
+
+def _as_size(size):
+    """A size as an int when it is known at trace time (an int, or a tensor computed from constants), else an i32 scalar."""
+    if isinstance(size, (int, np.integer)):
+        return int(size)
+    known = _constant_int(size)
+    return known if known is not None else astype(size, DType.i32)
+
+
+def static_value(t: Tensor, depth: int = 8):
+    """The value of a small integer tensor computed from constants alone (``shape_tensor(x)[0]`` of a
+    static ``x``), evaluated by the ops' references; None when it depends on run-time values."""
     op = getattr(t.value, "op", None)
-    return int(op.attr("value")) if op is not None and op.name == "tfc.constant" else None
+    if op is None or not t.dtype.is_int or None in t.shape or int(np.prod(t.shape)) > 64:
+        return None
+    if op.name == "tfc.constant":
+        return op.attr("value")
+    if depth == 0 or op.regions or not op.operands or len(op.results) != 1:
+        return None
+    arrays = [static_value(Tensor(v, t.trace), depth - 1) for v in op.operands]
+    if builtins.any(a is None for a in arrays):
+        return None
+    if not is_pure(op):
+        return None
+    from tfc.backends.interp.interpreter import Interpreter  # imported when a size is first given as a tensor
+
+    try:
+        return np.asarray(Interpreter(None).evaluate(op, arrays, {})[0])
+    except Exception:  # noqa: BLE001 - an op its reference cannot evaluate here: a run-time size
+        return None
 
 
 def dimension_size(x, axis: int) -> Tensor:
@@ -858,6 +892,7 @@ __all__ = [
     "shape_tensor",
     "size_product",
     "size_vector",
+    "static_value",
     "subtract",
     "sum",
     "take",

@@ -9,6 +9,7 @@ import pytest
 
 import tfc
 import tfc.saved_model as saved_model
+from tfc.frontend.api import shape_tensor
 
 BATCHES = (1, 3, 7)
 RNG = np.random.default_rng(0)
@@ -32,7 +33,8 @@ def _shapes(x):
     return {"flat": tfc.reshape(x, [-1]), "r22": tfc.reshape(x, [-1, 2, 2]), "r2": tfc.reshape(x, [2, -1]),
             "expand": tfc.expand_dims(x, 1), "squeeze": tfc.squeeze(tfc.expand_dims(x, -1), -1), "t": tfc.transpose(x),
             "concat0": tfc.concat([x, x], axis=0), "concat1": tfc.concat([x, x * 2], axis=1), "stack": tfc.stack([x, x], axis=1),
-            "pad": tfc.pad(x, [[1, 0], [0, 2]])}
+            "pad": tfc.pad(x, [[1, 0], [0, 2]]), "by_tensor": tfc.reshape(x, [shape_tensor(x)[0], -1, 2]), "by_shape": tfc.reshape(x, shape_tensor(x)),
+            "by_none": tfc.reshape(x, [x.shape[0], 2, 2]), "ones": tfc.ones_like(x) * 2}
 
 
 def _slices(x):
@@ -167,3 +169,13 @@ KERAS_CASES = {
 def test_keras_layers_with_unknown_dims_match_the_concrete_trace(tmp_path, case):
     make, spec = KERAS_CASES[case]
     _check_case(tmp_path, make(), spec)
+
+
+def test_a_keras_model_exports_with_its_unknown_batch(tmp_path):
+    model = tfc.keras.Sequential([tfc.keras.layers.Dense(5, activation="relu", input_shape=(4,)), tfc.keras.layers.Dropout(0.3),
+                                  tfc.keras.layers.Dense(3, activation="softmax")])
+    serve = saved_model.load(saved_model.save(model, tmp_path / "1")).signatures["serving_default"]
+    for batch in BATCHES:
+        x = _input([None, 4], batch)
+        (got,) = serve(inputs=x).values()
+        np.testing.assert_array_equal(got, np.asarray(tfc.compile(lambda t: model(t))(x)))
