@@ -65,10 +65,14 @@ def _padding(padding, layout: Layout, n: int) -> tuple[str, list]:
     return "EXPLICIT", [pairs[d] for d in layout.spatial]
 
 
-def _static_shape(x: Tensor, what: str, layout: Layout | None = None) -> tuple:
-    """``x``'s shape, all of it known but (given the ``layout``) the batch dim, which no window slides over."""
-    if any(d is None and (layout is None or a != layout.batch) for a, d in enumerate(x.shape)):
-        allowed = "" if layout is None else " but the batch dim"
+def _static_shape(x: Tensor, what: str, layout: Layout | None = None, padding=None) -> tuple:
+    """``x``'s shape, all of it known but (given the ``layout``) the batch dim, which no window slides
+    over, and the spatial dims under VALID or explicit ``padding`` (their padding needs no size)."""
+    free = set() if layout is None else {layout.batch}
+    if layout is not None and not (isinstance(padding, str) and padding.upper() == "SAME"):
+        free |= set(layout.spatial)
+    if any(d is None and a not in free for a, d in enumerate(x.shape)):
+        allowed = "" if layout is None else " but the batch dim" + ("" if free == {layout.batch} else " and, without SAME padding, the spatial dims")
         raise ShapeError(f"{what} needs a static shape{allowed}, got [{', '.join('?' if d is None else str(d) for d in x.shape)}]")
     return x.shape
 
@@ -80,7 +84,7 @@ def convolution(input, filters, strides=None, padding="VALID", data_format=None,
     x, w = to_tensor(input), to_tensor(filters)
     layout = Layout.named(data_format, x.ndim)
     n = x.ndim - 2
-    xs, ws = _static_shape(x, "convolution input", layout), _static_shape(w, "convolution filter")
+    xs, ws = _static_shape(x, "convolution input", layout, padding), _static_shape(w, "convolution filter")
     if len(ws) != n + 2:
         raise ShapeError(f"a rank-{x.ndim} input needs a rank-{n + 2} filter [*spatial, in, out], got shape {list(ws)}")
     channels = xs[layout.feature]
@@ -163,14 +167,16 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
 def _pool(kind: str, input, ksize, strides, padding, data_format) -> Tensor:
     x = to_tensor(input)
     layout = Layout.named(data_format, x.ndim)
-    n, shape = x.ndim - 2, _static_shape(x, f"{kind} pooling input", layout)
-    sizes, steps = _spatial(ksize, n, layout, "ksize"), _spatial(strides, n, layout, "strides")
     if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
         raise ShapeError(f"pooling padding must be 'SAME' or 'VALID', got {padding!r}")
+    n, shape = x.ndim - 2, _static_shape(x, f"{kind} pooling input", layout, padding)
+    sizes, steps = _spatial(ksize, n, layout, "ksize"), _spatial(strides, n, layout, "strides")
     full_k, full_s = [1] * x.ndim, [1] * x.ndim
     for i, d in enumerate(layout.spatial):
         full_k[d], full_s[d] = sizes[i], steps[i]
-    known = tuple(1 if d is None else d for d in shape)  # the batch dim: a window of 1, so every count is 1 along it
+    # an unknown dim (the batch, or a spatial one under VALID padding) has no padding and windows all
+    # within it: one window's size stands for it, and every window covers k elements
+    known = tuple(k if d is None else d for d, k in zip(shape, full_k))
     windows = [tf_window(size, k, s, 1, padding.upper()) for size, k, s in zip(known, full_k, full_s)]
     pooled = emit_reduce_window(x, "max" if kind == "max" else "sum", full_k, full_s, [pad for _, pad in windows])
     return pooled if kind == "max" else tnp.divide(pooled, window_sizes(known, full_k, full_s, windows, x.dtype))

@@ -100,8 +100,8 @@ def test_ops_with_unknown_dims_match_the_concrete_trace(tmp_path, case):
 
 
 def test_what_still_needs_a_known_dim_says_which(tmp_path):
-    """A convolution slides over known spatial dims only."""
-    conv = tfc.compile(input_signature=[tfc.TensorSpec([None, None, 5, 1], tfc.float32)])(lambda x: tfc.nn.conv2d(x, np.ones((2, 2, 1, 1), np.float32), 1, "VALID"))
+    """SAME padding depends on the spatial sizes."""
+    conv = tfc.compile(input_signature=[tfc.TensorSpec([None, None, 5, 1], tfc.float32)])(lambda x: tfc.nn.conv2d(x, np.ones((2, 2, 1, 1), np.float32), 1, "SAME"))
     with pytest.raises(ValueError, match=r"convolution input needs a static shape but the batch dim, got \[\?, \?, 5, 1\]"):
         saved_model.save(conv, tmp_path / "conv")
 
@@ -160,7 +160,15 @@ def _keras_transposed_case():
     return lambda x: {"up": up(x), "depthwise": depthwise(x), "zeros": tfc.zeros_like(x) + 1}
 
 
+def _keras_any_size_images_case():
+    """A fully convolutional model over images of any size: VALID windows need no size."""
+    layers = tfc.keras.layers
+    conv, pool, avg, global_max = layers.Conv2D(3, 2), layers.MaxPooling2D(2), layers.AveragePooling2D(2, strides=1), layers.GlobalMaxPooling2D()
+    return lambda x: {"conv": conv(x), "pool": pool(conv(x)), "avg": avg(x), "global": global_max(conv(x))}
+
+
 KERAS_CASES = {
+    "any_size_images": (_keras_any_size_images_case, [None, None, None, 2]),
     "sequences": (_keras_sequence_case, [None, None, 4]),
     "transposed": (_keras_transposed_case, [None, 3, 3, 2]),"layers": (_keras_case, [None, 4]), "images": (_keras_images_case, [None, 5, 5, 2]), "tokens": (_keras_tokens_case, [None, None])}
 
