@@ -74,6 +74,8 @@ class Tensor:
     def __len__(self) -> int:
         if not self.shape:
             raise TraceError("len() of a 0-d tensor", user_location())
+        if self.shape[0] is None:
+            raise TraceError(f"len() of a tensor of shape {shape_text(self.shape)}: its first dim is unknown (None) at trace time", user_location())
         return self.shape[0]
 
     def __iter__(self):

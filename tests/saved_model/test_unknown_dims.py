@@ -100,10 +100,13 @@ def test_ops_with_unknown_dims_match_the_concrete_trace(tmp_path, case):
 
 
 def test_what_still_needs_a_known_dim_says_which(tmp_path):
-    """SAME padding depends on the spatial sizes."""
+    """SAME padding depends on the spatial sizes; a Python loop over an unknown dim has no length."""
     conv = tfc.compile(input_signature=[tfc.TensorSpec([None, None, 5, 1], tfc.float32)])(lambda x: tfc.nn.conv2d(x, np.ones((2, 2, 1, 1), np.float32), 1, "SAME"))
     with pytest.raises(ValueError, match=r"convolution input needs a static shape but the batch dim, got \[\?, \?, 5, 1\]"):
         saved_model.save(conv, tmp_path / "conv")
+    rows = tfc.compile(input_signature=[tfc.TensorSpec([None, 2], tfc.float32)])(lambda x: sum(row for row in x))
+    with pytest.raises(ValueError, match=r"len\(\) of a tensor of shape \[\?, 2\]: its first dim is unknown"):
+        saved_model.save(rows, tmp_path / "rows")
 
 
 def _keras_case():
