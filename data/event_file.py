@@ -64,6 +64,13 @@ class EventFileWriter:
             raise TypeError(f"EventFileWriter.add_event: expected an event_pb2.Event, got {type(event).__name__}")
         self._put(event.SerializeToString())
 
+    def add_events(self, events) -> None:
+        """Queue ``events`` as one item (one wake-up of the thread for a batch)."""
+        for event in events:
+            if not isinstance(event, event_pb2.Event):
+                raise TypeError(f"EventFileWriter.add_events: expected event_pb2.Event protos, got {type(event).__name__}")
+        self._put([event.SerializeToString() for event in events])
+
     def flush(self) -> None:
         """Block until everything queued so far is on disk."""
         self._put(_FLUSH)
@@ -118,7 +125,7 @@ class EventFileWriter:
         elif item is _FLUSH:
             self._file.flush()
         elif self._failure is None:
-            self._file.write(framed_record(item))
+            self._file.write(b"".join(map(framed_record, item)) if isinstance(item, list) else framed_record(item))
 
 
 __all__ = ["FILE_VERSION", "EventFileWriter"]

@@ -116,10 +116,13 @@ def graph(graph_data, *example_args, **example_kwargs) -> bool:
     return True
 
 
+_COMPILED_MAKERS = {**_MAKERS, "histogram_counts": kinds.histogram_counts_value}
+
+
 def _write_compiled(names, values) -> None:
     """The summary sink: what compiled functions recorded, written after each call that recorded them
     (``should_record_summaries()`` was true just before it)."""
-    compiled.write_delivered(names, values, state(), {**_MAKERS, "histogram_buckets": kinds.histogram_buckets_value})
+    compiled.write_delivered(names, values, state(), _COMPILED_MAKERS)
 
 
 

@@ -1,16 +1,19 @@
 """``tfc.summary`` inside ``@tfc.compile``: each summary is a ``tfc.summary`` op whose value leaves
 the executable as an extra result (:mod:`tfc.frontend.summaries`), computed with the step; the host
 turns the values into TensorBoard records after the call, on the default writer at its step, when
-recording is on. Histograms are bucketed in the compiled step (TensorBoard's rule: ``bucket_count``
-equal buckets between the minimum and the maximum), so only ``[bucket_count, 3]`` numbers leave it.
+recording is on. Histograms are counted in the compiled step (TensorBoard's rule: ``bucket_count``
+equal buckets between the minimum and the maximum), so only ``bucket_count + 2`` numbers leave it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
+import time
 
 import numpy as np
+from tensorboard.compat.proto import event_pb2, summary_pb2
 
 import tfc
 from tfc.frontend import summaries
@@ -19,24 +22,20 @@ from tfc.frontend.tensor import emit
 DEFAULT_BUCKET_COUNT = 30
 
 
-def histogram_buckets(data, bucket_count: int = DEFAULT_BUCKET_COUNT):
-    """``[bucket_count, 3]`` rows ``[left, right, count]`` in tfc ops, as TensorBoard's
-    ``summary_v2._buckets`` computes them (float32 here: XLA runs without x64)."""
+def histogram_counts(data, bucket_count: int = DEFAULT_BUCKET_COUNT):
+    """``[low, high, count_0, ..., count_{k-1}]`` (float32) in tfc ops: the data's extremes and how
+    many values fall in each of ``bucket_count`` equal buckets between them, TensorBoard's
+    ``summary_v2._buckets`` rule; the host makes the ``[k, 3]`` rows (:func:`.kinds.histogram_rows`).
+    Everything but one reduction pass and one scatter-add stays out of the step: XLA runs each
+    small op of the rows as a kernel of its own, microseconds apiece."""
     values = tfc.reshape(tfc.astype(data, tfc.float32), (-1,))
     if values.shape[0] == 0:
-        return tfc.zeros((bucket_count, 3), tfc.float32)
+        return tfc.zeros((bucket_count + 2,), tfc.float32)
     low, high = tfc.min(values), tfc.max(values)
     spread = high - low
     width = tfc.where(spread > 0, spread / bucket_count, tfc.ones_like(spread))
     index = tfc.minimum(tfc.astype(tfc.floor((values - low) / width), tfc.int32), bucket_count - 1)
-    counts = _bucket_counts(index, bucket_count)
-    fractions = np.arange(bucket_count + 1, dtype=np.float32) / bucket_count
-    edges = low + spread * fractions
-    edges = tfc.concatenate([edges[:-1], tfc.reshape(high, (1,))], 0)
-    single = tfc.concatenate([tfc.zeros((bucket_count - 1,), tfc.float32), tfc.reshape(tfc.astype(values.shape[0], tfc.float32), (1,))], 0)
-    left = tfc.where(spread > 0, edges[:-1], tfc.broadcast_to(high, (bucket_count,)))
-    right = tfc.where(spread > 0, edges[1:], tfc.broadcast_to(high, (bucket_count,)))
-    return tfc.stack([left, right, tfc.where(spread > 0, counts, single)], axis=1)
+    return tfc.concatenate([tfc.stack([low, high]), _bucket_counts(index, bucket_count)], 0)
 
 
 PLUGINS = {"scalar": "scalars", "histogram": "histograms", "image": "images", "audio": "audio"}
@@ -62,7 +61,7 @@ def record(kind: str, name: str, data, step, options: dict) -> bool:
                          f"function runs (tfc.summary.experimental.set_step or writer.as_default(step=...))")
     options = {key: value for key, value in options.items() if value is not None}
     if kind == "histogram":
-        data = histogram_buckets(data, int(options.pop("buckets", DEFAULT_BUCKET_COUNT)))
+        data = histogram_counts(data, int(options.pop("buckets", DEFAULT_BUCKET_COUNT)))
     elif kind in ("image", "audio"):
         data = data[:int(options.get("max_outputs", 3))]
     summaries.record(name, PLUGINS[kind], data, {"kind": kind, **options})
@@ -77,24 +76,32 @@ def write_delivered(names, values, writer_state, makers: dict) -> None:
     if writer_state.step is None:
         raise ValueError("tfc.summary: a compiled function recorded summaries but no step is set: use "
                          "tfc.summary.experimental.set_step or writer.as_default(step=...)")
-    ENCODER.put((writer_state.writer, list(names), list(values), int(writer_state.step), makers))
+    ENCODER.put((writer_state.writer, list(names), list(values), int(writer_state.step), time.time(), makers))
 
 
 class Encoder:
     """One daemon thread turning queued summary values into TensorBoard records, in order; ``drain``
-    waits for what is queued (writers call it before they flush or close)."""
+    waits for what is queued (writers call it before they flush or close).
+
+    The thread wakes once per ``GATHER_SECONDS`` at most and encodes every call queued by then, one
+    batch of events per writer: waking per call (each a thread switch on cores XLA is using) cost a
+    1 ms step more than the encoding itself. The values wait as device arrays, a bounded number."""
+
+    GATHER_SECONDS = 0.02
+    MAX_QUEUED = 1024
 
     def __init__(self):
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.Queue = queue.Queue(self.MAX_QUEUED)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.errors: list[BaseException] = []
 
     def put(self, item) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="tfc-summary-encoder", daemon=True)
-                self._thread.start()
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="tfc-summary-encoder", daemon=True)
+                    self._thread.start()
         self._queue.put(item)
 
     def drain(self) -> None:
@@ -107,25 +114,39 @@ class Encoder:
 
     def _run(self) -> None:
         while True:
-            writer, names, values, step, makers = self._queue.get()
+            batch = [self._queue.get()]
+            time.sleep(self.GATHER_SECONDS)
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    batch.append(self._queue.get_nowait())
             try:
-                writer.write_values([_record(name, value, makers) for name, value in zip(names, values)], step)
+                _write_batch(batch)
             except Exception as error:  # noqa: BLE001  (reported by the next drain: flush, close)
                 self.errors.append(error)
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
+
+
+def _write_batch(batch: list) -> None:
+    """Each queued call's summaries as one event, each writer's events written together, in order."""
+    events: dict = {}
+    for writer, names, values, step, wall_time, makers in batch:
+        summary = summary_pb2.Summary(value=[_record(name, value, makers) for name, value in zip(names, values)])
+        events.setdefault(writer, []).append(event_pb2.Event(wall_time=wall_time, step=step, summary=summary))
+    for writer, written in events.items():
+        writer.write_events(written)
 
 
 def _record(name, value, makers: dict):
     tag, _plugin, options = name
-    options = dict(options)
-    kind = options.pop("kind")
+    kind = options["kind"]
     if kind == "histogram":
-        return makers["histogram_buckets"](tag, np.asarray(value), options.get("description"))
-    return makers[kind](tag, np.asarray(value), **options)
+        return makers["histogram_counts"](tag, np.asarray(value), options.get("description"))
+    return makers[kind](tag, np.asarray(value), **{key: option for key, option in options.items() if key != "kind"})
 
 
 ENCODER = Encoder()
 
 
-__all__ = ["DEFAULT_BUCKET_COUNT", "ENCODER", "PLUGINS", "histogram_buckets", "record", "write_delivered"]
+__all__ = ["DEFAULT_BUCKET_COUNT", "ENCODER", "PLUGINS", "histogram_counts", "record", "write_delivered"]

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import wave
@@ -26,8 +27,7 @@ def scalar_value(name: str, data, description=None) -> summary_pb2.Summary.Value
     array = np.asarray(data)
     if array.ndim != 0:
         raise ValueError(f"tfc.summary.scalar: data must be a scalar (rank 0), got shape {array.shape} for {name!r}")
-    metadata = scalar_metadata.create_summary_metadata(display_name=None, description=description)
-    return _value(name, metadata, np.float32(array))
+    return _numeric_value(name, scalar_metadata, description, np.float32(array))
 
 
 def image_value(name: str, data, max_outputs=3, description=None) -> summary_pb2.Summary.Value:
@@ -57,14 +57,44 @@ def audio_value(name: str, data, sample_rate, max_outputs=3, encoding=None, desc
 
 
 def histogram_value(name: str, data, buckets=None, description=None) -> summary_pb2.Summary.Value:
-    metadata = histogram_metadata.create_summary_metadata(display_name=None, description=description)
-    return _value(name, metadata, bucketize(data, DEFAULT_BUCKET_COUNT if buckets is None else _count("buckets", buckets, 0)))
+    return _numeric_value(name, histogram_metadata, description, bucketize(data, DEFAULT_BUCKET_COUNT if buckets is None else _count("buckets", buckets, 0)))
 
 
-def histogram_buckets_value(name: str, buckets, description=None) -> summary_pb2.Summary.Value:
-    """A histogram already bucketed (``[k, 3]`` rows, as a compiled step computes them)."""
-    metadata = histogram_metadata.create_summary_metadata(display_name=None, description=description)
-    return _value(name, metadata, np.asarray(buckets, dtype=np.float64))
+def histogram_counts_value(name: str, packed, description=None) -> summary_pb2.Summary.Value:
+    """A histogram counted in a compiled step: ``[low, high, counts...]`` (see ``compiled.histogram_counts``)."""
+    packed = np.asarray(packed, dtype=np.float64)
+    return _numeric_value(name, histogram_metadata, description, histogram_rows(packed[0], packed[1], packed[2:]))
+
+
+def histogram_rows(low: float, high: float, counts: np.ndarray) -> np.ndarray:
+    """``[k, 3]`` rows ``[left, right, count]`` from the extremes and the counts of ``k`` equal buckets
+    (:func:`bucketize`'s rule: one distinct value is counted in the last bucket, which spans it)."""
+    bucket_count, total = len(counts), counts.sum()
+    if total == 0:
+        return np.zeros((bucket_count, 3), np.float64)
+    if high == low:
+        counts = np.zeros(bucket_count, np.float64)
+        counts[-1] = total
+        return np.stack([np.full(bucket_count, high), np.full(bucket_count, high), counts], axis=1)
+    edges = _steps(bucket_count) * ((high - low) / bucket_count) + low  # np.linspace(low, high, k + 1), as it computes it
+    edges[-1] = high
+    rows = np.empty((bucket_count, 3), np.float64)
+    rows[:, 0], rows[:, 1], rows[:, 2] = edges[:-1], edges[1:], counts
+    return rows
+
+
+@functools.lru_cache(maxsize=64)
+def _steps(bucket_count: int) -> np.ndarray:
+    steps = np.arange(bucket_count + 1, dtype=np.float64)
+    steps.flags.writeable = False
+    return steps
+
+
+@functools.lru_cache(maxsize=256)
+def _metadata(plugin, description) -> summary_pb2.SummaryMetadata:
+    """A plugin's SummaryMetadata, made once per description (a Value copies it): it costs microseconds
+    a call, which a compiled step recording every call pays on the host."""
+    return plugin.create_summary_metadata(display_name=None, description=description)
 
 
 def text_value(name: str, data, description=None) -> summary_pb2.Summary.Value:
@@ -83,15 +113,9 @@ def bucketize(data, bucket_count: int) -> np.ndarray:
     if bucket_count == 0 or values.size == 0:
         return np.zeros((bucket_count, 3), np.float64)
     low, high = values.min(), values.max()
-    if high == low:
-        counts = np.zeros(bucket_count, np.float64)
-        counts[-1] = values.size
-        return np.stack([np.full(bucket_count, high), np.full(bucket_count, high), counts], axis=1)
-    index = np.minimum(np.floor((values - low) / ((high - low) / bucket_count)).astype(np.int64), bucket_count - 1)
-    counts = np.bincount(index, minlength=bucket_count).astype(np.float64)
-    edges = np.linspace(low, high, bucket_count + 1)
-    edges[-1] = high
-    return np.stack([edges[:-1], edges[1:], counts], axis=1)
+    width = (high - low) / bucket_count if high > low else 1.0
+    index = np.minimum(np.floor((values - low) / width).astype(np.int64), bucket_count - 1)
+    return histogram_rows(low, high, np.bincount(index, minlength=bucket_count).astype(np.float64))
 
 
 def png(image: np.ndarray) -> bytes:
@@ -141,6 +165,31 @@ def _value(name: str, metadata, array) -> summary_pb2.Summary.Value:
     return summary_pb2.Summary.Value(tag=str(name), metadata=metadata, tensor=tensor_proto(array))
 
 
+def _numeric_value(name: str, plugin, description, array: np.ndarray) -> summary_pb2.Summary.Value:
+    """``_value`` for a float32/float64 array of a plugin's kind, copied from a cached template holding
+    all but the numbers (a quarter of the cost of building the messages: a compiled step recording
+    every call pays this on the host)."""
+    if _NUMERIC_DTYPES.get(array.dtype) is None or array.dtype.byteorder == ">":
+        return _value(name, _metadata(plugin, description), array)
+    value = summary_pb2.Summary.Value()
+    value.CopyFrom(_template(str(name), plugin, description, array.dtype.str, array.shape))
+    if array.ndim == 0:
+        getattr(value.tensor, _SCALAR_FIELDS[value.tensor.dtype]).append(array.item())
+    else:
+        value.tensor.tensor_content = np.ascontiguousarray(array).tobytes()
+    return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(name: str, plugin, description, dtype: str, shape: tuple) -> summary_pb2.Summary.Value:
+    proto = tensor_pb2.TensorProto(dtype=_NUMERIC_DTYPES[np.dtype(dtype)], tensor_shape=_shape_proto(shape))
+    return summary_pb2.Summary.Value(tag=name, metadata=_metadata(plugin, description), tensor=proto)
+
+
+def _shape_proto(shape: tuple) -> tensor_shape_pb2.TensorShapeProto:
+    return tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=n) for n in shape])
+
+
 _NUMERIC_DTYPES = {np.dtype(np.float32): types_pb2.DT_FLOAT, np.dtype(np.float64): types_pb2.DT_DOUBLE}
 _SCALAR_FIELDS = {types_pb2.DT_FLOAT: "float_val", types_pb2.DT_DOUBLE: "double_val"}
 
@@ -152,7 +201,7 @@ def tensor_proto(array: np.ndarray) -> tensor_pb2.TensorProto:
     dtype = _NUMERIC_DTYPES.get(array.dtype)
     if dtype is None or array.dtype.byteorder == ">":
         return make_tensor_proto(array)
-    shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=n) for n in array.shape])
+    shape = _shape_proto(array.shape)
     if array.ndim == 0:
         return tensor_pb2.TensorProto(dtype=dtype, tensor_shape=shape, **{_SCALAR_FIELDS[dtype]: [array.item()]})
     return tensor_pb2.TensorProto(dtype=dtype, tensor_shape=shape, tensor_content=np.ascontiguousarray(array).tobytes())
@@ -162,7 +211,8 @@ __all__ = [
     "DEFAULT_BUCKET_COUNT",
     "audio_value",
     "bucketize",
-    "histogram_buckets_value",
+    "histogram_counts_value",
+    "histogram_rows",
     "histogram_value",
     "image_value",
     "png",

@@ -69,6 +69,12 @@ class SummaryWriter:
             self.init()
         self._writer.add_event(event)
 
+    def write_events(self, events: list[event_pb2.Event]) -> None:
+        """Queue ``events`` for the background thread as one item."""
+        if self._writer is None:
+            self.init()
+        self._writer.add_events(events)
+
     def write_values(self, values: list[summary_pb2.Summary.Value], step: int) -> None:
         self.write_event(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary_pb2.Summary(value=values)))
 
@@ -129,6 +135,9 @@ class NoopWriter(SummaryWriter):
         pass
 
     def write_event(self, event: event_pb2.Event) -> None:
+        pass
+
+    def write_events(self, events: list[event_pb2.Event]) -> None:
         pass
 
     def flush(self):

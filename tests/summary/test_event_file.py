@@ -70,3 +70,13 @@ def test_misuse_is_reported(tmp_path):
     writer.close()  # again: nothing
     with pytest.raises(OSError, match="is closed"):
         writer.add_event(scalar_event(1, 1.0))
+
+
+def test_a_batch_of_events_is_written_in_order(tmp_path):
+    writer = EventFileWriter(tmp_path)
+    writer.add_event(scalar_event(0, 0.0))
+    writer.add_events([scalar_event(step, float(step)) for step in range(1, 4)])
+    with pytest.raises(TypeError, match="expected event_pb2.Event protos, got int"):
+        writer.add_events([scalar_event(9, 9.0), 3])
+    writer.close()
+    assert [e.step for e in events_in(writer.path)[1:]] == [0, 1, 2, 3]
