@@ -49,6 +49,7 @@ from tfc.saved_model.format import (
     write_export,
 )
 from tfc.saved_model.host_features import FORMAT_NAME, FORMAT_VERSION, HOST_FEATURES_FILE, register_host_step_reader
+from tfc.saved_model.save import pruned_graph
 from tfc.types import TensorType
 from tfc.verifier import verify
 
@@ -153,7 +154,7 @@ def export_saved_model(estimator, export_dir_base, serving_input_receiver_fn, as
     with graph.as_default():
         receiver, predictions = _predict_graph(estimator, serving_input_receiver_fn)
     signatures = {DEFAULT_SIGNATURE: receiver.receiver_tensors, **receiver.receiver_tensors_alternatives}
-    graph_def = _pruned(graph.as_graph_def(), [t.name for t in predictions.values()])
+    graph_def = pruned_graph(graph.as_graph_def(), [t.name for t in predictions.values()])
     files = {GRAPH_FILE: graph_def.SerializeToString()}
     if as_text:
         files["graph.pbtxt"] = text_format.MessageToString(graph_def)
@@ -218,22 +219,6 @@ def _model_predictions(estimator, features) -> dict:
         if not isinstance(tensor, Tensor):
             raise TypeError(f"export_saved_model: prediction '{key}' must be a graph Tensor, got {type(tensor).__name__}")
     return predictions
-
-
-def _pruned(graph_def, outputs: list[str]):
-    """``graph_def`` with only the nodes ``outputs`` need (data and control inputs), in their order."""
-    inputs = {node.name: [i.lstrip("^").split(":")[0] for i in node.input] for node in graph_def.node}
-    needed, stack = set(), [name.split(":")[0] for name in outputs]
-    while stack:
-        name = stack.pop()
-        if name not in needed:
-            needed.add(name)
-            stack.extend(inputs.get(name, ()))
-    pruned = type(graph_def)()
-    pruned.CopyFrom(graph_def)
-    del pruned.node[:]
-    pruned.node.extend(node for node in graph_def.node if node.name in needed)
-    return pruned
 
 
 def _program_text(graph_def, receivers: dict, predictions: dict, name: str) -> str:
@@ -327,7 +312,7 @@ def host_feature_export(estimator, export_dir_base, serving_input_receiver_fn, e
     graph = Graph()
     with graph.as_default():
         encoded, predictions = _encoded_predict_graph(estimator, encoder, raw)
-    graph_def = _pruned(graph.as_graph_def(), [t.name for t in predictions.values()])
+    graph_def = pruned_graph(graph.as_graph_def(), [t.name for t in predictions.values()])
     kept = {node.name for node in graph_def.node}
     encoded = {key: tensor for key, tensor in encoded.items() if tensor.op.name in kept}
     values = _variable_values(graph_def, prefix)

@@ -275,7 +275,7 @@ def save_graph(graph, export_dir, inputs, outputs, input_shapes=None, variables=
         importer.resolve_output(name)
     imported = importer.import_graph(list(outputs.values()), feeds=feeds)
     results = imported.module.function("main").type.results
-    pruned = _pruned(graph_def, list(outputs.values()))
+    pruned = pruned_graph(graph_def, list(outputs.values()))
     values = _graph_variables(pruned, variables or {}, where)
     entry = {"method_name": PREDICT_METHOD, "inputs": {key: _info(name, feeds[name]) for key, name in inputs.items()},
              "outputs": {key: _info(name, t) for (key, name), t in zip(outputs.items(), results)},
@@ -323,7 +323,7 @@ def _info(name: str, t) -> dict:
     return tensor_info(name, t.dtype.numpy, t.shape)
 
 
-def _pruned(graph_def, outputs: list[str]):
+def pruned_graph(graph_def, outputs: list[str]):
     """``graph_def`` with only the nodes ``outputs`` need (data and control inputs), in file order."""
     inputs = {node.name: [i.lstrip("^").split(":")[0] for i in node.input] for node in graph_def.node}
     needed, stack = set(), [name.split(":")[0] for name in outputs]
@@ -378,4 +378,4 @@ def _graph_stablehlo(importer, outputs: list[str], feeds: dict) -> tuple[str, li
     return stablehlo_text(module, "main"), list(lifted.names_in)
 
 
-__all__ = ["SaveOptions", "TracedSignature", "save", "save_graph", "trace_signature"]
+__all__ = ["SaveOptions", "TracedSignature", "pruned_graph", "save", "save_graph", "trace_signature"]
