@@ -123,3 +123,13 @@ def test_specialization_names_an_op_left_unknown():
     module = parse_module(text)
     with pytest.raises(SpecializeError, match="'tfc.broadcast_in_dim' .* still has an unknown dim"):
         specialize(module, "main", [TensorType(DType.f32, (3, 4))], "none")
+
+
+def test_unspecialized_program_lowers_to_dynamic_stablehlo():
+    """Before a call gives the shapes, the ops lower to StableHLO's dynamic forms (XLA compiles the specialized program)."""
+    from tfc.backends import stablehlo_text
+
+    text = stablehlo_text(parse_module(DYNAMIC), "main")
+    for op in ("stablehlo.get_dimension_size", "stablehlo.dynamic_reshape", "stablehlo.real_dynamic_slice"):
+        assert f"{op}" in text
+    assert "tensor<?x2xf32>" in text
