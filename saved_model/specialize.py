@@ -62,11 +62,11 @@ def specialize(module: Module, entry: str, arg_types: Sequence[TensorType], plat
     """Retype ``entry``'s leading parameters to ``arg_types``, refine every type from them, then
     rewrite for ``platform`` (``backend-lowering``), in place."""
     function = module.function(entry)
+    traced = traced_broadcasts(module)  # as traced: before the arguments take the call's shapes
     types = [*arg_types, *(a.type for a in function.args[len(arg_types):])]
     for argument, new in zip(function.args, types):
         argument.type = new
     function.set_type(FunctionType(tuple(types), function.type.results))
-    traced = traced_broadcasts(module)
     for _ in range(MAX_ROUNDS):
         PassManager("shape-inference").run(module)
         if not unify_elementwise(module) + follow_broadcasts(traced) + fold_sizes(module):

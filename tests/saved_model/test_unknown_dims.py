@@ -190,3 +190,8 @@ def test_a_keras_model_exports_with_its_unknown_batch(tmp_path):
         x = _input([None, 4], batch)
         (got,) = serve(inputs=x).values()
         np.testing.assert_array_equal(got, np.asarray(tfc.compile(lambda t: model(t))(x)))
+
+
+def test_an_unknown_dim_broadcast_to_an_unknown_dim_keeps_its_size(tmp_path):
+    """The argument itself broadcast ([?, 1] to [?, 4]): its ? is the result's, though no elementwise op says so."""
+    _check_case(tmp_path, lambda x: {"spread": tfc.broadcast_to(x, (x.shape[0], 4))}, [None, 1])
