@@ -77,7 +77,8 @@ class Lowered:
     function_name: str
     variables: tuple | None = None  # (variables read, variables written, donated argument indices)
     replicas: tuple | None = None  # data parallelism: (devices, split axis per argument, per result); devices may span processes
-    summaries: tuple = ()  # ((tag, plugin, options), ...): the trailing results that are summaries, for frontend.summaries' sinks
+    summaries: tuple = ()  # ((tag, plugin, options), ...): the summaries, packed in the trailing results, for frontend.summaries' sinks
+    summary_layout: tuple = ()  # per summary (result index, offset, shape) in those results (frontend.summaries.SummaryValues)
 
     def as_text(self) -> str:
         """The tfc IR (generic MLIR form)."""
@@ -96,7 +97,7 @@ class _Entry:
 
     __slots__ = ("lowered", "run", "finish", "single", "executable")
 
-    def __init__(self, lowered: Lowered, make_runner: Callable, out_structure):
+    def __init__(self, lowered: Lowered, make_runner: Callable, out_structure, device: str):
         self.lowered = lowered
         self.executable = None  # once compiled: the XLA executable ``run`` is, when it is one and nothing more
         compiling = threading.Lock()
@@ -104,7 +105,7 @@ class _Entry:
         def compile_then_run(*args):
             with compiling:  # threads calling a new signature together compile it once
                 if self.run is compile_then_run and lowered.summaries:  # a list of results: the summaries are split off
-                    self.run = _delivering_summaries(make_runner(lowered, False)[0], lowered.summaries, self.single)
+                    self.run = _delivering_summaries(make_runner(lowered, False)[0], lowered, self.single, device)
                 elif self.run is compile_then_run:
                     self.run, self.executable = make_runner(lowered, self.single)
             return self.run(*args)
@@ -134,19 +135,19 @@ def _observed(function, args, kwargs, result) -> None:
         observer(function, args, kwargs, result)
 
 
-_RECORD = {True: np.array(True), False: np.array(False)}  # the ``record_summaries`` argument
-
-
-def _delivering_summaries(run: Callable, names: tuple, single: bool) -> Callable:
+def _delivering_summaries(run: Callable, lowered: Lowered, single: bool, device: str) -> Callable:
     """``run`` (returning a list) given whether any summary sink wants this call's summaries (its
-    last argument), and its trailing summary results handed to those sinks."""
-    count = len(names)
+    last argument, kept on the device: a host bool would be copied there on every call), and its
+    trailing summary results handed to those sinks."""
+    names, layout = list(lowered.summaries), lowered.summary_layout
+    count = 1 + max(index for index, _, _ in layout)
+    record = {flag: device_put(np.array(flag), device) for flag in (False, True)}
 
     def run_and_deliver(*args):
         sinks = summaries.recording()
-        outs = run(*args, _RECORD[bool(sinks)])
+        outs = run(*args, record[bool(sinks)])
         if sinks:
-            summaries.deliver(sinks, list(names), outs[-count:])
+            summaries.deliver(sinks, names, summaries.SummaryValues(outs[-count:], layout))
         return outs[0] if single else outs[:-count]
 
     return run_and_deliver
@@ -300,7 +301,7 @@ class CompiledFunction:
                 log.warning("tfc.compile: retracing %s (trace #%d): %s", self.__name__, self.trace_count, reason)
         self._last_key = key
         lowered, out_structure = self._trace(key, args, kwargs)
-        entry = _Entry(lowered, self._make_runner, out_structure)
+        entry = _Entry(lowered, self._make_runner, out_structure, self.device)
         self._entries[key] = entry
         self._evict()
         return entry
@@ -338,7 +339,7 @@ class CompiledFunction:
             out_leaves: list = []
             out_structure = flatten(result, out_leaves, static_ok=False)
             outputs = [self._output(trace, leaf) for leaf in out_leaves]
-            summary_names, summary_values = summaries.moved_to_results(trace, [t.value for t in outputs])
+            summary_names, summary_values, summary_layout = summaries.moved_to_results(trace, [t.value for t in outputs])
             returned = [t.value for t in outputs] + summary_values
             trace.builder.create("func.return", returned, location=where)
         trace.function.set_type(FunctionType(tuple(a.type for a in trace.function.args), tuple(v.type for v in returned)))
@@ -355,11 +356,13 @@ class CompiledFunction:
                 self._place(trace, partition=True)
             verify(trace.module)
             variables = (tuple(by_name[n] for n in lifted.names_in), tuple(by_name[n] for n in lifted.names_out), lifted.donate)
-            return Lowered(trace.module, trace.function.name, variables, self._shard(trace, batch_leaves), tuple(summary_names)), out_structure
+            return Lowered(trace.module, trace.function.name, variables, self._shard(trace, batch_leaves), tuple(summary_names),
+                           summary_layout), out_structure
         if spans:
             self._place(trace, partition=True)
         verify(trace.module)
-        return Lowered(trace.module, trace.function.name, replicas=self._shard(trace, batch_leaves), summaries=tuple(summary_names)), out_structure
+        return Lowered(trace.module, trace.function.name, replicas=self._shard(trace, batch_leaves), summaries=tuple(summary_names),
+                       summary_layout=summary_layout), out_structure
 
     def _lower_for_platform(self, trace: Trace) -> None:
         """Rewrite what the device's compiler handles badly (``backend-lowering``: depthwise

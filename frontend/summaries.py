@@ -27,9 +27,12 @@ After::
 from __future__ import annotations
 
 import json
+import math
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from tfc.attributes import to_attribute
 from tfc.diagnostics import TraceError
@@ -38,7 +41,7 @@ from tfc.ir import Block, Operation, OpResult, Region, Value
 from tfc.ops.summaries import SUMMARIES_ATTR, SUMMARY_OP
 from tfc.types import DType, TensorType
 
-from .tensor import Tensor, emit_results, to_tensor, zeros_like
+from .tensor import Tensor, emit, emit_results, reshape, to_tensor, zeros_like
 from .tracing import Trace, current_trace, user_location
 
 RECORD_PARAMETER = "record_summaries"
@@ -59,13 +62,14 @@ def record(tag: str, plugin: str, value, options: dict | None = None) -> None:
     _recording.add(trace)
 
 
-def moved_to_results(trace: Trace, returned: list[Value]) -> tuple[list[tuple[str, str]], list]:
+def moved_to_results(trace: Trace, returned: list[Value]) -> tuple[list[tuple[str, str]], list, tuple]:
     """The function's ``tfc.summary`` ops removed, their values returned as (``[(tag, plugin, options)]``,
-    values) for the caller to append to ``returned`` (the function's own results); the ops computing
-    only them moved under a new last parameter ``record_summaries`` (see the module doc). One inside a loop or branch is a
-    TraceError (its value exists once per iteration or only on one side)."""
+    results, layout) for the caller to append the results to ``returned`` (the function's own); the
+    ops computing only them moved under a new last parameter ``record_summaries`` (see the module
+    doc), the values of one dtype packed into one 1-D result (``layout``: see :class:`SummaryValues`).
+    One inside a loop or branch is a TraceError (its value exists once per iteration or only on one side)."""
     if trace not in _recording:
-        return [], []
+        return [], [], ()
     body = trace.function.body
     found = [op for op in body.ops if op.name == SUMMARY_OP]
     for op in trace.function.op.walk():
@@ -73,16 +77,17 @@ def moved_to_results(trace: Trace, returned: list[Value]) -> tuple[list[tuple[st
             raise TraceError("a summary recorded inside a loop or a branch (tfc.while_loop, tfc.cond) cannot leave the "
                              "function: record it after the loop, from the loop's results", op.location)
     if not found:
-        return [], []
+        return [], [], ()
     names = [(op.attr("tag"), op.attr("plugin"), json.loads(op.attr("options") or "{}")) for op in found]
-    values = _computed_when_recording(trace, found, returned)
+    values, layout = _computed_when_recording(trace, found, returned)
     trace.function.op.attributes[SUMMARIES_ATTR] = to_attribute([tag for tag, _, _ in names])
-    return names, values
+    return names, values, layout
 
 
-def _computed_when_recording(trace: Trace, found: list[Operation], returned: list[Value]) -> list[Value]:
+def _computed_when_recording(trace: Trace, found: list[Operation], returned: list[Value]) -> tuple[list[Value], tuple]:
     """Move the summary values and the side-effect-free ops that compute only them into the first
-    region of a ``tfc.if`` on a new block argument; its other region yields zeros. Returns its results."""
+    region of a ``tfc.if`` on a new block argument, packed there (:func:`_packed`); its other region
+    yields zeros. Returns its results and the packing's layout."""
     body = trace.function.body
     record = body.add_argument(TensorType(DType.bool, ()), RECORD_PARAMETER)
     summary_values = [op.operands[0] for op in found]
@@ -97,18 +102,61 @@ def _computed_when_recording(trace: Trace, found: list[Operation], returned: lis
         when_recording.append(op)
     trace.push_block(when_recording)
     try:
-        trace.emit("tfc.yield", summary_values)
+        packed, layout = _packed(trace, summary_values)
+        trace.emit("tfc.yield", packed)
     finally:
         trace.pop_block()
     otherwise = Block()
     trace.push_block(otherwise)
     try:
-        trace.emit("tfc.yield", [zeros_like(Tensor(v, trace)).value for v in summary_values])
+        trace.emit("tfc.yield", [zeros_like(Tensor(v, trace)).value for v in packed])
     finally:
         trace.pop_block()
-    conditional = trace.emit("tfc.if", [record], result_types=[v.type for v in summary_values],
+    conditional = trace.emit("tfc.if", [record], result_types=[v.type for v in packed],
                              regions=[Region([when_recording]), Region([otherwise])])
-    return list(conditional.results)
+    return list(conditional.results), layout
+
+
+def _packed(trace: Trace, values: list[Value]) -> tuple[list[Value], tuple]:
+    """The values of each dtype flattened and concatenated into one 1-D value (one output, one
+    transfer, however many scalars a step records); a value with an unknown dim stays alone.
+    The layout gives, per value, (result index, offset, shape), offset None for one alone."""
+    results: list = []
+    groups: dict = {}
+    layout = []
+    for value in values:
+        kind = value.type
+        if not kind.is_static:
+            layout.append((len(results), None, None))
+            results.append(value)
+            continue
+        if kind.dtype not in groups:
+            groups[kind.dtype] = (len(results), [])
+            results.append(None)
+        index, members = groups[kind.dtype]
+        layout.append((index, sum(m.type.num_elements for m in members), tuple(kind.shape)))
+        members.append(value)
+    for index, members in groups.values():
+        flat = [reshape(Tensor(m, trace), (-1,)) for m in members]
+        results[index] = (flat[0] if len(flat) == 1 else emit("tfc.concatenate", flat, {"dimension": 0})).value
+    return results, tuple(layout)
+
+
+class SummaryValues(Sequence):
+    """A call's summary values, one per name, read out of its packed results when asked for (by the
+    sinks' thread, not the caller's)."""
+
+    def __init__(self, results: list, layout: tuple):
+        self.results, self.layout = results, layout
+
+    def __len__(self) -> int:
+        return len(self.layout)
+
+    def __getitem__(self, i: int):
+        index, offset, shape = self.layout[i]
+        if offset is None:
+            return self.results[index]
+        return np.asarray(self.results[index])[offset:offset + math.prod(shape)].reshape(shape)
 
 
 def _only_feeding(body: Block, roots: set[Operation]) -> set[Operation]:
@@ -155,4 +203,4 @@ def deliver(sinks: list[Callable], names: list[tuple[str, str, dict]], values) -
         sink(names, values)
 
 
-__all__ = ["RECORD_PARAMETER", "add_sink", "deliver", "moved_to_results", "record", "recording", "remove_sink"]
+__all__ = ["RECORD_PARAMETER", "SummaryValues", "add_sink", "deliver", "moved_to_results", "record", "recording", "remove_sink"]

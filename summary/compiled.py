@@ -76,7 +76,7 @@ def write_delivered(names, values, writer_state, makers: dict) -> None:
     if writer_state.step is None:
         raise ValueError("tfc.summary: a compiled function recorded summaries but no step is set: use "
                          "tfc.summary.experimental.set_step or writer.as_default(step=...)")
-    ENCODER.put((writer_state.writer, list(names), list(values), int(writer_state.step), time.time(), makers))
+    ENCODER.put((writer_state.writer, names, values, int(writer_state.step), time.time(), makers))  # values read on the encoder thread
 
 
 class Encoder:
