@@ -152,6 +152,10 @@ class SummaryValues(Sequence):
     def __len__(self) -> int:
         return len(self.layout)
 
+    def is_ready(self) -> bool:
+        """Whether every result is computed (device arrays of a call XLA may still be running)."""
+        return all(getattr(result, "is_ready", lambda: True)() for result in self.results)
+
     def __getitem__(self, i: int):
         index, offset, shape = self.layout[i]
         if offset is None:

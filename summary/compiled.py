@@ -113,12 +113,16 @@ class Encoder:
             raise error
 
     def _run(self) -> None:
+        pending: list = []
         while True:
-            batch = [self._queue.get()]
+            if not pending:
+                pending.append(self._queue.get())
             time.sleep(self.GATHER_SECONDS)
             with contextlib.suppress(queue.Empty):
                 while True:
-                    batch.append(self._queue.get_nowait())
+                    pending.append(self._queue.get_nowait())
+            ready = next((i for i, item in enumerate(pending) if not _computed(item[2])), len(pending))
+            batch, pending = pending[:ready], pending[ready:]
             try:
                 _write_batch(batch)
             except Exception as error:  # noqa: BLE001  (reported by the next drain: flush, close)
@@ -126,6 +130,13 @@ class Encoder:
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+
+def _computed(values) -> bool:
+    """Whether a call's summary values are computed (XLA runs calls asynchronously): the encoder takes
+    only those, so it never waits on a step still running, which costs CPU (a short wait spins)."""
+    is_ready = getattr(values, "is_ready", None)
+    return is_ready is None or is_ready()
 
 
 def _write_batch(batch: list) -> None:
