@@ -76,3 +76,30 @@ def test_text_and_missing_step_inside_compile():
     with writer.as_default(), pytest.raises(ValueError, match="no step is set"):
         scalar_only(np.ones(2, np.float32))
     writer.close()
+
+
+def test_every_call_of_a_numeric_step_equals_the_eager_summaries(tmp_path):
+    """Later calls fill the first call's event in with their numbers: every step still equals eager."""
+    @tfc.compile
+    def numeric(x):
+        tfc.summary.scalar("mean", tfc.mean(x))
+        tfc.summary.histogram("x", x * 2.0, buckets=5)
+        return x
+
+    rng = np.random.default_rng(3)
+    data = [rng.normal(size=20).astype(np.float32) for _ in range(3)] + [np.full(20, 1.5, np.float32)]
+    for folder, compiled in (("compiled", True), ("eager", False)):
+        with tfc.summary.create_file_writer(str(tmp_path / folder)).as_default():
+            for i, x in enumerate(data):
+                tfc.summary.experimental.set_step(i)
+                if compiled:
+                    numeric(x)
+                else:
+                    tfc.summary.scalar("mean", np.mean(x))
+                    tfc.summary.histogram("x", x * 2.0, buckets=5)
+    tfc.summary.experimental.set_step(None)
+    for tag in ("mean", "x"):
+        got, expected = tensors(tmp_path / "compiled", tag), tensors(tmp_path / "eager", tag)
+        assert [s for s, _ in got] == [0, 1, 2, 3]
+        for (_, a), (_, b) in zip(got, expected):
+            np.testing.assert_allclose(a, b, rtol=1e-6, err_msg=tag)
