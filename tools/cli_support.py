@@ -102,4 +102,16 @@ def write_output(path: str | None, data: str | bytes) -> None:
         raise InputError(f"{path}: error: cannot write: {err.strerror or err}") from None
 
 
-__all__ = ["STDIN", "InputError", "error_line", "exit_status", "fail", "read_bytes", "read_input", "write_output"]
+
+class OneLineUsageErrors(click.Command):
+    """Bad flags print as one line (``Error: Invalid value for '--rest_api_port': ...``), exit status 2
+    (``tfc serve``, ``tfc export``: commands whose flags are long lists)."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:
+            err.ctx = None  # without a context click prints the message alone, not the usage block
+            raise
+
+__all__ = ["STDIN", "InputError", "OneLineUsageErrors", "error_line", "exit_status", "fail", "read_bytes", "read_input", "write_output"]

@@ -32,22 +32,11 @@ import click
 
 from tfc.diagnostics import TfcError
 
-from .cli_support import fail
+from .cli_support import OneLineUsageErrors, fail
 
 
 class ExportError(TfcError):
     """A bad ``tfc export`` input (printed as one line, exit status 1)."""
-
-
-class OneLineUsageErrors(click.Command):
-    """Bad flags print as one line (``Error: Invalid value for '--version': ...``), exit status 2, as ``tfc serve``'s do."""
-
-    def parse_args(self, ctx, args):
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as err:
-            err.ctx = None  # without a context click prints the message alone, not the usage block
-            raise
 
 
 def _split(value: str | None) -> list[str]:
@@ -263,4 +252,4 @@ def _shapes(specs: tuple) -> dict:
     return shapes
 
 
-__all__ = ["ExportError", "OneLineUsageErrors", "export", "exportable", "version_dir"]
+__all__ = ["ExportError", "export", "exportable", "version_dir"]

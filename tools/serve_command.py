@@ -16,19 +16,10 @@ import sys
 
 import click
 
-
-class _OneLineUsageErrors(click.Command):
-    """Bad flags print as one line (``Error: Invalid value for '--rest_api_port': ...``), exit status 2."""
-
-    def parse_args(self, ctx, args):
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as err:
-            err.ctx = None  # without a context click prints the message alone, not the usage block
-            raise
+from .cli_support import OneLineUsageErrors
 
 
-@click.command("serve", cls=_OneLineUsageErrors)
+@click.command("serve", cls=OneLineUsageErrors)
 @click.option("--model_name", help="The name clients use in /v1/models/NAME (with --model_base_path).")
 @click.option("--model_base_path", type=click.Path(file_okay=False), help="Folder of numbered version folders.")
 @click.option("--model_config_file", type=click.Path(dir_okay=False), help="A text-format ModelServerConfig: several models, version policies, labels.")
