@@ -20,7 +20,7 @@ from tfc.device_spec import DEVICE_ATTR, DeviceError, DeviceSpec
 from tfc.diagnostics import TraceError, VerifyError
 from tfc.ir import Block, Function, Module, Operation, Region, Value, block_depth
 from tfc.limits import MAX_REGION_DEPTH
-from tfc.location import UNKNOWN, FileLineColLoc, Location
+from tfc.location import UNKNOWN, FileLineColLoc, Location, NameLoc
 from tfc.types import TensorType
 
 _TFC_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,6 +63,10 @@ class Trace:
         hold their current value as ``.array``, which the compiled function reads and updates."""
         self.device = DeviceSpec()
         """The ``tfc.device(...)`` scope ops are recorded in (empty: let the ``place`` pass decide)."""
+        self.name_scope = ""
+        """The ``tfc.name_scope(...)`` ops are recorded in (``"dense/"``; empty: none)."""
+        self.scope_counts: dict[str, int] = {}
+        """How often each scope was entered in this function (the second ``dense`` is ``dense_1``)."""
 
     @classmethod
     def into_block(cls, module: Module, block: Block, location: Location) -> Trace:
@@ -73,6 +77,7 @@ class Trace:
         trace.builders = [Builder(block, location)]
         trace.constants, trace.variables, trace.reused_constants = {}, {}, set()
         trace.location, trace.device = location, DeviceSpec()
+        trace.name_scope, trace.scope_counts = "", {}
         return trace
 
     @property
@@ -83,6 +88,8 @@ class Trace:
              location: Location | None = None) -> Operation:
         """Record op ``name``; type-rule failures become TraceErrors at the user's line."""
         location = location or self.location or user_location()
+        if self.name_scope and not isinstance(location, NameLoc):  # MLIR's way to name an op: loc("dense/dot_general"(line))
+            location = NameLoc(self.name_scope + name.split(".", 1)[-1], location)
         if self.device.name is not None:
             attributes = {**(attributes or {}), DEVICE_ATTR: self.device.name}
         try:
@@ -103,6 +110,34 @@ class Trace:
 
     def pop_block(self) -> None:
         self.builders.pop()
+
+
+@contextlib.contextmanager
+def name_scope(name, default_name=None, values=None):
+    """``with tfc.name_scope("dense"):`` inside ``@tfc.compile``: the ops recorded in it are named
+    ``dense/<op>`` (an MLIR name location around the user's line), so TensorBoard's graph groups
+    them; scopes nest, and a scope entered again in one function is ``dense_1`` (TensorFlow 2's
+    ``tf.name_scope``; a name ending in ``/`` is taken as it is). Yields the scope (``"dense/"``);
+    outside a trace it only yields it."""
+    name = default_name if name is None else name
+    trace = current_trace()
+    if not name or trace is None:
+        yield f"{name}/" if name else ""
+        return
+    if not isinstance(name, str):
+        raise TraceError(f"tfc.name_scope: name must be a string, got {type(name).__name__}", user_location())
+    if name.endswith("/"):
+        scope = name
+    else:
+        full = trace.name_scope + name
+        count = trace.scope_counts.get(full, 0)
+        trace.scope_counts[full] = count + 1
+        scope = (full if count == 0 else f"{full}_{count}") + "/"
+    saved, trace.name_scope = trace.name_scope, scope
+    try:
+        yield scope
+    finally:
+        trace.name_scope = saved
 
 
 def device_scope(device_name: str | None):
@@ -157,4 +192,4 @@ class tracing:
         _state.stack.pop()
 
 
-__all__ = ["Trace", "current_trace", "device_scope", "fail", "tracing", "user_location"]
+__all__ = ["Trace", "current_trace", "device_scope", "fail", "name_scope", "tracing", "user_location"]

@@ -18,6 +18,7 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 import tfc
 from tfc.frontend import summaries
 from tfc.frontend.tensor import emit
+from tfc.frontend.tracing import current_trace
 
 from . import kinds
 
@@ -66,7 +67,8 @@ def record(kind: str, name: str, data, step, options: dict) -> bool:
         data = histogram_counts(data, int(options.pop("buckets", DEFAULT_BUCKET_COUNT)))
     elif kind in ("image", "audio"):
         data = data[:int(options.get("max_outputs", 3))]
-    summaries.record(name, PLUGINS[kind], data, {"kind": kind, **options})
+    trace = current_trace()
+    summaries.record((trace.name_scope if trace is not None else "") + name, PLUGINS[kind], data, {"kind": kind, **options})  # TF2: train/loss
     return True
 
 

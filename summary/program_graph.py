@@ -1,8 +1,9 @@
 """Any tfc program as a GraphDef TensorBoard's graph plugin draws: a traced function (``@tfc.compile``
 or its ``Lowered``), a tfc IR ``Module``, a TensorFlow 1 graph or an imported GraphDef.
 
-Each IR op becomes a node named by where it came from: a GraphDef node's name (its ``/`` scopes are
-TensorBoard's groups), else ``<function>/<op>_<n>``; ops inside a loop or branch are named under
+Each IR op becomes a node named by where it came from: a GraphDef node's name, or in a traced
+function the ``tfc.name_scope`` it was recorded in (``dense/dot_general``; a keras layer's ops are
+under the layer's name) — their ``/`` scopes are TensorBoard's groups — else ``<function>/<op>_<n>``; ops inside a loop or branch are named under
 their parent op, so the plugin folds a loop's body into it. ``tfc.device`` attributes become the
 nodes' devices (the plugin's "color by device"; a partitioned program's functions carry theirs),
 result types ``_output_shapes``.

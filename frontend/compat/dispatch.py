@@ -34,7 +34,7 @@ from tfc.frontend import api, autodiff, control
 from tfc.frontend import nn as traced_nn
 from tfc.frontend import variables as eager_variables
 from tfc.frontend.eager import public, traceable
-from tfc.frontend.tracing import current_trace, device_scope, user_location
+from tfc.frontend.tracing import current_trace, device_scope, name_scope, user_location
 from tfc.types import DType
 
 V1 = "tfc.compat.v1"
@@ -121,8 +121,9 @@ TRACED_MEANINGS: dict[str, Callable] = {
     "reduce_all": lambda input_tensor, axis=None, keepdims=False, name=None: api.all(input_tensor, axis, keepdims),
     "reduce_any": lambda input_tensor, axis=None, keepdims=False, name=None: api.any(input_tensor, axis, keepdims),
     "gradients": eager_variables.gradients,
-    # name and dependency scopes say nothing to a traced function; device scopes place its ops
-    "name_scope": lambda name, default_name=None, values=None: contextlib.nullcontext(name),
+    # name scopes name a traced function's ops (TensorBoard's groups), device scopes place them;
+    # dependency scopes say nothing to it (its ops run in program order)
+    "name_scope": name_scope,
     "device": device_scope,
     "control_dependencies": lambda control_inputs: contextlib.nullcontext(),
 }

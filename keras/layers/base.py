@@ -14,7 +14,7 @@ import numpy as np
 
 import tfc
 from tfc.compat.dispatch import builds_graph
-from tfc.frontend.tracing import current_trace
+from tfc.frontend.tracing import current_trace, name_scope
 from tfc.frontend.variables import Variable
 
 from .. import constraints, initializers, regularizers
@@ -149,7 +149,10 @@ class Layer:
         self.ensure_built(_shape_of(inputs))
         if "training" in inspect.signature(self.call).parameters:
             kwargs["training"] = training
-        return self.call(inputs, **kwargs)
+        if current_trace() is None:  # TF1 graph ops: named by the graph's own scopes
+            return self.call(inputs, **kwargs)
+        with name_scope(self.name):  # the layer's ops are one group in TensorBoard's graph
+            return self.call(inputs, **kwargs)
 
     def _call_eagerly(self, inputs, training, kwargs):
         if kwargs:
