@@ -88,6 +88,8 @@ class GraphSession:
         self.variables = VariableStore()
         """Variable name -> its current value (a device array with XLA)."""
         self._steps: dict[tuple, tuple[Step, list[str]]] = {}
+        self.steps_ran: list[Step] | None = None
+        """When a list, each run appends the steps it ran (a traced ``Session.run`` reads them)."""
         self._compiling = threading.Lock()
         self._feed_types: dict[str, TensorType | None] = {}
         self.constant_feeds = ConstantFeeds(max_constant_feed_values)
@@ -133,6 +135,8 @@ class GraphSession:
                 step, order = fast[tuple(map(_SPEC, values))]
             except (AttributeError, KeyError):  # not arrays, or a new signature: the checked path
                 return self._run_learning(fetches, names, targets, values, fast)
+            if self.steps_ran is not None:
+                self.steps_ran.append(step)
             outs = step.run(values if order is None else [values[i] for i in order])
             return [np.asarray(v) for v in outs[step.offset :]]
 
@@ -176,6 +180,8 @@ class GraphSession:
             with self._compiling:  # threads asking for the same new step compile it once
                 found = self._step_for(signature, list(fetches), list(targets), feeds)
         step, feed_names = found
+        if self.steps_ran is not None:
+            self.steps_ran.append(step)
         outs = step.run([feeds[name] for name in feed_names])
         return [np.asarray(v) for v in outs[step.offset :]], found, bool(self.constant_feeds.names(signature))
 

@@ -35,6 +35,9 @@ class Step:
     single: Callable | None
     executor: object = None
     """For a step that spans devices, the backend's executor (its ``stats``, ``profile``)."""
+    program: tuple | None = None
+    """(module, device, donated arguments) the backend compiled, for a one-device step: what run
+    metadata maps XLA's ops of (``Session.run`` with ``RunOptions(trace_level=FULL_TRACE)``)."""
 
 
 def build_step(module: Module, store: VariableStore, *, backend: str, device: str, pipeline: str | None = None,
@@ -69,7 +72,7 @@ def build_step(module: Module, store: VariableStore, *, backend: str, device: st
                      lifted.initial_values)
     stateless = not lifted.names_in and not lifted.names_out and not lifted.names_queried
     single = loaded.call_single if stateless else None
-    return Step(run, len(lifted.names_out), single, loaded.executor)
+    return Step(run, len(lifted.names_out), single, loaded.executor, None if spans else (module, device, tuple(lifted.donate)))
 
 
 __all__ = ["Step", "build_step"]

@@ -8,11 +8,11 @@ and the optimizers differentiate through tfc's core autodiff after legalization
 
 import importlib
 
-from tensorboard.compat.proto.config_pb2 import ConfigProto, GPUOptions
+from tensorboard.compat.proto.config_pb2 import ConfigProto, GPUOptions, RunMetadata, RunOptions
 
 from tfc.types import DType
 
-from . import app, train
+from . import app, losses, train
 from . import nn_ops as nn
 from .app import logging
 from .array_ops import (
@@ -203,7 +203,8 @@ def disable_v2_behavior() -> None:
 # own (so nothing here imports them and the rooms stay layered): ``tf.summary.FileWriter``,
 # ``tf.estimator.Estimator``, ``tf.feature_column``, ``tf.keras``, ``tf.data``, ``tf.io``.
 _UPPER_ROOMS = {"summary": "tfc.summary.v1", "estimator": "tfc.estimator", "feature_column": "tfc.feature_column",
-                "keras": "tfc.keras", "data": "tfc.data", "io": "tfc.data.io"}
+                "keras": "tfc.keras", "data": "tfc.data", "io": "tfc.data.io",
+                "layers": "tfc.keras.tf1_layers", "metrics": "tfc.estimator.metrics"}
 
 
 def __getattr__(name: str):
@@ -212,11 +213,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'tfc.compat.v1' has no attribute {name!r}")
 
 __all__ = [
-    "app", "logging", *_UPPER_ROOMS,
+    "app", "logging", "losses", *_UPPER_ROOMS,
     "cond", "while_loop",
     "AUTO_REUSE", "VariableScope", "constant_initializer", "get_variable", "glorot_uniform_initializer", "ones_initializer",
     "random_normal_initializer", "random_uniform_initializer", "truncated_normal_initializer", "variable_scope", "zeros_initializer",
-    "ConfigProto", "GPUOptions",
+    "ConfigProto", "GPUOptions", "RunMetadata", "RunOptions",
     "Graph", "GraphError", "GraphKeys", "InteractiveSession", "Operation", "Session", "Tensor", "TensorShape", "Variable", "abs", "add", "add_n",
     "add_to_collection", "all_variables", "assign", "assign_add", "assign_sub", "register_tensor_conversion_function", "argmax", "argmin",
     "bfloat16", "bool", "boolean_mask", "cast", "colocate_with", "ceil", "clip_by_value", "complex128", "complex64",
