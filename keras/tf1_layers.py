@@ -154,13 +154,12 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                         moving_variance_initializer=ONES, beta_regularizer=None, gamma_regularizer=None,
                         beta_constraint=None, gamma_constraint=None, training=False, trainable=True, name=None, reuse=None, renorm=False,
                         renorm_clipping=None, renorm_momentum=0.99, fused=None, virtual_batch_size=None, adjustment=None):
-    """Normalizes over ``axis`` with the batch's moments when ``training`` (a Python bool) and the moving ones
-    otherwise; in training the moving-average updates go to ``UPDATE_OPS``, which TF1 code runs as the train
-    op's control dependencies. The moving variance takes the batch's biased variance (TF1's non-fused path)."""
+    """Normalizes over ``axis`` with the batch's moments when ``training`` (a Python bool or a bool tensor) and
+    the moving ones otherwise; the moving-average updates go to ``UPDATE_OPS``, which TF1 code runs as the train
+    op's control dependencies. As in TF1, 4-D inputs (``fused``) move the variance by the batch's unbiased
+    variance, n/(n-1) times the biased one that normalizes."""
     if renorm or virtual_batch_size is not None or adjustment is not None:
         raise ValueError("tf.layers.batch_normalization: renorm, virtual_batch_size and adjustment are not supported")
-    if not isinstance(training, bool):
-        raise ValueError(f"tf.layers.batch_normalization: training must be a Python bool here, got {type(training).__name__}")
     dims = _static_shape(inputs, "batch_normalization")
     axis = axis % len(dims)
     if dims[axis] is None:
@@ -171,23 +170,33 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         beta = _weight("beta", shape, beta_initializer, beta_regularizer, trainable) if center else None
         moving_mean = _weight("moving_mean", shape, moving_mean_initializer, None, False)
         moving_variance = _weight("moving_variance", shape, moving_variance_initializer, None, False)
-        broadcast = [1] * len(dims)
-        broadcast[axis] = dims[axis]
-
-        def shaped(v):
-            return None if v is None or len(dims) == 1 or axis == len(dims) - 1 else tf.reshape(v, broadcast)
-
-        if not training:
-            mean, variance = moving_mean, moving_variance
-        else:
-            mean, variance = tf.nn.moments(inputs, [a for a in range(len(dims)) if a != axis])
-            decay = 1.0 - momentum
-            tf.add_to_collection(tf.GraphKeys.UPDATE_OPS, tf.assign_sub(moving_mean, (moving_mean - mean) * decay))
-            tf.add_to_collection(tf.GraphKeys.UPDATE_OPS, tf.assign_sub(moving_variance, (moving_variance - variance) * decay))
+        fused = (len(dims) == 4 and axis in (1, 3)) if fused is None else bool(fused)
+        mean, variance = _normalizing_moments(inputs, [a for a in range(len(dims)) if a != axis], training, moving_mean, moving_variance,
+                                              momentum, fused)
         parts = [mean, variance, beta, gamma]
-        if axis != len(dims) - 1:
-            parts = [shaped(p) for p in parts]
+        if axis != len(dims) - 1:  # per-channel vectors broadcast along ``axis``
+            broadcast = [dims[axis] if a == axis else 1 for a in range(len(dims))]
+            parts = [None if p is None else tf.reshape(p, broadcast) for p in parts]
         return tf.nn.batch_normalization(inputs, parts[0], parts[1], parts[2], parts[3], epsilon)
+
+
+def _normalizing_moments(inputs, axes, training, moving_mean, moving_variance, momentum, unbiased_update):
+    """The batch's moments when training (adding the moving averages' updates to UPDATE_OPS), else the moving ones."""
+    if isinstance(training, bool) or training is None:
+        if not training:
+            return moving_mean, moving_variance
+        mean, variance = tf.nn.moments(inputs, axes)
+    else:  # a tensor: choose in the graph; not training, the update moves nothing (the moving value minus itself)
+        mean, variance = tf.cond(training, lambda: tuple(tf.nn.moments(inputs, axes)),
+                                 lambda: (tf.identity(moving_mean), tf.identity(moving_variance)))
+    decay = 1.0 - momentum
+    moved_variance = variance
+    if unbiased_update:
+        count = tf.cast(tf.size(inputs), tf.float32) / tf.cast(tf.size(mean), tf.float32)
+        moved_variance = variance * (count / tf.maximum(count - 1.0, 1.0))
+    tf.add_to_collection(tf.GraphKeys.UPDATE_OPS, tf.assign_sub(moving_mean, (moving_mean - mean) * decay))
+    tf.add_to_collection(tf.GraphKeys.UPDATE_OPS, tf.assign_sub(moving_variance, (moving_variance - moved_variance) * decay))
+    return mean, variance
 
 
 class _Layer:

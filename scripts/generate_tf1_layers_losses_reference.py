@@ -27,6 +27,7 @@ def conv_net(tf1, x, y, init: dict, training: bool = True):
     c = tf1.constant_initializer
     net = tf1.layers.conv2d(x, 3, 3, padding="same", activation=tf1.nn.relu, kernel_initializer=c(init["conv2d/kernel"]),
                             bias_initializer=c(init["conv2d/bias"]))
+    net = tf1.layers.batch_normalization(net, training=True, name="bn_conv")
     net = tf1.layers.max_pooling2d(net, 2, 2)
     net = tf1.layers.conv2d(net, 4, 2, kernel_initializer=c(init["conv2d_1/kernel"]), bias_initializer=c(init["conv2d_1/bias"]))
     net = tf1.layers.average_pooling2d(net, 2, 1, padding="same")

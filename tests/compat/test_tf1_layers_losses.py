@@ -23,6 +23,7 @@ def conv_net(x, y, init: dict):
     c = tf.constant_initializer
     net = tf.layers.conv2d(x, 3, 3, padding="same", activation=tf.nn.relu, kernel_initializer=c(init["conv2d/kernel"]),
                            bias_initializer=c(init["conv2d/bias"]))
+    net = tf.layers.batch_normalization(net, training=True, name="bn_conv")
     net = tf.layers.max_pooling2d(net, 2, 2)
     net = tf.layers.conv2d(net, 4, 2, kernel_initializer=c(init["conv2d_1/kernel"]), bias_initializer=c(init["conv2d_1/bias"]))
     net = tf.layers.average_pooling2d(net, 2, 1, padding="same")
@@ -125,6 +126,24 @@ def test_batch_normalization_update_ops_move_the_moving_mean():
         sess.run(updates, {x: data})
         np.testing.assert_allclose(sess.run(moving_mean), [1.0, 10.0], rtol=1e-6)  # 0.5 * 0 + 0.5 * [2, 20]
     np.testing.assert_allclose(normalized.mean(axis=0), [0.0, 0.0], atol=1e-5)
+
+
+def test_batch_normalization_with_a_training_tensor_chooses_in_the_graph():
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, 2])
+    training = tf.placeholder_with_default(False, [])
+    out = tf.layers.batch_normalization(x, training=training, momentum=0.5)
+    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+        out_and_update = tf.identity(out)
+    data = np.array([[1.0, 10.0], [3.0, 30.0]], np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        inference = sess.run(out_and_update, {x: data})  # moving mean 0, variance 1: (x - 0) / sqrt(1 + eps)
+        np.testing.assert_allclose(inference, data / np.sqrt(1.001), rtol=1e-5)
+        train = sess.run(out_and_update, {x: data, training: True})
+        np.testing.assert_allclose(train, [[-1.0, -1.0], [1.0, 1.0]], atol=1e-2)
+        moving = sess.run([v for v in tf.global_variables() if "moving_mean" in v.name][0])
+    np.testing.assert_allclose(moving, [1.0, 10.0], rtol=1e-6)  # only the training run moved it
 
 
 def test_bad_input_names_the_function_and_the_expectation():
