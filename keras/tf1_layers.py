@@ -35,8 +35,10 @@ def _prefix() -> str:
         return probe.name[:-2]
 
 
-def _weight(name, shape, initializer, regularizer, trainable, dtype=tf.float32):
+def _weight(name, shape, initializer, regularizer, trainable, dtype=tf.float32, constraint=None):
     """A layer weight by ``tf.get_variable``; its regularizer's penalty goes to REGULARIZATION_LOSSES as TF1's does."""
+    if constraint is not None:
+        raise ValueError(f"tf.layers: the {name} constraint is not supported (TF1 projects it after each optimizer step; tfc's does not yet)")
     variable = tf.get_variable(name, shape=shape, dtype=dtype, initializer=initializer, trainable=trainable)
     if regularizer is not None:
         tf.add_to_collection(REGULARIZATION_LOSSES, regularizer(variable))
@@ -66,8 +68,8 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
     if dims[-1] is None:
         raise ValueError("tf.layers.dense: the last dimension of the inputs must be known")
     with _layer_scope(name, "dense", reuse):
-        kernel = _weight("kernel", [dims[-1], units], kernel_initializer, kernel_regularizer, trainable)
-        bias = _weight("bias", [units], bias_initializer, bias_regularizer, trainable) if use_bias else None
+        kernel = _weight("kernel", [dims[-1], units], kernel_initializer, kernel_regularizer, trainable, constraint=kernel_constraint)
+        bias = _weight("bias", [units], bias_initializer, bias_regularizer, trainable, constraint=bias_constraint) if use_bias else None
         x = to_tensor(inputs)
         if len(dims) > 2:
             flat = tf.reshape(x, [-1, dims[-1]])
@@ -108,8 +110,8 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_f
         raise ValueError(f"tf.layers.conv2d: inputs must be 4-D NHWC with known channels, got shape {dims}")
     kh, kw = _pair(kernel_size, "kernel_size")
     with _layer_scope(name, "conv2d", reuse):
-        kernel = _weight("kernel", [kh, kw, dims[-1], filters], kernel_initializer, kernel_regularizer, trainable)
-        bias = _weight("bias", [filters], bias_initializer, bias_regularizer, trainable) if use_bias else None
+        kernel = _weight("kernel", [kh, kw, dims[-1], filters], kernel_initializer, kernel_regularizer, trainable, constraint=kernel_constraint)
+        bias = _weight("bias", [filters], bias_initializer, bias_regularizer, trainable, constraint=bias_constraint) if use_bias else None
         out = tf.nn.conv2d(inputs, kernel, strides=[1, *_pair(strides, "strides"), 1], padding=_padding(padding, "conv2d"),
                            dilations=[1, *_pair(dilation_rate, "dilation_rate"), 1])
         if bias is not None:
@@ -166,8 +168,8 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         raise ValueError(f"tf.layers.batch_normalization: the size of axis {axis} must be known, got shape {dims}")
     shape = [dims[axis]]
     with _layer_scope(name, "batch_normalization", reuse):
-        gamma = _weight("gamma", shape, gamma_initializer, gamma_regularizer, trainable) if scale else None
-        beta = _weight("beta", shape, beta_initializer, beta_regularizer, trainable) if center else None
+        gamma = _weight("gamma", shape, gamma_initializer, gamma_regularizer, trainable, constraint=gamma_constraint) if scale else None
+        beta = _weight("beta", shape, beta_initializer, beta_regularizer, trainable, constraint=beta_constraint) if center else None
         moving_mean = _weight("moving_mean", shape, moving_mean_initializer, None, False)
         moving_variance = _weight("moving_variance", shape, moving_variance_initializer, None, False)
         fused = (len(dims) == 4 and axis in (1, 3)) if fused is None else bool(fused)
@@ -222,6 +224,8 @@ class _Layer:
         outputs = self.layer_function(inputs, *self.args, name=self.name, **kwargs)
         if not self.built:
             self.variables = [v for v in tf.global_variables() if id(v) not in before]
+            for variable in self.variables:  # layer.kernel, layer.bias, layer.moving_mean... as TF1's layers have them
+                setattr(self, variable.name.split(":")[0].rsplit("/", 1)[-1], variable)
         self.built = True
         return outputs
 

@@ -104,6 +104,7 @@ def test_reuse_auto_reuse_and_layer_objects_share_weights():
     assert names(tf.trainable_variables()) == ["tower/fc/kernel", "tower/fc/bias", "shared/fc/kernel", "shared/fc/bias",
                                                "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]
     assert names(layer.trainable_variables) == ["dense/kernel", "dense/bias"]
+    assert layer.kernel.name == "dense/kernel:0" and layer.bias.name == "dense/bias:0"
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         got_a, got_b = sess.run([a, b], {x: np.ones((2, 3), np.float32)})
@@ -157,6 +158,8 @@ def test_bad_input_names_the_function_and_the_expectation():
         tf.layers.conv2d(x, 2, 3)
     with pytest.raises(ValueError, match="padding must be 'valid' or 'same'"):
         tf.layers.max_pooling2d(tf.placeholder(tf.float32, [None, 4, 4, 1]), 2, 2, padding="full")
+    with pytest.raises(ValueError, match="kernel constraint is not supported"):
+        tf.layers.dense(x, 2, kernel_constraint=lambda w: w)
     with pytest.raises(ValueError, match="labels shape"):
         tf.losses.absolute_difference(x, tf.placeholder(tf.float32, [None, 4]))
 
