@@ -24,7 +24,7 @@ from tfc.builder import Builder
 from tfc.device_spec import DEVICE_ATTR, DeviceSpec
 from tfc.diagnostics import TraceError
 from tfc.ir import Block, Function, Operation, Region, Value
-from tfc.location import Location
+from tfc.location import Location, NameLoc
 from tfc.ops.replay import captured_values
 from tfc.registry import lookup
 from tfc.types import FunctionType, TensorType
@@ -128,22 +128,32 @@ def backprop(trace: Trace, outputs: Sequence[Value], seeds: Sequence[Tensor], wr
     for value, seed in zip(outputs, seeds):
         if value in depends:
             _accumulate(cotangents, value, seed)
-    saved_location, saved_device = trace.location, trace.device
+    saved_location, saved_device, saved_scope = trace.location, trace.device, trace.name_scope
     try:
         for op in reversed(forward):
             inputs = _inputs(op)
             if not any(r in cotangents for r in op.results) or not any(v in depends for v in inputs):
                 continue
             incoming = [cotangents[r] if r in cotangents else api.zeros_like(Tensor(r, trace)) for r in op.results]
-            trace.location = op.location  # gradient ops point at the op they differentiate
+            trace.location, trace.name_scope = _gradient_place(op.location, saved_scope)  # at the op they differentiate
             device = op.attr(DEVICE_ATTR)  # and run where it runs (TensorFlow's colocate_gradients_with_ops)
             trace.device = saved_device if device is None else DeviceSpec.parse(device)
             for operand, grad in zip(inputs, _rule(op)(GradContext(op, trace), *incoming)):
                 if grad is not None and operand in depends:
                     _accumulate(cotangents, operand, to_tensor(grad, trace))
     finally:
-        trace.location, trace.device = saved_location, saved_device
+        trace.location, trace.device, trace.name_scope = saved_location, saved_device, saved_scope
     return [cotangents.get(v) for v in wrt]
+
+
+def _gradient_place(location: Location, scope: str) -> tuple[Location, str]:
+    """Where the gradient ops of an op at ``location`` are recorded: an op a ``tfc.name_scope`` named
+    (``loc("dense/dot_general"(line))``) has its gradient ops under TensorFlow 2's
+    ``gradient_tape/dense/dot_general/`` at its line, so TensorBoard groups them apart from the forward
+    pass; any other op's at its location in the current scope (TF1 graph names are left as they are)."""
+    if isinstance(location, NameLoc) and location.child is not None and not isinstance(location.child, NameLoc):
+        return location.child, f"gradient_tape/{location.name}/"
+    return location, scope
 
 
 def _rule(op: Operation) -> Callable:
