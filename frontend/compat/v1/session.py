@@ -9,7 +9,6 @@ live in the session, so two sessions over one graph hold separate values.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import threading
 
@@ -17,6 +16,7 @@ import numpy as np
 from tensorboard.compat.proto.config_pb2 import ConfigProto, RunMetadata, RunOptions
 
 from tfc.backends import devices, set_cpu_devices
+from tfc.backends import run_metadata as run_metadata_core
 from tfc.diagnostics import TfcError
 from tfc.frontend.tf.importer import GraphImporter
 from tfc.runtime.errors import SessionError
@@ -63,22 +63,20 @@ class Session:
 
     def _run_traced(self, run, values: list, run_metadata):
         """``run`` under a profile (``RunOptions(trace_level=FULL_TRACE)``): ``run_metadata`` gets each
-        graph node's XLA time and output bytes (``tfc.summary.run_metadata``, a room above this one,
-        reached by name as ``tfc.compat.v1`` reaches ``tf.summary``)."""
+        graph node's XLA time and output bytes (``tfc.backends.run_metadata``)."""
         if run_metadata is not None and not isinstance(run_metadata, RunMetadata):
             raise TypeError(f"Session.run: run_metadata must be a RunMetadata (tf.RunMetadata()), got {type(run_metadata).__name__}")
-        tracer = importlib.import_module("tfc.summary.run_metadata")
         runner = self._graph_session()
         runner.steps_ran = ran = []
         graph_def = self.graph.as_graph_def()
 
         def programs():
             unique = list({id(step): step.program for step in ran if step.program is not None}.values())
-            return [tracer.module_map(module, "main", device, donate, tracer.graph_node_names(module), graph_def)
+            return [run_metadata_core.module_map(module, "main", device, donate, run_metadata_core.graph_node_names(module), graph_def)
                     for module, device, donate in unique]
 
         try:
-            result, metadata = tracer.profile_run(lambda: run(*values), programs)
+            result, metadata = run_metadata_core.profile_run(lambda: run(*values), programs)
         finally:
             runner.steps_ran = None
         if run_metadata is not None:
