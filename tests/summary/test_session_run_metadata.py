@@ -56,3 +56,38 @@ def test_bad_run_metadata_is_named():
         session.run(init)
         with pytest.raises(TypeError, match="run_metadata must be a RunMetadata .*got dict"):
             session.run(loss, {x: X}, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE), run_metadata={})
+
+
+class TraceHook(tf.train.SessionRunHook):
+    """Asks for a full trace of every run, as TensorFlow's ProfilerHook does, and keeps what it got."""
+
+    def __init__(self):
+        self.metadata = []
+
+    def before_run(self, run_context):
+        return tf.train.SessionRunArgs(None, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE))
+
+    def after_run(self, run_context, run_values):
+        self.metadata.append(run_values.run_metadata)
+
+
+def test_monitored_session_passes_hooks_trace_options_through():
+    graph, x, loss, train, _ = training_graph()
+    hook = TraceHook()
+    with graph.as_default(), tf.train.MonitoredTrainingSession(hooks=[hook], save_checkpoint_secs=None, save_summaries_steps=None,
+                                                                log_step_count_steps=None) as session:
+        session.run(train, {x: X})
+        with pytest.raises(TypeError, match="options must be a RunOptions .*got str"):
+            session.run(loss, {x: X}, options="FULL_TRACE")
+    [metadata] = hook.metadata
+    names = {n.node_name for d in metadata.step_stats.dev_stats for n in d.node_stats}
+    assert "layer/MatMul" in names and names <= {node.name for node in graph.as_graph_def().node}
+
+
+def test_no_trace_is_not_profiled():
+    graph, x, loss, _, init = training_graph()
+    with graph.as_default(), tf.Session() as session:
+        session.run(init)
+        metadata = tf.RunMetadata()
+        value = session.run(loss, {x: X}, options=tf.RunOptions(trace_level=tf.RunOptions.NO_TRACE), run_metadata=metadata)
+    assert np.isfinite(value) and metadata == tf.RunMetadata()

@@ -20,6 +20,8 @@ import logging
 import os
 import time
 
+from tensorboard.compat.proto.config_pb2 import RunMetadata, RunOptions
+
 from tfc.runtime.errors import SessionError
 from tfc.runtime.parameter_servers import ParameterServerLost
 
@@ -193,7 +195,11 @@ class _MonitoredSession:
         for args in extra:
             if args is not None and args.feed_dict:
                 feeds.update(args.feed_dict)
-        results = self._session.run([fetches, [a.fetches if a is not None else [] for a in extra]], feeds or None)
+        options = merged_run_options(options, [args.options for args in extra if args is not None])
+        if options is not None and run_metadata is None:
+            run_metadata = RunMetadata()  # hooks that asked for a trace read it in after_run, as in TensorFlow
+        results = self._session.run([fetches, [a.fetches if a is not None and a.fetches is not None else [] for a in extra]], feeds or None,
+                                    options=options, run_metadata=run_metadata)
         for hook, value in zip(self._hooks, results[1]):
             hook.after_run(context, SessionRunValues(value, options, run_metadata))
         self._stop = self._stop or context.stop_requested
@@ -290,6 +296,21 @@ def _wait_until_ready(session: Session, variables, max_wait_secs: float) -> None
             raise SessionError(f"MonitoredTrainingSession: waited {max_wait_secs:g} s for the chief to initialize the variables; "
                                f"still uninitialized: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
         time.sleep(WAIT_SECONDS)
+
+
+def merged_run_options(options, hook_options: list):
+    """The run's ``RunOptions``: the caller's, with the highest ``trace_level`` any hook's
+    ``SessionRunArgs.options`` asks for (TensorFlow's merge); None when nobody gave any."""
+    given = [o for o in [options, *hook_options] if o is not None]
+    if not given:
+        return None
+    for item in given:
+        if not isinstance(item, RunOptions):
+            raise TypeError(f"MonitoredSession.run: options must be a RunOptions (tf.RunOptions()), got {type(item).__name__}")
+    merged = RunOptions()
+    merged.CopyFrom(options if options is not None else given[0])
+    merged.trace_level = max(item.trace_level for item in given)
+    return merged
 
 
 __all__ = ["CheckpointSaverHook", "MonitoredTrainingSession", "Scaffold", "SessionRunArgs", "SessionRunContext", "SessionRunHook",
