@@ -11,6 +11,7 @@ import numpy as np
 from tensorboard.compat.proto import summary_pb2
 from tensorboard.util.tensor_util import make_tensor_proto
 
+from tfc.compat.v1 import get_default_graph
 from tfc.compat.v1.tensor import builds_graph
 from tfc.frontend import summaries as compiled_summaries
 from tfc.frontend.tracing import current_trace
@@ -90,8 +91,14 @@ def _summary(kind: str, name, data, step, collections, **options):
     step = _recording_step(kind, step)
     if step is None:
         return False
-    state().writer.write_values([_MAKERS[kind](name, _host(data), **options)], step)
+    state().writer.write_values([_MAKERS[kind](_scoped(name), _host(data), **options)], step)
     return True
+
+
+def _scoped(name: str) -> str:
+    """TensorFlow 2's tag: a summary written inside ``tfc.name_scope("train")`` is ``train/loss``."""
+    scope = get_default_graph().get_name_scope()
+    return f"{scope}/{name}" if scope else name
 
 
 def _recording_step(kind: str, step):
