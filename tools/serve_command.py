@@ -1,7 +1,8 @@
-"""``tfc serve``: TensorFlow Serving's REST API over a model base path of tfc SavedModel versions.
+"""``tfc serve``: TensorFlow Serving's REST and gRPC APIs over a model base path of tfc SavedModel versions.
 
     tfc serve --model_name linear --model_base_path models/linear --rest_api_port 8501
     tfc serve --model_config_file models.config --model_config_file_poll_wait_seconds 60
+    tfc serve --model_name linear --model_base_path models/linear --port 8500 --rest_api_port 8501
     tfc serve ... --enable_batching --max_batch_size 32 --batch_timeout_micros 1000
 
 The flags are TensorFlow Serving's (``--file_system_poll_wait_seconds`` polls the base paths for new
@@ -26,6 +27,9 @@ from .cli_support import OneLineUsageErrors
 @click.option("--model_config_file_poll_wait_seconds", type=click.FloatRange(min=0), default=0, show_default=True,
               help="Reread the model config file this often (0: never).")
 @click.option("--allow_version_labels_for_unavailable_models", is_flag=True, help="Let version_labels name versions that are not loaded.")
+@click.option("--port", "grpc_port", type=click.IntRange(0, 65535), default=8500, show_default=True,
+              help="TF Serving's gRPC API port (0: no gRPC server).")
+@click.option("--grpc_host", default="127.0.0.1", show_default=True, help="Address the gRPC server binds (loopback by default).")
 @click.option("--rest_api_port", type=click.IntRange(0, 65535), default=8501, show_default=True)
 @click.option("--rest_api_host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--file_system_poll_wait_seconds", type=click.FloatRange(min=0), default=1.0, show_default=True)
@@ -34,7 +38,8 @@ from .cli_support import OneLineUsageErrors
 @click.option("--batch_timeout_micros", type=click.IntRange(min=0), default=1000, show_default=True)
 @click.option("--device", default="cpu", show_default=True, help="Where programs run (cpu, gpu).")
 def serve(model_name, model_base_path, model_config_file, model_config_file_poll_wait_seconds, allow_version_labels_for_unavailable_models,
-          rest_api_port, rest_api_host, file_system_poll_wait_seconds, enable_batching, max_batch_size, batch_timeout_micros, device) -> None:
+          grpc_port, grpc_host, rest_api_port, rest_api_host,
+          file_system_poll_wait_seconds, enable_batching, max_batch_size, batch_timeout_micros, device) -> None:
     """Serve models' versions with TensorFlow Serving's REST API."""
     _check_model_flags(model_name, model_base_path, model_config_file)
     import uvicorn  # the server and the models are only needed by this command (other commands start faster)
@@ -53,7 +58,32 @@ def serve(model_name, model_base_path, model_config_file, model_config_file_poll
         click.echo(f"tfc: error: {err}", err=True)
         sys.exit(1)
     batcher = Batcher(max_batch_size, batch_timeout_micros) if enable_batching else None
-    uvicorn.run(create_app(models, batcher), host=rest_api_host, port=rest_api_port, log_level="warning")
+    explicit = click.get_current_context().get_parameter_source("grpc_port") != click.core.ParameterSource.DEFAULT
+    grpc_server = _start_grpc(models, batcher, grpc_host, grpc_port, explicit)
+    try:
+        uvicorn.run(create_app(models, batcher), host=rest_api_host, port=rest_api_port, log_level="warning")
+    finally:
+        if grpc_server is not None:
+            grpc_server.stop(grace=1)
+
+
+def _start_grpc(models, batcher, host: str, port: int, explicit: bool):
+    """TF Serving's gRPC API beside the REST one (same models, same batcher); --port 0: none. A port in use is one line and
+    exit 1 when --port was given; the default 8500 in use is a one-line warning and REST only (several servers on one machine)."""
+    if port == 0:
+        return None
+    from tfc.serving.grpc_api import create_grpc_server
+
+    try:
+        server, _ = create_grpc_server(models, batcher, host, port)
+    except (ValueError, RuntimeError) as err:
+        if not explicit:
+            click.echo(f"tfc: warning: no gRPC API: cannot bind {host}:{port} (pass --port N, or --port 0 for none)", err=True)
+            return None
+        click.echo(f"tfc: error: --port: cannot serve gRPC on {host}:{port}: {err}", err=True)
+        sys.exit(1)
+    server.start()
+    return server
 
 
 def _check_model_flags(model_name, model_base_path, model_config_file) -> None:
