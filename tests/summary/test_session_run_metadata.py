@@ -91,3 +91,19 @@ def test_no_trace_is_not_profiled():
         metadata = tf.RunMetadata()
         value = session.run(loss, {x: X}, options=tf.RunOptions(trace_level=tf.RunOptions.NO_TRACE), run_metadata=metadata)
     assert np.isfinite(value) and metadata == tf.RunMetadata()
+
+
+def test_a_step_spanning_devices_is_named_as_left_out(caplog):
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [8, 8], name="x")
+        with tf.device("/cpu:0"):
+            a = tf.matmul(x, x, name="a")
+        with tf.device("/cpu:1"):
+            b = tf.tanh(a, name="b")
+        with tf.Session(config=tf.ConfigProto(device_count={"CPU": 2})) as session:
+            metadata = tf.RunMetadata()
+            value = session.run(b, {x: np.ones((8, 8), np.float32)}, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE),
+                                run_metadata=metadata)
+    np.testing.assert_allclose(value, np.tanh(np.full((8, 8), 8.0)), rtol=1e-6)
+    assert "spans devices" in caplog.text and not metadata.step_stats.dev_stats

@@ -71,6 +71,9 @@ class Session:
         graph_def = self.graph.as_graph_def()
 
         def programs():
+            if any(step.program is None and step.executor is not None for step in ran):
+                log.warning("Session.run: the step spans devices; its ops are left out of run_metadata (per-op run metadata covers "
+                            "one-device steps only, not yet)")
             unique = list({id(step): step.program for step in ran if step.program is not None}.values())
             return [run_metadata_core.module_map(module, "main", device, donate, run_metadata_core.graph_node_names(module), graph_def)
                     for module, device, donate in unique]
