@@ -12,7 +12,7 @@ from __future__ import annotations
 from concurrent import futures
 
 import grpc
-from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, message_factory, wrappers_pb2
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, wrappers_pb2
 from tensorboard.compat.proto import meta_graph_pb2, tensor_pb2
 
 from .batching import Batcher
@@ -85,30 +85,16 @@ def _messages_file() -> descriptor_pb2.FileDescriptorProto:
 
 
 def _build() -> dict:
-    """The message classes by short name, in a pool of their own over tensorboard's TensorProto/SignatureDef."""
-    pool = descriptor_pool.DescriptorPool()
-    for module in (any_pb2, wrappers_pb2, *_deps(tensor_pb2.DESCRIPTOR), *_deps(meta_graph_pb2.DESCRIPTOR)):
-        file = module if isinstance(module, descriptor_pb2.FileDescriptorProto) else _proto_of(module.DESCRIPTOR)
-        try:
-            pool.Add(file)
-        except TypeError:
-            pass  # already added through another file's dependencies
-    file = pool.Add(_messages_file())
+    """The message classes by short name, in the default pool beside tensorboard's TensorProto/SignatureDef
+    (so ``inputs["x"]`` takes a ``tensor_pb2.TensorProto``); importing twice finds the file already there."""
+    pool = descriptor_pool.Default()
+    proto = _messages_file()
+    try:
+        file = pool.FindFileByName(proto.name)
+    except KeyError:
+        file = pool.AddSerializedFile(proto.SerializeToString())
+        file = pool.FindFileByName(proto.name) if not hasattr(file, "message_types_by_name") else file
     return {name: message_factory.GetMessageClass(desc) for name, desc in file.message_types_by_name.items()}
-
-
-def _proto_of(file_descriptor) -> descriptor_pb2.FileDescriptorProto:
-    proto = descriptor_pb2.FileDescriptorProto()
-    file_descriptor.CopyToProto(proto)
-    return proto
-
-
-def _deps(file_descriptor) -> list:
-    """A file and its dependencies as FileDescriptorProtos, dependencies first."""
-    found: list = []
-    for dependency in file_descriptor.dependencies:
-        found += [d for d in _deps(dependency) if d not in found]
-    return [*found, _proto_of(file_descriptor)]
 
 
 MESSAGES = _build()
