@@ -13,6 +13,7 @@ config file, or a base path without a loadable version is one line on stderr and
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -42,6 +43,10 @@ def serve(model_name, model_base_path, model_config_file, model_config_file_poll
           file_system_poll_wait_seconds, enable_batching, max_batch_size, batch_timeout_micros, device) -> None:
     """Serve models' versions with TensorFlow Serving's REST API."""
     _check_model_flags(model_name, model_base_path, model_config_file)
+    if grpc_port and grpc_port == rest_api_port:
+        click.echo("Error: --port (gRPC) and --rest_api_port cannot be the same port", err=True)
+        sys.exit(2)
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # grpc's C-core log lines would precede our one-line errors
     import uvicorn  # the server and the models are only needed by this command (other commands start faster)
 
     from tfc.serving import Batcher, ConfiguredModel, ModelConfigFile, ServedModels, create_app

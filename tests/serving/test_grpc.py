@@ -170,3 +170,17 @@ def test_concurrent_clients_with_batching(served):
     assert not errors and len(results) == 8 and time.monotonic() - start < 90
     for x, y in results.values():
         np.testing.assert_allclose(y, np.asarray(f1(x)["y"]), rtol=1e-5)
+
+
+def test_cli_refuses_a_busy_grpc_port_and_a_shared_port(tmp_path):
+    saved_model.save(_linear(W1, "grpc_test_cli"), tmp_path / "lin" / "1")
+    flags = ["--model_name", "lin", "--model_base_path", str(tmp_path / "lin")]
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([*SERVE, *flags, "--port", str(port), "--rest_api_port", str(_free_port())], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.strip().startswith(f"tfc: error: --port: cannot serve gRPC on 127.0.0.1:{port}")
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    same = subprocess.run([*SERVE, *flags, "--port", "8123", "--rest_api_port", "8123"], capture_output=True, text=True, timeout=60)
+    assert same.returncode == 2 and same.stderr.strip() == "Error: --port (gRPC) and --rest_api_port cannot be the same port"
