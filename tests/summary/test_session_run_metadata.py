@@ -56,6 +56,10 @@ def test_bad_run_metadata_is_named():
         session.run(init)
         with pytest.raises(TypeError, match="run_metadata must be a RunMetadata .*got dict"):
             session.run(loss, {x: X}, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE), run_metadata={})
+        with pytest.raises(TypeError, match="run_metadata must be a RunMetadata .*got str"):
+            session.run(loss, {x: X}, run_metadata="step_0")
+        with pytest.raises(TypeError, match="options must be a RunOptions .*got dict"):
+            session.run(loss, {x: X}, options={"trace_level": 3})
 
 
 class TraceHook(tf.train.SessionRunHook):

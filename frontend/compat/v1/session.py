@@ -57,15 +57,17 @@ class Session:
             run = self.make_callable(fetches, keys)
         except KeyError:
             run = self._callables[fetches, keys] = self.make_callable(fetches, keys)
-        if options is not None and getattr(options, "trace_level", RunOptions.NO_TRACE) != RunOptions.NO_TRACE:
+        if options is not None and not isinstance(options, RunOptions):
+            raise TypeError(f"Session.run: options must be a RunOptions (tf.RunOptions(...)), got {type(options).__name__}")
+        if run_metadata is not None and not isinstance(run_metadata, RunMetadata):
+            raise TypeError(f"Session.run: run_metadata must be a RunMetadata (tf.RunMetadata()), got {type(run_metadata).__name__}")
+        if options is not None and options.trace_level != RunOptions.NO_TRACE:
             return self._run_traced(run, list((feed_dict or {}).values()), run_metadata)
         return run(*(feed_dict or {}).values())
 
     def _run_traced(self, run, values: list, run_metadata):
         """``run`` under a profile (``RunOptions(trace_level=FULL_TRACE)``): ``run_metadata`` gets each
         graph node's XLA time and output bytes (``tfc.backends.run_metadata``)."""
-        if run_metadata is not None and not isinstance(run_metadata, RunMetadata):
-            raise TypeError(f"Session.run: run_metadata must be a RunMetadata (tf.RunMetadata()), got {type(run_metadata).__name__}")
         runner = self._graph_session()
         runner.steps_ran = ran = []
         graph_def = self.graph.as_graph_def()
