@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
-import sys
 import threading
 import time
 
@@ -18,8 +17,9 @@ import tfc.saved_model as saved_model
 from tfc.serving.grpc_api import MESSAGES, MODEL_SERVICE, PREDICTION_SERVICE, stub
 from tfc.serving.tensors import to_numpy, to_proto
 
+from .serve_process import SERVE, free_port
+
 W1 = np.arange(6, dtype=np.float32).reshape(3, 2) / 4
-SERVE = [sys.executable, "-c", "import sys; from tfc.tools.cli import main; sys.exit(main())", "serve"]
 X = np.arange(12, dtype=np.float32).reshape(4, 3) / 3
 
 
@@ -32,17 +32,11 @@ def _linear(w, name):
     return predict
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def _server(config, timeout=90.0):
     """``tfc serve`` with gRPC and REST on free loopback ports and batching on; yields the client stubs; killed by pid."""
-    port = _free_port()
-    proc = subprocess.Popen([*SERVE, "--model_config_file", str(config), "--port", str(port), "--rest_api_port", str(_free_port()),
+    port = free_port()
+    proc = subprocess.Popen([*SERVE, "--model_config_file", str(config), "--port", str(port), "--rest_api_port", str(free_port()),
                              "--enable_batching", "--max_batch_size", "8", "--batch_timeout_micros", "500"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -179,7 +173,7 @@ def test_cli_refuses_a_busy_grpc_port_and_a_shared_port(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = subprocess.run([*SERVE, *flags, "--port", str(port), "--rest_api_port", str(_free_port())], capture_output=True, text=True, timeout=120)
+        done = subprocess.run([*SERVE, *flags, "--port", str(port), "--rest_api_port", str(free_port())], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stderr.strip().startswith(f"tfc: error: --port: cannot serve gRPC on 127.0.0.1:{port}")
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     same = subprocess.run([*SERVE, *flags, "--port", "8123", "--rest_api_port", "8123"], capture_output=True, text=True, timeout=60)

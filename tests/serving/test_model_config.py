@@ -3,12 +3,9 @@ version policies and labels in process, and a real server with two models whose 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 
 import httpx
@@ -22,7 +19,8 @@ import tfc.saved_model as saved_model
 from tfc.serving import ConfiguredModel, ModelConfigError, ModelServerConfig, ServedModels, VersionPolicy, create_app, parse_model_config
 from tfc.serving.model_config import ModelConfigFile, ServableVersionPolicy, read_model_config
 
-SERVE = [sys.executable, "-c", "import sys; from tfc.tools.cli import main; sys.exit(main())", "serve"]
+from .serve_process import SERVE, rest_server
+
 X = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], np.float32)
 W = np.arange(6, dtype=np.float32).reshape(3, 2) / 4
 
@@ -174,33 +172,8 @@ def test_policies_labels_and_reconfiguration_in_process(exports):
         ServedModels(0).configure([ConfiguredModel("m", root / "linear", VersionPolicy("specific", versions=(7,)), origin="cfg:2")])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _server(*flags, ready="/v1/models/linear", timeout=90.0):
-    """``tfc serve FLAGS`` on a free loopback port; yields its URL; killed by pid whatever happens."""
-    port = _free_port()
-    proc = subprocess.Popen([*SERVE, *flags, "--rest_api_port", str(port), "--file_system_poll_wait_seconds", "0.2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"tfc serve exited {proc.returncode}: {proc.stdout.read().decode()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(url + ready, timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "tfc serve did not answer in time"
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.kill()
-        proc.wait(10)
+def _server(*flags, ready="/v1/models/linear"):
+    return rest_server([*flags, "--file_system_poll_wait_seconds", "0.2"], ready)
 
 
 def _write(path, text):

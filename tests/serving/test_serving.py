@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
 
@@ -19,9 +16,10 @@ import tfc
 import tfc.saved_model as saved_model
 from tfc.saved_model.format import METADATA_FILE
 
+from .serve_process import SERVE, rest_server
+
 W1 = np.arange(6, dtype=np.float32).reshape(3, 2) / 4
 W2 = -W1 + 1
-SERVE = [sys.executable, "-c", "import sys; from tfc.tools.cli import main; sys.exit(main())", "serve"]
 
 
 def _linear(w, name):
@@ -33,36 +31,8 @@ def _linear(w, name):
     return predict
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _server(base, *flags, timeout=90.0):
-    """``tfc serve`` in a subprocess on a free loopback port; yields its URL; killed by pid whatever happens."""
-    port = _free_port()
-    proc = subprocess.Popen([*SERVE, "--model_name", "lin", "--model_base_path", str(base), "--rest_api_port", str(port),
-                             "--file_system_poll_wait_seconds", "0.2", *flags], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"tfc serve exited {proc.returncode}: {proc.stdout.read().decode()}")
-            try:
-                if httpx.get(f"{url}/v1/models/lin", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("tfc serve did not answer in time")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.kill()
-        proc.wait(10)
+def _server(base, *flags):
+    return rest_server(["--model_name", "lin", "--model_base_path", str(base), "--file_system_poll_wait_seconds", "0.2", *flags], "/v1/models/lin")
 
 
 @pytest.fixture(params=[[], ["--enable_batching", "--max_batch_size", "8", "--batch_timeout_micros", "500"]], ids=["plain", "batching"])

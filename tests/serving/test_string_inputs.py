@@ -5,11 +5,6 @@ TF Serving's 400 body."""
 from __future__ import annotations
 
 import base64
-import contextlib
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import numpy as np
@@ -20,7 +15,8 @@ from tfc import feature_column as fc
 from tfc.estimator import DNNLinearCombinedClassifier
 from tfc.estimator.export import build_raw_serving_input_receiver_fn
 
-SERVE = [sys.executable, "-c", "import sys; from tfc.tools.cli import main; sys.exit(main())", "serve"]
+from .serve_process import rest_server
+
 EDUCATION = ["Bachelors", "HS-grad", "Masters", "Doctorate"]
 OCCUPATIONS = ["tech", "sales", "farming", "crafts"]
 OUTPUTS = ("logits", "logistic", "probabilities", "class_ids")
@@ -54,33 +50,8 @@ def exported(tmp_path_factory):
     return root / "base", model, _table(6, seed=1)[0]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _server(base, timeout=90.0):
-    """``tfc serve`` on a free loopback port; yields its URL; killed by pid whatever happens."""
-    port = _free_port()
-    proc = subprocess.Popen([*SERVE, "--model_name", "census", "--model_base_path", str(base), "--rest_api_port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"tfc serve exited {proc.returncode}: {proc.stdout.read().decode()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/v1/models/census", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "tfc serve did not answer in time"
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.kill()
-        proc.wait(10)
+def _server(base):
+    return rest_server(["--model_name", "census", "--model_base_path", str(base)], "/v1/models/census")
 
 
 def _b64(text: str) -> dict:
