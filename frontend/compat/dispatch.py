@@ -37,6 +37,8 @@ from tfc.frontend.eager import public, traceable
 from tfc.frontend.tracing import current_trace, device_scope, name_scope, user_location
 from tfc.types import DType
 
+from .traced_tf1 import ARRAY_MEANINGS, NN_MEANINGS
+
 V1 = "tfc.compat.v1"
 
 
@@ -86,8 +88,8 @@ def graph_only(name: str, graph_fn: Callable, traced: Callable | None) -> Callab
             if eager is not None and getattr(_eager_scope, "depth", 0) and not builds_graph(args, kwargs):
                 return eager(*args, **kwargs)
             return graph_fn(*args, **kwargs)
-        if traced is None:
-            raise TraceError(f"tfc.{name} builds a TensorFlow 1 graph node; it has no meaning inside @tfc.compile", user_location())
+        if traced is None:  # built on a scratch graph and inlined (most of TensorFlow 1's API)
+            return importlib.import_module("tfc.compat.graph_inlining").call_in_trace(name, graph_fn, args, kwargs)
         return traced(*args, **kwargs)
 
     return dispatch
@@ -126,6 +128,7 @@ TRACED_MEANINGS: dict[str, Callable] = {
     "name_scope": name_scope,
     "device": device_scope,
     "control_dependencies": lambda control_inputs: contextlib.nullcontext(),
+    **ARRAY_MEANINGS,
 }
 
 
@@ -198,10 +201,35 @@ class NnNamespace:
         graph_fn = None if name.startswith("__") else graph_function(f"nn.{name}")
         if graph_fn is None:
             raise AttributeError(f"module 'tfc.nn' has no attribute '{name}'")
-        return graph_only(f"nn.{name}", graph_fn, None)
+        return graph_only(f"nn.{name}", graph_fn, NN_MEANINGS.get(name))
 
 
 nn = NnNamespace()
+
+
+class Tf1Namespace:
+    """``tfc.math``, ``tfc.linalg``, ``tfc.random``, ``tfc.debugging``: TensorFlow 1's namespace, whose
+    functions build graph nodes outside ``@tfc.compile`` and are inlined into a trace inside it."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __dir__(self):
+        return sorted(getattr(v1(), self.path).__all__)
+
+    @functools.cache  # noqa: B019 - one namespace object per name for the process, names resolved once
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = graph_function(f"{self.path}.{name}")
+        if value is None:
+            raise AttributeError(f"module 'tfc.{self.path}' has no attribute '{name}'")
+        if not callable(value) or isinstance(value, type):
+            return value
+        return graph_only(f"{self.path}.{name}", value, None)
+
+
+NAMESPACES = {path: Tf1Namespace(path) for path in ("math", "linalg", "random", "debugging")}
 
 
 class VariableMeta(type):
@@ -230,6 +258,8 @@ def public_name(name: str):
         return Variable
     if name == "nn":
         return nn
+    if name in NAMESPACES:
+        return NAMESPACES[name]
     native = NATIVE.get(name) or (public(name) if name in api.NUMPY_FUNCTIONS else None)
     if native is not None:
         return shared(native, GRAPH_MEANINGS.get(name, name))
