@@ -6,8 +6,9 @@ serves both programs, so a shared name decides per call (:func:`builds_graph`): 
 node when any argument is a graph value (a ``tf.placeholder``, a graph Variable, an Operation) or a
 graph or session has been entered (``with g.as_default():``, ``with tf.Session():``), and otherwise
 behaves as tfc's. Names only TensorFlow 1 has (``tf.placeholder``, ``tf.Session``, ``tf.constant``,
-``tf.train``...) always build graph nodes outside ``@tfc.compile``; inside it, the few with a traced
-meaning (``tf.constant``, ``tf.cast``, ``tf.concat``, ``tf.gather``...) record ops and the others say they cannot.
+``tf.train``...) always build graph nodes outside ``@tfc.compile``; inside it, those with a traced
+meaning (``tf.constant``, ``tf.cast``, ``tf.split``, ``tf.gather``...: :mod:`.traced_tf1`) record ops, and
+the others are built on a scratch graph and inlined (:mod:`.graph_inlining`).
 
 ``tfc.Variable`` follows the same rule: a graph variable when its initial value is a graph value
 (``tf.Variable(tf.zeros([784, 10]))``) or a graph is entered, else an eager variable for
@@ -29,12 +30,11 @@ import sys
 import threading
 from collections.abc import Callable
 
-from tfc.diagnostics import TraceError
 from tfc.frontend import api, autodiff, control
 from tfc.frontend import nn as traced_nn
 from tfc.frontend import variables as eager_variables
 from tfc.frontend.eager import public, traceable
-from tfc.frontend.tracing import current_trace, device_scope, name_scope, user_location
+from tfc.frontend.tracing import current_trace, device_scope, name_scope
 from tfc.types import DType
 
 from .traced_tf1 import ARRAY_MEANINGS, NN_MEANINGS
@@ -89,10 +89,16 @@ def graph_only(name: str, graph_fn: Callable, traced: Callable | None) -> Callab
                 return eager(*args, **kwargs)
             return graph_fn(*args, **kwargs)
         if traced is None:  # built on a scratch graph and inlined (most of TensorFlow 1's API)
-            return importlib.import_module("tfc.compat.graph_inlining").call_in_trace(name, graph_fn, args, kwargs)
+            return inlined(name, graph_fn, args, kwargs)
         return traced(*args, **kwargs)
 
     return dispatch
+
+
+def inlined(path: str, graph_fn: Callable, args, kwargs):
+    """``tf.<path>`` built on a scratch graph and inlined into the trace (:mod:`tfc.compat.graph_inlining`,
+    loaded with tfc.compat.v1)."""
+    return importlib.import_module("tfc.compat.graph_inlining").call_in_trace(path, graph_fn, args, kwargs)
 
 
 # ---- what TensorFlow 1's names mean inside @tfc.compile ------------------------------------------------
@@ -106,8 +112,8 @@ def _traced_fill(dims, value, name=None):
 
 
 def _traced_gather(params, indices, axis, batch_dims):
-    if batch_dims != 0:
-        raise TraceError("tfc.gather with batch_dims is not supported inside @tfc.compile", user_location())
+    if batch_dims != 0:  # TensorFlow 1's GatherV2 with batch dims, inlined
+        return inlined("gather", graph_function("gather"), (params, indices), {"axis": axis, "batch_dims": batch_dims})
     return api.take(params, indices, axis=0 if axis is None else axis)
 
 

@@ -105,3 +105,10 @@ def test_inlined_ops_differentiate_and_carry_the_node_name_at_the_user_s_line():
 def test_what_a_trace_cannot_do_is_a_trace_error_naming_the_function(model, message):
     with pytest.raises(TraceError, match=message):
         tfc.compile(model)(X)
+
+
+def test_gather_with_batch_dims_is_tensorflow_s_inside_a_trace():
+    params = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    indices = np.array([[0, 2], [1, 1]], np.int32)
+    got = tfc.compile(lambda p, i: tf.gather(p, i, axis=1, batch_dims=1))(params, indices)
+    np.testing.assert_array_equal(np.asarray(got), np.stack([params[b][indices[b]] for b in range(2)]))
