@@ -3,10 +3,48 @@ argument names (``dim=``, ``keep_prob``, ``_sentinel`` keyword-only calls)."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from tfc.frontend.tensor import as_dtype
 from tfc.types import DType
 
 from . import array_ops, math_ops, random_ops
+from .graph import get_default_graph
 from .ops import add, add_op, like, pick, to_tensor
+from .tensor import Tensor
+
+
+def _sequence(value, n: int, channel_index: int, what: str) -> list[int]:
+    """TF's per-dimension lists (strides, ksize, dilations): one int, ``n`` spatial values or all ``n + 2``."""
+    if value is None:
+        return [1] * (n + 2)
+    values = [int(v) for v in (np.ravel(value) if not isinstance(value, int) else [value])]
+    if len(values) == n + 2:
+        return values
+    if len(values) == 1:
+        values = values * n
+    elif len(values) != n:
+        raise ValueError(f"{what} should be of length 1, {n} or {n + 2}. Received: {what}={list(values)} of length {len(values)}")
+    return [1, 1] + values if channel_index == 1 else [1] + values + [1]
+
+
+def _channel_index(data_format: str | None, n: int) -> int:
+    return 1 if data_format is not None and data_format.startswith("NC") else n + 1
+
+
+def _padding_attrs(padding) -> dict:
+    """``padding`` as attrs: "SAME"/"VALID", or explicit ``[[before, after], ...]`` per dimension."""
+    if isinstance(padding, str):
+        if padding not in ("SAME", "VALID"):
+            raise ValueError(f"padding must be 'SAME', 'VALID' or explicit pairs. Received: padding={padding!r}")
+        return {"padding": padding}
+    return {"padding": "EXPLICIT", "explicit_paddings": [int(p) for pair in padding for p in pair]}
+
+
+def _rank_is(x, ranks: tuple, what: str, fn: str) -> None:
+    rank = x.shape.ndims
+    if rank is not None and rank not in ranks:
+        raise ValueError(f"tf.nn.{fn}: '{what}' must have rank {' or '.join(map(str, ranks))}, got shape {x.shape}")
 
 
 def _activation(op_type: str):
@@ -61,11 +99,7 @@ def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu
     """2-D convolution (``filter`` or TF2's ``filters``); ``padding`` "SAME", "VALID" or explicit pairs."""
     filter = pick(filter, filters, "filter", "filters")
     attrs = {"strides": list(strides), "data_format": data_format, "dilations": list(dilations),
-             "use_cudnn_on_gpu": use_cudnn_on_gpu}
-    if isinstance(padding, str):
-        attrs["padding"] = padding
-    else:
-        attrs["padding"], attrs["explicit_paddings"] = "EXPLICIT", [int(p) for pair in padding for p in pair]
+             "use_cudnn_on_gpu": use_cudnn_on_gpu, **_padding_attrs(padding)}
     x = to_tensor(input)
     return add("Conv2D", [x, like(filter, x)], attrs, name=name or "Conv2D")
 
@@ -73,9 +107,13 @@ def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu
 def _pool(op_type: str):
     def fn(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None, input=None):
         value = pick(value, input, "value", "input")
-        attrs = {"ksize": list(ksize), "strides": list(strides), "padding": padding, "data_format": data_format}
+        data_format = data_format or "NHWC"
+        channel = _channel_index(data_format, 2)
+        attrs = {"ksize": _sequence(ksize, 2, channel, "ksize"), "strides": _sequence(strides, 2, channel, "strides"),
+                 "data_format": data_format, **_padding_attrs(padding)}
         return add(op_type, [to_tensor(value)], attrs, name=name or op_type)
 
+    fn.__doc__ = f"TensorFlow's {op_type}: ``ksize``/``strides`` one int, two or four values."
     return fn
 
 
@@ -102,13 +140,17 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
     if _sentinel is not None:
         raise ValueError("call tf.nn.softmax_cross_entropy_with_logits with named arguments (labels=..., logits=...)")
     logits = to_tensor(logits)
-    axis = pick(None if dim == -1 else dim, axis, "dim", "axis")
+    labels = array_ops.stop_gradient(like(labels, logits), name="labels_stop_gradient")
+    return softmax_cross_entropy_with_logits_v2(labels, logits, axis=axis, name=name, dim=None if dim == -1 else dim)
+
+
+def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, dim=None):
+    """As the v1 function, but the gradient also flows into ``labels``."""
+    logits = to_tensor(logits)
+    axis = pick(axis, dim, "axis", "dim")
     if axis not in (None, -1, logits.shape.ndims and logits.shape.ndims - 1):
-        raise ValueError("softmax_cross_entropy_with_logits: tfc supports only the last axis")
+        raise ValueError(f"softmax_cross_entropy_with_logits: tfc supports only the last axis (got axis={axis})")
     return add_op("SoftmaxCrossEntropyWithLogits", [logits, like(labels, logits)], name=name or "SoftmaxCrossEntropyWithLogits").outputs[0]
-
-
-softmax_cross_entropy_with_logits_v2 = softmax_cross_entropy_with_logits
 
 
 def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
@@ -175,4 +217,599 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     return math_ops.add_(math_ops.multiply(x, inv), shifted, name=name or "batchnorm")
 
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in ("annotations", "DType", "array_ops", "math_ops", "random_ops")]
+# --- convolutions -------------------------------------------------------------------------------
+
+def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None, data_format=None, name=None, input=None,
+           dilations=None):
+    """A Conv2D over a unit height, as TensorFlow builds it (ExpandDims, Conv2D, Squeeze)."""
+    value = to_tensor(pick(input, value, "input", "value"))
+    _rank_is(value, (3,), "value", "conv1d")
+    if data_format in (None, "NHWC", "NWC"):
+        data_format, spatial_start, channel = "NHWC", -3, 2
+    elif data_format in ("NCHW", "NCW"):
+        data_format, spatial_start, channel = "NCHW", -2, 1
+    else:
+        raise ValueError(f"`data_format` must be 'NWC' or 'NCW'. Received: data_format={data_format}")
+    strides = [1] + _sequence(stride, 1, channel, "stride")
+    dilations = [1] + _sequence(dilations, 1, channel, "dilations")
+    with get_default_graph().name_scope(name or "conv1d"):
+        x = array_ops.expand_dims(value, spatial_start)
+        w = array_ops.expand_dims(like(filters, value), 0)
+        y = conv2d(x, w, strides, padding, use_cudnn_on_gpu=True if use_cudnn_on_gpu is None else use_cudnn_on_gpu,
+                   data_format=data_format, dilations=dilations, name="Conv2D")
+        return array_ops.squeeze(y, [spatial_start])
+
+
+def conv2d_backprop_input(input_sizes, filter=None, out_backprop=None, strides=None, padding=None, use_cudnn_on_gpu=True,
+                          data_format="NHWC", dilations=(1, 1, 1, 1), name=None, filters=None):
+    """The gradient of Conv2D with respect to its input (of shape ``input_sizes``)."""
+    filter = pick(filter, filters, "filter", "filters")
+    dy = to_tensor(out_backprop)
+    attrs = {"strides": list(strides), "data_format": data_format, "dilations": list(dilations), "use_cudnn_on_gpu": use_cudnn_on_gpu,
+             **_padding_attrs(padding)}
+    return add("Conv2DBackpropInput", [to_tensor(input_sizes, DType.i32), like(filter, dy), dy], attrs, name=name or "Conv2DBackpropInput")
+
+
+def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, use_cudnn_on_gpu=True, data_format="NHWC",
+                           dilations=(1, 1, 1, 1), name=None):
+    """The gradient of Conv2D with respect to its filter (of shape ``filter_sizes``)."""
+    x = to_tensor(input)
+    attrs = {"strides": list(strides), "data_format": data_format, "dilations": list(dilations), "use_cudnn_on_gpu": use_cudnn_on_gpu,
+             **_padding_attrs(padding)}
+    return add("Conv2DBackpropFilter", [x, to_tensor(filter_sizes, DType.i32), like(out_backprop, x)], attrs,
+               name=name or "Conv2DBackpropFilter")
+
+
+def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None, padding="SAME", data_format="NHWC", name=None,
+                     input=None, filters=None, dilations=None):
+    """The transpose (gradient) of conv2d: Conv2DBackpropInput producing ``output_shape``."""
+    value = to_tensor(pick(input, value, "input", "value"))
+    filter = pick(filters, filter, "filters", "filter")
+    _rank_is(value, (4,), "value", "conv2d_transpose")
+    data_format = data_format or "NHWC"
+    channel = _channel_index(data_format, 2)
+    attrs = {"strides": _sequence(strides, 2, channel, "strides"), "dilations": _sequence(dilations, 2, channel, "dilations"),
+             "data_format": data_format, **_padding_attrs(padding)}
+    return add("Conv2DBackpropInput", [to_tensor(output_shape, DType.i32, "output_shape"), like(filter, value), value], attrs,
+               name=name or "conv2d_transpose")
+
+
+def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NWC", dilations=None, name=None):
+    """conv2d_transpose over a unit height."""
+    value = to_tensor(input)
+    _rank_is(value, (3,), "input", "conv1d_transpose")
+    if data_format in (None, "NWC"):
+        data_format, spatial_start, channel = "NHWC", 1, 2
+    elif data_format == "NCW":
+        data_format, spatial_start, channel = "NCHW", 2, 1
+    else:
+        raise ValueError(f"`data_format` must be 'NWC' or 'NCW'. Received: data_format={data_format}")
+    strides = [1] + _sequence(strides, 1, channel, "stride")
+    dilations = [1] + _sequence(dilations, 1, channel, "dilations")
+    with get_default_graph().name_scope(name or "conv1d_transpose"):
+        x = array_ops.expand_dims(value, spatial_start)
+        w = array_ops.expand_dims(like(filters, value), 0)
+        if isinstance(output_shape, Tensor):
+            shape = array_ops.concat([output_shape[:spatial_start], to_tensor([1], output_shape.dtype), output_shape[spatial_start:]], 0)
+        else:
+            shape = list(output_shape)[:spatial_start] + [1] + list(output_shape)[spatial_start:]
+        y = conv2d_transpose(x, w, shape, strides, padding, data_format, dilations=dilations, name="conv1d_transpose")
+        return array_ops.squeeze(y, [spatial_start])
+
+
+def conv3d(input, filter=None, strides=None, padding=None, data_format="NDHWC", dilations=(1, 1, 1, 1, 1), name=None, filters=None):
+    """3-D convolution."""
+    filter = pick(filter, filters, "filter", "filters")
+    x = to_tensor(input)
+    _rank_is(x, (5,), "input", "conv3d")
+    attrs = {"strides": list(strides), "padding": padding, "data_format": data_format, "dilations": list(dilations)}
+    return add("Conv3D", [x, like(filter, x)], attrs, name=name or "Conv3D")
+
+
+def conv3d_backprop_filter_v2(input, filter_sizes, out_backprop, strides, padding, data_format="NDHWC", dilations=(1, 1, 1, 1, 1), name=None):
+    """The gradient of Conv3D with respect to its filter (of shape ``filter_sizes``)."""
+    x = to_tensor(input)
+    attrs = {"strides": list(strides), "padding": padding, "data_format": data_format, "dilations": list(dilations)}
+    return add("Conv3DBackpropFilterV2", [x, to_tensor(filter_sizes, DType.i32), like(out_backprop, x)], attrs,
+               name=name or "Conv3DBackpropFilterV2")
+
+
+conv3d_backprop_filter = conv3d_backprop_filter_v2
+
+
+def conv3d_transpose(value, filter=None, output_shape=None, strides=None, padding="SAME", data_format="NDHWC", name=None, input=None,
+                     filters=None, dilations=None):
+    """The transpose (gradient) of conv3d: Conv3DBackpropInputV2 producing ``output_shape``."""
+    value = to_tensor(pick(input, value, "input", "value"))
+    filter = pick(filters, filter, "filters", "filter")
+    _rank_is(value, (5,), "value", "conv3d_transpose")
+    data_format = data_format or "NDHWC"
+    channel = _channel_index(data_format, 3)
+    attrs = {"strides": _sequence(strides, 3, channel, "strides"), "dilations": _sequence(dilations, 3, channel, "dilations"),
+             "padding": padding, "data_format": data_format}
+    return add("Conv3DBackpropInputV2", [to_tensor(output_shape, DType.i32, "output_shape"), like(filter, value), value], attrs,
+               name=name or "conv3d_transpose")
+
+
+def conv_transpose(input, filters, output_shape, strides, padding="SAME", data_format=None, dilations=None, name=None):
+    """conv1d/2d/3d_transpose, chosen by the length of ``output_shape``."""
+    n = (output_shape.shape.as_list()[0] if isinstance(output_shape, Tensor) else len(output_shape)) - 2
+    if not 1 <= n <= 3:
+        raise ValueError(f"`output_shape` must be of length 3, 4 or 5. Received: output_shape={output_shape} of length {n + 2}.")
+    if n == 1:
+        return conv1d_transpose(input, filters, output_shape, strides, padding, data_format, dilations, name)
+    fn = conv2d_transpose if n == 2 else conv3d_transpose
+    return fn(input, filters, output_shape, strides, padding=padding, data_format=data_format, name=name, dilations=dilations)
+
+
+def depthwise_conv2d_native(input, filter, strides, padding, data_format="NHWC", dilations=(1, 1, 1, 1), name=None):
+    """Each input channel convolved with its own ``channel_multiplier`` filters."""
+    x = to_tensor(input)
+    _rank_is(x, (4,), "input", "depthwise_conv2d_native")
+    attrs = {"strides": list(strides), "data_format": data_format, "dilations": list(dilations), **_padding_attrs(padding)}
+    return add("DepthwiseConv2dNative", [x, like(filter, x)], attrs, name=name or "DepthwiseConv2dNative")
+
+
+def depthwise_conv2d_native_backprop_input(input_sizes, filter, out_backprop, strides, padding, data_format="NHWC",
+                                           dilations=(1, 1, 1, 1), name=None):
+    """The gradient of DepthwiseConv2dNative with respect to its input."""
+    dy = to_tensor(out_backprop)
+    attrs = {"strides": list(strides), "data_format": data_format, "dilations": list(dilations), **_padding_attrs(padding)}
+    return add("DepthwiseConv2dNativeBackpropInput", [to_tensor(input_sizes, DType.i32), like(filter, dy), dy], attrs,
+               name=name or "DepthwiseConv2dNativeBackpropInput")
+
+
+def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, strides, padding, data_format="NHWC",
+                                            dilations=(1, 1, 1, 1), name=None):
+    """The gradient of DepthwiseConv2dNative with respect to its filter."""
+    x = to_tensor(input)
+    attrs = {"strides": list(strides), "data_format": data_format, "dilations": list(dilations), **_padding_attrs(padding)}
+    return add("DepthwiseConv2dNativeBackpropFilter", [x, to_tensor(filter_sizes, DType.i32), like(out_backprop, x)], attrs,
+               name=name or "DepthwiseConv2dNativeBackpropFilter")
+
+
+depthwise_conv2d_backprop_input = depthwise_conv2d_native_backprop_input
+depthwise_conv2d_backprop_filter = depthwise_conv2d_native_backprop_filter
+
+
+def with_space_to_batch(input, dilation_rate, padding, op, filter_shape=None, spatial_dims=None, data_format=None):
+    """``op(input, num_spatial_dims, padding)`` dilated by ``dilation_rate``: SpaceToBatchND, ``op`` with VALID
+    padding, BatchToSpaceND (TensorFlow's construction; spatial sizes must be static)."""
+    x = to_tensor(input)
+    rate = [int(r) for r in np.ravel(dilation_rate)]
+    n = len(rate)
+    if spatial_dims is None:
+        spatial_dims = list(range(2, n + 2)) if data_format is not None and data_format.startswith("NC") else list(range(1, n + 1))
+    spatial_dims = list(spatial_dims)
+    if all(r == 1 for r in rate):
+        return op(x, n, padding)
+    if min(rate) < 1:
+        raise ValueError(f"dilation_rate must be positive. Received: dilation_rate={rate}")
+    sizes = [x.shape.as_list()[d] if x.shape.ndims is not None else None for d in spatial_dims]
+    if None in sizes:
+        raise ValueError(f"tf.nn.with_space_to_batch: tfc needs static spatial sizes of 'input' when dilation_rate > 1 (got {x.shape})")
+    if padding == "SAME":
+        if filter_shape is None:
+            raise ValueError("tf.nn.with_space_to_batch: filter_shape is needed for 'SAME' padding")
+        kernel = [int(k) for k in np.ravel(filter_shape)[:n]]
+        totals = [(k - 1) * r for k, r in zip(kernel, rate)]
+        base = [[t // 2, t - t // 2] for t in totals]
+    elif padding == "VALID":
+        base = [[0, 0]] * n
+    else:
+        raise ValueError(f"padding must be 'SAME' or 'VALID'. Received: padding={padding!r}")
+    extra = [(r - (s + b[0] + b[1]) % r) % r for s, b, r in zip(sizes, base, rate)]
+    paddings, crops = [[b[0], b[1] + e] for b, e in zip(base, extra)], [[0, e] for e in extra]
+    first = spatial_dims[0]
+    block = [1] * (first - 1) + rate
+    paddings, crops = [[0, 0]] * (first - 1) + paddings, [[0, 0]] * (first - 1) + crops
+    spread = add("SpaceToBatchND", [x, to_tensor(block, DType.i32), to_tensor(paddings, DType.i32)], name="SpaceToBatchND")
+    y = op(spread, n, "VALID")
+    return add("BatchToSpaceND", [y, to_tensor(block, DType.i32), to_tensor(crops, DType.i32)], name="BatchToSpaceND")
+
+
+def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data_format=None, dilations=None):
+    """Depthwise convolution, dilated by ``rate`` through with_space_to_batch as TensorFlow does."""
+    rate = pick(dilations, rate, "dilations", "rate")
+    x = to_tensor(input)
+    _rank_is(x, (4,), "input", "depthwise_conv2d")
+    w = like(filter, x)
+    with get_default_graph().name_scope(name or "depthwise"):
+        def op(converted, _, pad):
+            return depthwise_conv2d_native(converted, w, strides, pad, data_format=data_format or "NHWC", name="depthwise")
+
+        return with_space_to_batch(x, [1, 1] if rate is None else rate, padding, op, filter_shape=w.shape.as_list(), data_format=data_format)
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, rate=None, name=None, data_format=None, dilations=None):
+    """A depthwise convolution followed by a 1x1 convolution mixing the channels."""
+    rate = pick(dilations, rate, "dilations", "rate")
+    x = to_tensor(input)
+    pointwise = like(pointwise_filter, x)
+    shape = pointwise.shape.as_list() if pointwise.shape.ndims is not None else None
+    if shape is None or len(shape) != 4 or shape[0] not in (1, None) or shape[1] not in (1, None):
+        raise ValueError(f"tf.nn.separable_conv2d: 'pointwise_filter' must have shape [1, 1, in, out], got {pointwise.shape}")
+    with get_default_graph().name_scope(name or "separable_conv2d"):
+        depthwise = depthwise_conv2d(x, depthwise_filter, strides, padding, rate=rate, name="depthwise", data_format=data_format)
+        return conv2d(depthwise, pointwise, [1, 1, 1, 1], "VALID", data_format=data_format or "NHWC", name="separable_conv2d")
+
+
+def convolution(input, filter, padding, strides=None, dilation_rate=None, name=None, data_format=None, filters=None, dilations=None):
+    """N-D convolution (1, 2 or 3 spatial dimensions, from the filter's rank), dilations native."""
+    filter = pick(filter, filters, "filter", "filters")
+    dilation_rate = pick(dilation_rate, dilations, "dilation_rate", "dilations")
+    x = to_tensor(input)
+    w = like(filter, x)
+    n = (w.shape.ndims or x.shape.ndims or 0) - 2
+    if n not in (1, 2, 3):
+        raise ValueError(f"tf.nn.convolution: 'filter' must have rank 3, 4 or 5 (1 to 3 spatial dimensions), got shape {w.shape}")
+    _rank_is(x, (n + 2,), "input", "convolution")
+    channel = _channel_index(data_format, n)
+    strides = _sequence(strides, n, channel, "strides")
+    rates = _sequence(dilation_rate, n, channel, "dilation_rate")
+    name = name or "convolution"
+    if n == 1:
+        return conv1d(x, w, strides[1:-1] if channel != 1 else strides[2:], padding, data_format=data_format, name=name,
+                      dilations=rates[1:-1] if channel != 1 else rates[2:])
+    if n == 2:
+        return conv2d(x, w, strides, padding, data_format=data_format or "NHWC", dilations=rates, name=name)
+    return conv3d(x, w, strides, padding, data_format=data_format or "NDHWC", dilations=rates, name=name)
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """conv2d with both dilation rates ``rate``."""
+    return convolution(value, filters, padding, dilation_rate=[int(rate)] * 2, name=name)
+
+
+def atrous_conv2d_transpose(value, filters, output_shape, rate, padding, name=None):
+    """The transpose of atrous_conv2d (conv2d_transpose dilated by ``rate``)."""
+    if rate < 1:
+        raise ValueError(f"`rate` cannot be less than one. Received: rate={rate}")
+    return conv2d_transpose(value, filters, output_shape, [1, 1, 1, 1], padding, "NHWC", dilations=[1, rate, rate, 1],
+                            name=name or "atrous_conv2d_transpose")
+
+
+def dilation2d(input, filter=None, strides=None, rates=None, padding=None, name=None, filters=None, dilations=None):
+    """Grayscale morphological dilation: the max over the window of ``input + filter``."""
+    filter = pick(filter, filters, "filter", "filters")
+    rates = pick(rates, dilations, "rates", "dilations")
+    x = to_tensor(input)
+    _rank_is(x, (4,), "input", "dilation2d")
+    return add("Dilation2D", [x, like(filter, x)], {"strides": list(strides), "rates": list(rates), "padding": padding},
+               name=name or "Dilation2D")
+
+
+def erosion2d(value, kernel, strides, rates, padding, name=None):
+    """Morphological erosion: ``-dilation2d(-value, reversed kernel)``."""
+    x = to_tensor(value)
+    with get_default_graph().name_scope(name or "erosion2d"):
+        flipped = add("ReverseV2", [like(kernel, x), to_tensor([0, 1], DType.i32)], name="ReverseV2")
+        return math_ops.negative(dilation2d(math_ops.negative(x), flipped, strides, rates, padding))
+
+
+# --- pooling ------------------------------------------------------------------------------------
+
+max_pool2d = max_pool
+
+
+def avg_pool2d(value, ksize, strides, padding, data_format="NHWC", name=None, input=None):
+    return avg_pool(value, ksize, strides, padding, data_format, name, input)
+
+
+def _pool_nd(op_type: str, n: int, default_format: str):
+    def fn(input, ksize, strides, padding, data_format=default_format, name=None):
+        x = to_tensor(input)
+        _rank_is(x, (n + 2,), "input", f"{op_type.lower()}")
+        data_format = data_format or default_format
+        channel = _channel_index(data_format, n)
+        attrs = {"ksize": _sequence(ksize, n, channel, "ksize"), "strides": _sequence(strides, n, channel, "strides"),
+                 "padding": padding, "data_format": data_format}
+        return add(op_type, [x], attrs, name=name or op_type)
+
+    fn.__doc__ = f"TensorFlow's {op_type}: ``ksize``/``strides`` one int, {n} or {n + 2} values."
+    return fn
+
+
+max_pool3d = _pool_nd("MaxPool3D", 3, "NDHWC")
+avg_pool3d = _pool_nd("AvgPool3D", 3, "NDHWC")
+
+
+def _pool1d(pool2d, default_name: str):
+    def fn(input, ksize, strides, padding, data_format="NWC", name=None):
+        x = to_tensor(input)
+        _rank_is(x, (3,), "input", default_name.lower())
+        data_format = data_format or "NWC"
+        if data_format not in ("NWC", "NCW"):
+            raise ValueError(f"`data_format` must be 'NWC' or 'NCW'. Received: data_format={data_format}")
+        channel = 1 if data_format == "NCW" else 2
+        ksize = [1] + _sequence(ksize, 1, channel, "ksize")
+        strides = [1] + _sequence(strides, 1, channel, "strides")
+        expanded = 1 if data_format == "NWC" else 2
+        padding = padding if isinstance(padding, str) else [[0, 0]] + list(padding)
+        with get_default_graph().name_scope(name or default_name):
+            y = pool2d(array_ops.expand_dims(x, expanded), ksize, strides, padding, "NHWC" if data_format == "NWC" else "NCHW")
+            return array_ops.squeeze(y, [expanded])
+
+    fn.__doc__ = f"The 2-D pool over a unit height ({default_name})."
+    return fn
+
+
+max_pool1d = _pool1d(max_pool, "MaxPool1d")
+avg_pool1d = _pool1d(avg_pool, "AvgPool1D")
+
+
+def _pool_by_rank(by_rank: dict):
+    def fn(input, ksize, strides, padding, data_format=None, name=None):
+        x = to_tensor(input)
+        n = (x.shape.ndims if x.shape.ndims is not None else len(data_format or "")) - 2
+        if not 1 <= n <= 3:
+            raise ValueError(f"`input.shape.rank` must be 3, 4 or 5. Received: input.shape={x.shape} of rank {n + 2}.")
+        channel = n + 1 if data_format is None else _channel_index(data_format, n)
+        ksize, strides = _sequence(ksize, n, channel, "ksize"), _sequence(strides, n, channel, "strides")
+        if n == 1:
+            return by_rank[1](x, ksize[1:-1] if channel != 1 else ksize[2:], strides[1:-1] if channel != 1 else strides[2:], padding,
+                              data_format=data_format or "NWC", name=name)
+        return by_rank[n](x, ksize, strides, padding, data_format=data_format or ("NHWC" if n == 2 else "NDHWC"), name=name)
+
+    fn.__doc__ = "The 1-, 2- or 3-D pool matching ``input``'s rank."
+    return fn
+
+
+max_pool_v2 = _pool_by_rank({1: max_pool1d, 2: max_pool, 3: max_pool3d})
+avg_pool_v2 = _pool_by_rank({1: avg_pool1d, 2: avg_pool, 3: avg_pool3d})
+
+
+def max_pool_with_argmax(input, ksize, strides, padding, data_format="NHWC", Targmax=None, name=None, output_dtype=None,
+                         include_batch_in_index=False):
+    """(max pool, flattened index of each max): ``(y * width + x) * channels + c`` (and the batch if asked)."""
+    if data_format != "NHWC":
+        raise ValueError(f"`data_format` values other than 'NHWC' are not supported. Received: data_format={data_format}")
+    Targmax = pick(output_dtype, Targmax, "output_dtype", "Targmax")
+    x = to_tensor(input)
+    _rank_is(x, (4,), "input", "max_pool_with_argmax")
+    attrs = {"ksize": _sequence(ksize, 2, 3, "ksize"), "strides": _sequence(strides, 2, 3, "strides"), "padding": padding,
+             "Targmax": as_dtype(Targmax or DType.i64), "include_batch_in_index": include_batch_in_index}
+    op = add_op("MaxPoolWithArgmax", [x], attrs, name=name or "MaxPoolWithArgmax")
+    return op.outputs[0], op.outputs[1]
+
+
+def pool(input, window_shape, pooling_type, padding, dilation_rate=None, strides=None, name=None, data_format=None, dilations=None):
+    """N-D max or average pooling, dilated through with_space_to_batch as TensorFlow does."""
+    dilation_rate = pick(dilations, dilation_rate, "dilations", "dilation_rate")
+    x = to_tensor(input)
+    window = [int(w) for w in np.ravel(window_shape)]
+    n = len(window)
+    if not 1 <= n <= 3:
+        raise ValueError(f"`len(window_shape)` must be 1, 2, or 3. Received: window_shape={window_shape} of length {n}")
+    _rank_is(x, (n + 2,), "input", "pool")
+    strides = [1] * n if strides is None else [int(s) for s in np.ravel(strides)]
+    rate = [1] * n if dilation_rate is None else [int(r) for r in np.ravel(dilation_rate)]
+    if any(r > 1 for r in rate) and any(s > 1 for s in strides):
+        raise ValueError(f"`strides` > 1 not supported in conjunction with `dilation_rate` > 1. Received: strides={strides} and "
+                         f"dilation_rate={rate}")
+    if padding == "SAME" and any(r > 1 for r in rate):
+        raise ValueError(f"pooling with 'SAME' padding is not implemented for `dilation_rate` > 1. Received: padding={padding} and "
+                         f"dilation_rate={rate}")
+    if any(s > w for s, w in zip(strides, window)):
+        raise ValueError(f"`strides` > `window_shape` not supported. Received: strides={strides} and window_shape={window}")
+    if pooling_type not in ("MAX", "AVG"):
+        raise ValueError(f"pooling_type must be 'MAX' or 'AVG'. Received: pooling_type={pooling_type!r}")
+    fn = {("MAX", 1): max_pool1d, ("MAX", 2): max_pool, ("MAX", 3): max_pool3d, ("AVG", 1): avg_pool1d, ("AVG", 2): avg_pool,
+          ("AVG", 3): avg_pool3d}[pooling_type, n]
+    channels_first = data_format is not None and data_format.startswith("NC")
+    full = (lambda v: [1, 1] + v) if channels_first else (lambda v: [1] + v + [1])
+    with get_default_graph().name_scope(name or f"{pooling_type.lower()}_pool"):
+        def op(converted, _, pad):
+            if n == 1:
+                return fn(converted, window, strides, pad, data_format=data_format or "NWC")
+            default = "NHWC" if n == 2 else "NDHWC"
+            return fn(converted, full(window), full(strides), pad, data_format=data_format or default)
+
+        return with_space_to_batch(x, rate, padding, op, filter_shape=window, data_format=data_format)
+
+
+# --- normalization ------------------------------------------------------------------------------
+
+def local_response_normalization(input, depth_radius=5, bias=1, alpha=1, beta=0.5, name=None):
+    """Each value divided by ``(bias + alpha * sum of squares over 2 * depth_radius + 1 channels) ** beta``."""
+    x = to_tensor(input)
+    _rank_is(x, (4,), "input", "local_response_normalization")
+    attrs = {"depth_radius": int(depth_radius), "bias": float(bias), "alpha": float(alpha), "beta": float(beta)}
+    return add("LRN", [x], attrs, name=name or "LRN")
+
+
+lrn = local_response_normalization
+
+
+def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001, data_format="NHWC", is_training=True, name=None,
+                     exponential_avg_factor=1.0):
+    """(y, mean, variance): batch statistics when training (the variance unbiased), else the given ones."""
+    if (not is_training or exponential_avg_factor != 1.0) and (mean is None or variance is None):
+        raise ValueError("Both `mean` and `variance` must be a 1D tensor when `is_training` is False or `exponential_avg_factor` != 1.0. "
+                         f"Received: `mean` {mean!r} and `variance` {variance!r}")
+    x = to_tensor(x)
+    _rank_is(x, (4, 5), "x", "fused_batch_norm")
+    scale = to_tensor(scale)
+    empty = np.zeros([0], np.float32)
+    inputs = [x, scale, like(offset, scale), like(empty if mean is None else mean, scale), like(empty if variance is None else variance, scale)]
+    attrs = {"epsilon": float(epsilon), "exponential_avg_factor": float(exponential_avg_factor), "data_format": data_format,
+             "is_training": bool(is_training)}
+    op = add_op("FusedBatchNormV3", inputs, attrs, name=name or "FusedBatchNormV3")
+    return op.outputs[0], op.outputs[1], op.outputs[2]
+
+
+def batch_norm_with_global_normalization(t=None, m=None, v=None, beta=None, gamma=None, variance_epsilon=None, scale_after_normalization=None,
+                                         name=None, input=None, mean=None, variance=None):
+    """batch_normalization, ``gamma`` applied only if ``scale_after_normalization``."""
+    t, m, v = pick(input, t, "input", "t"), pick(mean, m, "mean", "m"), pick(variance, v, "variance", "v")
+    return batch_normalization(t, m, v, beta, gamma if scale_after_normalization else None, variance_epsilon, name)
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """``x / sqrt(max(sum(x ** 2, axis), epsilon))``."""
+    axis = pick(axis, dim, "axis", "dim")
+    x = to_tensor(x)
+    if x.dtype.is_complex:
+        raise ValueError("tf.nn.l2_normalize: tfc supports real 'x' only")
+    with get_default_graph().name_scope(name or "l2_normalize"):
+        square_sum = math_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
+        inv_norm = math_ops.rsqrt(math_ops.maximum(square_sum, like(epsilon, x)))
+        return math_ops.multiply(x, inv_norm, name="l2_normalize")
+
+
+def sufficient_statistics(x, axes, shift=None, keep_dims=None, name=None, keepdims=None):
+    """(count, sum, sum of squares, shift) of ``x`` over ``axes`` (sums of ``x - shift`` when shifted)."""
+    axes = sorted(set(axes))
+    keepdims = bool(pick(keepdims, keep_dims, "keepdims", "keep_dims"))
+    x = to_tensor(x)
+    with get_default_graph().name_scope(name or "sufficient_statistics"):
+        dims = x.shape.as_list() if x.shape.ndims is not None else None
+        if dims is not None and all(dims[d] is not None for d in axes):
+            counts = to_tensor(float(np.prod([dims[d] for d in axes])), x.dtype, "count")
+        else:
+            rank = array_ops.rank(x)
+            positive = [math_ops.add_(a, rank) if a < 0 else a for a in axes]
+            counts = math_ops.reduce_prod(array_ops.gather(math_ops.cast(array_ops.shape(x), x.dtype), array_ops.stack(positive)), name="count")
+        if shift is not None:
+            shift = like(shift, x)
+            m_ss, v_ss = math_ops.subtract(x, shift), math_ops.squared_difference(x, shift)
+        else:
+            m_ss, v_ss = x, math_ops.square(x)
+        m_ss = math_ops.reduce_sum(m_ss, axes, keepdims=keepdims, name="mean_ss")
+        v_ss = math_ops.reduce_sum(v_ss, axes, keepdims=keepdims, name="var_ss")
+    return counts, m_ss, v_ss, shift
+
+
+def normalize_moments(counts, mean_ss, variance_ss, shift, name=None):
+    """(mean, variance) from sufficient_statistics' sums."""
+    mean_ss = to_tensor(mean_ss)
+    with get_default_graph().name_scope(name or "normalize"):
+        divisor = math_ops.reciprocal(like(counts, mean_ss), name="divisor")
+        shifted_mean = math_ops.multiply(mean_ss, divisor, name="shifted_mean" if shift is not None else "mean")
+        mean = math_ops.add_(shifted_mean, like(shift, mean_ss), name="mean") if shift is not None else shifted_mean
+        variance = math_ops.subtract(math_ops.multiply(like(variance_ss, mean_ss), divisor), math_ops.square(shifted_mean), name="variance")
+    return mean, variance
+
+
+def weighted_moments(x, axes, frequency_weights, name=None, keep_dims=None, keepdims=None):
+    """Mean and variance of ``x`` over ``axes``, each element counted ``frequency_weights`` times."""
+    keepdims = bool(pick(keepdims, keep_dims, "keepdims", "keep_dims"))
+    x = to_tensor(x)
+    with get_default_graph().name_scope(name or "weighted_moments"):
+        half = x.dtype == DType.f16
+        if half:
+            x = math_ops.cast(x, DType.f32)
+        weights = to_tensor(frequency_weights) if isinstance(frequency_weights, Tensor) else to_tensor(frequency_weights, x.dtype)
+        if weights.dtype != x.dtype:
+            weights = math_ops.cast(weights, x.dtype)
+        weighted_sum = math_ops.reduce_sum(math_ops.multiply(weights, x), axes, keepdims=True, name="weighted_input_sum")
+        sum_of_weights = math_ops.reduce_sum(math_ops.add_(weights, array_ops.zeros_like(x)), axes, keepdims=True, name="sum_of_weights")
+        mean = add("DivNoNan", [weighted_sum, sum_of_weights], name="DivNoNan")
+        distsq = math_ops.reduce_sum(math_ops.multiply(weights, math_ops.squared_difference(x, mean)), axes, keepdims=True, name="weighted_distsq")
+        variance = add("DivNoNan", [distsq, sum_of_weights], name="DivNoNan")
+        if not keepdims:
+            mean, variance = array_ops.squeeze(mean, axis=axes), array_ops.squeeze(variance, axis=axes)
+        if half:
+            mean, variance = math_ops.cast(mean, DType.f16), math_ops.cast(variance, DType.f16)
+    return mean, variance
+
+
+# --- activations --------------------------------------------------------------------------------
+
+def crelu(features, name=None, axis=-1):
+    """``relu(concat([x, -x], axis))``: both signs kept, doubling the ``axis`` dimension."""
+    x = to_tensor(features)
+    with get_default_graph().name_scope(name or "CRelu"):
+        return relu(array_ops.concat([x, math_ops.negative(x)], axis, name="CRelu"))
+
+
+def swish(features, beta=1.0):
+    """``features * sigmoid(beta * features)``."""
+    x = to_tensor(features)
+    beta = math_ops.cast(to_tensor(beta), x.dtype) if isinstance(beta, Tensor) else to_tensor(beta, x.dtype, "beta")
+    return math_ops.multiply(x, math_ops.sigmoid(math_ops.multiply(beta, x)))
+
+
+silu = swish
+
+
+def relu_layer(x, weights, biases, name=None):
+    """``relu(x @ weights + biases)``."""
+    with get_default_graph().name_scope(name or "relu_layer"):
+        return relu(xw_plus_b(x, weights, biases), name="Relu")
+
+
+def zero_fraction(value, name=None):
+    """The fraction of ``value``'s elements that are zero, as a float32 scalar."""
+    x = to_tensor(value)
+    with get_default_graph().name_scope(name or "zero_fraction"):
+        size = add("Size", [x], {"out_type": DType.i64}, name="Size")
+        nonzero = math_ops.not_equal(x, array_ops.zeros([], x.dtype))
+        count = math_ops.cast(math_ops.reduce_sum(math_ops.cast(nonzero, DType.i32), name="nonzero_count"), DType.i64)
+        zeros = math_ops.cast(math_ops.subtract(size, count), DType.f32)
+        return array_ops.identity(math_ops.divide(zeros, math_ops.cast(size, DType.f32)), name="fraction")
+
+
+# --- losses -------------------------------------------------------------------------------------
+
+def _same_shape(a, b, what: str, other: str) -> None:
+    if a.shape.ndims is not None and b.shape.ndims is not None and not all(
+            x is None or y is None or x == y for x, y in zip(a.shape.as_list(), b.shape.as_list())) or (
+            a.shape.ndims is not None and b.shape.ndims is not None and a.shape.ndims != b.shape.ndims):
+        raise ValueError(f"`{what}` and `{other}` must have the same shape, received ({b.shape} vs {a.shape}).")
+
+
+def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
+    """``exp(log_input) - log_input * targets``, plus Stirling's term for ``targets > 1`` if ``compute_full_loss``."""
+    log_input = to_tensor(log_input)
+    targets = like(targets, log_input)
+    _same_shape(targets, log_input, "log_input", "targets")
+    with get_default_graph().name_scope(name or "log_poisson_loss"):
+        result = math_ops.subtract(math_ops.exp(log_input), math_ops.multiply(log_input, targets))
+        if compute_full_loss:
+            half, two_pi = to_tensor(0.5, targets.dtype), to_tensor(2 * np.pi, targets.dtype)
+            stirling = math_ops.add_(math_ops.subtract(math_ops.multiply(targets, math_ops.log(targets)), targets),
+                                     math_ops.multiply(half, math_ops.log(math_ops.multiply(two_pi, targets))))
+            zeros, ones = array_ops.zeros_like(targets), array_ops.ones_like(targets)
+            small = math_ops.logical_and(math_ops.greater_equal(targets, zeros), math_ops.less_equal(targets, ones))
+            result = math_ops.add_(result, array_ops.where(small, zeros, stirling))
+        return result
+
+
+def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None, name=None, targets=None):
+    """sigmoid cross entropy with the positive term weighted by ``pos_weight``, in TensorFlow's stable form."""
+    labels = pick(labels, targets, "labels", "targets")
+    logits = to_tensor(logits)
+    labels = like(labels, logits)
+    _same_shape(labels, logits, "logits", "labels")
+    with get_default_graph().name_scope(name or "logistic_loss"):
+        log_weight = math_ops.add_(1.0, math_ops.multiply(math_ops.subtract(like(pos_weight, logits), 1.0), labels))
+        softplus_neg = math_ops.add_(math_ops.log1p(math_ops.exp(math_ops.negative(math_ops.abs_(logits)))), relu(math_ops.negative(logits)))
+        return math_ops.add_(math_ops.multiply(math_ops.subtract(1.0, labels), logits), math_ops.multiply(log_weight, softplus_neg),
+                             name="logistic_loss")
+
+
+def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
+    """The summed (weighted) loss divided by the global batch size (the batch size: tfc runs one replica)."""
+    loss = to_tensor(per_example_loss)
+    if loss.shape.ndims == 0:
+        raise ValueError(f"Invalid value passed for `per_example_loss`. Expected a tensor with at least rank 1. Received shape {loss.shape}")
+    if sample_weight is not None:
+        loss = math_ops.multiply(loss, like(sample_weight, loss))
+    if global_batch_size is None:
+        global_batch_size = array_ops.shape(loss)[0]
+    elif not isinstance(global_batch_size, Tensor) and (np.ndim(global_batch_size) != 0 or not float(global_batch_size).is_integer()
+                                                         or global_batch_size < 0):
+        raise ValueError(f"global_batch_size must be a non-negative integer scalar. Received: global_batch_size={global_batch_size}")
+    batch = math_ops.cast(to_tensor(global_batch_size, None if isinstance(global_batch_size, Tensor) else DType.i32), loss.dtype)
+    return add("DivNoNan", [math_ops.reduce_sum(loss), batch], name="DivNoNan")
+
+
+def scale_regularization_loss(regularization_loss):
+    """The summed regularization loss over the number of replicas (one in tfc)."""
+    return math_ops.divide(math_ops.reduce_sum(to_tensor(regularization_loss)), 1)
+
+
+_NOT_EXPORTED = ("annotations", "DType", "Tensor", "add", "add_op", "like", "pick", "to_tensor", "array_ops", "as_dtype", "get_default_graph",
+                 "math_ops", "np", "random_ops")
+__all__ = [name for name in dir() if not name.startswith("_") and name not in _NOT_EXPORTED]

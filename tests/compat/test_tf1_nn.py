@@ -1,0 +1,111 @@
+"""``tf.nn`` in ``tfc.compat.v1``: TensorFlow 1's convolutions, pooling, normalization, activations and
+losses give TensorFlow's numbers and static shapes, with TF1's argument names. The calls are the
+generator's own functions (scripts/generate_tf1_api_nn_reference.py), run here with tfc."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tfc.compat.v1 as tf
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = importlib.util.spec_from_file_location("nn_reference", ROOT / "scripts" / "generate_tf1_api_nn_reference.py")
+reference = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(reference)
+
+
+def recorded() -> dict:
+    with np.load(ROOT / "tests" / "data" / "compat_v1" / "api_nn.npz") as data:
+        return {k: data[k] for k in data.files}
+
+
+def run_group(group: str, rtol: float, atol: float) -> None:
+    """Build the generator's ``group`` with tfc, run it in one Session and compare every fetch."""
+    ref = recorded()
+    data = {k[len("in:"):]: v for k, v in ref.items() if k.startswith("in:")}
+    tf.reset_default_graph()
+    fetches, feeds = reference.built(reference.CASES[group](tf, data))
+    expected = {k.split(":", 1)[1] for k in ref if k.startswith(f"{group}:")}
+    assert set(fetches) == expected
+    for name, tensor in fetches.items():
+        assert tensor.shape.as_list() == ref[f"shape:{group}:{name}"].tolist(), name
+    with tf.Session() as sess:
+        values = sess.run(fetches, feeds)
+    for name, value in values.items():
+        want = ref[f"{group}:{name}"]
+        assert np.asarray(value).dtype == want.dtype, name
+        if want.dtype.kind in "iub":
+            np.testing.assert_array_equal(value, want, err_msg=name)
+        else:
+            np.testing.assert_allclose(value, want, rtol=rtol, atol=atol, err_msg=name)
+
+
+def test_convolutions_match_tensorflow():
+    run_group("conv", 1e-5, 1e-5)
+
+
+def test_pooling_matches_tensorflow():
+    run_group("pool", 1e-6, 1e-6)
+
+
+def test_normalization_moments_and_activations_match_tensorflow():
+    run_group("norm", 1e-5, 1e-5)
+
+
+def test_losses_match_tensorflow():
+    run_group("loss", 1e-5, 1e-6)
+
+
+def test_gradients_through_the_new_convolutions_match_tensorflow():
+    run_group("grad", 1e-4, 1e-4)
+
+
+def test_fused_batch_norm_inference_needs_mean_and_variance():
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [2, 3, 3, 4])
+    with pytest.raises(ValueError, match="`mean` and `variance`"):
+        tf.nn.fused_batch_norm(x, np.ones(4, np.float32), np.zeros(4, np.float32), is_training=False)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: tf.nn.conv1d(x, np.ones((3, 3, 2), np.float32), 1, "SAME"), "'value' must have rank 3"),
+    (lambda x: tf.nn.conv3d(x, np.ones((1, 1, 1, 3, 2), np.float32), [1] * 5, "SAME"), "'input' must have rank 5"),
+    (lambda x: tf.nn.max_pool3d(x, 2, 2, "SAME"), "'input' must have rank 5"),
+    (lambda x: tf.nn.max_pool(x, [2, 2, 2], 2, "SAME"), "ksize should be of length 1, 2 or 4"),
+    (lambda x: tf.nn.conv2d_transpose(x, np.ones((3, 3, 2, 3), np.float32), [2, 8, 8, 2], strides=[1, 2, 2]), "strides should be of length"),
+    (lambda x: tf.nn.pool(x, [2, 2], "MAX", "SAME", dilation_rate=[2, 2]), "'SAME' padding is not implemented"),
+    (lambda x: tf.nn.pool(x, [2, 2], "MIN", "VALID"), "pooling_type"),
+    (lambda x: tf.nn.convolution(x, np.ones((3, 3), np.float32), "SAME"), "'filter' must have rank 3, 4 or 5"),
+    (lambda x: tf.nn.separable_conv2d(x, np.ones((3, 3, 3, 1), np.float32), np.ones((2, 1, 3, 4), np.float32), [1] * 4, "SAME"),
+     "'pointwise_filter'"),
+    (lambda x: tf.nn.log_poisson_loss(np.ones((2, 5), np.float32), x), "must have the same shape"),
+    (lambda x: tf.nn.compute_average_loss(tf.reduce_sum(x)), "at least rank 1"),
+    (lambda x: tf.nn.l2_normalize(x, axis=0, dim=0), "deprecated name 'dim'"),
+])
+def test_bad_arguments_raise_naming_the_argument(call, message):
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [2, 6, 6, 3])
+    with pytest.raises(ValueError, match=message):
+        call(x)
+
+
+def test_softmax_cross_entropy_v1_stops_the_gradient_into_labels_and_v2_does_not():
+    tf.reset_default_graph()
+    labels, logits = tf.placeholder(tf.float32, [2, 2]), tf.placeholder(tf.float32, [2, 2])
+    assert tf.gradients(tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits), labels) == [None]
+    grad = tf.gradients(tf.nn.softmax_cross_entropy_with_logits_v2(labels, logits), labels)[0]
+    logits_value = np.array([[1.0, -1.0], [0.3, 0.1]], np.float32)
+    with tf.Session() as sess:
+        value = sess.run(grad, {labels: [[0.2, 0.8], [0.5, 0.5]], logits: logits_value})
+    log_softmax = logits_value - np.log(np.exp(logits_value).sum(1, keepdims=True))
+    np.testing.assert_allclose(value, -log_softmax, rtol=1e-5)
+
+
+def test_placeholder_batch_keeps_static_shapes():
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, 7, 8, 3])
+    assert tf.nn.depthwise_conv2d(x, np.ones((3, 3, 3, 2), np.float32), [1, 1, 1, 1], "SAME", rate=[2, 2]).shape.as_list() == [None, 7, 8, 6]
+    assert tf.nn.max_pool_v2(x, 2, 2, "VALID").shape.as_list() == [None, 3, 4, 3]
+    assert tf.nn.conv1d(tf.placeholder(tf.float32, [None, 9, 3]), np.ones((3, 3, 4), np.float32), 2, "SAME").shape.as_list() == [None, 5, 4]
