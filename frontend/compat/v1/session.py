@@ -22,6 +22,8 @@ from tfc.frontend.tf.importer import GraphImporter
 from tfc.runtime.errors import SessionError
 from tfc.runtime.graph_session import GraphSession
 
+from . import debugging_ns
+from .errors_ns import as_op_error
 from .graph import get_default_graph
 from .tensor import Operation, Tensor, default_session, get_default_session
 
@@ -101,16 +103,19 @@ class Session:
             feed_names.append(name)
         leaves: list = []
         structure = _flatten(fetches, leaves)
-        names, targets, slots = [], [], []
+        names, targets, slots, elements = [], [], [], []
         for leaf in leaves:
             element = self._element(leaf)
+            elements.append(element)
             if isinstance(element, Operation):
                 targets.append(element.name)
                 slots.append(None)
             else:
                 slots.append(len(names))
                 names.append(element.name)
-        call = self._graph_session().make_callable(names, feed_names, targets)
+        checks = debugging_ns.runtime_checks(self.graph, elements)  # the Asserts and CheckNumerics the run runs
+        with op_errors():
+            call = self._graph_session().make_callable(names + [t.name for t in debugging_ns.checked_tensors(checks)], feed_names, targets)
         single = structure is None and slots == [0]
 
         def run(*values):
@@ -118,7 +123,10 @@ class Session:
                 raise SessionError("attempted to use a closed Session")
             if self._version != self.graph.version:
                 self._graph_session()  # sees the ops added since
-            values = call(*values)
+            with op_errors():
+                values = call(*values)
+            if checks:
+                debugging_ns.verify(checks, values[len(names):])
             return values[0] if single else _rebuild(structure, iter([None if slot is None else values[slot] for slot in slots]))
 
         return run
@@ -219,6 +227,17 @@ class InteractiveSession(Session):
             self._default.__exit__(None, None, None)
             self._default = None
         super().close()
+
+
+@contextlib.contextmanager
+def op_errors():
+    """A tfc error of a run that TensorFlow raises as one of tf.errors' classes (an uninitialized
+    variable, a bad feed) leaves as an instance of both."""
+    try:
+        yield
+    except TfcError as err:
+        as_op_error(err)
+        raise
 
 
 def _checked_config(config) -> ConfigProto:
