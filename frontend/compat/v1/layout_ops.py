@@ -73,12 +73,13 @@ def meshgrid(*args, **kwargs):
     ndim = len(args)
     ones_shape = [1] * ndim
     outputs = [array_ops.reshape(array_ops.stack(x), ones_shape[:i] + [-1] + ones_shape[i + 1:]) for i, x in enumerate(args)]
-    sizes = [array_ops.size(x) for x in args]
+    sizes = [x.shape.num_elements() or array_ops.size(x) for x in outputs]
     if indexing == "xy" and ndim > 1:
         outputs[0] = array_ops.reshape(outputs[0], [1, -1] + [1] * (ndim - 2))
         outputs[1] = array_ops.reshape(outputs[1], [-1, 1] + [1] * (ndim - 2))
         sizes[0], sizes[1] = sizes[1], sizes[0]
-    grid = array_ops.ones(array_ops.stack(sizes), outputs[0].dtype, name=name)
+    shape = sizes if all(isinstance(s, int) for s in sizes) else array_ops.stack(sizes)
+    grid = array_ops.ones(shape, outputs[0].dtype, name=name)
     return [x * grid for x in outputs]
 
 
@@ -86,23 +87,33 @@ def linspace(start, stop, num, name=None, axis=0):
     """``num`` evenly spaced values from ``start`` to ``stop`` (both included), along ``axis`` for N-D ends."""
     start = to_tensor(start)
     stop = stop if isinstance(stop, Tensor) else to_tensor(stop, start.dtype, "stop")
+    count = num if isinstance(num, int) else None
     num = num if isinstance(num, Tensor) else to_tensor(num, DType.i32, "num")
     if start.shape.ndims == 0 and stop.shape.ndims == 0 and axis in (0, -1):
         return add("LinSpace", [start, stop, num], name=name or "LinSpace")
-    return _linspace_nd(start, stop, num, axis, name or "linspace")
+    return _linspace_nd(start, stop, num, count, axis, name or "linspace")
 
 
-def _linspace_nd(start: Tensor, stop: Tensor, num: Tensor, axis: int, name: str) -> Tensor:
-    """TensorFlow's N-D linspace: start, start + i * delta for the inner points, then stop exactly."""
-    ndims = len(broadcast_static_shape(start.shape, stop.shape)) + 1
-    both = broadcast_dynamic_shape(array_ops.shape(start), array_ops.shape(stop))
-    start, stop = (array_ops.expand_dims(add("BroadcastTo", [t, both], name="BroadcastTo"), axis) for t in (start, stop))
+def _linspace_nd(start: Tensor, stop: Tensor, num: Tensor, count: int | None, axis: int, name: str) -> Tensor:
+    """TensorFlow's N-D linspace: start, start + i * delta for the inner points, then stop exactly
+    (static shapes where the ends' shapes and ``count`` are known)."""
+    both = broadcast_static_shape(start.shape, stop.shape)
+    ndims = len(both) + 1
     axis = axis % ndims
+    if not both.is_fully_defined():
+        both = broadcast_dynamic_shape(array_ops.shape(start), array_ops.shape(stop))
+    elif start.shape != both or stop.shape != both:
+        both = both.as_list()
+    start, stop = (t if t.shape == both else add("BroadcastTo", [t, _int_tensor(both, "shape")], name="BroadcastTo") for t in (start, stop))
+    start, stop = array_ops.expand_dims(start, axis), array_ops.expand_dims(stop, axis)
     steps = math_ops.maximum(num - 1, 1)
     delta = (stop - start) / math_ops.cast(steps, start.dtype)
-    inner = math_ops.cast(array_ops.range(1, math_ops.maximum(num - 1, 1), dtype=DType.i32), start.dtype)
+    inner = math_ops.cast(array_ops.range(1, steps, dtype=DType.i32), start.dtype)
     inner = array_ops.reshape(inner, [-1 if i == axis else 1 for i in range(ndims)])
     values = array_ops.concat([start, start + inner * delta, stop], axis)
+    if count is not None and start.shape.is_fully_defined():
+        size = [count if i == axis else d for i, d in enumerate(start.shape.as_list())]
+        return array_ops.slice(values, [0] * ndims, size, name=name)
     size = array_ops.shape(start) + math_ops.cast(math_ops.equal(array_ops.range(ndims), axis), DType.i32) * (num - 1)
     return array_ops.slice(values, array_ops.zeros([ndims], DType.i32), size, name=name)
 

@@ -196,8 +196,8 @@ def transpose(a, name="matrix_transpose", conjugate=False):
             raise ValueError("tf.linalg.matrix_transpose: 'a' must have a known rank")
         rank = a.shape.ndims
         perm = list(range(rank - 2)) + [rank - 1, rank - 2]
-        if conjugate and a.dtype.is_complex:
-            return add("ConjugateTranspose", [a, to_tensor(np.asarray(perm, np.int32), name="perm")], name="transpose")
+        if conjugate and a.dtype.is_complex:  # Transpose then Conj: tfc legalizes no complex ConjugateTranspose
+            return conj(array_ops.transpose(a, perm))
         return array_ops.transpose(a, perm)
 
 
@@ -330,22 +330,32 @@ def _tensordot_axes(a: Tensor, b: Tensor, axes):
     return [i % ranks[0] for i in a_axes], [i % ranks[1] for i in b_axes]
 
 
-def _as_matrix(x: Tensor, contracted: list[int], contracted_first: bool):
-    """``x`` transposed and reshaped to (free, contracted) or (contracted, free); and its free dims
-    (a list when known, else a shape tensor)."""
+def _known_product(dims: list):
+    return int(np.prod(dims, dtype=np.int64)) if None not in dims else None
+
+
+def _as_matrix(x: Tensor, contracted: list[int], contracted_first: bool) -> Tensor:
+    """``x`` transposed and reshaped to (free, contracted) or (contracted, free) (static sizes where known)."""
     rank, dims = x.shape.ndims, x.shape.as_list()
     free = [i for i in range(rank) if i not in contracted]
     perm = contracted + free if contracted_first else free + contracted
     if perm != list(range(rank)):
         x = array_ops.transpose(x, perm)
-    if None not in dims:
-        sizes = [int(np.prod([dims[i] for i in part], dtype=np.int64)) for part in (free, contracted)]
-        return array_ops.reshape(x, sizes[::-1] if contracted_first else sizes), [dims[i] for i in free]
+    sizes = [_known_product([dims[i] for i in part]) for part in ((contracted, free) if contracted_first else (free, contracted))]
+    if None not in sizes:
+        return array_ops.reshape(x, sizes)
+    if sizes != [None, None]:
+        return array_ops.reshape(x, [-1 if s is None else s for s in sizes])
     shape = array_ops.shape(x)
     split = len(contracted) if contracted_first else len(free)
     leading, trailing = array_ops.gather(shape, list(range(split))), array_ops.gather(shape, list(range(split, rank)))
-    sizes = array_ops.stack([math_ops.reduce_prod(leading), math_ops.reduce_prod(trailing)])
-    return array_ops.reshape(x, sizes), (trailing if contracted_first else leading)
+    return array_ops.reshape(x, array_ops.stack([math_ops.reduce_prod(leading), math_ops.reduce_prod(trailing)]))
+
+
+def _free_shape(x: Tensor, contracted: list[int]):
+    """``x``'s dims outside ``contracted``: a static list and a shape tensor (built only when needed)."""
+    free = [i for i in range(x.shape.ndims) if i not in contracted]
+    return [x.shape.as_list()[i] for i in free], lambda: array_ops.gather(array_ops.shape(x), free)
 
 
 def tensordot(a, b, axes, name=None):
@@ -354,13 +364,12 @@ def tensordot(a, b, axes, name=None):
         a = to_tensor(a, name="a")
         b = like(b, a, "b")
         a_axes, b_axes = _tensordot_axes(a, b, axes)
-        a_matrix, a_free = _as_matrix(a, a_axes, contracted_first=False)
-        b_matrix, b_free = _as_matrix(b, b_axes, contracted_first=True)
-        product = matmul(a_matrix, b_matrix)
-        if isinstance(a_free, list) and isinstance(b_free, list):
-            return array_ops.reshape(product, a_free + b_free)
-        pieces = [f if isinstance(f, Tensor) else to_tensor(np.asarray(f, np.int32)) for f in (a_free, b_free)]
-        return array_ops.reshape(product, array_ops.concat(pieces, 0))
+        product = matmul(_as_matrix(a, a_axes, contracted_first=False), _as_matrix(b, b_axes, contracted_first=True))
+        (a_static, a_dynamic), (b_static, b_dynamic) = _free_shape(a, a_axes), _free_shape(b, b_axes)
+        static = a_static + b_static
+        if static.count(None) <= 1:
+            return array_ops.reshape(product, [-1 if d is None else d for d in static])
+        return array_ops.reshape(product, array_ops.concat([a_dynamic(), b_dynamic()], 0))
 
 
 # TF1's top-level spellings of these functions (tf.matrix_inverse is tf.linalg.inv...)
