@@ -56,7 +56,8 @@ def unary_cases(tf, p) -> dict:
         "abs": m.abs(p["x"]), "acos": m.acos(p["u"]), "acosh": m.acosh(p["ge1"]), "asin": m.asin(p["sym"]), "asinh": m.asinh(p["x"]),
         "atan": m.atan(p["x"]), "atanh": m.atanh(p["sym"]), "bessel_i0e": m.bessel_i0e(p["x"]), "bessel_i1e": m.bessel_i1e(p["x"]),
         "ceil": m.ceil(p["x"]), "cos": m.cos(p["x"]), "cosh": m.cosh(p["x"]), "digamma": m.digamma(p["pos"]), "erf": m.erf(p["x"]),
-        "erfc": m.erfc(p["x"]), "erfinv": m.erfinv(p["sym"]), "exp": m.exp(p["x"]), "expm1": m.expm1(x=p["x"]), "floor": m.floor(p["x"]),
+        "erfc": m.erfc(p["x"]), "erfinv": m.erfinv(p["sym"]), "erfcinv": m.erfcinv(p["u"]), "exp": m.exp(p["x"]),
+        "expm1": m.expm1(x=p["x"]), "floor": m.floor(p["x"]),
         "is_finite": m.is_finite(p["special"]), "is_inf": m.is_inf(p["special"]), "is_nan": m.is_nan(p["special"]),
         "lgamma": m.lgamma(p["pos"]), "log": m.log(p["pos"]), "log1p": m.log1p(p["pos"]), "log_sigmoid": m.log_sigmoid(x=p["x"]),
         "negative": m.negative(p["x"]), "ndtri": m.ndtri(p["u"]), "reciprocal": m.reciprocal(p["y"]),
@@ -89,7 +90,8 @@ def binary_cases(tf, p) -> dict:
         "truediv_int": m.truediv(i, j), "xdivy": m.xdivy(z, y), "xlogy": m.xlogy(z, p["pos"]), "xlog1py": m.xlog1py(z, p["pos"]),
         "zeta": m.zeta(x=p["gt1"], q=p["pos"]), "scalar_mul": m.scalar_mul(2.5, x), "polyval": m.polyval([1.0, -2.0, 0.5], x),
         "polyval_empty": m.polyval([], x), "truncatediv": tf.truncatediv(i, j), "truncatemod": tf.truncatemod(i, j),
-        "div_no_nan": tf.div_no_nan(x, z),
+        "div_no_nan": tf.div_no_nan(x, z), "accumulate_n": m.accumulate_n([x, y, z]), "accumulate_n_one": m.accumulate_n([y], name="acc"),
+        "zero_fraction": m.zero_fraction(z),
     }
 
 
@@ -130,6 +132,8 @@ def segment_cases(tf, p) -> dict:
     for k in ("sum", "mean", "max", "min", "prod", "sqrt_n"):
         cases[f"unsorted_segment_{k}"] = getattr(m, f"unsorted_segment_{k}")(data, uids, num_segments=4)
     cases["unsorted_segment_mean_1d"] = m.unsorted_segment_mean(data[:, 0], uids, 3)
+    cases["segment_sum_i64"] = m.segment_sum(data, tf.cast(ids, tf.int64))
+    cases["unsorted_segment_max_i64"] = m.unsorted_segment_max(data, tf.cast(uids, tf.int64), tf.constant(3, tf.int64))
     cases["bincount"] = m.bincount(p["counts"])
     cases["bincount_weights"] = m.bincount(p["counts"], weights=p["weights"], minlength=8)
     cases["bincount_maxlength"] = m.bincount(arr=p["counts"], maxlength=3, dtype=tf.float32)
@@ -148,8 +152,20 @@ def nn_cases(tf, p) -> dict:
     }
 
 
+def gradient_cases(tf, p) -> dict:
+    """tf.gradients through the composed functions (logsumexp's max is a stop_gradient in both)."""
+    m, x = tf.math, p["pos"]
+    outputs = {
+        "reduce_logsumexp": m.reduce_logsumexp(x, axis=1), "l2_normalize": m.l2_normalize(x, axis=0), "reduce_std": m.reduce_std(x),
+        "cumsum": m.cumsum(x, axis=1, exclusive=True), "cumprod": m.cumprod(x, axis=1, reverse=True), "log_sigmoid": m.log_sigmoid(x),
+        "unsorted_segment_mean": m.unsorted_segment_mean(x, [1, 0, 1], 2), "lbeta": m.lbeta(x), "xlogy": m.xlogy(x, x + 1.0),
+        "polyval": m.polyval([0.5, -1.0, 2.0], x), "erf": m.erf(x), "lgamma": m.lgamma(x), "segment_max": m.segment_max(x, [0, 0, 1]),
+    }
+    return {k: tf.gradients(m.reduce_sum(y * y), x)[0] for k, y in outputs.items()}
+
+
 GROUPS = {"unary": unary_cases, "binary": binary_cases, "reduction": reduction_cases, "scan": scan_cases,
-          "segment": segment_cases, "nn": nn_cases}
+          "segment": segment_cases, "nn": nn_cases, "gradient": gradient_cases}
 
 
 def cases(tf, p) -> dict:

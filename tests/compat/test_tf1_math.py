@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "compat_v1" / "api_math.npz"
 # Names of TF1's tf.math that tfc leaves out: reduce_euclidean_norm needs EuclideanNorm, which tfc does
 # not legalize; the rest are outside this namespace's scope (the task's list).
-LEFT_OUT = {"reduce_euclidean_norm", "accumulate_n", "approx_max_k", "approx_min_k", "bessel_i0", "bessel_i1", "confusion_matrix",
-            "erfcinv", "is_non_decreasing", "is_strictly_increasing", "sobol_sample", "zero_fraction"}
+LEFT_OUT = {"reduce_euclidean_norm", "approx_max_k", "approx_min_k", "bessel_i0", "bessel_i1", "confusion_matrix",
+            "is_non_decreasing", "is_strictly_increasing", "sobol_sample"}
 
 
 # Functions tf.math reuses from math_ops/nn_ops, whose node names still differ from TensorFlow's
@@ -52,6 +52,8 @@ def tolerance(name: str, dtype) -> dict:
     """float32 to a few ulps; the special functions (series and continued fractions) to 2e-5."""
     if dtype.kind == "f" and dtype.itemsize == 8:
         return {"rtol": 1e-10, "atol": 1e-12}
+    if name.startswith("gradient/"):
+        return {"rtol": 2e-5, "atol": 2e-5}
     special = ("betainc", "igamma", "zeta", "polygamma", "digamma", "lgamma", "erfinv", "ndtri", "bessel", "lbeta", "cumulative", "logsumexp")
     loose = any(s in name for s in special)
     return {"rtol": 2e-5 if loose else 2e-6, "atol": 2e-6 if loose else 1e-6}
@@ -81,11 +83,11 @@ def test_op_types_and_names_are_tensorflow_s():
     """The result of each call is the op TensorFlow adds, named as TensorFlow names it (the graph
     is built in the generator's order, so the uniqued names line up too)."""
     p = GEN.placeholders(tf, INPUTS)
-    tensors = GEN.cases(tf, p)
+    tensors = {k: t for k, t in GEN.cases(tf, p).items() if not k.startswith("gradient/")}  # tfc differentiates after legalizing
     types = {k: t.op.type for k, t in tensors.items()}
-    assert types == META["op_types"]
+    assert types == {k: META["op_types"][k] for k in tensors}
     names = {k: t.name for k, t in tensors.items() if k not in NAMED_ELSEWHERE}
-    assert names == {k: v for k, v in META["names"].items() if k not in NAMED_ELSEWHERE}
+    assert names == {k: META["names"][k] for k in tensors if k not in NAMED_ELSEWHERE}
 
 
 def test_the_namespace_has_tensorflow_s_names_and_signatures():
@@ -104,10 +106,16 @@ def default_text(value) -> str:
 
 
 def test_top_level_names_are_the_namespace_s_functions():
+    """tf.<name> is tf.math.<name>; tf.debugging also has is_finite/is_inf/is_nan (TensorFlow's same
+    functions), and its definition may be the top-level one: then it must add the same op."""
+    x = tf.constant([1.0, np.inf])
     for name in META["top_level"]:
         if name in LEFT_OUT:
             continue
-        assert getattr(tf, name) is getattr(tf.math, name), name
+        top, ours = getattr(tf, name), getattr(tf.math, name)
+        if top is not ours:
+            assert name in {"is_finite", "is_inf", "is_nan"}, name
+            assert top is getattr(tf.debugging, name) and top(x).op.type == ours(x).op.type, name
     assert not hasattr(tf, "bessel_i0e") and not hasattr(tf, "reduce_std")  # tf.math only in TF1 too
 
 
@@ -157,9 +165,15 @@ def test_unknown_rank_and_dynamic_segment_counts():
     total = tf.reduce_logsumexp(u)
     segments = tf.segment_sum(tf.constant([1.0, 2.0, 3.0, 4.0]), ids)
     counts = tf.bincount(ids, minlength=2)
+    n = tf.placeholder(tf.int32, [])
+    means = tf.unsorted_segment_mean(u, ids, num_segments=n)  # counts reshaped by a run-time shape
     assert total.shape.as_list() == [] and segments.shape.as_list() == [None] and counts.shape.as_list() == [None]
+    assert means.shape.ndims is None
+    data = np.arange(8, dtype=np.float32).reshape(4, 2)
     with tf.Session() as sess:
         t, s, c = sess.run([total, segments, counts], {u: np.zeros((2, 2), np.float32), ids: [0, 2, 2, 4]})
+        mean = sess.run(means, {u: data, ids: [1, 0, 1, -1], n: 3})
+    np.testing.assert_array_equal(mean, [[2.0, 3.0], [2.0, 3.0], [0.0, 0.0]])
     np.testing.assert_allclose(t, np.log(4.0), rtol=1e-6)
     np.testing.assert_array_equal(s, [1.0, 0.0, 5.0, 0.0, 4.0])
     np.testing.assert_array_equal(c, [1, 0, 2, 0, 1])

@@ -68,7 +68,7 @@ from .math_ops import (
 )
 from .math_ops import pow_ as pow
 from .math_ops import round_ as round
-from .nn_ops import in_top_k, log_softmax, softmax, softplus, softsign
+from .nn_ops import in_top_k, log_softmax, softmax, softplus, softsign, zero_fraction
 from .ops import add as add_node
 from .ops import add_op, axis_list, like, pick, to_tensor
 from .tensor import Tensor
@@ -92,6 +92,27 @@ def _scoped_unary(op_type: str, scope: str, doc: str):
     fn.__name__ = fn.__qualname__ = scope
     fn.__doc__ = doc
     return fn
+
+
+def erfcinv(x, name=None):
+    """The inverse of erfc: -ndtri(x / 2) / sqrt(2), as TensorFlow composes it."""
+    with get_default_graph().name_scope(name or "erfcinv"):
+        x = to_tensor(x, name="start")
+        return negative(ndtri(multiply(like(0.5, x), x))) * like(np.sqrt(0.5), x)
+
+
+def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
+    """TF1's deprecated spelling of add_n (same dtype and shape for every input)."""
+    if not inputs or not isinstance(inputs, (list, tuple)):
+        raise ValueError("tf.math.accumulate_n: inputs must be a list of at least one Tensor with the same dtype and shape")
+    inputs = [to_tensor(i) for i in inputs]
+    if any(i.dtype != inputs[0].dtype for i in inputs):
+        raise ValueError("tf.math.accumulate_n: inputs must be a list of at least one Tensor with the same dtype and shape")
+    if tensor_dtype is not None and as_dtype(tensor_dtype) != inputs[0].dtype:
+        raise TypeError(f"tf.math.accumulate_n: tensor_dtype is {tensor_dtype}, but inputs are {inputs[0].dtype}")
+    if len(inputs) == 1:
+        return inputs[0] if name is None else array_ops.identity(inputs[0], name=name)
+    return add_n(inputs, name=name)
 
 
 def _operands(*values) -> list[Tensor]:
@@ -547,9 +568,9 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=DType.i32)
 div_no_nan = divide_no_nan  # TF1's top-level name for it
 
 __all__ = [
-    "abs", "acos", "acosh", "add", "add_n", "angle", "argmax", "argmin", "asin", "asinh", "atan", "atan2", "atanh", "bessel_i0e",
+    "abs", "accumulate_n", "acos", "acosh", "add", "add_n", "angle", "argmax", "argmin", "asin", "asinh", "atan", "atan2", "atanh", "bessel_i0e",
     "bessel_i1e", "betainc", "bincount", "ceil", "conj", "cos", "cosh", "count_nonzero", "cumprod", "cumsum", "cumulative_logsumexp",
-    "digamma", "divide", "divide_no_nan", "equal", "erf", "erfc", "erfinv", "exp", "expm1", "floor", "floordiv", "floormod", "greater",
+    "digamma", "divide", "divide_no_nan", "equal", "erf", "erfc", "erfcinv", "erfinv", "exp", "expm1", "floor", "floordiv", "floormod", "greater",
     "greater_equal", "igamma", "igammac", "imag", "in_top_k", "invert_permutation", "is_finite", "is_inf", "is_nan", "l2_normalize",
     "lbeta", "less", "less_equal", "lgamma", "log", "log1p", "log_sigmoid", "log_softmax", "logical_and", "logical_not", "logical_or",
     "logical_xor", "maximum", "minimum", "mod", "multiply", "multiply_no_nan", "ndtri", "negative", "nextafter", "not_equal", "polygamma",
@@ -558,12 +579,12 @@ __all__ = [
     "segment_max", "segment_mean", "segment_min", "segment_prod", "segment_sum", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus",
     "softsign", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh", "top_k", "truediv", "unsorted_segment_max",
     "unsorted_segment_mean", "unsorted_segment_min", "unsorted_segment_prod", "unsorted_segment_sqrt_n", "unsorted_segment_sum", "xdivy",
-    "xlog1py", "xlogy", "zeta",
+    "xlog1py", "xlogy", "zero_fraction", "zeta",
 ]
 
 # TF1 also has these at tf.<name> (checked with hasattr(tf.compat.v1, name) in TensorFlow 2.15); truncatediv,
 # truncatemod and div_no_nan are top-level only (tf.math has no such names, so they are not in __all__).
-_NOT_TOP_LEVEL = {"bessel_i0e", "bessel_i1e", "cumulative_logsumexp", "divide_no_nan", "erfinv", "in_top_k", "l2_normalize",
+_NOT_TOP_LEVEL = {"bessel_i0e", "bessel_i1e", "cumulative_logsumexp", "divide_no_nan", "erfcinv", "erfinv", "zero_fraction", "in_top_k", "l2_normalize",
                   "log_softmax", "multiply_no_nan", "ndtri", "nextafter", "polyval", "reciprocal_no_nan", "reduce_std",
                   "reduce_variance", "softmax", "softplus", "softsign", "top_k", "xdivy", "xlog1py", "xlogy"}
 TOP_LEVEL: tuple[str, ...] = (*(n for n in __all__ if n not in _NOT_TOP_LEVEL), "truncatediv", "truncatemod", "div_no_nan")
