@@ -180,3 +180,23 @@ def test_static_broadcast_shape_and_unknown_dims():
     with tf.Session() as sess:
         got = sess.run(clipped[0], {x: np.full((2, 4), 3.0, np.float32)})
     np.testing.assert_allclose(got, np.full((2, 4), 3.0 / np.sqrt(72.0)), rtol=1e-6)
+
+
+def test_sizes_known_only_at_run_time():
+    """searchsorted, sequence_mask, linspace, tensordot and meshgrid whose sizes are fed: numpy's answers."""
+    sorted_rows, probes, right = (tf.placeholder(tf.float32, [None, None]) for _ in range(3))
+    num, grid_axis = tf.placeholder(tf.int32, []), tf.placeholder(tf.float32, [None])
+    fetches = {"search": tf.searchsorted(sorted_rows, probes, side="right"), "mask": tf.sequence_mask([1, 2], num),
+               "linspace": tf.linspace(0.0, 1.0, num), "linspace_nd": tf.linspace([0.0, 1.0], [2.0, 3.0], num, axis=1),
+               "tensordot": tf.tensordot(sorted_rows, right, [[1], [0]]), "grid": tf.meshgrid(grid_axis, [1.0, 2.0])}
+    assert fetches["mask"].shape.as_list() == [2, None] and fetches["tensordot"].shape.as_list() == [None, None]
+    rows, values, matrix = np.array([[1.0, 2.0, 3.0]], np.float32), np.array([[2.0, 0.5]], np.float32), np.eye(3, 2, dtype=np.float32)
+    with tf.Session() as sess:
+        got = sess.run(fetches, {sorted_rows: rows, probes: values, right: matrix, num: 3, grid_axis: [5.0, 6.0, 7.0]})
+    np.testing.assert_array_equal(got["search"], [np.searchsorted(rows[0], values[0], side="right")])
+    np.testing.assert_array_equal(got["mask"], [[True, False, False], [True, True, False]])
+    np.testing.assert_allclose(got["linspace"], np.linspace(0, 1, 3), rtol=1e-6)
+    np.testing.assert_allclose(got["linspace_nd"], np.linspace([0.0, 1.0], [2.0, 3.0], 3, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(got["tensordot"], rows @ matrix)
+    for ours, want in zip(got["grid"], np.meshgrid([5.0, 6.0, 7.0], [1.0, 2.0])):
+        np.testing.assert_array_equal(ours, want)

@@ -63,6 +63,13 @@ def batch_to_space(input, crops, block_size, name=None, block_shape=None):
     return batch_to_space_nd(input, block, crops, name=name)
 
 
+def _vector(x) -> Tensor:
+    """A tensor, or a list (of numbers or tensors) stacked into one."""
+    if isinstance(x, (list, tuple)) and any(isinstance(e, Tensor) for e in x):
+        return array_ops.stack(x)
+    return to_tensor(x)
+
+
 def meshgrid(*args, **kwargs):
     """N-D coordinate grids from 1-D ``args``; ``indexing='xy'`` (default) swaps the first two axes, as numpy."""
     indexing, name = kwargs.pop("indexing", "xy"), kwargs.pop("name", "meshgrid")
@@ -72,7 +79,7 @@ def meshgrid(*args, **kwargs):
         raise ValueError(f"tf.meshgrid: 'indexing' must be 'xy' or 'ij', got {indexing!r}")
     ndim = len(args)
     ones_shape = [1] * ndim
-    outputs = [array_ops.reshape(array_ops.stack(x), ones_shape[:i] + [-1] + ones_shape[i + 1:]) for i, x in enumerate(args)]
+    outputs = [array_ops.reshape(_vector(x), ones_shape[:i] + [-1] + ones_shape[i + 1:]) for i, x in enumerate(args)]
     sizes = [x.shape.num_elements() or array_ops.size(x) for x in outputs]
     if indexing == "xy" and ndim > 1:
         outputs[0] = array_ops.reshape(outputs[0], [1, -1] + [1] * (ndim - 2))

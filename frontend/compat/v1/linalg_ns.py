@@ -367,6 +367,8 @@ def tensordot(a, b, axes, name=None):
         product = matmul(_as_matrix(a, a_axes, contracted_first=False), _as_matrix(b, b_axes, contracted_first=True))
         (a_static, a_dynamic), (b_static, b_dynamic) = _free_shape(a, a_axes), _free_shape(b, b_axes)
         static = a_static + b_static
+        if product.shape.as_list() == static:
+            return product
         if static.count(None) <= 1:
             return array_ops.reshape(product, [-1 if d is None else d for d in static])
         return array_ops.reshape(product, array_ops.concat([a_dynamic(), b_dynamic()], 0))
