@@ -20,6 +20,7 @@ from tfc.runtime.errors import SessionError
 from tfc.types import DType
 
 from . import errors_ns
+from .dtypes_ns import dtype_name
 from .graph import get_default_graph
 from .math_ops import reduce_all
 from .ops import add, add_op, to_tensor
@@ -153,7 +154,7 @@ def _rank_assert(x, ranks, data, summarize, message, name, what: str):
         x = to_tensor(x, name="x")
         ranks = to_tensor(ranks, DType.i32, name="rank" if what != "rank in" else "ranks")
         if ranks.dtype is not DType.i32:
-            raise TypeError(f"tf.assert_{what.replace(' ', '_')}: the rank must be int32, got {ranks.dtype.name}")
+            raise TypeError(f"tf.assert_{what.replace(' ', '_')}: the rank must be int32, got {dtype_name(ranks.dtype)}")
         message, static = _prefix(message), constant_value(ranks)
         if data is None:
             data = [message, f"Tensor {x.name} must have {what}", ranks, "Received shape: ", add("Shape", [x], {"out_type": DType.i32})]
@@ -198,7 +199,7 @@ def assert_type(tensor, tf_type, message=None, name=None):
     tf_type = as_dtype(tf_type)
     tensor = to_tensor(tensor, name="tensor")
     if tensor.dtype != tf_type:
-        raise TypeError(f"{_prefix(message)}{tensor.name} must be of type {tf_type.name}; got {tensor.dtype.name}")
+        raise TypeError(f"{_prefix(message)}{tensor.name} must be of type {dtype_name(tf_type)}; got {dtype_name(tensor.dtype)}")
     return add_op("NoOp", name=f"{name or 'assert_type'}/statically_determined_correct_type")
 
 
@@ -206,7 +207,7 @@ def assert_integer(x, message=None, name=None):
     """A no-op after checking while building that ``x`` has an integer dtype (TypeError otherwise)."""
     x = to_tensor(x, name="x")
     if not x.dtype.is_int:
-        raise TypeError(f'{_prefix(message)}Expected "x" to be integer type.  Found: {x.name} of dtype {x.dtype.name}')
+        raise TypeError(f'{_prefix(message)}Expected "x" to be integer type.  Found: {x.name} of dtype {dtype_name(x.dtype)}')
     return add_op("NoOp", name=f"{name or 'assert_integer'}/statically_determined_was_integer")
 
 
@@ -215,9 +216,9 @@ def assert_same_float_dtype(tensors=None, dtype=None):
     dtypes = [as_dtype(dtype)] if dtype is not None else []
     dtypes += [t.dtype for t in tensors or () if isinstance(t, Tensor)]
     if any(not d.is_float for d in dtypes):
-        raise ValueError(f"Expected floating point type, got {[d.name for d in dtypes if not d.is_float][0]}.")
+        raise ValueError(f"Expected floating point type, got {[dtype_name(d) for d in dtypes if not d.is_float][0]}.")
     if len(set(dtypes)) > 1:
-        raise ValueError(f"Mismatched type: expected one float dtype, got {sorted({d.name for d in dtypes})}.")
+        raise ValueError(f"Mismatched type: expected one float dtype, got {sorted({dtype_name(d) for d in dtypes})}.")
     return dtypes[0] if dtypes else DType.f32
 
 
@@ -279,7 +280,7 @@ def check_numerics(tensor, message, name=None):
     """``tensor``, failing the run (InvalidArgumentError naming ``message``) when it holds a NaN or an Inf."""
     tensor = to_tensor(tensor, name="tensor")
     if not tensor.dtype.is_float:
-        raise TypeError(f"tf.debugging.check_numerics: tensor must be a float tensor, got {tensor.dtype.name}")
+        raise TypeError(f"tf.debugging.check_numerics: tensor must be a float tensor, got {dtype_name(tensor.dtype)}")
     return add("CheckNumerics", [tensor], {"message": str(message)}, name=name or "CheckNumerics")
 
 

@@ -52,6 +52,11 @@ def as_dtype(type_value):
     return found
 
 
+def dtype_name(dtype) -> str:
+    """TensorFlow's name of ``dtype`` ("float32", "int64", "string"), for messages."""
+    return "string" if dtype is STRING else as_dtype(dtype).numpy.name
+
+
 def _from_enum(value: int):
     try:
         return tf_dtype(value)
@@ -83,7 +88,7 @@ def saturate_cast(value, dtype, name=None):
     with get_default_graph().name_scope(name or "saturate_cast") as scope:
         value, dtype = to_tensor(value, name="value"), as_dtype(dtype)
         if dtype is STRING or value.dtype is DType.bool or dtype is DType.bool:
-            raise GraphError(f"tf.dtypes.saturate_cast: dtype must be numeric, got {value.dtype.name} -> {getattr(dtype, 'name', dtype)}")
+            raise GraphError(f"tf.dtypes.saturate_cast: dtype must be numeric, got {dtype_name(value.dtype)} -> {dtype_name(dtype)}")
         if value.dtype.is_complex:
             if dtype.is_complex:
                 if value.dtype is DType.c128 and dtype is DType.c64:

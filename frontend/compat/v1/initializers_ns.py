@@ -12,6 +12,7 @@ from tfc.frontend.tensor import as_dtype
 from tfc.types import DType
 
 from . import random_ops
+from .dtypes_ns import dtype_name
 from .ops import add, add_op, to_tensor
 from .variable_scope import (
     constant_initializer,
@@ -30,7 +31,7 @@ _TRUNCATED_STDDEV = 0.87962566103423978  # the standard deviation of a unit norm
 def _float_dtype(dtype, what: str) -> DType:
     dtype = as_dtype(dtype)
     if not dtype.is_float:
-        raise ValueError(f"{what}: expected a floating point dtype, got {dtype.name}")
+        raise ValueError(f"{what}: expected a floating point dtype, got {dtype_name(dtype)}")
     return dtype
 
 
@@ -76,7 +77,7 @@ class variance_scaling_initializer:
         return random_ops.random_uniform(shape, -limit, limit, dtype, seed=self.seed)
 
     def get_config(self) -> dict:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed, "dtype": self.dtype.name}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed, "dtype": dtype_name(self.dtype)}
 
 
 class glorot_normal_initializer(variance_scaling_initializer):
@@ -86,7 +87,7 @@ class glorot_normal_initializer(variance_scaling_initializer):
         super().__init__(1.0, "fan_avg", "truncated_normal", seed, dtype)
 
     def get_config(self) -> dict:
-        return {"seed": self.seed, "dtype": self.dtype.name}
+        return {"seed": self.seed, "dtype": dtype_name(self.dtype)}
 
 
 def he_normal(seed=None):

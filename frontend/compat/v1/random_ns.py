@@ -6,6 +6,7 @@ from __future__ import annotations
 from tfc.frontend.tensor import as_dtype
 from tfc.types import DType
 
+from .dtypes_ns import dtype_name
 from .ops import add, to_tensor
 from .random_ops import get_seed, random_normal, random_uniform, set_random_seed, truncated_normal
 from .tensor import Tensor
@@ -39,7 +40,7 @@ def _multinomial(what: str, logits, num_samples, dtype, seed, name) -> Tensor:
         raise ValueError(f"{what}: logits must be 2-D [batch_size, num_classes], got shape {logits.shape}")
     dtype = DType.i64 if dtype is None else as_dtype(dtype)
     if dtype not in (DType.i32, DType.i64):
-        raise ValueError(f"{what}: the output dtype must be int32 or int64, got {dtype.name}")
+        raise ValueError(f"{what}: the output dtype must be int32 or int64, got {dtype_name(dtype)}")
     seed, seed2 = get_seed(seed)
     samples = to_tensor(num_samples, DType.i32, name="num_samples")
     return add("Multinomial", [logits, samples], {"seed": seed, "seed2": seed2, "output_dtype": dtype}, name=name or "multinomial")
