@@ -94,6 +94,21 @@ class Variable:
     def device(self) -> str:
         return self._ref.device
 
+    def initialize_from(self, value, name: str = "checkpoint_initializer") -> None:
+        """Make ``value`` (an array, or a tensor of this graph) the initial value: the initializer
+        becomes an ``Assign`` of it (how ``tf.train.init_from_checkpoint`` and ``warm_start`` load a
+        checkpoint). Init ops made before keep running the old initializer, as in TensorFlow."""
+        graph = self.graph
+        with graph.as_default(), graph.name_scope(None), graph.name_scope(self.op.name + "/"), graph.control_dependencies(None):
+            value = to_tensor(value, self.dtype, name)
+            ours, theirs = self.shape.dims, value.shape.dims
+            if ours is not None and theirs is not None and (len(ours) != len(theirs) or any(
+                    a is not None and b is not None and a != b for a, b in zip(ours, theirs))):
+                raise ValueError(f"cannot initialize variable {self.op.name} of shape {self.shape.as_list()} "
+                                 f"with a value of shape {value.shape.as_list()}")
+            self._initializer = add_op("Assign", [self._ref, value], {"validate_shape": True}, name="Assign")
+            self._initial_value = value
+
     def eval(self, session=None):
         return session_for(session).run(self._snapshot)
 

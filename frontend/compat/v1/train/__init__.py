@@ -17,6 +17,7 @@ from tfc.frontend.tf.example_proto import (
 
 from ..graph import get_default_graph
 from ..variables import GLOBAL_STEP, GLOBAL_VARIABLES, Variable
+from .checkpoint_utils import NewCheckpointReader, checkpoint_exists, init_from_checkpoint, list_variables, load_checkpoint, load_variable
 from .cluster import ClusterSpec, GreedyLoadBalancingStrategy, byte_size_load_fn, replica_device_setter
 from .monitored_session import (
     CheckpointSaverHook,
@@ -40,6 +41,7 @@ from .optimizers import (
 from .saver import Saver, latest_checkpoint
 from .schedules import exponential_decay, inverse_time_decay
 from .server import Server
+from .warm_starting import VocabInfo, warm_start
 
 
 def get_global_step(graph=None):
@@ -66,4 +68,6 @@ __all__ = ["AdagradOptimizer", "AdamOptimizer", "FtrlOptimizer", "GradientDescen
            "SessionRunContext", "SessionRunHook", "SessionRunValues", "StopAtStepHook", "byte_size_load_fn", "replica_device_setter",
            "Saver", "Server", "create_global_step", "exponential_decay", "inverse_time_decay", "get_global_step", "get_or_create_global_step",
            "latest_checkpoint",
+           "NewCheckpointReader", "VocabInfo", "checkpoint_exists", "init_from_checkpoint", "list_variables", "load_checkpoint", "load_variable",
+           "warm_start",
            "BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList", "Int64List", "SequenceExample"]
