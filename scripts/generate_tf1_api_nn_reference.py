@@ -131,6 +131,17 @@ def loss_cases(tf, d: dict) -> dict:
             "scale_reg": nn.scale_regularization_loss(d["logits"])}
 
 
+def layout_cases(tf, d: dict) -> dict:
+    """Block moves and top_k."""
+    nn = tf.nn
+    values, indices = nn.top_k(d["logits"], k=2, index_type=tf.int64)
+    return {"depth_to_space": nn.depth_to_space(d["dy2"], 2),
+            "space_to_depth": nn.space_to_depth(input=d["x2"][:, :6], block_size=2),
+            "space_to_batch": nn.space_to_batch(d["x2"], [[1, 0], [0, 0]], block_size=2),
+            "space_to_batch_shape": nn.space_to_batch(d["x2"][:, :6, :6], paddings=[[0, 0], [1, 2]], block_shape=3),
+            "top_k_values": values, "top_k_indices": indices}
+
+
 def gradient_cases(tf, d: dict) -> tuple[dict, dict]:
     """tf.gradients of the sum of squares of each new convolution w.r.t. its input and filter (placeholders, fed)."""
     nn = tf.nn
@@ -158,7 +169,21 @@ def built(result) -> tuple[dict, dict]:
     return result if isinstance(result, tuple) else (result, {})
 
 
-CASES = {"conv": conv_cases, "pool": pool_cases, "norm": norm_cases, "loss": loss_cases, "grad": gradient_cases}
+CASES = {"conv": conv_cases, "pool": pool_cases, "norm": norm_cases, "loss": loss_cases, "layout": layout_cases, "grad": gradient_cases}
+
+
+def signatures(v1) -> dict:
+    """Each tf.compat.v1.nn function's parameters as ``name=default`` strings (``name`` when required)."""
+    import inspect
+
+    saved = {}
+    for name in dir(v1.nn):
+        fn = getattr(v1.nn, name)
+        if name.startswith("_") or inspect.isclass(fn) or not callable(fn):
+            continue
+        params = inspect.signature(fn).parameters.values()
+        saved[f"sig:{name}"] = np.array([p.name if p.default is p.empty else f"{p.name}={p.default!r}" for p in params], dtype=str)
+    return saved
 
 
 def main() -> None:
@@ -168,7 +193,7 @@ def main() -> None:
     config = v1.ConfigProto()  # Grappler rewrites an inference FusedBatchNormV3 into one output, breaking fetches of the others
     config.graph_options.rewrite_options.disable_meta_optimizer = True
     data = inputs()
-    saved = {f"in:{k}": v for k, v in data.items()}
+    saved = {f"in:{k}": v for k, v in data.items()} | signatures(v1)
     for group, build in CASES.items():
         with tf.Graph().as_default():
             fetches, feeds = built(build(v1, data))

@@ -94,7 +94,7 @@ def xw_plus_b(x, weights, biases, name=None):
     return bias_add(math_ops.matmul(x, weights), biases, name=name or "xw_plus_b")
 
 
-def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True, data_format="NHWC",
+def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True, data_format="NHWC",
            dilations=(1, 1, 1, 1), name=None, filters=None):
     """2-D convolution (``filter`` or TF2's ``filters``); ``padding`` "SAME", "VALID" or explicit pairs."""
     filter = pick(filter, filters, "filter", "filters")
@@ -105,8 +105,8 @@ def conv2d(input=None, filter=None, strides=None, padding=None, use_cudnn_on_gpu
 
 
 def _pool(op_type: str):
-    def fn(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None, input=None):
-        value = pick(value, input, "value", "input")
+    def fn(value, ksize, strides, padding, data_format="NHWC", name=None, input=None):
+        value = pick(input, value, "input", "value")
         data_format = data_format or "NHWC"
         channel = _channel_index(data_format, 2)
         attrs = {"ksize": _sequence(ksize, 2, channel, "ksize"), "strides": _sequence(strides, 2, channel, "strides"),
@@ -135,10 +135,14 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     return math_ops.multiply(math_ops.divide(x, keep), kept, name=name or "dropout")
 
 
-def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None, axis=None):
-    """Per-example cross entropy of ``softmax(logits)`` against the distributions ``labels``."""
-    if _sentinel is not None:
-        raise ValueError("call tf.nn.softmax_cross_entropy_with_logits with named arguments (labels=..., logits=...)")
+def _both_given(fn: str, labels, logits) -> None:
+    if labels is None or logits is None:
+        raise ValueError(f"Both `labels` and `logits` must be provided for {fn}. Received: labels={labels} and logits={logits}")
+
+
+def softmax_cross_entropy_with_logits(labels=None, logits=None, dim=-1, name=None, axis=None):
+    """Per-example cross entropy of ``softmax(logits)`` against the distributions ``labels`` (no gradient into them)."""
+    _both_given("softmax_cross_entropy_with_logits", labels, logits)
     logits = to_tensor(logits)
     labels = array_ops.stop_gradient(like(labels, logits), name="labels_stop_gradient")
     return softmax_cross_entropy_with_logits_v2(labels, logits, axis=axis, name=name, dim=None if dim == -1 else dim)
@@ -153,17 +157,17 @@ def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, d
     return add_op("SoftmaxCrossEntropyWithLogits", [logits, like(labels, logits)], name=name or "SoftmaxCrossEntropyWithLogits").outputs[0]
 
 
-def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """Per-example cross entropy of ``softmax(logits)`` against class indices ``labels``."""
-    if _sentinel is not None:
-        raise ValueError("call tf.nn.sparse_softmax_cross_entropy_with_logits with named arguments (labels=..., logits=...)")
+    _both_given("sparse_softmax_cross_entropy_with_logits", labels, logits)
     logits = to_tensor(logits)
     labels = to_tensor(labels, DType.i32) if not hasattr(labels, "dtype") else to_tensor(labels)
     return add_op("SparseSoftmaxCrossEntropyWithLogits", [logits, labels], name=name or "SparseSoftmaxCrossEntropyWithLogits").outputs[0]
 
 
-def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """``max(x, 0) - x * z + log(1 + exp(-|x|))``, TensorFlow's stable form."""
+    _both_given("sigmoid_cross_entropy_with_logits", labels, logits)
     logits = to_tensor(logits)
     labels = like(labels, logits)
     zeros = array_ops.zeros_like(logits)
@@ -191,8 +195,10 @@ def in_top_k(predictions, targets, k, name=None):
     return add("InTopKV2", [to_tensor(predictions), to_tensor(targets), to_tensor(k, to_tensor(targets).dtype)], name=name or "in_top_k")
 
 
-def top_k(input, k=1, sorted=True, name=None):
-    op = add_op("TopKV2", [to_tensor(input), to_tensor(k, DType.i32, "k")], {"sorted": sorted}, name=name or "TopKV2")
+def top_k(input, k=1, sorted=True, index_type=DType.i32, name=None):
+    """The ``k`` largest entries of the last dimension and their indices (of ``index_type``)."""
+    op = add_op("TopKV2", [to_tensor(input), to_tensor(k, DType.i32, "k")], {"sorted": sorted, "index_type": as_dtype(index_type)},
+                name=name or "TopKV2")
     return op.outputs[0], op.outputs[1]
 
 
@@ -487,9 +493,29 @@ def erosion2d(value, kernel, strides, rates, padding, name=None):
         return math_ops.negative(dilation2d(math_ops.negative(x), flipped, strides, rates, padding))
 
 
+
+def depth_to_space(input, block_size, name=None, data_format="NHWC"):
+    """Moves depth into ``block_size`` x ``block_size`` spatial blocks."""
+    return add("DepthToSpace", [to_tensor(input)], {"block_size": int(block_size), "data_format": data_format}, name=name or "DepthToSpace")
+
+
+def space_to_depth(input, block_size, name=None, data_format="NHWC"):
+    """Moves ``block_size`` x ``block_size`` spatial blocks into depth."""
+    return add("SpaceToDepth", [to_tensor(input)], {"block_size": int(block_size), "data_format": data_format}, name=name or "SpaceToDepth")
+
+
+def space_to_batch(input, paddings, block_size=None, name=None, block_shape=None):
+    """Zero-pads the spatial dimensions, then moves ``block_size`` x ``block_size`` blocks into the batch (SpaceToBatchND)."""
+    block_size = pick(block_size, block_shape, "block_size", "block_shape")
+    x = to_tensor(input)
+    _rank_is(x, (4,), "input", "space_to_batch")
+    block = to_tensor(np.array([block_size, block_size], np.int64), name="block_shape")
+    return add("SpaceToBatchND", [x, block, to_tensor(paddings, DType.i32, "paddings")], name=name or "SpaceToBatchND")
+
 # --- pooling ------------------------------------------------------------------------------------
 
-max_pool2d = max_pool
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    return max_pool(input, ksize, strides, padding, data_format, name)
 
 
 def avg_pool2d(value, ksize, strides, padding, data_format="NHWC", name=None, input=None):
