@@ -198,8 +198,26 @@ def einsum_cases(tf, p) -> dict:
     }
 
 
+def gradient_cases(tf, p) -> dict:
+    """Gradients through these functions (what a TF1 training program differentiates)."""
+    x, m, spd, t3 = p["x"], p["m"], p["spd"], p["t3"]
+    weights = tf.constant(np.linspace(-1.0, 1.0, 12).reshape(3, 4).astype(np.float32))
+    of_x = {"gather_nd": tf.gather_nd(x, [[0, 1], [2, 2], [0, 1]]), "norm": tf.norm(x, axis=1), "norm_inf": tf.norm(x, ord=np.inf),
+            "reverse": tf.reverse(x, [1]) * weights, "roll": tf.roll(x, 1, 1) * weights, "l2_normalize": tf.linalg.l2_normalize(x, 1) * weights,
+            "clip_by_norm": tf.clip_by_norm(x, 1.0) * weights, "clip_by_global_norm": tf.clip_by_global_norm([x], 1.0)[0][0] * weights,
+            "tensor_scatter_nd_update": tf.tensor_scatter_nd_update(x, [[0, 0]], [5.0]) * weights,
+            "tensordot": tf.tensordot(m, x, 1), "einsum": tf.einsum("ij,ik->jk", x, weights)}
+    of_m = {"inv": tf.linalg.inv(spd), "det": tf.linalg.det(spd), "cholesky": tf.linalg.cholesky(spd), "logdet": tf.linalg.logdet(spd),
+            "solve": tf.linalg.solve(spd, p["rhs"]), "trace": tf.linalg.trace(spd), "eigvalsh": tf.linalg.eigvalsh(spd) * [1.0, 2.0, 3.0],
+            "set_diag": tf.linalg.set_diag(spd, [1.0, 2.0, 3.0]) ** 2, "svd": tf.linalg.svd(spd, compute_uv=False)}
+    grads = {f"d_{k}": tf.gradients(y, x)[0] for k, y in of_x.items()}
+    grads.update({f"d_{k}": tf.gradients(y, spd)[0] for k, y in of_m.items()})
+    grads["d_space_to_depth"] = tf.gradients(tf.space_to_depth(t3[None, :, :2, :], 2) ** 2, t3)[0]
+    return grads
+
+
 GROUPS = {"indexing": indexing_cases, "layout": layout_cases, "clip": clip_cases, "linalg": linalg_cases, "norm": norm_cases,
-          "einsum": einsum_cases}
+          "einsum": einsum_cases, "gradient": gradient_cases}
 
 
 def cases(tf, p) -> dict:
