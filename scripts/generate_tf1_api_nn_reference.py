@@ -112,6 +112,8 @@ def norm_cases(tf, d: dict) -> dict:
             "bn_global": nn.batch_norm_with_global_normalization(d["x2"], d["mean"], d["var"], d["offset"], d["scale"], 0.01, True),
             "bn_global_kw": nn.batch_norm_with_global_normalization(input=d["x2"], mean=d["mean"], variance=d["var"], beta=d["offset"],
                                                                     gamma=d["scale"], variance_epsilon=0.01, scale_after_normalization=False),
+            "softmax_axis0": nn.softmax(d["logits"], axis=0), "log_softmax_dim": nn.log_softmax(d["x2"], dim=1),
+            "softmax_last": nn.softmax(d["x2"], -1),
             "crelu": nn.crelu(d["logits"]), "crelu_axis0": nn.crelu(d["logits"], axis=0), "swish": nn.swish(d["logits"]),
             "silu_beta": nn.silu(d["logits"], beta=0.5), "relu_layer": nn.relu_layer(d["logits"], d["fc_w"], d["fc_b"]),
             "zero_fraction": nn.zero_fraction(d["zeros"]), "zero_fraction_int": nn.zero_fraction(tf.constant([[0, 1, 0, 0]]))}
@@ -152,7 +154,13 @@ def gradient_cases(tf, d: dict) -> tuple[dict, dict]:
              "depthwise_rate": (d["x2"], d["wd"], lambda x, w: nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME", rate=[2, 2])),
              "conv3d": (d["x3"], d["w3"], lambda x, w: nn.conv3d(x, w, [1, 2, 1, 2, 1], "SAME")),
              "conv3d_transpose": (d["dy3"], d["w3"], lambda x, w: nn.conv3d_transpose(x, w, [2, 5, 6, 4, 2], [1, 2, 2, 2, 1])),
-             "separable": (d["x2"], d["wd"], lambda x, w: nn.separable_conv2d(x, w, d["wp"], [1, 1, 1, 1], "VALID"))}
+             "separable": (d["x2"], d["wd"], lambda x, w: nn.separable_conv2d(x, w, d["wp"], [1, 1, 1, 1], "VALID")),
+             "conv1d_transpose": (d["x1"], d["w1t"], lambda x, w: nn.conv1d_transpose(x, w, [2, 18, 4], 2)),
+             "fused_batch_norm": (d["x2"], d["scale"], lambda x, w: nn.fused_batch_norm(x, w, d["offset"])[0] * d["x2"]),
+             "lrn_pool3d": (d["x3"], d["w3"][0, 0, 0, :, :2], lambda x, w: nn.max_pool3d(x * w[0], 2, 2, "SAME") + nn.avg_pool3d(x * w[1], 2, 2, "SAME")),
+             "lrn": (d["x2"], d["scale"], lambda x, w: nn.lrn(x * w, depth_radius=1)),
+             "argmax_pool": (d["x2"], d["scale"], lambda x, w: nn.max_pool_with_argmax(x * w, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")[0]),
+             "pool_dilated": (d["x2"], d["scale"], lambda x, w: nn.pool(x * w, [2, 2], "AVG", "VALID", dilation_rate=[2, 2]))}
     for name, (x, w, conv) in convs.items():
         x_value, w_value = x, w
         x, w = tf.placeholder(tf.float32, x.shape), tf.placeholder(tf.float32, w.shape)

@@ -71,12 +71,21 @@ def leaky_relu(features, alpha=0.2, name=None):
 
 def _along_last(op_type: str):
     def fn(logits, axis=None, name=None, dim=None):
+        """TensorFlow's op over the last axis; another ``axis`` is swapped with the last around it, as TensorFlow does."""
         logits = to_tensor(logits)
         axis = pick(axis, dim, "axis", "dim")
         rank = logits.shape.ndims
-        if axis is not None and axis not in (-1, None if rank is None else rank - 1):
-            raise ValueError(f"tf.nn.{op_type.lower()}: tfc supports only the last axis (got axis={axis})")
-        return add(op_type, [logits], name=name or op_type)
+        if axis is None or axis == -1 or (rank is not None and axis == rank - 1):
+            return add(op_type, [logits], name=name or op_type)
+        if rank is None:
+            raise ValueError(f"tf.nn.{op_type.lower()}: 'logits' needs a known rank for axis={axis}")
+        if not -rank <= axis < rank:
+            raise ValueError(f"tf.nn.{op_type.lower()}: `axis` must be in the range [{-rank}, {rank}) where {rank} is the number of "
+                             f"dimensions in the input. Received: axis={axis}")
+        perm = list(range(rank))
+        perm[axis % rank], perm[-1] = perm[-1], perm[axis % rank]
+        swapped = add(op_type, [array_ops.transpose(logits, perm)], name=op_type)
+        return array_ops.transpose(swapped, perm, name=name or op_type)
 
     return fn
 
