@@ -1,6 +1,6 @@
 """What ``fit``, ``evaluate`` and ``predict`` iterate over: batches ``(x, y, sample_weight)`` cut from
-numpy arrays, or read from a :class:`tfc.data.Dataset` whose elements are batches, as tf.keras's
-data adapters give them."""
+numpy arrays (one, a list, or a dict keyed by input name), or read from a :class:`tfc.data.Dataset`
+whose elements are batches, as tf.keras's data adapters give them."""
 
 from __future__ import annotations
 
@@ -93,11 +93,16 @@ def sample_weights(y, sample_weight, class_weight):
 
 
 def arrays(value, what: str):
-    """``value`` as a numpy array, or a list of them for a model of several inputs (float64 as float32, Keras' floatx)."""
+    """``value`` as a numpy array, a list of them for a model of several inputs, or a dict of them keyed
+    by input name (float64 as float32, Keras' floatx)."""
     if value is None:
         raise ValueError(f"{what} is required")
     if isinstance(value, dict):
-        raise ValueError(f"{what}: a dict of inputs is not supported; give the inputs as a list in the model's input order")
+        if not value:
+            raise ValueError(f"{what}: the dict of inputs is empty")
+        parts = {key: arrays(v, f"{what}[{key!r}]") for key, v in value.items()}
+        _same_length(parts, what)
+        return parts
     if isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
         parts = [arrays(v, what) for v in value]
         if len({len(a) for a in parts}) != 1:
@@ -107,9 +112,22 @@ def arrays(value, what: str):
     return array.astype(np.float32) if array.dtype == np.float64 else array
 
 
+def _same_length(parts: dict, what: str) -> None:
+    lengths = {key: len(a) if a.ndim else None for key, a in parts.items()}
+    if None in lengths.values() or len(set(lengths.values())) != 1:
+        raise ValueError(f"{what}: the arrays of a dict of inputs must have one length (examples first), got lengths "
+                         f"{', '.join(f'{k!r}: {n}' for k, n in lengths.items())}")
+
+
 def count(x) -> int:
+    """The number of examples in ``x`` (an array, a list or a dict of them)."""
+    if isinstance(x, dict):
+        return len(next(iter(x.values())))
     return len(x[0]) if isinstance(x, list) else len(x)
 
 
 def take(x, rows):
+    """The examples ``rows`` of ``x`` (an array, a list or a dict of them)."""
+    if isinstance(x, dict):
+        return {key: a[rows] for key, a in x.items()}
     return [a[rows] for a in x] if isinstance(x, list) else x[rows]

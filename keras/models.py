@@ -4,8 +4,12 @@ made of layers; :mod:`.training` gives it compile/fit/evaluate/predict."""
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
+
+import tfc
+from tfc.frontend.tracing import current_trace
 
 from . import model_config, saving
 from .keras_tensor import KerasTensor, is_symbolic
@@ -29,7 +33,7 @@ class Model(Trainer, Layer):
         Layer.__init__(self, name=name or unique_name("model" if inputs is not None or type(self) is Model else _snake(self)), **kwargs)
         Trainer.__init__(self)
         self._tracked: list[Layer] = []
-        self.inputs = self.outputs = None
+        self.inputs = self.outputs = self._input_dict = None
         if inputs is not None or outputs is not None:
             self._init_functional(inputs, outputs)
 
@@ -40,13 +44,16 @@ class Model(Trainer, Layer):
 
     # ---- functional models
     def _init_functional(self, inputs, outputs) -> None:
-        self.inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        """``inputs``: a tensor, a list, or a dict of them (flattened as Keras flattens it: by sorted key)."""
+        self._input_dict = dict(inputs) if isinstance(inputs, dict) else None
+        self.inputs = [inputs[k] for k in sorted(inputs)] if isinstance(inputs, dict) else list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         self.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-        self._single_input, self._single_output = not isinstance(inputs, (list, tuple)), not isinstance(outputs, (list, tuple))
+        self._single_input, self._single_output = not isinstance(inputs, (list, tuple, dict)), not isinstance(outputs, (list, tuple))
         if not all(isinstance(t, KerasTensor) for t in self.inputs + self.outputs):
             raise TypeError(f"Model '{self.name}': inputs and outputs must be tensors from keras.Input and layer calls")
         self._order = _call_order(self.outputs, self.inputs, self.name)
-        self._tracked.extend(t.source for t in self.inputs if t.source is not None)
+        first = self.inputs if self._input_dict is None else _inputs_reached(self.outputs, self.inputs)
+        self._tracked.extend(t.source for t in first if t.source is not None)
         for tensor in self._order:
             if tensor.layer not in self._tracked:
                 self._tracked.append(tensor.layer)
@@ -57,23 +64,72 @@ class Model(Trainer, Layer):
     def layers(self) -> list[Layer]:
         return list(self._tracked)
 
+    @property
+    def input_names(self) -> list[str]:
+        """The names of the model's input layers, in the order of :attr:`inputs`."""
+        return [t.source.name if t.source is not None else t.name for t in self.inputs or []]
+
+    def input_keys(self) -> list[str]:
+        """The keys a dict fed to the model must have: a dict model's sorted keys, else its input layers' names."""
+        return sorted(self._input_dict) if self._input_dict is not None else self.input_names
+
     def call(self, inputs, training=None):
         if self.inputs is None:
             raise NotImplementedError(f"model '{self.name}' has no call(): subclass Model and define it, or build it from inputs and outputs")
-        given = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        if len(given) != len(self.inputs):
-            raise ValueError(f"model '{self.name}' takes {len(self.inputs)} input(s), got {len(given)}")
+        given = self._flatten_inputs(inputs)
+        if current_trace() is not None:  # tfc tensors (not a TF1 graph's): checked and conformed as Keras does
+            given = [self._conform(value, i) for i, value in enumerate(given)]
         values, masks, calls = {id(t): v for t, v in zip(self.inputs, given)}, {}, {}
         for tensor in self._order:
             if id(tensor.call) not in calls:  # a layer of several outputs runs once for all of them
                 args = [values[id(t)] for t in tensor.inputs]
                 mask = _input_masks(tensor, masks)
-                arg = args if tensor.listed else args[0]
+                keys = getattr(tensor, "keys", None)  # a layer called on a dict of tensors gets the dict again
+                arg = dict(zip(keys, args)) if keys is not None else args if tensor.listed else args[0]
                 calls[id(tensor.call)] = call_layer(tensor.layer, arg, training, mask)
             out, masks[id(tensor)] = calls[id(tensor.call)]
             values[id(tensor)] = out[tensor.index] if isinstance(out, list) else out
         outs = [values[id(t)] for t in self.outputs]
         return outs[0] if self._single_output else outs
+
+    def _call_traced(self, inputs, training, kwargs):
+        if isinstance(inputs, dict) and self.inputs is not None:  # a functional model's dict: its inputs in order
+            inputs = self._flatten_inputs(inputs)
+        return super()._call_traced(inputs, training, kwargs)
+
+    def _flatten_inputs(self, inputs) -> list:
+        """The values for :attr:`inputs`, in order: from a list, a single value, or a dict keyed by
+        :meth:`input_keys` (Keras' error for a missing key; extra keys warned about and ignored)."""
+        if isinstance(inputs, dict):
+            keys = self.input_keys()
+            for key in keys:
+                if key not in inputs:
+                    raise ValueError(f'Missing data for input "{key}". You passed a data dictionary with keys {list(inputs)}. '
+                                     f"Expected the following keys: {keys}")
+            extra = [k for k in inputs if k not in keys]
+            if extra:
+                warnings.warn(f"Input dict contained keys {extra} which did not match any model input. They will be ignored by the model.",
+                              stacklevel=3)
+            return [inputs[k] for k in keys]
+        given = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(given) != len(self.inputs):
+            raise ValueError(f"model '{self.name}' takes {len(self.inputs)} input(s), got {len(given)}")
+        return given
+
+    def _conform(self, value, index: int):
+        """Input ``index`` checked against its Input's shape (a last axis of 1 may be missing or extra,
+        as Keras allows), reshaped to its rank and cast to its dtype."""
+        ref, shape = self.inputs[index], tuple(value.shape)
+        expected = (None, *ref.shape[1:]) if ref.shape else ()
+        want, got = _squeezed(expected), _squeezed(shape)
+        if any(a is not None and b is not None and a != b for a, b in zip(want, got)):
+            raise ValueError(f'Input {index} of layer "{self.name}" is incompatible with the layer: expected shape={expected}, '
+                             f'found shape={shape} (input "{self.input_keys()[index]}")')
+        if len(shape) == len(ref.shape) + 1 and shape[-1] == 1:
+            value = tfc.squeeze(value, axis=-1)
+        elif len(shape) == len(ref.shape) - 1 and ref.shape[-1] == 1:
+            value = tfc.expand_dims(value, -1)
+        return value if value.dtype.numpy == np.dtype(ref.dtype) else tfc.cast(value, np.dtype(ref.dtype).name)
 
     def build(self, input_shape) -> None:
         self.built = True
@@ -230,6 +286,30 @@ def call_layer(layer: Layer, inputs, training, mask) -> tuple:
     takes_mask = mask is not None and "mask" in inspect.signature(layer.call).parameters
     out = layer(inputs, training=training, **({"mask": mask} if takes_mask else {}))
     return out, layer.compute_mask(inputs, mask)
+
+
+def _squeezed(shape: tuple) -> tuple:
+    return shape[:-1] if shape and shape[-1] == 1 else shape
+
+
+def _inputs_reached(outputs, inputs) -> list[KerasTensor]:
+    """``inputs`` in the order a depth-first walk back from the outputs reaches them (Keras' order of a
+    dict model's input layers in ``layers``); any not reached, after."""
+    wanted, seen, found = {id(t) for t in inputs}, set(), []
+
+    def visit(tensor: KerasTensor) -> None:
+        if id(tensor) in seen:
+            return
+        seen.add(id(tensor))
+        if id(tensor) in wanted:
+            found.append(tensor)
+            return
+        for parent in tensor.inputs:
+            visit(parent)
+
+    for output in outputs:
+        visit(output)
+    return found + [t for t in inputs if all(t is not f for f in found)]
 
 
 def _call_order(outputs, inputs, model: str) -> list[KerasTensor]:
