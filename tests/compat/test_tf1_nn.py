@@ -148,3 +148,29 @@ LEFT_OUT = {"all_candidate_sampler", "fixed_unigram_candidate_sampler", "learned
             "quantized_avg_pool", "quantized_conv2d", "quantized_max_pool", "quantized_relu_x",
             "embedding_lookup_sparse", "safe_embedding_lookup_sparse",
             "bidirectional_dynamic_rnn", "dynamic_rnn", "raw_rnn", "static_bidirectional_rnn", "static_rnn", "static_state_saving_rnn"}
+
+
+def test_channels_first_formats_equal_channels_last_transposed():
+    """TensorFlow's CPU kernels lack most channels-first formats, so these check tfc against itself: NCHW results are the NHWC ones transposed."""
+    d = {k[len("in:"):]: v for k, v in recorded().items() if k.startswith("in:")}
+    tf.reset_default_graph()
+    nn, first, first3 = tf.nn, (0, 3, 1, 2), (0, 4, 1, 2, 3)
+    x1c, x2c, x3c, dyc = d["x1"].transpose(0, 2, 1), d["x2"].transpose(first), d["x3"].transpose(first3), d["dy2"].transpose(first)
+    pairs = {
+        "conv1d": (nn.conv1d(d["x1"], d["w1"], 2, "SAME"), nn.conv1d(x1c, d["w1"], 2, "SAME", data_format="NCW"), (0, 2, 1)),
+        "conv2d_transpose": (nn.conv2d_transpose(d["dy2"], d["w2"], [2, 7, 8, 3], 2),
+                             nn.conv2d_transpose(dyc, d["w2"], [2, 3, 7, 8], 2, data_format="NCHW"), first),
+        "depthwise_rate": (nn.depthwise_conv2d(d["x2"], d["wd"], [1, 1, 1, 1], "SAME", rate=[2, 2]),
+                           nn.depthwise_conv2d(x2c, d["wd"], [1, 1, 1, 1], "SAME", rate=[2, 2], data_format="NCHW"), first),
+        "max_pool": (nn.max_pool(d["x2"], 2, 2, "SAME"), nn.max_pool(x2c, 2, 2, "SAME", data_format="NCHW"), first),
+        "avg_pool1d": (nn.avg_pool1d(d["x1"], 3, 2, "VALID"), nn.avg_pool1d(x1c, 3, 2, "VALID", data_format="NCW"), (0, 2, 1)),
+        "conv3d": (nn.conv3d(d["x3"], d["w3"], [1, 2, 1, 1, 1], "SAME"), nn.conv3d(x3c, d["w3"], [1, 1, 2, 1, 1], "SAME", data_format="NCDHW"),
+                   first3),
+        "avg_pool3d": (nn.avg_pool3d(d["x3"], 2, 1, "VALID"), nn.avg_pool3d(x3c, 2, 1, "VALID", data_format="NCDHW"), first3),
+        "pool_dilated": (nn.pool(d["x2"], [2, 2], "MAX", "VALID", dilation_rate=[2, 1]),
+                         nn.pool(x2c, [2, 2], "MAX", "VALID", dilation_rate=[2, 1], data_format="NCHW"), first),
+    }
+    with tf.Session() as sess:
+        values = sess.run({name: (last, chan) for name, (last, chan, _) in pairs.items()})
+    for name, (last, chan) in values.items():
+        np.testing.assert_allclose(chan, last.transpose(pairs[name][2]), rtol=1e-5, atol=1e-5, err_msg=name)
