@@ -5,6 +5,8 @@ an ``Estimator`` trains, evaluates and predicts with it, keeping checkpoints and
 files in ``model_dir``. ``metrics`` holds ``tf.compat.v1.metrics``-style streaming metrics.
 """
 
+from tfc.compat.v1.train.warm_starting import VocabInfo, WarmStartSettings
+
 from . import export, metrics
 from .canned import (
     BaselineClassifier,
@@ -41,6 +43,8 @@ __all__ = [
     "NanLossDuringTrainingError",
     "RunConfig",
     "TrainSpec",
+    "VocabInfo",
+    "WarmStartSettings",
     "export",
     "metrics",
     "train_and_evaluate",

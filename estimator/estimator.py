@@ -30,7 +30,7 @@ import tempfile
 
 import numpy as np
 
-from tfc.compat.v1 import Graph, set_random_seed, trainable_variables
+from tfc.compat.v1 import Graph, set_random_seed
 from tfc.compat.v1.train import (
     MonitoredTrainingSession,
     Saver,
@@ -41,6 +41,8 @@ from tfc.compat.v1.train import (
     get_or_create_global_step,
 )
 from tfc.compat.v1.train import latest_checkpoint as find_latest_checkpoint
+from tfc.compat.v1.train.checkpoint_utils import checkpoint_filename
+from tfc.compat.v1.train.warm_starting import WarmStartSettings, warm_start
 from tfc.runtime.checkpoint import CheckpointError, load
 from tfc.runtime.checkpoint import checkpoint_path as checkpoint_file
 
@@ -66,8 +68,9 @@ class Estimator:
 
     ``model_fn(features, labels, mode, params, config)`` (any of ``labels``, ``mode``, ``params``,
     ``config`` may be left out of its signature) builds TF1 graph ops and returns an
-    :class:`EstimatorSpec`. ``warm_start_from`` is a checkpoint prefix or a model_dir whose
-    trainable variables initialize training when ``model_dir`` has no checkpoint yet."""
+    :class:`EstimatorSpec`. ``warm_start_from`` (a checkpoint prefix or folder, or a
+    :class:`WarmStartSettings`) initializes training when ``model_dir`` has no checkpoint yet: by
+    default every trainable variable, each of which the checkpoint must hold."""
 
     def __init__(self, model_fn, model_dir=None, config=None, params=None, warm_start_from=None):
         if not callable(model_fn):
@@ -80,13 +83,10 @@ class Estimator:
             raise ValueError(f"Estimator: model_fn has unexpected arguments {unknown}; it may take {list(MODEL_FN_ARGS)}")
         if params is not None and "params" not in declared:
             raise ValueError("Estimator: params is given but model_fn does not take 'params'")
-        if warm_start_from is not None and not isinstance(warm_start_from, (str, os.PathLike)):
-            raise TypeError(f"Estimator: warm_start_from must be a checkpoint path or a model_dir (WarmStartSettings "
-                            f"are not supported yet), got {type(warm_start_from).__name__}")
         self._model_fn, self._declared = model_fn, set(declared)
         self._params = copy.deepcopy(params or {})
         self._config = resolved_config(config, model_dir)
-        self._warm_start_from = None if warm_start_from is None else os.fspath(warm_start_from)
+        self._warm_start_settings = warm_start_settings(warm_start_from)
 
     @property
     def model_dir(self) -> str:
@@ -156,6 +156,8 @@ class Estimator:
             all_hooks = [*_checked_hooks(hooks), *_checked_hooks(spec.training_hooks), *_stop_hooks(steps, max_steps)]
             all_hooks.append(TrainSummaryHook(spec.loss, self.model_dir, self._config.save_summary_steps,
                                               self._config.log_step_count_steps))
+            if self._warm_start_settings is not None and self.latest_checkpoint() is None:
+                self._warm_start()
             if self._config.checkpoint_save_graph_def:
                 write_graph(self.model_dir, graph)
             with self._checked_restore(), self._training_session(spec, all_hooks, saving_listeners or ()) as session:
@@ -169,8 +171,6 @@ class Estimator:
         scaffold = spec.scaffold or Scaffold()
         if scaffold.saver is None:
             scaffold.saver = Saver(max_to_keep=config.keep_checkpoint_max, allow_empty=True)
-        if self._warm_start_from is not None:
-            scaffold.init_fn = _chained(scaffold.init_fn, self._warm_start)
         chief_hooks = list(spec.training_chief_hooks)
         if config.save_checkpoints_steps is not None or config.save_checkpoints_secs is not None:
             chief_hooks.append(CheckpointSaverHook(self.model_dir, scaffold, save_secs=config.save_checkpoints_secs,
@@ -179,17 +179,15 @@ class Estimator:
         return MonitoredTrainingSession(checkpoint_dir=self.model_dir, scaffold=scaffold, hooks=hooks, chief_only_hooks=chief_hooks,
                                         save_checkpoint_steps=None, save_checkpoint_secs=None, config=config.session_config)
 
-    def _warm_start(self, scaffold, session) -> None:
-        """Trainable variables from ``warm_start_from`` (those it has; the others keep their initial values)."""
-        source = self._warm_start_from
-        prefix = find_latest_checkpoint(source) if os.path.isdir(source) else source
+    def _warm_start(self) -> None:
+        """The variables the settings choose start from their checkpoint (``tf.train.warm_start``)."""
+        settings = self._warm_start_settings
+        source = os.fspath(settings.ckpt_to_initialize_from)
+        prefix = checkpoint_filename(source)
         if prefix is None or not checkpoint_file(prefix).exists():
             raise ValueError(f"Estimator: warm_start_from {source} holds no checkpoint")
-        names = set(load(checkpoint_file(prefix)))
-        variables = [v for v in trainable_variables() if v.op.name in names]
-        if variables:
-            Saver(var_list=variables).restore(session, prefix)
-            log.info("Warm-started %d variables from %s", len(variables), prefix)
+        log.info("Warm-starting with WarmStartSettings: %s", settings)
+        warm_start(*settings)
 
     def _checkpoint_step(self) -> int:
         latest = self.latest_checkpoint()
@@ -309,6 +307,15 @@ def _checkpoint_mismatch(model_dir: str):
                          f"(another model's, or unreadable): {err}") from err
 
 
+def warm_start_settings(warm_start_from) -> WarmStartSettings | None:
+    """``warm_start_from`` as WarmStartSettings: a path warm-starts every trainable variable."""
+    if warm_start_from is None or isinstance(warm_start_from, WarmStartSettings):
+        return warm_start_from
+    if isinstance(warm_start_from, (str, bytes, os.PathLike)):
+        return WarmStartSettings(ckpt_to_initialize_from=os.fsdecode(warm_start_from))
+    raise ValueError(f"warm_start_from must be a string or a WarmStartSettings, instead got {type(warm_start_from)}")
+
+
 def resolved_config(config, model_dir) -> RunConfig:
     """``config`` (a RunConfig) with its model_dir agreeing with ``model_dir``; a temp folder if neither has one."""
     config = RunConfig() if config is None else config
@@ -357,16 +364,6 @@ def _run_training(session, batches: InputBatches, spec: EstimatorSpec) -> None:
         _, loss = session.run([spec.train_op, spec.loss], feed_dict=feeds)
         if not np.all(np.isfinite(loss)):
             raise NanLossDuringTrainingError("NaN loss during training.")
-
-
-def _chained(first, second):
-    """A Scaffold init_fn running ``first`` (if any) then ``second``."""
-    def init_fn(scaffold, session):
-        if first is not None:
-            first(scaffold, session)
-        second(scaffold, session)
-
-    return init_fn
 
 
 def _selected(predictions, predict_keys):

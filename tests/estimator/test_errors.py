@@ -155,5 +155,5 @@ def test_warm_start_from_a_folder_without_checkpoints(tmp_path):
     estimator = Estimator(linear_model_fn, model_dir=tmp_path / "m", warm_start_from=str(tmp_path / "empty"))
     with pytest.raises(ValueError, match=f"warm_start_from {tmp_path / 'empty'} holds no checkpoint"):
         estimator.train(lambda: (x, y), steps=1)
-    with pytest.raises(TypeError, match="WarmStartSettings are not supported yet"):
+    with pytest.raises(ValueError, match="warm_start_from must be a string or a WarmStartSettings"):
         Estimator(linear_model_fn, warm_start_from=object())
