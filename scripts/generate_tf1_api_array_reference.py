@@ -169,6 +169,11 @@ def linalg_cases(tf, p) -> dict:
         "matvec_t": la.matvec(m, p["v3a"][0], transpose_a=True), "cross": la.cross(a=p["v3a"], b=p["v3b"]), "cross_top": tf.cross(p["v3a"], p["v3b"]),
         "l2_normalize": la.l2_normalize(p["x"], axis=1), "l2_normalize_dim": la.l2_normalize(p["x"], dim=0),
         "eye": la.eye(2, batch_shape=[3]),
+        "matrix_rank": la.matrix_rank(a=p["bm"]), "matrix_rank_low": la.matrix_rank(tf.ones([3, 4]) * p["x"][:1], tol=1e-3),
+        "pinv": la.pinv(a=p["tall"]), "pinv_rcond": la.pinv(tf.ones([3, 3]), rcond=1e-3), "pinv_f64": la.pinv(d),
+        "normalize": la.normalize(tensor=p["x"], axis=1)[0], "normalize_norm": la.normalize(p["t3"], ord=1, axis=(1, 2))[1],
+        "lu_reconstruct": la.lu_reconstruct(lower_upper=lu, perm=perm), "lu_solve": la.lu_solve(lu, perm, rhs=rhs),
+        "lu_matrix_inverse": la.lu_matrix_inverse(*la.lu(p["bm"])), "lu_solve_batch": la.lu_solve(*la.lu(p["bm"]), rhs=p["bm"]),
     }
 
 

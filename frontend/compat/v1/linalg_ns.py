@@ -224,6 +224,92 @@ def cross(a, b, name=None):
 
 
 
+# ---- compositions over svd and lu ----------------------------------------------------------------------
+def _matrix_dims(a: Tensor) -> list:
+    """The last two dims of ``a``: ints where known, scalar tensors where not."""
+    dims = a.shape.as_list()[-2:] if a.shape.ndims is not None else [None, None]
+    return [d if d is not None else array_ops.shape(a)[i] for d, i in zip(dims, (-2, -1))]
+
+
+def matrix_rank(a, tol=None, validate_args=False, name=None):
+    """The number of singular values above ``tol`` (default: eps * max dim * the largest one)."""
+    with _scope(name, "matrix_rank"):
+        a = _matrix(a, "matrix_rank", "a")
+        s = svd(a, compute_uv=False)
+        if tol is None:
+            rows, cols = _matrix_dims(a)
+            largest = builtins.max(rows, cols) if isinstance(rows, int) and isinstance(cols, int) else math_ops.maximum(rows, cols)
+            eps = float(np.finfo(a.dtype.numpy).eps)
+            tol = eps * math_ops.cast(largest, a.dtype) * math_ops.reduce_max(s, axis=-1, keepdims=True)
+        return math_ops.reduce_sum(math_ops.cast(s > like(tol, s), DType.i32), axis=-1)
+
+
+def pinv(a, rcond=None, validate_args=False, name=None):
+    """The Moore-Penrose pseudo-inverse from the SVD, singular values below ``rcond`` * the largest dropped."""
+    with _scope(name, "pinv"):
+        a = _matrix(a, "pinv", "a")
+        if rcond is None:
+            rows, cols = _matrix_dims(a)
+            if isinstance(rows, int) and isinstance(cols, int):
+                largest = float(builtins.max(rows, cols))
+            else:
+                largest = math_ops.cast(math_ops.maximum(rows, cols), a.dtype)
+            rcond = 10.0 * largest * float(np.finfo(a.dtype.numpy).eps)
+        rcond = like(rcond, a, "rcond")
+        s, u, v = svd(a, full_matrices=False, compute_uv=True)
+        cutoff = rcond * math_ops.reduce_max(s, axis=-1)
+        s = array_ops.where(s > array_ops.expand_dims(cutoff, -1), s, like(np.inf, s))
+        return matmul(v / array_ops.expand_dims(s, -2), u, adjoint_b=True)
+
+
+def normalize(tensor, ord="euclidean", axis=None, name=None):
+    """(tensor / its norm, the norm), the norm kept with size-1 dims."""
+    with _scope(name, "normalize"):
+        tensor = to_tensor(tensor)
+        size = math_ops.cast(norm(tensor, ord=ord, axis=axis, keepdims=True), tensor.dtype)
+        return tensor / size, size
+
+
+def _unit_lower(lower_upper: Tensor) -> Tensor:
+    """L of a packed LU factor: its strictly lower part with ones on the diagonal."""
+    ones = array_ops.ones(lower_upper.shape.as_list()[:-1] if lower_upper.shape.is_fully_defined() else array_ops.shape(lower_upper)[:-1],
+                          lower_upper.dtype)
+    return set_diag(band_part(lower_upper, -1, 0), ones)
+
+
+def _permutation_matrix(perm: Tensor, d, dtype) -> Tensor:
+    """P with (P @ x)[i] = x[perm[i]]: a one-hot of ``perm`` (exact: 0/1 entries)."""
+    return array_ops.one_hot(perm, d, dtype=dtype)
+
+
+def lu_reconstruct(lower_upper, perm, validate_args=False, name=None):
+    """The matrix ``lu`` factored: P^T L U."""
+    with _scope(name, "lu_reconstruct"):
+        lower_upper = _square(lower_upper, "lu_reconstruct", "lower_upper")
+        perm = to_tensor(perm)
+        product = matmul(_unit_lower(lower_upper), band_part(lower_upper, 0, -1))
+        return matmul(_permutation_matrix(perm, _matrix_dims(lower_upper)[-1], lower_upper.dtype), product, transpose_a=True)
+
+
+def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None):
+    """X with A X = rhs from A's ``lu`` factors: permute rhs, then two triangular solves."""
+    with _scope(name, "lu_solve"):
+        lower_upper = _square(lower_upper, "lu_solve", "lower_upper")
+        perm, rhs = to_tensor(perm), _matrix(like(rhs, lower_upper, "rhs"), "lu_solve", "rhs")
+        permuted = matmul(_permutation_matrix(perm, _matrix_dims(lower_upper)[-1], lower_upper.dtype), rhs)
+        return triangular_solve(lower_upper, triangular_solve(_unit_lower(lower_upper), permuted), lower=False)
+
+
+def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
+    """A's inverse from its ``lu`` factors."""
+    with _scope(name, "lu_matrix_inverse"):
+        lower_upper = _square(lower_upper, "lu_matrix_inverse", "lower_upper")
+        if not lower_upper.shape.is_fully_defined():
+            raise ValueError("tf.linalg.lu_matrix_inverse: 'lower_upper' must have a fully known shape in tfc")
+        dims = lower_upper.shape.as_list()
+        return lu_solve(lower_upper, perm, eye(dims[-1], batch_shape=dims[:-2], dtype=lower_upper.dtype))
+
+
 # ---- norm ---------------------------------------------------------------------------------------------
 _MATRIX_ORDS = ("euclidean", "fro", 1, 2, np.inf)
 
@@ -381,8 +467,9 @@ matrix_triangular_solve, self_adjoint_eig, self_adjoint_eigvals = triangular_sol
 
 __all__ = [
     "adjoint", "band_part", "cholesky", "cholesky_solve", "cross", "det", "diag", "diag_part", "eigh", "eigvalsh", "einsum",
-    "eye", "global_norm", "inv", "l2_normalize", "logdet", "lstsq", "lu", "matmul", "matrix_transpose", "matvec", "norm",
-    "qr", "set_diag", "slogdet", "solve", "svd", "tensor_diag", "tensor_diag_part", "tensordot", "trace", "transpose",
+    "eye", "global_norm", "inv", "l2_normalize", "logdet", "lstsq", "lu", "lu_matrix_inverse", "lu_reconstruct", "lu_solve", "matmul",
+    "matrix_rank", "matrix_transpose", "matvec", "norm", "normalize", "pinv", "qr", "set_diag", "slogdet", "solve", "svd", "tensor_diag",
+    "tensor_diag_part", "tensordot", "trace", "transpose",
     "triangular_solve",
 ]
 TOP_LEVEL: tuple[str, ...] = (
