@@ -109,6 +109,23 @@ def test_softmax_cross_entropy_v1_stops_the_gradient_into_labels_and_v2_does_not
     np.testing.assert_allclose(value, -log_softmax, rtol=1e-5)
 
 
+def test_dilation_over_dynamic_spatial_sizes_pads_at_run_time():
+    """Space-to-batch padding computed from the fed shape equals the static construction (TensorFlow's numbers)."""
+    ref = recorded()
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, None, None, 3])
+    wd, wp = ref["in:wd"], ref["in:wp"]
+    fetches = {"depthwise_rate_same": tf.nn.depthwise_conv2d(x, wd, [1, 1, 1, 1], "SAME", rate=[2, 2]),
+               "separable_rate": tf.nn.separable_conv2d(x, wd, wp, [1, 1, 1, 1], "VALID", rate=[2, 2]),
+               "pool_avg_dilated": tf.nn.pool(x, [2, 2], "AVG", "VALID", dilation_rate=[2, 2])}
+    assert fetches["depthwise_rate_same"].shape.ndims == 4  # TensorFlow also knows the channels (6): tfc's SpaceToBatchND shape loses them
+    with tf.Session() as sess:
+        values = sess.run(fetches, {x: ref["in:x2"]})
+    for name, value in values.items():
+        group = "pool" if name.startswith("pool") else "conv"
+        np.testing.assert_allclose(value, ref[f"{group}:{name}"], rtol=1e-5, atol=1e-5, err_msg=name)
+
+
 def test_placeholder_batch_keeps_static_shapes():
     tf.reset_default_graph()
     x = tf.placeholder(tf.float32, [None, 7, 8, 3])

@@ -387,40 +387,63 @@ depthwise_conv2d_backprop_input = depthwise_conv2d_native_backprop_input
 depthwise_conv2d_backprop_filter = depthwise_conv2d_native_backprop_filter
 
 
+def _base_paddings(padding, filter_shape, rate: list[int]) -> list[list[int]]:
+    """The padding of each spatial dimension before space-to-batch: none for VALID, the dilated filter's for SAME."""
+    if padding == "VALID":
+        return [[0, 0] for _ in rate]
+    if padding != "SAME":
+        raise ValueError(f"padding must be 'SAME' or 'VALID'. Received: padding={padding!r}")
+    kernel = None if filter_shape is None else list(np.ravel(filter_shape))[:len(rate)]
+    if kernel is None or any(k is None for k in kernel):
+        raise ValueError(f"tf.nn.with_space_to_batch: 'SAME' padding needs a static filter_shape (got {filter_shape})")
+    totals = [(int(k) - 1) * r for k, r in zip(kernel, rate)]
+    return [[t // 2, t - t // 2] for t in totals]
+
+
+def _block_paddings(x, spatial_dims: list[int], base: list[list[int]], rate: list[int]):
+    """(block_shape, paddings, crops) over dimensions 1..max(spatial_dims): each padded size a multiple of
+    its rate; computed from the runtime shape where a spatial size is not static."""
+    dims = x.shape.as_list() if x.shape.ndims is not None else [None] * (max(spatial_dims) + 1)
+    shape = None if all(dims[d] is not None for d in spatial_dims) else array_ops.shape(x)
+    by_dim = {d: (r, b) for d, r, b in zip(spatial_dims, rate, base)}
+    block, paddings, crops = [], [], []
+    for dim in range(1, max(spatial_dims) + 1):
+        r, (before, after) = by_dim.get(dim, (1, (0, 0)))
+        if shape is None:
+            extra = (r - (dims[dim] + before + after) % r) % r
+            paddings.append([before, after + extra])
+        else:
+            extra = math_ops.floormod(math_ops.subtract(r, math_ops.floormod(math_ops.add_(shape[dim], before + after), r)), r)
+            paddings.append([before, math_ops.add_(extra, after)])
+        block.append(r)
+        crops.append([0, extra])
+    if shape is None:
+        return to_tensor(block, DType.i32), to_tensor(paddings, DType.i32), to_tensor(crops, DType.i32)
+
+    def pairs(rows):
+        return array_ops.stack([array_ops.stack([like(a, shape), like(b, shape)]) for a, b in rows])
+
+    return to_tensor(block, DType.i32), pairs(paddings), pairs(crops)
+
+
 def with_space_to_batch(input, dilation_rate, padding, op, filter_shape=None, spatial_dims=None, data_format=None):
     """``op(input, num_spatial_dims, padding)`` dilated by ``dilation_rate``: SpaceToBatchND, ``op`` with VALID
-    padding, BatchToSpaceND (TensorFlow's construction; spatial sizes must be static)."""
+    padding, BatchToSpaceND (TensorFlow's construction)."""
     x = to_tensor(input)
     rate = [int(r) for r in np.ravel(dilation_rate)]
     n = len(rate)
     if spatial_dims is None:
         spatial_dims = list(range(2, n + 2)) if data_format is not None and data_format.startswith("NC") else list(range(1, n + 1))
-    spatial_dims = list(spatial_dims)
+    spatial_dims = [int(d) for d in spatial_dims]
+    if len(spatial_dims) != n or sorted(set(spatial_dims)) != spatial_dims or spatial_dims[0] < 1:
+        raise ValueError(f"spatial_dims must be {n} increasing dimensions after the batch. Received: spatial_dims={spatial_dims}")
     if all(r == 1 for r in rate):
         return op(x, n, padding)
     if min(rate) < 1:
         raise ValueError(f"dilation_rate must be positive. Received: dilation_rate={rate}")
-    sizes = [x.shape.as_list()[d] if x.shape.ndims is not None else None for d in spatial_dims]
-    if None in sizes:
-        raise ValueError(f"tf.nn.with_space_to_batch: tfc needs static spatial sizes of 'input' when dilation_rate > 1 (got {x.shape})")
-    if padding == "SAME":
-        if filter_shape is None:
-            raise ValueError("tf.nn.with_space_to_batch: filter_shape is needed for 'SAME' padding")
-        kernel = [int(k) for k in np.ravel(filter_shape)[:n]]
-        totals = [(k - 1) * r for k, r in zip(kernel, rate)]
-        base = [[t // 2, t - t // 2] for t in totals]
-    elif padding == "VALID":
-        base = [[0, 0]] * n
-    else:
-        raise ValueError(f"padding must be 'SAME' or 'VALID'. Received: padding={padding!r}")
-    extra = [(r - (s + b[0] + b[1]) % r) % r for s, b, r in zip(sizes, base, rate)]
-    paddings, crops = [[b[0], b[1] + e] for b, e in zip(base, extra)], [[0, e] for e in extra]
-    first = spatial_dims[0]
-    block = [1] * (first - 1) + rate
-    paddings, crops = [[0, 0]] * (first - 1) + paddings, [[0, 0]] * (first - 1) + crops
-    spread = add("SpaceToBatchND", [x, to_tensor(block, DType.i32), to_tensor(paddings, DType.i32)], name="SpaceToBatchND")
-    y = op(spread, n, "VALID")
-    return add("BatchToSpaceND", [y, to_tensor(block, DType.i32), to_tensor(crops, DType.i32)], name="BatchToSpaceND")
+    block, paddings, crops = _block_paddings(x, spatial_dims, _base_paddings(padding, filter_shape, rate), rate)
+    spread = add("SpaceToBatchND", [x, block, paddings], name="SpaceToBatchND")
+    return add("BatchToSpaceND", [op(spread, n, "VALID"), block, crops], name="BatchToSpaceND")
 
 
 def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data_format=None, dilations=None):
