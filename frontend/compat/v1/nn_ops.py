@@ -1,5 +1,8 @@
-"""``tf.nn``: activations, convolution and pooling, dropout, losses and embeddings, with TF1's
-argument names (``dim=``, ``keep_prob``, ``_sentinel`` keyword-only calls)."""
+"""``tf.nn``: activations; 1-, 2- and 3-D convolutions, their transposes and gradients, depthwise,
+separable and dilated ones (through space-to-batch, as TensorFlow builds them); pooling; batch and
+local response normalization; moments; dropout, losses and embeddings; with TensorFlow 1's argument
+names and their deprecated spellings (``dim=``, ``keep_dims=``, ``value=``/``input=``, ``filter=``/``filters=``,
+``rate=``/``dilations=``)."""
 
 from __future__ import annotations
 
@@ -704,15 +707,10 @@ def batch_norm_with_global_normalization(t=None, m=None, v=None, beta=None, gamm
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
-    """``x / sqrt(max(sum(x ** 2, axis), epsilon))``."""
-    axis = pick(axis, dim, "axis", "dim")
-    x = to_tensor(x)
-    if x.dtype.is_complex:
-        raise ValueError("tf.nn.l2_normalize: tfc supports real 'x' only")
-    with get_default_graph().name_scope(name or "l2_normalize"):
-        square_sum = math_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
-        inv_norm = math_ops.rsqrt(math_ops.maximum(square_sum, like(epsilon, x)))
-        return math_ops.multiply(x, inv_norm, name="l2_normalize")
+    """tf.math.l2_normalize (one function in TensorFlow; imported here on call, since tf.math imports this module)."""
+    from . import math_ns
+
+    return math_ns.l2_normalize(x, axis=axis, epsilon=epsilon, name=name, dim=dim)
 
 
 def sufficient_statistics(x, axes, shift=None, keep_dims=None, name=None, keepdims=None):
