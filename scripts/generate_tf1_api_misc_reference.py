@@ -119,13 +119,27 @@ def random_reference(out: dict) -> None:
     draws = {"categorical": tf.random.categorical(logits, 20000, seed=3), "multinomial": tf.multinomial(logits, 20000, seed=3),
              "uniform_int": tf.random.uniform([20000], -3, 7, dtype=tf.int32, seed=3),
              "normal": tf.random.normal([20000], 2.0, 3.0, seed=3), "truncated": tf.random.truncated_normal([20000], -1.0, 0.5, seed=3)}
+    draws.update(stateless_draws())
     with tf.Session() as sess:
         got = sess.run(draws)
+    out.update({name: value for name, value in got.items() if name.startswith("stateless")})
     out["categorical_freq"] = np.stack([np.bincount(row, minlength=3) / row.size for row in got["categorical"]])
     out["multinomial_dtype"] = np.array(got["multinomial"].dtype.name)
     out["uniform_int_range"] = np.array([got["uniform_int"].min(), got["uniform_int"].max()])
     out["normal_stats"] = np.array([got["normal"].mean(), got["normal"].std()])
     out["truncated_stats"] = np.array([got["truncated"].mean(), got["truncated"].std(), got["truncated"].min(), got["truncated"].max()])
+
+
+def stateless_draws() -> dict:
+    """Stateless ops are functions of their seed: the same numbers in TensorFlow and tfc."""
+    logits = tf.log(tf.constant([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]]))
+    return {"stateless_uniform": tf.random.stateless_uniform([3, 4], seed=[1, 2], minval=-2.0, maxval=3.0),
+            "stateless_uniform_f64": tf.random.stateless_uniform([5], seed=[7, 0], dtype=tf.float64),
+            "stateless_uniform_int": tf.random.stateless_uniform([6], seed=[3, 4], minval=5, maxval=50, dtype=tf.int64),
+            "stateless_normal": tf.random.stateless_normal([4, 2], seed=[1, 2], mean=1.0, stddev=2.0),
+            "stateless_truncated_normal": tf.random.stateless_truncated_normal([8], seed=[9, 9], stddev=0.5),
+            "stateless_categorical": tf.random.stateless_categorical(logits, 10, seed=[5, 6], dtype=tf.int32),
+            "stateless_multinomial": tf.random.stateless_multinomial(logits, 10, seed=[5, 6])}
 
 
 def main() -> None:

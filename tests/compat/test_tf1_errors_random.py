@@ -289,3 +289,26 @@ def test_seeded_random_ops_repeat_and_top_level_names():
         tf.random.shuffle(tf.constant(3))
     with pytest.raises(ValueError, match="must be int32 or int64"):
         tf.random.categorical(tf.zeros([1, 4]), 2, dtype=tf.float32)
+
+
+def test_stateless_random_ops_give_tensorflow_s_numbers():
+    logits = tf.log(tf.constant([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]]))
+    draws = {"stateless_uniform": tf.random.stateless_uniform([3, 4], seed=[1, 2], minval=-2.0, maxval=3.0),
+             "stateless_uniform_f64": tf.random.stateless_uniform(shape=[5], seed=tf.constant([7, 0]), dtype=tf.float64),
+             "stateless_uniform_int": tf.random.stateless_uniform([6], seed=[3, 4], minval=5, maxval=50, dtype=tf.int64),
+             "stateless_normal": tf.random.stateless_normal([4, 2], seed=[1, 2], mean=1.0, stddev=2.0),
+             "stateless_truncated_normal": tf.random.stateless_truncated_normal([8], seed=[9, 9], stddev=0.5),
+             "stateless_categorical": tf.random.stateless_categorical(logits, 10, seed=[5, 6], dtype=tf.int32),
+             "stateless_multinomial": tf.random.stateless_multinomial(logits, 10, seed=[5, 6])}
+    assert draws["stateless_uniform"].shape.as_list() == [3, 4] and draws["stateless_multinomial"].dtype is tf.int64
+    with tf.Session() as sess:
+        got = sess.run(draws)
+    for name, value in got.items():
+        assert value.dtype == REF[name].dtype, name
+        np.testing.assert_allclose(value, REF[name], rtol=1e-6, atol=1e-7, err_msg=name)
+    with pytest.raises(ValueError, match="seed must be a shape \\[2\\] int32 or int64 tensor"):
+        tf.random.stateless_normal([2], seed=[1, 2, 3])
+    with pytest.raises(ValueError, match="alg must be 'auto_select' or 'philox'"):
+        tf.random.stateless_uniform([2], seed=[1, 2], alg="threefry")
+    with pytest.raises(ValueError, match="an integer dtype needs maxval"):
+        tf.random.stateless_uniform([2], seed=[1, 2], dtype=tf.int32)
