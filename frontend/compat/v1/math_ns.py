@@ -2,8 +2,8 @@
 
 Functions ``math_ops``/``nn_ops`` already define are reused; the rest add the TensorFlow op of the
 same name, or compose supported ops exactly where TensorFlow's Python composes them (logsumexp,
-l2_normalize, count_nonzero, the unsorted segment means...). ``reduce_euclidean_norm`` is left out:
-tfc does not legalize ``EuclideanNorm``.
+l2_normalize, count_nonzero, the unsorted segment means...). Left out because tfc does not legalize
+their ops: ``reduce_euclidean_norm`` (EuclideanNorm), ``bessel_i0``/``bessel_i1`` (BesselI0/I1).
 """
 
 from __future__ import annotations
@@ -92,27 +92,6 @@ def _scoped_unary(op_type: str, scope: str, doc: str):
     fn.__name__ = fn.__qualname__ = scope
     fn.__doc__ = doc
     return fn
-
-
-def erfcinv(x, name=None):
-    """The inverse of erfc: -ndtri(x / 2) / sqrt(2), as TensorFlow composes it."""
-    with get_default_graph().name_scope(name or "erfcinv"):
-        x = to_tensor(x, name="start")
-        return negative(ndtri(multiply(like(0.5, x), x))) * like(np.sqrt(0.5), x)
-
-
-def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
-    """TF1's deprecated spelling of add_n (same dtype and shape for every input)."""
-    if not inputs or not isinstance(inputs, (list, tuple)):
-        raise ValueError("tf.math.accumulate_n: inputs must be a list of at least one Tensor with the same dtype and shape")
-    inputs = [to_tensor(i) for i in inputs]
-    if any(i.dtype != inputs[0].dtype for i in inputs):
-        raise ValueError("tf.math.accumulate_n: inputs must be a list of at least one Tensor with the same dtype and shape")
-    if tensor_dtype is not None and as_dtype(tensor_dtype) != inputs[0].dtype:
-        raise TypeError(f"tf.math.accumulate_n: tensor_dtype is {tensor_dtype}, but inputs are {inputs[0].dtype}")
-    if len(inputs) == 1:
-        return inputs[0] if name is None else array_ops.identity(inputs[0], name=name)
-    return add_n(inputs, name=name)
 
 
 def _operands(*values) -> list[Tensor]:
@@ -227,13 +206,14 @@ _TRUEDIV = {DType.i8: DType.f32, DType.u8: DType.f32, DType.i16: DType.f32, DTyp
 
 def divide_no_nan(x, y, name=None):
     """x / y, 0 where y is 0; integers are cast to float first, as ``truediv`` does."""
-    x, y = _operands(x, y)
-    if x.dtype != y.dtype:
-        raise TypeError(f"tf.math.divide_no_nan: x and y must have the same dtype, got {x.dtype} and {y.dtype}")
-    target = _TRUEDIV.get(x.dtype)
-    if target is not None:
-        x, y = cast(x, target), cast(y, target)
-    return add_node("DivNoNan", [x, y], name=name or "div_no_nan")
+    with get_default_graph().name_scope(name or "div_no_nan") as scope:
+        x, y = _operands(x, y)
+        if x.dtype != y.dtype:
+            raise TypeError(f"tf.math.divide_no_nan: x and y must have the same dtype, got {x.dtype} and {y.dtype}")
+        target = _TRUEDIV.get(x.dtype)
+        if target is not None:
+            x, y = cast(x, target), cast(y, target)
+        return add_node("DivNoNan", [x, y], name=scope)
 
 
 def logical_xor(x, y, name="LogicalXor"):
@@ -278,6 +258,27 @@ def polyval(coeffs, x, name=None):
         for c in coeffs[1:]:
             p = c + p * x
         return p
+
+
+def erfcinv(x, name=None):
+    """The inverse of erfc: -ndtri(x / 2) / sqrt(2), as TensorFlow composes it."""
+    with get_default_graph().name_scope(name or "erfcinv"):
+        x = to_tensor(x, name="start")
+        return negative(ndtri(multiply(like(0.5, x), x))) * like(np.sqrt(0.5), x)
+
+
+def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
+    """TF1's deprecated spelling of add_n (same dtype and shape for every input)."""
+    if not inputs or not isinstance(inputs, (list, tuple)):
+        raise ValueError("tf.math.accumulate_n: inputs must be a list of at least one Tensor with the same dtype and shape")
+    inputs = [to_tensor(i) for i in inputs]
+    if any(i.dtype != inputs[0].dtype for i in inputs):
+        raise ValueError("tf.math.accumulate_n: inputs must be a list of at least one Tensor with the same dtype and shape")
+    if tensor_dtype is not None and as_dtype(tensor_dtype) != inputs[0].dtype:
+        raise TypeError(f"tf.math.accumulate_n: tensor_dtype is {tensor_dtype}, but inputs are {inputs[0].dtype}")
+    if len(inputs) == 1:
+        return inputs[0] if name is None else array_ops.identity(inputs[0], name=name)
+    return add_n(inputs, name=name)
 
 
 # ---- complex parts: the identity or zeros for real inputs, as in TensorFlow -------------------------
@@ -588,3 +589,8 @@ _NOT_TOP_LEVEL = {"bessel_i0e", "bessel_i1e", "cumulative_logsumexp", "divide_no
                   "log_softmax", "multiply_no_nan", "ndtri", "nextafter", "polyval", "reciprocal_no_nan", "reduce_std",
                   "reduce_variance", "softmax", "softplus", "softsign", "top_k", "xdivy", "xlog1py", "xlogy"}
 TOP_LEVEL: tuple[str, ...] = (*(n for n in __all__ if n not in _NOT_TOP_LEVEL), "truncatediv", "truncatemod", "div_no_nan")
+
+for _name in __all__:  # the factory-made functions of this module carry their TensorFlow names
+    _fn = globals()[_name]
+    if getattr(_fn, "__module__", None) == __name__ and _fn.__name__ in ("fn", "scan", "segment", "unsorted_segment"):
+        _fn.__name__ = _fn.__qualname__ = _name
