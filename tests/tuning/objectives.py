@@ -2,6 +2,7 @@
 
 import os
 import time
+from pathlib import Path
 
 
 def quadratic(hparams, report):
@@ -14,9 +15,15 @@ def grid_point(hparams, report):
     return float(hparams["a"]) + float(hparams["b"])
 
 
-def slow_pid(hparams, report):
-    """Sleeps a little so two workers overlap; returns this process's pid."""
-    time.sleep(0.3)
+def meeting_pid(hparams, report):
+    """Waits (up to a minute) until two worker processes have started a trial, each leaving its pid in
+    ``hparams["meeting"]``, so parallel workers overlap however slowly they start; reports and returns
+    this process's pid."""
+    folder = Path(hparams["meeting"])
+    (folder / str(os.getpid())).touch()
+    deadline = time.monotonic() + 60
+    while len(list(folder.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
     report(0, float(os.getpid()))
     return hparams["x"]
 

@@ -47,9 +47,15 @@ def test_tpe_beats_random_and_both_find_the_optimum(tmp_path):
     assert tpe == [_best("tpe", seed, tmp_path / "again") for seed in range(6)]  # deterministic
 
 
+def _meeting(tmp_path):
+    """The search space of ``objectives.meeting_pid``: x, and the folder where its workers meet."""
+    (tmp_path / "meeting").mkdir()
+    return {"x": tuning.Uniform(0.0, 1.0), "meeting": tuning.Choice([str(tmp_path / "meeting")])}
+
+
 def test_parallel_trials_run_in_separate_processes(tmp_path):
-    result = tuning.tune(objectives.slow_pid, {"x": tuning.Uniform(0.0, 1.0)}, method="random", max_trials=4, parallel=2,
-                         logdir=str(tmp_path))
+    result = tuning.tune(objectives.meeting_pid, _meeting(tmp_path), method="random", max_trials=4, parallel=2,
+                         logdir=str(tmp_path / "logs"))
     pids = {t.pid for t in result.trials}
     assert len(result.trials) == 4 and len(pids) == 2 and os.getpid() not in pids
     assert all(t.intermediate[0] == t.pid for t in result.trials)
@@ -148,8 +154,8 @@ def test_bad_dimensions():
 
 @pytest.mark.xdist_group("ray")  # with the other tests that start Ray clusters: one at a time
 def test_trials_run_as_ray_tasks(tmp_path):
-    result = tuning.tune(objectives.slow_pid, {"x": tuning.Uniform(0.0, 1.0)}, method="random", max_trials=2, parallel=2,
-                         use_ray=True, logdir=str(tmp_path))
+    result = tuning.tune(objectives.meeting_pid, _meeting(tmp_path), method="random", max_trials=2, parallel=2,
+                         use_ray=True, logdir=str(tmp_path / "logs"))
     assert [t.state for t in result.trials] == ["COMPLETE", "COMPLETE"]
     assert len({t.pid for t in result.trials}) == 2 and os.getpid() not in {t.pid for t in result.trials}
 
