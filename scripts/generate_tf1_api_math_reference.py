@@ -152,6 +152,19 @@ def nn_cases(tf, p) -> dict:
     }
 
 
+def named_cases(tf, p) -> dict:
+    """``name=`` as users pass it: the node (or the scope a composed function opens) takes it."""
+    m, x = tf.math, p["x"]
+    return {
+        "cumsum": m.cumsum(x, 1, name="running"), "reduce_logsumexp": m.reduce_logsumexp(x, 1, name="lse"),
+        "l2_normalize": m.l2_normalize(x, 1, name="unit"), "count_nonzero": m.count_nonzero(p["i"], name="nonzero"),
+        "erfinv": m.erfinv(p["sym"], name="inverse"), "divide_no_nan": m.divide_no_nan(x, p["z"], name="safe"),
+        "segment_sum": m.segment_sum(p["data"], p["ids"], name="sums"), "top_k": m.top_k(x, 2, name="best").indices,
+        "unsorted_segment_mean": m.unsorted_segment_mean(p["data"], p["uids"], 4, name="means"), "atan2": m.atan2(x, p["y"], name="angle"),
+        "log_sigmoid": m.log_sigmoid(x, name="ls"), "reduce_std": m.reduce_std(x, name="spread"), "real": m.real(p["c"], name="re"),
+    }
+
+
 def gradient_cases(tf, p) -> dict:
     """tf.gradients through the composed functions (logsumexp's max is a stop_gradient in both)."""
     m, x = tf.math, p["pos"]
@@ -165,7 +178,8 @@ def gradient_cases(tf, p) -> dict:
 
 
 GROUPS = {"unary": unary_cases, "binary": binary_cases, "reduction": reduction_cases, "scan": scan_cases,
-          "segment": segment_cases, "nn": nn_cases, "gradient": gradient_cases}
+          "segment": segment_cases, "nn": nn_cases, "named": named_cases,
+          "gradient": gradient_cases}
 
 
 def cases(tf, p) -> dict:
