@@ -256,3 +256,26 @@ def test_an_estimator_with_prev_names(tmp_path):
     np.testing.assert_array_equal(warm.get_variable_value("renamed/b"), [0.0])  # not chosen
     with pytest.raises(ValueError, match="warm_start_from must be a string or a WarmStartSettings, instead got <class 'int'>"):
         Estimator(linear_model_fn, warm_start_from=3)
+
+
+def test_a_linear_classifier_with_a_new_vocabulary(tmp_path):
+    """The weights of a vocabulary-file column follow their tokens into the new vocabulary."""
+    (tmp_path / "old.txt").write_text("red\ngreen\nblue\n")
+    (tmp_path / "new.txt").write_text("blue\npurple\nred\n")
+    colors = np.array([["red"], ["green"], ["blue"], ["red"]])
+    input_fn = lambda: ({"color": colors}, np.array([1, 0, 1, 1], np.int64))
+    column = tfc_top.feature_column.categorical_column_with_vocabulary_file
+    source = tfc_top.estimator.LinearClassifier([column("color", str(tmp_path / "old.txt"), vocabulary_size=3, num_oov_buckets=1)],
+                                                model_dir=tmp_path / "source", optimizer="SGD")
+    source.train(input_fn, steps=3)
+    old = source.get_variable_value("linear/linear_model/color/weights")
+    assert np.all(old[:3] != 0)
+    info = VocabInfo(str(tmp_path / "new.txt"), 3, 1, str(tmp_path / "old.txt"))
+    settings = WarmStartSettings(source.model_dir, var_name_to_vocab_info={"linear/linear_model/color/weights": info})
+    warm = tfc_top.estimator.LinearClassifier([column("color", str(tmp_path / "new.txt"), vocabulary_size=3, num_oov_buckets=1)],
+                                              model_dir=tmp_path / "warm", optimizer=tf.train.GradientDescentOptimizer(0.0),
+                                              warm_start_from=settings)
+    warm.train(input_fn, steps=1)
+    np.testing.assert_array_equal(warm.get_variable_value("linear/linear_model/color/weights"), [old[2], [0.0], old[0], [0.0]])
+    np.testing.assert_array_equal(warm.get_variable_value("linear/linear_model/bias_weights"),
+                                  source.get_variable_value("linear/linear_model/bias_weights"))
