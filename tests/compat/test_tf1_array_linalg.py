@@ -150,6 +150,9 @@ def test_bad_arguments_fail_naming_the_argument():
                            (lambda: tf.searchsorted(tf.constant(1.0), v), "rank 1"), (lambda: tf.sequence_mask([1, 2], [3, 4]), "'maxlen'")):
         with pytest.raises(ValueError, match=argument):
             call()
+    for call in (lambda: tf.reverse(m, [5]), lambda: tf.roll(m, 1, axis=4), lambda: tf.reverse_sequence(m, [1, 2], seq_axis=3)):
+        with pytest.raises(ValueError, match=r"(axis|seq_dim) \d+ .*out of range|must be in"):
+            call()
     with pytest.raises(ValueError, match="'axis'"):
         tf.norm(m, axis=(0, 0))
     with pytest.raises(ValueError, match="'ord'"):
