@@ -78,8 +78,8 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto", callbacks=None, validation_split: float = 0.0,
             validation_data=None, shuffle: bool = True, class_weight=None, sample_weight=None, initial_epoch: int = 0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq: int = 1):
-        """Train for ``epochs`` over numpy arrays or a :class:`tfc.data.Dataset` of batches; returns a
-        :class:`~tfc.keras.callbacks.History`."""
+        """Train for ``epochs`` over numpy arrays (``x`` one, a list, or a dict keyed by input name) or a
+        :class:`tfc.data.Dataset` of batches; returns a :class:`~tfc.keras.callbacks.History`."""
         if validation_data is None and validation_split:
             if isinstance(x, Dataset):
                 raise ValueError("fit(): validation_split is not supported when x is a Dataset; give validation_data")
