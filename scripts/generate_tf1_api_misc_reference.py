@@ -63,6 +63,7 @@ def debugging_reference(out: dict) -> None:
         out["check_numerics_messages"] = np.array([_numerics_message(sess, values) for values in ([np.nan], [np.inf], [np.nan, -np.inf])])
         out["assert_less_message"] = np.array(_failure(sess, tf.assert_less(x, 2.0, message="too big"), {x: np.array([1, 5, 7.5], np.float32)}))
     out["static_message"] = np.array(_static_message())
+    out["assert_shapes_messages"] = np.array(_assert_shapes_messages())
 
 
 def _assert_message(sess, value, summarize) -> str:
@@ -88,6 +89,19 @@ def _static_message() -> str:
     except tf.errors.InvalidArgumentError as err:
         return err.message
     raise AssertionError("expected a failure")
+
+
+def _assert_shapes_messages() -> list[str]:
+    """The ValueErrors of shape specs that static shapes already fail."""
+    tf.reset_default_graph()
+    x, y = tf.placeholder(tf.float32, [2, 3], name="x"), tf.placeholder(tf.float32, [4, 4], name="y")
+    messages = []
+    for spec in ([(x, ("N", "M")), (y, ("M", 4))], [(x, (2, 5))], [(x, ("...", 3)), (y, (1, "...", 4))], [(x, ("N",))]):
+        try:
+            tf.debugging.assert_shapes(spec, message="shapes")
+        except ValueError as err:
+            messages.append(str(err))
+    return messages
 
 
 INITIALIZERS = {

@@ -20,6 +20,7 @@ from tfc.runtime.errors import SessionError
 from tfc.types import DType
 
 from . import errors_ns
+from .array_ops import group
 from .dtypes_ns import dtype_name
 from .graph import get_default_graph
 from .math_ops import reduce_all
@@ -164,7 +165,7 @@ def _rank_assert(x, ranks, data, summarize, message, name, what: str):
         if static is not None and actual is not None:
             holds = actual == static if what == "rank" else actual >= static if what == "rank at least" else actual in static.tolist()
             if not holds:
-                wanted = tuple(static.tolist()) if what == "rank in" else int(static)
+                wanted = tuple(np.asarray(r, np.int32) for r in static.tolist()) if what == "rank in" else int(static)  # as TensorFlow prints it
                 raise ValueError(f"{message}Tensor {x.name} must have {what} {wanted}.  Received rank {actual}, shape {x.shape}")
             return add_op("NoOp", name="static_checks_determined_all_ok")
         rank = add("Rank", [x])
@@ -184,6 +185,86 @@ def assert_rank_at_least(x, rank, data=None, summarize=None, message=None, name=
 
 def assert_rank_in(x, ranks, data=None, summarize=None, message=None, name=None):
     return _rank_assert(x, ranks, data, summarize, message, name, "rank in")
+
+
+def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
+    """Checks tensors' shapes against specs like ``(x, ('N', 3))``: an int is a size, a string names a
+    size that must agree wherever it appears, ``None``/``'.'`` is any size, a leading ``...``/``'*'`` any
+    leading dims. Decided while building where shapes are static (ValueError), else Assert ops."""
+    prefix = _prefix(message)
+    with get_default_graph().name_scope(name or "assert_shapes"):
+        specs = [_shape_spec(to_tensor(x), s, prefix) for x, s in (shapes.items() if isinstance(shapes, dict) else shapes) if s is not None]
+        rank_checks = [check for check in (_spec_rank_check(spec, data, summarize, message, name) for spec in specs) if check is not None]
+        size_checks, named = [], {}
+        with get_default_graph().control_dependencies(rank_checks):
+            for x, leading, sizes, symbols in specs:
+                for i, symbol in enumerate(symbols):
+                    if symbol is None or symbol == ".":
+                        continue
+                    dim = i - len(symbols) if leading else i
+                    actual = sizes[dim] if isinstance(sizes, list) else _dim_of(sizes, dim)
+                    if not _is_size(symbol) and symbol not in named:
+                        named[symbol] = actual, x, dim
+                        continue
+                    wanted, how = (int(symbol), "Specified explicitly") if _is_size(symbol) else (
+                        named[symbol][0], f"Specified by tensor {named[symbol][1].name} dimension {named[symbol][2]}")
+                    if isinstance(actual, int) and isinstance(wanted, int):
+                        if actual != wanted:
+                            raise ValueError(f"{prefix}{how}.  Tensor {x.name} dimension {dim} must have size {wanted}.  "
+                                             f"Received size {actual}, shape {x.shape}")
+                        continue
+                    condition = add("Equal", [to_tensor(actual, DType.i32), to_tensor(wanted, DType.i32)])
+                    size_data = data if data is not None else [prefix, how, f"Tensor {x.name} dimension", dim, "must have size", wanted,
+                                                               "Received shape: ", add("Shape", [x], {"out_type": DType.i32})]
+                    size_checks.append(Assert(condition, size_data, summarize=summarize))
+            return group(*size_checks)
+
+
+def _is_size(symbol) -> bool:
+    return isinstance(symbol, (int, np.integer)) or (isinstance(symbol, str) and symbol.isdigit())
+
+
+def _shape_spec(x: Tensor, spec, prefix: str):
+    """(x, whether leading dims are left open, x's sizes (ints where static), the spec's symbols)."""
+    if not hasattr(spec, "__iter__") and not hasattr(spec, "__getitem__"):
+        raise ValueError(f"{prefix}Tensor {x.name}.  Specified shape must be an iterable.  An iterable has the attribute `__iter__` "
+                         f"or `__getitem__`.  Received specified shape: {spec}")
+    symbols = tuple(spec.as_list() if hasattr(spec, "as_list") else spec)
+    for i, symbol in enumerate(symbols):
+        if (symbol is Ellipsis or symbol == "*") and i != 0:
+            raise ValueError(f"{prefix}Tensor {x.name} specified shape index {i}.  Symbol `...` or `*` for a variable number of "
+                             "unspecified dimensions is only allowed as the first entry")
+    leading = bool(symbols) and (symbols[0] is Ellipsis or symbols[0] == "*")
+    symbols = symbols[1:] if leading else symbols
+    return x, leading, _dimension_sizes(x), symbols or (1,)
+
+
+def _dimension_sizes(x: Tensor):
+    """x's sizes, a scalar counting as ``[1]``: a list (ints where static, else scalar tensors), or, for an unknown rank, one shape tensor."""
+    rank = x.shape.rank
+    if rank == 0:
+        return [1]
+    shape = add("Shape", [x], {"out_type": DType.i32})
+    if rank is None:  # the shape, or [1] for a scalar: the first max(rank, 1) of shape + [1]
+        padded = add("ConcatV2", [[shape, to_tensor(np.array([1], np.int32))], to_tensor(0, DType.i32)])
+        length = add("Maximum", [add("Rank", [x]), to_tensor(1, DType.i32)])
+        return add("Slice", [padded, to_tensor(np.array([0], np.int32)), add("Reshape", [length, to_tensor(np.array([1], np.int32))])])
+    return [d if d is not None else _dim_of(shape, i) for i, d in enumerate(x.shape.as_list())]
+
+
+def _dim_of(shape: Tensor, dim: int) -> Tensor:
+    begin, end = to_tensor(np.array([dim], np.int32)), to_tensor(np.array([dim + 1 if dim != -1 else 0], np.int32))
+    return add("StridedSlice", [shape, begin, end, to_tensor(np.array([1], np.int32))], {"Index": DType.i32, "shrink_axis_mask": 1})
+
+
+def _spec_rank_check(spec, data, summarize, message, name):
+    x, leading, _, symbols = spec
+    rank = len(symbols)
+    if leading:
+        return None if rank in (0, 1) else assert_rank_at_least(x, rank, data, summarize, message, name)
+    if rank in (0, 1):
+        return assert_rank_in(x, [0, 1], data, summarize, message, name)
+    return assert_rank(x, rank, data, summarize, message, name)
 
 
 def assert_scalar(tensor, name=None, message=None):
@@ -435,7 +516,7 @@ def _element(value) -> str:
 __all__ = ["Assert", "assert_all_finite", "assert_equal", "assert_greater", "assert_greater_equal", "assert_integer", "assert_less",
            "assert_less_equal", "assert_near", "assert_negative", "assert_non_negative", "assert_non_positive", "assert_none_equal",
            "assert_positive", "assert_proper_iterable", "assert_rank", "assert_rank_at_least", "assert_rank_in",
-           "assert_same_float_dtype", "assert_scalar", "assert_type", "check_numerics", "is_finite", "is_inf", "is_nan",
+           "assert_same_float_dtype", "assert_scalar", "assert_shapes", "assert_type", "check_numerics", "is_finite", "is_inf", "is_nan",
            "is_non_decreasing", "is_numeric_tensor", "is_strictly_increasing"]
 # TF1's top-level names (tf.Assert, tf.assert_equal...; tf.check_numerics and tf.verify_tensor_all_finite are top-level only there).
-TOP_LEVEL: tuple[str, ...] = tuple(n for n in __all__ if n != "assert_all_finite") + ("check_numerics", "verify_tensor_all_finite")
+TOP_LEVEL: tuple[str, ...] = tuple(n for n in __all__ if n not in ("assert_all_finite", "assert_shapes")) + ("check_numerics", "verify_tensor_all_finite")
