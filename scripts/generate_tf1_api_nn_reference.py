@@ -29,7 +29,8 @@ def inputs() -> dict:
             "mean": normal(3), "var": np.abs(normal(3)) + 0.5, "logits": normal(4, 5), "labels": rng.uniform(size=(4, 5)).astype(np.float32),
             "targets": np.array([[0.0, 0.5, 1.0, 2.0, 3.5]] * 4, np.float32), "weights": rng.uniform(0.1, 2.0, size=(4, 5)).astype(np.float32),
             "zeros": np.array([[0.0, 1.0, 0.0], [2.0, 0.0, -1.0]], np.float32), "fc_w": normal(5, 3), "fc_b": normal(3),
-            "w1t": normal(3, 4, 3), "ker": np.abs(normal(2, 2, 3)) * 0.3}
+            "w1t": normal(3, 4, 3), "ker": np.abs(normal(2, 2, 3)) * 0.3, "table": normal(10, 3),
+            "ids": np.array([[0, 9, 4, 4], [7, 3, 1, 8]], np.int32)}
 
 
 def conv_cases(tf, d: dict) -> dict:
@@ -144,6 +145,22 @@ def layout_cases(tf, d: dict) -> dict:
             "top_k_values": values, "top_k_indices": indices}
 
 
+def embedding_cases(tf, d: dict) -> tuple[dict, dict]:
+    """embedding_lookup over one table and over shards ("mod", "div", uneven), with max_norm; gradients into the shards."""
+    nn = tf.nn
+    shards = [tf.placeholder(tf.float32, [None, 3]) for _ in range(3)]
+    table = d["table"]
+    feeds = {shards[0]: table[0:4], shards[1]: table[4:7], shards[2]: table[7:10]}
+    ids = d["ids"]
+    out = {"one": nn.embedding_lookup(table, ids), "one_max_norm": nn.embedding_lookup([table], ids, max_norm=2.0),
+           "mod": nn.embedding_lookup(shards, ids), "div": nn.embedding_lookup(shards, ids, partition_strategy="div"),
+           "div_max_norm": nn.embedding_lookup(params=shards, ids=ids[0], partition_strategy="div", name="emb", max_norm=1.5)}
+    loss = tf.reduce_sum(tf.square(out["mod"])) + tf.reduce_sum(out["div"] * 0.5)
+    for i, grad in enumerate(tf.gradients(loss, shards)):
+        out[f"grad{i}"] = tf.reshape(grad, [-1, 3])  # TensorFlow's IndexedSlices as a dense tensor
+    return out, feeds
+
+
 def gradient_cases(tf, d: dict) -> tuple[dict, dict]:
     """tf.gradients of the sum of squares of each new convolution w.r.t. its input and filter (placeholders, fed)."""
     nn = tf.nn
@@ -177,7 +194,8 @@ def built(result) -> tuple[dict, dict]:
     return result if isinstance(result, tuple) else (result, {})
 
 
-CASES = {"conv": conv_cases, "pool": pool_cases, "norm": norm_cases, "loss": loss_cases, "layout": layout_cases, "grad": gradient_cases}
+CASES = {"conv": conv_cases, "pool": pool_cases, "norm": norm_cases, "loss": loss_cases, "layout": layout_cases, "embed": embedding_cases,
+         "grad": gradient_cases}
 
 
 def signatures(v1) -> dict:

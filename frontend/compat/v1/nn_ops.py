@@ -192,15 +192,70 @@ def l2_loss(t, name=None):
     return add("L2Loss", [to_tensor(t)], name=name or "L2Loss")
 
 
+def _clip_rows(values, ids, max_norm):
+    """Each embedding (the dimensions after ``ids``'s) scaled down to L2 norm ``max_norm`` if above it."""
+    if max_norm is None:
+        return values
+    from . import clip_ops  # tf.clip_by_norm; clip_ops imports this module
+
+    ids_rank, rank = ids.shape.ndims, values.shape.ndims
+    if ids_rank is None or rank is None:
+        raise ValueError("tf.nn.embedding_lookup: max_norm needs the ranks of 'ids' and 'params' known")
+    return clip_ops.clip_by_norm(values, max_norm, axes=list(range(ids_rank, rank)))
+
+
+def _partition_ids(flat_ids, params: list, partition_strategy: str):
+    """(partition, row within it) of each id: ``id % n`` for "mod"; contiguous ranges, the first ones a row longer, for "div"."""
+    n = len(params)
+    if partition_strategy == "mod":
+        return math_ops.floormod(flat_ids, n), math_ops.floordiv(flat_ids, n)
+    if partition_strategy != "div":
+        raise ValueError(f"Unrecognized partition strategy: {partition_strategy}.Must be one of either `mod` or `div`.")
+    sizes = [p.shape.as_list()[0] if p.shape.ndims else None for p in params]
+    if None in sizes:
+        total = math_ops.reduce_sum(math_ops.cast(array_ops.stack([array_ops.shape(p)[0] for p in params]), flat_ids.dtype))
+    else:
+        total = to_tensor(sum(sizes), flat_ids.dtype)
+    per, extras = math_ops.floordiv(total, n), math_ops.floormod(total, n)
+    assignment = math_ops.maximum(math_ops.floordiv(flat_ids, math_ops.add_(per, 1)), math_ops.floordiv(math_ops.subtract(flat_ids, extras), per))
+    rows = array_ops.where(math_ops.less(assignment, extras), math_ops.floormod(flat_ids, math_ops.add_(per, 1)),
+                           math_ops.floormod(math_ops.subtract(flat_ids, extras), per))
+    return assignment, rows
+
+
+def _lookup_shape(ids, params):
+    """``ids``'s shape then a row's: a static list (one unknown size as -1) where the shapes allow, keeping the static shape."""
+    element = params.shape.as_list()[1:] if params.shape.ndims is not None else None
+    outer = ids.shape.as_list() if ids.shape.ndims is not None else None
+    if element is not None and outer is not None and None not in element and outer.count(None) <= 1:
+        return [-1 if d is None else d for d in outer] + element
+    tail = to_tensor(element, DType.i32) if element is not None and None not in element else array_ops.shape(params)[1:]
+    return array_ops.concat([array_ops.shape(ids), tail], 0)
+
+
 def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True, max_norm=None):
-    """Rows ``ids`` of ``params`` (one tensor or variable; sharded lists are not supported)."""
-    if isinstance(params, (list, tuple)):
-        if len(params) != 1:
-            raise ValueError("tf.nn.embedding_lookup: tfc supports one params tensor, not a sharded list")
-        params = params[0]
-    if max_norm is not None:
-        raise ValueError("tf.nn.embedding_lookup: max_norm is not supported")
-    return array_ops.gather(params, ids, name=name or "embedding_lookup")
+    """Rows ``ids`` of ``params``: one tensor or variable, or a list sharded by ``partition_strategy`` (gathered per
+    shard and stitched back, as TensorFlow does); each row clipped to L2 norm ``max_norm`` if given."""
+    if params is None:
+        raise ValueError("params must be specified")
+    params = list(params) if isinstance(params, (list, tuple)) else [params]
+    if not params:
+        raise ValueError("Length of params is currently 0. Need at least one param.")
+    ids = to_tensor(ids)
+    with get_default_graph().name_scope(name or "embedding_lookup"):
+        if len(params) == 1:
+            return array_ops.identity(_clip_rows(array_ops.gather(params[0], ids), ids, max_norm))
+        params = [to_tensor(p) for p in params]
+        flat_ids = array_ops.reshape(ids, [-1])
+        positions = array_ops.range(array_ops.size(flat_ids))
+        assignment, rows = _partition_ids(flat_ids, params, partition_strategy)
+        assignment = math_ops.cast(assignment, DType.i32)
+        n = len(params)
+        row_parts = add_op("DynamicPartition", [rows, assignment], {"num_partitions": n}, name="DynamicPartition").outputs
+        position_parts = add_op("DynamicPartition", [positions, assignment], {"num_partitions": n}, name="DynamicPartition").outputs
+        gathered = [array_ops.gather(p, part) for p, part in zip(params, row_parts)]
+        stitched = add("ParallelDynamicStitch", [list(position_parts), gathered], name="ParallelDynamicStitch")
+        return _clip_rows(array_ops.reshape(stitched, _lookup_shape(ids, params[0])), ids, max_norm)
 
 
 def in_top_k(predictions, targets, k, name=None):
