@@ -331,3 +331,17 @@ def test_assert_shapes_checks_sizes_and_named_dimensions():
             sess.run(check, {batch: np.ones((5, 3)), labels: np.ones(4), unknown: np.ones((2, 5))})
         with pytest.raises(tf.errors.InvalidArgumentError, match="Tensor Placeholder_2:0 dimension"):
             sess.run(check, {batch: np.ones((5, 3)), labels: np.ones(5), unknown: np.ones(4)})
+
+
+def test_add_check_numerics_ops_checks_every_float_tensor_in_order():
+    x = tf.placeholder(tf.float32, [2], name="x")
+    logged = tf.log(x, name="logged")
+    tf.multiply(logged, 0.0, name="scaled")
+    check = tf.add_check_numerics_ops()
+    assert check.type == "NoOp"
+    with tf.Session() as sess:
+        sess.run(check, {x: [1.0, 2.0]})
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"^logged:0 : Tensor had NaN values$"):
+            sess.run(check, {x: [1.0, -2.0]})  # scaled:0 is NaN too; logged:0 is checked first
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"^x:0 : Tensor had Inf values$"):
+            sess.run(check, {x: [np.inf, 2.0]})

@@ -375,6 +375,17 @@ def verify_tensor_all_finite(t=None, msg=None, name=None, x=None, message=None):
             return add("Identity", [x])
 
 
+def add_check_numerics_ops():
+    """One op checking every float16/32/64 output of the default graph's ops so far, named ``op:index``
+    in the message of the first with a NaN or an Inf (each check runs after the one before)."""
+    graph, checks = get_default_graph(), []
+    for op in graph.get_operations():
+        for output in op.outputs:
+            if output.dtype in (DType.f16, DType.f32, DType.f64):
+                with graph.control_dependencies([c.op for c in checks]):
+                    checks = [check_numerics(output, message=f"{op.name}:{output.value_index}")]
+    return group(*checks)
+
 def _one_of(value, alias, what: str, alias_name: str):
     if value is not None and alias is not None:
         raise ValueError(f"cannot give both '{what}' and its deprecated name '{alias_name}'")
@@ -404,7 +415,7 @@ _HAS_CHECKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph ->
 
 def runtime_checks(graph, elements) -> list[Operation]:
     """The Assert and CheckNumerics ops that a run of ``elements`` (Tensors and Operations) runs:
-    those its fetches depend on through inputs and control inputs."""
+    those its fetches depend on through inputs and control inputs, in the order they were made."""
     cached = _HAS_CHECKS.get(graph)
     if cached is None or cached[0] != graph.version:
         cached = _HAS_CHECKS[graph] = graph.version, any(op.type in _CHECKED_OPS for op in graph.get_operations())
@@ -421,7 +432,8 @@ def runtime_checks(graph, elements) -> list[Operation]:
             found.append(op)
         stack.extend(t.op for t in op.inputs)
         stack.extend(op.control_inputs)
-    return found
+    order = {id(op): i for i, op in enumerate(graph.get_operations())}
+    return sorted(found, key=lambda op: order.get(id(op), -1))  # the first made fails first, as chained checks do
 
 
 def checked_tensors(ops) -> list[Tensor]:
@@ -518,5 +530,6 @@ __all__ = ["Assert", "assert_all_finite", "assert_equal", "assert_greater", "ass
            "assert_positive", "assert_proper_iterable", "assert_rank", "assert_rank_at_least", "assert_rank_in",
            "assert_same_float_dtype", "assert_scalar", "assert_shapes", "assert_type", "check_numerics", "is_finite", "is_inf", "is_nan",
            "is_non_decreasing", "is_numeric_tensor", "is_strictly_increasing"]
-# TF1's top-level names (tf.Assert, tf.assert_equal...; tf.check_numerics and tf.verify_tensor_all_finite are top-level only there).
-TOP_LEVEL: tuple[str, ...] = tuple(n for n in __all__ if n not in ("assert_all_finite", "assert_shapes")) + ("check_numerics", "verify_tensor_all_finite")
+# TF1's top-level names (tf.Assert, tf.assert_equal...; tf.add_check_numerics_ops and tf.verify_tensor_all_finite are top-level only).
+TOP_LEVEL: tuple[str, ...] = (*(n for n in __all__ if n not in ("assert_all_finite", "assert_shapes")),
+                              "add_check_numerics_ops", "verify_tensor_all_finite")
