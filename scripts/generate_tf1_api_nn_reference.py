@@ -131,6 +131,9 @@ def loss_cases(tf, d: dict) -> dict:
             "sce_v2_kw": nn.softmax_cross_entropy_with_logits_v2(labels=d["labels"], logits=d["logits"], dim=-1),
             "avg_loss": nn.compute_average_loss(d["logits"][:, 0]),
             "avg_loss_w": nn.compute_average_loss(d["logits"][:, 0], sample_weight=d["weights"][:, 0], global_batch_size=8),
+            "avg_loss_w_column": nn.compute_average_loss(d["logits"][:, 0], sample_weight=d["weights"][:, :1]),
+            "avg_loss_loss_column": nn.compute_average_loss(d["logits"][:, :1], sample_weight=d["weights"][:, 0]),
+            "avg_loss_matrix": nn.compute_average_loss(d["logits"], sample_weight=0.5, global_batch_size=tf.constant(3)),
             "scale_reg": nn.scale_regularization_loss(d["logits"])}
 
 

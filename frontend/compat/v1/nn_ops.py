@@ -900,13 +900,27 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
                              name="logistic_loss")
 
 
+def _weighted(loss, sample_weight):
+    """``loss * sample_weight`` in float32, a weight of one more (trailing) or one fewer dimension squeezed or expanded to match."""
+    dtype = loss.dtype
+    loss = math_ops.cast(loss, DType.f32)
+    weight = math_ops.cast(sample_weight if isinstance(sample_weight, Tensor) else to_tensor(sample_weight, DType.f32), DType.f32)
+    loss_rank, weight_rank = loss.shape.ndims, weight.shape.ndims
+    if loss_rank is not None and weight_rank:
+        if weight_rank - loss_rank == 1:
+            weight = array_ops.squeeze(weight, [-1])
+        elif loss_rank - weight_rank == 1:
+            weight = array_ops.expand_dims(weight, -1)
+    return math_ops.cast(math_ops.multiply(loss, weight), dtype)
+
+
 def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
     """The summed (weighted) loss divided by the global batch size (the batch size: tfc runs one replica)."""
     loss = to_tensor(per_example_loss)
     if loss.shape.ndims == 0:
         raise ValueError(f"Invalid value passed for `per_example_loss`. Expected a tensor with at least rank 1. Received shape {loss.shape}")
     if sample_weight is not None:
-        loss = math_ops.multiply(loss, like(sample_weight, loss))
+        loss = _weighted(loss, sample_weight)
     if global_batch_size is None:
         global_batch_size = array_ops.shape(loss)[0]
     elif not isinstance(global_batch_size, Tensor) and (np.ndim(global_batch_size) != 0 or not float(global_batch_size).is_integer()
