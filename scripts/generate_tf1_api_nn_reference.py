@@ -137,6 +137,23 @@ def loss_cases(tf, d: dict) -> dict:
             "scale_reg": nn.scale_regularization_loss(d["logits"])}
 
 
+def basic_cases(tf, d: dict) -> dict:
+    """The functions tfc had before (activations, moments, batch_normalization, cross entropies...), on the same inputs."""
+    nn, x, logits = tf.nn, d["x2"], d["logits"]
+    mean, var = nn.moments(x, [0, 1, 2])
+    mean_k, var_k = nn.moments(logits, axes=[1], keep_dims=True)
+    out = {name: getattr(nn, name)(logits) for name in ("relu", "relu6", "elu", "selu", "softplus", "softsign", "sigmoid", "tanh")}
+    return out | {"leaky_relu": nn.leaky_relu(logits, alpha=0.3), "mean": mean, "var": var, "mean_k": mean_k, "var_k": var_k,
+                  "batch_normalization": nn.batch_normalization(x, mean, var, d["offset"], d["scale"], 1e-3),
+                  "batch_normalization_bare": nn.batch_normalization(x, mean, var, None, None, variance_epsilon=1e-3),
+                  "bias_add": nn.bias_add(x, d["offset"]), "xw_plus_b": nn.xw_plus_b(logits, d["fc_w"], d["fc_b"]),
+                  "sigmoid_xent": nn.sigmoid_cross_entropy_with_logits(labels=d["labels"], logits=logits),
+                  "softmax_xent": nn.softmax_cross_entropy_with_logits(labels=d["labels"], logits=logits),
+                  "sparse_xent": nn.sparse_softmax_cross_entropy_with_logits(labels=d["ids"][0] % 5, logits=logits),
+                  "l2_loss": nn.l2_loss(x), "in_top_k": nn.in_top_k(logits, d["ids"][1] % 5, 2),
+                  "softmax": nn.softmax(logits), "log_softmax": nn.log_softmax(logits, axis=-1)}
+
+
 def layout_cases(tf, d: dict) -> dict:
     """Block moves and top_k."""
     nn = tf.nn
@@ -197,7 +214,7 @@ def built(result) -> tuple[dict, dict]:
     return result if isinstance(result, tuple) else (result, {})
 
 
-CASES = {"conv": conv_cases, "pool": pool_cases, "norm": norm_cases, "loss": loss_cases, "layout": layout_cases, "embed": embedding_cases,
+CASES = {"conv": conv_cases, "pool": pool_cases, "norm": norm_cases, "loss": loss_cases, "layout": layout_cases, "embed": embedding_cases, "basic": basic_cases,
          "grad": gradient_cases}
 
 

@@ -60,6 +60,10 @@ def test_losses_match_tensorflow():
     run_group("loss", 1e-5, 1e-6)
 
 
+def test_activations_moments_and_cross_entropies_match_tensorflow():
+    run_group("basic", 1e-5, 1e-6)
+
+
 def test_block_moves_and_top_k_match_tensorflow():
     run_group("layout", 0, 0)
 
