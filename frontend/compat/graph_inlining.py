@@ -102,8 +102,8 @@ def _inlined(path: str, graph, outputs: list, stand_ins: dict) -> list[api.Tenso
     feeds = [name.partition(":")[0] for name in imported.feeds]
     unfed = [name for name in feeds if name not in stand_ins]
     if unfed:
-        raise TraceError(f"tf.{path} inside @tfc.compile reads graph placeholders ({', '.join(unfed)}): pass traced "
-                         "tensors instead", where)
+        raise TraceError(f"tf.{path} inside @tfc.compile makes or reads TensorFlow 1 placeholders ({', '.join(unfed)}): "
+                         "a compiled function takes its values as arguments", where)
     mapping = {arg: stand_ins[name].value for arg, name in zip(function.body.args, feeds)}
     for op in function.body.ops[:-1]:
         if has_side_effects(op):

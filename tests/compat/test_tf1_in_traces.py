@@ -94,7 +94,7 @@ def test_inlined_ops_differentiate_and_carry_the_node_name_at_the_user_s_line():
 
 
 @pytest.mark.parametrize("model, message", [
-    (lambda x: tf.placeholder(tf.float32, [2]), "tf.placeholder inside @tfc.compile reads graph placeholders"),
+    (lambda x: tf.placeholder(tf.float32, [2]), "tf.placeholder inside @tfc.compile makes or reads TensorFlow 1 placeholders"),
     (lambda x: tf.boolean_mask(x, x > 1.0), "tf.boolean_mask inside @tfc.compile: .*depends on the input values"),
     (lambda x: x + tf.random_normal([4, 6]), "tf.random_normal has state"),
     (lambda x: tf.tile(x, tf.shape(x)), "tf.tile: 'multiples' must be known when the function is traced"),

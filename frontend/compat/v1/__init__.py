@@ -12,8 +12,15 @@ from tensorboard.compat.proto.config_pb2 import ConfigProto, GPUOptions, RunMeta
 
 from tfc.types import DType
 
-from . import app, losses, train
+from . import app, clip_ops, indexing_ops, layout_ops, losses, train
+from . import debugging_ns as debugging
+from . import dtypes_ns as dtypes
+from . import errors_ns as errors
+from . import initializers_ns as initializers
+from . import linalg_ns as linalg
+from . import math_ns as math
 from . import nn_ops as nn
+from . import random_ns as random
 from .app import logging
 from .array_ops import (
     boolean_mask,
@@ -153,6 +160,14 @@ sub, mul, neg = subtract, multiply, negative
 newaxis = None
 
 
+# The names TensorFlow 1 has both in a namespace and at the top level (tf.cumsum is tf.math.cumsum),
+# and the modules whose every name is top-level; a name defined above keeps its meaning.
+_TOP_LEVEL = {name: getattr(module, name)
+              for module in (math, linalg, random, debugging, dtypes, initializers, indexing_ops, layout_ops, clip_ops)
+              for name in module.TOP_LEVEL if name not in globals()}
+globals().update(_TOP_LEVEL)
+
+
 def name_scope(name, default_name=None, values=None):
     """Ops created inside are named ``name/...`` in the default graph."""
     return get_default_graph().name_scope(name if name is not None else default_name)
@@ -213,7 +228,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'tfc.compat.v1' has no attribute {name!r}")
 
 __all__ = [
-    "app", "logging", "losses", *_UPPER_ROOMS,
+    "app", "logging", "losses", *_UPPER_ROOMS, *_TOP_LEVEL,
+    "debugging", "dtypes", "errors", "initializers", "linalg", "math", "random",
     "cond", "while_loop",
     "AUTO_REUSE", "VariableScope", "constant_initializer", "get_variable", "glorot_uniform_initializer", "ones_initializer",
     "random_normal_initializer", "random_uniform_initializer", "truncated_normal_initializer", "variable_scope", "zeros_initializer",
