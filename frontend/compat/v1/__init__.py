@@ -160,11 +160,19 @@ sub, mul, neg = subtract, multiply, negative
 newaxis = None
 
 
-# The names TensorFlow 1 has both in a namespace and at the top level (tf.cumsum is tf.math.cumsum),
-# and the modules whose every name is top-level; a name defined above keeps its meaning.
-_TOP_LEVEL = {name: getattr(module, name)
-              for module in (math, linalg, random, debugging, dtypes, initializers, indexing_ops, layout_ops, clip_ops)
-              for name in module.TOP_LEVEL if name not in globals()}
+def _top_level(modules) -> dict:
+    """The names TensorFlow 1 has both in a namespace and at the top level (tf.cumsum is tf.math.cumsum),
+    and those of the modules whose every name is top-level: a name defined above keeps its meaning, and
+    the first module that has a name gives it (tf.is_nan is tf.math.is_nan, not tf.debugging's)."""
+    names: dict = {}
+    for module in modules:
+        for name in module.TOP_LEVEL:
+            if name not in globals():
+                names.setdefault(name, getattr(module, name))
+    return names
+
+
+_TOP_LEVEL = _top_level((math, linalg, random, debugging, dtypes, initializers, indexing_ops, layout_ops, clip_ops))
 globals().update(_TOP_LEVEL)
 
 

@@ -11,6 +11,7 @@ dialect's own type rules, run on a tf-level IR copy of the graph as each op is a
 from __future__ import annotations
 
 import contextlib
+import re
 
 from tensorboard.compat.proto import graph_pb2, node_def_pb2
 
@@ -294,7 +295,8 @@ class Graph:
         items = self._collections.get(name, [])
         if scope is None:
             return list(items)
-        return [i for i in items if getattr(i, "name", "").startswith(scope)]
+        pattern = re.compile(scope)  # TensorFlow's rule: the scope is a regular expression matched at the name's start
+        return [i for i in items if hasattr(i, "name") and pattern.match(i.name)]
 
     def get_collection_ref(self, name: str) -> list:
         return self._collections.setdefault(name, [])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import re
 from pathlib import Path
 
 import numpy as np
@@ -55,11 +54,7 @@ class WarmStartSettings(collections.namedtuple("WarmStartSettings", ["ckpt_to_in
 def matching(collection: str, pattern) -> list:
     """The collection's variables whose name (``w:0``) the regex matches at its start (TensorFlow's
     ``get_collection(key, scope)``; None matches all)."""
-    items = get_default_graph().get_collection(collection)
-    if pattern is None:
-        return list(items)
-    regex = re.compile(pattern)
-    return [v for v in items if regex.match(getattr(v, "name", "") or "")]
+    return get_default_graph().get_collection(collection, pattern)
 
 
 def grouped_variables(vars_to_warm_start) -> dict:
