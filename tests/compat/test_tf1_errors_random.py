@@ -3,6 +3,7 @@ TensorFlow 2.15 (tests/data/compat_v1/api_misc.npz, from scripts/generate_tf1_ap
 TensorFlow's error classes raised by a Session, assertions that fail a run with TensorFlow's message,
 and the statistics of the random ops and initializers."""
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,8 @@ def test_a_session_raises_tensorflow_s_error_classes_and_tfc_s_own():
         with pytest.raises(tf.errors.FailedPreconditionError, match="variable 'v' is not initialized") as uninitialized:
             sess.run(v + 1)
         assert isinstance(uninitialized.value, SessionError) and uninitialized.value.error_code == 9
+        copy = pickle.loads(pickle.dumps(uninitialized.value))  # e.g. from a worker process
+        assert type(copy) is type(uninitialized.value) and str(copy) == str(uninitialized.value) and copy.error_code == 9
         with pytest.raises(tf.errors.InvalidArgumentError, match="you must feed a value for placeholder 'x'") as unfed:
             sess.run(x * 3)
         assert isinstance(unfed.value, GraphImportError) and "node 'x'" in str(unfed.value)

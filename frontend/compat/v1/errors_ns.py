@@ -121,16 +121,30 @@ _COMBINED: dict = {}
 
 
 def combined_class(tfc_class: type, tf_class: type, extra: tuple = ()) -> type:
-    """A class that is both ``tfc_class`` (what tfc raised) and TensorFlow's ``tf_class``; it prints as
-    ``tfc_class`` does."""
+    """A class that is both ``tfc_class`` (what tfc raised) and TensorFlow's ``tf_class``; it is made,
+    printed and pickled as ``tfc_class`` is."""
     key = tfc_class, tf_class, extra
     if key not in _COMBINED:
         if issubclass(tfc_class, tf_class):
             _COMBINED[key] = tfc_class
         else:
-            body = {"__str__": tfc_class.__str__, "__module__": tfc_class.__module__, "__doc__": tf_class.__doc__}
+            body = {"__init__": tfc_class.__init__, "__str__": tfc_class.__str__, "__reduce__": _reduce_combined, "combined_from": key,
+                    "__module__": tfc_class.__module__, "__doc__": tf_class.__doc__}
             _COMBINED[key] = type(tf_class.__name__, (tfc_class, tf_class, *extra), body)
     return _COMBINED[key]
+
+
+def _reduce_combined(err):
+    return restored_error, (*err.combined_from, err.args, dict(err.__dict__))
+
+
+def restored_error(tfc_class: type, tf_class: type, extra: tuple, args: tuple, state: dict) -> Exception:
+    """An error of a :func:`combined_class` as it was pickled (its class is made again, not looked up by name)."""
+    cls = combined_class(tfc_class, tf_class, extra)
+    err = cls.__new__(cls, *args)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 def as_op_error(err: Exception, tf_class: type | None = None, op=None, extra: tuple = ()) -> Exception:
