@@ -37,7 +37,7 @@ from tfc.frontend.eager import public, traceable
 from tfc.frontend.tracing import current_trace, device_scope, name_scope
 from tfc.types import DType
 
-from .traced_tf1 import ARRAY_MEANINGS, NN_MEANINGS
+from .traced_tf1 import ARRAY_MEANINGS
 
 V1 = "tfc.compat.v1"
 
@@ -207,7 +207,7 @@ class NnNamespace:
         graph_fn = None if name.startswith("__") else graph_function(f"nn.{name}")
         if graph_fn is None:
             raise AttributeError(f"module 'tfc.nn' has no attribute '{name}'")
-        return graph_only(f"nn.{name}", graph_fn, NN_MEANINGS.get(name))
+        return graph_only(f"nn.{name}", graph_fn, None)
 
 
 nn = NnNamespace()

@@ -43,7 +43,11 @@ def call_in_trace(path: str, graph_fn: Callable, args, kwargs):
     stand_ins: dict[str, api.Tensor] = {}  # placeholder name -> the traced tensor it stands for
     with graph.as_default():
         args, kwargs = _with_placeholders((args, kwargs), stand_ins, v1)
-        result = graph_fn(*args, **kwargs)
+        try:
+            result = graph_fn(*args, **kwargs)
+        except (TfcError, ValueError, TypeError, IndexError) as err:  # bad arguments, said where the user called it
+            raise TraceError(f"tf.{path} inside @tfc.compile: {str(err).splitlines()[0] if str(err) else type(err).__name__}",
+                             user_location()) from err
     outputs: list = []
     structure = _outputs(result, outputs, v1.Tensor)
     values = iter(_inlined(path, graph, outputs, stand_ins))

@@ -1,9 +1,10 @@
-"""What TensorFlow 1's array and ``tf.nn`` functions mean inside ``@tfc.compile``.
+"""What TensorFlow 1's commonest array functions mean inside ``@tfc.compile``, recorded directly.
 
-``import tfc as tf`` serves a TF1 graph and a traced function with one model function; these names
-(``tf.shape``, ``tf.tile``, ``tf.split``, ``tf.nn.softmax_cross_entropy_with_logits``...) build graph
-nodes outside a trace (:mod:`tfc.compat.v1`) and record tfc ops inside one, with TensorFlow 1's
-signatures. Sizes that shape a result (``multiples``, ``num_or_size_splits``, ``begin``) must be known
+``import tfc as tf`` serves a TF1 graph and a traced function with one model function. Inside a trace
+every other TF1 function is built on a scratch graph and inlined (:mod:`.graph_inlining`, a few ms a
+call at trace time); these (``tf.shape``, ``tf.tile``, ``tf.split``...), which model code calls most,
+record tfc ops at once with the same results (tests/compat/test_tf1_in_traces.py compares them with
+a Session). Sizes that shape a result (``multiples``, ``num_or_size_splits``, ``begin``) must be known
 when the function is traced, as XLA's static shapes need: a tensor there is a TraceError naming it.
 """
 
@@ -14,7 +15,7 @@ import builtins
 import numpy as np
 
 from tfc.diagnostics import TraceError
-from tfc.frontend import api, autodiff
+from tfc.frontend import api
 from tfc.frontend.tracing import user_location
 from tfc.types import DType
 
@@ -126,68 +127,8 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     return api.clip(t, clip_value_min, clip_value_max)
 
 
-def _labels_and_logits(function: str, labels, logits):
-    if labels is None or logits is None:
-        raise TraceError(f"tf.nn.{function}: give labels= and logits= by name", user_location())
-    return api.to_tensor(labels), api.to_tensor(logits)
-
-
-def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None, axis=None):
-    """TF1's: no gradient reaches the labels (``_v2`` lets it)."""
-    labels, logits = _labels_and_logits("softmax_cross_entropy_with_logits", labels, logits)
-    return _softmax_cross_entropy(autodiff.stop_gradient(labels), logits, dim if axis is None else axis)
-
-
-def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, dim=None):
-    labels, logits = _labels_and_logits("softmax_cross_entropy_with_logits_v2", labels, logits)
-    axis = axis if axis is not None else dim
-    return _softmax_cross_entropy(labels, logits, -1 if axis is None else axis)
-
-
-def _softmax_cross_entropy(labels, logits, axis: int):
-    return api.negative(api.sum(api.multiply(api.astype(labels, logits.dtype), api.log_softmax(logits, axis)), axis=axis))
-
-
-def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
-    labels, logits = _labels_and_logits("sparse_softmax_cross_entropy_with_logits", labels, logits)
-    if labels.ndim != logits.ndim - 1:
-        raise TraceError(f"tf.nn.sparse_softmax_cross_entropy_with_logits: labels must have rank {logits.ndim - 1} (logits' "
-                         f"rank minus one), got rank {labels.ndim}", user_location())
-    picked = api.one_hot(labels, logits.shape[-1], logits.dtype)
-    return api.negative(api.sum(api.multiply(picked, api.log_softmax(logits, -1)), axis=-1))
-
-
-def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
-    """``max(x, 0) - x * z + log(1 + exp(-|x|))``: TensorFlow's overflow-free form."""
-    labels, logits = _labels_and_logits("sigmoid_cross_entropy_with_logits", labels, logits)
-    labels = api.astype(labels, logits.dtype)
-    return api.add(api.subtract(api.relu(logits), api.multiply(logits, labels)), api.log1p(api.exp(api.negative(api.abs(logits)))))
-
-
-def l2_loss(t, name=None):
-    x = api.to_tensor(t)
-    return api.divide(api.sum(api.square(x)), api.astype(2, x.dtype))
-
-
-def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True, max_norm=None):
-    if isinstance(params, (list, tuple)):
-        if len(params) != 1:
-            raise TraceError("tf.nn.embedding_lookup inside @tfc.compile takes one params tensor, not a partitioned list", user_location())
-        params = params[0]
-    if max_norm is not None:
-        raise TraceError("tf.nn.embedding_lookup: max_norm is not supported inside @tfc.compile", user_location())
-    return api.take(params, ids, axis=0)
-
-
 ARRAY_MEANINGS = {"shape": shape, "size": size, "rank": rank, "tile": tile, "split": split, "slice": slice_,
                   "unstack": unstack, "range": range_, "clip_by_value": clip_by_value}
 """TensorFlow 1's top-level names with a traced meaning (:data:`tfc.frontend.compat.dispatch.TRACED_MEANINGS`)."""
 
-NN_MEANINGS = {"softmax_cross_entropy_with_logits": softmax_cross_entropy_with_logits,
-               "softmax_cross_entropy_with_logits_v2": softmax_cross_entropy_with_logits_v2,
-               "sparse_softmax_cross_entropy_with_logits": sparse_softmax_cross_entropy_with_logits,
-               "sigmoid_cross_entropy_with_logits": sigmoid_cross_entropy_with_logits,
-               "l2_loss": l2_loss, "embedding_lookup": embedding_lookup}
-"""``tf.nn``'s names with a traced meaning."""
-
-__all__ = ["ARRAY_MEANINGS", "NN_MEANINGS"]
+__all__ = ["ARRAY_MEANINGS"]
