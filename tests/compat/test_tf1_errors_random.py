@@ -154,7 +154,8 @@ def test_assertions_decided_while_building_raise_tensorflow_s_errors():
 
 def test_numeric_predicates_match_tensorflow():
     x = tf.placeholder(tf.float32, [None])
-    fetches = {"is_finite": tf.debugging.is_finite(x), "is_inf": tf.is_inf(x), "is_nan": tf.math.is_nan(x) if hasattr(tf.math, "is_nan") else tf.is_nan(x)}
+    fetches = {"is_finite": tf.debugging.is_finite(x), "is_inf": tf.is_inf(x), "is_nan": tf.is_nan(x)}
+    assert tf.debugging.is_nan is tf.math.is_nan and tf.debugging.is_finite is tf.math.is_finite
     monotonic = {"inc": [1, 2, 3], "flat": [1, 1, 2], "dec": [3, 2, 5], "one": [4], "empty": [], "2d": [[1, 2], [3, 3]]}
     fetches.update({f"non_decreasing_{k}": tf.is_non_decreasing(tf.constant(v, tf.float32)) for k, v in monotonic.items()})
     fetches.update({f"strictly_increasing_{k}": tf.debugging.is_strictly_increasing(x=tf.constant(v, tf.float32)) for k, v in monotonic.items()})

@@ -23,6 +23,7 @@ from . import errors_ns
 from .array_ops import group
 from .dtypes_ns import dtype_name
 from .graph import get_default_graph
+from .math_ns import is_finite, is_inf, is_nan  # tf.debugging's are tf.math's
 from .math_ops import reduce_all
 from .ops import add, add_op, to_tensor
 from .tensor import Operation, Tensor
@@ -392,18 +393,6 @@ def _one_of(value, alias, what: str, alias_name: str):
     if value is None and alias is None:
         raise ValueError(f"tf.verify_tensor_all_finite: '{what}' is required")
     return value if value is not None else alias
-
-
-def is_finite(x, name=None):
-    return add("IsFinite", [x], name=name or "IsFinite")
-
-
-def is_inf(x, name=None):
-    return add("IsInf", [x], name=name or "IsInf")
-
-
-def is_nan(x, name=None):
-    return add("IsNan", [x], name=name or "IsNan")
 
 
 assert_all_finite = verify_tensor_all_finite
