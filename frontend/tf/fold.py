@@ -30,6 +30,7 @@ from tfc.registry import Trait, lookup
 from tfc.rewriter import Rewriter
 from tfc.types import TensorType
 
+from .gradients_op import differentiated_ops
 from .tf_ir import (
     data_results,
     discard,
@@ -57,12 +58,14 @@ class TFFold(Pass):
     def run(self, module: Module) -> None:
         with Rewriter() as rewriter:
             for block in list(walk_blocks(module.op)):
+                differentiated = differentiated_ops(block)
                 for op in block.ops:
-                    self.fold(module, op, rewriter)
+                    self.fold(module, op, rewriter, op in differentiated)
 
-    def fold(self, module: Module, op: Operation, rewriter: Rewriter) -> None:
-        """Replace ``op`` by constants when it folds."""
-        if not self.eligible(op):
+    def fold(self, module: Module, op: Operation, rewriter: Rewriter, differentiated: bool = False) -> None:
+        """Replace ``op`` by constants when it folds (a ``differentiated`` op only when its results are
+        integers computed from static shapes, which carry no gradient)."""
+        if not self.eligible(op, differentiated):
             return
         scratch = Block()
         produced = trace_decomposition(module, op, scratch)
@@ -82,7 +85,7 @@ class TFFold(Pass):
             replacements.append(consts[0].results[-1] if moves_token else token)
         rewriter.replace(op, replacements)
 
-    def eligible(self, op: Operation) -> bool:
+    def eligible(self, op: Operation, differentiated: bool = False) -> bool:
         if not is_tf(op) or op.regions or not is_pure(op):
             return False
         opdef = lookup(op.name)
@@ -92,7 +95,7 @@ class TFFold(Pass):
         results = data_results(op)
         if tokens or not results:
             return False
-        if any(constant_value(v) is None for v in data) and not _shape_arithmetic(data, results):
+        if (differentiated or any(constant_value(v) is None for v in data)) and not _shape_arithmetic(data, results):
             return False
         return all(not too_big(r.type, self.max_elements) or not r.type.is_static for r in results)
 

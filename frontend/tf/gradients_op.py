@@ -46,6 +46,21 @@ tf_op("TfcGradients", _types, None, summary="tf.gradients: d(sum of ys * grad_ys
       outputs=(("dxs", lambda attrs: len(attrs.get("Txs", ()))),))
 
 
+def differentiated_ops(block: Block) -> set[Operation]:
+    """The ops of ``block`` that compute from an ``xs`` of one of its ``TfcGradients`` nodes: folding
+    them into constants (when ``xs`` is a ``tf.constant``) would cut the path the gradient follows."""
+    gradients = [op for op in block.ops if op.name == GRADIENTS]
+    if not gradients:
+        return set()
+    reached = {x for op in gradients for x in _split(len(op.attr("Tys")), [v for v in op.operands if not isinstance(v.type, TokenType)])[1]}
+    chosen: set[Operation] = set()
+    for op in block.ops:
+        if op.name != GRADIENTS and any(v in reached for v in op.operands):
+            chosen.add(op)
+            reached.update(op.results)
+    return chosen
+
+
 def expand_gradients(module: Module, function: Function) -> None:
     """Replace each ``TfcGradients`` node of ``function`` by its gradient computation, in order (so a
     gradient of a gradient sees the first one expanded)."""

@@ -35,7 +35,7 @@ from tfc.rewriter import Rewriter
 from tfc.types import FunctionType, ResourceType, TensorType, TokenType
 
 from .dialect import STATIC_SHAPES_HINT, ConstantRequired, DataDependentShape, DecomposeContext, data_types
-from .gradients_op import GRADIENTS, expand_gradients
+from .gradients_op import GRADIENTS, differentiated_ops, expand_gradients
 from .tf_ir import discard, evaluate_on_constants
 
 
@@ -155,6 +155,7 @@ class _Legalizer:
 
     def block(self, block: Block) -> None:
         legalized: list[Operation] = []
+        differentiated = differentiated_ops(block)  # not folded: a tf.gradients path runs through them
         for op in block.ops:
             if op.name == GRADIENTS:  # expanded once the function is legalized
                 continue
@@ -164,7 +165,7 @@ class _Legalizer:
                         self.block(inner)
                 continue
             scratch = Block()
-            if self.decompose(op, scratch):
+            if self.decompose(op, scratch, foldable=op not in differentiated):
                 carry_placement(op, scratch.ops)
                 self.rewriter.move_before(op, scratch.ops)
                 legalized.append(op)
@@ -175,7 +176,7 @@ class _Legalizer:
                 raise LegalizationError(f"{op.location.describe()}: error: '{op.name}' result still used after legalization")
             self.rewriter.erase(op)
 
-    def decompose(self, op: Operation, scratch: Block) -> bool:
+    def decompose(self, op: Operation, scratch: Block, foldable: bool = True) -> bool:
         opdef = lookup(op.name)
         if opdef is None or opdef.decompose is None:
             self.missing.setdefault(op.name, []).append(op.location.describe())
@@ -202,7 +203,7 @@ class _Legalizer:
             ) from None
         if len(produced) != len(results):
             raise LegalizationError(f"{op.location.describe()}: error: decomposition of '{op.name}' made {len(produced)} values for {len(results)} results")
-        if is_pure(op) and all(constant_value(v) is not None for v in operands):
+        if foldable and is_pure(op) and all(constant_value(v) is not None for v in operands):
             produced = _fold(self.module, op, produced, scratch) or produced
         for result, tensor in zip(results, produced):
             if not result.type.is_compatible(tensor.value.type):

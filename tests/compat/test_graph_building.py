@@ -235,3 +235,19 @@ def test_adagrad_trains_a_variable_fed_batches_of_unknown_size():
             session.run(tf.global_variables_initializer())
             session.run(step, {x: np.ones((4, 3), np.float32)})
             np.testing.assert_allclose(session.run(w), np.full((3, 2), 0.1 / np.sqrt(1.1)), rtol=1e-6)
+
+
+def test_gradients_with_respect_to_constants_follow_the_computation():
+    """``tf.gradients`` of values computed from ``tf.constant``s: the constant folding that runs before
+    legalization must not turn the path into a constant (whose gradient would be zero)."""
+    x = tf.constant([1.0, 2.0, 3.0])
+    w = tf.constant(np.ones((3, 2), np.float32))
+    squares = tf.gradients(tf.reduce_sum(x * x), x)[0]
+    dx, dw = tf.gradients(tf.reduce_sum(tf.matmul(tf.reshape(x, [1, 3]), w)), [x, w])
+    shaped = tf.gradients(tf.reduce_sum(tf.reshape(x, tf.shape(x)) * 3.0), x)[0]  # shape arithmetic still folds
+    with tf.Session() as sess:
+        got = sess.run([squares, dx, dw, shaped])
+    np.testing.assert_array_equal(got[0], [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(got[1], [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(got[2], [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    np.testing.assert_array_equal(got[3], [3.0, 3.0, 3.0])
