@@ -8,6 +8,7 @@ import numpy as np
 
 import tfc
 from tfc.frontend.tracing import current_trace
+from tfc.keras.keras_tensor import is_symbolic
 from tfc.keras.layers.base import Layer
 
 from .transform import dense_output, encode_features, sorted_columns, table_specs
@@ -43,8 +44,11 @@ class DenseFeatures(Layer):
 
     def __call__(self, features, training=None, cols_to_output_tensors=None):
         """On arrays: encode on the host, then run the dense part compiled. Inside a trace (``@tfc.compile``,
-        a model's step): ``features`` must already be encoded (numeric features may be passed raw)."""
+        a model's step): ``features`` must already be encoded (numeric features, and those of bucketized
+        columns, may be passed raw). On a dict of ``keras.Input``: a layer call of a functional model."""
         self.ensure_built(None)
+        if is_symbolic(features):
+            return self._call_symbolic(features, {})
         if current_trace() is not None:
             return self.call(features, cols_to_output_tensors)
         if cols_to_output_tensors is not None:

@@ -96,9 +96,19 @@ class BucketizedColumn(DenseColumn, CategoricalColumn):
         return self.source_column.parse_spec()
 
     def dense(self, encoded: dict, tables: dict):
+        if ids_key(self) not in encoded and isinstance(encoded, dict) and self.source_column.key in encoded:
+            return self.dense_from_values(encoded, tables)
         ids = feature(encoded, ids_key(self))
         one_hot = tfc.one_hot(ids, self.num_buckets) * tfc.expand_dims(feature(encoded, weights_key(self)), -1)
         return tfc.reduce_sum(one_hot, axis=1)
+
+    def dense_from_values(self, encoded: dict, tables: dict):
+        """The one-hot buckets from the raw numbers in tfc ops (a keras model's dict of Inputs): each
+        value's bucket is the count of boundaries at or below it, as TensorFlow's Bucketize."""
+        values = self.source_column.dense(encoded, tables)  # [batch, width], normalized as TensorFlow bucketizes
+        bounds = tfc.constant(np.asarray(self.boundaries, np.float32))
+        buckets = tfc.reduce_sum(tfc.cast(tfc.greater_equal(tfc.expand_dims(values, -1), bounds), tfc.int32), axis=-1)
+        return tfc.reshape(tfc.one_hot(buckets, len(self.boundaries) + 1), (-1, self.num_buckets))
 
 
 def bucketized_column(source_column: NumericColumn, boundaries) -> BucketizedColumn:

@@ -20,6 +20,7 @@ class KerasTensor:
     listed: bool = False  # the layer was called with a list of tensors (even of one)
     source: object = None  # for a model input: its InputLayer
     call: object = None  # the layer call that made this tensor (its outputs share it)
+    keys: tuple | None = None  # the layer was called with a dict of tensors: its keys, in the order of ``inputs``
 
     @property
     def ndim(self) -> int:
@@ -30,7 +31,9 @@ class KerasTensor:
 
 
 def is_symbolic(value) -> bool:
-    """Whether ``value`` (or any element of a list/tuple of them) is a KerasTensor."""
+    """Whether ``value`` (or any element of a list/tuple or value of a dict of them) is a KerasTensor."""
+    if isinstance(value, dict):
+        return any(is_symbolic(v) for v in value.values())
     if isinstance(value, (list, tuple)):
         return any(is_symbolic(v) for v in value)
     return isinstance(value, KerasTensor)

@@ -183,13 +183,14 @@ class Layer:
 
     def _call_symbolic(self, inputs, kwargs):
         """Record a call on symbolic tensors (one KerasTensor per output, sharing the call): the
-        outputs' shapes come from tracing ``call`` once."""
+        outputs' shapes come from tracing ``call`` once. A dict's keys are kept with its tensors."""
         self._note_build_input(inputs)
         self.ensure_built(_shape_of(inputs))
         specs = self.compute_output_spec(inputs, kwargs)
-        listed, call = isinstance(inputs, (list, tuple)), object()
-        outputs = [KerasTensor(shape, dtype, layer=self, inputs=list(inputs) if listed else [inputs], index=i, name=self.name,
-                               listed=listed, call=call) for i, (shape, dtype) in enumerate(specs if isinstance(specs, list) else [specs])]
+        listed, keys, call = isinstance(inputs, (list, tuple)), tuple(inputs) if isinstance(inputs, dict) else None, object()
+        given = list(inputs.values()) if keys is not None else list(inputs) if listed else [inputs]
+        outputs = [KerasTensor(shape, dtype, layer=self, inputs=given, index=i, name=self.name, listed=listed, call=call, keys=keys)
+                   for i, (shape, dtype) in enumerate(specs if isinstance(specs, list) else [specs])]
         return outputs if isinstance(specs, list) else outputs[0]
 
     def compute_mask(self, inputs, mask=None):
@@ -200,12 +201,12 @@ class Layer:
         """(output shape with the batch dimension None, dtype), or a list of them for a layer of several
         outputs: ``call`` traced on zeros of batch 2."""
         kwargs = dict(kwargs or {})
-        wrap = isinstance(inputs, (list, tuple))
-        given = list(inputs) if wrap else [inputs]
+        wrap, keys = isinstance(inputs, (list, tuple)), list(inputs) if isinstance(inputs, dict) else None
+        given = list(inputs.values()) if keys is not None else list(inputs) if wrap else [inputs]
         examples = [np.zeros(tuple(2 if d is None else d for d in t.shape), t.dtype) for t in given]
 
         def traced(*xs):
-            args = list(xs) if wrap else xs[0]
+            args = dict(zip(keys, xs)) if keys is not None else list(xs) if wrap else xs[0]
             if "training" in inspect.signature(self.call).parameters:
                 kwargs["training"] = False
             return self.call(args, **kwargs)
@@ -277,7 +278,9 @@ def _check_config_overridden(layer: Layer) -> None:
 
 
 def _input_spec(inputs):
-    """{"shape": [None, ...], "dtype": "float32"} of an input (a list of them for a list of inputs)."""
+    """{"shape": [None, ...], "dtype": "float32"} of an input (a list or dict of them for a list or dict of inputs)."""
+    if isinstance(inputs, dict):
+        return {key: _input_spec(x) for key, x in inputs.items()}
     if isinstance(inputs, (list, tuple)):
         return [_input_spec(x) for x in inputs]
     dtype = inputs.dtype if isinstance(inputs.dtype, str) else np.dtype(getattr(inputs.dtype, "numpy", inputs.dtype)).name
@@ -286,12 +289,16 @@ def _input_spec(inputs):
 
 
 def _symbolic_input(spec):
+    if isinstance(spec, dict) and "shape" not in spec:
+        return {key: _symbolic_input(s) for key, s in spec.items()}
     if isinstance(spec, list):
         return [_symbolic_input(s) for s in spec]
     return KerasTensor(tuple(spec["shape"]), spec["dtype"])
 
 
 def _shape_of(inputs):
+    if isinstance(inputs, dict):
+        return {key: _shape_of(x) for key, x in inputs.items()}
     if isinstance(inputs, (list, tuple)):
         return [_shape_of(x) for x in inputs]
     return tuple(inputs.shape)

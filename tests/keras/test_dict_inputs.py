@@ -162,3 +162,70 @@ def test_inputs_are_cast_to_the_input_dtype():
     out = model.predict({"ids": np.array([[1, 2], [3, 4]], np.int64), "scale": np.array([2, 3], np.int64)}, verbose=0)
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, [[2.0, 2.0], [3.0, 3.0]])
+
+
+def features_model():
+    """The generator's DenseFeatures model: numeric and bucketized columns over a dict of Inputs."""
+    fc = tfc.feature_column
+    age = fc.numeric_column("age")
+    columns = [fc.numeric_column("income", shape=2), age, fc.bucketized_column(age, [30.0, 50.0])]
+    inputs = {"age": keras.Input((1,), name="age"), "income": keras.Input((2,), name="income")}
+    dense = fc.DenseFeatures(columns, name="features")(inputs)
+    hidden = keras.layers.Dense(5, activation="relu", name="hidden")(dense)
+    return keras.Model(inputs, keras.layers.Dense(1, name="out")(hidden)), keras.Model(inputs, dense)
+
+
+def test_dense_features_in_a_functional_model_trains_as_keras(ref):
+    model, features = features_model()
+    x, y = ref_inputs(ref, "features")
+    assert [layer.name for layer in model.layers] == REFERENCE["features"]["layers"] and features.outputs[0].shape == (None, 6)
+    np.testing.assert_array_equal(features.predict(x, verbose=0), ref["features/dense"])  # age, age_bucketized, income
+    model.set_weights([ref[f"features/initial{i}"] for i in range(REFERENCE["features"]["weights"])])
+    model.compile(keras.optimizers.Adam(0.01), "mse")
+    history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], REFERENCE["features"]["history"]["loss"], rtol=1e-5)
+    for i, weight in enumerate(model.get_weights()):
+        np.testing.assert_allclose(weight, ref[f"features/final{i}"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(model.predict(x, verbose=0), ref["features/predict"], rtol=1e-5, atol=1e-5)
+
+
+def test_dense_features_model_from_a_dataset_equals_a_hand_computation():
+    rng = np.random.default_rng(5)
+    x = {"age": rng.uniform(10, 70, size=(24,)).astype(np.float32), "income": rng.normal(size=(24, 2)).astype(np.float32)}
+    x["age"][:3] = [30.0, 50.0, 29.5]  # on and beside the boundaries
+    y = (x["age"] > 40).astype(np.float32) + x["income"][:, 0]
+    model, _ = features_model()
+    model.compile(keras.optimizers.Adam(0.01), "mse")
+    history = model.fit(Dataset.from_tensor_slices((x, y)).batch(8), epochs=4, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    buckets = np.eye(3, dtype=np.float32)[np.searchsorted([30.0, 50.0], x["age"], side="right")]
+    dense = np.concatenate([x["age"][:, None], buckets, x["income"]], axis=1)
+    kernel, bias, out_kernel, out_bias = model.get_weights()
+    expected = np.maximum(dense @ kernel + bias, 0) @ out_kernel + out_bias
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match='Missing data for input "income"'):
+        model.predict({"age": x["age"]}, verbose=0)
+
+
+def test_a_functional_model_called_on_a_dict_of_inputs_and_a_subclassed_model_taking_a_dict():
+    a, b = keras.Input((2,), name="a"), keras.Input((1,), name="b")
+    inner = keras.Model({"a": a, "b": b}, keras.layers.Dense(1)(keras.layers.Concatenate()([a, b])))
+    a2, b2 = keras.Input((2,), name="a2"), keras.Input((1,), name="b2")
+    outer = keras.Model([a2, b2], inner({"a": a2, "b": b2}))
+    x = {"a": np.arange(8, dtype=np.float32).reshape(4, 2), "b": np.ones((4, 1), np.float32)}
+    np.testing.assert_array_equal(outer.predict([x["a"], x["b"]], verbose=0), inner.predict(x, verbose=0))
+
+    class Joined(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(tfc.concat([inputs["a"], inputs["b"]], axis=1))
+
+    model = Joined()
+    model.compile(keras.optimizers.SGD(0.01), "mse")
+    history = model.fit(x, np.ones((4, 1), np.float32), epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.concatenate([x["a"], x["b"]], 1) @ kernel + bias, rtol=1e-6)
