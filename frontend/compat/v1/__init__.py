@@ -172,7 +172,7 @@ def _top_level(modules) -> dict:
     return names
 
 
-_TOP_LEVEL = _top_level((math, linalg, random, debugging, dtypes, initializers, indexing_ops, layout_ops, clip_ops))
+_TOP_LEVEL = _top_level((math, linalg, random, debugging, dtypes, errors, initializers, indexing_ops, layout_ops, clip_ops))
 globals().update(_TOP_LEVEL)
 
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from tfc.types import DType
 
-from . import array_ops, math_ops, nn_ops
+from . import array_ops, math_ops
 from .graph import get_default_graph
-from .ops import to_tensor
+from .ops import add, to_tensor
 from .tensor import Tensor
 
 
@@ -36,7 +36,7 @@ def global_norm(t_list, name=None):
     """``sqrt(sum of every entry squared)`` over a list of tensors (None entries skipped)."""
     values = _tensor_list(t_list, "tf.global_norm")
     with get_default_graph().name_scope(name or "global_norm"):
-        half_squares = [nn_ops.l2_loss(v) for v in values if v is not None]
+        half_squares = [add("L2Loss", [v], name="L2Loss") for v in values if v is not None]
         half = math_ops.reduce_sum(array_ops.stack(half_squares))
         return math_ops.sqrt(half * to_tensor(2.0, half.dtype), name="global_norm")
 

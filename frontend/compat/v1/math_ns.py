@@ -68,7 +68,7 @@ from .math_ops import (
 )
 from .math_ops import pow_ as pow
 from .math_ops import round_ as round
-from .nn_ops import in_top_k, log_softmax, softmax, softplus, softsign, zero_fraction
+from .nn_ops import in_top_k, l2_normalize, log_softmax, softmax, softplus, softsign, zero_fraction
 from .ops import add as add_node
 from .ops import add_op, axis_list, like, pick, to_tensor
 from .tensor import Tensor
@@ -413,23 +413,6 @@ def count_nonzero(input_tensor=None, axis=None, keepdims=None, dtype=DType.i64, 
         nonzero = x if x.dtype == DType.bool else not_equal(x, array_ops.zeros([], x.dtype))
         counts = reduce_sum(cast(nonzero, DType.i64), axis, keepdims=keepdims)
         return cast(counts, as_dtype(dtype))
-
-
-def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
-    """x / sqrt(max(sum(x**2, axis), epsilon)): unit L2 norm along ``axis`` (every axis when None)."""
-    axis = pick(axis, dim, "axis", "dim")
-    with get_default_graph().name_scope(name or "l2_normalize") as scope:
-        x = to_tensor(x, name="x")
-        _check_axes("l2_normalize", x, axis)
-        if x.dtype.is_complex:
-            re, im = real(x), imag(x)
-            square_sum = reduce_sum(add(square(re), square(im)), axis, keepdims=True)
-            inv_norm = rsqrt(maximum(square_sum, like(epsilon, square_sum)))
-            parts = [multiply(re, inv_norm), multiply(im, inv_norm)]
-            return add_node("Complex", parts, {"Tout": x.dtype}, name=scope)
-        square_sum = reduce_sum(square(x), axis, keepdims=True)
-        inv_norm = rsqrt(maximum(square_sum, like(epsilon, square_sum)))
-        return multiply(x, inv_norm, name=scope)
 
 
 def lbeta(x, name=None):

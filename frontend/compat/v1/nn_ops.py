@@ -11,7 +11,7 @@ import numpy as np
 from tfc.frontend.tensor import as_dtype
 from tfc.types import DType
 
-from . import array_ops, math_ops, random_ops
+from . import array_ops, clip_ops, math_ops, random_ops
 from .graph import get_default_graph
 from .ops import add, add_op, like, pick, to_tensor
 from .tensor import Tensor
@@ -196,8 +196,6 @@ def _clip_rows(values, ids, max_norm):
     """Each embedding (the dimensions after ``ids``'s) scaled down to L2 norm ``max_norm`` if above it."""
     if max_norm is None:
         return values
-    from . import clip_ops  # tf.clip_by_norm; clip_ops imports this module
-
     ids_rank, rank = ids.shape.ndims, values.shape.ndims
     if ids_rank is None or rank is None:
         raise ValueError("tf.nn.embedding_lookup: max_norm needs the ranks of 'ids' and 'params' known")
@@ -762,10 +760,30 @@ def batch_norm_with_global_normalization(t=None, m=None, v=None, beta=None, gamm
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
-    """tf.math.l2_normalize (one function in TensorFlow; imported here on call, since tf.math imports this module)."""
-    from . import math_ns
+    """x / sqrt(max(sum(|x|**2, axis), epsilon)): unit L2 norm along ``axis`` (every axis when None);
+    also ``tf.math.l2_normalize``."""
+    axis = pick(axis, dim, "axis", "dim")
+    with get_default_graph().name_scope(name or "l2_normalize") as scope:
+        x = to_tensor(x, name="x")
+        _check_axes("l2_normalize", x, axis)
+        if x.dtype.is_complex:
+            parts = [add(part, [x], {"Tout": DType.f64 if x.dtype == DType.c128 else DType.f32}, name=part) for part in ("Real", "Imag")]
+            square_sum = math_ops.reduce_sum(math_ops.add_(math_ops.square(parts[0]), math_ops.square(parts[1])), axis, keepdims=True)
+            inv_norm = math_ops.rsqrt(math_ops.maximum(square_sum, like(epsilon, square_sum)))
+            return add("Complex", [math_ops.multiply(part, inv_norm) for part in parts], {"Tout": x.dtype}, name=scope)
+        square_sum = math_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
+        inv_norm = math_ops.rsqrt(math_ops.maximum(square_sum, like(epsilon, square_sum)))
+        return math_ops.multiply(x, inv_norm, name=scope)
 
-    return math_ns.l2_normalize(x, axis=axis, epsilon=epsilon, name=name, dim=dim)
+
+def _check_axes(fn: str, x: Tensor, axis) -> None:
+    """ValueError when a constant ``axis`` is outside ``x``'s known rank."""
+    rank = x.shape.ndims
+    if axis is None or isinstance(axis, Tensor) or rank is None:
+        return
+    for a in np.atleast_1d(np.asarray(axis)).tolist():
+        if not isinstance(a, int) or not -rank <= a < rank:
+            raise ValueError(f"tf.math.{fn}: axis={axis!r} is out of range for a tensor of rank {rank} (shape {x.shape})")
 
 
 def sufficient_statistics(x, axes, shift=None, keep_dims=None, name=None, keepdims=None):
