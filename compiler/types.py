@@ -64,6 +64,54 @@ class DType(enum.Enum):
     def bits(self) -> int:
         return 1 if self is DType.bool else self.numpy.itemsize * 8
 
+    # ---- TensorFlow's spellings, so TF1 code reading ``x.dtype.base_dtype`` or ``.as_numpy_dtype`` ports
+    @property
+    def base_dtype(self) -> DType:
+        return self
+
+    @property
+    def as_numpy_dtype(self) -> type:
+        return self.numpy.type
+
+    @property
+    def is_floating(self) -> bool:
+        return self.is_float
+
+    @property
+    def is_integer(self) -> bool:
+        return self.is_int
+
+    @property
+    def is_bool(self) -> bool:
+        return self is DType.bool
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self.is_unsigned_int
+
+    @property
+    def real_dtype(self) -> DType:
+        return {DType.c64: DType.f32, DType.c128: DType.f64}.get(self, self)
+
+    @property
+    def size(self) -> int:
+        """Bytes per element."""
+        return self.numpy.itemsize
+
+    @property
+    def min(self):
+        """The lowest value (TensorFlow's: -inf is not it, the lowest finite float is)."""
+        return self._limits().min
+
+    @property
+    def max(self):
+        return self._limits().max
+
+    def _limits(self):
+        if self.is_bool or self.is_complex:
+            raise TypeError(f"Cannot find minimum value of {self.numpy.name}.")
+        return ml_dtypes.finfo(self.numpy) if self.is_float else np.iinfo(self.numpy)
+
     @staticmethod
     def from_numpy(dtype) -> DType:
         """The DType of a numpy dtype (or anything np.dtype accepts); ValueError if tfc has none."""

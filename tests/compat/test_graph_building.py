@@ -251,3 +251,14 @@ def test_gradients_with_respect_to_constants_follow_the_computation():
     np.testing.assert_array_equal(got[1], [2.0, 2.0, 2.0])
     np.testing.assert_array_equal(got[2], [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
     np.testing.assert_array_equal(got[3], [3.0, 3.0, 3.0])
+
+
+def test_dtypes_answer_tensorflow_s_attribute_names():
+    x = tf.placeholder(tf.float32, [2])
+    assert x.dtype.base_dtype is tf.float32 and x.dtype.as_numpy_dtype is np.float32 and x.dtype.is_floating
+    assert tf.int32.is_integer and not tf.float32.is_integer and tf.bool.is_bool and tf.uint8.is_unsigned
+    assert tf.complex128.real_dtype is tf.float64 and tf.float64.size == 8
+    assert (tf.int8.min, tf.int8.max, tf.uint16.max) == (-128, 127, 65535)
+    assert tf.float32.max == np.finfo(np.float32).max and tf.bfloat16.min < -3e38
+    with pytest.raises(TypeError, match="Cannot find minimum value of bool"):
+        tf.bool.min  # noqa: B018
