@@ -262,3 +262,13 @@ def test_dtypes_answer_tensorflow_s_attribute_names():
     assert tf.float32.max == np.finfo(np.float32).max and tf.bfloat16.min < -3e38
     with pytest.raises(TypeError, match="Cannot find minimum value of bool"):
         tf.bool.min  # noqa: B018
+
+
+def test_convert_to_tensor_takes_tensorflow_s_arguments():
+    ints = tf.convert_to_tensor([1, 2], name="ints")
+    assert ints.dtype == tf.int32 and ints.name == "ints:0" and tf.convert_to_tensor(ints) is ints
+    assert tf.convert_to_tensor([1, 2], preferred_dtype=tf.float32).dtype == tf.float32
+    assert tf.convert_to_tensor([1.5], dtype_hint=tf.int32).dtype == tf.float32  # a hint the value does not fit
+    assert tf.convert_to_tensor(np.ones(2), dtype=tf.float32).dtype == tf.float32
+    with pytest.raises(ValueError, match="expected f32"):
+        tf.convert_to_tensor(ints, dtype=tf.float32)

@@ -175,6 +175,16 @@ def gather(params, indices, validate_indices=None, name=None, axis=None, batch_d
                name=name or "GatherV2")
 
 
+def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
+    """``tf.convert_to_tensor``: a Tensor as it is (its dtype must be ``dtype``), a variable's value, or
+    a constant of ``dtype`` (else of ``preferred_dtype``/``dtype_hint`` when the value fits it)."""
+    if dtype is None and not isinstance(value, Tensor) and not hasattr(value, "as_graph_element"):
+        hint = pick(preferred_dtype, dtype_hint, "preferred_dtype", "dtype_hint")
+        if hint is not None and np.can_cast(np.asarray(value).dtype, as_dtype(hint).numpy, "same_kind"):
+            return to_tensor(value, as_dtype(hint), name or "Const")  # a hint the value does not fit is passed over
+    return to_tensor(value, None if dtype is None else as_dtype(dtype), name or "Const")
+
+
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
     indices = to_tensor(indices)
     dtype = as_dtype(dtype) if dtype is not None else (on_value.dtype if isinstance(on_value, Tensor) else DType.f32)
