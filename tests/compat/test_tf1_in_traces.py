@@ -114,3 +114,10 @@ def test_gather_with_batch_dims_is_tensorflow_s_inside_a_trace():
     indices = np.array([[0, 2], [1, 1]], np.int32)
     got = tfc.compile(lambda p, i: tf.gather(p, i, axis=1, batch_dims=1))(params, indices)
     np.testing.assert_array_equal(np.asarray(got), np.stack([params[b][indices[b]] for b in range(2)]))
+
+
+def test_stateless_random_ops_trace_and_draw_the_session_s_numbers():
+    seed = np.array([1, 2], np.int32)
+    traced = tfc.compile(lambda s: (tf.random.stateless_normal([3], seed=s), tf.random.stateless_uniform([2, 2], seed=s)))(seed)
+    for g, s in zip(traced, in_session(lambda s: (tf.random.stateless_normal([3], seed=s), tf.random.stateless_uniform([2, 2], seed=s)), seed)):
+        np.testing.assert_allclose(np.asarray(g), s, rtol=1e-6)
