@@ -272,3 +272,14 @@ def test_convert_to_tensor_takes_tensorflow_s_arguments():
     assert tf.convert_to_tensor(np.ones(2), dtype=tf.float32).dtype == tf.float32
     with pytest.raises(ValueError, match="expected f32"):
         tf.convert_to_tensor(ints, dtype=tf.float32)
+
+
+def test_namespaces_export_tensorflow_s_names_not_their_helpers():
+    import types
+
+    for namespace in (tf, tf.nn, tf.math, tf.linalg, tf.random, tf.debugging, tf.dtypes, tf.errors, tf.initializers, tf.train):
+        leaked = [name for name in namespace.__all__ if isinstance(getattr(namespace, name), types.ModuleType)
+                  and name not in ("app", "logging", "losses", "nn", "train", "summary", "estimator", "feature_column", "keras", "data",
+                                   "io", "layers", "metrics", "debugging", "dtypes", "errors", "initializers", "linalg", "math", "random")]
+        assert not leaked, f"{namespace.__name__} exports modules {leaked}"
+    assert "check_axes" not in tf.nn.__all__ and "pick" not in tf.math.__all__

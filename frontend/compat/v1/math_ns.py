@@ -70,7 +70,7 @@ from .math_ops import pow_ as pow
 from .math_ops import round_ as round
 from .nn_ops import in_top_k, l2_normalize, log_softmax, softmax, softplus, softsign, zero_fraction
 from .ops import add as add_node
-from .ops import add_op, axis_list, like, pick, to_tensor
+from .ops import add_op, axis_list, check_axes, like, pick, to_tensor
 from .tensor import Tensor
 
 
@@ -326,20 +326,10 @@ def conj(x, name=None):
 
 
 # ---- axes: checked here so a bad one names the argument ----------------------------------------------
-def _check_axes(fn: str, x: Tensor, axis, arg: str = "axis") -> None:
-    """ValueError when a constant ``axis`` is outside ``x``'s known rank."""
-    rank = x.shape.ndims
-    if axis is None or isinstance(axis, Tensor) or rank is None:
-        return
-    for a in np.atleast_1d(np.asarray(axis)).tolist():
-        if not isinstance(a, int) or not -rank <= a < rank:
-            raise ValueError(f"tf.math.{fn}: {arg}={axis!r} is out of range for a tensor of rank {rank} (shape {x.shape})")
-
-
 def _scan(op_type: str, fn: str, doc: str):
     def scan(x, axis=0, exclusive=False, reverse=False, name=None):
         x = to_tensor(x)
-        _check_axes(fn, x, axis)
+        check_axes(fn, x, axis)
         return add_node(op_type, [x, axis_list(axis)], {"exclusive": bool(exclusive), "reverse": bool(reverse)},
                         name=name or op_type)
 
@@ -365,7 +355,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name=None, reductio
     axis = pick(axis, reduction_indices, "axis", "reduction_indices")
     keepdims = bool(pick(keepdims, keep_dims, "keepdims", "keep_dims"))
     x = to_tensor(input_tensor)
-    _check_axes("reduce_logsumexp", x, axis)
+    check_axes("reduce_logsumexp", x, axis)
     with get_default_graph().name_scope(name or "ReduceLogSumExp") as scope:
         raw_max = reduce_max(x, axis, keepdims=True)
         finite = add_node("Select", [add_node("IsFinite", [raw_max]), raw_max, array_ops.zeros_like(raw_max)])
@@ -380,7 +370,7 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """The mean squared deviation from the mean over ``axis`` (|x - mean|**2 for complex inputs)."""
     with get_default_graph().name_scope(name or "reduce_variance"):
         x = to_tensor(input_tensor)
-        _check_axes("reduce_variance", x, axis)
+        check_axes("reduce_variance", x, axis)
         if x.dtype.is_int or x.dtype == DType.bool:
             raise TypeError(f"tf.math.reduce_variance: input_tensor must be real or complex, got {x.dtype}")
         diff = subtract(x, reduce_mean(x, axis, keepdims=True))
@@ -395,7 +385,7 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """The square root of reduce_variance."""
     with get_default_graph().name_scope(name or "reduce_std"):
         x = to_tensor(input_tensor)
-        _check_axes("reduce_std", x, axis)
+        check_axes("reduce_std", x, axis)
         return sqrt(reduce_variance(x, axis=axis, keepdims=keepdims))
 
 
@@ -409,7 +399,7 @@ def count_nonzero(input_tensor=None, axis=None, keepdims=None, dtype=DType.i64, 
         raise ValueError("tf.math.count_nonzero: input_tensor is required")
     with get_default_graph().name_scope(name or "count_nonzero"):
         x = to_tensor(input_tensor, name="input")
-        _check_axes("count_nonzero", x, axis)
+        check_axes("count_nonzero", x, axis)
         nonzero = x if x.dtype == DType.bool else not_equal(x, array_ops.zeros([], x.dtype))
         counts = reduce_sum(cast(nonzero, DType.i64), axis, keepdims=keepdims)
         return cast(counts, as_dtype(dtype))

@@ -13,7 +13,7 @@ from tfc.types import DType
 
 from . import array_ops, clip_ops, math_ops, random_ops
 from .graph import get_default_graph
-from .ops import add, add_op, like, pick, to_tensor
+from .ops import add, add_op, check_axes, like, pick, to_tensor
 from .tensor import Tensor
 
 
@@ -765,7 +765,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     axis = pick(axis, dim, "axis", "dim")
     with get_default_graph().name_scope(name or "l2_normalize") as scope:
         x = to_tensor(x, name="x")
-        _check_axes("l2_normalize", x, axis)
+        check_axes("l2_normalize", x, axis)
         if x.dtype.is_complex:
             parts = [add(part, [x], {"Tout": DType.f64 if x.dtype == DType.c128 else DType.f32}, name=part) for part in ("Real", "Imag")]
             square_sum = math_ops.reduce_sum(math_ops.add_(math_ops.square(parts[0]), math_ops.square(parts[1])), axis, keepdims=True)
@@ -774,16 +774,6 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
         square_sum = math_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
         inv_norm = math_ops.rsqrt(math_ops.maximum(square_sum, like(epsilon, square_sum)))
         return math_ops.multiply(x, inv_norm, name=scope)
-
-
-def _check_axes(fn: str, x: Tensor, axis) -> None:
-    """ValueError when a constant ``axis`` is outside ``x``'s known rank."""
-    rank = x.shape.ndims
-    if axis is None or isinstance(axis, Tensor) or rank is None:
-        return
-    for a in np.atleast_1d(np.asarray(axis)).tolist():
-        if not isinstance(a, int) or not -rank <= a < rank:
-            raise ValueError(f"tf.math.{fn}: axis={axis!r} is out of range for a tensor of rank {rank} (shape {x.shape})")
 
 
 def sufficient_statistics(x, axes, shift=None, keep_dims=None, name=None, keepdims=None):
@@ -953,6 +943,6 @@ def scale_regularization_loss(regularization_loss):
     return math_ops.divide(math_ops.reduce_sum(to_tensor(regularization_loss)), 1)
 
 
-_NOT_EXPORTED = ("annotations", "DType", "Tensor", "add", "add_op", "like", "pick", "to_tensor", "array_ops", "as_dtype", "get_default_graph",
-                 "math_ops", "np", "random_ops")
+_NOT_EXPORTED = ("annotations", "DType", "Tensor", "add", "add_op", "check_axes", "clip_ops", "like", "pick", "to_tensor", "array_ops", "as_dtype",
+                 "get_default_graph", "math_ops", "np", "random_ops")
 __all__ = [name for name in dir() if not name.startswith("_") and name not in _NOT_EXPORTED]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from tfc.frontend.tensor import as_dtype
 from tfc.types import DType
 
@@ -44,6 +46,16 @@ def axis_list(axis, name: str = "axis") -> Tensor | None:
     return to_tensor(axis, DType.i32, name)
 
 
+def check_axes(fn: str, x: Tensor, axis, arg: str = "axis") -> None:
+    """ValueError when a constant ``axis`` of ``tf.math.<fn>`` is outside ``x``'s known rank."""
+    rank = x.shape.ndims
+    if axis is None or isinstance(axis, Tensor) or rank is None:
+        return
+    for a in np.atleast_1d(np.asarray(axis)).tolist():
+        if not isinstance(a, int) or not -rank <= a < rank:
+            raise ValueError(f"tf.math.{fn}: {arg}={axis!r} is out of range for a tensor of rank {rank} (shape {x.shape})")
+
+
 def pick(value, alias, what: str, alias_name: str):
     """A TF1 argument given under its old name (``reduction_indices=``, ``keep_dims=``...)."""
     if alias is None:
@@ -53,4 +65,4 @@ def pick(value, alias, what: str, alias_name: str):
     return alias
 
 
-__all__ = ["add", "add_op", "axis_list", "like", "pick", "to_tensor"]
+__all__ = ["add", "add_op", "axis_list", "check_axes", "like", "pick", "to_tensor"]
