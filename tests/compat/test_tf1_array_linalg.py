@@ -3,10 +3,8 @@
 signatures. The calls are the generator's own TF1 code (scripts/generate_tf1_api_array_reference.py,
 loaded here without TensorFlow); the recorded results are tests/data/compat_v1/api_array.npz."""
 
-import importlib.util
 import inspect
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +12,8 @@ import pytest
 import tfc.compat.v1 as tf
 from tfc.types import DType
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "compat_v1" / "api_array.npz"
+from .tf1_reference import generator, inputs, recorded
+
 # tf.linalg functions tfc leaves out: expm/logm/sqrtm need MatrixExponential/MatrixLogarithm/
 # MatrixSquareRoot, which tfc does not legalize; the rest are outside this task's list.
 LINALG_LEFT_OUT = {"eigh_tridiagonal", "expm", "logm", "sqrtm", "tridiagonal_matmul", "tridiagonal_solve"}
@@ -28,18 +26,10 @@ COMPATIBLE_SHAPES = {"norm/m2", "norm/m2_keep", "gradient/d_tensordot"}
 SIGNATURE_EXCEPTIONS = {"matmul"}
 
 
-def load_generator():
-    spec = importlib.util.spec_from_file_location("generate_tf1_api_array_reference", ROOT / "scripts" / "generate_tf1_api_array_reference.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = load_generator()
-with np.load(DATA) as _data:
-    RECORDED = {k: _data[k] for k in _data.files}
+GEN = generator("array")
+RECORDED = recorded("array")
 META = json.loads(str(RECORDED["meta"]))
-INPUTS = {k[len("in:"):]: v for k, v in RECORDED.items() if k.startswith("in:")}
+INPUTS = inputs(RECORDED)
 
 
 @pytest.fixture(autouse=True)
@@ -114,8 +104,8 @@ def test_linalg_has_tensorflow_s_names_and_signatures():
 
 
 def test_top_level_names_have_tensorflow_s_signatures():
-    for name, recorded in META["top_signatures"].items():
-        assert signature_of(getattr(tf, name)) == recorded, name
+    for name, signature in META["top_signatures"].items():
+        assert signature_of(getattr(tf, name)) == signature, name
 
 
 def test_top_level_names_are_tensorflow_s_functions():

@@ -3,10 +3,8 @@ TensorFlow's values, dtypes and static shapes, with TensorFlow's signatures. The
 generator's own TF1 code (scripts/generate_tf1_api_math_reference.py, loaded here without TensorFlow);
 the recorded results are tests/data/compat_v1/api_math.npz."""
 
-import importlib.util
 import inspect
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +12,8 @@ import pytest
 import tfc.compat.v1 as tf
 from tfc.types import DType
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "compat_v1" / "api_math.npz"
+from .tf1_reference import generator, inputs, recorded
+
 # Names of TF1's tf.math that tfc leaves out: reduce_euclidean_norm needs EuclideanNorm, which tfc does
 # not legalize; the rest are outside this namespace's scope (the task's list).
 LEFT_OUT = {"reduce_euclidean_norm", "approx_max_k", "approx_min_k", "bessel_i0", "bessel_i1", "confusion_matrix",
@@ -27,18 +25,10 @@ LEFT_OUT = {"reduce_euclidean_norm", "approx_max_k", "approx_min_k", "bessel_i0"
 NAMED_ELSEWHERE = {"binary/add", "binary/add_scalar", "binary/floordiv", "binary/floordiv_float", "nn/in_top_k"}
 
 
-def load_generator():
-    spec = importlib.util.spec_from_file_location("generate_tf1_api_math_reference", ROOT / "scripts" / "generate_tf1_api_math_reference.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = load_generator()
-with np.load(DATA) as _data:
-    RECORDED = {k: _data[k] for k in _data.files}
+GEN = generator("math")
+RECORDED = recorded("math")
 META = json.loads(str(RECORDED["meta"]))
-INPUTS = {k[len("in:"):]: v for k, v in RECORDED.items() if k.startswith("in:")}
+INPUTS = inputs(RECORDED)
 
 
 @pytest.fixture(autouse=True)

@@ -2,9 +2,7 @@
 losses give TensorFlow's numbers and static shapes, with TF1's argument names. The calls are the
 generator's own functions (scripts/generate_tf1_api_nn_reference.py), run here with tfc."""
 
-import importlib.util
 import inspect
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,21 +10,15 @@ import pytest
 import tfc.compat.v1 as tf
 from tfc.types import DType
 
-ROOT = Path(__file__).resolve().parents[2]
-SPEC = importlib.util.spec_from_file_location("nn_reference", ROOT / "scripts" / "generate_tf1_api_nn_reference.py")
-reference = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(reference)
+from .tf1_reference import generator, inputs, recorded
 
-
-def recorded() -> dict:
-    with np.load(ROOT / "tests" / "data" / "compat_v1" / "api_nn.npz") as data:
-        return {k: data[k] for k in data.files}
+reference = generator("nn")
 
 
 def run_group(group: str, rtol: float, atol: float) -> None:
     """Build the generator's ``group`` with tfc, run it in one Session and compare every fetch."""
-    ref = recorded()
-    data = {k[len("in:"):]: v for k, v in ref.items() if k.startswith("in:")}
+    ref = recorded("nn")
+    data = inputs(ref)
     tf.reset_default_graph()
     fetches, feeds = reference.built(reference.CASES[group](tf, data))
     expected = {k.split(":", 1)[1] for k in ref if k.startswith(f"{group}:")}
@@ -121,7 +113,7 @@ def test_softmax_cross_entropy_v1_stops_the_gradient_into_labels_and_v2_does_not
 
 def test_dilation_over_dynamic_spatial_sizes_pads_at_run_time():
     """Space-to-batch padding computed from the fed shape equals the static construction (TensorFlow's numbers)."""
-    ref = recorded()
+    ref = recorded("nn")
     tf.reset_default_graph()
     x = tf.placeholder(tf.float32, [None, None, None, 3])
     wd, wp = ref["in:wd"], ref["in:wp"]
@@ -155,7 +147,7 @@ def parameter(p: inspect.Parameter) -> str:
 
 
 def test_every_function_has_tensorflows_parameters_and_defaults():
-    ref = recorded()
+    ref = recorded("nn")
     for name in tf.nn.__all__:
         if isinstance(getattr(tf.nn, name), type(tf.nn)):
             continue
@@ -179,7 +171,7 @@ LEFT_OUT = {"all_candidate_sampler", "fixed_unigram_candidate_sampler", "learned
 
 def test_channels_first_formats_equal_channels_last_transposed():
     """TensorFlow's CPU kernels lack most channels-first formats, so these check tfc against itself: NCHW results are the NHWC ones transposed."""
-    d = {k[len("in:"):]: v for k, v in recorded().items() if k.startswith("in:")}
+    d = inputs(recorded("nn"))
     tf.reset_default_graph()
     nn, first, first3 = tf.nn, (0, 3, 1, 2), (0, 4, 1, 2, 3)
     x1c, x2c, x3c, dyc = d["x1"].transpose(0, 2, 1), d["x2"].transpose(first), d["x3"].transpose(first3), d["dy2"].transpose(first)
