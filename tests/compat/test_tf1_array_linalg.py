@@ -157,8 +157,8 @@ def test_bad_arguments_fail_naming_the_argument():
         tf.clip_by_global_norm(v, 1.0)
     with pytest.raises(TypeError, match="invalid keyword"):
         tf.meshgrid(v, v, index="ij")
-    with pytest.raises(ValueError, match="batch_dims"):
-        tf.gather_nd(m, [[0, 0]], batch_dims=1)
+    with pytest.raises(ValueError, match="batch_dims=1 needs indices of known shape"):
+        tf.gather_nd(m, tf.placeholder(tf.int32, [None, 1]), batch_dims=1)
     with pytest.raises(ValueError, match="Incompatible shapes"):
         tf.broadcast_static_shape(tf.TensorShape([2, 3]), tf.TensorShape([4]))
 
@@ -194,3 +194,15 @@ def test_sizes_known_only_at_run_time():
     np.testing.assert_allclose(got["tensordot"], rows @ matrix)
     for ours, want in zip(got["grid"], np.meshgrid([5.0, 6.0, 7.0], [1.0, 2.0])):
         np.testing.assert_array_equal(ours, want)
+
+
+def test_gather_nd_with_batch_dims_gathers_per_batch_entry():
+    params = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    rows = np.array([[[0], [2]], [[1], [1]]], np.int32)  # [batch, n, 1]: a row of each batch entry
+    cells = np.array([[[0, 1]], [[2, 3]]], np.int32)  # [batch, n, 2]: a cell
+    by_row, by_cell = tf.gather_nd(params, rows, batch_dims=1), tf.gather_nd(params, cells, batch_dims=1)
+    assert by_row.shape.as_list() == [2, 2, 4] and by_cell.shape.as_list() == [2, 1]
+    with tf.Session() as sess:
+        got_rows, got_cells = sess.run([by_row, by_cell])
+    np.testing.assert_array_equal(got_rows, np.stack([params[b][rows[b][:, 0]] for b in range(2)]))
+    np.testing.assert_array_equal(got_cells, [[params[0, 0, 1]], [params[1, 2, 3]]])

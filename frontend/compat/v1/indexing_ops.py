@@ -5,6 +5,8 @@ batch_gather)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from tfc.frontend.tensor import as_dtype
 from tfc.types import DType
 
@@ -19,10 +21,25 @@ def _indices(value) -> Tensor:
 
 
 def gather_nd(params, indices, name=None, batch_dims=0):
-    """Slices of ``params`` at the index vectors in the last axis of ``indices``."""
-    if batch_dims != 0:
-        raise ValueError(f"tf.gather_nd: batch_dims={batch_dims} is not supported by tfc (only batch_dims=0)")
-    return add("GatherNd", [to_tensor(params), _indices(indices)], name=name or "GatherNd")
+    """Slices of ``params`` at the index vectors in the last axis of ``indices``; with ``batch_dims``,
+    per batch entry (each index vector prefixed with its batch coordinates, as TensorFlow's
+    ``batch_gather_nd`` does)."""
+    params, indices = to_tensor(params), _indices(indices)
+    if batch_dims:
+        indices = _with_batch_coordinates(indices, int(batch_dims))
+    return add("GatherNd", [params, indices], name=name or "GatherNd")
+
+
+def _with_batch_coordinates(indices: Tensor, batch_dims: int) -> Tensor:
+    """``indices`` [B..., N..., k] as [B..., N..., batch_dims + k]: each vector after its batch coordinates."""
+    shape = indices.shape.as_list() if indices.shape.ndims is not None else None
+    if shape is None or not 0 < batch_dims < len(shape) or None in shape[:-1]:
+        raise ValueError(f"tf.gather_nd: batch_dims={batch_dims} needs indices of known shape with more than batch_dims "
+                         f"dimensions, got shape {indices.shape}")
+    grid = np.stack(np.meshgrid(*[np.arange(n) for n in shape[:batch_dims]], indexing="ij"), axis=-1)
+    grid = grid.reshape(shape[:batch_dims] + [1] * (len(shape) - 1 - batch_dims) + [batch_dims])
+    coordinates = np.broadcast_to(grid, shape[:-1] + [batch_dims]).astype(indices.dtype.numpy)
+    return array_ops.concat([to_tensor(coordinates, indices.dtype, "batch_coordinates"), indices], axis=-1)
 
 
 def scatter_nd(indices, updates, shape, name=None):
