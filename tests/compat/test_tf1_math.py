@@ -20,9 +20,6 @@ LEFT_OUT = {"reduce_euclidean_norm", "approx_max_k", "approx_min_k", "bessel_i0"
             "is_non_decreasing", "is_strictly_increasing", "sobol_sample"}
 
 
-# Functions tf.math reuses from math_ops/nn_ops, whose node names still differ from TensorFlow's
-# (tf.add names its AddV2 "Add"; floordiv and in_top_k open a name scope): to fix there.
-NAMED_ELSEWHERE = {"binary/add", "binary/add_scalar", "binary/floordiv", "binary/floordiv_float", "nn/in_top_k"}
 
 
 GEN = generator("math")
@@ -76,8 +73,8 @@ def test_op_types_and_names_are_tensorflow_s():
     tensors = {k: t for k, t in GEN.cases(tf, p).items() if not k.startswith("gradient/")}  # tfc differentiates after legalizing
     types = {k: t.op.type for k, t in tensors.items()}
     assert types == {k: META["op_types"][k] for k in tensors}
-    names = {k: t.name for k, t in tensors.items() if k not in NAMED_ELSEWHERE}
-    assert names == {k: META["names"][k] for k in tensors if k not in NAMED_ELSEWHERE}
+    names = {k: t.name for k, t in tensors.items()}
+    assert names == {k: META["names"][k] for k in tensors}
 
 
 def test_the_namespace_has_tensorflow_s_names_and_signatures():

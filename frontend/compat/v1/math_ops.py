@@ -10,10 +10,11 @@ from .ops import add, axis_list, like, pick, to_tensor
 from .tensor import Tensor, true_divide
 
 
-def _binary(op_type: str, doc: str):
+def _binary(op_type: str, doc: str, default_name: str | None = None):
+    """``op_type(x, y)``, its node named ``name``, else ``default_name`` (TensorFlow's: ``tf.add`` names its AddV2 "Add")."""
     def fn(x, y, name=None):
         anchor = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else to_tensor(x)
-        return add(op_type, [like(x, anchor), like(y, anchor)], name=name or op_type)
+        return add(op_type, [like(x, anchor), like(y, anchor)], name=name or default_name or op_type)
 
     fn.__doc__ = doc
     return fn
@@ -27,10 +28,10 @@ def _unary(op_type: str, doc: str):
     return fn
 
 
-add_ = _binary("AddV2", "x + y")
+add_ = _binary("AddV2", "x + y", "Add")
 subtract = _binary("Sub", "x - y")
 multiply = _binary("Mul", "x * y")
-floordiv = _binary("FloorDiv", "x // y")
+floordiv = _binary("FloorDiv", "x // y", "floordiv")
 floormod = mod = _binary("FloorMod", "x % y (the sign of y)")
 realdiv = _binary("RealDiv", "x / y for floats")
 pow_ = _binary("Pow", "x ** y")

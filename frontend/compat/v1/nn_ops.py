@@ -257,7 +257,9 @@ def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_
 
 
 def in_top_k(predictions, targets, k, name=None):
-    return add("InTopKV2", [to_tensor(predictions), to_tensor(targets), to_tensor(k, to_tensor(targets).dtype)], name=name or "in_top_k")
+    with get_default_graph().name_scope(name or "in_top_k"):  # TensorFlow's node: in_top_k/InTopKV2
+        targets = to_tensor(targets)
+        return add("InTopKV2", [to_tensor(predictions), targets, to_tensor(k, targets.dtype)], name="InTopKV2")
 
 
 def top_k(input, k=1, sorted=True, index_type=DType.i32, name=None):
