@@ -283,3 +283,12 @@ def test_namespaces_export_tensorflow_s_names_not_their_helpers():
                                    "io", "layers", "metrics", "debugging", "dtypes", "errors", "initializers", "linalg", "math", "random")]
         assert not leaked, f"{namespace.__name__} exports modules {leaked}"
     assert "check_axes" not in tf.nn.__all__ and "pick" not in tf.math.__all__
+
+
+def test_divide_keeps_its_name_and_abs_of_complex_is_the_magnitude():
+    a = tf.constant([1.0, 2.0])
+    assert tf.divide(a, 2.0, name="half").name == "half:0" and tf.divide(a, 2.0).name == "truediv:0"
+    magnitude = tf.abs(tf.constant(np.array([3 + 4j, 1j], np.complex64)))
+    assert magnitude.dtype == tf.float32 and magnitude.op.type == "ComplexAbs" and magnitude.name == "Abs:0"
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(magnitude), [5.0, 1.0])

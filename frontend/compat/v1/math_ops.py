@@ -48,7 +48,12 @@ logical_and = _binary("LogicalAnd", "x and y")
 logical_or = _binary("LogicalOr", "x or y")
 logical_not = _unary("LogicalNot", "not x")
 negative = _unary("Neg", "-x")
-abs_ = _unary("Abs", "|x|")
+def abs_(x, name=None):
+    """|x|; the magnitude of a complex ``x`` (TensorFlow's ComplexAbs, of the real dtype)."""
+    x = to_tensor(x)
+    if x.dtype.is_complex:
+        return add("ComplexAbs", [x], {"Tout": x.dtype.real_dtype}, name=name or "Abs")
+    return add("Abs", [x], name=name or "Abs")
 sign = _unary("Sign", "-1, 0 or 1")
 square = _unary("Square", "x ** 2")
 sqrt = _unary("Sqrt", "square root")
@@ -69,7 +74,7 @@ cos = _unary("Cos", "cosine")
 def divide(x, y, name=None):
     """``x / y`` (integers divide as floats, as Python 3)."""
     anchor = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else to_tensor(x)
-    return true_divide(like(x, anchor), like(y, anchor))
+    return true_divide(like(x, anchor), like(y, anchor), name or "truediv")
 
 
 truediv = divide

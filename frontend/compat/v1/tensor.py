@@ -324,15 +324,15 @@ def unary(op_type: str, x: Tensor) -> Tensor:
     return x.graph.create_op(op_type, [x], name=op_type).outputs[0]
 
 
-def true_divide(x, y) -> Tensor:
+def true_divide(x, y, name: str = "truediv") -> Tensor:
     """``/``: RealDiv on floats; integers are cast to float first (Python 3 division, as TensorFlow)."""
     anchor = x if isinstance(x, Tensor) else y
     if anchor.dtype.is_float or anchor.dtype.is_complex:
-        return binary("RealDiv", x, y, "truediv")
+        return binary("RealDiv", x, y, name)
     target = DType.f64 if anchor.dtype in (DType.i32, DType.i64) else DType.f32
     graph = innermost_graph() or anchor.graph
     x, y = (graph.create_op("Cast", [convert_to_tensor(v, anchor.dtype, graph)], {"DstT": target}, name="Cast").outputs[0] for v in (x, y))
-    return binary("RealDiv", x, y, "truediv")
+    return binary("RealDiv", x, y, name)
 
 
 # ---- the default graph and session: per-thread stacks ------------------------------------------------
