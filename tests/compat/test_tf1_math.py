@@ -14,9 +14,8 @@ from tfc.types import DType
 
 from .tf1_reference import generator, inputs, recorded
 
-# Names of TF1's tf.math that tfc leaves out: reduce_euclidean_norm needs EuclideanNorm, which tfc does
-# not legalize; the rest are outside this namespace's scope (the task's list).
-LEFT_OUT = {"reduce_euclidean_norm", "approx_max_k", "approx_min_k", "bessel_i0", "bessel_i1", "confusion_matrix",
+# Names of TF1's tf.math that tfc leaves out (bessel_i0/i1 need ops tfc does not legalize).
+LEFT_OUT = {"approx_max_k", "approx_min_k", "bessel_i0", "bessel_i1", "confusion_matrix",
             "is_non_decreasing", "is_strictly_increasing", "sobol_sample"}
 
 
@@ -166,3 +165,16 @@ def test_unknown_rank_and_dynamic_segment_counts():
     np.testing.assert_allclose(t, np.log(4.0), rtol=1e-6)
     np.testing.assert_array_equal(s, [1.0, 0.0, 5.0, 0.0, 4.0])
     np.testing.assert_array_equal(c, [1, 0, 2, 0, 1])
+
+
+def test_reduce_euclidean_norm_is_tensorflow_s():
+    """TensorFlow 2.15's values and node names for these calls (run once with it; EuclideanNorm is an op of its own)."""
+    x = tf.constant(np.array([[3.0, 4.0], [1.0, 2.0]], np.float32))
+    rows, whole = tf.math.reduce_euclidean_norm(x, axis=1), tf.math.reduce_euclidean_norm(x)
+    ints = tf.math.reduce_euclidean_norm(tf.constant([[3, 4], [1, 2]]), axis=1, keepdims=True)
+    assert [t.name for t in (rows, whole, ints)] == ["EuclideanNorm:0", "EuclideanNorm_1:0", "EuclideanNorm_2:0"]
+    with tf.Session() as sess:
+        got = sess.run([rows, whole, ints])
+    np.testing.assert_allclose(got[0], [5.0, 2.236068], rtol=1e-6)
+    np.testing.assert_allclose(got[1], 5.477226, rtol=1e-6)
+    assert got[2].dtype == np.int32 and got[2].tolist() == [[5], [2]]

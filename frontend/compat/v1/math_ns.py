@@ -405,6 +405,16 @@ def count_nonzero(input_tensor=None, axis=None, keepdims=None, dtype=DType.i64, 
         return cast(counts, as_dtype(dtype))
 
 
+def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
+    """sqrt(sum(|x|**2)) over ``axis`` (every axis by default): TensorFlow's EuclideanNorm."""
+    x = to_tensor(input_tensor)
+    check_axes("reduce_euclidean_norm", x, axis)
+    axes = list(range(x.shape.ndims)) if axis is None and x.shape.ndims is not None else axis
+    if axes is None:
+        raise ValueError("tf.math.reduce_euclidean_norm: the input's rank must be known when axis is None")
+    return add_node("EuclideanNorm", [x, axis_list(axes, name="Const")], {"keep_dims": bool(keepdims)}, name=name or "EuclideanNorm")
+
+
 def lbeta(x, name=None):
     """log(|Beta(x)|) along the last axis: sum(lgamma(x)) - lgamma(sum(x))."""
     with get_default_graph().name_scope(name or "lbeta"):
@@ -548,7 +558,7 @@ __all__ = [
     "greater_equal", "igamma", "igammac", "imag", "in_top_k", "invert_permutation", "is_finite", "is_inf", "is_nan", "l2_normalize",
     "lbeta", "less", "less_equal", "lgamma", "log", "log1p", "log_sigmoid", "log_softmax", "logical_and", "logical_not", "logical_or",
     "logical_xor", "maximum", "minimum", "mod", "multiply", "multiply_no_nan", "ndtri", "negative", "nextafter", "not_equal", "polygamma",
-    "polyval", "pow", "real", "reciprocal", "reciprocal_no_nan", "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max",
+    "polyval", "pow", "real", "reciprocal", "reciprocal_no_nan", "reduce_all", "reduce_any", "reduce_euclidean_norm", "reduce_logsumexp", "reduce_max",
     "reduce_mean", "reduce_min", "reduce_prod", "reduce_std", "reduce_sum", "reduce_variance", "rint", "round", "rsqrt", "scalar_mul",
     "segment_max", "segment_mean", "segment_min", "segment_prod", "segment_sum", "sigmoid", "sign", "sin", "sinh", "softmax", "softplus",
     "softsign", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh", "top_k", "truediv", "unsorted_segment_max",
@@ -559,7 +569,7 @@ __all__ = [
 # TF1 also has these at tf.<name> (checked with hasattr(tf.compat.v1, name) in TensorFlow 2.15); truncatediv,
 # truncatemod and div_no_nan are top-level only (tf.math has no such names, so they are not in __all__).
 _NOT_TOP_LEVEL = {"bessel_i0e", "bessel_i1e", "cumulative_logsumexp", "divide_no_nan", "erfcinv", "erfinv", "zero_fraction", "in_top_k", "l2_normalize",
-                  "log_softmax", "multiply_no_nan", "ndtri", "nextafter", "polyval", "reciprocal_no_nan", "reduce_std",
+                  "log_softmax", "multiply_no_nan", "ndtri", "nextafter", "polyval", "reciprocal_no_nan", "reduce_euclidean_norm", "reduce_std",
                   "reduce_variance", "softmax", "softplus", "softsign", "top_k", "xdivy", "xlog1py", "xlogy"}
 TOP_LEVEL: tuple[str, ...] = (*(n for n in __all__ if n not in _NOT_TOP_LEVEL), "truncatediv", "truncatemod", "div_no_nan")
 

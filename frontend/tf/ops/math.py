@@ -359,7 +359,18 @@ def _mean(x, dims, keep):
     return emit("divide", total, full_like(total, count))
 
 
+def _euclidean_norm(x, dims, keep):
+    """sqrt(sum(|x|**2)) over ``dims``, in x's dtype (a complex x gets a real magnitude as a complex
+    value; integers are reduced in floats and truncated, as TensorFlow's kernel casts them)."""
+    if x.dtype.is_complex:
+        squares = tnp.square(tnp.abs(x))
+    else:
+        squares = tnp.square(x if x.dtype.is_float else tnp.astype(x, DType.f64))
+    return tnp.astype(tnp.sqrt(tnp.sum(squares, dims, keep)), x.dtype)
+
+
 tf_op("Sum", _reduced_type(), _reduction(tnp.sum))
+tf_op("EuclideanNorm", _reduced_type(), _reduction(_euclidean_norm))
 tf_op("Prod", _reduced_type(), _reduction(tnp.prod))
 tf_op("Max", _reduced_type(), _reduction(tnp.max))
 tf_op("Min", _reduced_type(), _reduction(tnp.min))

@@ -48,7 +48,7 @@ for src, dst, value in [(np.float32, np.int32, f32(6, low=-9, high=9)), (np.int3
                         (np.bool_, np.float32, bools(4)), (np.float32, np.bool_, f32(4))]:
     case("Cast", f"{np.dtype(src).name}_to_{np.dtype(dst).name}", x=value, DstT=dst)
 
-for op in ["Sum", "Mean", "Max", "Min", "Prod"]:
+for op in ["Sum", "Mean", "Max", "Min", "Prod", "EuclideanNorm"]:
     case(op, "axis1", rtol=1e-5, input=f32(3, 4), axis=const(i32v([1])))
     case(op, "keep_dims_all", rtol=1e-5, input=f32(2, 3, 2), axis=const(i32v([0, 1, 2])), keep_dims=True)
     case(op, "negative_axis_i32", input=i32(2, 5), axis=const(i32v(-1)))
