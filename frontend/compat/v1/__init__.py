@@ -58,6 +58,7 @@ from .array_ops import (
     zeros_like,
 )
 from .control_flow import cond, while_loop
+from .functional_ops import foldl, foldr, map_fn, scan
 from .gradients import gradients
 from .graph import Graph, GraphError, get_default_graph, reset_default_graph
 from .math_ops import abs_ as abs
@@ -239,7 +240,7 @@ def __getattr__(name: str):
 __all__ = [
     "app", "logging", "losses", *_UPPER_ROOMS, *_TOP_LEVEL,
     "debugging", "dtypes", "errors", "initializers", "linalg", "math", "random",
-    "cond", "while_loop",
+    "cond", "while_loop", "foldl", "foldr", "map_fn", "scan",
     "AUTO_REUSE", "VariableScope", "constant_initializer", "get_variable", "glorot_uniform_initializer", "ones_initializer",
     "random_normal_initializer", "random_uniform_initializer", "truncated_normal_initializer", "variable_scope", "zeros_initializer",
     "ConfigProto", "GPUOptions", "RunMetadata", "RunOptions",

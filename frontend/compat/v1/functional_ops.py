@@ -10,7 +10,8 @@ preallocated ``[n, ...]`` zeros whose row ``i`` each iteration writes with ``Ten
 
 ``map_fn`` must know the shape of what ``fn`` returns before the loop: it calls ``fn`` once on a
 scratch function graph (nothing of it reaches the real graph). Where that shape is not static, the
-first element is computed before the loop (so elems must then be non-empty).
+first element is computed before the loop. Elems of zero rows are not supported: the loop body's read
+of a row (``GatherV2``) does not legalize for an empty operand, even though it never runs.
 """
 
 from __future__ import annotations
