@@ -184,6 +184,37 @@ class Dataset:
             state = structure.user_view(stages.as_element(reduce_func(state, element)))
         return state
 
+    # ---- TensorFlow 1's iterators and structure (tf.compat.v1.data.Dataset), see :mod:`.tf1_iterators`
+    def make_one_shot_iterator(self):
+        """An iterator whose ``get_next()`` tensors a ``tf.Session`` feeds, starting by itself."""
+        from . import tf1_iterators  # TF1's graph API, loaded only by programs that use it
+
+        return tf1_iterators.make_one_shot_iterator(self)
+
+    def make_initializable_iterator(self, shared_name=None):
+        """An iterator whose ``initializer`` a Session runs to start (and restart) it."""
+        from . import tf1_iterators
+
+        return tf1_iterators.make_initializable_iterator(self, shared_name)
+
+    @property
+    def output_types(self):
+        from . import tf1_iterators
+
+        return tf1_iterators.get_output_types(self)
+
+    @property
+    def output_shapes(self):
+        from . import tf1_iterators
+
+        return tf1_iterators.get_output_shapes(self)
+
+    @property
+    def output_classes(self):
+        from . import tf1_iterators
+
+        return tf1_iterators.get_output_classes(self)
+
 
 def _node_of(dataset):
     if not isinstance(dataset, Dataset):

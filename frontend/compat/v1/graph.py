@@ -63,6 +63,13 @@ class Graph:
         """Eager ``tfc.Variable`` -> the graph Variable standing for it here (``graph_variable``)."""
         self.seed: int | None = None
         """The graph-level random seed (``tf.set_random_seed``)."""
+        self.host_feeds: dict = {}
+        """Placeholder op name -> the host feed whose values a Session feeds it on each run that needs
+        it (a tf.data iterator's ``get_next``): an object with ``names`` (the tensor names it feeds, in
+        order) and ``pull(state)`` (one value per name; ``state`` is a dict each Session keeps)."""
+        self.host_actions: dict = {}
+        """Op name -> ``action(state)``, called by a Session before each run that runs the op (an
+        iterator's initializer), with the same per-session ``state``."""
 
     # ---- being the default -----------------------------------------------------------------------
     def as_default(self):

@@ -47,6 +47,8 @@ class Session:
         self._contexts: list = []
         self._lock = threading.Lock()  # threads sharing the session see one runner, extended once
         self._callables: dict = {}  # (fetches, feed keys) -> a make_callable function, for run
+        self._host_state: dict = {}  # this session's state of the graph's host feeds (its iterators' positions)
+        self._host_plans: dict = {}  # (fetched names, fed names) -> the HostInputs they need, or None
 
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """The values of ``fetches`` (same structure) after running them with ``feed_dict``."""
@@ -114,8 +116,10 @@ class Session:
                 slots.append(len(names))
                 names.append(element.name)
         checks = debugging_ns.runtime_checks(self.graph, elements)  # the Asserts and CheckNumerics the run runs
+        host = self._host_inputs(elements, feed_names) if self.graph.host_feeds or self.graph.host_actions else None
+        fed = feed_names if host is None else feed_names + host.names
         with op_errors():
-            call = self._graph_session().make_callable(names + [t.name for t in debugging_ns.checked_tensors(checks)], feed_names, targets)
+            call = self._graph_session().make_callable(names + [t.name for t in debugging_ns.checked_tensors(checks)], fed, targets)
         single = structure is None and slots == [0]
 
         def run(*values):
@@ -123,6 +127,8 @@ class Session:
                 raise SessionError("attempted to use a closed Session")
             if self._version != self.graph.version:
                 self._graph_session()  # sees the ops added since
+            if host is not None:
+                values = (*values, *host.values(self._host_state))
             with op_errors():
                 values = call(*values)
             if checks:
@@ -130,6 +136,12 @@ class Session:
             return values[0] if single else _rebuild(structure, iter([None if slot is None else values[slot] for slot in slots]))
 
         return run
+
+    def _host_inputs(self, elements: list, feed_names: list[str]) -> HostInputs | None:
+        key = tuple(e.name for e in elements), tuple(feed_names)
+        if key not in self._host_plans:
+            self._host_plans[key] = host_inputs(self.graph, elements, feed_names)
+        return self._host_plans[key]
 
     def _element(self, item):
         try:
@@ -202,6 +214,10 @@ class Session:
         self._closed = True
         self._runner = None
         self._callables.clear()
+        for state in list(self._host_state.values()):
+            if hasattr(state, "close"):
+                state.close()  # an iterator's pipeline threads stop now
+        self._host_state.clear()
 
     @property
     def compile_count(self) -> int:
@@ -227,6 +243,52 @@ class InteractiveSession(Session):
             self._default.__exit__(None, None, None)
             self._default = None
         super().close()
+
+
+class HostInputs:
+    """The graph's host feeds and actions that one run needs (:attr:`Graph.host_feeds`): before the
+    step, the actions run, then each feed gives one value per placeholder the run reads."""
+
+    def __init__(self, actions: list, feeds: list):
+        self.actions = actions
+        self.feeds = feeds  # (feed, the positions in feed.names that this run feeds)
+        self.names = [feed.names[i] for feed, picks in feeds for i in picks]
+
+    def values(self, state: dict) -> list:
+        for action in self.actions:
+            action(state)
+        values = []
+        for feed, picks in self.feeds:
+            pulled = feed.pull(state)
+            values.extend(pulled[i] for i in picks)
+        return values
+
+
+def host_inputs(graph, elements: list, fed: list[str]) -> HostInputs | None:
+    """The host feeds and actions of ``graph`` that a run of ``elements`` reaches (through inputs and
+    control inputs, not past the tensors it feeds), in the order they were registered; None if none."""
+    ops = _reached_ops(elements, set(fed))
+    actions = [action for name, action in graph.host_actions.items() if name in ops]
+    feeds: dict = {}
+    for name, feed in graph.host_feeds.items():
+        tensor = f"{name}:0"
+        if name in ops and tensor not in fed:
+            feeds.setdefault(id(feed), (feed, []))[1].append(feed.names.index(tensor))
+    if not actions and not feeds:
+        return None
+    return HostInputs(actions, [(feed, sorted(picks)) for feed, picks in feeds.values()])
+
+
+def _reached_ops(elements: list, fed: set) -> set[str]:
+    stack = [e if isinstance(e, Operation) else e.op for e in elements if isinstance(e, Operation) or e.name not in fed]
+    seen: set[str] = set()
+    while stack:
+        op = stack.pop()
+        if op.name not in seen:
+            seen.add(op.name)
+            stack.extend(t.op for t in op.inputs if t.name not in fed)
+            stack.extend(op.control_inputs)
+    return seen
 
 
 @contextlib.contextmanager
