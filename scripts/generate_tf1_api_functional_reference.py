@@ -105,6 +105,9 @@ ERRORS = {
     "map_default_structure": lambda tf, p: tf.map_fn(lambda e: e[0], (p["y"], p["x"])),
     "scan_structure": lambda tf, p: tf.scan(lambda a, r: (a, r), p["y"]),
     "scan_sequence_type": lambda tf, p: tf.scan(lambda a, r: [a[0] + r, a[1]], p["y"], initializer=(tf.zeros([3]), tf.zeros([3]))),
+    "map_dtype": lambda tf, p: tf.map_fn(lambda r: tf.cast(r, tf.int32), p["y"]),
+    "scan_dtype": lambda tf, p: tf.scan(lambda a, r: tf.cast(a + r, tf.int32), p["y"], initializer=tf.zeros([3])),
+    "fold_shape": lambda tf, p: tf.foldl(lambda a, r: tf.concat([a, r], 0), p["y"]),
     "map_scalar": lambda tf, p: tf.map_fn(lambda r: r, tf.constant(1.0)),
     "map_empty": lambda tf, p: tf.map_fn(lambda r: r, []),
 }

@@ -234,7 +234,19 @@ def _accumulate(fn, structure, accumulators: list[Tensor], elems, rows: list[Ten
     """``fn(a, x)`` with the structures packed; its result flat, in the accumulators' dtypes, checked to keep their structure."""
     out = fn(_pack(structure, accumulators), _pack(elems, rows))
     _assert_same_structure(structure, out)
-    return [o if isinstance(o, Tensor) else to_tensor(o, a.dtype) for o, a in zip(_flatten(out), accumulators)]
+    out = [o if isinstance(o, Tensor) else to_tensor(o, a.dtype) for o, a in zip(_flatten(out), accumulators)]
+    for o, a in zip(out, accumulators):
+        if o.dtype != a.dtype:
+            raise TypeError(f"Loop var {a.name} enters the loop with type {a.dtype.name} but has type {o.dtype.name} after 1 iteration: "
+                            "fn must return accumulators of the initializer's dtypes")
+        if not _compatible(_static_shape(a), _static_shape(o)):
+            raise ValueError(f"Input tensor '{a.name}' enters the loop with shape {a.shape}, but has shape {o.shape} after one iteration: "
+                             "fn must return accumulators of the initializer's shapes")
+    return out
+
+
+def _compatible(a, b) -> bool:
+    return a is None or b is None or (len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b)))
 
 
 def _fold(fn, elems, initializer, reverse: bool, options: dict, name: str):
