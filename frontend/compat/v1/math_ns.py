@@ -2,8 +2,7 @@
 
 Functions ``math_ops``/``nn_ops`` already define are reused; the rest add the TensorFlow op of the
 same name, or compose supported ops exactly where TensorFlow's Python composes them (logsumexp,
-l2_normalize, count_nonzero, the unsorted segment means...). Left out because tfc does not legalize
-their ops: ``reduce_euclidean_norm`` (EuclideanNorm), ``bessel_i0``/``bessel_i1`` (BesselI0/I1).
+l2_normalize, count_nonzero, the unsorted segment means...).
 """
 
 from __future__ import annotations
@@ -114,6 +113,8 @@ atan = _unary("Atan", "Inverse tangent.")
 atanh = _unary("Atanh", "Inverse hyperbolic tangent.")
 bessel_i0e = _scoped_unary("BesselI0e", "bessel_i0e", "Exponentially scaled modified Bessel function of order 0.")
 bessel_i1e = _scoped_unary("BesselI1e", "bessel_i1e", "Exponentially scaled modified Bessel function of order 1.")
+bessel_i0 = _scoped_unary("BesselI0", "bessel_i0", "Modified Bessel function of order 0.")
+bessel_i1 = _scoped_unary("BesselI1", "bessel_i1", "Modified Bessel function of order 1.")
 cosh = _unary("Cosh", "Hyperbolic cosine.")
 sinh = _unary("Sinh", "Hyperbolic sine.")
 tan = _unary("Tan", "Tangent.")
@@ -552,8 +553,8 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=DType.i32)
 div_no_nan = divide_no_nan  # TF1's top-level name for it
 
 __all__ = [
-    "abs", "accumulate_n", "acos", "acosh", "add", "add_n", "angle", "argmax", "argmin", "asin", "asinh", "atan", "atan2", "atanh", "bessel_i0e",
-    "bessel_i1e", "betainc", "bincount", "ceil", "conj", "cos", "cosh", "count_nonzero", "cumprod", "cumsum", "cumulative_logsumexp",
+    "abs", "accumulate_n", "acos", "acosh", "add", "add_n", "angle", "argmax", "argmin", "asin", "asinh", "atan", "atan2", "atanh", "bessel_i0",
+    "bessel_i0e", "bessel_i1", "bessel_i1e", "betainc", "bincount", "ceil", "conj", "cos", "cosh", "count_nonzero", "cumprod", "cumsum", "cumulative_logsumexp",
     "digamma", "divide", "divide_no_nan", "equal", "erf", "erfc", "erfcinv", "erfinv", "exp", "expm1", "floor", "floordiv", "floormod", "greater",
     "greater_equal", "igamma", "igammac", "imag", "in_top_k", "invert_permutation", "is_finite", "is_inf", "is_nan", "l2_normalize",
     "lbeta", "less", "less_equal", "lgamma", "log", "log1p", "log_sigmoid", "log_softmax", "logical_and", "logical_not", "logical_or",
@@ -568,7 +569,8 @@ __all__ = [
 
 # TF1 also has these at tf.<name> (checked with hasattr(tf.compat.v1, name) in TensorFlow 2.15); truncatediv,
 # truncatemod and div_no_nan are top-level only (tf.math has no such names, so they are not in __all__).
-_NOT_TOP_LEVEL = {"bessel_i0e", "bessel_i1e", "cumulative_logsumexp", "divide_no_nan", "erfcinv", "erfinv", "zero_fraction", "in_top_k", "l2_normalize",
+_NOT_TOP_LEVEL = {"bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e",
+                  "cumulative_logsumexp", "divide_no_nan", "erfcinv", "erfinv", "zero_fraction", "in_top_k", "l2_normalize",
                   "log_softmax", "multiply_no_nan", "ndtri", "nextafter", "polyval", "reciprocal_no_nan", "reduce_euclidean_norm", "reduce_std",
                   "reduce_variance", "softmax", "softplus", "softsign", "top_k", "xdivy", "xlog1py", "xlogy"}
 TOP_LEVEL: tuple[str, ...] = (*(n for n in __all__ if n not in _NOT_TOP_LEVEL), "truncatediv", "truncatemod", "div_no_nan")

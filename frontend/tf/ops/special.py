@@ -126,6 +126,17 @@ for _tf_name, _core_name in _UNARY.items():
     tf_op(_tf_name, same_as_first, _core(_core_name), outputs=(("y", 1),))
 tf_op("Ndtri", same_as_first, lambda ctx, x: in_f32_for_halves(_ndtri)(x), outputs=(("y", 1),))
 
+
+def _unscaled(scaled: str):
+    """I0 or I1 from the exponentially scaled core op, ``scaled(x) * exp(|x|)``, as TensorFlow's kernel
+    computes it (so NaN at +-inf, where it multiplies 0 by inf, as TensorFlow's does)."""
+    fn = in_f32_for_halves(lambda x: tnp.multiply(emit(scaled, x), tnp.exp(tnp.abs(x))))
+    return lambda ctx, x: fn(x)
+
+
+tf_op("BesselI0", same_as_first, _unscaled("bessel_i0e"), outputs=(("y", 1),))
+tf_op("BesselI1", same_as_first, _unscaled("bessel_i1e"), outputs=(("y", 1),))
+
 # ---- RandomGammaGrad -----------------------------------------------------------------------------
 def _random_gamma_grad(alpha, sample):
     """d sample / d alpha of a Gamma(alpha, 1) sample at fixed CDF (implicit reparameterization):

@@ -16,7 +16,7 @@ UNARY = [
     ("Acos", (-0.95, 0.95)), ("Asin", (-0.95, 0.95)), ("Atan", (-4.0, 4.0)), ("Acosh", (1.05, 6.0)),
     ("Asinh", (-4.0, 4.0)), ("Atanh", (-0.95, 0.95)), ("Sinh", (-4.0, 4.0)), ("Cosh", (-4.0, 4.0)),
     ("Lgamma", (0.1, 8.0)), ("Digamma", (0.1, 8.0)), ("Erfinv", (-0.99, 0.99)), ("Ndtri", (0.02, 0.98)),
-    ("BesselI0e", (-12.0, 12.0)), ("BesselI1e", (-12.0, 12.0)),
+    ("BesselI0e", (-12.0, 12.0)), ("BesselI1e", (-12.0, 12.0)), ("BesselI0", (-12.0, 12.0)), ("BesselI1", (-12.0, 12.0)),
 ]
 for op, (low, high) in UNARY:
     case(op, "f32", **F32, x=f32(2, 5, low=low, high=high))
@@ -42,6 +42,8 @@ EDGES = {
     "Ndtri": [0.0, 1.0, 0.5, -0.5, 1e-6, 0.999],
     "BesselI0e": [0.0, 1e-20, 100.0, -100.0, np.inf, np.nan],
     "BesselI1e": [0.0, 1e-20, 100.0, -100.0, np.inf, np.nan],
+    "BesselI0": [0.0, 1e-20, 30.0, -30.0, 100.0, np.inf, -np.inf, np.nan],
+    "BesselI1": [0.0, 1e-20, 30.0, -30.0, 100.0, np.inf, -np.inf, np.nan],
 }
 for op, values in EDGES.items():
     case(op, "edges_f64", **F64, x=np.array(values, np.float64))
