@@ -206,3 +206,15 @@ def test_gather_nd_with_batch_dims_gathers_per_batch_entry():
         got_rows, got_cells = sess.run([by_row, by_cell])
     np.testing.assert_array_equal(got_rows, np.stack([params[b][rows[b][:, 0]] for b in range(2)]))
     np.testing.assert_array_equal(got_cells, [[params[0, 0, 1]], [params[1, 2, 3]]])
+
+
+def test_histogram_fixed_width_is_tensorflow_s():
+    """TensorFlow 2.15's counts and node names for these calls (run once with it)."""
+    values = np.array([-1.0, 0.0, 1.5, 2.0, 5.0, 4.99, 7.0, 2.5], np.float32)
+    floats = tf.histogram_fixed_width(values, [0.0, 5.0], nbins=5)
+    ints = tf.histogram_fixed_width(tf.constant([[1, 2], [3, 9]]), [0, 10], nbins=3, dtype=tf.int64)
+    assert (floats.name, ints.name) == ("histogram_fixed_width:0", "histogram_fixed_width_1:0") and floats.shape.as_list() == [5]
+    with tf.Session() as sess:
+        got_floats, got_ints = sess.run([floats, ints])
+    assert got_floats.dtype == np.int32 and got_floats.tolist() == [2, 1, 2, 0, 3]
+    assert got_ints.dtype == np.int64 and got_ints.tolist() == [3, 0, 1]

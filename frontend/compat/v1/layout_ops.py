@@ -10,6 +10,7 @@ from tfc.frontend.tensor import as_dtype
 from tfc.types import DType
 
 from . import array_ops, math_ops
+from .graph import get_default_graph
 from .ops import add, add_op, pick, to_tensor
 from .tensor import Tensor, TensorShape
 
@@ -199,9 +200,19 @@ def diag_part(input, name=None):
     return add("DiagPart", [to_tensor(input)], name=name or "DiagPart")
 
 
+def histogram_fixed_width(values, value_range, nbins=100, dtype=DType.i32, name=None):
+    """How many ``values`` fall in each of ``nbins`` equal bins over ``value_range`` (those outside in
+    the end bins): TensorFlow's HistogramFixedWidth."""
+    with get_default_graph().name_scope(name or "histogram_fixed_width") as scope:
+        values = to_tensor(values, name="values")
+        value_range = value_range if isinstance(value_range, Tensor) else to_tensor(value_range, values.dtype, "value_range")
+        nbins = nbins if isinstance(nbins, Tensor) else to_tensor(nbins, DType.i32, "nbins")
+        return add("HistogramFixedWidth", [values, value_range, nbins], {"dtype": as_dtype(dtype)}, name=scope)
+
+
 __all__ = [
     "batch_to_space", "batch_to_space_nd", "broadcast_dynamic_shape", "broadcast_static_shape", "check_numerics",
-    "depth_to_space", "diag", "diag_part", "ensure_shape", "extract_image_patches", "lin_space", "linspace", "meshgrid",
-    "shape_n", "space_to_batch", "space_to_batch_nd", "space_to_depth",
+    "depth_to_space", "diag", "diag_part", "ensure_shape", "extract_image_patches", "histogram_fixed_width", "lin_space", "linspace",
+    "meshgrid", "shape_n", "space_to_batch", "space_to_batch_nd", "space_to_depth",
 ]
 TOP_LEVEL: tuple[str, ...] = tuple(__all__)  # every name is also tf.<name>

@@ -1,5 +1,5 @@
 """TensorFlow's ops that place values among others: Bucketize, LowerBound/UpperBound (searchsorted),
-InTopKV2, and counting them: Bincount, DenseBincount.
+InTopKV2, and counting them: Bincount, DenseBincount, HistogramFixedWidth.
 
 Searches compare every value with every boundary and count, instead of a binary search: the same
 index for sorted boundaries, NaN included (a NaN value is never below a boundary, so it lands past
@@ -17,7 +17,7 @@ from tfc.frontend import api as tnp
 from tfc.registry import ShapeError
 from tfc.types import DType, TensorType
 
-from ..dialect import tf_op
+from ..dialect import attr_dtype, tf_op
 from .array import const, ints, scalar_int, shape_text, static
 
 
@@ -189,3 +189,30 @@ def _dense_bincount(ctx, x, size, weights):
 
 
 tf_op("DenseBincount", _dense_bincount_type, _dense_bincount)
+
+
+# ---- HistogramFixedWidth --------------------------------------------------------------------------
+def _histogram_type(ctx, values, value_range, nbins):
+    count = ctx.constant(2)
+    if count is not None and int(count) <= 0:
+        raise ShapeError(f"nbins should be a positive number, but got '{int(count)}'")
+    return TensorType(attr_dtype(ctx, "dtype") if "dtype" in ctx.attrs else DType.i32, (None if count is None else int(count),))
+
+
+def _histogram(ctx, values, value_range, nbins):
+    """How many values fall in each of ``nbins`` equal bins over ``value_range``, those below in the
+    first and those above in the last: TensorFlow's kernel's index, (v - low) / step clamped to
+    [0, nbins - 1] in doubles, then truncated; one scatter-add of ones."""
+    count = int(static(ctx, 2, "nbins"))
+    dtype = attr_dtype(ctx, "dtype") if "dtype" in ctx.attrs else DType.i32
+    flat = tnp.astype(tnp.reshape(values, (-1,)), DType.f64)
+    bounds = tnp.astype(value_range, DType.f64)
+    low, high = bounds[0], bounds[1]
+    step = tnp.divide(tnp.subtract(high, low), const(float(count), DType.f64))
+    index = tnp.clip(tnp.divide(tnp.subtract(flat, low), step), 0.0, float(count - 1))
+    bins = tnp.broadcast_to(const(0, dtype), (count,))
+    ones = tnp.broadcast_to(const(1, dtype), flat.shape)
+    return _scatter_counts(bins, tnp.reshape(tnp.astype(index, DType.i32), flat.shape + (1,)), ones, 1)
+
+
+tf_op("HistogramFixedWidth", _histogram_type, _histogram)

@@ -137,6 +137,12 @@ case("InTopKV2", "ties_i64", predictions=np.array([[1, 2, 2, 0], [3, 3, 3, 3]], 
 case("InTopKV2", "out_of_range_and_nonfinite", predictions=np.array([[1, 2, 3], [1, np.inf, 0], [0, 1, np.nan], [1, 2, 3]], np.float32),
      targets=i32v([5, 0, 1, -1]), k=np.int32(3))
 case("InTopKV2", "k0_const", predictions=f32(2, 3), targets=i32v([0, 2]), k=const(np.int32(0)))
+case("HistogramFixedWidth", "f32_outside_range", values=f32(4, 6, low=-2, high=7), value_range=np.array([0.0, 5.0], np.float32),
+     nbins=const(np.int32(5)))
+case("HistogramFixedWidth", "i32_int64_out", values=i32(20, low=-3, high=12), value_range=i32v([0, 10]), nbins=const(np.int32(3)),
+     dtype=np.int64)
+case("HistogramFixedWidth", "f64_edges", values=np.array([0.0, 1.0, 0.5, 0.25, 0.999999, -0.0], np.float64),
+     value_range=np.array([0.0, 1.0]), nbins=const(np.int32(4)))
 
 # ---- Bincount, DenseBincount ----------------------------------------------------------------------
 case("Bincount", "counts", arr=i32(10, low=0, high=6), size=const(np.int32(5)), weights=np.zeros(0, np.float32))
