@@ -22,6 +22,7 @@ from tfc.compat.v1.dtypes_ns import as_dtype
 from tfc.compat.v1.graph import get_default_graph
 from tfc.compat.v1.tensor import Tensor, TensorShape
 from tfc.frontend.tensor_spec import TensorSpec
+from tfc.types import STRING
 
 from . import structure
 
@@ -105,6 +106,9 @@ class Iterator:
         """The next element, as tensors of the iterator's graph (one Placeholder per leaf, fed by the
         Session: each run that reads them advances the iterator by one element)."""
         leaves = structure.flatten(self._spec)
+        if any(spec.dtype == STRING for spec in leaves):
+            raise TypeError(f"get_next: the elements {structure.map_structure(_text, self._spec)} hold strings, which a tfc graph cannot "
+                            "hold (tf.string tensors are not supported in Session graphs): map them to numbers in the dataset")
         with self.graph.as_default():
             if len(leaves) == 1:
                 tensors = [_placeholder(leaves[0], name or "IteratorGetNext")]

@@ -117,6 +117,8 @@ def test_from_structure_reads_shapes_up_to_the_types_structure_and_checks_datase
         iterator.make_initializer(rows)
     with pytest.raises(ValueError, match="Expected output structure"):
         iterator.make_initializer(Dataset.range(2))
+    with pytest.raises(TypeError, match="hold strings"):
+        iterator.get_next()
 
 
 def test_a_run_reads_one_element_per_get_next_and_only_when_it_needs_one():

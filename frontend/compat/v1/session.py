@@ -3,7 +3,9 @@
 Fetches may be any nesting of lists, tuples and dicts of Tensors, Operations, Variables and names;
 the result has the same structure (None for an op). Feeds are keyed by Tensor or name. The graph may
 grow after the session is made (as in TensorFlow): a run sees the ops added since. Variable values
-live in the session, so two sessions over one graph hold separate values.
+live in the session, so two sessions over one graph hold separate values. Placeholders the graph
+registers as host feeds (``Graph.host_feeds``: a tf.data iterator's ``get_next``) the session feeds
+itself, on each run that reads them; their state (an iterator's position) is the session's too.
 """
 
 from __future__ import annotations
