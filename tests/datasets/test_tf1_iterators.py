@@ -176,3 +176,17 @@ def test_closing_the_session_stops_a_pass_s_pipeline_threads():
             break
         threading.Event().wait(0.01)
     assert threading.active_count() <= before
+
+
+def test_tf_compat_v1_data_names_resolve_to_the_iterators():
+    dataset = tf.data.Dataset.from_tensor_slices(np.arange(5, dtype=np.float32)).batch(2)
+    assert tf.data.get_output_types(dataset) == dataset.output_types and tf.data.get_output_shapes(dataset).as_list() == [None]
+    element = tf.data.make_one_shot_iterator(dataset).get_next()
+    switchable = tf.data.Iterator.from_structure(tf.data.get_output_types(dataset), tf.data.get_output_shapes(dataset))
+    with tf.Session() as sess:
+        batches = [sess.run(element) for _ in range(3)]
+        with pytest.raises(tf.errors.OutOfRangeError, match="End of sequence"):
+            sess.run(element)
+        sess.run(switchable.make_initializer(dataset))
+        np.testing.assert_array_equal(sess.run(switchable.get_next()), [0.0, 1.0])
+    np.testing.assert_array_equal(np.concatenate(batches), np.arange(5))
