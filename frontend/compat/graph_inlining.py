@@ -23,15 +23,18 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from tfc.attributes import StringAttr, SymbolRefAttr
 from tfc.clone import clone_op
 from tfc.diagnostics import TfcError, TraceError
-from tfc.effects import has_side_effects
 from tfc.frontend import api
 from tfc.frontend.tf.importer import GraphImporter
-from tfc.frontend.tracing import current_trace, user_location
+from tfc.frontend.tracing import current_trace, tracing, user_location
+from tfc.ir import Function
 from tfc.location import NameLoc
 from tfc.passmanager import PassManager
+from tfc.registry import Trait, lookup
 from tfc.runtime.graph_session import PIPELINE
+from tfc.strings import fresh_name
 
 V1 = "tfc.compat.v1"
 
@@ -42,9 +45,10 @@ def call_in_trace(path: str, graph_fn: Callable, args, kwargs):
     graph = v1.Graph()
     stand_ins: dict[str, api.Tensor] = {}  # placeholder name -> the traced tensor it stands for
     with graph.as_default():
-        args, kwargs = _with_placeholders((args, kwargs), stand_ins, v1)
+        args, kwargs = _with_placeholders((args, kwargs), stand_ins, v1)  # in the trace: eager variables are read there
         try:
-            result = graph_fn(*args, **kwargs)
+            with tracing(None):  # outside it: TF1 names the function calls (a map_fn's fn) build nodes too
+                result = graph_fn(*args, **kwargs)
         except (TfcError, ValueError, TypeError, IndexError) as err:  # bad arguments, said where the user called it
             raise TraceError(f"tf.{path} inside @tfc.compile: {str(err).splitlines()[0] if str(err) else type(err).__name__}",
                              user_location()) from err
@@ -102,21 +106,56 @@ def _inlined(path: str, graph, outputs: list, stand_ins: dict) -> list[api.Tenso
         PassManager(PIPELINE).run(imported.module)
     except TfcError as err:
         raise TraceError(f"tf.{path} inside @tfc.compile: {str(err).splitlines()[0]}", where) from None
-    function = imported.module.functions[0]
+    main = imported.module.function("main")
     feeds = [name.partition(":")[0] for name in imported.feeds]
     unfed = [name for name in feeds if name not in stand_ins]
     if unfed:
         raise TraceError(f"tf.{path} inside @tfc.compile makes or reads TensorFlow 1 placeholders ({', '.join(unfed)}): "
                          "a compiled function takes its values as arguments", where)
-    mapping = {arg: stand_ins[name].value for arg, name in zip(function.body.args, feeds)}
-    for op in function.body.ops[:-1]:
-        if has_side_effects(op):
-            raise TraceError(f"tf.{path} has state ({op.name}) that a traced function cannot hold: variables, "
-                             "random numbers and host checks belong in a TF1 graph or in tfc's own API", where)
+    for function in imported.module.functions:
+        _check_stateless(function, path, where)
+    renamed = _callees_into(trace.module, imported.module)
+    mapping = {arg: stand_ins[name].value for arg, name in zip(main.body.args, feeds)}
+    for op in main.body.ops[:-1]:
         copy = clone_op(op, mapping)
         copy.location = _at_call(op.location, trace.name_scope, where)
+        _rename_callees(copy, renamed)
         trace.builder.block.append(copy)
-    return [api.Tensor(mapping[v], trace) for v in function.return_op.operands]
+    return [api.Tensor(mapping[v], trace) for v in main.return_op.operands]
+
+
+def _check_stateless(function, path: str, where) -> None:
+    """A TraceError naming the first op of ``function`` with state (a variable, a stateful random op)."""
+    for op in function.op.walk():
+        opdef = lookup(op.name)
+        if opdef is None or opdef.has(Trait.STATEFUL):
+            raise TraceError(f"tf.{path} has state ({op.name}) that a traced function cannot hold: variables, "
+                             "random numbers and host checks belong in a TF1 graph or in tfc's own API", where)
+
+
+def _callees_into(module, imported) -> dict[str, str]:
+    """The imported module's functions but main (a While's body and condition) copied into ``module``
+    under fresh names; old name -> new name."""
+    taken = {f.name for f in module.functions}
+    renamed = {}
+    for function in imported.functions:
+        if function.name != "main":
+            renamed[function.name] = fresh_name(f"tf1_{function.name}", taken)
+            taken.add(renamed[function.name])
+    for function in imported.functions:
+        if function.name in renamed:
+            copy = Function(clone_op(function.op, {}))
+            copy.op.attributes["sym_name"] = StringAttr(renamed[function.name])
+            _rename_callees(copy.op, renamed)
+            module.add_function(copy)
+    return renamed
+
+
+def _rename_callees(op, renamed: dict) -> None:
+    for inner in op.walk():
+        callee = inner.attributes.get("callee")
+        if callee is not None and callee.value in renamed:
+            inner.attributes["callee"] = SymbolRefAttr(renamed[callee.value])
 
 
 def _at_call(location, name_scope: str, where):

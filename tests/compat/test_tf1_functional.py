@@ -108,9 +108,6 @@ def test_results_of_shapes_known_only_at_run_time():
     assert doubled.shape.as_list() == [None, None] and summed.shape.as_list() == [None, 2]
 
 
-@pytest.mark.xfail(strict=True, reason="inside @tfc.compile a TF1 function's fn calls tfc's traced functions on the scratch graph's "
-                   "tensors (builds_graph is False in a trace), and the scratch graph's While keeps its body as tfc.call ops, which "
-                   "graph_inlining rejects as state and does not copy the callees of")
 def test_map_fn_and_scan_inside_a_trace():
     import tfc as tfx
 
@@ -118,3 +115,11 @@ def test_map_fn_and_scan_inside_a_trace():
     mapped, scanned = tfc.compile(lambda v: (tfx.map_fn(lambda r: tfx.sin(r), v), tfx.scan(lambda a, r: a + r, v)))(x)
     np.testing.assert_allclose(np.asarray(mapped), np.sin(x), rtol=1e-6)
     np.testing.assert_allclose(np.asarray(scanned), np.cumsum(x, axis=0), rtol=1e-6)
+
+
+def test_map_fn_differentiates_inside_a_trace():
+    import tfc as tfx
+
+    x = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
+    grad = tfc.compile(tfc.grad(lambda v: tfx.reduce_sum(tfx.map_fn(lambda r: tfx.sin(r) * r, v))))(x)
+    np.testing.assert_allclose(np.asarray(grad), np.cos(x) * x + np.sin(x), rtol=1e-5)
