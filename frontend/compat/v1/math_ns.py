@@ -64,6 +64,7 @@ from .math_ops import (
     subtract,
     tanh,
     truediv,
+    unary_function,
 )
 from .math_ops import pow_ as pow
 from .math_ops import round_ as round
@@ -74,14 +75,6 @@ from .tensor import Tensor
 
 
 # ---- one TensorFlow op per function -----------------------------------------------------------------
-def _unary(op_type: str, doc: str):
-    def fn(x, name=None):
-        return add_node(op_type, [to_tensor(x)], name=name or op_type)
-
-    fn.__doc__ = doc
-    return fn
-
-
 def _scoped_unary(op_type: str, scope: str, doc: str):
     """An op inside a name scope of its own, where TensorFlow's Python wrapper opens one."""
     def fn(x, name=None):
@@ -105,31 +98,31 @@ def _elementwise(op_type: str, *values, name=None) -> Tensor:
     return add_node(op_type, _operands(*values), name=name or op_type)
 
 
-acos = _unary("Acos", "Inverse cosine.")
-acosh = _unary("Acosh", "Inverse hyperbolic cosine.")
-asin = _unary("Asin", "Inverse sine.")
-asinh = _unary("Asinh", "Inverse hyperbolic sine.")
-atan = _unary("Atan", "Inverse tangent.")
-atanh = _unary("Atanh", "Inverse hyperbolic tangent.")
+acos = unary_function("Acos", "Inverse cosine.")
+acosh = unary_function("Acosh", "Inverse hyperbolic cosine.")
+asin = unary_function("Asin", "Inverse sine.")
+asinh = unary_function("Asinh", "Inverse hyperbolic sine.")
+atan = unary_function("Atan", "Inverse tangent.")
+atanh = unary_function("Atanh", "Inverse hyperbolic tangent.")
 bessel_i0e = _scoped_unary("BesselI0e", "bessel_i0e", "Exponentially scaled modified Bessel function of order 0.")
 bessel_i1e = _scoped_unary("BesselI1e", "bessel_i1e", "Exponentially scaled modified Bessel function of order 1.")
 bessel_i0 = _scoped_unary("BesselI0", "bessel_i0", "Modified Bessel function of order 0.")
 bessel_i1 = _scoped_unary("BesselI1", "bessel_i1", "Modified Bessel function of order 1.")
-cosh = _unary("Cosh", "Hyperbolic cosine.")
-sinh = _unary("Sinh", "Hyperbolic sine.")
-tan = _unary("Tan", "Tangent.")
-digamma = _unary("Digamma", "The derivative of lgamma.")
-lgamma = _unary("Lgamma", "log |Gamma(x)|.")
-erf = _unary("Erf", "The Gauss error function.")
-erfc = _unary("Erfc", "1 - erf(x), accurate where erf(x) is near 1.")
+cosh = unary_function("Cosh", "Hyperbolic cosine.")
+sinh = unary_function("Sinh", "Hyperbolic sine.")
+tan = unary_function("Tan", "Tangent.")
+digamma = unary_function("Digamma", "The derivative of lgamma.")
+lgamma = unary_function("Lgamma", "log |Gamma(x)|.")
+erf = unary_function("Erf", "The Gauss error function.")
+erfc = unary_function("Erfc", "1 - erf(x), accurate where erf(x) is near 1.")
 erfinv = _scoped_unary("Erfinv", "erfinv", "The inverse of erf.")
 ndtri = _scoped_unary("Ndtri", "ndtri", "The inverse of the standard normal CDF.")
-expm1 = _unary("Expm1", "exp(x) - 1, accurate near 0.")
-rint = _unary("Rint", "Round half to even, keeping the float dtype.")
-is_finite = _unary("IsFinite", "Neither inf nor nan.")
-is_inf = _unary("IsInf", "+inf or -inf.")
-is_nan = _unary("IsNan", "Not a number.")
-invert_permutation = _unary("InvertPermutation", "The permutation that undoes ``x``.")
+expm1 = unary_function("Expm1", "exp(x) - 1, accurate near 0.")
+rint = unary_function("Rint", "Round half to even, keeping the float dtype.")
+is_finite = unary_function("IsFinite", "Neither inf nor nan.")
+is_inf = unary_function("IsInf", "+inf or -inf.")
+is_nan = unary_function("IsNan", "Not a number.")
+invert_permutation = unary_function("InvertPermutation", "The permutation that undoes ``x``.")
 
 
 def atan2(y, x, name=None):

@@ -10,7 +10,7 @@ from .ops import add, axis_list, like, pick, to_tensor
 from .tensor import Tensor, true_divide
 
 
-def _binary(op_type: str, doc: str, default_name: str | None = None):
+def binary_function(op_type: str, doc: str, default_name: str | None = None):
     """``op_type(x, y)``, its node named ``name``, else ``default_name`` (TensorFlow's: ``tf.add`` names its AddV2 "Add")."""
     def fn(x, y, name=None):
         anchor = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else to_tensor(x)
@@ -20,7 +20,7 @@ def _binary(op_type: str, doc: str, default_name: str | None = None):
     return fn
 
 
-def _unary(op_type: str, doc: str):
+def unary_function(op_type: str, doc: str):
     def fn(x, name=None):
         return add(op_type, [to_tensor(x)], name=name or op_type)
 
@@ -28,47 +28,47 @@ def _unary(op_type: str, doc: str):
     return fn
 
 
-add_ = _binary("AddV2", "x + y", "Add")
-subtract = _binary("Sub", "x - y")
-multiply = _binary("Mul", "x * y")
-floordiv = _binary("FloorDiv", "x // y", "floordiv")
-floormod = mod = _binary("FloorMod", "x % y (the sign of y)")
-realdiv = _binary("RealDiv", "x / y for floats")
-pow_ = _binary("Pow", "x ** y")
-maximum = _binary("Maximum", "elementwise max")
-minimum = _binary("Minimum", "elementwise min")
-squared_difference = _binary("SquaredDifference", "(x - y) ** 2")
-equal = _binary("Equal", "x == y")
-not_equal = _binary("NotEqual", "x != y")
-less = _binary("Less", "x < y")
-less_equal = _binary("LessEqual", "x <= y")
-greater = _binary("Greater", "x > y")
-greater_equal = _binary("GreaterEqual", "x >= y")
-logical_and = _binary("LogicalAnd", "x and y")
-logical_or = _binary("LogicalOr", "x or y")
-logical_not = _unary("LogicalNot", "not x")
-negative = _unary("Neg", "-x")
+add_ = binary_function("AddV2", "x + y", "Add")
+subtract = binary_function("Sub", "x - y")
+multiply = binary_function("Mul", "x * y")
+floordiv = binary_function("FloorDiv", "x // y", "floordiv")
+floormod = mod = binary_function("FloorMod", "x % y (the sign of y)")
+realdiv = binary_function("RealDiv", "x / y for floats")
+pow_ = binary_function("Pow", "x ** y")
+maximum = binary_function("Maximum", "elementwise max")
+minimum = binary_function("Minimum", "elementwise min")
+squared_difference = binary_function("SquaredDifference", "(x - y) ** 2")
+equal = binary_function("Equal", "x == y")
+not_equal = binary_function("NotEqual", "x != y")
+less = binary_function("Less", "x < y")
+less_equal = binary_function("LessEqual", "x <= y")
+greater = binary_function("Greater", "x > y")
+greater_equal = binary_function("GreaterEqual", "x >= y")
+logical_and = binary_function("LogicalAnd", "x and y")
+logical_or = binary_function("LogicalOr", "x or y")
+logical_not = unary_function("LogicalNot", "not x")
+negative = unary_function("Neg", "-x")
 def abs_(x, name=None):
     """|x|; the magnitude of a complex ``x`` (TensorFlow's ComplexAbs, of the real dtype)."""
     x = to_tensor(x)
     if x.dtype.is_complex:
         return add("ComplexAbs", [x], {"Tout": x.dtype.real_dtype}, name=name or "Abs")
     return add("Abs", [x], name=name or "Abs")
-sign = _unary("Sign", "-1, 0 or 1")
-square = _unary("Square", "x ** 2")
-sqrt = _unary("Sqrt", "square root")
-rsqrt = _unary("Rsqrt", "1 / sqrt(x)")
-reciprocal = _unary("Reciprocal", "1 / x")
-exp = _unary("Exp", "e ** x")
-log = _unary("Log", "natural logarithm")
-log1p = _unary("Log1p", "log(1 + x)")
-tanh = _unary("Tanh", "hyperbolic tangent")
-sigmoid = _unary("Sigmoid", "1 / (1 + exp(-x))")
-floor = _unary("Floor", "round down")
-ceil = _unary("Ceil", "round up")
-round_ = _unary("Round", "round half to even")
-sin = _unary("Sin", "sine")
-cos = _unary("Cos", "cosine")
+sign = unary_function("Sign", "-1, 0 or 1")
+square = unary_function("Square", "x ** 2")
+sqrt = unary_function("Sqrt", "square root")
+rsqrt = unary_function("Rsqrt", "1 / sqrt(x)")
+reciprocal = unary_function("Reciprocal", "1 / x")
+exp = unary_function("Exp", "e ** x")
+log = unary_function("Log", "natural logarithm")
+log1p = unary_function("Log1p", "log(1 + x)")
+tanh = unary_function("Tanh", "hyperbolic tangent")
+sigmoid = unary_function("Sigmoid", "1 / (1 + exp(-x))")
+floor = unary_function("Floor", "round down")
+ceil = unary_function("Ceil", "round up")
+round_ = unary_function("Round", "round half to even")
+sin = unary_function("Sin", "sine")
+cos = unary_function("Cos", "cosine")
 
 
 def divide(x, y, name=None):
@@ -177,4 +177,5 @@ def _arg_reduction(op_type: str):
 argmax = _arg_reduction("ArgMax")
 argmin = _arg_reduction("ArgMin")
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in ("annotations", "as_dtype", "DType", "Tensor")]
+__all__ = [name for name in dir() if not name.startswith("_") and name not in ("annotations", "as_dtype", "DType", "Tensor", "binary_function",
+                                                                             "unary_function")]
