@@ -52,9 +52,14 @@ def batch_to_space_nd(input, block_shape, crops, name=None):
 
 
 def space_to_batch(input, paddings, block_size=None, name=None, block_shape=None):
-    """TF1's 4-D form with a square block (TensorFlow builds it as SpaceToBatchND)."""
-    block_size = pick(block_shape, block_size, "block_shape", "block_size")
-    return space_to_batch_nd(input, [block_size, block_size], paddings, name=name)
+    """TF1's 4-D form with a square block, built as TensorFlow builds it: SpaceToBatchND with an int64
+    ``[block_size, block_size]`` block shape (also ``tf.nn.space_to_batch``)."""
+    block_size = pick(block_size, block_shape, "block_size", "block_shape")
+    x = to_tensor(input)
+    if x.shape.ndims is not None and x.shape.ndims != 4:
+        raise ValueError(f"tf.nn.space_to_batch: 'input' must have rank 4, got shape {x.shape}")
+    block = to_tensor(np.array([block_size, block_size], np.int64), name="block_shape")
+    return add("SpaceToBatchND", [x, block, to_tensor(paddings, DType.i32, "paddings")], name=name or "SpaceToBatchND")
 
 
 def batch_to_space(input, crops, block_size, name=None, block_shape=None):
@@ -137,11 +142,6 @@ def ensure_shape(x, shape, name=None):
     return add("EnsureShape", [x], {"shape": dims}, name=name or "EnsureShape")
 
 
-def check_numerics(tensor, message, name=None):
-    """``tensor``, failing the run with ``message`` if it holds a NaN or an infinity."""
-    return add("CheckNumerics", [to_tensor(tensor)], {"message": message}, name=name or "CheckNumerics")
-
-
 def broadcast_static_shape(shape_x, shape_y):
     """The TensorShape both static shapes broadcast to; ValueError if they cannot."""
     x, y = (s if isinstance(s, TensorShape) else TensorShape(s) for s in (shape_x, shape_y))
@@ -211,7 +211,7 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=DType.i32, name=
 
 
 __all__ = [
-    "batch_to_space", "batch_to_space_nd", "broadcast_dynamic_shape", "broadcast_static_shape", "check_numerics",
+    "batch_to_space", "batch_to_space_nd", "broadcast_dynamic_shape", "broadcast_static_shape",
     "depth_to_space", "diag", "diag_part", "ensure_shape", "extract_image_patches", "histogram_fixed_width", "lin_space", "linspace",
     "meshgrid", "shape_n", "space_to_batch", "space_to_batch_nd", "space_to_depth",
 ]

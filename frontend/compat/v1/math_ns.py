@@ -7,8 +7,6 @@ l2_normalize, count_nonzero, the unsorted segment means...).
 
 from __future__ import annotations
 
-import collections
-
 import numpy as np
 
 from tfc.frontend.tensor import as_dtype
@@ -68,9 +66,9 @@ from .math_ops import (
 )
 from .math_ops import pow_ as pow
 from .math_ops import round_ as round
-from .nn_ops import in_top_k, l2_normalize, log_softmax, softmax, softplus, softsign, zero_fraction
+from .nn_ops import in_top_k, l2_normalize, log_softmax, softmax, softplus, softsign, top_k, zero_fraction
 from .ops import add as add_node
-from .ops import add_op, axis_list, check_axes, like, pick, to_tensor
+from .ops import axis_list, check_axes, like, pick, to_tensor
 from .tensor import Tensor
 
 
@@ -503,24 +501,7 @@ def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
     return _segment_average("UnsortedSegmentSqrtN", data, segment_ids, num_segments, name, root=True)
 
 
-# ---- top k, bincount --------------------------------------------------------------------------------
-# (values, indices), also by name, as TensorFlow returns them.
-TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
-
-
-def top_k(input, k=1, sorted=True, index_type=DType.i32, name=None):
-    """The k largest entries of the last axis and their indices."""
-    x = to_tensor(input)
-    if x.shape.ndims == 0:
-        raise ValueError("tf.math.top_k: input must have rank at least 1")
-    last = x.shape.dims[-1] if x.shape.ndims else None
-    if isinstance(k, int) and (k < 0 or last is not None and k > last):
-        raise ValueError(f"tf.math.top_k: k={k} must be in [0, {last}] (the last dimension of input, shape {x.shape})")
-    op = add_op("TopKV2", [x, to_tensor(k, DType.i32, "k")], {"sorted": bool(sorted), "index_type": as_dtype(index_type)},
-                name=name or "TopKV2")
-    return TopKV2(*op.outputs)
-
-
+# ---- bincount -------------------------------------------------------------------------------------
 def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=DType.i32):
     """How often each value 0, 1, ... occurs in ``arr`` (or the sum of its ``weights``); the length is
     max(arr) + 1, at least ``minlength`` and at most ``maxlength``."""

@@ -6,6 +6,8 @@ names and their deprecated spellings (``dim=``, ``keep_dims=``, ``value=``/``inp
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from tfc.frontend.tensor import as_dtype
@@ -13,6 +15,9 @@ from tfc.types import DType
 
 from . import array_ops, clip_ops, math_ops, random_ops
 from .graph import get_default_graph
+from .layout_ops import depth_to_space as depth_to_space  # tf.nn's block moves are tf's
+from .layout_ops import space_to_batch as space_to_batch
+from .layout_ops import space_to_depth as space_to_depth
 from .ops import add, add_op, check_axes, like, pick, to_tensor
 from .tensor import Tensor
 
@@ -262,11 +267,20 @@ def in_top_k(predictions, targets, k, name=None):
         return add("InTopKV2", [to_tensor(predictions), targets, to_tensor(k, targets.dtype)], name="InTopKV2")
 
 
+_TOP_K = collections.namedtuple("TopKV2", ["values", "indices"])  # (values, indices), also by name, as TensorFlow returns them
+
+
 def top_k(input, k=1, sorted=True, index_type=DType.i32, name=None):
-    """The ``k`` largest entries of the last dimension and their indices (of ``index_type``)."""
-    op = add_op("TopKV2", [to_tensor(input), to_tensor(k, DType.i32, "k")], {"sorted": sorted, "index_type": as_dtype(index_type)},
+    """The k largest entries of the last axis and their indices (of ``index_type``); also ``tf.math.top_k``."""
+    x = to_tensor(input)
+    if x.shape.ndims == 0:
+        raise ValueError("tf.math.top_k: input must have rank at least 1")
+    last = x.shape.dims[-1] if x.shape.ndims else None
+    if isinstance(k, int) and (k < 0 or last is not None and k > last):
+        raise ValueError(f"tf.math.top_k: k={k} must be in [0, {last}] (the last dimension of input, shape {x.shape})")
+    op = add_op("TopKV2", [x, to_tensor(k, DType.i32, "k")], {"sorted": bool(sorted), "index_type": as_dtype(index_type)},
                 name=name or "TopKV2")
-    return op.outputs[0], op.outputs[1]
+    return _TOP_K(*op.outputs)
 
 
 def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
@@ -583,24 +597,6 @@ def erosion2d(value, kernel, strides, rates, padding, name=None):
         return math_ops.negative(dilation2d(math_ops.negative(x), flipped, strides, rates, padding))
 
 
-
-def depth_to_space(input, block_size, name=None, data_format="NHWC"):
-    """Moves depth into ``block_size`` x ``block_size`` spatial blocks."""
-    return add("DepthToSpace", [to_tensor(input)], {"block_size": int(block_size), "data_format": data_format}, name=name or "DepthToSpace")
-
-
-def space_to_depth(input, block_size, name=None, data_format="NHWC"):
-    """Moves ``block_size`` x ``block_size`` spatial blocks into depth."""
-    return add("SpaceToDepth", [to_tensor(input)], {"block_size": int(block_size), "data_format": data_format}, name=name or "SpaceToDepth")
-
-
-def space_to_batch(input, paddings, block_size=None, name=None, block_shape=None):
-    """Zero-pads the spatial dimensions, then moves ``block_size`` x ``block_size`` blocks into the batch (SpaceToBatchND)."""
-    block_size = pick(block_size, block_shape, "block_size", "block_shape")
-    x = to_tensor(input)
-    _rank_is(x, (4,), "input", "space_to_batch")
-    block = to_tensor(np.array([block_size, block_size], np.int64), name="block_shape")
-    return add("SpaceToBatchND", [x, block, to_tensor(paddings, DType.i32, "paddings")], name=name or "SpaceToBatchND")
 
 # --- pooling ------------------------------------------------------------------------------------
 
@@ -946,5 +942,5 @@ def scale_regularization_loss(regularization_loss):
 
 
 _NOT_EXPORTED = ("annotations", "DType", "Tensor", "add", "add_op", "check_axes", "clip_ops", "like", "pick", "to_tensor", "array_ops", "as_dtype",
-                 "get_default_graph", "math_ops", "np", "random_ops")
+                 "get_default_graph", "math_ops", "np", "random_ops", "collections")
 __all__ = [name for name in dir() if not name.startswith("_") and name not in _NOT_EXPORTED]
